@@ -1,0 +1,1 @@
+// spline kernels: to be written.
