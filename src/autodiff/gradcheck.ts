@@ -1,0 +1,92 @@
+/**
+ * Finite-difference check of any function's gradients.
+ *
+ * The function's output is contracted with fixed random weights, L = Σ wᵢ·outᵢ (in float64),
+ * so one backward pass checks every output at once. Each input element is moved by ±h and
+ * (L₊ − L₋)/2h compared with the tape's gradient. Values are float32 in memory; the ts kernels
+ * accumulate in float64, so with h ≈ 1e-2·max(1,|x|) the check resolves ~1e-3 relative.
+ */
+import type { Device } from '../backend/device.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Tape, type Var } from './tape.js';
+import { mul, sum } from '../ops/index.js';
+
+export type GradFn = (tape: Tape, inputs: Var[]) => Var;
+
+export interface GradcheckOptions {
+  /** relative step: h = step·max(1, |x|). */
+  step?: number;
+  atol?: number;
+  rtol?: number;
+  seed?: number;
+  /** indices of inputs to check (default: all). */
+  check?: number[];
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  /** worst |analytic − numeric| / (atol + rtol·|numeric|); ≤ 1 passes. */
+  worst: number;
+  where: string;
+}
+
+function weightsFor(n: number, seed: number): Float64Array {
+  // Small LCG: the weights only need to be fixed and generic, not good random numbers.
+  const w = new Float64Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    w[i] = 0.5 + s / 2 ** 32; // in [0.5, 1.5): no accidental cancellations
+  }
+  return w;
+}
+
+export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+  const step = opts.step ?? 1e-2;
+  const atol = opts.atol ?? 1e-3;
+  const rtol = opts.rtol ?? 1e-2;
+  const check = opts.check ?? inputs.map((_, i) => i);
+
+  // Analytic gradients.
+  const tape = new Tape(dev);
+  const vars = inputs.map((t) => tape.leaf(t));
+  const out = fn(tape, vars);
+  const w = weightsFor(out.value.size, opts.seed ?? 7);
+  const wT = dev.tensor(Float32Array.from(w), out.shape);
+  tape.backward(sum(mul(out, tape.constant(wT))));
+  const analytic = vars.map((v) => (v.grad ? Float64Array.from(v.grad.data) : new Float64Array(v.value.size)));
+
+  // The contraction in float64 from a no-grad evaluation.
+  const evalL = (): number =>
+    dev.scoped(() => {
+      const t = new Tape(dev, { grad: false });
+      const o = fn(t, inputs.map((x) => t.constant(x))).value.data;
+      let L = 0;
+      for (let i = 0; i < o.length; i++) L += w[i] * o[i];
+      return L;
+    });
+
+  let worst = 0;
+  let where = '';
+  for (const k of check) {
+    const x = inputs[k];
+    for (let j = 0; j < x.size; j++) {
+      const x0 = x.data[j];
+      const h = step * Math.max(1, Math.abs(x0));
+      x.data[j] = x0 + h;
+      const hp = x.data[j] - x0; // the step actually taken in float32
+      const Lp = evalL();
+      x.data[j] = x0 - h;
+      const hm = x0 - x.data[j];
+      const Lm = evalL();
+      x.data[j] = x0;
+      const numeric = (Lp - Lm) / (hp + hm);
+      const err = Math.abs(analytic[k][j] - numeric) / (atol + rtol * Math.abs(numeric));
+      if (err > worst) {
+        worst = err;
+        where = `input ${k} element ${j}: analytic ${analytic[k][j]}, numeric ${numeric}`;
+      }
+    }
+  }
+  return { ok: worst <= 1, worst, where };
+}

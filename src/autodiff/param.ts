@@ -1,0 +1,89 @@
+/**
+ * A trainable (or frozen) parameter: persistent value and gradient tensors.
+ *
+ * A model's parameters are views into ONE flat block (see `ParamSet`), so the optimizer updates
+ * all of them with a single kernel call and a checkpoint is one contiguous copy.
+ */
+import type { Device } from '../backend/device.js';
+import { Tensor, sizeOf, type Shape } from '../tensor/tensor.js';
+
+export class Param {
+  frozen = false;
+  constructor(
+    readonly name: string,
+    readonly value: Tensor,
+    readonly grad: Tensor,
+  ) {}
+  get shape(): Shape {
+    return this.value.shape;
+  }
+}
+
+export interface ParamSpec {
+  name: string;
+  shape: Shape;
+}
+
+/** Parameters laid out back to back in one persistent block (and their gradients in another). */
+export class ParamSet {
+  readonly params: Param[] = [];
+  readonly values: Tensor;
+  readonly grads: Tensor;
+  private byName = new Map<string, Param>();
+
+  constructor(
+    readonly device: Device,
+    specs: ParamSpec[],
+  ) {
+    // Each parameter starts on a 16-float (64-byte) boundary so SIMD kernels see aligned rows.
+    const offsets: number[] = [];
+    let total = 0;
+    for (const s of specs) {
+      offsets.push(total);
+      total += Math.ceil(sizeOf(s.shape) / 16) * 16;
+    }
+    this.values = device.persistent([Math.max(total, 1)]);
+    this.grads = device.persistent([Math.max(total, 1)]);
+    specs.forEach((s, i) => {
+      if (this.byName.has(s.name)) throw new Error(`ParamSet: duplicate parameter name '${s.name}'`);
+      const v = new Tensor(device.memory, this.values.ptr + offsets[i] * 4, s.shape);
+      const g = new Tensor(device.memory, this.grads.ptr + offsets[i] * 4, s.shape);
+      const p = new Param(s.name, v, g);
+      this.params.push(p);
+      this.byName.set(s.name, p);
+    });
+  }
+
+  get(name: string): Param {
+    const p = this.byName.get(name);
+    if (!p) throw new Error(`no parameter named '${name}'`);
+    return p;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  zeroGrad(): void {
+    this.grads.data.fill(0);
+  }
+
+  /** Mark every parameter frozen (no gradient, no optimizer update). */
+  freeze(): void {
+    for (const p of this.params) p.frozen = true;
+  }
+
+  get trainable(): boolean {
+    return this.params.some((p) => !p.frozen);
+  }
+
+  /** Number of scalar parameters (padding excluded). */
+  get count(): number {
+    return this.params.reduce((a, p) => a + p.value.size, 0);
+  }
+
+  free(): void {
+    this.device.free(this.values);
+    this.device.free(this.grads);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A Device = one shared memory + its allocators + the kernel table of one backend.
+ *
+ * Nothing here is global: a program creates a device and passes it (or tensors that carry it)
+ * around. Tests create a ts and a wasm device side by side.
+ */
+import { Memory } from '../tensor/memory.js';
+import { Arena, Heap } from '../tensor/allocator.js';
+import { Tensor, sizeOf, type Shape } from '../tensor/tensor.js';
+import type { Kernels } from './kernels.js';
+
+export type BackendName = 'ts' | 'wasm' | 'gpu';
+
+export class Device {
+  readonly heap: Heap;
+  readonly arena: Arena;
+
+  constructor(
+    readonly memory: Memory,
+    readonly kernels: Kernels,
+    heap?: Heap,
+  ) {
+    this.heap = heap ?? new Heap(memory);
+    this.arena = new Arena(this.heap);
+  }
+
+  get backend(): string {
+    return this.kernels.name;
+  }
+
+  /** Uninitialised step-scoped tensor (valid until `arena.reset()`). */
+  empty(shape: Shape): Tensor {
+    return new Tensor(this.memory, this.arena.alloc(sizeOf(shape) * 4), shape);
+  }
+
+  zeros(shape: Shape): Tensor {
+    const t = this.empty(shape);
+    t.data.fill(0);
+    return t;
+  }
+
+  /** Step-scoped tensor holding a copy of `values`. */
+  tensor(values: ArrayLike<number>, shape: Shape = [values.length]): Tensor {
+    if (values.length !== sizeOf(shape)) {
+      throw new Error(`tensor: ${values.length} values do not fill shape [${shape.join(', ')}]`);
+    }
+    const t = this.empty(shape);
+    t.data.set(values);
+    return t;
+  }
+
+  scalar(v: number): Tensor {
+    return this.tensor([v], [1]);
+  }
+
+  /** Persistent tensor (parameters, optimizer state); lives until `free`. */
+  persistent(shape: Shape, values?: ArrayLike<number>): Tensor {
+    const t = new Tensor(this.memory, this.heap.alloc(sizeOf(shape) * 4), shape);
+    if (values) t.data.set(values);
+    else t.data.fill(0);
+    return t;
+  }
+
+  free(t: Tensor): void {
+    this.heap.release(t.ptr);
+  }
+
+  /**
+   * Run `fn` and rewind the arena afterwards, keeping only what `fn` copied out. For long
+   * evaluations (100k points in chunks) so temporaries do not pile up.
+   */
+  scoped<T>(fn: () => T): T {
+    const m = this.arena.mark();
+    try {
+      return fn();
+    } finally {
+      this.arena.rewind(m);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `fnf visualize`: the residual-transform showcase (family B of spec/figures.md): response
+ * curves, displacement fields and nuisance cross-term maps of the residual stacks.
+ */
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../../io/config.js';
+import { NotImplementedError, UserError } from '../errors.js';
+import {
+  existingFileParser,
+  indexListParser,
+  outputDirParser,
+  pointListParser,
+  pointParser,
+  positiveIntParser,
+  positiveNumberParser,
+  type GlobalOptions,
+} from '../options.js';
+
+export const DIRECTIONS = ['forward', 'inverse'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+export const WHICH = ['both', 'kin', 'score'] as const;
+export type Which = (typeof WHICH)[number];
+
+export interface VisualizeOptions extends GlobalOptions {
+  /** base_flows.yaml path (generator + base flows), as given. */
+  config: string;
+  /** systematics.yaml path (residual models), as given. */
+  sysCfg: string;
+  outDir: string;
+  /** Map drawn by response curves, field arrows and cross-term maps (forward = observed → nominal). */
+  direction: Direction;
+  /** |ν| of the field figures (figures at ν = ±mValue). */
+  mValue: number;
+  which: Which;
+  /** Score contexts x, one figure set per point. */
+  scoreX: number[][];
+  /** Feature dims shown in the response rows and given cross-term figures; undefined = all. */
+  responseDims: number[] | undefined;
+  /** false with --no-crossterm. */
+  crossterm: boolean;
+  /** Kin cross-term probe point x. */
+  crosstermX: number[];
+  /** Score cross-term probe point y (used at every score context). */
+  crosstermY: number[];
+  /** Size of the range-defining samples; the truth sample is min(n, 40000). */
+  n: number;
+}
+
+export const VISUALIZE_DEFAULT_N = 80_000;
+
+export function register(program: Command): Command {
+  return program
+    .command('visualize')
+    .description('showcase the residual transforms: response curves, displacement fields, cross-term maps')
+    .addOption(
+      new Option('-c, --config <file>', 'base flows config (generator + base flows) (required)')
+        .argParser(existingFileParser(['.yaml', '.yml']))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--sys-cfg <file>', 'systematics config with the residual models (required)')
+        .argParser(existingFileParser(['.yaml', '.yml']))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--out-dir <dir>', 'directory for the figures, created if missing (required)')
+        .argParser(outputDirParser)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        '--direction <dir>',
+        'map for response curves, field arrows and cross-term maps: forward = observed → nominal (correction), ' +
+          'inverse = nominal → observed (deformation)',
+      )
+        .choices(DIRECTIONS)
+        .default('forward'),
+    )
+    .addOption(
+      new Option('--m-value <v>', '|ν| of the displacement-field figures (drawn at ν = +v and ν = −v), a positive number')
+        .argParser(positiveNumberParser)
+        .default(1, '1.0'),
+    )
+    .addOption(new Option('--which <model>', 'which residual model to draw').choices(WHICH).default('both'))
+    .addOption(
+      new Option('--score-x <points>', 'score contexts x, "x1,x2" points separated by ";" (one figure set each)')
+        .argParser(pointListParser(2))
+        .default(
+          [
+            [0, 0],
+            [1.5, 0],
+          ],
+          '"0,0;1.5,0"',
+        ),
+    )
+    .addOption(
+      new Option(
+        '--response-dims <dims>',
+        'feature dims (0-based, comma-separated) for the response rows and the cross-term figures (default: all)',
+      ).argParser(indexListParser),
+    )
+    .option('--no-crossterm', 'skip the nuisance cross-term figures (default: draw them)')
+    .addOption(
+      new Option('--crossterm-x <x1,x2>', 'kin cross-term probe point x')
+        .argParser(pointParser(2))
+        .default([1.0, 0.5], '"1.0,0.5"'),
+    )
+    .addOption(
+      new Option('--crossterm-y <y1,y2>', 'score cross-term probe point y (at every score context)')
+        .argParser(pointParser(2))
+        .default([0, 0], '"0,0"'),
+    )
+    .addOption(
+      new Option('--n <count>', 'size of the range-defining samples; the truth sample is min(n, 40000)')
+        .argParser(positiveIntParser)
+        .default(VISUALIZE_DEFAULT_N),
+    )
+    .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<VisualizeOptions>()));
+}
+
+export async function run(opts: VisualizeOptions): Promise<void> {
+  const sys = loadConfig(opts.sysCfg, 'systematics');
+  loadConfig(opts.config, 'base');
+  if (opts.responseDims !== undefined) {
+    const dims = sys.train_kin.features_dim;
+    const bad = opts.responseDims.filter((d) => d >= dims);
+    if (bad.length > 0) {
+      throw new UserError(
+        `--response-dims: expected feature indices below ${dims} (features_dim of ${opts.sysCfg}), found ${bad.join(', ')}`,
+      );
+    }
+  }
+  throw new NotImplementedError('visualize');
+}

@@ -1,0 +1,189 @@
+/**
+ * Flag-value parsers shared by the `fnf` commands, and the global options.
+ *
+ * Each parser turns the flag's text into a typed value or throws commander's
+ * InvalidArgumentError with what was expected; commander then prints
+ * "option '--n <count>' argument 'abc' is invalid. expected a positive integer", which names the
+ * flag, and the entry point exits with code 2.
+ */
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { InvalidArgumentError, Option } from 'commander';
+
+export const BACKENDS = ['auto', 'wasm', 'ts', 'gpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Options every command receives (from the program level, or their environment variables). */
+export interface GlobalOptions {
+  backend: BackendName;
+  /** Undefined: use the config's `seed`, else a random one. */
+  seed: number | undefined;
+  threads: number;
+}
+
+/** Worker threads used when --threads / FNF_THREADS is not given: the cores, at most 8. */
+export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
+export const MAX_THREADS = 256;
+
+export function globalOptions(): Option[] {
+  return [
+    new Option('--backend <name>', 'compute backend: auto = gpu when a GPU is found, else wasm')
+      .choices(BACKENDS)
+      .default('auto')
+      .env('FNF_BACKEND'),
+    new Option('--seed <n>', 'random seed, an integer in [0, 4294967295] (default: the config\'s seed, else random)')
+      .argParser(seedParser),
+    new Option('--threads <n>', `worker threads for the wasm backend, 1–${MAX_THREADS}`)
+      .argParser(intParser(1, MAX_THREADS))
+      .default(DEFAULT_THREADS, `CPU cores up to 8, here ${DEFAULT_THREADS}`)
+      .env('FNF_THREADS'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+function toNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** Integer in [min, max] (scientific notation allowed when it is integral, e.g. 1e5). */
+export function intParser(min: number, max = Number.MAX_SAFE_INTEGER): (text: string) => number {
+  const expected =
+    max === Number.MAX_SAFE_INTEGER
+      ? min === 1
+        ? 'expected a positive integer'
+        : `expected an integer ≥ ${min}`
+      : `expected an integer in [${min}, ${max}]`;
+  return (text) => {
+    const v = toNumber(text);
+    if (v === undefined || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(expected);
+    return v;
+  };
+}
+
+export const positiveIntParser = intParser(1);
+export const seedParser = intParser(0, 4294967295);
+
+export function positiveNumberParser(text: string): number {
+  const v = toNumber(text);
+  if (v === undefined || v <= 0) throw new InvalidArgumentError('expected a positive number');
+  return v;
+}
+
+/** "a,b" → [a, b]: exactly `dims` finite numbers separated by commas. */
+export function pointParser(dims = 2): (text: string) => number[] {
+  return (text) => {
+    const parts = text.split(',');
+    const values = parts.map(toNumber);
+    if (parts.length !== dims || values.some((v) => v === undefined)) {
+      throw new InvalidArgumentError(`expected ${dims} numbers separated by commas, e.g. "${new Array(dims).fill('0').join(',')}"`);
+    }
+    return values as number[];
+  };
+}
+
+/** "a,b;c,d" → [[a, b], [c, d]]: one or more points of `dims` numbers, separated by semicolons. */
+export function pointListParser(dims = 2): (text: string) => number[][] {
+  const one = pointParser(dims);
+  return (text) => {
+    const items = text.split(';').filter((s) => s.trim() !== '');
+    if (items.length === 0) throw new InvalidArgumentError(`expected points like "0,0;1.5,0" (${dims} numbers each)`);
+    return items.map((item, i) => {
+      try {
+        return one(item);
+      } catch {
+        throw new InvalidArgumentError(
+          `expected points like "0,0;1.5,0" (${dims} numbers each, separated by ";"); point ${i + 1} is "${item}"`,
+        );
+      }
+    });
+  };
+}
+
+/** "0,1" → [0, 1]: distinct non-negative integers. */
+export function indexListParser(text: string): number[] {
+  const parse = intParser(0);
+  const parts = text.split(',');
+  let out: number[];
+  try {
+    out = parts.map((p) => parse(p));
+  } catch {
+    throw new InvalidArgumentError('expected non-negative integers separated by commas, e.g. "0" or "0,1"');
+  }
+  if (new Set(out).size !== out.length) throw new InvalidArgumentError(`expected distinct indices, found "${text}"`);
+  return out;
+}
+
+/** "a,b" → ['a', 'b'] restricted to `allowed`, duplicates dropped, order kept. */
+export function namesParser<const T extends string>(allowed: readonly T[]): (text: string) => T[] {
+  return (text) => {
+    const names = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = names.filter((n) => !(allowed as readonly string[]).includes(n));
+    if (names.length === 0 || bad.length > 0) {
+      const what = bad.length > 0 ? `unknown ${bad.map((b) => `"${b}"`).join(', ')}; ` : '';
+      throw new InvalidArgumentError(`${what}expected a comma-separated list of ${allowed.join(', ')}`);
+    }
+    return [...new Set(names)] as T[];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** An existing file, optionally with one of `extensions` (with the dot). Returns the text as given. */
+export function existingFileParser(extensions?: readonly string[]): (text: string) => string {
+  return (text) => {
+    if (extensions && !extensions.includes(extname(text).toLowerCase())) {
+      throw new InvalidArgumentError(`expected a file ending in ${extensions.join(' or ')}`);
+    }
+    let isFile = false;
+    try {
+      isFile = statSync(text).isFile();
+    } catch {
+      throw new InvalidArgumentError(`file not found: ${text}`);
+    }
+    if (!isFile) throw new InvalidArgumentError(`expected a file, found a directory: ${text}`);
+    return text;
+  };
+}
+
+/** A path that will be written, with one of `extensions`. */
+export function outputFileParser(extensions: readonly string[]): (text: string) => string {
+  return (text) => {
+    if (!extensions.includes(extname(text).toLowerCase())) {
+      throw new InvalidArgumentError(`expected a file name ending in ${extensions.join(' or ')}`);
+    }
+    return text;
+  };
+}
+
+/** An existing directory. */
+export function existingDirParser(text: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(text).isDirectory();
+  } catch {
+    throw new InvalidArgumentError(`directory not found: ${text}`);
+  }
+  if (!isDir) throw new InvalidArgumentError(`expected a directory, found a file: ${text}`);
+  return text;
+}
+
+/** An output directory: any non-empty path that is not an existing file (created when needed). */
+export function outputDirParser(text: string): string {
+  if (text.trim() === '') throw new InvalidArgumentError('expected a directory path');
+  try {
+    if (!statSync(text).isDirectory()) throw new InvalidArgumentError(`expected a directory, found a file: ${text}`);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw e;
+  }
+  return text;
+}

@@ -1,0 +1,285 @@
+/**
+ * A small kit of strict validators for YAML configs, and the error they throw.
+ *
+ * Hand-written rather than taken from a schema library (zod, ajv…): the project has no such
+ * dependency, the needs are small (numbers, strings, lists, mappings with defaults, paths), and
+ * the one thing that matters here — an error that names the file, the exact key path
+ * (`train_kin.hidden_features[1]`), what was expected and what was found — is easiest to get
+ * right when we own the walk. Every validator is a pure function of (value, where).
+ */
+import { isAbsolute, resolve as resolvePath, extname } from 'node:path';
+
+/** A config file problem: which file, which key, what was expected, what was found. */
+export class ConfigError extends Error {
+  /** The config file as the caller named it ('' when validating an in-memory object). */
+  readonly file: string;
+  /** Dotted key path inside the file, e.g. `train_kin.hidden_features[1]` ('' = the whole file). */
+  readonly keyPath: string;
+
+  constructor(file: string, keyPath: string, problem: string) {
+    const head = [file, keyPath].filter((s) => s !== '').join(': ');
+    super(head === '' ? problem : `${head}: ${problem}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.keyPath = keyPath;
+  }
+}
+
+/** Where a value sits: the file (for messages), its key path, and the directory paths resolve from. */
+export interface Where {
+  readonly file: string;
+  readonly path: string;
+  readonly baseDir: string;
+}
+
+export type Check<T> = (value: unknown, where: Where) => T;
+
+/** Child location: `at(w, 'lr')` → `train_kin.lr`; `at(w, 2)` → `hidden_features[2]`. */
+export function at(where: Where, key: string | number): Where {
+  const path =
+    typeof key === 'number' ? `${where.path}[${key}]` : where.path === '' ? key : `${where.path}.${key}`;
+  return { ...where, path };
+}
+
+/** Throws a ConfigError for `where` saying what was expected and what was found. */
+export function fail(where: Where, expected: string, found?: unknown): never {
+  const tail = arguments.length >= 3 ? `, found ${describeValue(found)}` : '';
+  throw new ConfigError(where.file, where.path, `expected ${expected}${tail}`);
+}
+
+/** Throws a ConfigError for `where` with a free-form problem text. */
+export function problem(where: Where, text: string): never {
+  throw new ConfigError(where.file, where.path, text);
+}
+
+/** Short human description of a parsed YAML value, for "found …" in messages. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing (empty value)';
+  if (typeof v === 'string') return `${JSON.stringify(v)} (a string)`;
+  if (typeof v === 'number') return `${v} (a number)`;
+  if (typeof v === 'boolean') return `${v} (a boolean)`;
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (typeof v === 'object') return `a mapping with keys [${Object.keys(v).join(', ')}]`;
+  return typeof v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+export interface NumberRule {
+  int?: boolean;
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Exclusive lower bound (e.g. 0 for "positive"). */
+  above?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+}
+
+/** Words for a number rule: "a positive integer", "a number ≥ 0", "an integer in [0, 4294967295]". */
+export function numberExpectation(rule: NumberRule): string {
+  const noun = rule.int ? 'integer' : 'number';
+  if (rule.above === 0 && rule.min === undefined && rule.max === undefined) return `a positive ${noun}`;
+  if (rule.min === 1 && rule.int && rule.max === undefined && rule.above === undefined) return 'a positive integer';
+  if (rule.min === 0 && rule.max === undefined && rule.above === undefined) return `a non-negative ${noun}`;
+  const parts: string[] = [];
+  if (rule.min !== undefined && rule.max !== undefined) parts.push(`in [${rule.min}, ${rule.max}]`);
+  else {
+    if (rule.min !== undefined) parts.push(`≥ ${rule.min}`);
+    if (rule.max !== undefined) parts.push(`≤ ${rule.max}`);
+  }
+  if (rule.above !== undefined) parts.push(`> ${rule.above}`);
+  const article = rule.int ? 'an' : 'a';
+  return [`${article} ${noun}`, ...parts].join(' ');
+}
+
+export function num(rule: NumberRule = {}): Check<number> {
+  const expected = numberExpectation(rule);
+  return (v, where) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return fail(where, expected, v);
+    if (rule.int && !Number.isInteger(v)) return fail(where, expected, v);
+    if (rule.min !== undefined && v < rule.min) return fail(where, expected, v);
+    if (rule.above !== undefined && v <= rule.above) return fail(where, expected, v);
+    if (rule.max !== undefined && v > rule.max) return fail(where, expected, v);
+    return v;
+  };
+}
+
+export const anyNumber = num();
+export const positiveNumber = num({ above: 0 });
+export const nonNegativeNumber = num({ min: 0 });
+export const positiveInt = num({ int: true, min: 1 });
+export const nonNegativeInt = num({ int: true, min: 0 });
+/** Seeds are 32-bit unsigned so every RNG we may use can take them. */
+export const seedInt = num({ int: true, min: 0, max: 4294967295 });
+
+export const bool: Check<boolean> = (v, where) => (typeof v === 'boolean' ? v : fail(where, 'true or false', v));
+
+export function nonEmptyString(v: unknown, where: Where): string {
+  return typeof v === 'string' && v.trim() !== '' ? v : fail(where, 'a non-empty string', v);
+}
+
+export function oneOf<const T extends string>(choices: readonly T[]): Check<T> {
+  const expected = `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+  return (v, where) => ((choices as readonly unknown[]).includes(v) ? (v as T) : fail(where, expected, v));
+}
+
+/**
+ * A file path, resolved against the config file's directory (absolute paths kept as they are).
+ * `extensions`, when given, lists the accepted endings (with the dot), compared case-insensitively.
+ */
+export function filePath(extensions?: readonly string[]): Check<string> {
+  return (v, where) => {
+    if (typeof v !== 'string' || v.trim() === '') {
+      return fail(where, 'a file path (relative to the config file)', v);
+    }
+    const raw = v;
+    if (extensions && !extensions.includes(extname(raw).toLowerCase())) {
+      return fail(where, `a path ending in ${extensions.join(' or ')}`, v);
+    }
+    return isAbsolute(raw) ? raw : resolvePath(where.baseDir, raw);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+export interface ListRule {
+  /** Exact length. */
+  length?: number;
+  minLength?: number;
+}
+
+export function list<T>(item: Check<T>, rule: ListRule = {}): Check<T[]> {
+  return (v, where) => {
+    const expectedLen =
+      rule.length !== undefined
+        ? `a list of exactly ${rule.length}`
+        : rule.minLength !== undefined && rule.minLength > 0
+          ? `a list of at least ${rule.minLength}`
+          : 'a list';
+    if (!Array.isArray(v)) return fail(where, expectedLen, v);
+    if (rule.length !== undefined && v.length !== rule.length) return fail(where, expectedLen, v);
+    if (rule.minLength !== undefined && v.length < rule.minLength) return fail(where, expectedLen, v);
+    return v.map((x, i) => item(x, at(where, i)));
+  };
+}
+
+/** A pair of numbers, e.g. a 2-D point. */
+export const vec2 = list(anyNumber, { length: 2 });
+
+// ---------------------------------------------------------------------------------------------
+// Mappings
+
+interface FieldBase<T> {
+  readonly check: Check<T>;
+}
+export interface RequiredField<T> extends FieldBase<T> {
+  readonly kind: 'required';
+}
+export interface DefaultedField<T> extends FieldBase<T> {
+  readonly kind: 'default';
+  /** Called per load so mutable defaults (lists) are never shared between configs. */
+  readonly fallback: () => T;
+}
+export interface OptionalField<T> extends FieldBase<T> {
+  readonly kind: 'optional';
+}
+export type Field<T> = RequiredField<T> | DefaultedField<T> | OptionalField<T>;
+
+export const required = <T>(check: Check<T>): RequiredField<T> => ({ kind: 'required', check });
+export const withDefault = <T>(check: Check<T>, fallback: () => T): DefaultedField<T> => ({
+  kind: 'default',
+  check,
+  fallback,
+});
+/** A key that may be absent; the typed result then has `undefined`. */
+export const optional = <T>(check: Check<T>): OptionalField<T> => ({ kind: 'optional', check });
+
+export type Fields = Record<string, Field<unknown>>;
+type FieldValue<F> = F extends OptionalField<infer T> ? T | undefined : F extends Field<infer T> ? T : never;
+export type SectionOf<S extends Fields> = { [K in keyof S]: FieldValue<S[K]> };
+
+/**
+ * A mapping with exactly the listed keys: unknown keys, missing required keys and wrong value
+ * types all throw. Absent defaulted keys get their default; absent optional keys are undefined.
+ */
+export function section<S extends Fields>(fields: S): Check<SectionOf<S>> {
+  const known = Object.keys(fields);
+  return (v, where) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      return fail(where, `a mapping with keys [${known.join(', ')}]`, v);
+    }
+    const obj = v as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      if (!Object.hasOwn(fields, key)) {
+        const hint = closest(key, known);
+        const did = hint !== undefined ? `did you mean "${hint}"? ` : '';
+        problem(at(where, key), `unknown key; ${did}known keys here: ${known.join(', ')}`);
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of known) {
+      const field = fields[key]!;
+      const inner = at(where, key);
+      if (!Object.hasOwn(obj, key)) {
+        if (field.kind === 'required') {
+          const expected = expectationOf(field.check, inner);
+          problem(inner, `missing required key${expected ? ` (expected ${expected})` : ''}`);
+        }
+        out[key] = field.kind === 'default' ? field.fallback() : undefined;
+        continue;
+      }
+      out[key] = field.check(obj[key], inner);
+    }
+    return out as SectionOf<S>;
+  };
+}
+
+/** Every key of `fields` made optional with no default (for partial overrides such as templates). */
+export function partialFields<S extends Fields>(fields: S): { [K in keyof S]: OptionalField<FieldValue<S[K]>> } {
+  const out: Record<string, OptionalField<unknown>> = {};
+  for (const [k, f] of Object.entries(fields)) out[k] = optional(f.check);
+  return out as { [K in keyof S]: OptionalField<FieldValue<S[K]>> };
+}
+
+/** What a check expects, learned by feeding it a value no check accepts (a unique symbol). */
+function expectationOf(check: Check<unknown>, where: Where): string | undefined {
+  try {
+    check(Symbol('probe'), where);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      const m = /expected (.*?)(, found .*)?$/s.exec(e.message);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+/** The closest known key within edit distance 2 (for "did you mean"), else undefined. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(key, k);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,326 @@
+/**
+ * The `fnf` command line, run as users run it (the compiled dist/src/cli/main.js in a child
+ * process): help lists every option with its default, bad flags exit 2 with a message naming the
+ * flag, config errors are one line without a stack. Plus the progress formatting.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, Option } from 'commander';
+import { buildProgram } from '../src/cli/program.js';
+import {
+  ProgressReporter,
+  RunningMean,
+  etaSeconds,
+  fitToWidth,
+  formatDuration,
+  formatEpochLine,
+  formatLoss,
+  formatProgressLine,
+  formatRate,
+  stepRate,
+} from '../src/cli/progress.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const BASE = join(ROOT, 'configs', 'base_flows.yaml');
+const SYS = join(ROOT, 'configs', 'systematics.yaml');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function fnf(args: string[], env: Record<string, string> = {}): Run {
+  const clean = { ...process.env };
+  delete clean.FNF_BACKEND;
+  delete clean.FNF_THREADS;
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...clean, ...env, COLUMNS: '100' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Help text of one option: from its flags to the next option's flags (descriptions may wrap). */
+function optionBlock(help: string, option: Option, all: readonly Option[]): string {
+  const start = help.indexOf(`  ${option.flags}  `);
+  assert.ok(start >= 0, `help lacks ${option.flags}:\n${help}`);
+  let end = help.length;
+  for (const other of all) {
+    const i = help.indexOf(`  ${other.flags}  `, start + 1);
+    if (i > start && i < end) end = i;
+  }
+  return help.slice(start, end);
+}
+
+/** Every option says its default, or that it is required. */
+function assertOptionsDocumented(help: string, options: readonly Option[], where: string): void {
+  for (const o of options) {
+    if (o.long === '--help' || o.long === '--version') continue;
+    const block = optionBlock(help, o, options).replace(/\s+/g, ' ');
+    assert.ok(o.description.length > 20, `${where} ${o.flags}: description too short to explain it`);
+    assert.ok(/\(default: |default: |\(required\)/.test(block), `${where} ${o.flags}: no default/required in\n${block}`);
+  }
+}
+
+const program = buildProgram();
+const globals: readonly Option[] = program.options;
+
+test('fnf --help lists every command and global option with its default', () => {
+  const r = fnf(['--help']);
+  assert.is(r.code, 0);
+  for (const c of program.commands) assert.ok(r.stdout.includes(`  ${c.name()}`), `help lacks command ${c.name()}`);
+  assertOptionsDocumented(r.stdout, globals, 'fnf');
+  const flat = r.stdout.replace(/\s+/g, ' ');
+  assert.ok(flat.includes('env: FNF_BACKEND'));
+  assert.ok(flat.includes('env: FNF_THREADS'));
+});
+
+test('every command --help lists every option with its default, plus the global options', () => {
+  assert.equal(
+    program.commands.map((c: Command) => c.name()),
+    ['start', 'train-base', 'train-systematics', 'generate-dataset', 'validate', 'visualize', 'visualize-dataset', 'check-golden', 'convert'],
+  );
+  for (const c of program.commands) {
+    const r = fnf([c.name(), '--help']);
+    assert.is(r.code, 0, `${c.name()} --help exit code`);
+    assertOptionsDocumented(r.stdout, c.options, c.name());
+    for (const a of c.registeredArguments) assert.ok(r.stdout.includes(a.name()), `${c.name()} help lacks argument ${a.name()}`);
+    assert.ok(r.stdout.includes('Global Options:'), `${c.name()} help lacks the global options`);
+    assertOptionsDocumented(r.stdout, globals, `${c.name()} (global)`);
+  }
+});
+
+test('visualize defaults are those of figures.md §B', () => {
+  const r = fnf(['visualize', '--help']);
+  for (const s of [
+    '(choices: "forward", "inverse", default: "forward")',
+    '(default: 1.0)',
+    'default: "both"',
+    '(default: "0,0;1.5,0")',
+    '(default: "1.0,0.5")',
+    '(default: "0,0")',
+    '(default: 80000)',
+    '--no-crossterm',
+  ]) {
+    assert.ok(r.stdout.replace(/\s+/g, ' ').includes(s), `visualize help lacks ${s}`);
+  }
+  assert.ok(fnf(['validate', '--help']).stdout.replace(/\s+/g, ' ').includes('(default: 100000)'));
+});
+
+function assertUsageError(r: Run, fragments: string[]): void {
+  assert.is(r.code, 2, `exit code (stderr: ${r.stderr})`);
+  assert.ok(r.stderr.startsWith('fnf: '), `stderr should start with "fnf: ": ${r.stderr}`);
+  assert.not.ok(/\n\s+at /.test(r.stderr), `no stack trace expected:\n${r.stderr}`);
+  for (const f of fragments) assert.ok(r.stderr.includes(f), `stderr lacks ${JSON.stringify(f)}:\n${r.stderr}`);
+}
+
+test('bad flag values exit 2 naming the flag and what was expected', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const vis = ['visualize', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out];
+  assertUsageError(fnf([...vis, '--n', 'abc']), ["'--n <count>'", "'abc'", 'expected a positive integer']);
+  assertUsageError(fnf([...vis, '--m-value', '-1']), ['--m-value', 'expected a positive number']);
+  assertUsageError(fnf([...vis, '--score-x', '0,0;1']), ['--score-x', 'point 2 is "1"']);
+  assertUsageError(fnf([...vis, '--crossterm-x', '1']), ['--crossterm-x', 'expected 2 numbers separated by commas']);
+  assertUsageError(fnf([...vis, '--direction', 'sideways']), ['--direction', 'Allowed choices are forward, inverse']);
+  assertUsageError(fnf([...vis, '--response-dims', '0,0']), ['--response-dims', 'expected distinct indices']);
+  assertUsageError(fnf([...vis, '--response-dims', '5']), ['--response-dims: expected feature indices below 2']);
+  assertUsageError(fnf(['train-base', '-c', BASE, '-s', 'train_foo']), ['--sections', 'unknown "train_foo"', 'train_kin, train_score']);
+  assertUsageError(fnf(['train-base', '-c', 'nope.yaml']), ['--config', 'file not found: nope.yaml']);
+  assertUsageError(fnf(['train-base']), ["required option '-c, --config <file>' not specified"]);
+  assertUsageError(fnf(['train-base', '-c', BASE, '--epochs', '0']), ['--epochs', 'expected a positive integer']);
+  assertUsageError(fnf(['convert', BASE, 'out.bin']), ["argument 'in'", 'expected a file ending in .pt or .safetensors']);
+  assertUsageError(fnf(['--seed', '-3', 'start']), ['--seed', 'expected an integer in [0, 4294967295]']);
+  assertUsageError(fnf(['--backend', 'cuda', 'start']), ['--backend', 'Allowed choices are auto, wasm, ts, gpu']);
+  assertUsageError(fnf(['start'], { FNF_BACKEND: 'cuda' }), ["from env 'FNF_BACKEND'"]);
+  assertUsageError(fnf(['start'], { FNF_THREADS: '0' }), ["from env 'FNF_THREADS'", 'expected an integer in [1, 256]']);
+  assertUsageError(fnf(['train-base', '-c', BASE, '--bogus']), ["unknown option '--bogus'"]);
+  assertUsageError(fnf(['frobnicate']), ["unknown command 'frobnicate'"]);
+});
+
+test('config errors print one line naming file and key, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const file = join(dir, 'd.yaml');
+  writeFileSync(file, 'n_events: -5\noutput: d.safetensors\n');
+  assertUsageError(fnf(['generate-dataset', '-c', file]), [`fnf: ${file}: n_events: expected a positive integer, found -5`]);
+  assertUsageError(fnf(['train-base', '-c', SYS]), ['expected a base flows config', 'kin_systematics']);
+});
+
+test('valid arguments reach the command (not implemented yet: exit 1, one line)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const r = fnf(['--threads', '3', 'visualize', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, '--which', 'kin']);
+  assert.is(r.code, 1);
+  assert.is(r.stderr, 'fnf: visualize: not implemented yet (its options were parsed and validated)\n');
+  // Global options are accepted after the command name too.
+  assert.is(fnf(['start', '--backend', 'ts']).code, 1);
+});
+
+test('fnf with no command prints help to stderr and exits 2', () => {
+  const r = fnf([]);
+  assert.is(r.code, 2);
+  assert.ok(r.stderr.includes('Usage: fnf'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Progress formatting
+
+test('formatDuration, formatRate, formatLoss', () => {
+  assert.is(formatDuration(0), '0s');
+  assert.is(formatDuration(42.4), '42s');
+  assert.is(formatDuration(59.6), '1m00s');
+  assert.is(formatDuration(185), '3m05s');
+  assert.is(formatDuration(3720), '1h02m');
+  assert.is(formatDuration(100 * 3600), '100h00m');
+  assert.is(formatDuration(Number.POSITIVE_INFINITY), '--');
+  assert.is(formatDuration(Number.NaN), '--');
+  assert.is(formatDuration(-1), '--');
+  assert.is(formatRate(812.4), '812 it/s');
+  assert.is(formatRate(15.43), '15.4 it/s');
+  assert.is(formatRate(2.345), '2.35 it/s');
+  assert.is(formatRate(0.25), '4.0 s/it');
+  assert.is(formatRate(Number.NaN), '-- it/s');
+  assert.is(formatRate(0), '-- it/s');
+  assert.is(formatLoss(-1.234567), '-1.2346');
+  assert.is(formatLoss(123456), '1.235e+5');
+  assert.is(formatLoss(Number.NaN), 'nan');
+  assert.is(formatLoss(Number.NEGATIVE_INFINITY), '-inf');
+});
+
+test('stepRate, etaSeconds, RunningMean, fitToWidth', () => {
+  assert.is(stepRate(100, 4), 25);
+  assert.ok(Number.isNaN(stepRate(0, 4)));
+  assert.ok(Number.isNaN(stepRate(5, 0)));
+  assert.is(etaSeconds(250, 1000, 10), 30);
+  assert.is(etaSeconds(1000, 1000, 10), 0);
+  assert.is(etaSeconds(0, 1000, 10), Number.POSITIVE_INFINITY);
+  const m = new RunningMean();
+  assert.ok(Number.isNaN(m.mean));
+  m.add(1);
+  m.add(2);
+  m.add(6);
+  assert.is(m.mean, 3);
+  assert.is(m.count, 3);
+  m.reset();
+  assert.is(m.count, 0);
+  assert.is(fitToWidth('abcdef', 4), 'ab…');
+  assert.is(fitToWidth('abc', 4), 'abc');
+  assert.is(fitToWidth('abcdef', undefined), 'abcdef');
+});
+
+test('progress and epoch lines', () => {
+  const line = formatProgressLine({
+    label: 'train_kin',
+    epoch: 3,
+    epochs: 100,
+    step: 512,
+    stepsPerEpoch: 1000,
+    loss: -1.23456,
+    stepsPerSec: 812,
+    etaSec: 7380,
+  });
+  assert.is(line, 'train_kin  epoch 3/100  step 512/1000  loss -1.2346  812 it/s  ETA 2h03m');
+  const noEpochs = formatProgressLine({
+    label: 'sample',
+    epoch: 1,
+    epochs: 1,
+    step: 2,
+    stepsPerEpoch: 10,
+    loss: Number.NaN,
+    stepsPerSec: Number.NaN,
+    etaSec: Number.POSITIVE_INFINITY,
+  });
+  assert.is(noEpochs, 'sample  step 2/10  -- it/s  ETA --');
+  assert.is(
+    formatEpochLine('train_kin', 100, { epoch: 3, trainLoss: -1.5, valLoss: -1.25, seconds: 65 }, 15.4),
+    'train_kin  epoch 3/100 done  loss -1.5000  val -1.2500  (1m05s, 15.4 it/s)',
+  );
+});
+
+/** A fake clock advanced by hand and a stream that records writes. */
+function harness(tty: boolean): { clock: { t: number }; writes: string[]; reporter: (e: number, s: number) => ProgressReporter } {
+  const clock = { t: 0 };
+  const writes: string[] = [];
+  const stream = { isTTY: tty, columns: 200, write: (s: string) => writes.push(s) };
+  return {
+    clock,
+    writes,
+    reporter: (epochs, steps) =>
+      new ProgressReporter({ label: 'train_kin', epochs, stepsPerEpoch: steps, stream, intervalSec: 10, now: () => clock.t }),
+  };
+}
+
+test('TTY: one live line redrawn with \\r at most every 100 ms, epoch lines kept', () => {
+  const h = harness(true);
+  const p = h.reporter(2, 1000);
+  for (let i = 0; i < 1000; i++) {
+    h.clock.t += 1; // 1 ms per step → 1 s per epoch
+    p.step(2 - i / 1000);
+  }
+  const live = h.writes.filter((w) => w.startsWith('\r') && !w.endsWith('\n') && w !== '\r\x1b[K');
+  assert.ok(live.length >= 9 && live.length <= 11, `redraws: ${live.length}`);
+  assert.ok(live.every((w) => !w.includes('\n')));
+  const last = live.at(-1)!;
+  assert.ok(last.includes('epoch 1/2  step 901/1000'), last);
+  assert.ok(last.includes('1000 it/s'), last);
+  assert.ok(last.includes('ETA 1s'), last);
+  const r = p.epochEnd({ valLoss: 1.2 });
+  assert.is(r.epoch, 1);
+  assert.ok(Math.abs(r.trainLoss - 1.5005) < 1e-9);
+  assert.is(r.seconds, 1);
+  assert.is(h.writes.at(-2), '\r\x1b[K');
+  assert.is(h.writes.at(-1), 'train_kin  epoch 1/2 done  loss 1.5005  val 1.2000  (1s, 1000 it/s)\n');
+  h.clock.t += 1000;
+  p.step(1);
+  const s = p.done();
+  assert.is(s.steps, 1001);
+  assert.is(s.epochs.length, 1);
+  assert.is(s.finalValLoss, 1.2);
+  assert.ok(h.writes.at(-1)!.startsWith('train_kin  finished: 1 epoch, 1001 steps in 2s'));
+});
+
+test('not a TTY: plain lines every interval and at epoch ends, never \\r', () => {
+  const h = harness(false);
+  const p = h.reporter(3, 100);
+  for (let e = 0; e < 3; e++) {
+    for (let i = 0; i < 100; i++) {
+      h.clock.t += 100; // 0.1 s per step → 10 s per epoch
+      p.step(1);
+    }
+    p.epochEnd();
+  }
+  p.done();
+  assert.ok(h.writes.every((w) => !w.includes('\r') && w.endsWith('\n')));
+  const progress = h.writes.filter((w) => w.includes(' step '));
+  const epochs = h.writes.filter((w) => w.includes(' done '));
+  assert.is(epochs.length, 3);
+  // The first step prints, then one line per 10 s of work: 30 s → 3 lines.
+  assert.is(progress.length, 3);
+  assert.ok(progress[1]!.includes('epoch 2/3  step 1/100'), progress[1]);
+  assert.ok(progress[1]!.includes('ETA 20s'), progress[1]);
+  assert.ok(h.writes.at(-1)!.includes('finished: 3 epochs, 300 steps in 30s (10.0 it/s)'));
+});
+
+test('resumed runs count only the remaining epochs in the ETA', () => {
+  const h = harness(false);
+  const p = new ProgressReporter({
+    label: 'k',
+    epochs: 10,
+    stepsPerEpoch: 10,
+    startEpoch: 8,
+    stream: { isTTY: false, write: (s: string) => h.writes.push(s) },
+    now: () => h.clock.t,
+  });
+  h.clock.t += 1000;
+  p.step(0.5);
+  assert.ok(h.writes[0]!.startsWith('k  epoch 9/10  step 1/10  loss 0.5000  1.00 it/s  ETA 19s'), h.writes[0]);
+  assert.throws(() => new ProgressReporter({ label: 'k', epochs: 0, stepsPerEpoch: 1 }), /epochs must be a positive integer/);
+});
+
+test.run();

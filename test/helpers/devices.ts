@@ -1,0 +1,34 @@
+/** Devices the backend-independent tests run on: every backend that can load here. */
+import { Device } from '../../src/backend/device.js';
+import { tsKernels } from '../../src/backend/ts/index.js';
+import { Memory } from '../../src/tensor/memory.js';
+
+export function tsDevice(): Device {
+  return new Device(new Memory(), tsKernels);
+}
+
+export async function allDevices(): Promise<Device[]> {
+  const devices = [tsDevice()];
+  try {
+    const { createDevice } = await import('../../src/backend/index.js');
+    devices.push(await createDevice({ backend: 'wasm' }));
+  } catch (e) {
+    if (!String(e).includes('Cannot find module')) throw e;
+  }
+  return devices;
+}
+
+/** Deterministic pseudo-random values in [lo, hi). */
+export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
+  }
+  return out;
+}
