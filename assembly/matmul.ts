@@ -1,1 +1,316 @@
-// matmul kernels: to be written.
+// Matmul kernels: the three layouts of a linear layer, f32x4 SIMD with a 4×8 register tile.
+//
+// ABI (all pointers are byte offsets into the imported shared memory; sizes are i32):
+//
+//   matmul_nt(out, x, w, bias, M, K, N, act, r0, r1, scratch)
+//       out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias == 0 means no bias;
+//       act: 0 none, 1 relu, 2 elu (α = 1), 3 tanh, applied in the store step.
+//   matmul_nn(out, a, b, M, K, N, accumulate, r0, r1, scratch)
+//       out[M,N] (+)= a[M,K] · b[K,N]           (dx = dY·W)
+//   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch)
+//       out[M,N] (+)= a[R,M]ᵀ · b[R,N]          (dW = dYᵀ·X)
+//   matmul_scratch_bytes(N, K) -> i32
+//       bytes of `scratch` one call with these N, K needs (64-byte aligned pointer).
+//
+// Each call computes output rows [r0, r1) only. Every output element is summed in the same
+// k order whatever the row range, so a worker pool can split a call across threads with
+// bit-identical results — each thread needs its own scratch (it packs the operand itself).
+//
+// Why this shape: the product is computed in 4×8 output tiles held in eight f32x4
+// accumulators (plus two B vectors and one broadcast A value: 11 of the 16 xmm registers V8
+// has on x64; bigger tiles spill). The B operand is first packed, panel by panel of 8
+// columns, into `scratch` as [panel][k][8] so that the inner loop reads it contiguously;
+// the 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose for NT/NN, a
+// plain copy for TN) once and reused across all panels, so the inner loop walks just two
+// pointers with constant offsets. K is cut into chunks of KC so a packed B panel chunk
+// (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks after the first add onto
+// the stored partial sums.
+//
+// Scratch layout: [packed A block: KC × 4][bias padded to Np][packed B: Np × min(K, KC)],
+// Np = N rounded up to a multiple of 8, all f32: in bytes 16·KC + 4·Np + 4·Np·min(K, KC)
+// (KC = 256), 64-byte aligned.
+
+import { actScalar, actVec } from './activation';
+
+const KC: i32 = 256;
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+export function matmul_scratch_bytes(N: i32, K: i32): i32 {
+  const np = (N + 7) & ~7;
+  const kc = K < KC ? K : KC;
+  return KC * 16 + np * 4 + np * kc * 4;
+}
+
+/** Pack w[N,K] rows (k0..k0+kc) as [panel][k][8] (the transpose of an NT weight). */
+function packNT(dst: usize, w: usize, N: i32, K: i32, k0: i32, kc: i32): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const panel = dst + <usize>(p * kc * 32);
+    for (let jj = 0; jj < 8; jj++) {
+      const j = p * 8 + jj;
+      let d = panel + <usize>(jj * 4);
+      if (j < N) {
+        let s = w + <usize>((j * K + k0) * 4);
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(s));
+          s += 4;
+          d += 32;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, 0);
+          d += 32;
+        }
+      }
+    }
+  }
+}
+
+/** Pack b[K,N] rows (k0..k0+kc) as [panel][k][8] (already column-contiguous: a copy). */
+function packNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32): void {
+  const np = (N + 7) >> 3;
+  const full = N >> 3;
+  const rowBytes = <usize>(N * 4);
+  for (let p = 0; p < full; p++) {
+    let d = dst + <usize>(p * kc * 32);
+    let s = b + <usize>(k0) * rowBytes + <usize>(p * 32);
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += rowBytes;
+      d += 32;
+    }
+  }
+  if (np > full) {
+    const rem = N - full * 8;
+    let d = dst + <usize>(full * kc * 32);
+    let s = b + <usize>(k0) * rowBytes + <usize>(full * 32);
+    for (let k = 0; k < kc; k++) {
+      for (let jj = 0; jj < 8; jj++) {
+        store<f32>(d + <usize>(jj * 4), jj < rem ? load<f32>(s + <usize>(jj * 4)) : 0);
+      }
+      s += rowBytes;
+      d += 32;
+    }
+  }
+}
+
+/** One finished vector of 4 output columns at o: old value, then bias and activation. */
+// @ts-ignore: decorator
+@inline function finishVec(o: usize, c: v128, addOld: bool, last: bool, bias: usize, act: i32): v128 {
+  if (addOld) c = f32x4.add(c, v128.load(o));
+  if (last) {
+    if (bias) c = f32x4.add(c, v128.load(bias));
+    if (act) c = actVec(c, act);
+  }
+  return c;
+}
+
+/**
+ * Store two accumulator vectors (8 columns, nv valid) of one output row: add the old value
+ * when `addOld`, then bias and activation when `last` (the last K chunk). In a tail panel
+ * the first vector is still stored whole when nv ≥ 4; the rest goes lane by lane so no byte
+ * past column N is touched (lanes are extracted directly: a round trip through memory would
+ * stall store-to-load forwarding).
+ */
+// @ts-ignore: decorator
+@inline function storeRow(
+  o: usize, c0: v128, c1: v128, nv: i32, addOld: bool, last: bool, bias: usize, act: i32,
+): void {
+  if (nv == 8) {
+    v128.store(o, finishVec(o, c0, addOld, last, bias, act));
+    v128.store(o, finishVec(o + 16, c1, addOld, last, bias + (bias ? 16 : 0), act), 16);
+  } else if (nv >= 4) {
+    v128.store(o, finishVec(o, c0, addOld, last, bias, act));
+    if (nv > 4) storeLane(o, 4, f32x4.extract_lane(c1, 0), addOld, last, bias, act);
+    if (nv > 5) storeLane(o, 5, f32x4.extract_lane(c1, 1), addOld, last, bias, act);
+    if (nv > 6) storeLane(o, 6, f32x4.extract_lane(c1, 2), addOld, last, bias, act);
+  } else {
+    storeLane(o, 0, f32x4.extract_lane(c0, 0), addOld, last, bias, act);
+    if (nv > 1) storeLane(o, 1, f32x4.extract_lane(c0, 1), addOld, last, bias, act);
+    if (nv > 2) storeLane(o, 2, f32x4.extract_lane(c0, 2), addOld, last, bias, act);
+  }
+}
+
+/** One output element of a tail panel: old value, bias and activation as in storeRow. */
+function storeLane(o: usize, j: i32, v: f32, addOld: bool, last: bool, bias: usize, act: i32): void {
+  const at = o + <usize>(j << 2);
+  if (addOld) v += load<f32>(at);
+  if (last) {
+    if (bias) v += load<f32>(bias + <usize>(j << 2));
+    v = actScalar(act, v);
+  }
+  store<f32>(at, v);
+}
+
+/** Pack 4 rows of A (element (i, k) at a + i·aRow + k·aK) for kc steps as [k][4]. */
+function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
+  let k = 0;
+  if (aK == 4) {
+    // Row-major A: transpose 4×4 blocks with shuffles.
+    const r1 = a + aRow, r2 = r1 + aRow, r3 = r2 + aRow;
+    for (; k + 4 <= kc; k += 4) {
+      const at = <usize>(k << 2);
+      const x0 = v128.load(a + at), x1 = v128.load(r1 + at);
+      const x2 = v128.load(r2 + at), x3 = v128.load(r3 + at);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      const d = dst + <usize>(k << 4);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+    }
+  } else if (aRow == 4) {
+    // TN: the 4 rows of the tile are 4 neighbouring floats of one row of a.
+    for (; k < kc; k++) v128.store(dst + <usize>(k << 4), v128.load(a + <usize>(k) * aK));
+  }
+  for (; k < kc; k++) {
+    const s = a + <usize>(k) * aK;
+    const d = dst + <usize>(k << 4);
+    store<f32>(d, load<f32>(s));
+    store<f32>(d, load<f32>(s + aRow), 4);
+    store<f32>(d, load<f32>(s + aRow * 2), 8);
+    store<f32>(d, load<f32>(s + aRow * 3), 12);
+  }
+}
+
+/**
+ * One 4×8 output tile over kc steps: pa is a packed A block [k][4], pb a packed B panel
+ * [k][8]. One k step is 2 vector loads, 4 broadcast loads and 8 multiply-adds.
+ */
+function tile4x8(
+  o: usize, ldo: usize, pa: usize, pb: usize, kc: i32,
+  nv: i32, load: bool, last: bool, bias: usize, act: i32,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = pb + <usize>(kc << 5);
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const x0 = v128.load32_splat(pa);
+    c00 = madd(x0, b0, c00);
+    c01 = madd(x0, b1, c01);
+    const x1 = v128.load32_splat(pa, 4);
+    c10 = madd(x1, b0, c10);
+    c11 = madd(x1, b1, c11);
+    const x2 = v128.load32_splat(pa, 8);
+    c20 = madd(x2, b0, c20);
+    c21 = madd(x2, b1, c21);
+    const x3 = v128.load32_splat(pa, 12);
+    c30 = madd(x3, b0, c30);
+    c31 = madd(x3, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  storeRow(o, c00, c01, nv, load, last, bias, act);
+  storeRow(o + ldo, c10, c11, nv, load, last, bias, act);
+  storeRow(o + ldo * 2, c20, c21, nv, load, last, bias, act);
+  storeRow(o + ldo * 3, c30, c31, nv, load, last, bias, act);
+}
+
+/** The row tail: one row × 8 columns, same summation order as tile4x8. */
+function tile1x8(
+  o: usize, a: usize, aK: usize, b: usize, kc: i32,
+  nv: i32, load: bool, last: bool, bias: usize, act: i32,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < kc; k++) {
+    const x = v128.load32_splat(pa);
+    c0 = madd(x, v128.load(pb), c0);
+    c1 = madd(x, v128.load(pb, 16), c1);
+    pa += aK;
+    pb += 32;
+  }
+  storeRow(o, c0, c1, nv, load, last, bias, act);
+}
+
+/**
+ * The shared driver. `transB` selects how B is packed (NT: w[N,K]; else b[K,N]);
+ * A(i, k) is at a + i·aRow + k·aK.
+ */
+function gemm(
+  out: usize, a: usize, aRow: usize, aK: usize, b: usize, transB: bool,
+  K: i32, N: i32, r0: i32, r1: i32, accumulate: bool, bias: usize, act: i32, scratch: usize,
+): void {
+  if (r1 <= r0 || N <= 0) return;
+  const np = (N + 7) >> 3;
+  const packedA = scratch;
+  const biasP: usize = bias ? packedA + <usize>(KC * 16) : 0;
+  const packed = packedA + <usize>(KC * 16) + <usize>(np * 32);
+  if (bias) {
+    for (let j = 0; j < np * 8; j++) {
+      store<f32>(biasP + <usize>(j * 4), j < N ? load<f32>(bias + <usize>(j * 4)) : 0);
+    }
+  }
+  const ldo = <usize>(N * 4);
+  let k0 = 0;
+  do {
+    const kc = K - k0 < KC ? K - k0 : KC;
+    if (transB) packNT(packed, b, N, K, k0, kc);
+    else packNN(packed, b, N, k0, kc);
+    const load = accumulate || k0 > 0;
+    const last = k0 + kc >= K;
+    const aChunk = a + <usize>(k0) * aK;
+    let i = r0;
+    for (; i + 4 <= r1; i += 4) {
+      packA4(packedA, aChunk + <usize>(i) * aRow, aRow, aK, kc);
+      const oi = out + <usize>(i) * ldo;
+      for (let p = 0; p < np; p++) {
+        const nv = N - p * 8 < 8 ? N - p * 8 : 8;
+        tile4x8(
+          oi + <usize>(p * 32), ldo, packedA, packed + <usize>(p * kc * 32), kc,
+          nv, load, last, biasP ? biasP + <usize>(p * 32) : 0, act,
+        );
+      }
+    }
+    for (; i < r1; i++) {
+      const ai = aChunk + <usize>(i) * aRow;
+      const oi = out + <usize>(i) * ldo;
+      for (let p = 0; p < np; p++) {
+        const nv = N - p * 8 < 8 ? N - p * 8 : 8;
+        tile1x8(
+          oi + <usize>(p * 32), ai, aK, packed + <usize>(p * kc * 32), kc,
+          nv, load, last, biasP ? biasP + <usize>(p * 32) : 0, act,
+        );
+      }
+    }
+    k0 += kc;
+  } while (k0 < K);
+}
+
+export function matmul_nt(
+  out: usize, x: usize, w: usize, bias: usize, M: i32, K: i32, N: i32, act: i32,
+  r0: i32, r1: i32, scratch: usize,
+): void {
+  gemm(out, x, <usize>(K * 4), 4, w, true, K, N, r0, r1, false, bias, act, scratch);
+}
+
+export function matmul_nn(
+  out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32,
+  r0: i32, r1: i32, scratch: usize,
+): void {
+  gemm(out, a, <usize>(K * 4), 4, b, false, K, N, r0, r1, accumulate != 0, 0, 0, scratch);
+}
+
+export function matmul_tn(
+  out: usize, a: usize, b: usize, M: i32, R: i32, N: i32, accumulate: i32,
+  r0: i32, r1: i32, scratch: usize,
+): void {
+  gemm(out, a, 4, <usize>(M * 4), b, false, R, N, r0, r1, accumulate != 0, 0, 0, scratch);
+}

@@ -1,1 +1,74 @@
-// reduce kernels: to be written.
+// Reductions, all accumulated in float64 (so they round once, like the ts reference).
+//
+// ABI (pointers are byte offsets into the shared memory):
+//
+//   sum_rows(out, x, M, N, c0, c1)      out[c] = Σ_r x[r, c] for columns c in [c0, c1)
+//   sum_cols(out, x, M, N, r0, r1)      out[r] = Σ_c x[r, c] for rows r in [r0, r1)
+//   sum_all_f64(x, e0, e1) -> f64       Σ x[e] over [e0, e1), returned unrounded; a caller
+//                                        that splits the range adds the partials in order and
+//                                        rounds once when storing.
+//
+// f32x4 loads are widened to two f64x2 accumulators (promote low lanes; shuffle the high
+// lanes down and promote).
+
+// @ts-ignore: decorator
+@inline function hi(v: v128): v128 {
+  return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
+}
+
+export function sum_rows(out: usize, x: usize, M: i32, N: i32, c0: i32, c1: i32): void {
+  const ld = <usize>(N << 2);
+  let c = c0;
+  // Eight columns at a time: four f64x2 accumulators walk down the rows.
+  for (; c + 8 <= c1; c += 8) {
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let p = x + <usize>(c << 2);
+    for (let r = 0; r < M; r++) {
+      const u = v128.load(p);
+      const w = v128.load(p, 16);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi(u)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(w));
+      s3 = f64x2.add(s3, f64x2.promote_low_f32x4(hi(w)));
+      p += ld;
+    }
+    const o = out + <usize>(c << 2);
+    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5));
+    v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(s2), f32x4.demote_f64x2_zero(s3), 0, 1, 4, 5), 16);
+  }
+  for (; c < c1; c++) {
+    let s: f64 = 0;
+    let p = x + <usize>(c << 2);
+    for (let r = 0; r < M; r++) {
+      s += <f64>load<f32>(p);
+      p += ld;
+    }
+    store<f32>(out + <usize>(c << 2), <f32>s);
+  }
+}
+
+/** Σ of n floats at p in float64. */
+function sumRun(p: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const u = v128.load(p + <usize>(i << 2));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi(u)));
+  }
+  const t = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  for (; i < n; i++) s += <f64>load<f32>(p + <usize>(i << 2));
+  return s;
+}
+
+export function sum_cols(out: usize, x: usize, M: i32, N: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    store<f32>(out + <usize>(r << 2), <f32>sumRun(x + <usize>(r) * <usize>(N << 2), N));
+  }
+}
+
+export function sum_all_f64(x: usize, e0: i32, e1: i32): f64 {
+  if (e1 <= e0) return 0;
+  return sumRun(x + <usize>(e0 << 2), e1 - e0);
+}

@@ -1,1 +1,461 @@
-// spline kernels: to be written.
+// Spline kernels: Zuko's monotonic rational-quadratic spline, forward / inverse / backward.
+//
+// ABI (pointers are byte offsets into the shared memory; [e0, e1) is a range of elements, so a
+// worker pool can split one call; every element is computed independently):
+//
+//   spline_forward(y, ladj, x, params, e0, e1, K, bound, logSlope)
+//       y[e], ladj[e] = ln|dy/dx| of x[e] with raw parameters params[e·P .. e·P + P), P = 3K − 1,
+//       laid out [K widths, K heights, K − 1 interior derivatives].
+//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope)
+//       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|.
+//   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope)
+//       dx[e] = ∂L/∂x[e], dparams[e·P ..] = ∂L/∂params (overwritten) from gy = ∂L/∂y and
+//       gl = ∂L/∂ladj. dparams must not overlap params.
+//   bound = B (f32), logSlope = λ = ln σ (f32). Any K ≥ 1 works (no scratch, no static state).
+//
+// This is the fast twin of the readable reference src/backend/ts/spline.ts (the formulas, the
+// derivation of the backward and the rounding choices are documented there). It performs the
+// same float32 operations in the same order, so both agree to the last bit except for rare
+// 1-ulp log differences (log runs in f64, rounded; exp is the float32 polynomial expF32 of the
+// ts reference, here also in a 4-lane form).
+//
+// Why it is shaped like this: the cost is the exps (2K for the two softmax sums), so the soft
+// clamps, max and exps run on f32x4 over four consecutive parameters of one element (IEEE per
+// lane, so bit-identical to the scalar reference); sums and prefix sums stay sequential in f64
+// like the reference. Forward and inverse keep nothing in memory — concurrent threads share the
+// linear memory and a kernel has no private scratch — so the normalised masses are recomputed
+// while scanning the prefix sum, and the scan stops at the bin (≈ 3K instead of 2K exps).
+// Elements outside [−B, B] (and NaN) skip all of it. The backward has private memory — its own
+// dparams row — and stores the masses there, so it computes each exp once.
+
+// @ts-ignore: decorator
+@inline function softClamp(v: f32, f: f32, lambda: f32): f32 {
+  return v / (<f32>1 + Mathf.abs((f * v) / lambda));
+}
+
+// @ts-ignore: decorator
+@inline function softClampDerivative(v: f32, f: f32, lambda: f32): f32 {
+  const q: f32 = <f32>1 + Mathf.abs((f * v) / lambda);
+  return <f32>1 / (q * q);
+}
+
+// float32 exp, the same operations as expF32 in the ts reference (scalar and 4-lane forms):
+// exp(v) = 2ⁿ·p(r), n = nearest(v·log₂e), r = (v − n·ln2_hi) − n·ln2_lo, p = degree-7 Taylor.
+const LOG2E: f32 = 1.4426950408889634;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = <f32>(0.6931471805599453 - 0.693359375);
+const C2: f32 = 1.0 / 2;
+const C3: f32 = 1.0 / 6;
+const C4: f32 = 1.0 / 24;
+const C5: f32 = 1.0 / 120;
+const C6: f32 = 1.0 / 720;
+const C7: f32 = 1.0 / 5040;
+
+// @ts-ignore: decorator
+@inline function expf(v: f32): f32 {
+  const n = nearest<f32>(v * LOG2E);
+  const r = (v - n * LN2_HI) - n * LN2_LO;
+  let p = C7 * r + C6;
+  p = p * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = p * r + <f32>1;
+  p = p * r + <f32>1;
+  return p * reinterpret<f32>((<i32>n + 127) << 23);
+}
+
+// @ts-ignore: decorator
+@inline function expVec(v: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/** softClamp on four lanes (IEEE per lane: bit-identical to the scalar form). */
+// @ts-ignore: decorator
+@inline function softClampVec(v: v128, f: f32, lambda: f32): v128 {
+  const t = f32x4.div(f32x4.mul(f32x4.splat(f), v), f32x4.splat(lambda));
+  return f32x4.div(v, f32x4.add(f32x4.splat(1), f32x4.abs(t)));
+}
+
+// @ts-ignore: decorator
+@inline function logf(v: f32): f32 {
+  return <f32>Math.log(<f64>v);
+}
+
+/** Max of the clamped raw values p[0..K) (a 2-wide clamp factor: widths and heights). */
+// @ts-ignore: decorator
+@inline function clampedMax(p: usize, K: i32, lambda: f32): f32 {
+  let m: f32 = -Infinity;
+  let j = 0;
+  if (K >= 4) {
+    let mv = softClampVec(v128.load(p), 2, lambda);
+    for (j = 4; j + 4 <= K; j += 4) {
+      mv = f32x4.max(mv, softClampVec(v128.load(p + (<usize>j << 2)), 2, lambda));
+    }
+    m = Mathf.max(
+      Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+    );
+  }
+  for (; j < K; j++) {
+    const c = softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda);
+    if (c > m) m = c;
+  }
+  return m;
+}
+
+/** Four unnormalised masses exp(c_j − m), j = j0..j0+3. */
+// @ts-ignore: decorator
+@inline function expClampedVec(p: usize, j0: i32, m: f32, lambda: f32): v128 {
+  return expVec(f32x4.sub(softClampVec(v128.load(p + (<usize>j0 << 2)), 2, lambda), f32x4.splat(m)));
+}
+
+/** 1 / Σ exp(c_j − m), the sum accumulated in f64 in index order and rounded once. */
+// @ts-ignore: decorator
+@inline function softmaxScale(p: usize, K: i32, m: f32, lambda: f32): f32 {
+  let sum: f64 = 0;
+  let j = 0;
+  for (; j + 4 <= K; j += 4) {
+    const e = expClampedVec(p, j, m, lambda);
+    sum += <f64>f32x4.extract_lane(e, 0);
+    sum += <f64>f32x4.extract_lane(e, 1);
+    sum += <f64>f32x4.extract_lane(e, 2);
+    sum += <f64>f32x4.extract_lane(e, 3);
+  }
+  for (; j < K; j++) sum += <f64>expf(softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda) - m);
+  return <f32>1 / <f32>sum;
+}
+
+// @ts-ignore: decorator
+@inline function mass(p: usize, j: i32, m: f32, inv: f32, lambda: f32): f32 {
+  return expf(softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda) - m) * inv;
+}
+
+// @ts-ignore: decorator
+@inline function knot(acc: f64, bound: f32): f32 {
+  return bound * (<f32>2 * <f32>acc - <f32>1);
+}
+
+/** Interior knot derivative δ_i = exp(c(d_{i−1})) for 1 ≤ i ≤ K − 1; δ_0 = δ_K = 1. */
+// @ts-ignore: decorator
+@inline function knotDerivative(pd: usize, i: i32, K: i32, lambda: f32): f32 {
+  if (i <= 0 || i >= K) return 1;
+  return expf(softClamp(load<f32>(pd + (<usize>(i - 1) << 2)), 1, lambda));
+}
+
+/** ln J at ζ (Zuko's order; see logJacobian in the ts reference). */
+// @ts-ignore: decorator
+@inline function logJacobian(z: f32, s: f32, dlo: f32, dhi: f32): f32 {
+  const omz: f32 = <f32>1 - z;
+  const den: f32 = s + ((dlo + dhi) - <f32>2 * s) * z * omz;
+  const q: f32 = <f32>2 * s * z * omz + dlo * (omz * omz) + dhi * (z * z);
+  return logf((s * s * q) / (den * den));
+}
+
+/** Largest input that can still be inside: x_K = B(2·S_K − 1) with S_K = 1 ± a few ulps. */
+// @ts-ignore: decorator
+@inline function mayBeInside(v: f32, bound: f32): bool {
+  return v > -bound && v <= bound * <f32>1.001; // false for NaN too
+}
+
+/** Σ_{j<count} W_j in index order (f64 accumulator), W_j = exp(c_j − m)·inv. */
+// @ts-ignore: decorator
+@inline function prefixMass(p: usize, count: i32, m: f32, inv: f32, lambda: f32): f64 {
+  let acc: f64 = 0;
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const w = f32x4.mul(expClampedVec(p, j, m, lambda), f32x4.splat(inv));
+    acc += <f64>f32x4.extract_lane(w, 0);
+    acc += <f64>f32x4.extract_lane(w, 1);
+    acc += <f64>f32x4.extract_lane(w, 2);
+    acc += <f64>f32x4.extract_lane(w, 3);
+  }
+  for (; j < count; j++) acc += <f64>mass(p, j, m, inv, lambda);
+  return acc;
+}
+
+/**
+ * One element, forward (`inverse` false: search the x-knots of the widths block, evaluate y)
+ * or inverse (search the y-knots of the heights block, solve for x). Stores value and ladj.
+ * `inverse` is a constant at both call sites, so each kernel compiles to its own branch-free
+ * copy.
+ */
+// @ts-ignore: decorator
+@inline function splineElement(
+  v: f32, pSearch: usize, pOther: usize, pd: usize, K: i32, bound: f32, lambda: f32,
+  inverse: bool, outV: usize, outL: usize,
+): void {
+  if (!mayBeInside(v, bound)) {
+    store<f32>(outV, v);
+    store<f32>(outL, 0);
+    return;
+  }
+  // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
+  const ms = clampedMax(pSearch, K, lambda);
+  const is = softmaxScale(pSearch, K, ms, lambda);
+  let acc: f64 = 0;
+  let lo: f32 = -bound;
+  let hi: f32 = 0;
+  let k = K;
+  let j = 0;
+  for (; j + 4 <= K; j += 4) {
+    const w = f32x4.mul(expClampedVec(pSearch, j, ms, lambda), f32x4.splat(is));
+    acc += <f64>f32x4.extract_lane(w, 0);
+    hi = knot(acc, bound);
+    if (!(hi < v)) { k = j; break; }
+    lo = hi;
+    acc += <f64>f32x4.extract_lane(w, 1);
+    hi = knot(acc, bound);
+    if (!(hi < v)) { k = j + 1; break; }
+    lo = hi;
+    acc += <f64>f32x4.extract_lane(w, 2);
+    hi = knot(acc, bound);
+    if (!(hi < v)) { k = j + 2; break; }
+    lo = hi;
+    acc += <f64>f32x4.extract_lane(w, 3);
+    hi = knot(acc, bound);
+    if (!(hi < v)) { k = j + 3; break; }
+    lo = hi;
+  }
+  if (k == K) {
+    for (; j < K; j++) {
+      acc += <f64>mass(pSearch, j, ms, is, lambda);
+      hi = knot(acc, bound);
+      if (!(hi < v)) { k = j; break; }
+      lo = hi;
+    }
+  }
+  if (k == K) { // beyond the last knot
+    store<f32>(outV, v);
+    store<f32>(outL, 0);
+    return;
+  }
+  // The other block: its knots k and k + 1.
+  const mo = clampedMax(pOther, K, lambda);
+  const io = softmaxScale(pOther, K, mo, lambda);
+  const accLo = prefixMass(pOther, k, mo, io, lambda);
+  const oLo: f32 = k > 0 ? knot(accLo, bound) : -bound;
+  const oHi = knot(accLo + <f64>mass(pOther, k, mo, io, lambda), bound);
+  const dlo = knotDerivative(pd, k, K, lambda);
+  const dhi = knotDerivative(pd, k + 1, K, lambda);
+  const xlo = inverse ? oLo : lo;
+  const xhi = inverse ? oHi : hi;
+  const ylo = inverse ? lo : oLo;
+  const yhi = inverse ? hi : oHi;
+  const dxw = xhi - xlo;
+  const dyh = yhi - ylo;
+  const s = dyh / dxw;
+  if (!inverse) {
+    const z = (v - xlo) / dxw;
+    const omz: f32 = <f32>1 - z;
+    const den: f32 = s + ((dlo + dhi) - <f32>2 * s) * z * omz;
+    const num: f32 = s * (z * z) + dlo * z * omz;
+    store<f32>(outV, ylo + (dyh * num) / den);
+    store<f32>(outL, logJacobian(z, s, dlo, dhi));
+  } else {
+    // Coefficients and root in the cancellation-free forms of the ts reference (inverseInBin).
+    const below = v - ylo;
+    const above = yhi - v;
+    const a: f32 = s * (above - below) - dlo * above + dhi * below;
+    const b: f32 = dlo * above - dhi * below + <f32>2 * s * below;
+    const c: f32 = -s * below;
+    const sq = Mathf.sqrt(Mathf.max(b * b - <f32>4 * a * c, 0));
+    const root: f32 = b >= 0 ? (<f32>2 * c) / (-b - sq) : (sq - b) / (<f32>2 * a);
+    const z = Mathf.min(Mathf.max(root, 0), 1);
+    const xv = xlo + z * dxw;
+    store<f32>(outV, xv);
+    store<f32>(outL, -logJacobian((xv - xlo) / dxw, s, dlo, dhi));
+  }
+}
+
+export function spline_forward(
+  y: usize, ladj: usize, x: usize, params: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+): void {
+  const P = 3 * K - 1;
+  for (let e = e0; e < e1; e++) {
+    const off = <usize>e << 2;
+    const pw = params + ((<usize>e * <usize>P) << 2);
+    const ph = pw + (<usize>K << 2);
+    const pd = ph + (<usize>K << 2);
+    splineElement(load<f32>(x + off), pw, ph, pd, K, bound, logSlope, false, y + off, ladj + off);
+  }
+}
+
+export function spline_inverse(
+  x: usize, ladj: usize, y: usize, params: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+): void {
+  const P = 3 * K - 1;
+  for (let e = e0; e < e1; e++) {
+    const off = <usize>e << 2;
+    const pw = params + ((<usize>e * <usize>P) << 2);
+    const ph = pw + (<usize>K << 2);
+    const pd = ph + (<usize>K << 2);
+    splineElement(load<f32>(y + off), ph, pw, pd, K, bound, logSlope, true, x + off, ladj + off);
+  }
+}
+
+/**
+ * Knot gradients → raw gradients of one mass block (widths or heights): `row` holds the
+ * masses W_j on entry and ∂L/∂raw_j on exit (see massesBackward in the ts reference).
+ */
+// @ts-ignore: decorator
+@inline function massesBackward(
+  row: usize, raw: usize, K: i32, k: i32, gLo: f32, gHi: f32, bound: f32, lambda: f32,
+): void {
+  const twoB: f32 = <f32>2 * bound;
+  const gBelow: f32 = twoB * (gLo + gHi);
+  const gAt: f32 = twoB * gHi;
+  let dot: f64 = 0;
+  for (let j = 0; j <= k; j++) {
+    dot += <f64>(load<f32>(row + (<usize>j << 2)) * (j < k ? gBelow : gAt));
+  }
+  const dotR = <f32>dot;
+  for (let j = 0; j < K; j++) {
+    const pj = <usize>j << 2;
+    const g: f32 = j < k ? gBelow : j == k ? gAt : 0;
+    const gc = load<f32>(row + pj) * (g - dotR);
+    store<f32>(row + pj, gc * softClampDerivative(load<f32>(raw + pj), 2, lambda));
+  }
+}
+
+/** Writes the softmax masses of the clamped raw values raw[0..K) to row[0..K). */
+// @ts-ignore: decorator
+@inline function storeMasses(row: usize, raw: usize, K: i32, lambda: f32): void {
+  const m = clampedMax(raw, K, lambda);
+  let sum: f64 = 0;
+  let j = 0;
+  for (; j + 4 <= K; j += 4) {
+    const e = expClampedVec(raw, j, m, lambda);
+    v128.store(row + (<usize>j << 2), e);
+    sum += <f64>f32x4.extract_lane(e, 0);
+    sum += <f64>f32x4.extract_lane(e, 1);
+    sum += <f64>f32x4.extract_lane(e, 2);
+    sum += <f64>f32x4.extract_lane(e, 3);
+  }
+  for (; j < K; j++) {
+    const pj = <usize>j << 2;
+    const ej = expf(softClamp(load<f32>(raw + pj), 2, lambda) - m);
+    store<f32>(row + pj, ej);
+    sum += <f64>ej;
+  }
+  const inv = <f32>1 / <f32>sum;
+  const invV = f32x4.splat(inv);
+  for (j = 0; j + 4 <= K; j += 4) {
+    const pj = <usize>j << 2;
+    v128.store(row + pj, f32x4.mul(v128.load(row + pj), invV));
+  }
+  for (; j < K; j++) {
+    const pj = <usize>j << 2;
+    store<f32>(row + pj, load<f32>(row + pj) * inv);
+  }
+}
+
+export function spline_backward(
+  dx: usize, dparams: usize, gy: usize, gl: usize, x: usize, params: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+): void {
+  const P = 3 * K - 1;
+  for (let e = e0; e < e1; e++) {
+    const off = <usize>e << 2;
+    const v = load<f32>(x + off);
+    const gyv = load<f32>(gy + off);
+    const rowOff = (<usize>e * <usize>P) << 2;
+    const pw = params + rowOff;
+    const ph = pw + (<usize>K << 2);
+    const pd = ph + (<usize>K << 2);
+    const rw = dparams + rowOff;
+    const rh = rw + (<usize>K << 2);
+    const rd = rh + (<usize>K << 2);
+    let k = K; // outside unless the scan finds a bin
+    let xlo: f32 = -bound;
+    let xhi: f32 = 0;
+    if (mayBeInside(v, bound)) {
+      storeMasses(rw, pw, K, logSlope);
+      let acc: f64 = 0;
+      for (k = 0; k < K; k++) {
+        acc += <f64>load<f32>(rw + (<usize>k << 2));
+        xhi = knot(acc, bound);
+        if (!(xhi < v)) break;
+        xlo = xhi;
+      }
+    }
+    if (k >= K) {
+      store<f32>(dx + off, gyv);
+      memory.fill(rw, 0, <usize>P << 2);
+      continue;
+    }
+    storeMasses(rh, ph, K, logSlope);
+    let acc: f64 = 0;
+    let ylo: f32 = -bound;
+    for (let j = 0; j < k; j++) acc += <f64>load<f32>(rh + (<usize>j << 2));
+    if (k > 0) ylo = knot(acc, bound);
+    acc += <f64>load<f32>(rh + (<usize>k << 2));
+    const yhi = knot(acc, bound);
+    const dlo = knotDerivative(pd, k, K, logSlope);
+    const dhi = knotDerivative(pd, k + 1, K, logSlope);
+    const glv = load<f32>(gl + off);
+
+    // Bin backward (derivation in backwardInBin of the ts reference).
+    const dxw = xhi - xlo;
+    const dyh = yhi - ylo;
+    const s = dyh / dxw;
+    const z = (v - xlo) / dxw;
+    const omz: f32 = <f32>1 - z;
+    const w = z * omz;
+    const zz = z * z;
+    const omz2 = omz * omz;
+    const dsum: f32 = (dlo + dhi) - <f32>2 * s;
+    const den: f32 = s + dsum * z * omz;
+    const num: f32 = s * zz + dlo * z * omz;
+    const q: f32 = <f32>2 * s * z * omz + dlo * omz2 + dhi * zz;
+    const den2 = den * den;
+    const oneM2z: f32 = <f32>1 - <f32>2 * z;
+    const oneM2w: f32 = <f32>1 - <f32>2 * w;
+
+    const ratio = num / den;
+    const rZ = (s * q) / den2;
+    const rS = (w * (dhi * zz - dlo * omz2)) / den2;
+    const rDlo = (w * (s * omz2 + dhi * w)) / den2;
+    const rDhi = -((w * num) / den2);
+    const qZ: f32 = <f32>2 * s * oneM2z - <f32>2 * dlo * omz + <f32>2 * dhi * z;
+    const lZ: f32 = qZ / q - (<f32>2 * (dsum * oneM2z)) / den;
+    const lS: f32 = <f32>2 / s + (<f32>2 * w) / q - (<f32>2 * oneM2w) / den;
+    const twoWoverD: f32 = (<f32>2 * w) / den;
+    const lDlo = omz2 / q - twoWoverD;
+    const lDhi = zz / q - twoWoverD;
+
+    const gyd = gyv * dyh;
+    const gz = gyd * rZ + glv * lZ;
+    const gs = gyd * rS + glv * lS;
+    const gDlo = gyd * rDlo + glv * lDlo;
+    const gDhi = gyd * rDhi + glv * lDhi;
+    const gDy = gyv * ratio + gs / dxw;
+    const gDx = -((gs * s + gz * z) / dxw);
+    const gx = gz / dxw;
+    store<f32>(dx + off, gx);
+
+    massesBackward(rw, pw, K, k, -gx - gDx, gDx, bound, logSlope);
+    massesBackward(rh, ph, K, k, gyv - gDy, gDy, bound, logSlope);
+    memory.fill(rd, 0, <usize>(K - 1) << 2);
+    if (k >= 1) {
+      const p = <usize>(k - 1) << 2;
+      store<f32>(rd + p, gDlo * dlo * softClampDerivative(load<f32>(pd + p), 1, logSlope));
+    }
+    if (k + 1 <= K - 1) {
+      const p = <usize>k << 2;
+      store<f32>(rd + p, gDhi * dhi * softClampDerivative(load<f32>(pd + p), 1, logSlope));
+    }
+  }
+}

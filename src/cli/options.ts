@@ -187,3 +187,56 @@ export function outputDirParser(text: string): string {
   }
   return text;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Options shared with the reference scripts' command lines (train_base_flows.py, …)
+
+/** `-c, --cfg <file>`: the config flag of every reference script (always required there). */
+export function cfgOption(description: string): Option {
+  return new Option('-c, --cfg <file>', `${description} (required)`)
+    .argParser(existingFileParser(['.yaml', '.yml']))
+    .makeOptionMandatory();
+}
+
+/** Training steps of train_base_flows.py / train_systematics.py, in the order they run. */
+export const TRAIN_STEPS = ['train_score', 'train_kin'] as const;
+export type TrainStep = (typeof TRAIN_STEPS)[number];
+
+/**
+ * "train_kin,train_score" → the named steps in run order (score before kin, whatever the order
+ * given, as the reference scripts do).
+ */
+export function trainStepsParser(text: string): TrainStep[] {
+  const named = namesParser(TRAIN_STEPS)(text);
+  return TRAIN_STEPS.filter((s) => named.includes(s));
+}
+
+/**
+ * `-s, --steps <list>`: which models to train (reference flag; required there, here it defaults
+ * to both).
+ */
+export function trainStepsOption(): Option {
+  return new Option('-s, --steps <list>', 'comma-separated training steps: train_score, train_kin (run score first)')
+    .argParser(trainStepsParser)
+    .default([...TRAIN_STEPS], 'train_score,train_kin');
+}
+
+/** `--epochs <n>` (fnflow extra): overrides training.<model>.nepochs. */
+export function epochsOption(): Option {
+  return new Option('--epochs <n>', "number of epochs, overriding the config's training.*.nepochs (default: from the config)")
+    .argParser(positiveIntParser);
+}
+
+/** `--steps-per-epoch <n>` (fnflow extra; `--steps` is the reference's step list). */
+export function stepsPerEpochOption(): Option {
+  return new Option(
+    '--steps-per-epoch <n>',
+    "optimizer steps per epoch, overriding the config's training.*.steps_per_epoch (default: from the config)",
+  ).argParser(positiveIntParser);
+}
+
+/** `--resume` (fnflow extra). */
+export function resumeOption(): Option {
+  return new Option('--resume', 'continue each model from its last saved training state instead of starting fresh')
+    .default(false);
+}

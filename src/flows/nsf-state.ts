@@ -66,7 +66,8 @@ export function nsfFromStateDict(dev: Device, sd: StateDict, opts: { prefix?: st
     tr.hyper.maskArrays().forEach((built, l) => {
       const key = `${prefix}transform.transforms.${t}.hyper.${2 * l}.mask`;
       const stored = toBool(need(sd, key, where), key);
-      if (stored.some((v, i) => v !== built.flat()[i])) {
+      const flatBuilt = built.flat();
+      if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
         throw new CheckpointError(`${where}: '${key}' differs from the mask Zuko's construction gives for this architecture`);
       }
     });

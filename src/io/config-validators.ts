@@ -4,7 +4,7 @@
  * Hand-written rather than taken from a schema library (zod, ajv…): the project has no such
  * dependency, the needs are small (numbers, strings, lists, mappings with defaults, paths), and
  * the one thing that matters here — an error that names the file, the exact key path
- * (`train_kin.hidden_features[1]`), what was expected and what was found — is easiest to get
+ * (`kin_flow.hidden_features[1]`), what was expected and what was found — is easiest to get
  * right when we own the walk. Every validator is a pure function of (value, where).
  */
 import { isAbsolute, resolve as resolvePath, extname } from 'node:path';
@@ -13,7 +13,7 @@ import { isAbsolute, resolve as resolvePath, extname } from 'node:path';
 export class ConfigError extends Error {
   /** The config file as the caller named it ('' when validating an in-memory object). */
   readonly file: string;
-  /** Dotted key path inside the file, e.g. `train_kin.hidden_features[1]` ('' = the whole file). */
+  /** Dotted key path inside the file, e.g. `kin_flow.hidden_features[1]` ('' = the whole file). */
   readonly keyPath: string;
 
   constructor(file: string, keyPath: string, problem: string) {
@@ -34,7 +34,7 @@ export interface Where {
 
 export type Check<T> = (value: unknown, where: Where) => T;
 
-/** Child location: `at(w, 'lr')` → `train_kin.lr`; `at(w, 2)` → `hidden_features[2]`. */
+/** Child location: `at(w, 'lr')` → `training.kin.lr`; `at(w, 2)` → `hidden_features[2]`. */
 export function at(where: Where, key: string | number): Where {
   const path =
     typeof key === 'number' ? `${where.path}[${key}]` : where.path === '' ? key : `${where.path}.${key}`;
@@ -203,27 +203,28 @@ export type SectionOf<S extends Fields> = { [K in keyof S]: FieldValue<S[K]> };
 /**
  * A mapping with exactly the listed keys: unknown keys, missing required keys and wrong value
  * types all throw. Absent defaulted keys get their default; absent optional keys are undefined.
+ *
+ * Known keys are checked first, in the order of `fields`, and unknown keys after them — except
+ * that a missing required key with a near-miss unknown key beside it (`n_event` for `n_events`)
+ * is reported as that unknown key with a "did you mean", the likelier story.
+ * `otherKeys`, when given, accepts keys outside `fields` (the caller checks those itself).
  */
-export function section<S extends Fields>(fields: S): Check<SectionOf<S>> {
+export function section<S extends Fields>(fields: S, otherKeys?: (key: string) => boolean): Check<SectionOf<S>> {
   const known = Object.keys(fields);
   return (v, where) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       return fail(where, `a mapping with keys [${known.join(', ')}]`, v);
     }
     const obj = v as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
-      if (!Object.hasOwn(fields, key)) {
-        const hint = closest(key, known);
-        const did = hint !== undefined ? `did you mean "${hint}"? ` : '';
-        problem(at(where, key), `unknown key; ${did}known keys here: ${known.join(', ')}`);
-      }
-    }
+    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(fields, k) && !(otherKeys?.(k) ?? false));
     const out: Record<string, unknown> = {};
     for (const key of known) {
       const field = fields[key]!;
       const inner = at(where, key);
       if (!Object.hasOwn(obj, key)) {
         if (field.kind === 'required') {
+          const typo = unknown.find((u) => closest(u, [key]) === key);
+          if (typo !== undefined) unknownKey(where, typo, known);
           const expected = expectationOf(field.check, inner);
           problem(inner, `missing required key${expected ? ` (expected ${expected})` : ''}`);
         }
@@ -232,8 +233,16 @@ export function section<S extends Fields>(fields: S): Check<SectionOf<S>> {
       }
       out[key] = field.check(obj[key], inner);
     }
+    if (unknown.length > 0) unknownKey(where, unknown[0]!, known);
     return out as SectionOf<S>;
   };
+}
+
+/** Throws "unknown key; did you mean …? known keys here: …" for `key` inside `where`. */
+export function unknownKey(where: Where, key: string, known: readonly string[]): never {
+  const hint = closest(key, known);
+  const did = hint !== undefined ? `did you mean "${hint}"? ` : '';
+  return problem(at(where, key), `unknown key; ${did}known keys here: ${known.join(', ')}`);
 }
 
 /** Every key of `fields` made optional with no default (for partial overrides such as templates). */
@@ -257,7 +266,7 @@ function expectationOf(check: Check<unknown>, where: Where): string | undefined 
 }
 
 /** The closest known key within edit distance 2 (for "did you mean"), else undefined. */
-function closest(key: string, known: readonly string[]): string | undefined {
+export function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
   for (const k of known) {

@@ -1,46 +1,72 @@
 /**
- * Loading the YAML configs: `loadConfig(path, kind)` reads, validates (strictly: see
- * config-schema.ts for the schema) and returns a typed object with defaults filled and every
- * path resolved relative to the config file's directory. Problems throw `ConfigError` naming
- * the file, the key path and what was expected.
+ * Loading the YAML configs — the reference project's own three files, as they are (schema:
+ * config-schema.ts; user-facing summary: configs/README.md). `loadConfig(path, kind)` reads,
+ * validates strictly and returns a typed object with defaults filled and every `paths` entry
+ * resolved against the config file's directory. Problems throw `ConfigError` naming the file, the
+ * key path, what was expected and what was found; the CLI prints it as one line.
  *
- * Besides per-key types it checks what only the whole file can tell: ν vector lengths against
- * num_nuisances, shapes the toy data imposes (x and y are 2-D, 2 classes), batch sizes that can
- * hold one chunk per template. `checkArchitecture` compares a checkpoint with its config section.
+ * Besides per-key types it checks what only the whole file can tell: templates name existing
+ * generator sections, all m vectors of a list have one length, equal to the residual's
+ * num_nuisances; residual dims equal their flow's; the toy data's fixed shapes (x, y 2-D; 2
+ * classes); a batch holds one chunk per template. `checkBaseFlowsMatch` compares the flows of a
+ * systematics file with a base file; `checkArchitecture` compares a checkpoint with a config.
+ *
+ * Usage:
+ *
+ *   import { loadConfig } from '../io/config.js';
+ *   const base = loadConfig('configs/base_flows.yaml', 'base');
+ *   base.kinFlow;                 // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5 }
+ *   base.training.kin;            // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01, valBatches: 10 }
+ *   base.paths.kinModel;          // '/abs/…/models/kin_density.safetensors'
+ *   base.generator;               // GeneratorConfig (src/toy), the nominal generator
+ *
+ *   const sys = loadConfig('configs/systematics.yaml', 'systematics');
+ *   for (const t of sys.kinSystematics) t.name, t.m, t.generator;   // 'generator_shift_up', [1, 0], GeneratorConfig
+ *   sys.residualKinModel;         // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1, hiddenFeatures: [128, 128], type: 'flow', … }
+ *   sys.paths.kinBaseModel, sys.paths.kinResidualModel;
+ *   checkBaseFlowsMatch(base, sys);   // validate/visualize: the base file's flows are the ones the residuals sit on
+ *
+ *   checkArchitecture(sys.kinFlow, inferNsfConfig(sd, '', file), `${file} vs ${sys.source}: kin_flow`);
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import yaml from 'js-yaml';
-import { defaultGeneratorConfig } from '../toy/config.js';
 import {
-  baseFlowSection,
-  generatorCheck,
+  baseTrainingSection,
+  dataPath,
+  flowSection,
+  generatorSection,
+  isGeneratorKey,
   residualSection,
-  seedInt,
-  templateList,
-  type BaseFlowSection,
+  residualTrainingSection,
+  runtimeSection,
+  templateEntry,
   type BaseFlowsConfig,
   type ConfigKind,
   type ConfigOf,
   type DatasetConfig,
-  type ResidualSection,
+  type FlowArchitecture,
+  type GeneratorConfig,
+  type ResidualArchitecture,
   type SystematicsConfig,
   type SystematicTemplate,
+  type TemplateEntry,
 } from './config-schema.js';
 import {
   ConfigError,
   at,
-  filePath,
+  closest,
+  fail,
   list,
-  oneOf,
   optional,
   positiveInt,
+  problem,
   required,
   section,
-  withDefault,
-  type Check,
+  seedInt,
   type Where,
 } from './config-validators.js';
+import { copyGeneratorConfig } from '../toy/config.js';
 
 export { ConfigError } from './config-validators.js';
 export type * from './config-schema.js';
@@ -53,12 +79,9 @@ export const TOY_CLASSES = 2;
 export const KIN_CONTEXT_DIM = TOY_CLASSES;
 export const SCORE_CONTEXT_DIM = TOY_CLASSES + TOY_X_DIM;
 
-/** Template lists are validated once the nominal generator is known; here only their shape. */
-const templatesFirstPass: Check<unknown[]> = list((v: unknown) => v, { minLength: 1 });
-
 /**
- * Reads and validates a config file. `file` in messages is the path as given; paths inside the
- * file resolve against its directory.
+ * Reads and validates a config file. `path` is named in messages as given; paths inside the file
+ * resolve against its directory.
  */
 export function loadConfig<K extends ConfigKind>(path: string, kind: K): ConfigOf<K> {
   let text: string;
@@ -71,7 +94,7 @@ export function loadConfig<K extends ConfigKind>(path: string, kind: K): ConfigO
   }
   let doc: unknown;
   try {
-    // CORE_SCHEMA: plain YAML 1.2 scalars (no dates, no binary), duplicate keys rejected.
+    // CORE_SCHEMA: plain YAML 1.2 scalars (no dates, no binary); duplicate keys are rejected.
     doc = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA });
   } catch (e) {
     if (e instanceof yaml.YAMLException) {
@@ -84,13 +107,13 @@ export function loadConfig<K extends ConfigKind>(path: string, kind: K): ConfigO
 }
 
 export interface ConfigSource {
-  /** Name used in messages (usually the file path). */
+  /** Name used in messages (usually the file path as given; '' for none). */
   file: string;
   /** Directory relative paths resolve against. */
   baseDir: string;
 }
 
-/** Validates an already-parsed YAML document (for tests and programmatic use). */
+/** Validates an already-parsed YAML document (tests, programmatic use). */
 export function parseConfig<K extends ConfigKind>(doc: unknown, kind: K, source: ConfigSource): ConfigOf<K> {
   const where: Where = { file: source.file, path: '', baseDir: source.baseDir };
   const absSource = source.file === '' ? '' : resolvePath(source.file);
@@ -107,6 +130,9 @@ export function parseConfig<K extends ConfigKind>(doc: unknown, kind: K, source:
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Wrong kind of file
+
 const KIND_NAMES: Record<ConfigKind, string> = {
   base: 'base flows config',
   systematics: 'systematics config',
@@ -120,19 +146,15 @@ const KIND_EXAMPLES: Record<ConfigKind, string> = {
 
 /** Which kind a document looks like, from keys only one kind has, and the key that tells. */
 function guessKind(doc: Record<string, unknown>): [ConfigKind, string] | undefined {
-  for (const key of ['kin_systematics', 'score_systematics']) if (Object.hasOwn(doc, key)) return ['systematics', key];
-  for (const key of ['train_kin', 'train_score']) {
-    const sec = doc[key];
-    if (sec !== null && typeof sec === 'object' && Object.hasOwn(sec, 'base_model')) {
-      return ['systematics', `${key}.base_model`];
-    }
+  for (const key of ['kin_systematics', 'score_systematics', 'residual_kin_model', 'residual_score_model']) {
+    if (Object.hasOwn(doc, key)) return ['systematics', key];
   }
-  for (const key of ['train_kin', 'train_score']) if (Object.hasOwn(doc, key)) return ['base', key];
-  for (const key of ['n_events', 'output']) if (Object.hasOwn(doc, key)) return ['dataset', key];
+  if (Object.hasOwn(doc, 'n_events')) return ['dataset', 'n_events'];
+  for (const key of ['kin_flow', 'score_flow']) if (Object.hasOwn(doc, key)) return ['base', key];
   return undefined;
 }
 
-/** Says "wrong kind of file" instead of a list of unknown keys when a config is passed to the wrong flag. */
+/** Says "wrong kind of file" instead of a list of unknown keys when a file goes to the wrong flag. */
 function checkKind(doc: unknown, kind: ConfigKind, where: Where): void {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return;
   const guess = guessKind(doc as Record<string, unknown>);
@@ -147,155 +169,286 @@ function checkKind(doc: unknown, kind: ConfigKind, where: Where): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// base_flows.yaml
 
 const baseTop = section({
+  runtime: optional(runtimeSection),
+  paths: required(section({ score_model: required(dataPath), kin_model: required(dataPath) })),
+  generator: required(generatorSection),
+  score_flow: required(flowSection),
+  kin_flow: required(flowSection),
+  training: required(section({ score: required(baseTrainingSection), kin: required(baseTrainingSection) })),
   seed: optional(seedInt),
-  generator: withDefault(generatorCheck(), defaultGeneratorConfig),
-  train_kin: required(baseFlowSection),
-  train_score: required(baseFlowSection),
 });
 
 function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig {
   const top = baseTop(doc, where);
-  const kin = at(where, 'train_kin');
-  const score = at(where, 'train_score');
-  expectEqual(at(kin, 'features'), top.train_kin.features, TOY_X_DIM, 'x is 2-D');
-  expectEqual(at(kin, 'context'), top.train_kin.context, KIN_CONTEXT_DIM, 'the context is the one-hot class');
-  expectEqual(at(score, 'features'), top.train_score.features, TOY_Y_DIM, 'y is 2-D');
-  expectEqual(at(score, 'context'), top.train_score.context, SCORE_CONTEXT_DIM, 'the context is [one-hot class, x]');
-  return { kind: 'base', source, ...top };
+  checkToyFlows(where, top.score_flow, top.kin_flow);
+  return {
+    kind: 'base',
+    source,
+    seed: top.seed,
+    device: top.runtime?.device,
+    generator: top.generator,
+    paths: { scoreModel: top.paths.score_model, kinModel: top.paths.kin_model },
+    scoreFlow: top.score_flow,
+    kinFlow: top.kin_flow,
+    training: top.training,
+  };
 }
 
-const systematicsTop = section({
-  seed: optional(seedInt),
-  generator: withDefault(generatorCheck(), defaultGeneratorConfig),
-  kin_systematics: required(templatesFirstPass),
-  score_systematics: required(templatesFirstPass),
-  train_kin: required(residualSection),
-  train_score: required(residualSection),
-});
+/** The toy data fixes the flows' widths: x, y 2-D; kin context = one-hot c; score = [one-hot c, x]. */
+function checkToyFlows(where: Where, score: FlowArchitecture, kin: FlowArchitecture): void {
+  expectEqual(at(at(where, 'kin_flow'), 'features'), kin.features, TOY_X_DIM, 'x is 2-D');
+  expectEqual(at(at(where, 'kin_flow'), 'context'), kin.context, KIN_CONTEXT_DIM, 'the context is the one-hot class');
+  expectEqual(at(at(where, 'score_flow'), 'features'), score.features, TOY_Y_DIM, 'y is 2-D');
+  expectEqual(at(at(where, 'score_flow'), 'context'), score.context, SCORE_CONTEXT_DIM, 'the context is [one-hot class, x]');
+}
+
+function expectEqual(where: Where, found: number, expected: number, because: string): void {
+  if (found !== expected) problem(where, `expected ${expected} (${because}), found ${found}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// systematics.yaml
+
+const systematicsTop = section(
+  {
+    runtime: optional(runtimeSection),
+    paths: required(
+      section({
+        score_base_model: required(dataPath),
+        kin_base_model: required(dataPath),
+        score_residual_model: required(dataPath),
+        kin_residual_model: required(dataPath),
+      }),
+    ),
+    generator: required(generatorSection),
+    kin_systematics: optional(list(templateEntry)),
+    score_systematics: optional(list(templateEntry)),
+    score_flow: required(flowSection),
+    kin_flow: required(flowSection),
+    residual_score_model: required(residualSection),
+    residual_kin_model: required(residualSection),
+    training: required(section({ score: required(residualTrainingSection), kin: required(residualTrainingSection) })),
+    seed: optional(seedInt),
+  },
+  (key) => key.startsWith('generator_'),
+);
 
 function parseSystematics(doc: unknown, where: Where, source: string): SystematicsConfig {
   const top = systematicsTop(doc, where);
-  const templates = templateList(top.generator);
-  const kinTemplates = templates(top.kin_systematics, at(where, 'kin_systematics'));
-  const scoreTemplates = templates(top.score_systematics, at(where, 'score_systematics'));
-  checkResidualAgainstTemplates(where, 'train_kin', top.train_kin, 'kin_systematics', kinTemplates);
-  checkResidualAgainstTemplates(where, 'train_score', top.train_score, 'score_systematics', scoreTemplates);
-  const kin = at(where, 'train_kin');
-  const score = at(where, 'train_score');
-  expectEqual(at(kin, 'features_dim'), top.train_kin.features_dim, TOY_X_DIM, 'x is 2-D');
-  expectEqual(at(kin, 'context_dim'), top.train_kin.context_dim, KIN_CONTEXT_DIM, 'the context is the one-hot class');
-  expectEqual(at(score, 'features_dim'), top.train_score.features_dim, TOY_Y_DIM, 'y is 2-D');
-  expectEqual(at(score, 'context_dim'), top.train_score.context_dim, SCORE_CONTEXT_DIM, 'the context is [one-hot class, x]');
+  const generators: Record<string, GeneratorConfig> = {};
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (isGeneratorKey(key)) generators[key] = key === 'generator' ? top.generator : generatorSection(value, at(where, key));
+  }
+  checkToyFlows(where, top.score_flow, top.kin_flow);
+  checkResidualDims(where, 'residual_kin_model', top.residual_kin_model, 'kin_flow', top.kin_flow);
+  checkResidualDims(where, 'residual_score_model', top.residual_score_model, 'score_flow', top.score_flow);
+  const kinSystematics = resolveTemplates(where, 'kin', top.kin_systematics, generators, top.residual_kin_model);
+  const scoreSystematics = resolveTemplates(where, 'score', top.score_systematics, generators, top.residual_score_model);
+  checkBatchHoldsTemplates(where, 'kin', top.training.kin.batchSize, kinSystematics.length);
+  checkBatchHoldsTemplates(where, 'score', top.training.score.batchSize, scoreSystematics.length);
   return {
     kind: 'systematics',
     source,
     seed: top.seed,
+    device: top.runtime?.device,
     generator: top.generator,
-    kin_systematics: kinTemplates,
-    score_systematics: scoreTemplates,
-    train_kin: top.train_kin,
-    train_score: top.train_score,
+    generators,
+    paths: {
+      scoreBaseModel: top.paths.score_base_model,
+      kinBaseModel: top.paths.kin_base_model,
+      scoreResidualModel: top.paths.score_residual_model,
+      kinResidualModel: top.paths.kin_residual_model,
+    },
+    kinSystematics,
+    scoreSystematics,
+    scoreFlow: top.score_flow,
+    kinFlow: top.kin_flow,
+    residualScoreModel: top.residual_score_model,
+    residualKinModel: top.residual_kin_model,
+    training: top.training,
   };
 }
 
-/** Every template's m has num_nuisances entries; a batch holds at least one event per template. */
-function checkResidualAgainstTemplates(
+/** The residual wraps its base flow: same feature and context widths. */
+function checkResidualDims(where: Where, resKey: string, res: ResidualArchitecture, flowKey: string, flow: FlowArchitecture): void {
+  const w = at(where, resKey);
+  if (res.featuresDim !== flow.features) {
+    problem(at(w, 'features_dim'), `expected ${flow.features} (${flowKey}.features), found ${res.featuresDim}`);
+  }
+  if (res.contextDim !== flow.context) {
+    problem(at(w, 'context_dim'), `expected ${flow.context} (${flowKey}.context), found ${res.contextDim}`);
+  }
+}
+
+/**
+ * A template list → templates. An absent list falls back, like the reference, to the legacy pair
+ * generator_<model>_up / _down (m = [+1] / [−1]); or to no templates when the residual has no
+ * nuisances (it is the identity and never trained).
+ */
+function resolveTemplates(
   where: Where,
-  sectionKey: string,
-  sec: ResidualSection,
-  listKey: string,
-  templates: SystematicTemplate[],
-): void {
-  templates.forEach((t, i) => {
-    if (t.m.length !== sec.num_nuisances) {
-      const w = at(at(at(where, listKey), i), 'm');
-      throw new ConfigError(
-        w.file,
-        w.path,
-        `expected a list of ${sec.num_nuisances} numbers (${sectionKey}.num_nuisances = ${sec.num_nuisances}), ` +
-          `found a list of ${t.m.length}`,
+  model: 'kin' | 'score',
+  entries: TemplateEntry[] | undefined,
+  generators: Record<string, GeneratorConfig>,
+  res: ResidualArchitecture,
+): SystematicTemplate[] {
+  const listKey = `${model}_systematics`;
+  const resKey = `residual_${model}_model`;
+  const lw = at(where, listKey);
+  const names = Object.keys(generators);
+  if (entries === undefined) {
+    const up = `generator_${model}_up`;
+    const down = `generator_${model}_down`;
+    if (generators[up] && generators[down]) {
+      entries = [
+        { generator: up, m: [1] },
+        { generator: down, m: [-1] },
+      ];
+    } else if (res.numNuisances === 0) {
+      return [];
+    } else {
+      problem(
+        lw,
+        `missing required key (expected a list of {generator: <generator section>, m: [ν…]}, one per template, ` +
+          `since ${resKey}.num_nuisances = ${res.numNuisances}; or the legacy sections ${up} and ${down})`,
       );
     }
+  }
+  if (entries.length === 0 && res.numNuisances > 0) {
+    fail(lw, `a list of at least 1 template (${resKey}.num_nuisances = ${res.numNuisances})`, entries);
+  }
+  const firstUse = new Map<string, number>();
+  return entries.map((e, i) => {
+    const ew = at(lw, i);
+    if (!Object.hasOwn(generators, e.generator)) {
+      const hint = closest(e.generator, names);
+      problem(
+        at(ew, 'generator'),
+        `expected the name of a generator section of this file${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
+          `found "${e.generator}"; sections here: ${names.join(', ')}`,
+      );
+    }
+    const before = firstUse.get(e.generator);
+    if (before !== undefined) problem(at(ew, 'generator'), `"${e.generator}" is already used by ${listKey}[${before}]`);
+    firstUse.set(e.generator, i);
+    const mw = at(ew, 'm');
+    const first = entries![0]!.m.length;
+    if (e.m.length !== first) {
+      problem(mw, `expected a list of ${first} numbers like ${listKey}[0].m (all m vectors have one length), found a list of ${e.m.length}`);
+    }
+    // With no nuisances the residual is the identity and the list is not used (reference behaviour).
+    if (res.numNuisances > 0 && e.m.length !== res.numNuisances) {
+      problem(mw, `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances}), found a list of ${e.m.length}`);
+    }
+    return { name: e.generator, m: [...e.m], generator: copyGeneratorConfig(generators[e.generator]!) };
   });
-  if (sec.batch_size < templates.length) {
-    const w = at(at(where, sectionKey), 'batch_size');
-    throw new ConfigError(
-      w.file,
-      w.path,
-      `expected at least ${templates.length} (one event per template of ${listKey}), found ${sec.batch_size}`,
+}
+
+/** Each batch takes ⌊batch_size / #templates⌋ events from every template: at least one. */
+function checkBatchHoldsTemplates(where: Where, model: 'kin' | 'score', batchSize: number, templates: number): void {
+  if (batchSize < templates) {
+    problem(
+      at(at(at(where, 'training'), model), 'batch_size'),
+      `expected at least ${templates} (one event per template of ${model}_systematics), found ${batchSize}`,
     );
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// dataset.yaml
+
 const datasetTop = section({
-  seed: optional(seedInt),
-  generator: withDefault(generatorCheck(), defaultGeneratorConfig),
   n_events: required(positiveInt),
-  output: required(filePath(['.safetensors'])),
-  format: withDefault(oneOf(['safetensors'] as const), () => 'safetensors' as const),
+  runtime: optional(runtimeSection),
+  paths: required(section({ dataset: required(dataPath) })),
+  generator: required(generatorSection),
+  seed: optional(seedInt),
 });
 
 function parseDataset(doc: unknown, where: Where, source: string): DatasetConfig {
-  return { kind: 'dataset', source, ...datasetTop(doc, where) };
-}
-
-function expectEqual(where: Where, found: number, expected: number, because: string): void {
-  if (found !== expected) {
-    throw new ConfigError(where.file, where.path, `expected ${expected} (${because}), found ${found}`);
-  }
+  const top = datasetTop(doc, where);
+  return {
+    kind: 'dataset',
+    source,
+    seed: top.seed,
+    device: top.runtime?.device,
+    generator: top.generator,
+    paths: { dataset: top.paths.dataset },
+    nEvents: top.n_events,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checkpoint ↔ config agreement
+// Agreement between files, and with checkpoints
 
-/** Named architecture facts (sizes, widths, flags) as read from a config or a checkpoint. */
-export type ArchitectureValue = number | string | boolean | readonly number[] | readonly (readonly number[])[];
-export type Architecture = Readonly<Record<string, ArchitectureValue>>;
+const FLOW_YAML_KEYS: Record<keyof FlowArchitecture, string> = {
+  features: 'features',
+  context: 'context',
+  bins: 'bins',
+  transforms: 'transforms',
+  hiddenFeatures: 'hidden_features',
+  slope: 'slope',
+  bound: 'bound',
+};
 
-/** The architecture a base-flow section asks for. */
-export function nsfArchitecture(sec: BaseFlowSection): Architecture {
-  return {
-    features: sec.features,
-    context: sec.context,
-    bins: sec.bins,
-    transforms: sec.transforms,
-    hidden_features: sec.hidden_features,
-  };
+/**
+ * The systematics file's score_flow / kin_flow (what its residuals were trained on) must equal
+ * the base file's (what validate/visualize load). Throws a ConfigError naming both files.
+ */
+export function checkBaseFlowsMatch(base: BaseFlowsConfig, sys: SystematicsConfig): void {
+  for (const [key, a, b] of [
+    ['score_flow', base.scoreFlow, sys.scoreFlow],
+    ['kin_flow', base.kinFlow, sys.kinFlow],
+  ] as const) {
+    for (const field of Object.keys(FLOW_YAML_KEYS) as (keyof FlowArchitecture)[]) {
+      if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) {
+        const path = `${key}.${FLOW_YAML_KEYS[field]}`;
+        throw new ConfigError(
+          sys.source,
+          path,
+          `expected ${JSON.stringify(a[field])} like ${path} of ${base.source} (the residuals sit on that base flow), ` +
+            `found ${JSON.stringify(b[field])}`,
+        );
+      }
+    }
+  }
 }
 
-/** The architecture a residual section asks for. */
-export function residualArchitecture(sec: ResidualSection): Architecture {
-  return {
-    features_dim: sec.features_dim,
-    context_dim: sec.context_dim,
-    num_nuisances: sec.num_nuisances,
-    num_residual_layers: sec.num_residual_layers,
-    hidden_features: sec.hidden_features,
-    cross_term_pairs: sec.cross_term_pairs,
-  };
+/** Keys compared without regard to spelling: `hiddenFeatures` ≡ `hidden_features`. */
+function canonicalKey(key: string): string {
+  return key.replace(/_/g, '').toLowerCase();
 }
 
-export function formatArchitecture(a: Architecture): string {
+export function formatArchitecture(a: object): string {
   return `{ ${Object.entries(a)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join(', ')} }`;
 }
 
 /**
- * Throws a ConfigError when `found` (read from a checkpoint) disagrees with `expected` (from the
- * config) on any key of `expected`. `where` names both sides, e.g.
- * "models/kin_density.safetensors vs configs/base_flows.yaml: train_kin".
+ * Throws a ConfigError when `found` (read from a checkpoint) disagrees with `expected` (from a
+ * config) on any key both have; keys match in camelCase or snake_case, values by JSON. `where`
+ * names both sides, e.g. "models/kin_density.safetensors vs configs/base_flows.yaml: kin_flow";
+ * the message lists the differing keys and prints both shapes whole.
  */
-export function checkArchitecture(expected: Architecture, found: Architecture, where: string): void {
+export function checkArchitecture(expected: object, found: object, where: string): void {
+  const got = new Map(Object.entries(found).map(([k, v]) => [canonicalKey(k), v] as const));
   const diffs: string[] = [];
+  let compared = 0;
   for (const [key, want] of Object.entries(expected)) {
-    const got = found[key];
-    if (got === undefined) diffs.push(`${key}: config ${JSON.stringify(want)}, checkpoint does not say`);
-    else if (JSON.stringify(got) !== JSON.stringify(want)) {
-      diffs.push(`${key}: config ${JSON.stringify(want)}, checkpoint ${JSON.stringify(got)}`);
+    const canon = canonicalKey(key);
+    if (!got.has(canon)) continue;
+    compared++;
+    const have = got.get(canon);
+    if (JSON.stringify(have) !== JSON.stringify(want)) {
+      diffs.push(`${key}: config ${JSON.stringify(want)}, checkpoint ${JSON.stringify(have)}`);
     }
+  }
+  if (compared === 0) {
+    throw new Error(`checkArchitecture(${where}): the two architectures share no key — a caller bug`);
   }
   if (diffs.length > 0) {
     throw new ConfigError(

@@ -1,11 +1,14 @@
 /**
  * `fnf visualize`: the residual-transform showcase (family B of spec/figures.md): response
  * curves, displacement fields and nuisance cross-term maps of the residual stacks.
+ * Flags as visualize_residual_transform.py (`-c/--cfg`, `--sys-cfg`, `--out-dir`, `--direction`,
+ * `--m-value`, `--n`, `--which`, `--score-x`), plus the cross-term and --response-dims extras.
  */
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { checkBaseFlowsMatch, loadConfig } from '../../io/config.js';
 import { NotImplementedError, UserError } from '../errors.js';
 import {
+  cfgOption,
   existingFileParser,
   indexListParser,
   outputDirParser,
@@ -23,7 +26,7 @@ export type Which = (typeof WHICH)[number];
 
 export interface VisualizeOptions extends GlobalOptions {
   /** base_flows.yaml path (generator + base flows), as given. */
-  config: string;
+  cfg: string;
   /** systematics.yaml path (residual models), as given. */
   sysCfg: string;
   outDir: string;
@@ -47,25 +50,22 @@ export interface VisualizeOptions extends GlobalOptions {
 }
 
 export const VISUALIZE_DEFAULT_N = 80_000;
+export const VISUALIZE_DEFAULT_OUT_DIR = 'validation_transform';
 
 export function register(program: Command): Command {
   return program
     .command('visualize')
     .description('showcase the residual transforms: response curves, displacement fields, cross-term maps')
-    .addOption(
-      new Option('-c, --config <file>', 'base flows config (generator + base flows) (required)')
-        .argParser(existingFileParser(['.yaml', '.yml']))
-        .makeOptionMandatory(),
-    )
+    .addOption(cfgOption('base flows config (generator + base flows), e.g. configs/base_flows.yaml'))
     .addOption(
       new Option('--sys-cfg <file>', 'systematics config with the residual models (required)')
         .argParser(existingFileParser(['.yaml', '.yml']))
         .makeOptionMandatory(),
     )
     .addOption(
-      new Option('--out-dir <dir>', 'directory for the figures, created if missing (required)')
+      new Option('--out-dir <dir>', 'directory for the figures, created if missing')
         .argParser(outputDirParser)
-        .makeOptionMandatory(),
+        .default(VISUALIZE_DEFAULT_OUT_DIR),
     )
     .addOption(
       new Option(
@@ -119,10 +119,11 @@ export function register(program: Command): Command {
 }
 
 export async function run(opts: VisualizeOptions): Promise<void> {
+  const base = loadConfig(opts.cfg, 'base');
   const sys = loadConfig(opts.sysCfg, 'systematics');
-  loadConfig(opts.config, 'base');
+  checkBaseFlowsMatch(base, sys);
   if (opts.responseDims !== undefined) {
-    const dims = sys.train_kin.features_dim;
+    const dims = Math.min(sys.residualKinModel.featuresDim, sys.residualScoreModel.featuresDim);
     const bad = opts.responseDims.filter((d) => d >= dims);
     if (bad.length > 0) {
       throw new UserError(

@@ -1,0 +1,115 @@
+/**
+ * Matmul and linear-layer benchmarks.
+ *
+ * matmul.fwd / .dx / .dw: the three products of a linear layer with weight W [N,K] over a
+ * batch of M rows: x·Wᵀ (NT), dY·W (NN), dYᵀ·x (TN), each 2·M·K·N flops, in GFLOP/s, for every
+ * wasm build, the ts reference and a plain-loop JS baseline. Shapes are those of the flow's
+ * hyper-network layers (M = 1024 events). linear.fwd_bwd: one fused linear forward (bias +
+ * relu) and its backward (actBackward, dx, dW, db) in ms.
+ */
+import { Act } from '../src/backend/kernels.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { register, type BenchContext, type BenchResult } from './registry.js';
+
+/** (M, K, N): batch, inputs, outputs. */
+const SHAPES: [number, number, number][] = [
+  [1024, 6, 128],
+  [1024, 128, 128],
+  [1024, 128, 118],
+  [1024, 128, 236],
+];
+
+function tensor(ctx: BenchContext, shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
+  const d = t.data;
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    d[i] = s / 2 ** 31 - 1;
+  }
+  return t;
+}
+
+/** The baseline a JS programmer would write first: float32 arrays, loops in cache order. */
+const jsLoop = {
+  nt(o: Float32Array, x: Float32Array, w: Float32Array, M: number, K: number, N: number): void {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += x[i * K + k] * w[j * K + k];
+        o[i * N + j] = s;
+      }
+    }
+  },
+  nn(o: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void {
+    o.fill(0);
+    for (let i = 0; i < M; i++) {
+      for (let k = 0; k < K; k++) {
+        const av = a[i * K + k];
+        for (let j = 0; j < N; j++) o[i * N + j] += av * b[k * N + j];
+      }
+    }
+  },
+  tn(o: Float32Array, a: Float32Array, b: Float32Array, R: number, M: number, N: number): void {
+    o.fill(0);
+    for (let r = 0; r < R; r++) {
+      for (let i = 0; i < M; i++) {
+        const av = a[r * M + i];
+        for (let j = 0; j < N; j++) o[i * N + j] += av * b[r * N + j];
+      }
+    }
+  },
+};
+
+register({
+  name: 'matmul',
+  run(ctx) {
+    const results: BenchResult[] = [];
+    for (const [M, K, N] of SHAPES) {
+      const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), dy = tensor(ctx, [M, N], 3);
+      const y = tensor(ctx, [M, N], 4), dx = tensor(ctx, [M, K], 5), dw = tensor(ctx, [N, K], 6);
+      const gflops = (ms: number) => (2 * M * K * N) / ms / 1e6;
+      const add = (name: string, backend: string, ms: number, build?: BenchResult['build']) =>
+        results.push({ name, shape: [M, K, N], backend, ...(build ? { build } : {}), threads: 1, value: +gflops(ms).toFixed(2), unit: 'GFLOP/s' });
+      for (const b of ctx.backends) {
+        const k = b.kernels;
+        add('matmul.fwd', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None)), b.build);
+        add('matmul.dx', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false)), b.build);
+        add('matmul.dw', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false)), b.build);
+      }
+      add('matmul.fwd', 'js-loop', ctx.time(() => jsLoop.nt(y.data, x.data, w.data, M, K, N)));
+      add('matmul.dx', 'js-loop', ctx.time(() => jsLoop.nn(dx.data, dy.data, w.data, M, N, K)));
+      add('matmul.dw', 'js-loop', ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)));
+      for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
+    }
+    return results;
+  },
+});
+
+register({
+  name: 'linear',
+  run(ctx) {
+    const [M, K, N] = [1024, 128, 128];
+    const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), bias = tensor(ctx, [N], 3);
+    const g = tensor(ctx, [M, N], 4), y = tensor(ctx, [M, N], 5), dz = tensor(ctx, [M, N], 6);
+    const dx = tensor(ctx, [M, K], 7), dw = tensor(ctx, [N, K], 8), db = tensor(ctx, [N], 9);
+    const results: BenchResult[] = [];
+    for (const b of ctx.backends) {
+      const k = b.kernels;
+      const ms = ctx.time(() => {
+        k.matmulNT(y, x, w, bias, Act.Relu);
+        k.actBackward(Act.Relu, dz, g, y);
+        k.matmulNN(dx, dz, w, false);
+        k.matmulTN(dw, dz, x, false);
+        k.sumRows(db, dz);
+      });
+      results.push({
+        name: 'linear.fwd_bwd', shape: [M, K, N], backend: b.backend, ...(b.build ? { build: b.build } : {}),
+        threads: 1, value: +ms.toFixed(4), unit: 'ms',
+      });
+    }
+    for (const t of [x, w, bias, g, y, dz, dx, dw, db]) ctx.heap.release(t.ptr);
+    return results;
+  },
+});

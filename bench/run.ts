@@ -1,0 +1,142 @@
+/**
+ * Benchmark runner: `node dist/bench/run.js [--only PREFIX]…` (npm run bench).
+ *
+ * Imports every `*.bench.js` beside this file (each registers its families in registry.ts),
+ * runs the families whose name matches a `--only` prefix (all when none is given), prints a
+ * table and writes bench/results/latest.json. Each figure is the median over repeated timed
+ * samples after a warm-up (which also lets V8 tier the wasm up to its optimising compiler);
+ * a sample times a batch of calls just long enough (~2 ms) for the clock to resolve it.
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import os from 'node:os';
+import { Memory } from '../src/tensor/memory.js';
+import { Heap } from '../src/tensor/allocator.js';
+import { tsKernels } from '../src/backend/ts/index.js';
+import { loadWasmKernels, packageRoot, wasmBuildInfo, type WasmBuild } from '../src/backend/wasm/index.js';
+import { families, type BenchBackend, type BenchContext, type BenchResult } from './registry.js';
+
+const SAMPLES = 41;
+/** Short samples: on a shared machine a preempted sample is an outlier the median drops. */
+const SAMPLE_MS = 2;
+const WARMUP_MS = 200;
+
+/** Median ms per call: warm up, size a batch to ~SAMPLE_MS, time SAMPLES batches. */
+export function medianMs(fn: () => void): number {
+  const t0 = performance.now();
+  let calls = 0;
+  do {
+    fn();
+    calls++;
+  } while (performance.now() - t0 < WARMUP_MS || calls < 3);
+  const perCall = (performance.now() - t0) / calls;
+  const batch = Math.max(1, Math.round(SAMPLE_MS / perCall));
+  const samples = perCall > 50 ? 7 : SAMPLES; // the slow baselines: fewer samples
+  const t: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const a = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    t.push((performance.now() - a) / batch);
+  }
+  t.sort((x, y) => x - y);
+  return t[t.length >> 1];
+}
+
+function parseArgs(argv: string[]): { only: string[] } {
+  const only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--only') {
+      const v = argv[++i];
+      if (!v) throw new Error('bench: --only needs a name prefix (e.g. --only matmul)');
+      only.push(v);
+    } else if (a.startsWith('--only=')) only.push(a.slice('--only='.length));
+    else throw new Error(`bench: unknown argument "${a}" (expected --only NAME)`);
+  }
+  return { only };
+}
+
+/** A family runs when a prefix names it or something inside it (`matmul` or `matmul.fwd`). */
+const familyWanted = (name: string, only: string[]) =>
+  only.length === 0 || only.some((p) => name.startsWith(p) || p.startsWith(`${name}.`));
+const resultWanted = (name: string, only: string[]) =>
+  only.length === 0 || only.some((p) => name.startsWith(p) || p.startsWith(name));
+
+async function main(): Promise<void> {
+  const { only } = parseArgs(process.argv.slice(2));
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const f of readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort()) {
+    await import(pathToFileURL(join(here, f)).href);
+  }
+  const chosen = families.filter((f) => familyWanted(f.name, only));
+  if (chosen.length === 0) {
+    throw new Error(`bench: no family matches ${only.join(', ')}; known: ${families.map((f) => f.name).join(', ')}`);
+  }
+
+  const memory = new Memory(256 << 20);
+  const heap = new Heap(memory);
+  const info = wasmBuildInfo();
+  const builds: WasmBuild[] = info.relaxedSupported ? [info.chosen, info.chosen === 'relaxed' ? 'simd' : 'relaxed'] : ['simd'];
+  const backends: BenchBackend[] = [];
+  for (const build of builds) {
+    backends.push({ backend: 'wasm', build, kernels: await loadWasmKernels(memory, heap, { build }) });
+  }
+  backends.push({ backend: 'ts', kernels: tsKernels });
+  const ctx: BenchContext = { memory, heap, backends, wasmBuild: info.chosen, time: medianMs };
+
+  const results: BenchResult[] = [];
+  for (const family of chosen) {
+    const got = (await family.run(ctx)).filter((r) => resultWanted(r.name, only));
+    printTable(family.name, got);
+    results.push(...got);
+  }
+
+  const machine = {
+    node: process.version,
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? 'unknown',
+    wasmBuild: info.chosen,
+    date: new Date().toISOString(),
+  };
+  const outDir = join(packageRoot(), 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, 'latest.json');
+  writeFileSync(outFile, JSON.stringify({ machine, results: merged(outFile, results, only, machine) }, null, 2) + '\n');
+  console.log(`\nwrote ${outFile}`);
+}
+
+/**
+ * With --only, keep the previous file's other figures (same node and CPU model) so that one
+ * family can be re-measured without losing the rest.
+ */
+function merged(file: string, fresh: BenchResult[], only: string[], machine: { node: string; model: string }): BenchResult[] {
+  if (only.length === 0 || !existsSync(file)) return fresh;
+  try {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { machine?: { node?: string; model?: string }; results?: BenchResult[] };
+    if (old.machine?.node !== machine.node || old.machine?.model !== machine.model || !Array.isArray(old.results)) return fresh;
+    const key = (r: BenchResult) => `${r.name}|${r.shape.join('x')}|${r.backend}|${r.build ?? ''}|${r.threads}`;
+    const freshKeys = new Set(fresh.map(key));
+    return [...old.results.filter((r) => !freshKeys.has(key(r))), ...fresh];
+  } catch {
+    return fresh;
+  }
+}
+
+function printTable(family: string, rows: BenchResult[]): void {
+  console.log(`\n== ${family}`);
+  const head = ['name', 'shape', 'backend', 'threads', 'value', 'unit'];
+  const cells = rows.map((r) => [
+    r.name, r.shape.join('×'), r.build ? `${r.backend}-${r.build}` : r.backend, String(r.threads),
+    r.value.toFixed(r.value >= 100 ? 1 : 2), r.unit,
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((s, i) => (i >= 3 ? s.padStart(width[i]) : s.padEnd(width[i]))).join('  ');
+  console.log(line(head));
+  for (const c of cells) console.log(line(c));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
