@@ -43,7 +43,7 @@
 // exp(v) = 2ⁿ·p(r), n = nearest(v·log₂e), r = (v − n·ln2_hi) − n·ln2_lo, p = degree-7 Taylor.
 const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = <f32>(0.6931471805599453 - 0.693359375);
+const LN2_LO: f32 = -2.1219444170128554e-4; // f32(ln 2 − LN2_HI)
 const C2: f32 = 1.0 / 2;
 const C3: f32 = 1.0 / 6;
 const C4: f32 = 1.0 / 24;

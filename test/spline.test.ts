@@ -465,14 +465,16 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     const mid = n >> 1;
     wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE);
     wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE);
-    close(yT.data, yW.data, 'forward y');
-    close(lT.data, lW.data, 'forward ladj');
+    // Same float32 operations in the same order: bit-identical except rare 1-ulp log ties.
+    const exact = (count: number, what: string) => assert.ok(count >= 0.99 * n, `${what}: only ${count}/${n} bit-identical`);
+    exact(close(yT.data, yW.data, 'forward y'), 'forward y');
+    exact(close(lT.data, lW.data, 'forward ladj'), 'forward ladj');
 
     const xT = tensor(n), liT = tensor(n), xW = tensor(n), liW = tensor(n);
     splineInverseTs(xT, liT, yT, params, SPEC);
     wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE);
-    close(xT.data, xW.data, 'inverse x');
-    close(liT.data, liW.data, 'inverse ladj');
+    exact(close(xT.data, xW.data, 'inverse x'), 'inverse x');
+    exact(close(liT.data, liW.data, 'inverse ladj'), 'inverse ladj');
 
     const u = rng(n);
     const gy = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
@@ -483,7 +485,10 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     splineBackwardTs(dxT, dpT, gy, gl, x, params, SPEC);
     wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE);
     wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE);
-    close(dxT.data, dxW.data, 'backward dx');
+    exact(close(dxT.data, dxW.data, 'backward dx'), 'backward dx');
+    let dpExact = 0;
+    for (let i = 0; i < n * P; i++) if (Object.is(dpT.data[i], dpW.data[i])) dpExact++;
+    assert.ok(dpExact >= 0.99 * n * P, `dparams: only ${dpExact}/${n * P} bit-identical`);
     // Gradients are compared relative to the element's largest gradient.
     for (let e = 0; e < n; e++) {
       const a = dpT.data.subarray(e * P, e * P + P);
@@ -496,6 +501,35 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     }
   });
 }
+
+test('wasm = ts for bin counts that are not a multiple of 4 (K = 1, 2, 3, 5, 6, 7, 9)', () => {
+  for (const bins of [1, 2, 3, 5, 6, 7, 9]) {
+    const spec: SplineSpec = { ...SPEC, bins };
+    const Pk = paramsPerElement(bins);
+    const n = 37;
+    const u = rng(bins);
+    const ps = Float32Array.from({ length: n * Pk }, () => (2 * u() - 1) * 1.5);
+    const x = tensor(Float32Array.from({ length: n }, () => -5.5 + 11 * u()));
+    const params = tensor(ps, [n, Pk]);
+    const [yT, lT, yW, lW, xT, xW, dxT, dxW] = Array.from({ length: 8 }, () => tensor(n));
+    const [dpT, dpW] = [tensor(n * Pk, [n, Pk]), tensor(n * Pk, [n, Pk])];
+    const gy = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
+    const gl = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
+    splineForwardTs(yT, lT, x, params, spec);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    close(yT.data, yW.data, `K=${bins} forward y`);
+    close(lT.data, lW.data, `K=${bins} forward ladj`);
+    splineInverseTs(xT, lT, yT, params, spec);
+    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    close(xT.data, xW.data, `K=${bins} inverse x`);
+    close(lT.data, lW.data, `K=${bins} inverse ladj`);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(xT.data[i] - x.data[i]) <= 1e-5, `K=${bins} round trip`);
+    splineBackwardTs(dxT, dpT, gy, gl, x, params, spec);
+    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    close(dxT.data, dxW.data, `K=${bins} backward dx`);
+    close(dpT.data, dpW.data, `K=${bins} backward dparams`, 1e-5);
+  }
+});
 
 test('wasm golden: kin transform 0 through the wasm kernel matches Zuko', () => {
   const g = JSON.parse(readFileSync(join(GOLDEN, 'kin_base.json'), 'utf8')) as GoldenBase;

@@ -31,10 +31,11 @@
  * vectorised softmax does); exp is the float32 `expF32` below (≤ ~1 ulp, like PyTorch's own
  * vectorised exp), log is evaluated in float64 and rounded.
  *
- * Deviations from Zuko, all on degenerate inputs only: the inverse clamps the discriminant to
- * ≥ 0 and the root ζ to [0, 1] (spec §7.6 "safe deviation") and evaluates the quadratic's
- * coefficients and root in cancellation-free forms (see `inverseInBin`); a NaN or ±∞ input is outside, so
- * ladj = 0 there instead of Zuko's NaN (y still carries the NaN/∞).
+ * Deviations from Zuko (same mathematics; results differ beyond rounding only on degenerate
+ * inputs): the inverse clamps the discriminant to ≥ 0 and the root ζ to [0, 1] (spec §7.6
+ * "safe deviation") and evaluates the quadratic's coefficients and root in cancellation-free
+ * forms (see `inverseInBin`); a NaN or ±∞ input is outside, so ladj = 0 there instead of
+ * Zuko's NaN (y still carries the NaN/∞).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { SplineSpec } from '../kernels.js';
@@ -53,7 +54,7 @@ export const roundF64: Round = (v) => v;
 const LOG2E = Math.fround(Math.LOG2E);
 /** ln 2 split so that n·LN2_HI is exact for |n| < 2^15. */
 const LN2_HI = 0.693359375;
-const LN2_LO = Math.fround(Math.LN2 - 0.693359375);
+const LN2_LO = Math.fround(-2.1219444170128554e-4); // f32(ln 2 − LN2_HI)
 /** Taylor coefficients 1/k!, k = 2..7 (|r| ≤ ln2/2: the degree-8 term is < 2e-9). */
 const EXP_C = [1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040].map(Math.fround);
 
