@@ -6,8 +6,12 @@
  * wasm build, the ts reference and a plain-loop JS baseline. Shapes are those of the flow's
  * hyper-network layers (M = 1024 events). linear.fwd_bwd: one fused linear forward (bias +
  * relu) and its backward (actBackward, dx, dW, db) in ms.
+ *
+ * The default wasm build is also timed on 2 threads (a worker pool, "threads": 2; each call
+ * split as the default thresholds decide, so the K = 6 layer may stay on one thread).
  */
 import { Act } from '../src/backend/kernels.js';
+import { loadWasmKernels } from '../src/backend/wasm/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { register, type BenchContext, type BenchResult } from './registry.js';
 
@@ -62,40 +66,49 @@ const jsLoop = {
   },
 };
 
+/** The default build again, with a pool: the calling thread and `threads − 1` workers. */
+async function threadedBackend(ctx: BenchContext, threads: number) {
+  const kernels = await loadWasmKernels(ctx.memory, ctx.heap, { build: ctx.wasmBuild, threads });
+  return { backend: 'wasm', build: ctx.wasmBuild, threads, kernels };
+}
+
 register({
   name: 'matmul',
-  run(ctx) {
+  async run(ctx) {
     const results: BenchResult[] = [];
+    const pooled = await threadedBackend(ctx, 2);
     for (const [M, K, N] of SHAPES) {
       const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), dy = tensor(ctx, [M, N], 3);
       const y = tensor(ctx, [M, N], 4), dx = tensor(ctx, [M, K], 5), dw = tensor(ctx, [N, K], 6);
       const gflops = (ms: number) => (2 * M * K * N) / ms / 1e6;
-      const add = (name: string, backend: string, ms: number, build?: BenchResult['build']) =>
-        results.push({ name, shape: [M, K, N], backend, ...(build ? { build } : {}), threads: 1, value: +gflops(ms).toFixed(2), unit: 'GFLOP/s' });
-      for (const b of ctx.backends) {
+      const add = (name: string, backend: string, ms: number, build?: BenchResult['build'], threads = 1) =>
+        results.push({ name, shape: [M, K, N], backend, ...(build ? { build } : {}), threads, value: +gflops(ms).toFixed(2), unit: 'GFLOP/s' });
+      for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), pooled]) {
         const k = b.kernels;
-        add('matmul.fwd', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None)), b.build);
-        add('matmul.dx', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false)), b.build);
-        add('matmul.dw', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false)), b.build);
+        add('matmul.fwd', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None)), b.build, b.threads);
+        add('matmul.dx', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false)), b.build, b.threads);
+        add('matmul.dw', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false)), b.build, b.threads);
       }
       add('matmul.fwd', 'js-loop', ctx.time(() => jsLoop.nt(y.data, x.data, w.data, M, K, N)));
       add('matmul.dx', 'js-loop', ctx.time(() => jsLoop.nn(dx.data, dy.data, w.data, M, N, K)));
       add('matmul.dw', 'js-loop', ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)));
       for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
     }
+    pooled.kernels.dispose();
     return results;
   },
 });
 
 register({
   name: 'linear',
-  run(ctx) {
+  async run(ctx) {
+    const pooled = await threadedBackend(ctx, 2);
     const [M, K, N] = [1024, 128, 128];
     const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), bias = tensor(ctx, [N], 3);
     const g = tensor(ctx, [M, N], 4), y = tensor(ctx, [M, N], 5), dz = tensor(ctx, [M, N], 6);
     const dx = tensor(ctx, [M, K], 7), dw = tensor(ctx, [N, K], 8), db = tensor(ctx, [N], 9);
     const results: BenchResult[] = [];
-    for (const b of ctx.backends) {
+    for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), pooled]) {
       const k = b.kernels;
       const ms = ctx.time(() => {
         k.matmulNT(y, x, w, bias, Act.Relu);
@@ -106,9 +119,10 @@ register({
       });
       results.push({
         name: 'linear.fwd_bwd', shape: [M, K, N], backend: b.backend, ...(b.build ? { build: b.build } : {}),
-        threads: 1, value: +ms.toFixed(4), unit: 'ms',
+        threads: b.threads, value: +ms.toFixed(4), unit: 'ms',
       });
     }
+    pooled.kernels.dispose();
     for (const t of [x, w, bias, g, y, dz, dx, dw, db]) ctx.heap.release(t.ptr);
     return results;
   },

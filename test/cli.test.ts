@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,9 +132,10 @@ test('bad flag values exit 2 naming the flag and what was expected', () => {
   assertUsageError(fnf([...vis, '--direction', 'sideways']), ['--direction', 'Allowed choices are forward, inverse']);
   assertUsageError(fnf([...vis, '--response-dims', '0,0']), ['--response-dims', 'expected distinct indices']);
   assertUsageError(fnf([...vis, '--response-dims', '5']), ['--response-dims: expected feature indices below 2']);
-  assertUsageError(fnf(['train-base', '-c', BASE, '-s', 'train_foo']), ['--sections', 'unknown "train_foo"', 'train_kin, train_score']);
-  assertUsageError(fnf(['train-base', '-c', 'nope.yaml']), ['--config', 'file not found: nope.yaml']);
-  assertUsageError(fnf(['train-base']), ["required option '-c, --config <file>' not specified"]);
+  assertUsageError(fnf(['train-base', '-c', BASE, '-s', 'train_foo']), ['--steps', 'unknown "train_foo"', 'train_score, train_kin']);
+  assertUsageError(fnf(['train-base', '-c', 'nope.yaml']), ['--cfg', 'file not found: nope.yaml']);
+  assertUsageError(fnf(['train-base']), ["required option '-c, --cfg <file>' not specified"]);
+  assertUsageError(fnf(['train-base', '-c', BASE, '--lr', '-1']), ['--lr', 'expected a positive number']);
   assertUsageError(fnf(['train-base', '-c', BASE, '--epochs', '0']), ['--epochs', 'expected a positive integer']);
   assertUsageError(fnf(['convert', BASE, 'out.bin']), ["argument 'in'", 'expected a file ending in .pt or .safetensors']);
   assertUsageError(fnf(['--seed', '-3', 'start']), ['--seed', 'expected an integer in [0, 4294967295]']);
@@ -153,13 +154,17 @@ test('config errors print one line naming file and key, exit 2', () => {
   assertUsageError(fnf(['train-base', '-c', SYS]), ['expected a base flows config', 'kin_systematics']);
 });
 
-test('valid arguments reach the command (not implemented yet: exit 1, one line)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
-  const r = fnf(['--threads', '3', 'visualize', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, '--which', 'kin']);
-  assert.is(r.code, 1);
-  assert.is(r.stderr, 'fnf: visualize: not implemented yet (its options were parsed and validated)\n');
-  // Global options are accepted after the command name too.
-  assert.is(fnf(['start', '--backend', 'ts']).code, 1);
+test('valid arguments reach the command: a missing model file is one clear line, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const sys = join(dir, 'sys.yaml');
+  writeFileSync(sys, readFileSync(SYS, 'utf8').replace(/kin_residual_model:.*$/m, 'kin_residual_model: ./no_such_model.safetensors'));
+  const base = join(dir, 'base.yaml');
+  writeFileSync(base, readFileSync(BASE, 'utf8').replace(/kin_model:.*$/m, 'kin_model: ./no_such_base.safetensors'));
+  const r = fnf(['--threads', '1', 'visualize', '-c', base, '--sys-cfg', sys, '--out-dir', join(dir, 'out'), '--which', 'kin']);
+  assert.is(r.code, 2, r.stderr);
+  assert.ok(r.stderr.trim().split('\n').pop()!.startsWith('fnf: '), r.stderr);
+  assert.match(r.stderr, /no_such/);
+  assert.not.ok(/\n\s+at /.test(r.stderr), `no stack trace expected:\n${r.stderr}`);
 });
 
 test('fnf with no command prints help to stderr and exits 2', () => {

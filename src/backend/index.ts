@@ -7,7 +7,7 @@ import { Memory } from '../tensor/memory.js';
 import { Heap } from '../tensor/allocator.js';
 import { Device } from './device.js';
 import { tsKernels } from './ts/index.js';
-import { loadWasmKernels, type WasmBuild } from './wasm/index.js';
+import { loadWasmKernels, resolveThreads, type WasmBuild } from './wasm/index.js';
 
 export type BackendChoice = 'auto' | 'ts' | 'wasm' | 'gpu';
 
@@ -19,6 +19,11 @@ export interface DeviceOptions {
   wasmBuild?: WasmBuild;
   /** initial memory in bytes */
   initialBytes?: number;
+  /**
+   * wasm: threads per kernel call (`--threads`); else FNF_THREADS; default the core count, at
+   * most 8. 1 starts no worker threads.
+   */
+  threads?: number;
 }
 
 export interface CreatedDevice extends Device {}
@@ -39,21 +44,34 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
   switch (choice) {
     case 'ts':
       return new Device(memory, tsKernels, heap);
-    case 'gpu': {
-      // Loaded lazily so hosts without gpu.js never pay for it.
+    case 'gpu':
+    case 'auto': {
+      // Loaded lazily (gpu.js itself is imported only inside it, and only if installed).
       const gpuModule = './gpu/index.js';
-      const { loadGpuKernels } = await import(gpuModule).catch(() => ({ loadGpuKernels: null }));
-      if (!loadGpuKernels) throw new Error('--backend gpu: the gpu backend is not available in this build');
-      return new Device(memory, await loadGpuKernels(memory, heap, { require: true }), heap);
+      const gpu = (await import(gpuModule).catch(() => null)) as typeof import('./gpu/index.js') | null;
+      // The elementwise kernels the gpu backend delegates run on wasm, with these threads.
+      const fallback = () => loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) });
+      if (choice === 'gpu') {
+        if (!gpu) throw new Error('--backend gpu: the gpu backend is not available in this build');
+        return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
+      }
+      // auto: gpu only where gpu.js finds a real GPU and the parity probe agrees with ts.
+      const probe = gpu ? await gpu.probeGpu() : { available: false, reason: 'the gpu backend is not available in this build' };
+      if (gpu && probe.available) {
+        process.stderr.write(`backend auto: gpu (${probe.reason})\n`);
+        return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
+      }
+      process.stderr.write(`backend auto: wasm (gpu not used: ${probe.reason})\n`);
+      return new Device(memory, await fallback(), heap);
     }
-    case 'auto':
     case 'wasm':
-      return new Device(memory, await loadWasmKernels(memory, heap, { build: opts.wasmBuild }), heap);
+      return new Device(memory, await loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) }), heap);
   }
 }
 
 /** One line saying which backend runs (and which wasm build). */
 export function describeDevice(dev: Device): string {
-  const k = dev.kernels as { name: string; build?: string };
-  return k.build ? `backend ${k.name} (${k.build} build)` : `backend ${k.name}`;
+  const k = dev.kernels as { name: string; build?: string; threads?: number };
+  const threads = k.threads && k.threads > 1 ? `, ${k.threads} threads` : '';
+  return k.build ? `backend ${k.name} (${k.build} build${threads})` : `backend ${k.name}`;
 }

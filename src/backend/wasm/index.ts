@@ -3,8 +3,12 @@ import type { Memory } from '../../tensor/memory.js';
 import type { Heap } from '../../tensor/allocator.js';
 import { instantiateKernels, loadKernelModule, type WasmBuild } from './loader.js';
 import { WasmKernels } from './wasm-kernels.js';
+import { KernelPool, type PoolOptions } from './pool/pool.js';
+import { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
 
 export { WasmKernels } from './wasm-kernels.js';
+export { KernelPool, type PoolOptions } from './pool/pool.js';
+export { resolveThreads, defaultThreads, DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
 export {
   wasmBuildInfo, relaxedSimdSupported, packageRoot, wasmPath, loadKernelModule, instantiateKernels,
   type WasmBuild, type WasmBuildInfo, type KernelExports, type LoadedModule,
@@ -13,10 +17,29 @@ export {
 export interface WasmLoadOptions {
   /** Force a build; by default the relaxed one where the runtime supports it. */
   build?: WasmBuild;
+  /**
+   * Threads that run a kernel call together (default 1: no workers). With n > 1, n − 1 worker
+   * threads start here, each instantiating the same module over the same memory.
+   */
+  threads?: number;
+  /** Least work per chunk before a call is split (default: DEFAULT_THRESHOLDS). */
+  thresholds?: Partial<SplitThresholds>;
+  /** Wake-up and wait settings of the pool (see `PoolOptions`). */
+  pool?: Omit<PoolOptions, 'workers'>;
 }
 
-/** Compile (relaxed SIMD where supported) and instantiate the kernels on `memory`. */
+/**
+ * Compile (relaxed SIMD where supported) and instantiate the kernels on `memory`, with a pool of
+ * `threads − 1` workers when `threads` > 1 (`dispose()` stops it; idle workers never keep the
+ * process alive).
+ */
 export async function loadWasmKernels(memory: Memory, heap: Heap, options: WasmLoadOptions = {}): Promise<WasmKernels> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`loadWasmKernels: threads must be a positive integer, got ${threads}`);
+  }
   const { build, module } = await loadKernelModule(options.build);
-  return new WasmKernels(memory, heap, instantiateKernels(module, memory.wasm), build, module);
+  const exports = instantiateKernels(module, memory.wasm);
+  const pool = threads > 1 ? await KernelPool.start(module, memory.wasm, { ...options.pool, workers: threads - 1 }) : null;
+  return new WasmKernels(memory, heap, exports, build, module, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
 }

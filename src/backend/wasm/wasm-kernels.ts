@@ -1,9 +1,11 @@
 /**
  * The wasm backend: the `Kernels` table over the AssemblyScript SIMD module.
  *
- * Each method checks shapes (errors name the kernel and the shapes), then makes one export
- * call over the whole range; the exports also take row/element ranges so that a worker pool
- * can later split the same calls across threads.
+ * Each method checks shapes (errors name the kernel and the shapes), then either makes one
+ * export call over the whole range, or — with a worker pool and a call big enough to gain
+ * (pool/split.ts) — cuts the range into fixed chunks that all threads of the pool claim and run
+ * at once. The cuts fall on whole tiles / vector groups and no reduction depends on them, so a
+ * split call gives the same bits as one call, whichever thread runs which chunk.
  */
 import type { AdamWHyper, Kernels, SplineSpec } from '../kernels.js';
 import { Act, Binary, Broadcast, Unary } from '../kernels.js';
@@ -11,8 +13,16 @@ import type { Memory } from '../../tensor/memory.js';
 import type { Heap } from '../../tensor/allocator.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import type { KernelExports, WasmBuild } from './loader.js';
+import type { KernelPool } from './pool/pool.js';
+import { K as K_, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
+import { DEFAULT_THRESHOLDS, cutRange, partCount, type SplitThresholds } from './pool/split.js';
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
+
+/** The unary maps that are scalar float loops (exp, log, softplus, sigmoid, tanh, elu): dearer per element. */
+const MATH_MAPS = new Set<number>([Unary.Exp, Unary.Log, Unary.Softplus, Unary.Sigmoid, Unary.Tanh, Unary.Elu]);
+
+type AdamWScalars = [number, number, number, number, number, number, number, number];
 
 function fail(kernel: string, detail: string): never {
   throw new Error(`wasm ${kernel}: ${detail}`);
@@ -20,8 +30,9 @@ function fail(kernel: string, detail: string): never {
 
 export class WasmKernels implements Kernels {
   readonly name = 'wasm';
-  private scratchPtr = 0;
-  private scratchBytes = 0;
+  /** The matmul packing area of each thread (0: the calling thread, w + 1: worker w). */
+  private scratchPtrs: number[] = [];
+  private scratchSizes: number[] = [];
 
   constructor(
     readonly memory: Memory,
@@ -31,26 +42,51 @@ export class WasmKernels implements Kernels {
     readonly build: WasmBuild,
     /** The compiled module, for worker threads to instantiate on the same memory. */
     readonly module: WebAssembly.Module,
+    /** Worker threads that split big calls; null: everything on the calling thread. */
+    readonly pool: KernelPool | null = null,
+    /** Least work per chunk before a call is split (tests lower them to split everything). */
+    readonly thresholds: Readonly<SplitThresholds> = DEFAULT_THRESHOLDS,
   ) {
     // Enough for any layer up to 256 × 256 at once; grows on demand.
     this.scratch(exports.matmul_scratch_bytes(256, 256));
   }
 
-  /** Gives the packing scratch back to the heap. */
-  dispose(): void {
-    if (this.scratchPtr) this.heap.release(this.scratchPtr);
-    this.scratchPtr = 0;
-    this.scratchBytes = 0;
+  /** Threads a call may use (the caller and the pool's workers). */
+  get threads(): number {
+    return this.pool ? this.pool.threads : 1;
   }
 
-  /** The matmul packing area, at least `bytes` long; reallocated only when too small. */
-  private scratch(bytes: number): number {
-    if (bytes > this.scratchBytes) {
-      if (this.scratchPtr) this.heap.release(this.scratchPtr);
-      this.scratchPtr = this.heap.alloc(bytes);
-      this.scratchBytes = bytes;
+  /** Gives the packing scratch back to the heap and stops the worker threads. */
+  dispose(): void {
+    for (const ptr of this.scratchPtrs) if (ptr) this.heap.release(ptr);
+    this.scratchPtrs = [];
+    this.scratchSizes = [];
+    this.pool?.close();
+  }
+
+  /** Thread `thread`'s matmul packing area, at least `bytes` long; reallocated only when too small. */
+  private scratch(bytes: number, thread = 0): number {
+    if (!(bytes <= (this.scratchSizes[thread] ?? 0))) {
+      if (this.scratchPtrs[thread]) this.heap.release(this.scratchPtrs[thread]);
+      this.scratchPtrs[thread] = this.heap.alloc(bytes);
+      this.scratchSizes[thread] = bytes;
     }
-    return this.scratchPtr;
+    return this.scratchPtrs[thread];
+  }
+
+  /**
+   * Cut one call into `parts` chunks over [0, n) on multiples of `grain` and run them on the
+   * pool. `args` is the export's argument list; its range (and scratch) slots are filled per chunk.
+   */
+  private split(
+    label: string, kernel: K_, args: number[], n: number, grain: number, parts: number, scratchBytes = 0,
+  ): void {
+    let scratch: number[] | null = null;
+    if (scratchBytes > 0) {
+      scratch = [];
+      for (let t = 0; t < this.threads; t++) scratch.push(this.scratch(scratchBytes, t));
+    }
+    this.pool!.run(label, kernel, args, cutRange(n, parts, grain), scratch, this.exports as unknown as Record<string, unknown>);
   }
 
   private own(kernel: string, ...ts: (Tensor | null)[]): void {
@@ -67,8 +103,13 @@ export class WasmKernels implements Kernels {
     if (bias && bias.size !== N) fail('matmulNT', `${what}: bias ${shapeStr(bias.shape)} must have ${N} elements`);
     if (act < Act.None || act > Act.Tanh) fail('matmulNT', `unknown activation code ${act}`);
     this.own('matmulNT', out, x, w, bias);
-    const s = this.scratch(this.exports.matmul_scratch_bytes(N, K));
-    this.exports.matmul_nt(out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, s);
+    const bytes = this.exports.matmul_scratch_bytes(N, K);
+    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
+    if (parts > 1) {
+      this.split('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0], M, 4, parts, bytes);
+      return;
+    }
+    this.exports.matmul_nt(out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, this.scratch(bytes));
   }
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
@@ -77,8 +118,13 @@ export class WasmKernels implements Kernels {
     if (b.rows !== K) fail('matmulNN', `${what}: a has ${K} columns, b has ${b.rows} rows`);
     if (out.rows !== M || out.cols !== N) fail('matmulNN', `${what}: out must be [${M}, ${N}]`);
     this.own('matmulNN', out, a, b);
-    const s = this.scratch(this.exports.matmul_scratch_bytes(N, K));
-    this.exports.matmul_nn(out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, s);
+    const bytes = this.exports.matmul_scratch_bytes(N, K);
+    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
+    if (parts > 1) {
+      this.split('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0], M, 4, parts, bytes);
+      return;
+    }
+    this.exports.matmul_nn(out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes));
   }
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
@@ -87,15 +133,24 @@ export class WasmKernels implements Kernels {
     if (b.rows !== R) fail('matmulTN', `${what}: a has ${R} rows, b has ${b.rows}`);
     if (out.rows !== M || out.cols !== N) fail('matmulTN', `${what}: out must be [${M}, ${N}]`);
     this.own('matmulTN', out, a, b);
-    const s = this.scratch(this.exports.matmul_scratch_bytes(N, R));
-    this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, s);
+    const bytes = this.exports.matmul_scratch_bytes(N, R);
+    // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
+    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
+    if (parts > 1) {
+      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0], M, 4, parts, bytes);
+      return;
+    }
+    this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes));
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {
     if (out.size !== x.size) fail('unary', `op ${op}: out ${shapeStr(out.shape)} and x ${shapeStr(x.shape)} differ in size`);
     if (op < Unary.Neg || op > Unary.Reciprocal) fail('unary', `unknown op code ${op}`);
     this.own('unary', out, x);
-    this.exports.unary(op, out.ptr, x.ptr, 0, x.size);
+    const n = x.size;
+    const parts = partCount(this.threads, MATH_MAPS.has(op) ? this.thresholds.mathMap : this.thresholds.streaming, n, n, 16);
+    if (parts > 1) this.split('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
+    else this.exports.unary(op, out.ptr, x.ptr, 0, n);
   }
 
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
@@ -108,7 +163,10 @@ export class WasmKernels implements Kernels {
     if (want < 0) fail('binary', `${what}: unknown broadcast mode`);
     if (b.size !== want) fail('binary', `${what}: b must have ${want} elements`);
     this.own('binary', out, a, b);
-    this.exports.binary(op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, a.size);
+    const n = a.size;
+    const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
+    if (parts > 1) this.split('binary', K_.Binary, [op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n], n, 16, parts);
+    else this.exports.binary(op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n);
   }
 
   actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void {
@@ -117,25 +175,50 @@ export class WasmKernels implements Kernels {
     }
     if (act < Act.None || act > Act.Tanh) fail('actBackward', `unknown activation code ${act}`);
     this.own('actBackward', dx, dy, y);
-    this.exports.act_backward(act, dx.ptr, dy.ptr, y.ptr, 0, dy.size);
+    const n = dy.size;
+    const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
+    if (parts > 1) this.split('actBackward', K_.ActBackward, [act, dx.ptr, dy.ptr, y.ptr, 0, n], n, 16, parts);
+    else this.exports.act_backward(act, dx.ptr, dy.ptr, y.ptr, 0, n);
   }
 
   sumRows(out: Tensor, x: Tensor): void {
     if (out.size !== x.cols) fail('sumRows', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.cols} elements`);
     this.own('sumRows', out, x);
-    this.exports.sum_rows(out.ptr, x.ptr, x.rows, x.cols, 0, x.cols);
+    // Split by columns: each part sums its columns down all rows, in the same order as one call.
+    const M = x.rows, N = x.cols;
+    const parts = partCount(this.threads, this.thresholds.streaming, M * N, N, 8);
+    if (parts > 1) this.split('sumRows', K_.SumRows, [out.ptr, x.ptr, M, N, 0, N], N, 8, parts);
+    else this.exports.sum_rows(out.ptr, x.ptr, M, N, 0, N);
   }
 
   sumCols(out: Tensor, x: Tensor): void {
     if (out.size !== x.rows) fail('sumCols', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.rows} elements`);
     this.own('sumCols', out, x);
-    this.exports.sum_cols(out.ptr, x.ptr, x.rows, x.cols, 0, x.rows);
+    const M = x.rows, N = x.cols;
+    const parts = partCount(this.threads, this.thresholds.streaming, M * N, M, 16);
+    if (parts > 1) this.split('sumCols', K_.SumCols, [out.ptr, x.ptr, M, N, 0, M], M, 16, parts);
+    else this.exports.sum_cols(out.ptr, x.ptr, M, N, 0, M);
   }
 
   sumAll(out: Tensor, x: Tensor): void {
     if (out.size !== 1) fail('sumAll', `out ${shapeStr(out.shape)} must have one element`);
     this.own('sumAll', out, x);
-    out.data[0] = this.exports.sum_all_f64(x.ptr, 0, x.size);
+    // Σ = float64 sums of fixed blocks added in block order (protocol.ts `sumBlockSize`): the
+    // blocks depend on the size only, so threads change who sums a block, never the result.
+    const n = x.size;
+    const block = sumBlockSize(n);
+    const blocks = Math.ceil(n / block);
+    const parts = partCount(this.threads, this.thresholds.streaming, n, blocks, 1);
+    let s = 0;
+    if (parts > 1) {
+      const pool = this.pool!;
+      pool.run('sumAll', K_.SumAll, [x.ptr, 0, 0], cutRange(blocks, parts, 1), null,
+        this.exports as unknown as Record<string, unknown>, { n, block });
+      for (let b = 0; b < blocks; b++) s += pool.f64[PARTIALS_F64 + b];
+    } else {
+      for (let e0 = 0; e0 < n; e0 += block) s += this.exports.sum_all_f64(x.ptr, e0, Math.min(e0 + block, n));
+    }
+    out.data[0] = s;
   }
 
   adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamWHyper): void {
@@ -148,11 +231,15 @@ export class WasmKernels implements Kernels {
     // Bias corrections in float64, as PyTorch computes them in Python floats.
     const bc1 = 1 - Math.pow(h.beta1, h.step);
     const bc2 = 1 - Math.pow(h.beta2, h.step);
-    this.exports.adamw(
-      param.ptr, grad.ptr, m.ptr, v.ptr, 0, n,
-      1 - h.lr * h.weightDecay, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2,
-      h.lr / bc1, Math.sqrt(bc2), h.eps,
-    );
+    // Through Math.fround: the export takes f32, and the pool passes the values as f64.
+    const f = Math.fround;
+    const scalars = [
+      f(1 - h.lr * h.weightDecay), f(h.beta1), f(1 - h.beta1), f(h.beta2), f(1 - h.beta2),
+      f(h.lr / bc1), f(Math.sqrt(bc2)), f(h.eps),
+    ];
+    const parts = partCount(this.threads, this.thresholds.streaming, 4 * n, n, 16);
+    if (parts > 1) this.split('adamw', K_.AdamW, [param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...scalars], n, 16, parts);
+    else this.exports.adamw(param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...(scalars as AdamWScalars));
   }
 
   private splineChecks(kernel: string, n: number, params: Tensor, spec: SplineSpec, ...per: Tensor[]): void {
@@ -181,13 +268,19 @@ export class WasmKernels implements Kernels {
   splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
     const f = this.splineExport('spline_forward');
     this.splineChecks('splineForward', x.size, params, spec, y, ladj, x);
-    f(y.ptr, ladj.ptr, x.ptr, params.ptr, 0, x.size, spec.bins, spec.bound, Math.log(spec.slope));
+    const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
+    if (parts > 1) this.split('splineForward', K_.SplineForward, [y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
+    else f(y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls);
   }
 
   splineInverse(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void {
     const f = this.splineExport('spline_inverse');
     this.splineChecks('splineInverse', y.size, params, spec, x, ladj, y);
-    f(x.ptr, ladj.ptr, y.ptr, params.ptr, 0, y.size, spec.bins, spec.bound, Math.log(spec.slope));
+    const n = y.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
+    if (parts > 1) this.split('splineInverse', K_.SplineInverse, [x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
+    else f(x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls);
   }
 
   splineBackward(
@@ -199,6 +292,12 @@ export class WasmKernels implements Kernels {
       fail('splineBackward', `dparams ${shapeStr(dparams.shape)} must match params ${shapeStr(params.shape)}`);
     }
     this.own('splineBackward', dparams);
-    f(dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, x.size, spec.bins, spec.bound, Math.log(spec.slope));
+    const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    // 3× the forward's work per element: the split pays off at a third of the size.
+    const parts = partCount(this.threads, this.thresholds.spline, 3 * n, n, 16);
+    if (parts > 1) {
+      this.split('splineBackward', K_.SplineBackward,
+        [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
+    } else f(dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls);
   }
 }

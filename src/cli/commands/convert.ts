@@ -1,6 +1,13 @@
 /** `fnf convert`: rewrite a checkpoint (PyTorch .pt or safetensors) as safetensors. */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
+import { readCheckpoint } from '../../io/checkpoint.js';
+import { formatArchitecture } from '../../io/config.js';
+import { nsfArchitecture, nsfToStateDict } from '../../flows/nsf-state.js';
+import { loadBaseFlow, loadResidualModel } from '../../models/load.js';
+import { residualArchitecture, residualToStateDict } from '../../systematics/state.js';
+import { saveModel } from '../../train/checkpoint.js';
+import { UserError } from '../errors.js';
+import { deviceFor } from './train-common.js';
 import { existingFileParser, outputFileParser, type GlobalOptions } from '../options.js';
 
 export interface ConvertOptions extends GlobalOptions {
@@ -21,6 +28,27 @@ export function register(program: Command): Command {
     );
 }
 
-export async function run(_opts: ConvertOptions): Promise<void> {
-  throw new NotImplementedError('convert');
+/**
+ * The model is fully loaded (every shape and mask checked) before anything is written, and the
+ * output is written atomically, so a bad input never leaves a half-written file. Base-buffer
+ * keys come out in Zuko 1.6 spelling (`base.loc`, `base.scale`).
+ */
+export async function run(opts: ConvertOptions): Promise<void> {
+  const dev = await deviceFor(opts);
+  let arch: Record<string, unknown>;
+  try {
+    const ck = readCheckpoint(opts.input);
+    if (ck.dict.has('central_nuisance_values')) {
+      const model = loadResidualModel(dev, opts.input);
+      arch = residualArchitecture(model);
+      saveModel(opts.output, residualToStateDict(model), arch, { source: opts.input });
+    } else {
+      const model = loadBaseFlow(dev, opts.input);
+      arch = nsfArchitecture(model.config);
+      saveModel(opts.output, nsfToStateDict(model), arch, { source: opts.input });
+    }
+  } catch (e) {
+    throw new UserError((e as Error).message, 2);
+  }
+  process.stdout.write(`${opts.input} → ${opts.output}\narchitecture: ${formatArchitecture(arch)}\n`);
 }

@@ -1,52 +1,60 @@
-/** `fnf train-base`: train the base flows p(x | c) and p(y | x, c) of a base_flows.yaml. */
-import { Option, type Command } from 'commander';
+/**
+ * `fnf train-base -c configs/base_flows.yaml -s train_score,train_kin`: train the base flows
+ * p(y | x, c) and p(x | c) (flags as train_base_flows.py, plus --epochs, --steps-per-epoch,
+ * --lr, --resume).
+ */
+import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { NotImplementedError } from '../errors.js';
-import { existingFileParser, namesParser, positiveIntParser, type GlobalOptions } from '../options.js';
-
-export const TRAIN_SECTIONS = ['train_kin', 'train_score'] as const;
-export type TrainSectionName = (typeof TRAIN_SECTIONS)[number];
+import { describeDevice } from '../../backend/index.js';
+import { baseFlowJob } from '../../train/jobs.js';
+import { train } from '../../train/trainer.js';
+import { cfgOption, epochsOption, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
+import { deviceFor, lrOption, planFor, runTraining, seedOf, writeModelCard } from './train-common.js';
 
 export interface TrainBaseOptions extends GlobalOptions {
-  /** base_flows.yaml path, as given. */
-  config: string;
-  /** Sections to train, in the order given. */
-  sections: TrainSectionName[];
-  /** Continue from the section's last saved training state instead of starting fresh. */
+  cfg: string;
+  steps: TrainStep[];
   resume: boolean;
-  /** Override of each section's nepochs. */
   epochs: number | undefined;
-  /** Override of each section's steps_per_epoch. */
-  steps: number | undefined;
+  stepsPerEpoch: number | undefined;
+  lr: number | undefined;
 }
 
 export function register(program: Command): Command {
   return program
     .command('train-base')
-    .description('train the base flows (kin: p(x | c), score: p(y | x, c)) described by a base_flows.yaml')
-    .addOption(
-      new Option('-c, --config <file>', 'base flows config, e.g. configs/base_flows.yaml (required)')
-        .argParser(existingFileParser(['.yaml', '.yml']))
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option('-s, --sections <list>', 'comma-separated sections to train, in order: train_kin, train_score')
-        .argParser(namesParser(TRAIN_SECTIONS))
-        .default([...TRAIN_SECTIONS], 'train_kin,train_score'),
-    )
-    .option('--resume', 'continue each section from its last saved training state instead of starting fresh', false)
-    .addOption(
-      new Option('--epochs <n>', "number of epochs, overriding the config's nepochs (default: from the config)")
-        .argParser(positiveIntParser),
-    )
-    .addOption(
-      new Option('--steps <n>', "optimizer steps per epoch, overriding steps_per_epoch (default: from the config)")
-        .argParser(positiveIntParser),
-    )
+    .description('train the base flows (score: p(y | x, c), kin: p(x | c)) of a base_flows.yaml; checkpoints every epoch')
+    .addOption(cfgOption('base flows config, e.g. configs/base_flows.yaml'))
+    .addOption(trainStepsOption())
+    .addOption(epochsOption())
+    .addOption(stepsPerEpochOption())
+    .addOption(lrOption())
+    .addOption(resumeOption())
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainBaseOptions>()));
 }
 
 export async function run(opts: TrainBaseOptions): Promise<void> {
-  loadConfig(opts.config, 'base');
-  throw new NotImplementedError('train-base');
+  const cfg = loadConfig(opts.cfg, 'base');
+  const dev = await deviceFor(opts);
+  const seed = seedOf(opts, cfg.seed);
+  for (const step of opts.steps) {
+    const sector = step === 'train_kin' ? 'kin' : 'score';
+    const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
+    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+    const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
+    const plan = planFor(step, t, opts, seed, t.valBatches);
+    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume);
+    process.stderr.write(`fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`);
+    const result = await runTraining(() => train(job, plan, { resume: opts.resume }));
+    writeModelCard(path, {
+      title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
+      config: opts.cfg,
+      section: `${sector}_flow / training.${sector}`,
+      plan,
+      result,
+      backend: describeDevice(dev),
+      architecture: job.architecture,
+    });
+    process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
+  }
 }

@@ -1,46 +1,70 @@
-/** `fnf train-systematics`: train the residual systematic models of a systematics.yaml. */
-import { Option, type Command } from 'commander';
+/**
+ * `fnf train-systematics -c configs/systematics.yaml -s train_kin,train_score`: train the residual
+ * models on top of the frozen base flows (flags as train_systematics.py, plus --epochs,
+ * --steps-per-epoch, --lr, --resume).
+ */
+import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { NotImplementedError } from '../errors.js';
-import { existingFileParser, namesParser, positiveIntParser, type GlobalOptions } from '../options.js';
-import { TRAIN_SECTIONS, type TrainSectionName } from './train-base.js';
+import { describeDevice } from '../../backend/index.js';
+import { residualJob } from '../../train/jobs.js';
+import { train } from '../../train/trainer.js';
+import { cfgOption, epochsOption, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
+import { deviceFor, lrOption, planFor, runTraining, seedOf, writeModelCard } from './train-common.js';
 
 export interface TrainSystematicsOptions extends GlobalOptions {
-  /** systematics.yaml path, as given. */
-  config: string;
-  sections: TrainSectionName[];
+  cfg: string;
+  steps: TrainStep[];
   resume: boolean;
   epochs: number | undefined;
-  steps: number | undefined;
+  stepsPerEpoch: number | undefined;
+  lr: number | undefined;
 }
 
 export function register(program: Command): Command {
   return program
     .command('train-systematics')
     .description('train the residual models p(x | c, ν) and p(y | x, c, ν) on top of the frozen base flows')
-    .addOption(
-      new Option('-c, --config <file>', 'systematics config, e.g. configs/systematics.yaml (required)')
-        .argParser(existingFileParser(['.yaml', '.yml']))
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option('-s, --sections <list>', 'comma-separated sections to train, in order: train_kin, train_score')
-        .argParser(namesParser(TRAIN_SECTIONS))
-        .default([...TRAIN_SECTIONS], 'train_kin,train_score'),
-    )
-    .option('--resume', 'continue each section from its last saved training state instead of starting fresh', false)
-    .addOption(
-      new Option('--epochs <n>', "number of epochs, overriding the config's nepochs (default: from the config)")
-        .argParser(positiveIntParser),
-    )
-    .addOption(
-      new Option('--steps <n>', "optimizer steps per epoch, overriding steps_per_epoch (default: from the config)")
-        .argParser(positiveIntParser),
-    )
+    .addOption(cfgOption('systematics config, e.g. configs/systematics.yaml'))
+    .addOption(trainStepsOption())
+    .addOption(epochsOption())
+    .addOption(stepsPerEpochOption())
+    .addOption(lrOption())
+    .addOption(resumeOption())
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainSystematicsOptions>()));
 }
 
 export async function run(opts: TrainSystematicsOptions): Promise<void> {
-  loadConfig(opts.config, 'systematics');
-  throw new NotImplementedError('train-systematics');
+  const cfg = loadConfig(opts.cfg, 'systematics');
+  const dev = await deviceFor(opts);
+  const seed = seedOf(opts, cfg.seed);
+  for (const step of opts.steps) {
+    const sector = step === 'train_kin' ? 'kin' : 'score';
+    const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
+    if (residual.numNuisances === 0) {
+      process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
+      continue;
+    }
+    const flow = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
+    const templates = sector === 'kin' ? cfg.kinSystematics : cfg.scoreSystematics;
+    const basePath = sector === 'kin' ? cfg.paths.kinBaseModel : cfg.paths.scoreBaseModel;
+    const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
+    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+    const plan = planFor(step, t, opts, seed, 0);
+    const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, opts.resume);
+    process.stderr.write(
+      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
+        `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+    );
+    const result = await runTraining(() => train(job, plan, { resume: opts.resume }));
+    writeModelCard(path, {
+      title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
+      config: opts.cfg,
+      section: `residual_${sector}_model / training.${sector}`,
+      plan,
+      result,
+      backend: describeDevice(dev),
+      architecture: job.architecture,
+    });
+    process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
+  }
 }

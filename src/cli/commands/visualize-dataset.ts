@@ -4,7 +4,9 @@
  */
 import { basename, extname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NotImplementedError } from '../errors.js';
+import { CheckpointError } from '../../io/state-dict.js';
+import { datasetSummary, readDataset, renderDataset, type Dataset } from '../../visualize/dataset.js';
+import { UserError } from '../errors.js';
 import { existingFileParser, outputDirParser, type GlobalOptions } from '../options.js';
 
 export interface VisualizeDatasetOptions extends GlobalOptions {
@@ -34,6 +36,22 @@ export function register(program: Command): Command {
     });
 }
 
-export async function run(_opts: VisualizeDatasetOptions): Promise<void> {
-  throw new NotImplementedError('visualize-dataset');
+export async function run(opts: VisualizeDatasetOptions): Promise<void> {
+  let ds: Dataset;
+  try {
+    ds = readDataset(opts.dataset);
+  } catch (e) {
+    if (e instanceof CheckpointError && opts.dataset.endsWith('.pt')) {
+      // Our .pt reader takes tensor dictionaries only; a pickled dict with other objects fails here.
+      throw new UserError(
+        `${opts.dataset}: cannot read this .pt dataset (${e.message}); fnf reads .pt files holding plain tensors only — ` +
+          'write the dataset with `fnf generate-dataset` (safetensors) or convert it to safetensors',
+      );
+    }
+    if (e instanceof CheckpointError || (e instanceof Error && e.message.startsWith(opts.dataset))) throw new UserError(e.message);
+    throw e;
+  }
+  process.stdout.write(`${datasetSummary(ds)}\n`);
+  const written = renderDataset(ds, opts.outDir);
+  process.stderr.write(`visualize-dataset: ${written.length} figures → ${opts.outDir}\n`);
 }

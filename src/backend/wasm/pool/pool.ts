@@ -3,18 +3,19 @@
  *
  * Each worker instantiates the SAME compiled module over the SAME memory (both posted once at
  * start-up); afterwards a call goes through the control block (protocol.ts), not a message.
- * The calling thread runs part 0 of every job itself, then waits for the workers: it spins on
- * the done counter for a short while (the parts are equal, so they end close together), then
- * sleeps in Atomics.wait in slices, checking between slices whether a worker has gone.
+ * The calling thread claims chunks like the workers, then waits for the chunks still running
+ * elsewhere: it spins on the done counter for a short while (they started together, so they
+ * end close together), then sleeps in Atomics.wait in slices, checking between slices whether
+ * a worker has gone.
  *
  * Hand-written rather than a pool library (piscina, workerpool): those dispatch by message,
  * which costs more than the kernels here take.
  */
 import { Worker } from 'node:worker_threads';
 import {
-  ARGS_F64, BOUNDS, CONTROL_BYTES, DONE, ERR_LEN, ERR_PART, GEN, GEN_STEP, KERNEL, KERNELS, MAIN_WAITING,
-  MAX_ARGS, MAX_PARTS, NARGS, SCRATCH, SHUTDOWN, SLEEPERS, STATE, STATE_GONE, BLOCK, N,
-  failureText, runPart, type WorkerInit,
+  ARGS_F64, BLOCK, BOUNDS, CONTROL_BYTES, DONE, ERR_CHUNK, ERR_LEN, ERR_THREAD, JOB, KERNEL, KERNELS,
+  MAIN_WAITING, MAX_ARGS, MAX_CHUNKS, MAX_THREADS, N, NARGS, RAN, SCRATCH, SHUTDOWN, SLEEPERS, STATE, STATE_GONE,
+  claimChunks, failureText, jobWord, type WorkerInit,
 } from './protocol.js';
 
 export interface PoolOptions {
@@ -22,10 +23,30 @@ export interface PoolOptions {
   workers: number;
   /** How long a worker spins for the next job before it sleeps (default 200 µs). */
   spinMicros?: number;
-  /** How long the caller spins for the workers to finish before it sleeps (default 1000 µs). */
+  /** How long the caller spins for the workers' last chunks before it sleeps (default 300 µs). */
   waitSpinMicros?: number;
   /** Give up (and mark the pool unusable) when workers make no progress this long (default 60 s). */
   stallMs?: number;
+  /**
+   * Whether the calling thread claims chunks too (default true). Tests turn it off so that
+   * every chunk provably runs on a worker.
+   */
+  callerClaims?: boolean;
+}
+
+/**
+ * The parent's Node options minus those about its own entry script (`--input-type`, `-e`,
+ * `-p` and their values), which a worker started from a file rejects.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+  }
+  return out;
 }
 
 /** Between Atomics.wait slices the caller checks for workers that have gone. */
@@ -40,6 +61,7 @@ export class KernelPool {
   private readonly args: number[] = [];
   private readonly waitSpinMs: number;
   private readonly stallMs: number;
+  private readonly callerClaims: boolean;
 
   private constructor(
     private readonly workers: Worker[],
@@ -48,8 +70,9 @@ export class KernelPool {
   ) {
     this.ctl = new Int32Array(control);
     this.f64 = new Float64Array(control);
-    this.waitSpinMs = (opts.waitSpinMicros ?? 1000) / 1000;
+    this.waitSpinMs = (opts.waitSpinMicros ?? 300) / 1000;
     this.stallMs = opts.stallMs ?? 60_000;
+    this.callerClaims = opts.callerClaims ?? true;
     workers.forEach((w, i) => {
       w.on('exit', (code) => {
         if (!this.broken) this.broken = `worker thread ${i} exited (code ${code})`;
@@ -64,15 +87,16 @@ export class KernelPool {
   /** Start `opts.workers` threads on `module` over `memory`; resolves once all are ready. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, opts: PoolOptions): Promise<KernelPool> {
     const count = opts.workers;
-    if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_PARTS) {
-      throw new Error(`kernel pool: workers must be an integer in [1, ${MAX_PARTS - 1}], got ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_THREADS) {
+      throw new Error(`kernel pool: workers must be an integer in [1, ${MAX_THREADS - 1}], got ${count}`);
     }
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const url = new URL('./worker.js', import.meta.url);
+    const execArgv = workerExecArgv();
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
-      const w = new Worker(url);
+      const w = new Worker(url, { execArgv });
       workers.push(w);
       ready.push(new Promise<void>((resolve, reject) => {
         const onExit = (code: number) => reject(new Error(`kernel pool: worker thread ${index} exited during start-up (code ${code})`));
@@ -103,29 +127,36 @@ export class KernelPool {
     return this.workers.length + 1;
   }
 
+  /** Chunks each thread has run since start-up (0: the caller, w + 1: worker w). */
+  chunksRun(): number[] {
+    return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.ctl, RAN + t));
+  }
+
   /** Why the pool can no longer run jobs, or null. */
   get failure(): string | null {
     return this.broken;
   }
 
   /**
-   * Run one kernel split into parts: part p covers [bounds[p], bounds[p+1]) of the kernel's range
-   * argument (matmul: rows; the blocked sum: blocks), with scratch[p] as its packing area.
-   * Part 0 runs here on `exports`, the others on the first bounds.length − 2 workers.
-   * `label` names the kernel in errors (the Kernels method).
+   * Run one kernel cut into chunks: chunk c covers [bounds[c], bounds[c+1]) of the kernel's range
+   * argument (matmul: rows; the blocked sum: blocks). Every thread, this one included, claims
+   * chunks until none is left; thread t packs into scratch[t] (one per thread, `threads` long).
+   * `label` names the kernel in errors (the Kernels method). The blocked sum passes `sum`
+   * (element count and block size; args = [x, 0, 0]) and finds its partials in `f64` at
+   * PARTIALS_F64.
    */
   run(
     label: string, kernel: number, args: ArrayLike<number>, bounds: ArrayLike<number>,
     scratch: ArrayLike<number> | null, exports: Record<string, unknown>,
-    sum?: { x: number; n: number; block: number },
+    sum?: { n: number; block: number },
   ): void {
     const k = KERNELS[kernel];
-    const parts = bounds.length - 1;
+    const chunks = bounds.length - 1;
     if (this.broken) throw new Error(`wasm ${label}: the kernel pool is unusable: ${this.broken}`);
-    if (parts < 1 || parts > this.threads) throw new Error(`wasm ${label}: ${parts} parts for ${this.threads} threads`);
+    if (chunks < 1 || chunks > MAX_CHUNKS) throw new Error(`wasm ${label}: ${chunks} chunks, expected 1 to ${MAX_CHUNKS}`);
     if (args.length > MAX_ARGS) throw new Error(`wasm ${label}: ${args.length} arguments, at most ${MAX_ARGS}`);
     const ctl = this.ctl, f64 = this.f64;
-    for (let w = 0; w < parts - 1; w++) {
+    for (let w = 0; w < this.workers.length; w++) {
       if (Atomics.load(ctl, STATE + w) === STATE_GONE) {
         this.broken = `worker thread ${w} has exited`;
         throw new Error(`wasm ${label}: the kernel pool is unusable: ${this.broken}`);
@@ -134,39 +165,32 @@ export class KernelPool {
     ctl[KERNEL] = kernel;
     ctl[NARGS] = args.length;
     for (let i = 0; i < args.length; i++) f64[ARGS_F64 + i] = args[i];
-    for (let p = 0; p <= parts; p++) ctl[BOUNDS + p] = bounds[p];
-    if (scratch) for (let p = 0; p < parts; p++) ctl[SCRATCH + p] = scratch[p];
+    for (let c = 0; c <= chunks; c++) ctl[BOUNDS + c] = bounds[c];
+    if (scratch) for (let t = 0; t < this.threads; t++) ctl[SCRATCH + t] = scratch[t];
     if (sum) {
-      f64[ARGS_F64] = sum.x;
       ctl[N] = sum.n;
       ctl[BLOCK] = sum.block;
     }
-    ctl[ERR_PART] = 0;
+    ctl[ERR_CHUNK] = 0;
+    ctl[ERR_THREAD] = 0;
     ctl[ERR_LEN] = 0;
     Atomics.store(ctl, DONE, 0);
-    this.seq = (this.seq + 1) % (1 << 23);
-    // The generation store publishes everything written above (Atomics are sequentially consistent).
-    Atomics.store(ctl, GEN, this.seq * GEN_STEP + parts);
-    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN);
+    this.seq = (this.seq + 1) & 0xfff;
+    // This store publishes everything written above (Atomics are sequentially consistent).
+    Atomics.store(ctl, JOB, jobWord(this.seq, chunks));
+    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
-    let own: unknown = null;
-    try {
-      runPart(exports, ctl, f64, 0, this.args);
-    } catch (e) {
-      own = e;
-    }
-    this.waitDone(label, parts - 1);
-    if (own !== null) {
-      const msg = own instanceof Error ? `${own.name}: ${own.message}` : String(own);
-      throw new Error(`wasm ${label} (export ${k.name}) failed in the calling thread (part 0 of ${parts}): ${msg}`, { cause: own });
-    }
-    const failed = Atomics.load(ctl, ERR_PART);
+    if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args);
+    this.waitDone(label, chunks);
+    const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {
-      throw new Error(`wasm ${label} (export ${k.name}) failed in worker thread ${failed - 2} (part ${failed - 1} of ${parts}): ${failureText(ctl)}`);
+      const t = ctl[ERR_THREAD] - 1;
+      const where = t === 0 ? 'the calling thread' : `worker thread ${t - 1}`;
+      throw new Error(`wasm ${label} (export ${k.name}) failed on chunk ${failed - 1} of ${chunks}, in ${where}: ${failureText(ctl)}`);
     }
   }
 
-  /** Wait until `count` workers have finished the current job (or one has gone). */
+  /** Wait until all `count` chunks are done (or a worker has gone). */
   private waitDone(label: string, count: number): void {
     const ctl = this.ctl;
     if (Atomics.load(ctl, DONE) >= count) return;
@@ -186,7 +210,7 @@ export class KernelPool {
           progress = performance.now();
           continue;
         }
-        for (let w = 0; w < count; w++) {
+        for (let w = 0; w < this.workers.length; w++) {
           if (Atomics.load(ctl, STATE + w) === STATE_GONE) {
             this.broken = `worker thread ${w} exited while running ${KERNELS[ctl[KERNEL]].name}`;
             throw new Error(`wasm ${label}: ${this.broken}`);
@@ -207,8 +231,9 @@ export class KernelPool {
     if (this.broken === 'closed') return;
     this.broken = 'closed';
     Atomics.store(this.ctl, SHUTDOWN, 1);
-    Atomics.add(this.ctl, GEN, GEN_STEP);
-    Atomics.notify(this.ctl, GEN);
+    this.seq = (this.seq + 1) & 0xfff;
+    Atomics.store(this.ctl, JOB, jobWord(this.seq, 0));
+    Atomics.notify(this.ctl, JOB);
   }
 
   /** Stop one worker abruptly (tests: a worker that dies). */

@@ -3,63 +3,78 @@
  * table of kernels the pool can split. Imported by the worker, so it imports nothing.
  *
  * Why a control block and not a message per call: a kernel here takes 50–800 µs and a
- * postMessage round trip tens of µs; workers instead watch one generation word in a
- * SharedArrayBuffer and read the job straight from it.
+ * postMessage round trip tens of µs; workers instead watch one word in a SharedArrayBuffer
+ * and read the job straight from it.
+ *
+ * A job is a kernel call cut into a fixed list of chunks (row / element / block ranges). The
+ * cuts depend on the call only, so the result does not depend on which thread runs which
+ * chunk; threads CLAIM chunks one at a time, the caller too. On a loaded machine a worker that
+ * is not running yet simply claims nothing and the caller does its chunks itself, instead of
+ * the caller waiting a scheduler time slice for it.
+ *
+ * The JOB word packs (sequence, chunk count, next unclaimed chunk), so a claim is one
+ * compare-exchange that also proves the job is still the current one: whoever claims chunk i
+ * of job s holds job s open (the caller finishes it only when every chunk is done) and may then
+ * read the job's fields. A thread that saw an older job fails its exchange and looks again.
  *
  * Layout (Int32 slots of one SharedArrayBuffer; the f64 regions overlay the same bytes):
  *
- *   GEN          job generation; the caller bumps it after writing a job, workers wait on it.
- *                Its low 7 bits are the job's part count, so a worker that takes no part reads
- *                nothing else (the caller may already be writing the next job: it waits only
- *                for the parts it dispatched).
- *   DONE         workers that finished the current job (reset to 0 before each job)
- *   MAIN_WAITING 1 while the caller sleeps on DONE (workers then notify it)
- *   SLEEPERS     workers sleeping on GEN (the caller notifies only when > 0)
- *   KERNEL       index into KERNELS (part 0 of every job is the caller's own)
- *   NARGS        argument count;  SHUTDOWN 1 asks the workers to return
- *   ERR_PART     part + 1 of the first failed part (0: none); ERR_LEN length of its message
+ *   JOB          seq (12 bits) · chunks (10 bits) · next (10 bits); workers wait on it
+ *   DONE         chunks finished in the current job (reset before each job)
+ *   MAIN_WAITING 1 while the caller sleeps on DONE (finishers then notify it)
+ *   SLEEPERS     workers sleeping on JOB (the caller notifies only when > 0)
+ *   KERNEL       index into KERNELS;  NARGS  argument count;  SHUTDOWN  1: workers return
+ *   ERR_CHUNK    chunk + 1 of the first failure (0: none); ERR_THREAD thread + 1 that ran it
+ *                (thread 0 is the caller, w + 1 worker w); ERR_LEN length of its message
  *   BLOCK, N     for the blocked sum: block size and element count
- *   BOUNDS[p]    part p covers [BOUNDS[p], BOUNDS[p+1]) of the kernel's range argument
- *   SCRATCH[p]   the matmul packing area of part p (each thread packs its own operands)
+ *   SCRATCH[t]   the matmul packing area of thread t (each thread packs its own operands)
  *   STATE[w]     worker w: 0 starting, 1 ready, 2 gone (set by the worker as it exits)
- *   ERR_TEXT     the failed part's message, one UTF-16 unit per slot
+ *   ERR_TEXT     the failure's message, one UTF-16 unit per slot
+ *   RAN[t]       chunks thread t has run since start-up (a statistic: who did the work)
+ *   BOUNDS[c]    chunk c covers [BOUNDS[c], BOUNDS[c+1]) of the kernel's range argument
  *   ARGS (f64)   the kernel's arguments; f64 holds every i32 pointer and f32 scalar exactly
  *   PARTIALS(f64) one float64 partial per block of the blocked sum, summed in order by the caller
  */
-export const GEN = 0;
+export const JOB = 0;
 export const DONE = 1;
 export const MAIN_WAITING = 2;
 export const SLEEPERS = 3;
 export const KERNEL = 4;
-export const NARGS = 6;
-export const SHUTDOWN = 7;
-export const ERR_PART = 8;
+export const NARGS = 5;
+export const SHUTDOWN = 6;
+export const ERR_CHUNK = 7;
+export const ERR_THREAD = 8;
 export const ERR_LEN = 9;
 export const BLOCK = 10;
 export const N = 11;
 
-/** Most parts one job may have (caller + workers). */
-export const MAX_PARTS = 64;
-/** GEN = sequence · GEN_STEP + parts. */
-export const GEN_STEP = 128;
-export const partsOf = (gen: number): number => gen & (GEN_STEP - 1);
-export const BOUNDS = 16; // MAX_PARTS + 1 slots
-export const SCRATCH = 96; // MAX_PARTS slots
-export const STATE = 160; // MAX_PARTS slots
-export const ERR_TEXT = 224;
+/** Most threads one pool may have (caller + workers). */
+export const MAX_THREADS = 64;
+export const SCRATCH = 16; // MAX_THREADS slots
+export const STATE = 80; // MAX_THREADS - 1 slots used
+export const ERR_TEXT = 144;
 export const ERR_TEXT_MAX = 256;
+export const RAN = 400; // MAX_THREADS slots
+/** Most chunks one job may have (the JOB word has 10 bits for it). */
+export const MAX_CHUNKS = 1023;
+export const BOUNDS = 1024; // MAX_CHUNKS + 1 slots
 
 export const STATE_STARTING = 0;
 export const STATE_READY = 1;
 export const STATE_GONE = 2;
 
-/** Float64 slot index of the arguments (byte 4096). */
-export const ARGS_F64 = 512;
+/** Float64 slot index of the arguments (byte 8192). */
+export const ARGS_F64 = 1024;
 export const MAX_ARGS = 16;
-/** Float64 slot index of the block partials (byte 8192). */
-export const PARTIALS_F64 = 1024;
+/** Float64 slot index of the block partials (byte 8320). */
+export const PARTIALS_F64 = ARGS_F64 + MAX_ARGS;
 export const MAX_PARTIALS = 4096;
 export const CONTROL_BYTES = (PARTIALS_F64 + MAX_PARTIALS) * 8;
+
+/** The JOB word: sequence (mod 4096) · chunk count · next chunk. */
+export const jobWord = (seq: number, chunks: number): number => ((seq & 0xfff) << 20) | (chunks << 10);
+export const chunksOf = (job: number): number => (job >>> 10) & 0x3ff;
+export const nextOf = (job: number): number => job & 0x3ff;
 
 /**
  * The blocked sum: Σx is defined as float64 sums of fixed blocks of `sumBlockSize(n)` elements
@@ -132,15 +147,15 @@ export function sumBlocks(
 }
 
 /**
- * Run part `part` of the job in the control block with `exports` (the caller's instance or a
- * worker's: both run this same code). `args` is a reusable array of the argument count.
+ * Run chunk `chunk` of the current job with `exports` (the caller's instance or a worker's: both
+ * run this same code), packing into `scratch`. `args` is a reusable array.
  */
-export function runPart(
-  exports: Record<string, unknown>, ctl: Int32Array, f64: Float64Array, part: number, args: number[],
+export function runChunk(
+  exports: Record<string, unknown>, ctl: Int32Array, f64: Float64Array, chunk: number, scratch: number, args: number[],
 ): void {
   const k = KERNELS[ctl[KERNEL]];
   const fn = exports[k.name] as ExportFn;
-  const r0 = ctl[BOUNDS + part], r1 = ctl[BOUNDS + part + 1];
+  const r0 = ctl[BOUNDS + chunk], r1 = ctl[BOUNDS + chunk + 1];
   if (r1 <= r0) return;
   if (k.blocks) {
     sumBlocks(fn, f64[ARGS_F64], ctl[N], ctl[BLOCK], r0, r1, f64);
@@ -151,13 +166,43 @@ export function runPart(
   for (let i = 0; i < nargs; i++) args[i] = f64[ARGS_F64 + i];
   args[k.range] = r0;
   args[k.range + 1] = r1;
-  if (k.scratch >= 0) args[k.scratch] = ctl[SCRATCH + part];
+  if (k.scratch >= 0) args[k.scratch] = scratch;
   fn(...args);
 }
 
-/** Record the first failure of a part in the control block (message truncated). */
-export function reportFailure(ctl: Int32Array, part: number, message: string): void {
-  if (Atomics.compareExchange(ctl, ERR_PART, 0, part + 1) !== 0) return;
+/**
+ * Claim and run chunks of the job in `job` until none is left (or the job has changed);
+ * `thread` is 0 for the caller, w + 1 for worker w. Failures are recorded, and the chunk still
+ * counts as done so the job always completes. Returns the last JOB word seen.
+ */
+export function claimChunks(
+  exports: Record<string, unknown>, ctl: Int32Array, f64: Float64Array, thread: number, args: number[],
+): number {
+  let job = Atomics.load(ctl, JOB);
+  while (nextOf(job) < chunksOf(job)) {
+    const seen = Atomics.compareExchange(ctl, JOB, job, job + 1);
+    if (seen !== job) {
+      job = seen;
+      continue;
+    }
+    const chunk = nextOf(job);
+    try {
+      runChunk(exports, ctl, f64, chunk, ctl[SCRATCH + thread], args);
+    } catch (e) {
+      reportFailure(ctl, chunk, thread, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    }
+    ctl[RAN + thread]++;
+    Atomics.add(ctl, DONE, 1);
+    if (Atomics.load(ctl, MAIN_WAITING)) Atomics.notify(ctl, DONE);
+    job = Atomics.load(ctl, JOB);
+  }
+  return job;
+}
+
+/** Record the first failed chunk, the thread that ran it and its message (truncated). */
+export function reportFailure(ctl: Int32Array, chunk: number, thread: number, message: string): void {
+  if (Atomics.compareExchange(ctl, ERR_CHUNK, 0, chunk + 1) !== 0) return;
+  ctl[ERR_THREAD] = thread + 1;
   const len = Math.min(message.length, ERR_TEXT_MAX);
   for (let i = 0; i < len; i++) ctl[ERR_TEXT + i] = message.charCodeAt(i);
   Atomics.store(ctl, ERR_LEN, len);
@@ -175,8 +220,8 @@ export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
-  /** Worker index w; it runs part w + 1. */
+  /** Worker index w (thread w + 1). */
   index: number;
-  /** How long a worker keeps spinning on GEN after a job before it sleeps. */
+  /** How long a worker keeps spinning on JOB after a job before it sleeps. */
   spinMicros: number;
 }

@@ -1,0 +1,97 @@
+/**
+ * Where splitting a call over threads starts to pay: each kernel at growing sizes on one
+ * thread and split over 2 threads regardless of size (thresholds at 1), in µs per call. The
+ * default thresholds in src/backend/wasm/pool/split.ts sit where the two lines cross.
+ * (The GFLOP/s of the layer shapes on 2 threads are in the matmul and linear families.)
+ */
+import { Act, Binary, Broadcast, Unary } from '../src/backend/kernels.js';
+import { loadWasmKernels, type WasmKernels } from '../src/backend/wasm/index.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { register, type BenchContext, type BenchResult } from './registry.js';
+
+function tensor(ctx: BenchContext, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
+  const d = t.data;
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    d[i] = lo + (s / 2 ** 32) * (hi - lo);
+  }
+  return t;
+}
+
+interface Case {
+  name: string;
+  shape: number[];
+  /** Allocates its tensors and returns the call (and what to free). */
+  make(ctx: BenchContext): { call: (k: WasmKernels) => void; tensors: Tensor[] };
+}
+
+const cases: Case[] = [];
+for (const [M, K, N] of [[64, 128, 128], [128, 128, 128], [256, 128, 128], [256, 6, 128], [1024, 6, 128]]) {
+  cases.push({
+    name: 'split.matmul_nt', shape: [M, K, N],
+    make(ctx) {
+      const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), y = tensor(ctx, [M, N], 3);
+      return { call: (k) => k.matmulNT(y, x, w, null, Act.Relu), tensors: [x, w, y] };
+    },
+  });
+}
+for (const n of [4096, 16384, 65536, 262144]) {
+  cases.push({
+    name: 'split.binary_add', shape: [n],
+    make(ctx) {
+      const a = tensor(ctx, [n], 1), b = tensor(ctx, [n], 2), o = tensor(ctx, [n], 3);
+      return { call: (k) => k.binary(Binary.Add, o, a, b, Broadcast.Same), tensors: [a, b, o] };
+    },
+  });
+  cases.push({
+    name: 'split.adamw', shape: [n],
+    make(ctx) {
+      const p = tensor(ctx, [n], 1), g = tensor(ctx, [n], 2), m = tensor(ctx, [n], 3), v = tensor(ctx, [n], 4, 0, 1);
+      const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
+      return { call: (k) => k.adamw(p, g, m, v, h), tensors: [p, g, m, v] };
+    },
+  });
+}
+for (const n of [1024, 4096, 16384]) {
+  cases.push({
+    name: 'split.unary_exp', shape: [n],
+    make(ctx) {
+      const x = tensor(ctx, [n], 1), o = tensor(ctx, [n], 2);
+      return { call: (k) => k.unary(Unary.Exp, o, x), tensors: [x, o] };
+    },
+  });
+}
+for (const n of [256, 1024, 4096]) {
+  cases.push({
+    name: 'split.spline_forward', shape: [n],
+    make(ctx) {
+      const spec = { bins: 8, bound: 5, slope: 1e-3 };
+      const x = tensor(ctx, [n], 1, -5, 5), p = tensor(ctx, [n, 23], 2), y = tensor(ctx, [n], 3), l = tensor(ctx, [n], 4);
+      return { call: (k) => k.splineForward(y, l, x, p, spec), tensors: [x, p, y, l] };
+    },
+  });
+}
+
+register({
+  name: 'split',
+  async run(ctx) {
+    const one = await loadWasmKernels(ctx.memory, ctx.heap, { build: ctx.wasmBuild, threads: 1 });
+    const always = { matmulFlops: 1, streaming: 1, mathMap: 1, spline: 1 };
+    const two = await loadWasmKernels(ctx.memory, ctx.heap, { build: ctx.wasmBuild, threads: 2, thresholds: always });
+    const results: BenchResult[] = [];
+    for (const c of cases) {
+      const { call, tensors } = c.make(ctx);
+      for (const k of [one, two]) {
+        const ms = ctx.time(() => call(k));
+        results.push({ name: c.name, shape: c.shape, backend: 'wasm', build: ctx.wasmBuild, threads: k.threads, value: +(ms * 1000).toFixed(2), unit: 'µs' });
+      }
+      for (const t of tensors) ctx.heap.release(t.ptr);
+    }
+    one.dispose();
+    two.dispose();
+    return results;
+  },
+});

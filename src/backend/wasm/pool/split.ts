@@ -1,0 +1,77 @@
+/**
+ * How a kernel call is cut into chunks: how many threads it is worth, and where the cuts go.
+ *
+ * Cuts fall on fixed multiples of a grain (4 matmul rows: whole register tiles; 16 elements:
+ * whole f32x4 groups and 64-byte lines) so every element takes the same code path, and thus
+ * the same bits, whatever the thread count. A call runs on one thread when it is too small
+ * for the hand-over to pay: each chunk must hold at least the kind's threshold of work.
+ */
+import os from 'node:os';
+import { MAX_THREADS } from './protocol.js';
+
+/** Least work per chunk, by kind of kernel; a call with less for two chunks runs on one thread. */
+export interface SplitThresholds {
+  /** matmul: flops (2·M·K·N). */
+  matmulFlops: number;
+  /** streaming elementwise (add, mul, relu, act′, adamw, sums): elements. */
+  streaming: number;
+  /** scalar float maps (exp, log, tanh, softplus, sigmoid, elu): elements. */
+  mathMap: number;
+  /** spline forward / inverse: elements (backward counts 3 per element). */
+  spline: number;
+}
+
+/**
+ * Sized so a chunk takes ≥ ~20 µs: a hand-over to a spinning worker costs ~1 µs (split.binary_add
+ * at 4096 elements: 2.1 µs on 2 threads vs 1.0 on one, bench/threads.bench.ts), waking a
+ * sleeping one tens of µs. So a K = 6 layer at batch 1024 (1.6 MFLOP) stays on one thread; the
+ * 128-wide layers (≥ 33 MFLOP), adamw over ≥ 16k parameters and the spline at ≥ 1k elements
+ * split. (The 2-vCPU test VM could not confirm the crossovers: there two busy threads run at
+ * half speed each even as separate processes, see the issue 8 report.)
+ */
+export const DEFAULT_THRESHOLDS: Readonly<SplitThresholds> = {
+  matmulFlops: 1 << 20,
+  streaming: 1 << 15,
+  mathMap: 1 << 12,
+  spline: 1 << 9,
+};
+
+/** How many chunks (at most one per thread) a call of `work` units over a range of `n` (cut on `grain`) gets. */
+export function partCount(threads: number, minWork: number, work: number, n: number, grain: number): number {
+  if (threads <= 1) return 1;
+  const byWork = Math.floor(work / minWork);
+  const byRange = Math.ceil(n / grain);
+  return Math.max(1, Math.min(threads, byWork, byRange));
+}
+
+/** bounds[0..parts]: [0, n) cut into `parts` near-equal pieces on multiples of `grain`. */
+export function cutRange(n: number, parts: number, grain: number): number[] {
+  const units = Math.ceil(n / grain);
+  const bounds = new Array<number>(parts + 1);
+  for (let p = 0; p < parts; p++) bounds[p] = Math.min(n, Math.floor((p * units) / parts) * grain);
+  bounds[parts] = n;
+  return bounds;
+}
+
+/** Default thread count: the cores this process may use, at most 8. */
+export const MAX_DEFAULT_THREADS = 8;
+
+export function defaultThreads(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+}
+
+/**
+ * The thread count: the option (`--threads`) when given, else FNF_THREADS, else the default.
+ * Errors name where the bad value came from.
+ */
+export function resolveThreads(explicit?: number | string, env: string | undefined = process.env.FNF_THREADS): number {
+  const from = explicit !== undefined ? '--threads' : 'FNF_THREADS';
+  const raw = explicit ?? (env !== undefined && env.trim() !== '' ? env : undefined);
+  if (raw === undefined) return defaultThreads();
+  const n = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`${from}: expected an integer thread count in [1, ${MAX_THREADS}], got '${raw}'`);
+  }
+  return n;
+}

@@ -1,0 +1,98 @@
+/** What train-base and train-systematics share: overrides, seed, device, model cards. */
+import { Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import type { Device } from '../../backend/device.js';
+import { createDevice, describeDevice } from '../../backend/index.js';
+import type { TrainingSection } from '../../io/config.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import type { TrainPlan, TrainResult } from '../../train/trainer.js';
+import { TrainingDiverged, TrainingInterrupted } from '../../train/trainer.js';
+import { positiveNumberParser, type GlobalOptions } from '../options.js';
+import { UserError } from '../errors.js';
+
+export interface TrainOverrides {
+  epochs: number | undefined;
+  stepsPerEpoch: number | undefined;
+  lr: number | undefined;
+  resume: boolean;
+}
+
+export function lrOption(): Option {
+  return new Option('--lr <rate>', "learning rate, overriding the config's training.*.lr (default: from the config)").argParser(positiveNumberParser);
+}
+
+/** Seed: --seed, else the config's `seed`, else 0 (reproducible by default). */
+export function seedOf(opts: GlobalOptions, configSeed: number | undefined): number {
+  return opts.seed ?? configSeed ?? 0;
+}
+
+export async function deviceFor(opts: GlobalOptions): Promise<Device> {
+  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<typeof createDevice>[0]);
+  process.stderr.write(`fnf: ${describeDevice(dev)}\n`);
+  return dev;
+}
+
+export function planFor(label: string, t: TrainingSection & { valBatches?: number }, o: TrainOverrides, seed: number, valBatches: number): TrainPlan {
+  return {
+    label,
+    epochs: o.epochs ?? t.nepochs,
+    stepsPerEpoch: o.stepsPerEpoch ?? t.stepsPerEpoch,
+    batchSize: t.batchSize,
+    lr: o.lr ?? t.lr,
+    weightDecay: t.weightDecay,
+    seed,
+    valBatches,
+  };
+}
+
+/** Run one training, turning the expected failures into one-line user errors. */
+export async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TrainingInterrupted) throw new UserError(e.message, 130);
+    if (e instanceof TrainingDiverged) throw new UserError(e.message, 1);
+    throw e;
+  }
+}
+
+/** A small card next to each model: config, seed, schedule, wall time, final losses. */
+export function writeModelCard(modelPath: string, info: { title: string; config: string; section: string; plan: TrainPlan; result: TrainResult; backend: string; architecture: object }): void {
+  const { plan, result } = info;
+  const h = result.state.history;
+  const last = h[h.length - 1];
+  const card = {
+    model: info.title,
+    file: modelPath.split('/').pop(),
+    config: info.config,
+    section: info.section,
+    seed: plan.seed,
+    schedule: { epochs: plan.epochs, steps_per_epoch: plan.stepsPerEpoch, steps: plan.epochs * plan.stepsPerEpoch, batch_size: plan.batchSize, lr: plan.lr, weight_decay: plan.weightDecay, warmup_steps: plan.stepsPerEpoch, lr_schedule: 'linear warm-up (1 epoch) + cosine' },
+    backend: info.backend,
+    wall_time_s: +result.state.seconds.toFixed(1),
+    final_train_loss: last?.loss,
+    final_val_loss: last?.valLoss,
+    architecture: info.architecture,
+    history: h.map((e) => ({ epoch: e.epoch, loss: +e.loss.toFixed(5), ...(e.valLoss !== undefined ? { val_loss: +e.valLoss.toFixed(5) } : {}), seconds: +e.seconds.toFixed(1) })),
+  };
+  const base = modelPath.replace(/\.safetensors$/, '');
+  writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
+  const md = [
+    `# ${info.title}`,
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| file | \`${card.file}\` |`,
+    `| config | \`${info.config}\` → \`${info.section}\` |`,
+    `| seed | ${plan.seed} |`,
+    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
+    `| backend | ${info.backend} |`,
+    `| training wall time | ${card.wall_time_s} s |`,
+    `| final training loss | ${last?.loss.toFixed(5)} |`,
+    ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
+    '',
+    'Closure against the exact truth: see `closure.md` from `fnf validate` (the numbers are copied into `models/README.md`).',
+    '',
+  ].join('\n');
+  writeFileSync(`${base}.card.md`, md);
+}

@@ -1,0 +1,83 @@
+/**
+ * The four training jobs of the reference, built from the configs: base kin / score NSFs on
+ * nominal batches, and residual kin / score models on template batches over a frozen base.
+ */
+import { existsSync } from 'node:fs';
+import type { Device } from '../backend/device.js';
+import type { FlowArchitecture, ResidualArchitecture, SystematicTemplate } from '../io/config.js';
+import { readCheckpoint } from '../io/checkpoint.js';
+import { NSF } from '../flows/nsf.js';
+import { nsfArchitecture, nsfFromStateDict, nsfToStateDict } from '../flows/nsf-state.js';
+import { SystematicCorrectedModel } from '../systematics/corrected-model.js';
+import { residualArchitecture, residualFromStateDict, residualToStateDict } from '../systematics/state.js';
+import { residualDefaults } from '../systematics/config.js';
+import { loadBaseFlow } from '../models/load.js';
+import type { GeneratorConfig } from '../toy/config.js';
+import { Rng } from '../toy/rng.js';
+import { nominalBatch, templateBatch, type Sector } from './batches.js';
+import type { TrainJob } from './trainer.js';
+
+/** Parameter init draws from its own stream, so data and init never share random numbers. */
+const INIT_STREAM = 17;
+
+export function baseFlowJob(dev: Device, sector: Sector, arch: FlowArchitecture, generator: GeneratorConfig, modelPath: string, seed: number, resume: boolean): { job: TrainJob; model: NSF } {
+  let model: NSF;
+  if (resume) {
+    if (!existsSync(modelPath)) throw new Error(`--resume: no checkpoint at ${modelPath}`);
+    model = nsfFromStateDict(dev, readCheckpoint(modelPath).dict, { where: modelPath, config: { ...arch } });
+  } else {
+    model = new NSF(dev, { ...arch }).init(Rng.fromSeed(seed).fork(INIT_STREAM));
+  }
+  return {
+    model,
+    job: {
+      device: dev,
+      params: model.params,
+      modelPath,
+      architecture: nsfArchitecture(model.config),
+      drawBatch: (rng, n) => nominalBatch(sector, rng, n, generator),
+      logProb: (tape, x, context) => model.logProbVar(tape, x, context),
+      stateDict: () => nsfToStateDict(model),
+    },
+  };
+}
+
+export function residualJob(
+  dev: Device,
+  sector: Sector,
+  flow: FlowArchitecture,
+  residual: ResidualArchitecture,
+  templates: readonly SystematicTemplate[],
+  basePath: string,
+  modelPath: string,
+  seed: number,
+  resume: boolean,
+): { job: TrainJob; model: SystematicCorrectedModel } {
+  if (templates.length === 0) throw new Error(`no ${sector}_systematics templates to train on`);
+  for (const t of templates) {
+    if (t.m.length !== residual.numNuisances) {
+      throw new Error(`template ${t.name}: m has ${t.m.length} entries, num_nuisances is ${residual.numNuisances}`);
+    }
+  }
+  const cfg = residualDefaults({ ...residual });
+  let model: SystematicCorrectedModel;
+  if (resume) {
+    if (!existsSync(modelPath)) throw new Error(`--resume: no checkpoint at ${modelPath}`);
+    model = residualFromStateDict(dev, readCheckpoint(modelPath).dict, { where: modelPath, extra: cfg });
+  } else {
+    const base = loadBaseFlow(dev, basePath, flow, `${sector}_flow`);
+    model = new SystematicCorrectedModel(dev, base, cfg).init(Rng.fromSeed(seed).fork(INIT_STREAM));
+  }
+  return {
+    model,
+    job: {
+      device: dev,
+      params: model.params,
+      modelPath,
+      architecture: residualArchitecture(model),
+      drawBatch: (rng, n) => templateBatch(sector, rng, n, templates),
+      logProb: (tape, x, context, nu) => model.logProbVar(tape, x, context, nu!),
+      stateDict: () => residualToStateDict(model),
+    },
+  };
+}

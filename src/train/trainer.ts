@@ -1,0 +1,189 @@
+/**
+ * The training loop shared by every model: fresh toy batches each step, loss = −mean log p,
+ * backward on the step's tape, one AdamW kernel over all trainable parameters, the warm-up +
+ * cosine schedule, arena reset. Around it: progress, per-epoch checkpoints (atomic), exact
+ * --resume, a NaN/Inf guard that keeps the last good checkpoint, and Ctrl-C that saves first.
+ */
+import type { Device } from '../backend/device.js';
+import type { ParamSet } from '../autodiff/param.js';
+import { Tape, type Var } from '../autodiff/tape.js';
+import { mean, neg } from '../ops/index.js';
+import type { StateDict } from '../io/state-dict.js';
+import { Rng } from '../toy/rng.js';
+import { ProgressReporter, type ProgressStream } from '../cli/progress.js';
+import { AdamW } from './adamw.js';
+import type { Batch } from './batches.js';
+import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
+import { warmupCosineFactor } from './schedule.js';
+
+export interface TrainPlan {
+  label: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+  /** validation batches per epoch (0: none, as for residual models) */
+  valBatches: number;
+}
+
+export interface TrainJob {
+  device: Device;
+  params: ParamSet;
+  modelPath: string;
+  architecture: object;
+  drawBatch(rng: Rng, n: number): Batch;
+  /** log p per row, on the given tape */
+  logProb(tape: Tape, x: Var, context: Var, nu: Var | null): Var;
+  stateDict(): StateDict;
+}
+
+export interface TrainResult {
+  state: TrainingState;
+  interrupted: boolean;
+}
+
+export class TrainingDiverged extends Error {
+  override name = 'TrainingDiverged';
+}
+
+export class TrainingInterrupted extends Error {
+  override name = 'TrainingInterrupted';
+}
+
+function batchVars(tape: Tape, dev: Device, b: Batch) {
+  const C = b.context.length / b.n;
+  return {
+    x: tape.constant(dev.tensor(b.x, [b.n, b.x.length / b.n])),
+    context: tape.constant(dev.tensor(b.context, [b.n, C])),
+    nu: b.nu ? tape.constant(dev.tensor(b.nu, [b.n, b.nu.length / b.n])) : null,
+  };
+}
+
+/** One optimizer step; returns the loss. Exposed for benchmarks and tests. */
+export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): number {
+  const dev = job.device;
+  job.params.zeroGrad();
+  const tape = new Tape(dev);
+  const v = batchVars(tape, dev, batch);
+  const loss = neg(mean(job.logProb(tape, v.x, v.context, v.nu)));
+  const value = loss.value.data[0];
+  if (!Number.isFinite(value)) {
+    dev.arena.reset();
+    return value;
+  }
+  tape.backward(loss);
+  opt.step(lr);
+  dev.arena.reset();
+  return value;
+}
+
+function validationLoss(job: TrainJob, plan: TrainPlan, epoch: number): number {
+  const rng = Rng.fromSeed(plan.seed).fork(1_000_000 + epoch); // never touches the training stream
+  let sum = 0;
+  for (let i = 0; i < plan.valBatches; i++) {
+    const b = job.drawBatch(rng, plan.batchSize);
+    const tape = new Tape(job.device, { grad: false });
+    const v = batchVars(tape, job.device, b);
+    sum += -mean(job.logProb(tape, v.x, v.context, v.nu)).value.data[0];
+    job.device.arena.reset();
+  }
+  return sum / plan.valBatches;
+}
+
+export interface TrainOptions {
+  resume?: boolean;
+  stream?: ProgressStream;
+  /** stop (saving, as on Ctrl-C) once this many steps are done — for tests and time-boxed runs */
+  stopAtStep?: number;
+}
+
+export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions = {}): Promise<TrainResult> {
+  const opt = new AdamW(job.params, { weightDecay: plan.weightDecay });
+  const total = plan.epochs * plan.stepsPerEpoch;
+  const planKey = { epochs: plan.epochs, stepsPerEpoch: plan.stepsPerEpoch, batchSize: plan.batchSize, lr: plan.lr };
+  let state: TrainingState;
+  let rng: Rng;
+  if (opts.resume) {
+    state = loadTrainingState(job.modelPath, opt);
+    if (JSON.stringify(state.plan) !== JSON.stringify(planKey)) {
+      throw new Error(`--resume: ${job.modelPath} was trained with ${JSON.stringify(state.plan)}, not ${JSON.stringify(planKey)}`);
+    }
+    rng = Rng.fromState(state.rng);
+  } else {
+    rng = Rng.fromSeed(plan.seed);
+    state = { step: 0, rng: Array.from(rng.state()), history: [], partial: { sum: 0, count: 0 }, seconds: 0, seed: plan.seed, plan: planKey };
+  }
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSigint);
+  const progress = new ProgressReporter({
+    label: plan.label,
+    epochs: plan.epochs,
+    stepsPerEpoch: plan.stepsPerEpoch,
+    startEpoch: Math.floor(state.step / plan.stepsPerEpoch),
+    stream: opts.stream,
+  });
+  const save = () => {
+    saveModel(job.modelPath, job.stateDict(), job.architecture, { training: JSON.stringify({ step: state.step, history: state.history }) });
+    saveTrainingState(job.modelPath, opt, state);
+  };
+
+  let t0 = performance.now();
+  let lastYield = t0;
+  try {
+    while (state.step < total) {
+      const batch = job.drawBatch(rng, plan.batchSize);
+      const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
+      const loss = trainStep(job, opt, batch, lr);
+      if (!Number.isFinite(loss)) {
+        throw new TrainingDiverged(
+          `${plan.label}: loss became ${loss} at step ${state.step}; stopped without saving, ${job.modelPath} keeps the last good epoch`,
+        );
+      }
+      state.step++;
+      state.partial.sum += loss;
+      state.partial.count++;
+      progress.step(loss);
+
+      if (state.step % plan.stepsPerEpoch === 0) {
+        const epoch = state.step / plan.stepsPerEpoch - 1;
+        const valLoss = plan.valBatches > 0 ? validationLoss(job, plan, epoch) : undefined;
+        const now = performance.now();
+        state.seconds += (now - t0) / 1000;
+        t0 = now;
+        state.history.push({ epoch, loss: state.partial.sum / state.partial.count, valLoss, seconds: state.seconds });
+        state.partial = { sum: 0, count: 0 };
+        state.rng = Array.from(rng.state());
+        save();
+        progress.epochEnd({ valLoss });
+      }
+      if (opts.stopAtStep !== undefined && state.step >= opts.stopAtStep && state.step < total) {
+        state.seconds += (performance.now() - t0) / 1000;
+        state.rng = Array.from(rng.state());
+        save();
+        return { state, interrupted: true };
+      }
+      // Let signals and I/O through now and then (the loop is otherwise synchronous).
+      if (performance.now() - lastYield > 200) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+        if (interrupted) {
+          state.seconds += (performance.now() - t0) / 1000;
+          state.rng = Array.from(rng.state());
+          save();
+          throw new TrainingInterrupted(`${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`);
+        }
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    opt.free();
+  }
+  progress.done();
+  return { state, interrupted };
+}

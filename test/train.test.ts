@@ -1,0 +1,124 @@
+/** Training: an MLP regression reaches a known loss; resume is exact; NaN keeps the last checkpoint. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Act } from '../src/backend/kernels.js';
+import { ParamSet } from '../src/autodiff/param.js';
+import { Tape } from '../src/autodiff/tape.js';
+import * as op from '../src/ops/index.js';
+import { AdamW } from '../src/train/adamw.js';
+import { baseFlowJob, residualJob } from '../src/train/jobs.js';
+import { train, TrainingDiverged, type TrainPlan } from '../src/train/trainer.js';
+import { saveModel } from '../src/train/checkpoint.js';
+import { nsfToStateDict, nsfArchitecture } from '../src/flows/nsf-state.js';
+import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
+import { Rng } from '../src/toy/rng.js';
+import { residualDefaults } from '../src/systematics/config.js';
+import { allDevices } from './helpers/devices.js';
+
+const devices = await allDevices();
+const quiet = { write: () => true, isTTY: false };
+const tiny = { features: 2, context: 2, bins: 4, transforms: 2, hiddenFeatures: [8, 8], slope: 1e-3, bound: 5 };
+const plan = (epochs: number): TrainPlan => ({ label: 't', epochs, stepsPerEpoch: 5, batchSize: 64, lr: 3e-3, weightDecay: 0.01, seed: 3, valBatches: 2 });
+
+for (const dev of devices) {
+  test(`${dev.backend}: a two-layer MLP learns y = 2x₁ − x₂ + 0.5 to MSE < 2e-3`, () => {
+    const ps = new ParamSet(dev, [
+      { name: 'w1', shape: [32, 2] },
+      { name: 'b1', shape: [32] },
+      { name: 'w2', shape: [1, 32] },
+      { name: 'b2', shape: [1] },
+    ]);
+    const rng = Rng.fromSeed(5);
+    for (const p of ps.params) for (let i = 0; i < p.value.size; i++) p.value.data[i] = (rng.uniform() * 2 - 1) / Math.sqrt(p.shape[p.shape.length - 1]);
+    const opt = new AdamW(ps, { weightDecay: 0 });
+    let loss = Infinity;
+    for (let step = 0; step < 600; step++) {
+      const x = new Float32Array(128 * 2);
+      for (let i = 0; i < x.length; i++) x[i] = rng.uniform() * 2 - 1;
+      const y = new Float32Array(128).map((_, i) => 2 * x[2 * i] - x[2 * i + 1] + 0.5);
+      ps.zeroGrad();
+      const tape = new Tape(dev);
+      const h = op.linear(tape.constant(dev.tensor(x, [128, 2])), tape.param(ps.get('w1')), tape.param(ps.get('b1')), { activation: Act.Tanh });
+      const out = op.linear(h, tape.param(ps.get('w2')), tape.param(ps.get('b2')));
+      const mse = op.mean(op.square(op.sub(out, tape.constant(dev.tensor(y, [128, 1])))));
+      loss = mse.value.data[0];
+      tape.backward(mse);
+      opt.step(step < 400 ? 1e-2 : 2e-3);
+      dev.arena.reset();
+    }
+    assert.ok(loss < 2e-3, `final MSE ${loss}`);
+    opt.free();
+  });
+
+  test(`${dev.backend}: interrupted + --resume gives exactly the uninterrupted run`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-train-'));
+    const gen = defaultGeneratorConfig();
+    const a = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'a.safetensors'), 3, false);
+    const full = await train(a.job, plan(4), { stream: quiet });
+    const b = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, false);
+    const first = await train(b.job, plan(4), { stream: quiet, stopAtStep: 7 }); // mid-epoch
+    assert.ok(first.interrupted);
+    const c = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true);
+    const resumed = await train(c.job, plan(4), { stream: quiet, resume: true });
+    assert.equal(resumed.state.history.map((h) => [h.loss, h.valLoss]), full.state.history.map((h) => [h.loss, h.valLoss]));
+    assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data));
+    await assert_rejects(() => train(baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true).job, plan(5), { stream: quiet, resume: true }), /was trained with/);
+  });
+
+  test(`${dev.backend}: a NaN loss stops training and keeps the last good checkpoint`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-nan-'));
+    const path = join(dir, 'm.safetensors');
+    const { job, model } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
+    saveModel(path, nsfToStateDict(model), nsfArchitecture(model.config));
+    let calls = 0;
+    const poisoned = {
+      ...job,
+      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
+        const lp = job.logProb(tape, x, c, nu);
+        return ++calls > 7 ? op.mul(lp, NaN) : lp;
+      },
+    };
+    await assert_rejects(() => train(poisoned, { ...plan(3), valBatches: 0 }, { stream: quiet }), /loss became NaN at step 7/);
+    // Epoch 1 (steps 0–4) was saved; the failure at step 7 left that checkpoint as it was: it
+    // loads, says step 5, and holds finite weights.
+    const { dict, metadata } = readSafetensors(path);
+    assert.is(JSON.parse(metadata.training).step, 5);
+    const w = dict.get('transform.transforms.0.hyper.0.weight')!.data as Float32Array;
+    assert.ok(w.every(Number.isFinite));
+    assert.ok(new TrainingDiverged('x') instanceof Error);
+  });
+
+  test(`${dev.backend}: residual training leaves the frozen base untouched and gives it no optimizer state`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
+    const gen = defaultGeneratorConfig();
+    const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
+    saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
+    const templates = [[1, 0], [-1, 0]].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
+    const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
+    const { job, model } = residualJob(dev, 'kin', tiny, rcfg, templates, join(dir, 'base.safetensors'), join(dir, 'res.safetensors'), 2, false);
+    const baseBefore = Array.from(model.base.params.values.data);
+    const resBefore = Array.from(model.params.values.data);
+    await train(job, { ...plan(2), valBatches: 0 }, { stream: quiet });
+    assert.equal(Array.from(model.base.params.values.data), baseBefore);
+    assert.not.equal(Array.from(model.params.values.data), resBefore);
+    assert.ok(model.base.params.params.every((p) => p.frozen));
+  });
+}
+
+type op_Var = Parameters<typeof op.exp>[0];
+
+async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.match(String((e as Error).message), re);
+    return;
+  }
+  assert.unreachable('expected a rejection');
+}
+
+test.run();
