@@ -135,8 +135,16 @@ function cells(r: ClosureRow): string[] {
   return [r.model, formatNu(r.nu), r.template ?? '', fmtF(r.nll_model), fmtF(r.nll_truth), fmtE(r.kl), fmtE(r.kl_se, 1), fmtE(r.kl_no_residual), fmtE(r.kl_no_residual_se, 1)];
 }
 
+/** Header and rows, without the template / no-residual columns when no row fills them. */
+function table(rep: ClosureReport): { header: string[]; rows: string[][] } {
+  const keep = HEADER.map((_, j) => (j === 2 ? rep.rows.some((r) => r.template) : j >= 7 ? rep.rows.some((r) => r.kl_no_residual !== undefined) : true));
+  const pick = (cs: string[]) => cs.filter((_, j) => keep[j]);
+  return { header: pick(HEADER), rows: rep.rows.map((r) => pick(cells(r))) };
+}
+
 /** closure.md: a short explanation and the table. */
 export function closureMarkdown(rep: ClosureReport): string {
+  const t = table(rep);
   const lines = [
     '# Closure against the exact truth',
     '',
@@ -144,9 +152,9 @@ export function closureMarkdown(rep: ClosureReport): string {
     'Score rows are KLs of p(y | x, c) averaged over the generator\'s (c, x). "No residual": the frozen base flow alone evaluated on the',
     'data at ν — what the residual model improves on. ν = (ν_shift, ν_squeeze).',
     '',
-    `| ${HEADER.join(' | ')} |`,
-    `|${HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
-    ...rep.rows.map((r) => `| ${cells(r).join(' | ')} |`),
+    `| ${t.header.join(' | ')} |`,
+    `|${t.header.map((h) => (h === 'model' || h === 'ν' || h === 'template' ? '---' : '---:')).join('|')}|`,
+    ...t.rows.map((r) => `| ${r.join(' | ')} |`),
     '',
   ];
   return lines.join('\n');
@@ -154,8 +162,10 @@ export function closureMarkdown(rep: ClosureReport): string {
 
 /** The table as aligned plain text (stdout). */
 export function closureText(rep: ClosureReport): string {
-  const rows = [HEADER, ...rep.rows.map(cells)];
-  const widths = HEADER.map((_, j) => Math.max(...rows.map((r) => [...r[j]].length)));
+  const t = table(rep);
+  const rows = [t.header, ...t.rows];
+  const widths = t.header.map((_, j) => Math.max(...rows.map((r) => [...r[j]].length)));
+  const left = (h: string) => h === 'model' || h === 'ν' || h === 'template';
   const pad = (s: string, w: number, right: boolean) => (right ? s.padStart(w + s.length - [...s].length) : s.padEnd(w + s.length - [...s].length));
-  return `${rows.map((r) => r.map((c, j) => pad(c, widths[j], j >= 3)).join('  ')).join('\n')}\n`;
+  return `${rows.map((r) => r.map((c, j) => pad(c, widths[j], !left(t.header[j]))).join('  ')).join('\n')}\n`;
 }

@@ -284,7 +284,7 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
   const ev = evaluationOf(ctx, 'score_residual', name);
   const fig = new Figure({
     width: 1300, height: 720, cols: 2,
-    suptitle: `Residual score model — template ${name}  ${nuText(m)}:  p(y | x, c, ν) at the template's class centre x   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle: `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})\np(y | x, c, ν) at the template's class centre x; exact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
       { kind: 'line', label: 'Truth, nominal generator at the same x (class colour)', color: '#555555', dash: NOMINAL_DASH, width: 1.4 },
     ]),
