@@ -9,10 +9,12 @@ import { shapeStr, type Shape, type Tensor } from '../tensor/tensor.js';
 /** Copy columns [c0, c0+w) of `src` into columns [d0, d0+w) of `dst` (both with M rows). */
 function copyCols(dst: Tensor, d0: number, src: Tensor, c0: number, w: number, accumulate = false): void {
   const D = dst.data, S = src.data, M = src.rows, dn = dst.cols, sn = src.cols;
+  // Plain index loops: the widths here are a few columns, where a subarray per row costs more
+  // than the copy itself.
   for (let i = 0; i < M; i++) {
     const di = i * dn + d0, si = i * sn + c0;
     if (accumulate) for (let j = 0; j < w; j++) D[di + j] += S[si + j];
-    else D.set(S.subarray(si, si + w), di);
+    else for (let j = 0; j < w; j++) D[di + j] = S[si + j];
   }
 }
 
