@@ -14,12 +14,13 @@
 //       dx[e] = dy[e] · act′ with act′ from the output y: relu 1[y>0]; elu y>0 ? 1 : y+1;
 //       tanh 1 − y²; none 1.
 //
-// The cheap maps run on f32x4; the transcendental ones (exp, log, softplus, sigmoid, tanh, elu)
-// are scalar loops over Mathf (float32 musl-style implementations, within an ulp of the ts
-// reference). 1 − y² is computed as (1 − y)(1 + y), which keeps its relative accuracy near
-// y = ±1 where the square form cancels.
+// The cheap maps run on f32x4, and so does elu (the expm1 polynomial of fastmath.ts, ~1.5 ulp
+// from the ts reference; its tail elements take the same vector code). The other transcendental
+// ones (exp, log, softplus, sigmoid, tanh) are scalar loops over Mathf (float32 musl-style
+// implementations, within an ulp of the ts reference). 1 − y² is computed as (1 − y)(1 + y),
+// which keeps its relative accuracy near y = ±1 where the square form cancels.
 
-import { reluVec } from './activation';
+import { eluScalar, eluVec, reluVec } from './activation';
 
 // ---------------------------------------------------------------------------------- unary
 
@@ -31,6 +32,7 @@ import { reluVec } from './activation';
   if (op == 3) return f32x4.mul(v, v);
   if (op == 4) return f32x4.sqrt(v);
   if (op == 8) return reluVec(v);
+  if (op == 9) return eluVec(v);
   if (op == 10) return f32x4.mul(f32x4.sub(one, v), f32x4.add(one, v));
   if (op == 11) return v128.bitselect(one, zero, f32x4.gt(v, zero));
   if (op == 12) return f32x4.abs(v);
@@ -60,7 +62,7 @@ function sigmoidf(v: f32): f32 {
     case 6: return sigmoidf(v);
     case 7: return Mathf.tanh(v);
     case 8: return v > 0 ? v : 0;
-    case 9: return v > 0 ? v : Mathf.expm1(v);
+    case 9: return eluScalar(v);
     case 10: return (<f32>1 - v) * (<f32>1 + v);
     case 11: return v > 0 ? 1 : 0;
     case 12: return Mathf.abs(v);
@@ -105,7 +107,7 @@ export function unary(op: i32, out: usize, x: usize, e0: i32, e1: i32): void {
     case 6: unaryScalarLoop(6, o, s, n); break;
     case 7: unaryScalarLoop(7, o, s, n); break;
     case 8: unaryVecLoop(8, o, s, n); break;
-    case 9: unaryScalarLoop(9, o, s, n); break;
+    case 9: unaryVecLoop(9, o, s, n); break;
     case 10: unaryVecLoop(10, o, s, n); break;
     case 11: unaryVecLoop(11, o, s, n); break;
     case 12: unaryVecLoop(12, o, s, n); break;

@@ -28,6 +28,9 @@
 // Elements outside [−B, B] (and NaN) skip all of it. The backward has private memory — its own
 // dparams row — and stores the masses there, so it computes each exp once.
 
+// exp is expf / expVec of fastmath.ts: the same float32 operations as expF32 of the ts reference.
+import { expf, expVec } from './fastmath';
+
 // @ts-ignore: decorator
 @inline function softClamp(v: f32, f: f32, lambda: f32): f32 {
   return v / (<f32>1 + Mathf.abs((f * v) / lambda));
@@ -37,47 +40,6 @@
 @inline function softClampDerivative(v: f32, f: f32, lambda: f32): f32 {
   const q: f32 = <f32>1 + Mathf.abs((f * v) / lambda);
   return <f32>1 / (q * q);
-}
-
-// float32 exp, the same operations as expF32 in the ts reference (scalar and 4-lane forms):
-// exp(v) = 2ⁿ·p(r), n = nearest(v·log₂e), r = (v − n·ln2_hi) − n·ln2_lo, p = degree-7 Taylor.
-const LOG2E: f32 = 1.4426950408889634;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.1219444170128554e-4; // f32(ln 2 − LN2_HI)
-const C2: f32 = 1.0 / 2;
-const C3: f32 = 1.0 / 6;
-const C4: f32 = 1.0 / 24;
-const C5: f32 = 1.0 / 120;
-const C6: f32 = 1.0 / 720;
-const C7: f32 = 1.0 / 5040;
-
-// @ts-ignore: decorator
-@inline function expf(v: f32): f32 {
-  const n = nearest<f32>(v * LOG2E);
-  const r = (v - n * LN2_HI) - n * LN2_LO;
-  let p = C7 * r + C6;
-  p = p * r + C5;
-  p = p * r + C4;
-  p = p * r + C3;
-  p = p * r + C2;
-  p = p * r + <f32>1;
-  p = p * r + <f32>1;
-  return p * reinterpret<f32>((<i32>n + 127) << 23);
-}
-
-// @ts-ignore: decorator
-@inline function expVec(v: v128): v128 {
-  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E)));
-  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
 }
 
 /** softClamp on four lanes (IEEE per lane: bit-identical to the scalar form). */

@@ -44,6 +44,8 @@
  * ── dataset.yaml (`fnf generate-dataset`) ──────────────────────────────────────────────────────
  *   n_events: int ≥ 1 (required)       paths: { dataset } (required)
  */
+import type { NSFConfig } from '../flows/nsf.js';
+import type { ResidualModelConfig } from '../systematics/config.js';
 import { REFERENCE_CLASS_DEFAULTS, generatorFromYaml, type GeneratorConfig } from '../toy/config.js';
 import {
   ConfigError,
@@ -72,35 +74,16 @@ export type { GeneratorConfig };
 // ---------------------------------------------------------------------------------------------
 // Typed results
 
-/** A neural spline flow (`score_flow` / `kin_flow`); the same fields as src/flows' NSFConfig. */
-export interface FlowArchitecture {
-  features: number;
-  context: number;
-  bins: number;
-  transforms: number;
-  hiddenFeatures: number[];
-  slope: number;
-  bound: number;
-}
+/** A neural spline flow (`score_flow` / `kin_flow`): exactly the model's own config type. */
+export type FlowArchitecture = NSFConfig;
 
-export type ResidualType = 'flow' | 'transform';
+export type ResidualType = ResidualModelConfig['type'];
 
-/** A residual model (`residual_score_model` / `residual_kin_model`). */
-export interface ResidualArchitecture {
-  featuresDim: number;
-  contextDim: number;
-  numNuisances: number;
-  numResidualLayers: number;
-  hiddenFeatures: number[];
-  type: ResidualType;
-  quadraticDamping: number;
-  /** Normalised to [min, max] per pair, in file order. */
-  crossTermPairs: [number, number][];
-  crossDamping: number;
-  centralNuisanceValues: number[];
-  nuisanceScales: number[];
-  ladjSign: 1 | -1;
-}
+/**
+ * A residual model (`residual_score_model` / `residual_kin_model`), the model's own config type;
+ * `crossTermPairs` normalised to [min, max] per pair, in file order.
+ */
+export type ResidualArchitecture = ResidualModelConfig;
 
 /** One `training.score` / `training.kin` section. */
 export interface TrainingSection {

@@ -8,29 +8,15 @@ import { loadConfig } from '../../io/config.js';
 import { describeDevice } from '../../backend/index.js';
 import { baseFlowJob } from '../../train/jobs.js';
 import { train } from '../../train/trainer.js';
-import { cfgOption, epochsOption, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
-import { deviceFor, lrOption, planFor, runTraining, seedOf, writeModelCard } from './train-common.js';
+import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
 
-export interface TrainBaseOptions extends GlobalOptions {
-  cfg: string;
-  steps: TrainStep[];
-  resume: boolean;
-  epochs: number | undefined;
-  stepsPerEpoch: number | undefined;
-  lr: number | undefined;
-}
+export type TrainBaseOptions = TrainCommandOptions;
 
 export function register(program: Command): Command {
-  return program
-    .command('train-base')
-    .description('train the base flows (score: p(y | x, c), kin: p(x | c)) of a base_flows.yaml; checkpoints every epoch')
-    .addOption(cfgOption('base flows config, e.g. configs/base_flows.yaml'))
-    .addOption(trainStepsOption())
-    .addOption(epochsOption())
-    .addOption(stepsPerEpochOption())
-    .addOption(lrOption())
-    .addOption(resumeOption())
-    .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainBaseOptions>()));
+  return addTrainOptions(
+    program.command('train-base').description('train the base flows (score: p(y | x, c), kin: p(x | c)) of a base_flows.yaml; checkpoints every epoch'),
+    'base flows config, e.g. configs/base_flows.yaml',
+  ).action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainBaseOptions>()));
 }
 
 export async function run(opts: TrainBaseOptions): Promise<void> {

@@ -7,7 +7,8 @@ import type { TrainingSection } from '../../io/config.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainPlan, TrainResult } from '../../train/trainer.js';
 import { TrainingDiverged, TrainingInterrupted } from '../../train/trainer.js';
-import { positiveNumberParser, type GlobalOptions } from '../options.js';
+import type { Command } from 'commander';
+import { cfgOption, epochsOption, positiveNumberParser, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
 import { UserError } from '../errors.js';
 
 export interface TrainOverrides {
@@ -15,6 +16,26 @@ export interface TrainOverrides {
   stepsPerEpoch: number | undefined;
   lr: number | undefined;
   resume: boolean;
+}
+
+/** The options both training commands take (flags of the reference scripts, plus our extras). */
+export interface TrainCommandOptions extends GlobalOptions {
+  cfg: string;
+  steps: TrainStep[];
+  resume: boolean;
+  epochs: number | undefined;
+  stepsPerEpoch: number | undefined;
+  lr: number | undefined;
+}
+
+export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
+  return cmd
+    .addOption(cfgOption(cfgDescription))
+    .addOption(trainStepsOption())
+    .addOption(epochsOption())
+    .addOption(stepsPerEpochOption())
+    .addOption(lrOption())
+    .addOption(resumeOption());
 }
 
 export function lrOption(): Option {

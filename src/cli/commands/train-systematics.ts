@@ -8,29 +8,15 @@ import { loadConfig } from '../../io/config.js';
 import { describeDevice } from '../../backend/index.js';
 import { residualJob } from '../../train/jobs.js';
 import { train } from '../../train/trainer.js';
-import { cfgOption, epochsOption, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
-import { deviceFor, lrOption, planFor, runTraining, seedOf, writeModelCard } from './train-common.js';
+import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
 
-export interface TrainSystematicsOptions extends GlobalOptions {
-  cfg: string;
-  steps: TrainStep[];
-  resume: boolean;
-  epochs: number | undefined;
-  stepsPerEpoch: number | undefined;
-  lr: number | undefined;
-}
+export type TrainSystematicsOptions = TrainCommandOptions;
 
 export function register(program: Command): Command {
-  return program
-    .command('train-systematics')
-    .description('train the residual models p(x | c, ν) and p(y | x, c, ν) on top of the frozen base flows')
-    .addOption(cfgOption('systematics config, e.g. configs/systematics.yaml'))
-    .addOption(trainStepsOption())
-    .addOption(epochsOption())
-    .addOption(stepsPerEpochOption())
-    .addOption(lrOption())
-    .addOption(resumeOption())
-    .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainSystematicsOptions>()));
+  return addTrainOptions(
+    program.command('train-systematics').description('train the residual models p(x | c, ν) and p(y | x, c, ν) on top of the frozen base flows'),
+    'systematics config, e.g. configs/systematics.yaml',
+  ).action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainSystematicsOptions>()));
 }
 
 export async function run(opts: TrainSystematicsOptions): Promise<void> {

@@ -1,0 +1,84 @@
+// Float32 exp and expm1 polynomials, scalar and 4-lane, shared by the spline (exp of the softmax
+// masses) and the ELU activation (eᵛ − 1). Internal: not re-exported by index.ts.
+//
+// Why hand-written: Mathf.exp / Mathf.expm1 are scalar only, and the transcendental per element
+// was the cost of ELU layers and spline softmaxes; one f32x4 polynomial does four lanes at once.
+//
+// exp(v) = 2ⁿ·p(r), n = nearest(v·log₂e), r = (v − n·ln2_hi) − n·ln2_lo (|r| ≤ ln2/2, the split
+// constant ln2_hi has few mantissa bits so n·ln2_hi is exact), p = degree-7 Taylor polynomial
+// of eʳ (truncation ≤ 6e-9 relative: about 1 ulp in total). expF32 in the ts reference spline
+// (src/backend/ts/spline.ts) performs the same float32 operations, so the spline kernels stay
+// bit-identical to it: do not reorder anything in expf / expVec.
+//
+// No range reduction guard: the 2ⁿ scale is built from the exponent bits, valid for
+// n ∈ [−126, 127], i.e. v ∈ [−87.3, 88.0]. The spline only passes v ≤ 0 of moderate size
+// (differences to a max of soft-clamped values); expm1NegVec clamps its input.
+
+const LOG2E: f32 = 1.4426950408889634;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.1219444170128554e-4; // f32(ln 2 − LN2_HI)
+const C2: f32 = 1.0 / 2;
+const C3: f32 = 1.0 / 6;
+const C4: f32 = 1.0 / 24;
+const C5: f32 = 1.0 / 120;
+const C6: f32 = 1.0 / 720;
+const C7: f32 = 1.0 / 5040;
+
+/** eᵛ in float32 (scalar form of expVec, same operations). */
+// @ts-ignore: decorator
+@inline export function expf(v: f32): f32 {
+  const n = nearest<f32>(v * LOG2E);
+  const r = (v - n * LN2_HI) - n * LN2_LO;
+  let p = C7 * r + C6;
+  p = p * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = p * r + <f32>1;
+  p = p * r + <f32>1;
+  return p * reinterpret<f32>((<i32>n + 127) << 23);
+}
+
+/** eᵛ on four lanes (IEEE per lane: bit-identical to expf). */
+// @ts-ignore: decorator
+@inline export function expVec(v: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/**
+ * eᵛ − 1 on four lanes for v ≤ 0 (lanes above 0 are computed as for 0: the caller selects its
+ * own value there; NaN stays NaN; below −64 the result is −1 as in float32 anyway).
+ *
+ * Same reduction as expVec, but the polynomial keeps eʳ − 1 = r·(1 + r/2 + …) without its
+ * leading 1, and eᵛ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1). For |v| < ln2/2, n = 0 and the result is the
+ * polynomial in v itself, so small arguments keep full relative precision (what expm1 is for;
+ * exp(v) − 1 would cancel). For n ≤ −1, 2ⁿ − 1 is exact and outweighs the other term, so the
+ * single rounding of the sum dominates. Measured against Math.expm1 over a dense sweep of
+ * [−20, 0]: within 1.5 ulp of the result (see the report / unary test tolerance).
+ * Plain mul + add (no relaxed fused form), so both wasm builds return the same bits.
+ */
+// @ts-ignore: decorator
+@inline export function expm1NegVec(x: v128): v128 {
+  const v = f32x4.max(f32x4.min(x, f32x4.splat(0)), f32x4.splat(-64));
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  const q = f32x4.mul(p, r); // eʳ − 1
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.add(f32x4.mul(scale, q), f32x4.sub(scale, f32x4.splat(1)));
+}
