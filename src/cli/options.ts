@@ -32,7 +32,7 @@ export function globalOptions(): Option[] {
       .choices(BACKENDS)
       .default('auto')
       .env('FNF_BACKEND'),
-    new Option('--seed <n>', 'random seed, an integer in [0, 4294967295] (default: the config\'s seed, else random)')
+    new Option('--seed <n>', 'random seed, an integer in [0, 4294967295] (default: the config\'s seed, else a fixed default, so runs repeat)')
       .argParser(seedParser),
     new Option('--threads <n>', `worker threads for the wasm backend, 1–${MAX_THREADS}`)
       .argParser(intParser(1, MAX_THREADS))
