@@ -4,7 +4,8 @@
 //
 //   matmul_nt(out, x, w, bias, M, K, N, act, r0, r1, scratch)
 //       out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias == 0 means no bias;
-//       act: 0 none, 1 relu, 2 elu (α = 1), 3 tanh, applied in the store step.
+//       act: 0 none, 1 relu, 2 elu (α = 1), 3 tanh, applied in the store step (activation.ts:
+//       relu and elu on f32x4, tanh per lane).
 //   matmul_nn(out, a, b, M, K, N, accumulate, r0, r1, scratch)
 //       out[M,N] (+)= a[M,K] · b[K,N]           (dx = dY·W)
 //   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch)

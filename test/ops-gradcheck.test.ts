@@ -8,7 +8,7 @@ import { allDevices, randomValues } from './helpers/devices.js';
 
 const devices = await allDevices();
 
-type Case = { name: string; fn: GradFn; shapes: number[][]; range?: [number, number]; check?: number[] };
+type Case = { name: string; fn: GradFn; shapes: number[][]; range?: [number, number]; check?: number[]; step?: number; rtol?: number };
 
 const M = 5, N = 3;
 const cases: Case[] = [
@@ -54,6 +54,20 @@ const cases: Case[] = [
   { name: 'linear elu', fn: (_, [x, W, b]) => op.linear(x, W, b, { activation: Act.Elu }), shapes: [[M, 4], [N, 4], [N]] },
   { name: 'linear tanh', fn: (_, [x, W, b]) => op.linear(x, W, b, { activation: Act.Tanh }), shapes: [[M, 4], [N, 4], [N]] },
   { name: 'linear no bias', fn: (_, [x, W]) => op.linear(x, W, null), shapes: [[M, 4], [N, 4]] },
+  {
+    // K = 4 bins → 11 raw values per element; x and the params both get gradients, y and ladj both used
+    name: 'spline (y and ln|dy/dx|)',
+    fn: (_, [x, p]) => {
+      const s = op.spline(op.mul(x, 3), p, { bins: 4, bound: 5, slope: 1e-3 });
+      return op.concatCols([s.y, s.ladj]);
+    },
+    shapes: [[M, 2], [M, 22]],
+    // ln|dy/dx| is only C⁰ across knots: a small step keeps the difference inside one bin, at
+    // the price of float32 noise; this checks the op's wiring (which gradient goes where), the
+    // kernel's own gradients are checked in float64 to 1e-6 by test/spline.test.ts.
+    step: 1e-3,
+    rtol: 3e-2,
+  },
 ];
 
 for (const dev of devices) {
@@ -63,7 +77,7 @@ for (const dev of devices) {
       const inputs = c.shapes.map((s, i) => dev.tensor(randomValues(s.reduce((a, b) => a * b, 1), 11 + 7 * i, lo, hi), s));
       // Keep relu/abs away from the kink at 0, where the derivative is not defined.
       for (const t of inputs) for (let i = 0; i < t.size; i++) if (Math.abs(t.data[i]) < 0.05) t.data[i] += 0.1;
-      const r = gradcheck(dev, c.fn, inputs, { check: c.check });
+      const r = gradcheck(dev, c.fn, inputs, { check: c.check, step: c.step, rtol: c.rtol });
       assert.ok(r.ok, `${c.name} on ${dev.backend}: worst ${r.worst.toFixed(3)} at ${r.where}`);
     });
   }
