@@ -1,6 +1,7 @@
 /** What train-base and train-systematics share: overrides, seed, device, model cards. */
 import { Option } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { Device } from '../../backend/device.js';
 import { createDevice, describeDevice } from '../../backend/index.js';
 import type { TrainingSection } from '../../io/config.js';
@@ -82,10 +83,12 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
   const { plan, result } = info;
   const h = result.state.history;
   const last = h[h.length - 1];
+  // The config as seen from the folder above the model's (the repository root for models/).
+  const config = relative(resolve(dirname(modelPath), '..'), resolve(info.config));
   const card = {
     model: info.title,
     file: modelPath.split('/').pop(),
-    config: info.config,
+    config,
     section: info.section,
     seed: plan.seed,
     schedule: { epochs: plan.epochs, steps_per_epoch: plan.stepsPerEpoch, steps: plan.epochs * plan.stepsPerEpoch, batch_size: plan.batchSize, lr: plan.lr, weight_decay: plan.weightDecay, warmup_steps: plan.stepsPerEpoch, lr_schedule: 'linear warm-up (1 epoch) + cosine' },
@@ -104,7 +107,7 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
     `| | |`,
     `|---|---|`,
     `| file | \`${card.file}\` |`,
-    `| config | \`${info.config}\` → \`${info.section}\` |`,
+    `| config | \`${config}\` → \`${info.section}\` |`,
     `| seed | ${plan.seed} |`,
     `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
     `| backend | ${info.backend} |`,
