@@ -59,7 +59,8 @@ register({
   name: 'train_step',
   async run() {
     const out: BenchResult[] = [];
-    const dev = await createDevice({ backend: 'wasm' });
+    for (const threads of [1, 2]) {
+    const dev = await createDevice({ backend: 'wasm', threads });
     const build_ = (dev.kernels as { build?: string }).build;
     for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
       const m = build(dev, name);
@@ -75,9 +76,11 @@ register({
         times.push((performance.now() - t0) / 10);
       }
       const ms = median(times);
-      out.push({ name: `train_step.${name}`, shape: [1024], backend: 'wasm', ...(build_ ? { build: build_ as 'simd' } : {}), threads: 1, value: +ms.toFixed(3), unit: 'ms' });
-      out.push({ name: `train_step.${name}.steps_per_s`, shape: [1024], backend: 'wasm', threads: 1, value: +(1000 / ms).toFixed(1), unit: 'steps/s' });
+      out.push({ name: `train_step.${name}`, shape: [1024], backend: 'wasm', ...(build_ ? { build: build_ as 'simd' } : {}), threads, value: +ms.toFixed(3), unit: 'ms' });
+      out.push({ name: `train_step.${name}.steps_per_s`, shape: [1024], backend: 'wasm', threads, value: +(1000 / ms).toFixed(1), unit: 'steps/s' });
       opt.free();
+    }
+    (dev.kernels as { dispose?: () => void }).dispose?.();
     }
     return out;
   },
@@ -87,7 +90,7 @@ register({
   name: 'logprob_100k',
   async run() {
     const out: BenchResult[] = [];
-    const dev = await createDevice({ backend: 'wasm' });
+    const dev = await createDevice({ backend: 'wasm', threads: 1 });
     for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
       const m = build(dev, name);
       const b = m.draw(Rng.fromSeed(3));
