@@ -20,11 +20,16 @@ import type { TrainJob } from './trainer.js';
 /** Parameter init draws from its own stream, so data and init never share random numbers. */
 const INIT_STREAM = 17;
 
-export function baseFlowJob(dev: Device, sector: Sector, arch: FlowArchitecture, generator: GeneratorConfig, modelPath: string, seed: number, resume: boolean): { job: TrainJob; model: NSF } {
+/**
+ * `resume`: continue the run saved at modelPath (same plan). `initFrom`: start a new run (new
+ * schedule, fresh optimizer) from the weights of an existing checkpoint — a fine-tuning stage.
+ */
+export function baseFlowJob(dev: Device, sector: Sector, arch: FlowArchitecture, generator: GeneratorConfig, modelPath: string, seed: number, resume: boolean, initFrom?: string): { job: TrainJob; model: NSF } {
   let model: NSF;
-  if (resume) {
-    if (!existsSync(modelPath)) throw new Error(`--resume: no checkpoint at ${modelPath}`);
-    model = nsfFromStateDict(dev, readCheckpoint(modelPath).dict, { where: modelPath, config: { ...arch } });
+  const from = resume ? modelPath : initFrom;
+  if (from) {
+    if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
+    model = nsfFromStateDict(dev, readCheckpoint(from).dict, { where: from, config: { ...arch } });
   } else {
     model = new NSF(dev, { ...arch }).init(Rng.fromSeed(seed).fork(INIT_STREAM));
   }

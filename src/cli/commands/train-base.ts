@@ -8,6 +8,7 @@ import { loadConfig } from '../../io/config.js';
 import { describeDevice } from '../../backend/index.js';
 import { baseFlowJob } from '../../train/jobs.js';
 import { train } from '../../train/trainer.js';
+import { UserError } from '../errors.js';
 import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
@@ -29,7 +30,8 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
     const plan = planFor(step, t, opts, seed, t.valBatches);
-    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume);
+    if (opts.initFrom && opts.steps.length > 1) throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
+    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
     process.stderr.write(`fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`);
     const result = await runTraining(() => train(job, plan, { resume: opts.resume }));
     writeModelCard(path, {
@@ -40,6 +42,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
       result,
       backend: describeDevice(dev),
       architecture: job.architecture,
+      initFrom: opts.initFrom,
     });
     process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
   }

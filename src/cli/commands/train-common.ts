@@ -1,6 +1,6 @@
 /** What train-base and train-systematics share: overrides, seed, device, model cards. */
 import { Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Device } from '../../backend/device.js';
 import { createDevice, describeDevice } from '../../backend/index.js';
@@ -27,6 +27,7 @@ export interface TrainCommandOptions extends GlobalOptions {
   epochs: number | undefined;
   stepsPerEpoch: number | undefined;
   lr: number | undefined;
+  initFrom: string | undefined;
 }
 
 export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
@@ -36,7 +37,10 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
     .addOption(epochsOption())
     .addOption(stepsPerEpochOption())
     .addOption(lrOption())
-    .addOption(resumeOption());
+    .addOption(resumeOption())
+    .addOption(
+      new Option('--init-from <file>', 'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)'),
+    );
 }
 
 export function lrOption(): Option {
@@ -79,8 +83,15 @@ export async function runTraining(fn: () => Promise<TrainResult>): Promise<Train
 }
 
 /** A small card next to each model: config, seed, schedule, wall time, final losses. */
-export function writeModelCard(modelPath: string, info: { title: string; config: string; section: string; plan: TrainPlan; result: TrainResult; backend: string; architecture: object }): void {
+export function writeModelCard(modelPath: string, info: { title: string; config: string; section: string; plan: TrainPlan; result: TrainResult; backend: string; architecture: object; initFrom?: string }): void {
   const { plan, result } = info;
+  // A fine-tuning stage (--init-from) keeps the earlier stages of the same model in the card.
+  const cardJson = `${modelPath.replace(/\.safetensors$/, '')}.card.json`;
+  let earlier: { schedule: object; wall_time_s: number; seed: number }[] = [];
+  if (info.initFrom && existsSync(cardJson)) {
+    const prev = JSON.parse(readFileSync(cardJson, 'utf8'));
+    earlier = [...(prev.earlier_stages ?? []), { schedule: prev.schedule, wall_time_s: prev.wall_time_s, seed: prev.seed }];
+  }
   const h = result.state.history;
   const last = h[h.length - 1];
   // The config as seen from the folder above the model's (the repository root for models/).
@@ -94,6 +105,7 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
     schedule: { epochs: plan.epochs, steps_per_epoch: plan.stepsPerEpoch, steps: plan.epochs * plan.stepsPerEpoch, batch_size: plan.batchSize, lr: plan.lr, weight_decay: plan.weightDecay, warmup_steps: plan.stepsPerEpoch, lr_schedule: 'linear warm-up (1 epoch) + cosine' },
     backend: info.backend,
     wall_time_s: +result.state.seconds.toFixed(1),
+    ...(earlier.length > 0 ? { earlier_stages: earlier, total_wall_time_s: +(earlier.reduce((a, e) => a + e.wall_time_s, 0) + result.state.seconds).toFixed(1) } : {}),
     final_train_loss: last?.loss,
     final_val_loss: last?.valLoss,
     architecture: info.architecture,
@@ -111,7 +123,12 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
     `| seed | ${plan.seed} |`,
     `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
     `| backend | ${info.backend} |`,
-    `| training wall time | ${card.wall_time_s} s |`,
+    ...earlier.map((e, i) => {
+      const sc = e.schedule as { steps: number; lr: number; batch_size: number };
+      return `| stage ${i + 1} | ${sc.steps} steps, batch ${sc.batch_size}, lr ${sc.lr}, ${e.wall_time_s} s |`;
+    }),
+    ...(earlier.length > 0 ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`] : []),
+    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${(card as { total_wall_time_s?: number }).total_wall_time_s} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
     '',
