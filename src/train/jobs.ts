@@ -57,6 +57,7 @@ export function residualJob(
   modelPath: string,
   seed: number,
   resume: boolean,
+  initFrom?: string,
 ): { job: TrainJob; model: SystematicCorrectedModel } {
   if (templates.length === 0) throw new Error(`no ${sector}_systematics templates to train on`);
   for (const t of templates) {
@@ -66,9 +67,10 @@ export function residualJob(
   }
   const cfg = residualDefaults({ ...residual });
   let model: SystematicCorrectedModel;
-  if (resume) {
-    if (!existsSync(modelPath)) throw new Error(`--resume: no checkpoint at ${modelPath}`);
-    model = residualFromStateDict(dev, readCheckpoint(modelPath).dict, { where: modelPath, extra: cfg });
+  const from = resume ? modelPath : initFrom;
+  if (from) {
+    if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
+    model = residualFromStateDict(dev, readCheckpoint(from).dict, { where: from, extra: cfg });
   } else {
     const base = loadBaseFlow(dev, basePath, flow, `${sector}_flow`);
     model = new SystematicCorrectedModel(dev, base, cfg).init(Rng.fromSeed(seed).fork(INIT_STREAM));

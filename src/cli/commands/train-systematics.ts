@@ -8,6 +8,7 @@ import { loadConfig } from '../../io/config.js';
 import { describeDevice } from '../../backend/index.js';
 import { residualJob } from '../../train/jobs.js';
 import { train } from '../../train/trainer.js';
+import { UserError } from '../errors.js';
 import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
@@ -36,7 +37,8 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const plan = planFor(step, t, opts, seed, 0);
-    const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, opts.resume);
+    if (opts.initFrom && opts.steps.length > 1) throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
+    const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, opts.resume, opts.initFrom);
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
@@ -50,6 +52,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       result,
       backend: describeDevice(dev),
       architecture: job.architecture,
+      initFrom: opts.initFrom,
     });
     process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
   }
