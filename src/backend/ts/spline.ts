@@ -524,58 +524,47 @@ function checkSpec(op: string, spec: SplineSpec): void {
   }
 }
 
-/** y[n], ladj[n] = spline(x[n]; params[n, P]). */
-export function splineForwardTs(
-  y: Tensor,
+/**
+ * Forward and inverse share one loop: per element, normalise its parameters into knots, then
+ * evaluate one direction into (value, ladj).
+ */
+function mapElements(
+  kernel: string,
+  names: [string, string],
+  out: Tensor,
   ladj: Tensor,
-  x: Tensor,
+  input: Tensor,
   params: Tensor,
   spec: SplineSpec,
+  element: typeof forwardElement,
 ): void {
-  checkSpec('splineForward', spec);
-  const n = x.size;
+  checkSpec(kernel, spec);
+  const n = input.size;
   const P = paramsPerElement(spec.bins);
-  checkShapes('splineForward', n, [['y', y, n], ['ladj', ladj, n], ['params', params, n * P]]);
+  checkShapes(kernel, n, [[names[0], out, n], [names[1], ladj, n], ['params', params, n * P]]);
   const shape = splineShape(spec, roundF32);
   const knots = new SplineKnots(spec.bins);
   const pt: SplinePoint = { value: 0, ladj: 0 };
-  const xd = x.data;
+  const id = input.data;
   const pd = params.data;
-  const yd = y.data;
+  const od = out.data;
   const ld = ladj.data;
   for (let e = 0; e < n; e++) {
     prepareKnots(knots, pd, e * P, shape, roundF32);
-    forwardElement(pt, xd[e], knots, roundF32);
-    yd[e] = pt.value;
+    element(pt, id[e], knots, roundF32);
+    od[e] = pt.value;
     ld[e] = pt.ladj;
   }
 }
 
+/** y[n], ladj[n] = spline(x[n]; params[n, P]). */
+export function splineForwardTs(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
+  mapElements('splineForward', ['y', 'ladj'], y, ladj, x, params, spec, forwardElement);
+}
+
 /** x[n], ladj[n] = spline⁻¹(y[n]; params[n, P]); ladj = ln|dx/dy| = −forward ladj. */
-export function splineInverseTs(
-  x: Tensor,
-  ladj: Tensor,
-  y: Tensor,
-  params: Tensor,
-  spec: SplineSpec,
-): void {
-  checkSpec('splineInverse', spec);
-  const n = y.size;
-  const P = paramsPerElement(spec.bins);
-  checkShapes('splineInverse', n, [['x', x, n], ['ladj', ladj, n], ['params', params, n * P]]);
-  const shape = splineShape(spec, roundF32);
-  const knots = new SplineKnots(spec.bins);
-  const pt: SplinePoint = { value: 0, ladj: 0 };
-  const yd = y.data;
-  const pd = params.data;
-  const xd = x.data;
-  const ld = ladj.data;
-  for (let e = 0; e < n; e++) {
-    prepareKnots(knots, pd, e * P, shape, roundF32);
-    inverseElement(pt, yd[e], knots, roundF32);
-    xd[e] = pt.value;
-    ld[e] = pt.ladj;
-  }
+export function splineInverseTs(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void {
+  mapElements('splineInverse', ['x', 'ladj'], x, ladj, y, params, spec, inverseElement);
 }
 
 /** dx[n] = ∂L/∂x, dparams[n, P] = ∂L/∂params from gy = ∂L/∂y, gl = ∂L/∂ladj (overwrites). */
