@@ -12,8 +12,7 @@
  */
 import { Act } from '../src/backend/kernels.js';
 import { loadWasmKernels } from '../src/backend/wasm/index.js';
-import { Tensor } from '../src/tensor/tensor.js';
-import { register, type BenchContext, type BenchResult } from './registry.js';
+import { benchTensor, register, type BenchContext, type BenchResult } from './registry.js';
 
 /** (M, K, N): batch, inputs, outputs. */
 const SHAPES: [number, number, number][] = [
@@ -23,17 +22,7 @@ const SHAPES: [number, number, number][] = [
   [1024, 128, 236],
 ];
 
-function tensor(ctx: BenchContext, shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
-  const d = t.data;
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    d[i] = s / 2 ** 31 - 1;
-  }
-  return t;
-}
+const tensor = benchTensor;
 
 /** The baseline a JS programmer would write first: float32 arrays, loops in cache order. */
 const jsLoop = {

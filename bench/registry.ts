@@ -4,6 +4,7 @@
  * family is one new file.
  */
 import type { Memory } from '../src/tensor/memory.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import type { Heap } from '../src/tensor/allocator.js';
 import type { Kernels } from '../src/backend/kernels.js';
 import type { WasmBuild } from '../src/backend/wasm/index.js';
@@ -52,4 +53,20 @@ export function register(family: BenchFamily): void {
     throw new Error(`bench registry: family "${family.name}" registered twice`);
   }
   families.push(family);
+}
+
+/**
+ * A heap tensor of the bench context filled with fixed pseudo-random values in [lo, hi)
+ * (a small LCG: benchmarks need repeatable inputs, not good randomness).
+ */
+export function benchTensor(ctx: BenchContext, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
+  const d = t.data;
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    d[i] = lo + (s / 2 ** 32) * (hi - lo);
+  }
+  return t;
 }

@@ -5,24 +5,13 @@
  * Inputs are uniform in (−5.5, 5.5), so ~9 % of them take the identity tail; raw parameters are
  * uniform in ±2, like a trained hyper-network's outputs.
  */
-import { Tensor } from '../src/tensor/tensor.js';
 import type { SplineSpec } from '../src/backend/kernels.js';
-import { register, type BenchContext, type BenchResult } from './registry.js';
+import { benchTensor, register, type BenchResult } from './registry.js';
 
 const SPEC: SplineSpec = { bins: 20, bound: 5, slope: 1e-3 };
 const SIZES = [2048, 100_000];
 
-function tensor(ctx: BenchContext, shape: number[], seed: number, lo: number, hi: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
-  const d = t.data;
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    d[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return t;
-}
+const tensor = benchTensor;
 
 register({
   name: 'spline',

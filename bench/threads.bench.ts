@@ -7,19 +7,9 @@
 import { Act, Binary, Broadcast, Unary } from '../src/backend/kernels.js';
 import { loadWasmKernels, type WasmKernels } from '../src/backend/wasm/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { register, type BenchContext, type BenchResult } from './registry.js';
+import { benchTensor, register, type BenchContext, type BenchResult } from './registry.js';
 
-function tensor(ctx: BenchContext, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(ctx.memory, ctx.heap.alloc(n * 4), shape);
-  const d = t.data;
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    d[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return t;
-}
+const tensor = benchTensor;
 
 interface Case {
   name: string;
