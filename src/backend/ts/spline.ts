@@ -110,6 +110,8 @@ export class SplineKnots {
   readonly widths: Float64Array;
   /** softmax of the clamped heights, H_0..H_{K−1}. */
   readonly heights: Float64Array;
+  /** scratch for the selected bin (see readBin) */
+  readonly bin: Bin = { xlo: 0, dxw: 0, ylo: 0, dyh: 0, dlo: 0, dhi: 0, s: 0 };
 
   constructor(readonly bins: number) {
     this.xs = new Float64Array(bins + 1);
@@ -230,6 +232,33 @@ function logJacobian(z: number, s: number, dlo: number, dhi: number, r: Round): 
   return r(Math.log(r(r(r(s * s) * q) / r(den * den))));
 }
 
+/** What every evaluation in bin k starts from: its edges, widths, end slopes and secant slope. */
+export interface Bin {
+  xlo: number;
+  /** x_{k+1} − x_k */
+  dxw: number;
+  ylo: number;
+  /** y_{k+1} − y_k */
+  dyh: number;
+  dlo: number;
+  dhi: number;
+  /** secant slope Δy/Δx */
+  s: number;
+}
+
+/** Fills and returns the knots' scratch Bin for bin k (one object per kernel call, no allocation). */
+export function readBin(knots: SplineKnots, k: number, r: Round): Bin {
+  const { xs, ys, ds, bin } = knots;
+  bin.xlo = xs[k];
+  bin.dxw = r(xs[k + 1] - bin.xlo);
+  bin.ylo = ys[k];
+  bin.dyh = r(ys[k + 1] - bin.ylo);
+  bin.dlo = ds[k];
+  bin.dhi = ds[k + 1];
+  bin.s = r(bin.dyh / bin.dxw);
+  return bin;
+}
+
 /** Step 3, forward: y and ln|dy/dx| of x in bin k (k must be inside). */
 export function forwardInBin(
   out: SplinePoint,
@@ -238,14 +267,7 @@ export function forwardInBin(
   knots: SplineKnots,
   r: Round,
 ): void {
-  const { xs, ys, ds } = knots;
-  const xlo = xs[k];
-  const dxw = r(xs[k + 1] - xlo);
-  const ylo = ys[k];
-  const dyh = r(ys[k + 1] - ylo);
-  const dlo = ds[k];
-  const dhi = ds[k + 1];
-  const s = r(dyh / dxw);
+  const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
   const z = r(r(x - xlo) / dxw);
   const omz = r(1 - z);
   const den = r(s + r(r(r(r(dlo + dhi) - r(2 * s)) * z) * omz));
@@ -277,16 +299,9 @@ export function inverseInBin(
   knots: SplineKnots,
   r: Round,
 ): void {
-  const { xs, ys, ds } = knots;
-  const xlo = xs[k];
-  const dxw = r(xs[k + 1] - xlo);
-  const ylo = ys[k];
-  const dyh = r(ys[k + 1] - ylo);
-  const dlo = ds[k];
-  const dhi = ds[k + 1];
-  const s = r(dyh / dxw);
+  const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
   const below = r(y - ylo); // ŷ = y − y_lo
-  const above = r(ys[k + 1] - y); // Δy − ŷ = y_hi − y
+  const above = r(knots.ys[k + 1] - y); // Δy − ŷ = y_hi − y
   const a = r(r(r(s * r(above - below)) - r(dlo * above)) + r(dhi * below));
   const b = r(r(r(dlo * above) - r(dhi * below)) + r(r(2 * s) * below));
   const c = r(-s * below);
@@ -380,14 +395,7 @@ export function backwardInBin(
   knots: SplineKnots,
   r: Round,
 ): void {
-  const { xs, ys, ds } = knots;
-  const xlo = xs[k];
-  const dxw = r(xs[k + 1] - xlo);
-  const ylo = ys[k];
-  const dyh = r(ys[k + 1] - ylo);
-  const dlo = ds[k];
-  const dhi = ds[k + 1];
-  const s = r(dyh / dxw);
+  const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
   const z = r(r(x - xlo) / dxw);
   const omz = r(1 - z);
   const w = r(z * omz);
