@@ -2,16 +2,26 @@
 //
 // ABI (all pointers are byte offsets into the imported shared memory; sizes are i32):
 //
-//   matmul_nt(out, x, w, bias, M, K, N, act, r0, r1, scratch)
+//   matmul_nt(out, x, w, bias, M, K, N, act, r0, r1, scratch, ranges)
 //       out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias == 0 means no bias;
 //       act: 0 none, 1 relu, 2 elu (α = 1), 3 tanh, applied in the store step (activation.ts:
 //       relu and elu on f32x4, tanh per lane).
-//   matmul_nn(out, a, b, M, K, N, accumulate, r0, r1, scratch)
+//   matmul_nn(out, a, b, M, K, N, accumulate, r0, r1, scratch, ranges)
 //       out[M,N] (+)= a[M,K] · b[K,N]           (dx = dY·W)
-//   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch)
+//   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch, ranges)
 //       out[M,N] (+)= a[R,M]ᵀ · b[R,N]          (dW = dYᵀ·X)
 //   matmul_scratch_bytes(N, K) -> i32
 //       bytes of `scratch` one call with these N, K needs (64-byte aligned pointer).
+//
+// `ranges` (0: none) describes a block-structured weight, as a masked layer with its hidden
+// units sorted by group has (src/nn/block-layout.ts): one [lo, hi) pair per entry, as f32.
+//   nt: per row n of w, the columns k outside [lo, hi) are zero — the sum skips them;
+//   nn: per column n of b, the rows k outside [lo, hi) are zero — the sum skips them;
+//   tn: per output row m, only the columns in [lo, hi) are wanted — the rest are written 0
+//       (whole panels outside are skipped; the rest of a partly covered panel is zeroed after);
+//       not with accumulate (the caller checks).
+// Skipping terms that are exact zeros leaves every sum unchanged, so nt and nn give the bits
+// of the full product (for finite operands). A panel of 8 columns uses the union of its ranges.
 //
 // Each call computes output rows [r0, r1) only. Every output element is summed in the same
 // k order whatever the row range, so a worker pool can split a call across threads with
@@ -27,9 +37,9 @@
 // (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks after the first add onto
 // the stored partial sums.
 //
-// Scratch layout: [packed A block: KC × 4][bias padded to Np][packed B: Np × min(K, KC)],
-// Np = N rounded up to a multiple of 8, all f32: in bytes 16·KC + 4·Np + 4·Np·min(K, KC)
-// (KC = 256), 64-byte aligned.
+// Scratch layout: [packed A block: KC × 4][bias padded to Np][panel ranges: Np / 8 × 2 i32]
+// [packed B: Np × min(K, KC)], Np = N rounded up to a multiple of 8, f32 unless said: in bytes
+// 16·KC + 4·Np + (Np rounded up to 16) + 4·Np·min(K, KC) (KC = 256), 64-byte aligned.
 
 import { actScalar, actVec } from './activation';
 
@@ -47,7 +57,21 @@ const KC: i32 = 256;
 export function matmul_scratch_bytes(N: i32, K: i32): i32 {
   const np = (N + 7) & ~7;
   const kc = K < KC ? K : KC;
-  return KC * 16 + np * 4 + np * kc * 4;
+  return KC * 16 + np * 4 + ((np + 15) & ~15) + np * kc * 4;
+}
+
+/** Union [lo, hi) of the f32 range pairs of entries [j0, j1), as lo | hi << 16 (sizes < 65536). */
+function unionRange(ranges: usize, j0: i32, j1: i32): i32 {
+  let lo = 0x7fffffff, hi = 0;
+  for (let j = j0; j < j1; j++) {
+    const l = <i32>load<f32>(ranges + <usize>(j << 3));
+    const h = <i32>load<f32>(ranges + <usize>(j << 3), 4);
+    if (h > l) {
+      if (l < lo) lo = l;
+      if (h > hi) hi = h;
+    }
+  }
+  return lo >= hi ? 0 : lo | (hi << 16);
 }
 
 /** Pack w[N,K] rows (k0..k0+kc) as [panel][k][8] (the transpose of an NT weight). */
@@ -248,16 +272,23 @@ function tile1x8(
 function gemm(
   out: usize, a: usize, aRow: usize, aK: usize, b: usize, transB: bool,
   K: i32, N: i32, r0: i32, r1: i32, accumulate: bool, bias: usize, act: i32, scratch: usize,
+  sumRanges: usize, rowRanges: usize,
 ): void {
   if (r1 <= r0 || N <= 0) return;
   const np = (N + 7) >> 3;
   const packedA = scratch;
   const biasP: usize = bias ? packedA + <usize>(KC * 16) : 0;
-  const packed = packedA + <usize>(KC * 16) + <usize>(np * 32);
+  const panelK = packedA + <usize>(KC * 16) + <usize>(np * 32);
+  const packed = panelK + <usize>((np * 8 + 15) & ~15); // keeps the packed panels 16-byte aligned
   if (bias) {
     for (let j = 0; j < np * 8; j++) {
       store<f32>(biasP + <usize>(j * 4), j < N ? load<f32>(bias + <usize>(j * 4)) : 0);
     }
+  }
+  // Per panel of 8 output columns, the k range that can hold non-zero terms (all of K without ranges).
+  for (let p = 0; p < np; p++) {
+    const j1 = p * 8 + 8 < N ? p * 8 + 8 : N;
+    store<i32>(panelK + <usize>(p << 3), sumRanges ? unionRange(sumRanges, p * 8, j1) : K << 16);
   }
   const ldo = <usize>(N * 4);
   let k0 = 0;
@@ -265,53 +296,79 @@ function gemm(
     const kc = K - k0 < KC ? K - k0 : KC;
     if (transB) packNT(packed, b, N, K, k0, kc);
     else packNN(packed, b, N, k0, kc);
-    const load = accumulate || k0 > 0;
+    const addOld = accumulate || k0 > 0;
     const last = k0 + kc >= K;
     const aChunk = a + <usize>(k0) * aK;
+    // This chunk's part of each panel's k range, relative to k0, as lo | hi << 16.
+    for (let p = 0; p < np; p++) {
+      const r = load<i32>(panelK + <usize>(p << 3));
+      let lo = (r & 0xffff) - k0, hi = (r >>> 16) - k0;
+      if (lo < 0) lo = 0;
+      if (hi > kc) hi = kc;
+      store<i32>(panelK + <usize>(p << 3), hi > lo ? lo | (hi << 16) : 0, 4);
+    }
     let i = r0;
     for (; i + 4 <= r1; i += 4) {
       packA4(packedA, aChunk + <usize>(i) * aRow, aRow, aK, kc);
       const oi = out + <usize>(i) * ldo;
+      // tn: the columns the 4 rows want; a panel outside them gets kc = 0 (zeros, or kept).
+      const want = rowRanges ? unionRange(rowRanges, i, i + 4) : N << 16;
       for (let p = 0; p < np; p++) {
         const nv = N - p * 8 < 8 ? N - p * 8 : 8;
+        const r = load<i32>(panelK + <usize>(p << 3), 4);
+        let lo = r & 0xffff, n = (r >>> 16) - lo;
+        if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         tile4x8(
-          oi + <usize>(p * 32), ldo, packedA, packed + <usize>(p * kc * 32), kc,
-          nv, load, last, biasP ? biasP + <usize>(p * 32) : 0, act,
+          oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), packed + <usize>(p * kc * 32 + (lo << 5)), n,
+          nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, act,
         );
       }
     }
     for (; i < r1; i++) {
       const ai = aChunk + <usize>(i) * aRow;
       const oi = out + <usize>(i) * ldo;
+      const want = rowRanges ? unionRange(rowRanges, i, i + 1) : N << 16;
       for (let p = 0; p < np; p++) {
         const nv = N - p * 8 < 8 ? N - p * 8 : 8;
+        const r = load<i32>(panelK + <usize>(p << 3), 4);
+        let lo = r & 0xffff, n = (r >>> 16) - lo;
+        if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         tile1x8(
-          oi + <usize>(p * 32), ai, aK, packed + <usize>(p * kc * 32), kc,
-          nv, load, last, biasP ? biasP + <usize>(p * 32) : 0, act,
+          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, packed + <usize>(p * kc * 32 + (lo << 5)), n,
+          nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, act,
         );
       }
     }
     k0 += kc;
   } while (k0 < K);
+  // tn: the panels above ran whole; zero the columns of each row outside its range.
+  if (rowRanges) {
+    for (let i = r0; i < r1; i++) {
+      const lo = <i32>load<f32>(rowRanges + <usize>(i << 3));
+      const hi = <i32>load<f32>(rowRanges + <usize>(i << 3), 4);
+      const o = out + <usize>(i) * ldo;
+      for (let j = 0; j < N; j++) if (j < lo || j >= hi) store<f32>(o + <usize>(j << 2), 0);
+    }
+  }
 }
 
 export function matmul_nt(
   out: usize, x: usize, w: usize, bias: usize, M: i32, K: i32, N: i32, act: i32,
-  r0: i32, r1: i32, scratch: usize,
+  r0: i32, r1: i32, scratch: usize, ranges: usize,
 ): void {
-  gemm(out, x, <usize>(K * 4), 4, w, true, K, N, r0, r1, false, bias, act, scratch);
+  gemm(out, x, <usize>(K * 4), 4, w, true, K, N, r0, r1, false, bias, act, scratch, ranges, 0);
 }
 
 export function matmul_nn(
   out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32,
-  r0: i32, r1: i32, scratch: usize,
+  r0: i32, r1: i32, scratch: usize, ranges: usize,
 ): void {
-  gemm(out, a, <usize>(K * 4), 4, b, false, K, N, r0, r1, accumulate != 0, 0, 0, scratch);
+  gemm(out, a, <usize>(K * 4), 4, b, false, K, N, r0, r1, accumulate != 0, 0, 0, scratch, ranges, 0);
 }
 
 export function matmul_tn(
   out: usize, a: usize, b: usize, M: i32, R: i32, N: i32, accumulate: i32,
-  r0: i32, r1: i32, scratch: usize,
+  r0: i32, r1: i32, scratch: usize, ranges: usize,
 ): void {
-  gemm(out, a, 4, <usize>(M * 4), b, false, R, N, r0, r1, accumulate != 0, 0, 0, scratch);
+  gemm(out, a, 4, <usize>(M * 4), b, false, R, N, r0, r1, accumulate != 0, 0, 0, scratch, 0, ranges);
 }

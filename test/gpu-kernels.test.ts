@@ -139,6 +139,40 @@ if (!loaded.ok) {
       checkTN(k, 600, 9, 17, true);
     });
 
+    test(`[${tag}] block ranges: NT / NN compute the full product, TN writes zeros outside its ranges`, () => {
+      const [M, K, N] = [9, 12, 10];
+      const ranges = (count: number, limit: number) => {
+        const r = tensor([count, 2]);
+        for (let j = 0; j < count; j++) r.data.set([j % 3, Math.max(j % 3, limit - (j % 4))], 2 * j);
+        return r;
+      };
+      const x = tensor([M, K]), w = tensor([N, K]), rw = ranges(N, K);
+      for (let n = 0; n < N; n++) for (let kk = 0; kk < K; kk++) {
+        if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) w.data[n * K + kk] = 0;
+      }
+      const got = tensor([M, N]), want = tensor([M, N]);
+      k.matmulNT(got, x, w, null, Act.Relu, rw);
+      tsKernels.matmulNT(want, x, w, null, Act.Relu, rw);
+      close('NT ranges', got, want, () => GPU_TOLERANCES.matmulRel * (K + 1));
+      const dy = tensor([M, N]), gx = tensor([M, K]), gxw = tensor([M, K]);
+      const wk = tensor([N, K]); // as b [N(rows), K]: per column k, rows outside are zero
+      const rc = ranges(K, N);
+      for (let kk = 0; kk < K; kk++) for (let n = 0; n < N; n++) {
+        if (n < rc.data[2 * kk] || n >= rc.data[2 * kk + 1]) wk.data[n * K + kk] = 0;
+      }
+      k.matmulNN(gx, dy, wk, false, rc);
+      tsKernels.matmulNN(gxw, dy, wk, false, rc);
+      close('NN ranges', gx, gxw, () => GPU_TOLERANCES.matmulRel * (N + 1));
+      const gw = tensor([N, K]), gww = tensor([N, K]);
+      k.matmulTN(gw, dy, x, false, rw);
+      tsKernels.matmulTN(gww, dy, x, false, rw);
+      close('TN ranges', gw, gww, () => GPU_TOLERANCES.matmulRel * (M + 1));
+      for (let n = 0; n < N; n++) for (let kk = 0; kk < K; kk++) {
+        if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) assert.is(gw.data[n * K + kk], 0);
+      }
+      free(x, w, rw, got, want, dy, gx, gxw, wk, rc, gw, gww);
+    });
+
     test(`[${tag}] sumCols (the log-det sum) matches ts`, () => {
       for (const M of sizes) for (const N of sizes) {
         const x = tensor([M, N]), got = tensor([M]), want = tensor([M]);

@@ -149,14 +149,14 @@ for (const k of builds) {
         same(`${k.build} split ${cut.join(',')}`, parts.data, whole.data);
       }
     };
-    run((r0, r1, out) => e.matmul_nt(out.ptr, x.ptr, w.ptr, bias.ptr, M, K, N, Act.Tanh, r0, r1, s));
+    run((r0, r1, out) => e.matmul_nt(out.ptr, x.ptr, w.ptr, bias.ptr, M, K, N, Act.Tanh, r0, r1, s, 0));
     const xk = tensor([K, N]);
-    run((r0, r1, out) => e.matmul_nn(out.ptr, x.ptr, xk.ptr, M, K, N, 0, r0, r1, s));
+    run((r0, r1, out) => e.matmul_nn(out.ptr, x.ptr, xk.ptr, M, K, N, 0, r0, r1, s, 0));
     // TN: out[M', N] with M' = K columns of x; rows of out are columns of a.
     const tw = tensor([K, N]), tp = tensor([K, N]);
-    e.matmul_tn(tw.ptr, x.ptr, dy.ptr, K, M, N, 0, 0, K, s);
+    e.matmul_tn(tw.ptr, x.ptr, dy.ptr, K, M, N, 0, 0, K, s, 0);
     for (const cut of [[0, 1, K], [0, 4, 9, 200, K]]) {
-      for (let i = 0; i + 1 < cut.length; i++) e.matmul_tn(tp.ptr, x.ptr, dy.ptr, K, M, N, 0, cut[i], cut[i + 1], s);
+      for (let i = 0; i + 1 < cut.length; i++) e.matmul_tn(tp.ptr, x.ptr, dy.ptr, K, M, N, 0, cut[i], cut[i + 1], s, 0);
       same(`${k.build} TN split ${cut.join(',')}`, tp.data, tw.data);
     }
     heap.release(s);

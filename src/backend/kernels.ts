@@ -81,12 +81,29 @@ export interface AdamWHyper {
 export interface Kernels {
   readonly name: string;
 
-  /** out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias may be null. */
-  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act): void;
-  /** out[M,N] (+)= a[M,K] · b[K,N]  (the input gradient dY·W of a linear layer). */
-  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void;
-  /** out[M,N] (+)= a[R,M]ᵀ · b[R,N]  (the weight gradient dYᵀ·X of a linear layer). */
-  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void;
+  /**
+   * out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias may be null. `ranges` ([N,2], optional):
+   * per row of w, the columns outside [lo, hi) are zero and may be skipped (./ranges.ts).
+   */
+  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges?: Tensor | null): void;
+  /**
+   * out[M,N] (+)= a[M,K] · b[K,N]  (the input gradient dY·W of a linear layer). `ranges` ([N,2]):
+   * per column of b, the rows outside [lo, hi) are zero and may be skipped.
+   */
+  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
+  /**
+   * out[M,N] (+)= a[R,M]ᵀ · b[R,N]  (the weight gradient dYᵀ·X of a linear layer). `ranges`
+   * ([M,2]): per output row, only columns [lo, hi) are computed; the rest are written 0 (not
+   * with accumulate).
+   */
+  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
+
+  /**
+   * Index moves (the block layout of masked layers): gather out[e] = src[index[e]] · scale[e],
+   * or, with `scatter`, out[index[e]] = src[e] · scale[e]; index holds integers as f32, and a
+   * value outside the indexed tensor is an error naming it.
+   */
+  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void;
 
   unary(op: Unary, out: Tensor, x: Tensor): void;
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void;

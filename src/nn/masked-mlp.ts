@@ -7,16 +7,19 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { linear } from '../ops/index.js';
+import { blockLinear } from '../ops/index.js';
 import type { Rng } from '../toy/rng.js';
 import { uniformInit } from './init.js';
 import type { BoolMatrix } from './masks.js';
+import { blockLayouts, type LayerBlockLayout } from './block-layout.js';
 
 export interface MaskedLayer {
   weight: Param;
   bias: Param;
   /** persistent 0/1 f32 tensor of the weight's shape. */
   mask: Tensor;
+  /** The layer with hidden units sorted into blocks, for the matmuls (./block-layout.ts). */
+  layout: LayerBlockLayout;
 }
 
 /** Layer widths [in, h1, …, hL, out] → the parameter specs, in state-dict order. */
@@ -39,10 +42,12 @@ export class MaskedMLP {
     masks: BoolMatrix[],
     readonly activation: Act,
   ) {
+    const layouts = blockLayouts(device, masks);
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
       bias: params.get(`${prefix}.${2 * l}.bias`),
       mask: device.persistent([m.length, m[0].length], m.flat().map((b) => (b ? 1 : 0))),
+      layout: layouts[l],
     }));
   }
 
@@ -65,10 +70,8 @@ export class MaskedMLP {
     let h = input;
     this.layers.forEach((layer, l) => {
       const last = l === this.layers.length - 1;
-      h = linear(h, tape.param(layer.weight), tape.param(layer.bias), {
-        mask: layer.mask,
-        activation: last ? Act.None : this.activation,
-      });
+      // Same function as linear(h, W, b, { mask }), with the hidden units in block order.
+      h = blockLinear(h, tape.param(layer.weight), tape.param(layer.bias), layer.layout, last ? Act.None : this.activation);
     });
     return h;
   }

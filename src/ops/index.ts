@@ -5,4 +5,5 @@ export { sum, sumRows, sumCols, mean, meanRows } from './reduce.js';
 export { concatCols, sliceCols, gatherCols, reshape } from './columns.js';
 export { where } from './where.js';
 export { matmul, linear, type LinearOptions } from './linear.js';
+export { blockLinear } from './block-linear.js';
 export { spline, splineInverse } from './spline.js';

@@ -3,7 +3,7 @@
  *
  * On the GPU: the three matmul layouts (bias + activation fused into the NT store), the spline
  * forward / inverse / backward, the per-event log-det sum (sumCols) and AdamW. Delegated to the
- * fallback table (wasm where it loads, else ts): unary, binary, actBackward, sumRows, sumAll —
+ * fallback table (wasm where it loads, else ts): permute, unary, binary, actBackward, sumRows, sumAll —
  * memory-bound single passes where the upload and readback would cost more than the kernel.
  *
  * Data residency. Every call uploads its inputs and reads its outputs back into the output
@@ -19,6 +19,7 @@
  */
 import type { AdamWHyper, Kernels, SplineSpec } from '../kernels.js';
 import { Act, Binary, Broadcast, Unary } from '../kernels.js';
+import { checkRanges, checkTnRanges, zeroOutsideRowRanges } from '../ranges.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import type { KernelMode } from './gpujs-module.js';
 import type { KernelArg, KernelRunner } from './runner.js';
@@ -59,39 +60,50 @@ export class GpuKernels implements Kernels {
 
   // ------------------------------------------------------------------------ matmuls
 
-  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act): void {
+  // Block ranges: NT and NN compute the full product (equal, given the promised zeros); TN
+  // computes every entry and then writes the zeros its ranges ask for (../ranges.ts).
+
+  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
     const M = x.rows, K = x.cols, N = w.rows;
     const what = `x ${shapeStr(x.shape)} · w ${shapeStr(w.shape)}ᵀ → out ${shapeStr(out.shape)}`;
     if (w.cols !== K) fail('matmulNT', `${what}: x has ${K} columns, w has ${w.cols}`);
     if (out.rows !== M || out.cols !== N) fail('matmulNT', `${what}: out must be [${M}, ${N}]`);
     if (bias && bias.size !== N) fail('matmulNT', `${what}: bias ${shapeStr(bias.shape)} must have ${N} elements`);
     if (act < Act.None || act > Act.Tanh) fail('matmulNT', `unknown activation code ${act}`);
+    if (ranges) checkRanges('gpu matmulNT', ranges, N, K, 'row of w');
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulNT', [N, M], [x.data, w.data, bias ? bias.data : DUMMY, bias ? 1 : 0, act, K]);
     storeRows(out, rows, N);
   }
 
-  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
+  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const M = a.rows, K = a.cols, N = b.cols;
     const what = `a ${shapeStr(a.shape)} · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
     if (b.rows !== K) fail('matmulNN', `${what}: a has ${K} columns, b has ${b.rows} rows`);
     if (out.rows !== M || out.cols !== N) fail('matmulNN', `${what}: out must be [${M}, ${N}]`);
+    if (ranges) checkRanges('gpu matmulNN', ranges, N, K, 'column of b');
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulNN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, K, N]);
     storeRows(out, rows, N);
   }
 
-  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
+  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const R = a.rows, M = a.cols, N = b.cols;
     const what = `a ${shapeStr(a.shape)}ᵀ · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
     if (b.rows !== R) fail('matmulTN', `${what}: a has ${R} rows, b has ${b.rows}`);
     if (out.rows !== M || out.cols !== N) fail('matmulTN', `${what}: out must be [${M}, ${N}]`);
+    if (ranges) checkTnRanges('gpu matmulTN', ranges, accumulate, M, N);
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulTN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, R, M, N]);
     storeRows(out, rows, N);
+    if (ranges) zeroOutsideRowRanges(out, ranges);
   }
 
   // ------------------------------------------------------------- delegated elementwise
+
+  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void {
+    this.fallback.permute(out, src, index, scale, scatter);
+  }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {
     this.fallback.unary(op, out, x);

@@ -17,11 +17,12 @@ export type WasmBuild = 'simd' | 'relaxed';
 export interface KernelExports {
   matmul_scratch_bytes(N: number, K: number): number;
   matmul_nt(out: number, x: number, w: number, bias: number, M: number, K: number, N: number,
-    act: number, r0: number, r1: number, scratch: number): void;
+    act: number, r0: number, r1: number, scratch: number, ranges: number): void;
   matmul_nn(out: number, a: number, b: number, M: number, K: number, N: number,
-    accumulate: number, r0: number, r1: number, scratch: number): void;
+    accumulate: number, r0: number, r1: number, scratch: number, ranges: number): void;
   matmul_tn(out: number, a: number, b: number, M: number, R: number, N: number,
-    accumulate: number, r0: number, r1: number, scratch: number): void;
+    accumulate: number, r0: number, r1: number, scratch: number, ranges: number): void;
+  permute(out: number, src: number, index: number, scale: number, n: number, limit: number, scatter: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;
   binary(op: number, mode: number, out: number, a: number, b: number, M: number, N: number,
     e0: number, e1: number): void;

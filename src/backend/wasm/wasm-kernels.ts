@@ -16,6 +16,8 @@ import type { KernelExports, WasmBuild } from './loader.js';
 import type { KernelPool } from './pool/pool.js';
 import { K as K_, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
 import { DEFAULT_THRESHOLDS, cutRange, partCount, type SplitThresholds } from './pool/split.js';
+import { checkRanges, checkTnRanges } from '../ranges.js';
+import { badIndex, checkPermute } from '../permute-checks.js';
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
@@ -95,52 +97,67 @@ export class WasmKernels implements Kernels {
     }
   }
 
-  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act): void {
+  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
     const M = x.rows, K = x.cols, N = w.rows;
     const what = `x ${shapeStr(x.shape)} · w ${shapeStr(w.shape)}ᵀ → out ${shapeStr(out.shape)}`;
     if (w.cols !== K) fail('matmulNT', `${what}: x has ${K} columns, w has ${w.cols}`);
     if (out.rows !== M || out.cols !== N) fail('matmulNT', `${what}: out must be [${M}, ${N}]`);
     if (bias && bias.size !== N) fail('matmulNT', `${what}: bias ${shapeStr(bias.shape)} must have ${N} elements`);
     if (act < Act.None || act > Act.Tanh) fail('matmulNT', `unknown activation code ${act}`);
-    this.own('matmulNT', out, x, w, bias);
+    this.own('matmulNT', out, x, w, bias, ranges);
+    if (ranges) checkRanges('wasm matmulNT', ranges, N, K, 'row of w');
     const bytes = this.exports.matmul_scratch_bytes(N, K);
+    const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
     if (parts > 1) {
-      this.split('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0], M, 4, parts, bytes);
+      this.split('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0, rp], M, 4, parts, bytes);
       return;
     }
-    this.exports.matmul_nt(out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, this.scratch(bytes));
+    this.exports.matmul_nt(out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, this.scratch(bytes), rp);
   }
 
-  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
+  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const M = a.rows, K = a.cols, N = b.cols;
     const what = `a ${shapeStr(a.shape)} · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
     if (b.rows !== K) fail('matmulNN', `${what}: a has ${K} columns, b has ${b.rows} rows`);
     if (out.rows !== M || out.cols !== N) fail('matmulNN', `${what}: out must be [${M}, ${N}]`);
-    this.own('matmulNN', out, a, b);
+    this.own('matmulNN', out, a, b, ranges);
+    if (ranges) checkRanges('wasm matmulNN', ranges, N, K, 'column of b');
     const bytes = this.exports.matmul_scratch_bytes(N, K);
+    const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
     if (parts > 1) {
-      this.split('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0], M, 4, parts, bytes);
+      this.split('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
       return;
     }
-    this.exports.matmul_nn(out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes));
+    this.exports.matmul_nn(out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);
   }
 
-  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean): void {
+  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const R = a.rows, M = a.cols, N = b.cols;
     const what = `a ${shapeStr(a.shape)}ᵀ · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
     if (b.rows !== R) fail('matmulTN', `${what}: a has ${R} rows, b has ${b.rows}`);
     if (out.rows !== M || out.cols !== N) fail('matmulTN', `${what}: out must be [${M}, ${N}]`);
-    this.own('matmulTN', out, a, b);
+    this.own('matmulTN', out, a, b, ranges);
+    if (ranges) checkTnRanges('wasm matmulTN', ranges, accumulate, M, N);
     const bytes = this.exports.matmul_scratch_bytes(N, R);
+    const rp = ranges ? ranges.ptr : 0;
     // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
     if (parts > 1) {
-      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0], M, 4, parts, bytes);
+      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
       return;
     }
-    this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes));
+    this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);
+  }
+
+  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void {
+    checkPermute('wasm permute', out, src, index, scale, scatter);
+    this.own('permute', out, src, index, scale);
+    // Small (one weight matrix) and memory-bound: always on the calling thread.
+    const indexed = scatter ? out : src;
+    const bad = this.exports.permute(out.ptr, src.ptr, index.ptr, scale.ptr, index.size, indexed.size, scatter ? 1 : 0);
+    if (bad >= 0) badIndex('wasm permute', bad, index, indexed, scatter);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {

@@ -99,9 +99,9 @@ export interface PoolKernel {
 }
 
 export const KERNELS: readonly PoolKernel[] = [
-  { name: 'matmul_nt', nargs: 11, range: 8, scratch: 10 },
-  { name: 'matmul_nn', nargs: 10, range: 7, scratch: 9 },
-  { name: 'matmul_tn', nargs: 10, range: 7, scratch: 9 },
+  { name: 'matmul_nt', nargs: 12, range: 8, scratch: 10 },
+  { name: 'matmul_nn', nargs: 11, range: 7, scratch: 9 },
+  { name: 'matmul_tn', nargs: 11, range: 7, scratch: 9 },
   { name: 'unary', nargs: 5, range: 3, scratch: -1 },
   { name: 'binary', nargs: 9, range: 7, scratch: -1 },
   { name: 'act_backward', nargs: 6, range: 4, scratch: -1 },

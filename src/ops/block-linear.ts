@@ -1,0 +1,65 @@
+/**
+ * The masked linear layer in block layout (../nn/block-layout.ts):
+ *   y = act(x · W_sorted ᵀ + b_sorted),  W_sorted[i, j] = (W ⊙ mask)[source(i, j)].
+ *
+ * Same function as `linear(x, W, b, { mask })` with the layer's hidden units reordered; the
+ * kernels get the layout's ranges and skip the zero blocks. Gradients go back to W and b in
+ * their state-dict layout: dW[source(e)] = mask(e) · (gzᵀ·x)[e], db[order(i)] = Σ_rows gz[:, i].
+ * The gather and the scatter (the `permute` kernel) move one weight matrix per step, 16k floats
+ * for 128 × 128: a few µs next to the 1024-row matmuls.
+ */
+import { Act } from '../backend/kernels.js';
+import type { Var } from '../autodiff/tape.js';
+import type { LayerBlockLayout } from '../nn/block-layout.js';
+import { shapeStr } from '../tensor/tensor.js';
+
+export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, act: Act = Act.None): Var {
+  const [M, K] = [x.value.rows, x.value.cols];
+  const N = W.value.rows;
+  if (x.shape.length !== 2 || W.value.cols !== K || b.value.size !== N || layout.source.size !== N * K) {
+    throw new Error(
+      `blockLinear: x ${shapeStr(x.shape)}, W ${shapeStr(W.shape)}, b ${shapeStr(b.shape)} ` +
+        `do not fit a layout of ${layout.source.size} weights (expected x [M,K], W [N,K], b [N])`,
+    );
+  }
+  const dev = x.device;
+  const { source, mask, outputOrder: order, ones } = layout;
+
+  const Ws = dev.empty([N, K]);
+  dev.kernels.permute(Ws, W.value, source, mask, false);
+  let bs = b.value;
+  if (order) {
+    bs = dev.empty([N]);
+    dev.kernels.permute(bs, b.value, order, ones, false);
+  }
+  const out = dev.empty([M, N]);
+  dev.kernels.matmulNT(out, x.value, Ws, bs, act, layout.rowRanges);
+
+  return x.tape.record('blockLinear', out, [x, W, b], (g, needs) => {
+    let gz = g;
+    if (act !== Act.None) {
+      gz = dev.empty(out.shape);
+      dev.kernels.actBackward(act, gz, g, out);
+    }
+    let gx = null, gW = null, gb = null;
+    if (needs[0]) {
+      gx = dev.empty([M, K]);
+      dev.kernels.matmulNN(gx, gz, Ws, false, layout.colRanges); // dx = gz · W_sorted
+    }
+    if (needs[1]) {
+      const gs = dev.empty([N, K]);
+      dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges); // sorted dW = gzᵀ · x
+      gW = dev.empty([N, K]);
+      dev.kernels.permute(gW, gs, source, mask, true);
+    }
+    if (needs[2]) {
+      const gbs = dev.empty([N]);
+      dev.kernels.sumRows(gbs, gz);
+      if (order) {
+        gb = dev.empty([N]);
+        dev.kernels.permute(gb, gbs, order, ones, true);
+      } else gb = gbs;
+    }
+    return [gx, gW, gb];
+  });
+}
