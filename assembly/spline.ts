@@ -3,11 +3,13 @@
 // ABI (pointers are byte offsets into the shared memory; [e0, e1) is a range of elements, so a
 // worker pool can split one call; every element is computed independently):
 //
-//   spline_forward(y, ladj, x, params, e0, e1, K, bound, logSlope)
+//   spline_forward(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch)
 //       y[e], ladj[e] = ln|dy/dx| of x[e] with raw parameters params[e·P .. e·P + P), P = 3K − 1,
 //       laid out [K widths, K heights, K − 1 interior derivatives].
-//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope)
+//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch)
 //       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|.
+//   spline_scratch_bytes(K) -> i32: bytes of `scratch` forward and inverse need (16-aligned;
+//       one area per thread: a pool gives each thread its own).
 //   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope)
 //       dx[e] = ∂L/∂x[e], dparams[e·P ..] = ∂L/∂params (overwritten) from gy = ∂L/∂y and
 //       gl = ∂L/∂ladj. dparams must not overlap params.
@@ -22,11 +24,11 @@
 // Why it is shaped like this: the cost is the exps (2K for the two softmax sums), so the soft
 // clamps, max and exps run on f32x4 over four consecutive parameters of one element (IEEE per
 // lane, so bit-identical to the scalar reference); sums and prefix sums stay sequential in f64
-// like the reference. Forward and inverse keep nothing in memory — concurrent threads share the
-// linear memory and a kernel has no private scratch — so the normalised masses are recomputed
-// while scanning the prefix sum, and the scan stops at the bin (≈ 3K instead of 2K exps).
-// Elements outside [−B, B] (and NaN) skip all of it. The backward has private memory — its own
-// dparams row — and stores the masses there, so it computes each exp once.
+// like the reference. Each raw value is clamped once and each exp taken once: forward and
+// inverse keep the clamped values, then the unnormalised masses, of both blocks in the caller's
+// scratch (recomputing them while scanning cost 5K clamps and 3.5K exps per element instead of
+// 2K and 2K); the backward keeps them in its own dparams row. Elements outside [−B, B] (and
+// NaN) skip all of it.
 
 // exp is expf / expVec of fastmath.ts: the same float32 operations as expF32 of the ts reference.
 import { expf, expVec } from './fastmath';
@@ -54,15 +56,18 @@ import { expf, expVec } from './fastmath';
   return <f32>Math.log(<f64>v);
 }
 
-/** Max of the clamped raw values p[0..K) (a 2-wide clamp factor: widths and heights). */
+/** Max of the clamped raw values p[0..K) (a 2-wide clamp factor: widths and heights), each stored to dst. */
 // @ts-ignore: decorator
-@inline function clampedMax(p: usize, K: i32, lambda: f32): f32 {
+@inline function clampedMax(p: usize, K: i32, lambda: f32, dst: usize): f32 {
   let m: f32 = -Infinity;
   let j = 0;
   if (K >= 4) {
     let mv = softClampVec(v128.load(p), 2, lambda);
+    v128.store(dst, mv);
     for (j = 4; j + 4 <= K; j += 4) {
-      mv = f32x4.max(mv, softClampVec(v128.load(p + (<usize>j << 2)), 2, lambda));
+      const c = softClampVec(v128.load(p + (<usize>j << 2)), 2, lambda);
+      v128.store(dst + (<usize>j << 2), c);
+      mv = f32x4.max(mv, c);
     }
     m = Mathf.max(
       Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
@@ -71,36 +76,59 @@ import { expf, expVec } from './fastmath';
   }
   for (; j < K; j++) {
     const c = softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda);
+    store<f32>(dst + (<usize>j << 2), c);
     if (c > m) m = c;
   }
   return m;
 }
 
-/** Four unnormalised masses exp(c_j − m), j = j0..j0+3. */
+/**
+ * The block's clamped values c_j (from clampedMax) in `row` become the unnormalised masses
+ * exp(c_j − m), in place; returns 1 / Σ of them (summed in f64 in index order, rounded once).
+ */
 // @ts-ignore: decorator
-@inline function expClampedVec(p: usize, j0: i32, m: f32, lambda: f32): v128 {
-  return expVec(f32x4.sub(softClampVec(v128.load(p + (<usize>j0 << 2)), 2, lambda), f32x4.splat(m)));
-}
-
-/** 1 / Σ exp(c_j − m), the sum accumulated in f64 in index order and rounded once. */
-// @ts-ignore: decorator
-@inline function softmaxScale(p: usize, K: i32, m: f32, lambda: f32): f32 {
+@inline function expInPlace(row: usize, K: i32, m: f32): f32 {
   let sum: f64 = 0;
   let j = 0;
   for (; j + 4 <= K; j += 4) {
-    const e = expClampedVec(p, j, m, lambda);
+    const at = row + (<usize>j << 2);
+    const e = expVec(f32x4.sub(v128.load(at), f32x4.splat(m)));
+    v128.store(at, e);
     sum += <f64>f32x4.extract_lane(e, 0);
     sum += <f64>f32x4.extract_lane(e, 1);
     sum += <f64>f32x4.extract_lane(e, 2);
     sum += <f64>f32x4.extract_lane(e, 3);
   }
-  for (; j < K; j++) sum += <f64>expf(softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda) - m);
+  for (; j < K; j++) {
+    const at = row + (<usize>j << 2);
+    const e = expf(load<f32>(at) - m);
+    store<f32>(at, e);
+    sum += <f64>e;
+  }
   return <f32>1 / <f32>sum;
 }
 
+/** Unnormalised masses and the scale of one block, kept in `row`: returns the scale. */
 // @ts-ignore: decorator
-@inline function mass(p: usize, j: i32, m: f32, inv: f32, lambda: f32): f32 {
-  return expf(softClamp(load<f32>(p + (<usize>j << 2)), 2, lambda) - m) * inv;
+@inline function blockMasses(raw: usize, K: i32, lambda: f32, row: usize): f32 {
+  return expInPlace(row, K, clampedMax(raw, K, lambda, row));
+}
+
+/** Σ_{j<count} W_j in index order (f64 accumulator), W_j = e_j·inv from the masses in row. */
+// @ts-ignore: decorator
+@inline function prefixMass(row: usize, count: i32, inv: f32): f64 {
+  let acc: f64 = 0;
+  let j = 0;
+  const invV = f32x4.splat(inv);
+  for (; j + 4 <= count; j += 4) {
+    const w = f32x4.mul(v128.load(row + (<usize>j << 2)), invV);
+    acc += <f64>f32x4.extract_lane(w, 0);
+    acc += <f64>f32x4.extract_lane(w, 1);
+    acc += <f64>f32x4.extract_lane(w, 2);
+    acc += <f64>f32x4.extract_lane(w, 3);
+  }
+  for (; j < count; j++) acc += <f64>(load<f32>(row + (<usize>j << 2)) * inv);
+  return acc;
 }
 
 // @ts-ignore: decorator
@@ -130,22 +158,6 @@ import { expf, expVec } from './fastmath';
   return v > -bound && v <= bound * <f32>1.001; // false for NaN too
 }
 
-/** Σ_{j<count} W_j in index order (f64 accumulator), W_j = exp(c_j − m)·inv. */
-// @ts-ignore: decorator
-@inline function prefixMass(p: usize, count: i32, m: f32, inv: f32, lambda: f32): f64 {
-  let acc: f64 = 0;
-  let j = 0;
-  for (; j + 4 <= count; j += 4) {
-    const w = f32x4.mul(expClampedVec(p, j, m, lambda), f32x4.splat(inv));
-    acc += <f64>f32x4.extract_lane(w, 0);
-    acc += <f64>f32x4.extract_lane(w, 1);
-    acc += <f64>f32x4.extract_lane(w, 2);
-    acc += <f64>f32x4.extract_lane(w, 3);
-  }
-  for (; j < count; j++) acc += <f64>mass(p, j, m, inv, lambda);
-  return acc;
-}
-
 /**
  * One element, forward (`inverse` false: search the x-knots of the widths block, evaluate y)
  * or inverse (search the y-knots of the heights block, solve for x). Stores value and ladj.
@@ -155,7 +167,7 @@ import { expf, expVec } from './fastmath';
 // @ts-ignore: decorator
 @inline function splineElement(
   v: f32, pSearch: usize, pOther: usize, pd: usize, K: i32, bound: f32, lambda: f32,
-  inverse: bool, outV: usize, outL: usize,
+  inverse: bool, outV: usize, outL: usize, scratch: usize,
 ): void {
   if (!mayBeInside(v, bound)) {
     store<f32>(outV, v);
@@ -163,15 +175,16 @@ import { expf, expVec } from './fastmath';
     return;
   }
   // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
-  const ms = clampedMax(pSearch, K, lambda);
-  const is = softmaxScale(pSearch, K, ms, lambda);
+  const rs = scratch;
+  const is = blockMasses(pSearch, K, lambda, rs);
+  const isV = f32x4.splat(is);
   let acc: f64 = 0;
   let lo: f32 = -bound;
   let hi: f32 = 0;
   let k = K;
   let j = 0;
   for (; j + 4 <= K; j += 4) {
-    const w = f32x4.mul(expClampedVec(pSearch, j, ms, lambda), f32x4.splat(is));
+    const w = f32x4.mul(v128.load(rs + (<usize>j << 2)), isV);
     acc += <f64>f32x4.extract_lane(w, 0);
     hi = knot(acc, bound);
     if (!(hi < v)) { k = j; break; }
@@ -191,7 +204,7 @@ import { expf, expVec } from './fastmath';
   }
   if (k == K) {
     for (; j < K; j++) {
-      acc += <f64>mass(pSearch, j, ms, is, lambda);
+      acc += <f64>(load<f32>(rs + (<usize>j << 2)) * is);
       hi = knot(acc, bound);
       if (!(hi < v)) { k = j; break; }
       lo = hi;
@@ -203,11 +216,11 @@ import { expf, expVec } from './fastmath';
     return;
   }
   // The other block: its knots k and k + 1.
-  const mo = clampedMax(pOther, K, lambda);
-  const io = softmaxScale(pOther, K, mo, lambda);
-  const accLo = prefixMass(pOther, k, mo, io, lambda);
+  const ro = scratch + (<usize>((K + 3) & ~3) << 2);
+  const io = blockMasses(pOther, K, lambda, ro);
+  const accLo = prefixMass(ro, k, io);
   const oLo: f32 = k > 0 ? knot(accLo, bound) : -bound;
-  const oHi = knot(accLo + <f64>mass(pOther, k, mo, io, lambda), bound);
+  const oHi = knot(accLo + <f64>(load<f32>(ro + (<usize>k << 2)) * io), bound);
   const dlo = knotDerivative(pd, k, K, lambda);
   const dhi = knotDerivative(pd, k + 1, K, lambda);
   const xlo = inverse ? oLo : lo;
@@ -240,9 +253,13 @@ import { expf, expVec } from './fastmath';
   }
 }
 
+export function spline_scratch_bytes(K: i32): i32 {
+  return 2 * (((K + 3) & ~3) << 2);
+}
+
 export function spline_forward(
   y: usize, ladj: usize, x: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
 ): void {
   const P = 3 * K - 1;
   for (let e = e0; e < e1; e++) {
@@ -250,13 +267,13 @@ export function spline_forward(
     const pw = params + ((<usize>e * <usize>P) << 2);
     const ph = pw + (<usize>K << 2);
     const pd = ph + (<usize>K << 2);
-    splineElement(load<f32>(x + off), pw, ph, pd, K, bound, logSlope, false, y + off, ladj + off);
+    splineElement(load<f32>(x + off), pw, ph, pd, K, bound, logSlope, false, y + off, ladj + off, scratch);
   }
 }
 
 export function spline_inverse(
   x: usize, ladj: usize, y: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
 ): void {
   const P = 3 * K - 1;
   for (let e = e0; e < e1; e++) {
@@ -264,7 +281,7 @@ export function spline_inverse(
     const pw = params + ((<usize>e * <usize>P) << 2);
     const ph = pw + (<usize>K << 2);
     const pd = ph + (<usize>K << 2);
-    splineElement(load<f32>(y + off), ph, pw, pd, K, bound, logSlope, true, x + off, ladj + off);
+    splineElement(load<f32>(y + off), ph, pw, pd, K, bound, logSlope, true, x + off, ladj + off, scratch);
   }
 }
 
@@ -295,26 +312,10 @@ export function spline_inverse(
 /** Writes the softmax masses of the clamped raw values raw[0..K) to row[0..K). */
 // @ts-ignore: decorator
 @inline function storeMasses(row: usize, raw: usize, K: i32, lambda: f32): void {
-  const m = clampedMax(raw, K, lambda);
-  let sum: f64 = 0;
+  const inv = blockMasses(raw, K, lambda, row);
+  const invV = f32x4.splat(inv);
   let j = 0;
   for (; j + 4 <= K; j += 4) {
-    const e = expClampedVec(raw, j, m, lambda);
-    v128.store(row + (<usize>j << 2), e);
-    sum += <f64>f32x4.extract_lane(e, 0);
-    sum += <f64>f32x4.extract_lane(e, 1);
-    sum += <f64>f32x4.extract_lane(e, 2);
-    sum += <f64>f32x4.extract_lane(e, 3);
-  }
-  for (; j < K; j++) {
-    const pj = <usize>j << 2;
-    const ej = expf(softClamp(load<f32>(raw + pj), 2, lambda) - m);
-    store<f32>(row + pj, ej);
-    sum += <f64>ej;
-  }
-  const inv = <f32>1 / <f32>sum;
-  const invV = f32x4.splat(inv);
-  for (j = 0; j + 4 <= K; j += 4) {
     const pj = <usize>j << 2;
     v128.store(row + pj, f32x4.mul(v128.load(row + pj), invV));
   }

@@ -420,8 +420,9 @@ test('float32 backward stays close to the float64 backward', () => {
 // ------------------------------------------------------------------ (d) wasm parity
 
 interface SplineExports {
-  spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number): void;
-  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number): void;
+  spline_scratch_bytes(K: number): number;
+  spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
+  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
   spline_backward(dx: number, dparams: number, gy: number, gl: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number): void;
 }
 
@@ -430,6 +431,8 @@ const wasm = (
   await WebAssembly.instantiate(readFileSync(wasmPath), { env: { memory: memory.wasm, abort() {} } })
 ).instance.exports as unknown as SplineExports;
 const LOG_SLOPE = Math.fround(Math.log(SPEC.slope));
+/** The forward / inverse scratch, big enough for every bin count below. */
+const SCRATCH = heap.alloc(wasm.spline_scratch_bytes(1024));
 
 function parityInputs(n: number, seed: number): { xs: Float32Array; params: Float32Array } {
   const u = rng(seed);
@@ -463,8 +466,8 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     splineForwardTs(yT, lT, x, params, SPEC);
     // Two ranges, as a worker pool would split the call.
     const mid = n >> 1;
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE);
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
     // Same float32 operations in the same order: bit-identical except rare 1-ulp log ties.
     const exact = (count: number, what: string) => assert.ok(count >= 0.99 * n, `${what}: only ${count}/${n} bit-identical`);
     exact(close(yT.data, yW.data, 'forward y'), 'forward y');
@@ -472,7 +475,7 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
 
     const xT = tensor(n), liT = tensor(n), xW = tensor(n), liW = tensor(n);
     splineInverseTs(xT, liT, yT, params, SPEC);
-    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE);
+    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
     exact(close(xT.data, xW.data, 'inverse x'), 'inverse x');
     exact(close(liT.data, liW.data, 'inverse ladj'), 'inverse ladj');
 
@@ -516,11 +519,11 @@ test('wasm = ts for bin counts that are not a multiple of 4 (K = 1, 2, 3, 5, 6, 
     const gy = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
     const gl = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
     splineForwardTs(yT, lT, x, params, spec);
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH);
     close(yT.data, yW.data, `K=${bins} forward y`);
     close(lT.data, lW.data, `K=${bins} forward ladj`);
     splineInverseTs(xT, lT, yT, params, spec);
-    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH);
     close(xT.data, xW.data, `K=${bins} inverse x`);
     close(lT.data, lW.data, `K=${bins} inverse ladj`);
     for (let i = 0; i < n; i++) assert.ok(Math.abs(xT.data[i] - x.data[i]) <= 1e-5, `K=${bins} round trip`);
@@ -537,7 +540,7 @@ test('wasm golden: kin transform 0 through the wasm kernel matches Zuko', () => 
   const x = tensor(raw.flatMap((_, row) => g.forward.inputs.x[row]));
   const params = tensor(raw.flat(), [8, P]);
   const y = tensor(8), l = tensor(8);
-  wasm.spline_forward(y.ptr, l.ptr, x.ptr, params.ptr, 0, 8, K, SPEC.bound, LOG_SLOPE);
+  wasm.spline_forward(y.ptr, l.ptr, x.ptr, params.ptr, 0, 8, K, SPEC.bound, LOG_SLOPE, SCRATCH);
   for (let row = 0; row < 4; row++) {
     for (let f = 0; f < 2; f++) assert.ok(Math.abs(y.data[row * 2 + f] - g.forward.f32.per_transform[0].out[row][f]) <= 1e-4);
     const want = g.forward.f32.per_transform[0].ladj[row];

@@ -272,7 +272,7 @@ export class WasmKernels implements Kernels {
     this.own(kernel, params, ...per);
   }
 
-  private splineExport<K extends 'spline_forward' | 'spline_inverse' | 'spline_backward'>(
+  private splineExport<K extends 'spline_forward' | 'spline_inverse' | 'spline_backward' | 'spline_scratch_bytes'>(
     name: K,
   ): NonNullable<KernelExports[K]> {
     const f = this.exports[name];
@@ -282,22 +282,29 @@ export class WasmKernels implements Kernels {
     return f as NonNullable<KernelExports[K]>;
   }
 
+  /** Per-thread scratch of the spline forward / inverse: the clamped values and masses of two blocks. */
+  private splineScratchBytes(bins: number): number {
+    return this.splineExport('spline_scratch_bytes')(bins);
+  }
+
   splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
     const f = this.splineExport('spline_forward');
     this.splineChecks('splineForward', x.size, params, spec, y, ladj, x);
     const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    if (parts > 1) this.split('splineForward', K_.SplineForward, [y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
-    else f(y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls);
+    if (parts > 1) this.split('splineForward', K_.SplineForward, [y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
+    else f(y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, this.scratch(bytes));
   }
 
   splineInverse(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void {
     const f = this.splineExport('spline_inverse');
     this.splineChecks('splineInverse', y.size, params, spec, x, ladj, y);
     const n = y.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    if (parts > 1) this.split('splineInverse', K_.SplineInverse, [x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
-    else f(x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls);
+    if (parts > 1) this.split('splineInverse', K_.SplineInverse, [x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
+    else f(x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls, this.scratch(bytes));
   }
 
   splineBackward(
