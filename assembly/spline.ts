@@ -44,6 +44,14 @@ import { expf, expVec } from './fastmath';
   return <f32>1 / (q * q);
 }
 
+/** softClampDerivative on four lanes (IEEE per lane: bit-identical to the scalar form). */
+// @ts-ignore: decorator
+@inline function softClampDerivativeVec(v: v128, f: f32, lambda: f32): v128 {
+  const t = f32x4.div(f32x4.mul(f32x4.splat(f), v), f32x4.splat(lambda));
+  const q = f32x4.add(f32x4.splat(1), f32x4.abs(t));
+  return f32x4.div(f32x4.splat(1), f32x4.mul(q, q));
+}
+
 /** softClamp on four lanes (IEEE per lane: bit-identical to the scalar form). */
 // @ts-ignore: decorator
 @inline function softClampVec(v: v128, f: f32, lambda: f32): v128 {
@@ -301,7 +309,22 @@ export function spline_inverse(
     dot += <f64>(load<f32>(row + (<usize>j << 2)) * (j < k ? gBelow : gAt));
   }
   const dotR = <f32>dot;
-  for (let j = 0; j < K; j++) {
+  // Four raw values at a time (IEEE per lane: the same bits as the scalar tail).
+  let j = 0;
+  const kV = i32x4.splat(k);
+  const dotV = f32x4.splat(dotR);
+  for (; j + 4 <= K; j += 4) {
+    const pj = <usize>j << 2;
+    const jV = i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3));
+    const g = v128.bitselect(
+      f32x4.splat(gBelow),
+      v128.and(f32x4.splat(gAt), i32x4.eq(jV, kV)),
+      i32x4.lt_s(jV, kV),
+    );
+    const gc = f32x4.mul(v128.load(row + pj), f32x4.sub(g, dotV));
+    store<v128>(row + pj, f32x4.mul(gc, softClampDerivativeVec(v128.load(raw + pj), 2, lambda)));
+  }
+  for (; j < K; j++) {
     const pj = <usize>j << 2;
     const g: f32 = j < k ? gBelow : j == k ? gAt : 0;
     const gc = load<f32>(row + pj) * (g - dotR);
