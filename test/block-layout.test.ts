@@ -24,6 +24,7 @@ import * as op from '../src/ops/index.js';
 import { autoregressiveAdjacency, maskedMlpMasks, strictlyLowerAdjacency } from '../src/nn/masks.js';
 import { blockLayouts, skippedShare } from '../src/nn/block-layout.js';
 import { randomValues } from './helpers/devices.js';
+import { cutByWeight, cutRange } from '../src/backend/wasm/pool/split.js';
 
 const memory = new Memory();
 const heap = new Heap(memory);
@@ -145,6 +146,32 @@ test('matmulTN with ranges: only the wanted columns are computed, the rest writt
       }
     }
   }
+});
+
+test('with ranges, 2 threads give the bits of 1 thread (TN cut by work, not by rows)', () => {
+  const one = wasm[0], two = wasm[wasm.length - 1];
+  for (const [M, K, N] of [[64, 128, 128], [37, 130, 67]] as [number, number, number][]) {
+    const x = tensor([M, K]), w = tensor([N, K]), dy = tensor([M, N]);
+    const rw = randomRanges(N, K, 5 + M), rc = randomRanges(K, N, 6 + M);
+    const pairs: [string, (k: WasmKernels, o: Tensor) => void, number[]][] = [
+      ['NT', (k, o) => k.matmulNT(o, x, w, null, Act.Relu, rw), [M, N]],
+      ['NN', (k, o) => k.matmulNN(o, dy, w, false, rc), [M, K]],
+      ['TN', (k, o) => k.matmulTN(o, dy, x, false, rw), [N, K]],
+    ];
+    for (const [name, call, shape] of pairs) {
+      const a = tensor(shape), b = tensor(shape);
+      call(one, a);
+      call(two, b);
+      sameBits(`${name} ${M}×${K}×${N}, 1 vs 2 threads`, b.data, a.data);
+    }
+  }
+});
+
+test('cutByWeight: equal shares of work on grain multiples; equal weights cut like cutRange', () => {
+  assert.equal(cutByWeight(16, 2, 4, [1, 1, 1, 1]), cutRange(16, 2, 4));
+  // a quarter of the work in the first half of the rows: the cut moves right
+  assert.equal(cutByWeight(32, 2, 4, [1, 1, 1, 1, 3, 3, 3, 3]), [0, 20, 32]);
+  assert.equal(cutByWeight(10, 3, 4, [0, 0, 0]), cutRange(10, 3, 4));
 });
 
 test('bad ranges are errors naming the kernel and what was expected', () => {

@@ -15,7 +15,7 @@ import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import type { KernelExports, WasmBuild } from './loader.js';
 import type { KernelPool } from './pool/pool.js';
 import { K as K_, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
-import { DEFAULT_THRESHOLDS, cutRange, partCount, type SplitThresholds } from './pool/split.js';
+import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
 import { checkRanges, checkTnRanges } from '../ranges.js';
 import { badIndex, checkPermute } from '../permute-checks.js';
 
@@ -25,6 +25,14 @@ const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 const MATH_MAPS = new Set<number>([Unary.Exp, Unary.Log, Unary.Softplus, Unary.Sigmoid, Unary.Tanh, Unary.Elu]);
 
 type AdamWScalars = [number, number, number, number, number, number, number, number];
+
+/** Per group of `grain` rows, the columns its ranges cover (the work of those rows in a ranged TN). */
+function rowGroupWidths(ranges: Tensor, M: number, grain: number): Float64Array {
+  const r = ranges.data;
+  const w = new Float64Array(Math.ceil(M / grain));
+  for (let i = 0; i < M; i++) w[Math.floor(i / grain)] += r[2 * i + 1] - r[2 * i];
+  return w;
+}
 
 function fail(kernel: string, detail: string): never {
   throw new Error(`wasm ${kernel}: ${detail}`);
@@ -82,13 +90,14 @@ export class WasmKernels implements Kernels {
    */
   private split(
     label: string, kernel: K_, args: number[], n: number, grain: number, parts: number, scratchBytes = 0,
+    bounds: number[] = cutRange(n, parts, grain),
   ): void {
     let scratch: number[] | null = null;
     if (scratchBytes > 0) {
       scratch = [];
       for (let t = 0; t < this.threads; t++) scratch.push(this.scratch(scratchBytes, t));
     }
-    this.pool!.run(label, kernel, args, cutRange(n, parts, grain), scratch, this.exports as unknown as Record<string, unknown>);
+    this.pool!.run(label, kernel, args, bounds, scratch, this.exports as unknown as Record<string, unknown>);
   }
 
   private own(kernel: string, ...ts: (Tensor | null)[]): void {
@@ -145,7 +154,9 @@ export class WasmKernels implements Kernels {
     // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
     if (parts > 1) {
-      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
+      // With ranges, rows cost their range's width: cut so each thread gets an equal share of work.
+      const bounds = ranges ? cutByWeight(M, parts, 4, rowGroupWidths(ranges, M, 4)) : undefined;
+      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes, bounds);
       return;
     }
     this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);

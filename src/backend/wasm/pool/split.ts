@@ -53,6 +53,29 @@ export function cutRange(n: number, parts: number, grain: number): number[] {
   return bounds;
 }
 
+/**
+ * bounds[0..parts]: [0, n) cut on multiples of `grain` so that each piece holds about the same
+ * total weight, weights[u] being the work of grain unit u (rows [u·grain, (u+1)·grain)). For
+ * calls whose rows cost unequal work (a block-structured weight gradient: rows of the first
+ * group have half the columns of the last); the cut still depends on the call alone.
+ */
+export function cutByWeight(n: number, parts: number, grain: number, weights: ArrayLike<number>): number[] {
+  const units = Math.ceil(n / grain);
+  let total = 0;
+  for (let u = 0; u < units; u++) total += weights[u];
+  if (!(total > 0)) return cutRange(n, parts, grain);
+  const bounds = [0];
+  let acc = 0;
+  let u = 0;
+  for (let p = 1; p < parts; p++) {
+    const target = (total * p) / parts;
+    while (u < units && acc + weights[u] / 2 < target) acc += weights[u++];
+    bounds.push(Math.min(n, u * grain));
+  }
+  bounds.push(n);
+  return bounds;
+}
+
 /** Default thread count: the cores this process may use, at most 8. */
 export const MAX_DEFAULT_THREADS = 8;
 
