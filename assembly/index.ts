@@ -6,4 +6,4 @@ export * from './elementwise';
 export * from './reduce';
 export * from './adamw';
 export * from './spline';
-export * from './permute';
+export * from './gather';

@@ -4,7 +4,7 @@
  *   reference on odd shapes; NT and NN with ranges give the bits of the full product when the
  *   operand is zero outside them; TN writes zeros outside (keeps them when accumulating);
  *   bad ranges are errors naming the kernel;
- * - the permute kernel (gather / scatter), wasm against ts, and its index errors;
+ * - the gather kernel, wasm (1 and 2 threads) against ts, and its index errors;
  * - blockLinear: finite-difference gradients, and the same function and gradients as
  *   linear(x, W, b, { mask }) on Zuko's masks for NSF and residual hyper-networks;
  * - the layout of a 2-feature NSF hyper-network skips a quarter of its hidden/output weights.
@@ -185,31 +185,29 @@ test('bad ranges are errors naming the kernel and what was expected', () => {
   }
 });
 
-test('permute: gather and scatter, wasm equals ts; an index outside the tensor is an error naming it', () => {
+test('gather: wasm (1 and 2 threads) equals ts; an index outside src is an error naming it, from a worker too', () => {
   const n = 37;
   const src = tensor([n]), scale = tensor([n]), index = tensor([n]);
   const perm = Array.from({ length: n }, (_, i) => (i * 11) % n);
   index.data.set(perm);
-  for (const scatter of [false, true]) {
-    const want = tensor([n]);
-    tsKernels.permute(want, src, index, scale, scatter);
-    for (let e = 0; e < n; e++) {
-      if (scatter) assert.is(want.data[perm[e]], Math.fround(src.data[e] * scale.data[e]));
-      else assert.is(want.data[e], Math.fround(src.data[perm[e]] * scale.data[e]));
-    }
-    for (const k of wasm) {
-      const got = tensor([n]);
-      k.permute(got, src, index, scale, scatter);
-      sameBits(`${label(k)} permute scatter ${scatter}`, got.data, want.data);
-    }
+  const want = tensor([n]);
+  tsKernels.gather(want, src, index, scale);
+  for (let e = 0; e < n; e++) assert.is(want.data[e], Math.fround(src.data[perm[e]] * scale.data[e]));
+  for (const k of wasm) {
+    const got = tensor([n]);
+    k.gather(got, src, index, scale);
+    sameBits(`${label(k)} gather`, got.data, want.data);
   }
   index.data[5] = n;
   for (const k of [tsKernels as Kernels, wasm[0]]) {
-    assert.throws(() => k.permute(tensor([n]), src, index, scale, false), /permute: index\[5\] = 37 is not an element of src \[37\]/);
+    assert.throws(() => k.gather(tensor([n]), src, index, scale), /gather: index\[5\] = 37 is not an element of src \[37\]/);
   }
   index.data[5] = 2.5;
-  assert.throws(() => wasm[0].permute(tensor([n]), src, index, scale, true), /index\[5\] = 2.5 is not an element of out/);
-  assert.throws(() => tsKernels.permute(tensor([n]), src, tensor([n - 1]), scale, false), /must have one size/);
+  assert.throws(() => wasm[0].gather(tensor([n]), src, index, scale), /index\[5\] = 2.5 is not an element of src/);
+  index.data[5] = 5;
+  index.data[30] = -1;
+  assert.throws(() => wasm[wasm.length - 1].gather(tensor([n]), src, index, scale), /gather: index out of range at element 30/);
+  assert.throws(() => tsKernels.gather(tensor([n]), src, tensor([n - 1]), scale), /must have one size/);
 });
 
 // Masks of the networks we ship: NSF hyper-nets (2 features, ascending and reversed order, with

@@ -99,11 +99,10 @@ export interface Kernels {
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
 
   /**
-   * Index moves (the block layout of masked layers): gather out[e] = src[index[e]] · scale[e],
-   * or, with `scatter`, out[index[e]] = src[e] · scale[e]; index holds integers as f32, and a
-   * value outside the indexed tensor is an error naming it.
+   * Indexed gather (the block layout of masked layers): out[e] = src[index[e]] · scale[e];
+   * index holds integers as f32, and a value outside src is an error naming it.
    */
-  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void;
+  gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void;
 
   unary(op: Unary, out: Tensor, x: Tensor): void;
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void;

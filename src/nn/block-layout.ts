@@ -11,9 +11,11 @@
  *
  * Nothing outside the layer sees the order: inputs and outputs keep their positions, only the
  * hidden activations between two layers are permuted. Parameters stay in Zuko's layout; each
- * step gathers the masked weight in the sorted order and scatters its gradient back
- * (../ops/block-linear.ts, with the `permute` kernel). The ranges are computed from the permuted masks themselves (first to last non-zero),
- * so they are right for any mask; they are only tight for chain-shaped adjacencies.
+ * step gathers the masked weight into the sorted order and its gradient back into Zuko's order
+ * (../ops/block-linear.ts, with the `gather` kernel: the way back is a gather through the
+ * inverse permutation, so both directions split over threads safely). The ranges are computed
+ * from the sorted masks themselves (first to last non-zero), so they are right for any mask;
+ * they are only tight for chain-shaped adjacencies.
  */
 import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -24,8 +26,14 @@ export interface LayerBlockLayout {
   readonly source: Tensor;
   /** [N,K]: the mask at each sorted entry, 0 or 1 (the gather multiplies by it). */
   readonly mask: Tensor;
+  /** [N,K]: for entry j of the state-dict weight, its index in the sorted weight (source⁻¹). */
+  readonly target: Tensor;
+  /** [N,K]: the mask in state-dict order (scales the gradient's way back). */
+  readonly stateMask: Tensor;
   /** [N]: for sorted output unit i, its state-dict index (null: outputs keep their order). */
   readonly outputOrder: Tensor | null;
+  /** [N]: for state-dict output unit i, its sorted index (outputOrder⁻¹; null with it). */
+  readonly outputTarget: Tensor | null;
   /** [N]: all ones, the scale of the bias gather. */
   readonly ones: Tensor;
   /** [N,2]: per sorted row, the columns [lo, hi) that can be non-zero (matmulNT, matmulTN). */
@@ -52,6 +60,7 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
     const rowsOrder = orders[l];
     const colsOrder = l > 0 ? orders[l - 1] : null;
     const source = new Float32Array(N * K);
+    const target = new Float32Array(N * K);
     const mask = new Float32Array(N * K);
     const rowRanges = new Float32Array(2 * N);
     const colLo = new Int32Array(K).fill(N), colHi = new Int32Array(K);
@@ -61,6 +70,7 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
       for (let j = 0; j < K; j++) {
         const c = colsOrder ? colsOrder[j] : j;
         source[i * K + j] = r * K + c;
+        target[r * K + c] = i * K + j;
         if (m[r][c]) {
           mask[i * K + j] = 1;
           if (j < lo) lo = j;
@@ -77,10 +87,15 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
       colRanges[2 * j] = colLo[j] < colHi[j] ? colLo[j] : 0;
       colRanges[2 * j + 1] = colLo[j] < colHi[j] ? colHi[j] : 0;
     }
+    const outputTarget = rowsOrder ? new Float32Array(N) : null;
+    if (rowsOrder && outputTarget) rowsOrder.forEach((r, i) => (outputTarget[r] = i));
     return {
       source: device.persistent([N, K], source),
       mask: device.persistent([N, K], mask),
+      target: device.persistent([N, K], target),
+      stateMask: device.persistent([N, K], m.flat().map((v) => (v ? 1 : 0))),
       outputOrder: rowsOrder ? device.persistent([N], rowsOrder) : null,
+      outputTarget: outputTarget ? device.persistent([N], outputTarget) : null,
       ones: device.persistent([N], new Float32Array(N).fill(1)),
       rowRanges: device.persistent([N, 2], rowRanges),
       colRanges: device.persistent([K, 2], colRanges),

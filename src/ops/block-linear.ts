@@ -4,9 +4,9 @@
  *
  * Same function as `linear(x, W, b, { mask })` with the layer's hidden units reordered; the
  * kernels get the layout's ranges and skip the zero blocks. Gradients go back to W and b in
- * their state-dict layout: dW[source(e)] = mask(e) · (gzᵀ·x)[e], db[order(i)] = Σ_rows gz[:, i].
- * The gather and the scatter (the `permute` kernel) move one weight matrix per step, 16k floats
- * for 128 × 128: a few µs next to the 1024-row matmuls.
+ * their state-dict layout: dW[j] = mask[j] · (gzᵀ·x)[target(j)], db[i] = Σ_rows gz[:, order⁻¹(i)].
+ * The gathers (the `gather` kernel) move one weight matrix per step, 16k floats for 128 × 128:
+ * a few µs next to the 1024-row matmuls.
  */
 import { Act } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
@@ -23,14 +23,14 @@ export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, ac
     );
   }
   const dev = x.device;
-  const { source, mask, outputOrder: order, ones } = layout;
+  const { source, mask, target, stateMask, outputOrder: order, outputTarget, ones } = layout;
 
   const Ws = dev.empty([N, K]);
-  dev.kernels.permute(Ws, W.value, source, mask, false);
+  dev.kernels.gather(Ws, W.value, source, mask);
   let bs = b.value;
   if (order) {
     bs = dev.empty([N]);
-    dev.kernels.permute(bs, b.value, order, ones, false);
+    dev.kernels.gather(bs, b.value, order, ones);
   }
   const out = dev.empty([M, N]);
   dev.kernels.matmulNT(out, x.value, Ws, bs, act, layout.rowRanges);
@@ -50,14 +50,14 @@ export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, ac
       const gs = dev.empty([N, K]);
       dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges); // sorted dW = gzᵀ · x
       gW = dev.empty([N, K]);
-      dev.kernels.permute(gW, gs, source, mask, true);
+      dev.kernels.gather(gW, gs, target, stateMask);
     }
     if (needs[2]) {
       const gbs = dev.empty([N]);
       dev.kernels.sumRows(gbs, gz);
-      if (order) {
+      if (outputTarget) {
         gb = dev.empty([N]);
-        dev.kernels.permute(gb, gbs, order, ones, true);
+        dev.kernels.gather(gb, gbs, outputTarget, ones);
       } else gb = gbs;
     }
     return [gx, gW, gb];

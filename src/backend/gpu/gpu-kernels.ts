@@ -3,7 +3,7 @@
  *
  * On the GPU: the three matmul layouts (bias + activation fused into the NT store), the spline
  * forward / inverse / backward, the per-event log-det sum (sumCols) and AdamW. Delegated to the
- * fallback table (wasm where it loads, else ts): permute, unary, binary, actBackward, sumRows, sumAll —
+ * fallback table (wasm where it loads, else ts): gather, unary, binary, actBackward, sumRows, sumAll —
  * memory-bound single passes where the upload and readback would cost more than the kernel.
  *
  * Data residency. Every call uploads its inputs and reads its outputs back into the output
@@ -101,8 +101,8 @@ export class GpuKernels implements Kernels {
 
   // ------------------------------------------------------------- delegated elementwise
 
-  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void {
-    this.fallback.permute(out, src, index, scale, scatter);
+  gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void {
+    this.fallback.gather(out, src, index, scale);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {

@@ -7,7 +7,7 @@ import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 import { actBackward, binary, unary } from './elementwise.js';
 import { sumAll, sumCols, sumRows } from './reduce.js';
 import { adamw } from './adamw.js';
-import { permute } from './permute.js';
+import { gather } from './gather.js';
 import { splineBackwardTs, splineForwardTs, splineInverseTs } from './spline.js';
 
 export const tsKernels: Kernels = {
@@ -15,7 +15,7 @@ export const tsKernels: Kernels = {
   matmulNT,
   matmulNN,
   matmulTN,
-  permute,
+  gather,
   unary,
   binary,
   actBackward,

@@ -17,7 +17,7 @@ import type { KernelPool } from './pool/pool.js';
 import { K as K_, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
 import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
 import { checkRanges, checkTnRanges } from '../ranges.js';
-import { badIndex, checkPermute } from '../permute-checks.js';
+import { badIndex, checkGather } from '../gather-checks.js';
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
@@ -162,13 +162,19 @@ export class WasmKernels implements Kernels {
     this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);
   }
 
-  permute(out: Tensor, src: Tensor, index: Tensor, scale: Tensor, scatter: boolean): void {
-    checkPermute('wasm permute', out, src, index, scale, scatter);
-    this.own('permute', out, src, index, scale);
-    // Small (one weight matrix) and memory-bound: always on the calling thread.
-    const indexed = scatter ? out : src;
-    const bad = this.exports.permute(out.ptr, src.ptr, index.ptr, scale.ptr, index.size, indexed.size, scatter ? 1 : 0);
-    if (bad >= 0) badIndex('wasm permute', bad, index, indexed, scatter);
+  gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void {
+    checkGather('wasm gather', out, index, scale);
+    this.own('gather', out, src, index, scale);
+    const n = index.size;
+    // ~2 ns per element (an indexed load): priced like the scalar math maps, not a stream.
+    const parts = partCount(this.threads, this.thresholds.mathMap, n, n, 16);
+    if (parts > 1) {
+      // A chunk that meets a bad index stops and throws in its thread: the pool reports it.
+      this.split('gather', K_.Gather, [out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size], n, 16, parts);
+      return;
+    }
+    const bad = this.exports.gather(out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size);
+    if (bad >= 0) badIndex('wasm gather', bad, index, src);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {

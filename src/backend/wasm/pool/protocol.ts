@@ -96,6 +96,8 @@ export interface PoolKernel {
   scratch: number;
   /** The blocked sum: the range counts blocks and each block's f64 goes to PARTIALS. */
   blocks?: boolean;
+  /** The export returns −1 or the first element it refused (gather: an index out of range). */
+  refuses?: string;
 }
 
 export const KERNELS: readonly PoolKernel[] = [
@@ -112,6 +114,7 @@ export const KERNELS: readonly PoolKernel[] = [
   { name: 'spline_forward', nargs: 10, range: 4, scratch: 9 },
   { name: 'spline_inverse', nargs: 10, range: 4, scratch: 9 },
   { name: 'spline_backward', nargs: 11, range: 6, scratch: -1 },
+  { name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
 ];
 
 /** Kernel ids, the KERNELS index of each export. */
@@ -129,6 +132,7 @@ export const enum K {
   SplineForward = 10,
   SplineInverse = 11,
   SplineBackward = 12,
+  Gather = 13,
 }
 
 type ExportFn = (...args: number[]) => number | void;
@@ -167,7 +171,8 @@ export function runChunk(
   args[k.range] = r0;
   args[k.range + 1] = r1;
   if (k.scratch >= 0) args[k.scratch] = scratch;
-  fn(...args);
+  const r = fn(...args);
+  if (k.refuses && typeof r === 'number' && r >= 0) throw new Error(`${k.name}: ${k.refuses} at element ${r}`);
 }
 
 /**
