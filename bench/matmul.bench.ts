@@ -7,11 +7,20 @@
  * hyper-network layers (M = 1024 events). linear.fwd_bwd: one fused linear forward (bias +
  * relu) and its backward (actBackward, dx, dW, db) in ms.
  *
- * The default wasm build is also timed on 2 threads (a worker pool, "threads": 2; each call
- * split as the default thresholds decide, so the K = 6 layer may stay on one thread).
+ * Every wasm build is also timed on 2 threads (a worker pool, "threads": 2; each call split as
+ * the default thresholds decide, so the K = 6 layer may stay on one thread).
+ *
+ * matmul.fwd_block / .dx_block / .dw_block: the same products for a 128 × 128 hidden layer of
+ * a 2-feature MADE in block layout (src/nn/block-layout.ts: a quarter of W is a zero block the
+ * kernels skip), in dense-equivalent GFLOP/s (2·M·K·N over the time), so they compare with the
+ * dense figures directly: the speed a masked hidden layer of the flows actually runs at.
  */
 import { Act } from '../src/backend/kernels.js';
 import { loadWasmKernels } from '../src/backend/wasm/index.js';
+import type { WasmBuild } from '../src/backend/wasm/loader.js';
+import { Device } from '../src/backend/device.js';
+import { autoregressiveAdjacency, maskedMlpMasks } from '../src/nn/masks.js';
+import { blockLayouts } from '../src/nn/block-layout.js';
 import { benchTensor, register, type BenchContext, type BenchResult } from './registry.js';
 
 /** (M, K, N): batch, inputs, outputs. */
@@ -55,35 +64,45 @@ const jsLoop = {
   },
 };
 
-/** The default build again, with a pool: the calling thread and `threads − 1` workers. */
-async function threadedBackend(ctx: BenchContext, threads: number) {
-  const kernels = await loadWasmKernels(ctx.memory, ctx.heap, { build: ctx.wasmBuild, threads });
-  return { backend: 'wasm', build: ctx.wasmBuild, threads, kernels };
+/** A wasm build (default: the one picked here) with a pool: the calling thread and `threads − 1` workers. */
+async function threadedBackend(ctx: BenchContext, threads: number, build: WasmBuild = ctx.wasmBuild) {
+  const kernels = await loadWasmKernels(ctx.memory, ctx.heap, { build, threads });
+  return { backend: 'wasm', build, threads, kernels };
 }
 
 register({
   name: 'matmul',
   async run(ctx) {
     const results: BenchResult[] = [];
-    const pooled = await threadedBackend(ctx, 2);
+    const wasmBuilds = ctx.backends.filter((b) => b.build).map((b) => b.build!);
+    const pools = await Promise.all(wasmBuilds.map((build) => threadedBackend(ctx, 2, build)));
     for (const [M, K, N] of SHAPES) {
       const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), dy = tensor(ctx, [M, N], 3);
       const y = tensor(ctx, [M, N], 4), dx = tensor(ctx, [M, K], 5), dw = tensor(ctx, [N, K], 6);
       const gflops = (ms: number) => (2 * M * K * N) / ms / 1e6;
       const add = (name: string, backend: string, ms: number, build?: BenchResult['build'], threads = 1) =>
         results.push({ name, shape: [M, K, N], backend, ...(build ? { build } : {}), threads, value: +gflops(ms).toFixed(2), unit: 'GFLOP/s' });
-      for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), pooled]) {
+      // The block layout of a 2-feature NSF hidden layer (128 × 128 only).
+      const layout = K === 128 && N === 128
+        ? blockLayouts(new Device(ctx.memory, ctx.backends[0].kernels, ctx.heap), maskedMlpMasks(autoregressiveAdjacency([0, 1], 59, 2), [128, 128]))[1]
+        : null;
+      for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), ...pools]) {
         const k = b.kernels;
         add('matmul.fwd', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None)), b.build, b.threads);
         add('matmul.dx', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false)), b.build, b.threads);
         add('matmul.dw', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false)), b.build, b.threads);
+        if (layout && b.build) {
+          add('matmul.fwd_block', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None, layout.rowRanges)), b.build, b.threads);
+          add('matmul.dx_block', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false, layout.colRanges)), b.build, b.threads);
+          add('matmul.dw_block', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false, layout.rowRanges)), b.build, b.threads);
+        }
       }
       add('matmul.fwd', 'js-loop', ctx.time(() => jsLoop.nt(y.data, x.data, w.data, M, K, N)));
       add('matmul.dx', 'js-loop', ctx.time(() => jsLoop.nn(dx.data, dy.data, w.data, M, N, K)));
       add('matmul.dw', 'js-loop', ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)));
       for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
     }
-    pooled.kernels.dispose();
+    for (const p of pools) p.kernels.dispose();
     return results;
   },
 });

@@ -1,7 +1,8 @@
 /** Training: an MLP regression reaches a known loss; resume is exact; NaN keeps the last checkpoint. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { writeModelCard } from '../src/cli/commands/train-common.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,5 +121,22 @@ async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<v
   }
   assert.unreachable('expected a rejection');
 }
+
+test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever it writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
+  const plan = (lr: number): TrainPlan => ({ label: 'x', epochs: 2, stepsPerEpoch: 10, batchSize: 8, lr, weightDecay: 0.01, seed: 1, valBatches: 0 });
+  const result = (seconds: number) => ({
+    interrupted: false,
+    state: { step: 20, rng: [], history: [{ epoch: 1, loss: 1.5, seconds }], partial: { sum: 0, count: 0 }, seconds, seed: 1, plan: '' },
+  }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
+  const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
+  writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
+  writeModelCard(join(dir, 'b.safetensors'), { ...info, plan: plan(2e-4), result: result(20), initFrom: join(dir, 'a.safetensors') });
+  writeModelCard(join(dir, 'c.safetensors'), { ...info, plan: plan(1e-4), result: result(30), initFrom: join(dir, 'b.safetensors') });
+  const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
+  assert.equal(c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr), [5e-4, 2e-4]);
+  assert.is(c.total_wall_time_s, 60);
+  assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
+});
 
 test.run();

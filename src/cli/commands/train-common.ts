@@ -82,14 +82,20 @@ export async function runTraining(fn: () => Promise<TrainResult>): Promise<Train
   }
 }
 
+/** The card beside a model file: NAME.card.json for NAME.safetensors (or NAME.pt). */
+export function cardPathOf(modelPath: string): string {
+  return `${modelPath.replace(/\.(safetensors|pt)$/, '')}.card.json`;
+}
+
 /** A small card next to each model: config, seed, schedule, wall time, final losses. */
 export function writeModelCard(modelPath: string, info: { title: string; config: string; section: string; plan: TrainPlan; result: TrainResult; backend: string; architecture: object; initFrom?: string }): void {
   const { plan, result } = info;
-  // A fine-tuning stage (--init-from) keeps the earlier stages of the same model in the card.
-  const cardJson = `${modelPath.replace(/\.safetensors$/, '')}.card.json`;
+  // A fine-tuning stage (--init-from) keeps the earlier stages in the card: those recorded in
+  // the card of the checkpoint it started from (written next to it by its own training).
   let earlier: { schedule: object; wall_time_s: number; seed: number }[] = [];
-  if (info.initFrom && existsSync(cardJson)) {
-    const prev = JSON.parse(readFileSync(cardJson, 'utf8'));
+  const prevCard = info.initFrom ? cardPathOf(info.initFrom) : null;
+  if (prevCard && existsSync(prevCard)) {
+    const prev = JSON.parse(readFileSync(prevCard, 'utf8'));
     earlier = [...(prev.earlier_stages ?? []), { schedule: prev.schedule, wall_time_s: prev.wall_time_s, seed: prev.seed }];
   }
   const h = result.state.history;
