@@ -189,6 +189,31 @@ test('spline forward / inverse / backward split bit-identically', () => {
   }
 });
 
+test('block-range matmuls (NT, NN, TN cut by work) and gather split bit-identically', () => {
+  for (const [M, K, N] of MATMUL_SHAPES) {
+    // Prefix ranges like a sorted masked layer's, some rows empty; W zero outside them.
+    const rw = tensor([N, 2]), rc = tensor([K, 2]);
+    for (let n = 0; n < N; n++) rw.data.set([0, n % 3 === 2 ? 0 : Math.max(1, Math.round((K * (n + 1)) / N))], 2 * n);
+    for (let k = 0; k < K; k++) rc.data.set([Math.floor((N * k) / (2 * K)), N], 2 * k);
+    const x = tensor([M, K]), w = tensor([N, K]), wk = tensor([N, K]), dy = tensor([M, N]);
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) {
+      if (k >= rw.data[2 * n + 1]) w.data[n * K + k] = 0;
+      if (n < rc.data[2 * k]) wk.data[n * K + k] = 0;
+    }
+    const o1 = tensor([M, N]), o2 = tensor([M, K]), o3 = tensor([N, K]);
+    agree(`NT ranges ${M}×${K}×${N}`, [o1], (k, [o]) => k.matmulNT(o, x, w, null, Act.Elu, rw));
+    agree(`NN ranges ${M}×${K}×${N}`, [o2], (k, [o]) => k.matmulNN(o, dy, wk, false, rc));
+    agree(`TN ranges ${M}×${K}×${N}`, [o3], (k, [o]) => k.matmulTN(o, dy, x, false, rw));
+    free(rw, rc, x, w, wk, dy, o1, o2, o3);
+  }
+  for (const n of [1, 17, 5003]) {
+    const src = tensor([n]), scale = tensor([n]), index = tensor([n]), out = tensor([n]);
+    index.data.set(Array.from({ length: n }, (_, e) => (e * 7919) % n));
+    agree(`gather n ${n}`, [out], (k, [o]) => k.gather(o, src, index, scale));
+    free(src, scale, index, out);
+  }
+});
+
 /** Two linear layers, loss Σ(h²), three AdamW steps; returns the parameters. */
 function trainMlp(dev: Device): Float32Array {
   const [B, I, H, O] = [1024, 6, 128, 67];
