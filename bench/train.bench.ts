@@ -90,30 +90,33 @@ register({
   name: 'logprob_100k',
   async run() {
     const out: BenchResult[] = [];
-    const dev = await createDevice({ backend: 'wasm', threads: 1 });
-    for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
-      const m = build(dev, name);
-      const b = m.draw(Rng.fromSeed(3));
-      const n = 100_000;
-      const C = b.context.length / b.n;
-      const x = new Float32Array(2 * n), c = new Float32Array(C * n);
-      for (let i = 0; i < n; i++) {
-        const j = i % b.n;
-        x.set(b.x.subarray(2 * j, 2 * j + 2), 2 * i);
-        c.set(b.context.subarray(C * j, C * j + C), C * i);
-      }
-      m.eval(x, c);
-      const lp: number[] = [], sm: number[] = [];
-      for (let rep = 0; rep < 3; rep++) {
-        let t0 = performance.now();
+    for (const threads of [1, 2]) {
+      const dev = await createDevice({ backend: 'wasm', threads });
+      for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
+        const m = build(dev, name);
+        const b = m.draw(Rng.fromSeed(3));
+        const n = 100_000;
+        const C = b.context.length / b.n;
+        const x = new Float32Array(2 * n), c = new Float32Array(C * n);
+        for (let i = 0; i < n; i++) {
+          const j = i % b.n;
+          x.set(b.x.subarray(2 * j, 2 * j + 2), 2 * i);
+          c.set(b.context.subarray(C * j, C * j + C), C * i);
+        }
         m.eval(x, c);
-        lp.push(performance.now() - t0);
-        t0 = performance.now();
-        m.sample(c, Rng.fromSeed(rep));
-        sm.push(performance.now() - t0);
+        const lp: number[] = [], sm: number[] = [];
+        for (let rep = 0; rep < 3; rep++) {
+          let t0 = performance.now();
+          m.eval(x, c);
+          lp.push(performance.now() - t0);
+          t0 = performance.now();
+          m.sample(c, Rng.fromSeed(rep));
+          sm.push(performance.now() - t0);
+        }
+        out.push({ name: `logprob_100k.${name}`, shape: [n], backend: 'wasm', threads, value: +median(lp).toFixed(1), unit: 'ms' });
+        out.push({ name: `sample_100k.${name}`, shape: [n], backend: 'wasm', threads, value: +median(sm).toFixed(1), unit: 'ms' });
       }
-      out.push({ name: `logprob_100k.${name}`, shape: [n], backend: 'wasm', threads: 1, value: +median(lp).toFixed(1), unit: 'ms' });
-      out.push({ name: `sample_100k.${name}`, shape: [n], backend: 'wasm', threads: 1, value: +median(sm).toFixed(1), unit: 'ms' });
+      (dev.kernels as { dispose?: () => void }).dispose?.();
     }
     return out;
   },
