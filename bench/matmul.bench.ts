@@ -8,7 +8,7 @@
  * relu) and its backward (actBackward, dx, dW, db) in ms.
  *
  * Every wasm build is also timed on 2 threads (a worker pool, "threads": 2; each call split as
- * the default thresholds decide, so the K = 6 layer may stay on one thread).
+ * the default thresholds decide).
  *
  * matmul.fwd_block / .dx_block / .dw_block: the same products for a 128 × 128 hidden layer of
  * a 2-feature MADE in block layout (src/nn/block-layout.ts: a quarter of W is a zero block the

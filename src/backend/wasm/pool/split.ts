@@ -22,16 +22,19 @@ export interface SplitThresholds {
 }
 
 /**
- * Sized so a chunk takes ≥ ~20 µs: a hand-over to a spinning worker costs ~1 µs (split.binary_add
- * at 4096 elements: 2.1 µs on 2 threads vs 1.0 on one, bench/threads.bench.ts), waking a
- * sleeping one tens of µs. So a K = 6 layer at batch 1024 (1.6 MFLOP) stays on one thread; the
- * 128-wide layers (≥ 33 MFLOP), adamw over ≥ 16k parameters and the spline at ≥ 1k elements
- * split. (The 2-vCPU test VM could not confirm the crossovers: there two busy threads run at
- * half speed each even as separate processes, see the issue 8 report.)
+ * A hand-over to a spinning worker costs ~1 µs (split.binary_add at 4096 elements: 2.1 µs on
+ * 2 threads vs 1.0 on one, bench/threads.bench.ts), waking a sleeping one tens of µs; during a
+ * training step the workers spin. Timed in isolation a kernel gains from ~20 µs per chunk, but
+ * in a step splitting earlier pays more: a kernel left on one thread reads and writes the rows
+ * the previous (split) kernels left in the other core's cache. Measured on the four training
+ * steps (2 threads): matmuls from 256 kFLOP per chunk (so the K = 4 / 6 input layers at batch
+ * 1024 split too) and streaming kernels from 8k elements are 3–8 % faster per step than the
+ * isolated crossovers (1 MFLOP, 32k). The spline splits at ≥ 1k elements, the scalar maps at
+ * ≥ 8k. On a loaded machine fewer splits would be better: use --threads 1 there.
  */
 export const DEFAULT_THRESHOLDS: Readonly<SplitThresholds> = {
-  matmulFlops: 1 << 20,
-  streaming: 1 << 15,
+  matmulFlops: 1 << 18,
+  streaming: 1 << 13,
   mathMap: 1 << 12,
   spline: 1 << 9,
 };
