@@ -24,6 +24,7 @@ import * as op from '../src/ops/index.js';
 import { autoregressiveAdjacency, maskedMlpMasks, strictlyLowerAdjacency } from '../src/nn/masks.js';
 import { blockLayouts, skippedShare } from '../src/nn/block-layout.js';
 import { randomValues } from './helpers/devices.js';
+import { sameBits, tensorFactory } from './helpers/tensors.js';
 import { cutByWeight, cutRange } from '../src/backend/wasm/pool/split.js';
 
 const memory = new Memory();
@@ -34,24 +35,13 @@ if (wasmBuildInfo().relaxedSupported) wasm.push(await loadWasmKernels(memory, he
 wasm.push(await loadWasmKernels(memory, heap, { build: 'simd', threads: 2, thresholds: ALWAYS }));
 const label = (k: WasmKernels) => `wasm ${k.build} ${k.threads}T`;
 
-let seed = 1;
-function tensor(shape: number[], lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(memory, heap.alloc(n * 4), shape);
-  t.data.set(randomValues(n, seed++ * 7919, lo, hi));
-  return t;
-}
+const tensor = tensorFactory(memory, heap);
 const copyOf = (t: Tensor) => {
   const c = new Tensor(memory, heap.alloc(t.size * 4), t.shape);
   c.data.set(t.data);
   return c;
 };
 
-function sameBits(what: string, got: Float32Array, want: Float32Array): void {
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < g.length; i++) if (g[i] !== w[i]) assert.unreachable(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
-}
 function close(what: string, got: Float32Array, want: Float32Array, tol: number): void {
   for (let i = 0; i < got.length; i++) {
     if (!(Math.abs(got[i] - want[i]) <= tol)) assert.unreachable(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);

@@ -20,6 +20,7 @@ import { ParamSet } from '../src/autodiff/param.js';
 import { linear, sum, square } from '../src/ops/index.js';
 import type { Device } from '../src/backend/device.js';
 import { randomValues } from './helpers/devices.js';
+import { sameBits, tensorFactory } from './helpers/tensors.js';
 
 const memory = new Memory();
 const heap = new Heap(memory);
@@ -38,24 +39,8 @@ const threaded = [...workersOnly, mixed, real];
 const tag = (k: WasmKernels) =>
   `${k.threads} threads${workersOnly.includes(k) ? ' (workers only)' : k === real ? ' (real thresholds)' : ''}`;
 
-let seed = 1;
-function tensor(shape: number[], lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(memory, heap.alloc(n * 4), shape);
-  t.data.set(randomValues(n, seed++ * 7919, lo, hi));
-  return t;
-}
+const tensor = tensorFactory(memory, heap);
 const free = (...ts: (Tensor | null)[]) => ts.forEach((t) => t && heap.release(t.ptr));
-
-/** Bit-exact: compares the raw words, so −0 ≠ 0 and NaN payloads count. */
-function sameBits(what: string, got: Float32Array, want: Float32Array): void {
-  assert.is(got.length, want.length, `${what}: length`);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < g.length; i++) {
-    if (g[i] !== w[i]) assert.unreachable(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
-  }
-}
 
 /**
  * Run `fn` with the single-thread kernels and with each threaded set, each on fresh copies of

@@ -12,6 +12,7 @@ import { Act } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
 import type { LayerBlockLayout } from '../nn/block-layout.js';
 import { shapeStr } from '../tensor/tensor.js';
+import { preActivationGrad } from './linear.js';
 
 export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, act: Act = Act.None): Var {
   const [M, K] = [x.value.rows, x.value.cols];
@@ -36,11 +37,7 @@ export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, ac
   dev.kernels.matmulNT(out, x.value, Ws, bs, act, layout.rowRanges);
 
   return x.tape.record('blockLinear', out, [x, W, b], (g, needs) => {
-    let gz = g;
-    if (act !== Act.None) {
-      gz = dev.empty(out.shape);
-      dev.kernels.actBackward(act, gz, g, out);
-    }
+    const gz = preActivationGrad(dev, act, g, out);
     let gx = null, gW = null, gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);

@@ -8,6 +8,7 @@
  */
 import { Act, Binary, Broadcast } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
+import type { Device } from '../backend/device.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { binaryT } from './raw.js';
 
@@ -41,6 +42,14 @@ export interface LinearOptions {
   activation?: Act;
 }
 
+/** gz = ∂L/∂(pre-activation) of a layer with fused activation, from g = ∂L/∂out and the stored output. */
+export function preActivationGrad(dev: Device, act: Act, g: Tensor, out: Tensor): Tensor {
+  if (act === Act.None) return g;
+  const gz = dev.empty(out.shape);
+  dev.kernels.actBackward(act, gz, g, out);
+  return gz;
+}
+
 /** act(x[M,K] · (W[N,K] ⊙ mask)ᵀ + b[N]). */
 export function linear(x: Var, W: Var, b: Var | null, opts: LinearOptions = {}): Var {
   const act = opts.activation ?? Act.None;
@@ -62,12 +71,7 @@ export function linear(x: Var, W: Var, b: Var | null, opts: LinearOptions = {}):
   dev.kernels.matmulNT(out, x.value, Weff, b ? b.value : null, act);
   const inputs = b ? [x, W, b] : [x, W];
   return x.tape.record('linear', out, inputs, (g, needs) => {
-    // gz = ∂L/∂(pre-activation), from the stored output.
-    let gz = g;
-    if (act !== Act.None) {
-      gz = dev.empty(out.shape);
-      dev.kernels.actBackward(act, gz, g, out);
-    }
+    const gz = preActivationGrad(dev, act, g, out);
     let gx = null, gW = null, gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);
