@@ -63,7 +63,6 @@ import {
   positiveNumber,
   required,
   section,
-  seedInt,
   withDefault,
   type Check,
   type Where,

@@ -299,7 +299,7 @@ export function inverseInBin(
   knots: SplineKnots,
   r: Round,
 ): void {
-  const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
+  const { xlo, dxw, ylo, dlo, dhi, s } = readBin(knots, k, r);
   const below = r(y - ylo); // ŷ = y − y_lo
   const above = r(knots.ys[k + 1] - y); // Δy − ŷ = y_hi − y
   const a = r(r(r(s * r(above - below)) - r(dlo * above)) + r(dhi * below));
@@ -395,7 +395,7 @@ export function backwardInBin(
   knots: SplineKnots,
   r: Round,
 ): void {
-  const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
+  const { xlo, dxw, dyh, dlo, dhi, s } = readBin(knots, k, r);
   const z = r(r(x - xlo) / dxw);
   const omz = r(1 - z);
   const w = r(z * omz);
