@@ -27,8 +27,9 @@
 // like the reference. Each raw value is clamped once and each exp taken once: forward and
 // inverse keep the clamped values, then the unnormalised masses, of both blocks in the caller's
 // scratch (recomputing them while scanning cost 5K clamps and 3.5K exps per element instead of
-// 2K and 2K); the backward keeps them in its own dparams row. Elements outside [−B, B] (and
-// NaN) skip all of it.
+// 2K and 2K); the backward keeps them in its own dparams row. Both blocks' softmax sums run in
+// one loop (blockMassesPair) so their chains of dependent f64 adds overlap. Elements outside
+// [−B, B] (and NaN) skip all of it.
 
 // exp is expf / expVec of fastmath.ts: the same float32 operations as expF32 of the ts reference.
 import { expf, expVec } from './fastmath';
@@ -90,37 +91,49 @@ import { expf, expVec } from './fastmath';
   return m;
 }
 
+/** The second scale of blockMassesPair (a module global is per instance, so per thread). */
+let pairScaleB: f32 = 0;
+
 /**
- * The block's clamped values c_j (from clampedMax) in `row` become the unnormalised masses
- * exp(c_j − m), in place; returns 1 / Σ of them (summed in f64 in index order, rounded once).
+ * blockMasses of the widths and the heights block at once: the two f64 sums are independent
+ * chains of dependent adds, and in one loop the CPU overlaps them. Each sum keeps its index
+ * order, so the bits are those of two blockMasses calls. Returns A's scale; B's in pairScaleB.
  */
 // @ts-ignore: decorator
-@inline function expInPlace(row: usize, K: i32, m: f32): f32 {
-  let sum: f64 = 0;
+@inline function blockMassesPair(rawA: usize, rawB: usize, K: i32, lambda: f32, rowA: usize, rowB: usize): f32 {
+  const mA = f32x4.splat(clampedMax(rawA, K, lambda, rowA));
+  const mB = f32x4.splat(clampedMax(rawB, K, lambda, rowB));
+  let sumA: f64 = 0;
+  let sumB: f64 = 0;
   let j = 0;
   for (; j + 4 <= K; j += 4) {
-    const at = row + (<usize>j << 2);
-    const e = expVec(f32x4.sub(v128.load(at), f32x4.splat(m)));
-    v128.store(at, e);
-    sum += <f64>f32x4.extract_lane(e, 0);
-    sum += <f64>f32x4.extract_lane(e, 1);
-    sum += <f64>f32x4.extract_lane(e, 2);
-    sum += <f64>f32x4.extract_lane(e, 3);
+    const at = <usize>j << 2;
+    const eA = expVec(f32x4.sub(v128.load(rowA + at), mA));
+    const eB = expVec(f32x4.sub(v128.load(rowB + at), mB));
+    v128.store(rowA + at, eA);
+    v128.store(rowB + at, eB);
+    sumA += <f64>f32x4.extract_lane(eA, 0);
+    sumB += <f64>f32x4.extract_lane(eB, 0);
+    sumA += <f64>f32x4.extract_lane(eA, 1);
+    sumB += <f64>f32x4.extract_lane(eB, 1);
+    sumA += <f64>f32x4.extract_lane(eA, 2);
+    sumB += <f64>f32x4.extract_lane(eB, 2);
+    sumA += <f64>f32x4.extract_lane(eA, 3);
+    sumB += <f64>f32x4.extract_lane(eB, 3);
   }
   for (; j < K; j++) {
-    const at = row + (<usize>j << 2);
-    const e = expf(load<f32>(at) - m);
-    store<f32>(at, e);
-    sum += <f64>e;
+    const at = <usize>j << 2;
+    const eA = expf(load<f32>(rowA + at) - f32x4.extract_lane(mA, 0));
+    const eB = expf(load<f32>(rowB + at) - f32x4.extract_lane(mB, 0));
+    store<f32>(rowA + at, eA);
+    store<f32>(rowB + at, eB);
+    sumA += <f64>eA;
+    sumB += <f64>eB;
   }
-  return <f32>1 / <f32>sum;
+  pairScaleB = <f32>1 / <f32>sumB;
+  return <f32>1 / <f32>sumA;
 }
 
-/** Unnormalised masses and the scale of one block, kept in `row`: returns the scale. */
-// @ts-ignore: decorator
-@inline function blockMasses(raw: usize, K: i32, lambda: f32, row: usize): f32 {
-  return expInPlace(row, K, clampedMax(raw, K, lambda, row));
-}
 
 /** Σ_{j<count} W_j in index order (f64 accumulator), W_j = e_j·inv from the masses in row. */
 // @ts-ignore: decorator
@@ -182,9 +195,12 @@ import { expf, expVec } from './fastmath';
     store<f32>(outL, 0);
     return;
   }
-  // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
+  // Masses of both blocks (the other one is needed unless v lies beyond the last knot, rare).
   const rs = scratch;
-  const is = blockMasses(pSearch, K, lambda, rs);
+  const ro = scratch + (<usize>((K + 3) & ~3) << 2);
+  const is = blockMassesPair(pSearch, pOther, K, lambda, rs, ro);
+  const io = pairScaleB;
+  // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
   const isV = f32x4.splat(is);
   let acc: f64 = 0;
   let lo: f32 = -bound;
@@ -224,8 +240,6 @@ import { expf, expVec } from './fastmath';
     return;
   }
   // The other block: its knots k and k + 1.
-  const ro = scratch + (<usize>((K + 3) & ~3) << 2);
-  const io = blockMasses(pOther, K, lambda, ro);
   const accLo = prefixMass(ro, k, io);
   const oLo: f32 = k > 0 ? knot(accLo, bound) : -bound;
   const oHi = knot(accLo + <f64>(load<f32>(ro + (<usize>k << 2)) * io), bound);
@@ -332,10 +346,9 @@ export function spline_inverse(
   }
 }
 
-/** Writes the softmax masses of the clamped raw values raw[0..K) to row[0..K). */
+/** row[0..K) ·= inv: unnormalised masses become the softmax masses. */
 // @ts-ignore: decorator
-@inline function storeMasses(row: usize, raw: usize, K: i32, lambda: f32): void {
-  const inv = blockMasses(raw, K, lambda, row);
+@inline function scaleRow(row: usize, K: i32, inv: f32): void {
   const invV = f32x4.splat(inv);
   let j = 0;
   for (; j + 4 <= K; j += 4) {
@@ -365,10 +378,13 @@ export function spline_backward(
     const rh = rw + (<usize>K << 2);
     const rd = rh + (<usize>K << 2);
     let k = K; // outside unless the scan finds a bin
+    let scaleH: f32 = 0;
     let xlo: f32 = -bound;
     let xhi: f32 = 0;
     if (mayBeInside(v, bound)) {
-      storeMasses(rw, pw, K, logSlope);
+      // Both blocks' masses at once (the heights' are dropped if x is beyond the last knot).
+      scaleRow(rw, K, blockMassesPair(pw, ph, K, logSlope, rw, rh));
+      scaleH = pairScaleB;
       let acc: f64 = 0;
       for (k = 0; k < K; k++) {
         acc += <f64>load<f32>(rw + (<usize>k << 2));
@@ -382,7 +398,7 @@ export function spline_backward(
       memory.fill(rw, 0, <usize>P << 2);
       continue;
     }
-    storeMasses(rh, ph, K, logSlope);
+    scaleRow(rh, K, scaleH);
     let acc: f64 = 0;
     let ylo: f32 = -bound;
     for (let j = 0; j < k; j++) acc += <f64>load<f32>(rh + (<usize>j << 2));
