@@ -279,9 +279,11 @@ export function spline_scratch_bytes(K: i32): i32 {
   return 2 * (((K + 3) & ~3) << 2);
 }
 
-export function spline_forward(
-  y: usize, ladj: usize, x: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
+/** The element loop of forward (`inverse` false) and inverse: inlined, so each export gets its own copy. */
+// @ts-ignore: decorator
+@inline function splineLoop(
+  outV: usize, outL: usize, input: usize, params: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, inverse: bool,
 ): void {
   const P = 3 * K - 1;
   for (let e = e0; e < e1; e++) {
@@ -289,22 +291,25 @@ export function spline_forward(
     const pw = params + ((<usize>e * <usize>P) << 2);
     const ph = pw + (<usize>K << 2);
     const pd = ph + (<usize>K << 2);
-    splineElement(load<f32>(x + off), pw, ph, pd, K, bound, logSlope, false, y + off, ladj + off, scratch);
+    // The forward searches the widths' knots, the inverse the heights'.
+    const pSearch = inverse ? ph : pw;
+    const pOther = inverse ? pw : ph;
+    splineElement(load<f32>(input + off), pSearch, pOther, pd, K, bound, logSlope, inverse, outV + off, outL + off, scratch);
   }
+}
+
+export function spline_forward(
+  y: usize, ladj: usize, x: usize, params: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
+): void {
+  splineLoop(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch, false);
 }
 
 export function spline_inverse(
   x: usize, ladj: usize, y: usize, params: usize,
   e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
 ): void {
-  const P = 3 * K - 1;
-  for (let e = e0; e < e1; e++) {
-    const off = <usize>e << 2;
-    const pw = params + ((<usize>e * <usize>P) << 2);
-    const ph = pw + (<usize>K << 2);
-    const pd = ph + (<usize>K << 2);
-    splineElement(load<f32>(y + off), ph, pw, pd, K, bound, logSlope, true, x + off, ladj + off, scratch);
-  }
+  splineLoop(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, true);
 }
 
 /**

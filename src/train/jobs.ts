@@ -24,11 +24,18 @@ const INIT_STREAM = 17;
  * `resume`: continue the run saved at modelPath (same plan). `initFrom`: start a new run (new
  * schedule, fresh optimizer) from the weights of an existing checkpoint — a fine-tuning stage.
  */
+/** The checkpoint a run starts from: its own (--resume), another (--init-from), or none. */
+function startingCheckpoint(modelPath: string, resume: boolean, initFrom: string | undefined): string | null {
+  const from = resume ? modelPath : initFrom;
+  if (!from) return null;
+  if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
+  return from;
+}
+
 export function baseFlowJob(dev: Device, sector: Sector, arch: FlowArchitecture, generator: GeneratorConfig, modelPath: string, seed: number, resume: boolean, initFrom?: string): { job: TrainJob; model: NSF } {
   let model: NSF;
-  const from = resume ? modelPath : initFrom;
+  const from = startingCheckpoint(modelPath, resume, initFrom);
   if (from) {
-    if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
     model = nsfFromStateDict(dev, readCheckpoint(from).dict, { where: from, config: { ...arch } });
   } else {
     model = new NSF(dev, { ...arch }).init(Rng.fromSeed(seed).fork(INIT_STREAM));
@@ -67,9 +74,8 @@ export function residualJob(
   }
   const cfg = residualDefaults({ ...residual });
   let model: SystematicCorrectedModel;
-  const from = resume ? modelPath : initFrom;
+  const from = startingCheckpoint(modelPath, resume, initFrom);
   if (from) {
-    if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
     model = residualFromStateDict(dev, readCheckpoint(from).dict, { where: from, extra: cfg });
   } else {
     const base = loadBaseFlow(dev, basePath, flow, `${sector}_flow`);

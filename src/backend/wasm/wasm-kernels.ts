@@ -14,7 +14,7 @@ import type { Heap } from '../../tensor/allocator.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import type { KernelExports, WasmBuild } from './loader.js';
 import type { KernelPool } from './pool/pool.js';
-import { K as K_, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
+import { K as K_, KERNELS, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
 import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
 import { checkRanges, checkTnRanges } from '../ranges.js';
 import { badIndex, checkGather } from '../gather-checks.js';
@@ -23,8 +23,6 @@ const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
 /** The unary maps that are scalar float loops (exp, log, softplus, sigmoid, tanh, elu): dearer per element. */
 const MATH_MAPS = new Set<number>([Unary.Exp, Unary.Log, Unary.Softplus, Unary.Sigmoid, Unary.Tanh, Unary.Elu]);
-
-type AdamWScalars = [number, number, number, number, number, number, number, number];
 
 /** Per group of `grain` rows, the columns its ranges cover (the work of those rows in a ranged TN). */
 function rowGroupWidths(ranges: Tensor, M: number, grain: number): Float64Array {
@@ -100,6 +98,24 @@ export class WasmKernels implements Kernels {
     this.pool!.run(label, kernel, args, bounds, scratch, this.exports as unknown as Record<string, unknown>);
   }
 
+  /**
+   * Run export `kernel` with `args` (its range slots already [0, n)): on the pool in `parts`
+   * chunks when parts > 1, else here on the calling thread with its packing scratch. One place
+   * for the choice, so every kernel method states its arguments once.
+   */
+  private dispatch(
+    label: string, kernel: K_, args: number[], n: number, grain: number, parts: number, scratchBytes = 0,
+    bounds?: number[],
+  ): number | void {
+    if (parts > 1) {
+      this.split(label, kernel, args, n, grain, parts, scratchBytes, bounds);
+      return;
+    }
+    const k = KERNELS[kernel];
+    if (k.scratch >= 0) args[k.scratch] = this.scratch(scratchBytes);
+    return (this.exports as unknown as Record<string, (...a: number[]) => number | void>)[k.name](...args);
+  }
+
   private own(kernel: string, ...ts: (Tensor | null)[]): void {
     for (const t of ts) {
       if (t && t.memory !== this.memory) fail(kernel, `tensor ${shapeStr(t.shape)} lives in another memory`);
@@ -118,11 +134,7 @@ export class WasmKernels implements Kernels {
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
-    if (parts > 1) {
-      this.split('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0, rp], M, 4, parts, bytes);
-      return;
-    }
-    this.exports.matmul_nt(out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, this.scratch(bytes), rp);
+    this.dispatch('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0, rp], M, 4, parts, bytes);
   }
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
@@ -135,11 +147,7 @@ export class WasmKernels implements Kernels {
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
-    if (parts > 1) {
-      this.split('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
-      return;
-    }
-    this.exports.matmul_nn(out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);
+    this.dispatch('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
   }
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
@@ -153,13 +161,9 @@ export class WasmKernels implements Kernels {
     const rp = ranges ? ranges.ptr : 0;
     // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
-    if (parts > 1) {
-      // With ranges, rows cost their range's width: cut so each thread gets an equal share of work.
-      const bounds = ranges ? cutByWeight(M, parts, 4, rowGroupWidths(ranges, M, 4)) : undefined;
-      this.split('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes, bounds);
-      return;
-    }
-    this.exports.matmul_tn(out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, this.scratch(bytes), rp);
+    // With ranges, rows cost their range's width: cut so each thread gets an equal share of work.
+    const bounds = ranges && parts > 1 ? cutByWeight(M, parts, 4, rowGroupWidths(ranges, M, 4)) : undefined;
+    this.dispatch('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes, bounds);
   }
 
   gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void {
@@ -168,13 +172,10 @@ export class WasmKernels implements Kernels {
     const n = index.size;
     // ~2 ns per element (an indexed load): priced like the scalar math maps, not a stream.
     const parts = partCount(this.threads, this.thresholds.mathMap, n, n, 16);
-    if (parts > 1) {
-      // A chunk that meets a bad index stops and throws in its thread: the pool reports it.
-      this.split('gather', K_.Gather, [out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size], n, 16, parts);
-      return;
-    }
-    const bad = this.exports.gather(out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size);
-    if (bad >= 0) badIndex('wasm gather', bad, index, src);
+    // Split, a chunk that meets a bad index throws in its thread and the pool reports it;
+    // on this thread the export returns the element.
+    const bad = this.dispatch('gather', K_.Gather, [out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size], n, 16, parts);
+    if (typeof bad === 'number' && bad >= 0) badIndex('wasm gather', bad, index, src);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {
@@ -183,8 +184,7 @@ export class WasmKernels implements Kernels {
     this.own('unary', out, x);
     const n = x.size;
     const parts = partCount(this.threads, MATH_MAPS.has(op) ? this.thresholds.mathMap : this.thresholds.streaming, n, n, 16);
-    if (parts > 1) this.split('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
-    else this.exports.unary(op, out.ptr, x.ptr, 0, n);
+    this.dispatch('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
   }
 
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
@@ -199,8 +199,7 @@ export class WasmKernels implements Kernels {
     this.own('binary', out, a, b);
     const n = a.size;
     const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
-    if (parts > 1) this.split('binary', K_.Binary, [op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n], n, 16, parts);
-    else this.exports.binary(op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n);
+    this.dispatch('binary', K_.Binary, [op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n], n, 16, parts);
   }
 
   actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void {
@@ -211,8 +210,7 @@ export class WasmKernels implements Kernels {
     this.own('actBackward', dx, dy, y);
     const n = dy.size;
     const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
-    if (parts > 1) this.split('actBackward', K_.ActBackward, [act, dx.ptr, dy.ptr, y.ptr, 0, n], n, 16, parts);
-    else this.exports.act_backward(act, dx.ptr, dy.ptr, y.ptr, 0, n);
+    this.dispatch('actBackward', K_.ActBackward, [act, dx.ptr, dy.ptr, y.ptr, 0, n], n, 16, parts);
   }
 
   sumRows(out: Tensor, x: Tensor): void {
@@ -221,8 +219,7 @@ export class WasmKernels implements Kernels {
     // Split by columns: each part sums its columns down all rows, in the same order as one call.
     const M = x.rows, N = x.cols;
     const parts = partCount(this.threads, this.thresholds.streaming, M * N, N, 8);
-    if (parts > 1) this.split('sumRows', K_.SumRows, [out.ptr, x.ptr, M, N, 0, N], N, 8, parts);
-    else this.exports.sum_rows(out.ptr, x.ptr, M, N, 0, N);
+    this.dispatch('sumRows', K_.SumRows, [out.ptr, x.ptr, M, N, 0, N], N, 8, parts);
   }
 
   sumCols(out: Tensor, x: Tensor): void {
@@ -230,8 +227,7 @@ export class WasmKernels implements Kernels {
     this.own('sumCols', out, x);
     const M = x.rows, N = x.cols;
     const parts = partCount(this.threads, this.thresholds.streaming, M * N, M, 16);
-    if (parts > 1) this.split('sumCols', K_.SumCols, [out.ptr, x.ptr, M, N, 0, M], M, 16, parts);
-    else this.exports.sum_cols(out.ptr, x.ptr, M, N, 0, M);
+    this.dispatch('sumCols', K_.SumCols, [out.ptr, x.ptr, M, N, 0, M], M, 16, parts);
   }
 
   sumAll(out: Tensor, x: Tensor): void {
@@ -272,8 +268,7 @@ export class WasmKernels implements Kernels {
       f(h.lr / bc1), f(Math.sqrt(bc2)), f(h.eps),
     ];
     const parts = partCount(this.threads, this.thresholds.streaming, 4 * n, n, 16);
-    if (parts > 1) this.split('adamw', K_.AdamW, [param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...scalars], n, 16, parts);
-    else this.exports.adamw(param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...(scalars as AdamWScalars));
+    this.dispatch('adamw', K_.AdamW, [param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...scalars], n, 16, parts);
   }
 
   private splineChecks(kernel: string, n: number, params: Tensor, spec: SplineSpec, ...per: Tensor[]): void {
@@ -305,29 +300,29 @@ export class WasmKernels implements Kernels {
   }
 
   splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
-    const f = this.splineExport('spline_forward');
-    this.splineChecks('splineForward', x.size, params, spec, y, ladj, x);
-    const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
-    const bytes = this.splineScratchBytes(spec.bins);
-    const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    if (parts > 1) this.split('splineForward', K_.SplineForward, [y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
-    else f(y.ptr, ladj.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, this.scratch(bytes));
+    this.splineMap('splineForward', K_.SplineForward, y, ladj, x, params, spec);
   }
 
   splineInverse(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void {
-    const f = this.splineExport('spline_inverse');
-    this.splineChecks('splineInverse', y.size, params, spec, x, ladj, y);
-    const n = y.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    this.splineMap('splineInverse', K_.SplineInverse, x, ladj, y, params, spec);
+  }
+
+  /** Forward or inverse: value and ladj of every element of `input`, with the per-thread scratch. */
+  private splineMap(
+    label: 'splineForward' | 'splineInverse', kernel: K_, out: Tensor, ladj: Tensor, input: Tensor, params: Tensor, spec: SplineSpec,
+  ): void {
+    this.splineExport(label === 'splineForward' ? 'spline_forward' : 'spline_inverse');
+    this.splineChecks(label, input.size, params, spec, out, ladj, input);
+    const n = input.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
     const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    if (parts > 1) this.split('splineInverse', K_.SplineInverse, [x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
-    else f(x.ptr, ladj.ptr, y.ptr, params.ptr, 0, n, spec.bins, bound, ls, this.scratch(bytes));
+    this.dispatch(label, kernel, [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
   }
 
   splineBackward(
     dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec,
   ): void {
-    const f = this.splineExport('spline_backward');
+    this.splineExport('spline_backward');
     this.splineChecks('splineBackward', x.size, params, spec, dx, gy, gl, x);
     if (dparams.size !== params.size) {
       fail('splineBackward', `dparams ${shapeStr(dparams.shape)} must match params ${shapeStr(params.shape)}`);
@@ -336,9 +331,7 @@ export class WasmKernels implements Kernels {
     const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
     // 3× the forward's work per element: the split pays off at a third of the size.
     const parts = partCount(this.threads, this.thresholds.spline, 3 * n, n, 16);
-    if (parts > 1) {
-      this.split('splineBackward', K_.SplineBackward,
-        [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
-    } else f(dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls);
+    this.dispatch('splineBackward', K_.SplineBackward,
+      [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
   }
 }

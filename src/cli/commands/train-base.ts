@@ -5,11 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { describeDevice } from '../../backend/index.js';
 import { baseFlowJob } from '../../train/jobs.js';
-import { train } from '../../train/trainer.js';
-import { UserError } from '../errors.js';
-import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
+import { addTrainOptions, checkInitFrom, deviceFor, planFor, seedOf, trainAndRecord, type TrainCommandOptions } from './train-common.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
 
@@ -24,26 +21,19 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'base');
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
+  checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = step === 'train_kin' ? 'kin' : 'score';
     const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
     const plan = planFor(step, t, opts, seed, t.valBatches);
-    if (opts.initFrom && opts.steps.length > 1) throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
     const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
     process.stderr.write(`fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`);
-    const result = await runTraining(() => train(job, plan, { resume: opts.resume }));
-    writeModelCard(path, {
+    await trainAndRecord(dev, opts, {
+      step, job, plan, path,
       title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
-      config: opts.cfg,
       section: `${sector}_flow / training.${sector}`,
-      plan,
-      result,
-      backend: describeDevice(dev),
-      architecture: job.architecture,
-      initFrom: opts.initFrom,
     });
-    process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
   }
 }

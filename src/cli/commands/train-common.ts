@@ -6,8 +6,8 @@ import type { Device } from '../../backend/device.js';
 import { createDevice, describeDevice } from '../../backend/index.js';
 import type { TrainingSection } from '../../io/config.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { TrainPlan, TrainResult } from '../../train/trainer.js';
-import { TrainingDiverged, TrainingInterrupted } from '../../train/trainer.js';
+import type { TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
+import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
 import type { Command } from 'commander';
 import { cfgOption, epochsOption, positiveNumberParser, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
 import { UserError } from '../errors.js';
@@ -71,8 +71,15 @@ export function planFor(label: string, t: TrainingSection & { valBatches?: numbe
   };
 }
 
+/** --init-from names one checkpoint, so it takes one model per run. */
+export function checkInitFrom(opts: TrainCommandOptions): void {
+  if (opts.initFrom && opts.steps.length > 1) {
+    throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
+  }
+}
+
 /** Run one training, turning the expected failures into one-line user errors. */
-export async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult> {
+async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult> {
   try {
     return await fn();
   } catch (e) {
@@ -80,6 +87,25 @@ export async function runTraining(fn: () => Promise<TrainResult>): Promise<Train
     if (e instanceof TrainingDiverged) throw new UserError(e.message, 1);
     throw e;
   }
+}
+
+/** Train one model, then write its card and say where it went (both training commands). */
+export async function trainAndRecord(
+  dev: Device, opts: TrainCommandOptions,
+  run: { step: string; job: TrainJob; plan: TrainPlan; path: string; title: string; section: string },
+): Promise<void> {
+  const result = await runTraining(() => train(run.job, run.plan, { resume: opts.resume }));
+  writeModelCard(run.path, {
+    title: run.title,
+    config: opts.cfg,
+    section: run.section,
+    plan: run.plan,
+    result,
+    backend: describeDevice(dev),
+    architecture: run.job.architecture,
+    initFrom: opts.initFrom,
+  });
+  process.stdout.write(`${run.step}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
 }
 
 /** The card beside a model file: NAME.card.json for NAME.safetensors (or NAME.pt). */

@@ -5,11 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { describeDevice } from '../../backend/index.js';
 import { residualJob } from '../../train/jobs.js';
-import { train } from '../../train/trainer.js';
-import { UserError } from '../errors.js';
-import { addTrainOptions, deviceFor, planFor, runTraining, seedOf, writeModelCard, type TrainCommandOptions } from './train-common.js';
+import { addTrainOptions, checkInitFrom, deviceFor, planFor, seedOf, trainAndRecord, type TrainCommandOptions } from './train-common.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 
@@ -24,6 +21,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'systematics');
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
+  checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = step === 'train_kin' ? 'kin' : 'score';
     const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
@@ -37,23 +35,15 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const plan = planFor(step, t, opts, seed, 0);
-    if (opts.initFrom && opts.steps.length > 1) throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
     const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, opts.resume, opts.initFrom);
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
-    const result = await runTraining(() => train(job, plan, { resume: opts.resume }));
-    writeModelCard(path, {
+    await trainAndRecord(dev, opts, {
+      step, job, plan, path,
       title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
-      config: opts.cfg,
       section: `residual_${sector}_model / training.${sector}`,
-      plan,
-      result,
-      backend: describeDevice(dev),
-      architecture: job.architecture,
-      initFrom: opts.initFrom,
     });
-    process.stdout.write(`${step}: saved ${path} (${result.state.seconds.toFixed(1)} s)\n`);
   }
 }
