@@ -13,6 +13,7 @@ import { loadWasmKernels, wasmBuildInfo, WasmKernels, type KernelExports } from 
 import { Memory } from '../src/tensor/memory.js';
 import { Heap } from '../src/tensor/allocator.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { fillUniform } from '../src/backend/gpu/parity-probe.js';
 
 const memory = new Memory();
 const heap = new Heap(memory);
@@ -22,18 +23,9 @@ if (info.relaxedSupported) builds.push(await loadWasmKernels(memory, heap, { bui
 
 const ODD = [1, 3, 5, 127, 129];
 
-/** xorshift32 in [lo, hi): deterministic data without a library. */
+/** Deterministic data in [lo, hi) (xorshift32). */
 function fill(t: Tensor, seed: number, lo = -1, hi = 1): Tensor {
-  const d = t.data;
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < d.length; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    d[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
+  fillUniform(t.data, seed, lo, hi);
   return t;
 }
 

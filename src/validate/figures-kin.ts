@@ -15,7 +15,7 @@ import { repeatNu } from './nuisance.js';
 import { oneHot, column } from './sampling.js';
 import { klEstimate } from './stats.js';
 import {
-  CLASSES, LEVEL_RULE, MODEL_DASH, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, X_LABEL,
+  CLASSES, LEVEL_RULE, MODEL_LINE, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, X_LABEL, truthFill,
   fmtKl, levelsOf, nuText, truthModelLegend,
 } from './style.js';
 
@@ -52,8 +52,8 @@ export function figKin2d(ctx: ValidationContext): string {
       title: `${k.name}  p(x | c)`, subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n}),  ${fmtKl(gridKl(truth, model))} on the grid`,
       xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal', xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none',
     })
-      .contourFill(truth, levelsOf(truth), { cmap: k.cmap, alpha: 0.75 })
-      .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
+      .contourLines(model, levelsOf(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_kin_2d.png', t0);
 }
@@ -110,8 +110,8 @@ export function figSysKinCentral(ctx: ValidationContext): string {
       title: `${k.name} — central (ν = 0)`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
       xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal', xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none',
     })
-      .contourFill(truth, levelsOf(truth), { cmap: k.cmap, alpha: 0.75 })
-      .contourLines(mg, levelsOf(mg), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
+      .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_kin_central.png', t0);
 }
@@ -134,7 +134,7 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     const noRes = kinGrid(ctx, nsfDensity(model.base), k.c);
     const opts = { xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal' as const, xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none' as const };
     fig.panel(k.c, 0, { ...opts, title: `${k.name} — truth: ${name} vs nominal`, subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid` })
-      .contourFill(truth, levelsOf(truth), { cmap: TEMPLATE_CMAP, alpha: 0.75 })
+      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
@@ -142,8 +142,8 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
       ...opts, title: `${k.name} — model at ${nuText(m)}`,
       subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
     })
-      .contourFill(truth, levelsOf(truth), { cmap: TEMPLATE_CMAP, alpha: 0.75 })
-      .contourLines(mg, levelsOf(mg), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_kin_${name}.png`, t0);
 }

@@ -17,7 +17,7 @@ import { repeatNu } from './nuisance.js';
 import { column, concatColumns, headOf, oneHot } from './sampling.js';
 import { klEstimate, normalCdf } from './stats.js';
 import {
-  CLASSES, LEVEL_RULE, MODEL_DASH, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, Y_LABEL,
+  CLASSES, LEVEL_RULE, MODEL_DASH, MODEL_LINE, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, Y_LABEL, truthFill,
   fmtKl, fmtX, levelsOf, nuText, roundOut, truthModelLegend,
 } from './style.js';
 
@@ -70,8 +70,8 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
       subtitle: `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))};  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
       xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
     })
-      .contourFill(truth, levelsOf(truth), { cmap: k.cmap, alpha: 0.75 })
-      .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
+      .contourLines(model, levelsOf(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_score_2d_global.png', t0);
 }
@@ -97,7 +97,7 @@ export function figScore2dSlices(ctx: ValidationContext): string {
         title: `${k.name} — ${xText(x)}`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
         xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
       })
-        .contourFill(truth, levelsOf(truth), { cmap: k.cmap, alpha: 0.75 })
+        .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
         .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
     });
   }
@@ -272,8 +272,8 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
       title: `${k.name} — central (ν = 0), ${xText(x)}`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
       xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
     })
-      .contourFill(truth, levelsOf(truth), { cmap: k.cmap, alpha: 0.75 })
-      .contourLines(mg, levelsOf(mg), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
+      .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_score_central.png', t0);
 }
@@ -303,9 +303,9 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
       subtitle: `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))};  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
       xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
     })
-      .contourFill(truth, levelsOf(truth), { cmap: TEMPLATE_CMAP, alpha: 0.75 })
+      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
-      .contourLines(mg, levelsOf(mg), { color: COLORS.model, dash: MODEL_DASH, width: 1.6 });
+      .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_score_${name}.png`, t0);
 }

@@ -24,6 +24,9 @@ export function levelsOf(g: Grid2D): number[] {
 export const TEMPLATE_CMAP: ColorMapName = 'Greens';
 export const MODEL_DASH = [7, 4];
 export const NOMINAL_DASH = [2, 3];
+/** The model's contour lines and the truth's filled contours, alike in every density figure. */
+export const MODEL_LINE = { color: COLORS.model, dash: MODEL_DASH, width: 1.6 };
+export const truthFill = (cmap: ColorMapName) => ({ cmap, alpha: 0.75 });
 
 /** Observable and nuisance notation used on every figure. */
 export const X_LABEL = ['x_{1}', 'x_{2}'];
@@ -44,7 +47,7 @@ export function truthModelLegend(truthLabel: string, truthCmap: ColorMapName | '
     : [{ kind: 'cmap', label: truthLabel, cmap: truthCmap, range: [0.25, 0.95], alpha: 0.75 }];
   return [
     ...truth,
-    { kind: 'line', label: modelLabel, color: COLORS.model, dash: MODEL_DASH, width: 1.6 },
+    { kind: 'line', label: modelLabel, ...MODEL_LINE },
     ...extra,
   ];
 }

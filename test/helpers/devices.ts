@@ -2,6 +2,7 @@
 import { Device } from '../../src/backend/device.js';
 import { tsKernels } from '../../src/backend/ts/index.js';
 import { Memory } from '../../src/tensor/memory.js';
+import { fillUniform } from '../../src/backend/gpu/parity-probe.js';
 
 export function tsDevice(): Device {
   return new Device(new Memory(), tsKernels);
@@ -18,17 +19,9 @@ export async function allDevices(): Promise<Device[]> {
   return devices;
 }
 
-/** Deterministic pseudo-random values in [lo, hi). */
+/** Deterministic pseudo-random values in [lo, hi) (the xorshift32 of the gpu parity probe). */
 export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
-  }
+  fillUniform(out, seed, lo, hi);
   return out;
 }

@@ -19,7 +19,8 @@
  */
 import type { AdamWHyper, Kernels, SplineSpec } from '../kernels.js';
 import { Act, Binary, Broadcast, Unary } from '../kernels.js';
-import { checkRanges, checkTnRanges, zeroOutsideRowRanges } from '../ranges.js';
+import { zeroOutsideRowRanges } from '../ranges.js';
+import { checkMatmulNN, checkMatmulNT, checkMatmulTN } from '../matmul-checks.js';
 import { shapeStr, type Tensor } from '../../tensor/tensor.js';
 import type { KernelMode } from './gpujs-module.js';
 import type { KernelArg, KernelRunner } from './runner.js';
@@ -65,12 +66,7 @@ export class GpuKernels implements Kernels {
 
   matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
     const M = x.rows, K = x.cols, N = w.rows;
-    const what = `x ${shapeStr(x.shape)} · w ${shapeStr(w.shape)}ᵀ → out ${shapeStr(out.shape)}`;
-    if (w.cols !== K) fail('matmulNT', `${what}: x has ${K} columns, w has ${w.cols}`);
-    if (out.rows !== M || out.cols !== N) fail('matmulNT', `${what}: out must be [${M}, ${N}]`);
-    if (bias && bias.size !== N) fail('matmulNT', `${what}: bias ${shapeStr(bias.shape)} must have ${N} elements`);
-    if (act < Act.None || act > Act.Tanh) fail('matmulNT', `unknown activation code ${act}`);
-    if (ranges) checkRanges('gpu matmulNT', ranges, N, K, 'row of w');
+    checkMatmulNT('gpu', out, x, w, bias, act, ranges);
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulNT', [N, M], [x.data, w.data, bias ? bias.data : DUMMY, bias ? 1 : 0, act, K]);
     storeRows(out, rows, N);
@@ -78,10 +74,7 @@ export class GpuKernels implements Kernels {
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const M = a.rows, K = a.cols, N = b.cols;
-    const what = `a ${shapeStr(a.shape)} · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
-    if (b.rows !== K) fail('matmulNN', `${what}: a has ${K} columns, b has ${b.rows} rows`);
-    if (out.rows !== M || out.cols !== N) fail('matmulNN', `${what}: out must be [${M}, ${N}]`);
-    if (ranges) checkRanges('gpu matmulNN', ranges, N, K, 'column of b');
+    checkMatmulNN('gpu', out, a, b, ranges);
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulNN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, K, N]);
     storeRows(out, rows, N);
@@ -89,10 +82,7 @@ export class GpuKernels implements Kernels {
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const R = a.rows, M = a.cols, N = b.cols;
-    const what = `a ${shapeStr(a.shape)}ᵀ · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
-    if (b.rows !== R) fail('matmulTN', `${what}: a has ${R} rows, b has ${b.rows}`);
-    if (out.rows !== M || out.cols !== N) fail('matmulTN', `${what}: out must be [${M}, ${N}]`);
-    if (ranges) checkTnRanges('gpu matmulTN', ranges, accumulate, M, N);
+    checkMatmulTN('gpu', out, a, b, accumulate, ranges);
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulTN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, R, M, N]);
     storeRows(out, rows, N);

@@ -16,7 +16,7 @@ import type { KernelExports, WasmBuild } from './loader.js';
 import type { KernelPool } from './pool/pool.js';
 import { K as K_, KERNELS, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
 import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
-import { checkRanges, checkTnRanges } from '../ranges.js';
+import { checkMatmulNN, checkMatmulNT, checkMatmulTN } from '../matmul-checks.js';
 import { badIndex, checkGather } from '../gather-checks.js';
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
@@ -124,13 +124,8 @@ export class WasmKernels implements Kernels {
 
   matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
     const M = x.rows, K = x.cols, N = w.rows;
-    const what = `x ${shapeStr(x.shape)} · w ${shapeStr(w.shape)}ᵀ → out ${shapeStr(out.shape)}`;
-    if (w.cols !== K) fail('matmulNT', `${what}: x has ${K} columns, w has ${w.cols}`);
-    if (out.rows !== M || out.cols !== N) fail('matmulNT', `${what}: out must be [${M}, ${N}]`);
-    if (bias && bias.size !== N) fail('matmulNT', `${what}: bias ${shapeStr(bias.shape)} must have ${N} elements`);
-    if (act < Act.None || act > Act.Tanh) fail('matmulNT', `unknown activation code ${act}`);
+    checkMatmulNT('wasm', out, x, w, bias, act, ranges);
     this.own('matmulNT', out, x, w, bias, ranges);
-    if (ranges) checkRanges('wasm matmulNT', ranges, N, K, 'row of w');
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
@@ -139,11 +134,8 @@ export class WasmKernels implements Kernels {
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const M = a.rows, K = a.cols, N = b.cols;
-    const what = `a ${shapeStr(a.shape)} · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
-    if (b.rows !== K) fail('matmulNN', `${what}: a has ${K} columns, b has ${b.rows} rows`);
-    if (out.rows !== M || out.cols !== N) fail('matmulNN', `${what}: out must be [${M}, ${N}]`);
+    checkMatmulNN('wasm', out, a, b, ranges);
     this.own('matmulNN', out, a, b, ranges);
-    if (ranges) checkRanges('wasm matmulNN', ranges, N, K, 'column of b');
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
@@ -152,11 +144,8 @@ export class WasmKernels implements Kernels {
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
     const R = a.rows, M = a.cols, N = b.cols;
-    const what = `a ${shapeStr(a.shape)}ᵀ · b ${shapeStr(b.shape)} → out ${shapeStr(out.shape)}`;
-    if (b.rows !== R) fail('matmulTN', `${what}: a has ${R} rows, b has ${b.rows}`);
-    if (out.rows !== M || out.cols !== N) fail('matmulTN', `${what}: out must be [${M}, ${N}]`);
+    checkMatmulTN('wasm', out, a, b, accumulate, ranges);
     this.own('matmulTN', out, a, b, ranges);
-    if (ranges) checkTnRanges('wasm matmulTN', ranges, accumulate, M, N);
     const bytes = this.exports.matmul_scratch_bytes(N, R);
     const rp = ranges ? ranges.ptr : 0;
     // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
