@@ -88,7 +88,8 @@ export interface Kernels {
   matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges?: Tensor | null): void;
   /**
    * out[M,N] (+)= a[M,K] · b[K,N]  (the input gradient dY·W of a linear layer). `ranges` ([N,2]):
-   * per column of b, the rows outside [lo, hi) are zero and may be skipped.
+   * per column of b, the rows outside [lo, hi) are zero and may be skipped; an empty range may
+   * also mark a column the caller does not read (its content is then unspecified).
    */
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
   /**

@@ -5,11 +5,14 @@
  * A ranges tensor holds one [lo, hi) pair per entry, as f32 (exact for the sizes used here), shape
  * [count, 2]. What an entry is depends on the layout (see `Kernels`):
  *   matmulNT: per row n of w, w[n, k] = 0 outside lo ≤ k < hi (the sum skips those k);
- *   matmulNN: per column n of b, b[k, n] = 0 outside lo ≤ k < hi (the sum skips those k);
+ *   matmulNN: per column n of b, b[k, n] = 0 outside lo ≤ k < hi (the sum skips those k) — or
+ *             the range is empty and the caller does not read out[:, n] (a frozen layer's input
+ *             gradient for units no wanted gradient passes through, ../nn/masked-mlp.ts);
  *   matmulTN: per output row m, only out[m, lo..hi) is wanted; the rest is written 0 (and
  *             ranges do not combine with accumulate: what to keep outside would be ambiguous).
  * For NT and NN the caller promises the zeros: the product is then the full product, so a
- * backend may ignore the ranges there. For TN every backend must write the zeros.
+ * backend may ignore the ranges there (an unread NN column then holds the full sum instead of
+ * a partial one or 0; only its content is unspecified). For TN every backend must write the zeros.
  */
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 

@@ -6,7 +6,7 @@
 import type { Device } from '../backend/device.js';
 import { Tape } from '../autodiff/tape.js';
 import type { NSF } from '../flows/nsf.js';
-import { concatCols, mean, neg } from '../ops/index.js';
+import { mean, neg } from '../ops/index.js';
 import { TOL, compare, compareGrad, flat, type CompareRow, type GradStats } from './compare.js';
 
 interface BaseGolden {
@@ -48,7 +48,7 @@ export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRo
     let h = tape.constant(dev.tensor(xIn, [n, nsf.features]));
     const hyperRaw: number[] = [];
     nsf.transforms.forEach((t, k) => {
-      const raw = t.hyper.forward(tape, concatCols([h, ctx])).value;
+      const raw = t.hyper.forward(tape, h, ctx).value;
       hyperRaw.push(...raw.data.subarray(0, 4 * raw.cols));
       const r = t.forward(tape, h, ctx);
       rows.push(compare(`transform ${k} out`, r.y.value.data, g.forward.f32.per_transform[k].out, TOL.position));

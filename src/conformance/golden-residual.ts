@@ -5,7 +5,7 @@
  */
 import type { Device } from '../backend/device.js';
 import { Tape, type Var } from '../autodiff/tape.js';
-import { concatCols, mean, neg } from '../ops/index.js';
+import { mean, neg } from '../ops/index.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import { TOL, compare, compareGrad, flat, type CompareRow, type GradStats } from './compare.js';
 import { worstOf } from './golden-base.js';
@@ -49,7 +49,7 @@ export function checkResidualGolden(dev: Device, g: ResidualGolden, model: Syste
       if (e.kind !== 'residual') return;
       const gl = g.forward.f32.layers[j];
       const inp: Var = tape.constant(dev.tensor(f32(gl.input), [n, F]));
-      const raws = e.layer.nets.map((net) => Array.from(net.forward(tape, concatCols([inp, ctx])).value.data));
+      const raws = e.layer.nets.map((net) => Array.from(net.forward(tape, inp, ctx).value.data));
       rows.push(compare(`layer ${j} raw_coeffs`, raws.flat(), gl.raw_coeffs, TOL.raw));
       const r = e.layer.forward(tape, inp, ctx, nu);
       rows.push(compare(`layer ${j} s`, r.s.value.data, gl.s, TOL.residual));

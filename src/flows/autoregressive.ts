@@ -9,7 +9,7 @@ import type { Device } from '../backend/device.js';
 import type { SplineSpec } from '../backend/kernels.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { concatCols, spline, splineInverse, sumCols } from '../ops/index.js';
+import { spline, splineInverse, sumCols } from '../ops/index.js';
 import type { MaskedMLP } from '../nn/masked-mlp.js';
 
 export class AutoregressiveSplineTransform {
@@ -24,7 +24,7 @@ export class AutoregressiveSplineTransform {
   }
 
   private params(tape: Tape, x: Var, context: Var | null): Var {
-    return this.hyper.forward(tape, context ? concatCols([x, context]) : x);
+    return this.hyper.forward(tape, x, context);
   }
 
   /** y [B,F] and ladj [B]. */

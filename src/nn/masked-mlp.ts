@@ -7,7 +7,7 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { blockLinear } from '../ops/index.js';
+import { blockLinear, concatCols } from '../ops/index.js';
 import type { Rng } from '../toy/rng.js';
 import { uniformInit } from './init.js';
 import type { BoolMatrix } from './masks.js';
@@ -34,6 +34,9 @@ export function maskedMlpSpecs(prefix: string, widths: readonly number[]): Param
 
 export class MaskedMLP {
   readonly layers: MaskedLayer[];
+  /** Per pattern of inputs that need a gradient, the input-gradient ranges of a frozen pass. */
+  private readonly frozenRanges = new Map<string, (Tensor | null)[]>();
+  private readonly device: Device;
 
   constructor(
     readonly prefix: string,
@@ -42,6 +45,7 @@ export class MaskedMLP {
     masks: BoolMatrix[],
     readonly activation: Act,
   ) {
+    this.device = device;
     const layouts = blockLayouts(device, masks);
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
@@ -66,14 +70,49 @@ export class MaskedMLP {
     });
   }
 
-  forward(tape: Tape, input: Var): Var {
+  /** The network on [x, context] (context may be null). */
+  forward(tape: Tape, x: Var, context: Var | null): Var {
+    const input = context ? concatCols([x, context]) : x;
+    const vars = this.layers.map((layer) => ({ W: tape.param(layer.weight), b: tape.param(layer.bias) }));
+    // A frozen network only passes gradients through to the inputs that want one (a frozen base
+    // flow under a trained residual: x does, the context does not). Then only the hidden units
+    // that see such an input carry a gradient anyone reads; the rest are skipped on the way back.
+    const frozen = vars.every((v) => !v.W.requiresGrad && !v.b.requiresGrad);
+    const live = [...Array<boolean>(x.value.cols).fill(x.requiresGrad), ...Array<boolean>(context?.value.cols ?? 0).fill(context?.requiresGrad ?? false)];
+    const dxRanges = frozen && input.requiresGrad ? this.liveRanges(live) : null;
     let h = input;
     this.layers.forEach((layer, l) => {
       const last = l === this.layers.length - 1;
       // Same function as linear(h, W, b, { mask }), with the hidden units in block order.
-      h = blockLinear(h, tape.param(layer.weight), tape.param(layer.bias), layer.layout, last ? Act.None : this.activation);
+      h = blockLinear(h, vars[l].W, vars[l].b, layer.layout, last ? Act.None : this.activation, dxRanges?.[l] ?? null);
     });
     return h;
+  }
+
+  /**
+   * Per layer, the matmulNN ranges of its input gradient when only the inputs marked in `live`
+   * need one and no parameter does: a unit is live when its mask reaches a live unit of the layer
+   * before; a dead unit's column gets an empty range. Exact for every gradient that reaches a
+   * live input: a live unit is only seen by live units, so its sum never had a dead term. (null:
+   * every unit is live.)
+   */
+  private liveRanges(live: readonly boolean[]): (Tensor | null)[] {
+    const key = live.map((v) => (v ? 1 : 0)).join('');
+    let ranges = this.frozenRanges.get(key);
+    if (!ranges) {
+      let liveIn = live;
+      ranges = this.layers.map(({ layout }) => {
+        const [N, K] = layout.mask.shape;
+        const m = layout.mask.data, cr = layout.colRanges.data;
+        const liveOut = Array.from({ length: N }, (_, i) => liveIn.some((v, j) => v && m[i * K + j] !== 0));
+        const dead = liveIn.some((v) => !v);
+        const r = dead ? this.device.persistent([K, 2], Array.from({ length: 2 * K }, (_, e) => (liveIn[e >> 1] ? cr[e] : 0))) : null;
+        liveIn = liveOut;
+        return r;
+      });
+      this.frozenRanges.set(key, ranges);
+    }
+    return ranges;
   }
 
   /** Masks as booleans (export to a state dict; compare with a checkpoint). */

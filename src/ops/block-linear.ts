@@ -7,14 +7,18 @@
  * their state-dict layout: dW[j] = mask[j] · (gzᵀ·x)[target(j)], db[i] = Σ_rows gz[:, order⁻¹(i)].
  * The gathers (the `gather` kernel) move one weight matrix per step, 16k floats for 128 × 128:
  * a few µs next to the 1024-row matmuls.
+ *
+ * `dxRanges` (optional) replaces the layout's column ranges for dx: a frozen network whose
+ * caller wants only some input gradients gives the unwanted columns an empty range
+ * (MaskedMLP.liveRanges); those columns of dx are then left unspecified.
  */
 import { Act } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
 import type { LayerBlockLayout } from '../nn/block-layout.js';
-import { shapeStr } from '../tensor/tensor.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { preActivationGrad } from './linear.js';
 
-export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, act: Act = Act.None): Var {
+export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, act: Act = Act.None, dxRanges: Tensor | null = null): Var {
   const [M, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
   if (x.shape.length !== 2 || W.value.cols !== K || b.value.size !== N || layout.source.size !== N * K) {
@@ -41,7 +45,7 @@ export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, ac
     let gx = null, gW = null, gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);
-      dev.kernels.matmulNN(gx, gz, Ws, false, layout.colRanges); // dx = gz · W_sorted
+      dev.kernels.matmulNN(gx, gz, Ws, false, dxRanges ?? layout.colRanges); // dx = gz · W_sorted
     }
     if (needs[1]) {
       const gs = dev.empty([N, K]);

@@ -15,7 +15,7 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, concatCols, div, exp, gatherCols, mul, neg, sliceCols, square, sub, sumCols } from '../ops/index.js';
+import { add, div, exp, gatherCols, mul, neg, sliceCols, square, sub, sumCols } from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { maskedMlpMasks, strictlyLowerAdjacency } from '../nn/masks.js';
 import type { Rng } from '../toy/rng.js';
@@ -73,14 +73,13 @@ export class PolynomialResidualTransform {
   /** s and t [B,F] at input x, for nuisances nu [B,N]. */
   coefficients(tape: Tape, x: Var, context: Var | null, nu: Var): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
-    const input = context ? concatCols([x, context]) : x;
     const nuT = div(sub(nu, tape.constant(this.central)), tape.constant(this.scales));
     const col = (n: number) => sliceCols(nuT, n, n + 1); // ν̃_n as [B,1], broadcast over features
     let s: Var | null = null;
     let t: Var | null = null;
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
     this.nets.forEach((net, n) => {
-      const raw = net.forward(tape, input);
+      const raw = net.forward(tape, x, context);
       const v = col(n);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
       s = acc(s, add(mul(this.slot(raw, 0, NUISANCE_SLOTS), v), mul(this.slot(raw, 1, NUISANCE_SLOTS), v2)));
@@ -88,7 +87,7 @@ export class PolynomialResidualTransform {
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const raw = net.forward(tape, input);
+      const raw = net.forward(tape, x, context);
       const vab = mul(mul(col(a), col(b)), qx);
       s = acc(s, mul(this.slot(raw, 0, CROSS_SLOTS), vab));
       t = acc(t, mul(this.slot(raw, 1, CROSS_SLOTS), vab));
