@@ -29,11 +29,11 @@
 //
 // Why this shape: the product is computed in 4×8 output tiles held in eight f32x4
 // accumulators (plus two B vectors and one broadcast A value: 11 of the 16 xmm registers V8
-// has on x64; bigger tiles spill). The B operand is first packed, panel by panel of 8
-// columns, into `scratch` as [panel][k][8] so that the inner loop reads it contiguously;
-// the 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose for NT/NN, a
-// plain copy for TN) once and reused across all panels, so the inner loop walks just two
-// pointers with constant offsets. K is cut into chunks of KC so a packed B panel chunk
+// has on x64; bigger tiles spill). The inner loop reads B as 8 contiguous columns per k:
+// NT's weight is first transposed into `scratch` as [panel][k][8]; NN's and TN's row-major B
+// already has them (8 columns, then the row stride), so only a ragged last panel is copied
+// (zero-padded). The 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose
+// for NT/NN, a plain copy for TN) once and reused across all panels. K is cut into chunks of KC so a packed B panel chunk
 // (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks after the first add onto
 // the stored partial sums.
 //
@@ -99,32 +99,26 @@ function packNT(dst: usize, w: usize, N: i32, K: i32, k0: i32, kc: i32): void {
   }
 }
 
-/** Pack b[K,N] rows (k0..k0+kc) as [panel][k][8] (already column-contiguous: a copy). */
-function packNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32): void {
-  const np = (N + 7) >> 3;
+/**
+ * Pack the tail panel of b[K,N] rows (k0..k0+kc) (its last N mod 8 columns, zero-padded to 8)
+ * into the tail's slot of the [panel][k][8] layout. The full panels of a row-major b are read
+ * in place (with the row stride): their 8 columns are already contiguous, and a copy per
+ * thread was pure overhead (with 2 threads both copied the whole operand, 512 kB for a
+ * 1024-row weight gradient).
+ */
+function packTailNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32): void {
   const full = N >> 3;
+  const rem = N - full * 8;
+  if (rem == 0) return;
   const rowBytes = <usize>(N * 4);
-  for (let p = 0; p < full; p++) {
-    let d = dst + <usize>(p * kc * 32);
-    let s = b + <usize>(k0) * rowBytes + <usize>(p * 32);
-    for (let k = 0; k < kc; k++) {
-      v128.store(d, v128.load(s));
-      v128.store(d, v128.load(s, 16), 16);
-      s += rowBytes;
-      d += 32;
+  let d = dst + <usize>(full * kc * 32);
+  let s = b + <usize>(k0) * rowBytes + <usize>(full * 32);
+  for (let k = 0; k < kc; k++) {
+    for (let jj = 0; jj < 8; jj++) {
+      store<f32>(d + <usize>(jj * 4), jj < rem ? load<f32>(s + <usize>(jj * 4)) : 0);
     }
-  }
-  if (np > full) {
-    const rem = N - full * 8;
-    let d = dst + <usize>(full * kc * 32);
-    let s = b + <usize>(k0) * rowBytes + <usize>(full * 32);
-    for (let k = 0; k < kc; k++) {
-      for (let jj = 0; jj < 8; jj++) {
-        store<f32>(d + <usize>(jj * 4), jj < rem ? load<f32>(s + <usize>(jj * 4)) : 0);
-      }
-      s += rowBytes;
-      d += 32;
-    }
+    s += rowBytes;
+    d += 32;
   }
 }
 
@@ -211,19 +205,20 @@ function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
 }
 
 /**
- * One 4×8 output tile over kc steps: pa is a packed A block [k][4], pb a packed B panel
- * [k][8]. One k step is 2 vector loads, 4 broadcast loads and 8 multiply-adds.
+ * One 4×8 output tile over kc steps: pa is a packed A block [k][4], pb the 8 columns of B at
+ * its first k, the next k `sb` bytes on (32 in a packed panel, the row stride when read in
+ * place). One k step is 2 vector loads, 4 broadcast loads and 8 multiply-adds.
  */
 function tile4x8(
-  o: usize, ldo: usize, pa: usize, pb: usize, kc: i32,
+  o: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32,
   nv: i32, load: bool, last: bool, bias: usize, act: i32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const end = pb + <usize>(kc << 5);
-  while (pb < end) {
+  const end = pa + <usize>(kc << 4);
+  while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const x0 = v128.load32_splat(pa);
@@ -239,7 +234,7 @@ function tile4x8(
     c30 = madd(x3, b0, c30);
     c31 = madd(x3, b1, c31);
     pa += 16;
-    pb += 32;
+    pb += sb;
   }
   storeRow(o, c00, c01, nv, load, last, bias, act);
   storeRow(o + ldo, c10, c11, nv, load, last, bias, act);
@@ -249,7 +244,7 @@ function tile4x8(
 
 /** The row tail: one row × 8 columns, same summation order as tile4x8. */
 function tile1x8(
-  o: usize, a: usize, aK: usize, b: usize, kc: i32,
+  o: usize, a: usize, aK: usize, b: usize, sb: usize, kc: i32,
   nv: i32, load: bool, last: bool, bias: usize, act: i32,
 ): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
@@ -260,7 +255,7 @@ function tile1x8(
     c0 = madd(x, v128.load(pb), c0);
     c1 = madd(x, v128.load(pb, 16), c1);
     pa += aK;
-    pb += 32;
+    pb += sb;
   }
   storeRow(o, c0, c1, nv, load, last, bias, act);
 }
@@ -291,11 +286,13 @@ function gemm(
     store<i32>(panelK + <usize>(p << 3), sumRanges ? unionRange(sumRanges, p * 8, j1) : K << 16);
   }
   const ldo = <usize>(N * 4);
+  // Panels read in place (b row-major, all but a tail panel) and the byte offset of their k0.
+  const direct = transB ? 0 : N >> 3;
   let k0 = 0;
   do {
     const kc = K - k0 < KC ? K - k0 : KC;
     if (transB) packNT(packed, b, N, K, k0, kc);
-    else packNN(packed, b, N, k0, kc);
+    else packTailNN(packed, b, N, k0, kc);
     const addOld = accumulate || k0 > 0;
     const last = k0 + kc >= K;
     const aChunk = a + <usize>(k0) * aK;
@@ -318,8 +315,9 @@ function gemm(
         const r = load<i32>(panelK + <usize>(p << 3), 4);
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
+        const pb = p < direct ? b + <usize>(k0 + lo) * ldo + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
         tile4x8(
-          oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), packed + <usize>(p * kc * 32 + (lo << 5)), n,
+          oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, p < direct ? ldo : 32, n,
           nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, act,
         );
       }
@@ -333,8 +331,9 @@ function gemm(
         const r = load<i32>(panelK + <usize>(p << 3), 4);
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
+        const pb = p < direct ? b + <usize>(k0 + lo) * ldo + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
         tile1x8(
-          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, packed + <usize>(p * kc * 32 + (lo << 5)), n,
+          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, pb, p < direct ? ldo : 32, n,
           nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, act,
         );
       }
