@@ -6,4 +6,6 @@ export { concatCols, sliceCols, gatherCols, reshape } from './columns.js';
 export { where } from './where.js';
 export { matmul, linear, type LinearOptions } from './linear.js';
 export { blockLinear } from './block-linear.js';
+export { weightBlocks, type BlockSet } from './weight-block.js';
+export { spreadLinear } from './spread-linear.js';
 export { spline, splineInverse } from './spline.js';

@@ -1,0 +1,68 @@
+/**
+ * Context rows shared by many batch rows. The kinematic flows are conditioned on a one-hot
+ * class: a batch of 1024 rows holds 2 distinct contexts. The part of a masked network that sees
+ * only the context then has 2 distinct values, not 1024, and is computed once per distinct row
+ * (../nn/masked-mlp.ts, forwardShared).
+ *
+ * Found per context Var (the transforms of a flow share one) by hashing the rows' bits; a
+ * context with more than a quarter of the batch distinct is not worth it (null).
+ */
+import type { Var } from '../autodiff/tape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface SharedContext {
+  /** [U, C]: the distinct rows, in order of first appearance. */
+  readonly unique: Tensor;
+  /** [B, U]: one-hot, row b picks its distinct row (spread = unique rows to batch rows). */
+  readonly spread: Tensor;
+}
+
+const found = new WeakMap<Var, SharedContext | null>();
+
+/** The distinct rows of a context that needs no gradient, or null when sharing does not pay. */
+export function sharedContext(context: Var): SharedContext | null {
+  if (context.requiresGrad) return null;
+  let s = found.get(context);
+  if (s === undefined) {
+    s = findShared(context);
+    found.set(context, s);
+  }
+  return s;
+}
+
+function findShared(context: Var): SharedContext | null {
+  const t = context.value;
+  const [B, C] = [t.rows, t.cols];
+  const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
+  const maxU = Math.floor(B / 4);
+  const byHash = new Map<number, number[]>(); // hash → indices (into `firsts`) of distinct rows
+  const firsts: number[] = []; // batch row of each distinct row's first appearance
+  const which = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let h = 0x811c9dc5;
+    for (let c = 0; c < C; c++) h = Math.imul(h ^ bits[b * C + c], 0x01000193);
+    const same = byHash.get(h) ?? [];
+    let u = same.find((v) => sameRow(bits, firsts[v] * C, b * C, C));
+    if (u === undefined) {
+      if (firsts.length >= maxU) return null;
+      u = firsts.length;
+      firsts.push(b);
+      same.push(u);
+      byHash.set(h, same);
+    }
+    which[b] = u;
+  }
+  const U = firsts.length;
+  if (U === 0) return null;
+  const dev = context.device;
+  const unique = dev.empty([U, C]);
+  firsts.forEach((b, u) => unique.data.set(t.data.subarray(b * C, (b + 1) * C), u * C));
+  const spread = dev.zeros([B, U]);
+  for (let b = 0; b < B; b++) spread.data[b * U + which[b]] = 1;
+  return { unique, spread };
+}
+
+function sameRow(bits: Uint32Array, a: number, b: number, C: number): boolean {
+  for (let c = 0; c < C; c++) if (bits[a + c] !== bits[b + c]) return false;
+  return true;
+}

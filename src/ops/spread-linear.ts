@@ -1,0 +1,56 @@
+/**
+ * A linear layer whose bias differs by row but takes few distinct values:
+ *   y = act(x · Wᵀ + S · T),  S [B,U] a constant one-hot (row b picks row u of T [U,N]).
+ * The hidden units of a masked network that see the inputs, where the context part of their
+ * pre-activation is computed once per distinct context (../nn/masked-mlp.ts).
+ * Backward: gz = g ⊙ act′;  dx = gz · W,  dW = gzᵀ · x,  dT = Sᵀ · gz (the sum over the rows
+ * that share a context).
+ */
+import { Act, Unary } from '../backend/kernels.js';
+import type { Var } from '../autodiff/tape.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
+import { preActivationGrad } from './linear.js';
+
+/** The elementwise map of an activation (the same maps, and bits, as the matmul store step). */
+function actMap(act: Act): Unary {
+  switch (act) {
+    case Act.Relu: return Unary.Relu;
+    case Act.Elu: return Unary.Elu;
+    case Act.Tanh: return Unary.Tanh;
+    default: throw new Error(`spreadLinear: unknown activation code ${act}`);
+  }
+}
+
+export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = Act.None): Var {
+  const [B, K] = [x.value.rows, x.value.cols];
+  const N = W.value.rows;
+  const U = T.value.rows;
+  if (W.value.cols !== K || T.value.cols !== N || spread.rows !== B || spread.cols !== U) {
+    throw new Error(
+      `spreadLinear: x ${shapeStr(x.shape)}, W ${shapeStr(W.shape)}, S ${shapeStr(spread.shape)}, T ${shapeStr(T.shape)} ` +
+        '(expected x [B,K], W [N,K], S [B,U], T [U,N])',
+    );
+  }
+  const dev = x.device;
+  const out = dev.empty([B, N]);
+  dev.kernels.matmulNT(out, x.value, W.value, null, Act.None);
+  dev.kernels.matmulNN(out, spread, T.value, true);
+  if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
+    const gz = preActivationGrad(dev, act, g, out);
+    let gx = null, gW = null, gT = null;
+    if (needs[0]) {
+      gx = dev.empty([B, K]);
+      dev.kernels.matmulNN(gx, gz, W.value, false);
+    }
+    if (needs[1]) {
+      gW = dev.empty([N, K]);
+      dev.kernels.matmulTN(gW, gz, x.value, false);
+    }
+    if (needs[2]) {
+      gT = dev.empty([U, N]);
+      dev.kernels.matmulTN(gT, spread, gz, false);
+    }
+    return [gx, gW, gT];
+  });
+}
