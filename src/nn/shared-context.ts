@@ -4,8 +4,9 @@
  * only the context then has 2 distinct values, not 1024, and is computed once per distinct row
  * (../nn/masked-mlp.ts, forwardShared).
  *
- * Found per context Var (the transforms of a flow share one) by hashing the rows' bits; a
- * context with more than a quarter of the batch distinct is not worth it (null).
+ * Found per context Var (the transforms of a flow share one) by hashing the rows' bits. Shared
+ * only when few rows are distinct: at most a quarter of the batch and at most MAX_SHARED, so a
+ * continuous context (the score flows' [c, x]) is given up on after MAX_SHARED + 1 rows.
  */
 import type { Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -16,6 +17,9 @@ export interface SharedContext {
   /** [B, U]: one-hot, row b picks its distinct row (spread = unique rows to batch rows). */
   readonly spread: Tensor;
 }
+
+/** Most distinct contexts worth sharing (classes, not data). */
+const MAX_SHARED = 64;
 
 const found = new WeakMap<Var, SharedContext | null>();
 
@@ -34,7 +38,7 @@ function findShared(context: Var): SharedContext | null {
   const t = context.value;
   const [B, C] = [t.rows, t.cols];
   const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
-  const maxU = Math.floor(B / 4);
+  const maxU = Math.min(MAX_SHARED, Math.floor(B / 4));
   const byHash = new Map<number, number[]>(); // hash → indices (into `firsts`) of distinct rows
   const firsts: number[] = []; // batch row of each distinct row's first appearance
   const which = new Int32Array(B);
