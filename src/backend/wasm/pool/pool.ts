@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import {
   ARGS_F64, BLOCK, BOUNDS, CONTROL_BYTES, DONE, ERR_CHUNK, ERR_LEN, ERR_THREAD, JOB, KERNEL, KERNELS,
   MAIN_WAITING, MAX_ARGS, MAX_CHUNKS, MAX_THREADS, N, NARGS, RAN, SCRATCH, SHUTDOWN, SLEEPERS, STATE, STATE_GONE,
-  claimChunks, failureText, jobWord, type WorkerInit,
+  claimChunks, failureText, jobWord, openChunks, type WorkerInit,
 } from './protocol.js';
 
 export interface PoolOptions {
@@ -176,11 +176,13 @@ export class KernelPool {
     ctl[ERR_LEN] = 0;
     Atomics.store(ctl, DONE, 0);
     this.seq = (this.seq + 1) & 0xfff;
+    openChunks(ctl, this.seq, chunks);
     // This store publishes everything written above (Atomics are sequentially consistent).
-    Atomics.store(ctl, JOB, jobWord(this.seq, chunks));
+    const job = jobWord(this.seq, chunks);
+    Atomics.store(ctl, JOB, job);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
-    if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args);
+    if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
     const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {

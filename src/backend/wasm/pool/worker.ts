@@ -8,7 +8,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  DONE, JOB, SHUTDOWN, SLEEPERS, STATE, STATE_GONE, STATE_READY, chunksOf, claimChunks, nextOf, type WorkerInit,
+  DONE, JOB, SHUTDOWN, SLEEPERS, STATE, STATE_GONE, STATE_READY, claimChunks, type WorkerInit,
 } from './protocol.js';
 
 function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Record<string, unknown> {
@@ -22,9 +22,6 @@ function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Re
   };
   return new WebAssembly.Instance(module, imports).exports as Record<string, unknown>;
 }
-
-/** A JOB word with chunks left to claim. */
-const open = (job: number) => nextOf(job) < chunksOf(job);
 
 function serve(init: WorkerInit): void {
   const ctl = new Int32Array(init.control);
@@ -44,8 +41,8 @@ function serve(init: WorkerInit): void {
   let job = Atomics.load(ctl, JOB);
   for (;;) {
     if (Atomics.load(ctl, SHUTDOWN)) return;
-    if (open(job)) job = claimChunks(exports, ctl, f64, thread, args);
-    // Nothing to claim in `job`: spin a little for the next one, then sleep until JOB changes.
+    claimChunks(exports, ctl, f64, thread, args, job);
+    // Nothing left to claim in `job`: spin a little for the next one, then sleep until JOB changes.
     const t0 = performance.now();
     for (let i = 1; ; i++) {
       const now = Atomics.load(ctl, JOB);
