@@ -9,33 +9,25 @@ import * as assert from 'uvu/assert';
 import { gradcheck } from '../src/autodiff/gradcheck.js';
 import { Tape } from '../src/autodiff/tape.js';
 import type { Device } from '../src/backend/device.js';
-import type { Kernels } from '../src/backend/kernels.js';
 import { NSF } from '../src/flows/nsf.js';
 import { sum } from '../src/ops/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/toy/rng.js';
 import { allDevices, randomValues } from './helpers/devices.js';
 import { sameBits } from './helpers/tensors.js';
+import { watchMatmulNN } from './helpers/spy.js';
 
 const devices = await allDevices();
 const rows = 37;
 
 /** Rows of matmulNN work (Σ over columns of hi − lo) the function asks the kernels for. */
 function nnWork(dev: Device, fn: () => void): number {
-  const k = dev.kernels as Kernels;
-  const original = k.matmulNN;
   let work = 0;
-  k.matmulNN = (out, a, b, acc, ranges) => {
+  watchMatmulNN(dev, (_out, _a, b, _acc, ranges) => {
     const r = ranges?.data;
     if (r) for (let j = 0; j < r.length; j += 2) work += r[j + 1] - r[j];
     else work += b.rows * b.cols;
-    original.call(k, out, a, b, acc, ranges);
-  };
-  try {
-    fn();
-  } finally {
-    k.matmulNN = original;
-  }
+  }, fn);
   return work;
 }
 

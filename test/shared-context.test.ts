@@ -18,6 +18,7 @@ import { SystematicCorrectedModel } from '../src/systematics/corrected-model.js'
 import { residualDefaults } from '../src/systematics/config.js';
 import { Rng } from '../src/toy/rng.js';
 import { allDevices, randomValues } from './helpers/devices.js';
+import { watchMatmulNN } from './helpers/spy.js';
 
 const devices = await allDevices();
 
@@ -92,18 +93,8 @@ for (const dev of devices) {
 
   /** How many per-context biases were spread over rows (matmulNN with accumulate) while fn ran. */
   function spreads(fn: () => void): number {
-    const k = dev.kernels;
-    const original = k.matmulNN;
     let n = 0;
-    k.matmulNN = (out, a, b, acc, ranges) => {
-      if (acc) n++;
-      original.call(k, out, a, b, acc, ranges);
-    };
-    try {
-      fn();
-    } finally {
-      k.matmulNN = original;
-    }
+    watchMatmulNN(dev, (_out, _a, _b, acc) => void (acc && n++), fn);
     return n;
   }
 
