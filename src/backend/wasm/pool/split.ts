@@ -30,10 +30,14 @@ export interface SplitThresholds {
  * steps (2 threads): matmuls from 256 kFLOP per chunk (so the K = 4 / 6 input layers at batch
  * 1024 split too) and streaming kernels from 8k elements are 3–8 % faster per step than the
  * isolated crossovers (1 MFLOP, 32k). The spline splits at ≥ 1k elements, the scalar maps at
- * ≥ 8k. On a loaded machine fewer splits would be better: use --threads 1 there.
+ * ≥ 8k. Matmuls split from 128 kFLOP per chunk since the shared-context path (../../../nn/
+ * masked-mlp.ts): its K = 2 products and one-hot spreads are 262 kFLOP and write a 1024 × 64
+ * output; split, the kin steps ran 5–13 % faster on two threads (four interleaved A/B runs on
+ * one pool), the score steps 0–4 %. On a loaded machine fewer splits would be better: use
+ * --threads 1 there.
  */
 export const DEFAULT_THRESHOLDS: Readonly<SplitThresholds> = {
-  matmulFlops: 1 << 18,
+  matmulFlops: 1 << 17,
   streaming: 1 << 13,
   mathMap: 1 << 12,
   spline: 1 << 9,
