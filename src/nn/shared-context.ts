@@ -4,7 +4,7 @@
  * only the context then has 2 distinct values, not 1024, and is computed once per distinct row
  * (../nn/masked-mlp.ts, forwardShared).
  *
- * Found per context Var (the transforms of a flow share one) by hashing the rows' bits. Shared
+ * Found per context Var (the transforms of a flow share one) by comparing the rows' bits. Shared
  * only when few rows are distinct: at most a quarter of the batch and at most MAX_SHARED, so a
  * continuous context (the score flows' [c, x]) is given up on after MAX_SHARED + 1 rows.
  */
@@ -39,22 +39,19 @@ function findShared(context: Var): SharedContext | null {
   const [B, C] = [t.rows, t.cols];
   const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
   const maxU = Math.min(MAX_SHARED, Math.floor(B / 4));
-  const byHash = new Map<number, number[]>(); // hash → indices (into `firsts`) of distinct rows
   const firsts: number[] = []; // batch row of each distinct row's first appearance
   const which = new Int32Array(B);
+  // At most MAX_SHARED distinct rows: a scan of those beats hashing (the last match first).
+  let last = -1;
   for (let b = 0; b < B; b++) {
-    let h = 0x811c9dc5;
-    for (let c = 0; c < C; c++) h = Math.imul(h ^ bits[b * C + c], 0x01000193);
-    const same = byHash.get(h) ?? [];
-    let u = same.find((v) => sameRow(bits, firsts[v] * C, b * C, C));
-    if (u === undefined) {
+    let u = last >= 0 && sameRow(bits, firsts[last] * C, b * C, C) ? last : -1;
+    for (let v = 0; u < 0 && v < firsts.length; v++) if (sameRow(bits, firsts[v] * C, b * C, C)) u = v;
+    if (u < 0) {
       if (firsts.length >= maxU) return null;
       u = firsts.length;
       firsts.push(b);
-      same.push(u);
-      byHash.set(h, same);
     }
-    which[b] = u;
+    which[b] = last = u;
   }
   const U = firsts.length;
   if (U === 0) return null;
@@ -62,7 +59,8 @@ function findShared(context: Var): SharedContext | null {
   const unique = dev.empty([U, C]);
   firsts.forEach((b, u) => unique.data.set(t.data.subarray(b * C, (b + 1) * C), u * C));
   const spread = dev.zeros([B, U]);
-  for (let b = 0; b < B; b++) spread.data[b * U + which[b]] = 1;
+  const sd = spread.data; // one view: `data` makes a new one per access
+  for (let b = 0; b < B; b++) sd[b * U + which[b]] = 1;
   return { unique, spread };
 }
 
