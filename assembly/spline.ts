@@ -3,16 +3,19 @@
 // ABI (pointers are byte offsets into the shared memory; [e0, e1) is a range of elements, so a
 // worker pool can split one call; every element is computed independently):
 //
-//   spline_forward(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch)
+//   spline_forward(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch, saved)
 //       y[e], ladj[e] = ln|dy/dx| of x[e] with raw parameters params[e·P .. e·P + P), P = 3K − 1,
-//       laid out [K widths, K heights, K − 1 interior derivatives].
-//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch)
-//       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|.
+//       laid out [K widths, K heights, K − 1 interior derivatives]. saved (0: none): for each
+//       element inside [−B, B·1.001], its softmax masses [K widths, K heights] at saved[e·2K ..],
+//       which spline_backward then reads instead of computing them again.
+//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, saved)
+//       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|; saved must be 0.
 //   spline_scratch_bytes(K) -> i32: bytes of `scratch` forward and inverse need (16-aligned;
 //       one area per thread: a pool gives each thread its own).
-//   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope)
+//   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope, saved)
 //       dx[e] = ∂L/∂x[e], dparams[e·P ..] = ∂L/∂params (overwritten) from gy = ∂L/∂y and
-//       gl = ∂L/∂ladj. dparams must not overlap params.
+//       gl = ∂L/∂ladj. dparams must not overlap params. saved: 0, or what spline_forward stored
+//       for the same x and params (the masses are then copied, not recomputed: the same bits).
 //   bound = B (f32), logSlope = λ = ln σ (f32). Any K ≥ 1 works (no scratch, no static state).
 //
 // This is the fast twin of the readable reference src/backend/ts/spline.ts (the formulas, the
@@ -188,7 +191,7 @@ let pairScaleB: f32 = 0;
 // @ts-ignore: decorator
 @inline function splineElement(
   v: f32, pSearch: usize, pOther: usize, pd: usize, K: i32, bound: f32, lambda: f32,
-  inverse: bool, outV: usize, outL: usize, scratch: usize,
+  inverse: bool, outV: usize, outL: usize, scratch: usize, saved: usize,
 ): void {
   if (!mayBeInside(v, bound)) {
     store<f32>(outV, v);
@@ -200,6 +203,11 @@ let pairScaleB: f32 = 0;
   const ro = scratch + (<usize>((K + 3) & ~3) << 2);
   const is = blockMassesPair(pSearch, pOther, K, lambda, rs, ro);
   const io = pairScaleB;
+  // The forward searches the widths: rs holds them, ro the heights (the inverse never saves).
+  if (saved) {
+    storeScaled(saved, rs, K, is);
+    storeScaled(saved + (<usize>K << 2), ro, K, io);
+  }
   // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
   const isV = f32x4.splat(is);
   let acc: f64 = 0;
@@ -275,6 +283,21 @@ let pairScaleB: f32 = 0;
   }
 }
 
+/** dst[0..K) = row[0..K) · inv (the normalised masses, as scaleRow computes them). */
+// @ts-ignore: decorator
+@inline function storeScaled(dst: usize, row: usize, K: i32, inv: f32): void {
+  const invV = f32x4.splat(inv);
+  let j = 0;
+  for (; j + 4 <= K; j += 4) {
+    const pj = <usize>j << 2;
+    v128.store(dst + pj, f32x4.mul(v128.load(row + pj), invV));
+  }
+  for (; j < K; j++) {
+    const pj = <usize>j << 2;
+    store<f32>(dst + pj, load<f32>(row + pj) * inv);
+  }
+}
+
 export function spline_scratch_bytes(K: i32): i32 {
   return 2 * (((K + 3) & ~3) << 2);
 }
@@ -283,7 +306,7 @@ export function spline_scratch_bytes(K: i32): i32 {
 // @ts-ignore: decorator
 @inline function splineLoop(
   outV: usize, outL: usize, input: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, inverse: bool,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, saved: usize, inverse: bool,
 ): void {
   const P = 3 * K - 1;
   for (let e = e0; e < e1; e++) {
@@ -294,22 +317,24 @@ export function spline_scratch_bytes(K: i32): i32 {
     // The forward searches the widths' knots, the inverse the heights'.
     const pSearch = inverse ? ph : pw;
     const pOther = inverse ? pw : ph;
-    splineElement(load<f32>(input + off), pSearch, pOther, pd, K, bound, logSlope, inverse, outV + off, outL + off, scratch);
+    const sv = saved ? saved + ((<usize>e * <usize>(2 * K)) << 2) : 0;
+    splineElement(load<f32>(input + off), pSearch, pOther, pd, K, bound, logSlope, inverse, outV + off, outL + off, scratch, sv);
   }
 }
 
 export function spline_forward(
   y: usize, ladj: usize, x: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, saved: usize,
 ): void {
-  splineLoop(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch, false);
+  splineLoop(y, ladj, x, params, e0, e1, K, bound, logSlope, scratch, saved, false);
 }
 
 export function spline_inverse(
   x: usize, ladj: usize, y: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, saved: usize,
 ): void {
-  splineLoop(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, true);
+  splineLoop(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, 0, true);
+  void saved;
 }
 
 /**
@@ -368,9 +393,10 @@ export function spline_inverse(
 
 export function spline_backward(
   dx: usize, dparams: usize, gy: usize, gl: usize, x: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, saved: usize,
 ): void {
   const P = 3 * K - 1;
+  const rowBytes = <usize>K << 2;
   for (let e = e0; e < e1; e++) {
     const off = <usize>e << 2;
     const v = load<f32>(x + off);
@@ -387,9 +413,17 @@ export function spline_backward(
     let xlo: f32 = -bound;
     let xhi: f32 = 0;
     if (mayBeInside(v, bound)) {
-      // Both blocks' masses at once (the heights' are dropped if x is beyond the last knot).
-      scaleRow(rw, K, blockMassesPair(pw, ph, K, logSlope, rw, rh));
-      scaleH = pairScaleB;
+      if (saved) {
+        // The forward's normalised masses: widths into rw, heights into rh (scaled already).
+        const sv = saved + ((<usize>e * <usize>(2 * K)) << 2);
+        memory.copy(rw, sv, rowBytes);
+        memory.copy(rh, sv + rowBytes, rowBytes);
+        scaleH = 1;
+      } else {
+        // Both blocks' masses at once (the heights' are dropped if x is beyond the last knot).
+        scaleRow(rw, K, blockMassesPair(pw, ph, K, logSlope, rw, rh));
+        scaleH = pairScaleB;
+      }
       let acc: f64 = 0;
       for (k = 0; k < K; k++) {
         acc += <f64>load<f32>(rw + (<usize>k << 2));
@@ -403,7 +437,7 @@ export function spline_backward(
       memory.fill(rw, 0, <usize>P << 2);
       continue;
     }
-    scaleRow(rh, K, scaleH);
+    if (!saved) scaleRow(rh, K, scaleH);
     let acc: f64 = 0;
     let ylo: f32 = -bound;
     for (let j = 0; j < k; j++) acc += <f64>load<f32>(rh + (<usize>j << 2));

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Memory } from '../src/tensor/memory.js';
 import { Heap } from '../src/tensor/allocator.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { sameBits } from './helpers/tensors.js';
 import type { SplineSpec } from '../src/backend/kernels.js';
 import {
   backwardElement,
@@ -421,9 +422,9 @@ test('float32 backward stays close to the float64 backward', () => {
 
 interface SplineExports {
   spline_scratch_bytes(K: number): number;
-  spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
-  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
-  spline_backward(dx: number, dparams: number, gy: number, gl: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number): void;
+  spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
+  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
+  spline_backward(dx: number, dparams: number, gy: number, gl: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, saved: number): void;
 }
 
 const wasmPath = join(repoRoot, 'build', 'kernels-simd.wasm');
@@ -466,8 +467,8 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     splineForwardTs(yT, lT, x, params, SPEC);
     // Two ranges, as a worker pool would split the call.
     const mid = n >> 1;
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH);
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
     // Same float32 operations in the same order: bit-identical except rare 1-ulp log ties.
     const exact = (count: number, what: string) => assert.ok(count >= 0.99 * n, `${what}: only ${count}/${n} bit-identical`);
     exact(close(yT.data, yW.data, 'forward y'), 'forward y');
@@ -475,7 +476,7 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
 
     const xT = tensor(n), liT = tensor(n), xW = tensor(n), liW = tensor(n);
     splineInverseTs(xT, liT, yT, params, SPEC);
-    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
+    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
     exact(close(xT.data, xW.data, 'inverse x'), 'inverse x');
     exact(close(liT.data, liW.data, 'inverse ladj'), 'inverse ladj');
 
@@ -486,9 +487,19 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     const dpT = tensor(n * P, [n, P]), dpW = tensor(n * P, [n, P]);
     dpW.data.fill(NaN);
     splineBackwardTs(dxT, dpT, gy, gl, x, params, SPEC);
-    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE);
-    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE);
+    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, 0);
+    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, 0);
     exact(close(dxT.data, dxW.data, 'backward dx'), 'backward dx');
+    // With the masses the forward saved, the backward copies them instead: the same bits.
+    const saved = tensor(n * 2 * K, [n, 2 * K]);
+    const ySv = tensor(n), lSv = tensor(n), dxSv = tensor(n), dpSv = tensor(n * P, [n, P]);
+    wasm.spline_forward(ySv.ptr, lSv.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH, saved.ptr);
+    wasm.spline_forward(ySv.ptr, lSv.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, saved.ptr);
+    sameBits('forward y (saving masses)', ySv.data, yW.data);
+    wasm.spline_backward(dxSv.ptr, dpSv.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, saved.ptr);
+    wasm.spline_backward(dxSv.ptr, dpSv.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, saved.ptr);
+    sameBits('backward dx (saved masses)', dxSv.data, dxW.data);
+    sameBits('backward dparams (saved masses)', dpSv.data, dpW.data);
     let dpExact = 0;
     for (let i = 0; i < n * P; i++) if (Object.is(dpT.data[i], dpW.data[i])) dpExact++;
     assert.ok(dpExact >= 0.99 * n * P, `dparams: only ${dpExact}/${n * P} bit-identical`);
@@ -519,16 +530,16 @@ test('wasm = ts for bin counts that are not a multiple of 4 (K = 1, 2, 3, 5, 6, 
     const gy = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
     const gl = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
     splineForwardTs(yT, lT, x, params, spec);
-    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH);
+    wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH, 0);
     close(yT.data, yW.data, `K=${bins} forward y`);
     close(lT.data, lW.data, `K=${bins} forward ladj`);
     splineInverseTs(xT, lT, yT, params, spec);
-    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH);
+    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH, 0);
     close(xT.data, xW.data, `K=${bins} inverse x`);
     close(lT.data, lW.data, `K=${bins} inverse ladj`);
     for (let i = 0; i < n; i++) assert.ok(Math.abs(xT.data[i] - x.data[i]) <= 1e-5, `K=${bins} round trip`);
     splineBackwardTs(dxT, dpT, gy, gl, x, params, spec);
-    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE);
+    wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, 0);
     close(dxT.data, dxW.data, `K=${bins} backward dx`);
     close(dpT.data, dpW.data, `K=${bins} backward dparams`, 1e-5);
   }
@@ -540,7 +551,7 @@ test('wasm golden: kin transform 0 through the wasm kernel matches Zuko', () => 
   const x = tensor(raw.flatMap((_, row) => g.forward.inputs.x[row]));
   const params = tensor(raw.flat(), [8, P]);
   const y = tensor(8), l = tensor(8);
-  wasm.spline_forward(y.ptr, l.ptr, x.ptr, params.ptr, 0, 8, K, SPEC.bound, LOG_SLOPE, SCRATCH);
+  wasm.spline_forward(y.ptr, l.ptr, x.ptr, params.ptr, 0, 8, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
   for (let row = 0; row < 4; row++) {
     for (let f = 0; f < 2; f++) assert.ok(Math.abs(y.data[row * 2 + f] - g.forward.f32.per_transform[0].out[row][f]) <= 1e-4);
     const want = g.forward.f32.per_transform[0].ladj[row];

@@ -268,7 +268,11 @@ test('shape errors name the kernel and the shapes', () => {
   assert.throws(() => k.matmulTN(out, x, w, false), /matmulTN.*\[3, 4\].*\[5, 6\]/);
   assert.throws(() => k.binary(Binary.Add, out, out, x, Broadcast.Row), /binary.*\[3, 5\].*\[3, 4\].*row/);
   assert.throws(() => k.sumRows(x, out), /sumRows.*\[3, 5\]/);
-  free(x, w, out);
+  // The spline's saved masses: 2K per element.
+  const spec = { bins: 4, bound: 5, slope: 1e-3 };
+  const sx = tensor([3]), sp = tensor([3, 11]), sy = tensor([3]), sl = tensor([3]), bad = tensor([3, 7]);
+  assert.throws(() => k.splineForward(sy, sl, sx, sp, spec, bad), /splineForward: saved \[3, 7\] must hold 2·4 masses for each of the 3 elements/);
+  free(x, w, out, sx, sp, sy, sl, bad);
 });
 
 test('a build without spline kernels says so', () => {

@@ -170,7 +170,13 @@ test('spline forward / inverse / backward split bit-identically', () => {
     agree(`spline forward n ${n}`, [y, ladj], (k, [a, b]) => k.splineForward(a, b, x, params, spec));
     agree(`spline inverse n ${n}`, [xi, li], (k, [a, b]) => k.splineInverse(a, b, y, params, spec));
     agree(`spline backward n ${n}`, [dx, dp], (k, [a, b]) => k.splineBackward(a, b, gy, gl, x, params, spec));
-    free(x, params, gy, gl, y, ladj, xi, li, dx, dp);
+    // The forward saving its masses, and the backward reading them back.
+    const saved = tensor([n, 2 * spec.bins]), dxS = tensor([n]), dpS = tensor([n, P]);
+    agree(`spline forward saving masses n ${n}`, [y, ladj, saved], (k, [a, b, c]) => k.splineForward(a, b, x, params, spec, c));
+    agree(`spline backward from saved masses n ${n}`, [dxS, dpS], (k, [a, b]) => k.splineBackward(a, b, gy, gl, x, params, spec, saved));
+    sameBits(`spline backward n ${n}: saved masses vs recomputed, dx`, dxS.data, dx.data);
+    sameBits(`spline backward n ${n}: saved masses vs recomputed, dparams`, dpS.data, dp.data);
+    free(x, params, gy, gl, y, ladj, xi, li, dx, dp, saved, dxS, dpS);
   }
 });
 

@@ -123,13 +123,16 @@ export interface Kernels {
   /**
    * Rational-quadratic spline, per element: x[n], params[n, 3K−1] (raw widths, heights,
    * interior derivatives, as the hyper-network emits them) → y[n], ladj[n] = ln|dy/dx|.
+   * `saved` ([n, 2K], optional): room for what this backend's splineBackward can reuse (the
+   * wasm kernels keep the softmax masses there); a backend may leave it untouched.
    */
-  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void;
+  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, saved?: Tensor | null): void;
   /** Inverse: y → x, and ladj[n] = ln|dx/dy| (minus the forward ladj at x). */
   splineInverse(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void;
   /**
    * Backward of splineForward: given gy = ∂L/∂y and gl = ∂L/∂ladj (each [n]), write
-   * dx = ∂L/∂x [n] and dparams = ∂L/∂params [n, 3K−1].
+   * dx = ∂L/∂x [n] and dparams = ∂L/∂params [n, 3K−1]. `saved`: null, or the tensor the same
+   * backend's splineForward got for these x and params (same results either way).
    */
   splineBackward(
     dx: Tensor,
@@ -139,5 +142,6 @@ export interface Kernels {
     x: Tensor,
     params: Tensor,
     spec: SplineSpec,
+    saved?: Tensor | null,
   ): void;
 }

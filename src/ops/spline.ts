@@ -26,14 +26,18 @@ export function spline(x: Var, params: Var, spec: SplineSpec): { y: Var; ladj: V
   const dev = x.device;
   const y = dev.empty(x.shape);
   const ladj = dev.empty(x.shape);
-  dev.kernels.splineForward(y, ladj, x.value, params.value, spec);
+  // Room for the forward's softmax masses, so the backward need not compute them again
+  // (only when a backward will run).
+  const tracked = x.tape.recording && (x.requiresGrad || params.requiresGrad);
+  const saved = tracked ? dev.empty([x.value.size, 2 * spec.bins]) : null;
+  dev.kernels.splineForward(y, ladj, x.value, params.value, spec, saved);
   const [yv, lv] = x.tape.recordMulti('spline', [y, ladj], [x, params], (gs) => {
     // One fused backward for both outputs; an unused output contributes a zero gradient.
     const gy = gs[0] ?? dev.zeros(x.shape);
     const gl = gs[1] ?? dev.zeros(x.shape);
     const dx = dev.empty(x.shape);
     const dp = dev.empty(params.shape);
-    dev.kernels.splineBackward(dx, dp, gy, gl, x.value, params.value, spec);
+    dev.kernels.splineBackward(dx, dp, gy, gl, x.value, params.value, spec, saved);
     return [dx, dp];
   });
   return { y: yv, ladj: lv };

@@ -148,7 +148,8 @@ export class GpuKernels implements Kernels {
 
   // ------------------------------------------------------------------------ splines
 
-  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
+  // `saved` is the wasm kernels' cache of the forward's masses; the gpu kernel recomputes them.
+  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
     this.spline('splineForward', 0, y, ladj, x, params, spec);
   }
 
@@ -165,7 +166,7 @@ export class GpuKernels implements Kernels {
     ladj.data.set(rows[1].subarray(0, n));
   }
 
-  splineBackward(dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
+  splineBackward(dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
     const n = x.size;
     const P = checkSpline('splineBackward', spec, n, [
       ['dx', dx, n], ['dparams', dparams, n * (3 * spec.bins - 1)], ['gy', gy, n], ['gl', gl, n],

@@ -565,8 +565,11 @@ function mapElements(
   }
 }
 
-/** y[n], ladj[n] = spline(x[n]; params[n, P]). */
-export function splineForwardTs(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
+/**
+ * y[n], ladj[n] = spline(x[n]; params[n, P]). `saved` is where the wasm kernels keep the
+ * masses for their backward; this reference recomputes them there, and leaves it untouched.
+ */
+export function splineForwardTs(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
   mapElements('splineForward', ['y', 'ladj'], y, ladj, x, params, spec, forwardElement);
 }
 
@@ -584,6 +587,7 @@ export function splineBackwardTs(
   x: Tensor,
   params: Tensor,
   spec: SplineSpec,
+  _saved: Tensor | null = null,
 ): void {
   checkSpec('splineBackward', spec);
   const n = x.size;

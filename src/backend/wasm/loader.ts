@@ -36,11 +36,11 @@ export interface KernelExports {
   /** Written by the spline kernel file; absent from builds that predate it. */
   spline_scratch_bytes?(K: number): number;
   spline_forward?(y: number, ladj: number, x: number, params: number, e0: number, e1: number,
-    K: number, bound: number, logSlope: number, scratch: number): void;
+    K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
   spline_inverse?(x: number, ladj: number, y: number, params: number, e0: number, e1: number,
-    K: number, bound: number, logSlope: number, scratch: number): void;
+    K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
   spline_backward?(dx: number, dparams: number, gy: number, gl: number, x: number,
-    params: number, e0: number, e1: number, K: number, bound: number, logSlope: number): void;
+    params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, saved: number): void;
 }
 
 /**

@@ -283,33 +283,44 @@ export class WasmKernels implements Kernels {
     return f as NonNullable<KernelExports[K]>;
   }
 
+  /** The forward's saved masses: [n, 2K] in this memory (the backward reads what the forward wrote). */
+  private checkSaved(kernel: string, saved: Tensor | null, n: number, spec: SplineSpec): void {
+    if (!saved) return;
+    if (saved.size !== 2 * spec.bins * n) {
+      fail(kernel, `saved ${shapeStr(saved.shape)} must hold 2·${spec.bins} masses for each of the ${n} elements`);
+    }
+    this.own(kernel, saved);
+  }
+
   /** Per-thread scratch of the spline forward / inverse: the clamped values and masses of two blocks. */
   private splineScratchBytes(bins: number): number {
     return this.splineExport('spline_scratch_bytes')(bins);
   }
 
-  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec): void {
-    this.splineMap('splineForward', K_.SplineForward, y, ladj, x, params, spec);
+  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, saved: Tensor | null = null): void {
+    this.splineMap('splineForward', K_.SplineForward, y, ladj, x, params, spec, saved);
   }
 
   splineInverse(x: Tensor, ladj: Tensor, y: Tensor, params: Tensor, spec: SplineSpec): void {
-    this.splineMap('splineInverse', K_.SplineInverse, x, ladj, y, params, spec);
+    this.splineMap('splineInverse', K_.SplineInverse, x, ladj, y, params, spec, null);
   }
 
   /** Forward or inverse: value and ladj of every element of `input`, with the per-thread scratch. */
   private splineMap(
     label: 'splineForward' | 'splineInverse', kernel: K_, out: Tensor, ladj: Tensor, input: Tensor, params: Tensor, spec: SplineSpec,
+    saved: Tensor | null,
   ): void {
     this.splineExport(label === 'splineForward' ? 'spline_forward' : 'spline_inverse');
     this.splineChecks(label, input.size, params, spec, out, ladj, input);
+    this.checkSaved(label, saved, input.size, spec);
     const n = input.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
     const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    this.dispatch(label, kernel, [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0], n, 16, parts, bytes);
+    this.dispatch(label, kernel, [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0, saved ? saved.ptr : 0], n, 16, parts, bytes);
   }
 
   splineBackward(
-    dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec,
+    dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, saved: Tensor | null = null,
   ): void {
     this.splineExport('spline_backward');
     this.splineChecks('splineBackward', x.size, params, spec, dx, gy, gl, x);
@@ -317,10 +328,11 @@ export class WasmKernels implements Kernels {
       fail('splineBackward', `dparams ${shapeStr(dparams.shape)} must match params ${shapeStr(params.shape)}`);
     }
     this.own('splineBackward', dparams);
+    this.checkSaved('splineBackward', saved, x.size, spec);
     const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
     // 3× the forward's work per element: the split pays off at a third of the size.
     const parts = partCount(this.threads, this.thresholds.spline, 3 * n, n, 16);
     this.dispatch('splineBackward', K_.SplineBackward,
-      [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls], n, 16, parts);
+      [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, saved ? saved.ptr : 0], n, 16, parts);
   }
 }
