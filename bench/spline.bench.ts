@@ -1,5 +1,6 @@
 /**
- * Rational-quadratic spline benchmarks: spline.forward / .inverse / .backward in M elements/s
+ * Rational-quadratic spline benchmarks: spline.forward / .inverse / .backward in M elements/s,
+ * and .backward_saved (from the masses a training forward keeps; see ops/spline.ts)
  * (one element = one feature of one event, K = 20 bins, P = 59 raw parameters) for every wasm
  * build and the ts reference, at n = 2048 (a 1024-event batch of 2 features) and n = 100k.
  * Inputs are uniform in (−5.5, 5.5), so ~9 % of them take the identity tail; raw parameters are
@@ -28,6 +29,7 @@ register({
       const back = tensor(ctx, [n], 7, 0, 0);
       const dx = tensor(ctx, [n], 8, 0, 0);
       const dparams = tensor(ctx, [n, P], 9, 0, 0);
+      const saved = tensor(ctx, [n, 2 * SPEC.bins], 10, 0, 0);
       const rate = (ms: number) => +(n / ms / 1e3).toFixed(2);
       for (const b of ctx.backends) {
         const k = b.kernels;
@@ -36,6 +38,8 @@ register({
         add('spline.forward', ctx.time(() => k.splineForward(y, ladj, x, params, SPEC)));
         add('spline.inverse', ctx.time(() => k.splineInverse(back, ladj, y, params, SPEC)));
         add('spline.backward', ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC)));
+        k.splineForward(y, ladj, x, params, SPEC, saved);
+        add('spline.backward_saved', ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC, saved)));
       }
     }
     return results;
