@@ -6,7 +6,7 @@ Not Zuko itself (no network here to install it): the same computation written fr
 F.linear with W * mask, ReLU/ELU, softmax / cumsum knots, searchsorted bin search, gather,
 the rational-quadratic formulas, AdamW. Weights are random: the time does not depend on them.
 
-    python bench/pytorch/train_step.py [--threads 1,2] [--json out.json]
+    python bench/pytorch/train_step.py [--threads 1,2] [--models kin_base,...] [--json out.json]
     python bench/pytorch/train_step.py --check    # reference weights in, golden log p out
 
 `--check` loads the reference kin and score checkpoints (weights only: no pickle code runs)
@@ -210,6 +210,7 @@ def check(shared):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--models", default="kin_base,score_base,kin_residual,score_residual")
     ap.add_argument("--json")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--shared", default="../shared")
@@ -220,7 +221,7 @@ def main():
     results = []
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
-        for name in ["kin_base", "score_base", "kin_residual", "score_residual"]:
+        for name in args.models.split(","):
             ms = time_step(name)
             results.append({"name": f"train_step.{name}", "backend": "pytorch", "threads": threads, "value": round(ms, 3), "unit": "ms"})
             print(f"train_step.{name:16s} pytorch {threads} {ms:8.2f} ms", flush=True)
