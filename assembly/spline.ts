@@ -205,8 +205,8 @@ let pairScaleB: f32 = 0;
   const io = pairScaleB;
   // The forward searches the widths: rs holds them, ro the heights (the inverse never saves).
   if (saved) {
-    storeScaled(saved, rs, K, is);
-    storeScaled(saved + (<usize>K << 2), ro, K, io);
+    scaleRow(saved, rs, K, is);
+    scaleRow(saved + (<usize>K << 2), ro, K, io);
   }
   // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
   const isV = f32x4.splat(is);
@@ -283,9 +283,9 @@ let pairScaleB: f32 = 0;
   }
 }
 
-/** dst[0..K) = row[0..K) · inv (the normalised masses, as scaleRow computes them). */
+/** dst[0..K) = row[0..K) · inv: unnormalised masses become the softmax masses (dst may be row). */
 // @ts-ignore: decorator
-@inline function storeScaled(dst: usize, row: usize, K: i32, inv: f32): void {
+@inline function scaleRow(dst: usize, row: usize, K: i32, inv: f32): void {
   const invV = f32x4.splat(inv);
   let j = 0;
   for (; j + 4 <= K; j += 4) {
@@ -376,21 +376,6 @@ export function spline_inverse(
   }
 }
 
-/** row[0..K) ·= inv: unnormalised masses become the softmax masses. */
-// @ts-ignore: decorator
-@inline function scaleRow(row: usize, K: i32, inv: f32): void {
-  const invV = f32x4.splat(inv);
-  let j = 0;
-  for (; j + 4 <= K; j += 4) {
-    const pj = <usize>j << 2;
-    v128.store(row + pj, f32x4.mul(v128.load(row + pj), invV));
-  }
-  for (; j < K; j++) {
-    const pj = <usize>j << 2;
-    store<f32>(row + pj, load<f32>(row + pj) * inv);
-  }
-}
-
 export function spline_backward(
   dx: usize, dparams: usize, gy: usize, gl: usize, x: usize, params: usize,
   e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, saved: usize,
@@ -421,7 +406,7 @@ export function spline_backward(
         scaleH = 1;
       } else {
         // Both blocks' masses at once (the heights' are dropped if x is beyond the last knot).
-        scaleRow(rw, K, blockMassesPair(pw, ph, K, logSlope, rw, rh));
+        scaleRow(rw, rw, K, blockMassesPair(pw, ph, K, logSlope, rw, rh));
         scaleH = pairScaleB;
       }
       let acc: f64 = 0;
@@ -437,7 +422,7 @@ export function spline_backward(
       memory.fill(rw, 0, <usize>P << 2);
       continue;
     }
-    if (!saved) scaleRow(rh, K, scaleH);
+    if (!saved) scaleRow(rh, rh, K, scaleH);
     let acc: f64 = 0;
     let ylo: f32 = -bound;
     for (let j = 0; j < k; j++) acc += <f64>load<f32>(rh + (<usize>j << 2));
