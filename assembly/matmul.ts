@@ -286,6 +286,12 @@ function tile1x8(
   storeRow(o, c0, c1, nv, load, last, bias, act);
 }
 
+/** Where panel p's B starts at step lo of the chunk from k0: in b itself (p < direct), else packed. */
+// @ts-ignore: decorator
+@inline function panelB(b: usize, packed: usize, p: i32, lo: i32, k0: i32, kc: i32, ldb: usize, direct: i32): usize {
+  return p < direct ? b + <usize>(k0 + lo) * ldb + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
+}
+
 /**
  * The shared driver. `transB` selects how B is packed (NT: w[N,K]; else b[K,N]);
  * A(i, k) is at a + i·aRow + k·aK.
@@ -312,9 +318,8 @@ function gemm(
     store<i32>(panelK + <usize>(p << 3), sumRanges ? unionRange(sumRanges, p * 8, j1) : K << 16);
   }
   const ldo = <usize>(N * 4);
-  // Panels read in place (b row-major, all but a tail panel) and the byte offset of their k0.
+  // Panels p < direct are read in place (b row-major, all but a tail panel); the rest are packed.
   const direct = transB ? 0 : N >> 3;
-  const plain = bias == 0 && act == 0;
   let k0 = 0;
   do {
     const kc = K - k0 < KC ? K - k0 : KC;
@@ -327,6 +332,9 @@ function gemm(
     // over each finished block of rows (rowActivation).
     const tileAct = last && act == 1 ? 1 : 0;
     const rowAct = last && act > 1 ? act : 0;
+    // No bias and no activation in the store step (every dx and dW, a non-last chunk): a copy
+    // of the tile without those tests.
+    const plain = !(last && (biasP || tileAct));
     // This chunk's part of each panel's k range, relative to k0, as lo | hi << 16.
     for (let p = 0; p < np; p++) {
       const r = load<i32>(panelK + <usize>(p << 3));
@@ -346,13 +354,13 @@ function gemm(
         const r = load<i32>(panelK + <usize>(p << 3), 4);
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
-        const pb = p < direct ? b + <usize>(k0 + lo) * ldo + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
-        // No bias and no activation (every dx and dW): a copy of the tile without those tests.
+        const pb = panelB(b, packed, p, lo, k0, kc, ldo, direct);
+        const sb = p < direct ? ldo : 32;
         if (plain) {
-          tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, p < direct ? ldo : 32, n, nv, addOld, last, 0, 0);
+          tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld, last, 0, 0);
         } else {
           tile4x8(
-            oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, p < direct ? ldo : 32, n,
+            oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n,
             nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
           );
         }
@@ -368,9 +376,8 @@ function gemm(
         const r = load<i32>(panelK + <usize>(p << 3), 4);
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
-        const pb = p < direct ? b + <usize>(k0 + lo) * ldo + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
         tile1x8(
-          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, pb, p < direct ? ldo : 32, n,
+          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, panelB(b, packed, p, lo, k0, kc, ldo, direct), p < direct ? ldo : 32, n,
           nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
         );
       }

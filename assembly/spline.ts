@@ -8,15 +8,15 @@
 //       laid out [K widths, K heights, K − 1 interior derivatives]. saved (0: none): for each
 //       element inside [−B, B·1.001], its softmax masses [K widths, K heights] at saved[e·2K ..],
 //       which spline_backward then reads instead of computing them again.
-//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, saved)
-//       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|; saved must be 0.
+//   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch)
+//       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|.
 //   spline_scratch_bytes(K) -> i32: bytes of `scratch` forward and inverse need (16-aligned;
 //       one area per thread: a pool gives each thread its own).
 //   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope, saved)
 //       dx[e] = ∂L/∂x[e], dparams[e·P ..] = ∂L/∂params (overwritten) from gy = ∂L/∂y and
 //       gl = ∂L/∂ladj. dparams must not overlap params. saved: 0, or what spline_forward stored
 //       for the same x and params (the masses are then copied, not recomputed: the same bits).
-//   bound = B (f32), logSlope = λ = ln σ (f32). Any K ≥ 1 works (no scratch, no static state).
+//   bound = B (f32), logSlope = λ = ln σ (f32). Any K ≥ 1 works.
 //
 // This is the fast twin of the readable reference src/backend/ts/spline.ts (the formulas, the
 // derivation of the backward and the rounding choices are documented there). It performs the
@@ -331,10 +331,9 @@ export function spline_forward(
 
 export function spline_inverse(
   x: usize, ladj: usize, y: usize, params: usize,
-  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, saved: usize,
+  e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize,
 ): void {
   splineLoop(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch, 0, true);
-  void saved;
 }
 
 /**

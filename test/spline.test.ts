@@ -423,7 +423,7 @@ test('float32 backward stays close to the float64 backward', () => {
 interface SplineExports {
   spline_scratch_bytes(K: number): number;
   spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
-  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
+  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
   spline_backward(dx: number, dparams: number, gy: number, gl: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, saved: number): void;
 }
 
@@ -476,7 +476,7 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
 
     const xT = tensor(n), liT = tensor(n), xW = tensor(n), liW = tensor(n);
     splineInverseTs(xT, liT, yT, params, SPEC);
-    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
+    wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
     exact(close(xT.data, xW.data, 'inverse x'), 'inverse x');
     exact(close(liT.data, liW.data, 'inverse ladj'), 'inverse ladj');
 
@@ -534,7 +534,7 @@ test('wasm = ts for bin counts that are not a multiple of 4 (K = 1, 2, 3, 5, 6, 
     close(yT.data, yW.data, `K=${bins} forward y`);
     close(lT.data, lW.data, `K=${bins} forward ladj`);
     splineInverseTs(xT, lT, yT, params, spec);
-    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH, 0);
+    wasm.spline_inverse(xW.ptr, lW.ptr, yT.ptr, params.ptr, 0, n, bins, spec.bound, LOG_SLOPE, SCRATCH);
     close(xT.data, xW.data, `K=${bins} inverse x`);
     close(lT.data, lW.data, `K=${bins} inverse ladj`);
     for (let i = 0; i < n; i++) assert.ok(Math.abs(xT.data[i] - x.data[i]) <= 1e-5, `K=${bins} round trip`);

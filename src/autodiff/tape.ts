@@ -83,12 +83,17 @@ export class Tape {
     return this.recordMulti(op, [out], inputs, (gs, needs) => backward(gs[0]!, needs))[0];
   }
 
+  /** Whether an op on these inputs is recorded (a backward will run for it). */
+  tracks(inputs: readonly Var[]): boolean {
+    return this.recording && inputs.some((v) => v.requiresGrad);
+  }
+
   /** For ops with several outputs (the spline gives y and ln|dy/dx| from one pass). */
   recordMulti(op: string, outs: Tensor[], inputs: Var[], backward: MultiBackwardRule): Var[] {
     for (const v of inputs) {
       if (v.tape !== this) throw new Error(`${op}: inputs come from different tapes`);
     }
-    const tracked = this.recording && inputs.some((v) => v.requiresGrad);
+    const tracked = this.tracks(inputs);
     const results = outs.map((t) => new Var(t, this, tracked));
     if (tracked) this.nodes.push({ op, outs: results, inputs, backward });
     return results;

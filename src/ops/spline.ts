@@ -28,8 +28,7 @@ export function spline(x: Var, params: Var, spec: SplineSpec): { y: Var; ladj: V
   const ladj = dev.empty(x.shape);
   // Room for the forward's softmax masses, so the backward need not compute them again
   // (only when a backward will run).
-  const tracked = x.tape.recording && (x.requiresGrad || params.requiresGrad);
-  const saved = tracked ? dev.empty([x.value.size, 2 * spec.bins]) : null;
+  const saved = x.tape.tracks([x, params]) ? dev.empty([x.value.size, 2 * spec.bins]) : null;
   dev.kernels.splineForward(y, ladj, x.value, params.value, spec, saved);
   const [yv, lv] = x.tape.recordMulti('spline', [y, ladj], [x, params], (gs) => {
     // One fused backward for both outputs; an unused output contributes a zero gradient.

@@ -38,7 +38,7 @@ export interface KernelExports {
   spline_forward?(y: number, ladj: number, x: number, params: number, e0: number, e1: number,
     K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
   spline_inverse?(x: number, ladj: number, y: number, params: number, e0: number, e1: number,
-    K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
+    K: number, bound: number, logSlope: number, scratch: number): void;
   spline_backward?(dx: number, dparams: number, gy: number, gl: number, x: number,
     params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, saved: number): void;
 }

@@ -316,7 +316,10 @@ export class WasmKernels implements Kernels {
     const n = input.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
     const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
-    this.dispatch(label, kernel, [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0, saved ? saved.ptr : 0], n, 16, parts, bytes);
+    // The forward's last argument: where to keep its masses (0: nowhere); the inverse has none.
+    const args = [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0];
+    if (label === 'splineForward') args.push(saved ? saved.ptr : 0);
+    this.dispatch(label, kernel, args, n, 16, parts, bytes);
   }
 
   splineBackward(

@@ -126,7 +126,7 @@ export const KERNELS: readonly PoolKernel[] = [
   { name: 'sum_all_f64', nargs: 3, range: 1, scratch: -1, blocks: true },
   { name: 'adamw', nargs: 14, range: 4, scratch: -1 },
   { name: 'spline_forward', nargs: 11, range: 4, scratch: 9 },
-  { name: 'spline_inverse', nargs: 11, range: 4, scratch: 9 },
+  { name: 'spline_inverse', nargs: 10, range: 4, scratch: 9 },
   { name: 'spline_backward', nargs: 12, range: 6, scratch: -1 },
   { name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
 ];

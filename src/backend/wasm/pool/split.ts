@@ -27,14 +27,12 @@ export interface SplitThresholds {
  * training step the workers spin. Timed in isolation a kernel gains from ~20 µs per chunk, but
  * in a step splitting earlier pays more: a kernel left on one thread reads and writes the rows
  * the previous (split) kernels left in the other core's cache. Measured on the four training
- * steps (2 threads): matmuls from 256 kFLOP per chunk (so the K = 4 / 6 input layers at batch
- * 1024 split too) and streaming kernels from 8k elements are 3–8 % faster per step than the
- * isolated crossovers (1 MFLOP, 32k). The spline splits at ≥ 1k elements, the scalar maps at
- * ≥ 8k. Matmuls split from 128 kFLOP per chunk since the shared-context path (../../../nn/
- * masked-mlp.ts): its K = 2 products and one-hot spreads are 262 kFLOP and write a 1024 × 64
- * output; split, the kin steps ran 5–13 % faster on two threads (four interleaved A/B runs on
- * one pool), the score steps 0–4 %. On a loaded machine fewer splits would be better: use
- * --threads 1 there.
+ * steps (2 threads, interleaved A/B on one pool): matmuls from 128 kFLOP per chunk (so the
+ * K = 2 products and one-hot spreads of the shared-context path, ../../../nn/masked-mlp.ts,
+ * 262 kFLOP each, split too: kin steps 5–13 % faster than at 256 kFLOP) and streaming kernels
+ * from 8k elements beat the isolated crossovers (1 MFLOP, 32k) by 3–8 % per step. The spline
+ * splits at ≥ 1k elements, the scalar maps at ≥ 8k. On a loaded machine fewer splits would be
+ * better: use --threads 1 there.
  */
 export const DEFAULT_THRESHOLDS: Readonly<SplitThresholds> = {
   matmulFlops: 1 << 17,
