@@ -1,5 +1,6 @@
 /**
- * Model-level benchmarks: train_step.<model> (ms per optimizer step at batch 1024, with steps/s),
+ * Model-level benchmarks: train_step.<model> (ms per optimizer step at batch 1024, with steps/s,
+ * the 2-thread speed-up and, with a PyTorch peer, the ratio to PyTorch),
  * logprob_100k.<model> and sample_100k.<model> (ms for 100 000 points), for the four models of the
  * reference architecture on the wasm backend. Weights are freshly initialised: the time of these
  * paths does not depend on their values.
@@ -15,6 +16,7 @@ import { trainStep, type TrainJob } from '../src/train/trainer.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
 import { Rng } from '../src/toy/rng.js';
 import { register, type BenchResult } from './registry.js';
+import { PyTorchPeer } from './pytorch/peer.js';
 
 const flow = (context: number, transforms: number): NSFConfig => ({
   features: 2, context, bins: 20, transforms, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5,
@@ -55,32 +57,89 @@ function build(dev: Device, name: ModelName) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const MODELS: ModelName[] = ['kin_base', 'score_base', 'kin_residual', 'score_residual'];
+/** Untimed steps before the first round: V8 needs ~100 steps to optimise the step's JS. */
+const WARMUP_STEPS = 150;
+/** Rounds; each times one block of every contender, in alternating order. */
+const ROUNDS = 15;
+/** Steps per timed block, after a few untimed ones (they absorb the switch between contenders). */
+const BLOCK_STEPS = 8;
+const SETTLE_STEPS = 3;
+
+/** n AdamW steps of a fresh `name` model on `dev` (its own optimizer and batches). */
+function stepper(dev: Device, name: ModelName) {
+  const m = build(dev, name);
+  const opt = new AdamW(m.params);
+  const job = { device: dev, params: m.params, logProb: m.logProb } as TrainJob;
+  const rng = Rng.fromSeed(2);
+  const batches = Array.from({ length: 8 }, () => m.draw(rng));
+  let i = 0;
+  return {
+    steps(n: number): void {
+      for (let k = 0; k < n; k++, i++) trainStep(job, opt, batches[i % 8], 1e-4);
+    },
+    free: () => opt.free(),
+  };
+}
+
+/** ms per step of one timed block. */
+function timeBlock(run: (n: number) => void): number {
+  run(SETTLE_STEPS);
+  const t0 = performance.now();
+  run(BLOCK_STEPS);
+  return (performance.now() - t0) / BLOCK_STEPS;
+}
+
+/**
+ * Training steps with 1 and 2 threads, and PyTorch with 2 threads when a Python with torch is
+ * there (pytorch/peer.ts), timed in interleaved rounds: this VM's speed drifts by ±20 % from
+ * one minute to the next, and a contender timed a minute apart from another would be compared
+ * with a different machine. Each figure is the median over the rounds; the ratios are the
+ * medians of the per-round ratios (`.speedup_2t`: 1-thread / 2-thread time; `.vs_pytorch`:
+ * our 2-thread time / PyTorch's).
+ */
 register({
   name: 'train_step',
   async run() {
     const out: BenchResult[] = [];
-    for (const threads of [1, 2]) {
-      const dev = await createDevice({ backend: 'wasm', threads });
-      const build_ = (dev.kernels as { build?: string }).build;
-      for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
-        const m = build(dev, name);
-        const opt = new AdamW(m.params);
-        const job = { device: dev, params: m.params, logProb: m.logProb } as TrainJob;
-        const rng = Rng.fromSeed(2);
-        const batches = Array.from({ length: 8 }, () => m.draw(rng));
-        for (let i = 0; i < 10; i++) trainStep(job, opt, batches[i % 8], 1e-4);
-        const times: number[] = [];
-        for (let rep = 0; rep < 9; rep++) {
-          const t0 = performance.now();
-          for (let i = 0; i < 10; i++) trainStep(job, opt, batches[i % 8], 1e-4);
-          times.push((performance.now() - t0) / 10);
+    const devs = [await createDevice({ backend: 'wasm', threads: 1 }), await createDevice({ backend: 'wasm', threads: 2 })];
+    const build_ = (devs[0].kernels as { build?: string }).build as 'simd' | undefined;
+    const torch = await PyTorchPeer.start(2, (why) => console.log(`train_step: no PyTorch comparison (${why})`));
+    try {
+      for (const name of MODELS) {
+        const ours = devs.map((d) => stepper(d, name));
+        for (const s of ours) s.steps(WARMUP_STEPS);
+        if (torch) await torch.time(name, 20);
+        const t1: number[] = [], t2: number[] = [], tt: number[] = [], speedup: number[] = [], vsTorch: number[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          const a = timeBlock((n) => ours[r % 2].steps(n));
+          const b = timeBlock((n) => ours[1 - (r % 2)].steps(n));
+          const [one, two] = r % 2 ? [b, a] : [a, b];
+          t1.push(one);
+          t2.push(two);
+          speedup.push(one / two);
+          if (torch) {
+            await torch.time(name, SETTLE_STEPS);
+            const pt = await torch.time(name, BLOCK_STEPS);
+            tt.push(pt);
+            vsTorch.push(two / pt);
+          }
         }
-        const ms = median(times);
-        out.push({ name: `train_step.${name}`, shape: [1024], backend: 'wasm', ...(build_ ? { build: build_ as 'simd' } : {}), threads, value: +ms.toFixed(3), unit: 'ms' });
-        out.push({ name: `train_step.${name}.steps_per_s`, shape: [1024], backend: 'wasm', threads, value: +(1000 / ms).toFixed(1), unit: 'steps/s' });
-        opt.free();
+        for (const [threads, ts] of [[1, t1], [2, t2]] as const) {
+          const ms = median(ts);
+          out.push({ name: `train_step.${name}`, shape: [1024], backend: 'wasm', ...(build_ ? { build: build_ } : {}), threads, value: +ms.toFixed(3), unit: 'ms' });
+          out.push({ name: `train_step.${name}.steps_per_s`, shape: [1024], backend: 'wasm', threads, value: +(1000 / ms).toFixed(1), unit: 'steps/s' });
+        }
+        out.push({ name: `train_step.${name}.speedup_2t`, shape: [1024], backend: 'wasm', threads: 2, value: +median(speedup).toFixed(3), unit: '× (1 thread / 2)' });
+        if (torch) {
+          out.push({ name: `train_step.${name}.pytorch`, shape: [1024], backend: `pytorch ${torch.version}`, threads: 2, value: +median(tt).toFixed(3), unit: 'ms' });
+          out.push({ name: `train_step.${name}.vs_pytorch`, shape: [1024], backend: 'wasm', threads: 2, value: +median(vsTorch).toFixed(3), unit: '× PyTorch time' });
+        }
+        for (const s of ours) s.free();
       }
-      (dev.kernels as { dispose?: () => void }).dispose?.();
+    } finally {
+      torch?.close();
+      for (const d of devs) (d.kernels as { dispose?: () => void }).dispose?.();
     }
     return out;
   },

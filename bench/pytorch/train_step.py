@@ -8,15 +8,17 @@ the rational-quadratic formulas, AdamW. Weights are random: the time does not de
 
     python bench/pytorch/train_step.py [--threads 1,2] [--models kin_base,...] [--json out.json]
     python bench/pytorch/train_step.py --check    # reference weights in, golden log p out
+    python bench/pytorch/train_step.py --serve --threads 2   # timing on request (npm run bench)
 
 `--check` loads the reference kin and score checkpoints (weights only: no pickle code runs)
 and compares log p with ../shared/golden (Zuko's own numbers): the masks are Zuko's and log p
 agrees to ~1e-5, so the timed code is Zuko's computation. Needs torch (CPU build);
-`npm run bench` does not run it.
+`npm run bench` runs it in --serve mode when a Python with torch is found (FNF_BENCH_PYTHON).
 """
 import argparse
 import json
 import math
+import sys
 import time
 
 import torch
@@ -162,25 +164,50 @@ def build(name):
     return model, lambda: model.log_prob(x, c, nu)
 
 
-def time_step(name, reps=9, steps=10):
+def stepper(name):
+    """A function running n AdamW steps of model `name` (after 10 untimed warm-up steps)."""
     torch.manual_seed(0)
     model, log_prob = build(name)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 
-    def step():
-        opt.zero_grad()
-        (-log_prob().mean()).backward()
-        opt.step()
+    def steps(n):
+        for _ in range(n):
+            opt.zero_grad()
+            (-log_prob().mean()).backward()
+            opt.step()
 
-    for _ in range(10):
-        step()
+    steps(10)
+    return steps
+
+
+def time_step(name, reps=9, steps=10):
+    run = stepper(name)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
+        run(steps)
         times.append((time.perf_counter() - t0) / steps * 1000)
     return sorted(times)[reps // 2]
+
+
+def serve(threads):
+    """Timing on request, for a caller that interleaves its own rounds with ours (bench/pytorch-peer.ts).
+    Each stdin line "MODEL N" runs N steps of MODEL and answers one line: ms per step."""
+    torch.set_num_threads(threads)
+    runs = {}
+    print(f"ready torch {torch.__version__}", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "quit":
+            break
+        name, n = words[0], int(words[1])
+        if name not in runs:
+            runs[name] = stepper(name)
+        t0 = time.perf_counter()
+        runs[name](n)
+        print(f"{(time.perf_counter() - t0) / n * 1000:.4f}", flush=True)
 
 
 def check(shared):
@@ -214,9 +241,13 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--serve", action="store_true", help="answer 'MODEL N' lines on stdin (threads: the first of --threads)")
     args = ap.parse_args()
     if args.check:
         check(args.shared)
+        return
+    if args.serve:
+        serve(int(args.threads.split(",")[0]))
         return
     results = []
     for threads in [int(t) for t in args.threads.split(",")]:
