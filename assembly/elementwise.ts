@@ -163,6 +163,38 @@ export function unary(op: i32, out: usize, x: usize, e0: i32, e1: i32): void {
   }
 }
 
+/**
+ * Row / column broadcast over rows of N = 2 or 4 elements, from a row start e0 (the residual
+ * layers' [B, 2] arithmetic). Walking row by row cost more than the arithmetic (a division and a
+ * 2-element run per row: ~6 µs for 1024 rows); here each f32x4 covers 4/N whole rows, with b's
+ * values laid out to match its lanes. The same operation per element as the row walk.
+ */
+function narrowRows(
+  op: i32, mode: i32, out: usize, a: usize, b: usize, N: i32, e0: i32, e1: i32,
+): void {
+  // Row mode: one lane pattern for every vector (lane l has column l mod N).
+  const zero = f32x4.splat(0);
+  let rowPattern = zero;
+  if (mode == 1) rowPattern = N == 4 ? v128.load(b) : v128.shuffle<f32>(v128.load64_zero(b), zero, 0, 1, 0, 1);
+  let e = e0;
+  for (; e + 4 <= e1; e += 4) {
+    const at = <usize>(e << 2);
+    let bv = rowPattern;
+    if (mode == 2) {
+      const r = e / N; // this vector's first row
+      bv = N == 4
+        ? v128.load32_splat(b + <usize>(r << 2))
+        : v128.shuffle<f32>(v128.load64_zero(b + <usize>(r << 2)), zero, 0, 0, 1, 1);
+    }
+    v128.store(out + at, binVec(op, v128.load(a + at), bv));
+  }
+  for (; e < e1; e++) {
+    const at = <usize>(e << 2);
+    const bAt = mode == 2 ? e / N : e % N;
+    store<f32>(out + at, binScalar(op, load<f32>(a + at), load<f32>(b + <usize>(bAt << 2))));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function binaryOp(
   op: i32, mode: i32, out: usize, a: usize, b: usize, N: i32, e0: i32, e1: i32,
@@ -173,6 +205,12 @@ export function unary(op: i32, out: usize, x: usize, e0: i32, e1: i32): void {
   } else if (mode == 3) {
     const at = <usize>(e0 << 2);
     segVS(op, out + at, a + at, load<f32>(b), e1 - e0);
+  } else if (mode == 2 && N == 1) {
+    // One column: b holds one value per element.
+    const at = <usize>(e0 << 2);
+    segVV(op, out + at, a + at, b + at, e1 - e0);
+  } else if ((N == 2 || N == 4) && e0 % N == 0) {
+    narrowRows(op, mode, out, a, b, N, e0, e1);
   } else {
     // Row / column broadcast: walk the rows the range touches, one contiguous run each.
     let e = e0;

@@ -183,7 +183,7 @@ for (const k of builds) {
   test(`${tag} binary matches ts exactly for every op and broadcast mode`, () => {
     for (let op = Binary.Add; op <= Binary.Div; op++) {
       for (let mode = Broadcast.Same; mode <= Broadcast.Scalar; mode++) {
-        for (const M of ODD) for (const N of [1, 3, 5, 129]) {
+        for (const M of ODD) for (const N of [1, 2, 3, 4, 5, 129]) {
           const bShape = mode === Broadcast.Same ? [M, N] : mode === Broadcast.Row ? [N] : mode === Broadcast.Col ? [M] : [1];
           const a = tensor([M, N]);
           const b = tensor(bShape, 0.5, 2); // away from 0 for division

@@ -103,7 +103,7 @@ test('unary splits bit-identically for every op', () => {
 test('binary splits bit-identically for every op and broadcast mode', () => {
   for (let op = Binary.Add; op <= Binary.Div; op++) {
     for (let mode = Broadcast.Same; mode <= Broadcast.Scalar; mode++) {
-      for (const [M, N] of [[1, 1], [3, 5], [37, 129], [517, 259]]) {
+      for (const [M, N] of [[1, 1], [3, 5], [37, 129], [517, 259], [1023, 2], [517, 4], [2049, 1]]) {
         const bShape = mode === Broadcast.Same ? [M, N] : mode === Broadcast.Row ? [N] : mode === Broadcast.Col ? [M] : [1];
         const a = tensor([M, N]), b = tensor(bShape, 0.5, 2), out = tensor([M, N]);
         agree(`binary ${op} mode ${mode} ${M}×${N}`, [out], (k, [o]) => k.binary(op, o, a, b, mode));
