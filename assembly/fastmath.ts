@@ -1,5 +1,6 @@
 // Float32 exp and expm1 polynomials, scalar and 4-lane, shared by the spline (exp of the softmax
-// masses) and the ELU activation (eᵛ − 1). Internal: not re-exported by index.ts.
+// masses) and the ELU activation (eᵛ − 1), and the build-dependent multiply-add the matmul tiles
+// use. Internal: not re-exported by index.ts.
 //
 // Why hand-written: Mathf.exp / Mathf.expm1 are scalar only, and the transcendental per element
 // was the cost of ELU layers and spline softmaxes; one f32x4 polynomial does four lanes at once.
@@ -60,9 +61,9 @@ const ROUND_MAGIC: f32 = 12582912;
 /** Bit pattern of ROUND_MAGIC: bits(y + ROUND_MAGIC) = ROUND_MAGIC_BITS + nearest(y). */
 const ROUND_MAGIC_BITS: i32 = 0x4b400000;
 
-/** a·b + c: fused in the relaxed build (one rounding), mul then add in the plain one. */
+/** a·b + c: fused in the relaxed build (one rounding), mul then add in the plain one (matmul tiles, elu). */
 // @ts-ignore: decorator
-@inline function fma(a: v128, b: v128, c: v128): v128 {
+@inline export function fma(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     return f32x4.relaxed_madd(a, b, c);
   } else {

@@ -43,17 +43,9 @@
 // 16·KC + 4·Np + (Np rounded up to 16) + 4·Np·min(K, KC) (KC = 256), 64-byte aligned.
 
 import { actScalar, actVec } from './activation';
+import { fma } from './fastmath';
 
 const KC: i32 = 256;
-
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
 
 export function matmul_scratch_bytes(N: i32, K: i32): i32 {
   const np = (N + 7) & ~7;
@@ -248,17 +240,17 @@ function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const x0 = v128.load32_splat(pa);
-    c00 = madd(x0, b0, c00);
-    c01 = madd(x0, b1, c01);
+    c00 = fma(x0, b0, c00);
+    c01 = fma(x0, b1, c01);
     const x1 = v128.load32_splat(pa, 4);
-    c10 = madd(x1, b0, c10);
-    c11 = madd(x1, b1, c11);
+    c10 = fma(x1, b0, c10);
+    c11 = fma(x1, b1, c11);
     const x2 = v128.load32_splat(pa, 8);
-    c20 = madd(x2, b0, c20);
-    c21 = madd(x2, b1, c21);
+    c20 = fma(x2, b0, c20);
+    c21 = fma(x2, b1, c21);
     const x3 = v128.load32_splat(pa, 12);
-    c30 = madd(x3, b0, c30);
-    c31 = madd(x3, b1, c31);
+    c30 = fma(x3, b0, c30);
+    c31 = fma(x3, b1, c31);
     pa += 16;
     pb += sb;
   }
@@ -278,8 +270,8 @@ function tile1x8(
   let pb = b;
   for (let k = 0; k < kc; k++) {
     const x = v128.load32_splat(pa);
-    c0 = madd(x, v128.load(pb), c0);
-    c1 = madd(x, v128.load(pb, 16), c1);
+    c0 = fma(x, v128.load(pb), c0);
+    c1 = fma(x, v128.load(pb, 16), c1);
     pa += aK;
     pb += sb;
   }
