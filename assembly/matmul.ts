@@ -11,6 +11,11 @@
 //       out[M,N] (+)= a[M,K] · b[K,N]           (dx = dY·W)
 //   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch, ranges)
 //       out[M,N] (+)= a[R,M]ᵀ · b[R,N]          (dW = dYᵀ·X)
+//   matmul_tn_blocks(out, partials, a, b, M, R, N, accumulate, blocks, c0, c1, scratch, ranges)
+//       tn split over the batch: R rows cut into `blocks` near-equal blocks (on multiples of 4
+//       rows); for blocks c in [c0, c1), block 0's product into out (with accumulate), block
+//       c ≥ 1's into partials + (c − 1)·M·N. The caller then adds the partials onto out in block
+//       order, so the sum's grouping depends on R and `blocks` alone.
 //   matmul_scratch_bytes(N, K) -> i32
 //       bytes of `scratch` one call with these N, K needs (64-byte aligned pointer).
 //
@@ -407,4 +412,24 @@ export function matmul_tn(
   r0: i32, r1: i32, scratch: usize, ranges: usize,
 ): void {
   gemm(out, a, 4, <usize>(M * 4), b, false, R, N, r0, r1, accumulate != 0, 0, 0, scratch, 0, ranges);
+}
+
+export function matmul_tn_blocks(
+  out: usize, partials: usize, a: usize, b: usize, M: i32, R: i32, N: i32, accumulate: i32,
+  blocks: i32, c0: i32, c1: i32, scratch: usize, ranges: usize,
+): void {
+  for (let c = c0; c < c1; c++) {
+    const r0 = tnBlockStart(c, R, blocks);
+    const rows = tnBlockStart(c + 1, R, blocks) - r0;
+    const dst = c == 0 ? out : partials + <usize>(c - 1) * <usize>(M * N * 4);
+    gemm(
+      dst, a + <usize>(r0) * <usize>(M * 4), 4, <usize>(M * 4), b + <usize>(r0) * <usize>(N * 4), false,
+      rows, N, 0, M, c == 0 && accumulate != 0, 0, 0, scratch, 0, ranges,
+    );
+  }
+}
+
+/** First batch row of block c of `blocks` (multiples of 4 rows; block `blocks` starts at R). */
+function tnBlockStart(c: i32, R: i32, blocks: i32): i32 {
+  return c >= blocks ? R : <i32>((<i64>c * <i64>(R >> 2)) / <i64>blocks) << 2;
 }

@@ -124,6 +124,9 @@ for (const k of builds) {
     }
     checkTN(k, 600, 9, 17, false);
     checkTN(k, 600, 9, 17, true);
+    // 1024+ rows: summed in 2 and 4 batch blocks.
+    checkTN(k, 1031, 9, 17, false);
+    checkTN(k, 2050, 5, 13, true);
   });
 
   test(`${tag} matmuls split into row ranges are bit-identical to one call`, () => {

@@ -58,8 +58,9 @@ function agree(what: string, outs: Tensor[], fn: (k: WasmKernels, outs: Tensor[]
 }
 
 // (M, K, N): single rows, tails of the 4-row tile and 8-column panel, K beyond one 256 chunk, and
-// one big enough that the real thresholds split it.
-const MATMUL_SHAPES: [number, number, number][] = [[1, 3, 5], [5, 7, 3], [13, 9, 17], [131, 300, 21], [259, 130, 67]];
+// one big enough that the real thresholds split it; 1537 rows: a weight gradient (TN) in two
+// batch blocks (768 and 769 rows).
+const MATMUL_SHAPES: [number, number, number][] = [[1, 3, 5], [5, 7, 3], [13, 9, 17], [131, 300, 21], [259, 130, 67], [1537, 12, 19]];
 
 test('matmulNT splits bit-identically: every activation, bias on and off', () => {
   for (const [M, K, N] of MATMUL_SHAPES) {

@@ -129,6 +129,7 @@ export const KERNELS: readonly PoolKernel[] = [
   { name: 'spline_inverse', nargs: 10, range: 4, scratch: 9 },
   { name: 'spline_backward', nargs: 12, range: 6, scratch: -1 },
   { name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
+  { name: 'matmul_tn_blocks', nargs: 13, range: 9, scratch: 11 },
 ];
 
 /** Kernel ids, the KERNELS index of each export. */
@@ -147,6 +148,7 @@ export const enum K {
   SplineInverse = 11,
   SplineBackward = 12,
   Gather = 13,
+  MatmulTNBlocks = 14,
 }
 
 type ExportFn = (...args: number[]) => number | void;
