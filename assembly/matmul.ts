@@ -49,6 +49,7 @@
 
 import { actScalar, actVec } from './activation';
 import { fma } from './fastmath';
+import { batchBlockStart } from './batch-blocks';
 
 const KC: i32 = 256;
 
@@ -419,17 +420,12 @@ export function matmul_tn_blocks(
   blocks: i32, c0: i32, c1: i32, scratch: usize, ranges: usize,
 ): void {
   for (let c = c0; c < c1; c++) {
-    const r0 = tnBlockStart(c, R, blocks);
-    const rows = tnBlockStart(c + 1, R, blocks) - r0;
+    const r0 = batchBlockStart(c, R, blocks);
+    const rows = batchBlockStart(c + 1, R, blocks) - r0;
     const dst = c == 0 ? out : partials + <usize>(c - 1) * <usize>(M * N * 4);
     gemm(
       dst, a + <usize>(r0) * <usize>(M * 4), 4, <usize>(M * 4), b + <usize>(r0) * <usize>(N * 4), false,
       rows, N, 0, M, c == 0 && accumulate != 0, 0, 0, scratch, 0, ranges,
     );
   }
-}
-
-/** First batch row of block c of `blocks` (multiples of 4 rows; block `blocks` starts at R). */
-function tnBlockStart(c: i32, R: i32, blocks: i32): i32 {
-  return c >= blocks ? R : <i32>((<i64>c * <i64>(R >> 2)) / <i64>blocks) << 2;
 }

@@ -3,6 +3,10 @@
 // ABI (pointers are byte offsets into the shared memory):
 //
 //   sum_rows(out, x, M, N, c0, c1)      out[c] = Σ_r x[r, c] for columns c in [c0, c1)
+//   sum_rows_blocks(partials, x, M, N, blocks, b0, b1)
+//                                        for batch blocks b in [b0, b1) (batch-blocks.ts), the
+//                                        f64 column sums of its rows at partials + b·N (f64s);
+//                                        the caller adds them in block order and rounds once.
 //   sum_cols(out, x, M, N, r0, r1)      out[r] = Σ_c x[r, c] for rows r in [r0, r1)
 //   sum_all_f64(x, e0, e1) -> f64       Σ x[e] over [e0, e1), returned unrounded; a caller
 //                                        that splits the range adds the partials in order and
@@ -10,6 +14,8 @@
 //
 // f32x4 loads are widened to two f64x2 accumulators (promote low lanes; shuffle the high
 // lanes down and promote).
+
+import { batchBlockStart } from './batch-blocks';
 
 // @ts-ignore: decorator
 @inline function hi(v: v128): v128 {
@@ -44,6 +50,36 @@ export function sum_rows(out: usize, x: usize, M: i32, N: i32, c0: i32, c1: i32)
       p += ld;
     }
     store<f32>(out + <usize>(c << 2), <f32>s);
+  }
+}
+
+export function sum_rows_blocks(partials: usize, x: usize, M: i32, N: i32, blocks: i32, b0: i32, b1: i32): void {
+  const ld = <usize>(N << 2);
+  for (let b = b0; b < b1; b++) {
+    const r0 = batchBlockStart(b, M, blocks), r1 = batchBlockStart(b + 1, M, blocks);
+    const dst = partials + <usize>(b) * <usize>(N << 3);
+    let c = 0;
+    for (; c + 4 <= N; c += 4) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let p = x + <usize>(r0) * ld + <usize>(c << 2);
+      for (let r = r0; r < r1; r++) {
+        const u = v128.load(p);
+        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
+        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi(u)));
+        p += ld;
+      }
+      v128.store(dst + <usize>(c << 3), s0);
+      v128.store(dst + <usize>(c << 3), s1, 16);
+    }
+    for (; c < N; c++) {
+      let s: f64 = 0;
+      let p = x + <usize>(r0) * ld + <usize>(c << 2);
+      for (let r = r0; r < r1; r++) {
+        s += <f64>load<f32>(p);
+        p += ld;
+      }
+      store<f64>(dst + <usize>(c << 3), s);
+    }
   }
 }
 

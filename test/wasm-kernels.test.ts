@@ -226,7 +226,8 @@ for (const k of builds) {
   });
 
   test(`${tag} sumRows / sumCols / sumAll match ts`, () => {
-    for (const M of ODD) for (const N of ODD) {
+    // 1031 and 4099 rows: sumRows in batch blocks (2 and 4).
+    for (const M of [...ODD, 1031, 4099]) for (const N of ODD) {
       const x = tensor([M, N]);
       const r1 = tensor([N]), r2 = tensor([N]), c1 = tensor([M]), c2 = tensor([M]);
       const s1 = tensor([1]), s2 = tensor([1]);

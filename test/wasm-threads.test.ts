@@ -125,7 +125,7 @@ test('actBackward splits bit-identically for every activation', () => {
 });
 
 test('sumRows / sumCols / sumAll split bit-identically (sumAll over many blocks too)', () => {
-  for (const [M, N] of [[1, 1], [3, 5], [1, 9], [37, 129], [129, 37], [517, 259], [3, 100_003]]) {
+  for (const [M, N] of [[1, 1], [3, 5], [1, 9], [37, 129], [129, 37], [517, 259], [3, 100_003], [1031, 13], [4099, 6]]) {
     const x = tensor([M, N]), r = tensor([N]), c = tensor([M]), s = tensor([1]);
     agree(`sums ${M}×${N}`, [r, c, s], (k, [r1, c1, s1]) => {
       k.sumRows(r1, x);

@@ -30,6 +30,7 @@ export interface KernelExports {
     e0: number, e1: number): void;
   act_backward(act: number, dx: number, dy: number, y: number, e0: number, e1: number): void;
   sum_rows(out: number, x: number, M: number, N: number, c0: number, c1: number): void;
+  sum_rows_blocks(partials: number, x: number, M: number, N: number, blocks: number, b0: number, b1: number): void;
   sum_cols(out: number, x: number, M: number, N: number, r0: number, r1: number): void;
   sum_all_f64(x: number, e0: number, e1: number): number;
   adamw(p: number, g: number, m: number, v: number, e0: number, e1: number, decay: number,

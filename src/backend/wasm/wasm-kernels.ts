@@ -33,7 +33,7 @@ function rowGroupWidths(ranges: Tensor, M: number, grain: number): Float64Array 
 }
 
 /**
- * Batch blocks of a weight gradient (matmulTN) with R rows: 1 below 1024 rows, else the largest
+ * Batch blocks of a weight or bias gradient (matmulTN, sumRows) with R rows: 1 below 1024 rows, else the largest
  * power of two (at most 16) that leaves 512+ rows per block — a power of two, so that two or
  * four threads get equal shares and the batch halves the other kernels cut.
  */
@@ -87,6 +87,16 @@ export class WasmKernels implements Kernels {
     this.partialsPtr = 0;
     this.partialsBytes = 0;
     this.pool?.close();
+  }
+
+  /** The partial sums of batch blocks (matmulTN, sumRows), at least `bytes` long; grows on demand. */
+  private partials(bytes: number): number {
+    if (this.partialsBytes < bytes) {
+      if (this.partialsPtr) this.heap.release(this.partialsPtr);
+      this.partialsPtr = this.heap.alloc(bytes);
+      this.partialsBytes = bytes;
+    }
+    return this.partialsPtr;
   }
 
   /** Thread `thread`'s matmul packing area, at least `bytes` long; reallocated only when too small. */
@@ -175,14 +185,10 @@ export class WasmKernels implements Kernels {
       // half of it in the other core's cache (a weight gradient ran ~15 % slower than the dx
       // product of the same size in a training step).
       const stride = M * N * 4;
-      if (this.partialsBytes < (blocks - 1) * stride) {
-        if (this.partialsPtr) this.heap.release(this.partialsPtr);
-        this.partialsBytes = (blocks - 1) * stride;
-        this.partialsPtr = this.heap.alloc(this.partialsBytes);
-      }
+      const partials = this.partials((blocks - 1) * stride);
       const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, blocks, 1);
-      this.dispatch('matmulTN', K_.MatmulTNBlocks, [out.ptr, this.partialsPtr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp], blocks, 1, parts, bytes);
-      const view = (c: number) => new Tensor(this.memory, this.partialsPtr + (c - 1) * stride, [M, N]);
+      this.dispatch('matmulTN', K_.MatmulTNBlocks, [out.ptr, partials, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp], blocks, 1, parts, bytes);
+      const view = (c: number) => new Tensor(this.memory, partials + (c - 1) * stride, [M, N]);
       for (let c = 1; c < blocks; c++) this.binary(Binary.Add, out, out, view(c), Broadcast.Same);
       return;
     }
@@ -243,8 +249,26 @@ export class WasmKernels implements Kernels {
   sumRows(out: Tensor, x: Tensor): void {
     if (out.size !== x.cols) fail('sumRows', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.cols} elements`);
     this.own('sumRows', out, x);
-    // Split by columns: each part sums its columns down all rows, in the same order as one call.
     const M = x.rows, N = x.cols;
+    const blocks = tnBlocks(M);
+    if (blocks >= 2) {
+      // A batch of 1024+ rows: float64 column sums per batch block (each thread sums the rows it
+      // wrote, as matmulTN), added here in block order and rounded once. Cut by columns instead,
+      // each thread read half of every row, half of them in the other core's cache, and two
+      // threads ran no faster than one.
+      const partials = this.partials(blocks * N * 8);
+      const parts = partCount(this.threads, this.thresholds.streaming, M * N, blocks, 1);
+      this.dispatch('sumRows', K_.SumRowsBlocks, [partials, x.ptr, M, N, blocks, 0, blocks], blocks, 1, parts);
+      const p = new Float64Array(this.memory.wasm.buffer, partials, blocks * N);
+      const o = out.data;
+      for (let c = 0; c < N; c++) {
+        let s = 0;
+        for (let b = 0; b < blocks; b++) s += p[b * N + c];
+        o[c] = s;
+      }
+      return;
+    }
+    // Split by columns: each part sums its columns down all rows, in the same order as one call.
     const parts = partCount(this.threads, this.thresholds.streaming, M * N, N, 8);
     this.dispatch('sumRows', K_.SumRows, [out.ptr, x.ptr, M, N, 0, N], N, 8, parts);
   }

@@ -130,6 +130,7 @@ export const KERNELS: readonly PoolKernel[] = [
   { name: 'spline_backward', nargs: 12, range: 6, scratch: -1 },
   { name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
   { name: 'matmul_tn_blocks', nargs: 13, range: 9, scratch: 11 },
+  { name: 'sum_rows_blocks', nargs: 7, range: 5, scratch: -1 },
 ];
 
 /** Kernel ids, the KERNELS index of each export. */
@@ -149,6 +150,7 @@ export const enum K {
   SplineBackward = 12,
   Gather = 13,
   MatmulTNBlocks = 14,
+  SumRowsBlocks = 15,
 }
 
 type ExportFn = (...args: number[]) => number | void;
