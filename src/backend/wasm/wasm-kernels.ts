@@ -33,11 +33,11 @@ function rowGroupWidths(ranges: Tensor, M: number, grain: number): Float64Array 
 }
 
 /**
- * Batch blocks of a weight or bias gradient (matmulTN, sumRows) with R rows: 1 below 1024 rows, else the largest
- * power of two (at most 16) that leaves 512+ rows per block — a power of two, so that two or
- * four threads get equal shares and the batch halves the other kernels cut.
+ * Batch blocks of a weight or bias gradient (matmulTN, sumRows) over R rows: 1 below 1024 rows,
+ * else the largest power of two (at most 16) that leaves 512+ rows per block — a power of two,
+ * so that two or four threads get equal shares, on the row cuts the other kernels make.
  */
-export function tnBlocks(R: number): number {
+export function batchBlocks(R: number): number {
   let blocks = 1;
   while (blocks < 16 && R >= 1024 * blocks) blocks *= 2;
   return blocks;
@@ -52,7 +52,7 @@ export class WasmKernels implements Kernels {
   /** The matmul packing area of each thread (0: the calling thread, w + 1: worker w). */
   private scratchPtrs: number[] = [];
   private scratchSizes: number[] = [];
-  /** The weight-gradient partials of the batch blocks after the first (matmulTN); grows on demand. */
+  /** Partial sums of batch blocks (matmulTN, sumRows); grows on demand. */
   private partialsPtr = 0;
   private partialsBytes = 0;
 
@@ -175,7 +175,7 @@ export class WasmKernels implements Kernels {
     this.own('matmulTN', out, a, b, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, R);
     const rp = ranges ? ranges.ptr : 0;
-    const blocks = tnBlocks(R);
+    const blocks = batchBlocks(R);
     if (blocks >= 2) {
       // A batch of 1024+ rows: cut into a power of two of blocks of 512+ rows, each summed on
       // its own, then added in block order — on every thread count, so the bits depend on R
@@ -250,7 +250,7 @@ export class WasmKernels implements Kernels {
     if (out.size !== x.cols) fail('sumRows', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.cols} elements`);
     this.own('sumRows', out, x);
     const M = x.rows, N = x.cols;
-    const blocks = tnBlocks(M);
+    const blocks = batchBlocks(M);
     if (blocks >= 2) {
       // A batch of 1024+ rows: float64 column sums per batch block (each thread sums the rows it
       // wrote, as matmulTN), added here in block order and rounded once. Cut by columns instead,
