@@ -290,6 +290,12 @@ function tile1x8(
   return p < direct ? b + <usize>(k0 + lo) * ldb + <usize>(p * 32) : packed + <usize>(p * kc * 32 + (lo << 5));
 }
 
+/** Bytes from one k of panel p's B to the next: the row stride in place, 32 when packed. */
+// @ts-ignore: decorator
+@inline function panelStride(p: i32, direct: i32, ldb: usize): usize {
+  return p < direct ? ldb : 32;
+}
+
 /**
  * The shared driver. `transB` selects how B is packed (NT: w[N,K]; else b[K,N]);
  * A(i, k) is at a + i·aRow + k·aK.
@@ -353,7 +359,7 @@ function gemm(
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         const pb = panelB(b, packed, p, lo, k0, kc, ldo, direct);
-        const sb = p < direct ? ldo : 32;
+        const sb = panelStride(p, direct, ldo);
         if (plain) {
           tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld, last, 0, 0);
         } else {
@@ -375,7 +381,7 @@ function gemm(
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         tile1x8(
-          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, panelB(b, packed, p, lo, k0, kc, ldo, direct), p < direct ? ldo : 32, n,
+          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, panelB(b, packed, p, lo, k0, kc, ldo, direct), panelStride(p, direct, ldo), n,
           nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
         );
       }

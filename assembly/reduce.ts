@@ -22,6 +22,17 @@ import { batchBlockStart } from './batch-blocks';
   return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
 }
 
+/** Σ of `rows` floats down one column from p (row stride ld), in float64. */
+// @ts-ignore: decorator
+@inline function columnSum(p: usize, ld: usize, rows: i32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    s += <f64>load<f32>(p);
+    p += ld;
+  }
+  return s;
+}
+
 export function sum_rows(out: usize, x: usize, M: i32, N: i32, c0: i32, c1: i32): void {
   const ld = <usize>(N << 2);
   let c = c0;
@@ -42,15 +53,7 @@ export function sum_rows(out: usize, x: usize, M: i32, N: i32, c0: i32, c1: i32)
     v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5));
     v128.store(o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(s2), f32x4.demote_f64x2_zero(s3), 0, 1, 4, 5), 16);
   }
-  for (; c < c1; c++) {
-    let s: f64 = 0;
-    let p = x + <usize>(c << 2);
-    for (let r = 0; r < M; r++) {
-      s += <f64>load<f32>(p);
-      p += ld;
-    }
-    store<f32>(out + <usize>(c << 2), <f32>s);
-  }
+  for (; c < c1; c++) store<f32>(out + <usize>(c << 2), <f32>columnSum(x + <usize>(c << 2), ld, M));
 }
 
 export function sum_rows_blocks(partials: usize, x: usize, M: i32, N: i32, blocks: i32, b0: i32, b1: i32): void {
@@ -71,15 +74,7 @@ export function sum_rows_blocks(partials: usize, x: usize, M: i32, N: i32, block
       v128.store(dst + <usize>(c << 3), s0);
       v128.store(dst + <usize>(c << 3), s1, 16);
     }
-    for (; c < N; c++) {
-      let s: f64 = 0;
-      let p = x + <usize>(r0) * ld + <usize>(c << 2);
-      for (let r = r0; r < r1; r++) {
-        s += <f64>load<f32>(p);
-        p += ld;
-      }
-      store<f64>(dst + <usize>(c << 3), s);
-    }
+    for (; c < N; c++) store<f64>(dst + <usize>(c << 3), columnSum(x + <usize>(r0) * ld + <usize>(c << 2), ld, r1 - r0));
   }
 }
 

@@ -160,6 +160,20 @@ let pairScaleB: f32 = 0;
   return bound * (<f32>2 * <f32>acc - <f32>1);
 }
 
+/** knotsAround's second result (a module global is per instance, so per thread). */
+let upperKnot: f32 = 0;
+
+/**
+ * Knots k and k + 1 of a block whose masses are row[j]·inv: returns knot k (−B for k = 0), and
+ * leaves knot k + 1 in upperKnot. The prefix sum runs in index order, as the searched block's.
+ */
+// @ts-ignore: decorator
+@inline function knotsAround(row: usize, k: i32, inv: f32, bound: f32): f32 {
+  const accLo = prefixMass(row, k, inv);
+  upperKnot = knot(accLo + <f64>(load<f32>(row + (<usize>k << 2)) * inv), bound);
+  return k > 0 ? knot(accLo, bound) : -bound;
+}
+
 /** Interior knot derivative δ_i = exp(c(d_{i−1})) for 1 ≤ i ≤ K − 1; δ_0 = δ_K = 1. */
 // @ts-ignore: decorator
 @inline function knotDerivative(pd: usize, i: i32, K: i32, lambda: f32): f32 {
@@ -248,9 +262,8 @@ let pairScaleB: f32 = 0;
     return;
   }
   // The other block: its knots k and k + 1.
-  const accLo = prefixMass(ro, k, io);
-  const oLo: f32 = k > 0 ? knot(accLo, bound) : -bound;
-  const oHi = knot(accLo + <f64>(load<f32>(ro + (<usize>k << 2)) * io), bound);
+  const oLo = knotsAround(ro, k, io, bound);
+  const oHi = upperKnot;
   const dlo = knotDerivative(pd, k, K, lambda);
   const dhi = knotDerivative(pd, k + 1, K, lambda);
   const xlo = inverse ? oLo : lo;
@@ -422,12 +435,8 @@ export function spline_backward(
       continue;
     }
     if (!saved) scaleRow(rh, rh, K, scaleH);
-    let acc: f64 = 0;
-    let ylo: f32 = -bound;
-    for (let j = 0; j < k; j++) acc += <f64>load<f32>(rh + (<usize>j << 2));
-    if (k > 0) ylo = knot(acc, bound);
-    acc += <f64>load<f32>(rh + (<usize>k << 2));
-    const yhi = knot(acc, bound);
+    const ylo = knotsAround(rh, k, 1, bound); // masses normalised already: · 1 is exact
+    const yhi = upperKnot;
     const dlo = knotDerivative(pd, k, K, logSlope);
     const dhi = knotDerivative(pd, k + 1, K, logSlope);
     const glv = load<f32>(gl + off);

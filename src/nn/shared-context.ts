@@ -57,9 +57,10 @@ function findShared(context: Var): SharedContext | null {
   if (U === 0) return null;
   const dev = context.device;
   const unique = dev.empty([U, C]);
-  firsts.forEach((b, u) => unique.data.set(t.data.subarray(b * C, (b + 1) * C), u * C));
+  const td = t.data, ud = unique.data; // one view each: `data` makes a new one per access
+  firsts.forEach((b, u) => ud.set(td.subarray(b * C, (b + 1) * C), u * C));
   const spread = dev.zeros([B, U]);
-  const sd = spread.data; // one view: `data` makes a new one per access
+  const sd = spread.data;
   for (let b = 0; b < B; b++) sd[b * U + which[b]] = 1;
   return { unique, spread };
 }

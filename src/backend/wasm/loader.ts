@@ -23,7 +23,7 @@ export interface KernelExports {
   matmul_tn(out: number, a: number, b: number, M: number, R: number, N: number,
     accumulate: number, r0: number, r1: number, scratch: number, ranges: number): void;
   matmul_tn_blocks(out: number, partials: number, a: number, b: number, M: number, R: number, N: number,
-    accumulate: number, blockRows: number, c0: number, c1: number, scratch: number, ranges: number): void;
+    accumulate: number, blocks: number, c0: number, c1: number, scratch: number, ranges: number): void;
   gather(out: number, src: number, index: number, scale: number, e0: number, e1: number, limit: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;
   binary(op: number, mode: number, out: number, a: number, b: number, M: number, N: number,

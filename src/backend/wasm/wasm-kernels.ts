@@ -43,6 +43,12 @@ export function batchBlocks(R: number): number {
   return blocks;
 }
 
+/** A heap allocation kept between calls and grown on demand. */
+interface HeapArea {
+  ptr: number;
+  bytes: number;
+}
+
 function fail(kernel: string, detail: string): never {
   throw new Error(`wasm ${kernel}: ${detail}`);
 }
@@ -50,11 +56,9 @@ function fail(kernel: string, detail: string): never {
 export class WasmKernels implements Kernels {
   readonly name = 'wasm';
   /** The matmul packing area of each thread (0: the calling thread, w + 1: worker w). */
-  private scratchPtrs: number[] = [];
-  private scratchSizes: number[] = [];
-  /** Partial sums of batch blocks (matmulTN, sumRows); grows on demand. */
-  private partialsPtr = 0;
-  private partialsBytes = 0;
+  private scratchAreas: HeapArea[] = [];
+  /** Partial sums of batch blocks (matmulTN, sumRows). */
+  private partialsArea: HeapArea = { ptr: 0, bytes: 0 };
 
   constructor(
     readonly memory: Memory,
@@ -80,33 +84,32 @@ export class WasmKernels implements Kernels {
 
   /** Gives the packing scratch back to the heap and stops the worker threads. */
   dispose(): void {
-    for (const ptr of this.scratchPtrs) if (ptr) this.heap.release(ptr);
-    this.scratchPtrs = [];
-    this.scratchSizes = [];
-    if (this.partialsPtr) this.heap.release(this.partialsPtr);
-    this.partialsPtr = 0;
-    this.partialsBytes = 0;
+    for (const area of [...this.scratchAreas, this.partialsArea]) {
+      if (area.ptr) this.heap.release(area.ptr);
+      area.ptr = area.bytes = 0;
+    }
+    this.scratchAreas = [];
     this.pool?.close();
   }
 
-  /** The partial sums of batch blocks (matmulTN, sumRows), at least `bytes` long; grows on demand. */
-  private partials(bytes: number): number {
-    if (this.partialsBytes < bytes) {
-      if (this.partialsPtr) this.heap.release(this.partialsPtr);
-      this.partialsPtr = this.heap.alloc(bytes);
-      this.partialsBytes = bytes;
+  /** `area`'s pointer, reallocated first when it holds fewer than `bytes`. */
+  private grown(area: HeapArea, bytes: number): number {
+    if (!(bytes <= area.bytes)) {
+      if (area.ptr) this.heap.release(area.ptr);
+      area.ptr = this.heap.alloc(bytes);
+      area.bytes = bytes;
     }
-    return this.partialsPtr;
+    return area.ptr;
   }
 
-  /** Thread `thread`'s matmul packing area, at least `bytes` long; reallocated only when too small. */
+  /** The partial sums of batch blocks (matmulTN, sumRows), at least `bytes` long. */
+  private partials(bytes: number): number {
+    return this.grown(this.partialsArea, bytes);
+  }
+
+  /** Thread `thread`'s matmul packing area, at least `bytes` long. */
   private scratch(bytes: number, thread = 0): number {
-    if (!(bytes <= (this.scratchSizes[thread] ?? 0))) {
-      if (this.scratchPtrs[thread]) this.heap.release(this.scratchPtrs[thread]);
-      this.scratchPtrs[thread] = this.heap.alloc(bytes);
-      this.scratchSizes[thread] = bytes;
-    }
-    return this.scratchPtrs[thread];
+    return this.grown((this.scratchAreas[thread] ??= { ptr: 0, bytes: 0 }), bytes);
   }
 
   /**
