@@ -41,7 +41,8 @@ function args(argv: string[]): { out: string; testLog?: string; testStatus?: num
   };
   const status = get('--test-status');
   const mode = get('--gpu-mode');
-  if (mode !== undefined && mode !== 'cpu') throw new Error(`gpu-check: --gpu-mode accepts only "cpu" (a dry run), got "${mode}"`);
+  if (mode !== undefined && mode !== 'cpu')
+    throw new Error(`gpu-check: --gpu-mode accepts only "cpu" (a dry run), got "${mode}"`);
   return {
     out: get('--out') ?? 'bench/results/gpu-check.json',
     testLog: get('--test-log'),
@@ -76,14 +77,23 @@ function tensor(shape: number[], lo = -1, hi = 1): Tensor {
 }
 const view = (t: Tensor, shape: number[]) => new Tensor(memory, t.ptr, shape);
 
-const MATMUL_SHAPES: [number, number, number][] = [[1024, 6, 128], [1024, 128, 128], [1024, 128, 118]];
+const MATMUL_SHAPES: [number, number, number][] = [
+  [1024, 6, 128],
+  [1024, 128, 128],
+  [1024, 128, 118],
+];
 const SPEC: SplineSpec = { bins: 20, bound: 5, slope: 1e-3 };
 
 function matmulRows(k: Kernels, backend: string): Row[] {
   const rows: Row[] = [];
   for (const [M, K, N] of MATMUL_SHAPES) {
-    const x = tensor([M, K]), w = tensor([N, K]), b = tensor([N]), y = tensor([M, N]);
-    const dy = tensor([M, N]), dx = tensor([M, K]), dw = tensor([N, K]);
+    const x = tensor([M, K]),
+      w = tensor([N, K]),
+      b = tensor([N]),
+      y = tensor([M, N]);
+    const dy = tensor([M, N]),
+      dx = tensor([M, K]),
+      dw = tensor([N, K]);
     const gflop = (2 * M * K * N) / 1e9;
     const add = (name: string, fn: () => void) => {
       const ms = medianMs(fn);
@@ -100,8 +110,14 @@ function splineRows(k: Kernels, backend: string, sizes: number[]): Row[] {
   const rows: Row[] = [];
   const P = 3 * SPEC.bins - 1;
   for (const n of sizes) {
-    const x = tensor([n], -5.5, 5.5), raw = tensor([n, P], -2, 2), y = tensor([n]), l = tensor([n]);
-    const gy = tensor([n]), gl = tensor([n]), dx = tensor([n]), dp = tensor([n, P]);
+    const x = tensor([n], -5.5, 5.5),
+      raw = tensor([n, P], -2, 2),
+      y = tensor([n]),
+      l = tensor([n]);
+    const gy = tensor([n]),
+      gl = tensor([n]),
+      dx = tensor([n]),
+      dp = tensor([n, P]);
     const add = (name: string, fn: () => void) => {
       const ms = medianMs(fn);
       rows.push({ name, shape: [n, SPEC.bins], backend, ms, rate: n / 1e6 / (ms / 1e3) });
@@ -119,15 +135,35 @@ function splineRows(k: Kernels, backend: string, sizes: number[]): Row[] {
  * spline backward, the layers' backward, AdamW on every weight and bias.
  */
 function trainStepRow(k: Kernels, backend: string): Row {
-  const B = 1024, D = 6, H = 128, F = 2, P = 3 * SPEC.bins - 1, O = F * P;
+  const B = 1024,
+    D = 6,
+    H = 128,
+    F = 2,
+    P = 3 * SPEC.bins - 1,
+    O = F * P;
   const W = [tensor([H, D], -0.3, 0.3), tensor([H, H], -0.1, 0.1), tensor([O, H], -0.1, 0.1)];
   const bias = [tensor([H], 0, 0), tensor([H], 0, 0), tensor([O], 0, 0)];
-  const opt = [...W, ...bias].map((p) => ({ p, g: tensor(p.shape as number[], 0, 0), m: tensor(p.shape as number[], 0, 0), v: tensor(p.shape as number[], 0, 0) }));
-  const x = tensor([B, D]), feat = tensor([B * F], -4, 4);
-  const h1 = tensor([B, H]), h2 = tensor([B, H]), raw = tensor([B, O]);
-  const z = tensor([B * F]), ladj = tensor([B * F]), logdet = tensor([B]);
-  const gz = tensor([B * F]), gl = tensor([B * F], -1, -1), dfeat = tensor([B * F]), draw = tensor([B, O]);
-  const dh2 = tensor([B, H]), dh1 = tensor([B, H]), tmp = tensor([B, H]);
+  const opt = [...W, ...bias].map((p) => ({
+    p,
+    g: tensor(p.shape as number[], 0, 0),
+    m: tensor(p.shape as number[], 0, 0),
+    v: tensor(p.shape as number[], 0, 0),
+  }));
+  const x = tensor([B, D]),
+    feat = tensor([B * F], -4, 4);
+  const h1 = tensor([B, H]),
+    h2 = tensor([B, H]),
+    raw = tensor([B, O]);
+  const z = tensor([B * F]),
+    ladj = tensor([B * F]),
+    logdet = tensor([B]);
+  const gz = tensor([B * F]),
+    gl = tensor([B * F], -1, -1),
+    dfeat = tensor([B * F]),
+    draw = tensor([B, O]);
+  const dh2 = tensor([B, H]),
+    dh1 = tensor([B, H]),
+    tmp = tensor([B, H]);
   let step = 0;
   const ms = medianMs(() => {
     k.matmulNT(h1, x, W[0], bias[0], Act.Relu);
@@ -148,13 +184,18 @@ function trainStepRow(k: Kernels, backend: string): Row {
     k.matmulTN(opt[0].g, dh1, x, false);
     k.sumRows(opt[3].g, dh1);
     step++;
-    for (const o of opt) k.adamw(o.p, o.g, o.m, o.v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step });
+    for (const o of opt)
+      k.adamw(o.p, o.g, o.m, o.v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step });
   });
   return { name: 'train.step', shape: [B, H, SPEC.bins], backend, ms };
 }
 
 function measure(k: Kernels, backend: string, dryRun = false): Row[] {
-  return [...matmulRows(k, backend), ...splineRows(k, backend, dryRun ? [2048] : [2048, 100_000]), trainStepRow(k, backend)];
+  return [
+    ...matmulRows(k, backend),
+    ...splineRows(k, backend, dryRun ? [2048] : [2048, 100_000]),
+    trainStepRow(k, backend),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -166,7 +207,11 @@ async function main(): Promise<void> {
   let gpu: GpuKernels | null = null;
   let gpuError: string | undefined;
   try {
-    gpu = await loadGpuKernels(memory, heap, dryRun ? { mode: 'cpu', fallback: wasm } : { require: true, fallback: wasm });
+    gpu = await loadGpuKernels(
+      memory,
+      heap,
+      dryRun ? { mode: 'cpu', fallback: wasm } : { require: true, fallback: wasm },
+    );
     rows.push(...measure(gpu, `gpu-${gpu.mode}`, dryRun));
   } catch (e) {
     gpuError = (e as Error).message;
@@ -176,17 +221,27 @@ async function main(): Promise<void> {
   }
   const log = testLog && existsSync(testLog) ? readFileSync(testLog, 'utf8') : undefined;
   const report = {
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() },
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      date: new Date().toISOString(),
+    },
     probe,
     gpuError,
-    parityTests: testStatus === undefined ? null : { passed: testStatus === 0, exitCode: testStatus, logTail: log?.slice(-4000) },
+    parityTests:
+      testStatus === undefined ? null : { passed: testStatus === 0, exitCode: testStatus, logTail: log?.slice(-4000) },
     results: rows,
     seconds: (performance.now() - t0) / 1e3,
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   for (const r of rows) {
-    const v = r.ms === null ? r.error : `${r.ms.toFixed(3)} ms${r.rate ? `  (${r.rate.toFixed(2)} ${r.name.startsWith('matmul') ? 'GFLOP/s' : 'M/s'})` : ''}`;
+    const v =
+      r.ms === null
+        ? r.error
+        : `${r.ms.toFixed(3)} ms${r.rate ? `  (${r.rate.toFixed(2)} ${r.name.startsWith('matmul') ? 'GFLOP/s' : 'M/s'})` : ''}`;
     console.log(`${r.name.padEnd(16)} ${r.shape.join('×').padEnd(14)} ${r.backend.padEnd(14)} ${v}`);
   }
   console.log(`probe: ${probe.available ? 'gpu' : 'no gpu'} — ${probe.reason}`);

@@ -77,29 +77,93 @@ register({
     const wasmBuilds = ctx.backends.filter((b) => b.build).map((b) => b.build!);
     const pools = await Promise.all(wasmBuilds.map((build) => threadedBackend(ctx, 2, build)));
     for (const [M, K, N] of SHAPES) {
-      const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), dy = tensor(ctx, [M, N], 3);
-      const y = tensor(ctx, [M, N], 4), dx = tensor(ctx, [M, K], 5), dw = tensor(ctx, [N, K], 6);
+      const x = tensor(ctx, [M, K], 1),
+        w = tensor(ctx, [N, K], 2),
+        dy = tensor(ctx, [M, N], 3);
+      const y = tensor(ctx, [M, N], 4),
+        dx = tensor(ctx, [M, K], 5),
+        dw = tensor(ctx, [N, K], 6);
       const gflops = (ms: number) => (2 * M * K * N) / ms / 1e6;
       const add = (name: string, backend: string, ms: number, build?: BenchResult['build'], threads = 1) =>
-        results.push({ name, shape: [M, K, N], backend, ...(build ? { build } : {}), threads, value: +gflops(ms).toFixed(2), unit: 'GFLOP/s' });
+        results.push({
+          name,
+          shape: [M, K, N],
+          backend,
+          ...(build ? { build } : {}),
+          threads,
+          value: +gflops(ms).toFixed(2),
+          unit: 'GFLOP/s',
+        });
       // The block layout of a 2-feature NSF hidden layer (128 × 128 only).
-      const layout = K === 128 && N === 128
-        ? blockLayouts(new Device(ctx.memory, ctx.backends[0].kernels, ctx.heap), maskedMlpMasks(autoregressiveAdjacency([0, 1], 59, 2), [128, 128]))[1]
-        : null;
+      const layout =
+        K === 128 && N === 128
+          ? blockLayouts(
+              new Device(ctx.memory, ctx.backends[0].kernels, ctx.heap),
+              maskedMlpMasks(autoregressiveAdjacency([0, 1], 59, 2), [128, 128]),
+            )[1]
+          : null;
       for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), ...pools]) {
         const k = b.kernels;
-        add('matmul.fwd', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None)), b.build, b.threads);
-        add('matmul.dx', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false)), b.build, b.threads);
-        add('matmul.dw', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false)), b.build, b.threads);
+        add(
+          'matmul.fwd',
+          b.backend,
+          ctx.time(() => k.matmulNT(y, x, w, null, Act.None)),
+          b.build,
+          b.threads,
+        );
+        add(
+          'matmul.dx',
+          b.backend,
+          ctx.time(() => k.matmulNN(dx, dy, w, false)),
+          b.build,
+          b.threads,
+        );
+        add(
+          'matmul.dw',
+          b.backend,
+          ctx.time(() => k.matmulTN(dw, dy, x, false)),
+          b.build,
+          b.threads,
+        );
         if (layout && b.build) {
-          add('matmul.fwd_block', b.backend, ctx.time(() => k.matmulNT(y, x, w, null, Act.None, layout.rowRanges)), b.build, b.threads);
-          add('matmul.dx_block', b.backend, ctx.time(() => k.matmulNN(dx, dy, w, false, layout.colRanges)), b.build, b.threads);
-          add('matmul.dw_block', b.backend, ctx.time(() => k.matmulTN(dw, dy, x, false, layout.rowRanges)), b.build, b.threads);
+          add(
+            'matmul.fwd_block',
+            b.backend,
+            ctx.time(() => k.matmulNT(y, x, w, null, Act.None, layout.rowRanges)),
+            b.build,
+            b.threads,
+          );
+          add(
+            'matmul.dx_block',
+            b.backend,
+            ctx.time(() => k.matmulNN(dx, dy, w, false, layout.colRanges)),
+            b.build,
+            b.threads,
+          );
+          add(
+            'matmul.dw_block',
+            b.backend,
+            ctx.time(() => k.matmulTN(dw, dy, x, false, layout.rowRanges)),
+            b.build,
+            b.threads,
+          );
         }
       }
-      add('matmul.fwd', 'js-loop', ctx.time(() => jsLoop.nt(y.data, x.data, w.data, M, K, N)));
-      add('matmul.dx', 'js-loop', ctx.time(() => jsLoop.nn(dx.data, dy.data, w.data, M, N, K)));
-      add('matmul.dw', 'js-loop', ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)));
+      add(
+        'matmul.fwd',
+        'js-loop',
+        ctx.time(() => jsLoop.nt(y.data, x.data, w.data, M, K, N)),
+      );
+      add(
+        'matmul.dx',
+        'js-loop',
+        ctx.time(() => jsLoop.nn(dx.data, dy.data, w.data, M, N, K)),
+      );
+      add(
+        'matmul.dw',
+        'js-loop',
+        ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)),
+      );
       for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
     }
     for (const p of pools) p.kernels.dispose();
@@ -112,9 +176,15 @@ register({
   async run(ctx) {
     const pooled = await threadedBackend(ctx, 2);
     const [M, K, N] = [1024, 128, 128];
-    const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), bias = tensor(ctx, [N], 3);
-    const g = tensor(ctx, [M, N], 4), y = tensor(ctx, [M, N], 5), dz = tensor(ctx, [M, N], 6);
-    const dx = tensor(ctx, [M, K], 7), dw = tensor(ctx, [N, K], 8), db = tensor(ctx, [N], 9);
+    const x = tensor(ctx, [M, K], 1),
+      w = tensor(ctx, [N, K], 2),
+      bias = tensor(ctx, [N], 3);
+    const g = tensor(ctx, [M, N], 4),
+      y = tensor(ctx, [M, N], 5),
+      dz = tensor(ctx, [M, N], 6);
+    const dx = tensor(ctx, [M, K], 7),
+      dw = tensor(ctx, [N, K], 8),
+      db = tensor(ctx, [N], 9);
     const results: BenchResult[] = [];
     for (const b of [...ctx.backends.map((b) => ({ ...b, threads: 1 })), pooled]) {
       const k = b.kernels;
@@ -126,8 +196,13 @@ register({
         k.sumRows(db, dz);
       });
       results.push({
-        name: 'linear.fwd_bwd', shape: [M, K, N], backend: b.backend, ...(b.build ? { build: b.build } : {}),
-        threads: b.threads, value: +ms.toFixed(4), unit: 'ms',
+        name: 'linear.fwd_bwd',
+        shape: [M, K, N],
+        backend: b.backend,
+        ...(b.build ? { build: b.build } : {}),
+        threads: b.threads,
+        value: +ms.toFixed(4),
+        unit: 'ms',
       });
     }
     pooled.kernels.dispose();

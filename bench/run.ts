@@ -66,7 +66,9 @@ const resultWanted = (name: string, only: string[]) =>
 async function main(): Promise<void> {
   const { only } = parseArgs(process.argv.slice(2));
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const f of readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort()) {
+  for (const f of readdirSync(here)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort()) {
     await import(pathToFileURL(join(here, f)).href);
   }
   const chosen = families.filter((f) => familyWanted(f.name, only));
@@ -77,7 +79,9 @@ async function main(): Promise<void> {
   const memory = new Memory(256 << 20);
   const heap = new Heap(memory);
   const info = wasmBuildInfo();
-  const builds: WasmBuild[] = info.relaxedSupported ? [info.chosen, info.chosen === 'relaxed' ? 'simd' : 'relaxed'] : ['simd'];
+  const builds: WasmBuild[] = info.relaxedSupported
+    ? [info.chosen, info.chosen === 'relaxed' ? 'simd' : 'relaxed']
+    : ['simd'];
   const backends: BenchBackend[] = [];
   for (const build of builds) {
     backends.push({ backend: 'wasm', build, kernels: await loadWasmKernels(memory, heap, { build }) });
@@ -110,11 +114,20 @@ async function main(): Promise<void> {
  * With --only, keep the previous file's other figures (same node and CPU model) so that one
  * family can be re-measured without losing the rest.
  */
-function merged(file: string, fresh: BenchResult[], only: string[], machine: { node: string; model: string }): BenchResult[] {
+function merged(
+  file: string,
+  fresh: BenchResult[],
+  only: string[],
+  machine: { node: string; model: string },
+): BenchResult[] {
   if (only.length === 0 || !existsSync(file)) return fresh;
   try {
-    const old = JSON.parse(readFileSync(file, 'utf8')) as { machine?: { node?: string; model?: string }; results?: BenchResult[] };
-    if (old.machine?.node !== machine.node || old.machine?.model !== machine.model || !Array.isArray(old.results)) return fresh;
+    const old = JSON.parse(readFileSync(file, 'utf8')) as {
+      machine?: { node?: string; model?: string };
+      results?: BenchResult[];
+    };
+    if (old.machine?.node !== machine.node || old.machine?.model !== machine.model || !Array.isArray(old.results))
+      return fresh;
     const key = (r: BenchResult) => `${r.name}|${r.shape.join('x')}|${r.backend}|${r.build ?? ''}|${r.threads}`;
     const freshKeys = new Set(fresh.map(key));
     return [...old.results.filter((r) => !freshKeys.has(key(r))), ...fresh];
@@ -127,8 +140,12 @@ function printTable(family: string, rows: BenchResult[]): void {
   console.log(`\n== ${family}`);
   const head = ['name', 'shape', 'backend', 'threads', 'value', 'unit'];
   const cells = rows.map((r) => [
-    r.name, r.shape.join('×'), r.build ? `${r.backend}-${r.build}` : r.backend, String(r.threads),
-    r.value.toFixed(r.value >= 100 ? 1 : 2), r.unit,
+    r.name,
+    r.shape.join('×'),
+    r.build ? `${r.backend}-${r.build}` : r.backend,
+    String(r.threads),
+    r.value.toFixed(r.value >= 100 ? 1 : 2),
+    r.unit,
   ]);
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((s, i) => (i >= 3 ? s.padStart(width[i]) : s.padEnd(width[i]))).join('  ');

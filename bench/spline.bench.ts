@@ -34,12 +34,32 @@ register({
       for (const b of ctx.backends) {
         const k = b.kernels;
         const add = (name: string, ms: number) =>
-          results.push({ name, shape: [n, SPEC.bins], backend: b.backend, ...(b.build ? { build: b.build } : {}), threads: 1, value: rate(ms), unit: 'M elements/s' });
-        add('spline.forward', ctx.time(() => k.splineForward(y, ladj, x, params, SPEC)));
-        add('spline.inverse', ctx.time(() => k.splineInverse(back, ladj, y, params, SPEC)));
-        add('spline.backward', ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC)));
+          results.push({
+            name,
+            shape: [n, SPEC.bins],
+            backend: b.backend,
+            ...(b.build ? { build: b.build } : {}),
+            threads: 1,
+            value: rate(ms),
+            unit: 'M elements/s',
+          });
+        add(
+          'spline.forward',
+          ctx.time(() => k.splineForward(y, ladj, x, params, SPEC)),
+        );
+        add(
+          'spline.inverse',
+          ctx.time(() => k.splineInverse(back, ladj, y, params, SPEC)),
+        );
+        add(
+          'spline.backward',
+          ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC)),
+        );
         k.splineForward(y, ladj, x, params, SPEC, saved);
-        add('spline.backward_saved', ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC, saved)));
+        add(
+          'spline.backward_saved',
+          ctx.time(() => k.splineBackward(dx, dparams, gy, gl, x, params, SPEC, saved)),
+        );
       }
     }
     return results;

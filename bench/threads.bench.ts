@@ -19,27 +19,43 @@ interface Case {
 }
 
 const cases: Case[] = [];
-for (const [M, K, N] of [[64, 128, 128], [128, 128, 128], [256, 128, 128], [256, 6, 128], [1024, 6, 128]]) {
+for (const [M, K, N] of [
+  [64, 128, 128],
+  [128, 128, 128],
+  [256, 128, 128],
+  [256, 6, 128],
+  [1024, 6, 128],
+]) {
   cases.push({
-    name: 'split.matmul_nt', shape: [M, K, N],
+    name: 'split.matmul_nt',
+    shape: [M, K, N],
     make(ctx) {
-      const x = tensor(ctx, [M, K], 1), w = tensor(ctx, [N, K], 2), y = tensor(ctx, [M, N], 3);
+      const x = tensor(ctx, [M, K], 1),
+        w = tensor(ctx, [N, K], 2),
+        y = tensor(ctx, [M, N], 3);
       return { call: (k) => k.matmulNT(y, x, w, null, Act.Relu), tensors: [x, w, y] };
     },
   });
 }
 for (const n of [4096, 16384, 65536, 262144]) {
   cases.push({
-    name: 'split.binary_add', shape: [n],
+    name: 'split.binary_add',
+    shape: [n],
     make(ctx) {
-      const a = tensor(ctx, [n], 1), b = tensor(ctx, [n], 2), o = tensor(ctx, [n], 3);
+      const a = tensor(ctx, [n], 1),
+        b = tensor(ctx, [n], 2),
+        o = tensor(ctx, [n], 3);
       return { call: (k) => k.binary(Binary.Add, o, a, b, Broadcast.Same), tensors: [a, b, o] };
     },
   });
   cases.push({
-    name: 'split.adamw', shape: [n],
+    name: 'split.adamw',
+    shape: [n],
     make(ctx) {
-      const p = tensor(ctx, [n], 1), g = tensor(ctx, [n], 2), m = tensor(ctx, [n], 3), v = tensor(ctx, [n], 4, 0, 1);
+      const p = tensor(ctx, [n], 1),
+        g = tensor(ctx, [n], 2),
+        m = tensor(ctx, [n], 3),
+        v = tensor(ctx, [n], 4, 0, 1);
       const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
       return { call: (k) => k.adamw(p, g, m, v, h), tensors: [p, g, m, v] };
     },
@@ -47,19 +63,25 @@ for (const n of [4096, 16384, 65536, 262144]) {
 }
 for (const n of [1024, 4096, 16384]) {
   cases.push({
-    name: 'split.unary_exp', shape: [n],
+    name: 'split.unary_exp',
+    shape: [n],
     make(ctx) {
-      const x = tensor(ctx, [n], 1), o = tensor(ctx, [n], 2);
+      const x = tensor(ctx, [n], 1),
+        o = tensor(ctx, [n], 2);
       return { call: (k) => k.unary(Unary.Exp, o, x), tensors: [x, o] };
     },
   });
 }
 for (const n of [256, 1024, 4096]) {
   cases.push({
-    name: 'split.spline_forward', shape: [n],
+    name: 'split.spline_forward',
+    shape: [n],
     make(ctx) {
       const spec = { bins: 8, bound: 5, slope: 1e-3 };
-      const x = tensor(ctx, [n], 1, -5, 5), p = tensor(ctx, [n, 23], 2), y = tensor(ctx, [n], 3), l = tensor(ctx, [n], 4);
+      const x = tensor(ctx, [n], 1, -5, 5),
+        p = tensor(ctx, [n, 23], 2),
+        y = tensor(ctx, [n], 3),
+        l = tensor(ctx, [n], 4);
       return { call: (k) => k.splineForward(y, l, x, p, spec), tensors: [x, p, y, l] };
     },
   });
@@ -76,7 +98,15 @@ register({
       const { call, tensors } = c.make(ctx);
       for (const k of [one, two]) {
         const ms = ctx.time(() => call(k));
-        results.push({ name: c.name, shape: c.shape, backend: 'wasm', build: ctx.wasmBuild, threads: k.threads, value: +(ms * 1000).toFixed(2), unit: 'µs' });
+        results.push({
+          name: c.name,
+          shape: c.shape,
+          backend: 'wasm',
+          build: ctx.wasmBuild,
+          threads: k.threads,
+          value: +(ms * 1000).toFixed(2),
+          unit: 'µs',
+        });
       }
       for (const t of tensors) ctx.heap.release(t.ptr);
     }

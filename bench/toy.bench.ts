@@ -3,7 +3,14 @@
  * A training step draws one batch of 1024 events (2 normals for x, 2 for y per event); this
  * should stay far below the cost of the flow step itself (target: 1024 × 4 normals ≪ 1 ms).
  */
-import { Rng, defaultGeneratorConfig, generateBatch, logProbXBatch, logProbYBatch, withNuisance } from '../src/toy/index.js';
+import {
+  Rng,
+  defaultGeneratorConfig,
+  generateBatch,
+  logProbXBatch,
+  logProbYBatch,
+  withNuisance,
+} from '../src/toy/index.js';
 
 /** Median wall time in µs of `fn` over `reps` timed runs after `warm` untimed ones. */
 export function timeIt(fn: () => void, reps = 200, warm = 50): number {
@@ -24,14 +31,21 @@ export function runToyBench(): Record<string, number> {
   const dcfg = { ...cfg, distortion_strength: 0.5, sigmoid_y: true };
   const n = 1024;
   const normals = new Float32Array(4 * n);
-  const out = { c: new Uint8Array(n), cOneHot: new Float32Array(2 * n), x: new Float32Array(2 * n), y: new Float32Array(2 * n) };
+  const out = {
+    c: new Uint8Array(n),
+    cOneHot: new Float32Array(2 * n),
+    x: new Float32Array(2 * n),
+    y: new Float32Array(2 * n),
+  };
   const yd = new Float32Array(2 * n);
   const b = generateBatch(rng, n, cfg);
   const lp = new Float64Array(n);
   return {
     'normals 1024x4 (us)': timeIt(() => rng.fillNormal(normals)),
     'generateBatch 1024 (us)': timeIt(() => generateBatch(rng, n, cfg, { out })),
-    'generateBatch 1024 distorted+sigmoid (us)': timeIt(() => generateBatch(rng, n, dcfg, { distorted: true, out: { ...out, yDistorted: yd } })),
+    'generateBatch 1024 distorted+sigmoid (us)': timeIt(() =>
+      generateBatch(rng, n, dcfg, { distorted: true, out: { ...out, yDistorted: yd } }),
+    ),
     'logProbXBatch 1024 (us)': timeIt(() => logProbXBatch(b.x, b.c, cfg, lp)),
     'logProbYBatch 1024 (us)': timeIt(() => logProbYBatch(b.y, b.x, b.c, cfg, {}, lp)),
   };

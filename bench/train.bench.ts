@@ -19,7 +19,13 @@ import { register, type BenchResult } from './registry.js';
 import { PyTorchPeer } from './pytorch/peer.js';
 
 const flow = (context: number, transforms: number): NSFConfig => ({
-  features: 2, context, bins: 20, transforms, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5,
+  features: 2,
+  context,
+  bins: 20,
+  transforms,
+  hiddenFeatures: [128, 128, 128],
+  slope: 1e-3,
+  bound: 5,
 });
 
 type ModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
@@ -41,17 +47,29 @@ function build(dev: Device, name: ModelName) {
   const model = new SystematicCorrectedModel(
     dev,
     base,
-    residualDefaults({ featuresDim: 2, contextDim: base.config.context, numNuisances: 2, numResidualLayers: sector === 'kin' ? 1 : 2, hiddenFeatures: sector === 'kin' ? [128, 128] : [128, 128, 128] }),
+    residualDefaults({
+      featuresDim: 2,
+      contextDim: base.config.context,
+      numNuisances: 2,
+      numResidualLayers: sector === 'kin' ? 1 : 2,
+      hiddenFeatures: sector === 'kin' ? [128, 128] : [128, 128, 128],
+    }),
   ).init(rng);
   // Non-zero last layers, so the residual path costs what it costs after training.
   for (const e of model.stack) if (e.kind === 'residual') for (const n of e.layer.nets) n.init(rng, false);
-  const templates = [[1, 0], [-1, 0], [0, 1], [0, -1]].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
+  const templates = [
+    [1, 0],
+    [-1, 0],
+    [0, 1],
+    [0, -1],
+  ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
   return {
     params: model.params,
     draw: (r: Rng) => templateBatch(sector, r, 1024, templates),
     logProb: ((tape, x, c, nu) => model.logProbVar(tape, x, c, nu!)) as TrainJob['logProb'],
     eval: (x: Float32Array, c: Float32Array) => model.logProb(x, c, new Float32Array((x.length / 2) * 2).fill(0.5)),
-    sample: (c: Float32Array, r: Rng) => model.sample(c, new Float32Array((c.length / model.config.contextDim) * 2).fill(0.5), r),
+    sample: (c: Float32Array, r: Rng) =>
+      model.sample(c, new Float32Array((c.length / model.config.contextDim) * 2).fill(0.5), r),
   };
 }
 
@@ -102,7 +120,10 @@ register({
   name: 'train_step',
   async run() {
     const out: BenchResult[] = [];
-    const devs = [await createDevice({ backend: 'wasm', threads: 1 }), await createDevice({ backend: 'wasm', threads: 2 })];
+    const devs = [
+      await createDevice({ backend: 'wasm', threads: 1 }),
+      await createDevice({ backend: 'wasm', threads: 2 }),
+    ];
     const build_ = (devs[0].kernels as { build?: string }).build as 'simd' | undefined;
     let torch = await PyTorchPeer.start(2, (why) => console.log(`train_step: no PyTorch comparison (${why})`));
     // A peer that fails mid-way costs the comparison, not the run: our figures are still reported.
@@ -122,7 +143,11 @@ register({
         const ours = devs.map((d) => stepper(d, name));
         for (const s of ours) s.steps(WARMUP_STEPS);
         await torchTime(name, 20);
-        const t1: number[] = [], t2: number[] = [], tt: number[] = [], speedup: number[] = [], vsTorch: number[] = [];
+        const t1: number[] = [],
+          t2: number[] = [],
+          tt: number[] = [],
+          speedup: number[] = [],
+          vsTorch: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           const a = timeBlock((n) => ours[r % 2].steps(n));
           const b = timeBlock((n) => ours[1 - (r % 2)].steps(n));
@@ -137,15 +162,54 @@ register({
             vsTorch.push(two / pt);
           }
         }
-        for (const [threads, ts] of [[1, t1], [2, t2]] as const) {
+        for (const [threads, ts] of [
+          [1, t1],
+          [2, t2],
+        ] as const) {
           const ms = median(ts);
-          out.push({ name: `train_step.${name}`, shape: [1024], backend: 'wasm', ...(build_ ? { build: build_ } : {}), threads, value: +ms.toFixed(3), unit: 'ms' });
-          out.push({ name: `train_step.${name}.steps_per_s`, shape: [1024], backend: 'wasm', threads, value: +(1000 / ms).toFixed(1), unit: 'steps/s' });
+          out.push({
+            name: `train_step.${name}`,
+            shape: [1024],
+            backend: 'wasm',
+            ...(build_ ? { build: build_ } : {}),
+            threads,
+            value: +ms.toFixed(3),
+            unit: 'ms',
+          });
+          out.push({
+            name: `train_step.${name}.steps_per_s`,
+            shape: [1024],
+            backend: 'wasm',
+            threads,
+            value: +(1000 / ms).toFixed(1),
+            unit: 'steps/s',
+          });
         }
-        out.push({ name: `train_step.${name}.speedup_2t`, shape: [1024], backend: 'wasm', threads: 2, value: +median(speedup).toFixed(3), unit: '× (1 thread / 2)' });
+        out.push({
+          name: `train_step.${name}.speedup_2t`,
+          shape: [1024],
+          backend: 'wasm',
+          threads: 2,
+          value: +median(speedup).toFixed(3),
+          unit: '× (1 thread / 2)',
+        });
         if (torch && tt.length === ROUNDS) {
-          out.push({ name: `train_step.${name}.pytorch`, shape: [1024], backend: `pytorch ${torch.version}`, threads: 2, value: +median(tt).toFixed(3), unit: 'ms' });
-          out.push({ name: `train_step.${name}.vs_pytorch`, shape: [1024], backend: 'wasm', threads: 2, value: +median(vsTorch).toFixed(3), unit: '× PyTorch time' });
+          out.push({
+            name: `train_step.${name}.pytorch`,
+            shape: [1024],
+            backend: `pytorch ${torch.version}`,
+            threads: 2,
+            value: +median(tt).toFixed(3),
+            unit: 'ms',
+          });
+          out.push({
+            name: `train_step.${name}.vs_pytorch`,
+            shape: [1024],
+            backend: 'wasm',
+            threads: 2,
+            value: +median(vsTorch).toFixed(3),
+            unit: '× PyTorch time',
+          });
         }
         for (const s of ours) s.free();
       }
@@ -168,14 +232,16 @@ register({
         const b = m.draw(Rng.fromSeed(3));
         const n = 100_000;
         const C = b.context.length / b.n;
-        const x = new Float32Array(2 * n), c = new Float32Array(C * n);
+        const x = new Float32Array(2 * n),
+          c = new Float32Array(C * n);
         for (let i = 0; i < n; i++) {
           const j = i % b.n;
           x.set(b.x.subarray(2 * j, 2 * j + 2), 2 * i);
           c.set(b.context.subarray(C * j, C * j + C), C * i);
         }
         m.eval(x, c);
-        const lp: number[] = [], sm: number[] = [];
+        const lp: number[] = [],
+          sm: number[] = [];
         for (let rep = 0; rep < 3; rep++) {
           let t0 = performance.now();
           m.eval(x, c);
@@ -184,8 +250,22 @@ register({
           m.sample(c, Rng.fromSeed(rep));
           sm.push(performance.now() - t0);
         }
-        out.push({ name: `logprob_100k.${name}`, shape: [n], backend: 'wasm', threads, value: +median(lp).toFixed(1), unit: 'ms' });
-        out.push({ name: `sample_100k.${name}`, shape: [n], backend: 'wasm', threads, value: +median(sm).toFixed(1), unit: 'ms' });
+        out.push({
+          name: `logprob_100k.${name}`,
+          shape: [n],
+          backend: 'wasm',
+          threads,
+          value: +median(lp).toFixed(1),
+          unit: 'ms',
+        });
+        out.push({
+          name: `sample_100k.${name}`,
+          shape: [n],
+          backend: 'wasm',
+          threads,
+          value: +median(sm).toFixed(1),
+          unit: 'ms',
+        });
       }
       (dev.kernels as { dispose?: () => void }).dispose?.();
     }

@@ -68,7 +68,8 @@ test('shape errors name the op and the shapes', () => {
 
 test('inputs from different tapes are refused', () => {
   const dev = tsDevice();
-  const t1 = new Tape(dev), t2 = new Tape(dev);
+  const t1 = new Tape(dev),
+    t2 = new Tape(dev);
   assert.throws(() => op.add(t1.leaf(dev.tensor([1], [1])), t2.leaf(dev.tensor([1], [1]))), /different tapes/);
 });
 

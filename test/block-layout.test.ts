@@ -44,7 +44,8 @@ const copyOf = (t: Tensor) => {
 
 function close(what: string, got: Float32Array, want: Float32Array, tol: number): void {
   for (let i = 0; i < got.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.unreachable(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
+    if (!(Math.abs(got[i] - want[i]) <= tol))
+      assert.unreachable(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
   }
 }
 
@@ -53,7 +54,8 @@ function randomRanges(count: number, limit: number, s: number): Tensor {
   const u = randomValues(2 * count, s, 0, 1);
   const r = tensor([count, 2]);
   for (let j = 0; j < count; j++) {
-    let lo = Math.floor(u[2 * j] * (limit + 1)), hi = Math.floor(u[2 * j + 1] * (limit + 1));
+    let lo = Math.floor(u[2 * j] * (limit + 1)),
+      hi = Math.floor(u[2 * j + 1] * (limit + 1));
     if (lo > hi) [lo, hi] = [hi, lo];
     if (j % 5 === 0) [lo, hi] = [0, limit];
     if (j % 7 === 3) hi = lo;
@@ -63,22 +65,32 @@ function randomRanges(count: number, limit: number, s: number): Tensor {
   return r;
 }
 
-const SHAPES: [number, number, number][] = [[1, 3, 5], [5, 7, 3], [13, 9, 17], [37, 130, 67], [8, 300, 16]];
+const SHAPES: [number, number, number][] = [
+  [1, 3, 5],
+  [5, 7, 3],
+  [13, 9, 17],
+  [37, 130, 67],
+  [8, 300, 16],
+];
 
 test('matmulNT with ranges: ts skips the promised zeros; wasm gives the bits of the full product', () => {
   for (const [M, K, N] of SHAPES) {
-    const x = tensor([M, K]), w = tensor([N, K]), bias = tensor([N]);
+    const x = tensor([M, K]),
+      w = tensor([N, K]),
+      bias = tensor([N]);
     const ranges = randomRanges(N, K, M + K + N);
-    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) {
-      if (k < ranges.data[2 * n] || k >= ranges.data[2 * n + 1]) w.data[n * K + k] = 0;
-    }
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < K; k++) {
+        if (k < ranges.data[2 * n] || k >= ranges.data[2 * n + 1]) w.data[n * K + k] = 0;
+      }
     const want = tensor([M, N]);
     tsKernels.matmulNT(want, x, w, bias, Act.Elu, ranges);
     const wantFull = tensor([M, N]);
     tsKernels.matmulNT(wantFull, x, w, bias, Act.Elu);
     close(`ts NT ${M}×${K}×${N}`, want.data, wantFull.data, 1e-6);
     for (const k of wasm) {
-      const full = tensor([M, N]), got = tensor([M, N]);
+      const full = tensor([M, N]),
+        got = tensor([M, N]);
       k.matmulNT(full, x, w, bias, Act.Elu);
       k.matmulNT(got, x, w, bias, Act.Elu, ranges);
       sameBits(`${label(k)} NT ${M}×${K}×${N}`, got.data, full.data);
@@ -90,16 +102,19 @@ test('matmulNT with ranges: ts skips the promised zeros; wasm gives the bits of 
 test('matmulNN with ranges: per column of b, the rows outside are skipped; same bits as the full product', () => {
   for (const [M, K, N] of SHAPES) {
     for (const acc of [false, true]) {
-      const a = tensor([M, K]), b = tensor([K, N]);
+      const a = tensor([M, K]),
+        b = tensor([K, N]);
       const ranges = randomRanges(N, K, 3 * M + K);
-      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) {
-        if (k < ranges.data[2 * n] || k >= ranges.data[2 * n + 1]) b.data[k * N + n] = 0;
-      }
+      for (let n = 0; n < N; n++)
+        for (let k = 0; k < K; k++) {
+          if (k < ranges.data[2 * n] || k >= ranges.data[2 * n + 1]) b.data[k * N + n] = 0;
+        }
       const start = tensor([M, N]);
       const want = copyOf(start);
       tsKernels.matmulNN(want, a, b, acc, ranges);
       for (const k of wasm) {
-        const full = copyOf(start), got = copyOf(start);
+        const full = copyOf(start),
+          got = copyOf(start);
         k.matmulNN(full, a, b, acc);
         k.matmulNN(got, a, b, acc, ranges);
         sameBits(`${label(k)} NN ${M}×${K}×${N} acc ${acc}`, got.data, full.data);
@@ -113,43 +128,54 @@ test('matmulTN with ranges: only the wanted columns are computed, the rest writt
   const acc = false;
   for (const [R, M, N] of SHAPES) {
     {
-      const a = tensor([R, M]), b = tensor([R, N]);
+      const a = tensor([R, M]),
+        b = tensor([R, N]);
       const ranges = randomRanges(M, N, R + 2 * N);
       const start = tensor([M, N]);
       const want = copyOf(start);
       tsKernels.matmulTN(want, a, b, acc, ranges);
       const full = copyOf(start);
       tsKernels.matmulTN(full, a, b, acc);
-      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-        const inside = n >= ranges.data[2 * m] && n < ranges.data[2 * m + 1];
-        const e = m * N + n;
-        assert.is(want.data[e], inside ? full.data[e] : 0, `ts TN entry (${m}, ${n})`);
-      }
+      for (let m = 0; m < M; m++)
+        for (let n = 0; n < N; n++) {
+          const inside = n >= ranges.data[2 * m] && n < ranges.data[2 * m + 1];
+          const e = m * N + n;
+          assert.is(want.data[e], inside ? full.data[e] : 0, `ts TN entry (${m}, ${n})`);
+        }
       for (const k of wasm) {
         const got = copyOf(start);
         k.matmulTN(got, a, b, acc, ranges);
         close(`${label(k)} TN ${R}, ${M}×${N}`, got.data, want.data, 1e-5 * (R + 2));
-        for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-          if (n >= ranges.data[2 * m] && n < ranges.data[2 * m + 1]) continue;
-          assert.is(got.data[m * N + n], 0, `${label(k)} TN outside entry (${m}, ${n})`);
-        }
+        for (let m = 0; m < M; m++)
+          for (let n = 0; n < N; n++) {
+            if (n >= ranges.data[2 * m] && n < ranges.data[2 * m + 1]) continue;
+            assert.is(got.data[m * N + n], 0, `${label(k)} TN outside entry (${m}, ${n})`);
+          }
       }
     }
   }
 });
 
 test('with ranges, 2 threads give the bits of 1 thread (TN cut by work, not by rows)', () => {
-  const one = wasm[0], two = wasm[wasm.length - 1];
-  for (const [M, K, N] of [[64, 128, 128], [37, 130, 67]] as [number, number, number][]) {
-    const x = tensor([M, K]), w = tensor([N, K]), dy = tensor([M, N]);
-    const rw = randomRanges(N, K, 5 + M), rc = randomRanges(K, N, 6 + M);
+  const one = wasm[0],
+    two = wasm[wasm.length - 1];
+  for (const [M, K, N] of [
+    [64, 128, 128],
+    [37, 130, 67],
+  ] as [number, number, number][]) {
+    const x = tensor([M, K]),
+      w = tensor([N, K]),
+      dy = tensor([M, N]);
+    const rw = randomRanges(N, K, 5 + M),
+      rc = randomRanges(K, N, 6 + M);
     const pairs: [string, (k: WasmKernels, o: Tensor) => void, number[]][] = [
       ['NT', (k, o) => k.matmulNT(o, x, w, null, Act.Relu, rw), [M, N]],
       ['NN', (k, o) => k.matmulNN(o, dy, w, false, rc), [M, K]],
       ['TN', (k, o) => k.matmulTN(o, dy, x, false, rw), [N, K]],
     ];
     for (const [name, call, shape] of pairs) {
-      const a = tensor(shape), b = tensor(shape);
+      const a = tensor(shape),
+        b = tensor(shape);
       call(one, a);
       call(two, b);
       sameBits(`${name} ${M}×${K}×${N}, 1 vs 2 threads`, b.data, a.data);
@@ -165,19 +191,32 @@ test('cutByWeight: equal shares of work on grain multiples; equal weights cut li
 });
 
 test('bad ranges are errors naming the kernel and what was expected', () => {
-  const x = tensor([4, 6]), w = tensor([3, 6]), out = tensor([4, 3]);
+  const x = tensor([4, 6]),
+    w = tensor([3, 6]),
+    out = tensor([4, 3]);
   for (const k of [tsKernels as Kernels, wasm[0]]) {
-    assert.throws(() => k.matmulTN(tensor([6, 3]), x, out, true, tensor([6, 2])), /matmulTN: ranges cannot be combined with accumulate/);
-    assert.throws(() => k.matmulNT(out, x, w, null, Act.None, tensor([2, 2])), /matmulNT: ranges \[2, 2\] must hold 3 \[lo, hi\) pairs/);
+    assert.throws(
+      () => k.matmulTN(tensor([6, 3]), x, out, true, tensor([6, 2])),
+      /matmulTN: ranges cannot be combined with accumulate/,
+    );
+    assert.throws(
+      () => k.matmulNT(out, x, w, null, Act.None, tensor([2, 2])),
+      /matmulNT: ranges \[2, 2\] must hold 3 \[lo, hi\) pairs/,
+    );
     const r = tensor([3, 2]);
     r.data.set([0, 6, 2, 7, 0, 0]);
-    assert.throws(() => k.matmulNT(out, x, w, null, Act.None, r), /matmulNT: range 1 is \[2, 7\), expected integers 0 ≤ lo ≤ hi ≤ 6/);
+    assert.throws(
+      () => k.matmulNT(out, x, w, null, Act.None, r),
+      /matmulNT: range 1 is \[2, 7\), expected integers 0 ≤ lo ≤ hi ≤ 6/,
+    );
   }
 });
 
 test('gather: wasm (1 and 2 threads) equals ts; an index outside src is an error naming it, from a worker too', () => {
   const n = 37;
-  const src = tensor([n]), scale = tensor([n]), index = tensor([n]);
+  const src = tensor([n]),
+    scale = tensor([n]),
+    index = tensor([n]);
   const perm = Array.from({ length: n }, (_, i) => (i * 11) % n);
   index.data.set(perm);
   const want = tensor([n]);
@@ -190,13 +229,19 @@ test('gather: wasm (1 and 2 threads) equals ts; an index outside src is an error
   }
   index.data[5] = n;
   for (const k of [tsKernels as Kernels, wasm[0]]) {
-    assert.throws(() => k.gather(tensor([n]), src, index, scale), /gather: index\[5\] = 37 is not an element of src \[37\]/);
+    assert.throws(
+      () => k.gather(tensor([n]), src, index, scale),
+      /gather: index\[5\] = 37 is not an element of src \[37\]/,
+    );
   }
   index.data[5] = 2.5;
   assert.throws(() => wasm[0].gather(tensor([n]), src, index, scale), /index\[5\] = 2.5 is not an element of src/);
   index.data[5] = 5;
   index.data[30] = -1;
-  assert.throws(() => wasm[wasm.length - 1].gather(tensor([n]), src, index, scale), /gather: index out of range at element 30/);
+  assert.throws(
+    () => wasm[wasm.length - 1].gather(tensor([n]), src, index, scale),
+    /gather: index out of range at element 30/,
+  );
   assert.throws(() => tsKernels.gather(tensor([n]), src, tensor([n - 1]), scale), /must have one size/);
 });
 
@@ -216,27 +261,40 @@ for (const backend of ['ts', 'wasm'] as const) {
       const masks = maskedMlpMasks(A, hidden);
       const layouts = blockLayouts(dev, masks);
       const B = 9;
-      const Ws = masks.map((m, l) => dev.tensor(randomValues(m.length * m[0].length, 100 + l, -0.5, 0.5), [m.length, m[0].length]));
+      const Ws = masks.map((m, l) =>
+        dev.tensor(randomValues(m.length * m[0].length, 100 + l, -0.5, 0.5), [m.length, m[0].length]),
+      );
       const bs = masks.map((m, l) => dev.tensor(randomValues(m.length, 200 + l, -0.5, 0.5), [m.length]));
-      const maskTs = masks.map((m) => dev.tensor(m.flat().map((v) => (v ? 1 : 0)), [m.length, m[0].length]));
+      const maskTs = masks.map((m) =>
+        dev.tensor(
+          m.flat().map((v) => (v ? 1 : 0)),
+          [m.length, m[0].length],
+        ),
+      );
       const x = dev.tensor(randomValues(B * A[0].length, 7), [B, A[0].length]);
       const run = (block: boolean) => {
         const tape = new Tape(dev);
         let h = tape.leaf(x);
-        const Wv = Ws.map((W) => tape.leaf(W)), bv = bs.map((b) => tape.leaf(b));
+        const Wv = Ws.map((W) => tape.leaf(W)),
+          bv = bs.map((b) => tape.leaf(b));
         masks.forEach((_, l) => {
           const act = l === masks.length - 1 ? Act.None : Act.Elu;
-          h = block ? op.blockLinear(h, Wv[l], bv[l], layouts[l], act) : op.linear(h, Wv[l], bv[l], { mask: maskTs[l], activation: act });
+          h = block
+            ? op.blockLinear(h, Wv[l], bv[l], layouts[l], act)
+            : op.linear(h, Wv[l], bv[l], { mask: maskTs[l], activation: act });
         });
         const out = h.value.toArray();
         tape.backward(op.sum(op.square(h)));
         return { out, grads: [tape.leaf(x), ...Wv, ...bv].slice(1).map((v) => v.grad!.toArray()) };
       };
-      const plain = run(false), block = run(true);
+      const plain = run(false),
+        block = run(true);
       close(`${name}: outputs`, block.out, plain.out, 1e-5);
       block.grads.forEach((g, i) => close(`${name}: gradient ${i}`, g, plain.grads[i], 1e-5));
       // masked weights get exactly zero gradient
-      masks.forEach((m, l) => m.flat().forEach((v, e) => !v && assert.is(block.grads[l][e], 0, `${name}: masked grad ${l}/${e}`)));
+      masks.forEach((m, l) =>
+        m.flat().forEach((v, e) => !v && assert.is(block.grads[l][e], 0, `${name}: masked grad ${l}/${e}`)),
+      );
     }
   });
 
@@ -246,11 +304,11 @@ for (const backend of ['ts', 'wasm'] as const) {
     const layouts = blockLayouts(dev, masks);
     for (const l of [0, 1, 2]) {
       const [N, K] = [masks[l].length, masks[l][0].length];
-      const r = gradcheck(
-        dev,
-        (_, [x, W, b]) => op.blockLinear(x, W, b, layouts[l], l === 2 ? Act.None : Act.Tanh),
-        [dev.tensor(randomValues(5 * K, 1 + l), [5, K]), dev.tensor(randomValues(N * K, 2 + l), [N, K]), dev.tensor(randomValues(N, 3 + l), [N])],
-      );
+      const r = gradcheck(dev, (_, [x, W, b]) => op.blockLinear(x, W, b, layouts[l], l === 2 ? Act.None : Act.Tanh), [
+        dev.tensor(randomValues(5 * K, 1 + l), [5, K]),
+        dev.tensor(randomValues(N * K, 2 + l), [N, K]),
+        dev.tensor(randomValues(N, 3 + l), [N]),
+      ]);
       assert.ok(r.ok, `layer ${l}: worst ${r.worst.toFixed(3)} at ${r.where}`);
     }
   });
@@ -258,7 +316,10 @@ for (const backend of ['ts', 'wasm'] as const) {
 
 test('a 2-feature NSF hyper-network (128-wide) has every mask block-triangular after sorting: a quarter skipped', () => {
   const dev = new Device(memory, tsKernels, heap);
-  for (const order of [[0, 1], [1, 0]]) {
+  for (const order of [
+    [0, 1],
+    [1, 0],
+  ]) {
     const masks = maskedMlpMasks(autoregressiveAdjacency(order, 59, 2), [128, 128, 128]);
     const layouts = blockLayouts(dev, masks);
     // hidden→hidden and hidden→output: exactly 25% of the weights lie outside the ranges
@@ -266,11 +327,12 @@ test('a 2-feature NSF hyper-network (128-wide) has every mask block-triangular a
     // and the ranges cover every non-zero of the sorted mask
     for (const lay of layouts) {
       const [N, K] = lay.source.shape;
-      for (let i = 0; i < N; i++) for (let j = 0; j < K; j++) {
-        if (lay.mask.data[i * K + j] === 0) continue;
-        assert.ok(j >= lay.rowRanges.data[2 * i] && j < lay.rowRanges.data[2 * i + 1]);
-        assert.ok(i >= lay.colRanges.data[2 * j] && i < lay.colRanges.data[2 * j + 1]);
-      }
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < K; j++) {
+          if (lay.mask.data[i * K + j] === 0) continue;
+          assert.ok(j >= lay.rowRanges.data[2 * i] && j < lay.rowRanges.data[2 * i + 1]);
+          assert.ok(i >= lay.colRanges.data[2 * j] && i < lay.colRanges.data[2 * j + 1]);
+        }
     }
   }
 });

@@ -10,11 +10,20 @@ import { allDevices } from './helpers/devices.js';
 import { REPO, SHARED } from './helpers/shared.js';
 
 const goldenDir = join(SHARED, 'golden');
-const files = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const devices = await allDevices();
 
 test('the golden folder has the six files the issues name', () => {
-  for (const f of ['kin_base.json', 'score_base.json', 'kin_residual.json', 'score_residual.json', 'generator_truth.json', 'optim.json']) {
+  for (const f of [
+    'kin_base.json',
+    'score_base.json',
+    'kin_residual.json',
+    'score_residual.json',
+    'generator_truth.json',
+    'optim.json',
+  ]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
 });
@@ -29,14 +38,37 @@ for (const dev of devices) {
 }
 
 test('the CLI exits 0 on the base golden files and prints the table', () => {
-  const out = execFileSync(process.execPath, [join(REPO, 'dist/src/cli/main.js'), '--threads', '1', 'check-golden', join(goldenDir, 'kin_base.json'), join(goldenDir, 'score_base.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(
+    process.execPath,
+    [
+      join(REPO, 'dist/src/cli/main.js'),
+      '--threads',
+      '1',
+      'check-golden',
+      join(goldenDir, 'kin_base.json'),
+      join(goldenDir, 'score_base.json'),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   assert.match(out, /log_prob\s+64\s/);
   assert.match(out, /all 2 golden files within tolerance/);
 });
 
 test('the CLI exits 2 with a clear message when the checkpoint is missing', () => {
   try {
-    execFileSync(process.execPath, [join(REPO, 'dist/src/cli/main.js'), '--threads', '1', 'check-golden', join(goldenDir, 'kin_base.json'), '--models', REPO], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      process.execPath,
+      [
+        join(REPO, 'dist/src/cli/main.js'),
+        '--threads',
+        '1',
+        'check-golden',
+        join(goldenDir, 'kin_base.json'),
+        '--models',
+        REPO,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     assert.unreachable('should fail');
   } catch (e) {
     const err = e as { status: number; stderr: string };

@@ -66,7 +66,10 @@ function assertOptionsDocumented(help: string, options: readonly Option[], where
     if (o.long === '--help' || o.long === '--version') continue;
     const block = optionBlock(help, o, options).replace(/\s+/g, ' ');
     assert.ok(o.description.length > 20, `${where} ${o.flags}: description too short to explain it`);
-    assert.ok(/\(default: |default: |\(required\)/.test(block), `${where} ${o.flags}: no default/required in\n${block}`);
+    assert.ok(
+      /\(default: |default: |\(required\)/.test(block),
+      `${where} ${o.flags}: no default/required in\n${block}`,
+    );
   }
 }
 
@@ -86,13 +89,24 @@ test('fnf --help lists every command and global option with its default', () => 
 test('every command --help lists every option with its default, plus the global options', () => {
   assert.equal(
     program.commands.map((c: Command) => c.name()),
-    ['start', 'train-base', 'train-systematics', 'generate-dataset', 'validate', 'visualize', 'visualize-dataset', 'check-golden', 'convert'],
+    [
+      'start',
+      'train-base',
+      'train-systematics',
+      'generate-dataset',
+      'validate',
+      'visualize',
+      'visualize-dataset',
+      'check-golden',
+      'convert',
+    ],
   );
   for (const c of program.commands) {
     const r = fnf([c.name(), '--help']);
     assert.is(r.code, 0, `${c.name()} --help exit code`);
     assertOptionsDocumented(r.stdout, c.options, c.name());
-    for (const a of c.registeredArguments) assert.ok(r.stdout.includes(a.name()), `${c.name()} help lacks argument ${a.name()}`);
+    for (const a of c.registeredArguments)
+      assert.ok(r.stdout.includes(a.name()), `${c.name()} help lacks argument ${a.name()}`);
     assert.ok(r.stdout.includes('Global Options:'), `${c.name()} help lacks the global options`);
     assertOptionsDocumented(r.stdout, globals, `${c.name()} (global)`);
   }
@@ -132,12 +146,19 @@ test('bad flag values exit 2 naming the flag and what was expected', () => {
   assertUsageError(fnf([...vis, '--direction', 'sideways']), ['--direction', 'Allowed choices are forward, inverse']);
   assertUsageError(fnf([...vis, '--response-dims', '0,0']), ['--response-dims', 'expected distinct indices']);
   assertUsageError(fnf([...vis, '--response-dims', '5']), ['--response-dims: expected feature indices below 2']);
-  assertUsageError(fnf(['train-base', '-c', BASE, '-s', 'train_foo']), ['--steps', 'unknown "train_foo"', 'train_score, train_kin']);
+  assertUsageError(fnf(['train-base', '-c', BASE, '-s', 'train_foo']), [
+    '--steps',
+    'unknown "train_foo"',
+    'train_score, train_kin',
+  ]);
   assertUsageError(fnf(['train-base', '-c', 'nope.yaml']), ['--cfg', 'file not found: nope.yaml']);
   assertUsageError(fnf(['train-base']), ["required option '-c, --cfg <file>' not specified"]);
   assertUsageError(fnf(['train-base', '-c', BASE, '--lr', '-1']), ['--lr', 'expected a positive number']);
   assertUsageError(fnf(['train-base', '-c', BASE, '--epochs', '0']), ['--epochs', 'expected a positive integer']);
-  assertUsageError(fnf(['convert', BASE, 'out.bin']), ["argument 'in'", 'expected a file ending in .pt or .safetensors']);
+  assertUsageError(fnf(['convert', BASE, 'out.bin']), [
+    "argument 'in'",
+    'expected a file ending in .pt or .safetensors',
+  ]);
   assertUsageError(fnf(['--seed', '-3', 'start']), ['--seed', 'expected an integer in [0, 4294967295]']);
   assertUsageError(fnf(['--backend', 'cuda', 'start']), ['--backend', 'Allowed choices are auto, wasm, ts, gpu']);
   assertUsageError(fnf(['start'], { FNF_BACKEND: 'cuda' }), ["from env 'FNF_BACKEND'"]);
@@ -150,17 +171,34 @@ test('config errors print one line naming file and key, exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
   const file = join(dir, 'd.yaml');
   writeFileSync(file, 'n_events: -5\noutput: d.safetensors\n');
-  assertUsageError(fnf(['generate-dataset', '-c', file]), [`fnf: ${file}: n_events: expected a positive integer, found -5`]);
+  assertUsageError(fnf(['generate-dataset', '-c', file]), [
+    `fnf: ${file}: n_events: expected a positive integer, found -5`,
+  ]);
   assertUsageError(fnf(['train-base', '-c', SYS]), ['expected a base flows config', 'kin_systematics']);
 });
 
 test('valid arguments reach the command: a missing model file is one clear line, exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
   const sys = join(dir, 'sys.yaml');
-  writeFileSync(sys, readFileSync(SYS, 'utf8').replace(/kin_residual_model:.*$/m, 'kin_residual_model: ./no_such_model.safetensors'));
+  writeFileSync(
+    sys,
+    readFileSync(SYS, 'utf8').replace(/kin_residual_model:.*$/m, 'kin_residual_model: ./no_such_model.safetensors'),
+  );
   const base = join(dir, 'base.yaml');
   writeFileSync(base, readFileSync(BASE, 'utf8').replace(/kin_model:.*$/m, 'kin_model: ./no_such_base.safetensors'));
-  const r = fnf(['--threads', '1', 'visualize', '-c', base, '--sys-cfg', sys, '--out-dir', join(dir, 'out'), '--which', 'kin']);
+  const r = fnf([
+    '--threads',
+    '1',
+    'visualize',
+    '-c',
+    base,
+    '--sys-cfg',
+    sys,
+    '--out-dir',
+    join(dir, 'out'),
+    '--which',
+    'kin',
+  ]);
   assert.is(r.code, 2, r.stderr);
   assert.ok(r.stderr.trim().split('\n').pop()!.startsWith('fnf: '), r.stderr);
   assert.match(r.stderr, /no_such/);
@@ -249,7 +287,11 @@ test('progress and epoch lines', () => {
 });
 
 /** A fake clock advanced by hand and a stream that records writes. */
-function harness(tty: boolean): { clock: { t: number }; writes: string[]; reporter: (e: number, s: number) => ProgressReporter } {
+function harness(tty: boolean): {
+  clock: { t: number };
+  writes: string[];
+  reporter: (e: number, s: number) => ProgressReporter;
+} {
   const clock = { t: 0 };
   const writes: string[] = [];
   const stream = { isTTY: tty, columns: 200, write: (s: string) => writes.push(s) };
@@ -257,7 +299,14 @@ function harness(tty: boolean): { clock: { t: number }; writes: string[]; report
     clock,
     writes,
     reporter: (epochs, steps) =>
-      new ProgressReporter({ label: 'train_kin', epochs, stepsPerEpoch: steps, stream, intervalSec: 10, now: () => clock.t }),
+      new ProgressReporter({
+        label: 'train_kin',
+        epochs,
+        stepsPerEpoch: steps,
+        stream,
+        intervalSec: 10,
+        now: () => clock.t,
+      }),
   };
 }
 
@@ -325,7 +374,10 @@ test('resumed runs count only the remaining epochs in the ETA', () => {
   h.clock.t += 1000;
   p.step(0.5);
   assert.ok(h.writes[0]!.startsWith('k  epoch 9/10  step 1/10  loss 0.5000  1.00 it/s  ETA 19s'), h.writes[0]);
-  assert.throws(() => new ProgressReporter({ label: 'k', epochs: 0, stepsPerEpoch: 1 }), /epochs must be a positive integer/);
+  assert.throws(
+    () => new ProgressReporter({ label: 'k', epochs: 0, stepsPerEpoch: 1 }),
+    /epochs must be a positive integer/,
+  );
 });
 
 test.run();

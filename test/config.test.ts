@@ -44,8 +44,10 @@ function expectError(doc: unknown, kind: ConfigKind, file: string, keyPath: stri
     assert.ok(err.message.startsWith(`${file}: `), `message should start with the file name: ${err.message}`);
     assert.is(err.file, file);
     assert.is(err.keyPath, keyPath, `key path of: ${err.message}`);
-    if (keyPath !== '') assert.ok(err.message.startsWith(`${file}: ${keyPath}: `), `message should name ${keyPath}: ${err.message}`);
-    for (const f of fragments) assert.ok(err.message.includes(f), `message lacks ${JSON.stringify(f)}:\n  ${err.message}`);
+    if (keyPath !== '')
+      assert.ok(err.message.startsWith(`${file}: ${keyPath}: `), `message should name ${keyPath}: ${err.message}`);
+    for (const f of fragments)
+      assert.ok(err.message.includes(f), `message lacks ${JSON.stringify(f)}:\n  ${err.message}`);
     return err;
   }
   assert.unreachable(`expected a ConfigError at ${keyPath} containing ${fragments.join(' / ')}`);
@@ -61,10 +63,33 @@ test('base_flows.yaml loads with the reference architecture, training and extens
   assert.is(cfg.source, join(CONFIGS, 'base_flows.yaml'));
   assert.is(cfg.device, 'cuda');
   assert.is(cfg.seed, undefined);
-  assert.equal(cfg.kinFlow, { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5 });
-  assert.equal(cfg.scoreFlow, { features: 2, context: 4, bins: 20, transforms: 3, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5 });
+  assert.equal(cfg.kinFlow, {
+    features: 2,
+    context: 2,
+    bins: 20,
+    transforms: 2,
+    hiddenFeatures: [128, 128, 128],
+    slope: 1e-3,
+    bound: 5,
+  });
+  assert.equal(cfg.scoreFlow, {
+    features: 2,
+    context: 4,
+    bins: 20,
+    transforms: 3,
+    hiddenFeatures: [128, 128, 128],
+    slope: 1e-3,
+    bound: 5,
+  });
   for (const t of [cfg.training.kin, cfg.training.score]) {
-    assert.equal(t, { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01, valBatches: 10 });
+    assert.equal(t, {
+      batchSize: 1024,
+      nepochs: 100,
+      stepsPerEpoch: 1000,
+      lr: 1e-4,
+      weightDecay: 0.01,
+      valBatches: 10,
+    });
   }
   assert.equal(cfg.paths, {
     kinModel: join(MODELS, 'kin_density.safetensors'),
@@ -252,7 +277,10 @@ test('a reference-layout systematics file loads as it is, paths relative to its 
       ['generator_pull_down', [-1]],
     ],
   );
-  assert.equal(cfg.scoreSystematics.map((t) => t.m), [[1], [-1]]);
+  assert.equal(
+    cfg.scoreSystematics.map((t) => t.m),
+    [[1], [-1]],
+  );
   // Omitted generator keys: the reference class defaults, not another section's values.
   const up = cfg.generators.generator_pull_up!;
   assert.equal(up, { ...REFERENCE_CLASS_DEFAULTS, variation_shift: 1, y_shift_scale: 0.5, sigmoid_y: false });
@@ -276,7 +304,10 @@ test('reference-layout base and dataset files with .pt paths and an empty genera
   assert.equal(b.paths, { scoreModel: join(dir, 'm', 'score.pt'), kinModel: join(dir, 'm', 'kin.pt') });
   assert.equal(b.generator, { ...REFERENCE_CLASS_DEFAULTS });
   assert.is(b.device, undefined);
-  writeFileSync(join(dir, 'd.yaml'), 'runtime: {device: cpu}\npaths:\n  dataset: ../data/dataset.pt\nn_events: 10\ngenerator: {}\n');
+  writeFileSync(
+    join(dir, 'd.yaml'),
+    'runtime: {device: cpu}\npaths:\n  dataset: ../data/dataset.pt\nn_events: 10\ngenerator: {}\n',
+  );
   const d = loadConfig(join(dir, 'd.yaml'), 'dataset');
   assert.is(d.paths.dataset, resolve(dir, '..', 'data', 'dataset.pt'));
   assert.is(d.nEvents, 10);
@@ -344,15 +375,24 @@ test('legacy generator_kin_up/_down sections; no template list needed with num_n
 test('unknown keys: named, with the near miss and the known keys', () => {
   const doc = shipped('base_flows.yaml');
   doc.training.kin.lrr = 1e-3;
-  expectError(doc, 'base', 'base_flows.yaml', 'training.kin.lrr', ['unknown key', 'did you mean "lr"', 'known keys here: batch_size']);
+  expectError(doc, 'base', 'base_flows.yaml', 'training.kin.lrr', [
+    'unknown key',
+    'did you mean "lr"',
+    'known keys here: batch_size',
+  ]);
   const top = shipped('base_flows.yaml');
   top.train_kin = {};
-  expectError(top, 'base', 'base_flows.yaml', 'train_kin', ['unknown key', 'known keys here: runtime, paths, generator']);
+  expectError(top, 'base', 'base_flows.yaml', 'train_kin', [
+    'unknown key',
+    'known keys here: runtime, paths, generator',
+  ]);
   // A misspelt required key is reported as the misspelling, not as a missing key.
   const typo = shipped('systematics.yaml');
   typo.residual_kin_model.num_nuisance = typo.residual_kin_model.num_nuisances;
   delete typo.residual_kin_model.num_nuisances;
-  expectError(typo, 'systematics', 'systematics.yaml', 'residual_kin_model.num_nuisance', ['did you mean "num_nuisances"']);
+  expectError(typo, 'systematics', 'systematics.yaml', 'residual_kin_model.num_nuisance', [
+    'did you mean "num_nuisances"',
+  ]);
   const gen = shipped('systematics.yaml');
   gen.generatr_shift_up = gen.generator_shift_up;
   expectError(gen, 'systematics', 'systematics.yaml', 'generatr_shift_up', ['unknown key']);
@@ -364,13 +404,19 @@ test('unknown keys: named, with the near miss and the known keys', () => {
 test('missing required keys: named, with what they should hold', () => {
   const doc = shipped('base_flows.yaml');
   delete doc.score_flow.bins;
-  expectError(doc, 'base', 'base_flows.yaml', 'score_flow.bins', ['missing required key (expected a positive integer)']);
+  expectError(doc, 'base', 'base_flows.yaml', 'score_flow.bins', [
+    'missing required key (expected a positive integer)',
+  ]);
   const sys = shipped('systematics.yaml');
   delete sys.residual_kin_model;
-  expectError(sys, 'systematics', 'systematics.yaml', 'residual_kin_model', ['missing required key (expected a mapping with keys [features_dim']);
+  expectError(sys, 'systematics', 'systematics.yaml', 'residual_kin_model', [
+    'missing required key (expected a mapping with keys [features_dim',
+  ]);
   const type = shipped('systematics.yaml');
   delete type.residual_score_model.type;
-  expectError(type, 'systematics', 'systematics.yaml', 'residual_score_model.type', ['missing required key (expected one of "flow", "transform")']);
+  expectError(type, 'systematics', 'systematics.yaml', 'residual_score_model.type', [
+    'missing required key (expected one of "flow", "transform")',
+  ]);
   const paths = shipped('systematics.yaml');
   delete paths.paths.kin_residual_model;
   expectError(paths, 'systematics', 'systematics.yaml', 'paths.kin_residual_model', ['missing required key']);
@@ -391,24 +437,120 @@ test('missing required keys: named, with what they should hold', () => {
 
 test('wrong types and values: what was expected and what was found', () => {
   const cases: [string, ConfigKind, (d: Record<string, any>) => void, string, string][] = [
-    ['base_flows.yaml', 'base', (d) => (d.training.kin.lr = 'fast'), 'training.kin.lr', 'expected a positive number, found "fast" (a string)'],
-    ['base_flows.yaml', 'base', (d) => (d.training.kin.batch_size = 0), 'training.kin.batch_size', 'expected a positive integer, found 0'],
-    ['base_flows.yaml', 'base', (d) => (d.training.score.nepochs = null), 'training.score.nepochs', 'found nothing (empty value)'],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.training.kin.lr = 'fast'),
+      'training.kin.lr',
+      'expected a positive number, found "fast" (a string)',
+    ],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.training.kin.batch_size = 0),
+      'training.kin.batch_size',
+      'expected a positive integer, found 0',
+    ],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.training.score.nepochs = null),
+      'training.score.nepochs',
+      'found nothing (empty value)',
+    ],
     ['base_flows.yaml', 'base', (d) => (d.kin_flow = [1, 2]), 'kin_flow', 'expected a mapping with keys [features'],
-    ['base_flows.yaml', 'base', (d) => (d.kin_flow.hidden_features = []), 'kin_flow.hidden_features', 'expected a list of at least 1, found a list of 0 items'],
-    ['base_flows.yaml', 'base', (d) => (d.kin_flow.bound = -1), 'kin_flow.bound', 'expected a positive number, found -1'],
-    ['base_flows.yaml', 'base', (d) => (d.runtime.device = 3), 'runtime.device', 'expected a non-empty string, found 3'],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.kin_flow.hidden_features = []),
+      'kin_flow.hidden_features',
+      'expected a list of at least 1, found a list of 0 items',
+    ],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.kin_flow.bound = -1),
+      'kin_flow.bound',
+      'expected a positive number, found -1',
+    ],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.runtime.device = 3),
+      'runtime.device',
+      'expected a non-empty string, found 3',
+    ],
     ['base_flows.yaml', 'base', (d) => (d.seed = -1), 'seed', 'expected an integer in [0, 4294967295], found -1'],
-    ['base_flows.yaml', 'base', (d) => (d.paths.kin_model = '../models/kin.yaml'), 'paths.kin_model', 'expected a path ending in .pt or .safetensors'],
-    ['base_flows.yaml', 'base', (d) => (d.paths = null), 'paths', 'expected a mapping with keys [score_model, kin_model]'],
-    ['systematics.yaml', 'systematics', (d) => (d.residual_kin_model.num_residual_layers = 1.5), 'residual_kin_model.num_residual_layers', 'expected a non-negative integer, found 1.5'],
-    ['systematics.yaml', 'systematics', (d) => (d.residual_score_model.type = 'affine'), 'residual_score_model.type', 'expected one of "flow", "transform", found "affine"'],
-    ['systematics.yaml', 'systematics', (d) => (d.residual_kin_model.hidden_features = [128, '128']), 'residual_kin_model.hidden_features[1]', 'expected a positive integer, found "128" (a string)'],
-    ['systematics.yaml', 'systematics', (d) => (d.residual_kin_model.ladj_sign = 2), 'residual_kin_model.ladj_sign', 'expected 1 or -1, found 2'],
-    ['systematics.yaml', 'systematics', (d) => (d.residual_kin_model.nuisance_scales = [1, 0]), 'residual_kin_model.nuisance_scales[1]', 'expected a positive number, found 0'],
-    ['systematics.yaml', 'systematics', (d) => (d.score_systematics[3].m = [0, 'up']), 'score_systematics[3].m[1]', 'expected a number, found "up"'],
-    ['systematics.yaml', 'systematics', (d) => (d.kin_systematics[0].weight = 2), 'kin_systematics[0].weight', 'unknown key; known keys here: generator, m'],
-    ['systematics.yaml', 'systematics', (d) => (d.kin_systematics = { generator: 'generator' }), 'kin_systematics', 'expected a list, found a mapping'],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.paths.kin_model = '../models/kin.yaml'),
+      'paths.kin_model',
+      'expected a path ending in .pt or .safetensors',
+    ],
+    [
+      'base_flows.yaml',
+      'base',
+      (d) => (d.paths = null),
+      'paths',
+      'expected a mapping with keys [score_model, kin_model]',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.residual_kin_model.num_residual_layers = 1.5),
+      'residual_kin_model.num_residual_layers',
+      'expected a non-negative integer, found 1.5',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.residual_score_model.type = 'affine'),
+      'residual_score_model.type',
+      'expected one of "flow", "transform", found "affine"',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.residual_kin_model.hidden_features = [128, '128']),
+      'residual_kin_model.hidden_features[1]',
+      'expected a positive integer, found "128" (a string)',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.residual_kin_model.ladj_sign = 2),
+      'residual_kin_model.ladj_sign',
+      'expected 1 or -1, found 2',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.residual_kin_model.nuisance_scales = [1, 0]),
+      'residual_kin_model.nuisance_scales[1]',
+      'expected a positive number, found 0',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.score_systematics[3].m = [0, 'up']),
+      'score_systematics[3].m[1]',
+      'expected a number, found "up"',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.kin_systematics[0].weight = 2),
+      'kin_systematics[0].weight',
+      'unknown key; known keys here: generator, m',
+    ],
+    [
+      'systematics.yaml',
+      'systematics',
+      (d) => (d.kin_systematics = { generator: 'generator' }),
+      'kin_systematics',
+      'expected a list, found a mapping',
+    ],
     ['dataset.yaml', 'dataset', (d) => (d.n_events = 1.5), 'n_events', 'expected a positive integer, found 1.5'],
   ];
   for (const [file, kind, edit, keyPath, fragment] of cases) {
@@ -424,13 +566,17 @@ test('generator sections: the toy validator, with file and key path', () => {
   expectError(doc, 'base', 'base_flows.yaml', 'generator.shift_dir', ['expected a list of 2']);
   const unk = shipped('systematics.yaml');
   unk.generator_shift_down.variation_shfit = -1;
-  expectError(unk, 'systematics', 'systematics.yaml', 'generator_shift_down.variation_shfit', ['unknown generator key']);
+  expectError(unk, 'systematics', 'systematics.yaml', 'generator_shift_down.variation_shfit', [
+    'unknown generator key',
+  ]);
   const el = shipped('dataset.yaml');
   el.generator.sigma_A = [0.9, -1];
   expectError(el, 'dataset', 'dataset.yaml', 'generator.sigma_A[1]', ['expected a positive number']);
   const notMap = shipped('systematics.yaml');
   notMap.generator_squeeze_up = 5;
-  expectError(notMap, 'systematics', 'systematics.yaml', 'generator_squeeze_up', ['expected a mapping of generator keys']);
+  expectError(notMap, 'systematics', 'systematics.yaml', 'generator_squeeze_up', [
+    'expected a mapping of generator keys',
+  ]);
 });
 
 test('templates: existing generator sections, used once, one m length equal to num_nuisances', () => {
@@ -442,10 +588,15 @@ test('templates: existing generator sections, used once, one m length equal to n
   ]);
   const twice = shipped('systematics.yaml');
   twice.score_systematics[2].generator = 'generator_shift_up';
-  expectError(twice, 'systematics', 'systematics.yaml', 'score_systematics[2].generator', ['"generator_shift_up" is already used by score_systematics[0]']);
+  expectError(twice, 'systematics', 'systematics.yaml', 'score_systematics[2].generator', [
+    '"generator_shift_up" is already used by score_systematics[0]',
+  ]);
   const ragged = shipped('systematics.yaml');
   ragged.kin_systematics[2].m = [0, 1, 0];
-  expectError(ragged, 'systematics', 'systematics.yaml', 'kin_systematics[2].m', ['expected a list of 2 numbers like kin_systematics[0].m', 'found a list of 3']);
+  expectError(ragged, 'systematics', 'systematics.yaml', 'kin_systematics[2].m', [
+    'expected a list of 2 numbers like kin_systematics[0].m',
+    'found a list of 3',
+  ]);
   const n = shipped('systematics.yaml');
   n.residual_score_model.num_nuisances = 3;
   expectError(n, 'systematics', 'systematics.yaml', 'score_systematics[0].m', [
@@ -465,7 +616,14 @@ test('cross_term_pairs: indices below num_nuisances, different, not repeated', (
   const cases: [unknown, string, string][] = [
     [[[0, 2]], 'residual_kin_model.cross_term_pairs[0]', 'expected nuisance indices < num_nuisances = 2, found [0, 2]'],
     [[[1, 1]], 'residual_kin_model.cross_term_pairs[0]', 'expected two different nuisance indices, found [1, 1]'],
-    [[[0, 1], [1, 0]], 'residual_kin_model.cross_term_pairs[1]', 'the pair [1, 0] is listed twice'],
+    [
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      'residual_kin_model.cross_term_pairs[1]',
+      'the pair [1, 0] is listed twice',
+    ],
     [[[0, 1, 2]], 'residual_kin_model.cross_term_pairs[0]', 'expected a list of exactly 2, found a list of 3 items'],
     [[[0, 'a']], 'residual_kin_model.cross_term_pairs[0][1]', 'expected a non-negative integer'],
   ];
@@ -479,41 +637,73 @@ test('cross_term_pairs: indices below num_nuisances, different, not repeated', (
 test('whole-file consistency: toy shapes, residual vs flow dims, batch vs templates', () => {
   const ctx = shipped('base_flows.yaml');
   ctx.score_flow.context = 3;
-  expectError(ctx, 'base', 'base_flows.yaml', 'score_flow.context', ['expected 4 (the context is [one-hot class, x]), found 3']);
+  expectError(ctx, 'base', 'base_flows.yaml', 'score_flow.context', [
+    'expected 4 (the context is [one-hot class, x]), found 3',
+  ]);
   const feat = shipped('systematics.yaml');
   feat.kin_flow.features = 3;
   expectError(feat, 'systematics', 'systematics.yaml', 'kin_flow.features', ['expected 2 (x is 2-D), found 3']);
   const rf = shipped('systematics.yaml');
   rf.residual_kin_model.features_dim = 3;
-  expectError(rf, 'systematics', 'systematics.yaml', 'residual_kin_model.features_dim', ['expected 2 (kin_flow.features), found 3']);
+  expectError(rf, 'systematics', 'systematics.yaml', 'residual_kin_model.features_dim', [
+    'expected 2 (kin_flow.features), found 3',
+  ]);
   const rc = shipped('systematics.yaml');
   rc.residual_score_model.context_dim = 2;
-  expectError(rc, 'systematics', 'systematics.yaml', 'residual_score_model.context_dim', ['expected 4 (score_flow.context), found 2']);
+  expectError(rc, 'systematics', 'systematics.yaml', 'residual_score_model.context_dim', [
+    'expected 4 (score_flow.context), found 2',
+  ]);
   const b = shipped('systematics.yaml');
   b.training.kin.batch_size = 3;
-  expectError(b, 'systematics', 'systematics.yaml', 'training.kin.batch_size', ['expected at least 4 (one event per template of kin_systematics), found 3']);
+  expectError(b, 'systematics', 'systematics.yaml', 'training.kin.batch_size', [
+    'expected at least 4 (one event per template of kin_systematics), found 3',
+  ]);
 });
 
 test('the wrong kind of file is recognised', () => {
-  expectError(shipped('systematics.yaml'), 'base', 'systematics.yaml', '', ['expected a base flows config', 'looks like a systematics config: it has the key kin_systematics']);
-  expectError(shipped('base_flows.yaml'), 'dataset', 'base_flows.yaml', '', ['expected a dataset config', 'it has the key kin_flow']);
-  expectError(shipped('dataset.yaml'), 'systematics', 'dataset.yaml', '', ['looks like a dataset config: it has the key n_events']);
-  expectError(null, 'base', 'empty.yaml', '', ['empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing']);
+  expectError(shipped('systematics.yaml'), 'base', 'systematics.yaml', '', [
+    'expected a base flows config',
+    'looks like a systematics config: it has the key kin_systematics',
+  ]);
+  expectError(shipped('base_flows.yaml'), 'dataset', 'base_flows.yaml', '', [
+    'expected a dataset config',
+    'it has the key kin_flow',
+  ]);
+  expectError(shipped('dataset.yaml'), 'systematics', 'dataset.yaml', '', [
+    'looks like a dataset config: it has the key n_events',
+  ]);
+  expectError(null, 'base', 'empty.yaml', '', [
+    'empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing',
+  ]);
 });
 
 test('unreadable files and YAML syntax errors name the file (and the line)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-config-'));
   const missing = join(dir, 'nope.yaml');
-  assert.throws(() => loadConfig(missing, 'base'), (e: unknown) => e instanceof ConfigError && e.message === `${missing}: cannot read the base config: file not found`);
+  assert.throws(
+    () => loadConfig(missing, 'base'),
+    (e: unknown) => e instanceof ConfigError && e.message === `${missing}: cannot read the base config: file not found`,
+  );
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'n_events: 10\npaths: [a\n');
-  assert.throws(() => loadConfig(bad, 'dataset'), (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${bad}: not valid YAML (line`));
+  assert.throws(
+    () => loadConfig(bad, 'dataset'),
+    (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${bad}: not valid YAML (line`),
+  );
   const dup = join(dir, 'dup.yaml');
   writeFileSync(dup, 'n_events: 10\nn_events: 20\n');
-  assert.throws(() => loadConfig(dup, 'dataset'), (e: unknown) => e instanceof ConfigError && /duplicated mapping key/.test(e.message));
+  assert.throws(
+    () => loadConfig(dup, 'dataset'),
+    (e: unknown) => e instanceof ConfigError && /duplicated mapping key/.test(e.message),
+  );
   const wrong = join(dir, 'wrong.yaml');
   writeFileSync(wrong, 'n_events: many\npaths: {dataset: d.pt}\ngenerator: {}\n');
-  assert.throws(() => loadConfig(wrong, 'dataset'), (e: unknown) => e instanceof ConfigError && e.message === `${wrong}: n_events: expected a positive integer, found "many" (a string)`);
+  assert.throws(
+    () => loadConfig(wrong, 'dataset'),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message === `${wrong}: n_events: expected a positive integer, found "many" (a string)`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -541,7 +731,11 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
   const expected = base.kinFlow;
   checkArchitecture(expected, { ...expected }, 'kin_density.safetensors vs base_flows.yaml: kin_flow');
   // A checkpoint reader may use snake_case and carry extra keys.
-  checkArchitecture(expected, { kind: 'nsf', features: 2, context: 2, bins: 20, transforms: 2, hidden_features: [128, 128, 128] }, 'x');
+  checkArchitecture(
+    expected,
+    { kind: 'nsf', features: 2, context: 2, bins: 20, transforms: 2, hidden_features: [128, 128, 128] },
+    'x',
+  );
   const found = { ...expected, hiddenFeatures: [128, 128], transforms: 3 };
   try {
     checkArchitecture(expected, found, 'kin_density.safetensors vs base_flows.yaml: kin_flow');
@@ -561,7 +755,12 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
   }
   const sys = loadConfig(join(CONFIGS, 'systematics.yaml'), 'systematics');
   assert.throws(
-    () => checkArchitecture(sys.residualScoreModel, { num_nuisances: 3 }, 'res.safetensors vs systematics.yaml: residual_score_model'),
+    () =>
+      checkArchitecture(
+        sys.residualScoreModel,
+        { num_nuisances: 3 },
+        'res.safetensors vs systematics.yaml: residual_score_model',
+      ),
     (e: unknown) => e instanceof ConfigError && e.message.includes('numNuisances: config 2, checkpoint 3'),
   );
   // Nothing in common is a caller bug, not a user error.

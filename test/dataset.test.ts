@@ -28,9 +28,15 @@ test('the same seed gives the same file content; another seed does not', async (
   const a = readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array;
   const first = Float32Array.from(a);
   await run(opts(4) as never);
-  assert.equal(Array.from(readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array), Array.from(first));
+  assert.equal(
+    Array.from(readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array),
+    Array.from(first),
+  );
   await run(opts(5) as never);
-  assert.not.equal(Array.from(readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array), Array.from(first));
+  assert.not.equal(
+    Array.from(readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array),
+    Array.from(first),
+  );
 });
 
 test.run();

@@ -23,23 +23,36 @@ const rows = 37;
 /** Rows of matmulNN work (Σ over columns of hi − lo) the function asks the kernels for. */
 function nnWork(dev: Device, fn: () => void): number {
   let work = 0;
-  watchMatmulNN(dev, (_out, _a, b, _acc, ranges) => {
-    const r = ranges?.data;
-    if (r) for (let j = 0; j < r.length; j += 2) work += r[j + 1] - r[j];
-    else work += b.rows * b.cols;
-  }, fn);
+  watchMatmulNN(
+    dev,
+    (_out, _a, b, _acc, ranges) => {
+      const r = ranges?.data;
+      if (r) for (let j = 0; j < r.length; j += 2) work += r[j + 1] - r[j];
+      else work += b.rows * b.cols;
+    },
+    fn,
+  );
   return work;
 }
 
 for (const dev of devices) {
-  const flow = new NSF(dev, { features: 2, context: 3, bins: 6, transforms: 2, hiddenFeatures: [16, 16], slope: 1e-3, bound: 5 }).init(Rng.fromSeed(4));
+  const flow = new NSF(dev, {
+    features: 2,
+    context: 3,
+    bins: 6,
+    transforms: 2,
+    hiddenFeatures: [16, 16],
+    slope: 1e-3,
+    bound: 5,
+  }).init(Rng.fromSeed(4));
   const x = dev.tensor(randomValues(rows * 2, 11, -2, 2), [rows, 2]);
   const c = dev.tensor(randomValues(rows * 3, 12, -1, 1), [rows, 3]);
 
   /** Gradients of Σ log p w.r.t. x (and the context when `withContext`), and the matmulNN work. */
   function gradients(frozen: boolean, withContext: boolean): { gx: Tensor; gc: Tensor | null; work: number } {
     for (const p of flow.params.params) p.frozen = frozen;
-    let gx: Tensor | null = null, gc: Tensor | null = null;
+    let gx: Tensor | null = null,
+      gc: Tensor | null = null;
     const work = nnWork(dev, () => {
       const tape = new Tape(dev);
       const xv = tape.leaf(x);
@@ -75,8 +88,12 @@ for (const dev of devices) {
       // A few rows: ReLU and spline-knot kinks make the derivative jump, and a central difference
       // across one is meaningless; with 8 rows and a small step none lies in between.
       const few = 8;
-      const xs = dev.tensor(x.data.subarray(0, 2 * few), [few, 2]), cs = dev.tensor(c.data.subarray(0, 3 * few), [few, 3]);
-      const r = gradcheck(dev, (tape, [xv]) => flow.logProbVar(tape, xv, tape.constant(cs)), [xs], { step: 1e-3, atol: 2e-3 });
+      const xs = dev.tensor(x.data.subarray(0, 2 * few), [few, 2]),
+        cs = dev.tensor(c.data.subarray(0, 3 * few), [few, 3]);
+      const r = gradcheck(dev, (tape, [xv]) => flow.logProbVar(tape, xv, tape.constant(cs)), [xs], {
+        step: 1e-3,
+        atol: 2e-3,
+      });
       assert.ok(r.ok, r.where);
     } finally {
       for (const p of flow.params.params) p.frozen = false;

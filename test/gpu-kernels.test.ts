@@ -15,7 +15,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Act, Binary, Broadcast, Unary, type Kernels } from '../src/backend/kernels.js';
 import { tsKernels } from '../src/backend/ts/index.js';
-import { GPU_TOLERANCES, checkSplineParity, fillUniform, runParityProbe, worstExcess } from '../src/backend/gpu/parity-probe.js';
+import {
+  GPU_TOLERANCES,
+  checkSplineParity,
+  fillUniform,
+  runParityProbe,
+  worstExcess,
+} from '../src/backend/gpu/parity-probe.js';
 import { GpuKernels, loadGpuKernels, probeGpu, isGpuMode } from '../src/backend/gpu/index.js';
 import { importGpuJs, actualMode } from '../src/backend/gpu/gpujs-module.js';
 import { InThreadRunner } from '../src/backend/gpu/runner.js';
@@ -45,7 +51,10 @@ const free = (...ts: (Tensor | null)[]) => ts.forEach((t) => t && heap.release(t
 function close(what: string, got: Tensor, want: Tensor, tol: (i: number) => number): void {
   assert.is(got.size, want.size, `${what}: size`);
   const w = worstExcess(got.data, want.data, tol);
-  if (w.excess > 0) assert.unreachable(`${what}: element ${w.at}: got ${got.data[w.at]}, want ${want.data[w.at]} (tolerance ${tol(w.at)})`);
+  if (w.excess > 0)
+    assert.unreachable(
+      `${what}: element ${w.at}: got ${got.data[w.at]}, want ${want.data[w.at]} (tolerance ${tol(w.at)})`,
+    );
 }
 
 if (!loaded.ok) {
@@ -77,27 +86,37 @@ if (!loaded.ok) {
   ];
   // On a GPU host the real GPU mode joins the sweep (this is what bench/gpu-check.sh runs).
   const probe = await probeGpu();
-  if (probe.available) variants.push({ tag: 'gpu', k: await loadGpuKernels(memory, heap, { require: true }), full: true });
+  if (probe.available)
+    variants.push({ tag: 'gpu', k: await loadGpuKernels(memory, heap, { require: true }), full: true });
   const ODD = [1, 3, 5, 127, 129];
   const SMALL = [1, 3, 17];
 
   const checkNT = (k: Kernels, M: number, K: number, N: number, act: Act, withBias: boolean) => {
-    const x = tensor([M, K]), w = tensor([N, K]), bias = withBias ? tensor([N]) : null;
-    const got = tensor([M, N]), want = tensor([M, N]);
+    const x = tensor([M, K]),
+      w = tensor([N, K]),
+      bias = withBias ? tensor([N]) : null;
+    const got = tensor([M, N]),
+      want = tensor([M, N]);
     k.matmulNT(got, x, w, bias, act);
     tsKernels.matmulNT(want, x, w, bias, act);
     close(`NT ${M}×${K}×${N} act ${act} bias ${withBias}`, got, want, () => GPU_TOLERANCES.matmulRel * (K + 1));
     free(x, w, bias, got, want);
   };
   const checkNN = (k: Kernels, M: number, K: number, N: number, acc: boolean) => {
-    const a = tensor([M, K]), b = tensor([K, N]), got = tensor([M, N]), want = copyOf(got);
+    const a = tensor([M, K]),
+      b = tensor([K, N]),
+      got = tensor([M, N]),
+      want = copyOf(got);
     k.matmulNN(got, a, b, acc);
     tsKernels.matmulNN(want, a, b, acc);
     close(`NN ${M}×${K}×${N} acc ${acc}`, got, want, () => GPU_TOLERANCES.matmulRel * (K + 1));
     free(a, b, got, want);
   };
   const checkTN = (k: Kernels, R: number, M: number, N: number, acc: boolean) => {
-    const a = tensor([R, M]), b = tensor([R, N]), got = tensor([M, N]), want = copyOf(got);
+    const a = tensor([R, M]),
+      b = tensor([R, N]),
+      got = tensor([M, N]),
+      want = copyOf(got);
     k.matmulTN(got, a, b, acc);
     tsKernels.matmulTN(want, a, b, acc);
     close(`TN R ${R}, ${M}×${N} acc ${acc}`, got, want, () => GPU_TOLERANCES.matmulRel * (R + 1));
@@ -116,7 +135,8 @@ if (!loaded.ok) {
 
     test(`[${tag}] matmulNT matches ts: odd shapes, every activation, bias on/off`, () => {
       let i = 0;
-      for (const M of sizes) for (const K of sizes) for (const N of sizes) checkNT(k, M, K, N, (i % 4) as Act, i++ % 2 === 0);
+      for (const M of sizes)
+        for (const K of sizes) for (const N of sizes) checkNT(k, M, K, N, (i % 4) as Act, i++ % 2 === 0);
       for (const act of [Act.None, Act.Relu, Act.Elu, Act.Tanh]) {
         checkNT(k, 6, 300, 13, act, true);
         checkNT(k, 9, 7, 11, act, false);
@@ -124,18 +144,22 @@ if (!loaded.ok) {
     });
 
     test(`[${tag}] matmulNN matches ts, accumulate on/off`, () => {
-      for (const M of sizes) for (const K of sizes) for (const N of sizes) {
-        checkNN(k, M, K, N, false);
-        checkNN(k, M, K, N, true);
-      }
+      for (const M of sizes)
+        for (const K of sizes)
+          for (const N of sizes) {
+            checkNN(k, M, K, N, false);
+            checkNN(k, M, K, N, true);
+          }
       checkNN(k, 7, 600, 9, true);
     });
 
     test(`[${tag}] matmulTN matches ts, accumulate on/off`, () => {
-      for (const R of sizes) for (const M of sizes) for (const N of sizes) {
-        checkTN(k, R, M, N, false);
-        checkTN(k, R, M, N, true);
-      }
+      for (const R of sizes)
+        for (const M of sizes)
+          for (const N of sizes) {
+            checkTN(k, R, M, N, false);
+            checkTN(k, R, M, N, true);
+          }
       checkTN(k, 600, 9, 17, true);
     });
 
@@ -146,47 +170,63 @@ if (!loaded.ok) {
         for (let j = 0; j < count; j++) r.data.set([j % 3, Math.max(j % 3, limit - (j % 4))], 2 * j);
         return r;
       };
-      const x = tensor([M, K]), w = tensor([N, K]), rw = ranges(N, K);
-      for (let n = 0; n < N; n++) for (let kk = 0; kk < K; kk++) {
-        if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) w.data[n * K + kk] = 0;
-      }
-      const got = tensor([M, N]), want = tensor([M, N]);
+      const x = tensor([M, K]),
+        w = tensor([N, K]),
+        rw = ranges(N, K);
+      for (let n = 0; n < N; n++)
+        for (let kk = 0; kk < K; kk++) {
+          if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) w.data[n * K + kk] = 0;
+        }
+      const got = tensor([M, N]),
+        want = tensor([M, N]);
       k.matmulNT(got, x, w, null, Act.Relu, rw);
       tsKernels.matmulNT(want, x, w, null, Act.Relu, rw);
       close('NT ranges', got, want, () => GPU_TOLERANCES.matmulRel * (K + 1));
-      const dy = tensor([M, N]), gx = tensor([M, K]), gxw = tensor([M, K]);
+      const dy = tensor([M, N]),
+        gx = tensor([M, K]),
+        gxw = tensor([M, K]);
       const wk = tensor([N, K]); // as b [N(rows), K]: per column k, rows outside are zero
       const rc = ranges(K, N);
-      for (let kk = 0; kk < K; kk++) for (let n = 0; n < N; n++) {
-        if (n < rc.data[2 * kk] || n >= rc.data[2 * kk + 1]) wk.data[n * K + kk] = 0;
-      }
+      for (let kk = 0; kk < K; kk++)
+        for (let n = 0; n < N; n++) {
+          if (n < rc.data[2 * kk] || n >= rc.data[2 * kk + 1]) wk.data[n * K + kk] = 0;
+        }
       k.matmulNN(gx, dy, wk, false, rc);
       tsKernels.matmulNN(gxw, dy, wk, false, rc);
       close('NN ranges', gx, gxw, () => GPU_TOLERANCES.matmulRel * (N + 1));
-      const gw = tensor([N, K]), gww = tensor([N, K]);
+      const gw = tensor([N, K]),
+        gww = tensor([N, K]);
       k.matmulTN(gw, dy, x, false, rw);
       tsKernels.matmulTN(gww, dy, x, false, rw);
       close('TN ranges', gw, gww, () => GPU_TOLERANCES.matmulRel * (M + 1));
-      for (let n = 0; n < N; n++) for (let kk = 0; kk < K; kk++) {
-        if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) assert.is(gw.data[n * K + kk], 0);
-      }
+      for (let n = 0; n < N; n++)
+        for (let kk = 0; kk < K; kk++) {
+          if (kk < rw.data[2 * n] || kk >= rw.data[2 * n + 1]) assert.is(gw.data[n * K + kk], 0);
+        }
       free(x, w, rw, got, want, dy, gx, gxw, wk, rc, gw, gww);
     });
 
     test(`[${tag}] sumCols (the log-det sum) matches ts`, () => {
-      for (const M of sizes) for (const N of sizes) {
-        const x = tensor([M, N]), got = tensor([M]), want = tensor([M]);
-        k.sumCols(got, x);
-        tsKernels.sumCols(want, x);
-        close(`sumCols ${M}×${N}`, got, want, () => GPU_TOLERANCES.sumPerTerm * N);
-        free(x, got, want);
-      }
+      for (const M of sizes)
+        for (const N of sizes) {
+          const x = tensor([M, N]),
+            got = tensor([M]),
+            want = tensor([M]);
+          k.sumCols(got, x);
+          tsKernels.sumCols(want, x);
+          close(`sumCols ${M}×${N}`, got, want, () => GPU_TOLERANCES.sumPerTerm * N);
+          free(x, got, want);
+        }
     });
 
     test(`[${tag}] adamw matches ts over several steps`, () => {
       for (const n of sizes) {
-        const p1 = tensor([n]), m1 = tensor([n], 0, 0), v1 = tensor([n], 0, 0);
-        const p2 = copyOf(p1), m2 = copyOf(m1), v2 = copyOf(v1);
+        const p1 = tensor([n]),
+          m1 = tensor([n], 0, 0),
+          v1 = tensor([n], 0, 0);
+        const p2 = copyOf(p1),
+          m2 = copyOf(m1),
+          v2 = copyOf(v1);
         for (let step = 1; step <= 6; step++) {
           const g = tensor([n], -2, 2);
           const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step };
@@ -194,7 +234,8 @@ if (!loaded.ok) {
           tsKernels.adamw(p2, g, m2, v2, h);
           free(g);
         }
-        const rel = (want: Tensor, abs: number) => (i: number) => GPU_TOLERANCES.adamwRel * Math.abs(want.data[i]) + abs;
+        const rel = (want: Tensor, abs: number) => (i: number) =>
+          GPU_TOLERANCES.adamwRel * Math.abs(want.data[i]) + abs;
         close(`adamw p n ${n}`, p1, p2, rel(p2, GPU_TOLERANCES.adamwAbs));
         close(`adamw m n ${n}`, m1, m2, rel(m2, GPU_TOLERANCES.adamwAbs));
         close(`adamw v n ${n}`, v1, v2, rel(v2, GPU_TOLERANCES.adamwAbsV));
@@ -204,30 +245,49 @@ if (!loaded.ok) {
 
     test(`[${tag}] spline forward / inverse / backward match ts`, () => {
       const cases: [number, number, number][] = full
-        ? [[1, 129, 2], [8, 1, 2], [8, 129, 3], [20, 1000, 2], [20, 257, 3]]
-        : [[8, 5, 2], [20, 64, 2]];
+        ? [
+            [1, 129, 2],
+            [8, 1, 2],
+            [8, 129, 3],
+            [20, 1000, 2],
+            [20, 257, 3],
+          ]
+        : [
+            [8, 5, 2],
+            [20, 64, 2],
+          ];
       let seed = 100;
       for (const [bins, n, span] of cases) {
         const failures = checkSplineParity(k, memory, heap, { bins, bound: 5, slope: 1e-3 }, n, span, seed++);
         assert.equal(failures, [], failures.join('\n'));
       }
       // Tails, NaN and exact ±B go through the identity branch like ts.
-      const spec = { bins: 8, bound: 5, slope: 1e-3 }, P = 23;
+      const spec = { bins: 8, bound: 5, slope: 1e-3 },
+        P = 23;
       const x = tensor([6]);
       x.data.set([-5, -7, 7, 5.5, Number.NaN, 0]);
       const raw = tensor([6, P], -2, 2);
-      const y1 = tensor([6]), l1 = tensor([6]), y2 = tensor([6]), l2 = tensor([6]);
+      const y1 = tensor([6]),
+        l1 = tensor([6]),
+        y2 = tensor([6]),
+        l2 = tensor([6]);
       k.splineForward(y1, l1, x, raw, spec);
       tsKernels.splineForward(y2, l2, x, raw, spec);
       for (let i = 0; i < 5; i++) {
-        assert.ok(Object.is(y1.data[i], y2.data[i]) || y1.data[i] === y2.data[i], `edge ${x.data[i]}: y ${y1.data[i]} vs ${y2.data[i]}`);
+        assert.ok(
+          Object.is(y1.data[i], y2.data[i]) || y1.data[i] === y2.data[i],
+          `edge ${x.data[i]}: y ${y1.data[i]} vs ${y2.data[i]}`,
+        );
         assert.is(l1.data[i], 0, `edge ${x.data[i]}: ladj`);
       }
       free(x, raw, y1, l1, y2, l2);
     });
 
     test(`[${tag}] delegated kernels are the fallback's`, () => {
-      const x = tensor([5, 7]), b = tensor([7], 0.5, 2), o1 = tensor([5, 7]), o2 = tensor([5, 7]);
+      const x = tensor([5, 7]),
+        b = tensor([7], 0.5, 2),
+        o1 = tensor([5, 7]),
+        o2 = tensor([5, 7]);
       k.unary(Unary.Softplus, o1, x);
       k.fallback.unary(Unary.Softplus, o2, x);
       assert.equal(Array.from(o1.data), Array.from(o2.data));
@@ -245,13 +305,21 @@ if (!loaded.ok) {
 
   test('shape errors name the kernel and the shapes', () => {
     const k = variants[0].k;
-    const x = tensor([3, 4]), w = tensor([5, 6]), out = tensor([3, 5]);
+    const x = tensor([3, 4]),
+      w = tensor([5, 6]),
+      out = tensor([3, 5]);
     assert.throws(() => k.matmulNT(out, x, w, null, Act.None), /gpu matmulNT.*\[3, 4\].*\[5, 6\]/);
     assert.throws(() => k.matmulNN(out, x, w, false), /gpu matmulNN.*\[3, 4\].*\[5, 6\]/);
     assert.throws(() => k.matmulTN(out, x, w, false), /gpu matmulTN.*\[3, 4\].*\[5, 6\]/);
     assert.throws(() => k.sumCols(w, x), /gpu sumCols.*\[3, 4\].*\[5, 6\]/);
-    assert.throws(() => k.adamw(x, w, x, x, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 0, weightDecay: 0, step: 1 }), /gpu adamw: grad \[5, 6\]/);
-    assert.throws(() => k.splineForward(x, x, x, w, { bins: 8, bound: 5, slope: 1e-3 }), /gpu splineForward: params has 30 elements/);
+    assert.throws(
+      () => k.adamw(x, w, x, x, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 0, weightDecay: 0, step: 1 }),
+      /gpu adamw: grad \[5, 6\]/,
+    );
+    assert.throws(
+      () => k.splineForward(x, x, x, w, { bins: 8, bound: 5, slope: 1e-3 }),
+      /gpu splineForward: params has 30 elements/,
+    );
     free(x, w, out);
   });
 
@@ -274,7 +342,7 @@ if (!loaded.ok) {
     );
   });
 
-  test('without require, the gpu mode falls back to gpu.js\'s own CPU modes', async () => {
+  test("without require, the gpu mode falls back to gpu.js's own CPU modes", async () => {
     const k = await loadGpuKernels(memory, heap, { mode: 'gpu', fallback: tsKernels });
     assert.ok(['webasm', 'cpu', 'headlessgl', 'webgl', 'webgl2', 'webgpu'].includes(k.mode), k.mode);
     assert.ok(runParityProbe(k, memory, heap).ok);

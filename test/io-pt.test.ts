@@ -12,7 +12,9 @@ import { CheckpointError, toBool, toFloat32, toInt, type StateDict, type StoredT
 // ---------------------------------------------------------------- reference checkpoints
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MODELS = [join(repoRoot, 'shared', 'reference-models'), '/work/shared/reference-models'].find((d) => existsSync(d))!;
+const MODELS = [join(repoRoot, 'shared', 'reference-models'), '/work/shared/reference-models'].find((d) =>
+  existsSync(d),
+)!;
 const load = (name: string): StateDict => readPt(join(MODELS, name + '.pt'));
 
 const kin = load('kin_density');
@@ -61,12 +63,19 @@ test('kin NSF: key order, shapes, dtypes, order buffers, base loc/scale', () => 
   assert.equal(w0.shape, [128, 4]);
   assert.ok(w0.data instanceof Float32Array);
   // first values, cross-checked against the raw storage bytes with Python's struct module
-  assert.equal(Array.from(w0.data.slice(0, 4)), [-0.2637142837047577, -0.015093721449375153, 0.04726428538560867, 0.47137635946273804]);
+  assert.equal(
+    Array.from(w0.data.slice(0, 4)),
+    [-0.2637142837047577, -0.015093721449375153, 0.04726428538560867, 0.47137635946273804],
+  );
   const m0 = get(kin, 'transform.transforms.0.hyper.0.mask');
   assert.is(m0.dtype, 'bool');
   assert.equal(m0.shape, [128, 4]);
   assert.ok(m0.data instanceof Uint8Array);
-  for (const [layer, shape] of [[2, [128, 128]], [4, [128, 128]], [6, [118, 128]]] as const) {
+  for (const [layer, shape] of [
+    [2, [128, 128]],
+    [4, [128, 128]],
+    [6, [118, 128]],
+  ] as const) {
     assert.equal(get(kin, `transform.transforms.1.hyper.${layer}.weight`).shape, shape);
     assert.equal(get(kin, `transform.transforms.1.hyper.${layer}.bias`).shape, [shape[0]]);
     assert.equal(get(kin, `transform.transforms.1.hyper.${layer}.mask`).shape, shape);
@@ -83,14 +92,25 @@ test('kin NSF: key order, shapes, dtypes, order buffers, base loc/scale', () => 
 test('score NSF: 3 transforms with 6 inputs, orders alternate', () => {
   assert.equal(get(score, 'transform.transforms.0.hyper.0.weight').shape, [128, 6]);
   assert.equal(get(score, 'transform.transforms.2.hyper.6.weight').shape, [118, 128]);
-  assert.equal([0, 1, 2].map((t) => toInt(get(score, `transform.transforms.${t}.order`))), [[0, 1], [1, 0], [0, 1]]);
+  assert.equal(
+    [0, 1, 2].map((t) => toInt(get(score, `transform.transforms.${t}.order`))),
+    [
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ],
+  );
 });
 
 test('residual models: buffers, nuisance nets, permutations, frozen base copy', () => {
   assert.equal([...kinRes.keys()].slice(0, 2), ['central_nuisance_values', 'nuisance_scales']);
   assert.equal(Array.from(toFloat32(get(kinRes, 'central_nuisance_values'))), [0, 0]);
   assert.equal(Array.from(toFloat32(get(kinRes, 'nuisance_scales'))), [1, 1]);
-  for (const [d, j] of [[kinRes, 0], [scoreRes, 0], [scoreRes, 2]] as const) {
+  for (const [d, j] of [
+    [kinRes, 0],
+    [scoreRes, 0],
+    [scoreRes, 2],
+  ] as const) {
     const pairs = get(d, `transforms.${j}.cross_term_pairs`);
     assert.is(pairs.dtype, 'i64');
     assert.equal(pairs.shape, [0, 2]);
@@ -106,15 +126,22 @@ test('residual models: buffers, nuisance nets, permutations, frozen base copy', 
     assert.equal(toInt(get(scoreRes, `transforms.${j}.inv_indices`)), [1, 0]);
   }
   // base_model.* is a bit-identical copy of the standalone base checkpoint, in the same order
-  for (const [res, base] of [[kinRes, kin], [scoreRes, score]] as const) {
+  for (const [res, base] of [
+    [kinRes, kin],
+    [scoreRes, score],
+  ] as const) {
     const copied = [...res.keys()].filter((k) => k.startsWith('base_model.')).map((k) => k.slice('base_model.'.length));
     assert.equal(copied, [...base.keys()]);
     for (const [k, t] of base) {
       const c = get(res, 'base_model.' + k);
       assert.is(c.dtype, t.dtype);
       assert.equal(c.shape, t.shape);
-      assert.ok(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)
-        .equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), k);
+      assert.ok(
+        Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength).equals(
+          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        ),
+        k,
+      );
     }
   }
 });
@@ -131,7 +158,10 @@ function assertMask(t: StoredTensor, expect: (r: number, c: number) => boolean, 
 }
 
 test('NSF masks match spec §2.5 (groups by hidden-unit parity)', () => {
-  for (const [d, T, C] of [[kin, 2, 2], [score, 3, 4]] as const) {
+  for (const [d, T, C] of [
+    [kin, 2, 2],
+    [score, 3, 4],
+  ] as const) {
     for (let t = 0; t < T; t++) {
       const p = `transform.transforms.${t}.hyper`;
       const groupOneFeature = t % 2 === 0 ? 0 : 1; // order [0,1] → x_0 is seen; [1,0] → x_1
@@ -140,17 +170,26 @@ test('NSF masks match spec §2.5 (groups by hidden-unit parity)', () => {
       for (const l of [2, 4]) assertMask(get(d, `${p}.${l}.mask`), (h, h2) => h % 2 === 1 || h2 % 2 === 0, `${p}.${l}`);
       // output rows of the feature in group 1 (the one that sees another feature) are all true
       const groupOneRows = t % 2 === 0 ? [59, 118] : [0, 59];
-      assertMask(get(d, `${p}.6.mask`), (r, h) => (r >= groupOneRows[0] && r < groupOneRows[1]) || h % 2 === 0, `${p}.6`);
+      assertMask(
+        get(d, `${p}.6.mask`),
+        (r, h) => (r >= groupOneRows[0] && r < groupOneRows[1]) || h % 2 === 0,
+        `${p}.6`,
+      );
     }
   }
 });
 
 test('residual nuisance-net masks: x_0 seen only by group 1, rows 4–7 all true (spec §8.2)', () => {
-  for (const [d, j, last] of [[kinRes, 0, 4], [scoreRes, 0, 6], [scoreRes, 2, 6]] as const) {
+  for (const [d, j, last] of [
+    [kinRes, 0, 4],
+    [scoreRes, 0, 6],
+    [scoreRes, 2, 6],
+  ] as const) {
     for (const n of [0, 1]) {
       const p = `transforms.${j}.nuisance_nets.${n}`;
       assertMask(get(d, `${p}.0.mask`), (h, c) => (c >= 2 ? true : c === 0 && h % 2 === 1), `${p}.0`);
-      for (let l = 2; l < last; l += 2) assertMask(get(d, `${p}.${l}.mask`), (h, h2) => h % 2 === 1 || h2 % 2 === 0, `${p}.${l}`);
+      for (let l = 2; l < last; l += 2)
+        assertMask(get(d, `${p}.${l}.mask`), (h, h2) => h % 2 === 1 || h2 % 2 === 0, `${p}.${l}`);
       assertMask(get(d, `${p}.${last}.mask`), (r, h) => r >= 4 || h % 2 === 0, `${p}.${last}`);
     }
   }
@@ -171,32 +210,65 @@ const u16 = (n: number) => [n & 0xff, (n >>> 8) & 0xff];
 const P = {
   proto: [0x80, 2],
   global: (m: string, n: string) => [0x63, ...enc.encode(`${m}\n${n}\n`)],
-  str: (s: string) => { const b = enc.encode(s); return [0x58, ...u32(b.length), ...b]; },
+  str: (s: string) => {
+    const b = enc.encode(s);
+    return [0x58, ...u32(b.length), ...b];
+  },
   int: (n: number) => (n < 256 ? [0x4b, n] : [0x4d, ...u16(n)]),
-  mark: [0x28], tuple: [0x74], emptyTuple: [0x29], reduce: [0x52], persid: [0x51],
-  setitems: [0x75], stop: [0x2e], newfalse: [0x89], binput: (i: number) => [0x71, i], binget: (i: number) => [0x68, i],
+  mark: [0x28],
+  tuple: [0x74],
+  emptyTuple: [0x29],
+  reduce: [0x52],
+  persid: [0x51],
+  setitems: [0x75],
+  stop: [0x2e],
+  newfalse: [0x89],
+  binput: (i: number) => [0x71, i],
+  binget: (i: number) => [0x68, i],
 };
 const ints = (xs: number[]) => [...P.mark, ...xs.flatMap(P.int), ...P.tuple];
 const orderedDict = [...P.global('collections', 'OrderedDict'), ...P.emptyTuple, ...P.reduce];
 
-interface TensorSpec { key: string; storage: string; store: string; numel: number; offset: number; size: number[]; stride: number[] }
+interface TensorSpec {
+  key: string;
+  storage: string;
+  store: string;
+  numel: number;
+  offset: number;
+  size: number[];
+  stride: number[];
+}
 
 function tensorExpr(s: TensorSpec): number[] {
   return [
     ...P.global('torch._utils', '_rebuild_tensor_v2'),
     ...P.mark,
-    ...P.mark, ...P.str('storage'), ...P.global('torch', s.storage), ...P.str(s.store), ...P.str('cpu'), ...P.int(s.numel), ...P.tuple,
+    ...P.mark,
+    ...P.str('storage'),
+    ...P.global('torch', s.storage),
+    ...P.str(s.store),
+    ...P.str('cpu'),
+    ...P.int(s.numel),
+    ...P.tuple,
     ...P.persid,
-    ...P.int(s.offset), ...ints(s.size), ...ints(s.stride), ...P.newfalse, ...orderedDict,
-    ...P.tuple, ...P.reduce,
+    ...P.int(s.offset),
+    ...ints(s.size),
+    ...ints(s.stride),
+    ...P.newfalse,
+    ...orderedDict,
+    ...P.tuple,
+    ...P.reduce,
   ];
 }
 
 function stateDictPickle(tensors: TensorSpec[]): Uint8Array {
   return new Uint8Array([
-    ...P.proto, ...orderedDict, ...P.mark,
+    ...P.proto,
+    ...orderedDict,
+    ...P.mark,
     ...tensors.flatMap((t) => [...P.str(t.key), ...tensorExpr(t)]),
-    ...P.setitems, ...P.stop,
+    ...P.setitems,
+    ...P.stop,
   ]);
 }
 
@@ -207,18 +279,55 @@ function makeZip(entries: [string, Uint8Array][], method = 0): Uint8Array {
   for (const [name, data] of entries) {
     const n = enc.encode(name);
     const offset = local.length;
-    const common = [...u16(20), ...u16(0x0800), ...u16(method), ...u16(0), ...u16(0), ...u32(crc32(data)), ...u32(data.length), ...u32(data.length), ...u16(n.length)];
+    const common = [
+      ...u16(20),
+      ...u16(0x0800),
+      ...u16(method),
+      ...u16(0),
+      ...u16(0),
+      ...u32(crc32(data)),
+      ...u32(data.length),
+      ...u32(data.length),
+      ...u16(n.length),
+    ];
     local.push(...u32(0x04034b50), ...common, ...u16(0), ...n, ...data);
-    central.push(...u32(0x02014b50), ...u16(20), ...common, ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(offset), ...n);
+    central.push(
+      ...u32(0x02014b50),
+      ...u16(20),
+      ...common,
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(offset),
+      ...n,
+    );
   }
-  const eocd = [...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(entries.length), ...u16(entries.length), ...u32(central.length), ...u32(local.length), ...u16(0)];
+  const eocd = [
+    ...u32(0x06054b50),
+    ...u16(0),
+    ...u16(0),
+    ...u16(entries.length),
+    ...u16(entries.length),
+    ...u32(central.length),
+    ...u32(local.length),
+    ...u16(0),
+  ];
   return new Uint8Array([...local, ...central, ...eocd]);
 }
 
 const f32Bytes = (xs: number[]) => new Uint8Array(new Float32Array(xs).buffer);
 
 function archive(pkl: Uint8Array, storages: Record<string, Uint8Array>, method = 0): Uint8Array {
-  return makeZip([['arch/data.pkl', pkl], ...Object.entries(storages).map(([k, v]) => [`arch/data/${k}`, v] as [string, Uint8Array]), ['arch/byteorder', enc.encode('little')]], method);
+  return makeZip(
+    [
+      ['arch/data.pkl', pkl],
+      ...Object.entries(storages).map(([k, v]) => [`arch/data/${k}`, v] as [string, Uint8Array]),
+      ['arch/byteorder', enc.encode('little')],
+    ],
+    method,
+  );
 }
 
 test('hand-made archive: offset, strided (transposed) and shared storages are materialised densely', () => {
@@ -231,12 +340,15 @@ test('hand-made archive: offset, strided (transposed) and shared storages are ma
     { key: 'doubles', storage: 'DoubleStorage', store: '2', numel: 2, offset: 0, size: [2], stride: [1] },
     { key: 'bf', storage: 'BFloat16Storage', store: '3', numel: 1, offset: 0, size: [], stride: [] },
   ]);
-  const d = readPt(archive(pkl, {
-    0: storage,
-    1: new Uint8Array(new Int32Array([-7, 0, 9]).buffer),
-    2: new Uint8Array(new Float64Array([0.1, -2.5]).buffer),
-    3: new Uint8Array([0xc0, 0x3f]), // bf16 1.5
-  }), 'hand.pt');
+  const d = readPt(
+    archive(pkl, {
+      0: storage,
+      1: new Uint8Array(new Int32Array([-7, 0, 9]).buffer),
+      2: new Uint8Array(new Float64Array([0.1, -2.5]).buffer),
+      3: new Uint8Array([0xc0, 0x3f]), // bf16 1.5
+    }),
+    'hand.pt',
+  );
   assert.equal([...d.keys()], ['plain', 'tail', 'transposed', 'ints', 'doubles', 'bf']);
   assert.equal(Array.from(get(d, 'plain').data as Float32Array), [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.equal(Array.from(get(d, 'tail').data as Float32Array), [5, 6, 7]);
@@ -251,10 +363,11 @@ test('hand-made archive: offset, strided (transposed) and shared storages are ma
   assert.equal(Array.from(toFloat32(get(d, 'bf'))), [1.5]);
 });
 
-const tiny = (): Uint8Array => archive(
-  stateDictPickle([{ key: 'w', storage: 'FloatStorage', store: '0', numel: 2, offset: 0, size: [2], stride: [1] }]),
-  { 0: f32Bytes([1, 2]) },
-);
+const tiny = (): Uint8Array =>
+  archive(
+    stateDictPickle([{ key: 'w', storage: 'FloatStorage', store: '0', numel: 2, offset: 0, size: [2], stride: [1] }]),
+    { 0: f32Bytes([1, 2]) },
+  );
 
 test('hand-made archive: the minimal valid file loads (baseline for the reject tests)', () => {
   assert.equal(Array.from(get(readPt(tiny(), 't.pt'), 'w').data as Float32Array), [1, 2]);
@@ -262,18 +375,33 @@ test('hand-made archive: the minimal valid file loads (baseline for the reject t
 
 function throwsWith(fn: () => unknown, ...parts: (string | RegExp)[]): void {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   if (!(err instanceof Error)) assert.unreachable(`expected an error mentioning ${parts.join(', ')}`);
   const msg = (err as Error).message;
   for (const p of parts) {
-    if (typeof p === 'string' ? !msg.includes(p) : !p.test(msg)) assert.unreachable(`error "${msg}" does not mention ${p}`);
+    if (typeof p === 'string' ? !msg.includes(p) : !p.test(msg))
+      assert.unreachable(`error "${msg}" does not mention ${p}`);
   }
 }
 
 test('reject: GLOBAL os.system, in the VM and through readPt', () => {
-  const evil = new Uint8Array([...P.proto, ...P.global('os', 'system'), ...P.str('echo hi'), 0x85, ...P.reduce, ...P.stop]);
-  throwsWith(() => runPickle(evil, { name: 'kin.pt', loadStorage: () => null }),
-    "refusing pickle global 'os system' in kin.pt", 'only state_dict globals are allowed');
+  const evil = new Uint8Array([
+    ...P.proto,
+    ...P.global('os', 'system'),
+    ...P.str('echo hi'),
+    0x85,
+    ...P.reduce,
+    ...P.stop,
+  ]);
+  throwsWith(
+    () => runPickle(evil, { name: 'kin.pt', loadStorage: () => null }),
+    "refusing pickle global 'os system' in kin.pt",
+    'only state_dict globals are allowed',
+  );
   throwsWith(() => readPt(archive(evil, {}), 'kin.pt'), "refusing pickle global 'os system'", 'kin.pt');
   const builtins = new Uint8Array([...P.proto, ...P.global('builtins', 'eval'), ...P.stop]);
   throwsWith(() => runPickle(builtins, { name: 'x.pt', loadStorage: () => null }), "'builtins eval'");
@@ -281,7 +409,12 @@ test('reject: GLOBAL os.system, in the VM and through readPt', () => {
 
 test('reject: unknown and disallowed opcodes name the opcode byte and position', () => {
   const unknown = new Uint8Array([...P.proto, ...orderedDict, 0xff, ...P.stop]);
-  throwsWith(() => runPickle(unknown, { name: 'u.pt', loadStorage: () => null }), 'u.pt', 'opcode 0xff', `byte ${2 + orderedDict.length}`);
+  throwsWith(
+    () => runPickle(unknown, { name: 'u.pt', loadStorage: () => null }),
+    'u.pt',
+    'opcode 0xff',
+    `byte ${2 + orderedDict.length}`,
+  );
   const inst = new Uint8Array([...P.proto, 0x69, ...enc.encode('os\nsystem\n'), ...P.stop]);
   throwsWith(() => runPickle(inst, { name: 'i.pt', loadStorage: () => null }), 'opcode 0x69', 'INST', 'byte 2');
   const stackGlobal = new Uint8Array([...P.proto, ...P.str('os'), ...P.str('system'), 0x93, ...P.stop]);
@@ -289,11 +422,24 @@ test('reject: unknown and disallowed opcodes name the opcode byte and position',
 });
 
 test('reject: calling a storage type, a pickle without STOP, non-dict roots, bad persistent ids', () => {
-  const callStorage = new Uint8Array([...P.proto, ...P.global('torch', 'FloatStorage'), ...P.emptyTuple, ...P.reduce, ...P.stop]);
-  throwsWith(() => runPickle(callStorage, { name: 'c.pt', loadStorage: () => null }), 'torch.FloatStorage cannot be called');
+  const callStorage = new Uint8Array([
+    ...P.proto,
+    ...P.global('torch', 'FloatStorage'),
+    ...P.emptyTuple,
+    ...P.reduce,
+    ...P.stop,
+  ]);
+  throwsWith(
+    () => runPickle(callStorage, { name: 'c.pt', loadStorage: () => null }),
+    'torch.FloatStorage cannot be called',
+  );
   const noStop = new Uint8Array([...P.proto, ...orderedDict]);
   throwsWith(() => runPickle(noStop, { name: 'n.pt', loadStorage: () => null }), 'without STOP');
-  throwsWith(() => readPt(archive(new Uint8Array([...P.proto, 0x4e, ...P.stop]), {}), 'none.pt'), 'none.pt', 'not a state_dict');
+  throwsWith(
+    () => readPt(archive(new Uint8Array([...P.proto, 0x4e, ...P.stop]), {}), 'none.pt'),
+    'none.pt',
+    'not a state_dict',
+  );
   const notTensor = new Uint8Array([...P.proto, ...orderedDict, ...P.str('k'), ...P.int(3), 0x73, ...P.stop]);
   throwsWith(() => readPt(archive(notTensor, {}), 'nt.pt'), "entry 'k' is not a tensor");
   const badPid = new Uint8Array([...P.proto, ...P.str('x'), ...P.persid, ...P.stop]);
@@ -301,10 +447,26 @@ test('reject: calling a storage type, a pickle without STOP, non-dict roots, bad
 });
 
 test('reject: storages that are missing, mis-sized, or too small for the view', () => {
-  const spec = (over: Partial<TensorSpec>): TensorSpec => ({ key: 'w', storage: 'FloatStorage', store: '0', numel: 2, offset: 0, size: [2], stride: [1], ...over });
+  const spec = (over: Partial<TensorSpec>): TensorSpec => ({
+    key: 'w',
+    storage: 'FloatStorage',
+    store: '0',
+    numel: 2,
+    offset: 0,
+    size: [2],
+    stride: [1],
+    ...over,
+  });
   throwsWith(() => readPt(archive(stateDictPickle([spec({})]), {}), 'm.pt'), 'm.pt', "'arch/data/0' is missing");
-  throwsWith(() => readPt(archive(stateDictPickle([spec({})]), { 0: f32Bytes([1]) }), 'm.pt'), 'has 4 bytes, expected 2 f32 = 8');
-  throwsWith(() => readPt(archive(stateDictPickle([spec({ offset: 1 })]), { 0: f32Bytes([1, 2]) }), 'm.pt'), "tensor 'w'", 'reaches element 2');
+  throwsWith(
+    () => readPt(archive(stateDictPickle([spec({})]), { 0: f32Bytes([1]) }), 'm.pt'),
+    'has 4 bytes, expected 2 f32 = 8',
+  );
+  throwsWith(
+    () => readPt(archive(stateDictPickle([spec({ offset: 1 })]), { 0: f32Bytes([1, 2]) }), 'm.pt'),
+    "tensor 'w'",
+    'reaches element 2',
+  );
   const boolPkl = stateDictPickle([spec({ storage: 'BoolStorage' })]);
   throwsWith(() => readPt(archive(boolPkl, { 0: new Uint8Array([1, 7]) }), 'b.pt'), "bool tensor 'w'", 'byte 7');
 });
@@ -315,14 +477,22 @@ test('reject: not a zip, truncated at any point, corrupted payload, compressed e
   const real = readFileSync(join(MODELS, 'kin_density.pt'));
   for (const cut of [10, 1000, real.length >> 1, real.length - 100, real.length - 23, real.length - 1]) {
     let err: unknown;
-    try { readPt(real.subarray(0, cut), 'kin.pt'); } catch (e) { err = e; }
+    try {
+      readPt(real.subarray(0, cut), 'kin.pt');
+    } catch (e) {
+      err = e;
+    }
     assert.ok(err instanceof CheckpointError, `cut at ${cut} must throw a CheckpointError`);
     assert.match((err as Error).message, /^kin\.pt: /);
   }
   const flipped = Uint8Array.from(real);
   flipped[real.length >> 1] ^= 0x40; // inside some storage payload
   throwsWith(() => readPt(flipped, 'kin.pt'), 'kin.pt', 'CRC-32');
-  throwsWith(() => readPt(archive(new Uint8Array([...P.proto, 0x4e, ...P.stop]), {}, 8), 'z.pt'), 'z.pt', 'compressed (method 8)');
+  throwsWith(
+    () => readPt(archive(new Uint8Array([...P.proto, 0x4e, ...P.stop]), {}, 8), 'z.pt'),
+    'z.pt',
+    'compressed (method 8)',
+  );
   const small = tiny();
   const badCd = Uint8Array.from(small);
   new DataView(badCd.buffer).setUint32(badCd.length - 6, small.length, true); // central directory offset → past the end
@@ -330,13 +500,26 @@ test('reject: not a zip, truncated at any point, corrupted payload, compressed e
 });
 
 test('state-dict helpers: toFloat32 / toInt / toBool conversions and dtype errors', () => {
-  assert.equal(Array.from(toFloat32({ dtype: 'f16', shape: [3], data: new Uint16Array([0x3c00, 0xc000, 0x0001]) })), [1, -2, Math.fround(2 ** -24)]);
+  assert.equal(Array.from(toFloat32({ dtype: 'f16', shape: [3], data: new Uint16Array([0x3c00, 0xc000, 0x0001]) })), [
+    1,
+    -2,
+    Math.fround(2 ** -24),
+  ]);
   assert.equal(Array.from(toFloat32({ dtype: 'i64', shape: [2], data: new BigInt64Array([3n, -4n]) })), [3, -4]);
   assert.equal(Array.from(toFloat32({ dtype: 'f64', shape: [1], data: new Float64Array([0.5]) })), [0.5]);
   assert.equal(toInt({ dtype: 'i32', shape: [2], data: new Int32Array([5, -1]) }), [5, -1]);
   assert.equal(toBool({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) }), [true, false, true]);
-  throwsWith(() => toInt({ dtype: 'f32', shape: [1], data: new Float32Array(1) }, 'order'), 'order', 'integer tensor', 'f32');
-  throwsWith(() => toInt({ dtype: 'i64', shape: [1], data: new BigInt64Array([2n ** 60n]) }, 'big'), 'big', 'safe integer');
+  throwsWith(
+    () => toInt({ dtype: 'f32', shape: [1], data: new Float32Array(1) }, 'order'),
+    'order',
+    'integer tensor',
+    'f32',
+  );
+  throwsWith(
+    () => toInt({ dtype: 'i64', shape: [1], data: new BigInt64Array([2n ** 60n]) }, 'big'),
+    'big',
+    'safe integer',
+  );
 });
 
 test.run();

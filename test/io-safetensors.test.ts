@@ -33,16 +33,22 @@ function sample(): StateDict {
 }
 
 function sameBytes(a: StoredTensor, b: StoredTensor): boolean {
-  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)
-    .equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+    Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+  );
 }
 
 function throwsWith(fn: () => unknown, ...parts: string[]): void {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   if (!(err instanceof Error)) assert.unreachable(`expected an error mentioning ${parts.join(', ')}`);
   for (const p of parts) {
-    if (!(err as Error).message.includes(p)) assert.unreachable(`error "${(err as Error).message}" does not mention ${p}`);
+    if (!(err as Error).message.includes(p))
+      assert.unreachable(`error "${(err as Error).message}" does not mention ${p}`);
   }
 }
 
@@ -85,17 +91,25 @@ test('byte layout: u64 header length, JSON header padded with spaces to 8, conti
   assert.equal(header['big.i64'], { dtype: 'I64', shape: [3], data_offsets: [27, 51] });
   assert.equal(header['empty.i64'], { dtype: 'I64', shape: [0, 2], data_offsets: [51, 51] });
   // header text order = insertion order (JSON.parse would move the integer-like keys '10', '2' first)
-  assert.equal([...text.matchAll(/"dtype":"(\w+)"/g)].map((m) => m[1]), ['F32', 'U8', 'I64', 'I64', 'F64', 'I32', 'BOOL', 'F16', 'BF16', 'F32', 'F32', 'F32', 'F32']);
+  assert.equal(
+    [...text.matchAll(/"dtype":"(\w+)"/g)].map((m) => m[1]),
+    ['F32', 'U8', 'I64', 'I64', 'F64', 'I32', 'BOOL', 'F16', 'BF16', 'F32', 'F32', 'F32', 'F32'],
+  );
   const last = header['2'].data_offsets[1];
   assert.is(bytes.length, 8 + n + last);
   // raw little-endian payload of the first tensor
-  assert.equal(Array.from(new Float32Array(bytes.slice(8 + n, 8 + n + 24).buffer)), [1, -2, 3.5, 0, -0, 1e-30].map(Math.fround));
+  assert.equal(
+    Array.from(new Float32Array(bytes.slice(8 + n, 8 + n + 24).buffer)),
+    [1, -2, 3.5, 0, -0, 1e-30].map(Math.fround),
+  );
   assert.is(sniffCheckpoint(bytes), 'safetensors');
 });
 
 test('reference checkpoint survives a .pt → safetensors → read round trip', () => {
   const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const models = [join(repoRoot, 'shared', 'reference-models'), '/work/shared/reference-models'].find((d) => existsSync(d))!;
+  const models = [join(repoRoot, 'shared', 'reference-models'), '/work/shared/reference-models'].find((d) =>
+    existsSync(d),
+  )!;
   const pt = readPt(join(models, 'score_density_residuals.pt'));
   const path = join(dir, 'score_res.safetensors');
   writeSafetensors(path, pt, { source: 'score_density_residuals.pt' });
@@ -112,8 +126,17 @@ test('atomic write: a failure at any step keeps the old file and leaves no temp 
   writeSafetensors(path, sample(), { v: 'old' });
   const before = readFileSync(path);
   for (const step of ['writeSync', 'fsyncSync', 'renameSync'] as const) {
-    const failing: AtomicFs = { ...(fs as unknown as AtomicFs), [step]: () => { throw new Error(`injected ${step} failure`); } };
-    throwsWith(() => writeFileAtomic(path, encodeSafetensors(new Map(), { v: 'new' }), failing), path, `injected ${step} failure`);
+    const failing: AtomicFs = {
+      ...(fs as unknown as AtomicFs),
+      [step]: () => {
+        throw new Error(`injected ${step} failure`);
+      },
+    };
+    throwsWith(
+      () => writeFileAtomic(path, encodeSafetensors(new Map(), { v: 'new' }), failing),
+      path,
+      `injected ${step} failure`,
+    );
     assert.ok(readFileSync(path).equals(before), `old file intact after ${step} failure`);
     assert.equal(leftovers(sub), [], `no temp file after ${step} failure`);
   }
@@ -146,17 +169,55 @@ function withHeader(header: string, dataBytes: number): Uint8Array {
 
 test('corrupt headers give errors naming the file and the key', () => {
   const read = (b: Uint8Array) => () => readSafetensors(b, 'bad.safetensors');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]', 4)), 'bad.safetensors', 'not valid JSON');
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]', 4)),
+    'bad.safetensors',
+    'not valid JSON',
+  );
   throwsWith(read(withHeader('[1, 2]', 0)), 'not a JSON object');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', 4)), "key 'a'", 'run past', '4-byte data section');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}', 8)),
-    "key 'b'", "overlaps 'a'");
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}', 8)), "key 'a' starts at 4", 'gap');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', 8)), 'cover 4 bytes', 'has 8');
-  throwsWith(read(withHeader('{"a": {"dtype": "I8", "shape": [1], "data_offsets": [0, 1]}}', 1)), "key 'a'", 'unsupported dtype "I8"');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}', 8)), "key 'a'", 'needs 12 bytes', 'span 8');
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', 4)),
+    "key 'a'",
+    'run past',
+    '4-byte data section',
+  );
+  throwsWith(
+    read(
+      withHeader(
+        '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
+        8,
+      ),
+    ),
+    "key 'b'",
+    "overlaps 'a'",
+  );
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}', 8)),
+    "key 'a' starts at 4",
+    'gap',
+  );
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', 8)),
+    'cover 4 bytes',
+    'has 8',
+  );
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "I8", "shape": [1], "data_offsets": [0, 1]}}', 1)),
+    "key 'a'",
+    'unsupported dtype "I8"',
+  );
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}', 8)),
+    "key 'a'",
+    'needs 12 bytes',
+    'span 8',
+  );
   throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}', 4)), "key 'a'", 'shape');
-  throwsWith(read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}}', 4)), "key 'a'", 'data_offsets');
+  throwsWith(
+    read(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}}', 4)),
+    "key 'a'",
+    'data_offsets',
+  );
   throwsWith(read(withHeader('{"__metadata__": {"n": 3}}', 0)), "metadata 'n'");
   throwsWith(read(withHeader('{"m": {"dtype": "BOOL", "shape": [1], "data_offsets": [0, 1]}}', 0)), "key 'm'");
   const boolBad = withHeader('{"m": {"dtype": "BOOL", "shape": [1], "data_offsets": [0, 1]}}', 1);

@@ -21,7 +21,9 @@ test('a tensor made before the memory grows still reads and writes the same byte
 test('the arena hands out 64-byte aligned, non-overlapping blocks and rewinds', () => {
   const mem = new Memory();
   const arena = new Arena(new Heap(mem), 1 << 16);
-  const a = arena.alloc(100), b = arena.alloc(5000), c = arena.alloc(1 << 17);
+  const a = arena.alloc(100),
+    b = arena.alloc(5000),
+    c = arena.alloc(1 << 17);
   for (const p of [a, b, c]) assert.is(p % 64, 0);
   assert.ok(b >= a + 100 && (c >= b + 5000 || c + (1 << 17) <= a));
   const m = arena.mark();

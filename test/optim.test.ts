@@ -16,7 +16,10 @@ for (const name of ['base_flows', 'systematics', 'tiny']) {
     const s = golden.lr_schedule[name];
     for (const v of s.values) {
       const lr = s.base_lr * warmupCosineFactor(v.step, s.warmup_steps, s.total_steps);
-      assert.ok(Math.abs(lr - v.lr) <= 1e-12 * Math.max(Math.abs(v.lr), 1e-300) || lr === v.lr, `step ${v.step}: ${lr} vs ${v.lr}`);
+      assert.ok(
+        Math.abs(lr - v.lr) <= 1e-12 * Math.max(Math.abs(v.lr), 1e-300) || lr === v.lr,
+        `step ${v.step}: ${lr} vs ${v.lr}`,
+      );
     }
   });
 }
@@ -32,7 +35,14 @@ for (const dev of devices) {
   for (const run of ['single_step', 'quadratic']) {
     test(`${dev.backend}: AdamW '${run}' matches torch f32 (relative 1e-6)`, () => {
       const g = golden.adamw[run];
-      const steps = g.f32 as { k: number; lr: number; grad: number[]; param_after: number[]; exp_avg: number[]; exp_avg_sq: number[] }[];
+      const steps = g.f32 as {
+        k: number;
+        lr: number;
+        grad: number[];
+        param_after: number[];
+        exp_avg: number[];
+        exp_avg_sq: number[];
+      }[];
       const p0: number[] = g.param0 ?? golden.adamw.quadratic.param0;
       const ps = new ParamSet(dev, [{ name: 'p', shape: [p0.length] }]);
       ps.get('p').value.data.set(p0);

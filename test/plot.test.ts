@@ -6,9 +6,28 @@ import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import * as chroma from 'd3-scale-chromatic';
 import {
-  Figure, addHistogramStack, autoRange, colorScale, contourLevels, divergingScale, formatTick, gaussianFilter2d, gridCellArea,
-  gridFromFunction, histogram1d, histogram2d, hpdLevels, linspace, niceTicks, parseColor, pngSize, ratioWithErrors, ratioYRange,
-  safeRatio, symmetricLimit, COLORS,
+  Figure,
+  addHistogramStack,
+  autoRange,
+  colorScale,
+  contourLevels,
+  divergingScale,
+  formatTick,
+  gaussianFilter2d,
+  gridCellArea,
+  gridFromFunction,
+  histogram1d,
+  histogram2d,
+  hpdLevels,
+  linspace,
+  niceTicks,
+  parseColor,
+  pngSize,
+  ratioWithErrors,
+  ratioYRange,
+  safeRatio,
+  symmetricLimit,
+  COLORS,
 } from '../src/plot/index.js';
 import { drawContourFill, drawContourLines, drawHeatmap, type Mapper } from '../src/plot/draw.js';
 import { parseRich, plainText } from '../src/plot/richtext.js';
@@ -105,7 +124,8 @@ test('hpdLevels: standard 2-D Gaussian, level for mass m is (1 − m)/(2π)', ()
   // Compared as enclosed mass 1 − 2π·level; a lattice of cells can only resolve a circle's mass to
   // ~1e-3 here (Gauss circle problem: boundary cells counted by their centres).
   masses.forEach((m, i) => close(1 - 2 * Math.PI * levels[i], m, 2e-3, `mass ${m}:`));
-  for (let i = 1; i < levels.length; i++) assert.ok(levels[i] > levels[i - 1], 'descending masses give ascending levels');
+  for (let i = 1; i < levels.length; i++)
+    assert.ok(levels[i] > levels[i - 1], 'descending masses give ascending levels');
   // normalize: a doubled field gives the same levels relative to its own scale.
   const doubled = Array.from(g.values, (v) => 2 * v);
   const ln = hpdLevels(doubled, gridCellArea(g), [0.5], { normalize: true });
@@ -162,7 +182,11 @@ test('gaussianFilter2d: preserves the total (reflect boundary), symmetric kernel
   close(s[7 + 4 * nx], s[7 + 6 * nx], 1e-15);
   v[0] = 3; // at a corner: reflection keeps its mass inside
   const t = gaussianFilter2d(v, nx, ny, [1.5, 2.5]);
-  close(t.reduce((a, b) => a + b, 0), 4, 1e-12);
+  close(
+    t.reduce((a, b) => a + b, 0),
+    4,
+    1e-12,
+  );
   assert.equal(Array.from(gaussianFilter2d(v, nx, ny, 0)), Array.from(v));
   assert.throws(() => gaussianFilter2d(v, 3, 3, 1), /values length/);
 });
@@ -175,7 +199,10 @@ test('ticks and labels: nice steps, no float noise, compact scientific labels', 
   assert.is(formatTick(0, 0.5), '0.0');
   assert.is(formatTick(2e-4, 1e-4), '2×10⁻⁴');
   assert.equal(plainText('ν_{shift} x^{2} generator_shift_up'), 'νshift x2 generator_shift_up');
-  assert.equal(parseRich('a_{b}c').map((r) => r.shift), [0, -1, 0]);
+  assert.equal(
+    parseRich('a_{b}c').map((r) => r.shift),
+    [0, -1, 0],
+  );
 });
 
 // ------------------------------------------------------------------------------------------
@@ -183,7 +210,11 @@ test('ticks and labels: nice steps, no float noise, compact scientific labels', 
 
 function bareMapper(size: number, lo: number, hi: number): Mapper {
   const s = size / (hi - lo);
-  return { px: (x) => (x - lo) * s, py: (y) => size - (y - lo) * s, area: { left: 0, top: 0, right: size, bottom: size } };
+  return {
+    px: (x) => (x - lo) * s,
+    py: (y) => size - (y - lo) * s,
+    area: { left: 0, top: 0, right: size, bottom: size },
+  };
 }
 
 test('contour fill: filled up to the maximum (no hole at the mode), empty below the lowest level', () => {
@@ -218,7 +249,11 @@ test('heat map: one crisp cell per grid point, origin lower', () => {
   const ctx = c.getContext('2d');
   const g = { nx: 2, ny: 2, x0: 0, x1: 1, y0: 0, y1: 1, values: [-1, 1, 1, -1] };
   const s = divergingScale(1);
-  const m: Mapper = { px: (x) => (x + 0.5) * 20, py: (y) => 40 - (y + 0.5) * 20, area: { left: 0, top: 0, right: 40, bottom: 40 } };
+  const m: Mapper = {
+    px: (x) => (x + 0.5) * 20,
+    py: (y) => 40 - (y + 0.5) * 20,
+    area: { left: 0, top: 0, right: 40, bottom: 40 },
+  };
   drawHeatmap(ctx, m, g, s);
   const px = (x: number, y: number) => Array.from(ctx.getImageData(x, y, 1, 1).data).slice(0, 3);
   assert.equal(px(5, 35), s.rgb(-1), 'bottom-left = values[0]');
@@ -257,21 +292,52 @@ async function checkPng(png: Buffer, w: number, h: number, minColored: number): 
 test('figure: line, markers with error bars, band, log-y and scatter panels', async () => {
   const fig = new Figure({ width: 640, height: 480, rows: 2, cols: 2, suptitle: 'lines ν_{shift}' });
   const x = linspace(-1.5, 1.5, 13);
-  fig.panel(0, 0, { title: 'scan', xLabel: 'ν_{shift}', yLabel: '⟨x₁⟩' })
-    .band(x, x.map((v) => 0.3 * v - 0.05), x.map((v) => 0.3 * v + 0.05), { color: COLORS.classA, label: 'band' })
-    .errorbar(x, x.map((v) => 0.3 * v), x.map(() => 0.02), { color: COLORS.classA, line: true, label: 'model' })
-    .line(x, x.map((v) => 0.3 * v), { dash: [5, 3], label: 'truth' });
-  fig.panel(0, 1, { logY: true, legend: 'inside' }).line(linspace(1, 100, 100), linspace(1, 100, 100).map((e) => Math.exp(-e / 20)), { color: COLORS.classB, label: 'loss' });
-  fig.panel(1, 0, { aspect: 'equal', xRange: [-3, 3], yRange: [-3, 3] }).scatter(x, x.map((v) => -v), { color: COLORS.classA, alpha: 0.6, radius: 3, label: 'pts' });
+  fig
+    .panel(0, 0, { title: 'scan', xLabel: 'ν_{shift}', yLabel: '⟨x₁⟩' })
+    .band(
+      x,
+      x.map((v) => 0.3 * v - 0.05),
+      x.map((v) => 0.3 * v + 0.05),
+      { color: COLORS.classA, label: 'band' },
+    )
+    .errorbar(
+      x,
+      x.map((v) => 0.3 * v),
+      x.map(() => 0.02),
+      { color: COLORS.classA, line: true, label: 'model' },
+    )
+    .line(
+      x,
+      x.map((v) => 0.3 * v),
+      { dash: [5, 3], label: 'truth' },
+    );
+  fig.panel(0, 1, { logY: true, legend: 'inside' }).line(
+    linspace(1, 100, 100),
+    linspace(1, 100, 100).map((e) => Math.exp(-e / 20)),
+    { color: COLORS.classB, label: 'loss' },
+  );
+  fig.panel(1, 0, { aspect: 'equal', xRange: [-3, 3], yRange: [-3, 3] }).scatter(
+    x,
+    x.map((v) => -v),
+    { color: COLORS.classA, alpha: 0.6, radius: 3, label: 'pts' },
+  );
   await checkPng(fig.toPng(), 640, 480, 0.005);
 });
 
 test('figure: histogram stack with ratio panel (shared x, clipped points marked)', async () => {
   const edges = linspace(-3, 3, 25);
-  const truth = Array.from({ length: 24 }, (_, i) => Math.round(1000 * Math.exp(-(((edges[i] + edges[i + 1]) / 2) ** 2) / 2)));
+  const truth = Array.from({ length: 24 }, (_, i) =>
+    Math.round(1000 * Math.exp(-(((edges[i] + edges[i + 1]) / 2) ** 2) / 2)),
+  );
   const model = truth.map((t, i) => (i === 2 ? 4 * t + 5 : Math.round(t * 1.05)));
   const fig = new Figure({ width: 500, height: 520, rows: 2, heightRatios: [3, 1.3] });
-  const res = addHistogramStack(fig, 0, 0, { edges, title: 'Class A — x₁', xLabel: 'x₁', truth: { counts: truth, color: COLORS.classA }, models: [{ counts: model, color: COLORS.classA }] });
+  const res = addHistogramStack(fig, 0, 0, {
+    edges,
+    title: 'Class A — x₁',
+    xLabel: 'x₁',
+    truth: { counts: truth, color: COLORS.classA },
+    models: [{ counts: model, color: COLORS.classA }],
+  });
   assert.ok(res.ratioRange[0] <= 0.95 && res.ratioRange[1] >= 1.05);
   assert.equal(res.main.options.xRange, [-3, 3]);
   assert.ok(res.main.options.hideXTickLabels);
@@ -282,17 +348,27 @@ test('figure: maps (contour fill + lines, heat map, quiver) render with colour',
   const g = gridFromFunction(gauss, [-3, 3], [-3, 3], 80, 80);
   const lv = hpdLevels(g.values, gridCellArea(g), [0.99, 0.9, 0.5]).sort((a, b) => a - b);
   const fig = new Figure({ width: 900, height: 330, cols: 3, suptitle: 'maps' });
-  fig.panel(0, 0, { title: 'contours', xLabel: 'x₁', yLabel: 'x₂', aspect: 'equal' })
+  fig
+    .panel(0, 0, { title: 'contours', xLabel: 'x₁', yLabel: 'x₂', aspect: 'equal' })
     .contourFill(g, lv, { cmap: 'Blues', label: 'Truth' })
     .contourLines(g, lv, { dash: [5, 3], label: 'Model' });
   const d = gridFromFunction((a, b) => 0.01 * a * b, [-2, 2], [-2, 2], 21, 21);
-  fig.panel(0, 1, { title: 'cross', xLabel: 'ν_{shift}', yLabel: 'ν_{squeeze}' }).heatmap(d, { diverging: true, colorbar: 'Δx₁' });
+  fig
+    .panel(0, 1, { title: 'cross', xLabel: 'ν_{shift}', yLabel: 'ν_{squeeze}' })
+    .heatmap(d, { diverging: true, colorbar: 'Δx₁' });
   const q = { nx: 10, ny: 10, x0: -2, x1: 2, y0: -2, y1: 2 };
   const xs = linspace(-2, 2, 10);
   const u = new Float64Array(100);
   const v = new Float64Array(100);
-  for (let j = 0; j < 10; j++) for (let i = 0; i < 10; i++) { u[i + 10 * j] = 0.2 * xs[i]; v[i + 10 * j] = -0.2 * xs[j]; }
-  fig.panel(0, 2, { title: 'field', xLabel: 'x₁', yLabel: 'x₂' }).contourLines(g, lv, { color: '#808080' }).quiver(q, u, v, { colorbar: '|Δx|' });
+  for (let j = 0; j < 10; j++)
+    for (let i = 0; i < 10; i++) {
+      u[i + 10 * j] = 0.2 * xs[i];
+      v[i + 10 * j] = -0.2 * xs[j];
+    }
+  fig
+    .panel(0, 2, { title: 'field', xLabel: 'x₁', yLabel: 'x₂' })
+    .contourLines(g, lv, { color: '#808080' })
+    .quiver(q, u, v, { colorbar: '|Δx|' });
   await checkPng(fig.toPng(), 900, 330, 0.05);
 });
 
@@ -301,7 +377,10 @@ test('figure: layout errors name the problem; savePng writes atomically', () => 
   fig.panel(0, 0).line([0, 1], [0, 1]);
   assert.throws(() => fig.panel(0, 0), /overlaps/);
   assert.throws(() => fig.panel(1, 0), /outside the 1×2 grid/);
-  assert.throws(() => new Figure({ width: 300, height: 200, rows: 2, heightRatios: [1] }), /heightRatios has 1 entries for 2 rows/);
+  assert.throws(
+    () => new Figure({ width: 300, height: 200, rows: 2, heightRatios: [1] }),
+    /heightRatios has 1 entries for 2 rows/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'fnflow-plot-'));
   try {
     const path = fig.savePng(join(dir, 'sub', 'fig.png'));

@@ -15,8 +15,15 @@ const devices = await allDevices();
 
 for (const dev of devices) {
   const cfg = residualDefaults({
-    featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [6, 6], crossTermPairs: [[0, 1]],
-    quadraticDamping: 0.3, crossDamping: 0.5, centralNuisanceValues: [0.1, -0.2], nuisanceScales: [1.5, 0.8],
+    featuresDim: 2,
+    contextDim: 2,
+    numNuisances: 2,
+    hiddenFeatures: [6, 6],
+    crossTermPairs: [[0, 1]],
+    quadraticDamping: 0.3,
+    crossDamping: 0.5,
+    centralNuisanceValues: [0.1, -0.2],
+    nuisanceScales: [1.5, 0.8],
   });
   const ps = new ParamSet(dev, residualLayerSpecs('r.', cfg));
   const layer = new PolynomialResidualTransform('r.', dev, ps, cfg);
@@ -28,30 +35,46 @@ for (const dev of devices) {
   const nu = dev.tensor(randomValues(rows * 2, 4, -1.5, 1.5), [rows, 2]);
 
   test(`${dev.backend}: s, t and y of a residual layer: gradients w.r.t. x and ν`, () => {
-    const r = gradcheck(dev, (tape, [xv, nv]) => {
-      const f = layer.forward(tape, xv, tape.constant(c), nv);
-      return concatCols([f.s, f.t, f.y, op.reshape(f.ladj, [rows, 1])]);
-    }, [x, nu]);
+    const r = gradcheck(
+      dev,
+      (tape, [xv, nv]) => {
+        const f = layer.forward(tape, xv, tape.constant(c), nv);
+        return concatCols([f.s, f.t, f.y, op.reshape(f.ladj, [rows, 1])]);
+      },
+      [x, nu],
+    );
     assert.ok(r.ok, r.where);
   });
 
   test(`${dev.backend}: s, t and y of a residual layer: gradients w.r.t. every parameter`, () => {
-    const r = gradcheckParams(dev, (tape) => {
-      const f = layer.forward(tape, tape.constant(x), tape.constant(c), tape.constant(nu));
-      return concatCols([f.s, f.t, f.y]);
-    }, ps.params);
+    const r = gradcheckParams(
+      dev,
+      (tape) => {
+        const f = layer.forward(tape, tape.constant(x), tape.constant(c), tape.constant(nu));
+        return concatCols([f.s, f.t, f.y]);
+      },
+      ps.params,
+    );
     assert.ok(r.ok, r.where);
   });
 
   test(`${dev.backend}: feature 0's coefficients never depend on x (strictly autoregressive)`, () => {
-    const x2 = dev.tensor(Array.from(x.data).map((v, i) => (i % 2 === 0 ? v : v + 0.7)), [rows, 2]);
-    const x3 = dev.tensor(Array.from(x.data).map((v, i) => (i % 2 === 0 ? v + 0.9 : v)), [rows, 2]);
+    const x2 = dev.tensor(
+      Array.from(x.data).map((v, i) => (i % 2 === 0 ? v : v + 0.7)),
+      [rows, 2],
+    );
+    const x3 = dev.tensor(
+      Array.from(x.data).map((v, i) => (i % 2 === 0 ? v + 0.9 : v)),
+      [rows, 2],
+    );
     const coef = (xt: typeof x) => {
       const t = new Tape(dev, { grad: false });
       const f = layer.coefficients(t, t.constant(xt), t.constant(c), t.constant(nu));
       return { s: Array.from(f.s.value.data), t: Array.from(f.t.value.data) };
     };
-    const a = coef(x), b = coef(x2), d = coef(x3);
+    const a = coef(x),
+      b = coef(x2),
+      d = coef(x3);
     for (let i = 0; i < rows; i++) {
       assert.is(a.s[2 * i], b.s[2 * i]); // changing x₁ leaves feature 0 alone
       assert.is(a.t[2 * i], b.t[2 * i]);
@@ -61,6 +84,5 @@ for (const dev of devices) {
     }
   });
 }
-
 
 test.run();

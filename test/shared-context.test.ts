@@ -24,7 +24,10 @@ const devices = await allDevices();
 
 /** One-hot [B, U] spreading U rows over B, row b → b mod U. */
 const spreadOf = (dev: Device, B: number, U: number) =>
-  dev.tensor(Array.from({ length: B * U }, (_, e) => (Math.floor(e / U) % U === e % U ? 1 : 0)), [B, U]);
+  dev.tensor(
+    Array.from({ length: B * U }, (_, e) => (Math.floor(e / U) % U === e % U ? 1 : 0)),
+    [B, U],
+  );
 
 /** Largest |a − b| / (1 + |b|). */
 function worst(a: Float32Array, b: Float32Array): number {
@@ -38,20 +41,34 @@ for (const dev of devices) {
     test(`${dev.backend}: gradcheck spreadLinear (act ${act}) w.r.t. x, W and the per-context bias`, () => {
       const [B, K, N, U] = [7, 4, 3, 2];
       const S = spreadOf(dev, B, U);
-      const inputs = [[B, K], [N, K], [U, N]].map((s, i) => dev.tensor(randomValues(s[0] * s[1], 21 + i, -1.5, 1.5), s));
+      const inputs = [
+        [B, K],
+        [N, K],
+        [U, N],
+      ].map((s, i) => dev.tensor(randomValues(s[0] * s[1], 21 + i, -1.5, 1.5), s));
       const r = gradcheck(dev, (_, [x, W, T]) => op.spreadLinear(x, W, S, T, act), inputs);
       assert.ok(r.ok, r.where);
     });
   }
 
   test(`${dev.backend}: gradcheck weightBlocks (masked, padded blocks, an entry in no block)`, () => {
-    const m = [[true, false, true], [true, true, false]];
-    const set = blockSet(dev, m, [[[1], [0, 1]], [[0, 1], [2]]]); // W[0, 1] belongs to no block
+    const m = [
+      [true, false, true],
+      [true, true, false],
+    ];
+    const set = blockSet(dev, m, [
+      [[1], [0, 1]],
+      [[0, 1], [2]],
+    ]); // W[0, 1] belongs to no block
     const W = dev.tensor(randomValues(6, 5), [2, 3]);
-    const r = gradcheck(dev, (_, [w]) => {
-      const [a, b] = op.weightBlocks(w, set);
-      return op.concatCols([op.reshape(a, [1, 2]), op.reshape(b, [1, 2])]);
-    }, [W]);
+    const r = gradcheck(
+      dev,
+      (_, [w]) => {
+        const [a, b] = op.weightBlocks(w, set);
+        return op.concatCols([op.reshape(a, [1, 2]), op.reshape(b, [1, 2])]);
+      },
+      [W],
+    );
     assert.ok(r.ok, r.where);
     const tape = new Tape(dev);
     const Wv = tape.leaf(W);
@@ -64,19 +81,43 @@ for (const dev of devices) {
 
   test(`${dev.backend}: sharedContext finds the distinct rows, and declines when most rows differ`, () => {
     const tape = new Tape(dev, { grad: false });
-    const rows = [[1, 0], [0, 1], [1, 0], [1, 0], [0, 1], [1, 0], [1, 0], [0, 1]];
+    const rows = [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ];
     const s = sharedContext(tape.constant(dev.tensor(rows.flat(), [8, 2])))!;
     assert.equal(Array.from(s.unique.data), [1, 0, 0, 1]);
     assert.equal(Array.from(s.spread.data), rows.flat());
     assert.is(sharedContext(tape.constant(dev.tensor(randomValues(16, 3), [8, 2]))), null);
-    assert.is(sharedContext(new Tape(dev).leaf(dev.tensor(rows.flat(), [8, 2]))), null, 'a context that wants a gradient');
+    assert.is(
+      sharedContext(new Tape(dev).leaf(dev.tensor(rows.flat(), [8, 2]))),
+      null,
+      'a context that wants a gradient',
+    );
   });
 
   // A kinematic-like flow: one-hot class context, 64 rows.
   const B = 64;
-  const flow = new NSF(dev, { features: 2, context: 2, bins: 5, transforms: 2, hiddenFeatures: [12, 12], slope: 1e-3, bound: 5 }).init(Rng.fromSeed(8));
+  const flow = new NSF(dev, {
+    features: 2,
+    context: 2,
+    bins: 5,
+    transforms: 2,
+    hiddenFeatures: [12, 12],
+    slope: 1e-3,
+    bound: 5,
+  }).init(Rng.fromSeed(8));
   const x = dev.tensor(randomValues(2 * B, 31, -2.5, 2.5), [B, 2]);
-  const c = dev.tensor(Array.from({ length: 2 * B }, (_, e) => ((e >> 1) % 3 === 0) === (e % 2 === 0) ? 1 : 0), [B, 2]);
+  const c = dev.tensor(
+    Array.from({ length: 2 * B }, (_, e) => (((e >> 1) % 3 === 0) === (e % 2 === 0) ? 1 : 0)),
+    [B, 2],
+  );
 
   /** Σ log p and its gradients (params, x), with the context shared (constant) or not (a leaf). */
   function run(shared: boolean, frozen = false) {
@@ -88,7 +129,11 @@ for (const dev of devices) {
     const lp = flow.logProbVar(tape, xv, cv);
     tape.backward(op.sum(lp));
     for (const p of flow.params.params) p.frozen = false;
-    return { lp: Float32Array.from(lp.value.data), gx: Float32Array.from(xv.grad!.data), gp: flow.params.params.map((p) => Float32Array.from(p.grad.data)) };
+    return {
+      lp: Float32Array.from(lp.value.data),
+      gx: Float32Array.from(xv.grad!.data),
+      gp: flow.params.params.map((p) => Float32Array.from(p.grad.data)),
+    };
   }
 
   /** How many per-context biases were spread over rows (matmulNN with accumulate) while fn ran. */
@@ -99,10 +144,17 @@ for (const dev of devices) {
   }
 
   test(`${dev.backend}: a flow on a one-hot context: shared and generic paths agree (values, d/dx, d/dθ)`, () => {
-    let a = run(true), b = run(false);
+    let a = run(true),
+      b = run(false);
     // 2 transforms × (2 hidden layers + the output layer) spread a per-context bias; generic: none.
-    assert.is(spreads(() => (a = run(true))), 6);
-    assert.is(spreads(() => (b = run(false))), 0);
+    assert.is(
+      spreads(() => (a = run(true))),
+      6,
+    );
+    assert.is(
+      spreads(() => (b = run(false))),
+      0,
+    );
     assert.ok(worst(a.lp, b.lp) < 2e-6, `log p ${worst(a.lp, b.lp)}`);
     assert.ok(worst(a.gx, b.gx) < 2e-5, `d/dx ${worst(a.gx, b.gx)}`);
     a.gp.forEach((g, i) => assert.ok(worst(g, b.gp[i]) < 2e-5, `${flow.params.params[i].name}: ${worst(g, b.gp[i])}`));
@@ -122,17 +174,32 @@ for (const dev of devices) {
   });
 
   test(`${dev.backend}: a residual model on a one-hot context: shared and generic gradients agree`, () => {
-    const model = new SystematicCorrectedModel(dev, flow, residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1, hiddenFeatures: [12, 12] })).init(Rng.fromSeed(9));
-    for (const e of model.stack) if (e.kind === 'residual') for (const n of e.layer.nets) n.init(Rng.fromSeed(10), false);
+    const model = new SystematicCorrectedModel(
+      dev,
+      flow,
+      residualDefaults({
+        featuresDim: 2,
+        contextDim: 2,
+        numNuisances: 2,
+        numResidualLayers: 1,
+        hiddenFeatures: [12, 12],
+      }),
+    ).init(Rng.fromSeed(9));
+    for (const e of model.stack)
+      if (e.kind === 'residual') for (const n of e.layer.nets) n.init(Rng.fromSeed(10), false);
     const nu = dev.tensor(randomValues(2 * B, 41, -1.2, 1.2), [B, 2]);
     const grads = (shared: boolean) => {
       model.params.zeroGrad();
       const tape = new Tape(dev);
       const lp = model.logProbVar(tape, tape.constant(x), shared ? tape.constant(c) : tape.leaf(c), tape.constant(nu));
       tape.backward(op.sum(lp));
-      return { lp: Float32Array.from(lp.value.data), gp: model.params.params.filter((p) => !p.frozen).map((p) => Float32Array.from(p.grad.data)) };
+      return {
+        lp: Float32Array.from(lp.value.data),
+        gp: model.params.params.filter((p) => !p.frozen).map((p) => Float32Array.from(p.grad.data)),
+      };
     };
-    const a = grads(true), b = grads(false);
+    const a = grads(true),
+      b = grads(false);
     assert.ok(a.gp.length > 0);
     assert.ok(worst(a.lp, b.lp) < 2e-6, `log p ${worst(a.lp, b.lp)}`);
     a.gp.forEach((g, i) => assert.ok(worst(g, b.gp[i]) < 2e-5, `param ${i}: ${worst(g, b.gp[i])}`));

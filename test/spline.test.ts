@@ -187,7 +187,10 @@ test('identity tails: y = x, ladj = 0, dx = gy, dparams = 0 outside [−B, x_K]'
 test('shape errors name the kernel, the argument and the expected size', () => {
   const x = tensor(3);
   const params = tensor(3 * P - 1);
-  assert.throws(() => splineForwardTs(tensor(3), tensor(3), x, params, SPEC), /splineForward: params has 176 elements.*expected 177/);
+  assert.throws(
+    () => splineForwardTs(tensor(3), tensor(3), x, params, SPEC),
+    /splineForward: params has 176 elements.*expected 177/,
+  );
   assert.throws(() => splineInverseTs(tensor(2), tensor(3), x, tensor(3 * P), SPEC), /splineInverse: x has 2/);
   assert.throws(() => splineForwardTs(tensor(3), tensor(3), x, tensor(3 * P), { ...SPEC, bins: 0 }), /bins must be/);
 });
@@ -284,7 +287,6 @@ test('inverse round trip in float64 is exact up to conditioning, including satur
         assert.ok(Math.abs(inv.value - v) <= allowance, `x ${v}: ${inv.value}`);
         forwardElement(fwd, inv.value, knots, roundF64);
         assert.ok(Math.abs(inv.ladj + fwd.ladj) <= 1e-9, `ladj_inv(y) + ladj(x̂) at ${v}`);
-
       }
     }
   }
@@ -342,7 +344,10 @@ function gradcheck(
       if (err < best) [best, numeric] = [err, nv];
     }
     worst = Math.max(worst, best);
-    assert.ok(best <= tol, `${what} at x = ${x} (bin ${bin}, gl ${gl}, ${freeBin ? 'free' : 'fixed'} bin, step ${h}): analytic ${analytic}, numeric ${numeric}`);
+    assert.ok(
+      best <= tol,
+      `${what} at x = ${x} (bin ${bin}, gl ${gl}, ${freeBin ? 'free' : 'fixed'} bin, step ${h}): analytic ${analytic}, numeric ${numeric}`,
+    );
   };
   // Step in x: a small fraction of the bin width (bins can be ~5e-4 wide when saturated).
   const hx = bin >= 0 && bin < K ? step * (knots.xs[bin + 1] - knots.xs[bin]) : step;
@@ -422,15 +427,50 @@ test('float32 backward stays close to the float64 backward', () => {
 
 interface SplineExports {
   spline_scratch_bytes(K: number): number;
-  spline_forward(y: number, ladj: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number, saved: number): void;
-  spline_inverse(x: number, ladj: number, y: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, scratch: number): void;
-  spline_backward(dx: number, dparams: number, gy: number, gl: number, x: number, params: number, e0: number, e1: number, K: number, bound: number, logSlope: number, saved: number): void;
+  spline_forward(
+    y: number,
+    ladj: number,
+    x: number,
+    params: number,
+    e0: number,
+    e1: number,
+    K: number,
+    bound: number,
+    logSlope: number,
+    scratch: number,
+    saved: number,
+  ): void;
+  spline_inverse(
+    x: number,
+    ladj: number,
+    y: number,
+    params: number,
+    e0: number,
+    e1: number,
+    K: number,
+    bound: number,
+    logSlope: number,
+    scratch: number,
+  ): void;
+  spline_backward(
+    dx: number,
+    dparams: number,
+    gy: number,
+    gl: number,
+    x: number,
+    params: number,
+    e0: number,
+    e1: number,
+    K: number,
+    bound: number,
+    logSlope: number,
+    saved: number,
+  ): void;
 }
 
 const wasmPath = join(repoRoot, 'build', 'kernels-simd.wasm');
-const wasm = (
-  await WebAssembly.instantiate(readFileSync(wasmPath), { env: { memory: memory.wasm, abort() {} } })
-).instance.exports as unknown as SplineExports;
+const wasm = (await WebAssembly.instantiate(readFileSync(wasmPath), { env: { memory: memory.wasm, abort() {} } }))
+  .instance.exports as unknown as SplineExports;
 const LOG_SLOPE = Math.fround(Math.log(SPEC.slope));
 /** The forward / inverse scratch, big enough for every bin count below. */
 const SCRATCH = heap.alloc(wasm.spline_scratch_bytes(1024));
@@ -453,7 +493,8 @@ function close(a: Float32Array, b: Float32Array, what: string, tol = 1e-6): numb
   let bitExact = 0;
   for (let i = 0; i < a.length; i++) {
     if (Object.is(a[i], b[i])) bitExact++;
-    else assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(a[i])), `${what}[${i}]: ts ${a[i]} wasm ${b[i]}`);
+    else
+      assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(a[i])), `${what}[${i}]: ts ${a[i]} wasm ${b[i]}`);
   }
   return bitExact;
 }
@@ -463,18 +504,25 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     const { xs, params: ps } = parityInputs(n, 1000 + n);
     const x = tensor(xs);
     const params = tensor(ps, [n, P]);
-    const yT = tensor(n), lT = tensor(n), yW = tensor(n), lW = tensor(n);
+    const yT = tensor(n),
+      lT = tensor(n),
+      yW = tensor(n),
+      lW = tensor(n);
     splineForwardTs(yT, lT, x, params, SPEC);
     // Two ranges, as a worker pool would split the call.
     const mid = n >> 1;
     wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
     wasm.spline_forward(yW.ptr, lW.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
     // Same float32 operations in the same order: bit-identical except rare 1-ulp log ties.
-    const exact = (count: number, what: string) => assert.ok(count >= 0.99 * n, `${what}: only ${count}/${n} bit-identical`);
+    const exact = (count: number, what: string) =>
+      assert.ok(count >= 0.99 * n, `${what}: only ${count}/${n} bit-identical`);
     exact(close(yT.data, yW.data, 'forward y'), 'forward y');
     exact(close(lT.data, lW.data, 'forward ladj'), 'forward ladj');
 
-    const xT = tensor(n), liT = tensor(n), xW = tensor(n), liW = tensor(n);
+    const xT = tensor(n),
+      liT = tensor(n),
+      xW = tensor(n),
+      liW = tensor(n);
     splineInverseTs(xT, liT, yT, params, SPEC);
     wasm.spline_inverse(xW.ptr, liW.ptr, yT.ptr, params.ptr, 0, n, K, SPEC.bound, LOG_SLOPE, SCRATCH);
     exact(close(xT.data, xW.data, 'inverse x'), 'inverse x');
@@ -483,8 +531,10 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     const u = rng(n);
     const gy = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
     const gl = tensor(Float32Array.from({ length: n }, () => 2 * u() - 1));
-    const dxT = tensor(n), dxW = tensor(n);
-    const dpT = tensor(n * P, [n, P]), dpW = tensor(n * P, [n, P]);
+    const dxT = tensor(n),
+      dxW = tensor(n);
+    const dpT = tensor(n * P, [n, P]),
+      dpW = tensor(n * P, [n, P]);
     dpW.data.fill(NaN);
     splineBackwardTs(dxT, dpT, gy, gl, x, params, SPEC);
     wasm.spline_backward(dxW.ptr, dpW.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, 0);
@@ -492,12 +542,41 @@ for (const n of [1, 3, 5, 127, 129, 2048]) {
     exact(close(dxT.data, dxW.data, 'backward dx'), 'backward dx');
     // With the masses the forward saved, the backward copies them instead: the same bits.
     const saved = tensor(n * 2 * K, [n, 2 * K]);
-    const ySv = tensor(n), lSv = tensor(n), dxSv = tensor(n), dpSv = tensor(n * P, [n, P]);
+    const ySv = tensor(n),
+      lSv = tensor(n),
+      dxSv = tensor(n),
+      dpSv = tensor(n * P, [n, P]);
     wasm.spline_forward(ySv.ptr, lSv.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, SCRATCH, saved.ptr);
     wasm.spline_forward(ySv.ptr, lSv.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, SCRATCH, saved.ptr);
     sameBits('forward y (saving masses)', ySv.data, yW.data);
-    wasm.spline_backward(dxSv.ptr, dpSv.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, mid, n, K, SPEC.bound, LOG_SLOPE, saved.ptr);
-    wasm.spline_backward(dxSv.ptr, dpSv.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, mid, K, SPEC.bound, LOG_SLOPE, saved.ptr);
+    wasm.spline_backward(
+      dxSv.ptr,
+      dpSv.ptr,
+      gy.ptr,
+      gl.ptr,
+      x.ptr,
+      params.ptr,
+      mid,
+      n,
+      K,
+      SPEC.bound,
+      LOG_SLOPE,
+      saved.ptr,
+    );
+    wasm.spline_backward(
+      dxSv.ptr,
+      dpSv.ptr,
+      gy.ptr,
+      gl.ptr,
+      x.ptr,
+      params.ptr,
+      0,
+      mid,
+      K,
+      SPEC.bound,
+      LOG_SLOPE,
+      saved.ptr,
+    );
     sameBits('backward dx (saved masses)', dxSv.data, dxW.data);
     sameBits('backward dparams (saved masses)', dpSv.data, dpW.data);
     let dpExact = 0;
@@ -550,10 +629,12 @@ test('wasm golden: kin transform 0 through the wasm kernel matches Zuko', () => 
   const raw = g.debug.hyper_raw_first4.f32[0];
   const x = tensor(raw.flatMap((_, row) => g.forward.inputs.x[row]));
   const params = tensor(raw.flat(), [8, P]);
-  const y = tensor(8), l = tensor(8);
+  const y = tensor(8),
+    l = tensor(8);
   wasm.spline_forward(y.ptr, l.ptr, x.ptr, params.ptr, 0, 8, K, SPEC.bound, LOG_SLOPE, SCRATCH, 0);
   for (let row = 0; row < 4; row++) {
-    for (let f = 0; f < 2; f++) assert.ok(Math.abs(y.data[row * 2 + f] - g.forward.f32.per_transform[0].out[row][f]) <= 1e-4);
+    for (let f = 0; f < 2; f++)
+      assert.ok(Math.abs(y.data[row * 2 + f] - g.forward.f32.per_transform[0].out[row][f]) <= 1e-4);
     const want = g.forward.f32.per_transform[0].ladj[row];
     assert.ok(Math.abs(l.data[row * 2] + l.data[row * 2 + 1] - want) <= 1e-4 + 5e-6 * Math.abs(want));
   }

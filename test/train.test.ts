@@ -23,7 +23,16 @@ import { allDevices } from './helpers/devices.js';
 const devices = await allDevices();
 const quiet = { write: () => true, isTTY: false };
 const tiny = { features: 2, context: 2, bins: 4, transforms: 2, hiddenFeatures: [8, 8], slope: 1e-3, bound: 5 };
-const plan = (epochs: number): TrainPlan => ({ label: 't', epochs, stepsPerEpoch: 5, batchSize: 64, lr: 3e-3, weightDecay: 0.01, seed: 3, valBatches: 2 });
+const plan = (epochs: number): TrainPlan => ({
+  label: 't',
+  epochs,
+  stepsPerEpoch: 5,
+  batchSize: 64,
+  lr: 3e-3,
+  weightDecay: 0.01,
+  seed: 3,
+  valBatches: 2,
+});
 
 for (const dev of devices) {
   test(`${dev.backend}: a two-layer MLP learns y = 2x₁ − x₂ + 0.5 to MSE < 2e-3`, () => {
@@ -34,7 +43,9 @@ for (const dev of devices) {
       { name: 'b2', shape: [1] },
     ]);
     const rng = Rng.fromSeed(5);
-    for (const p of ps.params) for (let i = 0; i < p.value.size; i++) p.value.data[i] = (rng.uniform() * 2 - 1) / Math.sqrt(p.shape[p.shape.length - 1]);
+    for (const p of ps.params)
+      for (let i = 0; i < p.value.size; i++)
+        p.value.data[i] = (rng.uniform() * 2 - 1) / Math.sqrt(p.shape[p.shape.length - 1]);
     const opt = new AdamW(ps, { weightDecay: 0 });
     let loss = Infinity;
     for (let step = 0; step < 600; step++) {
@@ -43,7 +54,9 @@ for (const dev of devices) {
       const y = new Float32Array(128).map((_, i) => 2 * x[2 * i] - x[2 * i + 1] + 0.5);
       ps.zeroGrad();
       const tape = new Tape(dev);
-      const h = op.linear(tape.constant(dev.tensor(x, [128, 2])), tape.param(ps.get('w1')), tape.param(ps.get('b1')), { activation: Act.Tanh });
+      const h = op.linear(tape.constant(dev.tensor(x, [128, 2])), tape.param(ps.get('w1')), tape.param(ps.get('b1')), {
+        activation: Act.Tanh,
+      });
       const out = op.linear(h, tape.param(ps.get('w2')), tape.param(ps.get('b2')));
       const mse = op.mean(op.square(op.sub(out, tape.constant(dev.tensor(y, [128, 1])))));
       loss = mse.value.data[0];
@@ -65,9 +78,19 @@ for (const dev of devices) {
     assert.ok(first.interrupted);
     const c = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true);
     const resumed = await train(c.job, plan(4), { stream: quiet, resume: true });
-    assert.equal(resumed.state.history.map((h) => [h.loss, h.valLoss]), full.state.history.map((h) => [h.loss, h.valLoss]));
+    assert.equal(
+      resumed.state.history.map((h) => [h.loss, h.valLoss]),
+      full.state.history.map((h) => [h.loss, h.valLoss]),
+    );
     assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data));
-    await assert_rejects(() => train(baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true).job, plan(5), { stream: quiet, resume: true }), /was trained with/);
+    await assert_rejects(
+      () =>
+        train(baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true).job, plan(5), {
+          stream: quiet,
+          resume: true,
+        }),
+      /was trained with/,
+    );
   });
 
   test(`${dev.backend}: a NaN loss stops training and keeps the last good checkpoint`, async () => {
@@ -83,7 +106,10 @@ for (const dev of devices) {
         return ++calls > 7 ? op.mul(lp, NaN) : lp;
       },
     };
-    await assert_rejects(() => train(poisoned, { ...plan(3), valBatches: 0 }, { stream: quiet }), /loss became NaN at step 7/);
+    await assert_rejects(
+      () => train(poisoned, { ...plan(3), valBatches: 0 }, { stream: quiet }),
+      /loss became NaN at step 7/,
+    );
     // Epoch 1 (steps 0–4) was saved; the failure at step 7 left that checkpoint as it was: it
     // loads, says step 5, and holds finite weights.
     const { dict, metadata } = readSafetensors(path);
@@ -98,9 +124,22 @@ for (const dev of devices) {
     const gen = defaultGeneratorConfig();
     const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
     saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
-    const templates = [[1, 0], [-1, 0]].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
+    const templates = [
+      [1, 0],
+      [-1, 0],
+    ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
     const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
-    const { job, model } = residualJob(dev, 'kin', tiny, rcfg, templates, join(dir, 'base.safetensors'), join(dir, 'res.safetensors'), 2, false);
+    const { job, model } = residualJob(
+      dev,
+      'kin',
+      tiny,
+      rcfg,
+      templates,
+      join(dir, 'base.safetensors'),
+      join(dir, 'res.safetensors'),
+      2,
+      false,
+    );
     const baseBefore = Array.from(model.base.params.values.data);
     const resBefore = Array.from(model.params.values.data);
     await train(job, { ...plan(2), valBatches: 0 }, { stream: quiet });
@@ -124,17 +163,48 @@ async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<v
 
 test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever it writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
-  const plan = (lr: number): TrainPlan => ({ label: 'x', epochs: 2, stepsPerEpoch: 10, batchSize: 8, lr, weightDecay: 0.01, seed: 1, valBatches: 0 });
-  const result = (seconds: number) => ({
-    interrupted: false,
-    state: { step: 20, rng: [], history: [{ epoch: 1, loss: 1.5, seconds }], partial: { sum: 0, count: 0 }, seconds, seed: 1, plan: '' },
-  }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
+  const plan = (lr: number): TrainPlan => ({
+    label: 'x',
+    epochs: 2,
+    stepsPerEpoch: 10,
+    batchSize: 8,
+    lr,
+    weightDecay: 0.01,
+    seed: 1,
+    valBatches: 0,
+  });
+  const result = (seconds: number) =>
+    ({
+      interrupted: false,
+      state: {
+        step: 20,
+        rng: [],
+        history: [{ epoch: 1, loss: 1.5, seconds }],
+        partial: { sum: 0, count: 0 },
+        seconds,
+        seed: 1,
+        plan: '',
+      },
+    }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
   const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
   writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
-  writeModelCard(join(dir, 'b.safetensors'), { ...info, plan: plan(2e-4), result: result(20), initFrom: join(dir, 'a.safetensors') });
-  writeModelCard(join(dir, 'c.safetensors'), { ...info, plan: plan(1e-4), result: result(30), initFrom: join(dir, 'b.safetensors') });
+  writeModelCard(join(dir, 'b.safetensors'), {
+    ...info,
+    plan: plan(2e-4),
+    result: result(20),
+    initFrom: join(dir, 'a.safetensors'),
+  });
+  writeModelCard(join(dir, 'c.safetensors'), {
+    ...info,
+    plan: plan(1e-4),
+    result: result(30),
+    initFrom: join(dir, 'b.safetensors'),
+  });
   const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
-  assert.equal(c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr), [5e-4, 2e-4]);
+  assert.equal(
+    c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr),
+    [5e-4, 2e-4],
+  );
   assert.is(c.total_wall_time_s, 60);
   assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
 });

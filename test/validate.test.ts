@@ -17,12 +17,21 @@ import { defaultGeneratorConfig, generateBatch, Rng, withNuisance, xParams } fro
 import { pngSize } from '../src/plot/index.js';
 import { klEstimate, meanStd, normalCdf } from '../src/validate/stats.js';
 import { closureNuPoints, nuisanceGenerator, scanValues } from '../src/validate/nuisance.js';
-import { densityGrid, gaussHermite, gridKl, mixtureGrid, truthKinDensity, truthScoreDensity, xNodes } from '../src/validate/density.js';
+import {
+  densityGrid,
+  gaussHermite,
+  gridKl,
+  mixtureGrid,
+  truthKinDensity,
+  truthScoreDensity,
+  xNodes,
+} from '../src/validate/density.js';
 import { conditionalBinCounts, gaussianBinCounts } from '../src/validate/hist.js';
 import { conditionalMoments } from '../src/validate/figures-scan.js';
 import { runValidation } from '../src/validate/pipeline.js';
 
-const close = (a: number, b: number, tol: number, msg = '') => assert.ok(Math.abs(a - b) <= tol, `${msg} expected ${b} ± ${tol}, got ${a}`);
+const close = (a: number, b: number, tol: number, msg = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${msg} expected ${b} ± ${tol}, got ${a}`);
 
 // ------------------------------------------------------------------------------------------
 // Pure parts
@@ -49,7 +58,7 @@ test('klEstimate: KL(N(0,1) ‖ N(μ,1)) = μ²/2 within a few standard errors',
   }
   const e = klEstimate(lt, lm);
   close(e.kl, (mu * mu) / 2, 4 * e.klSe, 'KL');
-  close(e.klSe, mu / Math.sqrt(n), 0.05 * mu / Math.sqrt(n), 'SE'); // std of μx − μ²/2 is μ
+  close(e.klSe, mu / Math.sqrt(n), (0.05 * mu) / Math.sqrt(n), 'SE'); // std of μx − μ²/2 is μ
 });
 
 test('normalCdf and Gaussian bin masses', () => {
@@ -76,8 +85,24 @@ function template(name: string, m: [number, number]): SystematicTemplate {
 test('closureNuPoints: templates, ±0.5 per nuisance, (1,1), (−1,1), duplicates dropped', () => {
   const temps = [template('up', [1, 0]), template('down', [-1, 0]), template('sq', [0, 1]), template('half', [0.5, 0])];
   const pts = closureNuPoints(temps, 2);
-  assert.equal(pts.map((p) => p.nu), [[1, 0], [-1, 0], [0, 1], [0.5, 0], [-0.5, 0], [0, 0.5], [0, -0.5], [1, 1], [-1, 1]]);
-  assert.equal(pts.map((p) => p.template), ['up', 'down', 'sq', 'half', undefined, undefined, undefined, undefined, undefined]);
+  assert.equal(
+    pts.map((p) => p.nu),
+    [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0.5, 0],
+      [-0.5, 0],
+      [0, 0.5],
+      [0, -0.5],
+      [1, 1],
+      [-1, 1],
+    ],
+  );
+  assert.equal(
+    pts.map((p) => p.template),
+    ['up', 'down', 'sq', 'half', undefined, undefined, undefined, undefined, undefined],
+  );
   assert.throws(() => closureNuPoints([template('up', [1, 0])], 3), /ν of length 2, the model has 3/);
   assert.is(scanValues().length, 13);
   assert.equal([scanValues()[0], scanValues()[6], scanValues()[12]], [-1.5, 0, 1.5]);
@@ -137,23 +162,34 @@ test('xNodes: the quadrature of p(y | c) matches an average over many generator 
   const ref = mixtureGrid(truthScoreDensity(g), [-3, 4], [-4.5, 3], 40, 40, ctx, new Float64Array(n).fill(1 / n));
   const nodes = xNodes(g, 1);
   const quad = mixtureGrid(truthScoreDensity(g), [-3, 4], [-4.5, 3], 40, 40, nodes.ctx, nodes.weights);
-  close(nodes.weights.reduce((s, w) => s + w, 0), 1, 1e-12);
+  close(
+    nodes.weights.reduce((s, w) => s + w, 0),
+    1,
+    1e-12,
+  );
   assert.ok(gridKl(ref, quad) < 1e-3, `grid KL ${gridKl(ref, quad)}`);
 });
 
-test('conditional truth: bin counts and moments averaged over the events\' x', () => {
+test("conditional truth: bin counts and moments averaged over the events' x", () => {
   const g = withNuisance(defaultGeneratorConfig(), [1, 0]);
   g.y_shift_scale = 0.3;
   const batch = generateBatch(Rng.fromSeed(2), 20000, g);
   const edges = Array.from({ length: 41 }, (_, i) => -6 + (i * 12) / 40);
   const counts = conditionalBinCounts(edges, batch.x, batch.c, 0, g, 1);
   const nA = Array.from(batch.c).filter((c) => c === 0).length;
-  close(counts.reduce((s, v) => s + v, 0), nA, 1e-3 * nA, 'total');
+  close(
+    counts.reduce((s, v) => s + v, 0),
+    nA,
+    1e-3 * nA,
+    'total',
+  );
   const mom = conditionalMoments(batch.x, batch.c, 0, g, 1);
-  const y2 = Array.from({ length: batch.c.length }, (_, i) => i).filter((i) => batch.c[i] === 0).map((i) => batch.y[2 * i + 1]);
+  const y2 = Array.from({ length: batch.c.length }, (_, i) => i)
+    .filter((i) => batch.c[i] === 0)
+    .map((i) => batch.y[2 * i + 1]);
   const m = y2.reduce((s, v) => s + v, 0) / y2.length;
   const sd = Math.sqrt(y2.reduce((s, v) => s + (v - m) ** 2, 0) / y2.length);
-  close(mom.mean, m, 4 * sd / Math.sqrt(y2.length), 'mean');
+  close(mom.mean, m, (4 * sd) / Math.sqrt(y2.length), 'mean');
   close(mom.std, sd, 0.03 * sd, 'std');
 });
 
@@ -233,22 +269,36 @@ test('runValidation: closure report and the 23 figures for the reference checkpo
     }
 
     // closure.json: documented schema.
-    const json = JSON.parse(readFileSync(join(out, 'closure.json'), 'utf8')) as { n: number; rows: Record<string, unknown>[] };
+    const json = JSON.parse(readFileSync(join(out, 'closure.json'), 'utf8')) as {
+      n: number;
+      rows: Record<string, unknown>[];
+    };
     assert.is(json.n, n);
     assert.is(json.rows.length, 2 + 10 + 10);
     for (const r of json.rows) {
       const residual = r.model === 'kin_residual' || r.model === 'score_residual';
-      const keys = ['model', 'nu', 'nll_model', 'nll_truth', 'kl', 'kl_se', ...(residual ? ['kl_no_residual', 'kl_no_residual_se'] : [])];
+      const keys = [
+        'model',
+        'nu',
+        'nll_model',
+        'nll_truth',
+        'kl',
+        'kl_se',
+        ...(residual ? ['kl_no_residual', 'kl_no_residual_se'] : []),
+      ];
       for (const k of keys) assert.ok(k in r, `row ${JSON.stringify(r)} lacks ${k}`);
       if (!residual) assert.not.ok('kl_no_residual' in r);
       assert.ok(Array.isArray(r.nu) && (r.nu as unknown[]).length === 2);
       for (const k of keys.slice(2)) assert.ok(Number.isFinite(r[k] as number), `${k} finite`);
       close((r.nll_model as number) - (r.nll_truth as number), r.kl as number, 1e-9, 'KL = NLL_model − NLL_truth');
     }
-    assert.equal(json.rows.filter((r) => r.template).map((r) => `${r.model}:${r.template}`), [
-      ...['shift_up', 'shift_down', 'squeeze_up', 'squeeze_down'].map((t) => `kin_residual:generator_${t}`),
-      ...['shift_up', 'shift_down', 'squeeze_up', 'squeeze_down'].map((t) => `score_residual:generator_${t}`),
-    ]);
+    assert.equal(
+      json.rows.filter((r) => r.template).map((r) => `${r.model}:${r.template}`),
+      [
+        ...['shift_up', 'shift_down', 'squeeze_up', 'squeeze_down'].map((t) => `kin_residual:generator_${t}`),
+        ...['shift_up', 'shift_down', 'squeeze_up', 'squeeze_down'].map((t) => `score_residual:generator_${t}`),
+      ],
+    );
     assert.ok(existsSync(join(out, 'closure.md')));
     assert.match(readFileSync(join(out, 'closure.md'), 'utf8'), /\| kin_base \| \(0, 0\) \|/);
 
@@ -257,8 +307,10 @@ test('runValidation: closure report and the 23 figures for the reference checkpo
     assert.ok((kin.kl as number) < 5e-3, `kin base KL ${kin.kl}`);
     close(kin.kl as number, 7.6e-5, 5 * (kin.kl_se as number), 'kin base KL');
     for (const r of json.rows.filter((q) => q.model === 'kin_residual' && q.template)) {
-      assert.ok((r.kl_no_residual as number) > (r.kl as number) + 5 * (r.kl_no_residual_se as number),
-        `${r.template}: KL without residual ${r.kl_no_residual} should exceed the model's ${r.kl}`);
+      assert.ok(
+        (r.kl_no_residual as number) > (r.kl as number) + 5 * (r.kl_no_residual_se as number),
+        `${r.template}: KL without residual ${r.kl_no_residual} should exceed the model's ${r.kl}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

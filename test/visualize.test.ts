@@ -17,7 +17,15 @@ import { Tape } from '../src/autodiff/tape.js';
 import { pngSize } from '../src/plot/index.js';
 import { Rng, defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
 import type { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
-import { crossDecompose, formatG, gaussianWindow, invertMatrix, klOnGrid, maxAbs, nearestIndex } from '../src/visualize/pure.js';
+import {
+  crossDecompose,
+  formatG,
+  gaussianWindow,
+  invertMatrix,
+  klOnGrid,
+  maxAbs,
+  nearestIndex,
+} from '../src/visualize/pure.js';
 import { forwardWithJacobian, mapWithJacobian, jacobianDiagonal } from '../src/visualize/jacobian.js';
 import { generatorAt, kinSubject } from '../src/visualize/subject.js';
 import { crosstermData } from '../src/visualize/crossterm.js';
@@ -38,10 +46,12 @@ test('crossDecompose: additive part through the zero row/column, cross vanishes 
   const full: number[] = [];
   for (const b of ys) for (const a of xs) full.push(f(a, b));
   const d = crossDecompose(full, xs, ys);
-  ys.forEach((b, j) => xs.forEach((a, i) => {
-    assert.ok(Math.abs(d.cross[i + j * xs.length] - 0.7 * a * b) < 1e-12, `cross at (${a}, ${b})`);
-    assert.ok(Math.abs(d.additive[i + j * xs.length] + d.cross[i + j * xs.length] - f(a, b)) < 1e-12);
-  }));
+  ys.forEach((b, j) =>
+    xs.forEach((a, i) => {
+      assert.ok(Math.abs(d.cross[i + j * xs.length] - 0.7 * a * b) < 1e-12, `cross at (${a}, ${b})`);
+      assert.ok(Math.abs(d.additive[i + j * xs.length] + d.cross[i + j * xs.length] - f(a, b)) < 1e-12);
+    }),
+  );
   assert.throws(() => crossDecompose([1, 2, 3], xs, ys), /3 values for a 5 × 4 grid/);
 });
 
@@ -49,14 +59,31 @@ test('invertMatrix, nearestIndex, formatG, gaussianWindow, klOnGrid', () => {
   const m = [2, 1, 0.5, 3];
   const inv = invertMatrix(m, 2);
   const det = 2 * 3 - 0.5;
-  assert.ok(Math.abs(inv[0] - 3 / det) < 1e-15 && Math.abs(inv[1] + 1 / det) < 1e-15 && Math.abs(inv[2] + 0.5 / det) < 1e-15 && Math.abs(inv[3] - 2 / det) < 1e-15);
+  assert.ok(
+    Math.abs(inv[0] - 3 / det) < 1e-15 &&
+      Math.abs(inv[1] + 1 / det) < 1e-15 &&
+      Math.abs(inv[2] + 0.5 / det) < 1e-15 &&
+      Math.abs(inv[3] - 2 / det) < 1e-15,
+  );
   assert.throws(() => invertMatrix([1, 2, 2, 4], 2), /singular/);
   assert.is(nearestIndex([-2, -0.1, 0.05, 1], 0), 2);
   assert.is(formatG(1), '1');
   assert.is(formatG(0.5), '0.5');
   assert.is(formatG(1.25), '1.25');
   assert.is(formatG(2e-5), '2e-05');
-  assert.equal(gaussianWindow([{ mean: [0, 1], sd: [1, 2] }, { mean: [1, 0], sd: [1, 1] }], 3), [[-3, 4], [-5, 7]]);
+  assert.equal(
+    gaussianWindow(
+      [
+        { mean: [0, 1], sd: [1, 2] },
+        { mean: [1, 0], sd: [1, 1] },
+      ],
+      3,
+    ),
+    [
+      [-3, 4],
+      [-5, 7],
+    ],
+  );
   assert.is(klOnGrid([-1, -2], [-1, -2], 0.1), 0);
   assert.ok(klOnGrid([-1, -2], [-1.5, -2.5], 1) > 0);
 });
@@ -75,11 +102,25 @@ test('generatorAt: template along ν scaled by |ν|, none for a direction withou
 
 test('showcaseFileNames: the 21 reference names at the defaults', () => {
   const names = showcaseFileNames(
-    [{ tag: 'kin', symbol: 'x', features: 2, nuisances: 2 }, { tag: 'score_x0', symbol: 'y', features: 2, nuisances: 2 }, { tag: 'score_x1', symbol: 'y', features: 2, nuisances: 2 }],
+    [
+      { tag: 'kin', symbol: 'x', features: 2, nuisances: 2 },
+      { tag: 'score_x0', symbol: 'y', features: 2, nuisances: 2 },
+      { tag: 'score_x1', symbol: 'y', features: 2, nuisances: 2 },
+    ],
     { mValue: 1, crossterm: true },
   );
   assert.is(names.length, 21);
-  for (const n of ['residual_kin_response.png', 'residual_kin_field_nup1.png', 'residual_kin_field_num1.png', 'residual_kin_crossterm_x1_classA.png', 'residual_kin_crossterm_x2_classB.png', 'residual_score_x0_response.png', 'residual_score_x0_field_nup1.png', 'residual_score_x0_crossterm_y1_classA.png', 'residual_score_x1_crossterm_y2_classB.png']) {
+  for (const n of [
+    'residual_kin_response.png',
+    'residual_kin_field_nup1.png',
+    'residual_kin_field_num1.png',
+    'residual_kin_crossterm_x1_classA.png',
+    'residual_kin_crossterm_x2_classB.png',
+    'residual_score_x0_response.png',
+    'residual_score_x0_field_nup1.png',
+    'residual_score_x0_crossterm_y1_classA.png',
+    'residual_score_x1_crossterm_y2_classB.png',
+  ]) {
     assert.ok(names.includes(n), n);
   }
   // The reference's own figure list holds exactly these names.
@@ -100,7 +141,8 @@ const POINTS = new Float32Array([0, 0, 1, 0.5, -1.2, 0.8, 0.3, -1.1]);
 const NUS = new Float32Array([1, 0, -0.7, 1.3, 2, -2, 0.4, 0.9]);
 const ctxFor = (model: SystematicCorrectedModel, n: number) => {
   const rows: number[] = [];
-  for (let i = 0; i < n; i++) rows.push(i % 2, 1 - (i % 2), ...(model.config.contextDim === 4 ? [1.5 - i * 0.5, 0.2 * i] : []));
+  for (let i = 0; i < n; i++)
+    rows.push(i % 2, 1 - (i % 2), ...(model.config.contextDim === 4 ? [1.5 - i * 0.5, 0.2 * i] : []));
   return Float32Array.from(rows);
 };
 
@@ -117,23 +159,32 @@ function fdJacobian(f: (p: Float32Array) => Float32Array, p: Float32Array, F: nu
     }
     const fp = f(plus);
     const fm = f(minus);
-    for (let i = 0; i < n; i++) for (let d = 0; d < F; d++) jac[(i * F + d) * F + e] = (fp[i * F + d] - fm[i * F + d]) / (plus[i * F + e] - minus[i * F + e]);
+    for (let i = 0; i < n; i++)
+      for (let d = 0; d < F; d++)
+        jac[(i * F + d) * F + e] = (fp[i * F + d] - fm[i * F + d]) / (plus[i * F + e] - minus[i * F + e]);
   }
   return jac;
 }
 
-for (const [name, model] of [['kin', kin], ['score', score]] as const) {
+for (const [name, model] of [
+  ['kin', kin],
+  ['score', score],
+] as const) {
   for (const direction of ['forward', 'inverse'] as const) {
     test(`${name} stack: autodiff Jacobian (${direction}) equals finite differences to 1e-3`, () => {
       const n = POINTS.length / 2;
       const ctx = ctxFor(model, n);
       const { mapped, jac } = mapWithJacobian(model, POINTS, ctx, NUS, direction);
-      const f = (p: Float32Array) => (direction === 'forward' ? model.forward(p, ctx, NUS).xNom : model.inverse(p, ctx, NUS).x);
+      const f = (p: Float32Array) =>
+        direction === 'forward' ? model.forward(p, ctx, NUS).xNom : model.inverse(p, ctx, NUS).x;
       const direct = f(POINTS);
       for (let k = 0; k < mapped.length; k++) assert.ok(Math.abs(mapped[k] - direct[k]) < 1e-6, `mapped ${k}`);
       const fd = fdJacobian(f, POINTS, 2);
       for (let k = 0; k < jac.length; k++) {
-        assert.ok(Math.abs(jac[k] - fd[k]) <= 1e-3 * Math.max(1, Math.abs(fd[k])), `J[${k}] autodiff ${jac[k]} vs FD ${fd[k]}`);
+        assert.ok(
+          Math.abs(jac[k] - fd[k]) <= 1e-3 * Math.max(1, Math.abs(fd[k])),
+          `J[${k}] autodiff ${jac[k]} vs FD ${fd[k]}`,
+        );
       }
     });
   }
@@ -148,9 +199,17 @@ test('kin one-layer stack: the Jacobian diagonal is e^{s} of the layer (1e-6)', 
   if (entry.kind !== 'residual') return;
   const s = dev.scoped(() => {
     const tape = new Tape(dev, { grad: false });
-    return Float32Array.from(entry.layer.coefficients(tape, tape.constant(dev.tensor(POINTS, [n, 2])), tape.constant(dev.tensor(ctx, [n, 2])), tape.constant(dev.tensor(NUS, [n, 2]))).s.value.data);
+    return Float32Array.from(
+      entry.layer.coefficients(
+        tape,
+        tape.constant(dev.tensor(POINTS, [n, 2])),
+        tape.constant(dev.tensor(ctx, [n, 2])),
+        tape.constant(dev.tensor(NUS, [n, 2])),
+      ).s.value.data,
+    );
   });
-  for (let k = 0; k < diag.length; k++) assert.ok(Math.abs(diag[k] - Math.exp(s[k])) <= 1e-6 * Math.exp(s[k]), `diag ${diag[k]} vs e^s ${Math.exp(s[k])}`);
+  for (let k = 0; k < diag.length; k++)
+    assert.ok(Math.abs(diag[k] - Math.exp(s[k])) <= 1e-6 * Math.exp(s[k]), `diag ${diag[k]} vs e^s ${Math.exp(s[k])}`);
 });
 
 test('cross-term on the checkpoints: zero on the axes; kin log-scale additive to float32 rounding', () => {
@@ -168,7 +227,10 @@ test('cross-term on the checkpoints: zero on the axes; kin log-scale additive to
         assert.ok(maxAbs(full) > 0.01);
       }
       const ls = crossDecompose(data.logScale[c][d], nu, nu);
-      assert.ok(maxAbs(ls.cross) < 1e-5 * maxAbs(ls.full), `kin log-scale cross ${maxAbs(ls.cross)} (class ${c}, dim ${d})`);
+      assert.ok(
+        maxAbs(ls.cross) < 1e-5 * maxAbs(ls.full),
+        `kin log-scale cross ${maxAbs(ls.cross)} (class ${c}, dim ${d})`,
+      );
     }
   }
 });
@@ -207,25 +269,57 @@ test('showcase: all 21 reference file names written, valid non-blank PNGs of the
   const out = mkdtempSync(join(tmpdir(), 'fnf-vis-'));
   const written = renderShowcase(
     { kin: { model: kin, templates: sys.kinSystematics }, score: { model: score, templates: sys.scoreSystematics } },
-    { outDir: out, direction: 'forward', mValue: 1, scoreX: [[0, 0], [1.5, 0]], crossterm: true, crosstermX: [1, 0.5], crosstermY: [0, 0], densityPoints: 1500, nuSteps: 9 },
+    {
+      outDir: out,
+      direction: 'forward',
+      mValue: 1,
+      scoreX: [
+        [0, 0],
+        [1.5, 0],
+      ],
+      crossterm: true,
+      crosstermX: [1, 0.5],
+      crosstermY: [0, 0],
+      densityPoints: 1500,
+      nuSteps: 9,
+    },
   );
   assert.is(written.length, 21);
   for (const path of written) {
     const [, w, h] = SIZES.find(([re]) => re.test(path))!;
     await checkPng(path, w, h);
-    assert.ok(existsSync(join(SHARED, 'reference-figures', path.slice(out.length + 1))), `${path} carries a reference name`);
+    assert.ok(
+      existsSync(join(SHARED, 'reference-figures', path.slice(out.length + 1))),
+      `${path} carries a reference name`,
+    );
   }
 });
 
 test('fnf visualize run(): --which kin --no-crossterm --direction inverse --m-value 0.5 writes 3 figures', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-vis-cfg-'));
-  const swap = (file: string) => readFileSync(join(REPO, 'configs', file), 'utf8').replace(/\.\.\/models\/(\w+)\.safetensors/g, (_, name) => join(MODELS, `${name}.pt`));
+  const swap = (file: string) =>
+    readFileSync(join(REPO, 'configs', file), 'utf8').replace(/\.\.\/models\/(\w+)\.safetensors/g, (_, name) =>
+      join(MODELS, `${name}.pt`),
+    );
   writeFileSync(join(dir, 'base.yaml'), swap('base_flows.yaml'));
   writeFileSync(join(dir, 'sys.yaml'), swap('systematics.yaml'));
   const out = join(dir, 'out');
   await runVisualize({
-    cfg: join(dir, 'base.yaml'), sysCfg: join(dir, 'sys.yaml'), outDir: out, direction: 'inverse', mValue: 0.5, which: 'kin',
-    scoreX: [[0, 0]], responseDims: [1], crossterm: false, crosstermX: [1, 0.5], crosstermY: [0, 0], n: 1000, backend: 'wasm', threads: 1, seed: undefined,
+    cfg: join(dir, 'base.yaml'),
+    sysCfg: join(dir, 'sys.yaml'),
+    outDir: out,
+    direction: 'inverse',
+    mValue: 0.5,
+    which: 'kin',
+    scoreX: [[0, 0]],
+    responseDims: [1],
+    crossterm: false,
+    crosstermX: [1, 0.5],
+    crosstermY: [0, 0],
+    n: 1000,
+    backend: 'wasm',
+    threads: 1,
+    seed: undefined,
   });
   await checkPng(join(out, 'residual_kin_response.png'), 1880, 550);
   await checkPng(join(out, 'residual_kin_field_nup0.5.png'), 1400, 1050);
@@ -237,12 +331,33 @@ test('visualize-dataset: reads a safetensors dataset and writes the seven figure
   const n = 4000;
   const b = generateBatch(Rng.fromSeed(5), n, defaultGeneratorConfig());
   const t = (data: ArrayLike<number>) => ({ dtype: 'f32' as const, shape: [n, 2], data: Float32Array.from(data) });
-  writeSafetensors(join(dir, 'd.safetensors'), new Map([['c', t(b.cOneHot)], ['X', t(b.x)], ['y', t(b.y)]]));
+  writeSafetensors(
+    join(dir, 'd.safetensors'),
+    new Map([
+      ['c', t(b.cOneHot)],
+      ['X', t(b.x)],
+      ['y', t(b.y)],
+    ]),
+  );
   const ds = readDataset(join(dir, 'd.safetensors'));
   assert.is(ds.n, n);
-  assert.is(ds.cls.reduce((s, v) => s + v, 0), Array.from(b.c).reduce((s, v) => s + v, 0));
+  assert.is(
+    ds.cls.reduce((s, v) => s + v, 0),
+    Array.from(b.c).reduce((s, v) => s + v, 0),
+  );
   const written = renderDataset(ds, join(dir, 'out'));
-  assert.equal(written.map((p) => p.split('/').pop()), ['ds_x_2d.png', 'ds_x_1d.png', 'ds_y_2d.png', 'ds_y_1d.png', 'ds_y_xbinned.png', 'ds_stacked_x.png', 'ds_stacked_y.png']);
+  assert.equal(
+    written.map((p) => p.split('/').pop()),
+    [
+      'ds_x_2d.png',
+      'ds_x_1d.png',
+      'ds_y_2d.png',
+      'ds_y_1d.png',
+      'ds_y_xbinned.png',
+      'ds_stacked_x.png',
+      'ds_stacked_y.png',
+    ],
+  );
   for (const p of written) assert.ok(pngSize(readFileSync(p)).width > 1000);
   writeSafetensors(join(dir, 'bad.safetensors'), new Map([['X', t(b.x)]]));
   assert.throws(() => readDataset(join(dir, 'bad.safetensors')), /no tensor 'c'/);

@@ -49,7 +49,9 @@ export class PyTorchPeer {
     if (!first || !first.startsWith('ready')) {
       child.kill();
       const last = stderr.trim().split('\n').pop() ?? '';
-      why(`${python} ${script()} --serve did not start${last ? `: ${last}` : ''} (set FNF_BENCH_PYTHON to a Python with torch)`);
+      why(
+        `${python} ${script()} --serve did not start${last ? `: ${last}` : ''} (set FNF_BENCH_PYTHON to a Python with torch)`,
+      );
       return null;
     }
     const peer = new PyTorchPeer(child, first.replace(/^ready\s*/, ''));
@@ -68,7 +70,10 @@ export class PyTorchPeer {
     this.child.stdin.write(`${model} ${steps}\n`);
     const line = await answer;
     const ms = Number(line);
-    if (!(ms > 0)) throw new Error(`PyTorch peer: expected ms per step for ${model}, got '${line}'${this.ended ? ` (${this.ended})` : ''}`);
+    if (!(ms > 0))
+      throw new Error(
+        `PyTorch peer: expected ms per step for ${model}, got '${line}'${this.ended ? ` (${this.ended})` : ''}`,
+      );
     return ms;
   }
 

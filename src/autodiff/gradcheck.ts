@@ -61,7 +61,10 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
   const evalL = (): number =>
     dev.scoped(() => {
       const t = new Tape(dev, { grad: false });
-      const o = fn(t, inputs.map((x) => t.constant(x))).value.data;
+      const o = fn(
+        t,
+        inputs.map((x) => t.constant(x)),
+      ).value.data;
       let L = 0;
       for (let i = 0; i < o.length; i++) L += w[i] * o[i];
       return L;
@@ -96,7 +99,12 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
  * The same check for parameters a module reads through `tape.param` (their gradients land in
  * `param.grad`, not in a leaf Var): each parameter value is moved by ±h in place.
  */
-export function gradcheckParams(dev: Device, fn: (tape: Tape) => Var, params: Param[], opts: GradcheckOptions = {}): GradcheckResult {
+export function gradcheckParams(
+  dev: Device,
+  fn: (tape: Tape) => Var,
+  params: Param[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
   const step = opts.step ?? 1e-2;
   const atol = opts.atol ?? 1e-3;
   const rtol = opts.rtol ?? 1e-2;

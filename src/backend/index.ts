@@ -32,7 +32,9 @@ export interface CreatedDevice extends Device {}
 export function backendFromEnv(explicit?: string): BackendChoice {
   const b = (explicit ?? process.env.FNF_BACKEND ?? 'auto').toLowerCase();
   if (!(BACKENDS as readonly string[]).includes(b)) {
-    throw new Error(`unknown backend '${b}' (from ${explicit ? '--backend' : 'FNF_BACKEND'}); expected one of ${BACKENDS.join(', ')}`);
+    throw new Error(
+      `unknown backend '${b}' (from ${explicit ? '--backend' : 'FNF_BACKEND'}); expected one of ${BACKENDS.join(', ')}`,
+    );
   }
   return b as BackendChoice;
 }
@@ -50,13 +52,16 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
       const gpuModule = './gpu/index.js';
       const gpu = (await import(gpuModule).catch(() => null)) as typeof import('./gpu/index.js') | null;
       // The elementwise kernels the gpu backend delegates run on wasm, with these threads.
-      const fallback = () => loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) });
+      const fallback = () =>
+        loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) });
       if (choice === 'gpu') {
         if (!gpu) throw new Error('--backend gpu: the gpu backend is not available in this build');
         return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
       }
       // auto: gpu only where gpu.js finds a real GPU and the parity probe agrees with ts.
-      const probe = gpu ? await gpu.probeGpu() : { available: false, reason: 'the gpu backend is not available in this build' };
+      const probe = gpu
+        ? await gpu.probeGpu()
+        : { available: false, reason: 'the gpu backend is not available in this build' };
       if (gpu && probe.available) {
         process.stderr.write(`backend auto: gpu (${probe.reason})\n`);
         return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
@@ -65,7 +70,11 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
       return new Device(memory, await fallback(), heap);
     }
     case 'wasm':
-      return new Device(memory, await loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) }), heap);
+      return new Device(
+        memory,
+        await loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) }),
+        heap,
+      );
   }
 }
 

@@ -23,7 +23,8 @@ export function checkRanges(kernel: string, ranges: Tensor, count: number, limit
   }
   const r = ranges.data;
   for (let j = 0; j < count; j++) {
-    const lo = r[2 * j], hi = r[2 * j + 1];
+    const lo = r[2 * j],
+      hi = r[2 * j + 1];
     if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && lo <= hi && hi <= limit)) {
       throw new Error(`${kernel}: range ${j} is [${lo}, ${hi}), expected integers 0 ≤ lo ≤ hi ≤ ${limit}`);
     }
@@ -32,16 +33,21 @@ export function checkRanges(kernel: string, ranges: Tensor, count: number, limit
 
 /** matmulTN takes ranges only when writing, not accumulating. */
 export function checkTnRanges(kernel: string, ranges: Tensor, accumulate: boolean, rows: number, cols: number): void {
-  if (accumulate) throw new Error(`${kernel}: ranges cannot be combined with accumulate (the entries outside them would be ambiguous)`);
+  if (accumulate)
+    throw new Error(
+      `${kernel}: ranges cannot be combined with accumulate (the entries outside them would be ambiguous)`,
+    );
   checkRanges(kernel, ranges, rows, cols, 'output row');
 }
 
 /** matmulTN's contract on a backend that computed every entry: zero what the ranges leave out. */
 export function zeroOutsideRowRanges(out: Tensor, ranges: Tensor): void {
   const [M, N] = [out.rows, out.cols];
-  const o = out.data, r = ranges.data;
+  const o = out.data,
+    r = ranges.data;
   for (let m = 0; m < M; m++) {
-    const lo = r[2 * m], hi = r[2 * m + 1];
+    const lo = r[2 * m],
+      hi = r[2 * m + 1];
     for (let n = 0; n < N; n++) if (n < lo || n >= hi) o[m * N + n] = 0;
   }
 }

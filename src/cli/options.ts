@@ -32,8 +32,10 @@ export function globalOptions(): Option[] {
       .choices(BACKENDS)
       .default('auto')
       .env('FNF_BACKEND'),
-    new Option('--seed <n>', 'random seed, an integer in [0, 4294967295] (default: the config\'s seed, else a fixed default, so runs repeat)')
-      .argParser(seedParser),
+    new Option(
+      '--seed <n>',
+      "random seed, an integer in [0, 4294967295] (default: the config's seed, else a fixed default, so runs repeat)",
+    ).argParser(seedParser),
     new Option('--threads <n>', `worker threads for the wasm backend, 1–${MAX_THREADS}`)
       .argParser(intParser(1, MAX_THREADS))
       .default(DEFAULT_THREADS, `CPU cores up to 8, here ${DEFAULT_THREADS}`)
@@ -81,7 +83,9 @@ export function pointParser(dims = 2): (text: string) => number[] {
     const parts = text.split(',');
     const values = parts.map(toNumber);
     if (parts.length !== dims || values.some((v) => v === undefined)) {
-      throw new InvalidArgumentError(`expected ${dims} numbers separated by commas, e.g. "${new Array(dims).fill('0').join(',')}"`);
+      throw new InvalidArgumentError(
+        `expected ${dims} numbers separated by commas, e.g. "${new Array(dims).fill('0').join(',')}"`,
+      );
     }
     return values as number[];
   };
@@ -223,8 +227,10 @@ export function trainStepsOption(): Option {
 
 /** `--epochs <n>` (fnflow extra): overrides training.<model>.nepochs. */
 export function epochsOption(): Option {
-  return new Option('--epochs <n>', "number of epochs, overriding the config's training.*.nepochs (default: from the config)")
-    .argParser(positiveIntParser);
+  return new Option(
+    '--epochs <n>',
+    "number of epochs, overriding the config's training.*.nepochs (default: from the config)",
+  ).argParser(positiveIntParser);
 }
 
 /** `--steps-per-epoch <n>` (fnflow extra; `--steps` is the reference's step list). */
@@ -237,6 +243,8 @@ export function stepsPerEpochOption(): Option {
 
 /** `--resume` (fnflow extra). */
 export function resumeOption(): Option {
-  return new Option('--resume', 'continue each model from its last saved training state instead of starting fresh')
-    .default(false);
+  return new Option(
+    '--resume',
+    'continue each model from its last saved training state instead of starting fresh',
+  ).default(false);
 }

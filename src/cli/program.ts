@@ -37,7 +37,9 @@ export const COMMANDS = [
 function packageVersion(): string {
   try {
     // dist/src/cli/program.js and src/cli/program.ts are both three levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -103,7 +105,9 @@ export async function runCli(argv: readonly string[], out: CliOutput = processOu
       out.writeErr(`fnf: ${e.message}\n`);
       return 2;
     }
-    out.writeErr(`fnf: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    out.writeErr(
+      `fnf: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 1;
   }
 }

@@ -44,10 +44,16 @@ export function checkGoldenFile(dev: Device, file: string, modelsDir?: string): 
   const ckName = String(g.checkpoint ?? '');
   const dir = modelsDir ?? defaultModelsDir(file);
   const checkpoint = join(dir, ckName);
-  if (!ckName || !existsSync(checkpoint)) throw new Error(`${file}: checkpoint '${ckName}' not found in ${dir} (pass --models DIR)`);
+  if (!ckName || !existsSync(checkpoint))
+    throw new Error(`${file}: checkpoint '${ckName}' not found in ${dir} (pass --models DIR)`);
   let rows: CompareRow[];
-  if (model === 'kin_base' || model === 'score_base') rows = checkBaseGolden(dev, g as never, loadBaseFlow(dev, checkpoint));
-  else if (model === 'kin_residual' || model === 'score_residual') rows = checkResidualGolden(dev, g as never, loadResidualModel(dev, checkpoint));
-  else throw new Error(`${file}: unknown golden model '${model}' (expected kin_base, score_base, kin_residual, score_residual or a generator truth file)`);
+  if (model === 'kin_base' || model === 'score_base')
+    rows = checkBaseGolden(dev, g as never, loadBaseFlow(dev, checkpoint));
+  else if (model === 'kin_residual' || model === 'score_residual')
+    rows = checkResidualGolden(dev, g as never, loadResidualModel(dev, checkpoint));
+  else
+    throw new Error(
+      `${file}: unknown golden model '${model}' (expected kin_base, score_base, kin_residual, score_residual or a generator truth file)`,
+    );
   return { file, model, checkpoint, rows, ok: rows.every((r) => r.ok) };
 }

@@ -36,9 +36,17 @@ export function flat(v: unknown): number[] {
 export function compare(quantity: string, ours: ArrayLike<number>, golden: unknown, tol: Tolerance): CompareRow {
   const g = flat(golden);
   if (g.length !== ours.length) {
-    return { quantity, n: g.length, maxAbs: Infinity, worst: Infinity, tolerance: `length ${ours.length} vs ${g.length}`, ok: false };
+    return {
+      quantity,
+      n: g.length,
+      maxAbs: Infinity,
+      worst: Infinity,
+      tolerance: `length ${ours.length} vs ${g.length}`,
+      ok: false,
+    };
   }
-  let maxAbs = 0, worst = 0;
+  let maxAbs = 0,
+    worst = 0;
   for (let i = 0; i < g.length; i++) {
     const d = Math.abs(ours[i] - g[i]);
     const allowed = tol.abs + tol.rel * Math.abs(g[i]);
@@ -57,8 +65,9 @@ export interface GradStats {
 
 /** Gradient rows: l2 relative ≤ 1e-3; sum and first4 within 1e-3·l2. */
 export function compareGrad(name: string, ours: Float32Array, golden: GradStats): CompareRow[] {
-  let l2 = 0, s = 0;
-  for (const v of ours) (l2 += v * v), (s += v);
+  let l2 = 0,
+    s = 0;
+  for (const v of ours) ((l2 += v * v), (s += v));
   l2 = Math.sqrt(l2);
   const scale = golden.l2;
   const rel = Math.abs(l2 - golden.l2) / Math.max(golden.l2, 1e-30);
@@ -66,7 +75,14 @@ export function compareGrad(name: string, ours: Float32Array, golden: GradStats)
   const dfirst = Math.max(...golden.first4.map((v, i) => Math.abs(ours[i] - v)));
   const allowed = 1e-3 * Math.max(scale, 1e-12);
   return [
-    { quantity: `grad ${name} l2`, n: 1, maxAbs: Math.abs(l2 - golden.l2), worst: rel / 1e-3, tolerance: 'rel 1e-3', ok: rel <= 1e-3 },
+    {
+      quantity: `grad ${name} l2`,
+      n: 1,
+      maxAbs: Math.abs(l2 - golden.l2),
+      worst: rel / 1e-3,
+      tolerance: 'rel 1e-3',
+      ok: rel <= 1e-3,
+    },
     {
       quantity: `grad ${name} sum,first4`,
       n: 5,
@@ -80,7 +96,10 @@ export function compareGrad(name: string, ours: Float32Array, golden: GradStats)
 
 export function formatRows(title: string, rows: CompareRow[]): string {
   const w = Math.max(8, ...rows.map((r) => r.quantity.length));
-  const lines = [title, `${'quantity'.padEnd(w)}  ${'n'.padStart(5)}  ${'max |Δ|'.padStart(10)}  ${'tolerance'.padEnd(18)}  status`];
+  const lines = [
+    title,
+    `${'quantity'.padEnd(w)}  ${'n'.padStart(5)}  ${'max |Δ|'.padStart(10)}  ${'tolerance'.padEnd(18)}  status`,
+  ];
   for (const r of rows) {
     lines.push(
       `${r.quantity.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.maxAbs.toExponential(2).padStart(10)}  ${r.tolerance.padEnd(18)}  ${r.ok ? 'ok' : 'FAIL'}`,

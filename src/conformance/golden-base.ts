@@ -31,7 +31,11 @@ const f32 = (v: unknown) => Float32Array.from(flat(v));
 /** Collapse per-parameter gradient rows into the worst one of each kind. */
 export function worstOf(rows: CompareRow[], quantity: string): CompareRow {
   const worst = rows.reduce((a, b) => (b.worst > a.worst ? b : a));
-  return { ...worst, quantity: `${quantity} (${rows.length} checks; worst ${worst.quantity})`, ok: rows.every((r) => r.ok) };
+  return {
+    ...worst,
+    quantity: `${quantity} (${rows.length} checks; worst ${worst.quantity})`,
+    ok: rows.every((r) => r.ok),
+  };
 }
 
 export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRow[] {
@@ -55,7 +59,8 @@ export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRo
       rows.push(compare(`transform ${k} ladj`, r.ladj.value.data, g.forward.f32.per_transform[k].ladj, TOL.logProb));
       h = r.y;
     });
-    if (g.debug?.hyper_raw_first4) rows.push(compare('raw hyper output (rows 0–3)', hyperRaw, g.debug.hyper_raw_first4.f32, TOL.raw));
+    if (g.debug?.hyper_raw_first4)
+      rows.push(compare('raw hyper output (rows 0–3)', hyperRaw, g.debug.hyper_raw_first4.f32, TOL.raw));
     const x = tape.constant(dev.tensor(xIn, [n, nsf.features]));
     const { z, ladj } = nsf.transformVar(tape, x, ctx);
     const baseLp = nsf.base.logProb(tape, z);
@@ -73,12 +78,22 @@ export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRo
   return rows;
 }
 
-function checkGradient(dev: Device, nsf: NSF, x: Float32Array, ctx: Float32Array, golden: BaseGolden['gradient']['f32']): CompareRow[] {
+function checkGradient(
+  dev: Device,
+  nsf: NSF,
+  x: Float32Array,
+  ctx: Float32Array,
+  golden: BaseGolden['gradient']['f32'],
+): CompareRow[] {
   return dev.scoped(() => {
     const n = x.length / nsf.features;
     nsf.params.zeroGrad();
     const tape = new Tape(dev);
-    const lp = nsf.logProbVar(tape, tape.constant(dev.tensor(x, [n, nsf.features])), tape.constant(dev.tensor(ctx, [n, nsf.config.context])));
+    const lp = nsf.logProbVar(
+      tape,
+      tape.constant(dev.tensor(x, [n, nsf.features])),
+      tape.constant(dev.tensor(ctx, [n, nsf.config.context])),
+    );
     const loss = neg(mean(lp));
     const lossValue = loss.value.data[0];
     tape.backward(loss);
@@ -90,8 +105,14 @@ function checkGradient(dev: Device, nsf: NSF, x: Float32Array, ctx: Float32Array
     nsf.params.zeroGrad();
     return [
       compare('loss', [lossValue], [golden.loss], TOL.loss),
-      worstOf(gradRows.filter((r) => r.quantity.endsWith('l2')), 'gradient l2'),
-      worstOf(gradRows.filter((r) => !r.quantity.endsWith('l2')), 'gradient sum, first4'),
+      worstOf(
+        gradRows.filter((r) => r.quantity.endsWith('l2')),
+        'gradient l2',
+      ),
+      worstOf(
+        gradRows.filter((r) => !r.quantity.endsWith('l2')),
+        'gradient sum, first4',
+      ),
     ];
   });
 }

@@ -5,9 +5,18 @@ import { AdamW } from '../train/adamw.js';
 import { warmupCosineFactor } from '../train/schedule.js';
 import { compare, type CompareRow } from './compare.js';
 
-interface OptimStep { lr: number; grad: number[]; param_after: number[]; exp_avg: number[]; exp_avg_sq: number[] }
+interface OptimStep {
+  lr: number;
+  grad: number[];
+  param_after: number[];
+  exp_avg: number[];
+  exp_avg_sq: number[];
+}
 interface OptimGolden {
-  lr_schedule: Record<string, { base_lr: number; warmup_steps: number; total_steps: number; values: { step: number; lr: number }[] }>;
+  lr_schedule: Record<
+    string,
+    { base_lr: number; warmup_steps: number; total_steps: number; values: { step: number; lr: number }[] }
+  >;
   adamw: Record<string, { param0?: number[]; f32?: OptimStep[] }>;
 }
 
@@ -19,7 +28,14 @@ export function checkOptimGolden(dev: Device, g: OptimGolden): CompareRow[] {
   for (const [name, s] of Object.entries(g.lr_schedule)) {
     if (typeof s !== 'object' || !Array.isArray(s.values)) continue;
     const ours = s.values.map((v) => s.base_lr * warmupCosineFactor(v.step, s.warmup_steps, s.total_steps));
-    rows.push(compare(`lr schedule ${name}`, ours, s.values.map((v) => v.lr), REL_SCHEDULE));
+    rows.push(
+      compare(
+        `lr schedule ${name}`,
+        ours,
+        s.values.map((v) => v.lr),
+        REL_SCHEDULE,
+      ),
+    );
   }
   for (const [name, run] of Object.entries(g.adamw)) {
     if (!run || !Array.isArray(run.f32) || !run.param0) continue;
@@ -27,7 +43,8 @@ export function checkOptimGolden(dev: Device, g: OptimGolden): CompareRow[] {
     const p = ps.get('p');
     p.value.data.set(run.param0);
     const opt = new AdamW(ps);
-    const ours: number[] = [], gold: number[] = [];
+    const ours: number[] = [],
+      gold: number[] = [];
     for (const st of run.f32) {
       p.grad.data.set(st.grad);
       opt.step(st.lr);

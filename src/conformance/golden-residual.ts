@@ -35,7 +35,9 @@ export function checkResidualGolden(dev: Device, g: ResidualGolden, model: Syste
   const xIn = f32(isScore ? g.forward.inputs.y : g.forward.inputs.x);
   const ctxIn = f32(g.forward.inputs.context);
   const nuIn = f32(g.forward.inputs.m);
-  const F = model.features, C = model.config.contextDim, N = model.numNuisances;
+  const F = model.features,
+    C = model.config.contextDim,
+    N = model.numNuisances;
   const n = xIn.length / F;
   const rows: CompareRow[] = [];
 
@@ -63,7 +65,9 @@ export function checkResidualGolden(dev: Device, g: ResidualGolden, model: Syste
     const b = model.base.transformVar(tape, st.xNom, ctx);
     rows.push(compare('z', b.z.value.data, g.forward.f32.z, TOL.position));
     rows.push(compare('ladj_base', b.ladj.value.data, g.forward.f32.ladj_base, TOL.logProb));
-    rows.push(compare('base_log_prob', model.base.base.logProb(tape, b.z).value.data, g.forward.f32.base_log_prob, TOL.logProb));
+    rows.push(
+      compare('base_log_prob', model.base.base.logProb(tape, b.z).value.data, g.forward.f32.base_log_prob, TOL.logProb),
+    );
     rows.push(compare('log_prob', model.logProbVar(tape, x, ctx, nu).value.data, g.forward.f32.log_prob, TOL.logProb));
   });
 
@@ -90,8 +94,18 @@ export function checkResidualGolden(dev: Device, g: ResidualGolden, model: Syste
     });
     model.params.zeroGrad();
     rows.push(compare('loss', [lossValue], [g.gradient.f32.loss], TOL.loss));
-    rows.push(worstOf(gradRows.filter((r) => r.quantity.endsWith('l2')), 'gradient l2'));
-    rows.push(worstOf(gradRows.filter((r) => !r.quantity.endsWith('l2')), 'gradient sum, first4'));
+    rows.push(
+      worstOf(
+        gradRows.filter((r) => r.quantity.endsWith('l2')),
+        'gradient l2',
+      ),
+    );
+    rows.push(
+      worstOf(
+        gradRows.filter((r) => !r.quantity.endsWith('l2')),
+        'gradient sum, first4',
+      ),
+    );
   });
   return rows;
 }

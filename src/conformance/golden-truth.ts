@@ -5,20 +5,39 @@ import { TOL, compare, type CompareRow } from './compare.js';
 interface TruthGolden {
   constants: Record<string, unknown>;
   inputs: { x: number[][]; y: number[][]; c: number[] };
-  settings: { nu_shift: number; nu_squeeze: number; log_p_x: number[]; log_p_y: number[]; x_mean: number[][]; x_sd: number[][]; y_mu: number[][]; y_sigma0: number[]; y_sigma1: number[]; y_rho: number[] }[];
+  settings: {
+    nu_shift: number;
+    nu_squeeze: number;
+    log_p_x: number[];
+    log_p_y: number[];
+    x_mean: number[][];
+    x_sd: number[][];
+    y_mu: number[][];
+    y_sigma0: number[];
+    y_sigma1: number[];
+    y_rho: number[];
+  }[];
 }
 
 export function checkTruthGolden(g: TruthGolden): CompareRow[] {
   const k = g.constants as Record<string, unknown>;
   const base = generatorFromYaml(
     {
-      center_A: k.center_A, center_B: k.center_B, sigma_A: k.sigma_A, sigma_B: k.sigma_B,
-      shift_scale: k.shift_scale, squeeze_scale: k.squeeze_scale, y_shift_scale: k.y_shift_scale,
-      y_squeeze_scale: k.y_squeeze_scale, shift_dir: k.shift_dir, sigmoid_y: k.sigmoid_y,
+      center_A: k.center_A,
+      center_B: k.center_B,
+      sigma_A: k.sigma_A,
+      sigma_B: k.sigma_B,
+      shift_scale: k.shift_scale,
+      squeeze_scale: k.squeeze_scale,
+      y_shift_scale: k.y_shift_scale,
+      y_squeeze_scale: k.y_squeeze_scale,
+      shift_dir: k.shift_dir,
+      sigmoid_y: k.sigmoid_y,
     },
     'generator_truth.json: constants',
   );
-  const x = new Float64Array(g.inputs.x.flat()), y = new Float64Array(g.inputs.y.flat());
+  const x = new Float64Array(g.inputs.x.flat()),
+    y = new Float64Array(g.inputs.y.flat());
   const c = g.inputs.c;
   const acc: Record<string, { ours: number[]; gold: number[] }> = {};
   const push = (q: string, ours: number[], gold: number[]) => {
@@ -34,7 +53,11 @@ export function checkTruthGolden(g: TruthGolden): CompareRow[] {
       const xp = xParams(ci, cfg);
       const yp = yParams([x[2 * i], x[2 * i + 1]], ci, cfg);
       push('x mean, sd', [...xp.mean, ...xp.sd], [...s.x_mean[i], ...s.x_sd[i]]);
-      push('y mu, sigma, rho', [yp.mu[0], yp.mu[1], yp.sigma0, yp.sigma1, yp.rho], [...s.y_mu[i], s.y_sigma0[i], s.y_sigma1[i], s.y_rho[i]]);
+      push(
+        'y mu, sigma, rho',
+        [yp.mu[0], yp.mu[1], yp.sigma0, yp.sigma1, yp.rho],
+        [...s.y_mu[i], s.y_sigma0[i], s.y_sigma1[i], s.y_rho[i]],
+      );
     });
   }
   return Object.entries(acc).map(([q, v]) => compare(q, v.ours, v.gold, TOL.truth));

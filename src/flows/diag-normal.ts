@@ -38,7 +38,8 @@ export class DiagNormal {
     const z = dev.empty([n, F]);
     const d = z.data;
     rng.fillNormal(d);
-    const loc = this.loc.data, scale = this.scale.data;
+    const loc = this.loc.data,
+      scale = this.scale.data;
     for (let i = 0; i < n; i++) for (let j = 0; j < F; j++) d[i * F + j] = loc[j] + scale[j] * d[i * F + j];
     return z;
   }

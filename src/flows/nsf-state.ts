@@ -15,10 +15,18 @@ function need(sd: StateDict, key: string, where: string): StoredTensor {
 }
 
 /** Architecture from shapes; slope and bound are not stored in a Zuko state dict. */
-export function inferNsfConfig(sd: StateDict, prefix: string, where: string, extra: { slope?: number; bound?: number } = {}): NSFConfig {
+export function inferNsfConfig(
+  sd: StateDict,
+  prefix: string,
+  where: string,
+  extra: { slope?: number; bound?: number } = {},
+): NSFConfig {
   let T = 0;
   while (sd.has(`${prefix}transform.transforms.${T}.hyper.0.weight`)) T++;
-  if (T === 0) throw new CheckpointError(`${where}: no '${prefix}transform.transforms.0.hyper.0.weight' — not a Zuko NSF state dict`);
+  if (T === 0)
+    throw new CheckpointError(
+      `${where}: no '${prefix}transform.transforms.0.hyper.0.weight' — not a Zuko NSF state dict`,
+    );
   const F = need(sd, `${prefix}transform.transforms.0.order`, where).shape[0];
   const hidden: number[] = [];
   let l = 0;
@@ -45,7 +53,11 @@ export function inferNsfConfig(sd: StateDict, prefix: string, where: string, ext
   };
 }
 
-export function nsfFromStateDict(dev: Device, sd: StateDict, opts: { prefix?: string; where?: string; slope?: number; bound?: number; config?: NSFConfig } = {}): NSF {
+export function nsfFromStateDict(
+  dev: Device,
+  sd: StateDict,
+  opts: { prefix?: string; where?: string; slope?: number; bound?: number; config?: NSFConfig } = {},
+): NSF {
   const prefix = opts.prefix ?? '';
   const where = opts.where ?? 'state dict';
   const cfg = opts.config ?? inferNsfConfig(sd, prefix, where, opts);
@@ -61,14 +73,18 @@ export function nsfFromStateDict(dev: Device, sd: StateDict, opts: { prefix?: st
   nsf.transforms.forEach((tr, t) => {
     const order = toInt(need(sd, `${prefix}transform.transforms.${t}.order`, where), 'order');
     if (order.join(',') !== transformOrder(t, cfg.features).join(',')) {
-      throw new CheckpointError(`${where}: transform ${t} has order [${order}], expected Zuko's alternating [${transformOrder(t, cfg.features)}]`);
+      throw new CheckpointError(
+        `${where}: transform ${t} has order [${order}], expected Zuko's alternating [${transformOrder(t, cfg.features)}]`,
+      );
     }
     tr.hyper.maskArrays().forEach((built, l) => {
       const key = `${prefix}transform.transforms.${t}.hyper.${2 * l}.mask`;
       const stored = toBool(need(sd, key, where), key);
       const flatBuilt = built.flat();
       if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
-        throw new CheckpointError(`${where}: '${key}' differs from the mask Zuko's construction gives for this architecture`);
+        throw new CheckpointError(
+          `${where}: '${key}' differs from the mask Zuko's construction gives for this architecture`,
+        );
       }
     });
   });
@@ -79,7 +95,11 @@ export function nsfFromStateDict(dev: Device, sd: StateDict, opts: { prefix?: st
   return nsf;
 }
 
-const f32 = (shape: number[], data: Float32Array): StoredTensor => ({ dtype: 'f32', shape, data: Float32Array.from(data) });
+const f32 = (shape: number[], data: Float32Array): StoredTensor => ({
+  dtype: 'f32',
+  shape,
+  data: Float32Array.from(data),
+});
 
 export function nsfToStateDict(nsf: NSF, prefix = '', sd: StateDict = new Map()): StateDict {
   nsf.transforms.forEach((tr, t) => {
@@ -88,7 +108,11 @@ export function nsfToStateDict(nsf: NSF, prefix = '', sd: StateDict = new Map())
     tr.hyper.layers.forEach((layer, l) => {
       sd.set(`${p}hyper.${2 * l}.weight`, f32([...layer.weight.shape], layer.weight.value.data));
       sd.set(`${p}hyper.${2 * l}.bias`, f32([...layer.bias.shape], layer.bias.value.data));
-      sd.set(`${p}hyper.${2 * l}.mask`, { dtype: 'bool', shape: [...layer.mask.shape], data: Uint8Array.from(layer.mask.data) });
+      sd.set(`${p}hyper.${2 * l}.mask`, {
+        dtype: 'bool',
+        shape: [...layer.mask.shape],
+        data: Uint8Array.from(layer.mask.data),
+      });
     });
   });
   sd.set(`${prefix}base.loc`, f32([nsf.features], nsf.base.loc.data));

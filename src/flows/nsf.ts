@@ -123,20 +123,32 @@ export class NSF {
 
   transform(x: Float32Array, context: Float32Array | null): { z: Float32Array; ladj: Float32Array } {
     const n = x.length / this.features;
-    const [z, ladj] = chunked(this.device, n, [{ data: x, width: this.features }, this.ctxInput(context)], [this.features, 1], ([xt, ct]) => {
-      const tape = new Tape(this.device, { grad: false });
-      const r = this.transformVar(tape, tape.constant(xt!), ct ? tape.constant(ct) : null);
-      return [r.z.value, r.ladj.value];
-    });
+    const [z, ladj] = chunked(
+      this.device,
+      n,
+      [{ data: x, width: this.features }, this.ctxInput(context)],
+      [this.features, 1],
+      ([xt, ct]) => {
+        const tape = new Tape(this.device, { grad: false });
+        const r = this.transformVar(tape, tape.constant(xt!), ct ? tape.constant(ct) : null);
+        return [r.z.value, r.ladj.value];
+      },
+    );
     return { z, ladj };
   }
 
   inverse(z: Float32Array, context: Float32Array | null): { x: Float32Array; ladj: Float32Array } {
     const n = z.length / this.features;
-    const [x, ladj] = chunked(this.device, n, [{ data: z, width: this.features }, this.ctxInput(context)], [this.features, 1], ([zt, ct]) => {
-      const r = this.inverseT(new Tape(this.device, { grad: false }), zt!, ct);
-      return [r.x, r.ladj];
-    });
+    const [x, ladj] = chunked(
+      this.device,
+      n,
+      [{ data: z, width: this.features }, this.ctxInput(context)],
+      [this.features, 1],
+      ([zt, ct]) => {
+        const r = this.inverseT(new Tape(this.device, { grad: false }), zt!, ct);
+        return [r.x, r.ladj];
+      },
+    );
     return { x, ladj };
   }
 
@@ -144,7 +156,8 @@ export class NSF {
   sample(n: number, context: Float32Array | null, rng: Rng): Float32Array {
     const z = new Float32Array(n * this.features);
     rng.fillNormal(z);
-    const loc = this.base.loc.data, scale = this.base.scale.data;
+    const loc = this.base.loc.data,
+      scale = this.base.scale.data;
     for (let i = 0; i < z.length; i++) z[i] = loc[i % this.features] + scale[i % this.features] * z[i];
     return this.inverse(z, context).x;
   }

@@ -41,8 +41,20 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicFs = 
     fs.renameSync(tmp, path);
     created = false;
   } catch (err) {
-    if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* already failing; keep the first error */ } }
-    if (created) { try { fs.unlinkSync(tmp); } catch { /* nothing more to do */ } }
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing; keep the first error */
+      }
+    }
+    if (created) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* nothing more to do */
+      }
+    }
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`could not write '${path}' atomically: ${reason}`, { cause: err });
   }

@@ -278,7 +278,13 @@ const baseTrainingFields = section({ ...trainingCore, val_batches: withDefault(n
 
 export const residualTrainingSection: Check<TrainingSection> = (v, where) => {
   const s = residualTrainingFields(v, where);
-  return { batchSize: s.batch_size, nepochs: s.nepochs, stepsPerEpoch: s.steps_per_epoch, lr: s.lr, weightDecay: s.weight_decay };
+  return {
+    batchSize: s.batch_size,
+    nepochs: s.nepochs,
+    stepsPerEpoch: s.steps_per_epoch,
+    lr: s.lr,
+    weightDecay: s.weight_decay,
+  };
 };
 
 export const baseTrainingSection: Check<BaseTrainingSection> = (v, where) => {

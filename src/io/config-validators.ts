@@ -36,8 +36,7 @@ export type Check<T> = (value: unknown, where: Where) => T;
 
 /** Child location: `at(w, 'lr')` → `training.kin.lr`; `at(w, 2)` → `hidden_features[2]`. */
 export function at(where: Where, key: string | number): Where {
-  const path =
-    typeof key === 'number' ? `${where.path}[${key}]` : where.path === '' ? key : `${where.path}.${key}`;
+  const path = typeof key === 'number' ? `${where.path}[${key}]` : where.path === '' ? key : `${where.path}.${key}`;
   return { ...where, path };
 }
 

@@ -126,7 +126,9 @@ export function parseConfig<K extends ConfigKind>(doc: unknown, kind: K, source:
     case 'dataset':
       return parseDataset(doc, where, absSource) as ConfigOf<K>;
     default:
-      throw new Error(`parseConfig: unknown config kind ${JSON.stringify(kind)} (expected base, systematics or dataset)`);
+      throw new Error(
+        `parseConfig: unknown config kind ${JSON.stringify(kind)} (expected base, systematics or dataset)`,
+      );
   }
 }
 
@@ -202,7 +204,12 @@ function checkToyFlows(where: Where, score: FlowArchitecture, kin: FlowArchitect
   expectEqual(at(at(where, 'kin_flow'), 'features'), kin.features, TOY_X_DIM, 'x is 2-D');
   expectEqual(at(at(where, 'kin_flow'), 'context'), kin.context, KIN_CONTEXT_DIM, 'the context is the one-hot class');
   expectEqual(at(at(where, 'score_flow'), 'features'), score.features, TOY_Y_DIM, 'y is 2-D');
-  expectEqual(at(at(where, 'score_flow'), 'context'), score.context, SCORE_CONTEXT_DIM, 'the context is [one-hot class, x]');
+  expectEqual(
+    at(at(where, 'score_flow'), 'context'),
+    score.context,
+    SCORE_CONTEXT_DIM,
+    'the context is [one-hot class, x]',
+  );
 }
 
 function expectEqual(where: Where, found: number, expected: number, because: string): void {
@@ -240,13 +247,20 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
   const top = systematicsTop(doc, where);
   const generators: Record<string, GeneratorConfig> = {};
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-    if (isGeneratorKey(key)) generators[key] = key === 'generator' ? top.generator : generatorSection(value, at(where, key));
+    if (isGeneratorKey(key))
+      generators[key] = key === 'generator' ? top.generator : generatorSection(value, at(where, key));
   }
   checkToyFlows(where, top.score_flow, top.kin_flow);
   checkResidualDims(where, 'residual_kin_model', top.residual_kin_model, 'kin_flow', top.kin_flow);
   checkResidualDims(where, 'residual_score_model', top.residual_score_model, 'score_flow', top.score_flow);
   const kinSystematics = resolveTemplates(where, 'kin', top.kin_systematics, generators, top.residual_kin_model);
-  const scoreSystematics = resolveTemplates(where, 'score', top.score_systematics, generators, top.residual_score_model);
+  const scoreSystematics = resolveTemplates(
+    where,
+    'score',
+    top.score_systematics,
+    generators,
+    top.residual_score_model,
+  );
   checkBatchHoldsTemplates(where, 'kin', top.training.kin.batchSize, kinSystematics.length);
   checkBatchHoldsTemplates(where, 'score', top.training.score.batchSize, scoreSystematics.length);
   return {
@@ -273,7 +287,13 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
 }
 
 /** The residual wraps its base flow: same feature and context widths. */
-function checkResidualDims(where: Where, resKey: string, res: ResidualArchitecture, flowKey: string, flow: FlowArchitecture): void {
+function checkResidualDims(
+  where: Where,
+  resKey: string,
+  res: ResidualArchitecture,
+  flowKey: string,
+  flow: FlowArchitecture,
+): void {
   const w = at(where, resKey);
   if (res.featuresDim !== flow.features) {
     problem(at(w, 'features_dim'), `expected ${flow.features} (${flowKey}.features), found ${res.featuresDim}`);
@@ -337,11 +357,17 @@ function resolveTemplates(
     const mw = at(ew, 'm');
     const first = entries![0]!.m.length;
     if (e.m.length !== first) {
-      problem(mw, `expected a list of ${first} numbers like ${listKey}[0].m (all m vectors have one length), found a list of ${e.m.length}`);
+      problem(
+        mw,
+        `expected a list of ${first} numbers like ${listKey}[0].m (all m vectors have one length), found a list of ${e.m.length}`,
+      );
     }
     // With no nuisances the residual is the identity and the list is not used (reference behaviour).
     if (res.numNuisances > 0 && e.m.length !== res.numNuisances) {
-      problem(mw, `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances}), found a list of ${e.m.length}`);
+      problem(
+        mw,
+        `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances}), found a list of ${e.m.length}`,
+      );
     }
     return { name: e.generator, m: [...e.m], generator: copyGeneratorConfig(generators[e.generator]!) };
   });

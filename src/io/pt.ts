@@ -12,8 +12,13 @@ import { basename } from 'node:path';
 import { runPickle, type StorageRef, type TensorRecord } from './pickle.js';
 import { sniffCheckpoint } from './sniff.js';
 import {
-  CheckpointError, DTYPE_BYTES, checkBoolBytes, numelOf, typedFromBytes,
-  type StateDict, type StoredTensor,
+  CheckpointError,
+  DTYPE_BYTES,
+  checkBoolBytes,
+  numelOf,
+  typedFromBytes,
+  type StateDict,
+  type StoredTensor,
 } from './state-dict.js';
 import { entryBytes, readZipDirectory, type ZipEntry } from './zip.js';
 
@@ -31,16 +36,21 @@ export function readPt(source: string | Uint8Array, name?: string): StateDict {
   const bytes = typeof source === 'string' ? readFileSync(source) : source;
   const kind = sniffCheckpoint(bytes);
   if (kind !== 'pt') {
-    const why = kind === 'safetensors' ? 'it is a safetensors file (use readSafetensors)'
-      : bytes[0] === 0x80 ? 'it looks like the legacy pre-zip torch.save format, which is not supported (re-save with torch >= 1.6)'
-        : 'it does not start with the ZIP signature PK\\x03\\x04';
+    const why =
+      kind === 'safetensors'
+        ? 'it is a safetensors file (use readSafetensors)'
+        : bytes[0] === 0x80
+          ? 'it looks like the legacy pre-zip torch.save format, which is not supported (re-save with torch >= 1.6)'
+          : 'it does not start with the ZIP signature PK\\x03\\x04';
     throw new CheckpointError(`${file}: not a PyTorch zip checkpoint: ${why}`);
   }
 
   const entries = readZipDirectory(bytes, file);
   const pickles = entries.filter((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   if (pickles.length !== 1) {
-    throw new CheckpointError(`${file}: expected exactly one '<folder>/data.pkl' entry, found ${pickles.length} (not a torch.save archive?)`);
+    throw new CheckpointError(
+      `${file}: expected exactly one '<folder>/data.pkl' entry, found ${pickles.length} (not a torch.save archive?)`,
+    );
   }
   const prefix = pickles[0].name.slice(0, -'data.pkl'.length);
   const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
@@ -48,7 +58,8 @@ export function readPt(source: string | Uint8Array, name?: string): StateDict {
   const byteorder = byName.get(prefix + 'byteorder');
   if (byteorder) {
     const order = new TextDecoder().decode(entryBytes(bytes, byteorder, file)).trim();
-    if (order !== 'little') throw new CheckpointError(`${file}: storages are ${order}-endian; only little-endian is supported`);
+    if (order !== 'little')
+      throw new CheckpointError(`${file}: storages are ${order}-endian; only little-endian is supported`);
   }
 
   const storages = new Map<string, LoadedStorage>();
@@ -65,7 +76,9 @@ export function readPt(source: string | Uint8Array, name?: string): StateDict {
     if (!entry) throw new CheckpointError(`${file}: storage entry '${path}' is missing`);
     const expected = ref.numel * DTYPE_BYTES[ref.dtype];
     if (entry.size !== expected) {
-      throw new CheckpointError(`${file}: storage '${path}' has ${entry.size} bytes, expected ${ref.numel} ${ref.dtype} = ${expected}`);
+      throw new CheckpointError(
+        `${file}: storage '${path}' has ${entry.size} bytes, expected ${ref.numel} ${ref.dtype} = ${expected}`,
+      );
     }
     const loaded = { ref, bytes: entryBytes(bytes, entry, file) };
     storages.set(ref.key, loaded);
@@ -73,14 +86,17 @@ export function readPt(source: string | Uint8Array, name?: string): StateDict {
   };
 
   const root = runPickle(entryBytes(bytes, pickles[0], file), { name: `${file}:${pickles[0].name}`, loadStorage });
-  if (!(root instanceof Map)) throw new CheckpointError(`${file}: the pickle does not hold a dict, so it is not a state_dict`);
+  if (!(root instanceof Map))
+    throw new CheckpointError(`${file}: the pickle does not hold a dict, so it is not a state_dict`);
 
   const dict: StateDict = new Map();
   for (const [key, value] of root) {
     if (typeof key !== 'string') throw new CheckpointError(`${file}: state_dict key ${String(key)} is not a string`);
     const rec = value as TensorRecord<LoadedStorage>;
     if (typeof rec !== 'object' || rec === null || (rec as { kind?: string }).kind !== 'tensor') {
-      throw new CheckpointError(`${file}: state_dict entry '${key}' is not a tensor, so this is not a plain state_dict`);
+      throw new CheckpointError(
+        `${file}: state_dict entry '${key}' is not a tensor, so this is not a plain state_dict`,
+      );
     }
     dict.set(key, materialise(rec, key, file));
   }
@@ -96,14 +112,18 @@ function materialise(rec: TensorRecord<LoadedStorage>, key: string, file: string
   const n = numelOf(shape);
   if (n === 0) return { dtype, shape: [...shape], data: typedFromBytes(dtype, new Uint8Array(0)) };
   if (n * itemSize > MAX_TENSOR_BYTES) {
-    throw new CheckpointError(`${file}: tensor '${key}' of size [${shape}] would need ${n * itemSize} bytes (limit ${MAX_TENSOR_BYTES})`);
+    throw new CheckpointError(
+      `${file}: tensor '${key}' of size [${shape}] would need ${n * itemSize} bytes (limit ${MAX_TENSOR_BYTES})`,
+    );
   }
 
   let last = rec.storageOffset;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * rec.stride[d];
   if (last >= ref.numel) {
-    throw new CheckpointError(`${file}: tensor '${key}' (size [${shape}], stride [${rec.stride}], offset ${rec.storageOffset}) `
-      + `reaches element ${last} of storage '${ref.key}' which has ${ref.numel}`);
+    throw new CheckpointError(
+      `${file}: tensor '${key}' (size [${shape}], stride [${rec.stride}], offset ${rec.storageOffset}) ` +
+        `reaches element ${last} of storage '${ref.key}' which has ${ref.numel}`,
+    );
   }
 
   let dense: Uint8Array;

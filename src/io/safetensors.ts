@@ -16,12 +16,26 @@ import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { MAX_SAFETENSORS_HEADER } from './sniff.js';
 import {
-  CheckpointError, DTYPE_BYTES, bytesOf, checkBoolBytes, checkTensor, numelOf, typedFromBytes,
-  type DType, type StateDict,
+  CheckpointError,
+  DTYPE_BYTES,
+  bytesOf,
+  checkBoolBytes,
+  checkTensor,
+  numelOf,
+  typedFromBytes,
+  type DType,
+  type StateDict,
 } from './state-dict.js';
 
 const TO_SAFETENSORS: Readonly<Record<DType, string>> = {
-  f32: 'F32', f64: 'F64', f16: 'F16', bf16: 'BF16', i64: 'I64', i32: 'I32', u8: 'U8', bool: 'BOOL',
+  f32: 'F32',
+  f64: 'F64',
+  f16: 'F16',
+  bf16: 'BF16',
+  i64: 'I64',
+  i32: 'I32',
+  u8: 'U8',
+  bool: 'BOOL',
 };
 const FROM_SAFETENSORS: Readonly<Record<string, DType>> = Object.fromEntries(
   Object.entries(TO_SAFETENSORS).map(([ours, theirs]) => [theirs, ours as DType]),
@@ -33,7 +47,8 @@ export function encodeSafetensors(dict: StateDict, metadata: Record<string, stri
   const parts: string[] = [];
   const meta = Object.entries(metadata);
   for (const [k, v] of meta) {
-    if (typeof v !== 'string') throw new CheckpointError(`safetensors metadata '${k}' must be a string, got ${typeof v}`);
+    if (typeof v !== 'string')
+      throw new CheckpointError(`safetensors metadata '${k}' must be a string, got ${typeof v}`);
   }
   if (meta.length) parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(Object.fromEntries(meta))}`);
 
@@ -43,7 +58,9 @@ export function encodeSafetensors(dict: StateDict, metadata: Record<string, stri
     checkTensor(key, t);
     const end = offset + t.data.byteLength;
     // Built by hand rather than JSON.stringify(object) so integer-like keys keep their order.
-    parts.push(`${JSON.stringify(key)}:${JSON.stringify({ dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, end] })}`);
+    parts.push(
+      `${JSON.stringify(key)}:${JSON.stringify({ dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, end] })}`,
+    );
     offset = end;
   }
   const headerBytes = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -67,16 +84,23 @@ export function writeSafetensors(path: string, dict: StateDict, metadata: Record
 }
 
 /** Reads a safetensors file (path or bytes; `name` labels errors). Tensors are owned copies. */
-export function readSafetensors(source: string | Uint8Array, name?: string): { dict: StateDict; metadata: Record<string, string> } {
+export function readSafetensors(
+  source: string | Uint8Array,
+  name?: string,
+): { dict: StateDict; metadata: Record<string, string> } {
   const file = name ?? (typeof source === 'string' ? basename(source) : '<buffer>');
   const bytes = typeof source === 'string' ? readFileSync(source) : source;
-  const fail = (what: string): never => { throw new CheckpointError(`${file}: bad safetensors file: ${what}`); };
+  const fail = (what: string): never => {
+    throw new CheckpointError(`${file}: bad safetensors file: ${what}`);
+  };
 
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, too short for the header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
-  if (headerLen > BigInt(MAX_SAFETENSORS_HEADER)) fail(`header length ${headerLen} is implausible (limit ${MAX_SAFETENSORS_HEADER})`);
-  if (8n + headerLen > BigInt(bytes.length)) fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file (truncated?)`);
+  if (headerLen > BigInt(MAX_SAFETENSORS_HEADER))
+    fail(`header length ${headerLen} is implausible (limit ${MAX_SAFETENSORS_HEADER})`);
+  if (8n + headerLen > BigInt(bytes.length))
+    fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file (truncated?)`);
   const dataStart = 8 + Number(headerLen);
   const dataLen = bytes.length - dataStart;
 
@@ -92,7 +116,8 @@ export function readSafetensors(source: string | Uint8Array, name?: string): { d
   const spans: { key: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
   for (const [key, entry] of Object.entries(header as Record<string, unknown>)) {
     if (key === METADATA_KEY) {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`'${METADATA_KEY}' is not an object`);
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        fail(`'${METADATA_KEY}' is not an object`);
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`metadata '${k}' is not a string`);
         metadata[k] = v as string;
@@ -101,10 +126,15 @@ export function readSafetensors(source: string | Uint8Array, name?: string): { d
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail(`key '${key}': entry is not an object`);
-    const dtype = typeof e.dtype === 'string' && Object.hasOwn(FROM_SAFETENSORS, e.dtype) ? FROM_SAFETENSORS[e.dtype] : undefined;
-    if (!dtype) fail(`key '${key}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(FROM_SAFETENSORS).join(', ')})`);
+    const dtype =
+      typeof e.dtype === 'string' && Object.hasOwn(FROM_SAFETENSORS, e.dtype) ? FROM_SAFETENSORS[e.dtype] : undefined;
+    if (!dtype)
+      fail(
+        `key '${key}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(FROM_SAFETENSORS).join(', ')})`,
+      );
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) fail(`key '${key}': shape ${JSON.stringify(e.shape)} is not a list of non-negative ints`);
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount))
+      fail(`key '${key}': shape ${JSON.stringify(e.shape)} is not a list of non-negative ints`);
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount) || offs[0] > offs[1]) {
       fail(`key '${key}': data_offsets ${JSON.stringify(offs)} is not [begin, end] with 0 <= begin <= end`);
@@ -112,8 +142,10 @@ export function readSafetensors(source: string | Uint8Array, name?: string): { d
     const [begin, end] = offs as number[];
     const shape = e.shape as number[];
     const expected = numelOf(shape) * DTYPE_BYTES[dtype!];
-    if (end - begin !== expected) fail(`key '${key}': shape [${shape}] of ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`);
-    if (end > dataLen) fail(`key '${key}': data_offsets [${begin}, ${end}] run past the ${dataLen}-byte data section (truncated?)`);
+    if (end - begin !== expected)
+      fail(`key '${key}': shape [${shape}] of ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`);
+    if (end > dataLen)
+      fail(`key '${key}': data_offsets [${begin}, ${end}] run past the ${dataLen}-byte data section (truncated?)`);
     spans.push({ key, dtype: dtype!, shape, begin, end });
   }
 
@@ -121,8 +153,10 @@ export function readSafetensors(source: string | Uint8Array, name?: string): { d
   let covered = 0;
   let previous = '(start of data)';
   for (const s of spans) {
-    if (s.begin < covered) fail(`key '${s.key}' [${s.begin}, ${s.end}] overlaps '${previous}' which ends at ${covered}`);
-    if (s.begin > covered) fail(`key '${s.key}' starts at ${s.begin}, leaving a gap after '${previous}' which ends at ${covered}`);
+    if (s.begin < covered)
+      fail(`key '${s.key}' [${s.begin}, ${s.end}] overlaps '${previous}' which ends at ${covered}`);
+    if (s.begin > covered)
+      fail(`key '${s.key}' starts at ${s.begin}, leaving a gap after '${previous}' which ends at ${covered}`);
     covered = s.end;
     previous = s.key;
   }

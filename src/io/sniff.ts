@@ -14,7 +14,8 @@ export const MAX_SAFETENSORS_HEADER = 100_000_000;
  * header bytes look like a JSON object ('{' first, '}' last before any space padding).
  */
 export function sniffCheckpoint(bytes: Uint8Array): CheckpointKind {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'pt';
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)
+    return 'pt';
   if (bytes.length < 10) return 'unknown';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);

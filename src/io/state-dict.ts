@@ -28,7 +28,14 @@ export class CheckpointError extends Error {
 }
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
-  f32: 4, f64: 8, f16: 2, bf16: 2, i64: 8, i32: 4, u8: 1, bool: 1,
+  f32: 4,
+  f64: 8,
+  f16: 2,
+  bf16: 2,
+  i64: 8,
+  i32: 4,
+  u8: 1,
+  bool: 1,
 };
 
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'f16', 'bf16', 'i64', 'i32', 'u8', 'bool'];
@@ -52,7 +59,9 @@ export function typedFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
   assertLittleEndianHost();
   const size = DTYPE_BYTES[dtype];
   if (bytes.byteLength % size !== 0) {
-    throw new CheckpointError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements (${size} bytes each)`);
+    throw new CheckpointError(
+      `${bytes.byteLength} bytes is not a whole number of ${dtype} elements (${size} bytes each)`,
+    );
   }
   // A fresh ArrayBuffer at offset 0: aligned for any element size, and never aliasing the file
   // buffer (Buffer#slice would be a view, hence the explicit copy).
@@ -60,14 +69,20 @@ export function typedFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
   own.set(bytes);
   const n = own.byteLength / size;
   switch (dtype) {
-    case 'f32': return new Float32Array(own.buffer, 0, n);
-    case 'f64': return new Float64Array(own.buffer, 0, n);
+    case 'f32':
+      return new Float32Array(own.buffer, 0, n);
+    case 'f64':
+      return new Float64Array(own.buffer, 0, n);
     case 'f16':
-    case 'bf16': return new Uint16Array(own.buffer, 0, n);
-    case 'i64': return new BigInt64Array(own.buffer, 0, n);
-    case 'i32': return new Int32Array(own.buffer, 0, n);
+    case 'bf16':
+      return new Uint16Array(own.buffer, 0, n);
+    case 'i64':
+      return new BigInt64Array(own.buffer, 0, n);
+    case 'i32':
+      return new Int32Array(own.buffer, 0, n);
     case 'u8':
-    case 'bool': return own;
+    case 'bool':
+      return own;
   }
 }
 
@@ -78,10 +93,14 @@ export function bytesOf(t: StoredTensor): Uint8Array {
 }
 
 const ARRAY_KIND: Record<DType, [Function, string]> = {
-  f32: [Float32Array, 'Float32Array'], f64: [Float64Array, 'Float64Array'],
-  f16: [Uint16Array, 'Uint16Array'], bf16: [Uint16Array, 'Uint16Array'],
-  i64: [BigInt64Array, 'BigInt64Array'], i32: [Int32Array, 'Int32Array'],
-  u8: [Uint8Array, 'Uint8Array'], bool: [Uint8Array, 'Uint8Array'],
+  f32: [Float32Array, 'Float32Array'],
+  f64: [Float64Array, 'Float64Array'],
+  f16: [Uint16Array, 'Uint16Array'],
+  bf16: [Uint16Array, 'Uint16Array'],
+  i64: [BigInt64Array, 'BigInt64Array'],
+  i32: [Int32Array, 'Int32Array'],
+  u8: [Uint8Array, 'Uint8Array'],
+  bool: [Uint8Array, 'Uint8Array'],
 };
 
 /** Throws unless `t.data` is the array kind of `t.dtype` and holds exactly numel(shape) elements. */
@@ -92,7 +111,9 @@ export function checkTensor(key: string, t: StoredTensor): void {
   if (!isDType(t.dtype)) throw new CheckpointError(`tensor '${key}': unknown dtype '${t.dtype}'`);
   const [ctor, ctorName] = ARRAY_KIND[t.dtype];
   if (!(t.data instanceof ctor)) {
-    throw new CheckpointError(`tensor '${key}': dtype ${t.dtype} needs a ${ctorName}, got a ${t.data?.constructor?.name}`);
+    throw new CheckpointError(
+      `tensor '${key}': dtype ${t.dtype} needs a ${ctorName}, got a ${t.data?.constructor?.name}`,
+    );
   }
   const n = numelOf(t.shape);
   if (t.data.length !== n) {
@@ -104,15 +125,19 @@ export function checkTensor(key: string, t: StoredTensor): void {
 export function toFloat32(t: StoredTensor): Float32Array {
   const d = t.data;
   switch (t.dtype) {
-    case 'f32': return d as Float32Array;
-    case 'f16': return Float32Array.from(d as Uint16Array, halfToFloat);
+    case 'f32':
+      return d as Float32Array;
+    case 'f16':
+      return Float32Array.from(d as Uint16Array, halfToFloat);
     case 'bf16': {
       const bits = new Uint32Array(d.length);
       for (let i = 0; i < d.length; i++) bits[i] = (d as Uint16Array)[i] << 16;
       return new Float32Array(bits.buffer);
     }
-    case 'i64': return Float32Array.from(d as BigInt64Array, (v) => Number(v));
-    default: return Float32Array.from(d as Float64Array | Int32Array | Uint8Array);
+    case 'i64':
+      return Float32Array.from(d as BigInt64Array, (v) => Number(v));
+    default:
+      return Float32Array.from(d as Float64Array | Int32Array | Uint8Array);
   }
 }
 
@@ -125,7 +150,9 @@ export function toInt(t: StoredTensor, key = 'tensor'): number[] {
         if (!Number.isSafeInteger(n)) throw new CheckpointError(`${key}: int64 value ${v} does not fit a safe integer`);
         return n;
       });
-    case 'i32': case 'u8': case 'bool':
+    case 'i32':
+    case 'u8':
+    case 'bool':
       return Array.from(t.data as Int32Array | Uint8Array);
     default:
       throw new CheckpointError(`${key}: expected an integer tensor, got dtype ${t.dtype}`);
@@ -135,7 +162,9 @@ export function toInt(t: StoredTensor, key = 'tensor'): number[] {
 /** Truth values of a bool (or integer: non-zero) tensor. */
 export function toBool(t: StoredTensor, key = 'tensor'): boolean[] {
   switch (t.dtype) {
-    case 'bool': case 'u8': case 'i32':
+    case 'bool':
+    case 'u8':
+    case 'i32':
       return Array.from(t.data as Uint8Array | Int32Array, (v) => v !== 0);
     case 'i64':
       return Array.from(t.data as BigInt64Array, (v) => v !== 0n);
@@ -157,7 +186,10 @@ export function halfToFloat(h: number): number {
 /** Bool storages must hold only 0/1; anything else means a corrupt or mis-typed storage. */
 export function checkBoolBytes(key: string, data: Uint8Array, where: string): void {
   for (let i = 0; i < data.length; i++) {
-    if (data[i] > 1) throw new CheckpointError(`${where}: bool tensor '${key}' holds byte ${data[i]} at element ${i} (expected 0 or 1)`);
+    if (data[i] > 1)
+      throw new CheckpointError(
+        `${where}: bool tensor '${key}' holds byte ${data[i]} at element ${i} (expected 0 or 1)`,
+      );
   }
 }
 

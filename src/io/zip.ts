@@ -30,7 +30,9 @@ const LFH_SIZE = 30;
 
 /** Lists the entries of a ZIP archive held in `bytes`; `file` names it in errors. */
 export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
-  const fail = (what: string): never => { throw new CheckpointError(`${file}: corrupt or truncated ZIP: ${what}`); };
+  const fail = (what: string): never => {
+    throw new CheckpointError(`${file}: corrupt or truncated ZIP: ${what}`);
+  };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = bytes.byteLength;
   if (len < EOCD_SIZE) fail(`file is only ${len} bytes`);
@@ -38,7 +40,10 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   // The EOCD record ends the file, followed only by an optional comment of up to 65535 bytes.
   let eocd = -1;
   for (let p = len - EOCD_SIZE; p >= Math.max(0, len - EOCD_SIZE - 0xffff); p--) {
-    if (view.getUint32(p, true) === EOCD_SIG && p + EOCD_SIZE + view.getUint16(p + 20, true) === len) { eocd = p; break; }
+    if (view.getUint32(p, true) === EOCD_SIG && p + EOCD_SIZE + view.getUint16(p + 20, true) === len) {
+      eocd = p;
+      break;
+    }
   }
   if (eocd < 0) fail('no end-of-central-directory record');
   const diskEntries = view.getUint16(eocd + 8, true);
@@ -46,8 +51,10 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   const cdSize = view.getUint32(eocd + 12, true);
   const cdOffset = view.getUint32(eocd + 16, true);
   if (view.getUint16(eocd + 4, true) !== 0 || diskEntries !== count) fail('multi-disk archives are not supported');
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) fail('ZIP64 archives (over 4 GiB or 65535 entries) are not supported');
-  if (cdOffset + cdSize > eocd) fail(`central directory [${cdOffset}, ${cdOffset + cdSize}) runs past its end record at ${eocd}`);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+    fail('ZIP64 archives (over 4 GiB or 65535 entries) are not supported');
+  if (cdOffset + cdSize > eocd)
+    fail(`central directory [${cdOffset}, ${cdOffset + cdSize}) runs past its end record at ${eocd}`);
 
   const entries: ZipEntry[] = [];
   const seen = new Set<string>();
@@ -68,7 +75,11 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
     const next = p + CDH_SIZE + nameLen + extraLen + commentLen;
     if (next > cdOffset + cdSize) fail(`central directory entry ${i} runs past the directory`);
     let name: string;
-    try { name = decoder.decode(bytes.subarray(p + CDH_SIZE, p + CDH_SIZE + nameLen)); } catch { name = fail(`entry ${i} has a name that is not UTF-8`); }
+    try {
+      name = decoder.decode(bytes.subarray(p + CDH_SIZE, p + CDH_SIZE + nameLen));
+    } catch {
+      name = fail(`entry ${i} has a name that is not UTF-8`);
+    }
     if (flags & 1) fail(`entry '${name}' is encrypted`);
     if (method !== 0) fail(`entry '${name}' is compressed (method ${method}); only stored entries are supported`);
     if (packed !== size) fail(`stored entry '${name}' has compressed size ${packed} != size ${size}`);
@@ -79,7 +90,8 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
     if (local + LFH_SIZE > cdOffset) fail(`local header of '${name}' at ${local} lies outside the data area`);
     if (view.getUint32(local, true) !== LFH_SIG) fail(`local header of '${name}' at ${local} has a bad signature`);
     const offset = local + LFH_SIZE + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    if (offset + size > cdOffset) fail(`payload of '${name}' [${offset}, ${offset + size}) runs past the data area (ends at ${cdOffset})`);
+    if (offset + size > cdOffset)
+      fail(`payload of '${name}' [${offset}, ${offset + size}) runs past the data area (ends at ${cdOffset})`);
     entries.push({ name, offset, size, crc32 });
     p = next;
   }
@@ -92,7 +104,9 @@ export function entryBytes(bytes: Uint8Array, entry: ZipEntry, file: string, ver
   if (verify) {
     const actual = crc32(payload);
     if (actual !== entry.crc32) {
-      throw new CheckpointError(`${file}: corrupt ZIP entry '${entry.name}': CRC-32 ${hex(actual)}, directory says ${hex(entry.crc32)}`);
+      throw new CheckpointError(
+        `${file}: corrupt ZIP entry '${entry.name}': CRC-32 ${hex(actual)}, directory says ${hex(entry.crc32)}`,
+      );
     }
   }
   return payload;

@@ -22,21 +22,39 @@ export function loadBaseFlow(dev: Device, path: string, expected?: FlowArchitect
   return nsfFromStateDict(dev, ck.dict, { where: path, config: found });
 }
 
-export function loadResidualModel(dev: Device, path: string, expected?: { flow?: FlowArchitecture; residual?: ResidualArchitecture }, what = 'residual model'): SystematicCorrectedModel {
+export function loadResidualModel(
+  dev: Device,
+  path: string,
+  expected?: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
+  what = 'residual model',
+): SystematicCorrectedModel {
   const ck = readCheckpoint(path);
   const meta = architectureOf(ck);
   // Settings a state dict cannot hold: from our metadata, else from the config.
   const extra = meta
     ? residualExtraFromArchitecture(meta)
     : expected?.residual
-      ? { quadraticDamping: expected.residual.quadraticDamping, crossDamping: expected.residual.crossDamping, type: expected.residual.type, ladjSign: expected.residual.ladjSign }
+      ? {
+          quadraticDamping: expected.residual.quadraticDamping,
+          crossDamping: expected.residual.crossDamping,
+          type: expected.residual.type,
+          ladjSign: expected.residual.ladjSign,
+        }
       : {};
-  const baseFound = inferNsfConfig(ck.dict, 'base_model.', path, { slope: expected?.flow?.slope, bound: expected?.flow?.bound });
+  const baseFound = inferNsfConfig(ck.dict, 'base_model.', path, {
+    slope: expected?.flow?.slope,
+    bound: expected?.flow?.bound,
+  });
   if (expected?.flow) checkArchitecture(expected.flow, baseFound, `${path} (base_model) vs config ${what}`);
   const found = inferResidualConfig(ck.dict, path, extra);
   if (expected?.residual) {
-    const { featuresDim, contextDim, numNuisances, numResidualLayers, hiddenFeatures, crossTermPairs } = expected.residual;
-    checkArchitecture({ featuresDim, contextDim, numNuisances, numResidualLayers, hiddenFeatures, crossTermPairs }, found, `${path} vs config ${what}`);
+    const { featuresDim, contextDim, numNuisances, numResidualLayers, hiddenFeatures, crossTermPairs } =
+      expected.residual;
+    checkArchitecture(
+      { featuresDim, contextDim, numNuisances, numResidualLayers, hiddenFeatures, crossTermPairs },
+      found,
+      `${path} vs config ${what}`,
+    );
   }
   return residualFromStateDict(dev, ck.dict, { where: path, extra, baseConfig: baseFound });
 }

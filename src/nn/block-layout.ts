@@ -56,17 +56,20 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
   // (Reach is a count, so the previous layer's order does not change it.)
   const orders: (Int32Array | null)[] = masks.map((m, l) => (l < L - 1 ? orderByReach(m) : null));
   return masks.map((m, l) => {
-    const N = m.length, K = m[0].length;
+    const N = m.length,
+      K = m[0].length;
     const rowsOrder = orders[l];
     const colsOrder = l > 0 ? orders[l - 1] : null;
     const source = new Float32Array(N * K);
     const target = new Float32Array(N * K);
     const mask = new Float32Array(N * K);
     const rowRanges = new Float32Array(2 * N);
-    const colLo = new Int32Array(K).fill(N), colHi = new Int32Array(K);
+    const colLo = new Int32Array(K).fill(N),
+      colHi = new Int32Array(K);
     for (let i = 0; i < N; i++) {
       const r = rowsOrder ? rowsOrder[i] : i;
-      let lo = K, hi = 0;
+      let lo = K,
+        hi = 0;
       for (let j = 0; j < K; j++) {
         const c = colsOrder ? colsOrder[j] : j;
         source[i * K + j] = r * K + c;
@@ -93,7 +96,10 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
       source: device.persistent([N, K], source),
       mask: device.persistent([N, K], mask),
       target: device.persistent([N, K], target),
-      stateMask: device.persistent([N, K], m.flat().map((v) => (v ? 1 : 0))),
+      stateMask: device.persistent(
+        [N, K],
+        m.flat().map((v) => (v ? 1 : 0)),
+      ),
       outputOrder: rowsOrder ? device.persistent([N], rowsOrder) : null,
       outputTarget: outputTarget ? device.persistent([N], outputTarget) : null,
       ones: device.persistent([N], new Float32Array(N).fill(1)),
@@ -105,7 +111,8 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
 
 /** Share of the weights that fall outside the ranges (the matmul work the layout skips). */
 export function skippedShare(layouts: readonly LayerBlockLayout[]): number {
-  let all = 0, kept = 0;
+  let all = 0,
+    kept = 0;
   for (const l of layouts) {
     const r = l.rowRanges.data;
     for (let i = 0; i < r.length; i += 2) kept += r[i + 1] - r[i];

@@ -29,8 +29,13 @@ export interface ContextBlocks {
 }
 
 /** Blocks rows_i × cols_i of a state-order (N × K) weight with mask m, as one gather. */
-export function blockSet(device: Device, m: BoolMatrix, parts: readonly (readonly [readonly number[], readonly number[]])[]): BlockSet {
-  const N = m.length, K = m[0].length;
+export function blockSet(
+  device: Device,
+  m: BoolMatrix,
+  parts: readonly (readonly [readonly number[], readonly number[]])[],
+): BlockSet {
+  const N = m.length,
+    K = m[0].length;
   const blocks: { offset: number; shape: number[] }[] = [];
   let total = 0;
   for (const [rows, cols] of parts) {
@@ -64,7 +69,12 @@ export function blockSet(device: Device, m: BoolMatrix, parts: readonly (readonl
  * The blocks for inputs [x (features columns), context], or null when some hidden layer has no
  * context-side unit (nothing to share) or the context is empty.
  */
-export function contextBlocks(device: Device, masks: BoolMatrix[], layouts: readonly LayerBlockLayout[], features: number): ContextBlocks | null {
+export function contextBlocks(
+  device: Device,
+  masks: BoolMatrix[],
+  layouts: readonly LayerBlockLayout[],
+  features: number,
+): ContextBlocks | null {
   const L = masks.length;
   const inputs = masks[0][0].length;
   if (features <= 0 || features >= inputs || L < 2) return null;
@@ -81,13 +91,26 @@ export function contextBlocks(device: Device, masks: BoolMatrix[], layouts: read
     if (ctxRows.length === 0) return null;
     const bias = m.map(() => [true]);
     hidden.push({
-      weight: blockSet(device, m, [[ctxRows, ctxCols], [xRows, ctxCols], [xRows, xCols]]),
-      bias: blockSet(device, bias, [[ctxRows, [0]], [xRows, [0]]]),
+      weight: blockSet(device, m, [
+        [ctxRows, ctxCols],
+        [xRows, ctxCols],
+        [xRows, xCols],
+      ]),
+      bias: blockSet(device, bias, [
+        [ctxRows, [0]],
+        [xRows, [0]],
+      ]),
     });
     ctxCols = ctxRows;
     xCols = xRows;
   }
   const m = masks[L - 1];
   const all = Array.from(m, (_, r) => r);
-  return { hidden, output: blockSet(device, m, [[all, ctxCols], [all, xCols]]) };
+  return {
+    hidden,
+    output: blockSet(device, m, [
+      [all, ctxCols],
+      [all, xCols],
+    ]),
+  };
 }

@@ -56,7 +56,10 @@ export class MaskedMLP {
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
       bias: params.get(`${prefix}.${2 * l}.bias`),
-      mask: device.persistent([m.length, m[0].length], m.flat().map((b) => (b ? 1 : 0))),
+      mask: device.persistent(
+        [m.length, m[0].length],
+        m.flat().map((b) => (b ? 1 : 0)),
+      ),
       layout: layouts[l],
     }));
   }
@@ -87,7 +90,10 @@ export class MaskedMLP {
     // flow under a trained residual: x does, the context does not). Then only the hidden units
     // that see such an input carry a gradient anyone reads; the rest are skipped on the way back.
     const frozen = vars.every((v) => !v.W.requiresGrad && !v.b.requiresGrad);
-    const live = [...Array<boolean>(x.value.cols).fill(x.requiresGrad), ...Array<boolean>(context?.value.cols ?? 0).fill(context?.requiresGrad ?? false)];
+    const live = [
+      ...Array<boolean>(x.value.cols).fill(x.requiresGrad),
+      ...Array<boolean>(context?.value.cols ?? 0).fill(context?.requiresGrad ?? false),
+    ];
     const dxRanges = frozen && input.requiresGrad ? this.liveRanges(live) : null;
     let h = input;
     this.layers.forEach((layer, l) => {
@@ -110,7 +116,8 @@ export class MaskedMLP {
     let ctx = tape.constant(shared.unique);
     let h = x;
     this.layers.forEach((layer, l) => {
-      const W = tape.param(layer.weight), b = tape.param(layer.bias);
+      const W = tape.param(layer.weight),
+        b = tape.param(layer.bias);
       if (l < split.hidden.length) {
         const [ctxToCtx, ctxToX, xToX] = weightBlocks(W, split.hidden[l].weight);
         const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
@@ -127,7 +134,12 @@ export class MaskedMLP {
   private contextSplit(features: number): ContextBlocks | null {
     let split = this.splits.get(features);
     if (split === undefined) {
-      split = contextBlocks(this.device, this.masks, this.layers.map((l) => l.layout), features);
+      split = contextBlocks(
+        this.device,
+        this.masks,
+        this.layers.map((l) => l.layout),
+        features,
+      );
       this.splits.set(features, split);
     }
     return split;
@@ -147,10 +159,16 @@ export class MaskedMLP {
       let liveIn = live;
       ranges = this.layers.map(({ layout }) => {
         const [N, K] = layout.mask.shape;
-        const m = layout.mask.data, cr = layout.colRanges.data;
+        const m = layout.mask.data,
+          cr = layout.colRanges.data;
         const liveOut = Array.from({ length: N }, (_, i) => liveIn.some((v, j) => v && m[i * K + j] !== 0));
         const dead = liveIn.some((v) => !v);
-        const r = dead ? this.device.persistent([K, 2], Array.from({ length: 2 * K }, (_, e) => (liveIn[e >> 1] ? cr[e] : 0))) : null;
+        const r = dead
+          ? this.device.persistent(
+              [K, 2],
+              Array.from({ length: 2 * K }, (_, e) => (liveIn[e >> 1] ? cr[e] : 0)),
+            )
+          : null;
         liveIn = liveOut;
         return r;
       });

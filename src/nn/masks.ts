@@ -26,7 +26,7 @@ export function maskedMlpMasks(A: BoolMatrix, hidden: readonly number[]): BoolMa
   // 1. distinct rows, sorted, and the group of every original row
   const unique: boolean[][] = [];
   const seen = new Map<string, boolean[]>();
-  for (const row of A) if (!seen.has(rowKey(row))) seen.set(rowKey(row), row), unique.push(row);
+  for (const row of A) if (!seen.has(rowKey(row))) (seen.set(rowKey(row), row), unique.push(row));
   unique.sort(compareRows);
   const groupOf = new Map(unique.map((row, g) => [rowKey(row), g]));
   const inv = A.map((row) => groupOf.get(rowKey(row))!);
@@ -38,13 +38,15 @@ export function maskedMlpMasks(A: BoolMatrix, hidden: readonly number[]): BoolMa
   const masks: BoolMatrix[] = [];
   let base: BoolMatrix = unique; // rows = groups, columns = units of the previous layer
   for (let l = 0; l < hidden.length; l++) {
-    if (base.every((row) => row.every((v) => !v))) throw new Error('masked MLP: null Jacobian (no output sees any input)');
+    if (base.every((row) => row.every((v) => !v)))
+      throw new Error('masked MLP: null Jacobian (no output sees any input)');
     const reachable = base.map((row, g) => (row.some((v) => v) ? g : -1)).filter((g) => g >= 0);
     const idx = Array.from({ length: hidden[l] }, (_, h) => reachable[h % reachable.length]);
     masks.push(idx.map((g) => base[g].slice()));
     base = P.map((row) => idx.map((g) => row[g]));
   }
-  if (base.every((row) => row.every((v) => !v))) throw new Error('masked MLP: null Jacobian (no output sees any input)');
+  if (base.every((row) => row.every((v) => !v)))
+    throw new Error('masked MLP: null Jacobian (no output sees any input)');
   masks.push(inv.map((g) => base[g].slice()));
   void R;
   return masks;

@@ -57,7 +57,8 @@ function findShared(context: Var): SharedContext | null {
   if (U === 0) return null;
   const dev = context.device;
   const unique = dev.empty([U, C]);
-  const td = t.data, ud = unique.data; // one view each: `data` makes a new one per access
+  const td = t.data,
+    ud = unique.data; // one view each: `data` makes a new one per access
   firsts.forEach((b, u) => ud.set(td.subarray(b * C, (b + 1) * C), u * C));
   const spread = dev.zeros([B, U]);
   const sd = spread.data;

@@ -12,7 +12,8 @@ const lift = (ref: Var, v: Operand): Var => (typeof v === 'number' ? ref.tape.co
 
 /** The larger operand goes first (kernels broadcast only the second). */
 function order(op: string, a: Var, b: Var): { big: Var; small: Var; mode: Broadcast; swapped: boolean } {
-  if (a.value.size >= b.value.size) return { big: a, small: b, mode: requireBroadcast(op, a.shape, b.shape), swapped: false };
+  if (a.value.size >= b.value.size)
+    return { big: a, small: b, mode: requireBroadcast(op, a.shape, b.shape), swapped: false };
   return { big: b, small: a, mode: requireBroadcast(op, b.shape, a.shape), swapped: true };
 }
 

@@ -18,7 +18,14 @@ import type { LayerBlockLayout } from '../nn/block-layout.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { preActivationGrad } from './linear.js';
 
-export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, act: Act = Act.None, dxRanges: Tensor | null = null): Var {
+export function blockLinear(
+  x: Var,
+  W: Var,
+  b: Var,
+  layout: LayerBlockLayout,
+  act: Act = Act.None,
+  dxRanges: Tensor | null = null,
+): Var {
   const [M, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
   if (x.shape.length !== 2 || W.value.cols !== K || b.value.size !== N || layout.source.size !== N * K) {
@@ -42,7 +49,9 @@ export function blockLinear(x: Var, W: Var, b: Var, layout: LayerBlockLayout, ac
 
   return x.tape.record('blockLinear', out, [x, W, b], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    let gx = null, gW = null, gb = null;
+    let gx = null,
+      gW = null,
+      gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);
       dev.kernels.matmulNN(gx, gz, Ws, false, dxRanges ?? layout.colRanges); // dx = gz · W_sorted

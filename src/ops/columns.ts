@@ -8,11 +8,16 @@ import { shapeStr, type Shape, type Tensor } from '../tensor/tensor.js';
 
 /** Copy columns [c0, c0+w) of `src` into columns [d0, d0+w) of `dst` (both with M rows). */
 function copyCols(dst: Tensor, d0: number, src: Tensor, c0: number, w: number, accumulate = false): void {
-  const D = dst.data, S = src.data, M = src.rows, dn = dst.cols, sn = src.cols;
+  const D = dst.data,
+    S = src.data,
+    M = src.rows,
+    dn = dst.cols,
+    sn = src.cols;
   // Plain index loops: the widths here are a few columns, where a subarray per row costs more
   // than the copy itself.
   for (let i = 0; i < M; i++) {
-    const di = i * dn + d0, si = i * sn + c0;
+    const di = i * dn + d0,
+      si = i * sn + c0;
     if (accumulate) for (let j = 0; j < w; j++) D[di + j] += S[si + j];
     else for (let j = 0; j < w; j++) D[di + j] = S[si + j];
   }
@@ -69,7 +74,8 @@ export function sliceCols(a: Var, start: number, end: number): Var {
 export function gatherCols(a: Var, idx: readonly number[]): Var {
   const [M, N] = as2d(a);
   for (const i of idx) {
-    if (!Number.isInteger(i) || i < 0 || i >= N) throw new Error(`gatherCols: index ${i} out of range for ${shapeStr(a.shape)}`);
+    if (!Number.isInteger(i) || i < 0 || i >= N)
+      throw new Error(`gatherCols: index ${i} out of range for ${shapeStr(a.shape)}`);
   }
   const dev = a.device;
   const out = dev.empty([M, idx.length]);

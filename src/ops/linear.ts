@@ -23,7 +23,8 @@ export function matmul(a: Var, b: Var): Var {
   dev.kernels.matmulNN(out, a.value, b.value, false);
   // da = g·bᵀ (the NT layout with b as the "weight"), db = aᵀ·g.
   return a.tape.record('matmul', out, [a, b], (g, needs) => {
-    let ga = null, gb = null;
+    let ga = null,
+      gb = null;
     if (needs[0]) {
       ga = dev.empty(a.shape);
       dev.kernels.matmulNT(ga, g, b.value, null, Act.None);
@@ -72,7 +73,9 @@ export function linear(x: Var, W: Var, b: Var | null, opts: LinearOptions = {}):
   const inputs = b ? [x, W, b] : [x, W];
   return x.tape.record('linear', out, inputs, (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    let gx = null, gW = null, gb = null;
+    let gx = null,
+      gW = null,
+      gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);
       dev.kernels.matmulNN(gx, gz, Weff, false); // dx = gz · W_eff

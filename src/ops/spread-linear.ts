@@ -14,10 +14,14 @@ import { preActivationGrad } from './linear.js';
 /** The elementwise map of an activation (the same maps, and bits, as the matmul store step). */
 function actMap(act: Act): Unary {
   switch (act) {
-    case Act.Relu: return Unary.Relu;
-    case Act.Elu: return Unary.Elu;
-    case Act.Tanh: return Unary.Tanh;
-    default: throw new Error(`spreadLinear: unknown activation code ${act}`);
+    case Act.Relu:
+      return Unary.Relu;
+    case Act.Elu:
+      return Unary.Elu;
+    case Act.Tanh:
+      return Unary.Tanh;
+    default:
+      throw new Error(`spreadLinear: unknown activation code ${act}`);
   }
 }
 
@@ -38,7 +42,9 @@ export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = 
   if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
   return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    let gx = null, gW = null, gT = null;
+    let gx = null,
+      gW = null,
+      gT = null;
     if (needs[0]) {
       gx = dev.empty([B, K]);
       dev.kernels.matmulNN(gx, gz, W.value, false);

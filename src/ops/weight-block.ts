@@ -24,7 +24,9 @@ export interface BlockSet {
 
 export function weightBlocks(W: Var, set: BlockSet): Var[] {
   if (set.target.size !== W.value.size) {
-    throw new Error(`weightBlocks: blocks of a ${set.target.size}-entry weight cannot be taken from W ${shapeStr(W.shape)}`);
+    throw new Error(
+      `weightBlocks: blocks of a ${set.target.size}-entry weight cannot be taken from W ${shapeStr(W.shape)}`,
+    );
   }
   const dev = W.device;
   const buf = dev.empty([set.source.size]);

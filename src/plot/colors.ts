@@ -41,7 +41,10 @@ export function interpolator(name: ColorMapName): (t: number) => string {
   const reversed = name.endsWith('_r');
   const base = (reversed ? name.slice(0, -2) : name) as ColorMapBase;
   const f = COLOR_MAPS[base];
-  if (!f) throw new Error(`plot/colors: unknown colour map "${name}" (known: ${Object.keys(COLOR_MAPS).join(', ')}, each also with _r)`);
+  if (!f)
+    throw new Error(
+      `plot/colors: unknown colour map "${name}" (known: ${Object.keys(COLOR_MAPS).join(', ')}, each also with _r)`,
+    );
   return reversed ? (t) => f(1 - t) : f;
 }
 
@@ -53,7 +56,13 @@ export function parseColor(css: string): { rgb: RGB; alpha: number } {
   if (s.startsWith('#')) {
     const h = s.slice(1);
     if (h.length === 3 || h.length === 6) {
-      const full = h.length === 3 ? h.split('').map((c) => c + c).join('') : h;
+      const full =
+        h.length === 3
+          ? h
+              .split('')
+              .map((c) => c + c)
+              .join('')
+          : h;
       const n = parseInt(full, 16);
       if (!Number.isNaN(n)) return { rgb: [(n >> 16) & 255, (n >> 8) & 255, n & 255], alpha: 1 };
     }
@@ -99,7 +108,8 @@ export function colorScale(name: ColorMapName, domain: [number, number], opts: C
   const alpha = opts.alpha ?? 1;
   const [r0, r1] = opts.range ?? [0, 1];
   const [d0, d1] = domain;
-  if (!(Number.isFinite(d0) && Number.isFinite(d1))) throw new Error(`plot/colors colorScale(${name}): domain must be finite, got [${d0}, ${d1}]`);
+  if (!(Number.isFinite(d0) && Number.isFinite(d1)))
+    throw new Error(`plot/colors colorScale(${name}): domain must be finite, got [${d0}, ${d1}]`);
   const span = d1 - d0;
   const cache = new Map<number, RGB>();
   const tOf = (v: number) => {
@@ -128,8 +138,13 @@ export function colorScale(name: ColorMapName, domain: [number, number], opts: C
  * Diverging scale centred at 0 with symmetric limits ±maxAbs (0 maps to the map's midpoint).
  * Default map RdBu_r: negative blue, positive red (as the reference's cross-term maps).
  */
-export function divergingScale(maxAbs: number, name: ColorMapName = 'RdBu_r', opts: ColorScaleOptions = {}): ColorScale {
-  if (!(maxAbs > 0) || !Number.isFinite(maxAbs)) throw new Error(`plot/colors divergingScale: maxAbs must be > 0 and finite, got ${maxAbs}`);
+export function divergingScale(
+  maxAbs: number,
+  name: ColorMapName = 'RdBu_r',
+  opts: ColorScaleOptions = {},
+): ColorScale {
+  if (!(maxAbs > 0) || !Number.isFinite(maxAbs))
+    throw new Error(`plot/colors divergingScale: maxAbs must be > 0 and finite, got ${maxAbs}`);
   return colorScale(name, [-maxAbs, maxAbs], opts);
 }
 
@@ -137,6 +152,7 @@ export function divergingScale(maxAbs: number, name: ColorMapName = 'RdBu_r', op
 export function sampleColors(name: ColorMapName, n: number, t0 = 0.05, t1 = 0.85): string[] {
   const f = interpolator(name);
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(rgba(parseColor(f(n === 1 ? (t0 + t1) / 2 : t0 + ((t1 - t0) * i) / (n - 1))).rgb));
+  for (let i = 0; i < n; i++)
+    out.push(rgba(parseColor(f(n === 1 ? (t0 + t1) / 2 : t0 + ((t1 - t0) * i) / (n - 1))).rgb));
   return out;
 }

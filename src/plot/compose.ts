@@ -42,18 +42,29 @@ export function histogramComparison(main: Panel, ratio: Panel, spec: HistCompari
   const e = spec.edges;
   const nb = e.length - 1;
   const check = (c: Numbers, what: string) => {
-    if (c.length !== nb) throw new Error(`plot/compose histogramComparison: ${what} has ${c.length} bins, edges give ${nb}`);
+    if (c.length !== nb)
+      throw new Error(`plot/compose histogramComparison: ${what} has ${c.length} bins, edges give ${nb}`);
   };
   check(spec.truth.counts, 'truth.counts');
   spec.models.forEach((m, i) => check(m.counts, `models[${i}].counts`));
   const density = spec.density ?? true;
   const shown = (c: Numbers) => (density ? toDensity(c, e) : Float64Array.from(c as ArrayLike<number>));
   const tColor = spec.truth.color ?? COLORS.truth;
-  main.hist(e, shown(spec.truth.counts), { filled: true, color: tColor, label: spec.truth.label ?? 'Truth', fillAlpha: 0.35 });
+  main.hist(e, shown(spec.truth.counts), {
+    filled: true,
+    color: tColor,
+    label: spec.truth.label ?? 'Truth',
+    fillAlpha: 0.35,
+  });
   const centres = Array.from({ length: nb }, (_, i) => (e[i] + e[i + 1]) / 2);
   const ratios: RatioPoints[] = [];
   for (const m of spec.models) {
-    main.hist(e, shown(m.counts), { color: m.color ?? COLORS.model, label: m.label ?? 'Model', width: 2, dash: m.dash });
+    main.hist(e, shown(m.counts), {
+      color: m.color ?? COLORS.model,
+      label: m.label ?? 'Model',
+      width: 2,
+      dash: m.dash,
+    });
     ratios.push(ratioWithErrors(m.counts, spec.truth.counts, { denExact: spec.truth.exact }));
   }
   const all = ratios.flatMap((r) => Array.from(r.ratio));
@@ -63,8 +74,14 @@ export function histogramComparison(main: Panel, ratio: Panel, spec: HistCompari
   if (band > 0) ratio.hspan(1 - band, 1 + band, { color: '#808080', alpha: 0.15 });
   ratio.hline(1, { color: '#555555', dash: [5, 4], width: 1.2 });
   spec.models.forEach((m, i) => {
-    const offset = spec.models.length > 1 ? ((i - (spec.models.length - 1) / 2) * (e[1] - e[0])) / (2.5 * spec.models.length) : 0;
-    ratio.errorbar(centres.map((c) => c + offset), ratios[i].ratio, ratios[i].err, { color: m.color ?? COLORS.model, marker: 2.5 });
+    const offset =
+      spec.models.length > 1 ? ((i - (spec.models.length - 1) / 2) * (e[1] - e[0])) / (2.5 * spec.models.length) : 0;
+    ratio.errorbar(
+      centres.map((c) => c + offset),
+      ratios[i].ratio,
+      ratios[i].err,
+      { color: m.color ?? COLORS.model, marker: 2.5 },
+    );
   });
   const xr: Range = [e[0], e[nb]];
   main.options.xRange = xr;
@@ -87,8 +104,17 @@ export interface HistStackOptions extends HistComparisonSpec {
  * Creates the main panel at (row, col) and the ratio panel at (row + 1, col) and fills them;
  * use heightRatios like [3, 1] for the two rows.
  */
-export function addHistogramStack(fig: Figure, row: number, col: number, o: HistStackOptions): HistComparisonResult & { main: Panel; ratio: Panel } {
-  const main = fig.panel(row, col, { title: o.title, yLabel: o.yLabel ?? (o.density === false ? 'counts' : 'density'), legend: o.legend });
+export function addHistogramStack(
+  fig: Figure,
+  row: number,
+  col: number,
+  o: HistStackOptions,
+): HistComparisonResult & { main: Panel; ratio: Panel } {
+  const main = fig.panel(row, col, {
+    title: o.title,
+    yLabel: o.yLabel ?? (o.density === false ? 'counts' : 'density'),
+    legend: o.legend,
+  });
   const ratio = fig.panel(row + 1, col, { xLabel: o.xLabel, yLabel: o.ratioLabel ?? 'M/T', bottomGap: 6 });
   return { main, ratio, ...histogramComparison(main, ratio, o) };
 }

@@ -72,7 +72,8 @@ export interface ContourFillStyle {
  */
 export function drawContourFill(ctx: Ctx, m: Mapper, g: Grid2D, levels: number[], style: ContourFillStyle): void {
   checkGrid(g, 'contourFill');
-  if (style.colors.length !== levels.length) throw new Error(`plot/draw contourFill: ${style.colors.length} colours for ${levels.length} levels`);
+  if (style.colors.length !== levels.length)
+    throw new Error(`plot/draw contourFill: ${style.colors.length} colours for ${levels.length} levels`);
   const a = m.area;
   const w = Math.max(1, Math.ceil(a.right - a.left));
   const h = Math.max(1, Math.ceil(a.bottom - a.top));
@@ -113,11 +114,20 @@ export interface LineStyle {
  * Contour lines; the segments d3-contour adds along the grid border to close a region are
  * skipped, so a contour cut by the window ends at the edge instead of tracing the frame.
  */
-export function drawContourLines(ctx: Ctx, m: Mapper, g: Grid2D, levels: number[], styleOf: (k: number) => LineStyle): void {
+export function drawContourLines(
+  ctx: Ctx,
+  m: Mapper,
+  g: Grid2D,
+  levels: number[],
+  styleOf: (k: number) => LineStyle,
+): void {
   checkGrid(g, 'contourLines');
   const toPx = gridToPixel(g, m);
   const onSameEdge = (p: number[], q: number[]) =>
-    (p[0] === 0 && q[0] === 0) || (p[0] === g.nx && q[0] === g.nx) || (p[1] === 0 && q[1] === 0) || (p[1] === g.ny && q[1] === g.ny);
+    (p[0] === 0 && q[0] === 0) ||
+    (p[0] === g.nx && q[0] === g.nx) ||
+    (p[1] === 0 && q[1] === 0) ||
+    (p[1] === g.ny && q[1] === g.ny);
   ctx.save();
   clipToArea(ctx, m.area);
   levels.forEach((level, k) => {
@@ -202,9 +212,19 @@ export interface QuiverGeometry {
  * grid spacings long (never overlapping, always visible); a number draws Δ·scale in data units.
  * Returns the geometry so the caller can draw a reference-length key.
  */
-export function drawQuiver(ctx: Ctx, m: Mapper, g: Omit<Grid2D, 'values'>, u: Numbers, v: Numbers, colorOf: (mag: number) => string, scale: 'auto' | number, widthPx = 1.6): QuiverGeometry {
+export function drawQuiver(
+  ctx: Ctx,
+  m: Mapper,
+  g: Omit<Grid2D, 'values'>,
+  u: Numbers,
+  v: Numbers,
+  colorOf: (mag: number) => string,
+  scale: 'auto' | number,
+  widthPx = 1.6,
+): QuiverGeometry {
   const n = g.nx * g.ny;
-  if (u.length !== n || v.length !== n) throw new Error(`plot/draw quiver: u, v need nx·ny = ${n} values, got ${u.length}, ${v.length}`);
+  if (u.length !== n || v.length !== n)
+    throw new Error(`plot/draw quiver: u, v need nx·ny = ${n} values, got ${u.length}, ${v.length}`);
   const dx = (g.x1 - g.x0) / (g.nx - 1);
   const dy = (g.y1 - g.y0) / (g.ny - 1);
   const sx = m.px(g.x0 + 1) - m.px(g.x0);
@@ -236,7 +256,15 @@ export function drawQuiver(ctx: Ctx, m: Mapper, g: Omit<Grid2D, 'values'>, u: Nu
 }
 
 /** One arrow from (x0, y0) to (x1, y1) in pixels; shorter than 2 px it becomes a dot. */
-export function drawArrow(ctx: Ctx, x0: number, y0: number, x1: number, y1: number, color: string, widthPx: number): void {
+export function drawArrow(
+  ctx: Ctx,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  color: string,
+  widthPx: number,
+): void {
   const len = Math.hypot(x1 - x0, y1 - y0);
   ctx.fillStyle = color;
   ctx.strokeStyle = color;
@@ -276,7 +304,16 @@ export interface ErrorBarStyle {
 }
 
 /** Vertical (and optional horizontal) whiskers, clipped to the chart area. */
-export function drawErrorBars(ctx: Ctx, m: Mapper, x: Numbers, y: Numbers, yLo: Numbers, yHi: Numbers, s: ErrorBarStyle, xErr?: Numbers): void {
+export function drawErrorBars(
+  ctx: Ctx,
+  m: Mapper,
+  x: Numbers,
+  y: Numbers,
+  yLo: Numbers,
+  yHi: Numbers,
+  s: ErrorBarStyle,
+  xErr?: Numbers,
+): void {
   ctx.save();
   clipToArea(ctx, m.area);
   ctx.strokeStyle = s.color;
@@ -312,7 +349,15 @@ export function drawErrorBars(ctx: Ctx, m: Mapper, x: Numbers, y: Numbers, yLo: 
  * Points whose value lies outside the y-range: an open triangle on the frame pointing the way
  * the point left, so a clipped ratio is never silently missing (figures.md §C.12).
  */
-export function drawClippedMarkers(ctx: Ctx, m: Mapper, x: Numbers, y: Numbers, yMin: number, yMax: number, color: string): number {
+export function drawClippedMarkers(
+  ctx: Ctx,
+  m: Mapper,
+  x: Numbers,
+  y: Numbers,
+  yMin: number,
+  yMax: number,
+  color: string,
+): number {
   let count = 0;
   ctx.save();
   ctx.fillStyle = color;
@@ -365,7 +410,13 @@ const CB_BAR = 16;
  * banding), nice ticks with self-contained labels (no separate offset text to collide with
  * titles), label rotated alongside.
  */
-export function drawColorbar(ctx: Ctx, area: Area, spec: ColorbarSpec, theme: Theme, key?: { lengthPx: number; text: string; color: string }): void {
+export function drawColorbar(
+  ctx: Ctx,
+  area: Area,
+  spec: ColorbarSpec,
+  theme: Theme,
+  key?: { lengthPx: number; text: string; color: string },
+): void {
   const x = area.right + CB_GAP;
   let top = area.top;
   const bottom = area.bottom;
@@ -545,7 +596,13 @@ function drawLegendSymbol(ctx: Ctx, e: LegendEntry, x: number, cy: number): void
     }
     case 'scatter':
       ctx.fillStyle = withAlpha(e.color, Math.max(e.alpha ?? 1, 0.6));
-      for (const [dx, dy] of [[6, -2], [13, 3], [20, -3], [25, 2], [10, 1]]) {
+      for (const [dx, dy] of [
+        [6, -2],
+        [13, 3],
+        [20, -3],
+        [25, 2],
+        [10, 1],
+      ]) {
         ctx.beginPath();
         ctx.arc(x + dx, cy + dy, 1.8, 0, 2 * Math.PI);
         ctx.fill();

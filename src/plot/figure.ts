@@ -51,7 +51,10 @@ interface Placed {
 
 function fractions(n: number, ratios: number[] | undefined, what: string): number[] {
   const r = ratios ?? new Array(n).fill(1);
-  if (r.length !== n) throw new Error(`plot/figure: ${what} has ${r.length} entries for ${n} ${what.startsWith('height') ? 'rows' : 'cols'}`);
+  if (r.length !== n)
+    throw new Error(
+      `plot/figure: ${what} has ${r.length} entries for ${n} ${what.startsWith('height') ? 'rows' : 'cols'}`,
+    );
   if (r.some((v) => !(v > 0))) throw new Error(`plot/figure: ${what} must be positive, got [${r.join(', ')}]`);
   const s = r.reduce((a, b) => a + b, 0);
   return r.map((v) => v / s);
@@ -81,11 +84,21 @@ export class Figure {
   panel(row: number, col: number, opts: PanelPlacement = {}): Panel {
     const rowSpan = opts.rowSpan ?? 1;
     const colSpan = opts.colSpan ?? 1;
-    if (!(Number.isInteger(row) && Number.isInteger(col) && row >= 0 && col >= 0 && row + rowSpan <= this.rows && col + colSpan <= this.cols)) {
-      throw new Error(`plot/figure panel(${row}, ${col}) span ${rowSpan}×${colSpan} is outside the ${this.rows}×${this.cols} grid`);
+    if (!(
+      Number.isInteger(row) &&
+      Number.isInteger(col) &&
+      row >= 0 &&
+      col >= 0 &&
+      row + rowSpan <= this.rows &&
+      col + colSpan <= this.cols
+    )) {
+      throw new Error(
+        `plot/figure panel(${row}, ${col}) span ${rowSpan}×${colSpan} is outside the ${this.rows}×${this.cols} grid`,
+      );
     }
     for (const p of this.placed) {
-      const overlap = row < p.row + p.rowSpan && p.row < row + rowSpan && col < p.col + p.colSpan && p.col < col + colSpan;
+      const overlap =
+        row < p.row + p.rowSpan && p.row < row + rowSpan && col < p.col + p.colSpan && p.col < col + colSpan;
       if (overlap) throw new Error(`plot/figure panel(${row}, ${col}) overlaps the panel at (${p.row}, ${p.col})`);
     }
     const { rowSpan: _r, colSpan: _c, ...panelOpts } = opts;
@@ -148,7 +161,8 @@ export class Figure {
     }
     for (const p of this.placed) {
       const r = rect(p);
-      if (r.w < 40 || r.h < 40) throw new Error(`plot/figure: panel (${p.row}, ${p.col}) gets only ${r.w}×${r.h} px; enlarge the figure`);
+      if (r.w < 40 || r.h < 40)
+        throw new Error(`plot/figure: panel (${p.row}, ${p.col}) gets only ${r.w}×${r.h} px; enlarge the figure`);
       if (!p.userYAxisWidth) p.panel.options.yAxisWidth = colWidth.get(p.col);
       const img = renderPanel(p.panel, r.w, r.h, t);
       ctx.drawImage(img, r.x, r.y);
@@ -173,7 +187,11 @@ export class Figure {
       writeFileSync(tmp, png);
       renameSync(tmp, path);
     } catch (e) {
-      try { unlinkSync(tmp); } catch { /* already gone */ }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
       throw new Error(`plot/figure savePng(${path}): ${(e as Error).message}`);
     }
     return path;

@@ -38,11 +38,18 @@ export function checkGrid(g: Grid2D, what: string): void {
   if (g.values.length !== g.nx * g.ny) {
     throw new Error(`plot/grid ${what}: values length ${g.values.length} != nx·ny = ${g.nx}·${g.ny}`);
   }
-  if (!(g.x1 > g.x0) || !(g.y1 > g.y0)) throw new Error(`plot/grid ${what}: need x0 < x1 and y0 < y1, got [${g.x0}, ${g.x1}] × [${g.y0}, ${g.y1}]`);
+  if (!(g.x1 > g.x0) || !(g.y1 > g.y0))
+    throw new Error(`plot/grid ${what}: need x0 < x1 and y0 < y1, got [${g.x0}, ${g.x1}] × [${g.y0}, ${g.y1}]`);
 }
 
 /** Samples f on linspace(x0, x1, nx) × linspace(y0, y1, ny). */
-export function gridFromFunction(f: (x: number, y: number) => number, x: [number, number], y: [number, number], nx: number, ny: number): Grid2D & { values: Float64Array } {
+export function gridFromFunction(
+  f: (x: number, y: number) => number,
+  x: [number, number],
+  y: [number, number],
+  nx: number,
+  ny: number,
+): Grid2D & { values: Float64Array } {
   const values = new Float64Array(nx * ny);
   const dx = (x[1] - x[0]) / (nx - 1);
   const dy = (y[1] - y[0]) / (ny - 1);

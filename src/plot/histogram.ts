@@ -42,7 +42,9 @@ function checkEdges(edges: Numbers, what: string): void {
   if (edges.length < 2) throw new Error(`plot/histogram ${what}: need ≥ 2 edges, got ${edges.length}`);
   for (let i = 1; i < edges.length; i++) {
     if (!(edges[i] > edges[i - 1])) {
-      throw new Error(`plot/histogram ${what}: edges must be strictly increasing (edges[${i - 1}]=${edges[i - 1]}, edges[${i}]=${edges[i]})`);
+      throw new Error(
+        `plot/histogram ${what}: edges must be strictly increasing (edges[${i - 1}]=${edges[i - 1]}, edges[${i}]=${edges[i]})`,
+      );
     }
   }
 }
@@ -54,7 +56,8 @@ function isUniform(edges: Numbers): boolean {
   const n = edges.length - 1;
   const w = (edges[n] - edges[0]) / n;
   for (let i = 1; i <= n; i++) {
-    if (Math.abs(edges[i] - (edges[0] + i * w)) > UNIFORM_TOL * Math.max(1, Math.abs(edges[n] - edges[0]))) return false;
+    if (Math.abs(edges[i] - (edges[0] + i * w)) > UNIFORM_TOL * Math.max(1, Math.abs(edges[n] - edges[0])))
+      return false;
   }
   return true;
 }
@@ -144,13 +147,22 @@ export interface Histogram2D extends Grid2D {
  * what the contour/heat-map primitives need; non-uniform edges would break that, so they are
  * rejected).
  */
-export function histogram2d(xs: Numbers, ys: Numbers, xEdges: Numbers, yEdges: Numbers, opts: HistogramOptions = {}): Histogram2D {
+export function histogram2d(
+  xs: Numbers,
+  ys: Numbers,
+  xEdges: Numbers,
+  yEdges: Numbers,
+  opts: HistogramOptions = {},
+): Histogram2D {
   checkEdges(xEdges, 'histogram2d(xEdges)');
   checkEdges(yEdges, 'histogram2d(yEdges)');
-  if (!isUniform(xEdges) || !isUniform(yEdges)) throw new Error('plot/histogram histogram2d: edges must be uniform (the result is a regular Grid2D)');
-  if (xs.length !== ys.length) throw new Error(`plot/histogram histogram2d: xs length ${xs.length} != ys length ${ys.length}`);
+  if (!isUniform(xEdges) || !isUniform(yEdges))
+    throw new Error('plot/histogram histogram2d: edges must be uniform (the result is a regular Grid2D)');
+  if (xs.length !== ys.length)
+    throw new Error(`plot/histogram histogram2d: xs length ${xs.length} != ys length ${ys.length}`);
   const w = opts.weights;
-  if (w && w.length !== xs.length) throw new Error(`plot/histogram histogram2d: weights length ${w.length} != points ${xs.length}`);
+  if (w && w.length !== xs.length)
+    throw new Error(`plot/histogram histogram2d: weights length ${w.length} != points ${xs.length}`);
   const nx = xEdges.length - 1;
   const ny = yEdges.length - 1;
   const lx = binLocator(xEdges);
@@ -272,8 +284,13 @@ export interface RatioOptions {
  * use 1 count for the error, empty-denominator bins give NaN (not drawn).
  */
 export function ratioWithErrors(num: Numbers, den: Numbers, opts: RatioOptions = {}): RatioPoints {
-  if (num.length !== den.length) throw new Error(`plot/histogram ratioWithErrors: lengths ${num.length} != ${den.length}`);
-  const sum = (x: Numbers) => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]; return s; };
+  if (num.length !== den.length)
+    throw new Error(`plot/histogram ratioWithErrors: lengths ${num.length} != ${den.length}`);
+  const sum = (x: Numbers) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    return s;
+  };
   const nn = opts.numTotal ?? sum(num);
   const nd = opts.denTotal ?? sum(den);
   const ratio = new Float64Array(num.length);
@@ -284,13 +301,16 @@ export function ratioWithErrors(num: Numbers, den: Numbers, opts: RatioOptions =
       err[i] = NaN;
       continue;
     }
-    const r = (num[i] / nn) / (den[i] / nd);
+    const r = num[i] / nn / (den[i] / nd);
     ratio[i] = r;
-    if (opts.counts === false) { err[i] = 0; continue; }
+    if (opts.counts === false) {
+      err[i] = 0;
+      continue;
+    }
     const relNum = 1 / Math.max(num[i], 1);
     const relDen = opts.denExact ? 0 : 1 / den[i];
     // With an empty numerator r = 0; use the 1-count error scaled to the expected ratio 1/(den/nd·nn).
-    err[i] = num[i] > 0 ? r * Math.sqrt(relNum + relDen) : (1 / nn) / (den[i] / nd);
+    err[i] = num[i] > 0 ? r * Math.sqrt(relNum + relDen) : 1 / nn / (den[i] / nd);
   }
   return { ratio, err };
 }
@@ -321,7 +341,8 @@ export function ratioYRange(ratios: Numbers, opts: RatioRangeOptions = {}): [num
   const cover = opts.cover ?? 0.9;
   const maxErr = opts.maxErr ?? 0.15;
   const errs = opts.errors;
-  if (errs && errs.length !== ratios.length) throw new Error(`plot/histogram ratioYRange: errors length ${errs.length} != ratios length ${ratios.length}`);
+  if (errs && errs.length !== ratios.length)
+    throw new Error(`plot/histogram ratioYRange: errors length ${errs.length} != ratios length ${ratios.length}`);
   const finite = Array.from(ratios)
     .filter((r, i) => Number.isFinite(r) && (!errs || errs[i] <= maxErr))
     .sort((a, b) => a - b);

@@ -27,7 +27,8 @@ export function contourLevels(field: Numbers, opts: FractionLevelOptions = {}): 
   const lo = opts.loFrac ?? 0.04;
   const hi = opts.hiFrac ?? 0.95;
   const m = maxOf(field);
-  if (!(m > 0) || !Number.isFinite(m)) throw new Error(`plot/levels contourLevels: field maximum must be positive and finite, got ${m}`);
+  if (!(m > 0) || !Number.isFinite(m))
+    throw new Error(`plot/levels contourLevels: field maximum must be positive and finite, got ${m}`);
   if (n === 1) return [lo * m];
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(m * (lo + ((hi - lo) * i) / (n - 1)));
@@ -49,7 +50,12 @@ export interface HpdOptions {
  * descending (0.99, 0.95, 0.8, 0.5) to get ascending levels as the contour primitives want,
  * or sort the result. A mass beyond what the grid holds gets the smallest positive density.
  */
-export function hpdLevels(field: Numbers, cellArea: number, masses: number[] = [0.99, 0.95, 0.8, 0.5], opts: HpdOptions = {}): number[] {
+export function hpdLevels(
+  field: Numbers,
+  cellArea: number,
+  masses: number[] = [0.99, 0.95, 0.8, 0.5],
+  opts: HpdOptions = {},
+): number[] {
   if (!(cellArea > 0)) throw new Error(`plot/levels hpdLevels: cellArea must be > 0, got ${cellArea}`);
   for (const m of masses) {
     if (!(m > 0 && m < 1)) throw new Error(`plot/levels hpdLevels: masses must lie in (0, 1), got ${m}`);

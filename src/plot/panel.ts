@@ -176,8 +176,18 @@ export interface NoteItem {
 }
 
 export type PanelItem =
-  | LineItem | HistItem | BandItem | ErrorBarItem | ScatterItem | RefLineItem | SpanItem
-  | ContourFillItem | ContourLineItem | HeatmapItem | QuiverItem | NoteItem;
+  | LineItem
+  | HistItem
+  | BandItem
+  | ErrorBarItem
+  | ScatterItem
+  | RefLineItem
+  | SpanItem
+  | ContourFillItem
+  | ContourLineItem
+  | HeatmapItem
+  | QuiverItem
+  | NoteItem;
 
 export interface ColorbarRequest {
   scale: ColorScale;
@@ -203,7 +213,8 @@ function toLevels(levels: number[], what: string): number[] {
 function sameLength(what: string, ...arrs: [string, Numbers][]): void {
   const n = arrs[0][1].length;
   for (const [name, a] of arrs) {
-    if (a.length !== n) throw new Error(`plot/panel ${what}: ${name} has length ${a.length}, expected ${n} (= ${arrs[0][0]}.length)`);
+    if (a.length !== n)
+      throw new Error(`plot/panel ${what}: ${name} has length ${a.length}, expected ${n} (= ${arrs[0][0]}.length)`);
   }
 }
 
@@ -217,21 +228,52 @@ export class Panel {
   /** A line (optionally stepped, with circle markers). */
   line(x: Numbers, y: Numbers, o: StyleOptions & { marker?: number; stepped?: boolean } = {}): this {
     sameLength('line', ['x', x], ['y', y]);
-    this.items.push({ kind: 'line', x, y, label: o.label, color: o.color ?? COLORS.model, width: o.width ?? 2, dash: o.dash ?? [], alpha: o.alpha ?? 1, marker: o.marker ?? 0, stepped: o.stepped ?? false });
+    this.items.push({
+      kind: 'line',
+      x,
+      y,
+      label: o.label,
+      color: o.color ?? COLORS.model,
+      width: o.width ?? 2,
+      dash: o.dash ?? [],
+      alpha: o.alpha ?? 1,
+      marker: o.marker ?? 0,
+      stepped: o.stepped ?? false,
+    });
     return this;
   }
 
   /** A histogram from its edges (n+1) and bin values (n): filled ('stepfilled') or outline. */
   hist(edges: Numbers, values: Numbers, o: StyleOptions & { filled?: boolean; fillAlpha?: number } = {}): this {
-    if (edges.length !== values.length + 1) throw new Error(`plot/panel hist: edges length ${edges.length} must be values length ${values.length} + 1`);
-    this.items.push({ kind: 'hist', edges, values, label: o.label, color: o.color ?? COLORS.model, filled: o.filled ?? false, fillAlpha: o.fillAlpha ?? 0.35, width: o.width ?? 2, dash: o.dash ?? [] });
+    if (edges.length !== values.length + 1)
+      throw new Error(`plot/panel hist: edges length ${edges.length} must be values length ${values.length} + 1`);
+    this.items.push({
+      kind: 'hist',
+      edges,
+      values,
+      label: o.label,
+      color: o.color ?? COLORS.model,
+      filled: o.filled ?? false,
+      fillAlpha: o.fillAlpha ?? 0.35,
+      width: o.width ?? 2,
+      dash: o.dash ?? [],
+    });
     return this;
   }
 
   /** Shaded band between lo(x) and hi(x) (e.g. mean ± σ). */
   band(x: Numbers, lo: Numbers, hi: Numbers, o: StyleOptions & { stepped?: boolean } = {}): this {
     sameLength('band', ['x', x], ['lo', lo], ['hi', hi]);
-    this.items.push({ kind: 'band', x, lo, hi, label: o.label, color: o.color ?? COLORS.model, alpha: o.alpha ?? 0.2, stepped: o.stepped ?? false });
+    this.items.push({
+      kind: 'band',
+      x,
+      lo,
+      hi,
+      label: o.label,
+      color: o.color ?? COLORS.model,
+      alpha: o.alpha ?? 0.2,
+      stepped: o.stepped ?? false,
+    });
     return this;
   }
 
@@ -239,7 +281,12 @@ export class Panel {
    * Markers with error bars; `yErr` symmetric, or [lower, upper] distances. `line` connects
    * the markers (mean ± σ vs ν scans).
    */
-  errorbar(x: Numbers, y: Numbers, yErr: Numbers | [Numbers, Numbers] | null, o: StyleOptions & { marker?: number; line?: boolean; markClipped?: boolean; xErr?: Numbers } = {}): this {
+  errorbar(
+    x: Numbers,
+    y: Numbers,
+    yErr: Numbers | [Numbers, Numbers] | null,
+    o: StyleOptions & { marker?: number; line?: boolean; markClipped?: boolean; xErr?: Numbers } = {},
+  ): this {
     sameLength('errorbar', ['x', x], ['y', y]);
     const n = x.length;
     const yLo = new Float64Array(n);
@@ -257,24 +304,59 @@ export class Panel {
       yLo[i] = y[i] - lo;
       yHi[i] = y[i] + hi;
     }
-    this.items.push({ kind: 'errorbar', x, y, yLo, yHi, xErr: o.xErr, label: o.label, color: o.color ?? COLORS.model, marker: o.marker ?? 3, line: o.line ?? false, lineDash: o.dash ?? [], markClipped: o.markClipped ?? true });
+    this.items.push({
+      kind: 'errorbar',
+      x,
+      y,
+      yLo,
+      yHi,
+      xErr: o.xErr,
+      label: o.label,
+      color: o.color ?? COLORS.model,
+      marker: o.marker ?? 3,
+      line: o.line ?? false,
+      lineDash: o.dash ?? [],
+      markClipped: o.markClipped ?? true,
+    });
     return this;
   }
 
   /** A point cloud (small, translucent markers). */
   scatter(x: Numbers, y: Numbers, o: StyleOptions & { radius?: number } = {}): this {
     sameLength('scatter', ['x', x], ['y', y]);
-    this.items.push({ kind: 'scatter', x, y, label: o.label, color: o.color ?? COLORS.model, alpha: o.alpha ?? 0.25, radius: o.radius ?? 1.3 });
+    this.items.push({
+      kind: 'scatter',
+      x,
+      y,
+      label: o.label,
+      color: o.color ?? COLORS.model,
+      alpha: o.alpha ?? 0.25,
+      radius: o.radius ?? 1.3,
+    });
     return this;
   }
 
   hline(y: number, o: StyleOptions = {}): this {
-    this.items.push({ kind: 'hline', value: y, color: o.color ?? '#555555', width: o.width ?? 1.2, dash: o.dash ?? [5, 4], label: o.label });
+    this.items.push({
+      kind: 'hline',
+      value: y,
+      color: o.color ?? '#555555',
+      width: o.width ?? 1.2,
+      dash: o.dash ?? [5, 4],
+      label: o.label,
+    });
     return this;
   }
 
   vline(x: number, o: StyleOptions = {}): this {
-    this.items.push({ kind: 'vline', value: x, color: o.color ?? '#555555', width: o.width ?? 1.2, dash: o.dash ?? [5, 4], label: o.label });
+    this.items.push({
+      kind: 'vline',
+      value: x,
+      color: o.color ?? '#555555',
+      width: o.width ?? 1.2,
+      dash: o.dash ?? [5, 4],
+      label: o.label,
+    });
     return this;
   }
 
@@ -294,15 +376,36 @@ export class Panel {
    * Colours sampled from `cmap` over `cmapRange` (default 0.25–0.95, skipping near-white),
    * or given explicitly. `colorbar` adds a discrete colour bar.
    */
-  contourFill(grid: Grid2D, levels: number[], o: { cmap?: ColorMapName; cmapRange?: Range; colors?: string[]; alpha?: number; label?: string; colorbar?: string | true } = {}): this {
+  contourFill(
+    grid: Grid2D,
+    levels: number[],
+    o: {
+      cmap?: ColorMapName;
+      cmapRange?: Range;
+      colors?: string[];
+      alpha?: number;
+      label?: string;
+      colorbar?: string | true;
+    } = {},
+  ): this {
     checkGrid(grid, 'contourFill');
     const lv = toLevels(levels, 'contourFill');
     const cmap = o.cmap ?? 'Blues';
     const cmapRange = o.cmapRange ?? [0.25, 0.95];
     const band = colorScale(cmap, [0, Math.max(1, lv.length - 1)], { range: cmapRange });
     const colors = o.colors ?? lv.map((_, k) => band(k));
-    if (colors.length !== lv.length) throw new Error(`plot/panel contourFill: ${colors.length} colours for ${lv.length} levels`);
-    this.items.push({ kind: 'contourFill', grid, levels: lv, colors, cmap, cmapRange, alpha: o.alpha ?? 0.6, label: o.label });
+    if (colors.length !== lv.length)
+      throw new Error(`plot/panel contourFill: ${colors.length} colours for ${lv.length} levels`);
+    this.items.push({
+      kind: 'contourFill',
+      grid,
+      levels: lv,
+      colors,
+      cmap,
+      cmapRange,
+      alpha: o.alpha ?? 0.6,
+      label: o.label,
+    });
     if (o.colorbar !== undefined) {
       const s = colorScale(cmap, [lv[0], lv[lv.length - 1]], { range: cmapRange });
       this.colorbar = { scale: s, label: o.colorbar === true ? undefined : o.colorbar, levels: lv };
@@ -315,8 +418,18 @@ export class Panel {
     checkGrid(grid, 'contourLines');
     const lv = toLevels(levels, 'contourLines');
     const colors = o.colors ?? lv.map(() => o.color ?? COLORS.model);
-    if (colors.length !== lv.length) throw new Error(`plot/panel contourLines: ${colors.length} colours for ${lv.length} levels`);
-    this.items.push({ kind: 'contourLines', grid, levels: lv, colors, width: o.width ?? 1.5, dash: o.dash ?? [], alpha: o.alpha ?? 1, label: o.label });
+    if (colors.length !== lv.length)
+      throw new Error(`plot/panel contourLines: ${colors.length} colours for ${lv.length} levels`);
+    this.items.push({
+      kind: 'contourLines',
+      grid,
+      levels: lv,
+      colors,
+      width: o.width ?? 1.5,
+      dash: o.dash ?? [],
+      alpha: o.alpha ?? 1,
+      label: o.label,
+    });
     return this;
   }
 
@@ -324,7 +437,17 @@ export class Panel {
    * Heat map of a grid with a colour bar. `diverging`: symmetric limits ±max|v| (or ±`limit`)
    * centred at 0, map RdBu_r by default; otherwise `range` (default min..max), map viridis.
    */
-  heatmap(grid: Grid2D, o: { cmap?: ColorMapName; range?: Range; diverging?: boolean; limit?: number; colorbar?: string | false; alpha?: number } = {}): this {
+  heatmap(
+    grid: Grid2D,
+    o: {
+      cmap?: ColorMapName;
+      range?: Range;
+      diverging?: boolean;
+      limit?: number;
+      colorbar?: string | false;
+      alpha?: number;
+    } = {},
+  ): this {
     checkGrid(grid, 'heatmap');
     let scale: ColorScale;
     if (o.diverging) {
@@ -344,9 +467,24 @@ export class Panel {
    * 'auto' (default) fits the longest arrow into 0.9 grid spacings; a reference arrow with
    * its length in data units sits above the colour bar.
    */
-  quiver(grid: Omit<Grid2D, 'values'>, u: Numbers, v: Numbers, o: { cmap?: ColorMapName; colorRange?: Range; color?: string; scale?: 'auto' | number; width?: number; colorbar?: string | false; keyLabel?: (len: number) => string; label?: string } = {}): this {
+  quiver(
+    grid: Omit<Grid2D, 'values'>,
+    u: Numbers,
+    v: Numbers,
+    o: {
+      cmap?: ColorMapName;
+      colorRange?: Range;
+      color?: string;
+      scale?: 'auto' | number;
+      width?: number;
+      colorbar?: string | false;
+      keyLabel?: (len: number) => string;
+      label?: string;
+    } = {},
+  ): this {
     const n = grid.nx * grid.ny;
-    if (u.length !== n || v.length !== n) throw new Error(`plot/panel quiver: u, v need nx·ny = ${n} values, got ${u.length}, ${v.length}`);
+    if (u.length !== n || v.length !== n)
+      throw new Error(`plot/panel quiver: u, v need nx·ny = ${n} values, got ${u.length}, ${v.length}`);
     let scale: ColorScale | null = null;
     if (!o.color) {
       let maxMag = 0;
@@ -356,7 +494,18 @@ export class Panel {
       }
       scale = colorScale(o.cmap ?? 'viridis', o.colorRange ?? [0, maxMag > 0 ? maxMag : 1]);
     }
-    this.items.push({ kind: 'quiver', grid, u, v, scale, color: o.color ?? COLORS.model, arrowScale: o.scale ?? 'auto', width: o.width ?? 1.6, keyLabel: o.keyLabel ?? ((len) => `= ${len}`), label: o.label });
+    this.items.push({
+      kind: 'quiver',
+      grid,
+      u,
+      v,
+      scale,
+      color: o.color ?? COLORS.model,
+      arrowScale: o.scale ?? 'auto',
+      width: o.width ?? 1.6,
+      keyLabel: o.keyLabel ?? ((len) => `= ${len}`),
+      label: o.label,
+    });
     if (scale && o.colorbar !== false) this.colorbar = { scale, label: o.colorbar };
     return this;
   }
@@ -380,10 +529,18 @@ export class Panel {
       if (!('label' in it) || !it.label) continue;
       switch (it.kind) {
         case 'line':
-          out.push(it.marker > 0 ? { kind: 'marker', label: it.label, color: it.color, line: true, size: it.marker } : { kind: 'line', label: it.label, color: it.color, width: it.width, dash: it.dash, alpha: it.alpha });
+          out.push(
+            it.marker > 0
+              ? { kind: 'marker', label: it.label, color: it.color, line: true, size: it.marker }
+              : { kind: 'line', label: it.label, color: it.color, width: it.width, dash: it.dash, alpha: it.alpha },
+          );
           break;
         case 'hist':
-          out.push(it.filled ? { kind: 'patch', label: it.label, color: it.color, alpha: it.fillAlpha } : { kind: 'line', label: it.label, color: it.color, width: it.width, dash: it.dash });
+          out.push(
+            it.filled
+              ? { kind: 'patch', label: it.label, color: it.color, alpha: it.fillAlpha }
+              : { kind: 'line', label: it.label, color: it.color, width: it.width, dash: it.dash },
+          );
           break;
         case 'band':
         case 'hspan':
@@ -391,7 +548,14 @@ export class Panel {
           out.push({ kind: 'patch', label: it.label, color: it.color, alpha: Math.max(it.alpha, 0.2) });
           break;
         case 'errorbar':
-          out.push({ kind: 'marker', label: it.label, color: it.color, errorBar: true, line: it.line, size: it.marker });
+          out.push({
+            kind: 'marker',
+            label: it.label,
+            color: it.color,
+            errorBar: true,
+            line: it.line,
+            size: it.marker,
+          });
           break;
         case 'scatter':
           out.push({ kind: 'scatter', label: it.label, color: it.color, alpha: it.alpha });
@@ -404,10 +568,22 @@ export class Panel {
           out.push({ kind: 'cmap', label: it.label, cmap: it.cmap, range: it.cmapRange, alpha: it.alpha });
           break;
         case 'contourLines':
-          out.push({ kind: 'line', label: it.label, color: it.colors[Math.floor(it.colors.length / 2)], width: it.width, dash: it.dash, alpha: it.alpha });
+          out.push({
+            kind: 'line',
+            label: it.label,
+            color: it.colors[Math.floor(it.colors.length / 2)],
+            width: it.width,
+            dash: it.dash,
+            alpha: it.alpha,
+          });
           break;
         case 'quiver':
-          out.push({ kind: 'line', label: it.label, color: it.scale ? it.scale(it.scale.domain[1] * 0.6) : it.color, width: 2 });
+          out.push({
+            kind: 'line',
+            label: it.label,
+            color: it.scale ? it.scale(it.scale.domain[1] * 0.6) : it.color,
+            width: 2,
+          });
           break;
       }
     }

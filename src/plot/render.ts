@@ -12,8 +12,22 @@ import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { Chart } from './chartjs.js';
 import { withAlpha } from './colors.js';
 import {
-  clipToArea, colorbarWidth, drawClippedMarkers, drawColorbar, drawContourFill, drawContourLines, drawErrorBars, drawHeatmap,
-  drawLegend, drawQuiver, layoutLegend, type Area, type Ctx, type LegendLayout, type Mapper, type QuiverGeometry,
+  clipToArea,
+  colorbarWidth,
+  drawClippedMarkers,
+  drawColorbar,
+  drawContourFill,
+  drawContourLines,
+  drawErrorBars,
+  drawHeatmap,
+  drawLegend,
+  drawQuiver,
+  layoutLegend,
+  type Area,
+  type Ctx,
+  type LegendLayout,
+  type Mapper,
+  type QuiverGeometry,
 } from './draw.js';
 import { gridStep } from './grid.js';
 import type { Corner, Panel, PanelItem, Range } from './panel.js';
@@ -22,7 +36,15 @@ import { cssFont, richFont, wrapText, type Theme } from './theme.js';
 import { axisTicks, formatLogTick, formatTick, logTicks, niceStep } from './ticks.js';
 
 const MAP_KINDS = new Set<PanelItem['kind']>(['contourFill', 'contourLines', 'heatmap', 'quiver']);
-const UNDERLAY_KINDS = new Set<PanelItem['kind']>(['hspan', 'vspan', 'heatmap', 'contourFill', 'hline', 'vline', 'errorbar']);
+const UNDERLAY_KINDS = new Set<PanelItem['kind']>([
+  'hspan',
+  'vspan',
+  'heatmap',
+  'contourFill',
+  'hline',
+  'vline',
+  'errorbar',
+]);
 
 export const isMapPanel = (p: Panel): boolean => p.items.some((it) => MAP_KINDS.has(it.kind));
 
@@ -61,12 +83,39 @@ export function panelRanges(p: Panel): { x: Range; y: Range } {
   };
   for (const it of p.items) {
     switch (it.kind) {
-      case 'line': addX(it.x); addY(it.y); padY = true; break;
-      case 'band': addX(it.x); addY(it.lo); addY(it.hi); padY = true; break;
-      case 'errorbar': addX(it.x); addY(it.yLo); addY(it.yHi); padY = true; padX = true; break;
-      case 'scatter': addX(it.x); addY(it.y); padX = true; padY = true; break;
-      case 'hist': addX(it.edges); addY(it.values); fromZero = true; padY = true; break;
-      case 'contourFill': case 'contourLines': case 'quiver':
+      case 'line':
+        addX(it.x);
+        addY(it.y);
+        padY = true;
+        break;
+      case 'band':
+        addX(it.x);
+        addY(it.lo);
+        addY(it.hi);
+        padY = true;
+        break;
+      case 'errorbar':
+        addX(it.x);
+        addY(it.yLo);
+        addY(it.yHi);
+        padY = true;
+        padX = true;
+        break;
+      case 'scatter':
+        addX(it.x);
+        addY(it.y);
+        padX = true;
+        padY = true;
+        break;
+      case 'hist':
+        addX(it.edges);
+        addY(it.values);
+        fromZero = true;
+        padY = true;
+        break;
+      case 'contourFill':
+      case 'contourLines':
+      case 'quiver':
         x = extend(x, it.grid.x0, it.grid.x1);
         y = extend(y, it.grid.y0, it.grid.y1);
         break;
@@ -76,10 +125,11 @@ export function panelRanges(p: Panel): { x: Range; y: Range } {
         y = extend(y, it.grid.y0 - dy / 2, it.grid.y1 + dy / 2);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
-  let xr: Range = p.options.xRange ?? (x ?? [0, 1]);
+  let xr: Range = p.options.xRange ?? x ?? [0, 1];
   if (!p.options.xRange && x && padX) {
     const s = (xr[1] - xr[0]) * 0.05 || 0.5;
     xr = [xr[0] - s, xr[1] + s];
@@ -146,15 +196,24 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
 
   // Space above the chart area (title, top legend) and right of it (colour bar / key column).
   const quiver = p.items.find((it) => it.kind === 'quiver');
-  const right = p.colorbar || quiver
-    ? colorbarWidth(ctx, p.colorbar ?? { scale: { domain: [0, 1] } as never }, theme, quiver ? '= 0.25' : undefined) + 6
-    : 14;
+  const right =
+    p.colorbar || quiver
+      ? colorbarWidth(ctx, p.colorbar ?? { scale: { domain: [0, 1] } as never }, theme, quiver ? '= 0.25' : undefined) +
+        6
+      : 14;
   const innerWidth = Math.max(50, width - Math.max(yAxisMin, 50) - right - 8);
   const titleLines = o.title ? wrapText(ctx, o.title, richFont(theme, theme.titleSize), width - 16) : [];
   const legend = legendMode === 'top' ? layoutLegend(ctx, entries, theme, innerWidth) : null;
   const subtitleLines = o.subtitle ? wrapText(ctx, o.subtitle, richFont(theme, theme.tickSize), width - 16) : [];
-  const titleH = titleLines.length * Math.round(theme.titleSize * 1.3) + subtitleLines.length * Math.round(theme.tickSize * 1.3);
-  const top = (o.topGap ?? 0) + (titleH > 0 || legend ? 6 : 2) + titleH + (titleH > 0 ? 4 : 0) + (legend ? legend.height + 4 : 0) + Math.round(theme.tickSize * 0.6);
+  const titleH =
+    titleLines.length * Math.round(theme.titleSize * 1.3) + subtitleLines.length * Math.round(theme.tickSize * 1.3);
+  const top =
+    (o.topGap ?? 0) +
+    (titleH > 0 || legend ? 6 : 2) +
+    titleH +
+    (titleH > 0 ? 4 : 0) +
+    (legend ? legend.height + 4 : 0) +
+    Math.round(theme.tickSize * 0.6);
   const reserve: Reserve = { titleLines, subtitleLines, legendCollides: false, legend, top, right };
   const basePadding = { left: 6, right, top, bottom: 4 + (o.bottomGap ?? 0) };
 
@@ -173,8 +232,16 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
     switch (it.kind) {
       case 'line':
         push({
-          type: 'line', data: pts(it.x, it.y), borderColor: withAlpha(it.color, it.alpha), borderWidth: it.width, borderDash: it.dash,
-          pointRadius: it.marker, pointBackgroundColor: it.color, pointBorderWidth: 0, fill: false, stepped: it.stepped ? 'before' : false,
+          type: 'line',
+          data: pts(it.x, it.y),
+          borderColor: withAlpha(it.color, it.alpha),
+          borderWidth: it.width,
+          borderDash: it.dash,
+          pointRadius: it.marker,
+          pointBackgroundColor: it.color,
+          pointBorderWidth: 0,
+          fill: false,
+          stepped: it.stepped ? 'before' : false,
         });
         break;
       case 'hist': {
@@ -186,41 +253,91 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
         d.push({ x: it.edges[n], y: logY && !(it.values[n - 1] > 0) ? NaN : it.values[n - 1] });
         if (!logY) d.push({ x: it.edges[n], y: base });
         push({
-          type: 'line', data: d, stepped: 'before', pointRadius: 0,
+          type: 'line',
+          data: d,
+          stepped: 'before',
+          pointRadius: 0,
           borderColor: it.filled ? withAlpha(it.color, Math.min(1, it.fillAlpha + 0.2)) : it.color,
-          borderWidth: it.filled ? 1 : it.width, borderDash: it.dash,
+          borderWidth: it.filled ? 1 : it.width,
+          borderDash: it.dash,
           fill: it.filled ? (logY ? 'start' : { value: 0 }) : false,
           backgroundColor: withAlpha(it.color, it.fillAlpha),
         });
         break;
       }
       case 'band': {
-        const lo = push({ type: 'line', data: pts(it.x, it.lo), borderWidth: 0, pointRadius: 0, fill: false, stepped: it.stepped ? 'before' : false, borderColor: 'rgba(0,0,0,0)' });
+        const lo = push({
+          type: 'line',
+          data: pts(it.x, it.lo),
+          borderWidth: 0,
+          pointRadius: 0,
+          fill: false,
+          stepped: it.stepped ? 'before' : false,
+          borderColor: 'rgba(0,0,0,0)',
+        });
         push({
-          type: 'line', data: pts(it.x, it.hi), borderWidth: 0, pointRadius: 0, fill: lo, stepped: it.stepped ? 'before' : false,
-          borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(it.color, it.alpha),
+          type: 'line',
+          data: pts(it.x, it.hi),
+          borderWidth: 0,
+          pointRadius: 0,
+          fill: lo,
+          stepped: it.stepped ? 'before' : false,
+          borderColor: 'rgba(0,0,0,0)',
+          backgroundColor: withAlpha(it.color, it.alpha),
         });
         break;
       }
       case 'errorbar':
         push({
-          type: 'line', data: pts(it.x, it.y), showLine: it.line, borderColor: it.color, borderWidth: 1.5, borderDash: it.lineDash,
-          pointRadius: it.marker, pointBackgroundColor: it.color, pointBorderWidth: 0, fill: false,
+          type: 'line',
+          data: pts(it.x, it.y),
+          showLine: it.line,
+          borderColor: it.color,
+          borderWidth: 1.5,
+          borderDash: it.lineDash,
+          pointRadius: it.marker,
+          pointBackgroundColor: it.color,
+          pointBorderWidth: 0,
+          fill: false,
         });
         break;
       case 'scatter':
-        push({ type: 'scatter', data: pts(it.x, it.y), pointRadius: it.radius, pointBackgroundColor: withAlpha(it.color, it.alpha), pointBorderWidth: 0, showLine: false });
+        push({
+          type: 'scatter',
+          data: pts(it.x, it.y),
+          pointRadius: it.radius,
+          pointBackgroundColor: withAlpha(it.color, it.alpha),
+          pointBorderWidth: 0,
+          showLine: false,
+        });
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
   const font = (size: number) => ({ family: theme.fontFamily, size });
-  const xAxisHeight = TICK_LEN + 3 + theme.tickSize * 1.2 + (o.xLabel ? 2 + theme.labelSize * 1.2 + AXIS_TITLE_PAD : 0) + 1;
+  const xAxisHeight =
+    TICK_LEN + 3 + theme.tickSize * 1.2 + (o.xLabel ? 2 + theme.labelSize * 1.2 + AXIS_TITLE_PAD : 0) + 1;
   const scaleCommon = (display: boolean) => ({
-    grid: { display: true, color: gridOn ? theme.gridColor : 'rgba(0,0,0,0)', drawTicks: true, tickColor: theme.frameColor, tickLength: TICK_LEN, tickWidth: 1 },
+    grid: {
+      display: true,
+      color: gridOn ? theme.gridColor : 'rgba(0,0,0,0)',
+      drawTicks: true,
+      tickColor: theme.frameColor,
+      tickLength: TICK_LEN,
+      tickWidth: 1,
+    },
     border: { display: false },
-    ticks: { display, font: font(theme.tickSize), color: theme.textColor, autoSkip: false, maxRotation: 0, minRotation: 0, padding: 3 },
+    ticks: {
+      display,
+      font: font(theme.tickSize),
+      color: theme.textColor,
+      autoSkip: false,
+      maxRotation: 0,
+      minRotation: 0,
+      padding: 3,
+    },
   });
 
   const keys: QuiverKeys = new Map();
@@ -237,7 +354,13 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
     },
     beforeDatasetsDraw(chart: Chart) {
       if (!layersOn) return;
-      drawLayers(chart.ctx as unknown as Ctx, mapperOf(chart), p.items.filter((it) => UNDERLAY_KINDS.has(it.kind)), 'under', keys);
+      drawLayers(
+        chart.ctx as unknown as Ctx,
+        mapperOf(chart),
+        p.items.filter((it) => UNDERLAY_KINDS.has(it.kind)),
+        'under',
+        keys,
+      );
     },
     afterDatasetsDraw(chart: Chart) {
       if (!layersOn) return;
@@ -245,7 +368,17 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
     },
     afterDraw(chart: Chart) {
       if (!layersOn) return;
-      decorate(chart.ctx as unknown as Ctx, mapperOf(chart), { x: chart.scales.x, y: chart.scales.y }, p, reserve, theme, width, legendMode === 'inside' ? entries : null, keys);
+      decorate(
+        chart.ctx as unknown as Ctx,
+        mapperOf(chart),
+        { x: chart.scales.x, y: chart.scales.y },
+        p,
+        reserve,
+        theme,
+        width,
+        legendMode === 'inside' ? entries : null,
+        keys,
+      );
     },
   };
 
@@ -259,13 +392,29 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
       parsing: false,
       events: [],
       layout: { padding: { ...basePadding } },
-      plugins: { legend: { display: false }, title: { display: false }, tooltip: { enabled: false }, decimation: { enabled: false } },
+      plugins: {
+        legend: { display: false },
+        title: { display: false },
+        tooltip: { enabled: false },
+        decimation: { enabled: false },
+      },
       scales: {
         x: {
-          type: 'linear', min: ranges.x[0], max: ranges.x[1], ...scaleCommon(!o.hideXTickLabels),
-          title: { display: !!o.xLabel && !o.hideXTickLabels, text: plainText(o.xLabel ?? ''), font: font(theme.labelSize), color: 'rgba(0,0,0,0)', padding: { top: 2, bottom: AXIS_TITLE_PAD } },
+          type: 'linear',
+          min: ranges.x[0],
+          max: ranges.x[1],
+          ...scaleCommon(!o.hideXTickLabels),
+          title: {
+            display: !!o.xLabel && !o.hideXTickLabels,
+            text: plainText(o.xLabel ?? ''),
+            font: font(theme.labelSize),
+            color: 'rgba(0,0,0,0)',
+            padding: { top: 2, bottom: AXIS_TITLE_PAD },
+          },
           afterBuildTicks(scale: { ticks: { value: number }[]; width: number }) {
-            scale.ticks = axisTicks(ranges.x[0], ranges.x[1], xTickTarget(scale.width), 2).values.map((value) => ({ value }));
+            scale.ticks = axisTicks(ranges.x[0], ranges.x[1], xTickTarget(scale.width), 2).values.map((value) => ({
+              value,
+            }));
           },
           afterFit(scale: { height: number }) {
             // Chart.js caps an axis at half the panel height; never let that squeeze labels together.
@@ -274,11 +423,24 @@ export function renderPanel(p: Panel, width: number, height: number, theme: Them
           ticks: { ...scaleCommon(!o.hideXTickLabels).ticks, callback: tickLabel },
         },
         y: {
-          type: logY ? 'logarithmic' : 'linear', min: ranges.y[0], max: ranges.y[1], ...scaleCommon(true),
-          title: { display: !!o.yLabel, text: plainText(o.yLabel ?? ''), font: font(theme.labelSize), color: 'rgba(0,0,0,0)', padding: { top: AXIS_TITLE_PAD, bottom: 4 } },
+          type: logY ? 'logarithmic' : 'linear',
+          min: ranges.y[0],
+          max: ranges.y[1],
+          ...scaleCommon(true),
+          title: {
+            display: !!o.yLabel,
+            text: plainText(o.yLabel ?? ''),
+            font: font(theme.labelSize),
+            color: 'rgba(0,0,0,0)',
+            padding: { top: AXIS_TITLE_PAD, bottom: 4 },
+          },
           afterBuildTicks(scale: { ticks: { value: number }[]; height: number }) {
-            const vals = logY ? logTicks(ranges.y[0], ranges.y[1]) : axisTicks(ranges.y[0], ranges.y[1], yTickTarget(scale.height)).values;
-            scale.ticks = thinTicks(vals, ranges.y, scale.height, theme.tickSize * 1.35, logY).map((value) => ({ value }));
+            const vals = logY
+              ? logTicks(ranges.y[0], ranges.y[1])
+              : axisTicks(ranges.y[0], ranges.y[1], yTickTarget(scale.height)).values;
+            scale.ticks = thinTicks(vals, ranges.y, scale.height, theme.tickSize * 1.35, logY).map((value) => ({
+              value,
+            }));
           },
           afterFit(scale: { width: number }) {
             scale.width = Math.max(scale.width, yAxisMin);
@@ -317,7 +479,10 @@ function thinTicks(vals: number[], r: Range, lengthPx: number, minGap: number, l
   let cur = vals;
   for (let every = 2; !fits(cur) && every <= vals.length; every++) {
     // Keep every k-th tick, phased so the one nearest the middle survives.
-    const mid = vals.reduce((b, v, i) => (Math.abs(pos(v) - lengthPx / 2) < Math.abs(pos(vals[b]) - lengthPx / 2) ? i : b), 0);
+    const mid = vals.reduce(
+      (b, v, i) => (Math.abs(pos(v) - lengthPx / 2) < Math.abs(pos(vals[b]) - lengthPx / 2) ? i : b),
+      0,
+    );
     cur = vals.filter((_, i) => (i - mid) % every === 0);
   }
   return cur;
@@ -352,7 +517,11 @@ function mapperOf(chart: Chart): YMapper {
  * Equal aspect by shrinking the chart box (the data ranges stay as configured): re-layout with
  * extra padding on the long side until one data unit spans the same pixels on both axes.
  */
-function equalAspect(chart: Chart, r: { x: Range; y: Range }, base: { left: number; right: number; top: number; bottom: number }): void {
+function equalAspect(
+  chart: Chart,
+  r: { x: Range; y: Range },
+  base: { left: number; right: number; top: number; bottom: number },
+): void {
   const pad = { ...base };
   for (let iter = 0; iter < 4; iter++) {
     const a = chart.chartArea;
@@ -424,20 +593,37 @@ function drawLayers(ctx: Ctx, m: YMapper, items: PanelItem[], pass: 'under' | 'o
         }
         break;
       case 'errorbar':
-        if (pass === 'under') drawErrorBars(ctx, m, it.x, it.y, it.yLo, it.yHi, { color: it.color, width: 1.3, cap: 0 }, it.xErr);
+        if (pass === 'under')
+          drawErrorBars(ctx, m, it.x, it.y, it.yLo, it.yHi, { color: it.color, width: 1.3, cap: 0 }, it.xErr);
         else if (it.markClipped) drawClippedMarkers(ctx, m, it.x, it.y, m.yMin, m.yMax, it.color);
         break;
       case 'contourLines':
-        if (pass === 'over') drawContourLines(ctx, m, it.grid, it.levels, (k) => ({ color: it.colors[k], width: it.width, dash: it.dash, alpha: it.alpha }));
+        if (pass === 'over')
+          drawContourLines(ctx, m, it.grid, it.levels, (k) => ({
+            color: it.colors[k],
+            width: it.width,
+            dash: it.dash,
+            alpha: it.alpha,
+          }));
         break;
       case 'quiver':
         if (pass === 'over') {
           const scale = it.scale;
-          const geo = drawQuiver(ctx, m, it.grid, it.u, it.v, scale ? (mag) => scale(mag) : () => it.color, it.arrowScale, it.width);
+          const geo = drawQuiver(
+            ctx,
+            m,
+            it.grid,
+            it.u,
+            it.v,
+            scale ? (mag) => scale(mag) : () => it.color,
+            it.arrowScale,
+            it.width,
+          );
           keys.set(it, geo);
         }
         break;
-      default: break;
+      default:
+        break;
     }
     ctx.restore();
   }
@@ -448,7 +634,17 @@ type QuiverKeys = Map<object, QuiverGeometry>;
 
 type Box = { left: number; right: number; top: number; bottom: number };
 
-function decorate(ctx: Ctx, m: Mapper, axes: { x: Box; y: Box }, p: Panel, r: Reserve, theme: Theme, width: number, insideEntries: ReturnType<Panel['legendEntries']> | null, keys: QuiverKeys): void {
+function decorate(
+  ctx: Ctx,
+  m: Mapper,
+  axes: { x: Box; y: Box },
+  p: Panel,
+  r: Reserve,
+  theme: Theme,
+  width: number,
+  insideEntries: ReturnType<Panel['legendEntries']> | null,
+  keys: QuiverKeys,
+): void {
   const a = m.area;
   ctx.save();
   // Axis titles where Chart.js reserved (and transparently drew) them, as rich text.
@@ -456,7 +652,14 @@ function decorate(ctx: Ctx, m: Mapper, axes: { x: Box; y: Box }, p: Panel, r: Re
   const lf = richFont(theme, theme.labelSize);
   if (p.options.xLabel && !p.options.hideXTickLabels) {
     const xs = axes.x;
-    fillRich(ctx, p.options.xLabel, (xs.left + xs.right) / 2, xs.bottom - AXIS_TITLE_PAD - (theme.labelSize * 1.2) / 2, lf, 'center');
+    fillRich(
+      ctx,
+      p.options.xLabel,
+      (xs.left + xs.right) / 2,
+      xs.bottom - AXIS_TITLE_PAD - (theme.labelSize * 1.2) / 2,
+      lf,
+      'center',
+    );
   }
   if (p.options.yLabel) {
     const ys = axes.y;
@@ -470,7 +673,12 @@ function decorate(ctx: Ctx, m: Mapper, axes: { x: Box; y: Box }, p: Panel, r: Re
   ctx.strokeStyle = theme.frameColor;
   ctx.lineWidth = 1;
   ctx.setLineDash([]);
-  ctx.strokeRect(Math.round(a.left) + 0.5, Math.round(a.top) + 0.5, Math.round(a.right - a.left) - 1, Math.round(a.bottom - a.top) - 1);
+  ctx.strokeRect(
+    Math.round(a.left) + 0.5,
+    Math.round(a.top) + 0.5,
+    Math.round(a.right - a.left) - 1,
+    Math.round(a.bottom - a.top) - 1,
+  );
 
   // Title and top legend, stacked upwards from the chart area.
   let y = a.top - Math.round(theme.tickSize * 0.6);
@@ -522,7 +730,11 @@ function decorate(ctx: Ctx, m: Mapper, axes: { x: Box; y: Box }, p: Panel, r: Re
 
   // Notes and the inside legend.
   const used = new Set<Corner>();
-  for (const it of p.items) if (it.kind === 'note') { drawNote(ctx, a, it.text, it.corner, theme); used.add(it.corner); }
+  for (const it of p.items)
+    if (it.kind === 'note') {
+      drawNote(ctx, a, it.text, it.corner, theme);
+      used.add(it.corner);
+    }
   if (insideEntries && insideEntries.length) {
     const lay = layoutLegend(ctx, insideEntries, theme, 0); // one entry per row
     const bw = lay.width + 14;
@@ -564,7 +776,13 @@ function cornerBox(a: Area, c: Corner, w: number, h: number): [number, number] {
 }
 
 /** The corner whose box covers the fewest non-background pixels (already drawn data), and that fraction. */
-function bestCorner(ctx: Ctx, a: Area, w: number, h: number, used: Set<Corner>): { corner: Corner; inkFraction: number } {
+function bestCorner(
+  ctx: Ctx,
+  a: Area,
+  w: number,
+  h: number,
+  used: Set<Corner>,
+): { corner: Corner; inkFraction: number } {
   const corners: Corner[] = ['upper right', 'upper left', 'lower right', 'lower left'];
   let best: Corner = 'upper right';
   let bestInk = Infinity;

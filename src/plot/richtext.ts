@@ -39,7 +39,10 @@ export function parseRich(s: string): Run[] {
 }
 
 /** The text without markup (what a plain-string consumer should show / reserve space for). */
-export const plainText = (s: string): string => parseRich(s).map((r) => r.text).join('');
+export const plainText = (s: string): string =>
+  parseRich(s)
+    .map((r) => r.text)
+    .join('');
 
 const SCRIPT = 0.72;
 
@@ -73,7 +76,14 @@ interface Drawer extends Measurer {
  * Draws rich text with its vertical middle at y; align relative to x. Leaves textAlign /
  * textBaseline set to left / middle.
  */
-export function fillRich(ctx: Drawer, s: string, x: number, y: number, f: RichFont, align: 'left' | 'center' | 'right' = 'left'): void {
+export function fillRich(
+  ctx: Drawer,
+  s: string,
+  x: number,
+  y: number,
+  f: RichFont,
+  align: 'left' | 'center' | 'right' = 'left',
+): void {
   const w = measureRich(ctx, s, f);
   let cx = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
   ctx.textAlign = 'left';

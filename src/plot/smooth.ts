@@ -30,8 +30,15 @@ function kernel1d(sigma: number, truncate: number): Float64Array {
  * Gaussian filter of a row-major nx × ny field (values[i + j·nx]); sigma in bins, per axis.
  * sigma ≤ 0 on an axis leaves that axis untouched.
  */
-export function gaussianFilter2d(values: Numbers, nx: number, ny: number, sigma: number | [number, number], truncate = 4): Float64Array {
-  if (values.length !== nx * ny) throw new Error(`plot/smooth gaussianFilter2d: values length ${values.length} != nx·ny = ${nx}·${ny}`);
+export function gaussianFilter2d(
+  values: Numbers,
+  nx: number,
+  ny: number,
+  sigma: number | [number, number],
+  truncate = 4,
+): Float64Array {
+  if (values.length !== nx * ny)
+    throw new Error(`plot/smooth gaussianFilter2d: values length ${values.length} != nx·ny = ${nx}·${ny}`);
   const [sx, sy] = typeof sigma === 'number' ? [sigma, sigma] : sigma;
   let cur = Float64Array.from(values as ArrayLike<number>);
   if (sx > 0) {

@@ -34,10 +34,18 @@ export const DEFAULT_THEME: Theme = {
 /** The theme with every font size multiplied by `s` (rounded to whole pixels). */
 export function scaleTheme(t: Theme, s: number): Theme {
   const r = (v: number) => Math.max(8, Math.round(v * s));
-  return { ...t, tickSize: r(t.tickSize), labelSize: r(t.labelSize), titleSize: r(t.titleSize), suptitleSize: r(t.suptitleSize), legendSize: r(t.legendSize) };
+  return {
+    ...t,
+    tickSize: r(t.tickSize),
+    labelSize: r(t.labelSize),
+    titleSize: r(t.titleSize),
+    suptitleSize: r(t.suptitleSize),
+    legendSize: r(t.legendSize),
+  };
 }
 
-export const cssFont = (t: Theme, size: number, weight: 'normal' | 'bold' = 'normal'): string => `${weight} ${size}px ${t.fontFamily}`;
+export const cssFont = (t: Theme, size: number, weight: 'normal' | 'bold' = 'normal'): string =>
+  `${weight} ${size}px ${t.fontFamily}`;
 
 /** Minimal text-measuring surface (a canvas 2-D context). */
 export interface Measurer {

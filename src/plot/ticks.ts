@@ -5,10 +5,24 @@
  */
 
 const SUPERSCRIPT: Record<string, string> = {
-  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+  '-': '⁻',
 };
 
-export const superscript = (s: string): string => s.split('').map((c) => SUPERSCRIPT[c] ?? c).join('');
+export const superscript = (s: string): string =>
+  s
+    .split('')
+    .map((c) => SUPERSCRIPT[c] ?? c)
+    .join('');
 
 /** A "nice" step (1, 2, 2.5 or 5 × 10^k) giving about `target` intervals over the span. */
 export function niceStep(span: number, target: number): number {

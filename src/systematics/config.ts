@@ -17,7 +17,9 @@ export interface ResidualModelConfig {
   ladjSign: 1 | -1;
 }
 
-export function residualDefaults(partial: Partial<ResidualModelConfig> & Pick<ResidualModelConfig, 'featuresDim' | 'contextDim' | 'numNuisances'>): ResidualModelConfig {
+export function residualDefaults(
+  partial: Partial<ResidualModelConfig> & Pick<ResidualModelConfig, 'featuresDim' | 'contextDim' | 'numNuisances'>,
+): ResidualModelConfig {
   const n = partial.numNuisances;
   return {
     numResidualLayers: 1,
@@ -39,11 +41,20 @@ export function normalisePairs(pairs: readonly (readonly number[])[], numNuisanc
   const seen = new Set<string>();
   for (const p of pairs) {
     const [a, b] = p;
-    if (p.length !== 2 || !Number.isInteger(a) || !Number.isInteger(b) || a === b || a < 0 || b < 0 || a >= numNuisances || b >= numNuisances) {
+    if (
+      p.length !== 2 ||
+      !Number.isInteger(a) ||
+      !Number.isInteger(b) ||
+      a === b ||
+      a < 0 ||
+      b < 0 ||
+      a >= numNuisances ||
+      b >= numNuisances
+    ) {
       throw new Error(`cross_term_pairs: [${p}] is not a pair of distinct nuisance indices below ${numNuisances}`);
     }
     const key = `${Math.min(a, b)},${Math.max(a, b)}`;
-    if (!seen.has(key)) seen.add(key), out.push([a, b]);
+    if (!seen.has(key)) (seen.add(key), out.push([a, b]));
   }
   return out;
 }

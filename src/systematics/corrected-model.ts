@@ -18,7 +18,8 @@ import type { Rng } from '../toy/rng.js';
 import type { ResidualModelConfig } from './config.js';
 import { PolynomialResidualTransform, ReversePermutation, residualLayerSpecs } from './polynomial-residual.js';
 
-export type StackEntry = { kind: 'residual'; layer: PolynomialResidualTransform } | { kind: 'reverse'; perm: ReversePermutation };
+export type StackEntry =
+  { kind: 'residual'; layer: PolynomialResidualTransform } | { kind: 'reverse'; perm: ReversePermutation };
 
 /** Stack layout: R_0, then (Rev, R_ℓ) for ℓ ≥ 1, then a final Rev when L is even and > 0. */
 export function stackLayout(L: number): ('residual' | 'reverse')[] {
@@ -32,7 +33,9 @@ export function stackLayout(L: number): ('residual' | 'reverse')[] {
 }
 
 export function residualParamSpecs(cfg: ResidualModelConfig): ParamSpec[] {
-  return stackLayout(cfg.numResidualLayers).flatMap((kind, j) => (kind === 'residual' ? residualLayerSpecs(`transforms.${j}.`, cfg) : []));
+  return stackLayout(cfg.numResidualLayers).flatMap((kind, j) =>
+    kind === 'residual' ? residualLayerSpecs(`transforms.${j}.`, cfg) : [],
+  );
 }
 
 export class SystematicCorrectedModel {
@@ -111,7 +114,8 @@ export class SystematicCorrectedModel {
       else {
         const r = e.layer.inverse(tape, h, context, nu);
         h = r.x;
-        const L = ladj.data, R = r.ladj.data;
+        const L = ladj.data,
+          R = r.ladj.data;
         for (let i = 0; i < L.length; i++) L[i] += R[i];
       }
     }
@@ -139,11 +143,17 @@ export class SystematicCorrectedModel {
   /** The residual stack alone: x_obs → x_nom with ln|det ∂x_nom/∂x_obs|. */
   forward(x: Float32Array, context: Float32Array | null, nu: Float32Array): { xNom: Float32Array; ladj: Float32Array } {
     const n = x.length / this.features;
-    const [xNom, ladj] = chunked(this.device, n, this.inputs(x, context, nu), [this.features, 1], ([xt, ct, nt], rows) => {
-      const tape = new Tape(this.device, { grad: false });
-      const r = this.stackForward(tape, tape.constant(xt!), ct ? tape.constant(ct) : null, tape.constant(nt!));
-      return [r.xNom.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
-    });
+    const [xNom, ladj] = chunked(
+      this.device,
+      n,
+      this.inputs(x, context, nu),
+      [this.features, 1],
+      ([xt, ct, nt], rows) => {
+        const tape = new Tape(this.device, { grad: false });
+        const r = this.stackForward(tape, tape.constant(xt!), ct ? tape.constant(ct) : null, tape.constant(nt!));
+        return [r.xNom.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
+      },
+    );
     return { xNom, ladj };
   }
 
@@ -158,7 +168,11 @@ export class SystematicCorrectedModel {
   }
 
   /** Full inverse z → x_obs with ln|det ∂x/∂z| = −ladj_base(x_nom) + Σ residual inverse ladjs. */
-  inverseFull(z: Float32Array, context: Float32Array | null, nu: Float32Array): { x: Float32Array; ladj: Float32Array } {
+  inverseFull(
+    z: Float32Array,
+    context: Float32Array | null,
+    nu: Float32Array,
+  ): { x: Float32Array; ladj: Float32Array } {
     const base = this.base.inverse(z, context);
     const res = this.inverse(base.x, context, nu);
     const ladj = new Float32Array(res.ladj.length);

@@ -30,10 +30,14 @@ export function residualLayerSpecs(prefix: string, cfg: ResidualModelConfig): Pa
   const inW = cfg.featuresDim + cfg.contextDim;
   const specs: ParamSpec[] = [];
   for (let n = 0; n < cfg.numNuisances; n++) {
-    specs.push(...maskedMlpSpecs(`${prefix}nuisance_nets.${n}`, [inW, ...cfg.hiddenFeatures, NUISANCE_SLOTS * cfg.featuresDim]));
+    specs.push(
+      ...maskedMlpSpecs(`${prefix}nuisance_nets.${n}`, [inW, ...cfg.hiddenFeatures, NUISANCE_SLOTS * cfg.featuresDim]),
+    );
   }
   cfg.crossTermPairs.forEach((_, p) => {
-    specs.push(...maskedMlpSpecs(`${prefix}cross_nets.${p}`, [inW, ...cfg.hiddenFeatures, CROSS_SLOTS * cfg.featuresDim]));
+    specs.push(
+      ...maskedMlpSpecs(`${prefix}cross_nets.${p}`, [inW, ...cfg.hiddenFeatures, CROSS_SLOTS * cfg.featuresDim]),
+    );
   });
   return specs;
 }
@@ -54,8 +58,13 @@ export class PolynomialResidualTransform {
     const F = cfg.featuresDim;
     const netMasks = maskedMlpMasks(strictlyLowerAdjacency(F, NUISANCE_SLOTS, cfg.contextDim), cfg.hiddenFeatures);
     const crossMasks = maskedMlpMasks(strictlyLowerAdjacency(F, CROSS_SLOTS, cfg.contextDim), cfg.hiddenFeatures);
-    this.nets = Array.from({ length: cfg.numNuisances }, (_, n) => new MaskedMLP(`${prefix}nuisance_nets.${n}`, device, params, netMasks, Act.Elu));
-    this.crossNets = cfg.crossTermPairs.map((_, p) => new MaskedMLP(`${prefix}cross_nets.${p}`, device, params, crossMasks, Act.Elu));
+    this.nets = Array.from(
+      { length: cfg.numNuisances },
+      (_, n) => new MaskedMLP(`${prefix}nuisance_nets.${n}`, device, params, netMasks, Act.Elu),
+    );
+    this.crossNets = cfg.crossTermPairs.map(
+      (_, p) => new MaskedMLP(`${prefix}cross_nets.${p}`, device, params, crossMasks, Act.Elu),
+    );
     this.central = device.persistent([cfg.numNuisances], cfg.centralNuisanceValues);
     this.scales = device.persistent([cfg.numNuisances], cfg.nuisanceScales);
   }
@@ -67,7 +76,10 @@ export class PolynomialResidualTransform {
 
   /** Columns k, k+slots, k+2·slots, …: coefficient k of every feature. */
   private slot(raw: Var, k: number, slots: number): Var {
-    return gatherCols(raw, Array.from({ length: this.cfg.featuresDim }, (_, i) => i * slots + k));
+    return gatherCols(
+      raw,
+      Array.from({ length: this.cfg.featuresDim }, (_, i) => i * slots + k),
+    );
   }
 
   /** s and t [B,F] at input x, for nuisances nu [B,N]. */
@@ -121,7 +133,10 @@ export class PolynomialResidualTransform {
     const nuV = tape.constant(nu);
     for (let i = 0; i < F; i++) {
       const { s, t } = this.coefficients(tape, tape.constant(x), ctx, nuV);
-      const S = s.value.data, T = t.value.data, Y = y.data, X = x.data;
+      const S = s.value.data,
+        T = t.value.data,
+        Y = y.data,
+        X = x.data;
       for (let r = 0; r < B; r++) X[r * F + i] = (Y[r * F + i] - T[r * F + i]) * Math.exp(-S[r * F + i]);
     }
     const { s } = this.coefficients(tape, tape.constant(x), ctx, nuV);

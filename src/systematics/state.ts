@@ -12,12 +12,25 @@ import type { NSFConfig } from '../flows/nsf.js';
 import { residualDefaults, type ResidualModelConfig } from './config.js';
 import { SystematicCorrectedModel, stackLayout } from './corrected-model.js';
 
-const f32 = (shape: readonly number[], data: Float32Array): StoredTensor => ({ dtype: 'f32', shape: [...shape], data: Float32Array.from(data) });
-const i64 = (shape: number[], values: number[]): StoredTensor => ({ dtype: 'i64', shape, data: BigInt64Array.from(values.map(BigInt)) });
+const f32 = (shape: readonly number[], data: Float32Array): StoredTensor => ({
+  dtype: 'f32',
+  shape: [...shape],
+  data: Float32Array.from(data),
+});
+const i64 = (shape: number[], values: number[]): StoredTensor => ({
+  dtype: 'i64',
+  shape,
+  data: BigInt64Array.from(values.map(BigInt)),
+});
 
-export function inferResidualConfig(sd: StateDict, where: string, extra: Partial<ResidualModelConfig> = {}): ResidualModelConfig {
+export function inferResidualConfig(
+  sd: StateDict,
+  where: string,
+  extra: Partial<ResidualModelConfig> = {},
+): ResidualModelConfig {
   const mu = sd.get('central_nuisance_values');
-  if (!mu) throw new CheckpointError(`${where}: no 'central_nuisance_values' — not a SystematicCorrectedModel state dict`);
+  if (!mu)
+    throw new CheckpointError(`${where}: no 'central_nuisance_values' — not a SystematicCorrectedModel state dict`);
   const N = mu.shape[0];
   const residualIdx: number[] = [];
   for (let j = 0; sd.has(`transforms.${j}.central_nuisance_values`) || sd.has(`transforms.${j}.indices`); j++) {
@@ -44,7 +57,8 @@ export function inferResidualConfig(sd: StateDict, where: string, extra: Partial
   const expected = stackLayout(L);
   expected.forEach((kind, j) => {
     const isRes = sd.has(`transforms.${j}.central_nuisance_values`);
-    if ((kind === 'residual') !== isRes) throw new CheckpointError(`${where}: stack entry ${j} is not the expected ${kind} layer`);
+    if ((kind === 'residual') !== isRes)
+      throw new CheckpointError(`${where}: stack entry ${j} is not the expected ${kind} layer`);
   });
   return residualDefaults({
     featuresDim: F,
@@ -66,7 +80,11 @@ export interface ResidualLoadOptions {
   baseConfig?: NSFConfig;
 }
 
-export function residualFromStateDict(dev: Device, sd: StateDict, opts: ResidualLoadOptions = {}): SystematicCorrectedModel {
+export function residualFromStateDict(
+  dev: Device,
+  sd: StateDict,
+  opts: ResidualLoadOptions = {},
+): SystematicCorrectedModel {
   const where = opts.where ?? 'state dict';
   const base = nsfFromStateDict(dev, sd, { prefix: 'base_model.', where, config: opts.baseConfig });
   const cfg = inferResidualConfig(sd, where, opts.extra);
@@ -121,7 +139,11 @@ export function residualToStateDict(model: SystematicCorrectedModel): StateDict 
       net.layers.forEach((layer, l) => {
         sd.set(`${net.prefix}.${2 * l}.weight`, f32(layer.weight.shape, layer.weight.value.data));
         sd.set(`${net.prefix}.${2 * l}.bias`, f32(layer.bias.shape, layer.bias.value.data));
-        sd.set(`${net.prefix}.${2 * l}.mask`, { dtype: 'bool', shape: [...layer.mask.shape], data: Uint8Array.from(layer.mask.data) });
+        sd.set(`${net.prefix}.${2 * l}.mask`, {
+          dtype: 'bool',
+          shape: [...layer.mask.shape],
+          data: Uint8Array.from(layer.mask.data),
+        });
       });
     }
   });

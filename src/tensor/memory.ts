@@ -54,9 +54,7 @@ export class Memory {
     const wantBytes = Math.max(endByte, Math.min(have * 2, MAX_PAGES * PAGE_BYTES));
     const pages = Math.ceil((wantBytes - have) / PAGE_BYTES);
     if (have / PAGE_BYTES + pages > MAX_PAGES) {
-      throw new RangeError(
-        `out of memory: need ${endByte} bytes, the wasm memory is limited to 4 GiB`,
-      );
+      throw new RangeError(`out of memory: need ${endByte} bytes, the wasm memory is limited to 4 GiB`);
     }
     this.wasm.grow(pages);
     this.refresh();

@@ -93,7 +93,10 @@ export function copyGeneratorConfig(cfg: Readonly<GeneratorConfig>): GeneratorCo
 }
 
 /** The generator at nuisance ν = [ν_shift, ν_squeeze] (variation_rot is kept as it is). */
-export function withNuisance(cfg: Readonly<GeneratorConfig>, nu: readonly [number, number] | ArrayLike<number>): GeneratorConfig {
+export function withNuisance(
+  cfg: Readonly<GeneratorConfig>,
+  nu: readonly [number, number] | ArrayLike<number>,
+): GeneratorConfig {
   if (nu.length !== 2 || !Number.isFinite(nu[0]) || !Number.isFinite(nu[1])) {
     throw new Error(`withNuisance: ν must be two finite numbers [shift, squeeze], got [${Array.from(nu).join(', ')}]`);
   }
@@ -138,15 +141,20 @@ function describe(v: unknown): string {
 
 function readVec2(v: unknown, path: string, kind: Kind): Vec2 {
   const need =
-    kind === 'positiveVec2' ? 'a list of 2 positive finite numbers' :
-    kind === 'nonzeroVec2' ? 'a list of 2 finite numbers, not both 0' : 'a list of 2 finite numbers';
+    kind === 'positiveVec2'
+      ? 'a list of 2 positive finite numbers'
+      : kind === 'nonzeroVec2'
+        ? 'a list of 2 finite numbers, not both 0'
+        : 'a list of 2 finite numbers';
   if (!Array.isArray(v) || v.length !== 2) throw new Error(`${path}: expected ${need}, got ${describe(v)}`);
   for (let i = 0; i < 2; i++) {
     const e = v[i];
-    if (typeof e !== 'number' || !Number.isFinite(e)) throw new Error(`${path}[${i}]: expected a finite number, got ${describe(e)}`);
+    if (typeof e !== 'number' || !Number.isFinite(e))
+      throw new Error(`${path}[${i}]: expected a finite number, got ${describe(e)}`);
     if (kind === 'positiveVec2' && !(e > 0)) throw new Error(`${path}[${i}]: expected a positive number, got ${e}`);
   }
-  if (kind === 'nonzeroVec2' && v[0] === 0 && v[1] === 0) throw new Error(`${path}: expected a non-zero direction, got [0, 0]`);
+  if (kind === 'nonzeroVec2' && v[0] === 0 && v[1] === 0)
+    throw new Error(`${path}: expected a non-zero direction, got [0, 0]`);
   return [v[0], v[1]];
 }
 
@@ -156,7 +164,11 @@ function readVec2(v: unknown, path: string, kind: Kind): Vec2 {
  * type, and names the unknown key (with the list of allowed keys) for a key that is not one of
  * GENERATOR_KEYS. `where` should say which file and section, e.g. "configs/systematics.yaml: generator".
  */
-export function generatorFromYaml(obj: unknown, where: string, base: Readonly<GeneratorConfig> = defaultGeneratorConfig()): GeneratorConfig {
+export function generatorFromYaml(
+  obj: unknown,
+  where: string,
+  base: Readonly<GeneratorConfig> = defaultGeneratorConfig(),
+): GeneratorConfig {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new Error(`${where}: expected a mapping of generator keys, got ${describe(obj)}`);
   }
@@ -171,7 +183,8 @@ export function generatorFromYaml(obj: unknown, where: string, base: Readonly<Ge
     const kind = KEY_KINDS[k];
     const v = rec[key];
     if (kind === 'number') {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${path}: expected a finite number, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new Error(`${path}: expected a finite number, got ${describe(v)}`);
       (out as unknown as Record<string, number>)[k] = v;
     } else if (kind === 'boolean') {
       if (typeof v !== 'boolean') throw new Error(`${path}: expected true or false, got ${describe(v)}`);

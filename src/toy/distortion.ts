@@ -22,22 +22,32 @@ import { classIndex, prepareGenerator, type PreparedGenerator } from './prepared
 /** The rotation angle θ(x, c) of the distortion. */
 export function distortionAngle(x1: number, x2: number, sign: number, g: PreparedGenerator): number {
   if (g.distortThetaGain === 0) return 0;
-  return (sign * g.distortThetaGain / (0.7 * Math.sqrt(x1 * x1 + x2 * x2) + 0.5)) * Math.tanh(x1 / 0.5);
+  return ((sign * g.distortThetaGain) / (0.7 * Math.sqrt(x1 * x1 + x2 * x2) + 0.5)) * Math.tanh(x1 / 0.5);
 }
 
 /** log|det ∂D/∂y| for class sign s (throws where the shear is singular). */
 export function distortionLogDet(sign: number, g: PreparedGenerator): number {
   const det = 1 + 2 * sign * g.distortShear;
   if (det === 0) {
-    throw new Error(`distortion: the shear is singular for class ${sign < 0 ? 'A' : 'B'} (1 + 2·s·k = 0 with k = ${g.distortShear}); ` +
-      'distortion_squeeze_scale·variation_squeeze must not be 4 (class A) or −6 (class B)');
+    throw new Error(
+      `distortion: the shear is singular for class ${sign < 0 ? 'A' : 'B'} (1 + 2·s·k = 0 with k = ${g.distortShear}); ` +
+        'distortion_squeeze_scale·variation_squeeze must not be 4 (class A) or −6 (class B)',
+    );
   }
   return Math.log(Math.abs(det));
 }
 
 /** D(y; x, c) for one point, written to out[o], out[o + 1]. */
-export function distortInto(y0: number, y1: number, x1: number, x2: number, sign: number, g: PreparedGenerator,
-  out: { [i: number]: number }, o: number): void {
+export function distortInto(
+  y0: number,
+  y1: number,
+  x1: number,
+  x2: number,
+  sign: number,
+  g: PreparedGenerator,
+  out: { [i: number]: number },
+  o: number,
+): void {
   const th = distortionAngle(x1, x2, sign, g);
   const cs = Math.cos(th);
   const sn = Math.sin(th);
@@ -49,8 +59,16 @@ export function distortInto(y0: number, y1: number, x1: number, x2: number, sign
 }
 
 /** D⁻¹(d; x, c) for one point, written to out[o], out[o + 1]. */
-export function undistortInto(d0: number, d1: number, x1: number, x2: number, sign: number, g: PreparedGenerator,
-  out: { [i: number]: number }, o: number): void {
+export function undistortInto(
+  d0: number,
+  d1: number,
+  x1: number,
+  x2: number,
+  sign: number,
+  g: PreparedGenerator,
+  out: { [i: number]: number },
+  o: number,
+): void {
   const k = sign * g.distortShear;
   const det = 1 + 2 * k;
   const r0 = ((1 + k) * d0 + k * d1) / det;
@@ -63,7 +81,12 @@ export function undistortInto(d0: number, d1: number, x1: number, x2: number, si
 }
 
 /** D(y; x, c) with the generator's own ν (y in the unbounded pre-sigmoid space). */
-export function distortY(y: ArrayLike<number>, x: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>): [number, number] {
+export function distortY(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  c: number,
+  cfg: Readonly<GeneratorConfig>,
+): [number, number] {
   const g = prepareGenerator(cfg);
   const sign = g.classes[classIndex(c, 'distortY')].sign;
   distortionLogDet(sign, g); // throws if singular
@@ -73,7 +96,12 @@ export function distortY(y: ArrayLike<number>, x: ArrayLike<number>, c: number, 
 }
 
 /** D⁻¹(d; x, c): the undistorted pre-sigmoid y. */
-export function undistortY(d: ArrayLike<number>, x: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>): [number, number] {
+export function undistortY(
+  d: ArrayLike<number>,
+  x: ArrayLike<number>,
+  c: number,
+  cfg: Readonly<GeneratorConfig>,
+): [number, number] {
   const g = prepareGenerator(cfg);
   const sign = g.classes[classIndex(c, 'undistortY')].sign;
   distortionLogDet(sign, g);

@@ -4,13 +4,30 @@
  * pre-sigmoid distortion / sigmoid maps (distortion.ts).
  */
 export {
-  type GeneratorConfig, type Vec2, GENERATOR_KEYS, REFERENCE_CLASS_DEFAULTS,
-  defaultGeneratorConfig, copyGeneratorConfig, generatorFromYaml, withNuisance,
+  type GeneratorConfig,
+  type Vec2,
+  GENERATOR_KEYS,
+  REFERENCE_CLASS_DEFAULTS,
+  defaultGeneratorConfig,
+  copyGeneratorConfig,
+  generatorFromYaml,
+  withNuisance,
 } from './config.js';
 export { Rng } from './rng.js';
 export { type ToyBatch, type GenerateOptions, type SampleYOptions, generateBatch, sampleY } from './sample.js';
 export {
-  type XParams, type YParams, type YDensityOptions, P_CLASS_B, logClassPrior, softplus,
-  xParams, yParams, yParamsBatch, logProbX, logProbXBatch, logProbY, logProbYBatch,
+  type XParams,
+  type YParams,
+  type YDensityOptions,
+  P_CLASS_B,
+  logClassPrior,
+  softplus,
+  xParams,
+  yParams,
+  yParamsBatch,
+  logProbX,
+  logProbXBatch,
+  logProbY,
+  logProbYBatch,
 } from './truth.js';
 export { distortY, undistortY, distortionLogAbsDet, sigmoid, logit } from './distortion.js';

@@ -45,7 +45,12 @@ export interface PreparedGenerator {
   readonly sigmoidY: boolean;
 }
 
-function prepareClass(sign: number, centre: readonly number[], sigma: readonly number[], cfg: Readonly<GeneratorConfig>): PreparedClass {
+function prepareClass(
+  sign: number,
+  centre: readonly number[],
+  sigma: readonly number[],
+  cfg: Readonly<GeneratorConfig>,
+): PreparedClass {
   const theta = sign * cfg.rot_scale * cfg.variation_rot;
   const alpha = cfg.squeeze_scale * cfg.variation_squeeze;
   const q0 = Math.exp(-sign * alpha);
@@ -83,12 +88,23 @@ function checkConfig(cfg: Readonly<GeneratorConfig>): void {
     }
   }
   for (const k of ['sigma_A', 'sigma_B'] as const) {
-    if (!(cfg[k][0] > 0 && cfg[k][1] > 0)) throw new Error(`GeneratorConfig.${k}: expected positive sigmas, got [${cfg[k].join(', ')}]`);
+    if (!(cfg[k][0] > 0 && cfg[k][1] > 0))
+      throw new Error(`GeneratorConfig.${k}: expected positive sigmas, got [${cfg[k].join(', ')}]`);
   }
-  if (cfg.shift_dir[0] === 0 && cfg.shift_dir[1] === 0) throw new Error('GeneratorConfig.shift_dir: expected a non-zero direction, got [0, 0]');
+  if (cfg.shift_dir[0] === 0 && cfg.shift_dir[1] === 0)
+    throw new Error('GeneratorConfig.shift_dir: expected a non-zero direction, got [0, 0]');
   const nums = [
-    'variation_shift', 'variation_rot', 'variation_squeeze', 'shift_scale', 'rot_scale', 'squeeze_scale',
-    'y_shift_scale', 'y_squeeze_scale', 'distortion_strength', 'distortion_shift_scale', 'distortion_squeeze_scale',
+    'variation_shift',
+    'variation_rot',
+    'variation_squeeze',
+    'shift_scale',
+    'rot_scale',
+    'squeeze_scale',
+    'y_shift_scale',
+    'y_squeeze_scale',
+    'distortion_strength',
+    'distortion_shift_scale',
+    'distortion_squeeze_scale',
   ] as const;
   for (const k of nums) {
     if (!Number.isFinite(cfg[k])) throw new Error(`GeneratorConfig.${k}: expected a finite number, got ${cfg[k]}`);

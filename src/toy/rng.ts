@@ -177,7 +177,10 @@ export class Rng {
 
   /** Advance the state by 2^64 outputs in place (the cache is dropped). */
   jump(): void {
-    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    let t0 = 0,
+      t1 = 0,
+      t2 = 0,
+      t3 = 0;
     for (let w = 0; w < 4; w++) {
       const word = JUMP_2_64[w];
       for (let b = 0; b < 32; b++) {
@@ -214,8 +217,11 @@ export class Rng {
    * `split` where a guarantee is wanted.
    */
   fork(key: number): Rng {
-    if (!Number.isSafeInteger(key) || key < 0) throw new Error(`Rng.fork: key must be a non-negative safe integer, got ${key}`);
-    const h = (BigInt(this.s0) | (BigInt(this.s1) << 32n)) ^ ((BigInt(this.s2) | (BigInt(this.s3) << 32n)) * 0x9e3779b97f4a7c15n);
+    if (!Number.isSafeInteger(key) || key < 0)
+      throw new Error(`Rng.fork: key must be a non-negative safe integer, got ${key}`);
+    const h =
+      (BigInt(this.s0) | (BigInt(this.s1) << 32n)) ^
+      ((BigInt(this.s2) | (BigInt(this.s3) << 32n)) * 0x9e3779b97f4a7c15n);
     const [, mixed] = splitMix64((h ^ (BigInt(key) * 0xd1b54a32d192ed03n)) & MASK64);
     return new Rng(seedWords(mixed));
   }

@@ -42,14 +42,24 @@ export interface GenerateOptions {
   out?: Partial<ToyBatch>;
 }
 
-function outArray<T extends Float32Array | Uint8Array | Int32Array>(given: T | undefined, len: number, name: string, make: (n: number) => T): T {
+function outArray<T extends Float32Array | Uint8Array | Int32Array>(
+  given: T | undefined,
+  len: number,
+  name: string,
+  make: (n: number) => T,
+): T {
   if (given === undefined) return make(len);
   if (given.length !== len) throw new Error(`generateBatch: out.${name} must have length ${len}, got ${given.length}`);
   return given;
 }
 
 /** Draw n events (c, x, y[, yDistorted]) from the generator `cfg`. */
-export function generateBatch(rng: Rng, n: number, cfg: Readonly<GeneratorConfig>, opts: GenerateOptions = {}): ToyBatch {
+export function generateBatch(
+  rng: Rng,
+  n: number,
+  cfg: Readonly<GeneratorConfig>,
+  opts: GenerateOptions = {},
+): ToyBatch {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`generateBatch: n must be a non-negative integer, got ${n}`);
   const g = prepareGenerator(cfg);
   const fixed = opts.c;
@@ -62,7 +72,9 @@ export function generateBatch(rng: Rng, n: number, cfg: Readonly<GeneratorConfig
   const cOneHot = outArray(o.cOneHot, 2 * n, 'cOneHot', (m) => new Float32Array(m));
   const x = outArray(o.x, 2 * n, 'x', (m) => new Float32Array(m));
   const y = outArray(o.y, 2 * n, 'y', (m) => new Float32Array(m));
-  const yDistorted = opts.distorted ? outArray(o.yDistorted, 2 * n, 'yDistorted', (m) => new Float32Array(m)) : undefined;
+  const yDistorted = opts.distorted
+    ? outArray(o.yDistorted, 2 * n, 'yDistorted', (m) => new Float32Array(m))
+    : undefined;
   if (opts.distorted) {
     distortionLogDet(-1, g);
     distortionLogDet(1, g);
@@ -72,8 +84,12 @@ export function generateBatch(rng: Rng, n: number, cfg: Readonly<GeneratorConfig
   const p = new Float64Array(5);
   const d = new Float64Array(2);
   for (let i = 0; i < n; i++) {
-    const ci = fixed === undefined ? rng.bit()
-      : typeof fixed === 'number' ? fixed : classIndex(fixed[i], 'generateBatch: opts.c', i);
+    const ci =
+      fixed === undefined
+        ? rng.bit()
+        : typeof fixed === 'number'
+          ? fixed
+          : classIndex(fixed[i], 'generateBatch: opts.c', i);
     const k = g.classes[ci];
     c[i] = ci;
     cOneHot[2 * i] = 1 - ci;
@@ -100,7 +116,15 @@ export function generateBatch(rng: Rng, n: number, cfg: Readonly<GeneratorConfig
 }
 
 /** y_raw ~ N(mu(x, c), Σ(x, c)) into e[0], e[1] (one Box–Muller pair; p is scratch). */
-function drawYRaw(rng: Rng, x1: number, x2: number, sign: number, g: PreparedGenerator, p: Float64Array, e: Float64Array): void {
+function drawYRaw(
+  rng: Rng,
+  x1: number,
+  x2: number,
+  sign: number,
+  g: PreparedGenerator,
+  p: Float64Array,
+  e: Float64Array,
+): void {
   yParamsInto(x1, x2, sign, g, p);
   rng.normalPair(e, 0);
   const r = p[4];
@@ -131,13 +155,19 @@ export interface SampleYOptions<T extends Float32Array | Float64Array> {
  * [n, 2]; c one class or n classes. One Box–Muller pair per draw.
  */
 export function sampleY<T extends Float32Array | Float64Array = Float32Array>(
-  rng: Rng, x: ArrayLike<number>, c: number | ArrayLike<number>, cfg: Readonly<GeneratorConfig>,
-  opts: SampleYOptions<T> = {}): T {
+  rng: Rng,
+  x: ArrayLike<number>,
+  c: number | ArrayLike<number>,
+  cfg: Readonly<GeneratorConfig>,
+  opts: SampleYOptions<T> = {},
+): T {
   const n = opts.n ?? x.length / 2;
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`sampleY: n must be a non-negative integer, got ${n}`);
   const xStride = x.length === 2 ? 0 : 2;
-  if (xStride === 2 && x.length !== 2 * n) throw new Error(`sampleY: x must be one point (2 numbers) or [n, 2] = ${2 * n} numbers, got ${x.length}`);
-  if (typeof c !== 'number' && c.length !== n) throw new Error(`sampleY: c must be one class or n = ${n} classes, got ${c.length}`);
+  if (xStride === 2 && x.length !== 2 * n)
+    throw new Error(`sampleY: x must be one point (2 numbers) or [n, 2] = ${2 * n} numbers, got ${x.length}`);
+  if (typeof c !== 'number' && c.length !== n)
+    throw new Error(`sampleY: c must be one class or n = ${n} classes, got ${c.length}`);
   const out = (opts.out ?? new Float32Array(2 * n)) as T;
   if (out.length !== 2 * n) throw new Error(`sampleY: out must have length 2n = ${2 * n}, got ${out.length}`);
   const g = prepareGenerator(cfg);

@@ -51,7 +51,13 @@ export function xParams(c: number, cfg: Readonly<GeneratorConfig>): XParams {
   const cov = k.a00 * k.a10 + k.a01 * k.a11;
   const sd0 = Math.sqrt(v0);
   const sd1 = Math.sqrt(v1);
-  return { mean: [k.m0, k.m1], sd: [sd0, sd1], rho: cov / (sd0 * sd1), factor: [k.a00, k.a01, k.a10, k.a11], logDet: k.logDetA };
+  return {
+    mean: [k.m0, k.m1],
+    sd: [sd0, sd1],
+    rho: cov / (sd0 * sd1),
+    factor: [k.a00, k.a01, k.a10, k.a11],
+    logDet: k.logDetA,
+  };
 }
 
 function logProbXPrepared(x1: number, x2: number, k: PreparedClass): number {
@@ -70,7 +76,11 @@ export function logProbX(x: ArrayLike<number>, c: number, cfg: Readonly<Generato
 
 /** log p(x | c, ν) for a batch: x [n, 2] row-major, c [n] of 0/1; writes out[n] (allocated if absent). */
 export function logProbXBatch<T extends Float64Array | Float32Array = Float64Array>(
-  x: ArrayLike<number>, c: ArrayLike<number>, cfg: Readonly<GeneratorConfig>, out?: T): T {
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+  cfg: Readonly<GeneratorConfig>,
+  out?: T,
+): T {
   const n = c.length;
   checkBatch('logProbXBatch', n, { x }, out);
   const g = prepareGenerator(cfg);
@@ -141,8 +151,17 @@ interface YScratch {
   t: Float64Array;
 }
 
-function logProbYPrepared(y0: number, y1: number, x1: number, x2: number, sign: number, g: PreparedGenerator,
-  sigmoid: boolean, distortLogDet: number | null, s: YScratch): number {
+function logProbYPrepared(
+  y0: number,
+  y1: number,
+  x1: number,
+  x2: number,
+  sign: number,
+  g: PreparedGenerator,
+  sigmoid: boolean,
+  distortLogDet: number | null,
+  s: YScratch,
+): number {
   let ladj = 0;
   if (sigmoid) {
     if (!(y0 > 0 && y0 < 1 && y1 > 0 && y1 < 1)) return -Infinity;
@@ -161,8 +180,13 @@ function logProbYPrepared(y0: number, y1: number, x1: number, x2: number, sign: 
 }
 
 /** log p(y | x, c, ν) at one point, with the Jacobians of the distortion and the sigmoid where requested. */
-export function logProbY(y: ArrayLike<number>, x: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>,
-  opts: YDensityOptions = {}): number {
+export function logProbY(
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  c: number,
+  cfg: Readonly<GeneratorConfig>,
+  opts: YDensityOptions = {},
+): number {
   const g = prepareGenerator(cfg);
   const sign = g.classes[classIndex(c, 'logProbY')].sign;
   const ld = opts.distorted ? distortionLogDet(sign, g) : null;
@@ -172,14 +196,20 @@ export function logProbY(y: ArrayLike<number>, x: ArrayLike<number>, c: number, 
 
 /** log p(y | x, c, ν) for a batch: y, x [n, 2] row-major, c [n] of 0/1; writes out[n] (allocated if absent). */
 export function logProbYBatch<T extends Float64Array | Float32Array = Float64Array>(
-  y: ArrayLike<number>, x: ArrayLike<number>, c: ArrayLike<number>, cfg: Readonly<GeneratorConfig>,
-  opts: YDensityOptions = {}, out?: T): T {
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+  cfg: Readonly<GeneratorConfig>,
+  opts: YDensityOptions = {},
+  out?: T,
+): T {
   const n = c.length;
   checkBatch('logProbYBatch', n, { y, x }, out);
   const g = prepareGenerator(cfg);
   const sigmoid = opts.sigmoid ?? g.sigmoidY;
   const ld: [number | null, number | null] = opts.distorted
-    ? [distortionLogDet(-1, g), distortionLogDet(1, g)] : [null, null];
+    ? [distortionLogDet(-1, g), distortionLogDet(1, g)]
+    : [null, null];
   const s: YScratch = { p: new Float64Array(5), t: new Float64Array(2) };
   const o = (out ?? new Float64Array(n)) as T;
   for (let i = 0; i < n; i++) {
@@ -190,11 +220,20 @@ export function logProbYBatch<T extends Float64Array | Float32Array = Float64Arr
 }
 
 /** Writes the y | x, c parameters of a batch: mu [n, 2], sigma0/sigma1/rho [n]. */
-export function yParamsBatch(x: ArrayLike<number>, c: ArrayLike<number>, cfg: Readonly<GeneratorConfig>,
-  out?: { mu: Float64Array; sigma0: Float64Array; sigma1: Float64Array; rho: Float64Array }) {
+export function yParamsBatch(
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+  cfg: Readonly<GeneratorConfig>,
+  out?: { mu: Float64Array; sigma0: Float64Array; sigma1: Float64Array; rho: Float64Array },
+) {
   const n = c.length;
   checkBatch('yParamsBatch', n, { x });
-  const o = out ?? { mu: new Float64Array(2 * n), sigma0: new Float64Array(n), sigma1: new Float64Array(n), rho: new Float64Array(n) };
+  const o = out ?? {
+    mu: new Float64Array(2 * n),
+    sigma0: new Float64Array(n),
+    sigma1: new Float64Array(n),
+    rho: new Float64Array(n),
+  };
   if (o.mu.length !== 2 * n || o.sigma0.length !== n || o.sigma1.length !== n || o.rho.length !== n) {
     throw new Error(`yParamsBatch: out arrays must have lengths mu ${2 * n}, sigma0/sigma1/rho ${n}`);
   }
@@ -213,7 +252,8 @@ export function yParamsBatch(x: ArrayLike<number>, c: ArrayLike<number>, cfg: Re
 
 function checkBatch(what: string, n: number, pairs: Record<string, ArrayLike<number>>, out?: ArrayLike<number>): void {
   for (const [name, a] of Object.entries(pairs)) {
-    if (a.length !== 2 * n) throw new Error(`${what}: ${name} must be [n, 2] = ${2 * n} numbers for n = ${n} classes, got ${a.length}`);
+    if (a.length !== 2 * n)
+      throw new Error(`${what}: ${name} must be [n, 2] = ${2 * n} numbers for n = ${n} classes, got ${a.length}`);
   }
   if (out && out.length !== n) throw new Error(`${what}: out must have length n = ${n}, got ${out.length}`);
 }

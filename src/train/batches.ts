@@ -60,7 +60,12 @@ export function templateBatch(sector: Sector, rng: Rng, batchSize: number, templ
   if (chunk < 1) throw new Error(`batch size ${batchSize} is smaller than the number of templates (${G})`);
   const N = templates[0].m.length;
   const n = chunk * G;
-  const b: Batch = { n, x: new Float32Array(2 * n), context: new Float32Array(contextWidth(sector) * n), nu: new Float32Array(N * n) };
+  const b: Batch = {
+    n,
+    x: new Float32Array(2 * n),
+    context: new Float32Array(contextWidth(sector) * n),
+    nu: new Float32Array(N * n),
+  };
   templates.forEach((t, g) => {
     fill(sector, rng, chunk, t.generator, b, g * chunk);
     for (let i = 0; i < chunk; i++) b.nu!.set(t.m, N * (g * chunk + i));

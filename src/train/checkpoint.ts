@@ -32,7 +32,12 @@ export interface TrainingState {
 
 export const trainStatePath = (modelPath: string) => modelPath.replace(/(\.safetensors)?$/, '.train.safetensors');
 
-export function saveModel(path: string, dict: StateDict, architecture: object, extra: Record<string, string> = {}): void {
+export function saveModel(
+  path: string,
+  dict: StateDict,
+  architecture: object,
+  extra: Record<string, string> = {},
+): void {
   writeSafetensors(path, dict, { format: 'fnflow', architecture: JSON.stringify(architecture), ...extra });
 }
 
@@ -46,16 +51,19 @@ export function saveTrainingState(modelPath: string, opt: AdamW, state: Training
 
 export function loadTrainingState(modelPath: string, opt: AdamW): TrainingState {
   const path = trainStatePath(modelPath);
-  if (!existsSync(path)) throw new CheckpointError(`--resume: no training state at ${path} (was the run started with this output path?)`);
+  if (!existsSync(path))
+    throw new CheckpointError(`--resume: no training state at ${path} (was the run started with this output path?)`);
   const { dict, metadata } = readSafetensors(path);
-  const m = dict.get('exp_avg'), v = dict.get('exp_avg_sq');
+  const m = dict.get('exp_avg'),
+    v = dict.get('exp_avg_sq');
   if (!m || !v || m.data.length !== opt.m.size || v.data.length !== opt.v.size) {
     throw new CheckpointError(`${path}: optimizer state does not match the model (${opt.m.size} parameters expected)`);
   }
   opt.m.data.set(m.data as Float32Array);
   opt.v.data.set(v.data as Float32Array);
   const state = JSON.parse(metadata.state ?? 'null') as TrainingState | null;
-  if (!state || typeof state.step !== 'number') throw new CheckpointError(`${path}: metadata 'state' is missing or invalid`);
+  if (!state || typeof state.step !== 'number')
+    throw new CheckpointError(`${path}: metadata 'state' is missing or invalid`);
   opt.steps = state.step;
   return state;
 }

@@ -32,7 +32,16 @@ function startingCheckpoint(modelPath: string, resume: boolean, initFrom: string
   return from;
 }
 
-export function baseFlowJob(dev: Device, sector: Sector, arch: FlowArchitecture, generator: GeneratorConfig, modelPath: string, seed: number, resume: boolean, initFrom?: string): { job: TrainJob; model: NSF } {
+export function baseFlowJob(
+  dev: Device,
+  sector: Sector,
+  arch: FlowArchitecture,
+  generator: GeneratorConfig,
+  modelPath: string,
+  seed: number,
+  resume: boolean,
+  initFrom?: string,
+): { job: TrainJob; model: NSF } {
   let model: NSF;
   const from = startingCheckpoint(modelPath, resume, initFrom);
   if (from) {

@@ -108,12 +108,22 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
   if (opts.resume) {
     state = loadTrainingState(job.modelPath, opt);
     if (JSON.stringify(state.plan) !== JSON.stringify(planKey)) {
-      throw new Error(`--resume: ${job.modelPath} was trained with ${JSON.stringify(state.plan)}, not ${JSON.stringify(planKey)}`);
+      throw new Error(
+        `--resume: ${job.modelPath} was trained with ${JSON.stringify(state.plan)}, not ${JSON.stringify(planKey)}`,
+      );
     }
     rng = Rng.fromState(state.rng);
   } else {
     rng = Rng.fromSeed(plan.seed);
-    state = { step: 0, rng: Array.from(rng.state()), history: [], partial: { sum: 0, count: 0 }, seconds: 0, seed: plan.seed, plan: planKey };
+    state = {
+      step: 0,
+      rng: Array.from(rng.state()),
+      history: [],
+      partial: { sum: 0, count: 0 },
+      seconds: 0,
+      seed: plan.seed,
+      plan: planKey,
+    };
   }
 
   let interrupted = false;
@@ -129,7 +139,9 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     stream: opts.stream,
   });
   const save = () => {
-    saveModel(job.modelPath, job.stateDict(), job.architecture, { training: JSON.stringify({ step: state.step, history: state.history }) });
+    saveModel(job.modelPath, job.stateDict(), job.architecture, {
+      training: JSON.stringify({ step: state.step, history: state.history }),
+    });
     saveTrainingState(job.modelPath, opt, state);
   };
 
@@ -176,7 +188,9 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
           state.seconds += (performance.now() - t0) / 1000;
           state.rng = Array.from(rng.state());
           save();
-          throw new TrainingInterrupted(`${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`);
+          throw new TrainingInterrupted(
+            `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
+          );
         }
       }
     }

@@ -66,9 +66,24 @@ export interface ClosureSetup {
   onRow?: (ev: ClosureEvaluation) => void;
 }
 
-function row(model: ClosureModelName, nu: number[], template: string | undefined, lt: Float64Array, lm: Float32Array, ln?: Float32Array): ClosureRow {
+function row(
+  model: ClosureModelName,
+  nu: number[],
+  template: string | undefined,
+  lt: Float64Array,
+  lm: Float32Array,
+  ln?: Float32Array,
+): ClosureRow {
   const e = klEstimate(lt, lm);
-  const r: ClosureRow = { model, nu, ...(template ? { template } : {}), nll_model: e.nllModel, nll_truth: e.nllTruth, kl: e.kl, kl_se: e.klSe };
+  const r: ClosureRow = {
+    model,
+    nu,
+    ...(template ? { template } : {}),
+    nll_model: e.nllModel,
+    nll_truth: e.nllTruth,
+    kl: e.kl,
+    kl_se: e.klSe,
+  };
   if (ln) {
     const b = klEstimate(lt, ln);
     r.kl_no_residual = b.kl;
@@ -78,7 +93,10 @@ function row(model: ClosureModelName, nu: number[], template: string | undefined
 }
 
 /** Evaluates every closure row; returns the report and the per-row evaluations. */
-export function computeClosure(models: ClosureModels, s: ClosureSetup): { report: ClosureReport; evaluations: ClosureEvaluation[] } {
+export function computeClosure(
+  models: ClosureModels,
+  s: ClosureSetup,
+): { report: ClosureReport; evaluations: ClosureEvaluation[] } {
   const evals: ClosureEvaluation[] = [];
   const done = (ev: ClosureEvaluation) => {
     evals.push(ev);
@@ -89,15 +107,33 @@ export function computeClosure(models: ClosureModels, s: ClosureSetup): { report
     const t = drawTruth(s.streams.get('closure/kin_base'), s.n, s.nominal);
     const lt = logProbXBatch(t.x, t.c, s.nominal);
     const lm = models.kinBase.logProb(t.x, t.cOneHot);
-    done({ row: row('kin_base', zero, undefined, lt, lm), point: { nu: zero }, generator: s.nominal, truth: t, logTruth: lt, logModel: lm });
+    done({
+      row: row('kin_base', zero, undefined, lt, lm),
+      point: { nu: zero },
+      generator: s.nominal,
+      truth: t,
+      logTruth: lt,
+      logModel: lm,
+    });
   }
   {
     const t = drawTruth(s.streams.get('closure/score_base'), s.n, s.nominal);
     const lt = logProbYBatch(t.y, t.x, t.c, s.nominal, { sigmoid: false });
     const lm = models.scoreBase.logProb(t.y, t.scoreCtx);
-    done({ row: row('score_base', zero, undefined, lt, lm), point: { nu: zero }, generator: s.nominal, truth: t, logTruth: lt, logModel: lm });
+    done({
+      row: row('score_base', zero, undefined, lt, lm),
+      point: { nu: zero },
+      generator: s.nominal,
+      truth: t,
+      logTruth: lt,
+      logModel: lm,
+    });
   }
-  const residuals: [ClosureModelName, SystematicCorrectedModel | undefined, readonly SystematicTemplate[] | undefined][] = [
+  const residuals: [
+    ClosureModelName,
+    SystematicCorrectedModel | undefined,
+    readonly SystematicTemplate[] | undefined,
+  ][] = [
     ['kin_residual', models.kinResidual, s.kinTemplates],
     ['score_residual', models.scoreResidual, s.scoreTemplates],
   ];
@@ -120,24 +156,45 @@ export function computeClosure(models: ClosureModels, s: ClosureSetup): { report
         lm = model.logProb(t.y, t.scoreCtx, nu);
         ln = model.base.logProb(t.y, t.scoreCtx);
       }
-      done({ row: row(name, p.nu, p.template, lt, lm, ln), point: p, generator: gen, truth: t, logTruth: lt, logModel: lm, logNoResidual: ln });
+      done({
+        row: row(name, p.nu, p.template, lt, lm, ln),
+        point: p,
+        generator: gen,
+        truth: t,
+        logTruth: lt,
+        logModel: lm,
+        logNoResidual: ln,
+      });
     }
   }
   return { report: { n: s.n, rows: evals.map((e) => e.row) }, evaluations: evals };
 }
 
-const fmtE = (v: number | undefined, digits = 2) => (v === undefined ? '' : Number.isFinite(v) ? v.toExponential(digits) : String(v));
+const fmtE = (v: number | undefined, digits = 2) =>
+  v === undefined ? '' : Number.isFinite(v) ? v.toExponential(digits) : String(v);
 const fmtF = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 const HEADER = ['model', 'ν', 'template', 'NLL model', 'NLL truth', 'KL(T‖M)', '± SE', 'KL no residual', '± SE'];
 
 function cells(r: ClosureRow): string[] {
-  return [r.model, formatNu(r.nu), r.template ?? '', fmtF(r.nll_model), fmtF(r.nll_truth), fmtE(r.kl), fmtE(r.kl_se, 1), fmtE(r.kl_no_residual), fmtE(r.kl_no_residual_se, 1)];
+  return [
+    r.model,
+    formatNu(r.nu),
+    r.template ?? '',
+    fmtF(r.nll_model),
+    fmtF(r.nll_truth),
+    fmtE(r.kl),
+    fmtE(r.kl_se, 1),
+    fmtE(r.kl_no_residual),
+    fmtE(r.kl_no_residual_se, 1),
+  ];
 }
 
 /** Header and rows, without the template / no-residual columns when no row fills them. */
 function table(rep: ClosureReport): { header: string[]; rows: string[][] } {
-  const keep = HEADER.map((_, j) => (j === 2 ? rep.rows.some((r) => r.template) : j >= 7 ? rep.rows.some((r) => r.kl_no_residual !== undefined) : true));
+  const keep = HEADER.map((_, j) =>
+    j === 2 ? rep.rows.some((r) => r.template) : j >= 7 ? rep.rows.some((r) => r.kl_no_residual !== undefined) : true,
+  );
   const pick = (cs: string[]) => cs.filter((_, j) => keep[j]);
   return { header: pick(HEADER), rows: rep.rows.map((r) => pick(cells(r))) };
 }
@@ -166,6 +223,7 @@ export function closureText(rep: ClosureReport): string {
   const rows = [t.header, ...t.rows];
   const widths = t.header.map((_, j) => Math.max(...rows.map((r) => [...r[j]].length)));
   const left = (h: string) => h === 'model' || h === 'ν' || h === 'template';
-  const pad = (s: string, w: number, right: boolean) => (right ? s.padStart(w + s.length - [...s].length) : s.padEnd(w + s.length - [...s].length));
+  const pad = (s: string, w: number, right: boolean) =>
+    right ? s.padStart(w + s.length - [...s].length) : s.padEnd(w + s.length - [...s].length);
   return `${rows.map((r) => r.map((c, j) => pad(c, widths[j], !left(t.header[j]))).join('  ')).join('\n')}\n`;
 }

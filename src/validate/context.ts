@@ -26,7 +26,9 @@ export interface ValidationContext {
 
 /** The closure evaluation of a model at a template (or ν = 0 for the base models). */
 export function evaluationOf(ctx: ValidationContext, model: ClosureModelName, template?: string): ClosureEvaluation {
-  const ev = ctx.evaluations.find((e) => e.row.model === model && (template === undefined || e.row.template === template));
+  const ev = ctx.evaluations.find(
+    (e) => e.row.model === model && (template === undefined || e.row.template === template),
+  );
   if (!ev) throw new Error(`validate: no closure evaluation for ${model}${template ? ` at ${template}` : ''}`);
   return ev;
 }

@@ -46,12 +46,21 @@ function tile(src: Float32Array, times: number): Float32Array {
  * (weights need not be normalised; they are used as given). `ctxRows` is [K, C] (C may be 0:
  * pass null and one weight).
  */
-export function mixtureGrid(f: LogDensityFn, xr: Range2, yr: Range2, nx: number, ny: number, ctxRows: Float32Array | null, weights: ArrayLike<number>): DensityGrid {
+export function mixtureGrid(
+  f: LogDensityFn,
+  xr: Range2,
+  yr: Range2,
+  nx: number,
+  ny: number,
+  ctxRows: Float32Array | null,
+  weights: ArrayLike<number>,
+): DensityGrid {
   const G = nx * ny;
   const K = weights.length;
   const pts = gridPoints(xr, yr, nx, ny);
   const C = ctxRows ? ctxRows.length / K : 0;
-  if (ctxRows && !Number.isInteger(C)) throw new Error(`validate/density mixtureGrid: ${ctxRows.length} context values for ${K} weights`);
+  if (ctxRows && !Number.isInteger(C))
+    throw new Error(`validate/density mixtureGrid: ${ctxRows.length} context values for ${K} weights`);
   const allPts = tile(pts, K);
   let ctx: Float32Array | null = null;
   if (ctxRows) {
@@ -62,7 +71,8 @@ export function mixtureGrid(f: LogDensityFn, xr: Range2, yr: Range2, nx: number,
     }
   }
   const lp = f(allPts, ctx);
-  if (lp.length !== K * G) throw new Error(`validate/density mixtureGrid: density returned ${lp.length} values for ${K * G} points`);
+  if (lp.length !== K * G)
+    throw new Error(`validate/density mixtureGrid: density returned ${lp.length} values for ${K * G} points`);
   const values = new Float64Array(G);
   for (let k = 0; k < K; k++) {
     const w = weights[k];
@@ -72,7 +82,14 @@ export function mixtureGrid(f: LogDensityFn, xr: Range2, yr: Range2, nx: number,
 }
 
 /** The density at one context row (or none). */
-export function densityGrid(f: LogDensityFn, xr: Range2, yr: Range2, nx: number, ny: number, ctxRow: ArrayLike<number> | null): DensityGrid {
+export function densityGrid(
+  f: LogDensityFn,
+  xr: Range2,
+  yr: Range2,
+  nx: number,
+  ny: number,
+  ctxRow: ArrayLike<number> | null,
+): DensityGrid {
   return mixtureGrid(f, xr, yr, nx, ny, ctxRow ? Float32Array.from(ctxRow) : null, [1]);
 }
 
@@ -81,7 +98,8 @@ export function densityGrid(f: LogDensityFn, xr: Range2, yr: Range2, nx: number,
  * physicists' Hermite recurrence, Numerical Recipes' gauher, then t = √2·u, w/√π).
  */
 export function gaussHermite(k: number): { nodes: number[]; weights: number[] } {
-  if (!Number.isInteger(k) || k < 1 || k > 40) throw new Error(`validate/density gaussHermite: k must be an integer in [1, 40], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > 40)
+    throw new Error(`validate/density gaussHermite: k must be an integer in [1, 40], got ${k}`);
   const u = new Array<number>(k).fill(0);
   const w = new Array<number>(k).fill(0);
   const m = Math.floor((k + 1) / 2);
@@ -124,16 +142,24 @@ export function gaussHermite(k: number): { nodes: number[]; weights: number[] } 
  * (24 × 4 reproduces class A's p(y | c) to a grid KL ≈ 2e-4 against 20 000 x draws, 36 nodes).
  * Returns the context rows [one-hot(c), x] ([K, 4]), the x and the weights.
  */
-export function xNodes(cfg: Readonly<GeneratorConfig>, c: number, k1 = 24, k2 = 4, minWeight = 3e-4): { ctx: Float32Array; x: Float32Array; weights: Float64Array } {
+export function xNodes(
+  cfg: Readonly<GeneratorConfig>,
+  c: number,
+  k1 = 24,
+  k2 = 4,
+  minWeight = 3e-4,
+): { ctx: Float32Array; x: Float32Array; weights: Float64Array } {
   const { mean, factor } = xParams(c, cfg);
   const g1 = gaussHermite(k1);
   const g2 = gaussHermite(k2);
   const keep: [number, number, number][] = [];
-  for (let i = 0; i < k1; i++) for (let j = 0; j < k2; j++) {
-    const w = g1.weights[i] * g2.weights[j];
-    if (w >= minWeight) keep.push([g1.nodes[i], g2.nodes[j], w]);
-  }
-  if (keep.length === 0) throw new Error(`validate/density xNodes: minWeight ${minWeight} drops every node of the ${k1}×${k2} rule`);
+  for (let i = 0; i < k1; i++)
+    for (let j = 0; j < k2; j++) {
+      const w = g1.weights[i] * g2.weights[j];
+      if (w >= minWeight) keep.push([g1.nodes[i], g2.nodes[j], w]);
+    }
+  if (keep.length === 0)
+    throw new Error(`validate/density xNodes: minWeight ${minWeight} drops every node of the ${k1}×${k2} rule`);
   const total = keep.reduce((s, v) => s + v[2], 0);
   const ctx = new Float32Array(keep.length * 4);
   const x = new Float32Array(keep.length * 2);

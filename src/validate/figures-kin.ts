@@ -15,12 +15,28 @@ import { repeatNu } from './nuisance.js';
 import { oneHot, column } from './sampling.js';
 import { klEstimate } from './stats.js';
 import {
-  CLASSES, LEVEL_RULE, MODEL_LINE, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, X_LABEL, truthFill,
-  fmtKl, levelsOf, nuText, truthModelLegend,
+  CLASSES,
+  LEVEL_RULE,
+  MODEL_LINE,
+  NOMINAL_DASH,
+  NU_ORDER,
+  TEMPLATE_CMAP,
+  X_LABEL,
+  truthFill,
+  fmtKl,
+  levelsOf,
+  nuText,
+  truthModelLegend,
 } from './style.js';
 
-export const nsfDensity = (f: NSF): LogDensityFn => (p, c) => f.logProb(p, c);
-export const residualDensity = (m: SystematicCorrectedModel, nu: readonly number[]): LogDensityFn => (p, c) => m.logProb(p, c, repeatNu(nu, p.length / 2));
+export const nsfDensity =
+  (f: NSF): LogDensityFn =>
+  (p, c) =>
+    f.logProb(p, c);
+export const residualDensity =
+  (m: SystematicCorrectedModel, nu: readonly number[]): LogDensityFn =>
+  (p, c) =>
+    m.logProb(p, c, repeatNu(nu, p.length / 2));
 
 function kinGrid(ctx: ValidationContext, f: LogDensityFn, c: number): DensityGrid {
   const w = ctx.kinWindow;
@@ -28,10 +44,19 @@ function kinGrid(ctx: ValidationContext, f: LogDensityFn, c: number): DensityGri
 }
 
 /** KL(T‖M) of the class-c events of a closure evaluation (MC, with SE). */
-function classKl(lt: ArrayLike<number>, lm: ArrayLike<number>, classes: ArrayLike<number>, c: number): { kl: number; se: number } {
+function classKl(
+  lt: ArrayLike<number>,
+  lm: ArrayLike<number>,
+  classes: ArrayLike<number>,
+  c: number,
+): { kl: number; se: number } {
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < classes.length; i++) if (classes[i] === c) { a.push(lt[i]); b.push(lm[i]); }
+  for (let i = 0; i < classes.length; i++)
+    if (classes[i] === c) {
+      a.push(lt[i]);
+      b.push(lm[i]);
+    }
   const e = klEstimate(a, b);
   return { kl: e.kl, se: e.klSe };
 }
@@ -40,7 +65,9 @@ export function figKin2d(ctx: ValidationContext): string {
   const t0 = performance.now();
   const ev = evaluationOf(ctx, 'kin_base');
   const fig = new Figure({
-    width: 1400, height: 640, cols: 2,
+    width: 1400,
+    height: 640,
+    cols: 2,
     suptitle: `Kin base model — 2D validation  p(x | c)\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth', 'classes', 'Model (base flow)'),
   });
@@ -48,10 +75,17 @@ export function figKin2d(ctx: ValidationContext): string {
     const truth = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const model = kinGrid(ctx, nsfDensity(ctx.models.kinBase), k.c);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
-    fig.panel(0, k.c, {
-      title: `${k.name}  p(x | c)`, subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n}),  ${fmtKl(gridKl(truth, model))} on the grid`,
-      xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal', xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none',
-    })
+    fig
+      .panel(0, k.c, {
+        title: `${k.name}  p(x | c)`,
+        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n}),  ${fmtKl(gridKl(truth, model))} on the grid`,
+        xLabel: X_LABEL[0],
+        yLabel: X_LABEL[1],
+        aspect: 'equal',
+        xRange: ctx.kinWindow.x,
+        yRange: ctx.kinWindow.y,
+        legend: 'none',
+      })
       .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
       .contourLines(model, levelsOf(model), MODEL_LINE);
   }
@@ -70,7 +104,11 @@ export function figKin1d(ctx: ValidationContext): string {
   const classes = ev.truth.c.subarray(0, m);
   const sample = ctx.models.kinBase.sample(m, ev.truth.cOneHot.subarray(0, 2 * m), ctx.streams.get('fig/kin_1d'));
   const fig = new Figure({
-    width: 1300, height: 1050, rows: 4, cols: 2, heightRatios: [3, 1.3, 3, 1.3],
+    width: 1300,
+    height: 1050,
+    rows: 4,
+    cols: 2,
+    heightRatios: [3, 1.3, 3, 1.3],
     suptitle: `Kin base model — 1D marginals  p(x_{d} | c)   (model: ${m} samples; truth: exact bin masses)`,
     legend: [
       { kind: 'patch', label: 'Truth (exact, class colour)', color: '#888888', alpha: 0.35 },
@@ -84,8 +122,15 @@ export function figKin1d(ctx: ValidationContext): string {
       const edges = kinEdges(ctx, d);
       const model = column(sample, 2, d, classes, k.c);
       addExactStack(fig, 2 * k.c, d, {
-        edges, truth: gaussianBinCounts(edges, p.mean[d], p.sd[d], model.length), truthLabel: 'Truth', truthColor: k.color,
-        model, modelLabel: 'Model', modelColor: k.color, title: `${k.name} — ${X_LABEL[d]}`, xLabel: X_LABEL[d],
+        edges,
+        truth: gaussianBinCounts(edges, p.mean[d], p.sd[d], model.length),
+        truthLabel: 'Truth',
+        truthColor: k.color,
+        model,
+        modelLabel: 'Model',
+        modelColor: k.color,
+        title: `${k.name} — ${X_LABEL[d]}`,
+        xLabel: X_LABEL[d],
       });
     }
   }
@@ -99,17 +144,26 @@ export function figSysKinCentral(ctx: ValidationContext): string {
   const t0 = performance.now();
   const model = ctx.models.kinResidual!;
   const fig = new Figure({
-    width: 1400, height: 640, cols: 2,
+    width: 1400,
+    height: 640,
+    cols: 2,
     suptitle: `Residual kin model — central point  p(x | c, ν = 0)   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
   for (const k of CLASSES) {
     const truth = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const mg = kinGrid(ctx, residualDensity(model, [0, 0]), k.c);
-    fig.panel(0, k.c, {
-      title: `${k.name} — central (ν = 0)`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
-      xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal', xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none',
-    })
+    fig
+      .panel(0, k.c, {
+        title: `${k.name} — central (ν = 0)`,
+        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+        xLabel: X_LABEL[0],
+        yLabel: X_LABEL[1],
+        aspect: 'equal',
+        xRange: ctx.kinWindow.x,
+        yRange: ctx.kinWindow.y,
+        legend: 'none',
+      })
       .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
       .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
@@ -121,10 +175,19 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
   const model = ctx.models.kinResidual!;
   const ev = evaluationOf(ctx, 'kin_residual', name);
   const fig = new Figure({
-    width: 1400, height: 1060, rows: 2, cols: 2,
+    width: 1400,
+    height: 1060,
+    rows: 2,
+    cols: 2,
     suptitle: `Residual kin model — template ${name}   ${nuText(m)}   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
-      { kind: 'line', label: 'Truth, nominal generator (class colour)', color: '#555555', dash: NOMINAL_DASH, width: 1.4 },
+      {
+        kind: 'line',
+        label: 'Truth, nominal generator (class colour)',
+        color: '#555555',
+        dash: NOMINAL_DASH,
+        width: 1.4,
+      },
     ]),
   });
   for (const k of CLASSES) {
@@ -132,16 +195,30 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     const nominal = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const mg = kinGrid(ctx, residualDensity(model, m), k.c);
     const noRes = kinGrid(ctx, nsfDensity(model.base), k.c);
-    const opts = { xLabel: X_LABEL[0], yLabel: X_LABEL[1], aspect: 'equal' as const, xRange: ctx.kinWindow.x, yRange: ctx.kinWindow.y, legend: 'none' as const };
-    fig.panel(k.c, 0, { ...opts, title: `${k.name} — truth: ${name} vs nominal`, subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid` })
+    const opts = {
+      xLabel: X_LABEL[0],
+      yLabel: X_LABEL[1],
+      aspect: 'equal' as const,
+      xRange: ctx.kinWindow.x,
+      yRange: ctx.kinWindow.y,
+      legend: 'none' as const,
+    };
+    fig
+      .panel(k.c, 0, {
+        ...opts,
+        title: `${k.name} — truth: ${name} vs nominal`,
+        subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
+      })
       .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
-    fig.panel(k.c, 1, {
-      ...opts, title: `${k.name} — model at ${nuText(m)}`,
-      subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
-    })
+    fig
+      .panel(k.c, 1, {
+        ...opts,
+        title: `${k.name} — model at ${nuText(m)}`,
+        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
+      })
       .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
@@ -160,7 +237,11 @@ export function figSysKin1d(ctx: ValidationContext): string {
   const xNom = model.base.sample(m, oh, ctx.streams.get('fig/sys_kin_1d'));
   const rows = temps.length;
   const fig = new Figure({
-    width: 1800, height: 400 * rows + 110, rows: 2 * rows, cols: 4, heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
+    width: 1800,
+    height: 400 * rows + 110,
+    rows: 2 * rows,
+    cols: 4,
+    heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
     suptitle: `Residual kin model — 1D closure at each template   (${NU_ORDER})\nmodel: ${m} samples at the template's ν (the same latent draws for every template); truth: exact bin masses`,
     legend: [
       { kind: 'patch', label: 'Truth at the template (exact)', color: COLORS.truth, alpha: 0.35 },
@@ -177,10 +258,20 @@ export function figSysKin1d(ctx: ValidationContext): string {
         const edges = kinEdges(ctx, d);
         const sample = column(x, 2, d, classes, k.c);
         addExactStack(fig, 2 * r, 2 * k.c + d, {
-          edges, truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length), truthLabel: 'Truth', truthColor: COLORS.truth,
-          model: sample, modelLabel: 'Model', modelColor: COLORS.model,
-          reference: { counts: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length), label: 'Nominal', color: k.color },
-          title: `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`, xLabel: X_LABEL[d],
+          edges,
+          truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
+          truthLabel: 'Truth',
+          truthColor: COLORS.truth,
+          model: sample,
+          modelLabel: 'Model',
+          modelColor: COLORS.model,
+          reference: {
+            counts: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
+            label: 'Nominal',
+            color: k.color,
+          },
+          title: `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
+          xLabel: X_LABEL[d],
         });
       }
     }

@@ -27,8 +27,16 @@ export interface ScanMoments {
 const nuAt = (K: number, k: number, v: number) => Array.from({ length: K }, (_, j) => (j === k ? v : 0));
 
 /** Model moments over the scan: `push(nu)` gives the [n, 2] sample at ν (same latent draws every call). */
-export function scanMoments(values: number[], K: number, classes: ArrayLike<number>, push: (nu: number[]) => Float32Array): ScanMoments {
-  const mk = () => Array.from({ length: K }, () => Array.from({ length: 2 }, () => Array.from({ length: 2 }, () => new Float64Array(values.length))));
+export function scanMoments(
+  values: number[],
+  K: number,
+  classes: ArrayLike<number>,
+  push: (nu: number[]) => Float32Array,
+): ScanMoments {
+  const mk = () =>
+    Array.from({ length: K }, () =>
+      Array.from({ length: 2 }, () => Array.from({ length: 2 }, () => new Float64Array(values.length))),
+    );
   const mean = mk();
   const std = mk();
   const counts = [0, 1].map((c) => Array.from(classes).filter((v) => v === c).length);
@@ -36,17 +44,24 @@ export function scanMoments(values: number[], K: number, classes: ArrayLike<numb
   for (let k = 0; k < K; k++) {
     values.forEach((v, i) => {
       const s = v === 0 ? (zero ??= push(nuAt(K, k, 0))) : push(nuAt(K, k, v));
-      for (const c of [0, 1]) for (const d of [0, 1]) {
-        const r = meanStd(s, (j) => classes[j] === c, 2, d);
-        mean[k][c][d][i] = r.mean;
-        std[k][c][d][i] = r.std;
-      }
+      for (const c of [0, 1])
+        for (const d of [0, 1]) {
+          const r = meanStd(s, (j) => classes[j] === c, 2, d);
+          mean[k][c][d][i] = r.mean;
+          std[k][c][d][i] = r.std;
+        }
     });
   }
   return { values, mean, std, n: counts };
 }
 
-function drawScanFigures(ctx: ValidationContext, what: 'kin' | 'score', s: ScanMoments, truth: (k: number, c: number, d: number, v: number) => { mean: number; std: number }, files: [string, string]): string[] {
+function drawScanFigures(
+  ctx: ValidationContext,
+  what: 'kin' | 'score',
+  s: ScanMoments,
+  truth: (k: number, c: number, d: number, v: number) => { mean: number; std: number },
+  files: [string, string],
+): string[] {
   const labels = what === 'kin' ? X_LABEL : Y_LABEL;
   const K = s.mean.length;
   const fine = linspace(s.values[0], s.values[s.values.length - 1], 61);
@@ -55,27 +70,55 @@ function drawScanFigures(ctx: ValidationContext, what: 'kin' | 'score', s: ScanM
     const t0 = performance.now();
     const sym = (d: number) => (moment === 'mean' ? `⟨${labels[d]}⟩` : `σ(${labels[d]})`);
     const legend: LegendEntry[] = [
-      ...CLASSES.map((k): LegendEntry => ({ kind: 'marker', label: `${k.name}: model`, color: k.color, errorBar: true, line: true })),
-      ...CLASSES.map((k): LegendEntry => ({ kind: 'line', label: `${k.name}: truth`, color: k.color, dash: [6, 4], width: 1.5 })),
+      ...CLASSES.map((k): LegendEntry => ({
+        kind: 'marker',
+        label: `${k.name}: model`,
+        color: k.color,
+        errorBar: true,
+        line: true,
+      })),
+      ...CLASSES.map((k): LegendEntry => ({
+        kind: 'line',
+        label: `${k.name}: truth`,
+        color: k.color,
+        dash: [6, 4],
+        width: 1.5,
+      })),
       { kind: 'line', label: 'template points ν_{k} = ±1', color: '#999999', dash: [2, 3], width: 1 },
     ];
     const fig = new Figure({
-      width: 1400, height: 380 * K + 120, rows: K, cols: 2, legend,
-      suptitle: `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')} vs each nuisance (the other at 0; ${NU_ORDER})\n` +
+      width: 1400,
+      height: 380 * K + 120,
+      rows: K,
+      cols: 2,
+      legend,
+      suptitle:
+        `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')} vs each nuisance (the other at 0; ${NU_ORDER})\n` +
         (what === 'kin'
           ? `model: ${s.n[0] + s.n[1]} samples, the same latent draws at every ν; truth exact`
           : `model: ${s.n[0] + s.n[1]} samples at fixed nominal (c, x), the same latent draws at every ν; truth exact at those x`),
     });
     for (let k = 0; k < K; k++) {
       for (let d = 0; d < 2; d++) {
-        const p = fig.panel(k, d, { title: `${sym(d)} vs ${NU_LABEL[k] ?? `ν_{${k}}`}`, xLabel: NU_LABEL[k] ?? `ν_{${k}}`, yLabel: sym(d), legend: 'none' });
-        p.vline(-1, { color: '#999999', dash: [2, 3], width: 1 }).vline(1, { color: '#999999', dash: [2, 3], width: 1 });
+        const p = fig.panel(k, d, {
+          title: `${sym(d)} vs ${NU_LABEL[k] ?? `ν_{${k}}`}`,
+          xLabel: NU_LABEL[k] ?? `ν_{${k}}`,
+          yLabel: sym(d),
+          legend: 'none',
+        });
+        p.vline(-1, { color: '#999999', dash: [2, 3], width: 1 }).vline(1, {
+          color: '#999999',
+          dash: [2, 3],
+          width: 1,
+        });
         for (const cl of CLASSES) {
           const tv = fine.map((v) => truth(k, cl.c, d, v)[moment]);
           p.line(fine, tv, { color: cl.color, dash: [6, 4], width: 1.5 });
           const y = moment === 'mean' ? s.mean[k][cl.c][d] : s.std[k][cl.c][d];
           const nC = s.n[cl.c];
-          const err = Float64Array.from(s.std[k][cl.c][d], (sd) => (moment === 'mean' ? sd / Math.sqrt(nC) : sd / Math.sqrt(2 * nC)));
+          const err = Float64Array.from(s.std[k][cl.c][d], (sd) =>
+            moment === 'mean' ? sd / Math.sqrt(nC) : sd / Math.sqrt(2 * nC),
+          );
           p.errorbar(s.values, y, err, { color: cl.color, marker: 3.5, line: true });
         }
       }
@@ -101,7 +144,13 @@ export function figScanKin(ctx: ValidationContext): string[] {
 }
 
 /** Exact moments of y_d over the class-c events with x fixed: (mean of μ, sqrt(mean σ² + var μ)). */
-export function conditionalMoments(x: ArrayLike<number>, classes: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>, d: 0 | 1): { mean: number; std: number } {
+export function conditionalMoments(
+  x: ArrayLike<number>,
+  classes: ArrayLike<number>,
+  c: number,
+  cfg: Readonly<GeneratorConfig>,
+  d: 0 | 1,
+): { mean: number; std: number } {
   const p = yParamsBatch(x, classes, cfg);
   let n = 0;
   let sm = 0;
@@ -143,4 +192,3 @@ export function figScanScore(ctx: ValidationContext): string[] {
   };
   return drawScanFigures(ctx, 'score', s, truth, ['val_sys_score_mean_y_vs_m.png', 'val_sys_score_std_y_vs_m.png']);
 }
-

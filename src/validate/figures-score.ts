@@ -10,21 +10,51 @@ import { COLORS, Figure, autoRange, histogram1d, linspace, type Range } from '..
 import { sampleY, xParams, yParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import { densityGrid, gridKl, mixtureGrid, truthScoreDensity, xNodes, type DensityGrid, type LogDensityFn } from './density.js';
+import {
+  densityGrid,
+  gridKl,
+  mixtureGrid,
+  truthScoreDensity,
+  xNodes,
+  type DensityGrid,
+  type LogDensityFn,
+} from './density.js';
 import { nsfDensity, residualDensity } from './figures-kin.js';
 import { addExactStack, conditionalBinCounts } from './hist.js';
 import { repeatNu } from './nuisance.js';
 import { column, concatColumns, headOf, oneHot } from './sampling.js';
 import { klEstimate, normalCdf } from './stats.js';
 import {
-  CLASSES, LEVEL_RULE, MODEL_DASH, MODEL_LINE, NOMINAL_DASH, NU_ORDER, TEMPLATE_CMAP, Y_LABEL, truthFill,
-  fmtKl, fmtX, levelsOf, nuText, roundOut, truthModelLegend,
+  CLASSES,
+  LEVEL_RULE,
+  MODEL_DASH,
+  MODEL_LINE,
+  NOMINAL_DASH,
+  NU_ORDER,
+  TEMPLATE_CMAP,
+  Y_LABEL,
+  truthFill,
+  fmtKl,
+  fmtX,
+  levelsOf,
+  nuText,
+  roundOut,
+  truthModelLegend,
 } from './style.js';
 
-function classKl(lt: ArrayLike<number>, lm: ArrayLike<number>, classes: ArrayLike<number>, c: number): { kl: number; se: number } {
+function classKl(
+  lt: ArrayLike<number>,
+  lm: ArrayLike<number>,
+  classes: ArrayLike<number>,
+  c: number,
+): { kl: number; se: number } {
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < classes.length; i++) if (classes[i] === c) { a.push(lt[i]); b.push(lm[i]); }
+  for (let i = 0; i < classes.length; i++)
+    if (classes[i] === c) {
+      a.push(lt[i]);
+      b.push(lm[i]);
+    }
   const e = klEstimate(a, b);
   return { kl: e.kl, se: e.klSe };
 }
@@ -44,7 +74,13 @@ function conditionalWindow(items: { x: [number, number]; c: number; cfg: Generat
   return { x: roundOut([lo[0], hi[0]]), y: roundOut([lo[1], hi[1]]) };
 }
 
-function condGrid(ctx: ValidationContext, f: LogDensityFn, w: { x: Range; y: Range }, x: [number, number], c: number): DensityGrid {
+function condGrid(
+  ctx: ValidationContext,
+  f: LogDensityFn,
+  w: { x: Range; y: Range },
+  x: [number, number],
+  c: number,
+): DensityGrid {
   return densityGrid(f, w.x, w.y, ctx.detail.score.nx, ctx.detail.score.ny, [...oneHot(c), x[0], x[1]]);
 }
 
@@ -55,7 +91,9 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'score_base');
   const w = ctx.scoreWindow;
   const fig = new Figure({
-    width: 1250, height: 700, cols: 2,
+    width: 1250,
+    height: 700,
+    cols: 2,
     suptitle: `Score base model — p(y | c), marginalised over x\nexact densities on a grid, x integrated on shared quadrature nodes; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth', 'classes', 'Model (base flow)'),
   });
@@ -65,11 +103,17 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     const truth = mixtureGrid(truthScoreDensity(ctx.nominal), w.x, w.y, G.nx, G.ny, nodes.ctx, nodes.weights);
     const model = mixtureGrid(nsfDensity(ctx.models.scoreBase), w.x, w.y, G.nx, G.ny, nodes.ctx, nodes.weights);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
-    fig.panel(0, k.c, {
-      title: `${k.name} — p(y | c)`,
-      subtitle: `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))};  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
-      xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
-    })
+    fig
+      .panel(0, k.c, {
+        title: `${k.name} — p(y | c)`,
+        subtitle: `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))};  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
+        xLabel: Y_LABEL[0],
+        yLabel: Y_LABEL[1],
+        aspect: 'equal',
+        xRange: w.x,
+        yRange: w.y,
+        legend: 'none',
+      })
       .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
       .contourLines(model, levelsOf(model), MODEL_LINE);
   }
@@ -83,7 +127,10 @@ export function figScore2dSlices(ctx: ValidationContext): string {
   const t0 = performance.now();
   const cols = SLICE_X1_2D.length;
   const fig = new Figure({
-    width: 1900, height: 1080, rows: 2, cols,
+    width: 1900,
+    height: 1080,
+    rows: 2,
+    cols,
     suptitle: `Score base model — p(y | x, c) at fixed x (x_{2} = 0)\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth', 'classes', 'Model (base flow)'),
   });
@@ -93,10 +140,17 @@ export function figScore2dSlices(ctx: ValidationContext): string {
       const w = conditionalWindow([{ x, c: k.c, cfg: ctx.nominal }]);
       const truth = condGrid(ctx, truthScoreDensity(ctx.nominal), w, x, k.c);
       const model = condGrid(ctx, nsfDensity(ctx.models.scoreBase), w, x, k.c);
-      fig.panel(k.c, j, {
-        title: `${k.name} — ${xText(x)}`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
-        xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
-      })
+      fig
+        .panel(k.c, j, {
+          title: `${k.name} — ${xText(x)}`,
+          subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
+          xLabel: Y_LABEL[0],
+          yLabel: Y_LABEL[1],
+          aspect: 'equal',
+          xRange: w.x,
+          yRange: w.y,
+          legend: 'none',
+        })
         .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
         .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
     });
@@ -115,7 +169,11 @@ export function figScore1d(ctx: ValidationContext): string {
   const t = headOf(ev.truth, ctx.budgets.hist);
   const sample = ctx.models.scoreBase.sample(t.n, t.scoreCtx, ctx.streams.get('fig/score_1d'));
   const fig = new Figure({
-    width: 1300, height: 1050, rows: 4, cols: 2, heightRatios: [3, 1.3, 3, 1.3],
+    width: 1300,
+    height: 1050,
+    rows: 4,
+    cols: 2,
+    heightRatios: [3, 1.3, 3, 1.3],
     suptitle: `Score base model — 1D marginals  p(y_{d} | c)   (model: one sample per truth event's (c, x), ${t.n} events; truth: exact p(y | x, c) bin masses averaged over the same x)`,
     legend: [
       { kind: 'patch', label: 'Truth (class colour)', color: '#888888', alpha: 0.35 },
@@ -128,8 +186,15 @@ export function figScore1d(ctx: ValidationContext): string {
       const edges = scoreEdges(ctx, d);
       const model = column(sample, 2, d, t.c, k.c);
       addExactStack(fig, 2 * k.c, d, {
-        edges, truth: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d), truthLabel: 'Truth', truthColor: k.color,
-        model, modelLabel: 'Model', modelColor: k.color, title: `${k.name} — ${Y_LABEL[d]}`, xLabel: Y_LABEL[d],
+        edges,
+        truth: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
+        truthLabel: 'Truth',
+        truthColor: k.color,
+        model,
+        modelLabel: 'Model',
+        modelColor: k.color,
+        title: `${k.name} — ${Y_LABEL[d]}`,
+        xLabel: Y_LABEL[d],
       });
     }
   }
@@ -145,7 +210,11 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
   const rng = ctx.streams.get('fig/score_x1_slices');
   const cols = SLICE_X1_1D.length;
   const fig = new Figure({
-    width: 1900, height: 1750, rows: 8, cols, heightRatios: [3, 1.25, 3, 1.25, 3, 1.25, 3, 1.25],
+    width: 1900,
+    height: 1750,
+    rows: 8,
+    cols,
+    heightRatios: [3, 1.25, 3, 1.25, 3, 1.25, 3, 1.25],
     suptitle: `Score base model — conditional slices  p(y_{d} | x_{1}, c), x_{2} drawn from p(x_{2} | x_{1}, c)   (${ns} events per slice)`,
     legend: [
       { kind: 'patch', label: 'Truth: exact bin masses (class colour)', color: '#888888', alpha: 0.35 },
@@ -159,7 +228,7 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     const p = xParams(k.c, ctx.nominal);
     const condSd = p.sd[1] * Math.sqrt(1 - p.rho * p.rho);
     for (const x1 of SLICE_X1_1D) {
-      const condMean = p.mean[1] + (p.rho * p.sd[1] / p.sd[0]) * (x1 - p.mean[0]);
+      const condMean = p.mean[1] + ((p.rho * p.sd[1]) / p.sd[0]) * (x1 - p.mean[0]);
       const x = new Float32Array(2 * ns);
       for (let i = 0; i < ns; i++) {
         x[2 * i] = x1;
@@ -184,9 +253,15 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
       const r = roundOut(autoRange(column(truthDraws, 2, d), { lo: 0.002, hi: 0.998, pad: 0.08 }), 0.25);
       const edges = linspace(r[0], r[1], 31);
       addExactStack(fig, 2 * (2 * s.c + d), col, {
-        edges, truth: conditionalBinCounts(edges, s.x, s.classes, s.c, ctx.nominal, d), truthLabel: 'Truth', truthColor: k.color,
-        model: column(ys, 2, d), modelLabel: 'Model', modelColor: k.color,
-        title: `${k.name} — ${Y_LABEL[d]} | x_{1} = ${fmtX(s.x1)}`, xLabel: Y_LABEL[d],
+        edges,
+        truth: conditionalBinCounts(edges, s.x, s.classes, s.c, ctx.nominal, d),
+        truthLabel: 'Truth',
+        truthColor: k.color,
+        model: column(ys, 2, d),
+        modelLabel: 'Model',
+        modelColor: k.color,
+        title: `${k.name} — ${Y_LABEL[d]} | x_{1} = ${fmtX(s.x1)}`,
+        xLabel: Y_LABEL[d],
       });
     }
   });
@@ -198,7 +273,9 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'score_base');
   const f: NSF = ctx.models.scoreBase;
   const fig = new Figure({
-    width: 1900, height: 640, cols: 3,
+    width: 1900,
+    height: 640,
+    cols: 3,
     suptitle: `Score base model — log-density diagnostics at ${ctx.n} truth events (c, x, y)`,
   });
   // (1) exact truth log-density next to the model's, at the same events.
@@ -206,21 +283,46 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   const lo = all[Math.floor(0.005 * (all.length - 1))];
   const hi = all[Math.floor(0.999 * (all.length - 1))];
   const edges = linspace(lo, hi, 61);
-  const p1 = fig.panel(0, 0, { title: 'Log-density at the truth events', xLabel: 'log p(y | x, c)', yLabel: 'density', legend: 'inside', legendCorner: 'upper left' });
+  const p1 = fig.panel(0, 0, {
+    title: 'Log-density at the truth events',
+    xLabel: 'log p(y | x, c)',
+    yLabel: 'density',
+    legend: 'inside',
+    legendCorner: 'upper left',
+  });
   for (const k of CLASSES) {
-    p1.hist(edges, histogram1d(column(ev.logTruth, 1, 0, ev.truth.c, k.c), edges, { density: true }).values, { filled: true, color: k.color, fillAlpha: 0.3, label: `${k.name}: truth log p_{T}` });
-    p1.hist(edges, histogram1d(column(ev.logModel, 1, 0, ev.truth.c, k.c), edges, { density: true }).values, { color: k.color, width: 2, label: `${k.name}: model log p_{M}` });
+    p1.hist(edges, histogram1d(column(ev.logTruth, 1, 0, ev.truth.c, k.c), edges, { density: true }).values, {
+      filled: true,
+      color: k.color,
+      fillAlpha: 0.3,
+      label: `${k.name}: truth log p_{T}`,
+    });
+    p1.hist(edges, histogram1d(column(ev.logModel, 1, 0, ev.truth.c, k.c), edges, { density: true }).values, {
+      color: k.color,
+      width: 2,
+      label: `${k.name}: model log p_{M}`,
+    });
   }
   // (2) per-event log-ratio; its mean is the KL of the closure report.
   const diff = Float64Array.from(ev.logTruth, (v, i) => v - ev.logModel[i]);
   const dr = autoRange(diff, { lo: 0.005, hi: 0.995, pad: 0.1 });
   const m = Math.max(Math.abs(dr[0]), Math.abs(dr[1]));
   const dEdges = linspace(-m, m, 61);
-  const p2 = fig.panel(0, 1, { title: 'Per-event log p_{T} − log p_{M}  (mean = KL)', xLabel: 'log p_{T}(y | x, c) − log p_{M}(y | x, c)', yLabel: 'density', legend: 'inside', legendCorner: 'upper left' });
+  const p2 = fig.panel(0, 1, {
+    title: 'Per-event log p_{T} − log p_{M}  (mean = KL)',
+    xLabel: 'log p_{T}(y | x, c) − log p_{M}(y | x, c)',
+    yLabel: 'density',
+    legend: 'inside',
+    legendCorner: 'upper left',
+  });
   const notes: string[] = [];
   for (const k of CLASSES) {
     const kl = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
-    p2.hist(dEdges, histogram1d(column(diff, 1, 0, ev.truth.c, k.c), dEdges, { density: true }).values, { color: k.color, width: 2, label: k.name });
+    p2.hist(dEdges, histogram1d(column(diff, 1, 0, ev.truth.c, k.c), dEdges, { density: true }).values, {
+      color: k.color,
+      width: 2,
+      label: k.name,
+    });
     notes.push(`${k.name}: KL = ${fmtKl(kl.kl)} ± ${fmtKl(kl.se)}`);
   }
   p2.vline(0, { color: '#555555', dash: [4, 4], width: 1 });
@@ -232,13 +334,25 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   const scale = f.base.scale.data;
   const bins = 20;
   const uEdges = linspace(0, 1, bins + 1);
-  const p3 = fig.panel(0, 2, { title: 'Calibration: PIT u_{d} = Φ(z_{d}), z = flow(y; x, c)', xLabel: 'u_{d}', yLabel: 'density', yRange: [0.7, 1.3], legend: 'inside', legendCorner: 'upper left' });
+  const p3 = fig.panel(0, 2, {
+    title: 'Calibration: PIT u_{d} = Φ(z_{d}), z = flow(y; x, c)',
+    xLabel: 'u_{d}',
+    yLabel: 'density',
+    yRange: [0.7, 1.3],
+    legend: 'inside',
+    legendCorner: 'upper left',
+  });
   let nMin = Infinity;
   for (const k of CLASSES) {
     for (const d of [0, 1]) {
       const u = column(z, 2, d, t.c, k.c).map((v) => normalCdf((v - loc[d]) / scale[d]));
       nMin = Math.min(nMin, u.length);
-      p3.hist(uEdges, histogram1d(u, uEdges, { density: true }).values, { color: k.color, width: 2, dash: d === 0 ? [] : [6, 3], label: `${k.name}, ${Y_LABEL[d]}` });
+      p3.hist(uEdges, histogram1d(u, uEdges, { density: true }).values, {
+        color: k.color,
+        width: 2,
+        dash: d === 0 ? [] : [6, 3],
+        label: `${k.name}, ${Y_LABEL[d]}`,
+      });
     }
   }
   const sig = Math.sqrt(bins / Math.max(nMin, 1));
@@ -259,7 +373,9 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
   const t0 = performance.now();
   const model = ctx.models.scoreResidual!;
   const fig = new Figure({
-    width: 1250, height: 700, cols: 2,
+    width: 1250,
+    height: 700,
+    cols: 2,
     suptitle: `Residual score model — central point  p(y | x, c, ν = 0) at the class centre x   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
@@ -268,10 +384,17 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
     const w = conditionalWindow([{ x, c: k.c, cfg: ctx.nominal }]);
     const truth = condGrid(ctx, truthScoreDensity(ctx.nominal), w, x, k.c);
     const mg = condGrid(ctx, residualDensity(model, [0, 0]), w, x, k.c);
-    fig.panel(0, k.c, {
-      title: `${k.name} — central (ν = 0), ${xText(x)}`, subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
-      xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
-    })
+    fig
+      .panel(0, k.c, {
+        title: `${k.name} — central (ν = 0), ${xText(x)}`,
+        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+        xLabel: Y_LABEL[0],
+        yLabel: Y_LABEL[1],
+        aspect: 'equal',
+        xRange: w.x,
+        yRange: w.y,
+        legend: 'none',
+      })
       .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
       .contourLines(mg, levelsOf(mg), MODEL_LINE);
   }
@@ -283,26 +406,43 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
   const model = ctx.models.scoreResidual!;
   const ev = evaluationOf(ctx, 'score_residual', name);
   const fig = new Figure({
-    width: 1300, height: 720, cols: 2,
+    width: 1300,
+    height: 720,
+    cols: 2,
     suptitle: `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})\np(y | x, c, ν) at the template's class centre x; exact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
-      { kind: 'line', label: 'Truth, nominal generator at the same x (class colour)', color: '#555555', dash: NOMINAL_DASH, width: 1.4 },
+      {
+        kind: 'line',
+        label: 'Truth, nominal generator at the same x (class colour)',
+        color: '#555555',
+        dash: NOMINAL_DASH,
+        width: 1.4,
+      },
     ]),
   });
   for (const k of CLASSES) {
     const x = classCentre(gen, k.c);
-    const w = conditionalWindow([{ x, c: k.c, cfg: gen }, { x, c: k.c, cfg: ctx.nominal }]);
+    const w = conditionalWindow([
+      { x, c: k.c, cfg: gen },
+      { x, c: k.c, cfg: ctx.nominal },
+    ]);
     const truth = condGrid(ctx, truthScoreDensity(gen), w, x, k.c);
     const nominal = condGrid(ctx, truthScoreDensity(ctx.nominal), w, x, k.c);
     const mg = condGrid(ctx, residualDensity(model, m), w, x, k.c);
     const noRes = condGrid(ctx, nsfDensity(model.base), w, x, k.c);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
-    fig.panel(0, k.c, {
-      title: `${k.name} — ${xText(x)}`,
-      subtitle: `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))};  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
-      xLabel: Y_LABEL[0], yLabel: Y_LABEL[1], aspect: 'equal', xRange: w.x, yRange: w.y, legend: 'none',
-    })
+    fig
+      .panel(0, k.c, {
+        title: `${k.name} — ${xText(x)}`,
+        subtitle: `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))};  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
+        xLabel: Y_LABEL[0],
+        yLabel: Y_LABEL[1],
+        aspect: 'equal',
+        xRange: w.x,
+        yRange: w.y,
+        legend: 'none',
+      })
       .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
       .contourLines(mg, levelsOf(mg), MODEL_LINE);
@@ -317,12 +457,22 @@ export function figSysScore1d(ctx: ValidationContext): string {
   const rows = temps.length;
   const rng = ctx.streams.get('fig/sys_score_1d');
   const fig = new Figure({
-    width: 1800, height: 400 * rows + 110, rows: 2 * rows, cols: 4, heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
+    width: 1800,
+    height: 400 * rows + 110,
+    rows: 2 * rows,
+    cols: 4,
+    heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
     suptitle: `Residual score model — 1D closure at each template   (${NU_ORDER})\nmodel: one sample per template truth event's (c, x) at the template's ν, ${ctx.budgets.sysHist} events; truth: exact p(y | x, c) bin masses over the same x`,
     legend: [
       { kind: 'patch', label: 'Truth at the template', color: COLORS.truth, alpha: 0.35 },
       { kind: 'line', label: 'Model at the template ν', color: COLORS.model, width: 2 },
-      { kind: 'line', label: 'Truth, nominal p(y | x, c) at the same x (class colour)', color: '#555555', dash: [5, 4], width: 1.3 },
+      {
+        kind: 'line',
+        label: 'Truth, nominal p(y | x, c) at the same x (class colour)',
+        color: '#555555',
+        dash: [5, 4],
+        width: 1.3,
+      },
     ],
   });
   temps.forEach((tp, r) => {
@@ -333,10 +483,20 @@ export function figSysScore1d(ctx: ValidationContext): string {
         const edges = scoreEdges(ctx, d);
         const sample = column(y, 2, d, t.c, k.c);
         addExactStack(fig, 2 * r, 2 * k.c + d, {
-          edges, truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d), truthLabel: 'Truth', truthColor: COLORS.truth,
-          model: sample, modelLabel: 'Model', modelColor: COLORS.model,
-          reference: { counts: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d), label: 'Nominal', color: k.color },
-          title: `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`, xLabel: Y_LABEL[d],
+          edges,
+          truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
+          truthLabel: 'Truth',
+          truthColor: COLORS.truth,
+          model: sample,
+          modelLabel: 'Model',
+          modelColor: COLORS.model,
+          reference: {
+            counts: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
+            label: 'Nominal',
+            color: k.color,
+          },
+          title: `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
+          xLabel: Y_LABEL[d],
         });
       }
     }

@@ -19,7 +19,15 @@ export function gaussianBinCounts(edges: ArrayLike<number>, mean: number, sd: nu
  * Expected counts of y_d over the given events: N · mean_i P(bin | x_i, c_i) with the truth's
  * Gaussian p(y | x, c) at `cfg` (events of class `c` only, N = their number unless given).
  */
-export function conditionalBinCounts(edges: ArrayLike<number>, x: ArrayLike<number>, classes: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>, d: 0 | 1, N?: number): Float64Array {
+export function conditionalBinCounts(
+  edges: ArrayLike<number>,
+  x: ArrayLike<number>,
+  classes: ArrayLike<number>,
+  c: number,
+  cfg: Readonly<GeneratorConfig>,
+  d: 0 | 1,
+  N?: number,
+): Float64Array {
   const p = yParamsBatch(x, classes, cfg);
   const out = new Float64Array(edges.length - 1);
   let m = 0;

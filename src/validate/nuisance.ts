@@ -16,7 +16,8 @@ export interface NuPoint {
   generator?: GeneratorConfig;
 }
 
-const sameNu = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
+const sameNu = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
 
 /**
  * The closure points: every template (config order), then ±0.5·e_k for each nuisance k, then
@@ -27,7 +28,9 @@ export function closureNuPoints(templates: readonly SystematicTemplate[], numNui
   const out: NuPoint[] = [];
   const push = (p: NuPoint) => {
     if (p.nu.length !== numNuisances) {
-      throw new Error(`validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}, the model has ${numNuisances} nuisances`);
+      throw new Error(
+        `validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}, the model has ${numNuisances} nuisances`,
+      );
     }
     if (!out.some((q) => sameNu(q.nu, p.nu))) out.push(p);
   };
@@ -45,8 +48,20 @@ export function closureNuPoints(templates: readonly SystematicTemplate[], numNui
 }
 
 /** Generator keys that set how strongly ν acts; they must agree between templates. */
-const SCALE_KEYS = ['shift_scale', 'squeeze_scale', 'rot_scale', 'y_shift_scale', 'y_squeeze_scale', 'shift_dir',
-  'center_A', 'center_B', 'sigma_A', 'sigma_B', 'distortion_strength', 'sigmoid_y'] as const;
+const SCALE_KEYS = [
+  'shift_scale',
+  'squeeze_scale',
+  'rot_scale',
+  'y_shift_scale',
+  'y_squeeze_scale',
+  'shift_dir',
+  'center_A',
+  'center_B',
+  'sigma_A',
+  'sigma_B',
+  'distortion_strength',
+  'sigmoid_y',
+] as const;
 
 /**
  * A function ν → the truth generator at ν. The nominal generator section of a config leaves
@@ -55,19 +70,31 @@ const SCALE_KEYS = ['shift_scale', 'squeeze_scale', 'rot_scale', 'y_shift_scale'
  * is not defined) and each template's variations must equal its m (else the template is not
  * the generator at its m). Only the toy's two nuisances (shift, squeeze) exist.
  */
-export function nuisanceGenerator(templates: readonly SystematicTemplate[], what: string): (nu: readonly number[]) => GeneratorConfig {
-  if (templates.length === 0) throw new Error(`validate/nuisance: ${what} has no templates, so the truth at ν ≠ 0 is unknown`);
+export function nuisanceGenerator(
+  templates: readonly SystematicTemplate[],
+  what: string,
+): (nu: readonly number[]) => GeneratorConfig {
+  if (templates.length === 0)
+    throw new Error(`validate/nuisance: ${what} has no templates, so the truth at ν ≠ 0 is unknown`);
   const ref = templates[0];
   for (const t of templates) {
     for (const k of SCALE_KEYS) {
       if (JSON.stringify(t.generator[k]) !== JSON.stringify(ref.generator[k])) {
-        throw new Error(`validate/nuisance: ${what} templates ${ref.name} and ${t.name} differ in generator key ${k} ` +
-          `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])}); the truth at other ν is ambiguous`);
+        throw new Error(
+          `validate/nuisance: ${what} templates ${ref.name} and ${t.name} differ in generator key ${k} ` +
+            `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])}); the truth at other ν is ambiguous`,
+        );
       }
     }
-    if (t.m.length !== 2 || Math.abs(t.generator.variation_shift - t.m[0]) > 1e-9 || Math.abs(t.generator.variation_squeeze - t.m[1]) > 1e-9) {
-      throw new Error(`validate/nuisance: ${what} template ${t.name} has m = [${t.m.join(', ')}] but its generator has ` +
-        `variation_shift ${t.generator.variation_shift}, variation_squeeze ${t.generator.variation_squeeze}`);
+    if (
+      t.m.length !== 2 ||
+      Math.abs(t.generator.variation_shift - t.m[0]) > 1e-9 ||
+      Math.abs(t.generator.variation_squeeze - t.m[1]) > 1e-9
+    ) {
+      throw new Error(
+        `validate/nuisance: ${what} template ${t.name} has m = [${t.m.join(', ')}] but its generator has ` +
+          `variation_shift ${t.generator.variation_shift}, variation_squeeze ${t.generator.variation_squeeze}`,
+      );
     }
   }
   return (nu) => withNuisance(ref.generator, [nu[0], nu[1]]);

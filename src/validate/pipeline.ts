@@ -12,7 +12,16 @@ import { autoRange } from '../plot/index.js';
 import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
 import type { ValidationContext } from './context.js';
 import { figKin1d, figKin2d, figSysKin1d, figSysKinCentral, figSysKinTemplate } from './figures-kin.js';
-import { figScore1d, figScore2dGlobal, figScore2dSlices, figScoreLogprob, figScoreX1Slices, figSysScore1d, figSysScoreCentral, figSysScoreTemplate } from './figures-score.js';
+import {
+  figScore1d,
+  figScore2dGlobal,
+  figScore2dSlices,
+  figScoreLogprob,
+  figScoreX1Slices,
+  figSysScore1d,
+  figSysScoreCentral,
+  figSysScoreTemplate,
+} from './figures-score.js';
 import { figScanKin, figScanScore } from './figures-scan.js';
 import { nuisanceGenerator, formatNu } from './nuisance.js';
 import { Streams } from './sampling.js';
@@ -51,7 +60,10 @@ function scoreWindow(gens: GeneratorConfig[], seed: number): { x: [number, numbe
   const rng = Rng.fromSeed(seed);
   const ys = gens.map((g) => generateBatch(rng, 20000, g).y);
   const dim = (d: number) => ys.map((y) => Float64Array.from({ length: y.length / 2 }, (_, i) => y[2 * i + d]));
-  return { x: roundOut(autoRange(dim(0), { lo: 0.002, hi: 0.998 })), y: roundOut(autoRange(dim(1), { lo: 0.002, hi: 0.998 })) };
+  return {
+    x: roundOut(autoRange(dim(0), { lo: 0.002, hi: 0.998 })),
+    y: roundOut(autoRange(dim(1), { lo: 0.002, hi: 0.998 })),
+  };
 }
 
 export function runValidation(dev: Device, o: ValidationOptions): ValidationResult {
@@ -70,8 +82,18 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
     scoreBase: loadBaseFlow(dev, o.base.paths.scoreModel, o.base.scoreFlow, 'score_flow'),
   };
   if (o.sys) {
-    models.kinResidual = loadResidualModel(dev, o.sys.paths.kinResidualModel, { flow: o.sys.kinFlow, residual: o.sys.residualKinModel }, 'residual_kin_model');
-    models.scoreResidual = loadResidualModel(dev, o.sys.paths.scoreResidualModel, { flow: o.sys.scoreFlow, residual: o.sys.residualScoreModel }, 'residual_score_model');
+    models.kinResidual = loadResidualModel(
+      dev,
+      o.sys.paths.kinResidualModel,
+      { flow: o.sys.kinFlow, residual: o.sys.residualKinModel },
+      'residual_kin_model',
+    );
+    models.scoreResidual = loadResidualModel(
+      dev,
+      o.sys.paths.scoreResidualModel,
+      { flow: o.sys.scoreFlow, residual: o.sys.residualScoreModel },
+      'residual_score_model',
+    );
   }
   lap('load models');
 
@@ -79,8 +101,11 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   const nominal = o.base.generator;
   log(`closure: n = ${o.n} events per row`);
   const { report, evaluations } = computeClosure(models, {
-    nominal, n: o.n, streams,
-    kinTemplates: o.sys?.kinSystematics, scoreTemplates: o.sys?.scoreSystematics,
+    nominal,
+    n: o.n,
+    streams,
+    kinTemplates: o.sys?.kinSystematics,
+    scoreTemplates: o.sys?.scoreSystematics,
     onRow: (ev) => log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
   });
   writeAtomic(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -91,7 +116,15 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   const scoreTemplates = o.sys?.scoreSystematics ?? [];
   const sink = new FigureSink(o.outDir, log);
   const ctx: ValidationContext = {
-    n: o.n, budgets: budgetsFor(o.n, o.quick), detail: o.quick ? QUICK_DETAIL : FULL_DETAIL, streams, sink, nominal, models, kinTemplates, scoreTemplates,
+    n: o.n,
+    budgets: budgetsFor(o.n, o.quick),
+    detail: o.quick ? QUICK_DETAIL : FULL_DETAIL,
+    streams,
+    sink,
+    nominal,
+    models,
+    kinTemplates,
+    scoreTemplates,
     kinGenAt: o.sys ? nuisanceGenerator(kinTemplates, 'kin_systematics') : null,
     scoreGenAt: o.sys ? nuisanceGenerator(scoreTemplates, 'score_systematics') : null,
     evaluations,

@@ -18,7 +18,8 @@ export interface TruthBatch {
 /** Concatenates [n, a] and [n, b] row-major arrays into [n, a + b]. */
 export function concatColumns(a: ArrayLike<number>, wa: number, b: ArrayLike<number>, wb: number): Float32Array {
   const n = a.length / wa;
-  if (b.length !== n * wb) throw new Error(`validate/sampling concatColumns: ${n} rows of ${wa} but ${b.length / wb} rows of ${wb}`);
+  if (b.length !== n * wb)
+    throw new Error(`validate/sampling concatColumns: ${n} rows of ${wa} but ${b.length / wb} rows of ${wb}`);
   const w = wa + wb;
   const out = new Float32Array(n * w);
   for (let i = 0; i < n; i++) {
@@ -29,7 +30,12 @@ export function concatColumns(a: ArrayLike<number>, wa: number, b: ArrayLike<num
 }
 
 /** n events from `cfg` (classes by fair coin unless given). */
-export function drawTruth(rng: Rng, n: number, cfg: Readonly<GeneratorConfig>, classes?: ArrayLike<number>): TruthBatch {
+export function drawTruth(
+  rng: Rng,
+  n: number,
+  cfg: Readonly<GeneratorConfig>,
+  classes?: ArrayLike<number>,
+): TruthBatch {
   const b = generateBatch(rng, n, cfg, classes ? { c: classes } : {});
   return { n, c: b.c, cOneHot: b.cOneHot, x: b.x, y: b.y, scoreCtx: concatColumns(b.cOneHot, 2, b.x, 2) };
 }
@@ -37,7 +43,14 @@ export function drawTruth(rng: Rng, n: number, cfg: Readonly<GeneratorConfig>, c
 /** The first m events of a batch (views, no copies). */
 export function headOf(b: TruthBatch, m: number): TruthBatch {
   const k = Math.min(m, b.n);
-  return { n: k, c: b.c.subarray(0, k), cOneHot: b.cOneHot.subarray(0, 2 * k), x: b.x.subarray(0, 2 * k), y: b.y.subarray(0, 2 * k), scoreCtx: b.scoreCtx.subarray(0, 4 * k) };
+  return {
+    n: k,
+    c: b.c.subarray(0, k),
+    cOneHot: b.cOneHot.subarray(0, 2 * k),
+    x: b.x.subarray(0, 2 * k),
+    y: b.y.subarray(0, 2 * k),
+    scoreCtx: b.scoreCtx.subarray(0, 4 * k),
+  };
 }
 
 /** The context row repeated n times ([n, row.length]). */
@@ -51,7 +64,13 @@ export function repeatRow(row: ArrayLike<number>, n: number): Float32Array {
 export const oneHot = (c: number): [number, number] => (c === 0 ? [1, 0] : [0, 1]);
 
 /** Column d of the rows of a [n, w] array whose class is c (c undefined: all rows). */
-export function column(v: ArrayLike<number>, w: number, d: number, classes?: ArrayLike<number>, c?: number): Float64Array {
+export function column(
+  v: ArrayLike<number>,
+  w: number,
+  d: number,
+  classes?: ArrayLike<number>,
+  c?: number,
+): Float64Array {
   const n = v.length / w;
   let k = 0;
   for (let i = 0; i < n; i++) if (c === undefined || classes![i] === c) k++;

@@ -25,7 +25,8 @@ export interface KlEstimate {
  */
 export function klEstimate(logTruth: ArrayLike<number>, logModel: ArrayLike<number>): KlEstimate {
   const n = logTruth.length;
-  if (logModel.length !== n) throw new Error(`validate/stats klEstimate: ${n} truth log-densities but ${logModel.length} model ones`);
+  if (logModel.length !== n)
+    throw new Error(`validate/stats klEstimate: ${n} truth log-densities but ${logModel.length} model ones`);
   if (n < 2) throw new Error(`validate/stats klEstimate: need at least 2 events, got ${n}`);
   let sT = 0;
   let sM = 0;
@@ -47,7 +48,12 @@ export function klEstimate(logTruth: ArrayLike<number>, logModel: ArrayLike<numb
 }
 
 /** Population mean and standard deviation (÷ n) of v[i] over the indices where `keep(i)`. */
-export function meanStd(v: ArrayLike<number>, keep: (i: number) => boolean = () => true, stride = 1, offset = 0): { mean: number; std: number; n: number } {
+export function meanStd(
+  v: ArrayLike<number>,
+  keep: (i: number) => boolean = () => true,
+  stride = 1,
+  offset = 0,
+): { mean: number; std: number; n: number } {
   let n = 0;
   let s = 0;
   const count = Math.floor((v.length - offset + stride - 1) / stride);
@@ -73,8 +79,22 @@ export function meanStd(v: ArrayLike<number>, keep: (i: number) => boolean = () 
 export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -84,7 +104,13 @@ export function normalCdf(x: number): number {
 }
 
 /** Probability mass of N(mu, sd²) in each bin [edges[k], edges[k+1]), added (× weight) to out. */
-export function addGaussianBinMass(out: Float64Array, edges: ArrayLike<number>, mu: number, sd: number, weight = 1): void {
+export function addGaussianBinMass(
+  out: Float64Array,
+  edges: ArrayLike<number>,
+  mu: number,
+  sd: number,
+  weight = 1,
+): void {
   let prev = normalCdf((edges[0] - mu) / sd);
   for (let k = 0; k < out.length; k++) {
     const next = normalCdf((edges[k + 1] - mu) / sd);

@@ -3,7 +3,15 @@
  * notation, the fixed windows per observable, sample budgets, and saving with timing.
  */
 import { join } from 'node:path';
-import { COLORS, hpdLevels, gridCellArea, type ColorMapName, type Figure, type Grid2D, type LegendEntry } from '../plot/index.js';
+import {
+  COLORS,
+  hpdLevels,
+  gridCellArea,
+  type ColorMapName,
+  type Figure,
+  type Grid2D,
+  type LegendEntry,
+} from '../plot/index.js';
 import { xParams, type GeneratorConfig } from '../toy/index.js';
 import { formatNu } from './nuisance.js';
 
@@ -14,7 +22,7 @@ export const CLASSES = [
 
 /** Highest-density masses the contours enclose, the same rule for every density drawn. */
 export const MASSES = [0.95, 0.8, 0.5, 0.2];
-export const LEVEL_RULE = 'contours enclose 95/80/50/20 % of each density\'s mass';
+export const LEVEL_RULE = "contours enclose 95/80/50/20 % of each density's mass";
 
 /** Contour levels (ascending) of a density on a grid by the one rule. */
 export function levelsOf(g: Grid2D): number[] {
@@ -37,19 +45,28 @@ export const nuText = (nu: readonly number[]) => `ν = ${formatNu(nu)}`;
 /** "ν = (ν_shift, ν_squeeze)": the figures' reminder of the order. */
 export const NU_ORDER = 'ν = (ν_{shift}, ν_{squeeze})';
 
-export const fmtKl = (v: number) => (Number.isFinite(v) ? (Math.abs(v) < 1e-2 ? v.toExponential(1) : v.toFixed(3)) : String(v));
+export const fmtKl = (v: number) =>
+  Number.isFinite(v) ? (Math.abs(v) < 1e-2 ? v.toExponential(1) : v.toFixed(3)) : String(v);
 export const fmtX = (v: number) => (Math.abs(v) < 5e-10 ? '0' : Number(v.toFixed(2)).toString().replace('-', '−'));
 
 /** Legend entries for "truth filled / model dashed" figures. */
-export function truthModelLegend(truthLabel: string, truthCmap: ColorMapName | 'classes', modelLabel: string, extra: LegendEntry[] = []): LegendEntry[] {
-  const truth: LegendEntry[] = truthCmap === 'classes'
-    ? CLASSES.map((k): LegendEntry => ({ kind: 'cmap', label: `${truthLabel}, ${k.name}`, cmap: k.cmap, range: [0.25, 0.95], alpha: 0.75 }))
-    : [{ kind: 'cmap', label: truthLabel, cmap: truthCmap, range: [0.25, 0.95], alpha: 0.75 }];
-  return [
-    ...truth,
-    { kind: 'line', label: modelLabel, ...MODEL_LINE },
-    ...extra,
-  ];
+export function truthModelLegend(
+  truthLabel: string,
+  truthCmap: ColorMapName | 'classes',
+  modelLabel: string,
+  extra: LegendEntry[] = [],
+): LegendEntry[] {
+  const truth: LegendEntry[] =
+    truthCmap === 'classes'
+      ? CLASSES.map((k): LegendEntry => ({
+          kind: 'cmap',
+          label: `${truthLabel}, ${k.name}`,
+          cmap: k.cmap,
+          range: [0.25, 0.95],
+          alpha: 0.75,
+        }))
+      : [{ kind: 'cmap', label: truthLabel, cmap: truthCmap, range: [0.25, 0.95], alpha: 0.75 }];
+  return [...truth, { kind: 'line', label: modelLabel, ...MODEL_LINE }, ...extra];
 }
 
 /**
@@ -60,16 +77,20 @@ export function truthModelLegend(truthLabel: string, truthCmap: ColorMapName | '
 export function kinWindow(gens: readonly GeneratorConfig[]): { x: [number, number]; y: [number, number] } {
   let lo = [Infinity, Infinity];
   let hi = [-Infinity, -Infinity];
-  for (const g of gens) for (const c of [0, 1]) {
-    const p = xParams(c, g);
-    lo = lo.map((v, d) => Math.min(v, p.mean[d] - 3 * p.sd[d]));
-    hi = hi.map((v, d) => Math.max(v, p.mean[d] + 3 * p.sd[d]));
-  }
+  for (const g of gens)
+    for (const c of [0, 1]) {
+      const p = xParams(c, g);
+      lo = lo.map((v, d) => Math.min(v, p.mean[d] - 3 * p.sd[d]));
+      hi = hi.map((v, d) => Math.max(v, p.mean[d] + 3 * p.sd[d]));
+    }
   const r = (v: number, up: boolean) => (up ? Math.ceil(v * 4) : Math.floor(v * 4)) / 4;
   return { x: [r(lo[0], false), r(hi[0], true)], y: [r(lo[1], false), r(hi[1], true)] };
 }
 
-export const roundOut = (r: [number, number], step = 0.25): [number, number] => [Math.floor(r[0] / step) * step, Math.ceil(r[1] / step) * step];
+export const roundOut = (r: [number, number], step = 0.25): [number, number] => [
+  Math.floor(r[0] / step) * step,
+  Math.ceil(r[1] / step) * step,
+];
 
 /** Sample budgets of the figures (the closure always uses the full n). */
 export interface Budgets {
@@ -84,8 +105,14 @@ export interface Budgets {
 }
 
 export function budgetsFor(n: number, quick = false): Budgets {
-  if (quick) return { hist: Math.min(n, 2000), sysHist: Math.min(n, 1000), scan: Math.min(n, 400), slice: Math.min(n, 300) };
-  return { hist: Math.min(n, 20000), sysHist: Math.min(n, 10000), scan: Math.min(n, 3000), slice: Math.max(Math.min(n, 2000), Math.floor(Math.min(n, 20000) / 10)) };
+  if (quick)
+    return { hist: Math.min(n, 2000), sysHist: Math.min(n, 1000), scan: Math.min(n, 400), slice: Math.min(n, 300) };
+  return {
+    hist: Math.min(n, 20000),
+    sysHist: Math.min(n, 10000),
+    scan: Math.min(n, 3000),
+    slice: Math.max(Math.min(n, 2000), Math.floor(Math.min(n, 20000) / 10)),
+  };
 }
 
 /** Grid sizes for exact densities, and the x quadrature of p(y | c) (see density.ts xNodes). */
@@ -96,15 +123,28 @@ export interface Detail {
   xNodes: [number, number];
 }
 
-export const FULL_DETAIL: Detail = { kin: { nx: 130, ny: 90 }, score: { nx: 80, ny: 80 }, scoreMarginal: { nx: 56, ny: 56 }, xNodes: [24, 4] };
+export const FULL_DETAIL: Detail = {
+  kin: { nx: 130, ny: 90 },
+  score: { nx: 80, ny: 80 },
+  scoreMarginal: { nx: 56, ny: 56 },
+  xNodes: [24, 4],
+};
 /** Coarse grids for quick runs (tests): the same figures, a fraction of the model evaluations. */
-export const QUICK_DETAIL: Detail = { kin: { nx: 48, ny: 36 }, score: { nx: 32, ny: 32 }, scoreMarginal: { nx: 28, ny: 28 }, xNodes: [8, 3] };
+export const QUICK_DETAIL: Detail = {
+  kin: { nx: 48, ny: 36 },
+  score: { nx: 32, ny: 32 },
+  scoreMarginal: { nx: 28, ny: 28 },
+  xNodes: [8, 3],
+};
 
 /** Writes figures into one folder and remembers what was written and how long each took. */
 export class FigureSink {
   readonly written: { file: string; ms: number }[] = [];
 
-  constructor(readonly outDir: string, private readonly log: (line: string) => void = () => {}) {}
+  constructor(
+    readonly outDir: string,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
 
   save(fig: Figure, name: string, startedAt: number): string {
     const path = fig.savePng(join(this.outDir, name));

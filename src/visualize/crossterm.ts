@@ -73,16 +73,31 @@ export function crossScale(dec: CrossDecomposition): { limit: number; note: stri
   const mc = maxAbs(dec.cross);
   const ratio = mf > 0 ? mc / mf : 0;
   const limit = Math.max(mc, ROUNDING_RATIO * mf, 1e-9);
-  const note = ratio < ROUNDING_RATIO
-    ? `max|cross| / max|full| = ${formatSci(ratio)}: float32 rounding (additive)`
-    : `max|cross| / max|full| = ${formatSci(ratio)}`;
+  const note =
+    ratio < ROUNDING_RATIO
+      ? `max|cross| / max|full| = ${formatSci(ratio)}: float32 rounding (additive)`
+      : `max|cross| / max|full| = ${formatSci(ratio)}`;
   return { limit, note };
 }
 
-export function crosstermFigure(s: Subject, data: CrosstermData, c: ClassIndex, d: number, direction: Direction): Figure {
+export function crosstermFigure(
+  s: Subject,
+  data: CrosstermData,
+  c: ClassIndex,
+  d: number,
+  direction: Direction,
+): Figure {
   const f = featureName(s.symbol, d);
   const V = data.nu.length;
-  const grid = (values: Float64Array): Grid2D => ({ nx: V, ny: V, x0: data.nu[0], x1: data.nu[V - 1], y0: data.nu[0], y1: data.nu[V - 1], values });
+  const grid = (values: Float64Array): Grid2D => ({
+    nx: V,
+    ny: V,
+    x0: data.nu[0],
+    x1: data.nu[V - 1],
+    y0: data.nu[0],
+    y1: data.nu[V - 1],
+    values,
+  });
   const fig = new Figure({
     width: 1500,
     height: 940,
@@ -107,7 +122,14 @@ export function crosstermFigure(s: Subject, data: CrosstermData, c: ClassIndex, 
       [dec.cross, 'cross-term (full − additive)', cs.limit, cs.note],
     ];
     panels.forEach(([values, what, limit, note], j) => {
-      fig.panel(i, j, { title: `${row.name} — ${what}`, subtitle: note, xLabel: nuisanceName(0), yLabel: nuisanceName(1), aspect: 'equal' })
+      fig
+        .panel(i, j, {
+          title: `${row.name} — ${what}`,
+          subtitle: note,
+          xLabel: nuisanceName(0),
+          yLabel: nuisanceName(1),
+          aspect: 'equal',
+        })
         .heatmap(grid(values), { diverging: true, limit, colorbar: row.bar })
         .hline(0, { color: '#000000', dash: [2, 3], width: 1 })
         .vline(0, { color: '#000000', dash: [2, 3], width: 1 });

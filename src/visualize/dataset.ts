@@ -9,8 +9,17 @@ import { join } from 'node:path';
 import { readCheckpoint } from '../io/checkpoint.js';
 import { toFloat32, type StateDict } from '../io/state-dict.js';
 import {
-  COLORS, Figure, autoRange, gaussianFilter2d, gridCellArea, histogram1d, histogram2d, hpdLevels, linspace,
-  percentileSorted, type Grid2D,
+  COLORS,
+  Figure,
+  autoRange,
+  gaussianFilter2d,
+  gridCellArea,
+  histogram1d,
+  histogram2d,
+  hpdLevels,
+  linspace,
+  percentileSorted,
+  type Grid2D,
 } from '../plot/index.js';
 import { CLASS_NAMES, featureName } from './subject.js';
 
@@ -27,14 +36,20 @@ export function readDataset(path: string): Dataset {
   const dict: StateDict = readCheckpoint(path).dict;
   const get = (key: string) => {
     const t = dict.get(key);
-    if (!t) throw new Error(`${path}: dataset has no tensor '${key}' (expected c, X, y; found ${[...dict.keys()].join(', ') || 'none'})`);
+    if (!t)
+      throw new Error(
+        `${path}: dataset has no tensor '${key}' (expected c, X, y; found ${[...dict.keys()].join(', ') || 'none'})`,
+      );
     return t;
   };
   const c = get('c');
   const X = get('X');
   const y = get('y');
   const n = X.shape[0];
-  for (const [name, t] of [['X', X], ['y', y]] as const) {
+  for (const [name, t] of [
+    ['X', X],
+    ['y', y],
+  ] as const) {
     if (t.shape.length !== 2 || t.shape[1] !== 2 || t.shape[0] !== n) {
       throw new Error(`${path}: tensor '${name}' has shape [${t.shape.join(', ')}], expected [${n}, 2]`);
     }
@@ -46,13 +61,21 @@ export function readDataset(path: string): Dataset {
   } else if (c.shape.length === 1 && c.shape[0] === n) {
     for (let i = 0; i < n; i++) cls[i] = cv[i] > 0.5 ? 1 : 0;
   } else {
-    throw new Error(`${path}: tensor 'c' has shape [${c.shape.join(', ')}], expected one-hot [${n}, 2] or class indices [${n}]`);
+    throw new Error(
+      `${path}: tensor 'c' has shape [${c.shape.join(', ')}], expected one-hot [${n}, 2] or class indices [${n}]`,
+    );
   }
   return { cls, X: toFloat32(X), y: toFloat32(y), n };
 }
 
 /** Column d of the events of class c (all classes when c is null), optionally filtered. */
-export function column(ds: Dataset, arr: Float32Array, d: number, c: 0 | 1 | null, keep?: (i: number) => boolean): Float64Array {
+export function column(
+  ds: Dataset,
+  arr: Float32Array,
+  d: number,
+  c: 0 | 1 | null,
+  keep?: (i: number) => boolean,
+): Float64Array {
   const out: number[] = [];
   for (let i = 0; i < ds.n; i++) if ((c === null || ds.cls[i] === c) && (!keep || keep(i))) out.push(arr[2 * i + d]);
   return Float64Array.from(out);
@@ -78,7 +101,10 @@ export function datasetSummary(ds: Dataset): string {
   const pct = (k: number) => ((100 * k) / ds.n).toFixed(2);
   const f = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
   const lines = [`N total = ${ds.n}`, `N class A = ${nA} (${pct(nA)} %)`, `N class B = ${nB} (${pct(nB)} %)`];
-  for (const [name, arr] of [['x', ds.X], ['y', ds.y]] as const) {
+  for (const [name, arr] of [
+    ['x', ds.X],
+    ['y', ds.y],
+  ] as const) {
     const r = [0, 1].map((d) => {
       const col = column(ds, arr, d, null);
       return `${name}${d + 1} [${f(Math.min(...col))}, ${f(Math.max(...col))}]`;
@@ -88,7 +114,9 @@ export function datasetSummary(ds: Dataset): string {
   for (const c of [0, 1] as const) {
     const mx = [0, 1].map((d) => column(ds, ds.X, d, c));
     const my = [0, 1].map((d) => column(ds, ds.y, d, c));
-    lines.push(`${CLASS_NAMES[c]}: <x> = (${mx.map((a) => f(mean(a))).join(', ')}), σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')}), <y> = (${my.map((a) => f(mean(a))).join(', ')})`);
+    lines.push(
+      `${CLASS_NAMES[c]}: <x> = (${mx.map((a) => f(mean(a))).join(', ')}), σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')}), <y> = (${my.map((a) => f(mean(a))).join(', ')})`,
+    );
   }
   return lines.join('\n');
 }
@@ -98,7 +126,14 @@ const CMAPS = ['Blues', 'Oranges'] as const;
 const classColor = (c: 0 | 1) => (c === 0 ? COLORS.classA : COLORS.classB);
 
 /** Smoothed density histogram of (a, b) on a bins × bins grid over the window. */
-function smoothedDensity(a: Float64Array, b: Float64Array, xr: [number, number], yr: [number, number], bins: number, sigma: number): Grid2D {
+function smoothedDensity(
+  a: Float64Array,
+  b: Float64Array,
+  xr: [number, number],
+  yr: [number, number],
+  bins: number,
+  sigma: number,
+): Grid2D {
   const h = histogram2d(a, b, linspace(xr[0], xr[1], bins + 1), linspace(yr[0], yr[1], bins + 1), { density: true });
   return { ...h, values: gaussianFilter2d(h.values, h.nx, h.ny, sigma) };
 }
@@ -108,15 +143,31 @@ function levels(g: Grid2D): number[] {
 }
 
 function window2d(ds: Dataset, arr: Float32Array): [[number, number], [number, number]] {
-  return [autoRange(column(ds, arr, 0, null), { lo: 0.001, hi: 0.999, pad: 0.1 }), autoRange(column(ds, arr, 1, null), { lo: 0.001, hi: 0.999, pad: 0.1 })];
+  return [
+    autoRange(column(ds, arr, 0, null), { lo: 0.001, hi: 0.999, pad: 0.1 }),
+    autoRange(column(ds, arr, 1, null), { lo: 0.001, hi: 0.999, pad: 0.1 }),
+  ];
 }
 
 function density2dFigure(ds: Dataset, arr: Float32Array, sym: string, name: string, title: string): Figure {
   const [xr, yr] = window2d(ds, arr);
-  const fig = new Figure({ width: 1300, height: 640, cols: 2, suptitle: `${title}  (smoothed histogram; contours enclose 20/50/80/95 % of the events)` });
+  const fig = new Figure({
+    width: 1300,
+    height: 640,
+    cols: 2,
+    suptitle: `${title}  (smoothed histogram; contours enclose 20/50/80/95 % of the events)`,
+  });
   for (const c of [0, 1] as const) {
     const g = smoothedDensity(column(ds, arr, 0, c), column(ds, arr, 1, c), xr, yr, 80, 1.2);
-    fig.panel(0, c, { title: `${CLASS_NAMES[c]} — ${name}`, xLabel: featureName(sym, 0), yLabel: featureName(sym, 1), aspect: 'equal', xRange: xr, yRange: yr })
+    fig
+      .panel(0, c, {
+        title: `${CLASS_NAMES[c]} — ${name}`,
+        xLabel: featureName(sym, 0),
+        yLabel: featureName(sym, 1),
+        aspect: 'equal',
+        xRange: xr,
+        yRange: yr,
+      })
       .contourFill(g, levels(g), { cmap: CMAPS[c], alpha: 0.8 });
   }
   return fig;
@@ -128,7 +179,13 @@ function marginalsFigure(ds: Dataset, arr: Float32Array, sym: string, title: str
     const edges = linspace(...autoRange(column(ds, arr, d, null), { lo: 0.001, hi: 0.999, pad: 0.1 }), 61);
     for (const c of [0, 1] as const) {
       const h = histogram1d(column(ds, arr, d, c), edges, { density: true });
-      fig.panel(c, d, { title: `${CLASS_NAMES[c]} — ${featureName(sym, d)}`, xLabel: featureName(sym, d), yLabel: 'density', legend: 'none' })
+      fig
+        .panel(c, d, {
+          title: `${CLASS_NAMES[c]} — ${featureName(sym, d)}`,
+          xLabel: featureName(sym, d),
+          yLabel: 'density',
+          legend: 'none',
+        })
         .hist(edges, h.values, { color: classColor(c), filled: true, fillAlpha: 0.45, width: 1.5 });
     }
   }
@@ -139,15 +196,30 @@ function marginalsFigure(ds: Dataset, arr: Float32Array, sym: string, title: str
 function yBinnedFigure(ds: Dataset): Figure {
   const [xr, yr] = window2d(ds, ds.y);
   const central = (i: number) => Math.abs(ds.X[2 * i + 1]) < 0.5;
-  const fig = new Figure({ width: 1600, height: 900, rows: 2, cols: 4, suptitle: 'Dataset — p(y | x₁, c) in x₁ slices with |x₂| < 0.5  (slices: class quartiles of x₁)' });
+  const fig = new Figure({
+    width: 1600,
+    height: 900,
+    rows: 2,
+    cols: 4,
+    suptitle: 'Dataset — p(y | x₁, c) in x₁ slices with |x₂| < 0.5  (slices: class quartiles of x₁)',
+  });
   for (const c of [0, 1] as const) {
     const x1 = column(ds, ds.X, 0, c, central).sort();
     const edges = [0, 0.25, 0.5, 0.75, 1].map((q) => percentileSorted(x1, q));
     for (let b = 0; b < 4; b++) {
-      const inSlice = (i: number) => central(i) && ds.X[2 * i] >= edges[b] && (b === 3 ? ds.X[2 * i] <= edges[b + 1] : ds.X[2 * i] < edges[b + 1]);
+      const inSlice = (i: number) =>
+        central(i) && ds.X[2 * i] >= edges[b] && (b === 3 ? ds.X[2 * i] <= edges[b + 1] : ds.X[2 * i] < edges[b + 1]);
       const a0 = column(ds, ds.y, 0, c, inSlice);
       const a1 = column(ds, ds.y, 1, c, inSlice);
-      const p = fig.panel(c, b, { title: `${CLASS_NAMES[c]}  x₁ ∈ [${edges[b].toFixed(2)}, ${edges[b + 1].toFixed(2)}]`, subtitle: `${a0.length} events`, xLabel: 'y₁', yLabel: 'y₂', aspect: 'equal', xRange: xr, yRange: yr });
+      const p = fig.panel(c, b, {
+        title: `${CLASS_NAMES[c]}  x₁ ∈ [${edges[b].toFixed(2)}, ${edges[b + 1].toFixed(2)}]`,
+        subtitle: `${a0.length} events`,
+        xLabel: 'y₁',
+        yLabel: 'y₂',
+        aspect: 'equal',
+        xRange: xr,
+        yRange: yr,
+      });
       if (a0.length >= 50) {
         const g = smoothedDensity(a0, a1, xr, yr, 40, 1.5);
         p.contourFill(g, levels(g), { cmap: CMAPS[c], alpha: 0.8 });
@@ -167,9 +239,22 @@ function stackedFigure(ds: Dataset, arr: Float32Array, sym: string, title: strin
     const b = histogram1d(column(ds, arr, d, 1), edges).values;
     const total = a.map((v, i) => v + b[i]);
     const nA = ds.cls.length - ds.cls.reduce((s, v) => s + v, 0);
-    fig.panel(0, d, { title: `Stacked — ${featureName(sym, d)}`, xLabel: featureName(sym, d), yLabel: 'events / bin' })
-      .hist(edges, total, { color: COLORS.classB, filled: true, fillAlpha: 1, width: 1, label: `${CLASS_NAMES[1]} (${ds.n - nA})` })
-      .hist(edges, a, { color: COLORS.classA, filled: true, fillAlpha: 1, width: 1, label: `${CLASS_NAMES[0]} (${nA})` });
+    fig
+      .panel(0, d, { title: `Stacked — ${featureName(sym, d)}`, xLabel: featureName(sym, d), yLabel: 'events / bin' })
+      .hist(edges, total, {
+        color: COLORS.classB,
+        filled: true,
+        fillAlpha: 1,
+        width: 1,
+        label: `${CLASS_NAMES[1]} (${ds.n - nA})`,
+      })
+      .hist(edges, a, {
+        color: COLORS.classA,
+        filled: true,
+        fillAlpha: 1,
+        width: 1,
+        label: `${CLASS_NAMES[0]} (${nA})`,
+      });
   }
   return fig;
 }

@@ -10,7 +10,15 @@
  */
 import { COLORS, Figure, gridCellArea, hpdLevels, linspace, type Grid2D, type LegendEntry } from '../plot/index.js';
 import { mapPoints, type Direction } from './jacobian.js';
-import { CLASSES, CLASS_NAMES, featureName, nuisanceName, repeatRow, type ClassIndex, type Subject } from './subject.js';
+import {
+  CLASSES,
+  CLASS_NAMES,
+  featureName,
+  nuisanceName,
+  repeatRow,
+  type ClassIndex,
+  type Subject,
+} from './subject.js';
 import { formatG, formatSci, formatSigned, gridPoints, gridShape, klOnGrid } from './pure.js';
 import { directionWords } from './response.js';
 
@@ -49,7 +57,12 @@ function nuVector(K: number, k: number, value: number): number[] {
 }
 
 /** Every density and arrow of both sign figures, in a few batched model calls. */
-export function fieldData(s: Subject, mValue: number, direction: Direction, points: { density?: number; arrows?: number } = {}): FieldData {
+export function fieldData(
+  s: Subject,
+  mValue: number,
+  direction: Direction,
+  points: { density?: number; arrows?: number } = {},
+): FieldData {
   const model = s.model;
   const K = model.numNuisances;
   const C = model.config.contextDim;
@@ -88,7 +101,11 @@ export function fieldData(s: Subject, mValue: number, direction: Direction, poin
     combos.forEach((_, j) => out.set(block, j * block.length));
     return out;
   };
-  const modelLog = model.logProb(perPanelBlock(pts), C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null, perPanelRow(G, K, (cb) => cb.nu));
+  const modelLog = model.logProb(
+    perPanelBlock(pts),
+    C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null,
+    perPanelRow(G, K, (cb) => cb.nu),
+  );
   const allA = perPanelBlock(apts);
   const ctxA = C ? perPanelRow(A, C, (cb) => s.context(cb.c)) : null;
   const nuA = perPanelRow(A, K, (cb) => cb.nu);
@@ -128,9 +145,10 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
   const K = data.panels[signIndex].length;
   const sym = s.symbol;
   const T = direction === 'forward' ? 'T' : 'T^{−1}';
-  const carry = direction === 'forward'
-    ? 'arrows carry the coloured (distorted) contours onto the grey (nominal) ones'
-    : 'arrows carry the grey (nominal) contours onto the coloured (distorted) ones';
+  const carry =
+    direction === 'forward'
+      ? 'arrows carry the coloured (distorted) contours onto the grey (nominal) ones'
+      : 'arrows carry the grey (nominal) contours onto the coloured (distorted) ones';
   const dens = (nu: string) => `${s.densityHead}, ${nu})`;
   const legend: LegendEntry[] = [
     { kind: 'line', label: `Model ${dens('ν')} — ${CLASS_NAMES[0]}`, color: COLORS.classA, width: 4, alpha: 0.6 },
@@ -146,7 +164,9 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
     cols: 2,
     suptitle:
       `${s.name}${s.where} — displacement field  Δ${sym} = ${T}(${sym}, ν) − ${sym}  (${directionWords(direction)})\n` +
-      `${carry};  contours enclose ${CONTOUR_MASSES.map((m) => Math.round(m * 100)).reverse().join('/')} % of each exact density`,
+      `${carry};  contours enclose ${CONTOUR_MASSES.map((m) => Math.round(m * 100))
+        .reverse()
+        .join('/')} % of each exact density`,
     legend,
   });
   for (let k = 0; k < K; k++) {
@@ -158,7 +178,8 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
       const color = c === 0 ? COLORS.classA : COLORS.classB;
       const panel = fig.panel(k, c, {
         title: `${CLASS_NAMES[c]} — ${nuisanceName(k)} = ${formatSigned(p.nu[k])}`,
-        subtitle: p.kl === null ? 'no template for this ν: truth not drawn' : `KL(truth ‖ model) = ${formatSci(p.kl)} nats`,
+        subtitle:
+          p.kl === null ? 'no template for this ν: truth not drawn' : `KL(truth ‖ model) = ${formatSci(p.kl)} nats`,
         xLabel: featureName(sym, 0),
         yLabel: featureName(sym, 1),
         aspect: 'equal',
@@ -175,7 +196,11 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
         const truth = densityGrid(data.grid, p.truth);
         panel.contourLines(truth, levelsOf(truth), { color: '#000000', width: 1.1 });
       }
-      panel.quiver(data.arrowGrid, p.u, p.v, { colorRange: [0, rowMax > 0 ? rowMax : 1], colorbar: `|Δ${sym}|`, keyLabel: (len) => `${len}` });
+      panel.quiver(data.arrowGrid, p.u, p.v, {
+        colorRange: [0, rowMax > 0 ? rowMax : 1],
+        colorbar: `|Δ${sym}|`,
+        keyLabel: (len) => `${len}`,
+      });
     }
   }
   return fig;

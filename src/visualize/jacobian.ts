@@ -35,7 +35,12 @@ function repeatBlocks(src: Float32Array, rows: number, w: number, F: number): Fl
 }
 
 /** The stack forward (observed → nominal) and its Jacobian at each point. */
-export function forwardWithJacobian(model: SystematicCorrectedModel, x: Float32Array, context: Float32Array | null, nu: Float32Array): MappedPoints {
+export function forwardWithJacobian(
+  model: SystematicCorrectedModel,
+  x: Float32Array,
+  context: Float32Array | null,
+  nu: Float32Array,
+): MappedPoints {
   const dev = model.device;
   const F = model.features;
   const C = model.config.contextDim;
@@ -50,7 +55,11 @@ export function forwardWithJacobian(model: SystematicCorrectedModel, x: Float32A
   const [mapped, jac32] = chunked(
     dev,
     n,
-    [{ data: x, width: F }, { data: context, width: C }, { data: nu, width: N }],
+    [
+      { data: x, width: F },
+      { data: context, width: C },
+      { data: nu, width: N },
+    ],
     [F, F * F],
     ([xt, ct, nt], rows) => {
       const tape = new Tape(dev);
@@ -62,11 +71,15 @@ export function forwardWithJacobian(model: SystematicCorrectedModel, x: Float32A
       const S = seed.data;
       for (let d = 0; d < F; d++) for (let i = 0; i < rows; i++) S[(d * rows + i) * F + d] = 1;
       tape.backward(xNom, seed);
-      if (!xv.grad) throw new Error('visualize/jacobian: the residual stack does not depend on its input (no gradient)');
+      if (!xv.grad)
+        throw new Error('visualize/jacobian: the residual stack does not depend on its input (no gradient)');
       const out = dev.empty([rows, F]);
       const jac = dev.empty([rows, F * F]);
       // Views are taken only now: every allocation above may have grown the memory.
-      const X = xNom.value.data, G = xv.grad.data, O = out.data, J = jac.data;
+      const X = xNom.value.data,
+        G = xv.grad.data,
+        O = out.data,
+        J = jac.data;
       O.set(X.subarray(0, rows * F));
       for (let i = 0; i < rows; i++) {
         for (let d = 0; d < F; d++) {
@@ -81,18 +94,31 @@ export function forwardWithJacobian(model: SystematicCorrectedModel, x: Float32A
 }
 
 /** T in the requested direction at points p, with its Jacobian. */
-export function mapWithJacobian(model: SystematicCorrectedModel, p: Float32Array, context: Float32Array | null, nu: Float32Array, direction: Direction): MappedPoints {
+export function mapWithJacobian(
+  model: SystematicCorrectedModel,
+  p: Float32Array,
+  context: Float32Array | null,
+  nu: Float32Array,
+  direction: Direction,
+): MappedPoints {
   if (direction === 'forward') return forwardWithJacobian(model, p, context, nu);
   const F = model.features;
   const x = model.inverse(p, context, nu).x;
   const { jac } = forwardWithJacobian(model, x, context, nu);
   const inv = new Float64Array(jac.length);
-  for (let i = 0; i < jac.length / (F * F); i++) inv.set(invertMatrix(jac.subarray(i * F * F, (i + 1) * F * F), F), i * F * F);
+  for (let i = 0; i < jac.length / (F * F); i++)
+    inv.set(invertMatrix(jac.subarray(i * F * F, (i + 1) * F * F), F), i * F * F);
   return { mapped: x, jac: inv };
 }
 
 /** Just the points moved by T (no Jacobian), for the arrow fields. */
-export function mapPoints(model: SystematicCorrectedModel, p: Float32Array, context: Float32Array | null, nu: Float32Array, direction: Direction): Float32Array {
+export function mapPoints(
+  model: SystematicCorrectedModel,
+  p: Float32Array,
+  context: Float32Array | null,
+  nu: Float32Array,
+  direction: Direction,
+): Float32Array {
   return direction === 'forward' ? model.forward(p, context, nu).xNom : model.inverse(p, context, nu).x;
 }
 

@@ -31,10 +31,15 @@ export interface CrossDecomposition {
  * Splits a field on an nx × ny grid of (ν_i = xs[a], ν_j = ys[b]) (value at a + b·nx, row b = 0
  * at the smallest ν_j) into its additive part and the rest (the nuisance cross-term).
  */
-export function crossDecompose(full: ArrayLike<number>, xs: ArrayLike<number>, ys: ArrayLike<number>): CrossDecomposition {
+export function crossDecompose(
+  full: ArrayLike<number>,
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+): CrossDecomposition {
   const nx = xs.length;
   const ny = ys.length;
-  if (full.length !== nx * ny) throw new Error(`visualize/pure crossDecompose: ${full.length} values for a ${nx} × ${ny} grid`);
+  if (full.length !== nx * ny)
+    throw new Error(`visualize/pure crossDecompose: ${full.length} values for a ${nx} × ${ny} grid`);
   const a0 = nearestIndex(xs, 0);
   const b0 = nearestIndex(ys, 0);
   const f = Float64Array.from(full);
@@ -74,7 +79,8 @@ export function invertMatrix(m: ArrayLike<number>, F: number): Float64Array {
     let p = c;
     for (let r = c + 1; r < F; r++) if (Math.abs(a[r * F + c]) > Math.abs(a[p * F + c])) p = r;
     const piv = a[p * F + c];
-    if (!(Math.abs(piv) > 0) || !Number.isFinite(piv)) throw new Error(`visualize/pure invertMatrix: singular Jacobian (pivot ${piv} in column ${c})`);
+    if (!(Math.abs(piv) > 0) || !Number.isFinite(piv))
+      throw new Error(`visualize/pure invertMatrix: singular Jacobian (pivot ${piv} in column ${c})`);
     if (p !== c) {
       for (let k = 0; k < F; k++) {
         [a[p * F + k], a[c * F + k]] = [a[c * F + k], a[p * F + k]];
@@ -138,7 +144,10 @@ export function formatSci(v: number): string {
  * The per-axis window [lo, hi] holding mean ± k·sd of every Gaussian listed (means and sds
  * per axis), so every contour of every density drawn stays inside one shared frame.
  */
-export function gaussianWindow(parts: { mean: ArrayLike<number>; sd: ArrayLike<number> }[], k = 3.2): [number, number][] {
+export function gaussianWindow(
+  parts: { mean: ArrayLike<number>; sd: ArrayLike<number> }[],
+  k = 3.2,
+): [number, number][] {
   if (parts.length === 0) throw new Error('visualize/pure gaussianWindow: no Gaussian given');
   const D = parts[0].mean.length;
   const out: [number, number][] = [];

@@ -98,8 +98,18 @@ export function responseFigure(s: Subject, data: ResponseData, dims: number[], d
     const f = featureName(s.symbol, d);
     for (let k = 0; k < K; k++) {
       const nuName = nuisanceName(k);
-      const scaleP = fig.panel(row, 2 * k, { title: `${f} scale — ${nuName}`, xLabel: nuName, yLabel: `scale  ∂${T}_{${d + 1}}/∂${s.symbol}_{${d + 1}}`, legend: 'none' });
-      const shiftP = fig.panel(row, 2 * k + 1, { title: `${f} shift — ${nuName}`, xLabel: nuName, yLabel: `shift  Δ${f}`, legend: 'none' });
+      const scaleP = fig.panel(row, 2 * k, {
+        title: `${f} scale — ${nuName}`,
+        xLabel: nuName,
+        yLabel: `scale  ∂${T}_{${d + 1}}/∂${s.symbol}_{${d + 1}}`,
+        legend: 'none',
+      });
+      const shiftP = fig.panel(row, 2 * k + 1, {
+        title: `${f} shift — ${nuName}`,
+        xLabel: nuName,
+        yLabel: `shift  Δ${f}`,
+        legend: 'none',
+      });
       scaleP.hline(1, { color: '#888888', dash: [5, 4], width: 1 });
       shiftP.hline(0, { color: '#888888', dash: [5, 4], width: 1 });
       for (const c of CLASSES) {

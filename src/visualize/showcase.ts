@@ -46,10 +46,17 @@ export function scoreTag(i: number, n: number): string {
 }
 
 /** Every file the showcase writes for these settings, in writing order (tests, listings). */
-export function showcaseFileNames(subjects: { tag: string; symbol: string; features: number; nuisances: number }[], opts: Pick<ShowcaseOptions, 'mValue' | 'responseDims' | 'crossterm'>): string[] {
+export function showcaseFileNames(
+  subjects: { tag: string; symbol: string; features: number; nuisances: number }[],
+  opts: Pick<ShowcaseOptions, 'mValue' | 'responseDims' | 'crossterm'>,
+): string[] {
   const out: string[] = [];
   for (const s of subjects) {
-    out.push(`residual_${s.tag}_response.png`, fieldFileName(s.tag, 1, opts.mValue), fieldFileName(s.tag, -1, opts.mValue));
+    out.push(
+      `residual_${s.tag}_response.png`,
+      fieldFileName(s.tag, 1, opts.mValue),
+      fieldFileName(s.tag, -1, opts.mValue),
+    );
     if (opts.crossterm && s.nuisances >= 2) {
       const dims = opts.responseDims ?? Array.from({ length: s.features }, (_, d) => d);
       for (const d of dims) for (const c of CLASSES) out.push(crosstermFileName(s.tag, `${s.symbol}${d + 1}`, c));
@@ -68,21 +75,33 @@ export function renderSubject(s: Subject, opts: ShowcaseOptions): string[] {
   const F = s.model.features;
   const dims = opts.responseDims ?? Array.from({ length: F }, (_, d) => d);
   const bad = dims.filter((d) => !(Number.isInteger(d) && d >= 0 && d < F));
-  if (bad.length) throw new Error(`visualize: response dims ${bad.join(', ')} are not feature indices of the ${s.kind} model (features ${F})`);
+  if (bad.length)
+    throw new Error(
+      `visualize: response dims ${bad.join(', ')} are not feature indices of the ${s.kind} model (features ${F})`,
+    );
   const written: string[] = [];
   const save = (fig: { savePng(p: string): string }, name: string) => {
     written.push(fig.savePng(join(opts.outDir, name)));
     log(`  wrote ${name}`);
   };
   const t0 = performance.now();
-  save(responseFigure(s, responseData(s, opts.direction, opts.nuSteps ? linspace(-2, 2, opts.nuSteps) : undefined), dims, opts.direction), `residual_${s.fileTag}_response.png`);
+  save(
+    responseFigure(
+      s,
+      responseData(s, opts.direction, opts.nuSteps ? linspace(-2, 2, opts.nuSteps) : undefined),
+      dims,
+      opts.direction,
+    ),
+    `residual_${s.fileTag}_response.png`,
+  );
   const field = fieldData(s, opts.mValue, opts.direction, { density: opts.densityPoints });
   save(fieldFigure(s, field, 0, opts.direction), fieldFileName(s.fileTag, 1, opts.mValue));
   save(fieldFigure(s, field, 1, opts.direction), fieldFileName(s.fileTag, -1, opts.mValue));
   if (opts.crossterm && s.model.numNuisances >= 2) {
     const data = crosstermData(s, opts.direction, opts.nuSteps ? linspace(-2, 2, opts.nuSteps) : undefined);
     for (const d of dims) {
-      for (const c of CLASSES) save(crosstermFigure(s, data, c, d, opts.direction), crosstermFileName(s.fileTag, `${s.symbol}${d + 1}`, c));
+      for (const c of CLASSES)
+        save(crosstermFigure(s, data, c, d, opts.direction), crosstermFileName(s.fileTag, `${s.symbol}${d + 1}`, c));
     }
   } else if (opts.crossterm) {
     log(`  ${s.fileTag}: cross-term maps need 2 nuisances, the model has ${s.model.numNuisances}; skipped`);
@@ -92,12 +111,17 @@ export function renderSubject(s: Subject, opts: ShowcaseOptions): string[] {
 }
 
 /** The subjects for the models given (kin first, then one per score context). */
-export function showcaseSubjects(models: ShowcaseModels, opts: Pick<ShowcaseOptions, 'scoreX' | 'crosstermX' | 'crosstermY'>): Subject[] {
+export function showcaseSubjects(
+  models: ShowcaseModels,
+  opts: Pick<ShowcaseOptions, 'scoreX' | 'crosstermX' | 'crosstermY'>,
+): Subject[] {
   const out: Subject[] = [];
   if (models.kin) out.push(kinSubject(models.kin.model, models.kin.templates, opts.crosstermX));
   if (models.score) {
     const sc = models.score;
-    opts.scoreX.forEach((x, i) => out.push(scoreSubject(sc.model, sc.templates, x, scoreTag(i, opts.scoreX.length), opts.crosstermY)));
+    opts.scoreX.forEach((x, i) =>
+      out.push(scoreSubject(sc.model, sc.templates, x, scoreTag(i, opts.scoreX.length), opts.crosstermY)),
+    );
   }
   return out;
 }

@@ -6,7 +6,14 @@
  */
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import type { SystematicTemplate } from '../io/config.js';
-import { copyGeneratorConfig, logProbXBatch, logProbYBatch, xParams, yParams, type GeneratorConfig } from '../toy/index.js';
+import {
+  copyGeneratorConfig,
+  logProbXBatch,
+  logProbYBatch,
+  xParams,
+  yParams,
+  type GeneratorConfig,
+} from '../toy/index.js';
 import { formatPoint, gaussianWindow } from './pure.js';
 
 export type ClassIndex = 0 | 1;
@@ -16,7 +23,11 @@ export const CLASS_LETTERS = ['A', 'B'] as const;
 
 /** Subscript digits for feature names (x₁, y₂). */
 const SUB = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
-export const featureName = (symbol: string, d: number): string => `${symbol}${String(d + 1).split('').map((c) => SUB[Number(c)]).join('')}`;
+export const featureName = (symbol: string, d: number): string =>
+  `${symbol}${String(d + 1)
+    .split('')
+    .map((c) => SUB[Number(c)])
+    .join('')}`;
 
 /** Nuisance names as written on every figure (one notation, figures.md §C.11). */
 export function nuisanceName(k: number): string {
@@ -82,7 +93,11 @@ export function generatorAt(templates: SystematicTemplate[], nu: number[]): Gene
 
 const oneHot = (c: ClassIndex): number[] => (c === 0 ? [1, 0] : [0, 1]);
 
-export function kinSubject(model: SystematicCorrectedModel, templates: SystematicTemplate[], crossProbe: number[]): Subject {
+export function kinSubject(
+  model: SystematicCorrectedModel,
+  templates: SystematicTemplate[],
+  crossProbe: number[],
+): Subject {
   return {
     kind: 'kin',
     fileTag: 'kin',
@@ -93,7 +108,13 @@ export function kinSubject(model: SystematicCorrectedModel, templates: Systemati
     symbol: 'x',
     xContext: null,
     context: oneHot,
-    probes: [[0, 0], [1, 0], [-1, 0], [0, 0.8], [0, -0.8]],
+    probes: [
+      [0, 0],
+      [1, 0],
+      [-1, 0],
+      [0, 0.8],
+      [0, -0.8],
+    ],
     crossProbe,
     truthLogDensity(points, c, nu) {
       const g = generatorAt(templates, nu);
@@ -116,7 +137,13 @@ function nu0(nus: number[][]): number[] {
   return new Array<number>(nus[0]?.length ?? 2).fill(0);
 }
 
-export function scoreSubject(model: SystematicCorrectedModel, templates: SystematicTemplate[], xContext: number[], tag: string, crossProbe: number[]): Subject {
+export function scoreSubject(
+  model: SystematicCorrectedModel,
+  templates: SystematicTemplate[],
+  xContext: number[],
+  tag: string,
+  crossProbe: number[],
+): Subject {
   const where = ` at x = ${formatPoint(xContext)}`;
   return {
     kind: 'score',
@@ -128,7 +155,13 @@ export function scoreSubject(model: SystematicCorrectedModel, templates: Systema
     symbol: 'y',
     xContext,
     context: (c) => [...oneHot(c), ...xContext],
-    probes: [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]],
+    probes: [
+      [0, 0],
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ],
     crossProbe,
     truthLogDensity(points, c, nu) {
       const g = generatorAt(templates, nu);
@@ -139,7 +172,14 @@ export function scoreSubject(model: SystematicCorrectedModel, templates: Systema
         xs[2 * i] = xContext[0];
         xs[2 * i + 1] = xContext[1];
       }
-      return logProbYBatch(points, xs, new Float64Array(n).fill(c), g, { distorted: false, sigmoid: false }, new Float64Array(n));
+      return logProbYBatch(
+        points,
+        xs,
+        new Float64Array(n).fill(c),
+        g,
+        { distorted: false, sigmoid: false },
+        new Float64Array(n),
+      );
     },
     window(nus) {
       const parts = [];

@@ -55,7 +55,11 @@ export class GpuKernels implements Kernels {
     this.runner.dispose();
   }
 
-  private run(name: Parameters<KernelRunner['run']>[0], output: [number] | [number, number], args: KernelArg[]): Float32Array[] {
+  private run(
+    name: Parameters<KernelRunner['run']>[0],
+    output: [number] | [number, number],
+    args: KernelArg[],
+  ): Float32Array[] {
     return this.runner.run(name, output, args);
   }
 
@@ -65,7 +69,9 @@ export class GpuKernels implements Kernels {
   // computes every entry and then writes the zeros its ranges ask for (../ranges.ts).
 
   matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
-    const M = x.rows, K = x.cols, N = w.rows;
+    const M = x.rows,
+      K = x.cols,
+      N = w.rows;
     checkMatmulNT('gpu', out, x, w, bias, act, ranges);
     if (M === 0 || N === 0) return;
     const rows = this.run('matmulNT', [N, M], [x.data, w.data, bias ? bias.data : DUMMY, bias ? 1 : 0, act, K]);
@@ -73,18 +79,30 @@ export class GpuKernels implements Kernels {
   }
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
-    const M = a.rows, K = a.cols, N = b.cols;
+    const M = a.rows,
+      K = a.cols,
+      N = b.cols;
     checkMatmulNN('gpu', out, a, b, ranges);
     if (M === 0 || N === 0) return;
-    const rows = this.run('matmulNN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, K, N]);
+    const rows = this.run(
+      'matmulNN',
+      [N, M],
+      [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, K, N],
+    );
     storeRows(out, rows, N);
   }
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
-    const R = a.rows, M = a.cols, N = b.cols;
+    const R = a.rows,
+      M = a.cols,
+      N = b.cols;
     checkMatmulTN('gpu', out, a, b, accumulate, ranges);
     if (M === 0 || N === 0) return;
-    const rows = this.run('matmulTN', [N, M], [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, R, M, N]);
+    const rows = this.run(
+      'matmulTN',
+      [N, M],
+      [a.data, b.data, accumulate ? out.data : DUMMY, accumulate ? 1 : 0, R, M, N],
+    );
     storeRows(out, rows, N);
     if (ranges) zeroOutsideRowRanges(out, ranges);
   }
@@ -118,8 +136,10 @@ export class GpuKernels implements Kernels {
   // ------------------------------------------------------------------ sumCols, AdamW
 
   sumCols(out: Tensor, x: Tensor): void {
-    const M = x.rows, N = x.cols;
-    if (out.size !== M) fail('sumCols', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${M} elements`);
+    const M = x.rows,
+      N = x.cols;
+    if (out.size !== M)
+      fail('sumCols', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${M} elements`);
     if (M === 0) return;
     if (N === 0) {
       out.data.fill(0);
@@ -131,8 +151,16 @@ export class GpuKernels implements Kernels {
 
   adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamWHyper): void {
     const n = param.size;
-    for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
-      if (t.size !== n) fail('adamw', `${name} ${shapeStr(t.shape)} must have as many elements as param ${shapeStr(param.shape)} (${n})`);
+    for (const [name, t] of [
+      ['grad', grad],
+      ['m', m],
+      ['v', v],
+    ] as const) {
+      if (t.size !== n)
+        fail(
+          'adamw',
+          `${name} ${shapeStr(t.shape)} must have as many elements as param ${shapeStr(param.shape)} (${n})`,
+        );
     }
     if (!(h.step >= 1)) fail('adamw', `step must be ≥ 1 (1-based), got ${h.step}`);
     if (n === 0) return;
@@ -140,7 +168,24 @@ export class GpuKernels implements Kernels {
     const stepSize = h.lr / (1 - Math.pow(h.beta1, h.step));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, h.step));
     const decay = Math.fround(1 - h.lr * h.weightDecay);
-    const rows = this.run('adamw', [n, 3], [param.data, grad.data, m.data, v.data, decay, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, stepSize, bc2Sqrt]);
+    const rows = this.run(
+      'adamw',
+      [n, 3],
+      [
+        param.data,
+        grad.data,
+        m.data,
+        v.data,
+        decay,
+        h.beta1,
+        1 - h.beta1,
+        h.beta2,
+        1 - h.beta2,
+        h.eps,
+        stepSize,
+        bc2Sqrt,
+      ],
+    );
     param.data.set(rows[0].subarray(0, n));
     m.data.set(rows[1].subarray(0, n));
     v.data.set(rows[2].subarray(0, n));
@@ -149,7 +194,14 @@ export class GpuKernels implements Kernels {
   // ------------------------------------------------------------------------ splines
 
   // `saved` is the wasm kernels' cache of the forward's masses; the gpu kernel recomputes them.
-  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
+  splineForward(
+    y: Tensor,
+    ladj: Tensor,
+    x: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
+    _saved: Tensor | null = null,
+  ): void {
     this.spline('splineForward', 0, y, ladj, x, params, spec);
   }
 
@@ -157,23 +209,55 @@ export class GpuKernels implements Kernels {
     this.spline('splineInverse', 1, x, ladj, y, params, spec);
   }
 
-  private spline(op: string, inverse: number, value: Tensor, ladj: Tensor, input: Tensor, params: Tensor, spec: SplineSpec): void {
+  private spline(
+    op: string,
+    inverse: number,
+    value: Tensor,
+    ladj: Tensor,
+    input: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
+  ): void {
     const n = input.size;
-    const P = checkSpline(op, spec, n, [['out', value, n], ['ladj', ladj, n], ['params', params, n * (3 * spec.bins - 1)]]);
+    const P = checkSpline(op, spec, n, [
+      ['out', value, n],
+      ['ladj', ladj, n],
+      ['params', params, n * (3 * spec.bins - 1)],
+    ]);
     if (n === 0) return;
-    const rows = this.run('spline', [n, 2], [input.data, params.data, inverse, spec.bins, P, Math.fround(spec.bound), Math.fround(Math.log(spec.slope))]);
+    const rows = this.run(
+      'spline',
+      [n, 2],
+      [input.data, params.data, inverse, spec.bins, P, Math.fround(spec.bound), Math.fround(Math.log(spec.slope))],
+    );
     value.data.set(rows[0].subarray(0, n));
     ladj.data.set(rows[1].subarray(0, n));
   }
 
-  splineBackward(dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
+  splineBackward(
+    dx: Tensor,
+    dparams: Tensor,
+    gy: Tensor,
+    gl: Tensor,
+    x: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
+    _saved: Tensor | null = null,
+  ): void {
     const n = x.size;
     const P = checkSpline('splineBackward', spec, n, [
-      ['dx', dx, n], ['dparams', dparams, n * (3 * spec.bins - 1)], ['gy', gy, n], ['gl', gl, n],
+      ['dx', dx, n],
+      ['dparams', dparams, n * (3 * spec.bins - 1)],
+      ['gy', gy, n],
+      ['gl', gl, n],
       ['params', params, n * (3 * spec.bins - 1)],
     ]);
     if (n === 0) return;
-    const rows = this.run('splineBackward', [n, P + 1], [gy.data, gl.data, x.data, params.data, spec.bins, P, Math.fround(spec.bound), Math.fround(Math.log(spec.slope))]);
+    const rows = this.run(
+      'splineBackward',
+      [n, P + 1],
+      [gy.data, gl.data, x.data, params.data, spec.bins, P, Math.fround(spec.bound), Math.fround(Math.log(spec.slope))],
+    );
     dx.data.set(rows[0].subarray(0, n));
     // Rows are per parameter (structure of arrays); the tensor is [n, P] (array of structures).
     const d = dparams.data;
@@ -197,7 +281,10 @@ function checkSpline(op: string, spec: SplineSpec, n: number, tensors: [string, 
   if (!(spec.slope > 0 && spec.slope < 1)) fail(op, `spec.slope must lie in (0, 1), got ${spec.slope}`);
   for (const [name, t, want] of tensors) {
     if (t.size !== want) {
-      fail(op, `${name} has ${t.size} elements (shape ${shapeStr(t.shape)}), expected ${want} (n = ${n} elements, K = ${spec.bins} bins)`);
+      fail(
+        op,
+        `${name} has ${t.size} elements (shape ${shapeStr(t.shape)}), expected ${want} (n = ${n} elements, K = ${spec.bins} bins)`,
+      );
     }
   }
   return 3 * spec.bins - 1;

@@ -57,7 +57,8 @@ export async function loadGpuKernels(memory: Memory, heap: Heap, options: GpuLoa
   }
   try {
     const f = options.fallback;
-    const fallback = typeof f === 'function' ? await f() : (f ?? (await loadWasmKernels(memory, heap).catch(() => tsKernels)));
+    const fallback =
+      typeof f === 'function' ? await f() : (f ?? (await loadWasmKernels(memory, heap).catch(() => tsKernels)));
     return new GpuKernels(runner, fallback);
   } catch (e) {
     runner.dispose();
@@ -71,11 +72,7 @@ function startWorker(mode: string, flag: string): KernelRunner {
   return started.runner;
 }
 
-function pickGpuRunner(
-  gpujs: GpuJsModule,
-  options: GpuLoadOptions,
-  flag: string,
-): KernelRunner {
+function pickGpuRunner(gpujs: GpuJsModule, options: GpuLoadOptions, flag: string): KernelRunner {
   const reasons: string[] = [];
   // 1. A synchronous GPU mode on this thread.
   const best = new gpujs.GPU({ mode: 'gpu' });
@@ -85,7 +82,9 @@ function pickGpuRunner(
     best.destroy();
     return startWorker('gpu', flag);
   }
-  reasons.push(`headless-gl/webgl: unavailable (gpu.js picked its ${bestMode} mode; headless-gl needs the optional native 'gl' package)`);
+  reasons.push(
+    `headless-gl/webgl: unavailable (gpu.js picked its ${bestMode} mode; headless-gl needs the optional native 'gl' package)`,
+  );
   // 2. webgpu in a worker.
   const web = WorkerRunner.start('webgpu');
   if (web.ok && web.runner.mode === 'webgpu') {
@@ -97,7 +96,9 @@ function pickGpuRunner(
   // 3. No GPU.
   if (options.require) {
     best.destroy();
-    throw new Error(`${flag}: no GPU usable through gpu.js on this host — ${reasons.join('; ')}. Use --backend wasm (or auto).`);
+    throw new Error(
+      `${flag}: no GPU usable through gpu.js on this host — ${reasons.join('; ')}. Use --backend wasm (or auto).`,
+    );
   }
   return new InThreadRunner(best, bestMode);
 }
@@ -124,14 +125,20 @@ export async function probeGpu(): Promise<GpuProbe> {
   try {
     kernels = await loadGpuKernels(memory, heap, { require: true, fallback: tsKernels });
   } catch (e) {
-    const reason = (e as Error).message.replace(/^--backend gpu: /, '').replace(/\. Use --backend wasm \(or auto\)\.$/, '');
+    const reason = (e as Error).message
+      .replace(/^--backend gpu: /, '')
+      .replace(/\. Use --backend wasm \(or auto\)\.$/, '');
     return { available: false, mode: 'none', reason };
   }
   try {
     const probe = runParityProbe(kernels, memory, heap);
     return probe.ok
       ? { available: true, mode: kernels.mode, reason: `gpu.js ${kernels.mode} passed the parity probe` }
-      : { available: false, mode: kernels.mode, reason: `gpu.js ${kernels.mode} failed the parity probe: ${probe.detail}` };
+      : {
+          available: false,
+          mode: kernels.mode,
+          reason: `gpu.js ${kernels.mode} failed the parity probe: ${probe.detail}`,
+        };
   } finally {
     kernels.dispose();
   }

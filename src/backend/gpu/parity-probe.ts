@@ -50,7 +50,11 @@ export function fillUniform(d: Float32Array, seed: number, lo: number, hi: numbe
 }
 
 /** Largest |got − want| − tolerance over the elements (≤ 0 means within tolerance). */
-export function worstExcess(got: Float32Array, want: Float32Array, tol: (i: number) => number): { excess: number; at: number } {
+export function worstExcess(
+  got: Float32Array,
+  want: Float32Array,
+  tol: (i: number) => number,
+): { excess: number; at: number } {
   let excess = -Infinity;
   let at = -1;
   for (let i = 0; i < want.length; i++) {
@@ -86,29 +90,45 @@ export function runParityProbe(k: Kernels, memory: Memory, heap: Heap): ProbeRes
     if (w.excess > 0) failures.push(`${what}: element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]}`);
   };
   try {
-    const M = 37, K = 29, N = 19;
-    const x = t([M, K]), w = t([N, K]), bias = t([N]);
-    const a = t([M, N]), b = t([M, N]);
+    const M = 37,
+      K = 29,
+      N = 19;
+    const x = t([M, K]),
+      w = t([N, K]),
+      bias = t([N]);
+    const a = t([M, N]),
+      b = t([M, N]);
     k.matmulNT(a, x, w, bias, Act.Tanh);
     tsKernels.matmulNT(b, x, w, bias, Act.Tanh);
     check('matmulNT', a, b, () => GPU_TOLERANCES.matmulRel * (K + 1));
-    const wn = t([K, N]), c = t([M, N]), d = t([M, N]);
+    const wn = t([K, N]),
+      c = t([M, N]),
+      d = t([M, N]);
     d.data.set(c.data);
     k.matmulNN(c, x, wn, true);
     tsKernels.matmulNN(d, x, wn, true);
     check('matmulNN', c, d, () => GPU_TOLERANCES.matmulRel * (K + 1));
-    const e = t([K, N]), f = t([K, N]);
+    const e = t([K, N]),
+      f = t([K, N]);
     k.matmulTN(e, x, a, false);
     tsKernels.matmulTN(f, x, a, false);
     check('matmulTN', e, f, () => GPU_TOLERANCES.matmulRel * (M + 1));
-    const s1 = t([M]), s2 = t([M]);
+    const s1 = t([M]),
+      s2 = t([M]);
     k.sumCols(s1, x);
     tsKernels.sumCols(s2, x);
     check('sumCols', s1, s2, () => GPU_TOLERANCES.sumPerTerm * K);
 
-    const p1 = t([53]), g = t([53], -2, 2), m1 = t([53], 0, 0.1), v1 = t([53], 0, 0.1);
-    const p2 = t([53]), m2 = t([53]), v2 = t([53]);
-    p2.data.set(p1.data); m2.data.set(m1.data); v2.data.set(v1.data);
+    const p1 = t([53]),
+      g = t([53], -2, 2),
+      m1 = t([53], 0, 0.1),
+      v1 = t([53], 0, 0.1);
+    const p2 = t([53]),
+      m2 = t([53]),
+      v2 = t([53]);
+    p2.data.set(p1.data);
+    m2.data.set(m1.data);
+    v2.data.set(v1.data);
     const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 3 };
     k.adamw(p1, g, m1, v1, h);
     tsKernels.adamw(p2, g, m2, v2, h);
@@ -153,15 +173,25 @@ export function checkSplineParity(
   const tag = `K ${spec.bins}, n ${n}, raw ±${span}`;
   const check = (what: string, got: Tensor, want: Tensor, tol: (i: number) => number) => {
     const w = worstExcess(got.data, want.data, tol);
-    if (w.excess > 0) failures.push(`${what} (${tag}): element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]} (tolerance ${tol(w.at)})`);
+    if (w.excess > 0)
+      failures.push(
+        `${what} (${tag}): element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]} (tolerance ${tol(w.at)})`,
+      );
   };
   try {
     const P = 3 * spec.bins - 1;
     const { splineRel: V, splineKnot: C } = GPU_TOLERANCES;
-    const x = t([n], -1.1 * spec.bound, 1.1 * spec.bound), raw = t([n, P], -span, span);
-    const zero = t([n], 0, 0), one = t([n], 1, 1), scratch = t([n, P]);
+    const x = t([n], -1.1 * spec.bound, 1.1 * spec.bound),
+      raw = t([n, P], -span, span);
+    const zero = t([n], 0, 0),
+      one = t([n], 1, 1),
+      scratch = t([n, P]);
     // Forward.
-    const y1 = t([n]), l1 = t([n]), y2 = t([n]), l2 = t([n]), dLdx = t([n]);
+    const y1 = t([n]),
+      l1 = t([n]),
+      y2 = t([n]),
+      l2 = t([n]),
+      dLdx = t([n]);
     k.splineForward(y1, l1, x, raw, spec);
     tsKernels.splineForward(y2, l2, x, raw, spec);
     tsKernels.splineBackward(dLdx, scratch, zero, one, x, raw, spec); // ∂ladj/∂x
@@ -169,15 +199,23 @@ export function checkSplineParity(
     check('splineForward y', y1, y2, (i) => base(y2, i) + C * Math.exp(l2.data[i]));
     check('splineForward ladj', l1, l2, (i) => base(l2, i) + C * Math.abs(dLdx.data[i]));
     // Inverse of the reference's y (ladj_inv = ln|dx/dy| = −ln J).
-    const x1 = t([n]), li1 = t([n]), x2 = t([n]), li2 = t([n]), dLdxInv = t([n]);
+    const x1 = t([n]),
+      li1 = t([n]),
+      x2 = t([n]),
+      li2 = t([n]),
+      dLdxInv = t([n]);
     k.splineInverse(x1, li1, y2, raw, spec);
     tsKernels.splineInverse(x2, li2, y2, raw, spec);
     tsKernels.splineBackward(dLdxInv, scratch, zero, one, x2, raw, spec);
     check('splineInverse x', x1, x2, (i) => base(x2, i) + C * Math.exp(li2.data[i]));
     check('splineInverse ladj', li1, li2, (i) => base(li2, i) + C * Math.abs(dLdxInv.data[i]) * Math.exp(li2.data[i]));
     // Backward, with random upstream gradients.
-    const gy = t([n]), gl = t([n]);
-    const dx1 = t([n]), dp1 = t([n, P]), dx2 = t([n]), dp2 = t([n, P]);
+    const gy = t([n]),
+      gl = t([n]);
+    const dx1 = t([n]),
+      dp1 = t([n, P]),
+      dx2 = t([n]),
+      dp2 = t([n, P]);
     k.splineBackward(dx1, dp1, gy, gl, x, raw, spec);
     tsKernels.splineBackward(dx2, dp2, gy, gl, x, raw, spec);
     const elementScale = (e: number) => {

@@ -47,7 +47,9 @@ export function asRows(result: unknown, what: string): Float32Array[] {
   if (Array.isArray(result)) {
     return result.map((r) => (r instanceof Float32Array ? r : Float32Array.from(r as ArrayLike<number>)));
   }
-  throw new Error(`gpu ${what}: gpu.js returned ${Object.prototype.toString.call(result)}, expected a Float32Array or rows of them`);
+  throw new Error(
+    `gpu ${what}: gpu.js returned ${Object.prototype.toString.call(result)}, expected a Float32Array or rows of them`,
+  );
 }
 
 /** One gpu.js instance, its kernels built lazily, called on this thread. */

@@ -17,9 +17,7 @@ import type { KernelMode } from './gpujs-module.js';
 import type { KernelArg, KernelRunner } from './runner.js';
 
 /** Messages from the worker (see gpujs-worker.ts). */
-export type WorkerReply =
-  | { ok: true; mode?: KernelMode; rows?: Float32Array[] }
-  | { ok: false; reason: string };
+export type WorkerReply = { ok: true; mode?: KernelMode; rows?: Float32Array[] } | { ok: false; reason: string };
 
 export interface WorkerJob {
   name: GpuKernelName;
@@ -87,7 +85,8 @@ export class WorkerRunner implements KernelRunner {
 /** Block until the worker signals, then take its reply off the port. */
 function waitReply(signal: Int32Array, port: MessagePort, timeoutMs: number, what: string): WorkerReply {
   const r = Atomics.wait(signal, 0, 0, timeoutMs);
-  if (r === 'timed-out') return { ok: false, reason: `${what}: no answer from the gpu.js worker within ${timeoutMs / 1000} s` };
+  if (r === 'timed-out')
+    return { ok: false, reason: `${what}: no answer from the gpu.js worker within ${timeoutMs / 1000} s` };
   Atomics.store(signal, 0, 0);
   const msg = receiveMessageOnPort(port);
   if (!msg) return { ok: false, reason: `${what}: the gpu.js worker signalled without a reply` };

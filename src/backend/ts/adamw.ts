@@ -9,7 +9,10 @@ import type { Tensor } from '../../tensor/tensor.js';
 const f = Math.fround;
 
 export function adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamWHyper): void {
-  const P = param.data, G = grad.data, Mm = m.data, V = v.data;
+  const P = param.data,
+    G = grad.data,
+    Mm = m.data,
+    V = v.data;
   const bc1 = 1 - Math.pow(h.beta1, h.step);
   const bc2 = 1 - Math.pow(h.beta2, h.step);
   const stepSize = h.lr / bc1;

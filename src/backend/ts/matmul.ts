@@ -10,11 +10,22 @@ import { applyAct } from './activations.js';
 import { checkRanges, checkTnRanges } from '../ranges.js';
 
 /** out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]). */
-export function matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges?: Tensor | null): void {
+export function matmulNT(
+  out: Tensor,
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  act: Act,
+  ranges?: Tensor | null,
+): void {
   const [M, K] = [x.rows, x.cols];
   const N = w.rows;
   if (ranges) checkRanges('ts matmulNT', ranges, N, K, 'row of w');
-  const X = x.data, W = w.data, B = bias?.data, O = out.data, Rg = ranges?.data;
+  const X = x.data,
+    W = w.data,
+    B = bias?.data,
+    O = out.data,
+    Rg = ranges?.data;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = B ? B[j] : 0;
@@ -30,7 +41,10 @@ export function matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean,
   const [M, K] = [a.rows, a.cols];
   const N = b.cols;
   if (ranges) checkRanges('ts matmulNN', ranges, N, K, 'column of b');
-  const A = a.data, Bm = b.data, O = out.data, Rg = ranges?.data;
+  const A = a.data,
+    Bm = b.data,
+    O = out.data,
+    Rg = ranges?.data;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = accumulate ? O[i * N + j] : 0;
@@ -46,7 +60,10 @@ export function matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean,
   const [R, M] = [a.rows, a.cols];
   const N = b.cols;
   if (ranges) checkTnRanges('ts matmulTN', ranges, accumulate, M, N);
-  const A = a.data, Bm = b.data, O = out.data, Rg = ranges?.data;
+  const A = a.data,
+    Bm = b.data,
+    O = out.data,
+    Rg = ranges?.data;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = accumulate ? O[i * N + j] : 0;

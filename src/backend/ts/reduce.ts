@@ -2,7 +2,10 @@
 import type { Tensor } from '../../tensor/tensor.js';
 
 export function sumRows(out: Tensor, x: Tensor): void {
-  const X = x.data, O = out.data, M = x.rows, N = x.cols;
+  const X = x.data,
+    O = out.data,
+    M = x.rows,
+    N = x.cols;
   for (let j = 0; j < N; j++) {
     let s = 0;
     for (let i = 0; i < M; i++) s += X[i * N + j];
@@ -11,7 +14,10 @@ export function sumRows(out: Tensor, x: Tensor): void {
 }
 
 export function sumCols(out: Tensor, x: Tensor): void {
-  const X = x.data, O = out.data, M = x.rows, N = x.cols;
+  const X = x.data,
+    O = out.data,
+    M = x.rows,
+    N = x.cols;
   for (let i = 0; i < M; i++) {
     let s = 0;
     for (let j = 0; j < N; j++) s += X[i * N + j];

@@ -260,13 +260,7 @@ export function readBin(knots: SplineKnots, k: number, r: Round): Bin {
 }
 
 /** Step 3, forward: y and ln|dy/dx| of x in bin k (k must be inside). */
-export function forwardInBin(
-  out: SplinePoint,
-  x: number,
-  k: number,
-  knots: SplineKnots,
-  r: Round,
-): void {
+export function forwardInBin(out: SplinePoint, x: number, k: number, knots: SplineKnots, r: Round): void {
   const { xlo, dxw, ylo, dyh, dlo, dhi, s } = readBin(knots, k, r);
   const z = r(r(x - xlo) / dxw);
   const omz = r(1 - z);
@@ -292,13 +286,7 @@ export function forwardInBin(
  * (not at the root ζ itself: ln J can vary fast inside a bin, and this keeps
  * inverse ladj = −forward ladj(x̂) to rounding).
  */
-export function inverseInBin(
-  out: SplinePoint,
-  y: number,
-  k: number,
-  knots: SplineKnots,
-  r: Round,
-): void {
+export function inverseInBin(out: SplinePoint, y: number, k: number, knots: SplineKnots, r: Round): void {
   const { xlo, dxw, ylo, dlo, dhi, s } = readBin(knots, k, r);
   const below = r(y - ylo); // ŷ = y − y_lo
   const above = r(knots.ys[k + 1] - y); // Δy − ŷ = y_hi − y
@@ -549,7 +537,11 @@ function mapElements(
   checkSpec(kernel, spec);
   const n = input.size;
   const P = paramsPerElement(spec.bins);
-  checkShapes(kernel, n, [[names[0], out, n], [names[1], ladj, n], ['params', params, n * P]]);
+  checkShapes(kernel, n, [
+    [names[0], out, n],
+    [names[1], ladj, n],
+    ['params', params, n * P],
+  ]);
   const shape = splineShape(spec, roundF32);
   const knots = new SplineKnots(spec.bins);
   const pt: SplinePoint = { value: 0, ladj: 0 };
@@ -569,7 +561,14 @@ function mapElements(
  * y[n], ladj[n] = spline(x[n]; params[n, P]). `saved` is where the wasm kernels keep the
  * masses for their backward; this reference recomputes them there, and leaves it untouched.
  */
-export function splineForwardTs(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, _saved: Tensor | null = null): void {
+export function splineForwardTs(
+  y: Tensor,
+  ladj: Tensor,
+  x: Tensor,
+  params: Tensor,
+  spec: SplineSpec,
+  _saved: Tensor | null = null,
+): void {
   mapElements('splineForward', ['y', 'ladj'], y, ladj, x, params, spec, forwardElement);
 }
 

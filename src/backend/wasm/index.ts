@@ -10,8 +10,16 @@ export { WasmKernels } from './wasm-kernels.js';
 export { KernelPool, type PoolOptions } from './pool/pool.js';
 export { resolveThreads, defaultThreads, DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
 export {
-  wasmBuildInfo, relaxedSimdSupported, packageRoot, wasmPath, loadKernelModule, instantiateKernels,
-  type WasmBuild, type WasmBuildInfo, type KernelExports, type LoadedModule,
+  wasmBuildInfo,
+  relaxedSimdSupported,
+  packageRoot,
+  wasmPath,
+  loadKernelModule,
+  instantiateKernels,
+  type WasmBuild,
+  type WasmBuildInfo,
+  type KernelExports,
+  type LoadedModule,
 } from './loader.js';
 
 export interface WasmLoadOptions {
@@ -40,6 +48,7 @@ export async function loadWasmKernels(memory: Memory, heap: Heap, options: WasmL
   }
   const { build, module } = await loadKernelModule(options.build);
   const exports = instantiateKernels(module, memory.wasm);
-  const pool = threads > 1 ? await KernelPool.start(module, memory.wasm, { ...options.pool, workers: threads - 1 }) : null;
+  const pool =
+    threads > 1 ? await KernelPool.start(module, memory.wasm, { ...options.pool, workers: threads - 1 }) : null;
   return new WasmKernels(memory, heap, exports, build, module, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
 }

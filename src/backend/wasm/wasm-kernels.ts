@@ -117,7 +117,13 @@ export class WasmKernels implements Kernels {
    * pool. `args` is the export's argument list; its range (and scratch) slots are filled per chunk.
    */
   private split(
-    label: string, kernel: K_, args: number[], n: number, grain: number, parts: number, scratchBytes = 0,
+    label: string,
+    kernel: K_,
+    args: number[],
+    n: number,
+    grain: number,
+    parts: number,
+    scratchBytes = 0,
     bounds: number[] = cutRange(n, parts, grain),
   ): void {
     let scratch: number[] | null = null;
@@ -134,7 +140,13 @@ export class WasmKernels implements Kernels {
    * for the choice, so every kernel method states its arguments once.
    */
   private dispatch(
-    label: string, kernel: K_, args: number[], n: number, grain: number, parts: number, scratchBytes = 0,
+    label: string,
+    kernel: K_,
+    args: number[],
+    n: number,
+    grain: number,
+    parts: number,
+    scratchBytes = 0,
     bounds?: number[],
   ): number | void {
     if (parts > 1) {
@@ -153,27 +165,49 @@ export class WasmKernels implements Kernels {
   }
 
   matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
-    const M = x.rows, K = x.cols, N = w.rows;
+    const M = x.rows,
+      K = x.cols,
+      N = w.rows;
     checkMatmulNT('wasm', out, x, w, bias, act, ranges);
     this.own('matmulNT', out, x, w, bias, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
-    this.dispatch('matmulNT', K_.MatmulNT, [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0, rp], M, 4, parts, bytes);
+    this.dispatch(
+      'matmulNT',
+      K_.MatmulNT,
+      [out.ptr, x.ptr, w.ptr, bias ? bias.ptr : 0, M, K, N, act, 0, M, 0, rp],
+      M,
+      4,
+      parts,
+      bytes,
+    );
   }
 
   matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
-    const M = a.rows, K = a.cols, N = b.cols;
+    const M = a.rows,
+      K = a.cols,
+      N = b.cols;
     checkMatmulNN('wasm', out, a, b, ranges);
     this.own('matmulNN', out, a, b, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
-    this.dispatch('matmulNN', K_.MatmulNN, [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes);
+    this.dispatch(
+      'matmulNN',
+      K_.MatmulNN,
+      [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp],
+      M,
+      4,
+      parts,
+      bytes,
+    );
   }
 
   matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
-    const R = a.rows, M = a.cols, N = b.cols;
+    const R = a.rows,
+      M = a.cols,
+      N = b.cols;
     checkMatmulTN('wasm', out, a, b, accumulate, ranges);
     this.own('matmulTN', out, a, b, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, R);
@@ -190,7 +224,15 @@ export class WasmKernels implements Kernels {
       const stride = M * N * 4;
       const partials = this.partials((blocks - 1) * stride);
       const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, blocks, 1);
-      this.dispatch('matmulTN', K_.MatmulTNBlocks, [out.ptr, partials, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp], blocks, 1, parts, bytes);
+      this.dispatch(
+        'matmulTN',
+        K_.MatmulTNBlocks,
+        [out.ptr, partials, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp],
+        blocks,
+        1,
+        parts,
+        bytes,
+      );
       const view = (c: number) => new Tensor(this.memory, partials + (c - 1) * stride, [M, N]);
       for (let c = 1; c < blocks; c++) this.binary(Binary.Add, out, out, view(c), Broadcast.Same);
       return;
@@ -199,7 +241,16 @@ export class WasmKernels implements Kernels {
     const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
     // With ranges, rows cost their range's width: cut so each thread gets an equal share of work.
     const bounds = ranges && parts > 1 ? cutByWeight(M, parts, 4, rowGroupWidths(ranges, M, 4)) : undefined;
-    this.dispatch('matmulTN', K_.MatmulTN, [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp], M, 4, parts, bytes, bounds);
+    this.dispatch(
+      'matmulTN',
+      K_.MatmulTN,
+      [out.ptr, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, 0, M, 0, rp],
+      M,
+      4,
+      parts,
+      bytes,
+      bounds,
+    );
   }
 
   gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void {
@@ -210,26 +261,49 @@ export class WasmKernels implements Kernels {
     const parts = partCount(this.threads, this.thresholds.mathMap, n, n, 16);
     // Split, a chunk that meets a bad index throws in its thread and the pool reports it;
     // on this thread the export returns the element.
-    const bad = this.dispatch('gather', K_.Gather, [out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size], n, 16, parts);
+    const bad = this.dispatch(
+      'gather',
+      K_.Gather,
+      [out.ptr, src.ptr, index.ptr, scale.ptr, 0, n, src.size],
+      n,
+      16,
+      parts,
+    );
     if (typeof bad === 'number' && bad >= 0) badIndex('wasm gather', bad, index, src);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {
-    if (out.size !== x.size) fail('unary', `op ${op}: out ${shapeStr(out.shape)} and x ${shapeStr(x.shape)} differ in size`);
+    if (out.size !== x.size)
+      fail('unary', `op ${op}: out ${shapeStr(out.shape)} and x ${shapeStr(x.shape)} differ in size`);
     if (op < Unary.Neg || op > Unary.Reciprocal) fail('unary', `unknown op code ${op}`);
     this.own('unary', out, x);
     const n = x.size;
-    const parts = partCount(this.threads, MATH_MAPS.has(op) ? this.thresholds.mathMap : this.thresholds.streaming, n, n, 16);
+    const parts = partCount(
+      this.threads,
+      MATH_MAPS.has(op) ? this.thresholds.mathMap : this.thresholds.streaming,
+      n,
+      n,
+      16,
+    );
     this.dispatch('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
   }
 
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
-    const M = a.rows, N = a.cols;
+    const M = a.rows,
+      N = a.cols;
     const what = `op ${op}, a ${shapeStr(a.shape)}, b ${shapeStr(b.shape)}, mode ${BROADCAST_NAMES[mode] ?? mode}`;
     if (op < Binary.Add || op > Binary.Div) fail('binary', `${what}: unknown op code`);
     if (out.size !== a.size) fail('binary', `${what}: out ${shapeStr(out.shape)} must have a's size ${a.size}`);
-    const want = mode === Broadcast.Same ? a.size : mode === Broadcast.Row ? N : mode === Broadcast.Col ? M
-      : mode === Broadcast.Scalar ? 1 : -1;
+    const want =
+      mode === Broadcast.Same
+        ? a.size
+        : mode === Broadcast.Row
+          ? N
+          : mode === Broadcast.Col
+            ? M
+            : mode === Broadcast.Scalar
+              ? 1
+              : -1;
     if (want < 0) fail('binary', `${what}: unknown broadcast mode`);
     if (b.size !== want) fail('binary', `${what}: b must have ${want} elements`);
     this.own('binary', out, a, b);
@@ -240,7 +314,10 @@ export class WasmKernels implements Kernels {
 
   actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void {
     if (dx.size !== dy.size || y.size !== dy.size) {
-      fail('actBackward', `dx ${shapeStr(dx.shape)}, dy ${shapeStr(dy.shape)}, y ${shapeStr(y.shape)} must have one size`);
+      fail(
+        'actBackward',
+        `dx ${shapeStr(dx.shape)}, dy ${shapeStr(dy.shape)}, y ${shapeStr(y.shape)} must have one size`,
+      );
     }
     if (act < Act.None || act > Act.Tanh) fail('actBackward', `unknown activation code ${act}`);
     this.own('actBackward', dx, dy, y);
@@ -250,9 +327,11 @@ export class WasmKernels implements Kernels {
   }
 
   sumRows(out: Tensor, x: Tensor): void {
-    if (out.size !== x.cols) fail('sumRows', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.cols} elements`);
+    if (out.size !== x.cols)
+      fail('sumRows', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.cols} elements`);
     this.own('sumRows', out, x);
-    const M = x.rows, N = x.cols;
+    const M = x.rows,
+      N = x.cols;
     const blocks = batchBlocks(M);
     if (blocks >= 2) {
       // A batch of 1024+ rows: float64 column sums per batch block (each thread sums the rows it
@@ -277,9 +356,11 @@ export class WasmKernels implements Kernels {
   }
 
   sumCols(out: Tensor, x: Tensor): void {
-    if (out.size !== x.rows) fail('sumCols', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.rows} elements`);
+    if (out.size !== x.rows)
+      fail('sumCols', `x ${shapeStr(x.shape)} → out ${shapeStr(out.shape)}: out must have ${x.rows} elements`);
     this.own('sumCols', out, x);
-    const M = x.rows, N = x.cols;
+    const M = x.rows,
+      N = x.cols;
     const parts = partCount(this.threads, this.thresholds.streaming, M * N, M, 16);
     this.dispatch('sumCols', K_.SumCols, [out.ptr, x.ptr, M, N, 0, M], M, 16, parts);
   }
@@ -296,8 +377,15 @@ export class WasmKernels implements Kernels {
     let s = 0;
     if (parts > 1) {
       const pool = this.pool!;
-      pool.run('sumAll', K_.SumAll, [x.ptr, 0, 0], cutRange(blocks, parts, 1), null,
-        this.exports as unknown as Record<string, unknown>, { n, block });
+      pool.run(
+        'sumAll',
+        K_.SumAll,
+        [x.ptr, 0, 0],
+        cutRange(blocks, parts, 1),
+        null,
+        this.exports as unknown as Record<string, unknown>,
+        { n, block },
+      );
       for (let b = 0; b < blocks; b++) s += pool.f64[PARTIALS_F64 + b];
     } else {
       for (let e0 = 0; e0 < n; e0 += block) s += this.exports.sum_all_f64(x.ptr, e0, Math.min(e0 + block, n));
@@ -308,7 +396,10 @@ export class WasmKernels implements Kernels {
   adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamWHyper): void {
     const n = param.size;
     if (grad.size !== n || m.size !== n || v.size !== n) {
-      fail('adamw', `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`);
+      fail(
+        'adamw',
+        `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`,
+      );
     }
     if (!(h.step >= 1)) fail('adamw', `step must be ≥ 1 (1-based), got ${h.step}`);
     this.own('adamw', param, grad, m, v);
@@ -318,8 +409,14 @@ export class WasmKernels implements Kernels {
     // Through Math.fround: the export takes f32, and the pool passes the values as f64.
     const f = Math.fround;
     const scalars = [
-      f(1 - h.lr * h.weightDecay), f(h.beta1), f(1 - h.beta1), f(h.beta2), f(1 - h.beta2),
-      f(h.lr / bc1), f(Math.sqrt(bc2)), f(h.eps),
+      f(1 - h.lr * h.weightDecay),
+      f(h.beta1),
+      f(1 - h.beta1),
+      f(h.beta2),
+      f(1 - h.beta2),
+      f(h.lr / bc1),
+      f(Math.sqrt(bc2)),
+      f(h.eps),
     ];
     const parts = partCount(this.threads, this.thresholds.streaming, 4 * n, n, 16);
     this.dispatch('adamw', K_.AdamW, [param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...scalars], n, 16, parts);
@@ -327,7 +424,8 @@ export class WasmKernels implements Kernels {
 
   private splineChecks(kernel: string, n: number, params: Tensor, spec: SplineSpec, ...per: Tensor[]): void {
     const P = 3 * spec.bins - 1;
-    if (!(spec.bins >= 1) || !Number.isInteger(spec.bins)) fail(kernel, `bins must be a positive integer, got ${spec.bins}`);
+    if (!(spec.bins >= 1) || !Number.isInteger(spec.bins))
+      fail(kernel, `bins must be a positive integer, got ${spec.bins}`);
     if (params.size !== n * P) {
       fail(kernel, `params ${shapeStr(params.shape)} must hold ${n} × ${P} (3·${spec.bins} − 1) values`);
     }
@@ -343,7 +441,9 @@ export class WasmKernels implements Kernels {
   ): NonNullable<KernelExports[K]> {
     const f = this.exports[name];
     if (typeof f !== 'function') {
-      throw new Error(`wasm ${name}: spline kernels missing from the wasm build (assembly/spline.ts); run \`npm run build:wasm\``);
+      throw new Error(
+        `wasm ${name}: spline kernels missing from the wasm build (assembly/spline.ts); run \`npm run build:wasm\``,
+      );
     }
     return f as NonNullable<KernelExports[K]>;
   }
@@ -362,7 +462,14 @@ export class WasmKernels implements Kernels {
     return this.splineExport('spline_scratch_bytes')(bins);
   }
 
-  splineForward(y: Tensor, ladj: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, saved: Tensor | null = null): void {
+  splineForward(
+    y: Tensor,
+    ladj: Tensor,
+    x: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
+    saved: Tensor | null = null,
+  ): void {
     this.splineMap('splineForward', K_.SplineForward, y, ladj, x, params, spec, saved);
   }
 
@@ -372,13 +479,21 @@ export class WasmKernels implements Kernels {
 
   /** Forward or inverse: value and ladj of every element of `input`, with the per-thread scratch. */
   private splineMap(
-    label: 'splineForward' | 'splineInverse', kernel: K_, out: Tensor, ladj: Tensor, input: Tensor, params: Tensor, spec: SplineSpec,
+    label: 'splineForward' | 'splineInverse',
+    kernel: K_,
+    out: Tensor,
+    ladj: Tensor,
+    input: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
     saved: Tensor | null,
   ): void {
     this.splineExport(label === 'splineForward' ? 'spline_forward' : 'spline_inverse');
     this.splineChecks(label, input.size, params, spec, out, ladj, input);
     this.checkSaved(label, saved, input.size, spec);
-    const n = input.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const n = input.size,
+      ls = Math.fround(Math.log(spec.slope)),
+      bound = Math.fround(spec.bound);
     const bytes = this.splineScratchBytes(spec.bins);
     const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
     // The forward's last argument: where to keep its masses (0: nowhere); the inverse has none.
@@ -388,7 +503,14 @@ export class WasmKernels implements Kernels {
   }
 
   splineBackward(
-    dx: Tensor, dparams: Tensor, gy: Tensor, gl: Tensor, x: Tensor, params: Tensor, spec: SplineSpec, saved: Tensor | null = null,
+    dx: Tensor,
+    dparams: Tensor,
+    gy: Tensor,
+    gl: Tensor,
+    x: Tensor,
+    params: Tensor,
+    spec: SplineSpec,
+    saved: Tensor | null = null,
   ): void {
     this.splineExport('spline_backward');
     this.splineChecks('splineBackward', x.size, params, spec, dx, gy, gl, x);
@@ -397,10 +519,18 @@ export class WasmKernels implements Kernels {
     }
     this.own('splineBackward', dparams);
     this.checkSaved('splineBackward', saved, x.size, spec);
-    const n = x.size, ls = Math.fround(Math.log(spec.slope)), bound = Math.fround(spec.bound);
+    const n = x.size,
+      ls = Math.fround(Math.log(spec.slope)),
+      bound = Math.fround(spec.bound);
     // 3× the forward's work per element: the split pays off at a third of the size.
     const parts = partCount(this.threads, this.thresholds.spline, 3 * n, n, 16);
-    this.dispatch('splineBackward', K_.SplineBackward,
-      [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, saved ? saved.ptr : 0], n, 16, parts);
+    this.dispatch(
+      'splineBackward',
+      K_.SplineBackward,
+      [dx.ptr, dparams.ptr, gy.ptr, gl.ptr, x.ptr, params.ptr, 0, n, spec.bins, bound, ls, saved ? saved.ptr : 0],
+      n,
+      16,
+      parts,
+    );
   }
 }

@@ -18,16 +18,23 @@ export interface CheckGoldenOptions extends GlobalOptions {
 export function register(program: Command): Command {
   return program
     .command('check-golden')
-    .description('evaluate golden-vector JSON files (reference inputs/outputs) and report the deviations; exit 1 if any is out of tolerance')
-    .argument('<files...>', 'golden files, e.g. ../shared/golden/kin_base.json', (v: string, prev: string[] | undefined) => [
-      ...(prev ?? []),
-      existingFileParser(['.json'])(v),
-    ])
-    .addOption(
-      new Option('--models <dir>', 'directory with the checkpoints the golden files name (.pt or .safetensors) (default: ../reference-models beside each golden file)')
-        .argParser(existingDirParser),
+    .description(
+      'evaluate golden-vector JSON files (reference inputs/outputs) and report the deviations; exit 1 if any is out of tolerance',
     )
-    .action(async (files: string[], _opts: unknown, cmd: Command) => run({ ...cmd.optsWithGlobals<Omit<CheckGoldenOptions, 'files'>>(), files }));
+    .argument(
+      '<files...>',
+      'golden files, e.g. ../shared/golden/kin_base.json',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), existingFileParser(['.json'])(v)],
+    )
+    .addOption(
+      new Option(
+        '--models <dir>',
+        'directory with the checkpoints the golden files name (.pt or .safetensors) (default: ../reference-models beside each golden file)',
+      ).argParser(existingDirParser),
+    )
+    .action(async (files: string[], _opts: unknown, cmd: Command) =>
+      run({ ...cmd.optsWithGlobals<Omit<CheckGoldenOptions, 'files'>>(), files }),
+    );
 }
 
 export async function run(opts: CheckGoldenOptions): Promise<void> {
@@ -40,7 +47,9 @@ export async function run(opts: CheckGoldenOptions): Promise<void> {
     } catch (e) {
       throw new UserError((e as Error).message, 2);
     }
-    process.stdout.write(formatRows(`${file}  (${r.model}${r.checkpoint ? `, ${r.checkpoint}` : ''})`, r.rows) + '\n\n');
+    process.stdout.write(
+      formatRows(`${file}  (${r.model}${r.checkpoint ? `, ${r.checkpoint}` : ''})`, r.rows) + '\n\n',
+    );
     if (!r.ok) failed++;
   }
   if (failed > 0) throw new UserError(`${failed} of ${opts.files.length} golden files out of tolerance`, 1);

@@ -48,6 +48,7 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
     ]),
     { format: 'fnflow-dataset', generator: JSON.stringify(cfg.generator), seed: String(seed), n_events: String(n) },
   );
-  if (out !== cfg.paths.dataset) process.stderr.write(`fnf: paths.dataset names a .pt file; wrote safetensors to ${out}\n`);
+  if (out !== cfg.paths.dataset)
+    process.stderr.write(`fnf: paths.dataset names a .pt file; wrote safetensors to ${out}\n`);
   process.stdout.write(`generated ${n} events (seed ${seed}) → ${out}\n`);
 }

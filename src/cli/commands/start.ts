@@ -22,8 +22,16 @@ export function register(program: Command): Command {
   return program
     .command('start')
     .description('the main job: validate the shipped models against the exact truth and draw every figure into out/')
-    .addOption(new Option('--out-dir <dir>', 'output directory (validation/ and transform/ inside it)').argParser(outputDirParser).default('out'))
-    .addOption(new Option('--n <count>', 'events per validation sample set').argParser(positiveIntParser).default(VALIDATE_DEFAULT_N))
+    .addOption(
+      new Option('--out-dir <dir>', 'output directory (validation/ and transform/ inside it)')
+        .argParser(outputDirParser)
+        .default('out'),
+    )
+    .addOption(
+      new Option('--n <count>', 'events per validation sample set')
+        .argParser(positiveIntParser)
+        .default(VALIDATE_DEFAULT_N),
+    )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<StartOptions>()));
 }
 
@@ -34,9 +42,16 @@ export async function run(opts: StartOptions): Promise<void> {
   const sysCfg = join(root, 'configs/systematics.yaml');
   const sys = loadConfig(sysCfg, 'systematics');
   const base = loadConfig(cfg, 'base');
-  const missing = [base.paths.kinModel, base.paths.scoreModel, sys.paths.kinResidualModel, sys.paths.scoreResidualModel].filter((p) => !existsSync(p));
+  const missing = [
+    base.paths.kinModel,
+    base.paths.scoreModel,
+    sys.paths.kinResidualModel,
+    sys.paths.scoreResidualModel,
+  ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
-    throw new UserError(`the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')} (train them with fnf train-base / fnf train-systematics, see README)`);
+    throw new UserError(
+      `the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')} (train them with fnf train-base / fnf train-systematics, see README)`,
+    );
   }
   const out = resolve(opts.outDir);
   const validationDir = join(out, 'validation');
@@ -51,14 +66,21 @@ export async function run(opts: StartOptions): Promise<void> {
     direction: 'forward',
     mValue: 1,
     which: 'both',
-    scoreX: [[0, 0], [1.5, 0]],
+    scoreX: [
+      [0, 0],
+      [1.5, 0],
+    ],
     responseDims: undefined,
     crossterm: true,
     crosstermX: [1.0, 0.5],
     crosstermY: [0, 0],
     n: VISUALIZE_DEFAULT_N,
   } as Parameters<typeof runVisualize>[0]);
-  const list = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.png')).sort().map((f) => relative(process.cwd(), join(dir, f)));
+  const list = (dir: string) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .map((f) => relative(process.cwd(), join(dir, f)));
   const figures = [...list(validationDir), ...list(transformDir)];
   process.stdout.write(`\nfigures (${figures.length}):\n${figures.map((f) => `  ${f}`).join('\n')}\n`);
   process.stdout.write(`closure table: ${relative(process.cwd(), join(validationDir, 'closure.md'))}\n`);

@@ -6,13 +6,25 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
 import { baseFlowJob } from '../../train/jobs.js';
-import { addTrainOptions, checkInitFrom, deviceFor, planFor, seedOf, trainAndRecord, type TrainCommandOptions } from './train-common.js';
+import {
+  addTrainOptions,
+  checkInitFrom,
+  deviceFor,
+  planFor,
+  seedOf,
+  trainAndRecord,
+  type TrainCommandOptions,
+} from './train-common.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
 
 export function register(program: Command): Command {
   return addTrainOptions(
-    program.command('train-base').description('train the base flows (score: p(y | x, c), kin: p(x | c)) of a base_flows.yaml; checkpoints every epoch'),
+    program
+      .command('train-base')
+      .description(
+        'train the base flows (score: p(y | x, c), kin: p(x | c)) of a base_flows.yaml; checkpoints every epoch',
+      ),
     'base flows config, e.g. configs/base_flows.yaml',
   ).action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainBaseOptions>()));
 }
@@ -29,9 +41,14 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
     const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
     const plan = planFor(step, t, opts, seed, t.valBatches);
     const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
-    process.stderr.write(`fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`);
+    process.stderr.write(
+      `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+    );
     await trainAndRecord(dev, opts, {
-      step, job, plan, path,
+      step,
+      job,
+      plan,
+      path,
       title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
       section: `${sector}_flow / training.${sector}`,
     });

@@ -9,7 +9,16 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
 import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
 import type { Command } from 'commander';
-import { cfgOption, epochsOption, positiveNumberParser, resumeOption, stepsPerEpochOption, trainStepsOption, type GlobalOptions, type TrainStep } from '../options.js';
+import {
+  cfgOption,
+  epochsOption,
+  positiveNumberParser,
+  resumeOption,
+  stepsPerEpochOption,
+  trainStepsOption,
+  type GlobalOptions,
+  type TrainStep,
+} from '../options.js';
 import { UserError } from '../errors.js';
 
 export interface TrainOverrides {
@@ -39,12 +48,18 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
     .addOption(lrOption())
     .addOption(resumeOption())
     .addOption(
-      new Option('--init-from <file>', 'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)'),
+      new Option(
+        '--init-from <file>',
+        'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)',
+      ),
     );
 }
 
 export function lrOption(): Option {
-  return new Option('--lr <rate>', "learning rate, overriding the config's training.*.lr (default: from the config)").argParser(positiveNumberParser);
+  return new Option(
+    '--lr <rate>',
+    "learning rate, overriding the config's training.*.lr (default: from the config)",
+  ).argParser(positiveNumberParser);
 }
 
 /** Seed: --seed, else the config's `seed`, else 0 (reproducible by default). */
@@ -53,12 +68,20 @@ export function seedOf(opts: GlobalOptions, configSeed: number | undefined): num
 }
 
 export async function deviceFor(opts: GlobalOptions): Promise<Device> {
-  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<typeof createDevice>[0]);
+  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<
+    typeof createDevice
+  >[0]);
   process.stderr.write(`fnf: ${describeDevice(dev)}\n`);
   return dev;
 }
 
-export function planFor(label: string, t: TrainingSection & { valBatches?: number }, o: TrainOverrides, seed: number, valBatches: number): TrainPlan {
+export function planFor(
+  label: string,
+  t: TrainingSection & { valBatches?: number },
+  o: TrainOverrides,
+  seed: number,
+  valBatches: number,
+): TrainPlan {
   return {
     label,
     epochs: o.epochs ?? t.nepochs,
@@ -91,7 +114,8 @@ async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult>
 
 /** Train one model, then write its card and say where it went (both training commands). */
 export async function trainAndRecord(
-  dev: Device, opts: TrainCommandOptions,
+  dev: Device,
+  opts: TrainCommandOptions,
   run: { step: string; job: TrainJob; plan: TrainPlan; path: string; title: string; section: string },
 ): Promise<void> {
   const result = await runTraining(() => train(run.job, run.plan, { resume: opts.resume }));
@@ -114,7 +138,19 @@ export function cardPathOf(modelPath: string): string {
 }
 
 /** A small card next to each model: config, seed, schedule, wall time, final losses. */
-export function writeModelCard(modelPath: string, info: { title: string; config: string; section: string; plan: TrainPlan; result: TrainResult; backend: string; architecture: object; initFrom?: string }): void {
+export function writeModelCard(
+  modelPath: string,
+  info: {
+    title: string;
+    config: string;
+    section: string;
+    plan: TrainPlan;
+    result: TrainResult;
+    backend: string;
+    architecture: object;
+    initFrom?: string;
+  },
+): void {
   const { plan, result } = info;
   // A fine-tuning stage (--init-from) keeps the earlier stages in the card: those recorded in
   // the card of the checkpoint it started from (written next to it by its own training).
@@ -122,7 +158,10 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
   const prevCard = info.initFrom ? cardPathOf(info.initFrom) : null;
   if (prevCard && existsSync(prevCard)) {
     const prev = JSON.parse(readFileSync(prevCard, 'utf8'));
-    earlier = [...(prev.earlier_stages ?? []), { schedule: prev.schedule, wall_time_s: prev.wall_time_s, seed: prev.seed }];
+    earlier = [
+      ...(prev.earlier_stages ?? []),
+      { schedule: prev.schedule, wall_time_s: prev.wall_time_s, seed: prev.seed },
+    ];
   }
   const h = result.state.history;
   const last = h[h.length - 1];
@@ -134,14 +173,33 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
     config,
     section: info.section,
     seed: plan.seed,
-    schedule: { epochs: plan.epochs, steps_per_epoch: plan.stepsPerEpoch, steps: plan.epochs * plan.stepsPerEpoch, batch_size: plan.batchSize, lr: plan.lr, weight_decay: plan.weightDecay, warmup_steps: plan.stepsPerEpoch, lr_schedule: 'linear warm-up (1 epoch) + cosine' },
+    schedule: {
+      epochs: plan.epochs,
+      steps_per_epoch: plan.stepsPerEpoch,
+      steps: plan.epochs * plan.stepsPerEpoch,
+      batch_size: plan.batchSize,
+      lr: plan.lr,
+      weight_decay: plan.weightDecay,
+      warmup_steps: plan.stepsPerEpoch,
+      lr_schedule: 'linear warm-up (1 epoch) + cosine',
+    },
     backend: info.backend,
     wall_time_s: +result.state.seconds.toFixed(1),
-    ...(earlier.length > 0 ? { earlier_stages: earlier, total_wall_time_s: +(earlier.reduce((a, e) => a + e.wall_time_s, 0) + result.state.seconds).toFixed(1) } : {}),
+    ...(earlier.length > 0
+      ? {
+          earlier_stages: earlier,
+          total_wall_time_s: +(earlier.reduce((a, e) => a + e.wall_time_s, 0) + result.state.seconds).toFixed(1),
+        }
+      : {}),
     final_train_loss: last?.loss,
     final_val_loss: last?.valLoss,
     architecture: info.architecture,
-    history: h.map((e) => ({ epoch: e.epoch, loss: +e.loss.toFixed(5), ...(e.valLoss !== undefined ? { val_loss: +e.valLoss.toFixed(5) } : {}), seconds: +e.seconds.toFixed(1) })),
+    history: h.map((e) => ({
+      epoch: e.epoch,
+      loss: +e.loss.toFixed(5),
+      ...(e.valLoss !== undefined ? { val_loss: +e.valLoss.toFixed(5) } : {}),
+      seconds: +e.seconds.toFixed(1),
+    })),
   };
   const base = modelPath.replace(/\.safetensors$/, '');
   writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
@@ -159,7 +217,9 @@ export function writeModelCard(modelPath: string, info: { title: string; config:
       const sc = e.schedule as { steps: number; lr: number; batch_size: number };
       return `| stage ${i + 1} | ${sc.steps} steps, batch ${sc.batch_size}, lr ${sc.lr}, ${e.wall_time_s} s |`;
     }),
-    ...(earlier.length > 0 ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`] : []),
+    ...(earlier.length > 0
+      ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`]
+      : []),
     `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${(card as { total_wall_time_s?: number }).total_wall_time_s} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),

@@ -6,13 +6,23 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
 import { residualJob } from '../../train/jobs.js';
-import { addTrainOptions, checkInitFrom, deviceFor, planFor, seedOf, trainAndRecord, type TrainCommandOptions } from './train-common.js';
+import {
+  addTrainOptions,
+  checkInitFrom,
+  deviceFor,
+  planFor,
+  seedOf,
+  trainAndRecord,
+  type TrainCommandOptions,
+} from './train-common.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 
 export function register(program: Command): Command {
   return addTrainOptions(
-    program.command('train-systematics').description('train the residual models p(x | c, ν) and p(y | x, c, ν) on top of the frozen base flows'),
+    program
+      .command('train-systematics')
+      .description('train the residual models p(x | c, ν) and p(y | x, c, ν) on top of the frozen base flows'),
     'systematics config, e.g. configs/systematics.yaml',
   ).action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<TrainSystematicsOptions>()));
 }
@@ -35,13 +45,27 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const plan = planFor(step, t, opts, seed, 0);
-    const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, opts.resume, opts.initFrom);
+    const { job } = residualJob(
+      dev,
+      sector,
+      flow,
+      residual,
+      templates,
+      basePath,
+      path,
+      seed,
+      opts.resume,
+      opts.initFrom,
+    );
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
     await trainAndRecord(dev, opts, {
-      step, job, plan, path,
+      step,
+      job,
+      plan,
+      path,
       title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
       section: `residual_${sector}_model / training.${sector}`,
     });

@@ -27,8 +27,10 @@ export function register(program: Command): Command {
     .description('compare the trained flows with the toy generator: validation figures and numbers')
     .addOption(cfgOption('base flows config (generator + base flows), e.g. configs/base_flows.yaml'))
     .addOption(
-      new Option('--sys-cfg <file>', 'systematics config; also validates the residual models (default: none, base flows only)')
-        .argParser(existingFileParser(['.yaml', '.yml'])),
+      new Option(
+        '--sys-cfg <file>',
+        'systematics config; also validates the residual models (default: none, base flows only)',
+      ).argParser(existingFileParser(['.yaml', '.yml'])),
     )
     .addOption(
       new Option('--out-dir <dir>', 'directory for the figures, created if missing')
@@ -55,6 +57,10 @@ export async function run(opts: ValidateOptions): Promise<void> {
   log(`fnf validate: ${describeDevice(dev)}, n = ${opts.n}, seed ${seed}, output ${opts.outDir}`);
   const res = runValidation(dev, { base, sys, n: opts.n, seed, outDir: opts.outDir, log });
   process.stdout.write(closureText(res.report));
-  const stages = Object.entries(res.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
-  log(`wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`);
+  const stages = Object.entries(res.timings)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join(', ');
+  log(
+    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
+  );
 }

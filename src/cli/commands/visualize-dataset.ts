@@ -25,10 +25,16 @@ export function register(program: Command): Command {
   return program
     .command('visualize-dataset')
     .description('draw the distributions of a dataset file written by generate-dataset')
-    .argument('<dataset>', 'dataset file (.safetensors, or a reference .pt)', existingFileParser(['.safetensors', '.pt']))
+    .argument(
+      '<dataset>',
+      'dataset file (.safetensors, or a reference .pt)',
+      existingFileParser(['.safetensors', '.pt']),
+    )
     .addOption(
-      new Option('--out-dir <dir>', 'directory for the figures, created if missing (default: validation/<dataset file name>)')
-        .argParser(outputDirParser),
+      new Option(
+        '--out-dir <dir>',
+        'directory for the figures, created if missing (default: validation/<dataset file name>)',
+      ).argParser(outputDirParser),
     )
     .action(async (dataset: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Omit<VisualizeDatasetOptions, 'dataset' | 'outDir'> & { outDir?: string }>();
@@ -48,7 +54,8 @@ export async function run(opts: VisualizeDatasetOptions): Promise<void> {
           'write the dataset with `fnf generate-dataset` (safetensors) or convert it to safetensors',
       );
     }
-    if (e instanceof CheckpointError || (e instanceof Error && e.message.startsWith(opts.dataset))) throw new UserError(e.message);
+    if (e instanceof CheckpointError || (e instanceof Error && e.message.startsWith(opts.dataset)))
+      throw new UserError(e.message);
     throw e;
   }
   process.stdout.write(`${datasetSummary(ds)}\n`);

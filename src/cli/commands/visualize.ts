@@ -81,7 +81,10 @@ export function register(program: Command): Command {
         .default('forward'),
     )
     .addOption(
-      new Option('--m-value <v>', '|ν| of the displacement-field figures (drawn at ν = +v and ν = −v), a positive number')
+      new Option(
+        '--m-value <v>',
+        '|ν| of the displacement-field figures (drawn at ν = +v and ν = −v), a positive number',
+      )
         .argParser(positiveNumberParser)
         .default(1, '1.0'),
     )
@@ -117,7 +120,7 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--n <count>',
-        'size of the reference\'s range-defining samples; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled',
+        "size of the reference's range-defining samples; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled",
       )
         .argParser(positiveIntParser)
         .default(VISUALIZE_DEFAULT_N),
@@ -140,18 +143,31 @@ export async function run(opts: VisualizeOptions): Promise<void> {
   }
   const t0 = performance.now();
   const need = (path: string, what: string) => {
-    if (!existsSync(path)) throw new UserError(`${opts.sysCfg}: paths.${what} names ${path}, which does not exist (train it or point the config at a checkpoint)`);
+    if (!existsSync(path))
+      throw new UserError(
+        `${opts.sysCfg}: paths.${what} names ${path}, which does not exist (train it or point the config at a checkpoint)`,
+      );
     return path;
   };
   const dev = await createDevice({ backend: opts.backend, threads: opts.threads });
   const models: ShowcaseModels = {};
   if (opts.which !== 'score') {
-    const model = loadResidualModel(dev, need(sys.paths.kinResidualModel, 'kin_residual_model'), { flow: sys.kinFlow, residual: sys.residualKinModel }, 'residual_kin_model');
+    const model = loadResidualModel(
+      dev,
+      need(sys.paths.kinResidualModel, 'kin_residual_model'),
+      { flow: sys.kinFlow, residual: sys.residualKinModel },
+      'residual_kin_model',
+    );
     model.params.freeze();
     models.kin = { model, templates: sys.kinSystematics };
   }
   if (opts.which !== 'kin') {
-    const model = loadResidualModel(dev, need(sys.paths.scoreResidualModel, 'score_residual_model'), { flow: sys.scoreFlow, residual: sys.residualScoreModel }, 'residual_score_model');
+    const model = loadResidualModel(
+      dev,
+      need(sys.paths.scoreResidualModel, 'score_residual_model'),
+      { flow: sys.scoreFlow, residual: sys.residualScoreModel },
+      'residual_score_model',
+    );
     model.params.freeze();
     models.score = { model, templates: sys.scoreSystematics };
   }

@@ -13,9 +13,34 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
-  ARGS_F64, BLOCK, BOUNDS, CONTROL_BYTES, DONE, ERR_CHUNK, ERR_LEN, ERR_THREAD, JOB, KERNEL, KERNELS,
-  MAIN_WAITING, MAX_ARGS, MAX_CHUNKS, MAX_THREADS, N, NARGS, RAN, SCRATCH, SHUTDOWN, SLEEPERS, STATE, STATE_GONE,
-  claimChunks, failureText, jobWord, openChunks, type WorkerInit,
+  ARGS_F64,
+  BLOCK,
+  BOUNDS,
+  CONTROL_BYTES,
+  DONE,
+  ERR_CHUNK,
+  ERR_LEN,
+  ERR_THREAD,
+  JOB,
+  KERNEL,
+  KERNELS,
+  MAIN_WAITING,
+  MAX_ARGS,
+  MAX_CHUNKS,
+  MAX_THREADS,
+  N,
+  NARGS,
+  RAN,
+  SCRATCH,
+  SHUTDOWN,
+  SLEEPERS,
+  STATE,
+  STATE_GONE,
+  claimChunks,
+  failureText,
+  jobWord,
+  openChunks,
+  type WorkerInit,
 } from './protocol.js';
 
 export interface PoolOptions {
@@ -98,16 +123,21 @@ export class KernelPool {
     for (let index = 0; index < count; index++) {
       const w = new Worker(url, { execArgv });
       workers.push(w);
-      ready.push(new Promise<void>((resolve, reject) => {
-        const onExit = (code: number) => reject(new Error(`kernel pool: worker thread ${index} exited during start-up (code ${code})`));
-        w.once('error', (e) => reject(new Error(`kernel pool: worker thread ${index} failed to start: ${e.message}`)));
-        w.once('exit', onExit);
-        w.once('message', (m) => {
-          w.off('exit', onExit);
-          if (m === 'ready') resolve();
-          else reject(new Error(`kernel pool: worker thread ${index} sent ${String(m)} instead of 'ready'`));
-        });
-      }));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onExit = (code: number) =>
+            reject(new Error(`kernel pool: worker thread ${index} exited during start-up (code ${code})`));
+          w.once('error', (e) =>
+            reject(new Error(`kernel pool: worker thread ${index} failed to start: ${e.message}`)),
+          );
+          w.once('exit', onExit);
+          w.once('message', (m) => {
+            w.off('exit', onExit);
+            if (m === 'ready') resolve();
+            else reject(new Error(`kernel pool: worker thread ${index} sent ${String(m)} instead of 'ready'`));
+          });
+        }),
+      );
       const init: WorkerInit = { module, memory, control, index, spinMicros: opts.spinMicros ?? 200 };
       w.postMessage(init);
     }
@@ -146,16 +176,22 @@ export class KernelPool {
    * PARTIALS_F64.
    */
   run(
-    label: string, kernel: number, args: ArrayLike<number>, bounds: ArrayLike<number>,
-    scratch: ArrayLike<number> | null, exports: Record<string, unknown>,
+    label: string,
+    kernel: number,
+    args: ArrayLike<number>,
+    bounds: ArrayLike<number>,
+    scratch: ArrayLike<number> | null,
+    exports: Record<string, unknown>,
     sum?: { n: number; block: number },
   ): void {
     const k = KERNELS[kernel];
     const chunks = bounds.length - 1;
     if (this.broken) throw new Error(`wasm ${label}: the kernel pool is unusable: ${this.broken}`);
-    if (chunks < 1 || chunks > MAX_CHUNKS) throw new Error(`wasm ${label}: ${chunks} chunks, expected 1 to ${MAX_CHUNKS}`);
+    if (chunks < 1 || chunks > MAX_CHUNKS)
+      throw new Error(`wasm ${label}: ${chunks} chunks, expected 1 to ${MAX_CHUNKS}`);
     if (args.length > MAX_ARGS) throw new Error(`wasm ${label}: ${args.length} arguments, at most ${MAX_ARGS}`);
-    const ctl = this.ctl, f64 = this.f64;
+    const ctl = this.ctl,
+      f64 = this.f64;
     for (let w = 0; w < this.workers.length; w++) {
       if (Atomics.load(ctl, STATE + w) === STATE_GONE) {
         this.broken = `worker thread ${w} has exited`;
@@ -188,7 +224,9 @@ export class KernelPool {
     if (failed) {
       const t = ctl[ERR_THREAD] - 1;
       const where = t === 0 ? 'the calling thread' : `worker thread ${t - 1}`;
-      throw new Error(`wasm ${label} (export ${k.name}) failed on chunk ${failed - 1} of ${chunks}, in ${where}: ${failureText(ctl)}`);
+      throw new Error(
+        `wasm ${label} (export ${k.name}) failed on chunk ${failed - 1} of ${chunks}, in ${where}: ${failureText(ctl)}`,
+      );
     }
   }
 

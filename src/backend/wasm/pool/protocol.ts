@@ -160,7 +160,13 @@ type ExportFn = (...args: number[]) => number | void;
  * PARTIALS_F64 + b. The one definition of the blocked sum, used single-threaded too.
  */
 export function sumBlocks(
-  sumF64: ExportFn, x: number, n: number, block: number, b0: number, b1: number, out: Float64Array,
+  sumF64: ExportFn,
+  x: number,
+  n: number,
+  block: number,
+  b0: number,
+  b1: number,
+  out: Float64Array,
 ): void {
   for (let b = b0; b < b1; b++) {
     const e0 = b * block;
@@ -173,11 +179,17 @@ export function sumBlocks(
  * run this same code), packing into `scratch`. `args` is a reusable array.
  */
 export function runChunk(
-  exports: Record<string, unknown>, ctl: Int32Array, f64: Float64Array, chunk: number, scratch: number, args: number[],
+  exports: Record<string, unknown>,
+  ctl: Int32Array,
+  f64: Float64Array,
+  chunk: number,
+  scratch: number,
+  args: number[],
 ): void {
   const k = KERNELS[ctl[KERNEL]];
   const fn = exports[k.name] as ExportFn;
-  const r0 = ctl[BOUNDS + chunk], r1 = ctl[BOUNDS + chunk + 1];
+  const r0 = ctl[BOUNDS + chunk],
+    r1 = ctl[BOUNDS + chunk + 1];
   if (r1 <= r0) return;
   if (k.blocks) {
     sumBlocks(fn, f64[ARGS_F64], ctl[N], ctl[BLOCK], r0, r1, f64);
@@ -199,7 +211,12 @@ export function runChunk(
  * are recorded, and the chunk still counts as done so the job always completes.
  */
 export function claimChunks(
-  exports: Record<string, unknown>, ctl: Int32Array, f64: Float64Array, thread: number, args: number[], job: number,
+  exports: Record<string, unknown>,
+  ctl: Int32Array,
+  f64: Float64Array,
+  thread: number,
+  args: number[],
+  job: number,
 ): void {
   const open = 2 * seqOf(job);
   const chunks = chunksOf(job);

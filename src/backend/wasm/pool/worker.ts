@@ -8,7 +8,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  DONE, JOB, SHUTDOWN, SLEEPERS, STATE, STATE_GONE, STATE_READY, claimChunks, type WorkerInit,
+  DONE,
+  JOB,
+  SHUTDOWN,
+  SLEEPERS,
+  STATE,
+  STATE_GONE,
+  STATE_READY,
+  claimChunks,
+  type WorkerInit,
 } from './protocol.js';
 
 function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Record<string, unknown> {
