@@ -17,7 +17,10 @@ export function readNpz(bytes: Uint8Array, file: string, opts: ReaderOptions = {
   }
   const arrays = Object.keys(entries).filter((k) => k.endsWith('.npy'));
   if (arrays.length === 0) throw new ColumnReadError(file, 'the .npz archive holds no .npy arrays');
-  const tables = arrays.map((k) => ({ key: k, ...readNpyArray(entries[k], file, k.slice(0, -'.npy'.length)) }));
+  const tables = arrays.map((k) => {
+    const key = k.slice(0, -'.npy'.length);
+    return { key, ...readNpyArray(entries[k], file, key) };
+  });
   return combine(file, 'npz', tables, opts);
 }
 
