@@ -44,6 +44,7 @@
  * ── dataset.yaml (`fnf generate-dataset`) ──────────────────────────────────────────────────────
  *   n_events: int ≥ 1 (required)       paths: { dataset } (required)
  */
+import type { SamplesConfig } from './config-samples.js';
 import type { NSFConfig } from '../flows/nsf.js';
 import type { ResidualModelConfig } from '../systematics/config.js';
 import { REFERENCE_CLASS_DEFAULTS, generatorFromYaml, type GeneratorConfig } from '../toy/config.js';
@@ -114,6 +115,8 @@ interface Common {
   device: string | undefined;
   /** The nominal `generator` section. */
   generator: GeneratorConfig;
+  /** `samples:` (optional): train on events from files instead of the generator (config-samples.ts). */
+  samples?: SamplesConfig;
 }
 
 export interface BaseFlowsConfig extends Common {

@@ -31,6 +31,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import yaml from 'js-yaml';
+import { samplesSection } from './config-samples.js';
 import {
   baseTrainingSection,
   dataPath,
@@ -181,6 +182,7 @@ const baseTop = section({
   kin_flow: required(flowSection),
   training: required(section({ score: required(baseTrainingSection), kin: required(baseTrainingSection) })),
   seed: optional(seedInt),
+  samples: optional(samplesSection),
 });
 
 function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig {
@@ -196,6 +198,7 @@ function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig 
     scoreFlow: top.score_flow,
     kinFlow: top.kin_flow,
     training: top.training,
+    samples: top.samples,
   };
 }
 
@@ -239,6 +242,7 @@ const systematicsTop = section(
     residual_kin_model: required(residualSection),
     training: required(section({ score: required(residualTrainingSection), kin: required(residualTrainingSection) })),
     seed: optional(seedInt),
+    samples: optional(samplesSection),
   },
   (key) => key.startsWith('generator_'),
 );
@@ -283,6 +287,7 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
     residualScoreModel: top.residual_score_model,
     residualKinModel: top.residual_kin_model,
     training: top.training,
+    samples: top.samples,
   };
 }
 

@@ -20,6 +20,8 @@ export interface Batch {
   context: Float32Array;
   /** nuisances [n, Nν] (residual training only) */
   nu?: Float32Array;
+  /** event weights [n] (events read from weighted files); the loss is then −mean(w · log p) */
+  w?: Float32Array;
 }
 
 export const contextWidth = (sector: Sector) => (sector === 'kin' ? 2 : 4);

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
 import { baseFlowJob } from '../../train/jobs.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -40,10 +41,13 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
     const plan = planFor(step, t, opts, seed, t.valBatches);
-    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
+    const files = cfg.samples ? await fileTraining(sector, cfg.samples[sector], 'base', seed) : undefined;
+    const source = files && { batches: files.batches, validationBatch: plan.batchSize };
+    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom, source);
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
     await trainAndRecord(dev, opts, {
       step,
       job,
@@ -51,6 +55,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
       path,
       title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
       section: `${sector}_flow / training.${sector}`,
+      data: files?.card,
     });
   }
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
 import { residualJob } from '../../train/jobs.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -45,6 +46,9 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
     const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
     const plan = planFor(step, t, opts, seed, 0);
+    const files = cfg.samples
+      ? await fileTraining(sector, cfg.samples[sector], 'residual', seed, residual.numNuisances)
+      : undefined;
     const { job } = residualJob(
       dev,
       sector,
@@ -56,11 +60,14 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       seed,
       opts.resume,
       opts.initFrom,
+      files && { batches: files.batches, validationBatch: plan.batchSize },
     );
+    const count = files ? files.batches.samples.length : templates.length;
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
+      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${count} templates${files ? ' from files' : ''}, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
     await trainAndRecord(dev, opts, {
       step,
       job,
@@ -68,6 +75,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       path,
       title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
       section: `residual_${sector}_model / training.${sector}`,
+      data: files?.card,
     });
   }
 }
