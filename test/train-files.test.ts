@@ -18,6 +18,12 @@ import { loadSample, type EventSample } from '../src/train/file-events.js';
 import { Rng } from '../src/toy/rng.js';
 import { REPO } from './helpers/shared.js';
 import yaml from 'js-yaml';
+import { ParamSet } from '../src/autodiff/param.js';
+import { createDevice } from '../src/backend/index.js';
+import * as op from '../src/ops/index.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { train, type TrainJob } from '../src/train/trainer.js';
+import type { Batch } from '../src/train/batches.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fnf-files-'));
 const globals = { backend: 'wasm' as const, threads: 1, seed: 7 };
@@ -152,6 +158,51 @@ test('a class column with a value other than 0 or 1 is one clear error', async (
         /class column 'label' holds 2 at row 1 \(0-based\); expected 0 \(class A\) or 1 \(class B\)/,
       ),
   );
+});
+
+test('the model file keeps the epoch with the lowest held-out NLL, not the last', async () => {
+  // log p = −Σ (x − b)²: training events at x = 3 pull b up from 0, held-out events at x = 0
+  // then see a growing NLL 2b², so the best epoch is the first and the model file must hold it.
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+  const batch = (value: number, n: number): Batch => ({
+    n,
+    x: new Float32Array(2 * n).fill(value),
+    context: new Float32Array(2 * n),
+    w: new Float32Array(n).fill(1),
+  });
+  const path = join(dir, 'best.safetensors');
+  const job: TrainJob = {
+    device: dev,
+    params,
+    modelPath: path,
+    architecture: { kind: 'test' },
+    drawBatch: (_rng, n) => batch(3, n),
+    logProb: (_tape, x) => op.neg(op.sumCols(op.square(op.sub(x, _tape.param(params.get('b')))))),
+    stateDict: () =>
+      new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
+    validation: [batch(0, 8), batch(0, 3)],
+  };
+  const plan = {
+    label: 'best',
+    epochs: 3,
+    stepsPerEpoch: 5,
+    batchSize: 16,
+    lr: 0.05,
+    weightDecay: 0,
+    seed: 1,
+    valBatches: 0,
+  };
+  const result = await train(job, plan, { stream: { write: () => true, isTTY: false } });
+  const val = result.state.history.map((h) => h.valLoss!);
+  assert.ok(val[0] < val[1] && val[1] < val[2], `held-out NLL rises: ${val}`);
+  assert.is(result.bestEpoch, 0);
+  const saved = (readSafetensors(path).dict.get('b')!.data as Float32Array)[0];
+  assert.ok(
+    Math.abs(2 * saved * saved - val[0]) < 1e-5,
+    `model file b = ${saved}, NLL ${2 * saved * saved} vs ${val[0]}`,
+  );
+  assert.ok(params.get('b').value.data[0] === saved);
 });
 
 /** Small flows and a short schedule, on files of a few thousand events. */
