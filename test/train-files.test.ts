@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { run as generate } from '../src/cli/commands/generate-dataset.js';
 import { run as trainBase } from '../src/cli/commands/train-base.js';
 import { run as trainSystematics } from '../src/cli/commands/train-systematics.js';
+import { run as validateFiles } from '../src/cli/commands/validate-files.js';
+import { weightedNll } from '../src/validate/held-out.js';
 import { writeColumns } from '../src/io/columns/write.js';
 import { loadConfig, parseConfig } from '../src/io/config.js';
 import { FileBatches, splitHoldout } from '../src/train/file-batches.js';
@@ -301,7 +303,7 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
     assert.match(readFileSync(join(dir, `${name}.card.md`), 'utf8'), /lowest held-out NLL/);
   }
 
-  await trainSystematics({ ...opts, cfg: sys, steps: ['train_kin'] } as never);
+  await trainSystematics({ ...opts, cfg: sys, steps: ['train_kin', 'train_score'] } as never);
   const card = JSON.parse(readFileSync(join(dir, 'kin_res.card.json'), 'utf8'));
   assert.equal(
     card.training_data.samples.map((s: { sample: string }) => s.sample),
@@ -309,6 +311,51 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
   );
   for (const h of card.history) assert.ok(Number.isFinite(h.val_loss));
   assert.ok(existsSync(join(dir, 'kin_res.safetensors')));
+
+  // Validation without truth: held-out NLL per sample, residuals next to their frozen base.
+  const out = join(dir, 'held-out');
+  await validateFiles({ ...globals, cfg: base, sysCfg: sys, outDir: out } as never);
+  const { rows } = JSON.parse(readFileSync(join(out, 'held-out.json'), 'utf8'));
+  assert.equal(
+    rows.map((r: { model: string; sample: string }) => `${r.model} ${r.sample}`),
+    [
+      'kin_base nominal',
+      'kin_residual up.csv',
+      'kin_residual down.parquet',
+      'score_base nominal',
+      'score_residual up.csv',
+      'score_residual down.parquet',
+    ],
+  );
+  assert.is(rows[0].events, 300);
+  assert.is(rows[1].events, 150);
+  assert.equal(rows[1].nu, [1]);
+  for (const r of rows) assert.ok(Number.isFinite(r.nll_model) && r.nll_model_se > 0, JSON.stringify(r));
+  for (const r of rows.filter((r: { model: string }) => r.model.endsWith('residual'))) {
+    assert.ok(Math.abs(r.nll_base - r.gain - r.nll_model) < 1e-6, 'gain = base − model');
+    assert.ok(r.gain_se > 0);
+  }
+  // The base flow's held-out NLL is the last epoch's validation loss of its card when that epoch was kept.
+  const kinCard = JSON.parse(readFileSync(join(dir, 'kin.card.json'), 'utf8'));
+  assert.ok(
+    Math.abs(rows[0].nll_model - kinCard.best_val_loss) < 1e-4,
+    `${rows[0].nll_model} vs ${kinCard.best_val_loss}`,
+  );
+  assert.match(readFileSync(join(out, 'held-out.md'), 'utf8'), /\| kin_residual \| up\.csv \| \(1\) \| 150 \|/);
+});
+
+test('weighted held-out NLL: mean Σwv/Σw and its standard error, negative weights included', () => {
+  const values = Float64Array.from([1, 2, 3, 4]);
+  const batches = [
+    { n: 3, x: new Float32Array(6), context: new Float32Array(6), w: Float32Array.from([1, 2, -1]) },
+    { n: 1, x: new Float32Array(2), context: new Float32Array(2), w: Float32Array.from([2]) },
+  ];
+  const r = weightedNll(values, batches);
+  const mean = (1 + 4 - 3 + 8) / 4;
+  assert.is(r.nll, mean);
+  const se = Math.sqrt((1 - mean) ** 2 + 4 * (2 - mean) ** 2 + (3 - mean) ** 2 + 4 * (4 - mean) ** 2) / 4;
+  assert.ok(Math.abs(r.se - se) < 1e-12);
+  assert.is(weightedNll(values, [{ n: 4, x: new Float32Array(8), context: new Float32Array(8) }]).nll, 2.5);
 });
 
 test.run();

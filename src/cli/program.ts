@@ -19,6 +19,7 @@ import * as generateDataset from './commands/generate-dataset.js';
 import * as checkGolden from './commands/check-golden.js';
 import * as convert from './commands/convert.js';
 import * as validate from './commands/validate.js';
+import * as validateFiles from './commands/validate-files.js';
 import * as visualize from './commands/visualize.js';
 import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
@@ -30,6 +31,7 @@ export const COMMANDS = [
   trainSystematics,
   generateDataset,
   validate,
+  validateFiles,
   visualize,
   visualizeDataset,
   checkGolden,

@@ -140,6 +140,20 @@ export class FileBatches {
     return out;
   }
 
+  /** Sample g's held-out events once, in batches of at most `size`, with their own weights. */
+  heldOut(g: number, size: number): Batch[] {
+    const s = this.samples[g];
+    const held = this.splits[g].holdout;
+    const out: Batch[] = [];
+    for (let start = 0; start < held.length; start += size) {
+      const n = Math.min(size, held.length - start);
+      const b = emptyBatch(n, this.C, this.weighted, this.nuDim);
+      for (let k = 0; k < n; k++) copyRow(s, held[start + k], b, k, this.C, 1);
+      out.push(b);
+    }
+    return out;
+  }
+
   /** Per sample: its files and the weights of its training and held-out events (for the card). */
   summary(): { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] {
     return this.samples.map((s, g) => ({
