@@ -314,7 +314,7 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
 
   // Validation without truth: held-out NLL per sample, residuals next to their frozen base.
   const out = join(dir, 'held-out');
-  await validateFiles({ ...globals, cfg: base, sysCfg: sys, outDir: out } as never);
+  await validateFiles({ ...globals, cfg: base, sysCfg: sys, outDir: out, classifierSteps: 30 } as never);
   const { rows } = JSON.parse(readFileSync(join(out, 'held-out.json'), 'utf8'));
   assert.equal(
     rows.map((r: { model: string; sample: string }) => `${r.model} ${r.sample}`),
@@ -330,7 +330,11 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
   assert.is(rows[0].events, 300);
   assert.is(rows[1].events, 150);
   assert.equal(rows[1].nu, [1]);
-  for (const r of rows) assert.ok(Number.isFinite(r.nll_model) && r.nll_model_se > 0, JSON.stringify(r));
+  for (const r of rows) {
+    assert.ok(Number.isFinite(r.nll_model) && r.nll_model_se > 0, JSON.stringify(r));
+    assert.ok(r.auc > 0 && r.auc < 1 && r.auc_se > 0, `classifier AUC ${r.auc} ± ${r.auc_se}`);
+    assert.is(r.checks, 'held-out NLL, classifier AUC');
+  }
   for (const r of rows.filter((r: { model: string }) => r.model.endsWith('residual'))) {
     assert.ok(Math.abs(r.nll_base - r.gain - r.nll_model) < 1e-6, 'gain = base − model');
     assert.ok(r.gain_se > 0);

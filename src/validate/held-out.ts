@@ -71,7 +71,10 @@ export interface HeldOutRow {
   /** nll_base − nll_model, per event paired (so its error is that of the difference). */
   gain?: number;
   gain_se?: number;
-  /** Which checks apply without a truth (here: held-out NLL only). */
+  /** Classifier two-sample test (two-sample.ts): ROC AUC, 0.5 for a perfect model. */
+  auc?: number;
+  auc_se?: number;
+  /** Which checks were made (those that need no truth). */
   checks: string;
 }
 
@@ -111,15 +114,17 @@ export function heldOutMarkdown(rows: HeldOutRow[]): string {
     '',
     'NLL = Σ w (−log p) / Σ w over the events training held out (± standard error). "gain" = NLL of the frozen',
     'base alone − NLL of the residual model on the same events (paired): > 0 where the residual describes the',
-    'template better. Checks that need the truth (KL) do not apply to files.',
+    'template better. AUC: ROC AUC of a small MLP trained to tell the held-out events from model samples at the same',
+    'context (± Hanley–McNeil standard error); 0.5 is a perfect model. Checks that need the truth (KL) do not apply.',
     '',
-    '| model | sample | ν | events | NLL model | NLL base | gain | checks |',
-    '|---|---|---|---:|---:|---:|---:|---|',
+    '| model | sample | ν | events | NLL model | NLL base | gain | AUC | checks |',
+    '|---|---|---|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
         `| ${r.model} | ${r.sample} | ${r.nu ? `(${r.nu.join(', ')})` : ''} | ${r.events} | ` +
         `${f(r.nll_model)} ± ${f(r.nll_model_se)} | ${f(r.nll_base)} | ` +
-        `${r.gain === undefined ? '' : `${f(r.gain)} ± ${f(r.gain_se)}`} | ${r.checks} |`,
+        `${r.gain === undefined ? '' : `${f(r.gain)} ± ${f(r.gain_se)}`} | ` +
+        `${r.auc === undefined ? '' : `${f(r.auc, 3)} ± ${f(r.auc_se, 3)}`} | ${r.checks} |`,
     ),
     '',
   ].join('\n');

@@ -13,7 +13,11 @@ import { loadConfig } from '../../io/config.js';
 import { loadBaseFlow, loadResidualModel } from '../../models/load.js';
 import { fileTraining } from '../../train/file-data.js';
 import { heldOutMarkdown, heldOutRow, type HeldOutRow } from '../../validate/held-out.js';
-import { cfgOption, existingFileParser, outputDirParser, type GlobalOptions } from '../options.js';
+import { classifierTwoSample, TWO_SAMPLE_DEFAULTS } from '../../validate/two-sample.js';
+import type { Batch } from '../../train/batches.js';
+import type { Device } from '../../backend/device.js';
+import { Rng } from '../../toy/rng.js';
+import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
 import { deviceFor, seedOf } from './train-common.js';
 
@@ -21,7 +25,12 @@ export interface ValidateFilesOptions extends GlobalOptions {
   cfg: string;
   sysCfg?: string;
   outDir: string;
+  /** Training steps of the two-sample classifier; 0 skips the test. */
+  classifierSteps: number;
 }
+
+/** The classifier's random numbers: its own stream, apart from the held-out split's. */
+const CLASSIFIER_STREAM = 29;
 
 /** Events per evaluation call. */
 const CHUNK = 4096;
@@ -42,6 +51,11 @@ export function register(program: Command): Command {
         .argParser(outputDirParser)
         .default('validation-files'),
     )
+    .addOption(
+      new Option('--classifier-steps <n>', 'training steps of the two-sample classifier (0: skip the test)')
+        .argParser((t) => (t.trim() === '0' ? 0 : positiveIntParser(t)))
+        .default(TWO_SAMPLE_DEFAULTS.steps),
+    )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<ValidateFilesOptions>()));
 }
 
@@ -58,9 +72,18 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
     const path = sector === 'kin' ? base.paths.kinModel : base.paths.scoreModel;
     const nsf = loadBaseFlow(dev, path, flow, `${sector}_flow`);
     const nominal = await fileTraining(sector, base.samples[sector], 'base', seedOf(opts, base.seed));
+    const held = nominal.batches.heldOut(0, CHUNK);
+    const baseRow = heldOutRow(dev, { model: `${sector}_base`, sample: 'nominal' }, held, (t, x, c) =>
+      nsf.logProbVar(t, x, c),
+    );
     rows.push(
-      heldOutRow(dev, { model: `${sector}_base`, sample: 'nominal' }, nominal.batches.heldOut(0, CHUNK), (t, x, c) =>
-        nsf.logProbVar(t, x, c),
+      withClassifier(
+        dev,
+        baseRow,
+        held,
+        (ctx, _nu, rng) => nsf.sample(ctx.length / contextOf(held), ctx, rng),
+        classifierRng(opts, base.seed, rows.length),
+        opts.classifierSteps,
       ),
     );
     if (!sys?.samples) continue;
@@ -76,14 +99,17 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
       residual.numNuisances,
     );
     templates.batches.samples.forEach((s, g) => {
+      const held = templates.batches.heldOut(g, CHUNK);
+      const row = heldOutRow(
+        dev,
+        { model: `${sector}_residual`, sample: s.files.map((f) => f.split('/').pop()).join(', '), nu: s.nu },
+        held,
+        (t, x, c, nu) => model.logProbVar(t, x, c, nu!),
+        (t, x, c) => model.base.logProbVar(t, x, c),
+      );
+      const sample = (ctx: Float32Array, nu: Float32Array, rng: Rng) => model.sample(ctx, nu, rng);
       rows.push(
-        heldOutRow(
-          dev,
-          { model: `${sector}_residual`, sample: s.files.map((f) => f.split('/').pop()).join(', '), nu: s.nu },
-          templates.batches.heldOut(g, CHUNK),
-          (t, x, c, nu) => model.logProbVar(t, x, c, nu!),
-          (t, x, c) => model.base.logProbVar(t, x, c),
-        ),
+        withClassifier(dev, row, held, sample, classifierRng(opts, sys.seed, rows.length), opts.classifierSteps),
       );
     });
   }
@@ -93,4 +119,48 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
   const md = heldOutMarkdown(rows);
   writeFileAtomic(join(opts.outDir, 'held-out.md'), enc.encode(md));
   process.stdout.write(md);
+}
+
+function classifierRng(opts: ValidateFilesOptions, configSeed: number | undefined, row: number): Rng {
+  return Rng.fromSeed(seedOf(opts, configSeed)).fork(CLASSIFIER_STREAM).fork(row);
+}
+
+function contextOf(batches: Batch[]): number {
+  return batches[0].context.length / batches[0].n;
+}
+
+/**
+ * Adds the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
+ * model rows the model's draws at the same contexts (and ν), [x̃, context].
+ */
+function withClassifier(
+  dev: Device,
+  row: HeldOutRow,
+  held: Batch[],
+  sample: (context: Float32Array, nu: Float32Array, rng: Rng) => Float32Array,
+  rng: Rng,
+  steps: number,
+): HeldOutRow {
+  if (steps === 0) return row;
+  const C = contextOf(held);
+  const F = 2 + C;
+  const n = held.reduce((a, b) => a + b.n, 0);
+  if (n < 4) return row;
+  const data = new Float32Array(n * F);
+  const model = new Float32Array(n * F);
+  const weights = held[0].w ? new Float64Array(n) : undefined;
+  let o = 0;
+  for (const b of held) {
+    const drawn = sample(b.context, b.nu ?? new Float32Array(0), rng);
+    for (let i = 0; i < b.n; i++, o++) {
+      data[o * F] = b.x[2 * i];
+      data[o * F + 1] = b.x[2 * i + 1];
+      model[o * F] = drawn[2 * i];
+      model[o * F + 1] = drawn[2 * i + 1];
+      for (let c = 0; c < C; c++) data[o * F + 2 + c] = model[o * F + 2 + c] = b.context[C * i + c];
+      if (weights) weights[o] = b.w![i];
+    }
+  }
+  const r = classifierTwoSample(dev, data, model, F, weights, rng, { ...TWO_SAMPLE_DEFAULTS, steps });
+  return { ...row, auc: r.auc, auc_se: r.auc_se, checks: `${row.checks}, classifier AUC` };
 }
