@@ -333,7 +333,9 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
   for (const r of rows) {
     assert.ok(Number.isFinite(r.nll_model) && r.nll_model_se > 0, JSON.stringify(r));
     assert.ok(r.auc > 0 && r.auc < 1 && r.auc_se > 0, `classifier AUC ${r.auc} ± ${r.auc_se}`);
-    assert.is(r.checks, 'held-out NLL, classifier AUC');
+    assert.is(r.checks, 'held-out NLL, marginal χ²/ndf, classifier AUC');
+    assert.is(r.marginal_chi2_ndf.length, 2);
+    assert.is(r.marginal_ndf, 19);
   }
   for (const r of rows.filter((r: { model: string }) => r.model.endsWith('residual'))) {
     assert.ok(Math.abs(r.nll_base - r.gain - r.nll_model) < 1e-6, 'gain = base − model');

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { createDevice } from '../src/backend/index.js';
 import { Rng } from '../src/toy/rng.js';
 import { classifierTwoSample, weightedAuc } from '../src/validate/two-sample.js';
+import { marginalChi2 } from '../src/validate/marginals.js';
 
 test('weighted AUC: separation, ties, weights, and the Hanley–McNeil error', () => {
   const f = (a: number[]) => Float64Array.from(a);
@@ -39,6 +40,25 @@ test('the classifier finds a shifted sample and not an identical one', async () 
   assert.ok(shifted.auc > 0.6, `shifted: ${shifted.auc}`);
   assert.ok(shifted.auc > 0.5 + 5 * shifted.auc_se);
   assert.is(shifted.events, n / 2);
+});
+
+test('marginal χ²/ndf: about 1 for the same distribution, large for a shifted one; weights count', () => {
+  const rng = Rng.fromSeed(3);
+  const n = 20000;
+  const draw = (shift: number) =>
+    Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? rng.normal() + shift : 0));
+  const same = marginalChi2(draw(0), draw(0), 2, 0, undefined);
+  assert.is(same.ndf, 19);
+  assert.ok(same.chi2 / same.ndf < 2.5, `same: ${same.chi2 / same.ndf}`);
+  const shifted = marginalChi2(draw(0.2), draw(0), 2, 0, undefined);
+  assert.ok(shifted.chi2 / shifted.ndf > 10, `shifted: ${shifted.chi2 / shifted.ndf}`);
+  // Exact case: the data median 2 is the one inner edge; data bins hold (0, 1) and (2, 3), model bins (0, 0) and (2, 3).
+  const d = Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0]);
+  const m = Float32Array.from([0, 0, 0, 0, 2, 0, 3, 0]);
+  assert.equal(marginalChi2(d, m, 2, 0, undefined, 2), { chi2: 0, ndf: 1 });
+  // Weights 2, 2, 1, 1: data (4, 2), Σw² (8, 2); model scaled to Σw = 6: (3, 3), variance 2 · 1.5² per bin.
+  const r = marginalChi2(d, m, 2, 0, Float64Array.from([2, 2, 1, 1]), 2);
+  assert.ok(Math.abs(r.chi2 - (1 / 12.5 + 1 / 6.5)) < 1e-12, `${r.chi2}`);
 });
 
 test.run();

@@ -71,6 +71,9 @@ export interface HeldOutRow {
   /** nll_base − nll_model, per event paired (so its error is that of the difference). */
   gain?: number;
   gain_se?: number;
+  /** χ²/ndf of data vs model draws per feature (marginals.ts), and the ndf. */
+  marginal_chi2_ndf?: number[];
+  marginal_ndf?: number;
   /** Classifier two-sample test (two-sample.ts): ROC AUC, 0.5 for a perfect model. */
   auc?: number;
   auc_se?: number;
@@ -115,15 +118,17 @@ export function heldOutMarkdown(rows: HeldOutRow[]): string {
     'NLL = Σ w (−log p) / Σ w over the events training held out (± standard error). "gain" = NLL of the frozen',
     'base alone − NLL of the residual model on the same events (paired): > 0 where the residual describes the',
     'template better. AUC: ROC AUC of a small MLP trained to tell the held-out events from model samples at the same',
-    'context (± Hanley–McNeil standard error); 0.5 is a perfect model. Checks that need the truth (KL) do not apply.',
+    "context (± Hanley–McNeil standard error); 0.5 is a perfect model. χ²/ndf: each feature's marginal, held-out data",
+    'against as many model draws, on equal-count bins of the data. Checks that need the truth (KL) do not apply.',
     '',
-    '| model | sample | ν | events | NLL model | NLL base | gain | AUC | checks |',
-    '|---|---|---|---:|---:|---:|---:|---:|---|',
+    '| model | sample | ν | events | NLL model | NLL base | gain | χ²/ndf (1, 2) | AUC | checks |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
         `| ${r.model} | ${r.sample} | ${r.nu ? `(${r.nu.join(', ')})` : ''} | ${r.events} | ` +
         `${f(r.nll_model)} ± ${f(r.nll_model_se)} | ${f(r.nll_base)} | ` +
         `${r.gain === undefined ? '' : `${f(r.gain)} ± ${f(r.gain_se)}`} | ` +
+        `${r.marginal_chi2_ndf ? r.marginal_chi2_ndf.map((c) => c.toFixed(2)).join(', ') : ''} | ` +
         `${r.auc === undefined ? '' : `${f(r.auc, 3)} ± ${f(r.auc_se, 3)}`} | ${r.checks} |`,
     ),
     '',

@@ -14,6 +14,7 @@ import { loadBaseFlow, loadResidualModel } from '../../models/load.js';
 import { fileTraining } from '../../train/file-data.js';
 import { heldOutMarkdown, heldOutRow, type HeldOutRow } from '../../validate/held-out.js';
 import { classifierTwoSample, TWO_SAMPLE_DEFAULTS } from '../../validate/two-sample.js';
+import { marginalChi2 } from '../../validate/marginals.js';
 import type { Batch } from '../../train/batches.js';
 import type { Device } from '../../backend/device.js';
 import { Rng } from '../../toy/rng.js';
@@ -130,7 +131,7 @@ function contextOf(batches: Batch[]): number {
 }
 
 /**
- * Adds the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
+ * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
  * model rows the model's draws at the same contexts (and ν), [x̃, context].
  */
 function withClassifier(
@@ -141,7 +142,6 @@ function withClassifier(
   rng: Rng,
   steps: number,
 ): HeldOutRow {
-  if (steps === 0) return row;
   const C = contextOf(held);
   const F = 2 + C;
   const n = held.reduce((a, b) => a + b.n, 0);
@@ -161,6 +161,15 @@ function withClassifier(
       if (weights) weights[o] = b.w![i];
     }
   }
+  const chi2 = [0, 1].map((dim) => marginalChi2(data, model, F, dim, weights));
+  const marginals = { marginal_chi2_ndf: chi2.map((c) => +(c.chi2 / c.ndf).toFixed(3)), marginal_ndf: chi2[0].ndf };
+  if (steps === 0) return { ...row, ...marginals, checks: `${row.checks}, marginal χ²/ndf` };
   const r = classifierTwoSample(dev, data, model, F, weights, rng, { ...TWO_SAMPLE_DEFAULTS, steps });
-  return { ...row, auc: r.auc, auc_se: r.auc_se, checks: `${row.checks}, classifier AUC` };
+  return {
+    ...row,
+    ...marginals,
+    auc: r.auc,
+    auc_se: r.auc_se,
+    checks: `${row.checks}, marginal χ²/ndf, classifier AUC`,
+  };
 }
