@@ -14,7 +14,7 @@ import { AdamW } from '../src/train/adamw.js';
 import { nominalBatch, templateBatch, type Sector } from '../src/train/batches.js';
 import { trainStep, type TrainJob } from '../src/train/trainer.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { register, type BenchResult } from './registry.js';
 import { PyTorchPeer } from './pytorch/peer.js';
 

@@ -19,7 +19,7 @@ import {
   loadConfig,
   parseConfig,
   type ConfigKind,
-} from '../src/io/config.js';
+} from '../src/config/load.js';
 import { REFERENCE_CLASS_DEFAULTS } from '../src/toy/config.js';
 
 // Compiled to dist/test/, so the repository root is two levels up.

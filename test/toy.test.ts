@@ -11,7 +11,6 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type GeneratorConfig,
-  Rng,
   defaultGeneratorConfig,
   distortY,
   distortionLogAbsDet,
@@ -31,6 +30,7 @@ import {
   yParamsBatch,
   REFERENCE_CLASS_DEFAULTS,
 } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
 
 // ---------------------------------------------------------------- helpers
 

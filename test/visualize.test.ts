@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
-import { loadConfig } from '../src/io/config.js';
+import { loadConfig } from '../src/config/load.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { Tape } from '../src/autodiff/tape.js';
 import { pngSize } from '../src/plot/index.js';
-import { Rng, defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
+import { defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
 import type { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
 import {
   crossDecompose,

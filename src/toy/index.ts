@@ -1,6 +1,6 @@
 /**
  * The 2-class toy generator of the reference with exact densities: configuration (config.ts),
- * seeded random streams (rng.ts), sampling (sample.ts), analytic densities (truth.ts) and the
+ * sampling (sample.ts; seeded streams: ../random/rng.ts), analytic densities (truth.ts) and the
  * pre-sigmoid distortion / sigmoid maps (distortion.ts).
  */
 export {
@@ -13,7 +13,6 @@ export {
   generatorFromYaml,
   withNuisance,
 } from './config.js';
-export { Rng } from './rng.js';
 export { type ToyBatch, type GenerateOptions, type SampleYOptions, generateBatch, sampleY } from './sample.js';
 export {
   type XParams,

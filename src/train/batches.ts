@@ -8,7 +8,7 @@
  */
 import type { GeneratorConfig } from '../toy/config.js';
 import { generateBatch } from '../toy/index.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 
 export type Sector = 'kin' | 'score';
 

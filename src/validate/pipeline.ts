@@ -5,9 +5,10 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../backend/device.js';
-import type { BaseFlowsConfig, SystematicsConfig } from '../io/config.js';
+import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
-import { generateBatch, Rng, type GeneratorConfig } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
+import { generateBatch, type GeneratorConfig } from '../toy/index.js';
 import { autoRange } from '../plot/index.js';
 import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
 import type { ValidationContext } from './context.js';

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../../backend/wasm/index.js';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { UserError } from '../errors.js';
 import { outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { run as runValidate, VALIDATE_DEFAULT_N } from './validate.js';

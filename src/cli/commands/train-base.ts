@@ -4,7 +4,7 @@
  * --lr, --resume).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { baseFlowJob } from '../../train/jobs.js';
 import {
   addTrainOptions,

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { checkBaseFlowsMatch, loadConfig } from '../../io/config.js';
+import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
 import { createDevice, describeDevice } from '../../backend/index.js';
 import { loadResidualModel } from '../../models/load.js';
 import { renderShowcase, type ShowcaseModels } from '../../visualize/showcase.js';

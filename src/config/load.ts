@@ -13,7 +13,7 @@
  *
  * Usage:
  *
- *   import { loadConfig } from '../io/config.js';
+ *   import { loadConfig } from '../config/load.js';
  *   const base = loadConfig('configs/base_flows.yaml', 'base');
  *   base.kinFlow;                 // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5 }
  *   base.training.kin;            // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01, valBatches: 10 }
@@ -51,7 +51,7 @@ import {
   type SystematicsConfig,
   type SystematicTemplate,
   type TemplateEntry,
-} from './config-schema.js';
+} from './schema.js';
 import {
   ConfigError,
   at,
@@ -65,11 +65,11 @@ import {
   section,
   seedInt,
   type Where,
-} from './config-validators.js';
+} from './kit.js';
 import { copyGeneratorConfig } from '../toy/config.js';
 
-export { ConfigError } from './config-validators.js';
-export type * from './config-schema.js';
+export { ConfigError } from './kit.js';
+export type * from './schema.js';
 
 /** Shapes fixed by the toy data: x and y are 2-D, the class is a one-hot of 2. */
 export const TOY_X_DIM = 2;

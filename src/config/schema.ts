@@ -66,7 +66,7 @@ import {
   withDefault,
   type Check,
   type Where,
-} from './config-validators.js';
+} from './kit.js';
 
 export type { GeneratorConfig };
 
