@@ -6,13 +6,12 @@
 export {
   type GeneratorConfig,
   type Vec2,
-  GENERATOR_KEYS,
   REFERENCE_CLASS_DEFAULTS,
   defaultGeneratorConfig,
   copyGeneratorConfig,
-  generatorFromYaml,
   withNuisance,
 } from './config.js';
+export { type Sector, SECTORS } from './sector.js';
 export { type ToyBatch, type GenerateOptions, type SampleYOptions, generateBatch, sampleY } from './sample.js';
 export {
   type XParams,

@@ -7,10 +7,9 @@
  *               with its fixed ν; the base flow's context as above.
  */
 import type { GeneratorConfig } from '../toy/config.js';
+import type { Sector } from '../toy/sector.js';
 import { generateBatch } from '../toy/index.js';
 import type { Rng } from '../random/rng.js';
-
-export type Sector = 'kin' | 'score';
 
 export interface Batch {
   n: number;

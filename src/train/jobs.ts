@@ -14,7 +14,8 @@ import { residualDefaults } from '../systematics/config.js';
 import { loadBaseFlow } from '../models/load.js';
 import type { GeneratorConfig } from '../toy/config.js';
 import { Rng } from '../random/rng.js';
-import { nominalBatch, templateBatch, type Sector } from './batches.js';
+import { nominalBatch, templateBatch } from './batches.js';
+import type { Sector } from '../toy/sector.js';
 import type { TrainJob } from './trainer.js';
 
 /** Parameter init draws from its own stream, so data and init never share random numbers. */

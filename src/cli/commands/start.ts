@@ -43,10 +43,10 @@ export async function run(opts: StartOptions): Promise<void> {
   const sys = loadConfig(sysCfg, 'systematics');
   const base = loadConfig(cfg, 'base');
   const missing = [
-    base.paths.kinModel,
-    base.paths.scoreModel,
-    sys.paths.kinResidualModel,
-    sys.paths.scoreResidualModel,
+    base.kin.paths.model,
+    base.score.paths.model,
+    sys.kin.paths.residual,
+    sys.score.paths.residual,
   ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new UserError(

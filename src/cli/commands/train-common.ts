@@ -21,6 +21,7 @@ import {
   type TrainStep,
 } from '../options.js';
 import { UserError } from '../errors.js';
+import type { Sector } from '../../toy/sector.js';
 
 export interface TrainOverrides {
   epochs: number | undefined;
@@ -93,6 +94,11 @@ export function planFor(
     seed,
     valBatches,
   };
+}
+
+/** The sector a training step trains: `train_kin` → `kin`. */
+export function sectorOf(step: TrainStep): Sector {
+  return step === 'train_kin' ? 'kin' : 'score';
 }
 
 /** --init-from names one checkpoint, so it takes one model per run. */
