@@ -1,8 +1,8 @@
 /**
  * Loading the YAML configs — the reference project's own three files, as they are (schema:
- * config-schema.ts; user-facing summary: configs/README.md). `loadConfig(path, kind)` reads,
- * validates strictly and returns a typed object with defaults filled and every `paths` entry
- * resolved against the config file's directory. Problems throw `ConfigError` naming the file, the
+ * schema.ts; validators: kit.ts; user-facing summary: configs/README.md). `loadConfig(path,
+ * kind)` reads, validates strictly and returns a typed object with defaults filled and every
+ * `paths` entry resolved against the config file's directory. Problems throw `ConfigError` naming the file, the
  * key path, what was expected and what was found; the CLI prints it as one line.
  *
  * Besides per-key types it checks what only the whole file can tell: templates name existing
