@@ -21,7 +21,9 @@ export interface Batch {
   nu?: Float32Array;
 }
 
-export const contextWidth = (sector: Sector) => (sector === 'kin' ? 2 : 4);
+/** Context width per sector: kin = one-hot c; score = [one-hot c, x]. */
+const CONTEXT_WIDTH: Record<Sector, number> = { kin: 2, score: 4 };
+export const contextWidth = (sector: Sector) => CONTEXT_WIDTH[sector];
 
 /** Write one toy draw of n events into rows [r0, r0+n) of a batch. */
 function fill(sector: Sector, rng: Rng, n: number, cfg: GeneratorConfig, b: Batch, r0: number): void {
