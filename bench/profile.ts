@@ -8,7 +8,7 @@
  */
 import { createDevice } from '../src/backend/index.js';
 import { Profiler, type ProfileReport, type TimeStat } from '../src/backend/profiler.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { MODELS, WARMUP_STEPS, build, evalPoints, stepper, type ModelName } from './train.bench.js';
 
 export interface ProfileEntry {
