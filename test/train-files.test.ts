@@ -14,10 +14,10 @@ import { run as trainSystematics } from '../src/cli/commands/train-systematics.j
 import { run as validateFiles } from '../src/cli/commands/validate-files.js';
 import { weightedNll } from '../src/validate/held-out.js';
 import { writeColumns } from '../src/io/columns/write.js';
-import { loadConfig, parseConfig } from '../src/io/config.js';
+import { loadConfig, parseConfig } from '../src/config/load.js';
 import { FileBatches, splitHoldout } from '../src/train/file-batches.js';
 import { loadSample, type EventSample } from '../src/train/file-events.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { REPO } from './helpers/shared.js';
 import yaml from 'js-yaml';
 import { ParamSet } from '../src/autodiff/param.js';
@@ -195,7 +195,7 @@ test('the model file keeps the epoch with the lowest held-out NLL, not the last'
     seed: 1,
     valBatches: 0,
   };
-  const result = await train(job, plan, { stream: { write: () => true, isTTY: false } });
+  const result = await train(job, plan);
   const val = result.state.history.map((h) => h.valLoss!);
   assert.ok(val[0] < val[1] && val[1] < val[2], `held-out NLL rises: ${val}`);
   assert.is(result.bestEpoch, 0);

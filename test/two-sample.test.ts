@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDevice } from '../src/backend/index.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { classifierTwoSample, weightedAuc } from '../src/validate/two-sample.js';
 import { marginalChi2 } from '../src/validate/marginals.js';
 

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../io/config-validators.js';
+import { ConfigError } from '../config/kit.js';
 import { ColumnReadError } from '../io/columns/index.js';
 import { SampleError } from '../train/file-events.js';
 import { UserError } from './errors.js';

@@ -8,7 +8,7 @@
  * and stays finite. Residual training takes an equal chunk from each template, as the generator
  * batches do, each template's weights scaled by its own mean.
  */
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { Batch } from './batches.js';
 import { SampleError, summarizeWeights, type EventSample, type WeightSummary } from './file-events.js';
 

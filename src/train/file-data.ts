@@ -3,9 +3,9 @@
  * the nominal sample, the residual models on the templates (each with its ν). Also what the
  * model card records about the files: events, Σw, negative weights, effective sample size.
  */
-import type { SectorSamples } from '../io/config-samples.js';
-import { Rng } from '../toy/rng.js';
-import type { Sector } from './batches.js';
+import type { SectorSamples } from '../config/samples.js';
+import { Rng } from '../random/rng.js';
+import type { Sector } from '../toy/sector.js';
 import { FileBatches } from './file-batches.js';
 import { loadSample, SampleError, type EventSample } from './file-events.js';
 

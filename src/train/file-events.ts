@@ -5,8 +5,9 @@
  * weights when the config names a weight column.
  */
 import { readColumns, type ColumnRequest } from '../io/columns/index.js';
-import type { SampleColumns, SampleSet } from '../io/config-samples.js';
-import { contextWidth, type Sector } from './batches.js';
+import type { SampleColumns, SampleSet } from '../config/samples.js';
+import { contextWidth } from './batches.js';
+import type { Sector } from '../toy/sector.js';
 
 export interface EventSample {
   /** 'nominal' or 'template ν = (…)', for messages and the card. */

@@ -12,7 +12,7 @@ import { ParamSet } from '../autodiff/param.js';
 import { Tape } from '../autodiff/tape.js';
 import * as op from '../ops/index.js';
 import { AdamW } from '../train/adamw.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 
 export interface TwoSampleOptions {
   hidden: number;

@@ -7,11 +7,11 @@ import { type Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { WRITABLE_FORMATS, writeColumns } from '../../io/columns/write.js';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { generateBatch, type ToyBatch } from '../../toy/index.js';
 import { withNuisance } from '../../toy/config.js';
-import { Rng } from '../../toy/rng.js';
+import { Rng } from '../../random/rng.js';
 import { cfgOption, pointParser, positiveIntParser, type GlobalOptions } from '../options.js';
 
 export const DATASET_FORMATS = ['safetensors', ...WRITABLE_FORMATS] as const;

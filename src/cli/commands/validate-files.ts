@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../../models/load.js';
 import { fileTraining } from '../../train/file-data.js';
 import { heldOutMarkdown, heldOutRow, type HeldOutRow } from '../../validate/held-out.js';
@@ -17,7 +17,7 @@ import { classifierTwoSample, TWO_SAMPLE_DEFAULTS } from '../../validate/two-sam
 import { marginalChi2 } from '../../validate/marginals.js';
 import type { Batch } from '../../train/batches.js';
 import type { Device } from '../../backend/device.js';
-import { Rng } from '../../toy/rng.js';
+import { Rng } from '../../random/rng.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
 import { deviceFor, seedOf } from './train-common.js';
@@ -69,9 +69,7 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
   const dev = await deviceFor(opts);
   const rows: HeldOutRow[] = [];
   for (const sector of ['kin', 'score'] as const) {
-    const flow = sector === 'kin' ? base.kinFlow : base.scoreFlow;
-    const path = sector === 'kin' ? base.paths.kinModel : base.paths.scoreModel;
-    const nsf = loadBaseFlow(dev, path, flow, `${sector}_flow`);
+    const nsf = loadBaseFlow(dev, base[sector].paths.model, base[sector].flow, `${sector}_flow`);
     const nominal = await fileTraining(sector, base.samples[sector], 'base', seedOf(opts, base.seed));
     const held = nominal.batches.heldOut(0, CHUNK);
     const baseRow = heldOutRow(dev, { model: `${sector}_base`, sample: 'nominal' }, held, (t, x, c) =>
@@ -88,10 +86,9 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
       ),
     );
     if (!sys?.samples) continue;
-    const residual = sector === 'kin' ? sys.residualKinModel : sys.residualScoreModel;
+    const residual = sys[sector].residual;
     if (residual.numNuisances === 0) continue;
-    const resPath = sector === 'kin' ? sys.paths.kinResidualModel : sys.paths.scoreResidualModel;
-    const model = loadResidualModel(dev, resPath, { flow: sector === 'kin' ? sys.kinFlow : sys.scoreFlow, residual });
+    const model = loadResidualModel(dev, sys[sector].paths.residual, { flow: sys[sector].flow, residual });
     const templates = await fileTraining(
       sector,
       sys.samples[sector],

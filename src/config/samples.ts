@@ -29,7 +29,7 @@ import {
   anyNumber,
   type Check,
   type Where,
-} from './config-validators.js';
+} from './kit.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 
 export interface SampleColumns {
