@@ -11,6 +11,7 @@ import { zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ColumnReadError, readColumns, type ColumnRequest } from '../src/io/columns/index.js';
 import { encodeColumns, encodeNpy } from '../src/io/columns/write.js';
+import { JSROOT_HINT, readRoot } from '../src/io/columns/root.js';
 import { SHARED } from './helpers/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fnflow-columns-'));
@@ -155,6 +156,22 @@ test('ROOT: LZMA baskets are refused up front, with what to do instead', async (
     file('lzma.root', bytes),
     XY,
     /branch 'x1' is compressed with LZMA.*rewrite the file with zlib, zstd or lz4/,
+  );
+});
+
+test('ROOT without jsroot installed: one line saying how to add it', async () => {
+  const path = join(FIXTURES, 'nominal.zlib.root');
+  const absent = async (specifier: string): Promise<never> => {
+    throw Object.assign(new Error(`Cannot find package '${specifier}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+  };
+  const bytes = new Uint8Array(readFileSync(path));
+  await readRoot(bytes, path, {}, absent).then(
+    () => assert.unreachable('must throw'),
+    (err: Error) => {
+      assert.instance(err, ColumnReadError);
+      assert.is(err.message, `${path}: ${JSROOT_HINT}`);
+      assert.match(err.message, /npm install --ignore-scripts jsroot$/);
+    },
   );
 });
 

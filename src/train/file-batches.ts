@@ -7,6 +7,9 @@
  * the mean weight of the sample's training events: −mean(wᵢ/w̄ · log pᵢ) has the same expectation
  * and stays finite. Residual training takes an equal chunk from each template, as the generator
  * batches do, each template's weights scaled by its own mean.
+ *
+ * --resume restores the training stream but not the position inside a pass: the resumed run starts
+ * a fresh shuffled pass, so it is reproducible but not bit-identical to an uninterrupted run.
  */
 import type { Rng } from '../random/rng.js';
 import type { Batch } from './batches.js';

@@ -69,20 +69,17 @@ const LEAF_TYPES: Readonly<Record<string, 'float32' | 'float64' | 'int'>> = {
   TLeafL: 'int',
 };
 
-let jsroot: Promise<Jsroot> | undefined;
+/** How jsroot's modules are imported: a parameter so a test can stand in for an absent package. */
+export type ModuleImporter = (specifier: string) => Promise<Record<string, unknown>>;
 
-/** jsroot's io and tree modules, imported once; the specifiers are variables so tsc does not need the package. */
-async function loadJsroot(file: string): Promise<Jsroot> {
-  jsroot ??= (async () => {
-    const io = 'jsroot/io';
-    const tree = 'jsroot/tree';
-    const [ioModule, treeModule] = await Promise.all([import(io), import(tree)]);
-    return { openFile: ioModule.openFile, TSelector: treeModule.TSelector, treeProcess: treeModule.treeProcess };
-  })();
+const importModule: ModuleImporter = (specifier) => import(specifier);
+
+/** jsroot's io and tree modules (Node's module cache makes later calls cheap). */
+async function loadJsroot(file: string, load: ModuleImporter): Promise<Jsroot> {
   try {
-    return await jsroot;
+    const [io, tree] = await Promise.all([load('jsroot/io'), load('jsroot/tree')]);
+    return { openFile: io.openFile, TSelector: tree.TSelector, treeProcess: tree.treeProcess } as Jsroot;
   } catch (err) {
-    jsroot = undefined;
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
       throw new ColumnReadError(file, JSROOT_HINT);
@@ -90,9 +87,14 @@ async function loadJsroot(file: string): Promise<Jsroot> {
   }
 }
 
-export async function readRoot(bytes: Uint8Array, file: string, opts: ReaderOptions = {}): Promise<ColumnTable> {
+export async function readRoot(
+  bytes: Uint8Array,
+  file: string,
+  opts: ReaderOptions = {},
+  load: ModuleImporter = importModule,
+): Promise<ColumnTable> {
   checkFileEnd(bytes, file);
-  const { openFile, TSelector, treeProcess } = await loadJsroot(file);
+  const { openFile, TSelector, treeProcess } = await loadJsroot(file, load);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let rootFile: JsrootFile;
   try {
