@@ -48,6 +48,21 @@ export class TrainingDiverged extends Error {
   override name = 'TrainingDiverged';
 }
 
+/** A step whose loss is finite but whose gradient is not; thrown before the optimizer commits it. */
+export class NonFiniteGradient extends Error {
+  override name = 'NonFiniteGradient';
+}
+
+/** The first non-finite gradient element, named, or null (one pass over the flat block when all is well). */
+function nonFiniteGradient(params: ParamSet): string | null {
+  if (params.grads.data.every(Number.isFinite)) return null;
+  for (const p of params.params) {
+    const i = p.grad.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return `${p.name}[${i}] = ${p.grad.data[i]}`;
+  }
+  return 'padding'; // unreachable: padding gradients stay 0
+}
+
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
 }
@@ -61,7 +76,11 @@ function batchVars(tape: Tape, dev: Device, b: Batch) {
   };
 }
 
-/** One optimizer step; returns the loss. Exposed for benchmarks and tests. */
+/**
+ * One optimizer step; returns the loss (a non-finite loss skips the step). Throws
+ * NonFiniteGradient, with the parameters untouched, when the loss is finite but a gradient is not.
+ * Exposed for benchmarks and tests.
+ */
 export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): number {
   const dev = job.device;
   job.params.zeroGrad();
@@ -74,6 +93,11 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
     return value;
   }
   tape.backward(loss);
+  const bad = nonFiniteGradient(job.params);
+  if (bad) {
+    dev.arena.reset();
+    throw new NonFiniteGradient(`loss ${value} is finite but the gradient is not finite (${bad})`);
+  }
   opt.step(lr);
   dev.arena.reset();
   return value;
@@ -138,11 +162,18 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     startEpoch: Math.floor(state.step / plan.stepsPerEpoch),
     stream: opts.stream,
   });
+  // What the model file holds from this run (or the run resumed), so a divergence reports it truly.
+  let lastSaved: number | null = opts.resume ? state.step : null;
+  const kept = () =>
+    lastSaved === null
+      ? `no checkpoint was written by this run`
+      : `${job.modelPath} keeps the checkpoint of step ${lastSaved}`;
   const save = () => {
     saveModel(job.modelPath, job.stateDict(), job.architecture, {
       training: JSON.stringify({ step: state.step, history: state.history }),
     });
     saveTrainingState(job.modelPath, opt, state);
+    lastSaved = state.step;
   };
 
   let t0 = performance.now();
@@ -151,11 +182,15 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     while (state.step < total) {
       const batch = job.drawBatch(rng, plan.batchSize);
       const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
-      const loss = trainStep(job, opt, batch, lr);
+      let loss: number;
+      try {
+        loss = trainStep(job, opt, batch, lr);
+      } catch (e) {
+        if (!(e instanceof NonFiniteGradient)) throw e;
+        throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
+      }
       if (!Number.isFinite(loss)) {
-        throw new TrainingDiverged(
-          `${plan.label}: loss became ${loss} at step ${state.step}; stopped without saving, ${job.modelPath} keeps the last good epoch`,
-        );
+        throw new TrainingDiverged(`${plan.label}: loss became ${loss} at step ${state.step}; stopped, ${kept()}`);
       }
       state.step++;
       state.partial.sum += loss;
