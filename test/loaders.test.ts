@@ -131,7 +131,7 @@ const nsfErrors: [string, () => StateDict, RegExp, NSFConfig?][] = [
       edit(nsfDict(), (sd) =>
         sd.set('transform.transforms.1.hyper.2.mask', flipped(sd.get('transform.transforms.1.hyper.2.mask')!, 5)),
       ),
-    /^tiny: 'transform\.transforms\.1\.hyper\.2\.mask' differs from the mask Zuko's construction gives for this architecture$/,
+    /^tiny: 'transform\.transforms\.1\.hyper\.2\.mask' differs from the mask Zuko's construction gives for this arch/,
   ],
   [
     'no base distribution buffers (neither Zuko ≥ 1.6 nor ≤ 1.5 names)',

@@ -69,7 +69,8 @@ function baseBuffer(
   const key = [`${prefix}base.${name}`, `${prefix}base.${oldName}`].find((k) => sd.has(k));
   if (!key) {
     throw new CheckpointError(
-      `${where}: missing '${prefix}base.${name}' (or '${prefix}base.${oldName}'): the base distribution's ${what}, [${features}]`,
+      `${where}: missing '${prefix}base.${name}' (or '${prefix}base.${oldName}'): ` +
+        `the base distribution's ${what}, [${features}]`,
     );
   }
   const t = sd.get(key)!;

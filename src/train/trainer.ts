@@ -55,7 +55,11 @@ export class NonFiniteGradient extends Error {
 
 /** The first non-finite gradient element, named, or null (one pass over the flat block when all is well). */
 function nonFiniteGradient(params: ParamSet): string | null {
-  if (params.grads.data.every(Number.isFinite)) return null;
+  // x·0 is 0 for finite x and NaN for NaN or ±Inf: one tight loop, no per-element call.
+  const g = params.grads.data;
+  let probe = 0;
+  for (let i = 0; i < g.length; i++) probe += g[i] * 0;
+  if (probe === 0) return null;
   for (const p of params.params) {
     const i = p.grad.data.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) return `${p.name}[${i}] = ${p.grad.data[i]}`;
