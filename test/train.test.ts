@@ -119,7 +119,7 @@ for (const dev of devices) {
     assert.ok(new TrainingDiverged('x') instanceof Error);
   });
 
-  test(`${dev.backend}: finite loss, NaN gradient at an epoch's end: stopped before AdamW, file = last epoch`, async () => {
+  test(`${dev.backend}: finite loss, NaN gradient at an epoch's end: no AdamW step, file = last epoch`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-nangrad-'));
     const path = join(dir, 'm.safetensors');
     const { job, model } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
