@@ -14,18 +14,18 @@ import { join } from 'node:path';
 import type { Device } from '../src/backend/device.js';
 import { Tape, type Var } from '../src/autodiff/tape.js';
 import * as op from '../src/ops/index.js';
-import { nominalBatch, templateBatch, type Batch, type Sector } from '../src/train/batches.js';
+import { nominalBatch, templateBatch, type Batch } from '../src/train/batches.js';
+import type { Sector } from '../src/toy/sector.js';
 import { baseFlowJob, residualJob } from '../src/train/jobs.js';
 import { train, type TrainJob, type TrainPlan } from '../src/train/trainer.js';
 import { saveModel } from '../src/train/checkpoint.js';
 import { nsfArchitecture, nsfToStateDict } from '../src/flows/nsf-state.js';
 import { residualDefaults } from '../src/systematics/config.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { allDevices } from './helpers/devices.js';
 
 const dev = (await allDevices()).at(-1)!;
-const quiet = { write: () => true, isTTY: false };
 const gen = defaultGeneratorConfig();
 const HELD_OUT_SEED = 424242; // never a training seed below
 const HELD_OUT_ROWS = 8192;
@@ -73,7 +73,7 @@ for (const sector of ['kin', 'score'] as const) {
     const { job } = baseFlowJob(dev, sector, small(sector), gen, join(dir, 'm.safetensors'), 5, false);
     const heldOut = nominalBatch(sector, Rng.fromSeed(HELD_OUT_SEED), HELD_OUT_ROWS, gen);
     const before = nll(dev, job.logProb, heldOut);
-    await train(job, plan(1e-2), { stream: quiet });
+    await train(job, plan(1e-2), {});
     const after = nll(dev, job.logProb, heldOut);
     assert.ok(before - after > MIN_GAIN[sector], `held-out NLL ${before} → ${after}`);
   });
@@ -112,7 +112,7 @@ test(`${dev.backend}: a residual model learns the templates over a frozen base, 
   const dir = mkdtempSync(join(tmpdir(), 'fnf-learn-res-'));
   // A base fitted to nominal data first, so what is left to learn is the ν dependence.
   const base = baseFlowJob(dev, 'kin', small('kin'), gen, join(dir, 'base.safetensors'), 5, false);
-  await train(base.job, plan(1e-2), { stream: quiet });
+  await train(base.job, plan(1e-2), {});
   saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
 
   const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [16] });
@@ -131,7 +131,7 @@ test(`${dev.backend}: a residual model learns the templates over a frozen base, 
       false,
     );
     const baseOnly = nll(dev, (t, x, c) => model.base.logProbVar(t, x, c), heldOut);
-    await train(shuffle ? withShuffledNu(job, 99) : job, plan(1e-2), { stream: quiet });
+    await train(shuffle ? withShuffledNu(job, 99) : job, plan(1e-2), {});
     return baseOnly - nll(dev, job.logProb, heldOut);
   };
   const informed = await gain(false);

@@ -21,13 +21,14 @@ import {
   residualToStateDict,
 } from '../src/systematics/state.js';
 import { architectureOf, readCheckpoint } from '../src/io/checkpoint.js';
-import { loadConfig } from '../src/io/config.js';
+import { loadConfig } from '../src/config/load.js';
 import { readPt } from '../src/io/pt.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import type { StateDict, StoredTensor } from '../src/io/state-dict.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { saveModel } from '../src/train/checkpoint.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
+import type { Sector } from '../src/toy/sector.js';
 import { tsDevice } from './helpers/devices.js';
 import { REPO, SHARED } from './helpers/shared.js';
 
@@ -331,18 +332,15 @@ for (const file of shipped) {
     const meta = architectureOf(readCheckpoint(path))!;
     assert.equal(meta, card.architecture);
     const configPath = join(REPO, card.config);
-    const sector = /score/.test(card.section) ? 'score' : 'kin';
+    const sector: Sector = /score/.test(card.section) ? 'score' : 'kin';
     if (meta.kind === 'nsf') {
       const cfg = loadConfig(configPath, 'base');
-      const m = loadBaseFlow(dev, path, sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow);
+      const m = loadBaseFlow(dev, path, cfg[sector].flow);
       assert.equal(nsfArchitecture(m.config), meta);
     } else {
       assert.is(meta.kind, 'systematic_corrected');
       const cfg = loadConfig(configPath, 'systematics');
-      const expected =
-        sector === 'kin'
-          ? { flow: cfg.kinFlow, residual: cfg.residualKinModel }
-          : { flow: cfg.scoreFlow, residual: cfg.residualScoreModel };
+      const expected = { flow: cfg[sector].flow, residual: cfg[sector].residual };
       const m = loadResidualModel(dev, path, expected);
       assert.equal(residualArchitecture(m), meta);
     }
