@@ -2,7 +2,8 @@
  * The training loop shared by every model: fresh toy batches each step, loss = −mean log p,
  * backward on the step's tape, one AdamW kernel over all trainable parameters, the warm-up +
  * cosine schedule, arena reset. Around it: per-epoch checkpoints (atomic), exact --resume, a
- * NaN/Inf guard that keeps the last good checkpoint, and a stop on request that saves first.
+ * NaN/Inf guard on the loss and on the gradients (checked before AdamW commits a step, so the
+ * file keeps the last checkpoint written), and a stop on request that saves first.
  *
  * The trainer owns no display and no process state: it reports through callbacks
  * (`TrainOptions.events`: start, each step, each epoch, messages) and stops when
