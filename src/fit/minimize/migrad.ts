@@ -15,6 +15,7 @@ import { FitProblem } from './problem.js';
 import { BoundKind, dExtDInt, toInternal } from './transform.js';
 import { type DescentStatus, VariableMetric } from './variable-metric.js';
 import { covarianceFromHessian, externalHessian } from './hesse.js';
+import { invertSpd } from './linalg.js';
 import { assembleResult, type CovarianceState } from './result.js';
 
 export interface ResolvedOptions {
@@ -133,10 +134,16 @@ export function runHesse(
   const curv = new Float64Array(nf);
   problem.jacobian(vm.x, jac);
   problem.curvature(vm.x, curv);
-  // The external move of a one-sigma internal move, to second order (the first vanishes at a bound).
+  // The step scale of each parameter is its conditional error √(2·errordef / H_kk) (the curvature along the
+  // axis being differenced, H = V⁻¹), not the marginal one: in a strongly correlated valley the marginal
+  // error is far larger than the distance over which the gradient stays linear. Taken through the transform
+  // to second order, since the first order vanishes at a bound.
+  const hInt = new Float64Array(nf * nf);
+  const invertible = invertSpd(vm.v, nf, hInt, new Float64Array(nf * nf));
   const sigma = new Float64Array(nf);
   for (let k = 0; k < nf; k++) {
-    const si = Math.sqrt(Math.max(0, 2 * o.errordef * vm.v[k * nf + k]));
+    const curvature = invertible ? hInt[k * nf + k] : 1 / vm.v[k * nf + k];
+    const si = Math.sqrt(Math.max(0, (2 * o.errordef) / curvature));
     sigma[k] = Math.max(Math.abs(jac[k]) * si, 0.5 * Math.abs(curv[k]) * si * si);
   }
   return hesseWithSteps(problem, sigma, o.errordef, strategy);

@@ -179,13 +179,10 @@ export class VariableMetric {
 
   /** Finds α along this.step; on success xNew, gNew and f hold the new point. */
   private lineSearch(gdel: number): boolean {
-    const { nf, x, step, xNew, gNew, problem } = this;
+    const { nf, step, xNew, gNew } = this;
     const f0 = this.f;
+    const at = this.pointAt;
     const armijo = 1e-4;
-    const at = (alpha: number, grad: boolean): number => {
-      for (let k = 0; k < nf; k++) xNew[k] = x[k] + alpha * step[k];
-      return problem.evalInternal(xNew, grad ? gNew : null);
-    };
     let alpha = 1;
     let f1 = at(1, true);
     if (Number.isFinite(f1) && f1 <= f0 + armijo * gdel && gNew.every(Number.isFinite)) {
@@ -228,6 +225,13 @@ export class VariableMetric {
     }
     return false;
   }
+
+  /** f at x + α·step into xNew (and gNew when grad); a bound method so the line search allocates nothing. */
+  private readonly pointAt = (alpha: number, grad: boolean): number => {
+    const { nf, x, step, xNew, gNew } = this;
+    for (let k = 0; k < nf; k++) xNew[k] = x[k] + alpha * step[k];
+    return this.problem.evalInternal(xNew, grad ? gNew : null);
+  };
 
   /** BFGS update of the inverse Hessian from s = Δx, y = Δg; skipped when the curvature sᵀy is not positive. */
   private updateMetric(): void {
