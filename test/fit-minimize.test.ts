@@ -305,6 +305,32 @@ test('non-finite values: the line search backs off a NaN region; a NaN start is 
   assert.match(nan.message, /not finite at the start/);
 });
 
+test('precision: a function resolved no finer than its stated precision stops at once, flagged, not retried', () => {
+  // f = 10⁶ + (x − 1)⁴ + (y − x)²: the quartic converges slowly, so EDM passes through (goal, resolution).
+  const quartic: Fcn = (t, g) => {
+    const [x, y] = t;
+    if (g) {
+      g[0] = 4 * (x - 1) ** 3 - 2 * (y - x);
+      g[1] = 2 * (y - x);
+    }
+    return 1e6 + (x - 1) ** 4 + (y - x) ** 2;
+  };
+  const params = (): ParameterSpec[] => [
+    { name: 'x', value: 3 },
+    { name: 'y', value: 0 },
+  ];
+  // Told that f only resolves 1e-7 relative (±0.1 here), the fit stops once the EDM is below ~1.
+  const coarse = migrad(quartic, params(), { precision: 1e-7 });
+  assert.ok(!coarse.valid && coarse.aboveMaxEdm && !coarse.retried);
+  assert.ok(coarse.edm < 1 && coarse.edm > 1e-4, `edm ${coarse.edm}`);
+  assert.match(coarse.message, /f is resolved only to ~1\.0e-1 \(precision 1e-7\)/);
+  // At full float64 resolution the same function converges.
+  const fine = migrad(quartic, params());
+  assert.ok(fine.valid, fine.message);
+  assert.ok(fine.nfcn > coarse.nfcn);
+  assert.throws(() => migrad(quartic, params(), { precision: 0 }), /precision must lie in \(0, 1\)/);
+});
+
 test('bad parameters are refused with the parameter named', () => {
   const f = quadratic([[1]], [0]);
   assert.throws(() => migrad(f, [{ name: 'mu', value: 1.5, lower: 0, upper: 1 }]), /"mu".*outside its bounds \[0, 1\]/);

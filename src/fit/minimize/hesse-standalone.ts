@@ -18,7 +18,8 @@ export function hesse(fcn: Fcn, result: FitResult, params: ParameterSpec[], opts
   problem.ngrad = result.ngrad;
   const o = resolveOptions(opts, problem.nf);
   const edmGoal = 0.002 * o.tol * o.errordef;
-  const vm = new VariableMetric(problem, { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy: o.strategy });
+  const settings = { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy: o.strategy, precision: o.precision };
+  const vm = new VariableMetric(problem, settings);
   problem.internalOf(problem.theta, vm.x);
   if (!vm.evaluateHere()) {
     const message = `hesse: f or its gradient is not finite at the given point (f = ${vm.f})`;

@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   tol: number;
   maxfcn: number;
   strategy: number;
+  precision: number;
 }
 
 export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number): ResolvedOptions {
@@ -35,7 +36,9 @@ export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number)
   if (!(tol > 0) || !Number.isFinite(tol)) throw new Error(`minimize: tol must be a positive number, got ${tol}`);
   if (!(maxfcn >= 1)) throw new Error(`minimize: maxfcn must be at least 1, got ${maxfcn}`);
   if (![0, 1, 2].includes(strategy)) throw new Error(`minimize: strategy must be 0, 1 or 2, got ${strategy}`);
-  return { errordef, tol, maxfcn, strategy };
+  const precision = opts?.precision ?? 1e-13;
+  if (!(precision > 0 && precision < 1)) throw new Error(`minimize: precision must lie in (0, 1), got ${precision}`);
+  return { errordef, tol, maxfcn, strategy, precision };
 }
 
 export interface MigradControl {
@@ -52,7 +55,9 @@ export function migrad(fcn: Fcn, params: ParameterSpec[], opts?: MinimizeOptions
 export function runMigrad(problem: FitProblem, opts: MinimizeOptions | undefined, control: MigradControl): FitResult {
   const o = resolveOptions(opts, problem.nf);
   const first = attempt(problem, o, o.strategy, control);
-  if (first.result.valid || problem.nf === 0 || first.status === 'not-finite-start') return first.result;
+  // A retry cannot help when f was unusable at the start or is resolved no finer than where it stopped.
+  const hopeless = first.status === 'not-finite-start' || first.status === 'precision-limit';
+  if (first.result.valid || problem.nf === 0 || hopeless) return first.result;
   const retry = attempt(problem, o, 2, { hesse: control.hesse }, first.bestTheta);
   const why = first.result.message;
   retry.result.retried = true;
@@ -77,7 +82,8 @@ function attempt(
 ): Attempt {
   const { nf } = problem;
   const edmGoal = 0.002 * o.tol * o.errordef;
-  const vm = new VariableMetric(problem, { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy });
+  const settings = { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy, precision: o.precision };
+  const vm = new VariableMetric(problem, settings);
   const startNfcn = problem.nfcn;
   if (startTheta) problem.theta.set(startTheta);
   problem.internalOf(problem.theta, vm.x);
@@ -99,22 +105,31 @@ function attempt(
   for (let round = 0; round < 3; round++) {
     status = nf === 0 ? 'converged' : vm.descend(startNfcn);
     problem.setInternal(vm.x);
-    if (status !== 'converged' || !control.hesse || nf === 0) break;
+    const stopped = status === 'converged' || status === 'precision-limit';
+    if (!stopped || !control.hesse || nf === 0) break;
     cov = runHesse(problem, vm, o, strategy);
     if (cov.kind !== 'hesse') break;
     vm.seedFromMatrix(internalHessian(problem, vm, cov.hessian, cov.gradient));
     vm.recomputeEdm();
-    if (vm.edm < edmGoal || problem.nfcn - startNfcn >= o.maxfcn) break;
+    if (vm.edm < edmGoal || status === 'precision-limit' || problem.nfcn - startNfcn >= o.maxfcn) break;
   }
   problem.setInternal(vm.x);
   if (cov.kind === 'none' && nf > 0) cov = { kind: 'metric' };
   const callLimit = status === 'call-limit';
-  const message = describe(status, cov);
-  const result = assembleResult(problem, vm, cov, { converged: status === 'converged', callLimit, edmGoal, message });
+  const message = describe(status, cov, vm, o);
+  const converged = status === 'converged' || status === 'precision-limit';
+  const result = assembleResult(problem, vm, cov, { converged, callLimit, edmGoal, message });
   return { result, status, bestTheta: Float64Array.from(problem.theta) };
 }
 
-function describe(status: DescentStatus, cov: CovarianceState): string {
+function describe(status: DescentStatus, cov: CovarianceState, vm: VariableMetric, o: ResolvedOptions): string {
+  if (status === 'precision-limit' && !(vm.edm < vm.settings.edmGoal)) {
+    const resolution = o.precision * Math.max(1, Math.abs(vm.f));
+    return (
+      `EDM ${vm.edm.toExponential(3)} above its goal ${vm.settings.edmGoal.toExponential(3)}, but f is resolved ` +
+      `only to ~${resolution.toExponential(1)} (precision ${o.precision}): no better point can be told apart`
+    );
+  }
   if (status === 'call-limit') return 'call limit reached before EDM fell below its goal';
   if (status === 'no-descent') return 'no descent found along the Newton direction twice (f too noisy or flat?)';
   if (status === 'not-finite') return 'f or its gradient became non-finite';
