@@ -357,6 +357,21 @@ test('HESSE alone: the exact covariance after a loose fit; a saddle is forced po
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) close(r.covariance[i][j], C3[i][j], 1e-7, `cov ${i}${j}`);
   assert.ok(r.nfcn > loose.nfcn, 'call counts continue from the input');
 
+  // In the ill-conditioned Rosenbrock valley (condition number ~2500) the steps follow the conditional errors.
+  const rosenParams: ParameterSpec[] = [
+    { name: 'x', value: -1.2 },
+    { name: 'y', value: 1 },
+  ];
+  const rb = hesse(rosenbrock, migrad(rosenbrock, rosenParams, { strategy: 0 }), rosenParams);
+  const [x, y] = rb.values;
+  const v = invert([
+    [1200 * x * x - 400 * y + 2, -400 * x],
+    [-400 * x, 200],
+  ]);
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 2; j++)
+      close(rb.covariance[i][j], v[i][j], 2e-3 * Math.abs(v[i][j]), `Rosenbrock cov ${i}${j}`);
+
   const saddle: Fcn = (t, g) => {
     if (g) {
       g[0] = 2 * t[0];
