@@ -2,10 +2,11 @@
  * The standard normal distribution to ~1e-13 relative, tails included: erfc, Φ, its upper tail, and their
  * inverses.
  *
- * Why by hand: the JavaScript statistics packages either stop at ~1e-7 (rational approximations meant for
- * plotting) or pull in a large numerics library for two functions; significances like Z = 5 (p ≈ 2.9e-7)
- * and CLs ratios of small tail probabilities need full relative precision deep in the tail, and the method
- * below is short and checked against 17-digit values (test/fit-stats.test.ts).
+ * Why by hand: the small JavaScript statistics packages (simple-statistics' errorFunction and probit, for
+ * one) evaluate a fixed polynomial approximation good to ~1e-7, and the alternatives are large numerics
+ * libraries for two functions; significances like Z = 5 (p ≈ 2.9e-7) and CLs ratios of small tail
+ * probabilities need full relative precision deep in the tail, and the method below is short and checked
+ * against 17-digit values (test/fit-stats.test.ts).
  *
  * erfc(x), x ≥ 0:
  *   x < 2:  1 − erf(x), erf from the all-positive series erf(x) = 2/√π · e^(−x²) · Σ (2x²)ⁿ x / (1·3·…·(2n+1))
