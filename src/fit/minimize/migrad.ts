@@ -132,7 +132,6 @@ function describe(status: DescentStatus, cov: CovarianceState, vm: VariableMetri
   }
   if (status === 'call-limit') return 'call limit reached before EDM fell below its goal';
   if (status === 'no-descent') return 'no descent found along the Newton direction twice (f too noisy or flat?)';
-  if (status === 'not-finite') return 'f or its gradient became non-finite';
   if (cov.kind === 'hesse-failed') return cov.message;
   return '';
 }

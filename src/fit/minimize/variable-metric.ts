@@ -28,7 +28,7 @@ export interface DescentSettings {
   precision: number;
 }
 
-export type DescentStatus = 'converged' | 'precision-limit' | 'call-limit' | 'no-descent' | 'not-finite';
+export type DescentStatus = 'converged' | 'precision-limit' | 'call-limit' | 'no-descent';
 
 export class VariableMetric {
   readonly nf: number;
