@@ -84,8 +84,7 @@ const scoreCanvas = $<HTMLCanvasElement>('score');
 
 const fmt = (v: number) => (Object.is(v, -0) ? 0 : v).toFixed(2).replace('-', '−');
 const nuText = (s: ViewState) => `ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})`;
-const modelText = (s: ViewState) =>
-  s.baseOnly ? 'model: base flow only' : `model: ${s.residual === 'cross' ? 'cross-term' : 'additive'} residual`;
+const modelText = (s: ViewState) => (s.baseOnly ? 'base only' : s.residual === 'cross' ? 'cross-term' : 'additive');
 const klText = (v: number, se: number) =>
   Number.isFinite(v) ? `${v.toExponential(1)} ± ${se.toExponential(1)}` : String(v);
 
@@ -96,17 +95,20 @@ function drawKin(): void {
   const G = n * n;
   const arrows = extra?.arrows && extra.state.arrows ? extra.arrows : null;
   const m = setup.grid.arrows;
+  const arrowScale = arrows ? arrowScaleFor(arrows, setup, m) : 1;
+  const arrowNote = arrows ? ` · arrows Δ${arrowScale < 1 ? ` × ${arrowScale.toPrecision(2)}` : ''}` : '';
   for (const k of CLASSES) {
     const truth: DensityField = { n, values: densities(kin.truth, k.c * G, G) };
     const model: DensityField = { n, values: densities(kin.model, k.c * G, G) };
     let arrowSpec: { at: Float32Array; d: Float32Array; color: string }[] | undefined;
     if (arrows) {
-      const at = arrowGrid(setup, m);
-      arrowSpec = [{ at, d: arrows.subarray(k.c * m * m * 2, (k.c + 1) * m * m * 2), color: '#2b2b2b' }];
+      const d = arrows.subarray(k.c * m * m * 2, (k.c + 1) * m * m * 2).map((v) => v * arrowScale);
+      arrowSpec = [{ at: arrowGrid(setup, m), d, color: '#2b2b2b' }];
     }
     drawPanel(kinCanvases[k.c], {
       title: `${k.name}  p(x | c, ν)`,
-      subtitle: `${nuText(kin.state)}; ${modelText(kin.state)}`,
+      subtitle: `${nuText(kin.state)} · ${modelText(kin.state)}${arrowNote}`,
+      aspect: 'equal',
       xLabel: 'x_{1}',
       yLabel: 'x_{2}',
       xRange: setup.kinWindow.x,
@@ -117,6 +119,21 @@ function drawKin(): void {
       marker: api.state.point,
     });
   }
+}
+
+/**
+ * Arrow length factor: the median |Δ| spans 0.8 of the arrow grid's spacing (1 when arrows
+ * already fit). The median, not the maximum: the squeeze displaces far points most, and the
+ * longest arrows would shrink those near the data to dots.
+ */
+function arrowScaleFor(d: Float32Array, setup: WebSetup, m: number): number {
+  const w = setup.kinWindow;
+  const spacing = Math.min(w.x[1] - w.x[0], w.y[1] - w.y[0]) / (m - 1);
+  const lengths: number[] = [];
+  for (let i = 0; i < d.length; i += 2) lengths.push(Math.hypot(d[i], d[i + 1]));
+  lengths.sort((a, b) => a - b);
+  const typical = lengths[Math.floor(0.5 * (lengths.length - 1))];
+  return typical > 0.8 * spacing ? (0.8 * spacing) / typical : 1;
 }
 
 let arrowCache: { m: number; at: Float32Array } | null = null;
@@ -141,7 +158,7 @@ function drawScore(): void {
   const s = extra.state;
   drawPanel(scoreCanvas, {
     title: 'p(y | x, c, ν), both classes',
-    subtitle: `at x = (${fmt(s.point[0])}, ${fmt(s.point[1])}); ${nuText(s)}`,
+    subtitle: `x = (${fmt(s.point[0])}, ${fmt(s.point[1])}) · ${nuText(s)} · ${modelText(s)}`,
     xLabel: 'y_{1}',
     yLabel: 'y_{2}',
     xRange: setup.scoreWindow.x,

@@ -30,13 +30,23 @@ export interface PanelSpec {
   /** Arrows from (x, y) by (dx, dy), in data units, drawn in `color`. */
   arrows?: { at: Float32Array; d: Float32Array; color: string }[];
   marker?: [number, number];
+  /** 'equal': one data unit is as long on both axes (the canvas height follows its width). */
+  aspect?: 'equal';
 }
+
+/** Margins around the plotting area (CSS px): ticks and labels left and below, titles above. */
+const MARGIN = { left: 52, right: 14, top: 50, bottom: 44 };
 
 /** Pixel box of the plotting area inside a canvas of CSS size w × h. */
 export function plotBox(w: number, h: number): { left: number; top: number; width: number; height: number } {
-  const left = 52;
-  const top = 50;
-  return { left, top, width: Math.max(10, w - left - 14), height: Math.max(10, h - top - 44) };
+  const { left, top } = MARGIN;
+  return { left, top, width: Math.max(10, w - left - MARGIN.right), height: Math.max(10, h - top - MARGIN.bottom) };
+}
+
+/** The CSS height that gives a canvas of width w equal axis scales over xr × yr. */
+export function equalAspectHeight(w: number, xr: Range, yr: Range): number {
+  const box = Math.max(10, w - MARGIN.left - MARGIN.right);
+  return Math.round((box * (yr[1] - yr[0])) / (xr[1] - xr[0]) + MARGIN.top + MARGIN.bottom);
 }
 
 /** Levels (ascending) enclosing MASSES of the density, as validate/style.ts levelsOf. */
@@ -58,6 +68,10 @@ export function densities(logp: ArrayLike<number>, from: number, count: number):
 export function drawPanel(canvas: HTMLCanvasElement, spec: PanelSpec): void {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
+  if (spec.aspect === 'equal') {
+    canvas.style.aspectRatio = 'auto';
+    canvas.style.height = `${equalAspectHeight(w, spec.xRange, spec.yRange)}px`;
+  }
   const h = canvas.clientHeight;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
@@ -117,6 +131,13 @@ function ringPath(
   g.closePath();
 }
 
+/** One offscreen layer for the filled contours, reused while the canvas size stays. */
+let layer: OffscreenCanvas | null = null;
+function layerFor(w: number, h: number): OffscreenCanvas {
+  if (!layer || layer.width !== w || layer.height !== h) layer = new OffscreenCanvas(w, h);
+  return layer;
+}
+
 function fillContours(
   g: CanvasRenderingContext2D,
   f: DensityField,
@@ -130,10 +151,12 @@ function fillContours(
   const levels = levelsOf(f, xr, yr);
   const band = colorScale(cmap, [0, Math.max(1, levels.length - 1)], { range: CMAP_RANGE });
   // Nested regions drawn opaque on a layer, the layer then at the figures' alpha: bands, not sums.
-  const layer = new OffscreenCanvas(g.canvas.width, g.canvas.height);
+  const layer = layerFor(g.canvas.width, g.canvas.height);
   const lg = layer.getContext('2d')!;
+  lg.setTransform(1, 0, 0, 1, 0, 0);
+  lg.clearRect(0, 0, layer.width, layer.height);
   lg.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const shapes = contours().size([f.n, f.n]).thresholds(levels)(Array.from(f.values));
+  const shapes = contours().size([f.n, f.n]).thresholds(levels)(f.values as unknown as number[]);
   shapes.forEach((s, k) => {
     lg.fillStyle = band(k);
     lg.beginPath();
@@ -152,7 +175,7 @@ function lineContours(g: CanvasRenderingContext2D, f: DensityField, xr: Range, y
   g.strokeStyle = MODEL_LINE.color;
   g.lineWidth = MODEL_LINE.width;
   g.setLineDash(MODEL_LINE.dash);
-  for (const s of contours().size([f.n, f.n]).thresholds(levels)(Array.from(f.values))) {
+  for (const s of contours().size([f.n, f.n]).thresholds(levels)(f.values as unknown as number[])) {
     g.beginPath();
     for (const poly of s.coordinates) for (const ring of poly) ringPath(g, ring, f, xr, yr, px, py);
     g.stroke();
