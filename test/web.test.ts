@@ -12,12 +12,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './helpers/shared.js';
 import { buildWeb } from '../web/build.js';
-import { serveStatic } from '../web/serve.js';
+import { portFromEnv, serveStatic } from '../web/serve.js';
 import { createDevice } from '../src/backend/index.js';
-import { loadResidualModel } from '../src/models/load.js';
+import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { repeatNu } from '../src/validate/nuisance.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
@@ -113,7 +114,10 @@ async function checkProbe(page: Page, f: PageView): Promise<void> {
   const x = new Float32Array([...pts, ...pts]);
   const ctx = new Float32Array(4 * P);
   for (let i = 0; i < 2 * P; i++) ctx[2 * i + (i < P ? 0 : 1)] = 1;
-  const want = k.state.baseOnly ? model.base.logProb(x, ctx) : model.logProb(x, ctx, repeatNu(k.state.nu, 2 * P));
+  // Base only: the shipped base file itself (the page takes the base inside the residual file).
+  const want = k.state.baseOnly
+    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, ctx)
+    : model.logProb(x, ctx, repeatNu(k.state.nu, 2 * P));
   assert.is(k.probe.length, want.length);
   k.probe.forEach((v, i) =>
     assert.ok(
@@ -174,6 +178,34 @@ test('the page without COOP/COEP runs on one thread and says so', async () => {
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, 'page-phone.png'), fullPage: true });
   await page.close();
+});
+
+test('the static server: isolation headers, types, 404, no escape from its folder, PORT checked', async () => {
+  for (const isolate of [true, false]) {
+    const { server, port } = await serveStatic({ root: outDir, port: 0, isolate });
+    servers.push(server);
+    const base = `http://127.0.0.1:${port}`;
+    const page = await fetch(`${base}/`);
+    assert.is(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.is(page.headers.get('cross-origin-opener-policy'), isolate ? 'same-origin' : null);
+    assert.is(page.headers.get('cross-origin-embedder-policy'), isolate ? 'require-corp' : null);
+    assert.is((await fetch(`${base}/kernels-simd.wasm`)).headers.get('content-type'), 'application/wasm');
+    assert.is((await fetch(`${base}/no-such-file.js`)).status, 404);
+    // fetch normalises "..", so send the raw request line.
+    const raw = await new Promise<string>((ok, fail) => {
+      const sock = connect(port, '127.0.0.1', () => sock.write('GET /../../package.json HTTP/1.0\r\n\r\n'));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('end', () => ok(text));
+      sock.on('error', fail);
+    });
+    assert.match(raw, /^HTTP\/1\.[01] 40[34]/);
+    assert.not.match(raw, /"name": "fnflow"/);
+  }
+  assert.is(portFromEnv(undefined), 5173);
+  assert.is(portFromEnv('8080'), 8080);
+  assert.throws(() => portFromEnv('web'), /PORT: expected a port number 0–65535, got 'web'/);
 });
 
 test.run();

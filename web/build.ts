@@ -45,8 +45,6 @@ export function webSetup(root: string): WebSetup {
   const nominal = cross.generator;
   return {
     models: {
-      kinBase: basename(cross.paths.kinBaseModel),
-      scoreBase: basename(cross.paths.scoreBaseModel),
       kin: { additive: basename(additive.paths.kinResidualModel), cross: basename(cross.paths.kinResidualModel) },
       score: {
         additive: basename(additive.paths.scoreResidualModel),
@@ -101,7 +99,7 @@ export async function buildWeb(opts: { outDir?: string; minify?: boolean } = {})
     }
   }
   const m = setup.models;
-  for (const name of [m.kinBase, m.scoreBase, m.kin.additive, m.kin.cross, m.score.additive, m.score.cross]) {
+  for (const name of [m.kin.additive, m.kin.cross, m.score.additive, m.score.cross]) {
     copyFileSync(join(root, 'models', name), join(outDir, 'models', name));
   }
   writeFileSync(join(outDir, 'setup.json'), `${JSON.stringify(setup)}\n`);

@@ -5,7 +5,7 @@
  */
 import type { Device } from '../../../src/backend/device.js';
 import { fetchBytes, createBrowserDevice } from './device.js';
-import { baseFlowFromBytes, residualFromBytes } from './models.js';
+import { residualFromBytes } from './models.js';
 import type { FromEngine, ToEngine } from './protocol.js';
 import { Scene } from './scene.js';
 import type { WebSetup } from './setup.js';
@@ -31,15 +31,14 @@ async function init(threads: number): Promise<void> {
   });
   const load = async (name: string) => ({ name, bytes: await fetchBytes(url(`models/${name}`)) });
   const m = setup.models;
-  const [kb, sb, ka, kc, sa, sc] = await Promise.all(
-    [m.kinBase, m.scoreBase, m.kin.additive, m.kin.cross, m.score.additive, m.score.cross].map(load),
-  );
-  scene = new Scene(setup, {
-    kinBase: baseFlowFromBytes(dev, kb.bytes, kb.name),
-    scoreBase: baseFlowFromBytes(dev, sb.bytes, sb.name),
-    kin: { additive: residualFromBytes(dev, ka.bytes, ka.name), cross: residualFromBytes(dev, kc.bytes, kc.name) },
-    score: { additive: residualFromBytes(dev, sa.bytes, sa.name), cross: residualFromBytes(dev, sc.bytes, sc.name) },
-  });
+  const [ka, kc, sa, sc] = await Promise.all([m.kin.additive, m.kin.cross, m.score.additive, m.score.cross].map(load));
+  const kin = { additive: residualFromBytes(dev, ka.bytes, ka.name), cross: residualFromBytes(dev, kc.bytes, kc.name) };
+  const score = {
+    additive: residualFromBytes(dev, sa.bytes, sa.name),
+    cross: residualFromBytes(dev, sc.bytes, sc.name),
+  };
+  // The additive model's frozen base is the base flow (the cross-term model sits on the same one).
+  scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });
   const k = dev.kernels as { build?: string; threads?: number };
   reply({
     type: 'ready',

@@ -1,11 +1,10 @@
 /**
- * Models from safetensors bytes, as `fnf` loads them from files (src/models/load.ts) but with
- * no config to check against: our files carry their architecture in the metadata.
+ * Residual models from safetensors bytes, as `fnf` loads them from files (src/models/load.ts)
+ * but with no config to check against: our files carry their architecture in the metadata.
  */
 import type { Device } from '../../../src/backend/device.js';
 import { decodeSafetensors } from '../../../src/io/safetensors-codec.js';
-import { inferNsfConfig, nsfFromStateDict } from '../../../src/flows/nsf-state.js';
-import type { NSF } from '../../../src/flows/nsf.js';
+import { inferNsfConfig } from '../../../src/flows/nsf-state.js';
 import { residualExtraFromArchitecture, residualFromStateDict } from '../../../src/systematics/state.js';
 import type { SystematicCorrectedModel } from '../../../src/systematics/corrected-model.js';
 
@@ -14,14 +13,6 @@ function decode(bytes: ArrayBuffer, name: string) {
   const raw = metadata['architecture'];
   if (!raw) throw new Error(`${name}: no 'architecture' metadata; the page loads fnflow's own safetensors files`);
   return { dict, arch: JSON.parse(raw) as Record<string, unknown> };
-}
-
-export function baseFlowFromBytes(dev: Device, bytes: ArrayBuffer, name: string): NSF {
-  const { dict, arch } = decode(bytes, name);
-  const slope = typeof arch.slope === 'number' ? arch.slope : undefined;
-  const bound = typeof arch.bound === 'number' ? arch.bound : undefined;
-  const config = inferNsfConfig(dict, '', name, { slope, bound });
-  return nsfFromStateDict(dev, dict, { where: name, config });
 }
 
 export function residualFromBytes(dev: Device, bytes: ArrayBuffer, name: string): SystematicCorrectedModel {

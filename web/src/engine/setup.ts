@@ -16,10 +16,11 @@ export interface TemplateSetup {
 }
 
 export interface WebSetup {
-  /** File names under models/ (relative to the page). */
+  /**
+   * File names under models/ (relative to the page). Each residual file holds its frozen base
+   * flow too (base_model.*), so "base only" needs no file of its own.
+   */
   models: {
-    kinBase: string;
-    scoreBase: string;
     kin: Record<ResidualKind, string>;
     score: Record<ResidualKind, string>;
   };
