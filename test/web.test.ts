@@ -21,6 +21,7 @@ import { createDevice } from '../src/backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { repeatNu } from '../src/validate/nuisance.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
+import { quantile, summary } from '../web/src/page/timings.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
 
 const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
@@ -151,6 +152,19 @@ test('the page, cross-origin isolated: densities equal the Node API, canvases mo
   await checkProbe(page, f);
   await page.screenshot({ path: join(SHOTS, 'page-nu-2-2-cross.png') });
 
+  // A click in a kinematic panel chooses the x of p(y | x, c, ν).
+  const box = (await page.locator('#kin-a').boundingBox())!;
+  await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
+  await page.waitForFunction(() => {
+    const f = (window as unknown as { fnflow: PageView & { pending(): number } }).fnflow;
+    return f.pending() === 0 && f.lastExtra!.state.point[0] !== 0 && f.lastExtra!.id === f.lastKin!.id;
+  });
+  f = await view(page);
+  const [px, py] = f.lastExtra!.state.point;
+  const w = f.setup.kinWindow;
+  assert.ok(px > w.x[0] && px < (w.x[0] + w.x[1]) / 2, `clicked x₁ = ${px} in the left half of the window`);
+  assert.ok(py > w.y[0] && py < w.y[1], `clicked x₂ = ${py} inside the window`);
+
   await page.locator('#base-only').check();
   await setNu(page, [-1, 0.5]);
   f = await view(page);
@@ -176,8 +190,17 @@ test('the page without COOP/COEP runs on one thread and says so', async () => {
   assert.equal(problems, []);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `nothing wider than a phone's 390 px viewport (overflow ${overflow} px)`);
   await page.screenshot({ path: join(SHOTS, 'page-phone.png'), fullPage: true });
   await page.close();
+});
+
+test('update-time summary: median and p95 by linear interpolation, NaN when empty', () => {
+  assert.equal(summary([5, 1, 3]), { n: 3, median: 3, p95: 4.8 });
+  assert.is(quantile([1, 2, 3, 4], 0.5), 2.5);
+  assert.is(quantile([7], 0.95), 7);
+  assert.ok(Number.isNaN(summary([]).median));
 });
 
 test('the static server: isolation headers, types, 404, no escape from its folder, PORT checked', async () => {
