@@ -181,6 +181,13 @@ function showTiming(): void {
     `(engine ${e.median.toFixed(1)} ms) · ${info.threads} thread${info.threads > 1 ? 's' : ''}, ${info.build} SIMD`;
 }
 
+/** Keep the latest KEEP_TIMES times, so a long session does not grow without bound. */
+const KEEP_TIMES = 1000;
+function record(list: number[], ms: number): void {
+  list.push(ms);
+  if (list.length > KEEP_TIMES) list.shift();
+}
+
 engine.onmessage = (e: MessageEvent<FromEngine>) => {
   const msg = e.data;
   if (msg.type === 'error') {
@@ -206,9 +213,12 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
   if (msg.type === 'kin') {
     kin = msg;
     drawKin();
-    const m = performance.measure(`fnflow:update`, `fnflow:update:${msg.id}`);
-    api.updates.push(m.duration);
-    api.engineMs.push(msg.ms);
+    const start = `fnflow:update:${msg.id}`;
+    const m = performance.measure('fnflow:update', start);
+    performance.clearMarks(start);
+    performance.clearMeasures('fnflow:update');
+    record(api.updates, m.duration);
+    record(api.engineMs, msg.ms);
     api.lastKin = { id: msg.id, state: msg.state, probe: Array.from(msg.probe) };
     showTiming();
     // A newer change waits: serve it first; the extras follow once the controls rest.
