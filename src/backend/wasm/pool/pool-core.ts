@@ -53,11 +53,11 @@ export interface PoolOptions {
 const WAIT_SLICE_MS = 20;
 
 export abstract class KernelPoolCore {
-  protected readonly ctl: Int32Array;
+  private readonly ctl: Int32Array;
   /** f64 overlay of the control block: arguments and the blocked-sum partials. */
   readonly f64: Float64Array;
   private seq = 0;
-  protected broken: string | null = null;
+  private broken: string | null = null;
   private readonly args: number[] = [];
   private readonly waitSpinMs: number;
   private readonly stallMs: number;
