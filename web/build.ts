@@ -9,7 +9,8 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { loadConfig, type SystematicTemplate } from '../src/io/config.js';
+import { loadConfig } from '../src/config/load.js';
+import type { SystematicTemplate } from '../src/config/schema.js';
 import { nuisanceGenerator } from '../src/validate/nuisance.js';
 import { kinWindow } from '../src/validate/style.js';
 import { scoreWindow, VALIDATE_DEFAULT_SEED } from '../src/validate/pipeline.js';
@@ -40,19 +41,16 @@ const templateSetup = (ts: readonly SystematicTemplate[]) =>
 export function webSetup(root: string): WebSetup {
   const additive = loadConfig(join(root, 'configs', 'systematics.yaml'), 'systematics');
   const cross = loadConfig(join(root, 'configs', 'systematics_crossterms.yaml'), 'systematics');
-  const kinAt = nuisanceGenerator(cross.kinSystematics, 'systematics_crossterms kin_systematics');
-  const scoreAt = nuisanceGenerator(cross.scoreSystematics, 'systematics_crossterms score_systematics');
+  const kinAt = nuisanceGenerator(cross.kin.templates, 'systematics_crossterms kin_systematics');
+  const scoreAt = nuisanceGenerator(cross.score.templates, 'systematics_crossterms score_systematics');
   const nominal = cross.generator;
   return {
     models: {
-      kin: { additive: basename(additive.paths.kinResidualModel), cross: basename(cross.paths.kinResidualModel) },
-      score: {
-        additive: basename(additive.paths.scoreResidualModel),
-        cross: basename(cross.paths.scoreResidualModel),
-      },
+      kin: { additive: basename(additive.kin.paths.residual), cross: basename(cross.kin.paths.residual) },
+      score: { additive: basename(additive.score.paths.residual), cross: basename(cross.score.paths.residual) },
     },
-    kinTemplates: templateSetup(cross.kinSystematics),
-    scoreTemplates: templateSetup(cross.scoreSystematics),
+    kinTemplates: templateSetup(cross.kin.templates),
+    scoreTemplates: templateSetup(cross.score.templates),
     kinWindow: kinWindow([nominal, ...NU_CORNERS.map(kinAt)]),
     scoreWindow: scoreWindow([nominal, ...NU_CORNERS.map(scoreAt)], VALIDATE_DEFAULT_SEED),
     probePoints: [-0.5, 0, 0.5, 0.3, 1.2, -0.8, -1.5, 1.0],

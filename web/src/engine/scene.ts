@@ -7,12 +7,13 @@
  */
 import type { NSF } from '../../../src/flows/nsf.js';
 import type { SystematicCorrectedModel } from '../../../src/systematics/corrected-model.js';
-import { logProbXBatch, logProbYBatch, Rng, type GeneratorConfig } from '../../../src/toy/index.js';
+import { Rng } from '../../../src/random/rng.js';
+import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../../../src/toy/index.js';
 import { gridPoints } from '../../../src/validate/density.js';
 import { nuisanceGenerator, repeatNu } from '../../../src/validate/nuisance.js';
 import { drawTruth } from '../../../src/validate/sampling.js';
 import { klEstimate } from '../../../src/validate/stats.js';
-import type { SystematicTemplate } from '../../../src/io/config.js';
+import type { SystematicTemplate } from '../../../src/config/schema.js';
 import type { ExtraResult, KinResult, ViewState } from './protocol.js';
 import type { ResidualKind, WebSetup } from './setup.js';
 

@@ -9,6 +9,7 @@ import {
   ARGS_F64,
   BLOCK,
   BOUNDS,
+  BUSY_F64,
   DONE,
   ERR_CHUNK,
   ERR_LEN,
@@ -21,6 +22,7 @@ import {
   MAX_CHUNKS,
   N,
   NARGS,
+  PROFILE,
   RAN,
   SCRATCH,
   SHUTDOWN,
@@ -91,6 +93,26 @@ export abstract class KernelPoolCore {
     return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.ctl, RAN + t));
   }
 
+  /**
+   * Thread timing for the bench's profile mode: while on, every thread adds the time it spends in
+   * chunks to its busy counter, and `run` adds each call's wall time (caller's view). Turning it
+   * on clears the counters.
+   */
+  setProfiling(on: boolean): void {
+    this.ctl[PROFILE] = on ? 1 : 0;
+    if (on) {
+      for (let t = 0; t < this.threads; t++) this.f64[BUSY_F64 + t] = 0;
+      this.callMs = 0;
+    }
+  }
+
+  /** Busy ms per thread (0: the caller) and the summed wall time of the calls, since profiling began. */
+  threadTimes(): { busyMs: number[]; callMs: number } {
+    return { busyMs: Array.from({ length: this.threads }, (_, t) => this.f64[BUSY_F64 + t]), callMs: this.callMs };
+  }
+
+  private callMs = 0;
+
   /** Why the pool can no longer run jobs, or null. */
   get failure(): string | null {
     return this.broken;
@@ -147,8 +169,10 @@ export abstract class KernelPoolCore {
     Atomics.store(ctl, JOB, job);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
+    const t0 = ctl[PROFILE] ? performance.now() : 0;
     if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
+    if (t0) this.callMs += performance.now() - t0;
     const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {
       const t = ctl[ERR_THREAD] - 1;
