@@ -166,10 +166,12 @@ export abstract class KernelPoolCore {
     openChunks(ctl, this.seq, chunks);
     // This store publishes everything written above (Atomics are sequentially consistent).
     const job = jobWord(this.seq, chunks);
+    // Timed from before the job is published: no chunk can start earlier, so a thread's busy time
+    // never exceeds the call's (a caller descheduled right after publishing would otherwise miss it).
+    const t0 = ctl[PROFILE] ? performance.now() : 0;
     Atomics.store(ctl, JOB, job);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
-    const t0 = ctl[PROFILE] ? performance.now() : 0;
     if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
     if (t0) this.callMs += performance.now() - t0;
