@@ -13,6 +13,8 @@ import { run as trainBase } from '../src/cli/commands/train-base.js';
 import { run as trainSystematics } from '../src/cli/commands/train-systematics.js';
 import { run as validateFiles } from '../src/cli/commands/validate-files.js';
 import { weightedNll } from '../src/validate/held-out.js';
+import { MARGINAL_FIGURE_SIZE } from '../src/validate/files-figures.js';
+import { pngSize } from '../src/plot/index.js';
 import { writeColumns } from '../src/io/columns/write.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { FileBatches, splitHoldout } from '../src/train/file-batches.js';
@@ -348,6 +350,19 @@ test('train-base and train-systematics on files: validation NLL every epoch, bes
     `${rows[0].nll_model} vs ${kinCard.best_val_loss}`,
   );
   assert.match(readFileSync(join(out, 'held-out.md'), 'utf8'), /\| kin_residual \| up\.csv \| \(1\) \| 150 \|/);
+  // One data-vs-model marginal figure per row, a PNG of the size the figure code asks for.
+  assert.equal(
+    rows.map((r: { marginal_figure: string }) => r.marginal_figure),
+    [
+      'marginals_kin_base_nominal.png',
+      'marginals_kin_residual_up.png',
+      'marginals_kin_residual_down.png',
+      'marginals_score_base_nominal.png',
+      'marginals_score_residual_up.png',
+      'marginals_score_residual_down.png',
+    ],
+  );
+  for (const r of rows) assert.equal(pngSize(readFileSync(join(out, r.marginal_figure))), MARGINAL_FIGURE_SIZE);
 });
 
 test('weighted held-out NLL: mean Σwv/Σw and its standard error, negative weights included', () => {

@@ -74,6 +74,8 @@ export interface HeldOutRow {
   /** χ²/ndf of data vs model draws per feature (marginals.ts), and the ndf. */
   marginal_chi2_ndf?: number[];
   marginal_ndf?: number;
+  /** The data-vs-model marginal figure with ratio panels (files-figures.ts), a file in the same folder. */
+  marginal_figure?: string;
   /** Classifier two-sample test (two-sample.ts): ROC AUC, 0.5 for a perfect model. */
   auc?: number;
   auc_se?: number;
@@ -119,17 +121,19 @@ export function heldOutMarkdown(rows: HeldOutRow[]): string {
     'base alone − NLL of the residual model on the same events (paired): > 0 where the residual describes the',
     'template better. AUC: ROC AUC of a small MLP trained to tell the held-out events from model samples at the same',
     "context (± Hanley–McNeil standard error); 0.5 is a perfect model. χ²/ndf: each feature's marginal, held-out data",
-    'against as many model draws, on equal-count bins of the data. Checks that need the truth (KL) do not apply.',
+    'against as many model draws, on equal-count bins of the data; the figure shows them per class with ratio panels.',
+    'Checks that need the truth (KL) do not apply.',
     '',
-    '| model | sample | ν | events | NLL model | NLL base | gain | χ²/ndf (1, 2) | AUC | checks |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
+    '| model | sample | ν | events | NLL model | NLL base | gain | χ²/ndf (1, 2) | AUC | checks | figure |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...rows.map(
       (r) =>
         `| ${r.model} | ${r.sample} | ${r.nu ? `(${r.nu.join(', ')})` : ''} | ${r.events} | ` +
         `${f(r.nll_model)} ± ${f(r.nll_model_se)} | ${f(r.nll_base)} | ` +
         `${r.gain === undefined ? '' : `${f(r.gain)} ± ${f(r.gain_se)}`} | ` +
         `${r.marginal_chi2_ndf ? r.marginal_chi2_ndf.map((c) => c.toFixed(2)).join(', ') : ''} | ` +
-        `${r.auc === undefined ? '' : `${f(r.auc, 3)} ± ${f(r.auc_se, 3)}`} | ${r.checks} |`,
+        `${r.auc === undefined ? '' : `${f(r.auc, 3)} ± ${f(r.auc_se, 3)}`} | ${r.checks} | ` +
+        `${r.marginal_figure ? `[${r.marginal_figure}](${r.marginal_figure})` : ''} |`,
     ),
     '',
   ].join('\n');

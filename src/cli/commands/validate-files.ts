@@ -15,6 +15,9 @@ import { fileTraining } from '../../train/file-data.js';
 import { heldOutMarkdown, heldOutRow, type HeldOutRow } from '../../validate/held-out.js';
 import { classifierTwoSample, TWO_SAMPLE_DEFAULTS } from '../../validate/two-sample.js';
 import { marginalChi2 } from '../../validate/marginals.js';
+import { figDataModelMarginals } from '../../validate/files-figures.js';
+import { FigureSink, X_LABEL, Y_LABEL } from '../../validate/style.js';
+import { formatNu } from '../../validate/nuisance.js';
 import type { Batch } from '../../train/batches.js';
 import type { Device } from '../../backend/device.js';
 import { Rng } from '../../random/rng.js';
@@ -48,7 +51,10 @@ export function register(program: Command): Command {
       ).argParser(existingFileParser(['.yaml', '.yml'])),
     )
     .addOption(
-      new Option('--out-dir <dir>', 'directory for held-out.json and held-out.md, created if missing')
+      new Option(
+        '--out-dir <dir>',
+        'directory for held-out.json, held-out.md and the marginal figures, created if missing',
+      )
         .argParser(outputDirParser)
         .default('validation-files'),
     )
@@ -67,6 +73,8 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
   const sys = opts.sysCfg ? loadConfig(opts.sysCfg, 'systematics') : undefined;
   if (sys && !sys.samples) throw new UserError(`${opts.sysCfg}: no samples: section`);
   const dev = await deviceFor(opts);
+  mkdirSync(opts.outDir, { recursive: true });
+  const sink = new FigureSink(opts.outDir);
   const rows: HeldOutRow[] = [];
   for (const sector of ['kin', 'score'] as const) {
     const nsf = loadBaseFlow(dev, base[sector].paths.model, base[sector].flow, `${sector}_flow`);
@@ -83,6 +91,7 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
         (ctx, _nu, rng) => nsf.sample(ctx.length / contextOf(held), ctx, rng),
         classifierRng(opts, base.seed, rows.length),
         opts.classifierSteps,
+        { sink, sector },
       ),
     );
     if (!sys?.samples) continue;
@@ -107,11 +116,13 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
       );
       const sample = (ctx: Float32Array, nu: Float32Array, rng: Rng) => model.sample(ctx, nu, rng);
       rows.push(
-        withClassifier(dev, row, held, sample, classifierRng(opts, sys.seed, rows.length), opts.classifierSteps),
+        withClassifier(dev, row, held, sample, classifierRng(opts, sys.seed, rows.length), opts.classifierSteps, {
+          sink,
+          sector,
+        }),
       );
     });
   }
-  mkdirSync(opts.outDir, { recursive: true });
   const enc = new TextEncoder();
   writeFileAtomic(join(opts.outDir, 'held-out.json'), enc.encode(JSON.stringify({ rows }, null, 2) + '\n'));
   const md = heldOutMarkdown(rows);
@@ -127,9 +138,16 @@ function contextOf(batches: Batch[]): number {
   return batches[0].context.length / batches[0].n;
 }
 
+/** The row's figure file: model and sample, with characters a file name should not hold replaced. */
+export function marginalFigureName(row: { model: string; sample: string }): string {
+  const sample = row.sample.replace(/\.[a-z]+$/i, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  return `marginals_${row.model}_${sample}.png`;
+}
+
 /**
- * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
- * model rows the model's draws at the same contexts (and ν), [x̃, context].
+ * Adds the marginal χ²/ndf of both features, their data-vs-model figure (files-figures.ts) and the
+ * classifier two-sample AUC to a row: data rows are the held-out events [x, context], model rows
+ * the model's draws at the same contexts (and ν), [x̃, context].
  */
 function withClassifier(
   dev: Device,
@@ -138,6 +156,7 @@ function withClassifier(
   sample: (context: Float32Array, nu: Float32Array, rng: Rng) => Float32Array,
   rng: Rng,
   steps: number,
+  figure: { sink: FigureSink; sector: 'kin' | 'score' },
 ): HeldOutRow {
   const C = contextOf(held);
   const F = 2 + C;
@@ -159,7 +178,18 @@ function withClassifier(
     }
   }
   const chi2 = [0, 1].map((dim) => marginalChi2(data, model, F, dim, weights));
-  const marginals = { marginal_chi2_ndf: chi2.map((c) => +(c.chi2 / c.ndf).toFixed(3)), marginal_ndf: chi2[0].ndf };
+  const figureFile = marginalFigureName(row);
+  const chi2ndf = chi2.map((c) => +(c.chi2 / c.ndf).toFixed(3));
+  figDataModelMarginals(figure.sink, figureFile, {
+    title: `${row.model} — ${row.sample}${row.nu ? `, ν = ${formatNu(row.nu)}` : ''}`,
+    labels: figure.sector === 'kin' ? X_LABEL : Y_LABEL,
+    data,
+    model,
+    F,
+    weights,
+    chi2ndf,
+  });
+  const marginals = { marginal_chi2_ndf: chi2ndf, marginal_ndf: chi2[0].ndf, marginal_figure: figureFile };
   if (steps === 0) return { ...row, ...marginals, checks: `${row.checks}, marginal χ²/ndf` };
   const r = classifierTwoSample(dev, data, model, F, weights, rng, { ...TWO_SAMPLE_DEFAULTS, steps });
   return {
