@@ -315,6 +315,25 @@ test('reference-layout base and dataset files with .pt paths and an empty genera
   assert.is(d.device, 'cpu');
 });
 
+test('dataset.yaml paths.dataset may name a column format; another extension is refused by name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cfg-ds-'));
+  for (const ext of ['.parquet', '.npz', '.csv', '.safetensors', '.pt']) {
+    writeFileSync(join(dir, 'd.yaml'), `paths:\n  dataset: data/nominal${ext}\nn_events: 10\ngenerator: {}\n`);
+    assert.is(loadConfig(join(dir, 'd.yaml'), 'dataset').paths.dataset, join(dir, 'data', `nominal${ext}`));
+  }
+  assert.is(
+    loadConfig(join(CONFIGS, 'files', 'dataset.yaml'), 'dataset').paths.dataset,
+    join(ROOT, 'data', 'files', 'nominal.parquet'),
+  );
+  writeFileSync(join(dir, 'd.yaml'), 'paths:\n  dataset: data/nominal.feather\nn_events: 10\ngenerator: {}\n');
+  assert.throws(
+    () => loadConfig(join(dir, 'd.yaml'), 'dataset'),
+    (e: Error) =>
+      e.message.includes('paths.dataset') &&
+      e.message.includes('expected a path ending in .pt or .safetensors or .parquet or .npz or .csv'),
+  );
+});
+
 test('extension keys: explicit values are read, pairs normalised', () => {
   const doc = shipped('systematics.yaml');
   doc.seed = 7;

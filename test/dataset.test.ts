@@ -68,6 +68,18 @@ test('--format parquet|npz|csv: columns x1, x2, y1, y2, label with the same even
   }
 });
 
+test('paths.dataset ending in .parquet/.npz/.csv: that format is the default, written at that path', async () => {
+  for (const ext of ['parquet', 'npz', 'csv'] as const) {
+    const c = join(dir, `dataset-${ext}.yaml`);
+    writeFileSync(c, `paths:\n  dataset: named/ds.${ext}\nn_events: 50\ngenerator:\n  sigmoid_y: false\n`);
+    await run({ ...opts(2), cfg: c } as never);
+    const back = await readColumns(join(dir, `named/ds.${ext}`), { x1: 'float32', label: 'int32' });
+    assert.is(back.format, ext);
+    assert.is(back.rows, 50);
+  }
+  assert.equal(readdirSync(join(dir, 'named')).sort(), ['ds.csv', 'ds.npz', 'ds.parquet']);
+});
+
 test('--out, --n-events and --nu write a systematic template; a bad --out directory writes nothing', async () => {
   const out = join(dir, 'templates/shift_up.npz');
   await run({ ...opts(3), format: 'npz', out, nEvents: 200, nu: [1, 0] } as never);

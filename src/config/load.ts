@@ -37,6 +37,7 @@ import {
   FLOW_FIELDS,
   baseTrainingSection,
   dataPath,
+  datasetPath,
   flowSection,
   generatorSection,
   isGeneratorKey,
@@ -392,7 +393,7 @@ function checkBatchHoldsTemplates(where: Where, model: Sector, batchSize: number
 const datasetTop = section({
   n_events: required(positiveInt),
   runtime: optional(runtimeSection),
-  paths: required(section({ dataset: required(dataPath) })),
+  paths: required(section({ dataset: required(datasetPath) })),
   generator: required(generatorSection()),
   seed: optional(seedInt),
 });

@@ -45,7 +45,7 @@
  *                                      batch_size ≥ number of templates (one chunk per template)
  *
  * ── dataset.yaml (`fnf generate-dataset`) ──────────────────────────────────────────────────────
- *   n_events: int ≥ 1 (required)       paths: { dataset } (required)
+ *   n_events: int ≥ 1 (required)       paths: { dataset: .pt/.safetensors/.parquet/.npz/.csv } (required)
  */
 import type { SamplesConfig } from './samples.js';
 import type { NSFConfig } from '../flows/nsf.js';
@@ -221,8 +221,15 @@ export function generatorSection(base: Readonly<GeneratorConfig> = REFERENCE_CLA
 
 export const runtimeSection = section({ device: optional(nonEmptyString) });
 
-/** Checkpoints and datasets: PyTorch pickles or safetensors, told apart by content when read. */
+/** Checkpoints (and the reference's datasets): PyTorch pickles or safetensors, told apart by content when read. */
 export const dataPath = filePath(['.pt', '.safetensors']);
+
+/**
+ * dataset.yaml's paths.dataset: also the column formats `fnf generate-dataset` writes (its default
+ * format follows this extension), so a config can name the file that training on files reads.
+ */
+export const DATASET_EXTENSIONS = ['.pt', '.safetensors', '.parquet', '.npz', '.csv'] as const;
+export const datasetPath = filePath(DATASET_EXTENSIONS);
 
 const hiddenFeatures = list(positiveInt, { minLength: 1 });
 

@@ -20,6 +20,7 @@ export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 export interface GenerateDatasetOptions extends GlobalOptions {
   /** dataset.yaml path, as given. */
   cfg: string;
+  /** Default: the one paths.dataset's extension names (formatOfPath), else safetensors. */
   format?: DatasetFormat;
   /** Output file; default paths.dataset with the format's extension. */
   out?: string;
@@ -37,10 +38,9 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--format <name>',
-        'safetensors: c, X, y as [n, 2] (the reference layout); parquet, npz, csv: columns x1, x2, y1, y2, label',
-      )
-        .choices(DATASET_FORMATS)
-        .default('safetensors'),
+        'safetensors: c, X, y as [n, 2] (the reference layout); parquet, npz, csv: columns x1, x2, y1, y2, label ' +
+          "(default: the format paths.dataset's extension names: .parquet, .npz, .csv; else safetensors)",
+      ).choices(DATASET_FORMATS),
     )
     .option('--out <file>', "output file (default: the config's paths.dataset with the format's extension)")
     .addOption(
@@ -72,7 +72,7 @@ const EXTENSIONS: Readonly<Record<DatasetFormat, string>> = {
  */
 export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'dataset');
-  const format = opts.format ?? 'safetensors';
+  const format = opts.format ?? formatOfPath(cfg.paths.dataset);
   const seed = opts.seed ?? cfg.seed ?? 0;
   const n = opts.nEvents ?? cfg.nEvents;
   const generator = opts.nu ? withNuisance(cfg.generator, opts.nu) : cfg.generator;
@@ -96,6 +96,13 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
     process.stderr.write(`fnf: paths.dataset is ${cfg.paths.dataset}; wrote ${format} to ${out}\n`);
   const nu = `ν = (${generator.variation_shift}, ${generator.variation_squeeze})`;
   process.stdout.write(`generated ${n} events (seed ${seed}, ${nu}) → ${out}\n`);
+}
+
+/** The column format a path's extension names, else safetensors (the reference's .pt and .safetensors). */
+export function formatOfPath(path: string): DatasetFormat {
+  const ext = extname(path).toLowerCase();
+  const named = DATASET_FORMATS.find((f) => EXTENSIONS[f] === ext);
+  return named ?? 'safetensors';
 }
 
 function withExtension(path: string, ext: string): string {
