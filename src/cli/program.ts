@@ -20,6 +20,7 @@ import * as validate from './commands/validate.js';
 import * as visualize from './commands/visualize.js';
 import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
+import * as fit from './commands/fit.js';
 
 /** Every command module, in the order `fnf --help` lists them. */
 export const COMMANDS = [
@@ -32,6 +33,7 @@ export const COMMANDS = [
   visualizeDataset,
   checkGolden,
   convert,
+  fit,
 ] as const;
 
 function packageVersion(): string {
