@@ -68,7 +68,9 @@ export interface FitResult {
   /** calls of fcn without / with gradient (nfcn counts all calls, ngrad those that asked for the gradient). */
   nfcn: number;
   ngrad: number;
-  /** "" when valid; otherwise what went wrong, in words. */
+  /** the first attempt failed and MIGRAD retried from its best point with strategy 2. */
+  retried: boolean;
+  /** "" when nothing notable happened; otherwise what went wrong (or was recovered by the retry), in words. */
   message: string;
 }
 
@@ -86,13 +88,19 @@ export interface MinosResult {
   /** the parameter's bound was reached before f rose enough: the interval is open on that side. */
   atLimitLower: boolean;
   atLimitUpper: boolean;
+  /** a conditional fit found f below the minimum it started from: the fit was not at its minimum. */
+  newMinimum: boolean;
   nfcn: number;
   ngrad: number;
+  /** "" when both sides are valid; otherwise why not. */
+  message: string;
 }
 
 export interface ProfileOptions extends MinimizeOptions {
   /** the global minimum, when already known (otherwise profile runs migrad first). */
   minimum?: FitResult;
+  /** run HESSE in each conditional fit of a 1D profile (default false: only f matters for the scan). */
+  hesse?: boolean;
 }
 
 export interface ProfileResult {
