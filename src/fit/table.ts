@@ -11,8 +11,7 @@ function box(rows: string[][], header: string[]): string {
   const all = [header, ...rows];
   const w = header.map((_, j) => Math.max(...all.map((r) => r[j].length)));
   const line = (l: string, m: string, r: string) => l + w.map((x) => '─'.repeat(x + 2)).join(m) + r;
-  const row = (r: string[]) =>
-    '│' + r.map((c, j) => ` ${j === 0 ? c.padEnd(w[j]) : c.padStart(w[j])} `).join('│') + '│';
+  const row = (r: string[]) => '│' + r.map((c, j) => ` ${j <= 1 ? c.padEnd(w[j]) : c.padStart(w[j])} `).join('│') + '│';
   return [line('┌', '┬', '┐'), row(header), line('├', '┼', '┤'), ...rows.map(row), line('└', '┴', '┘')].join('\n');
 }
 
