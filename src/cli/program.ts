@@ -21,6 +21,7 @@ import * as visualize from './commands/visualize.js';
 import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
 import * as fit from './commands/fit.js';
+import * as toys from './commands/toys.js';
 
 /** Every command module, in the order `fnf --help` lists them. */
 export const COMMANDS = [
@@ -34,6 +35,7 @@ export const COMMANDS = [
   checkGolden,
   convert,
   fit,
+  toys,
 ] as const;
 
 function packageVersion(): string {

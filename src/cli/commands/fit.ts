@@ -51,14 +51,15 @@ const numberArg = (text: string) => {
 };
 
 /** The options `fit`, `scan` and `toys` share. */
-export function addCommonFitOptions(cmd: Command, defaultOutDir: string): Command {
+export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandatory = true): Command {
+  // `fnf toys` checks -c and --sys-cfg itself: commander would demand them of `fnf toys merge` too.
+  const cfg = cfgOption('base flows config, e.g. configs/base_flows.yaml').makeOptionMandatory(mandatory);
+  const sysCfg = new Option('--sys-cfg <file>', 'systematics config naming the residual models (required)')
+    .argParser(existingFileParser(['.yaml', '.yml']))
+    .makeOptionMandatory(mandatory);
   return cmd
-    .addOption(cfgOption('base flows config, e.g. configs/base_flows.yaml'))
-    .addOption(
-      new Option('--sys-cfg <file>', 'systematics config naming the residual models (required)')
-        .argParser(existingFileParser(['.yaml', '.yml']))
-        .makeOptionMandatory(),
-    )
+    .addOption(cfg)
+    .addOption(sysCfg)
     .addOption(
       new Option('--model <names>', 'density models to fit with: flow, truth, base')
         .argParser(namesParser(MODEL_NAMES))

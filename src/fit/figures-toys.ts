@@ -1,0 +1,5 @@
+/** Placeholder, filled below. */
+import type { ToyFile } from './toys.js';
+export function toyFigures(_dir: string, _f: ToyFile): string[] {
+  return [];
+}
