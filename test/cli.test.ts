@@ -99,6 +99,8 @@ test('every command --help lists every option with its default, plus the global 
       'visualize-dataset',
       'check-golden',
       'convert',
+      'fit',
+      'toys',
     ],
   );
   for (const c of program.commands) {

@@ -70,9 +70,11 @@ export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandato
         .choices(['xy', 'x'])
         .default('xy'),
     )
-    .addOption(new Option('--extended', 'signal and background yields with the Poisson term instead of μ'))
-    .addOption(new Option('--fix-mu <mu>', 'hold μ fixed at this value').argParser(numberArg))
-    .addOption(new Option('--start-mu <mu>', 'starting value of μ (default 0.5)').argParser(numberArg))
+    .addOption(
+      new Option('--extended', 'signal and background yields with the Poisson term instead of μ').default(false),
+    )
+    .addOption(new Option('--fix-mu <mu>', 'hold μ fixed at this value (default: μ is fitted)').argParser(numberArg))
+    .addOption(new Option('--start-mu <mu>', 'starting value of μ (default: 0.5)').argParser(numberArg))
     .addOption(
       new Option('--out-dir <dir>', 'output directory, created if missing')
         .argParser(outputDirParser)
@@ -86,18 +88,19 @@ export function register(program: Command): Command {
     .description('fit μ and the nuisances to data or a toy with the flow, truth and base densities');
   addCommonFitOptions(cmd, 'fit')
     .addOption(
-      new Option('--data <file>', 'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2').argParser(
-        existingFileParser(['.safetensors', '.csv']),
-      ),
+      new Option(
+        '--data <file>',
+        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 (default: none; give --data or --toy)',
+      ).argParser(existingFileParser(['.safetensors', '.csv'])),
     )
     .addOption(
       new Option(
         '--toy <truth>',
-        'fit a toy from the exact generator, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000"',
+        'fit a toy from the exact generator, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000" (default: none)',
       ),
     )
-    .addOption(new Option('--no-minos', 'skip the MINOS intervals'))
-    .addOption(new Option('--no-figures', 'skip the figures'))
+    .addOption(new Option('--no-minos', 'skip the MINOS intervals (default: run MINOS for every parameter)'))
+    .addOption(new Option('--no-figures', 'skip the fit figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
       await run(c.optsWithGlobals<FitOptions>());
     });

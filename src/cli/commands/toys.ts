@@ -45,10 +45,12 @@ export function register(program: Command): Command {
   addCommonFitOptions(cmd, 'toys', false)
     .addOption(new Option('--n-toys <n>', 'number of toys (required)').argParser(positiveIntParser))
     .addOption(new Option('--truth <point>', 'the true point, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4" (required)'))
-    .addOption(new Option('--events <n>', 'events per toy').argParser(positiveIntParser).default(2000))
-    .addOption(new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm'))
-    .addOption(new Option('--minos', 'MINOS interval of μ in every fit (coverage from MINOS too)'))
-    .addOption(new Option('--no-figures', 'skip the pull and coverage figures'))
+    .addOption(new Option('--events <n>', 'events in every toy data set').argParser(positiveIntParser).default(2000))
+    .addOption(
+      new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm (default: all toys)'),
+    )
+    .addOption(new Option('--minos', 'MINOS interval of μ in every fit (coverage from MINOS too)').default(false))
+    .addOption(new Option('--no-figures', 'skip the pull and coverage figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
       await run(c.optsWithGlobals<ToysOptions>());
     });
@@ -59,7 +61,7 @@ export function register(program: Command): Command {
     .addOption(
       new Option('--out <file>', 'merged file').argParser(outputFileParser(['.json'])).default('toys/toys.json'),
     )
-    .addOption(new Option('--no-figures', 'skip the pull and coverage figures'))
+    .addOption(new Option('--no-figures', 'skip the pull and coverage figures (default: draw them)'))
     .action(async (files: string[], o: { out: string; figures: boolean }) => {
       merge(files, o.out, o.figures);
     });
