@@ -6,6 +6,7 @@
 import type { Fcn, FitResult, MinimizeOptions, ParameterSpec } from './types.js';
 import { FitProblem } from './problem.js';
 import { VariableMetric } from './variable-metric.js';
+import { invertSpd } from './linalg.js';
 import { assembleResult } from './result.js';
 import { hesseWithSteps, internalHessian, resolveOptions } from './migrad.js';
 
@@ -18,14 +19,15 @@ export function hesse(fcn: Fcn, result: FitResult, params: ParameterSpec[], opts
   problem.ngrad = result.ngrad;
   const o = resolveOptions(opts, problem.nf);
   const edmGoal = 0.002 * o.tol * o.errordef;
-  const vm = new VariableMetric(problem, { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy: o.strategy });
+  const settings = { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy: o.strategy, precision: o.precision };
+  const vm = new VariableMetric(problem, settings);
   problem.internalOf(problem.theta, vm.x);
   if (!vm.evaluateHere()) {
     const message = `hesse: f or its gradient is not finite at the given point (f = ${vm.f})`;
     return assembleResult(problem, vm, { kind: 'none' }, { converged: false, callLimit: false, edmGoal, message });
   }
   vm.seedFromSteps();
-  const sigma = Float64Array.from(problem.free, (i) => (result.errors[i] > 0 ? result.errors[i] : problem.steps[i]));
+  const sigma = conditionalErrors(problem, result);
   const cov = problem.nf > 0 ? hesseWithSteps(problem, sigma, o.errordef, o.strategy) : { kind: 'none' as const };
   if (cov.kind === 'hesse') vm.seedFromMatrix(internalHessian(problem, vm, cov.hessian, cov.gradient));
   vm.recomputeEdm();
@@ -33,4 +35,20 @@ export function hesse(fcn: Fcn, result: FitResult, params: ParameterSpec[], opts
   const message = cov.kind === 'hesse-failed' ? cov.message : '';
   const converged = problem.nf === 0 || vm.edm < edmGoal;
   return assembleResult(problem, vm, cov, { converged, callLimit: false, edmGoal, message });
+}
+
+/**
+ * Step scales for HESSE from the input's covariance: the conditional errors 1/√((V⁻¹)_kk) (the curvature
+ * along each axis), the marginal errors when V is not invertible, the initial steps where V has nothing.
+ */
+function conditionalErrors(problem: FitProblem, result: FitResult): Float64Array {
+  const { nf, free } = problem;
+  const v = new Float64Array(nf * nf);
+  for (let a = 0; a < nf; a++) for (let b = 0; b < nf; b++) v[a * nf + b] = result.covariance[free[a]][free[b]];
+  const h = new Float64Array(nf * nf);
+  const invertible = invertSpd(v, nf, h, new Float64Array(nf * nf));
+  return Float64Array.from(free, (i, a) => {
+    const s = invertible ? 1 / Math.sqrt(h[a * nf + a]) : result.errors[i];
+    return s > 0 && Number.isFinite(s) ? s : problem.steps[i];
+  });
 }

@@ -9,10 +9,11 @@
  * never asked outside its domain; its error is then the local curvature's, the error it would have without
  * the bound, which is the sensible number to quote next to the at-limit flag.
  *
- * The steps are 2 % of each parameter's error estimate (5 % with Richardson): far above the gradient's
- * rounding noise (a float32-accumulated objective still resolves), small against the scale on which an NLL
- * departs from quadratic. The matrix is symmetrized (the asymmetry is reported), checked positive definite by
- * Cholesky and, when it is not, forced so by a diagonal shift in correlation form (forcedPosdef).
+ * The steps are 2 % of each parameter's conditional error (5 % with Richardson): far above the gradient's
+ * rounding noise (an objective summed from float32 per-event terms still resolves), small against the scale
+ * on which an NLL departs from quadratic. The matrix is symmetrized (the asymmetry is reported), checked
+ * positive definite by Cholesky and, when it is not, forced so by a diagonal shift in correlation form
+ * (forcedPosdef).
  */
 import type { FitProblem } from './problem.js';
 import { choleskyInPlace, invertSpd, relativeAsymmetry, symmetricEigenvalues, symmetrize } from './linalg.js';

@@ -15,6 +15,7 @@ import { FitProblem } from './problem.js';
 import { BoundKind, dExtDInt, toInternal } from './transform.js';
 import { type DescentStatus, VariableMetric } from './variable-metric.js';
 import { covarianceFromHessian, externalHessian } from './hesse.js';
+import { invertSpd } from './linalg.js';
 import { assembleResult, type CovarianceState } from './result.js';
 
 export interface ResolvedOptions {
@@ -22,6 +23,7 @@ export interface ResolvedOptions {
   tol: number;
   maxfcn: number;
   strategy: number;
+  precision: number;
 }
 
 export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number): ResolvedOptions {
@@ -34,7 +36,9 @@ export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number)
   if (!(tol > 0) || !Number.isFinite(tol)) throw new Error(`minimize: tol must be a positive number, got ${tol}`);
   if (!(maxfcn >= 1)) throw new Error(`minimize: maxfcn must be at least 1, got ${maxfcn}`);
   if (![0, 1, 2].includes(strategy)) throw new Error(`minimize: strategy must be 0, 1 or 2, got ${strategy}`);
-  return { errordef, tol, maxfcn, strategy };
+  const precision = opts?.precision ?? 1e-13;
+  if (!(precision > 0 && precision < 1)) throw new Error(`minimize: precision must lie in (0, 1), got ${precision}`);
+  return { errordef, tol, maxfcn, strategy, precision };
 }
 
 export interface MigradControl {
@@ -51,7 +55,9 @@ export function migrad(fcn: Fcn, params: ParameterSpec[], opts?: MinimizeOptions
 export function runMigrad(problem: FitProblem, opts: MinimizeOptions | undefined, control: MigradControl): FitResult {
   const o = resolveOptions(opts, problem.nf);
   const first = attempt(problem, o, o.strategy, control);
-  if (first.result.valid || problem.nf === 0 || first.status === 'not-finite-start') return first.result;
+  // A retry cannot help when f was unusable at the start or is resolved no finer than where it stopped.
+  const hopeless = first.status === 'not-finite-start' || first.status === 'precision-limit';
+  if (first.result.valid || problem.nf === 0 || hopeless) return first.result;
   const retry = attempt(problem, o, 2, { hesse: control.hesse }, first.bestTheta);
   const why = first.result.message;
   retry.result.retried = true;
@@ -76,7 +82,8 @@ function attempt(
 ): Attempt {
   const { nf } = problem;
   const edmGoal = 0.002 * o.tol * o.errordef;
-  const vm = new VariableMetric(problem, { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy });
+  const settings = { errordef: o.errordef, edmGoal, maxfcn: o.maxfcn, strategy, precision: o.precision };
+  const vm = new VariableMetric(problem, settings);
   const startNfcn = problem.nfcn;
   if (startTheta) problem.theta.set(startTheta);
   problem.internalOf(problem.theta, vm.x);
@@ -98,25 +105,33 @@ function attempt(
   for (let round = 0; round < 3; round++) {
     status = nf === 0 ? 'converged' : vm.descend(startNfcn);
     problem.setInternal(vm.x);
-    if (status !== 'converged' || !control.hesse || nf === 0) break;
+    const stopped = status === 'converged' || status === 'precision-limit';
+    if (!stopped || !control.hesse || nf === 0) break;
     cov = runHesse(problem, vm, o, strategy);
     if (cov.kind !== 'hesse') break;
     vm.seedFromMatrix(internalHessian(problem, vm, cov.hessian, cov.gradient));
     vm.recomputeEdm();
-    if (vm.edm < edmGoal || problem.nfcn - startNfcn >= o.maxfcn) break;
+    if (vm.edm < edmGoal || status === 'precision-limit' || problem.nfcn - startNfcn >= o.maxfcn) break;
   }
   problem.setInternal(vm.x);
   if (cov.kind === 'none' && nf > 0) cov = { kind: 'metric' };
   const callLimit = status === 'call-limit';
-  const message = describe(status, cov);
-  const result = assembleResult(problem, vm, cov, { converged: status === 'converged', callLimit, edmGoal, message });
+  const message = describe(status, cov, vm, o);
+  const converged = status === 'converged' || status === 'precision-limit';
+  const result = assembleResult(problem, vm, cov, { converged, callLimit, edmGoal, message });
   return { result, status, bestTheta: Float64Array.from(problem.theta) };
 }
 
-function describe(status: DescentStatus, cov: CovarianceState): string {
+function describe(status: DescentStatus, cov: CovarianceState, vm: VariableMetric, o: ResolvedOptions): string {
+  if (status === 'precision-limit' && !(vm.edm < vm.settings.edmGoal)) {
+    const resolution = o.precision * Math.max(1, Math.abs(vm.f));
+    return (
+      `EDM ${vm.edm.toExponential(3)} above its goal ${vm.settings.edmGoal.toExponential(3)}, but f is resolved ` +
+      `only to ~${resolution.toExponential(1)} (precision ${o.precision}): no better point can be told apart`
+    );
+  }
   if (status === 'call-limit') return 'call limit reached before EDM fell below its goal';
   if (status === 'no-descent') return 'no descent found along the Newton direction twice (f too noisy or flat?)';
-  if (status === 'not-finite') return 'f or its gradient became non-finite';
   if (cov.kind === 'hesse-failed') return cov.message;
   return '';
 }
@@ -133,10 +148,16 @@ export function runHesse(
   const curv = new Float64Array(nf);
   problem.jacobian(vm.x, jac);
   problem.curvature(vm.x, curv);
-  // The external move of a one-sigma internal move, to second order (the first vanishes at a bound).
+  // The step scale of each parameter is its conditional error √(2·errordef / H_kk) (the curvature along the
+  // axis being differenced, H = V⁻¹), not the marginal one: in a strongly correlated valley the marginal
+  // error is far larger than the distance over which the gradient stays linear. Taken through the transform
+  // to second order, since the first order vanishes at a bound.
+  const hInt = new Float64Array(nf * nf);
+  const invertible = invertSpd(vm.v, nf, hInt, new Float64Array(nf * nf));
   const sigma = new Float64Array(nf);
   for (let k = 0; k < nf; k++) {
-    const si = Math.sqrt(Math.max(0, 2 * o.errordef * vm.v[k * nf + k]));
+    const curvature = invertible ? hInt[k * nf + k] : 1 / vm.v[k * nf + k];
+    const si = Math.sqrt(Math.max(0, (2 * o.errordef) / curvature));
     sigma[k] = Math.max(Math.abs(jac[k]) * si, 0.5 * Math.abs(curv[k]) * si * si);
   }
   return hesseWithSteps(problem, sigma, o.errordef, strategy);

@@ -49,15 +49,13 @@ export function minos(
     let outR = NaN;
     let d = Math.min(sigmas * sigma, room);
     let warm = result.values;
-    let allValid = true;
     let lastSide = 0;
     for (let it = 0; it < MAX_FITS_PER_SIDE; it++) {
       const fit = fitter.fit([best + dir * d], warm);
-      if (!fit.valid) allValid = false;
       if (fit.fval < result.fval - 1e-3 * errordef) newMinimum = true;
       const rd = r(fit);
       if (Math.abs(fit.fval - result.fval - target) < 1e-4 * errordef)
-        return { delta: dir * d, valid: allValid, atLimit: false };
+        return { delta: dir * d, valid: fit.valid, atLimit: false };
       warm = fit.values;
       if (rd < 0) {
         if (d >= room) return { delta: dir * room, valid: false, atLimit: true };
@@ -71,10 +69,14 @@ export function minos(
         outR = rd;
         lastSide = 1;
       }
+      // A bracket narrower than 1e-6 σ: f is flat to its resolution there; the crossing is as found as it gets.
+      if (Number.isFinite(outD) && outD - inD < 1e-6 * sigma)
+        return { delta: dir * 0.5 * (inD + outD), valid: fit.valid, atLimit: false };
       let next: number;
       if (Number.isFinite(outD)) next = inD - (inR * (outD - inD)) / (outR - inR);
       else {
-        // Not bracketed yet: secant through the last inside points, at most doubling the reach.
+        // Not bracketed yet: secant through the minimum (r = −sigmas at δ = 0) and this point, at most
+        // doubling the reach.
         const slope = (rd + sigmas) / Math.max(d, 1e-300);
         next = slope > 0 ? Math.min(2 * d, d - rd / slope) : 2 * d;
       }

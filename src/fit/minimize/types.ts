@@ -41,6 +41,12 @@ export interface MinimizeOptions {
   maxfcn?: number;
   /** 0 fast, 1 default, 2 careful (more accurate Hessian, HESSE-quality start metric). */
   strategy?: 0 | 1 | 2;
+  /**
+   * Relative resolution of f (default 1e-13). When the line search finds no decrease and the predicted one
+   * (the EDM) is below 10 · precision · |f|, the descent stops at once: f cannot show a better point. The
+   * result then carries aboveMaxEdm and a message saying so, instead of spending the call budget on noise.
+   */
+  precision?: number;
 }
 
 export interface FitResult {

@@ -5,7 +5,8 @@
  * that line, and updates V by the BFGS rule from the change in position and gradient. It stops when the
  * estimated distance to the minimum EDM = ½ gᵀVg falls below the goal 0.002 · tol · errordef (MINUIT's
  * rule), when the call budget is spent, or when no descent is found twice in a row (after the first failure
- * the metric is re-seeded from a finite-difference Hessian of the exact gradient).
+ * the metric is re-seeded from a finite-difference Hessian of the exact gradient), or when the decrease it
+ * predicts is below the resolution of f (precision-limit).
  *
  * Line search: the full quasi-Newton step α = 1 is tried first, with the gradient (it is accepted in almost
  * every iteration near the minimum, and the gradient is then needed anyway); when f did not drop enough
@@ -23,9 +24,11 @@ export interface DescentSettings {
   /** calls this descent may spend (counted on problem.nfcn). */
   maxfcn: number;
   strategy: number;
+  /** relative resolution of f. */
+  precision: number;
 }
 
-export type DescentStatus = 'converged' | 'call-limit' | 'no-descent' | 'not-finite';
+export type DescentStatus = 'converged' | 'precision-limit' | 'call-limit' | 'no-descent';
 
 export class VariableMetric {
   readonly nf: number;
@@ -158,6 +161,9 @@ export class VariableMetric {
         if (!(this.edm >= 0)) return 'no-descent';
       }
       if (this.edm < settings.edmGoal) return 'converged';
+      // The decrease a Newton step promises is the EDM; below f's resolution no search can see it.
+      const resolution = settings.precision * Math.max(1, Math.abs(this.f));
+      if (this.edm < 10 * resolution) return 'precision-limit';
       if (problem.nfcn - startNfcn >= settings.maxfcn) return 'call-limit';
       matVec(v, nf, g, step);
       for (let k = 0; k < nf; k++) step[k] = -step[k];
@@ -179,13 +185,10 @@ export class VariableMetric {
 
   /** Finds α along this.step; on success xNew, gNew and f hold the new point. */
   private lineSearch(gdel: number): boolean {
-    const { nf, x, step, xNew, gNew, problem } = this;
+    const { nf, step, xNew, gNew } = this;
     const f0 = this.f;
+    const at = this.pointAt;
     const armijo = 1e-4;
-    const at = (alpha: number, grad: boolean): number => {
-      for (let k = 0; k < nf; k++) xNew[k] = x[k] + alpha * step[k];
-      return problem.evalInternal(xNew, grad ? gNew : null);
-    };
     let alpha = 1;
     let f1 = at(1, true);
     if (Number.isFinite(f1) && f1 <= f0 + armijo * gdel && gNew.every(Number.isFinite)) {
@@ -228,6 +231,13 @@ export class VariableMetric {
     }
     return false;
   }
+
+  /** f at x + α·step into xNew (and gNew when grad); a bound method so the line search allocates nothing. */
+  private readonly pointAt = (alpha: number, grad: boolean): number => {
+    const { nf, x, step, xNew, gNew } = this;
+    for (let k = 0; k < nf; k++) xNew[k] = x[k] + alpha * step[k];
+    return this.problem.evalInternal(xNew, grad ? gNew : null);
+  };
 
   /** BFGS update of the inverse Hessian from s = Δx, y = Δg; skipped when the curvature sᵀy is not positive. */
   private updateMetric(): void {
