@@ -100,6 +100,7 @@ test('every command --help lists every option with its default, plus the global 
       'check-golden',
       'convert',
       'fit',
+      'scan',
       'toys',
     ],
   );

@@ -22,6 +22,7 @@ import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
 import * as fit from './commands/fit.js';
 import * as toys from './commands/toys.js';
+import * as scan from './commands/scan.js';
 
 /** Every command module, in the order `fnf --help` lists them. */
 export const COMMANDS = [
@@ -35,6 +36,7 @@ export const COMMANDS = [
   checkGolden,
   convert,
   fit,
+  scan,
   toys,
 ] as const;
 

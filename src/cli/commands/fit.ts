@@ -18,7 +18,7 @@ import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-f
 import { fitTable } from '../../fit/table.js';
 import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
-import { TOY_NUISANCE_NAMES, type Observables } from '../../fit/setup.js';
+import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/setup.js';
 import type { FitEvents } from '../../fit/events.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
@@ -86,19 +86,7 @@ export function register(program: Command): Command {
   const cmd = program
     .command('fit')
     .description('fit μ and the nuisances to data or a toy with the flow, truth and base densities');
-  addCommonFitOptions(cmd, 'fit')
-    .addOption(
-      new Option(
-        '--data <file>',
-        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 (default: none; give --data or --toy)',
-      ).argParser(existingFileParser(['.safetensors', '.csv'])),
-    )
-    .addOption(
-      new Option(
-        '--toy <truth>',
-        'fit a toy from the exact generator, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000" (default: none)',
-      ),
-    )
+  addDataOptions(addCommonFitOptions(cmd, 'fit'))
     .addOption(new Option('--no-minos', 'skip the MINOS intervals (default: run MINOS for every parameter)'))
     .addOption(new Option('--no-figures', 'skip the fit figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
@@ -118,9 +106,38 @@ export interface FitRunResult {
   fits: Record<string, ModelFitJson>;
 }
 
-export async function run(o: FitOptions): Promise<FitRunResult> {
+/** The data options of `fit` and `scan`. */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--data <file>',
+        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 (default: none; give --data or --toy)',
+      ).argParser(existingFileParser(['.safetensors', '.csv'])),
+    )
+    .addOption(
+      new Option(
+        '--toy <truth>',
+        'fit a toy from the exact generator, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000" (default: none)',
+      ),
+    );
+}
+
+export interface Prepared {
+  settings: LikelihoodSettings;
+  models: FitModels;
+  events: FitEvents;
+  toy: (TruthPoint & { n: number }) | undefined;
+  seed: number;
+}
+
+/** Checks every input (nothing loaded or written before), then loads the models and the events. */
+export async function prepare(
+  what: string,
+  o: FitCommonOptions & { data: string | undefined; toy: string | undefined },
+): Promise<Prepared> {
   if ((o.data === undefined) === (o.toy === undefined))
-    throw new UserError('fit: give exactly one of --data and --toy');
+    throw new UserError(`${what}: give exactly one of --data and --toy`);
   const settings: LikelihoodSettings = {
     observables: o.observables,
     extended: !!o.extended,
@@ -134,7 +151,7 @@ export async function run(o: FitOptions): Promise<FitRunResult> {
     if (o.toy !== undefined) toy = parseToyOption(o.toy);
     if (o.data !== undefined) events = readDataFile(o.data, o.observables === 'xy');
   } catch (e) {
-    throw new UserError(`fit: ${(e as Error).message}`);
+    throw new UserError(`${what}: ${(e as Error).message}`);
   }
   const base = loadConfig(o.cfg, 'base');
   const sys = loadConfig(o.sysCfg, 'systematics');
@@ -142,7 +159,11 @@ export async function run(o: FitOptions): Promise<FitRunResult> {
   const models = openModels(dev, base, sys, o.observables);
   const seed = o.seed ?? sys.seed ?? FIT_DEFAULT_SEED;
   if (toy) events = drawToy(Rng.fromSeed(seed), toy.n, toy.mu, models.truthAt(toy.nu));
-  const ev = events!;
+  return { settings, models, events: events!, toy, seed };
+}
+
+export async function run(o: FitOptions): Promise<FitRunResult> {
+  const { settings, models, events: ev, toy } = await prepare('fit', o);
   const fits: Record<string, ModelFit> = {};
   for (const name of o.model) {
     const lik = likelihoodFor(name, models, ev, settings);
