@@ -31,11 +31,10 @@ import type { FitModels } from './setup.js';
 import { asimovSample } from './toy-data.js';
 
 export interface ScanSettings {
-  muGrid: number[];
-  /** grid of each nuisance for the 2D profiles (empty: no contours). */
-  nuGrid: number[];
-  /** μ values of the 2D profiles. */
-  muGrid2d: number[];
+  /** points of the μ profile, spread over μ̂ ± 4σ (within [0, 1]). */
+  points: number;
+  /** points per axis of the 2D profiles over μ̂ ± 3σ_μ, ν̂ ± 3σ_ν (< 2: no contours). */
+  points2d: number;
   asimovPerClass: number;
   seed: number;
 }
@@ -58,13 +57,13 @@ function linspace(lo: number, hi: number, n: number): number[] {
 }
 
 export function defaultScanSettings(points: number, points2d: number, seed: number): ScanSettings {
-  return {
-    muGrid: linspace(0, 1, points),
-    nuGrid: points2d > 1 ? linspace(-2, 2, points2d) : [],
-    muGrid2d: points2d > 1 ? linspace(0, 1, points2d) : [],
-    asimovPerClass: 20_000,
-    seed,
-  };
+  return { points, points2d, asimovPerClass: 20_000, seed };
+}
+
+/** n points over value ± width·σ, clipped to [lo, hi]. */
+function around(value: number, sigma: number, width: number, n: number, lo = -Infinity, hi = Infinity): number[] {
+  const s = sigma > 0 && Number.isFinite(sigma) ? sigma : 0.1;
+  return linspace(Math.max(lo, value - width * s), Math.min(hi, value + width * s), n);
 }
 
 export function scanModel(
@@ -82,12 +81,16 @@ export function scanModel(
   const params = lik.parameters();
   const minimum = migrad(lik.fcn, params, { errordef: 0.5 });
   const muHat = minimum.values[0];
-  log(`  ${name}: μ̂ = ${muHat.toFixed(4)} ± ${minimum.errors[0].toFixed(4)}; profile over ${s.muGrid.length} points`);
-  const prof: ProfileResult = profile(lik.fcn, params, 0, s.muGrid, { minimum, errordef: 0.5 });
+  const sMu = minimum.errors[0];
+  log(`  ${name}: μ̂ = ${muHat.toFixed(4)} ± ${sMu.toFixed(4)}; profile over ${s.points} points`);
+  const muGrid = around(muHat, sMu, 4, s.points, 0, 1);
+  const prof: ProfileResult = profile(lik.fcn, params, 0, muGrid, { minimum, errordef: 0.5 });
   const contours = lik.names.slice(1).map((pname, k) => {
-    if (s.nuGrid.length === 0) return null;
-    log(`  ${name}: contour (μ, ${pname}) over ${s.muGrid2d.length}×${s.nuGrid.length} points`);
-    const p2: Profile2dResult = profile2d(lik.fcn, params, 0, 1 + k, s.muGrid2d, s.nuGrid, { minimum, errordef: 0.5 });
+    if (s.points2d < 2) return null;
+    log(`  ${name}: contour (μ, ${pname}) over ${s.points2d}×${s.points2d} points`);
+    const gMu = around(muHat, sMu, 3, s.points2d, 0, 1);
+    const gNu = around(minimum.values[1 + k], minimum.errors[1 + k], 3, s.points2d);
+    const p2: Profile2dResult = profile2d(lik.fcn, params, 0, 1 + k, gMu, gNu, { minimum, errordef: 0.5 });
     return {
       parameter: pname,
       mu: p2.gridI,

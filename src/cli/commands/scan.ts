@@ -27,12 +27,14 @@ export function register(program: Command): Command {
     .description('profile likelihood scan of μ, (μ, ν) contours, significance and CLs upper limit per model');
   addDataOptions(addCommonFitOptions(cmd, 'scan'))
     .addOption(
-      new Option('--points <n>', 'grid points of the μ profile in [0, 1]').argParser(intParser(3, 201)).default(21),
+      new Option('--points <n>', 'grid points of the μ profile over μ̂ ± 4σ within [0, 1]')
+        .argParser(intParser(3, 201))
+        .default(21),
     )
     .addOption(
-      new Option('--points-2d <n>', 'grid points per axis of each (μ, ν) contour scan; 0 = no contours')
+      new Option('--points-2d <n>', 'grid points per axis of each (μ, ν) contour scan over ±3σ; 0 = no contours')
         .argParser(intParser(0, 61))
-        .default(9),
+        .default(11),
     )
     .addOption(new Option('--no-figures', 'skip the scan figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
