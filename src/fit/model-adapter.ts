@@ -18,6 +18,7 @@ import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import type { FlowArchitecture, ResidualArchitecture } from '../io/config.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
+import type { Rng } from '../toy/rng.js';
 
 export type { NSF, SystematicCorrectedModel };
 
@@ -113,4 +114,23 @@ export function loadResidual(
 
 export function loadBase(dev: Device, path: string, expected: FlowArchitecture | undefined, what: string): NSF {
   return loadBaseFlow(dev, path, expected, what);
+}
+
+/** One draw of v per row of (context, ν) from a residual model. */
+export function residualSample(
+  model: SystematicCorrectedModel,
+  context: Float32Array,
+  nu: readonly number[],
+  rng: Rng,
+): Float32Array {
+  const n = context.length / model.config.contextDim;
+  const K = model.numNuisances;
+  const nuRows = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
+  return model.sample(context, nuRows, rng);
+}
+
+/** n draws from a frozen base flow, one per context row. */
+export function baseSample(flow: NSF, context: Float32Array, rng: Rng): Float32Array {
+  return flow.sample(context.length / flow.config.context, context, rng);
 }
