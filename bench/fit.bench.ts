@@ -10,8 +10,8 @@
  */
 import { join } from 'node:path';
 import { createDevice } from '../src/backend/index.js';
-import { loadConfig } from '../src/io/config.js';
-import { Rng } from '../src/toy/index.js';
+import { loadConfig } from '../src/config/load.js';
+import { Rng } from '../src/random/rng.js';
 import { loadFitModels, makeSource } from '../src/fit/setup.js';
 import { MixtureLikelihood } from '../src/fit/likelihood.js';
 import { drawToy } from '../src/fit/toy-data.js';

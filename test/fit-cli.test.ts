@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultGeneratorConfig as defaultGen, generateBatch, Rng } from '../src/toy/index.js';
+import { defaultGeneratorConfig as defaultGen, generateBatch } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { REPO } from './helpers/shared.js';
 

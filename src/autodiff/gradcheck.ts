@@ -10,7 +10,6 @@ import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tape, type Var } from './tape.js';
 import type { Param } from './param.js';
-import { mul, sum } from '../ops/index.js';
 
 export type GradFn = (tape: Tape, inputs: Var[]) => Var;
 
@@ -26,9 +25,37 @@ export interface GradcheckOptions {
 
 export interface GradcheckResult {
   ok: boolean;
-  /** worst |analytic − numeric| / (atol + rtol·|numeric|); ≤ 1 passes. */
+  /** worst |analytic − numeric| / (atol + rtol·|numeric|); ≤ 1 passes; Infinity for a non-finite value. */
   worst: number;
   where: string;
+}
+
+/**
+ * Keeps the worst element. A non-finite analytic or numeric value is the worst there is: NaN
+ * compares false with everything, so a plain `err > worst` would let it pass unseen.
+ */
+class WorstError {
+  worst = 0;
+  where = '';
+  constructor(
+    private readonly atol: number,
+    private readonly rtol: number,
+  ) {}
+
+  see(analytic: number, numeric: number, where: () => string): void {
+    if (this.worst === Infinity) return; // the first non-finite value is the one reported
+    const finite = Number.isFinite(analytic) && Number.isFinite(numeric);
+    const err = finite ? Math.abs(analytic - numeric) / (this.atol + this.rtol * Math.abs(numeric)) : Infinity;
+    if (err > this.worst) {
+      this.worst = err;
+      const what = finite ? '' : ` (${Number.isFinite(analytic) ? 'numeric' : 'analytic'} value not finite)`;
+      this.where = `${where()}: analytic ${analytic}, numeric ${numeric}${what}`;
+    }
+  }
+
+  result(): GradcheckResult {
+    return { ok: this.worst <= 1, worst: this.worst, where: this.where };
+  }
 }
 
 function weightsFor(n: number, seed: number): Float64Array {
@@ -53,8 +80,8 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
   const vars = inputs.map((t) => tape.leaf(t));
   const out = fn(tape, vars);
   const w = weightsFor(out.value.size, opts.seed ?? 7);
-  const wT = dev.tensor(Float32Array.from(w), out.shape);
-  tape.backward(sum(mul(out, tape.constant(wT))));
+  // dL/dout = w: the weights seed the backward pass directly (autodiff/ needs no op from ops/).
+  tape.backward(out, dev.tensor(Float32Array.from(w), out.shape));
   const analytic = vars.map((v) => (v.grad ? Float64Array.from(v.grad.data) : new Float64Array(v.value.size)));
 
   // The contraction in float64 from a no-grad evaluation.
@@ -70,8 +97,7 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
       return L;
     });
 
-  let worst = 0;
-  let where = '';
+  const worst = new WorstError(atol, rtol);
   for (const k of check) {
     const x = inputs[k];
     for (let j = 0; j < x.size; j++) {
@@ -84,15 +110,10 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
       const hm = x0 - x.data[j];
       const Lm = evalL();
       x.data[j] = x0;
-      const numeric = (Lp - Lm) / (hp + hm);
-      const err = Math.abs(analytic[k][j] - numeric) / (atol + rtol * Math.abs(numeric));
-      if (err > worst) {
-        worst = err;
-        where = `input ${k} element ${j}: analytic ${analytic[k][j]}, numeric ${numeric}`;
-      }
+      worst.see(analytic[k][j], (Lp - Lm) / (hp + hm), () => `input ${k} element ${j}`);
     }
   }
-  return { ok: worst <= 1, worst, where };
+  return worst.result();
 }
 
 /**
@@ -112,7 +133,7 @@ export function gradcheckParams(
   const tape = new Tape(dev);
   const out = fn(tape);
   const w = weightsFor(out.value.size, opts.seed ?? 7);
-  tape.backward(sum(mul(out, tape.constant(dev.tensor(Float32Array.from(w), out.shape)))));
+  tape.backward(out, dev.tensor(Float32Array.from(w), out.shape));
   const analytic = params.map((p) => Float64Array.from(p.grad.data));
   const evalL = (): number =>
     dev.scoped(() => {
@@ -121,8 +142,7 @@ export function gradcheckParams(
       for (let i = 0; i < o.length; i++) L += w[i] * o[i];
       return L;
     });
-  let worst = 0;
-  let where = '';
+  const worst = new WorstError(atol, rtol);
   params.forEach((p, k) => {
     const d = p.value.data;
     for (let j = 0; j < d.length; j++) {
@@ -135,13 +155,8 @@ export function gradcheckParams(
       const hm = x0 - d[j];
       const Lm = evalL();
       d[j] = x0;
-      const numeric = (Lp - Lm) / (hp + hm);
-      const err = Math.abs(analytic[k][j] - numeric) / (atol + rtol * Math.abs(numeric));
-      if (err > worst) {
-        worst = err;
-        where = `${p.name}[${j}]: analytic ${analytic[k][j]}, numeric ${numeric}`;
-      }
+      worst.see(analytic[k][j], (Lp - Lm) / (hp + hm), () => `${p.name}[${j}]`);
     }
   });
-  return { ok: worst <= 1, worst, where };
+  return worst.result();
 }

@@ -8,7 +8,8 @@
  *     class A and B samples weighted to μ̂N and (1 − μ̂)N), with a data/model ratio panel.
  */
 import { Figure, type LegendEntry } from '../plot/index.js';
-import { generateBatch, Rng } from '../toy/index.js';
+import { generateBatch } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
 import { migrad } from './minimize/index.js';
 import type { FitEvents } from './events.js';
 import { classContext, scoreContext } from './events.js';

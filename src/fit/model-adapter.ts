@@ -16,9 +16,9 @@ import { Tape } from '../autodiff/tape.js';
 import { chunked } from '../flows/chunked.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import type { FlowArchitecture, ResidualArchitecture } from '../io/config.js';
+import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 
 export type { NSF, SystematicCorrectedModel };
 

@@ -23,7 +23,7 @@ import {
   tMu,
   type ExpectedBand,
 } from './stats/index.js';
-import { Rng } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import type { FitEvents } from './events.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';

@@ -3,8 +3,8 @@
  * model is loaded or any file written, and the likelihood of one model over one sample.
  */
 import type { Device } from '../backend/device.js';
-import type { BaseFlowsConfig, SystematicsConfig } from '../io/config.js';
-import { checkBaseFlowsMatch } from '../io/config.js';
+import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
+import { checkBaseFlowsMatch } from '../config/load.js';
 import { MODEL_NAMES, type ModelName } from './density-source.js';
 import type { FitEvents } from './events.js';
 import { MixtureLikelihood } from './likelihood.js';

@@ -7,7 +7,7 @@
  * made sure they are the base config's flows), so no flow is loaded twice.
  */
 import type { Device } from '../backend/device.js';
-import type { SystematicsConfig } from '../io/config.js';
+import type { SystematicsConfig } from '../config/load.js';
 import { nuisanceGenerator } from '../validate/nuisance.js';
 import type { GeneratorConfig } from '../toy/index.js';
 import { BaseSource, FlowSource, TruthSource, type DensitySource, type ModelName } from './density-source.js';
@@ -30,21 +30,9 @@ export interface FitModels {
 }
 
 export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: Observables): FitModels {
-  const kin = loadResidual(
-    dev,
-    sys.paths.kinResidualModel,
-    { flow: sys.kinFlow, residual: sys.residualKinModel },
-    'residual_kin_model',
-  );
+  const kin = loadResidual(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
   const score =
-    observables === 'xy'
-      ? loadResidual(
-          dev,
-          sys.paths.scoreResidualModel,
-          { flow: sys.scoreFlow, residual: sys.residualScoreModel },
-          'residual_score_model',
-        )
-      : null;
+    observables === 'xy' ? loadResidual(dev, sys.score.paths.residual, sys.score, 'residual_score_model') : null;
   const K = residualNuisances(kin);
   if (K !== TOY_NUISANCE_NAMES.length) {
     throw new Error(
@@ -52,7 +40,7 @@ export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: 
         `(${TOY_NUISANCE_NAMES.join(', ')})`,
     );
   }
-  const truthAt = nuisanceGenerator(sys.kinSystematics, 'kin_systematics');
+  const truthAt = nuisanceGenerator(sys.kin.templates, 'kin_systematics');
   checkTruthGenerator(truthAt([0, 0]), 'kin_systematics generators');
   return { kin, score, truthAt, nuisanceNames: [...TOY_NUISANCE_NAMES], observables };
 }

@@ -4,7 +4,8 @@
  * Asimov sample of a hypothesis for the unbinned asymptotics: a large sample of each class at ν,
  * weighted so that the class totals are μ·N and (1 − μ)·N.
  */
-import { generateBatch, Rng, type GeneratorConfig } from '../toy/index.js';
+import { generateBatch, type GeneratorConfig } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
 import type { FitEvents } from './events.js';
 
 export function drawToy(rng: Rng, n: number, mu: number, gen: Readonly<GeneratorConfig>): FitEvents {

@@ -8,7 +8,7 @@
  * file holds the toys sorted by index and a summary computed from them alone (no wall-clock
  * times), so merging the K shard files gives the single run's file bit for bit.
  */
-import { Rng } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';

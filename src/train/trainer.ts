@@ -1,16 +1,21 @@
 /**
  * The training loop shared by every model: fresh toy batches each step, loss = −mean log p,
  * backward on the step's tape, one AdamW kernel over all trainable parameters, the warm-up +
- * cosine schedule, arena reset. Around it: progress, per-epoch checkpoints (atomic), exact
- * --resume, a NaN/Inf guard that keeps the last good checkpoint, and Ctrl-C that saves first.
+ * cosine schedule, arena reset. Around it: per-epoch checkpoints (atomic), exact --resume, a
+ * NaN/Inf guard on the loss and on the gradients (checked before AdamW commits a step, so the
+ * file keeps the last checkpoint written), and a stop on request that saves first.
+ *
+ * The trainer owns no display and no process state: it reports through callbacks
+ * (`TrainOptions.events`: start, each step, each epoch, messages) and stops when
+ * `TrainOptions.signal` aborts. The command line turns those into its progress display and
+ * Ctrl-C (src/cli/commands/train-common.ts).
  */
 import type { Device } from '../backend/device.js';
 import type { ParamSet } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import { mean, neg } from '../ops/index.js';
 import type { StateDict } from '../io/state-dict.js';
-import { Rng } from '../toy/rng.js';
-import { ProgressReporter, type ProgressStream } from '../cli/progress.js';
+import { Rng } from '../random/rng.js';
 import { AdamW } from './adamw.js';
 import type { Batch } from './batches.js';
 import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
@@ -48,6 +53,25 @@ export class TrainingDiverged extends Error {
   override name = 'TrainingDiverged';
 }
 
+/** A step whose loss is finite but whose gradient is not; thrown before the optimizer commits it. */
+export class NonFiniteGradient extends Error {
+  override name = 'NonFiniteGradient';
+}
+
+/** The first non-finite gradient element, named, or null (one pass over the flat block when all is well). */
+function nonFiniteGradient(params: ParamSet): string | null {
+  // x·0 is 0 for finite x and NaN for NaN or ±Inf: one tight loop, no per-element call.
+  const g = params.grads.data;
+  let probe = 0;
+  for (let i = 0; i < g.length; i++) probe += g[i] * 0;
+  if (probe === 0) return null;
+  for (const p of params.params) {
+    const i = p.grad.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return `${p.name}[${i}] = ${p.grad.data[i]}`;
+  }
+  return 'padding'; // unreachable: padding gradients stay 0
+}
+
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
 }
@@ -61,7 +85,11 @@ function batchVars(tape: Tape, dev: Device, b: Batch) {
   };
 }
 
-/** One optimizer step; returns the loss. Exposed for benchmarks and tests. */
+/**
+ * One optimizer step; returns the loss (a non-finite loss skips the step). Throws
+ * NonFiniteGradient, with the parameters untouched, when the loss is finite but a gradient is not.
+ * Exposed for benchmarks and tests.
+ */
 export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): number {
   const dev = job.device;
   job.params.zeroGrad();
@@ -74,6 +102,11 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
     return value;
   }
   tape.backward(loss);
+  const bad = nonFiniteGradient(job.params);
+  if (bad) {
+    dev.arena.reset();
+    throw new NonFiniteGradient(`loss ${value} is finite but the gradient is not finite (${bad})`);
+  }
   opt.step(lr);
   dev.arena.reset();
   return value;
@@ -92,9 +125,26 @@ function validationLoss(job: TrainJob, plan: TrainPlan, epoch: number): number {
   return sum / plan.valBatches;
 }
 
+/** What a training run reports while it runs; every callback is optional. */
+export interface TrainEvents {
+  /** Before the first step; `startStep` > 0 after --resume. */
+  start?(run: { label: string; startStep: number; totalSteps: number; epochs: number; stepsPerEpoch: number }): void;
+  /** After each optimizer step, with its loss; `step` counts from 1 over the whole run. */
+  step?(loss: number, step: number): void;
+  /** After each epoch's checkpoint is saved; `epoch` counts from 0. */
+  epoch?(e: { epoch: number; loss: number; valLoss: number | undefined }): void;
+  /** A note for the user (e.g. where a resumed run continues). */
+  message?(text: string): void;
+}
+
 export interface TrainOptions {
   resume?: boolean;
-  stream?: ProgressStream;
+  events?: TrainEvents;
+  /**
+   * Aborting it stops the run after the current step: it saves, then throws TrainingInterrupted.
+   * (The loop yields to the event loop every ~200 ms, so a signal handler gets to run.)
+   */
+  signal?: AbortSignal;
   /** stop (saving, as on Ctrl-C) once this many steps are done — for tests and time-boxed runs */
   stopAtStep?: number;
 }
@@ -126,23 +176,27 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     };
   }
 
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSigint);
-  const progress = new ProgressReporter({
+  const events = opts.events ?? {};
+  if (opts.resume) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
+  events.start?.({
     label: plan.label,
+    startStep: state.step,
+    totalSteps: total,
     epochs: plan.epochs,
     stepsPerEpoch: plan.stepsPerEpoch,
-    startEpoch: Math.floor(state.step / plan.stepsPerEpoch),
-    stream: opts.stream,
   });
+  // What the model file holds from this run (or the run resumed), so a divergence reports it truly.
+  let lastSaved: number | null = opts.resume ? state.step : null;
+  const kept = () =>
+    lastSaved === null
+      ? `no checkpoint was written by this run`
+      : `${job.modelPath} keeps the checkpoint of step ${lastSaved}`;
   const save = () => {
     saveModel(job.modelPath, job.stateDict(), job.architecture, {
       training: JSON.stringify({ step: state.step, history: state.history }),
     });
     saveTrainingState(job.modelPath, opt, state);
+    lastSaved = state.step;
   };
 
   let t0 = performance.now();
@@ -151,16 +205,20 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     while (state.step < total) {
       const batch = job.drawBatch(rng, plan.batchSize);
       const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
-      const loss = trainStep(job, opt, batch, lr);
+      let loss: number;
+      try {
+        loss = trainStep(job, opt, batch, lr);
+      } catch (e) {
+        if (!(e instanceof NonFiniteGradient)) throw e;
+        throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
+      }
       if (!Number.isFinite(loss)) {
-        throw new TrainingDiverged(
-          `${plan.label}: loss became ${loss} at step ${state.step}; stopped without saving, ${job.modelPath} keeps the last good epoch`,
-        );
+        throw new TrainingDiverged(`${plan.label}: loss became ${loss} at step ${state.step}; stopped, ${kept()}`);
       }
       state.step++;
       state.partial.sum += loss;
       state.partial.count++;
-      progress.step(loss);
+      events.step?.(loss, state.step);
 
       if (state.step % plan.stepsPerEpoch === 0) {
         const epoch = state.step / plan.stepsPerEpoch - 1;
@@ -168,11 +226,12 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
         const now = performance.now();
         state.seconds += (now - t0) / 1000;
         t0 = now;
-        state.history.push({ epoch, loss: state.partial.sum / state.partial.count, valLoss, seconds: state.seconds });
+        const epochLoss = state.partial.sum / state.partial.count;
+        state.history.push({ epoch, loss: epochLoss, valLoss, seconds: state.seconds });
         state.partial = { sum: 0, count: 0 };
         state.rng = Array.from(rng.state());
         save();
-        progress.epochEnd({ valLoss });
+        events.epoch?.({ epoch, loss: epochLoss, valLoss });
       }
       if (opts.stopAtStep !== undefined && state.step >= opts.stopAtStep && state.step < total) {
         state.seconds += (performance.now() - t0) / 1000;
@@ -184,20 +243,18 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
       if (performance.now() - lastYield > 200) {
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
-        if (interrupted) {
-          state.seconds += (performance.now() - t0) / 1000;
-          state.rng = Array.from(rng.state());
-          save();
-          throw new TrainingInterrupted(
-            `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
-          );
-        }
+      }
+      if (opts.signal?.aborted) {
+        state.seconds += (performance.now() - t0) / 1000;
+        state.rng = Array.from(rng.state());
+        save();
+        throw new TrainingInterrupted(
+          `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
+        );
       }
     }
   } finally {
-    process.removeListener('SIGINT', onSigint);
     opt.free();
   }
-  progress.done();
-  return { state, interrupted };
+  return { state, interrupted: false };
 }

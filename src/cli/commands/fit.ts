@@ -7,10 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
-import { Rng } from '../../toy/index.js';
+import { Rng } from '../../random/rng.js';
 import { MODEL_NAMES, type ModelName } from '../../fit/density-source.js';
 import { readDataFile } from '../../fit/data-file.js';
 import { drawToy } from '../../fit/toy-data.js';

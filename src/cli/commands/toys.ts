@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { parseTruthSpec } from '../../fit/truth-spec.js';
