@@ -12,7 +12,9 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
   const out: string[] = [];
   const legend: LegendEntry[] = scans.map((s) => ({
     kind: 'line',
-    label: `${s.model}: μ̂ = ${s.muHat.toFixed(3)}, 95 % CLs μ < ${s.upper_limit_95.toFixed(3)} (exp. ${s.expected_limit_95.median.toFixed(3)})`,
+    label:
+      `${s.model}: μ̂ = ${s.muHat.toFixed(3)}, 95 % CLs μ < ${s.upper_limit_95.toFixed(3)} ` +
+      `(exp. ${s.expected_limit_95.median.toFixed(3)})`,
     color: MODEL_COLORS[s.model],
     dash: MODEL_DASH[s.model],
     width: 2,
@@ -21,7 +23,8 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
     width: 1000,
     height: 640,
     legend,
-    suptitle: `Profile likelihood of μ (nuisances re-minimized at each point)${truth ? ` — toy at μ = ${truth.mu}` : ''}`,
+    suptitle:
+      'Profile likelihood of μ (nuisances re-minimized at each point)' + (truth ? ` — toy at μ = ${truth.mu}` : ''),
   });
   const p = fig.panel(0, 0, { xLabel: 'μ', yLabel: '−2 ln λ(μ)', legend: 'none' });
   let top = 0;

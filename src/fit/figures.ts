@@ -153,7 +153,9 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       { kind: 'patch', label: 'signal (class A), μ̂N', color: SIGNAL_COLOR },
       { kind: 'patch', label: 'background (class B), (1 − μ̂)N', color: BACKGROUND_COLOR },
     ],
-    suptitle: `Data (${ev.n} events) against each fitted mixture, stacked; model from ${SAMPLES_PER_CLASS} draws per class at ν̂`,
+    suptitle:
+      `Data (${ev.n} events) against each fitted mixture, stacked; ` +
+      `model from ${SAMPLES_PER_CLASS} draws per class at ν̂`,
   });
   models.forEach((m, r) => {
     const f = inp.fits[m].result;

@@ -156,7 +156,8 @@ export function summaryMarkdown(meta: ToyStudyMeta, s: ToySummary): string {
         `${f(c.observed)} ${c.within ? '' : '(out of band) '}[${f(c.band[0])}, ${f(c.band[1])}]`;
       lines.push(
         `| ${m} | ${p.name} | ${f(ms.valid_share, 3)} | ${f(p.pull_mean)} ± ${f(p.pull_mean_err)} | ` +
-          `${f(p.pull_width)} ± ${f(p.pull_width_err)} | ${cov(p.coverage_68)} | ${cov(p.coverage_95)} | ${f(p.bias, 4)} |`,
+          `${f(p.pull_width)} ± ${f(p.pull_width_err)} | ${cov(p.coverage_68)} | ${cov(p.coverage_95)} | ` +
+          `${f(p.bias, 4)} |`,
       );
     }
   }
@@ -165,7 +166,8 @@ export function summaryMarkdown(meta: ToyStudyMeta, s: ToySummary): string {
     lines.push(
       '',
       `flow vs truth (${v.n} toys): mean |μ̂_flow − μ̂_truth|/σ_truth = ${f(v.abs_delta_mean)}, ` +
-        `mean (μ̂_flow − μ̂_truth)/σ_truth = ${f(v.delta_mean)} (sd ${f(v.delta_sd)}), mean σ_flow/σ_truth = ${f(v.sigma_ratio_mean)}`,
+        `mean (μ̂_flow − μ̂_truth)/σ_truth = ${f(v.delta_mean)} (sd ${f(v.delta_sd)}), ` +
+        `mean σ_flow/σ_truth = ${f(v.sigma_ratio_mean)}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -112,7 +112,8 @@ export function addDataOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--data <file>',
-        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 (default: none; give --data or --toy)',
+        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 ' +
+          '(default: none; give --data or --toy)',
       ).argParser(existingFileParser(['.safetensors', '.csv'])),
     )
     .addOption(
