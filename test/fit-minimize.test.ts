@@ -5,7 +5,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hesse, migrad, minos, profile, profile2d, type Fcn, type ParameterSpec } from '../src/fit/minimize/index.js';
+import {
+  correlation,
+  hesse,
+  migrad,
+  minos,
+  profile,
+  profile2d,
+  type Fcn,
+  type ParameterSpec,
+} from '../src/fit/minimize/index.js';
 import { BoundKind, boundsOf, d2ExtDInt2, dExtDInt, toExternal, toInternal } from '../src/fit/minimize/transform.js';
 import { FitProblem } from '../src/fit/minimize/problem.js';
 
@@ -152,6 +161,10 @@ test('a fixed parameter stays put and has zero rows in the covariance', () => {
   assert.is(r.values[1], -1);
   assert.is(r.errors[1], 0);
   assert.equal(Array.from(r.covariance[1]), [0, 0, 0]);
+  const rho = correlation(r);
+  assert.equal(Array.from(rho[1]), [0, 0, 0]);
+  assert.is(rho[0][0], 1);
+  close(rho[0][2], r.covariance[0][2] / (r.errors[0] * r.errors[2]), 1e-15, 'ρ_ac');
   // The conditional minimum of a Gaussian: m_a + C_ab/C_bb·(b − m_b).
   close(r.values[0], M3[0] + (C3[0][1] / C3[1][1]) * (-1 - M3[1]), 1e-5, 'conditional a');
   // and its conditional variance C_aa − C_ab²/C_bb
@@ -467,7 +480,12 @@ test('profiles of a Gaussian: ½(x − m)²/C_xx in 1D, ½ zᵀ C₂⁻¹ z in 2
   }
   // One free parameter left, seeded with the global Hessian: each point is a Newton step away.
   assert.ok(p2.nfcn / 9 <= 6, `${p2.nfcn / 9} calls per point`);
-  assert.throws(() => profile(fcn, [{ name: 'a', value: 0, lower: -1 }, ...start3().slice(1)], 0, [-2]), /outside/);
+  // A grid that reaches the profiled parameter's bound, with another parameter bounded too.
+  const bounded = [{ name: 'a', value: 0, lower: -1 }, { ...start3()[1], upper: 0 }, start3()[2]];
+  const pb = profile(fcn, bounded, 0, [-1, 3]);
+  // Through the nonlinear transform the fits converge to their EDM goal (1e-4) rather than exactly.
+  [-1, 3].forEach((x, k) => close(pb.deltaNll[k], (0.5 * (x - M3[0]) ** 2) / C3[0][0], 2e-4, `bounded Δ at ${x}`));
+  assert.throws(() => profile(fcn, bounded, 0, [-2]), /grid value -2 of "a" lies outside \[-1, undefined\]/);
 });
 
 test.run();

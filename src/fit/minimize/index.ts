@@ -4,3 +4,4 @@ export { migrad } from './migrad.js';
 export { hesse } from './hesse-standalone.js';
 export { minos } from './minos.js';
 export { profile, profile2d } from './profile.js';
+export { correlation } from './correlation.js';

@@ -10,7 +10,7 @@
  *
  * Line search: the full quasi-Newton step α = 1 is tried first, with the gradient (it is accepted in almost
  * every iteration near the minimum, and the gradient is then needed anyway); when f did not drop enough
- * (Armijo, c = 1e-4) the step is shortened by a parabola through f(0), f′(0), f(α), evaluating f alone; when
+ * (Armijo, c = 1e-4; close to the minimum judged by the exact gradient, see acceptFullStep) the step is shortened by a parabola through f(0), f′(0), f(α), evaluating f alone; when
  * the slope at α = 1 is still steep (the metric under-steps, as early on) one secant extrapolation is tried.
  *
  * All buffers are allocated once per run; the iteration loop allocates nothing.
@@ -191,7 +191,7 @@ export class VariableMetric {
     const armijo = 1e-4;
     let alpha = 1;
     let f1 = at(1, true);
-    if (Number.isFinite(f1) && f1 <= f0 + armijo * gdel && gNew.every(Number.isFinite)) {
+    if (Number.isFinite(f1) && gNew.every(Number.isFinite) && this.acceptFullStep(f0, f1, gdel)) {
       // The slope at α = 1 still more than half the initial one: the line minimum lies well beyond; try the
       // secant estimate of where the slope vanishes, keep it only if it is lower.
       const slope1 = dot(gNew, step, nf);
@@ -230,6 +230,21 @@ export class VariableMetric {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the full step (gradient gNew at its end) made enough progress: Armijo on f, or, within a tenth of
+   * a standard error of the minimum (predicted decrease 2·EDM = −gdel below 1 % of errordef), the trapezoid
+   * estimate Δf ≈ ½(g(0) + g(1))·step. There an NLL is quadratic to high accuracy, and integrating its exact
+   * gradient measures Δf far better than the difference of two large sums, which float32 terms leave noisy
+   * at the 1e-5 level: on such sums the f test alone rejects good steps and the search thrashes.
+   */
+  private acceptFullStep(f0: number, f1: number, gdel: number): boolean {
+    const armijo = 1e-4;
+    if (f1 <= f0 + armijo * gdel) return true;
+    if (!(-gdel < 0.01 * this.settings.errordef)) return false;
+    const slope1 = dot(this.gNew, this.step, this.nf);
+    return 0.5 * (gdel + slope1) <= armijo * gdel;
   }
 
   /** f at x + α·step into xNew (and gNew when grad); a bound method so the line search allocates nothing. */
