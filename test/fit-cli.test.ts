@@ -15,6 +15,8 @@ import { Rng } from '../src/random/rng.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { REPO } from './helpers/shared.js';
 
+// CSV goes through src/io/columns (the column readers); their messages name the file, column and row.
+
 const MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
 const BASE = join(REPO, 'configs', 'base_flows.yaml');
 const SYS = join(REPO, 'configs', 'systematics.yaml');
@@ -57,10 +59,14 @@ test('a CSV without the y columns is refused, naming them; nothing is written', 
   const f = join(dir, 'noy.csv');
   writeFileSync(f, toyCsv(20, undefined, 'label,x1,x2,a,b'));
   const out = join(dir, 'out-noy');
-  refused([...common(out), '--data', f], /noy\.csv: missing columns y1, y2/, out);
+  refused(
+    [...common(out), '--data', f],
+    /noy\.csv: no columns 'y1', 'y2'; the file has 'label', 'x1', 'x2', 'a', 'b'/,
+    out,
+  );
 });
 
-test('a CSV with NaN or an infinite value is refused with its line and column', () => {
+test('a CSV with NaN or an infinite value is refused with its column and row', () => {
   for (const bad of ['NaN', 'inf', 'Infinity']) {
     const f = join(dir, `bad-${bad}.csv`);
     writeFileSync(
@@ -68,7 +74,7 @@ test('a CSV with NaN or an infinite value is refused with its line and column', 
       toyCsv(20, (rows) => (rows[3][3] = bad)),
     );
     const out = join(dir, `out-${bad}`);
-    refused([...common(out), '--data', f], new RegExp(`line 5, column y1: '${bad}' is not a finite number`), out);
+    refused([...common(out), '--data', f], /column 'y1' has 1 non-finite value.*\b3 \(0-based\)/, out);
   }
 });
 

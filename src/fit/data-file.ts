@@ -1,26 +1,23 @@
 /**
  * `fnf fit --data FILE`: the events of a data file.
  *   .safetensors — the files of `fnf generate-dataset` (keys X [n, 2], y [n, 2]; c is ignored);
- *   .csv         — a header naming at least x1, x2 (and y1, y2 unless the fit uses x only); other
- *                  columns, such as a class label, are ignored.
- * Anything else, a missing key or column, a ragged row or a value that is not a finite number is
- * refused with the file, the column and the line.
- *
- * The CSV path is one small function on purpose: the column readers of src/io/columns/ (another
- * branch) will replace it; until then this reads plain comma-separated numbers, no quoting.
+ *   anything else — a column file read by src/io/columns (CSV with a header, Parquet, NumPy .npz,
+ *                   ROOT; the format from the bytes) with columns x1, x2 (and y1, y2 unless the fit
+ *                   uses x only); other columns, such as a class label, are ignored.
+ * A missing key or column, a ragged row or a value that is not a finite number is refused with
+ * the file, the column and where.
  */
-import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { readSafetensors } from '../io/safetensors.js';
 import { toFloat32 } from '../io/state-dict.js';
+import { readColumns } from '../io/columns/index.js';
 import { checkFinite, type FitEvents } from './events.js';
 
-export function readDataFile(path: string, needY: boolean): FitEvents {
-  const ext = extname(path).toLowerCase();
-  let ev: FitEvents;
-  if (ext === '.safetensors') ev = readSafetensorsEvents(path, needY);
-  else if (ext === '.csv') ev = readCsvEvents(readFileSync(path, 'utf8'), basename(path), needY);
-  else throw new Error(`${path}: unknown data format '${ext || '(none)'}'; expected .safetensors or .csv`);
+export async function readDataFile(path: string, needY: boolean): Promise<FitEvents> {
+  const ev =
+    extname(path).toLowerCase() === '.safetensors'
+      ? readSafetensorsEvents(path, needY)
+      : await readColumnEvents(path, needY);
   if (ev.n === 0) throw new Error(`${path}: no events`);
   checkFinite(ev, path);
   return ev;
@@ -42,47 +39,22 @@ function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
   return { n: x.length / 2, x, y, weights: null };
 }
 
-/** The minimal CSV reader (see the file header). */
-export function readCsvEvents(text: string, file: string, needY: boolean): FitEvents {
-  const lines = text.split(/\r?\n/);
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  const wanted = needY ? ['x1', 'x2', 'y1', 'y2'] : ['x1', 'x2'];
-  const missing = wanted.filter((c) => !header.includes(c));
-  if (missing.length > 0) {
-    throw new Error(
-      `${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
-        `(header: ${header.join(',') || '(empty)'}; expected ${wanted.join(',')})`,
-    );
+/** Interleaves two columns into [n, 2]. */
+function pairs(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(2 * a.length);
+  for (let i = 0; i < a.length; i++) {
+    out[2 * i] = a[i];
+    out[2 * i + 1] = b[i];
   }
-  const idx = wanted.map((c) => header.indexOf(c));
-  const rows: number[][] = [];
-  for (let l = 1; l < lines.length; l++) {
-    if (lines[l].trim() === '') continue;
-    const cells = lines[l].split(',');
-    if (cells.length !== header.length) {
-      throw new Error(`${file}: line ${l + 1} has ${cells.length} fields, the header ${header.length}`);
-    }
-    rows.push(
-      idx.map((j, k) => {
-        const s = cells[j].trim();
-        const v = Number(s);
-        if (s === '' || !Number.isFinite(v)) {
-          throw new Error(`${file}: line ${l + 1}, column ${wanted[k]}: '${s}' is not a finite number`);
-        }
-        return v;
-      }),
-    );
+  return out;
+}
+
+async function readColumnEvents(path: string, needY: boolean): Promise<FitEvents> {
+  if (needY) {
+    const d = await readColumns(path, { x1: 'float32', x2: 'float32', y1: 'float32', y2: 'float32' });
+    const c = d.columns;
+    return { n: d.rows, x: pairs(c.x1, c.x2), y: pairs(c.y1, c.y2), weights: null };
   }
-  const n = rows.length;
-  const x = new Float32Array(2 * n);
-  const y = needY ? new Float32Array(2 * n) : null;
-  rows.forEach((r, i) => {
-    x[2 * i] = r[0];
-    x[2 * i + 1] = r[1];
-    if (y) {
-      y[2 * i] = r[2];
-      y[2 * i + 1] = r[3];
-    }
-  });
-  return { n, x, y, weights: null };
+  const d = await readColumns(path, { x1: 'float32', x2: 'float32' });
+  return { n: d.rows, x: pairs(d.columns.x1, d.columns.x2), y: null, weights: null };
 }

@@ -112,9 +112,10 @@ export function addDataOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--data <file>',
-        'events to fit: fnf generate-dataset safetensors, or CSV with x1,x2,y1,y2 ' +
+        'events to fit: fnf generate-dataset safetensors, or a column file (CSV, Parquet, .npz, ROOT) with ' +
+          'x1,x2,y1,y2 ' +
           '(default: none; give --data or --toy)',
-      ).argParser(existingFileParser(['.safetensors', '.csv'])),
+      ).argParser(existingFileParser()),
     )
     .addOption(
       new Option(
@@ -150,7 +151,7 @@ export async function prepare(
   try {
     checkSettings(settings, o.model);
     if (o.toy !== undefined) toy = parseToyOption(o.toy);
-    if (o.data !== undefined) events = readDataFile(o.data, o.observables === 'xy');
+    if (o.data !== undefined) events = await readDataFile(o.data, o.observables === 'xy');
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);
   }
