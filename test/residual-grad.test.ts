@@ -38,7 +38,7 @@ for (const dev of devices) {
     const r = gradcheck(
       dev,
       (tape, [xv, nv]) => {
-        const f = layer.forward(tape, xv, tape.constant(c), nv);
+        const f = layer.forwardVar(tape, xv, { context: tape.constant(c), nu: nv });
         return concatCols([f.s, f.t, f.y, op.reshape(f.ladj, [rows, 1])]);
       },
       [x, nu],
@@ -50,7 +50,7 @@ for (const dev of devices) {
     const r = gradcheckParams(
       dev,
       (tape) => {
-        const f = layer.forward(tape, tape.constant(x), tape.constant(c), tape.constant(nu));
+        const f = layer.forwardVar(tape, tape.constant(x), { context: tape.constant(c), nu: tape.constant(nu) });
         return concatCols([f.s, f.t, f.y]);
       },
       ps.params,
@@ -69,7 +69,7 @@ for (const dev of devices) {
     );
     const coef = (xt: typeof x) => {
       const t = new Tape(dev, { grad: false });
-      const f = layer.coefficients(t, t.constant(xt), t.constant(c), t.constant(nu));
+      const f = layer.coefficientsVar(t, t.constant(xt), { context: t.constant(c), nu: t.constant(nu) });
       return { s: Array.from(f.s.value.data), t: Array.from(f.t.value.data) };
     };
     const a = coef(x),

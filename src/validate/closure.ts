@@ -106,7 +106,7 @@ export function computeClosure(
   {
     const t = drawTruth(s.streams.get('closure/kin_base'), s.n, s.nominal);
     const lt = logProbXBatch(t.x, t.c, s.nominal);
-    const lm = models.kinBase.logProb(t.x, t.cOneHot);
+    const lm = models.kinBase.logProb(t.x, { context: t.cOneHot });
     done({
       row: row('kin_base', zero, undefined, lt, lm),
       point: { nu: zero },
@@ -119,7 +119,7 @@ export function computeClosure(
   {
     const t = drawTruth(s.streams.get('closure/score_base'), s.n, s.nominal);
     const lt = logProbYBatch(t.y, t.x, t.c, s.nominal, { sigmoid: false });
-    const lm = models.scoreBase.logProb(t.y, t.scoreCtx);
+    const lm = models.scoreBase.logProb(t.y, { context: t.scoreCtx });
     done({
       row: row('score_base', zero, undefined, lt, lm),
       point: { nu: zero },
@@ -149,12 +149,12 @@ export function computeClosure(
       let ln: Float32Array;
       if (name === 'kin_residual') {
         lt = logProbXBatch(t.x, t.c, gen);
-        lm = model.logProb(t.x, t.cOneHot, nu);
-        ln = model.base.logProb(t.x, t.cOneHot);
+        lm = model.logProb(t.x, { context: t.cOneHot, nu });
+        ln = model.base.logProb(t.x, { context: t.cOneHot });
       } else {
         lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-        lm = model.logProb(t.y, t.scoreCtx, nu);
-        ln = model.base.logProb(t.y, t.scoreCtx);
+        lm = model.logProb(t.y, { context: t.scoreCtx, nu });
+        ln = model.base.logProb(t.y, { context: t.scoreCtx });
       }
       done({
         row: row(name, p.nu, p.template, lt, lm, ln),

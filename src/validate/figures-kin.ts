@@ -32,11 +32,11 @@ import {
 export const nsfDensity =
   (f: NSF): LogDensityFn =>
   (p, c) =>
-    f.logProb(p, c);
+    f.logProb(p, { context: c });
 export const residualDensity =
   (m: SystematicCorrectedModel, nu: readonly number[]): LogDensityFn =>
   (p, c) =>
-    m.logProb(p, c, repeatNu(nu, p.length / 2));
+    m.logProb(p, { context: c, nu: repeatNu(nu, p.length / 2) });
 
 function kinGrid(ctx: ValidationContext, f: LogDensityFn, c: number): DensityGrid {
   const w = ctx.kinWindow;
@@ -102,7 +102,11 @@ export function figKin1d(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'kin_base');
   const m = ctx.budgets.hist;
   const classes = ev.truth.c.subarray(0, m);
-  const sample = ctx.models.kinBase.sample(m, ev.truth.cOneHot.subarray(0, 2 * m), ctx.streams.get('fig/kin_1d'));
+  const sample = ctx.models.kinBase.sample(
+    m,
+    { context: ev.truth.cOneHot.subarray(0, 2 * m) },
+    ctx.streams.get('fig/kin_1d'),
+  );
   const fig = new Figure({
     width: 1300,
     height: 1050,
@@ -234,7 +238,7 @@ export function figSysKin1d(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'kin_base');
   const classes = ev.truth.c.subarray(0, m);
   const oh = ev.truth.cOneHot.subarray(0, 2 * m);
-  const xNom = model.base.sample(m, oh, ctx.streams.get('fig/sys_kin_1d'));
+  const xNom = model.base.sample(m, { context: oh }, ctx.streams.get('fig/sys_kin_1d'));
   const rows = temps.length;
   const fig = new Figure({
     width: 1800,
@@ -250,7 +254,7 @@ export function figSysKin1d(ctx: ValidationContext): string {
     ],
   });
   temps.forEach((t, r) => {
-    const x = model.inverse(xNom, oh, repeatNu(t.m, m)).x;
+    const x = model.inverse(xNom, { context: oh, nu: repeatNu(t.m, m) }).x;
     for (const k of CLASSES) {
       const pt = xParams(k.c, t.generator);
       const pn = xParams(k.c, ctx.nominal);

@@ -133,9 +133,14 @@ export function figScanKin(ctx: ValidationContext): string[] {
   const genAt = ctx.kinGenAt!;
   const ev = evaluationOf(ctx, 'kin_base');
   const t = headOf(ev.truth, ctx.budgets.scan);
-  const xNom = model.base.sample(t.n, t.cOneHot, ctx.streams.get('fig/scan_kin'));
+  const xNom = model.base.sample(t.n, { context: t.cOneHot }, ctx.streams.get('fig/scan_kin'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(xNom, t.cOneHot, repeatNu(nu, t.n)).x);
+  const s = scanMoments(
+    scanValues(),
+    K,
+    t.c,
+    (nu) => model.inverse(xNom, { context: t.cOneHot, nu: repeatNu(nu, t.n) }).x,
+  );
   const truth = (k: number, c: number, d: number, v: number) => {
     const p = xParams(c, genAt(nuAt(K, k, v)));
     return { mean: p.mean[d], std: p.sd[d] };
@@ -177,9 +182,14 @@ export function figScanScore(ctx: ValidationContext): string[] {
   const genAt = ctx.scoreGenAt!;
   const ev = evaluationOf(ctx, 'score_base');
   const t = headOf(ev.truth, ctx.budgets.scan);
-  const yNom = model.base.sample(t.n, t.scoreCtx, ctx.streams.get('fig/scan_score'));
+  const yNom = model.base.sample(t.n, { context: t.scoreCtx }, ctx.streams.get('fig/scan_score'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(yNom, t.scoreCtx, repeatNu(nu, t.n)).x);
+  const s = scanMoments(
+    scanValues(),
+    K,
+    t.c,
+    (nu) => model.inverse(yNom, { context: t.scoreCtx, nu: repeatNu(nu, t.n) }).x,
+  );
   const cache = new Map<string, { mean: number; std: number }>();
   const truth = (k: number, c: number, d: number, v: number) => {
     const key = `${k}/${c}/${d}/${v}`;

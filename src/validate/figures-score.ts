@@ -167,7 +167,7 @@ export function figScore1d(ctx: ValidationContext): string {
   const t0 = performance.now();
   const ev = evaluationOf(ctx, 'score_base');
   const t = headOf(ev.truth, ctx.budgets.hist);
-  const sample = ctx.models.scoreBase.sample(t.n, t.scoreCtx, ctx.streams.get('fig/score_1d'));
+  const sample = ctx.models.scoreBase.sample(t.n, { context: t.scoreCtx }, ctx.streams.get('fig/score_1d'));
   const fig = new Figure({
     width: 1300,
     height: 1050,
@@ -243,7 +243,7 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     allX.set(s.x, i * 2 * ns);
     for (let r = 0; r < ns; r++) allOh.set(oneHot(s.c), (i * ns + r) * 2);
   });
-  const sample = ctx.models.scoreBase.sample(slices.length * ns, concatColumns(allOh, 2, allX, 2), rng);
+  const sample = ctx.models.scoreBase.sample(slices.length * ns, { context: concatColumns(allOh, 2, allX, 2) }, rng);
   slices.forEach((s, i) => {
     const k = CLASSES[s.c];
     const col = SLICE_X1_1D.indexOf(s.x1);
@@ -329,7 +329,7 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   p2.options.subtitle = notes.join(';  ');
   // (3) PIT through the flow: for a calibrated model z = T(y; x, c) ~ N(0, I), so Φ(z_d) is uniform.
   const t = headOf(ev.truth, ctx.budgets.hist);
-  const z = f.transform(t.y, t.scoreCtx).z;
+  const z = f.forward(t.y, { context: t.scoreCtx }).z;
   const loc = f.base.loc.data;
   const scale = f.base.scale.data;
   const bins = 20;
@@ -477,7 +477,7 @@ export function figSysScore1d(ctx: ValidationContext): string {
   });
   temps.forEach((tp, r) => {
     const t = headOf(evaluationOf(ctx, 'score_residual', tp.name).truth, ctx.budgets.sysHist);
-    const y = model.sample(t.scoreCtx, repeatNu(tp.m, t.n), rng);
+    const y = model.sample(t.n, { context: t.scoreCtx, nu: repeatNu(tp.m, t.n) }, rng);
     for (const k of CLASSES) {
       for (const d of [0, 1] as const) {
         const edges = scoreEdges(ctx, d);

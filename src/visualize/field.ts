@@ -82,7 +82,9 @@ export function fieldData(
   const apts = gridPoints(linspace(arrowGrid.x0, arrowGrid.x1, anx), linspace(arrowGrid.y0, arrowGrid.y1, any));
   const A = anx * any;
 
-  const nominal = CLASSES.map((c) => Float64Array.from(model.base.logProb(pts, C ? repeatRow(s.context(c), G) : null)));
+  const nominal = CLASSES.map((c) =>
+    Float64Array.from(model.base.logProb(pts, { context: C ? repeatRow(s.context(c), G) : null })),
+  );
 
   // One batched call per kind over all (sign, k, class) panels.
   const combos: { si: number; k: number; c: ClassIndex; nu: number[] }[] = [];
@@ -101,11 +103,10 @@ export function fieldData(
     combos.forEach((_, j) => out.set(block, j * block.length));
     return out;
   };
-  const modelLog = model.logProb(
-    perPanelBlock(pts),
-    C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null,
-    perPanelRow(G, K, (cb) => cb.nu),
-  );
+  const modelLog = model.logProb(perPanelBlock(pts), {
+    context: C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null,
+    nu: perPanelRow(G, K, (cb) => cb.nu),
+  });
   const allA = perPanelBlock(apts);
   const ctxA = C ? perPanelRow(A, C, (cb) => s.context(cb.c)) : null;
   const nuA = perPanelRow(A, K, (cb) => cb.nu);
