@@ -5,12 +5,11 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { baseFlowJob } from '../../train/jobs.js';
+import { baseFlowTraining } from '../../train/sector.js';
 import {
   addTrainOptions,
   checkInitFrom,
   deviceFor,
-  planFor,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
@@ -36,21 +35,10 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = step === 'train_kin' ? 'kin' : 'score';
-    const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
-    const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
-    const plan = planFor(step, t, opts, seed, t.valBatches);
-    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
+    const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step });
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+      `fnf: ${step}: ${t.job.params.count} parameters, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
     );
-    await trainAndRecord(dev, opts, {
-      step,
-      job,
-      plan,
-      path,
-      title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
-      section: `${sector}_flow / training.${sector}`,
-    });
+    await trainAndRecord(dev, opts, t);
   }
 }

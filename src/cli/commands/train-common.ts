@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Device } from '../../backend/device.js';
 import { createDevice, describeDevice } from '../../backend/index.js';
-import type { TrainingSection } from '../../io/config.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
+import type { TrainPlan, TrainResult } from '../../train/trainer.js';
+import type { SectorTraining } from '../../train/sector.js';
 import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
 import type { Command } from 'commander';
 import {
@@ -75,25 +75,6 @@ export async function deviceFor(opts: GlobalOptions): Promise<Device> {
   return dev;
 }
 
-export function planFor(
-  label: string,
-  t: TrainingSection & { valBatches?: number },
-  o: TrainOverrides,
-  seed: number,
-  valBatches: number,
-): TrainPlan {
-  return {
-    label,
-    epochs: o.epochs ?? t.nepochs,
-    stepsPerEpoch: o.stepsPerEpoch ?? t.stepsPerEpoch,
-    batchSize: t.batchSize,
-    lr: o.lr ?? t.lr,
-    weightDecay: t.weightDecay,
-    seed,
-    valBatches,
-  };
-}
-
 /** --init-from names one checkpoint, so it takes one model per run. */
 export function checkInitFrom(opts: TrainCommandOptions): void {
   if (opts.initFrom && opts.steps.length > 1) {
@@ -113,11 +94,7 @@ async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult>
 }
 
 /** Train one model, then write its card and say where it went (both training commands). */
-export async function trainAndRecord(
-  dev: Device,
-  opts: TrainCommandOptions,
-  run: { step: string; job: TrainJob; plan: TrainPlan; path: string; title: string; section: string },
-): Promise<void> {
+export async function trainAndRecord(dev: Device, opts: TrainCommandOptions, run: SectorTraining): Promise<void> {
   const result = await runTraining(() => train(run.job, run.plan, { resume: opts.resume }));
   writeModelCard(run.path, {
     title: run.title,
@@ -129,7 +106,7 @@ export async function trainAndRecord(
     architecture: run.job.architecture,
     initFrom: opts.initFrom,
   });
-  process.stdout.write(`${run.step}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
+  process.stdout.write(`${run.plan.label}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
 }
 
 /** The card beside a model file: NAME.card.json for NAME.safetensors (or NAME.pt). */

@@ -5,12 +5,11 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../io/config.js';
-import { residualJob } from '../../train/jobs.js';
+import { residualTraining } from '../../train/sector.js';
 import {
   addTrainOptions,
   checkInitFrom,
   deviceFor,
-  planFor,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
@@ -34,40 +33,15 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = step === 'train_kin' ? 'kin' : 'score';
-    const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
-    if (residual.numNuisances === 0) {
+    const t = residualTraining(dev, cfg, sector, { ...opts, seed, label: step });
+    if (!t) {
       process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
       continue;
     }
-    const flow = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-    const templates = sector === 'kin' ? cfg.kinSystematics : cfg.scoreSystematics;
-    const basePath = sector === 'kin' ? cfg.paths.kinBaseModel : cfg.paths.scoreBaseModel;
-    const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
-    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
-    const plan = planFor(step, t, opts, seed, 0);
-    const { job } = residualJob(
-      dev,
-      sector,
-      flow,
-      residual,
-      templates,
-      basePath,
-      path,
-      seed,
-      opts.resume,
-      opts.initFrom,
-    );
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
-        `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+      `fnf: ${step}: ${t.job.params.count} residual parameters over the frozen base ${t.basePath}, ` +
+        `${t.templates} templates, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
     );
-    await trainAndRecord(dev, opts, {
-      step,
-      job,
-      plan,
-      path,
-      title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
-      section: `residual_${sector}_model / training.${sector}`,
-    });
+    await trainAndRecord(dev, opts, t);
   }
 }

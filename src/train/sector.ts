@@ -1,0 +1,121 @@
+/**
+ * One sector's training, as the commands run it and as a library call: from a loaded config and
+ * a sector (kin or score), the job, its plan and where the model goes. `fnf train-base` and
+ * `fnf train-systematics` call these, then add their progress lines and the model card.
+ */
+import type { Device } from '../backend/device.js';
+import type { BaseFlowsConfig, SystematicsConfig, TrainingSection } from '../io/config.js';
+import { baseFlowJob, residualJob } from './jobs.js';
+import type { Sector } from './batches.js';
+import { train, type TrainJob, type TrainPlan, type TrainResult } from './trainer.js';
+
+/** What may override the config's schedule (the CLI's --epochs, --steps-per-epoch, --lr). */
+export interface ScheduleOverrides {
+  epochs?: number;
+  stepsPerEpoch?: number;
+  lr?: number;
+}
+
+export interface SectorTrainingOptions extends ScheduleOverrides {
+  /** the data and init seed (default: the config's seed, else 0). */
+  seed?: number;
+  /** continue the run saved at the model path (same plan). */
+  resume?: boolean;
+  /** start from this checkpoint's weights with a fresh optimizer (a fine-tuning stage). */
+  initFrom?: string;
+  /** the plan's label in progress lines (default: train_kin / train_score). */
+  label?: string;
+}
+
+/** A training ready to run: `train(job, plan, { resume })`. */
+export interface SectorTraining {
+  sector: Sector;
+  job: TrainJob;
+  plan: TrainPlan;
+  /** where the model is written (atomically, every epoch). */
+  path: string;
+  /** the model card's title and config section. */
+  title: string;
+  section: string;
+}
+
+/** The plan from a config's training section and the overrides. */
+export function planFor(
+  label: string,
+  t: TrainingSection,
+  o: ScheduleOverrides,
+  seed: number,
+  valBatches: number,
+): TrainPlan {
+  return {
+    label,
+    epochs: o.epochs ?? t.nepochs,
+    stepsPerEpoch: o.stepsPerEpoch ?? t.stepsPerEpoch,
+    batchSize: t.batchSize,
+    lr: o.lr ?? t.lr,
+    weightDecay: t.weightDecay,
+    seed,
+    valBatches,
+  };
+}
+
+/** A base flow's training (kin: p(x | c), score: p(y | x, c)) from a base_flows config. */
+export function baseFlowTraining(
+  dev: Device,
+  cfg: BaseFlowsConfig,
+  sector: Sector,
+  o: SectorTrainingOptions = {},
+): SectorTraining {
+  const seed = o.seed ?? cfg.seed ?? 0;
+  const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
+  const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+  const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
+  const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, t.valBatches);
+  const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, o.resume ?? false, o.initFrom);
+  return {
+    sector,
+    job,
+    plan,
+    path,
+    title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
+    section: `${sector}_flow / training.${sector}`,
+  };
+}
+
+/**
+ * A residual model's training over its frozen base flow, from a systematics config; null when
+ * the sector has no nuisances (nothing to train).
+ */
+export function residualTraining(
+  dev: Device,
+  cfg: SystematicsConfig,
+  sector: Sector,
+  o: SectorTrainingOptions = {},
+): (SectorTraining & { basePath: string; templates: number }) | null {
+  const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
+  if (residual.numNuisances === 0) return null;
+  const seed = o.seed ?? cfg.seed ?? 0;
+  const flow = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
+  const templates = sector === 'kin' ? cfg.kinSystematics : cfg.scoreSystematics;
+  const basePath = sector === 'kin' ? cfg.paths.kinBaseModel : cfg.paths.scoreBaseModel;
+  const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
+  const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+  const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, 0);
+  const resume = o.resume ?? false;
+  const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, resume, o.initFrom);
+  return {
+    sector,
+    job,
+    plan,
+    path,
+    basePath,
+    templates: templates.length,
+    title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
+    section: `residual_${sector}_model / training.${sector}`,
+  };
+}
+
+/** Run a prepared training to its end (writing the model every epoch); see `train` for the result. */
+export function runTraining(t: SectorTraining, opts: { resume?: boolean } = {}): Promise<TrainResult> {
+  return train(t.job, t.plan, { resume: opts.resume ?? false });
+}
