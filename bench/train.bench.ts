@@ -39,7 +39,7 @@ function build(dev: Device, name: ModelName) {
     return {
       params: base.params,
       draw: (r: Rng) => nominalBatch(sector, r, 1024, gen),
-      logProb: ((tape, x, c) => base.logProbVar(tape, x, { context: c })) as TrainJob['logProb'],
+      logProb: ((tape, x, cond) => base.logProbVar(tape, x, cond)) as TrainJob['logProb'],
       eval: (x: Float32Array, c: Float32Array) => base.logProb(x, { context: c }),
       sample: (c: Float32Array, r: Rng) => base.sample(c.length / base.config.context, { context: c }, r),
     };
@@ -66,7 +66,7 @@ function build(dev: Device, name: ModelName) {
   return {
     params: model.params,
     draw: (r: Rng) => templateBatch(sector, r, 1024, templates),
-    logProb: ((tape, x, c, nu) => model.logProbVar(tape, x, { context: c, nu })) as TrainJob['logProb'],
+    logProb: ((tape, x, cond) => model.logProbVar(tape, x, cond)) as TrainJob['logProb'],
     eval: (x: Float32Array, c: Float32Array) =>
       model.logProb(x, { context: c, nu: new Float32Array((x.length / 2) * 2).fill(0.5) }),
     sample: (c: Float32Array, r: Rng) =>

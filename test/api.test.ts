@@ -77,6 +77,10 @@ test('loading from bytes (no file system) gives the same model; loadModel tells 
 test('bad input names what was expected', () => {
   assert.throws(() => model.logProb(x, { context }), /needs ν: 2 values, or 2 per row/);
   assert.throws(() => model.logProb(x.subarray(0, 5), { context, nu }), /not a whole number of rows of 2/);
+  assert.throws(
+    () => model.logProb(x, { context, nu: Float32Array.of(1, 2, 3) }),
+    /expected 2 \(one ν for all rows\) or 3 rows × 2/,
+  );
   assert.throws(() => loadModel(dev, { bytes: Uint8Array.of(1, 2, 3), name: 'junk' }), /junk/);
 });
 

@@ -84,7 +84,8 @@ for (const dev of devices) {
         const fd = (g.logProb[e * P + P - 1] - g.logProb[e * P]) / span;
         const analytic = integral / span;
         const err = Math.abs(analytic - fd) / (2e-3 + 1e-3 * Math.abs(fd));
-        if (err > worst) [worst, where] = [err, `row ${e >> 2} ${k < 2 ? 'x' : 'ν'}_${k & 1}: ${analytic} vs FD ${fd}`];
+        const name = `row ${e >> 2} ${k < 2 ? 'x' : 'ν'}_${k & 1}`;
+        if (err > worst) [worst, where] = [err, `${name}: ${analytic} vs FD ${fd}`];
         // and the derivative at the segment's centre is the tape's at the point itself
         assert.ok(Number.isFinite(d((P - 1) / 2)), `row ${e >> 2}: gradient not finite`);
       }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Act } from '../src/backend/kernels.js';
 import { ParamSet } from '../src/autodiff/param.js';
 import { Tape } from '../src/autodiff/tape.js';
+import type { Condition } from '../src/flows/transform.js';
 import * as op from '../src/ops/index.js';
 import { AdamW } from '../src/train/adamw.js';
 import { baseFlowJob, residualJob } from '../src/train/jobs.js';
@@ -101,8 +102,8 @@ for (const dev of devices) {
     let calls = 0;
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
-        const lp = job.logProb(tape, x, c, nu);
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => {
+        const lp = job.logProb(tape, x, cond);
         return ++calls > 7 ? op.mul(lp, NaN) : lp;
       },
     };

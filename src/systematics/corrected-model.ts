@@ -111,6 +111,9 @@ export class SystematicCorrectedModel {
     const n = x.length / F;
     if (C > 0 && !cond.context) throw fail(`this model needs a context of ${C} columns per row`);
     if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
+    if (cond.nu.length !== N && cond.nu.length !== n * N) {
+      throw fail(`ν has ${cond.nu.length} values: expected ${N} (one ν for all rows) or ${n} rows × ${N}`);
+    }
     let nu = cond.nu;
     if (nu.length === N && n !== 1) {
       nu = new Float32Array(n * N);

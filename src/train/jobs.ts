@@ -57,7 +57,7 @@ export function baseFlowJob(
       modelPath,
       architecture: nsfArchitecture(model.config),
       drawBatch: (rng, n) => nominalBatch(sector, rng, n, generator),
-      logProb: (tape, x, context) => model.logProbVar(tape, x, { context }),
+      logProb: (tape, x, cond) => model.logProbVar(tape, x, cond),
       stateDict: () => nsfToStateDict(model),
     },
   };
@@ -98,7 +98,7 @@ export function residualJob(
       modelPath,
       architecture: residualArchitecture(model),
       drawBatch: (rng, n) => templateBatch(sector, rng, n, templates),
-      logProb: (tape, x, context, nu) => model.logProbVar(tape, x, { context, nu }),
+      logProb: (tape, x, cond) => model.logProbVar(tape, x, cond),
       stateDict: () => residualToStateDict(model),
     },
   };

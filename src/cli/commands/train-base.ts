@@ -36,8 +36,9 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   for (const step of opts.steps) {
     const sector = step === 'train_kin' ? 'kin' : 'score';
     const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step });
+    const { epochs, stepsPerEpoch } = t.plan;
     process.stderr.write(
-      `fnf: ${step}: ${t.job.params.count} parameters, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
+      `fnf: ${step}: ${t.job.params.count} parameters, ${epochs} × ${stepsPerEpoch} steps → ${t.path}\n`,
     );
     await trainAndRecord(dev, opts, t);
   }
