@@ -76,7 +76,7 @@ export { modelToBytes, writeModel } from './models/save.js';
 // ---- the toy generator and its exact densities ----
 
 /** Seeded random streams (xoshiro128**: `Rng.fromSeed`, `fork`, `split`), reproducible bit for bit. */
-export { Rng } from './toy/index.js';
+export { Rng } from './random/rng.js';
 /** The generator's settings: the reference's defaults, and the same with nuisances ν applied. */
 export { defaultGeneratorConfig, withNuisance, type GeneratorConfig } from './toy/index.js';
 /** Draw (c, x, y) events; draw y given (x, c). */
@@ -87,9 +87,9 @@ export { logProbX, logProbXBatch, logProbY, logProbYBatch } from './toy/index.js
 // ---- configs (the reference's YAML schema) ----
 
 /** Read and check a base_flows / systematics / dataset YAML (errors name file, key and expectation). */
-export { loadConfig, parseConfig, ConfigError } from './io/config.js';
+export { loadConfig, parseConfig, ConfigError } from './config/load.js';
 /** The checked configs. */
-export type { BaseFlowsConfig, SystematicsConfig, ConfigKind } from './io/config.js';
+export type { BaseFlowsConfig, SystematicsConfig, ConfigKind } from './config/load.js';
 
 // ---- training (what `fnf train-base` / `fnf train-systematics` run) ----
 
@@ -104,7 +104,7 @@ export { train, type TrainJob, type TrainPlan, type TrainResult } from './train/
 /** A training stopped by a non-finite loss, or interrupted (the last good checkpoint is kept). */
 export { TrainingDiverged, TrainingInterrupted } from './train/trainer.js';
 /** 'kin' (p(x | c)) or 'score' (p(y | x, c)). */
-export type { Sector } from './train/batches.js';
+export type { Sector } from './toy/sector.js';
 
 // ---- validation (what `fnf validate` runs) ----
 

@@ -12,7 +12,7 @@
  * by reference and the second contribution makes a new sum instead of adding in place.
  */
 import { Binary, Broadcast } from '../backend/kernels.js';
-import type { Device } from '../backend/device.js';
+import type { Device, OpObserver } from '../backend/device.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import type { Param } from './param.js';
 
@@ -51,6 +51,8 @@ export class Tape {
   readonly recording: boolean;
   /** false: parameters enter as constants, only leaves get gradients (d log p / dν, d/dx). */
   readonly paramGrads: boolean;
+  /** The device's profiler hook (null unless the device is a profiled one). */
+  private readonly observer: OpObserver | null;
 
   /** `grad: false` records nothing; `params: false` records only what flows from `leaf`s. */
   constructor(
@@ -59,6 +61,7 @@ export class Tape {
   ) {
     this.recording = opts.grad ?? true;
     this.paramGrads = opts.params ?? true;
+    this.observer = device.observer;
   }
 
   /** A value that needs no gradient (data, context, constants). */
@@ -97,6 +100,7 @@ export class Tape {
     for (const v of inputs) {
       if (v.tape !== this) throw new Error(`${op}: inputs come from different tapes`);
     }
+    this.observer?.opRecorded(op);
     const tracked = this.tracks(inputs);
     const results = outs.map((t) => new Var(t, this, tracked));
     if (tracked) this.nodes.push({ op, outs: results, inputs, backward });
@@ -119,6 +123,7 @@ export class Tape {
       const node = this.nodes[i];
       const gs = node.outs.map((v) => v.grad);
       if (gs.every((g) => g === null)) continue;
+      const t0 = this.observer ? performance.now() : 0;
       const needs = node.inputs.map((v) => v.requiresGrad);
       const grads = node.backward(gs, needs);
       node.inputs.forEach((v, k) => {
@@ -131,6 +136,7 @@ export class Tape {
         }
         this.accumulate(v, gk);
       });
+      this.observer?.opBackward(node.op, performance.now() - t0);
     }
     this.nodes = [];
   }

@@ -10,7 +10,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import { add } from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
 import { chunked } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';

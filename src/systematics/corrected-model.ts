@@ -17,7 +17,7 @@ import type { NSF } from '../flows/nsf.js';
 import { chunked } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition } from '../flows/transform.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
 import { PolynomialResidualTransform, ReversePermutation, residualLayerSpecs } from './polynomial-residual.js';
 

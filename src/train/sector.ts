@@ -4,10 +4,10 @@
  * `fnf train-systematics` call these, then add their progress lines and the model card.
  */
 import type { Device } from '../backend/device.js';
-import type { BaseFlowsConfig, SystematicsConfig, TrainingSection } from '../io/config.js';
+import type { BaseFlowsConfig, SystematicsConfig, TrainingSection } from '../config/load.js';
 import { baseFlowJob, residualJob } from './jobs.js';
-import type { Sector } from './batches.js';
-import { train, type TrainJob, type TrainPlan, type TrainResult } from './trainer.js';
+import type { Sector } from '../toy/sector.js';
+import { train, type TrainJob, type TrainOptions, type TrainPlan, type TrainResult } from './trainer.js';
 
 /** What may override the config's schedule (the CLI's --epochs, --steps-per-epoch, --lr). */
 export interface ScheduleOverrides {
@@ -67,11 +67,10 @@ export function baseFlowTraining(
   o: SectorTrainingOptions = {},
 ): SectorTraining {
   const seed = o.seed ?? cfg.seed ?? 0;
-  const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-  const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
-  const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
+  const { flow, training: t, paths } = cfg[sector];
+  const path = paths.model;
   const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, t.valBatches);
-  const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, o.resume ?? false, o.initFrom);
+  const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, o.resume ?? false, o.initFrom);
   return {
     sector,
     job,
@@ -92,14 +91,10 @@ export function residualTraining(
   sector: Sector,
   o: SectorTrainingOptions = {},
 ): (SectorTraining & { basePath: string; templates: number }) | null {
-  const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
+  const { flow, residual, templates, training: t, paths } = cfg[sector];
   if (residual.numNuisances === 0) return null;
   const seed = o.seed ?? cfg.seed ?? 0;
-  const flow = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-  const templates = sector === 'kin' ? cfg.kinSystematics : cfg.scoreSystematics;
-  const basePath = sector === 'kin' ? cfg.paths.kinBaseModel : cfg.paths.scoreBaseModel;
-  const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
-  const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+  const [basePath, path] = [paths.base, paths.residual];
   const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, 0);
   const resume = o.resume ?? false;
   const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, resume, o.initFrom);
@@ -115,7 +110,10 @@ export function residualTraining(
   };
 }
 
-/** Run a prepared training to its end (writing the model every epoch); see `train` for the result. */
-export function runTraining(t: SectorTraining, opts: { resume?: boolean } = {}): Promise<TrainResult> {
-  return train(t.job, t.plan, { resume: opts.resume ?? false });
+/**
+ * Run a prepared training to its end (writing the model every epoch): `train` with the options
+ * it takes (resume, events for progress, an AbortSignal to stop after saving).
+ */
+export function runTraining(t: SectorTraining, opts: TrainOptions = {}): Promise<TrainResult> {
+  return train(t.job, t.plan, opts);
 }

@@ -4,12 +4,13 @@
  * --lr, --resume).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { baseFlowTraining } from '../../train/sector.js';
 import {
   addTrainOptions,
   checkInitFrom,
   deviceFor,
+  sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
@@ -34,7 +35,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
   for (const step of opts.steps) {
-    const sector = step === 'train_kin' ? 'kin' : 'score';
+    const sector = sectorOf(step);
     const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step });
     const { epochs, stepsPerEpoch } = t.plan;
     process.stderr.write(

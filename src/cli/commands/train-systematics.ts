@@ -4,12 +4,13 @@
  * --steps-per-epoch, --lr, --resume).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { residualTraining } from '../../train/sector.js';
 import {
   addTrainOptions,
   checkInitFrom,
   deviceFor,
+  sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
@@ -32,7 +33,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
   for (const step of opts.steps) {
-    const sector = step === 'train_kin' ? 'kin' : 'score';
+    const sector = sectorOf(step);
     const t = residualTraining(dev, cfg, sector, { ...opts, seed, label: step });
     if (!t) {
       process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
