@@ -274,7 +274,8 @@ for (const backend of ['ts', 'wasm'] as const) {
       const x = dev.tensor(randomValues(B * A[0].length, 7), [B, A[0].length]);
       const run = (block: boolean) => {
         const tape = new Tape(dev);
-        let h = tape.leaf(x);
+        const xv = tape.leaf(x);
+        let h = xv;
         const Wv = Ws.map((W) => tape.leaf(W)),
           bv = bs.map((b) => tape.leaf(b));
         masks.forEach((_, l) => {
@@ -285,11 +286,16 @@ for (const backend of ['ts', 'wasm'] as const) {
         });
         const out = h.value.toArray();
         tape.backward(op.sum(op.square(h)));
-        return { out, grads: [tape.leaf(x), ...Wv, ...bv].slice(1).map((v) => v.grad!.toArray()) };
+        return { out, dx: xv.grad!.toArray(), grads: [...Wv, ...bv].map((v) => v.grad!.toArray()) };
       };
       const plain = run(false),
         block = run(true);
       close(`${name}: outputs`, block.out, plain.out, 1e-5);
+      close(`${name}: input gradient`, block.dx, plain.dx, 1e-5);
+      assert.ok(
+        block.dx.some((v) => v !== 0),
+        `${name}: the input gradient is not all zero`,
+      );
       block.grads.forEach((g, i) => close(`${name}: gradient ${i}`, g, plain.grads[i], 1e-5));
       // masked weights get exactly zero gradient
       masks.forEach((m, l) =>
