@@ -159,8 +159,8 @@ for (const dev of devices) {
     let weightsBefore: number[] = [];
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
-        const lp = job.logProb(tape, x, c, nu);
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => {
+        const lp = job.logProb(tape, x, cond);
         if (++calls !== 10) return lp; // step 9: the last step of the second epoch (5 steps each)
         epochOneBytes = readFileSync(path); // what the first epoch saved
         weightsBefore = Array.from(model.params.values.data);
@@ -182,7 +182,7 @@ for (const dev of devices) {
     const { job } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => op.mul(job.logProb(tape, x, c, nu), NaN),
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => op.mul(job.logProb(tape, x, cond), NaN),
     };
     await assert_rejects(
       () => train(poisoned, { ...plan(2), valBatches: 0 }, {}),
