@@ -117,8 +117,8 @@ async function checkProbe(page: Page, f: PageView): Promise<void> {
   for (let i = 0; i < 2 * P; i++) ctx[2 * i + (i < P ? 0 : 1)] = 1;
   // Base only: the shipped base file itself (the page takes the base inside the residual file).
   const want = k.state.baseOnly
-    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, ctx)
-    : model.logProb(x, ctx, repeatNu(k.state.nu, 2 * P));
+    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, { context: ctx })
+    : model.logProb(x, { context: ctx, nu: repeatNu(k.state.nu, 2 * P) });
   assert.is(k.probe.length, want.length);
   k.probe.forEach((v, i) =>
     assert.ok(

@@ -36,7 +36,7 @@ async function nodeTimes(threads: number, moves: number): Promise<number[]> {
   const out: number[] = [];
   for (let k = 0; k < moves; k++) {
     const t0 = performance.now();
-    model.logProb(x, ctx, repeatNu([Math.sin(k), Math.cos(k)], n));
+    model.logProb(x, { context: ctx, nu: repeatNu([Math.sin(k), Math.cos(k)], n) });
     out.push(performance.now() - t0);
   }
   (dev.kernels as { dispose?: () => void }).dispose?.();

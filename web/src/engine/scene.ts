@@ -67,13 +67,13 @@ export class Scene {
   }
 
   private kinModelLogProb(s: ViewState, x: Float32Array, ctx: Float32Array): Float32Array {
-    if (s.baseOnly) return this.models.kinBase.logProb(x, ctx);
-    return this.models.kin[s.residual].logProb(x, ctx, repeatNu(s.nu, x.length / 2));
+    if (s.baseOnly) return this.models.kinBase.logProb(x, { context: ctx });
+    return this.models.kin[s.residual].logProb(x, { context: ctx, nu: repeatNu(s.nu, x.length / 2) });
   }
 
   private scoreModelLogProb(s: ViewState, y: Float32Array, ctx: Float32Array): Float32Array {
-    if (s.baseOnly) return this.models.scoreBase.logProb(y, ctx);
-    return this.models.score[s.residual].logProb(y, ctx, repeatNu(s.nu, y.length / 2));
+    if (s.baseOnly) return this.models.scoreBase.logProb(y, { context: ctx });
+    return this.models.score[s.residual].logProb(y, { context: ctx, nu: repeatNu(s.nu, y.length / 2) });
   }
 
   /** log p(x | c, ν) of model and truth on the kin grid, and the model at the probe points. */
@@ -119,7 +119,10 @@ export class Scene {
       const m = setup.grid.arrows;
       const w = setup.kinWindow;
       const pts = bothClasses(gridPoints(w.x, w.y, m, m));
-      const { xNom } = this.models.kin[s.residual].forward(pts.x, pts.ctx, repeatNu(s.nu, pts.c.length));
+      const { xNom } = this.models.kin[s.residual].forward(pts.x, {
+        context: pts.ctx,
+        nu: repeatNu(s.nu, pts.c.length),
+      });
       arrows = new Float32Array(xNom.length);
       for (let i = 0; i < xNom.length; i++) arrows[i] = xNom[i] - pts.x[i];
     }
