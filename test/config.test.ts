@@ -706,7 +706,7 @@ test('the wrong kind of file is recognised', () => {
     'looks like a dataset config: it has the key n_events',
   ]);
   expectError(null, 'base', 'empty.yaml', '', [
-    'empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing',
+    'empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed, samples], found nothing',
   ]);
 });
 

@@ -6,6 +6,7 @@
 import type { Device } from '../backend/device.js';
 import type { BaseFlowsConfig, SystematicsConfig, TrainingSection } from '../config/load.js';
 import { baseFlowJob, residualJob } from './jobs.js';
+import type { FileBatches } from './file-batches.js';
 import type { Sector } from '../toy/sector.js';
 import { train, type TrainJob, type TrainOptions, type TrainPlan, type TrainResult } from './trainer.js';
 
@@ -25,6 +26,8 @@ export interface SectorTrainingOptions extends ScheduleOverrides {
   initFrom?: string;
   /** the plan's label in progress lines (default: train_kin / train_score). */
   label?: string;
+  /** events read from files (a config's samples: section) instead of the generator. */
+  files?: FileBatches;
 }
 
 /** A training ready to run: `train(job, plan, { resume })`. */
@@ -70,7 +73,8 @@ export function baseFlowTraining(
   const { flow, training: t, paths } = cfg[sector];
   const path = paths.model;
   const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, t.valBatches);
-  const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, o.resume ?? false, o.initFrom);
+  const files = o.files && { batches: o.files, validationBatch: plan.batchSize };
+  const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, o.resume ?? false, o.initFrom, files);
   return {
     sector,
     job,
@@ -90,21 +94,22 @@ export function residualTraining(
   cfg: SystematicsConfig,
   sector: Sector,
   o: SectorTrainingOptions = {},
-): (SectorTraining & { basePath: string; templates: number }) | null {
+): (SectorTraining & { basePath: string; /** templates, or samples from files */ templates: number }) | null {
   const { flow, residual, templates, training: t, paths } = cfg[sector];
   if (residual.numNuisances === 0) return null;
   const seed = o.seed ?? cfg.seed ?? 0;
   const [basePath, path] = [paths.base, paths.residual];
   const plan = planFor(o.label ?? `train_${sector}`, t, o, seed, 0);
   const resume = o.resume ?? false;
-  const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, resume, o.initFrom);
+  const files = o.files && { batches: o.files, validationBatch: plan.batchSize };
+  const { job } = residualJob(dev, sector, flow, residual, templates, basePath, path, seed, resume, o.initFrom, files);
   return {
     sector,
     job,
     plan,
     path,
     basePath,
-    templates: templates.length,
+    templates: o.files ? o.files.samples.length : templates.length,
     title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
     section: `residual_${sector}_model / training.${sector}`,
   };

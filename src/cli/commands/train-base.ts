@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { baseFlowTraining } from '../../train/sector.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -36,11 +37,13 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = sectorOf(step);
-    const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step });
+    const files = cfg.samples ? await fileTraining(sector, cfg.samples[sector], 'base', seed) : undefined;
+    const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step, files: files?.batches });
     const { epochs, stepsPerEpoch } = t.plan;
     process.stderr.write(
       `fnf: ${step}: ${t.job.params.count} parameters, ${epochs} × ${stepsPerEpoch} steps → ${t.path}\n`,
     );
-    await trainAndRecord(dev, opts, t);
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
+    await trainAndRecord(dev, opts, { ...t, data: files?.card });
   }
 }

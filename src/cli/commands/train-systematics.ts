@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { residualTraining } from '../../train/sector.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -34,15 +35,21 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = sectorOf(step);
-    const t = residualTraining(dev, cfg, sector, { ...opts, seed, label: step });
+    const { residual } = cfg[sector];
+    const files =
+      cfg.samples && residual.numNuisances > 0
+        ? await fileTraining(sector, cfg.samples[sector], 'residual', seed, residual.numNuisances)
+        : undefined;
+    const t = residualTraining(dev, cfg, sector, { ...opts, seed, label: step, files: files?.batches });
     if (!t) {
       process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
       continue;
     }
     process.stderr.write(
       `fnf: ${step}: ${t.job.params.count} residual parameters over the frozen base ${t.basePath}, ` +
-        `${t.templates} templates, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
+        `${t.templates} templates${files ? ' from files' : ''}, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
     );
-    await trainAndRecord(dev, opts, t);
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
+    await trainAndRecord(dev, opts, { ...t, data: files?.card });
   }
 }
