@@ -9,13 +9,14 @@ import { xParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import { densityGrid, gridKl, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
+import { CLASSES, oneHot } from '../analysis/classes.js';
+import { massLevels } from '../analysis/levels.js';
+import { repeatRow } from '../analysis/grid.js';
+import { classKl, gridKl } from '../analysis/kl.js';
+import { densityGrid, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
 import { addExactStack, gaussianBinCounts } from './hist.js';
-import { repeatNu } from './nuisance.js';
-import { oneHot, column } from './sampling.js';
-import { klEstimate } from './stats.js';
+import { column } from './sampling.js';
 import {
-  CLASSES,
   LEVEL_RULE,
   MODEL_LINE,
   NOMINAL_DASH,
@@ -24,7 +25,6 @@ import {
   X_LABEL,
   truthFill,
   fmtKl,
-  levelsOf,
   nuText,
   truthModelLegend,
 } from './style.js';
@@ -36,29 +36,11 @@ export const nsfDensity =
 export const residualDensity =
   (m: SystematicCorrectedModel, nu: readonly number[]): LogDensityFn =>
   (p, c) =>
-    m.logProb(p, c, repeatNu(nu, p.length / 2));
+    m.logProb(p, c, repeatRow(nu, p.length / 2));
 
 function kinGrid(ctx: ValidationContext, f: LogDensityFn, c: number): DensityGrid {
   const w = ctx.kinWindow;
   return densityGrid(f, w.x, w.y, ctx.detail.kin.nx, ctx.detail.kin.ny, oneHot(c));
-}
-
-/** KL(T‖M) of the class-c events of a closure evaluation (MC, with SE). */
-function classKl(
-  lt: ArrayLike<number>,
-  lm: ArrayLike<number>,
-  classes: ArrayLike<number>,
-  c: number,
-): { kl: number; se: number } {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < classes.length; i++)
-    if (classes[i] === c) {
-      a.push(lt[i]);
-      b.push(lm[i]);
-    }
-  const e = klEstimate(a, b);
-  return { kl: e.kl, se: e.klSe };
 }
 
 export function figKin2d(ctx: ValidationContext): string {
@@ -86,8 +68,8 @@ export function figKin2d(ctx: ValidationContext): string {
         yRange: ctx.kinWindow.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(model, levelsOf(model), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_kin_2d.png', t0);
 }
@@ -164,8 +146,8 @@ export function figSysKinCentral(ctx: ValidationContext): string {
         yRange: ctx.kinWindow.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_kin_central.png', t0);
 }
@@ -209,8 +191,8 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
         title: `${k.name} — truth: ${name} vs nominal`,
         subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
     fig
@@ -219,8 +201,8 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
         title: `${k.name} — model at ${nuText(m)}`,
         subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_kin_${name}.png`, t0);
 }
@@ -250,7 +232,7 @@ export function figSysKin1d(ctx: ValidationContext): string {
     ],
   });
   temps.forEach((t, r) => {
-    const x = model.inverse(xNom, oh, repeatNu(t.m, m)).x;
+    const x = model.inverse(xNom, oh, repeatRow(t.m, m)).x;
     for (const k of CLASSES) {
       const pt = xParams(k.c, t.generator);
       const pn = xParams(k.c, ctx.nominal);

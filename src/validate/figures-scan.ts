@@ -10,10 +10,12 @@
 import { Figure, linspace, type LegendEntry } from '../plot/index.js';
 import { xParams, yParamsBatch, type GeneratorConfig } from '../toy/index.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import { repeatNu, scanValues } from './nuisance.js';
+import { repeatRow } from '../analysis/grid.js';
+import { scanValues } from './nuisance.js';
 import { headOf } from './sampling.js';
 import { meanStd } from './stats.js';
-import { CLASSES, NU_LABEL, NU_ORDER, X_LABEL, Y_LABEL } from './style.js';
+import { CLASSES } from '../analysis/classes.js';
+import { NU_LABEL, NU_ORDER, X_LABEL, Y_LABEL } from './style.js';
 
 /** Per (nuisance k, class c, dim d): arrays over the scan values. */
 export interface ScanMoments {
@@ -135,7 +137,7 @@ export function figScanKin(ctx: ValidationContext): string[] {
   const t = headOf(ev.truth, ctx.budgets.scan);
   const xNom = model.base.sample(t.n, t.cOneHot, ctx.streams.get('fig/scan_kin'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(xNom, t.cOneHot, repeatNu(nu, t.n)).x);
+  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(xNom, t.cOneHot, repeatRow(nu, t.n)).x);
   const truth = (k: number, c: number, d: number, v: number) => {
     const p = xParams(c, genAt(nuAt(K, k, v)));
     return { mean: p.mean[d], std: p.sd[d] };
@@ -179,7 +181,7 @@ export function figScanScore(ctx: ValidationContext): string[] {
   const t = headOf(ev.truth, ctx.budgets.scan);
   const yNom = model.base.sample(t.n, t.scoreCtx, ctx.streams.get('fig/scan_score'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(yNom, t.scoreCtx, repeatNu(nu, t.n)).x);
+  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(yNom, t.scoreCtx, repeatRow(nu, t.n)).x);
   const cache = new Map<string, { mean: number; std: number }>();
   const truth = (k: number, c: number, d: number, v: number) => {
     const key = `${k}/${c}/${d}/${v}`;

@@ -9,23 +9,18 @@
 import { COLORS, Figure, autoRange, histogram1d, linspace, type Range } from '../plot/index.js';
 import { sampleY, xParams, yParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
+import { CLASSES, oneHot } from '../analysis/classes.js';
+import { massLevels } from '../analysis/levels.js';
+import { repeatRow } from '../analysis/grid.js';
+import { classKl, gridKl } from '../analysis/kl.js';
+import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import {
-  densityGrid,
-  gridKl,
-  mixtureGrid,
-  truthScoreDensity,
-  xNodes,
-  type DensityGrid,
-  type LogDensityFn,
-} from './density.js';
+import { densityGrid, mixtureGrid, truthScoreDensity, xNodes, type DensityGrid, type LogDensityFn } from './density.js';
 import { nsfDensity, residualDensity } from './figures-kin.js';
 import { addExactStack, conditionalBinCounts } from './hist.js';
-import { repeatNu } from './nuisance.js';
-import { column, concatColumns, headOf, oneHot } from './sampling.js';
-import { klEstimate, normalCdf } from './stats.js';
+import { column, concatColumns, headOf } from './sampling.js';
+import { normalCdf } from './stats.js';
 import {
-  CLASSES,
   LEVEL_RULE,
   MODEL_DASH,
   MODEL_LINE,
@@ -36,42 +31,19 @@ import {
   truthFill,
   fmtKl,
   fmtX,
-  levelsOf,
   nuText,
-  roundOut,
   truthModelLegend,
 } from './style.js';
 
-function classKl(
-  lt: ArrayLike<number>,
-  lm: ArrayLike<number>,
-  classes: ArrayLike<number>,
-  c: number,
-): { kl: number; se: number } {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < classes.length; i++)
-    if (classes[i] === c) {
-      a.push(lt[i]);
-      b.push(lm[i]);
-    }
-  const e = klEstimate(a, b);
-  return { kl: e.kl, se: e.klSe };
-}
-
 /** A y window around the truth Gaussians p(y | x, c) of the given (x, c, cfg): mean ± 3.2σ, rounded out. */
 function conditionalWindow(items: { x: [number, number]; c: number; cfg: GeneratorConfig }[]): { x: Range; y: Range } {
-  const lo = [Infinity, Infinity];
-  const hi = [-Infinity, -Infinity];
-  for (const it of items) {
-    const p = yParams(it.x, it.c, it.cfg);
-    const sd = [p.sigma0, p.sigma1];
-    for (let d = 0; d < 2; d++) {
-      lo[d] = Math.min(lo[d], p.mu[d] - 3.2 * sd[d]);
-      hi[d] = Math.max(hi[d], p.mu[d] + 3.2 * sd[d]);
-    }
-  }
-  return { x: roundOut([lo[0], hi[0]]), y: roundOut([lo[1], hi[1]]) };
+  const [x, y] = gaussianWindow(
+    items.map((it) => {
+      const p = yParams(it.x, it.c, it.cfg);
+      return { mean: p.mu, sd: [p.sigma0, p.sigma1] };
+    }),
+  );
+  return { x: roundOut(x), y: roundOut(y) };
 }
 
 function condGrid(
@@ -114,8 +86,8 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(model, levelsOf(model), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_score_2d_global.png', t0);
 }
@@ -151,8 +123,8 @@ export function figScore2dSlices(ctx: ValidationContext): string {
           yRange: w.y,
           legend: 'none',
         })
-        .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-        .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
+        .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+        .contourLines(model, massLevels(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
     });
   }
   return ctx.sink.save(fig, 'val_score_2d_contours_x1binned.png', t0);
@@ -395,8 +367,8 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_score_central.png', t0);
 }
@@ -443,9 +415,9 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_score_${name}.png`, t0);
 }
@@ -477,7 +449,7 @@ export function figSysScore1d(ctx: ValidationContext): string {
   });
   temps.forEach((tp, r) => {
     const t = headOf(evaluationOf(ctx, 'score_residual', tp.name).truth, ctx.budgets.sysHist);
-    const y = model.sample(t.scoreCtx, repeatNu(tp.m, t.n), rng);
+    const y = model.sample(t.scoreCtx, repeatRow(tp.m, t.n), rng);
     for (const k of CLASSES) {
       for (const d of [0, 1] as const) {
         const edges = scoreEdges(ctx, d);

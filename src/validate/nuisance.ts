@@ -100,14 +100,6 @@ export function nuisanceGenerator(
   return (nu) => withNuisance(ref.generator, [nu[0], nu[1]]);
 }
 
-/** ν rows for a batch: the same ν repeated n times, [n, K] row-major. */
-export function repeatNu(nu: readonly number[], n: number): Float32Array {
-  const K = nu.length;
-  const out = new Float32Array(n * K);
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = nu[k];
-  return out;
-}
-
 /** "(0.5, −1)": a ν vector as the figures and tables print it. */
 export function formatNu(nu: readonly number[]): string {
   return `(${nu.map((v) => (Object.is(v, -0) ? 0 : v).toString().replace('-', '−')).join(', ')})`;

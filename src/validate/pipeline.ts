@@ -25,7 +25,8 @@ import {
 import { figScanKin, figScanScore } from './figures-scan.js';
 import { nuisanceGenerator, formatNu } from './nuisance.js';
 import { Streams } from './sampling.js';
-import { budgetsFor, FigureSink, FULL_DETAIL, kinWindow, QUICK_DETAIL, roundOut } from './style.js';
+import { roundOut } from '../analysis/windows.js';
+import { budgetsFor, FigureSink, FULL_DETAIL, kinWindow, QUICK_DETAIL } from './style.js';
 
 export interface ValidationOptions {
   base: BaseFlowsConfig;

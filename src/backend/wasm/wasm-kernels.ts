@@ -118,7 +118,7 @@ export class WasmKernels implements Kernels {
    */
   private split(
     label: string,
-    kernel: K_,
+    kernel: number,
     args: number[],
     n: number,
     grain: number,
@@ -141,7 +141,7 @@ export class WasmKernels implements Kernels {
    */
   private dispatch(
     label: string,
-    kernel: K_,
+    kernel: number,
     args: number[],
     n: number,
     grain: number,
@@ -480,7 +480,7 @@ export class WasmKernels implements Kernels {
   /** Forward or inverse: value and ladj of every element of `input`, with the per-thread scratch. */
   private splineMap(
     label: 'splineForward' | 'splineInverse',
-    kernel: K_,
+    kernel: number,
     out: Tensor,
     ladj: Tensor,
     input: Tensor,
