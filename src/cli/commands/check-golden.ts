@@ -8,7 +8,7 @@ import { checkGoldenFile } from '../../conformance/check-golden.js';
 import { formatRows } from '../../conformance/compare.js';
 import { existingDirParser, existingFileParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
-import { deviceFor } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export interface CheckGoldenOptions extends GlobalOptions {
   files: string[];

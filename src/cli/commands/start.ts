@@ -56,7 +56,7 @@ export async function run(opts: StartOptions): Promise<void> {
   const out = resolve(opts.outDir);
   const validationDir = join(out, 'validation');
   const transformDir = join(out, 'transform');
-  const globals = { backend: opts.backend, seed: opts.seed, threads: opts.threads };
+  const globals = { backend: opts.backend, seed: opts.seed, threads: opts.threads, verbose: opts.verbose };
   await runValidate({ ...globals, cfg, sysCfg, outDir: validationDir, n: opts.n });
   await runVisualize({
     ...globals,

@@ -2,8 +2,8 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { describeDevice } from '../../backend/index.js';
 import type { Device } from '../../backend/device.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
 import type { TrainingSection } from '../../io/config.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
@@ -65,14 +65,6 @@ export function lrOption(): Option {
 /** Seed: --seed, else the config's `seed`, else 0 (reproducible by default). */
 export function seedOf(opts: GlobalOptions, configSeed: number | undefined): number {
   return opts.seed ?? configSeed ?? 0;
-}
-
-export async function deviceFor(opts: GlobalOptions): Promise<Device> {
-  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<
-    typeof createDevice
-  >[0]);
-  process.stderr.write(`fnf: ${describeDevice(dev)}\n`);
-  return dev;
 }
 
 export function planFor(

@@ -9,12 +9,12 @@ import { residualJob } from '../../train/jobs.js';
 import {
   addTrainOptions,
   checkInitFrom,
-  deviceFor,
   planFor,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { checkBaseFlowsMatch, loadConfig } from '../../io/config.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
+import { deviceFor } from '../device.js';
 import { loadResidualModel } from '../../models/load.js';
 import { renderShowcase, type ShowcaseModels } from '../../visualize/showcase.js';
 import { UserError } from '../errors.js';
@@ -149,7 +149,7 @@ export async function run(opts: VisualizeOptions): Promise<void> {
       );
     return path;
   };
-  const dev = await createDevice({ backend: opts.backend, threads: opts.threads });
+  const dev = await deviceFor(opts);
   const models: ShowcaseModels = {};
   if (opts.which !== 'score') {
     const model = loadResidualModel(
@@ -172,7 +172,7 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     models.score = { model, templates: sys.scoreSystematics };
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`visualize: ${describeDevice(dev)}; figures → ${opts.outDir}`);
+  log(`visualize: figures → ${opts.outDir}`);
   const written = renderShowcase(models, {
     outDir: opts.outDir,
     direction: opts.direction,
