@@ -27,8 +27,12 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CONFIGS = join(ROOT, 'configs');
 const MODELS = join(ROOT, 'models');
 
-function shipped(name: string): Record<string, any> {
-  return yaml.load(readFileSync(join(CONFIGS, name), 'utf8'), { schema: yaml.CORE_SCHEMA }) as Record<string, any>;
+/** A parsed YAML document the tests edit by key path (any: the paths are the test's own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type YamlDoc = Record<string, any>;
+
+function shipped(name: string): YamlDoc {
+  return yaml.load(readFileSync(join(CONFIGS, name), 'utf8'), { schema: yaml.CORE_SCHEMA }) as YamlDoc;
 }
 
 /**
@@ -436,7 +440,7 @@ test('missing required keys: named, with what they should hold', () => {
 });
 
 test('wrong types and values: what was expected and what was found', () => {
-  const cases: [string, ConfigKind, (d: Record<string, any>) => void, string, string][] = [
+  const cases: [string, ConfigKind, (d: YamlDoc) => void, string, string][] = [
     [
       'base_flows.yaml',
       'base',

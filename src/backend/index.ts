@@ -36,7 +36,7 @@ export interface AutoChoice {
   probeReason: string;
 }
 
-export interface CreatedDevice extends Device {}
+export type CreatedDevice = Device;
 
 /** The backend named by the option, else FNF_BACKEND, else auto. */
 export function backendFromEnv(explicit?: string): BackendChoice {

@@ -67,7 +67,10 @@ export interface GradStats {
 export function compareGrad(name: string, ours: Float32Array, golden: GradStats): CompareRow[] {
   let l2 = 0,
     s = 0;
-  for (const v of ours) ((l2 += v * v), (s += v));
+  for (const v of ours) {
+    l2 += v * v;
+    s += v;
+  }
   l2 = Math.sqrt(l2);
   const scale = golden.l2;
   const rel = Math.abs(l2 - golden.l2) / Math.max(golden.l2, 1e-30);

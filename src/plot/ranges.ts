@@ -104,7 +104,8 @@ export function panelRanges(p: Panel): { x: Range; y: Range } {
     const [a, b] = y as Range;
     yr = [a / 1.5, b * 1.5];
   } else {
-    let [a, b] = y as Range;
+    const b = (y as Range)[1];
+    let a = (y as Range)[0];
     if (fromZero && a >= 0) a = 0;
     const s = (b - a) * 0.05 || 0.5;
     yr = [fromZero && a === 0 ? 0 : a - (padY ? s : 0), b + (padY ? s : 0)];
