@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLASSES, CLASS_INDICES, oneHot } from '../src/analysis/classes.js';
+import { column, meanStd } from '../src/analysis/columns.js';
 import { gridPoints, gridShape, gridSpec, repeatRow, type GridSpec } from '../src/analysis/grid.js';
 import { classKl, gridKl } from '../src/analysis/kl.js';
 import { CONTOUR_MASSES, CONTOUR_PERCENTS, massLevels } from '../src/analysis/levels.js';
@@ -46,6 +47,19 @@ test('gridPoints: x fastest, both ends included; gridShape keeps cells square; r
   assert.equal([nx, ny], [40, 10]);
   assert.equal(gridShape([0, 1], [0, 1], 1), [2, 2]);
   assert.equal(Array.from(repeatRow([1, 2], 3)), [1, 2, 1, 2, 1, 2]);
+});
+
+test('column: one feature of the rows of a class, optionally filtered; meanStd: population moments', () => {
+  const v = [1, 10, 2, 20, 3, 30, 4, 40];
+  const cls = [0, 1, 0, 1];
+  assert.equal(Array.from(column(v, 2, 1)), [10, 20, 30, 40]);
+  assert.equal(Array.from(column(v, 2, 0, cls, 1)), [2, 4]);
+  assert.equal(Array.from(column(v, 2, 0, cls, 0, (i) => i > 0)), [3]);
+  const m = meanStd([1, 2, 3, 4]);
+  assert.equal([m.mean, m.n], [2.5, 4]);
+  close(m.std, Math.sqrt(1.25), 1e-15);
+  assert.is(meanStd(v, (i) => i % 2 === 1, 2, 1).mean, 30);
+  assert.ok(Number.isNaN(meanStd([]).mean));
 });
 
 test('gaussianWindow and roundOut', () => {

@@ -15,7 +15,8 @@ import { createDevice } from '../src/backend/index.js';
 import { loadConfig, type SystematicTemplate } from '../src/io/config.js';
 import { defaultGeneratorConfig, generateBatch, Rng, withNuisance, xParams } from '../src/toy/index.js';
 import { pngSize } from '../src/plot/index.js';
-import { meanStd, normalCdf } from '../src/validate/stats.js';
+import { normalCdf } from '../src/validate/stats.js';
+import { meanStd } from '../src/analysis/columns.js';
 import { gridKl, klEstimate } from '../src/analysis/kl.js';
 import { closureNuPoints, nuisanceGenerator, scanValues } from '../src/validate/nuisance.js';
 import {

@@ -12,10 +12,10 @@ import { evaluationOf, type ValidationContext } from './context.js';
 import { CLASSES, oneHot } from '../analysis/classes.js';
 import { massLevels } from '../analysis/levels.js';
 import { repeatRow } from '../analysis/grid.js';
+import { column } from '../analysis/columns.js';
 import { classKl, gridKl } from '../analysis/kl.js';
 import { densityGrid, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
 import { addExactStack, gaussianBinCounts } from './hist.js';
-import { column } from './sampling.js';
 import {
   LEVEL_RULE,
   MODEL_LINE,

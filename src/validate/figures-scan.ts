@@ -13,7 +13,7 @@ import { evaluationOf, type ValidationContext } from './context.js';
 import { repeatRow } from '../analysis/grid.js';
 import { scanValues } from './nuisance.js';
 import { headOf } from './sampling.js';
-import { meanStd } from './stats.js';
+import { meanStd } from '../analysis/columns.js';
 import { CLASSES } from '../analysis/classes.js';
 import { NU_LABEL, NU_ORDER, X_LABEL, Y_LABEL } from './style.js';
 

@@ -12,13 +12,14 @@ import type { NSF } from '../flows/nsf.js';
 import { CLASSES, oneHot } from '../analysis/classes.js';
 import { massLevels } from '../analysis/levels.js';
 import { repeatRow } from '../analysis/grid.js';
+import { column } from '../analysis/columns.js';
 import { classKl, gridKl } from '../analysis/kl.js';
 import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { evaluationOf, type ValidationContext } from './context.js';
 import { densityGrid, mixtureGrid, truthScoreDensity, xNodes, type DensityGrid, type LogDensityFn } from './density.js';
 import { nsfDensity, residualDensity } from './figures-kin.js';
 import { addExactStack, conditionalBinCounts } from './hist.js';
-import { column, concatColumns, headOf } from './sampling.js';
+import { concatColumns, headOf } from './sampling.js';
 import { normalCdf } from './stats.js';
 import {
   LEVEL_RULE,

@@ -53,23 +53,6 @@ export function headOf(b: TruthBatch, m: number): TruthBatch {
   };
 }
 
-/** Column d of the rows of a [n, w] array whose class is c (c undefined: all rows). */
-export function column(
-  v: ArrayLike<number>,
-  w: number,
-  d: number,
-  classes?: ArrayLike<number>,
-  c?: number,
-): Float64Array {
-  const n = v.length / w;
-  let k = 0;
-  for (let i = 0; i < n; i++) if (c === undefined || classes![i] === c) k++;
-  const out = new Float64Array(k);
-  k = 0;
-  for (let i = 0; i < n; i++) if (c === undefined || classes![i] === c) out[k++] = v[i * w + d];
-  return out;
-}
-
 /**
  * Named seeded streams under one root seed: `streams.get('closure/kin_base')` is the same
  * stream in every run with that seed, independent of which other streams were used.

@@ -1,35 +1,7 @@
 /**
- * Small statistics for the validation: means and standard deviations, and the standard normal
- * CDF (for bin masses of exact Gaussian truths). The KL estimators are in analysis/kl.ts.
- *
- * Hand-written: each is a few lines, and the conventions (float64 accumulation, population
- * std for moments) are what the report documents.
+ * The standard normal CDF, for bin masses of exact Gaussian truths (hand-written: a few lines).
+ * Moments and the KL estimators are in src/analysis/.
  */
-
-/** Population mean and standard deviation (÷ n) of v[i] over the indices where `keep(i)`. */
-export function meanStd(
-  v: ArrayLike<number>,
-  keep: (i: number) => boolean = () => true,
-  stride = 1,
-  offset = 0,
-): { mean: number; std: number; n: number } {
-  let n = 0;
-  let s = 0;
-  const count = Math.floor((v.length - offset + stride - 1) / stride);
-  for (let i = 0; i < count; i++) {
-    if (!keep(i)) continue;
-    s += v[i * stride + offset];
-    n++;
-  }
-  const mean = n > 0 ? s / n : NaN;
-  let q = 0;
-  for (let i = 0; i < count; i++) {
-    if (!keep(i)) continue;
-    const d = v[i * stride + offset] - mean;
-    q += d * d;
-  }
-  return { mean, std: n > 0 ? Math.sqrt(q / n) : NaN, n };
-}
 
 /**
  * erfc for x ≥ 0 (W. J. Cody's rational Chebyshev fit as given in Numerical Recipes' erfcc,

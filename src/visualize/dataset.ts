@@ -19,6 +19,7 @@ import {
   type Grid2D,
 } from '../plot/index.js';
 import { CLASSES } from '../analysis/classes.js';
+import { column as classColumn, meanStd } from '../analysis/columns.js';
 import { massLevels } from '../analysis/levels.js';
 import { featureName } from './subject.js';
 
@@ -75,23 +76,11 @@ export function column(
   c: 0 | 1 | null,
   keep?: (i: number) => boolean,
 ): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < ds.n; i++) if ((c === null || ds.cls[i] === c) && (!keep || keep(i))) out.push(arr[2 * i + d]);
-  return Float64Array.from(out);
+  return c === null ? classColumn(arr, 2, d, undefined, undefined, keep) : classColumn(arr, 2, d, ds.cls, c, keep);
 }
 
-function mean(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return a.length ? s / a.length : NaN;
-}
-
-function std(a: Float64Array): number {
-  const m = mean(a);
-  let s = 0;
-  for (const v of a) s += (v - m) * (v - m);
-  return a.length ? Math.sqrt(s / a.length) : NaN;
-}
+const mean = (a: Float64Array) => meanStd(a).mean;
+const std = (a: Float64Array) => meanStd(a).std;
 
 /** The printed summary (counts, ranges, per-class moments). */
 export function datasetSummary(ds: Dataset): string {

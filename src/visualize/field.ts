@@ -118,14 +118,14 @@ export function fieldData(
       u[i] = moved[(j * A + i) * 2] - apts[i * 2];
       v[i] = moved[(j * A + i) * 2 + 1] - apts[i * 2 + 1];
     }
-    const kl = truth ? gridKl(densityGrid(grid, truth), densityGrid(grid, m), 'plane') : null;
+    const kl = truth ? gridKl(expGrid(grid, truth), expGrid(grid, m), 'plane') : null;
     panels[cb.si][cb.k][cb.c] = { nu: cb.nu, model: m, truth, kl, u, v };
   });
   return { window, grid, arrowGrid, nominal, panels, mValue };
 }
 
-/** exp of log densities, as a grid. */
-function densityGrid(grid: GridSpec, logd: Float64Array): Grid2D {
+/** The density grid of log densities on `grid` (exp of each). */
+function expGrid(grid: GridSpec, logd: Float64Array): Grid2D {
   return { ...grid, values: logd.map(Math.exp) };
 }
 
@@ -177,13 +177,13 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
         yRange: yr,
         legend: 'none',
       });
-      const nominal = densityGrid(data.grid, data.nominal[c]);
+      const nominal = expGrid(data.grid, data.nominal[c]);
       panel.contourLines(nominal, massLevels(nominal), { color: '#808080', dash: [5, 4], width: 1.2 });
       // The model wide and translucent under the thin black truth, so both stay visible where they agree.
-      const model = densityGrid(data.grid, p.model);
+      const model = expGrid(data.grid, p.model);
       panel.contourLines(model, massLevels(model), { color, width: 4, alpha: 0.6 });
       if (p.truth) {
-        const truth = densityGrid(data.grid, p.truth);
+        const truth = expGrid(data.grid, p.truth);
         panel.contourLines(truth, massLevels(truth), { color: '#000000', width: 1.1 });
       }
       panel.quiver(data.arrowGrid, p.u, p.v, {
