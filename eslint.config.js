@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const maxLen = ['error', { code: 120, tabWidth: 2, ignoreUrls: true }];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'stubs/', 'bench/results/', 'bench/pytorch/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'stubs/', 'bench/results/'] },
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '*.js'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

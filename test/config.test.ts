@@ -677,7 +677,8 @@ test('the wrong kind of file is recognised', () => {
     'looks like a dataset config: it has the key n_events',
   ]);
   expectError(null, 'base', 'empty.yaml', '', [
-    'empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing',
+    'empty.yaml: expected a mapping with keys' +
+      ' [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing',
   ]);
 });
 
@@ -751,8 +752,10 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
       'kin_density.safetensors vs base_flows.yaml: kin_flow: the checkpoint does not match the config',
       'transforms: config 2, checkpoint 3',
       'hiddenFeatures: config [128,128,128], checkpoint [128,128]',
-      'config:     { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128,128,128], slope: 0.001, bound: 5 }',
-      'checkpoint: { features: 2, context: 2, bins: 20, transforms: 3, hiddenFeatures: [128,128], slope: 0.001, bound: 5 }',
+      'config:     { features: 2, context: 2,' +
+        ' bins: 20, transforms: 2, hiddenFeatures: [128,128,128], slope: 0.001, bound: 5 }',
+      'checkpoint: { features: 2, context: 2,' +
+        ' bins: 20, transforms: 3, hiddenFeatures: [128,128], slope: 0.001, bound: 5 }',
     ]) {
       assert.ok(msg.includes(f), `lacks ${f}:\n${msg}`);
     }

@@ -119,34 +119,37 @@ for (const dev of devices) {
     assert.ok(new TrainingDiverged('x') instanceof Error);
   });
 
-  test(`${dev.backend}: residual training leaves the frozen base untouched and gives it no optimizer state`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
-    const gen = defaultGeneratorConfig();
-    const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
-    saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
-    const templates = [
-      [1, 0],
-      [-1, 0],
-    ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
-    const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
-    const { job, model } = residualJob(
-      dev,
-      'kin',
-      tiny,
-      rcfg,
-      templates,
-      join(dir, 'base.safetensors'),
-      join(dir, 'res.safetensors'),
-      2,
-      false,
-    );
-    const baseBefore = Array.from(model.base.params.values.data);
-    const resBefore = Array.from(model.params.values.data);
-    await train(job, { ...plan(2), valBatches: 0 }, { stream: quiet });
-    assert.equal(Array.from(model.base.params.values.data), baseBefore);
-    assert.not.equal(Array.from(model.params.values.data), resBefore);
-    assert.ok(model.base.params.params.every((p) => p.frozen));
-  });
+  test(
+    `${dev.backend}: residual training leaves the frozen base untouched` + ` and gives it no optimizer state`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
+      const gen = defaultGeneratorConfig();
+      const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
+      saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
+      const templates = [
+        [1, 0],
+        [-1, 0],
+      ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
+      const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
+      const { job, model } = residualJob(
+        dev,
+        'kin',
+        tiny,
+        rcfg,
+        templates,
+        join(dir, 'base.safetensors'),
+        join(dir, 'res.safetensors'),
+        2,
+        false,
+      );
+      const baseBefore = Array.from(model.base.params.values.data);
+      const resBefore = Array.from(model.params.values.data);
+      await train(job, { ...plan(2), valBatches: 0 }, { stream: quiet });
+      assert.equal(Array.from(model.base.params.values.data), baseBefore);
+      assert.not.equal(Array.from(model.params.values.data), resBefore);
+      assert.ok(model.base.params.params.every((p) => p.frozen));
+    },
+  );
 }
 
 type op_Var = Parameters<typeof op.exp>[0];
@@ -161,52 +164,55 @@ async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<v
   assert.unreachable('expected a rejection');
 }
 
-test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever it writes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
-  const plan = (lr: number): TrainPlan => ({
-    label: 'x',
-    epochs: 2,
-    stepsPerEpoch: 10,
-    batchSize: 8,
-    lr,
-    weightDecay: 0.01,
-    seed: 1,
-    valBatches: 0,
-  });
-  const result = (seconds: number) =>
-    ({
-      interrupted: false,
-      state: {
-        step: 20,
-        rng: [],
-        history: [{ epoch: 1, loss: 1.5, seconds }],
-        partial: { sum: 0, count: 0 },
-        seconds,
-        seed: 1,
-        plan: '',
-      },
-    }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
-  const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
-  writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
-  writeModelCard(join(dir, 'b.safetensors'), {
-    ...info,
-    plan: plan(2e-4),
-    result: result(20),
-    initFrom: join(dir, 'a.safetensors'),
-  });
-  writeModelCard(join(dir, 'c.safetensors'), {
-    ...info,
-    plan: plan(1e-4),
-    result: result(30),
-    initFrom: join(dir, 'b.safetensors'),
-  });
-  const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
-  assert.equal(
-    c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr),
-    [5e-4, 2e-4],
-  );
-  assert.is(c.total_wall_time_s, 60);
-  assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
-});
+test(
+  'a fine-tuning stage (--init-from)' + ' records the stages of the checkpoint it started from, wherever it writes',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
+    const plan = (lr: number): TrainPlan => ({
+      label: 'x',
+      epochs: 2,
+      stepsPerEpoch: 10,
+      batchSize: 8,
+      lr,
+      weightDecay: 0.01,
+      seed: 1,
+      valBatches: 0,
+    });
+    const result = (seconds: number) =>
+      ({
+        interrupted: false,
+        state: {
+          step: 20,
+          rng: [],
+          history: [{ epoch: 1, loss: 1.5, seconds }],
+          partial: { sum: 0, count: 0 },
+          seconds,
+          seed: 1,
+          plan: '',
+        },
+      }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
+    const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
+    writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
+    writeModelCard(join(dir, 'b.safetensors'), {
+      ...info,
+      plan: plan(2e-4),
+      result: result(20),
+      initFrom: join(dir, 'a.safetensors'),
+    });
+    writeModelCard(join(dir, 'c.safetensors'), {
+      ...info,
+      plan: plan(1e-4),
+      result: result(30),
+      initFrom: join(dir, 'b.safetensors'),
+    });
+    const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
+    assert.equal(
+      c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr),
+      [5e-4, 2e-4],
+    );
+    assert.is(c.total_wall_time_s, 60);
+    assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
+  },
+);
 
 test.run();

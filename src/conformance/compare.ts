@@ -105,7 +105,8 @@ export function formatRows(title: string, rows: CompareRow[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `${r.quantity.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.maxAbs.toExponential(2).padStart(10)}  ${r.tolerance.padEnd(18)}  ${r.ok ? 'ok' : 'FAIL'}`,
+      `${r.quantity.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.maxAbs.toExponential(2).padStart(10)}` +
+        `  ${r.tolerance.padEnd(18)}  ${r.ok ? 'ok' : 'FAIL'}`,
     );
   }
   return lines.join('\n');

@@ -15,14 +15,17 @@
  *
  *   import { loadConfig } from '../io/config.js';
  *   const base = loadConfig('configs/base_flows.yaml', 'base');
- *   base.kinFlow;                 // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128], slope: 1e-3, bound: 5 }
- *   base.training.kin;            // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01, valBatches: 10 }
+ *   base.kinFlow;        // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128],
+ *                        //   slope: 1e-3, bound: 5 }
+ *   base.training.kin;   // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01,
+ *                        //   valBatches: 10 }
  *   base.paths.kinModel;          // '/abs/…/models/kin_density.safetensors'
  *   base.generator;               // GeneratorConfig (src/toy), the nominal generator
  *
  *   const sys = loadConfig('configs/systematics.yaml', 'systematics');
  *   for (const t of sys.kinSystematics) t.name, t.m, t.generator;   // 'generator_shift_up', [1, 0], GeneratorConfig
- *   sys.residualKinModel;         // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1, hiddenFeatures: [128, 128], type: 'flow', … }
+ *   sys.residualKinModel;         // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1,
+ *                                 //   hiddenFeatures: [128, 128], type: 'flow', … }
  *   sys.paths.kinBaseModel, sys.paths.kinResidualModel;
  *   checkBaseFlowsMatch(base, sys);   // validate/visualize: the base file's flows are the ones the residuals sit on
  *
@@ -359,14 +362,16 @@ function resolveTemplates(
     if (e.m.length !== first) {
       problem(
         mw,
-        `expected a list of ${first} numbers like ${listKey}[0].m (all m vectors have one length), found a list of ${e.m.length}`,
+        `expected a list of ${first} numbers like ${listKey}[0].m` +
+          ` (all m vectors have one length), found a list of ${e.m.length}`,
       );
     }
     // With no nuisances the residual is the identity and the list is not used (reference behaviour).
     if (res.numNuisances > 0 && e.m.length !== res.numNuisances) {
       problem(
         mw,
-        `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances}), found a list of ${e.m.length}`,
+        `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances})` +
+          `, found a list of ${e.m.length}`,
       );
     }
     return { name: e.generator, m: [...e.m], generator: copyGeneratorConfig(generators[e.generator]!) };
@@ -435,7 +440,8 @@ export function checkBaseFlowsMatch(base: BaseFlowsConfig, sys: SystematicsConfi
         throw new ConfigError(
           sys.source,
           path,
-          `expected ${JSON.stringify(a[field])} like ${path} of ${base.source} (the residuals sit on that base flow), ` +
+          `expected ${JSON.stringify(a[field])} like ${path} of ${base.source}` +
+            ` (the residuals sit on that base flow), ` +
             `found ${JSON.stringify(b[field])}`,
         );
       }

@@ -154,7 +154,8 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
       const loss = trainStep(job, opt, batch, lr);
       if (!Number.isFinite(loss)) {
         throw new TrainingDiverged(
-          `${plan.label}: loss became ${loss} at step ${state.step}; stopped without saving, ${job.modelPath} keeps the last good epoch`,
+          `${plan.label}: loss became ${loss} at step ${state.step}` +
+            `; stopped without saving, ${job.modelPath} keeps the last good epoch`,
         );
       }
       state.step++;

@@ -206,8 +206,10 @@ export function closureMarkdown(rep: ClosureReport): string {
   const lines = [
     '# Closure against the exact truth',
     '',
-    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row (± its standard error, std/√n).`,
-    'Score rows are KLs of p(y | x, c) averaged over the generator\'s (c, x). "No residual": the frozen base flow alone evaluated on the',
+    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row` +
+      ` (± its standard error, std/√n).`,
+    "Score rows are KLs of p(y | x, c) averaged over the generator's (c, x)." +
+      ' "No residual": the frozen base flow alone evaluated on the',
     'data at ν — what the residual model improves on. ν = (ν_shift, ν_squeeze).',
     '',
     `| ${t.header.join(' | ')} |`,

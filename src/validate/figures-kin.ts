@@ -60,7 +60,9 @@ export function figKin2d(ctx: ValidationContext): string {
     fig
       .panel(0, k.c, {
         title: `${k.name}  p(x | c)`,
-        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n}),  ${fmtKl(gridKl(truth, model))} on the grid`,
+        subtitle:
+          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` +
+          `,  ${fmtKl(gridKl(truth, model))} on the grid`,
         xLabel: X_LABEL[0],
         yLabel: X_LABEL[1],
         aspect: 'equal',
@@ -129,7 +131,9 @@ export function figSysKinCentral(ctx: ValidationContext): string {
     width: 1400,
     height: 640,
     cols: 2,
-    suptitle: `Residual kin model — central point  p(x | c, ν = 0)   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual kin model — central point  p(x | c, ν = 0)   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
   for (const k of CLASSES) {
@@ -161,7 +165,9 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     height: 1060,
     rows: 2,
     cols: 2,
-    suptitle: `Residual kin model — template ${name}   ${nuText(m)}   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual kin model — template ${name}   ${nuText(m)}   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
       {
         kind: 'line',
@@ -199,7 +205,9 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
       .panel(k.c, 1, {
         ...opts,
         title: `${k.name} — model at ${nuText(m)}`,
-        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
+        subtitle:
+          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}` +
+          `;  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
       })
       .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
       .contourLines(mg, massLevels(mg), MODEL_LINE);
@@ -224,7 +232,10 @@ export function figSysKin1d(ctx: ValidationContext): string {
     rows: 2 * rows,
     cols: 4,
     heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
-    suptitle: `Residual kin model — 1D closure at each template   (${NU_ORDER})\nmodel: ${m} samples at the template's ν (the same latent draws for every template); truth: exact bin masses`,
+    suptitle:
+      `Residual kin model — 1D closure at each template   (${NU_ORDER})` +
+      `\nmodel: ${m} samples at the template's ν (the same latent draws for every template)` +
+      `; truth: exact bin masses`,
     legend: [
       { kind: 'patch', label: 'Truth at the template (exact)', color: COLORS.truth, alpha: 0.35 },
       { kind: 'line', label: 'Model at the template ν', color: COLORS.model, width: 2 },

@@ -95,10 +95,12 @@ function drawScanFigures(
       cols: 2,
       legend,
       suptitle:
-        `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')} vs each nuisance (the other at 0; ${NU_ORDER})\n` +
+        `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')}` +
+        ` vs each nuisance (the other at 0; ${NU_ORDER})\n` +
         (what === 'kin'
           ? `model: ${s.n[0] + s.n[1]} samples, the same latent draws at every ν; truth exact`
-          : `model: ${s.n[0] + s.n[1]} samples at fixed nominal (c, x), the same latent draws at every ν; truth exact at those x`),
+          : `model: ${s.n[0] + s.n[1]} samples at fixed nominal (c, x)` +
+            `, the same latent draws at every ν; truth exact at those x`),
     });
     for (let k = 0; k < K; k++) {
       for (let d = 0; d < 2; d++) {

@@ -67,7 +67,9 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     width: 1250,
     height: 700,
     cols: 2,
-    suptitle: `Score base model — p(y | c), marginalised over x\nexact densities on a grid, x integrated on shared quadrature nodes; ${LEVEL_RULE}`,
+    suptitle:
+      `Score base model — p(y | c), marginalised over x` +
+      `\nexact densities on a grid, x integrated on shared quadrature nodes; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth', 'classes', 'Model (base flow)'),
   });
   for (const k of CLASSES) {
@@ -79,7 +81,9 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     fig
       .panel(0, k.c, {
         title: `${k.name} — p(y | c)`,
-        subtitle: `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))};  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
+        subtitle:
+          `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))}` +
+          `;  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
         xLabel: Y_LABEL[0],
         yLabel: Y_LABEL[1],
         aspect: 'equal',
@@ -147,7 +151,10 @@ export function figScore1d(ctx: ValidationContext): string {
     rows: 4,
     cols: 2,
     heightRatios: [3, 1.3, 3, 1.3],
-    suptitle: `Score base model — 1D marginals  p(y_{d} | c)   (model: one sample per truth event's (c, x), ${t.n} events; truth: exact p(y | x, c) bin masses averaged over the same x)`,
+    suptitle:
+      `Score base model — 1D marginals  p(y_{d} | c)` +
+      `   (model: one sample per truth event's (c, x), ${t.n} events` +
+      `; truth: exact p(y | x, c) bin masses averaged over the same x)`,
     legend: [
       { kind: 'patch', label: 'Truth (class colour)', color: '#888888', alpha: 0.35 },
       { kind: 'line', label: 'Model samples', color: '#333333', width: 2 },
@@ -188,7 +195,9 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     rows: 8,
     cols,
     heightRatios: [3, 1.25, 3, 1.25, 3, 1.25, 3, 1.25],
-    suptitle: `Score base model — conditional slices  p(y_{d} | x_{1}, c), x_{2} drawn from p(x_{2} | x_{1}, c)   (${ns} events per slice)`,
+    suptitle:
+      `Score base model — conditional slices  p(y_{d} | x_{1}, c)` +
+      `, x_{2} drawn from p(x_{2} | x_{1}, c)   (${ns} events per slice)`,
     legend: [
       { kind: 'patch', label: 'Truth: exact bin masses (class colour)', color: '#888888', alpha: 0.35 },
       { kind: 'line', label: 'Model samples', color: '#333333', width: 2 },
@@ -349,7 +358,9 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
     width: 1250,
     height: 700,
     cols: 2,
-    suptitle: `Residual score model — central point  p(y | x, c, ν = 0) at the class centre x   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual score model — central point  p(y | x, c, ν = 0) at the class centre x   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
   for (const k of CLASSES) {
@@ -382,7 +393,10 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
     width: 1300,
     height: 720,
     cols: 2,
-    suptitle: `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})\np(y | x, c, ν) at the template's class centre x; exact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})` +
+      `\np(y | x, c, ν) at the template's class centre x` +
+      `; exact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
       {
         kind: 'line',
@@ -408,7 +422,9 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
     fig
       .panel(0, k.c, {
         title: `${k.name} — ${xText(x)}`,
-        subtitle: `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))};  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
+        subtitle:
+          `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}` +
+          `;  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
         xLabel: Y_LABEL[0],
         yLabel: Y_LABEL[1],
         aspect: 'equal',
@@ -435,7 +451,10 @@ export function figSysScore1d(ctx: ValidationContext): string {
     rows: 2 * rows,
     cols: 4,
     heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
-    suptitle: `Residual score model — 1D closure at each template   (${NU_ORDER})\nmodel: one sample per template truth event's (c, x) at the template's ν, ${ctx.budgets.sysHist} events; truth: exact p(y | x, c) bin masses over the same x`,
+    suptitle:
+      `Residual score model — 1D closure at each template   (${NU_ORDER})` +
+      `\nmodel: one sample per template truth event's (c, x) at the template's ν, ${ctx.budgets.sysHist} events` +
+      `; truth: exact p(y | x, c) bin masses over the same x`,
     legend: [
       { kind: 'patch', label: 'Truth at the template', color: COLORS.truth, alpha: 0.35 },
       { kind: 'line', label: 'Model at the template ν', color: COLORS.model, width: 2 },

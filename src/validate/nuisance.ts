@@ -29,7 +29,8 @@ export function closureNuPoints(templates: readonly SystematicTemplate[], numNui
   const push = (p: NuPoint) => {
     if (p.nu.length !== numNuisances) {
       throw new Error(
-        `validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}, the model has ${numNuisances} nuisances`,
+        `validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}` +
+          `, the model has ${numNuisances} nuisances`,
       );
     }
     if (!out.some((q) => sameNu(q.nu, p.nu))) out.push(p);
@@ -82,7 +83,8 @@ export function nuisanceGenerator(
       if (JSON.stringify(t.generator[k]) !== JSON.stringify(ref.generator[k])) {
         throw new Error(
           `validate/nuisance: ${what} templates ${ref.name} and ${t.name} differ in generator key ${k} ` +
-            `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])}); the truth at other ν is ambiguous`,
+            `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])})` +
+            `; the truth at other ν is ambiguous`,
         );
       }
     }

@@ -11,7 +11,8 @@ import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { formatNu } from './nuisance.js';
 
 /** The contour rule (analysis/levels.ts) as the figures state it. */
-export const LEVEL_RULE = `contours enclose ${CONTOUR_MASSES.map((m) => Math.round(m * 100)).join('/')} % of each density's mass`;
+const PERCENTS_DESCENDING = CONTOUR_MASSES.map((m) => Math.round(m * 100)).join('/');
+export const LEVEL_RULE = `contours enclose ${PERCENTS_DESCENDING} % of each density's mass`;
 
 export const TEMPLATE_CMAP: ColorMapName = 'Greens';
 export const MODEL_DASH = [7, 4];

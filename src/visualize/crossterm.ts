@@ -106,7 +106,8 @@ export function crosstermFigure(
     cols: 3,
     suptitle:
       `${s.name}${s.where} — nuisance cross-term on ${f}  (${CLASSES[c].name}, ${directionWords(direction)})\n` +
-      `probe ${s.symbol} = ${formatPoint(s.crossProbe)};  additive = F(${nuisanceName(0)}, 0) + F(0, ${nuisanceName(1)}) − F(0, 0)`,
+      `probe ${s.symbol} = ${formatPoint(s.crossProbe)}` +
+      `;  additive = F(${nuisanceName(0)}, 0) + F(0, ${nuisanceName(1)}) − F(0, 0)`,
   });
   const T = direction === 'forward' ? 'T' : 'T^{−1}';
   const rowsSpec = [

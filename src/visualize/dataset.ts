@@ -103,7 +103,9 @@ export function datasetSummary(ds: Dataset): string {
     const mx = [0, 1].map((d) => column(ds, ds.X, d, c));
     const my = [0, 1].map((d) => column(ds, ds.y, d, c));
     lines.push(
-      `${CLASSES[c].name}: <x> = (${mx.map((a) => f(mean(a))).join(', ')}), σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')}), <y> = (${my.map((a) => f(mean(a))).join(', ')})`,
+      `${CLASSES[c].name}: <x> = (${mx.map((a) => f(mean(a))).join(', ')})` +
+        `, σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')})` +
+        `, <y> = (${my.map((a) => f(mean(a))).join(', ')})`,
     );
   }
   return lines.join('\n');

@@ -92,7 +92,8 @@ export function responseFigure(s: Subject, data: ResponseData, dims: number[], d
     cols: 2 * K,
     suptitle:
       `${s.name}${s.where} — scale and shift response vs ν  (${directionWords(direction)})\n` +
-      `scale = ∂${T}_{d}/∂${s.symbol}_{d} (autodiff),  shift Δ${s.symbol} = ${T}(${s.symbol}, ν) − ${s.symbol};  the other nuisance at 0`,
+      `scale = ∂${T}_{d}/∂${s.symbol}_{d} (autodiff)` +
+      `,  shift Δ${s.symbol} = ${T}(${s.symbol}, ν) − ${s.symbol};  the other nuisance at 0`,
     legend,
   });
   dims.forEach((d, row) => {

@@ -398,7 +398,8 @@ export class WasmKernels implements Kernels {
     if (grad.size !== n || m.size !== n || v.size !== n) {
       fail(
         'adamw',
-        `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`,
+        `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}` +
+          `, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`,
       );
     }
     if (!(h.step >= 1)) fail('adamw', `step must be ≥ 1 (1-based), got ${h.step}`);

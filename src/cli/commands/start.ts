@@ -50,7 +50,8 @@ export async function run(opts: StartOptions): Promise<void> {
   ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new UserError(
-      `the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')} (train them with fnf train-base / fnf train-systematics, see README)`,
+      `the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')}` +
+        ` (train them with fnf train-base / fnf train-systematics, see README)`,
     );
   }
   const out = resolve(opts.outDir);

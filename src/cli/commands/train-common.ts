@@ -50,7 +50,8 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
     .addOption(
       new Option(
         '--init-from <file>',
-        'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)',
+        'start from the weights of this checkpoint with a fresh optimizer and the given schedule' +
+          ' (a fine-tuning stage; default: random init)',
       ),
     );
 }
@@ -195,6 +196,7 @@ export function writeModelCard(
   };
   const base = modelPath.replace(/\.safetensors$/, '');
   writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
+  const totalWall = (card as { total_wall_time_s?: number }).total_wall_time_s;
   const md = [
     `# ${info.title}`,
     '',
@@ -203,7 +205,9 @@ export function writeModelCard(
     `| file | \`${card.file}\` |`,
     `| config | \`${config}\` → \`${info.section}\` |`,
     `| seed | ${plan.seed} |`,
-    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
+    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps` +
+      `, batch ${plan.batchSize}` +
+      `, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
     `| backend | ${info.backend} |`,
     ...earlier.map((e, i) => {
       const sc = e.schedule as { steps: number; lr: number; batch_size: number };
@@ -212,11 +216,12 @@ export function writeModelCard(
     ...(earlier.length > 0
       ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`]
       : []),
-    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${(card as { total_wall_time_s?: number }).total_wall_time_s} s)` : ''} |`,
+    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${totalWall} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
     '',
-    'Closure against the exact truth: see `closure.md` from `fnf validate` (the numbers are copied into `models/README.md`).',
+    'Closure against the exact truth: see `closure.md` from `fnf validate`' +
+      ' (the numbers are copied into `models/README.md`).',
     '',
   ].join('\n');
   writeFileSync(`${base}.card.md`, md);

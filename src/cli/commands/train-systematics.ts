@@ -58,7 +58,8 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       opts.initFrom,
     );
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${templates.length} templates, ` +
+      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}` +
+        `, ${templates.length} templates, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
     await trainAndRecord(dev, opts, {

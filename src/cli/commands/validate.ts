@@ -61,6 +61,7 @@ export async function run(opts: ValidateOptions): Promise<void> {
     .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
     .join(', ');
   log(
-    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
+    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir}` +
+      ` in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
   );
 }

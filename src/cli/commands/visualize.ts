@@ -120,7 +120,8 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--n <count>',
-        "size of the reference's range-defining samples; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled",
+        "size of the reference's range-defining samples" +
+          '; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled',
       )
         .argParser(positiveIntParser)
         .default(VISUALIZE_DEFAULT_N),
@@ -137,7 +138,8 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     const bad = opts.responseDims.filter((d) => d >= dims);
     if (bad.length > 0) {
       throw new UserError(
-        `--response-dims: expected feature indices below ${dims} (features_dim of ${opts.sysCfg}), found ${bad.join(', ')}`,
+        `--response-dims: expected feature indices below ${dims}` +
+          ` (features_dim of ${opts.sysCfg}), found ${bad.join(', ')}`,
       );
     }
   }
@@ -145,7 +147,8 @@ export async function run(opts: VisualizeOptions): Promise<void> {
   const need = (path: string, what: string) => {
     if (!existsSync(path))
       throw new UserError(
-        `${opts.sysCfg}: paths.${what} names ${path}, which does not exist (train it or point the config at a checkpoint)`,
+        `${opts.sysCfg}: paths.${what} names ${path}, which does not exist` +
+          ` (train it or point the config at a checkpoint)`,
       );
     return path;
   };
