@@ -1,21 +1,25 @@
 /**
- * Benchmark runner: `node dist/bench/run.js [--only PREFIX]…` (npm run bench).
+ * Benchmark runner: `node dist/bench/run.js [--only PREFIX]… [--profile]` (npm run bench).
  *
  * Imports every `*.bench.js` beside this file (each registers its families in registry.ts),
  * runs the families whose name matches a `--only` prefix (all when none is given), prints a
  * table and writes bench/results/latest.json. Each figure is the median over repeated timed
  * samples after a warm-up (which also lets V8 tier the wasm up to its optimising compiler);
  * a sample times a batch of calls just long enough (~2 ms) for the clock to resolve it.
+ * `--profile` instead breaks the model-level paths down by kernel, op and thread (profile.ts).
+ * The `machine` record names the CPU and the clock measured in the run (machine.ts); matmul
+ * figures also come as a share of the 128-bit FMA peak at that clock.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import os from 'node:os';
 import { Memory } from '../src/tensor/memory.js';
 import { Heap } from '../src/tensor/allocator.js';
 import { tsKernels } from '../src/backend/ts/index.js';
 import { loadWasmKernels, packageRoot, wasmBuildInfo, type WasmBuild } from '../src/backend/wasm/index.js';
 import { families, type BenchBackend, type BenchContext, type BenchResult } from './registry.js';
+import { machineInfo, SIMD128_FLOP_PER_CYCLE, type MachineInfo } from './machine.js';
+import { runProfile, type ProfileEntry } from './profile.js';
 
 const SAMPLES = 41;
 /** Short samples: on a shared machine a preempted sample is an outlier the median drops. */
@@ -43,18 +47,32 @@ export function medianMs(fn: () => void): number {
   return t[t.length >> 1];
 }
 
-function parseArgs(argv: string[]): { only: string[] } {
+function parseArgs(argv: string[]): { only: string[]; profile: boolean } {
   const only: string[] = [];
+  let profile = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--only') {
+    if (a === '--profile') profile = true;
+    else if (a === '--only') {
       const v = argv[++i];
       if (!v) throw new Error('bench: --only needs a name prefix (e.g. --only matmul)');
       only.push(v);
     } else if (a.startsWith('--only=')) only.push(a.slice('--only='.length));
-    else throw new Error(`bench: unknown argument "${a}" (expected --only NAME)`);
+    else throw new Error(`bench: unknown argument "${a}" (expected --only NAME or --profile)`);
   }
-  return { only };
+  return { only, profile };
+}
+
+/** Each 1- and 2-thread wasm matmul figure as a share of the 128-bit FMA peak at the measured clock. */
+function peakShares(results: BenchResult[], ghz: number): BenchResult[] {
+  return results
+    .filter((r) => r.unit === 'GFLOP/s' && r.backend === 'wasm' && /^matmul\.(fwd|dx|dw)$/.test(r.name))
+    .map((r) => ({
+      ...r,
+      name: `${r.name}.peak_share`,
+      value: +((100 * r.value) / (SIMD128_FLOP_PER_CYCLE * ghz * r.threads)).toFixed(1),
+      unit: `% of 128-bit FMA peak at ${ghz} GHz`,
+    }));
 }
 
 /** A family runs when a prefix names it or something inside it (`matmul` or `matmul.fwd`). */
@@ -64,7 +82,13 @@ const resultWanted = (name: string, only: string[]) =>
   only.length === 0 || only.some((p) => name.startsWith(p) || p.startsWith(name));
 
 async function main(): Promise<void> {
-  const { only } = parseArgs(process.argv.slice(2));
+  const { only, profile } = parseArgs(process.argv.slice(2));
+  const machine = { ...machineInfo(), wasmBuild: wasmBuildInfo().chosen, date: new Date().toISOString() };
+  console.log(`machine: ${machine.kind} (${machine.model}), ${machine.cpus} CPUs, ${machine.measuredGHz} GHz measured`);
+  if (profile) {
+    writeResults(machine, [], only, await runProfile(only));
+    return;
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   for (const f of readdirSync(here)
     .filter((f) => f.endsWith('.bench.js'))
@@ -91,49 +115,50 @@ async function main(): Promise<void> {
 
   const results: BenchResult[] = [];
   for (const family of chosen) {
-    const got = (await family.run(ctx)).filter((r) => resultWanted(r.name, only));
+    let got = (await family.run(ctx)).filter((r) => resultWanted(r.name, only));
+    if (family.name === 'matmul') got = [...got, ...peakShares(got, machine.measuredGHz)];
     printTable(family.name, got);
     results.push(...got);
   }
-
-  const machine = {
-    node: process.version,
-    cpus: os.cpus().length,
-    model: os.cpus()[0]?.model ?? 'unknown',
-    wasmBuild: info.chosen,
-    date: new Date().toISOString(),
-  };
-  const outDir = join(packageRoot(), 'bench', 'results');
-  mkdirSync(outDir, { recursive: true });
-  const outFile = join(outDir, 'latest.json');
-  writeFileSync(outFile, JSON.stringify({ machine, results: merged(outFile, results, only, machine) }, null, 2) + '\n');
-  console.log(`\nwrote ${outFile}`);
+  writeResults(machine, results, only, null);
 }
 
 /**
- * With --only, keep the previous file's other figures (same node and CPU model) so that one
- * family can be re-measured without losing the rest.
+ * bench/results/latest.json: the machine, the figures (merged with the previous file's under
+ * --only) and the latest profile (kept from the previous file when this run made none).
  */
-function merged(
-  file: string,
-  fresh: BenchResult[],
-  only: string[],
-  machine: { node: string; model: string },
-): BenchResult[] {
-  if (only.length === 0 || !existsSync(file)) return fresh;
+function writeResults(machine: MachineInfo, results: BenchResult[], only: string[], profile: ProfileEntry[] | null) {
+  const outDir = join(packageRoot(), 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, 'latest.json');
+  const old = previous(outFile, machine);
+  const kept = only.length === 0 && !profile ? results : merged(old?.results ?? [], results);
+  const body = { machine, results: kept, profile: profile ?? old?.profile ?? null };
+  writeFileSync(outFile, JSON.stringify(body, null, 2) + '\n');
+  console.log(`\nwrote ${outFile}`);
+}
+
+/** The previous results file, when it was written on the same Node and CPU model (else null). */
+function previous(file: string, machine: { node: string; model: string }) {
+  if (!existsSync(file)) return null;
   try {
     const old = JSON.parse(readFileSync(file, 'utf8')) as {
       machine?: { node?: string; model?: string };
       results?: BenchResult[];
+      profile?: ProfileEntry[] | null;
     };
-    if (old.machine?.node !== machine.node || old.machine?.model !== machine.model || !Array.isArray(old.results))
-      return fresh;
-    const key = (r: BenchResult) => `${r.name}|${r.shape.join('x')}|${r.backend}|${r.build ?? ''}|${r.threads}`;
-    const freshKeys = new Set(fresh.map(key));
-    return [...old.results.filter((r) => !freshKeys.has(key(r))), ...fresh];
+    if (old.machine?.node !== machine.node || old.machine?.model !== machine.model) return null;
+    return { results: Array.isArray(old.results) ? old.results : [], profile: old.profile ?? null };
   } catch {
-    return fresh;
+    return null;
   }
+}
+
+/** The previous figures that this run did not measure again, then this run's. */
+function merged(old: BenchResult[], fresh: BenchResult[]): BenchResult[] {
+  const key = (r: BenchResult) => `${r.name}|${r.shape.join('x')}|${r.backend}|${r.build ?? ''}|${r.threads}`;
+  const freshKeys = new Set(fresh.map(key));
+  return [...old.filter((r) => !freshKeys.has(key(r))), ...fresh];
 }
 
 function printTable(family: string, rows: BenchResult[]): void {

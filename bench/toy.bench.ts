@@ -3,14 +3,8 @@
  * A training step draws one batch of 1024 events (2 normals for x, 2 for y per event); this
  * should stay far below the cost of the flow step itself (target: 1024 × 4 normals ≪ 1 ms).
  */
-import {
-  Rng,
-  defaultGeneratorConfig,
-  generateBatch,
-  logProbXBatch,
-  logProbYBatch,
-  withNuisance,
-} from '../src/toy/index.js';
+import { defaultGeneratorConfig, generateBatch, logProbXBatch, logProbYBatch, withNuisance } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
 
 /** Median wall time in µs of `fn` over `reps` timed runs after `warm` untimed ones. */
 export function timeIt(fn: () => void, reps = 200, warm = 50): number {

@@ -11,10 +11,11 @@ import { NSF, type NSFConfig } from '../src/flows/nsf.js';
 import { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
 import { residualDefaults } from '../src/systematics/config.js';
 import { AdamW } from '../src/train/adamw.js';
-import { nominalBatch, templateBatch, type Sector } from '../src/train/batches.js';
+import { nominalBatch, templateBatch } from '../src/train/batches.js';
+import type { Sector } from '../src/toy/sector.js';
 import { trainStep, type TrainJob } from '../src/train/trainer.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { register, type BenchResult } from './registry.js';
 import { PyTorchPeer } from './pytorch/peer.js';
 
@@ -28,9 +29,9 @@ const flow = (context: number, transforms: number): NSFConfig => ({
   bound: 5,
 });
 
-type ModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
+export type ModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
 
-function build(dev: Device, name: ModelName) {
+export function build(dev: Device, name: ModelName) {
   const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
   const rng = Rng.fromSeed(1);
   const base = new NSF(dev, sector === 'kin' ? flow(2, 2) : flow(4, 3)).init(rng);
@@ -75,9 +76,9 @@ function build(dev: Device, name: ModelName) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const MODELS: ModelName[] = ['kin_base', 'score_base', 'kin_residual', 'score_residual'];
+export const MODELS: ModelName[] = ['kin_base', 'score_base', 'kin_residual', 'score_residual'];
 /** Untimed steps before the first round: V8 needs ~100 steps to optimise the step's JS. */
-const WARMUP_STEPS = 150;
+export const WARMUP_STEPS = 150;
 /** Rounds; each times one block of every contender, in alternating order. */
 const ROUNDS = 15;
 /** Steps per timed block, after a few untimed ones (they absorb the switch between contenders). */
@@ -85,7 +86,7 @@ const BLOCK_STEPS = 8;
 const SETTLE_STEPS = 3;
 
 /** n AdamW steps of a fresh `name` model on `dev` (its own optimizer and batches). */
-function stepper(dev: Device, name: ModelName) {
+export function stepper(dev: Device, name: ModelName) {
   const m = build(dev, name);
   const opt = new AdamW(m.params);
   const job = { device: dev, params: m.params, logProb: m.logProb } as TrainJob;
@@ -221,6 +222,20 @@ register({
   },
 });
 
+/** n points (x and context) for logProb and sampling: one training batch repeated. */
+export function evalPoints(m: ReturnType<typeof build>, n: number): { x: Float32Array; c: Float32Array } {
+  const b = m.draw(Rng.fromSeed(3));
+  const C = b.context.length / b.n;
+  const x = new Float32Array(2 * n),
+    c = new Float32Array(C * n);
+  for (let i = 0; i < n; i++) {
+    const j = i % b.n;
+    x.set(b.x.subarray(2 * j, 2 * j + 2), 2 * i);
+    c.set(b.context.subarray(C * j, C * j + C), C * i);
+  }
+  return { x, c };
+}
+
 register({
   name: 'logprob_100k',
   async run() {
@@ -229,16 +244,8 @@ register({
       const dev = await createDevice({ backend: 'wasm', threads });
       for (const name of ['kin_base', 'score_base', 'kin_residual', 'score_residual'] as ModelName[]) {
         const m = build(dev, name);
-        const b = m.draw(Rng.fromSeed(3));
         const n = 100_000;
-        const C = b.context.length / b.n;
-        const x = new Float32Array(2 * n),
-          c = new Float32Array(C * n);
-        for (let i = 0; i < n; i++) {
-          const j = i % b.n;
-          x.set(b.x.subarray(2 * j, 2 * j + 2), 2 * i);
-          c.set(b.context.subarray(C * j, C * j + C), C * i);
-        }
+        const { x, c } = evalPoints(m, n);
         m.eval(x, c);
         const lp: number[] = [],
           sm: number[] = [];

@@ -19,8 +19,10 @@ import {
   loadConfig,
   parseConfig,
   type ConfigKind,
-} from '../src/io/config.js';
-import { REFERENCE_CLASS_DEFAULTS } from '../src/toy/config.js';
+} from '../src/config/load.js';
+import { generatorSection } from '../src/config/schema.js';
+import { REFERENCE_CLASS_DEFAULTS, defaultGeneratorConfig } from '../src/toy/config.js';
+import { SECTORS } from '../src/toy/sector.js';
 
 // Compiled to dist/test/, so the repository root is two levels up.
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -67,7 +69,7 @@ test('base_flows.yaml loads with the reference architecture, training and extens
   assert.is(cfg.source, join(CONFIGS, 'base_flows.yaml'));
   assert.is(cfg.device, 'cuda');
   assert.is(cfg.seed, undefined);
-  assert.equal(cfg.kinFlow, {
+  assert.equal(cfg.kin.flow, {
     features: 2,
     context: 2,
     bins: 20,
@@ -76,7 +78,7 @@ test('base_flows.yaml loads with the reference architecture, training and extens
     slope: 1e-3,
     bound: 5,
   });
-  assert.equal(cfg.scoreFlow, {
+  assert.equal(cfg.score.flow, {
     features: 2,
     context: 4,
     bins: 20,
@@ -85,7 +87,7 @@ test('base_flows.yaml loads with the reference architecture, training and extens
     slope: 1e-3,
     bound: 5,
   });
-  for (const t of [cfg.training.kin, cfg.training.score]) {
+  for (const t of [cfg.kin.training, cfg.score.training]) {
     assert.equal(t, {
       batchSize: 1024,
       nepochs: 100,
@@ -95,10 +97,8 @@ test('base_flows.yaml loads with the reference architecture, training and extens
       valBatches: 10,
     });
   }
-  assert.equal(cfg.paths, {
-    kinModel: join(MODELS, 'kin_density.safetensors'),
-    scoreModel: join(MODELS, 'score_density.safetensors'),
-  });
+  assert.equal(cfg.kin.paths, { model: join(MODELS, 'kin_density.safetensors') });
+  assert.equal(cfg.score.paths, { model: join(MODELS, 'score_density.safetensors') });
   // Keys the file gives, and class defaults for the rest.
   assert.equal(cfg.generator.center_B, [0.5, 0]);
   assert.is(cfg.generator.sigmoid_y, false);
@@ -115,7 +115,7 @@ test('systematics.yaml: named generator sections, templates in reference order, 
     ['generator_squeeze_down', [0, -1]],
   ];
   assert.equal(Object.keys(cfg.generators), ['generator', ...expected.map(([n]) => n)]);
-  for (const list of [cfg.kinSystematics, cfg.scoreSystematics]) {
+  for (const list of [cfg.kin.templates, cfg.score.templates]) {
     assert.equal(
       list.map((t) => [t.name, t.m]),
       expected,
@@ -131,11 +131,11 @@ test('systematics.yaml: named generator sections, templates in reference order, 
       assert.is(t.generator.sigmoid_y, false);
     }
   }
-  assert.is.not(cfg.kinSystematics[0]!.generator, cfg.scoreSystematics[0]!.generator, 'no shared generator objects');
+  assert.is.not(cfg.kin.templates[0]!.generator, cfg.score.templates[0]!.generator, 'no shared generator objects');
   // The nominal section omits the y scales: class defaults (0).
   assert.is(cfg.generator.y_shift_scale, 0);
   assert.is(cfg.generator.variation_shift, 0);
-  assert.equal(cfg.residualKinModel, {
+  assert.equal(cfg.kin.residual, {
     featuresDim: 2,
     contextDim: 2,
     numNuisances: 2,
@@ -149,17 +149,19 @@ test('systematics.yaml: named generator sections, templates in reference order, 
     nuisanceScales: [1, 1],
     ladjSign: 1,
   });
-  assert.is(cfg.residualScoreModel.contextDim, 4);
-  assert.is(cfg.residualScoreModel.numResidualLayers, 2);
-  assert.equal(cfg.residualScoreModel.hiddenFeatures, [128, 128, 128]);
-  for (const t of [cfg.training.kin, cfg.training.score]) {
+  assert.is(cfg.score.residual.contextDim, 4);
+  assert.is(cfg.score.residual.numResidualLayers, 2);
+  assert.equal(cfg.score.residual.hiddenFeatures, [128, 128, 128]);
+  for (const t of [cfg.kin.training, cfg.score.training]) {
     assert.equal(t, { batchSize: 1024, nepochs: 60, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01 });
   }
-  assert.equal(cfg.paths, {
-    scoreBaseModel: join(MODELS, 'score_density.safetensors'),
-    kinBaseModel: join(MODELS, 'kin_density.safetensors'),
-    scoreResidualModel: join(MODELS, 'score_density_residuals.safetensors'),
-    kinResidualModel: join(MODELS, 'kin_density_residuals.safetensors'),
+  assert.equal(cfg.score.paths, {
+    base: join(MODELS, 'score_density.safetensors'),
+    residual: join(MODELS, 'score_density_residuals.safetensors'),
+  });
+  assert.equal(cfg.kin.paths, {
+    base: join(MODELS, 'kin_density.safetensors'),
+    residual: join(MODELS, 'kin_density_residuals.safetensors'),
   });
   checkBaseFlowsMatch(loadConfig(join(CONFIGS, 'base_flows.yaml'), 'base'), cfg);
 });
@@ -174,8 +176,8 @@ test('systematics_crossterms.yaml: the plain file plus four corners and the cros
     [-1, -1],
   ];
   for (const [list, plainList] of [
-    [cfg.kinSystematics, plain.kinSystematics],
-    [cfg.scoreSystematics, plain.scoreSystematics],
+    [cfg.kin.templates, plain.kin.templates],
+    [cfg.score.templates, plain.score.templates],
   ] as const) {
     assert.is(list.length, 8);
     assert.equal(list.slice(0, 4), plainList);
@@ -190,14 +192,14 @@ test('systematics_crossterms.yaml: the plain file plus four corners and the cros
       assert.is(t.generator.y_squeeze_scale, 0.2);
     }
   }
-  for (const key of ['residualKinModel', 'residualScoreModel'] as const) {
-    assert.equal(cfg[key].crossTermPairs, [[0, 1]]);
-    assert.equal({ ...cfg[key], crossTermPairs: [] }, plain[key]);
+  for (const s of SECTORS) {
+    assert.equal(cfg[s].residual.crossTermPairs, [[0, 1]]);
+    assert.equal({ ...cfg[s].residual, crossTermPairs: [] }, plain[s].residual);
   }
-  assert.is(cfg.paths.kinResidualModel, join(MODELS, 'kin_density_residuals_cross.safetensors'));
-  assert.is(cfg.paths.scoreResidualModel, join(MODELS, 'score_density_residuals_cross.safetensors'));
-  assert.is(cfg.paths.kinBaseModel, plain.paths.kinBaseModel);
-  assert.equal(cfg.training, plain.training);
+  assert.is(cfg.kin.paths.residual, join(MODELS, 'kin_density_residuals_cross.safetensors'));
+  assert.is(cfg.score.paths.residual, join(MODELS, 'score_density_residuals_cross.safetensors'));
+  assert.is(cfg.kin.paths.base, plain.kin.paths.base);
+  assert.equal([cfg.kin.training, cfg.score.training], [plain.kin.training, plain.score.training]);
 });
 
 test('dataset.yaml loads with the reference generator', () => {
@@ -268,33 +270,32 @@ test('a reference-layout systematics file loads as it is, paths relative to its 
   writeFileSync(file, REFERENCE_STYLE_SYSTEMATICS);
   const cfg = loadConfig(file, 'systematics');
   assert.is(cfg.device, 'mps');
-  assert.equal(cfg.paths, {
-    scoreBaseModel: join(dir, 'weights', 'score.pt'),
-    kinBaseModel: join(dir, 'weights', 'kin.pt'),
-    scoreResidualModel: join(dir, 'weights', 'score_res.pt'),
-    kinResidualModel: '/somewhere/else/kin_res.pt',
+  assert.equal(cfg.score.paths, {
+    base: join(dir, 'weights', 'score.pt'),
+    residual: join(dir, 'weights', 'score_res.pt'),
   });
+  assert.equal(cfg.kin.paths, { base: join(dir, 'weights', 'kin.pt'), residual: '/somewhere/else/kin_res.pt' });
   assert.equal(
-    cfg.kinSystematics.map((t) => [t.name, t.m]),
+    cfg.kin.templates.map((t) => [t.name, t.m]),
     [
       ['generator_pull_up', [1]],
       ['generator_pull_down', [-1]],
     ],
   );
   assert.equal(
-    cfg.scoreSystematics.map((t) => t.m),
+    cfg.score.templates.map((t) => t.m),
     [[1], [-1]],
   );
   // Omitted generator keys: the reference class defaults, not another section's values.
   const up = cfg.generators.generator_pull_up!;
   assert.equal(up, { ...REFERENCE_CLASS_DEFAULTS, variation_shift: 1, y_shift_scale: 0.5, sigmoid_y: false });
   assert.equal(cfg.generator, { ...REFERENCE_CLASS_DEFAULTS, sigmoid_y: false });
-  assert.is(cfg.residualScoreModel.type, 'transform');
-  assert.is(cfg.residualKinModel.numResidualLayers, 3);
-  assert.equal(cfg.residualKinModel.centralNuisanceValues, [0]);
-  assert.equal(cfg.kinFlow.hiddenFeatures, [16, 16]);
-  assert.is(cfg.training.kin.lr, 1e-3);
-  assert.is(cfg.training.kin.weightDecay, 0.01);
+  assert.is(cfg.score.residual.type, 'transform');
+  assert.is(cfg.kin.residual.numResidualLayers, 3);
+  assert.equal(cfg.kin.residual.centralNuisanceValues, [0]);
+  assert.equal(cfg.kin.flow.hiddenFeatures, [16, 16]);
+  assert.is(cfg.kin.training.lr, 1e-3);
+  assert.is(cfg.kin.training.weightDecay, 0.01);
 });
 
 test('reference-layout base and dataset files with .pt paths and an empty generator section', () => {
@@ -305,7 +306,7 @@ test('reference-layout base and dataset files with .pt paths and an empty genera
   delete base.runtime;
   writeFileSync(join(dir, 'b.yaml'), yaml.dump(base));
   const b = loadConfig(join(dir, 'b.yaml'), 'base');
-  assert.equal(b.paths, { scoreModel: join(dir, 'm', 'score.pt'), kinModel: join(dir, 'm', 'kin.pt') });
+  assert.equal([b.score.paths.model, b.kin.paths.model], [join(dir, 'm', 'score.pt'), join(dir, 'm', 'kin.pt')]);
   assert.equal(b.generator, { ...REFERENCE_CLASS_DEFAULTS });
   assert.is(b.device, undefined);
   writeFileSync(
@@ -334,19 +335,19 @@ test('extension keys: explicit values are read, pairs normalised', () => {
   doc.training.kin.weight_decay = 0;
   const cfg = parseConfig(doc, 'systematics', { file: 'systematics.yaml', baseDir: CONFIGS });
   assert.is(cfg.seed, 7);
-  const r = cfg.residualKinModel;
+  const r = cfg.kin.residual;
   assert.is(r.quadraticDamping, 0.1);
   assert.equal(r.crossTermPairs, [[0, 1]]);
   assert.is(r.crossDamping, 0.5);
   assert.equal(r.centralNuisanceValues, [0.5, -0.5]);
   assert.equal(r.nuisanceScales, [2, 3]);
   assert.is(r.ladjSign, -1);
-  assert.is(cfg.kinFlow.slope, 1e-4);
-  assert.is(cfg.kinFlow.bound, 8);
-  assert.is(cfg.training.kin.weightDecay, 0);
+  assert.is(cfg.kin.flow.slope, 1e-4);
+  assert.is(cfg.kin.flow.bound, 8);
+  assert.is(cfg.kin.training.weightDecay, 0);
   const base = shipped('base_flows.yaml');
   base.training.kin.val_batches = 0;
-  assert.is(parseConfig(base, 'base', { file: 'b.yaml', baseDir: CONFIGS }).training.kin.valBatches, 0);
+  assert.is(parseConfig(base, 'base', { file: 'b.yaml', baseDir: CONFIGS }).kin.training.valBatches, 0);
 });
 
 test('legacy generator_kin_up/_down sections; no template list needed with num_nuisances: 0', () => {
@@ -357,7 +358,7 @@ test('legacy generator_kin_up/_down sections; no template list needed with num_n
   doc.residual_kin_model.num_nuisances = 1;
   const cfg = parseConfig(doc, 'systematics', { file: 's.yaml', baseDir: CONFIGS });
   assert.equal(
-    cfg.kinSystematics.map((t) => [t.name, t.m, t.generator.variation_shift]),
+    cfg.kin.templates.map((t) => [t.name, t.m, t.generator.variation_shift]),
     [
       ['generator_kin_up', [1], 1],
       ['generator_kin_down', [-1], -1],
@@ -366,11 +367,11 @@ test('legacy generator_kin_up/_down sections; no template list needed with num_n
   const off = shipped('systematics.yaml');
   delete off.score_systematics;
   off.residual_score_model.num_nuisances = 0;
-  assert.equal(parseConfig(off, 'systematics', { file: 's.yaml', baseDir: CONFIGS }).scoreSystematics, []);
+  assert.equal(parseConfig(off, 'systematics', { file: 's.yaml', baseDir: CONFIGS }).score.templates, []);
   // With no nuisances a leftover list is not used, as in the reference.
   const unused = shipped('systematics.yaml');
   unused.residual_score_model.num_nuisances = 0;
-  assert.is(parseConfig(unused, 'systematics', { file: 's.yaml', baseDir: CONFIGS }).scoreSystematics.length, 4);
+  assert.is(parseConfig(unused, 'systematics', { file: 's.yaml', baseDir: CONFIGS }).score.templates.length, 4);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -564,14 +565,14 @@ test('wrong types and values: what was expected and what was found', () => {
   }
 });
 
-test('generator sections: the toy validator, with file and key path', () => {
+test('generator sections: the same kit, with file and key path', () => {
   const doc = shipped('base_flows.yaml');
   doc.generator.shift_dir = 'x';
   expectError(doc, 'base', 'base_flows.yaml', 'generator.shift_dir', ['expected a list of 2']);
   const unk = shipped('systematics.yaml');
   unk.generator_shift_down.variation_shfit = -1;
   expectError(unk, 'systematics', 'systematics.yaml', 'generator_shift_down.variation_shfit', [
-    'unknown generator key',
+    'unknown key; did you mean "variation_shift"? known keys here: center_A, center_B',
   ]);
   const el = shipped('dataset.yaml');
   el.generator.sigma_A = [0.9, -1];
@@ -579,8 +580,40 @@ test('generator sections: the toy validator, with file and key path', () => {
   const notMap = shipped('systematics.yaml');
   notMap.generator_squeeze_up = 5;
   expectError(notMap, 'systematics', 'systematics.yaml', 'generator_squeeze_up', [
-    'expected a mapping of generator keys',
+    'expected a mapping with keys [center_A, center_B',
+    'found 5 (a number)',
   ]);
+});
+
+test('generatorSection: fills defaults from its base, validates keys and values, names the key', () => {
+  const where = { file: 'g.yaml', path: 'generator_up', baseDir: CONFIGS };
+  const fromNominal = generatorSection(defaultGeneratorConfig());
+  const cfg = fromNominal({ variation_shift: 1, sigma_A: [1, 0.5], sigmoid_y: true }, where);
+  assert.is(cfg.variation_shift, 1);
+  assert.equal(cfg.sigma_A, [1, 0.5]);
+  assert.is(cfg.sigmoid_y, true);
+  assert.is(cfg.shift_scale, 0.3);
+  assert.is(generatorSection()({}, where).sigmoid_y, true, 'the default base: the reference class defaults');
+  const a = fromNominal({}, where);
+  a.center_A[0] = 9;
+  assert.is(fromNominal({}, where).center_A[0], -0.5, 'defaults are copied per section');
+  const cases: [unknown, string][] = [
+    [{ variation_shfit: 1 }, 'generator_up.variation_shfit: unknown key; did you mean "variation_shift"?'],
+    [{ shift_scale: '0.3' }, 'generator_up.shift_scale: expected a number, found "0.3" (a string)'],
+    [{ sigmoid_y: 1 }, 'generator_up.sigmoid_y: expected true or false, found 1 (a number)'],
+    [{ sigma_B: [0.6] }, 'generator_up.sigma_B: expected a list of 2 positive numbers, found a list of 1 item'],
+    [{ sigma_B: [0.6, -1] }, 'generator_up.sigma_B[1]: expected a positive number, found -1 (a number)'],
+    [{ center_A: [0, 'a'] }, 'generator_up.center_A[1]: expected a number, found "a" (a string)'],
+    [{ shift_dir: [0, 0] }, 'generator_up.shift_dir: expected a non-zero direction, found [0, 0]'],
+    [[1, 2], 'generator_up: expected a mapping with keys [center_A, center_B, sigma_A'],
+  ];
+  for (const [value, start] of cases) {
+    assert.throws(
+      () => fromNominal(value, where),
+      (e: unknown) => e instanceof ConfigError && e.message.startsWith(`g.yaml: ${start}`),
+      `${JSON.stringify(value)} → ${start}`,
+    );
+  }
 });
 
 test('templates: existing generator sections, used once, one m length equal to num_nuisances', () => {
@@ -733,7 +766,7 @@ test('checkBaseFlowsMatch names the systematics file, the key and the base file'
 
 test('checkArchitecture: a match passes, a mismatch names both shapes, spellings are equivalent', () => {
   const base = loadConfig(join(CONFIGS, 'base_flows.yaml'), 'base');
-  const expected = base.kinFlow;
+  const expected = base.kin.flow;
   checkArchitecture(expected, { ...expected }, 'kin_density.safetensors vs base_flows.yaml: kin_flow');
   // A checkpoint reader may use snake_case and carry extra keys.
   checkArchitecture(
@@ -764,7 +797,7 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
   assert.throws(
     () =>
       checkArchitecture(
-        sys.residualScoreModel,
+        sys.score.residual,
         { num_nuisances: 3 },
         'res.safetensors vs systematics.yaml: residual_score_model',
       ),
@@ -772,7 +805,7 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
   );
   // Nothing in common is a caller bug, not a user error.
   assert.throws(
-    () => checkArchitecture(sys.residualScoreModel, { foo: 1 }, 'x'),
+    () => checkArchitecture(sys.score.residual, { foo: 1 }, 'x'),
     (e: unknown) => !(e instanceof ConfigError) && e instanceof Error && /share no key/.test(e.message),
   );
 });

@@ -12,7 +12,7 @@ import type { Device } from '../src/backend/device.js';
 import { NSF } from '../src/flows/nsf.js';
 import { sum } from '../src/ops/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { allDevices, randomValues } from './helpers/devices.js';
 import { sameBits } from './helpers/tensors.js';
 import { watchMatmulNN } from './helpers/spy.js';

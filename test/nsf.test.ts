@@ -17,7 +17,7 @@ import { residualArchitecture, residualToStateDict } from '../src/systematics/st
 import { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
 import { residualDefaults } from '../src/systematics/config.js';
 import { saveModel } from '../src/train/checkpoint.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { SHARED } from './helpers/shared.js';
 
 const dev = await createDevice({ backend: 'wasm', threads: 1 });

@@ -7,7 +7,7 @@ import { concatCols } from '../src/ops/index.js';
 import * as op from '../src/ops/index.js';
 import { PolynomialResidualTransform, residualLayerSpecs } from '../src/systematics/polynomial-residual.js';
 import { residualDefaults } from '../src/systematics/config.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { Tape } from '../src/autodiff/tape.js';
 import { allDevices, randomValues } from './helpers/devices.js';
 

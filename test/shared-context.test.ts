@@ -16,7 +16,7 @@ import { sharedContext } from '../src/nn/shared-context.js';
 import * as op from '../src/ops/index.js';
 import { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
 import { residualDefaults } from '../src/systematics/config.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { allDevices, randomValues } from './helpers/devices.js';
 import { watchMatmulNN } from './helpers/spy.js';
 

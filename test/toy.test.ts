@@ -11,12 +11,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type GeneratorConfig,
-  Rng,
   defaultGeneratorConfig,
   distortY,
   distortionLogAbsDet,
   generateBatch,
-  generatorFromYaml,
   logProbX,
   logProbXBatch,
   logProbY,
@@ -31,6 +29,8 @@ import {
   yParamsBatch,
   REFERENCE_CLASS_DEFAULTS,
 } from '../src/toy/index.js';
+import { generatorSection } from '../src/config/schema.js';
+import { Rng } from '../src/random/rng.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -153,7 +153,7 @@ function assertWhitened(label: string, z: Float64Array, zmax = 4.5, pmin = 1e-4)
 
 function goldenConfig(constants: Record<string, unknown>): GeneratorConfig {
   const c = constants as Record<string, number | number[] | boolean>;
-  return generatorFromYaml(
+  return generatorSection(defaultGeneratorConfig())(
     {
       center_A: c.center_A,
       center_B: c.center_B,
@@ -166,7 +166,7 @@ function goldenConfig(constants: Record<string, unknown>): GeneratorConfig {
       shift_dir: c.shift_dir,
       sigmoid_y: c.sigmoid_y,
     },
-    'generator_truth.json: constants',
+    { file: 'generator_truth.json', path: 'constants', baseDir: '' },
   );
 }
 
@@ -662,36 +662,9 @@ test('uniforms and normals: χ² of 100 bins, bit balance, normal moments (fixed
   assertWhitened('Box–Muller pairs', z);
 });
 
-// ---------------------------------------------------------------- config validation
+// ---------------------------------------------------------------- bad input to the densities
 
-test('generatorFromYaml: fills defaults, validates keys and types, errors name where + key', () => {
-  const where = 'configs/systematics.yaml: generator_systematics[0].generator';
-  const cfg = generatorFromYaml({ variation_shift: 1, sigma_A: [1, 0.5], sigmoid_y: true }, where);
-  assert.is(cfg.variation_shift, 1);
-  assert.equal(cfg.sigma_A, [1, 0.5]);
-  assert.is(cfg.sigmoid_y, true);
-  assert.is(cfg.shift_scale, 0.3);
-  const fromRef = generatorFromYaml({}, where, REFERENCE_CLASS_DEFAULTS);
-  assert.is(fromRef.sigmoid_y, true);
-  const expectError = (obj: unknown, re: RegExp) => {
-    try {
-      generatorFromYaml(obj, where);
-    } catch (e) {
-      const m = (e as Error).message;
-      assert.ok(m.startsWith(where), `message names where: ${m}`);
-      assert.match(m, re);
-      return;
-    }
-    assert.unreachable(`no error for ${JSON.stringify(obj)}`);
-  };
-  expectError({ variation_shfit: 1 }, /\.variation_shfit: unknown generator key \(allowed: center_A/);
-  expectError({ shift_scale: '0.3' }, /\.shift_scale: expected a finite number, got the string "0\.3"/);
-  expectError({ sigmoid_y: 1 }, /\.sigmoid_y: expected true or false/);
-  expectError({ sigma_B: [0.6] }, /\.sigma_B: expected a list of 2 positive finite numbers, got a list of length 1/);
-  expectError({ sigma_B: [0.6, -1] }, /\.sigma_B\[1\]: expected a positive number, got -1/);
-  expectError({ center_A: [0, 'a'] }, /\.center_A\[1\]: expected a finite number/);
-  expectError({ shift_dir: [0, 0] }, /\.shift_dir: expected a non-zero direction/);
-  expectError([1, 2], /expected a mapping/);
+test('the densities reject a bad class and a config with a non-positive sigma, naming them', () => {
   assert.throws(
     () => logProbX([0, 0], 2, defaultGeneratorConfig()),
     /logProbX: class must be 0 \(A\) or 1 \(B\), got 2/,

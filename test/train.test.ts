@@ -12,16 +12,15 @@ import { Tape } from '../src/autodiff/tape.js';
 import * as op from '../src/ops/index.js';
 import { AdamW } from '../src/train/adamw.js';
 import { baseFlowJob, residualJob } from '../src/train/jobs.js';
-import { train, TrainingDiverged, type TrainPlan } from '../src/train/trainer.js';
+import { train, TrainingDiverged, type TrainEvents, type TrainPlan } from '../src/train/trainer.js';
 import { saveModel } from '../src/train/checkpoint.js';
 import { nsfToStateDict, nsfArchitecture } from '../src/flows/nsf-state.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
-import { Rng } from '../src/toy/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { residualDefaults } from '../src/systematics/config.js';
 import { allDevices } from './helpers/devices.js';
 
 const devices = await allDevices();
-const quiet = { write: () => true, isTTY: false };
 const tiny = { features: 2, context: 2, bins: 4, transforms: 2, hiddenFeatures: [8, 8], slope: 1e-3, bound: 5 };
 const plan = (epochs: number): TrainPlan => ({
   label: 't',
@@ -72,12 +71,12 @@ for (const dev of devices) {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-train-'));
     const gen = defaultGeneratorConfig();
     const a = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'a.safetensors'), 3, false);
-    const full = await train(a.job, plan(4), { stream: quiet });
+    const full = await train(a.job, plan(4), {});
     const b = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, false);
-    const first = await train(b.job, plan(4), { stream: quiet, stopAtStep: 7 }); // mid-epoch
+    const first = await train(b.job, plan(4), { stopAtStep: 7 }); // mid-epoch
     assert.ok(first.interrupted);
     const c = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true);
-    const resumed = await train(c.job, plan(4), { stream: quiet, resume: true });
+    const resumed = await train(c.job, plan(4), { resume: true });
     assert.equal(
       resumed.state.history.map((h) => [h.loss, h.valLoss]),
       full.state.history.map((h) => [h.loss, h.valLoss]),
@@ -85,12 +84,46 @@ for (const dev of devices) {
     assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data));
     await assert_rejects(
       () =>
-        train(baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true).job, plan(5), {
-          stream: quiet,
-          resume: true,
-        }),
+        train(baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true).job, plan(5), { resume: true }),
       /was trained with/,
     );
+  });
+
+  test(`${dev.backend}: an aborted signal saves and stops; the events report every step and epoch`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-abort-'));
+    const gen = defaultGeneratorConfig();
+    const a = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'a.safetensors'), 3, false);
+    const seen = { starts: [] as number[], steps: [] as number[], epochs: [] as number[] };
+    const events: TrainEvents = {
+      start: (r) => seen.starts.push(r.startStep, r.totalSteps),
+      step: (_loss, step) => seen.steps.push(step),
+      epoch: (e) => seen.epochs.push(e.epoch),
+    };
+    const full = await train(a.job, plan(3), { events });
+    assert.equal(seen.starts, [0, 15]);
+    assert.equal(
+      seen.steps,
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
+    assert.equal(seen.epochs, [0, 1, 2]);
+
+    // Abort from inside step 7 (mid-epoch 2), as Ctrl-C does from the CLI's SIGINT handler.
+    const stop = new AbortController();
+    const b = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, false);
+    const abortAt7 = { step: (_loss: number, step: number) => (step === 7 ? stop.abort() : undefined) };
+    await assert_rejects(
+      () => train(b.job, plan(3), { events: abortAt7, signal: stop.signal }),
+      /interrupted at step 7/,
+    );
+    const messages: string[] = [];
+    const c = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'b.safetensors'), 3, true);
+    const resumed = await train(c.job, plan(3), { resume: true, events: { message: (m) => messages.push(m) } });
+    assert.equal(messages, ['t: resuming at step 7 of 15']);
+    assert.equal(
+      resumed.state.history.map((h) => [h.loss, h.valLoss]),
+      full.state.history.map((h) => [h.loss, h.valLoss]),
+    );
+    assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data));
   });
 
   test(`${dev.backend}: a NaN loss stops training and keeps the last good checkpoint`, async () => {
@@ -106,10 +139,7 @@ for (const dev of devices) {
         return ++calls > 7 ? op.mul(lp, NaN) : lp;
       },
     };
-    await assert_rejects(
-      () => train(poisoned, { ...plan(3), valBatches: 0 }, { stream: quiet }),
-      /loss became NaN at step 7/,
-    );
+    await assert_rejects(() => train(poisoned, { ...plan(3), valBatches: 0 }, {}), /loss became NaN at step 7/);
     // Epoch 1 (steps 0–4) was saved; the failure at step 7 left that checkpoint as it was: it
     // loads, says step 5, and holds finite weights.
     const { dict, metadata } = readSafetensors(path);
@@ -119,37 +149,34 @@ for (const dev of devices) {
     assert.ok(new TrainingDiverged('x') instanceof Error);
   });
 
-  test(
-    `${dev.backend}: residual training leaves the frozen base untouched` + ` and gives it no optimizer state`,
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
-      const gen = defaultGeneratorConfig();
-      const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
-      saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
-      const templates = [
-        [1, 0],
-        [-1, 0],
-      ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
-      const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
-      const { job, model } = residualJob(
-        dev,
-        'kin',
-        tiny,
-        rcfg,
-        templates,
-        join(dir, 'base.safetensors'),
-        join(dir, 'res.safetensors'),
-        2,
-        false,
-      );
-      const baseBefore = Array.from(model.base.params.values.data);
-      const resBefore = Array.from(model.params.values.data);
-      await train(job, { ...plan(2), valBatches: 0 }, { stream: quiet });
-      assert.equal(Array.from(model.base.params.values.data), baseBefore);
-      assert.not.equal(Array.from(model.params.values.data), resBefore);
-      assert.ok(model.base.params.params.every((p) => p.frozen));
-    },
-  );
+  test(`${dev.backend}: residual training leaves the frozen base untouched, with no optimizer state`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
+    const gen = defaultGeneratorConfig();
+    const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
+    saveModel(join(dir, 'base.safetensors'), nsfToStateDict(base.model), nsfArchitecture(base.model.config));
+    const templates = [
+      [1, 0],
+      [-1, 0],
+    ].map((m, i) => ({ name: `t${i}`, m, generator: withNuisance(gen, [m[0], m[1]]) }));
+    const rcfg = residualDefaults({ featuresDim: 2, contextDim: 2, numNuisances: 2, hiddenFeatures: [8] });
+    const { job, model } = residualJob(
+      dev,
+      'kin',
+      tiny,
+      rcfg,
+      templates,
+      join(dir, 'base.safetensors'),
+      join(dir, 'res.safetensors'),
+      2,
+      false,
+    );
+    const baseBefore = Array.from(model.base.params.values.data);
+    const resBefore = Array.from(model.params.values.data);
+    await train(job, { ...plan(2), valBatches: 0 }, {});
+    assert.equal(Array.from(model.base.params.values.data), baseBefore);
+    assert.not.equal(Array.from(model.params.values.data), resBefore);
+    assert.ok(model.base.params.params.every((p) => p.frozen));
+  });
 }
 
 type op_Var = Parameters<typeof op.exp>[0];

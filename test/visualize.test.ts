@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
-import { loadConfig } from '../src/io/config.js';
+import { loadConfig } from '../src/config/load.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { Tape } from '../src/autodiff/tape.js';
 import { pngSize } from '../src/plot/index.js';
-import { Rng, defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
+import { defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
 import type { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
 import { crossDecompose, formatG, invertMatrix, maxAbs, nearestIndex } from '../src/visualize/pure.js';
 import { forwardWithJacobian, mapWithJacobian, jacobianDiagonal } from '../src/visualize/jacobian.js';
@@ -67,12 +68,12 @@ test('invertMatrix, nearestIndex, formatG', () => {
 
 test('generatorAt: template along ν scaled by |ν|, none for a direction without a template', () => {
   const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
-  const g = generatorAt(sys.kinSystematics, [-0.5, 0])!;
+  const g = generatorAt(sys.kin.templates, [-0.5, 0])!;
   assert.is(g.variation_shift, -0.5);
   assert.is(g.variation_squeeze, 0);
   assert.is(g.shift_scale, 0.3);
-  assert.is(generatorAt(sys.kinSystematics, [1, 1]), null);
-  const nominal = generatorAt(sys.kinSystematics, [0, 0])!;
+  assert.is(generatorAt(sys.kin.templates, [1, 1]), null);
+  const nominal = generatorAt(sys.kin.templates, [0, 0])!;
   assert.is(nominal.variation_shift, 0);
   assert.is(nominal.variation_squeeze, 0);
 });
@@ -192,7 +193,7 @@ test('kin one-layer stack: the Jacobian diagonal is e^{s} of the layer (1e-6)', 
 test('cross-term on the checkpoints: zero on the axes; kin log-scale additive to float32 rounding', () => {
   const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
   const nu = [-2, -1, 0, 1, 2];
-  const data = crosstermData(kinSubject(kin, sys.kinSystematics, [1, 0.5]), 'forward', nu);
+  const data = crosstermData(kinSubject(kin, sys.kin.templates, [1, 0.5]), 'forward', nu);
   for (const c of [0, 1]) {
     for (let d = 0; d < 2; d++) {
       for (const values of [data.logScale[c][d], data.shift[c][d]]) {
@@ -245,7 +246,7 @@ test('showcase: all 21 reference file names written, valid non-blank PNGs of the
   const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
   const out = mkdtempSync(join(tmpdir(), 'fnf-vis-'));
   const written = renderShowcase(
-    { kin: { model: kin, templates: sys.kinSystematics }, score: { model: score, templates: sys.scoreSystematics } },
+    { kin: { model: kin, templates: sys.kin.templates }, score: { model: score, templates: sys.score.templates } },
     {
       outDir: out,
       direction: 'forward',

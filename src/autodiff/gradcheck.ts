@@ -10,7 +10,6 @@ import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tape, type Var } from './tape.js';
 import type { Param } from './param.js';
-import { mul, sum } from '../ops/index.js';
 
 export type GradFn = (tape: Tape, inputs: Var[]) => Var;
 
@@ -53,8 +52,8 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
   const vars = inputs.map((t) => tape.leaf(t));
   const out = fn(tape, vars);
   const w = weightsFor(out.value.size, opts.seed ?? 7);
-  const wT = dev.tensor(Float32Array.from(w), out.shape);
-  tape.backward(sum(mul(out, tape.constant(wT))));
+  // dL/dout = w: the weights seed the backward pass directly (autodiff/ needs no op from ops/).
+  tape.backward(out, dev.tensor(Float32Array.from(w), out.shape));
   const analytic = vars.map((v) => (v.grad ? Float64Array.from(v.grad.data) : new Float64Array(v.value.size)));
 
   // The contraction in float64 from a no-grad evaluation.
@@ -112,7 +111,7 @@ export function gradcheckParams(
   const tape = new Tape(dev);
   const out = fn(tape);
   const w = weightsFor(out.value.size, opts.seed ?? 7);
-  tape.backward(sum(mul(out, tape.constant(dev.tensor(Float32Array.from(w), out.shape)))));
+  tape.backward(out, dev.tensor(Float32Array.from(w), out.shape));
   const analytic = params.map((p) => Float64Array.from(p.grad.data));
   const evalL = (): number =>
     dev.scoped(() => {

@@ -12,7 +12,7 @@
  * by reference and the second contribution makes a new sum instead of adding in place.
  */
 import { Binary, Broadcast } from '../backend/kernels.js';
-import type { Device } from '../backend/device.js';
+import type { Device, OpObserver } from '../backend/device.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import type { Param } from './param.js';
 
@@ -49,12 +49,15 @@ export class Var {
 export class Tape {
   private nodes: Node[] = [];
   readonly recording: boolean;
+  /** The device's profiler hook (null unless the device is a profiled one). */
+  private readonly observer: OpObserver | null;
 
   constructor(
     readonly device: Device,
     opts: { grad?: boolean } = {},
   ) {
     this.recording = opts.grad ?? true;
+    this.observer = device.observer;
   }
 
   /** A value that needs no gradient (data, context, constants). */
@@ -93,6 +96,7 @@ export class Tape {
     for (const v of inputs) {
       if (v.tape !== this) throw new Error(`${op}: inputs come from different tapes`);
     }
+    this.observer?.opRecorded(op);
     const tracked = this.tracks(inputs);
     const results = outs.map((t) => new Var(t, this, tracked));
     if (tracked) this.nodes.push({ op, outs: results, inputs, backward });
@@ -115,6 +119,7 @@ export class Tape {
       const node = this.nodes[i];
       const gs = node.outs.map((v) => v.grad);
       if (gs.every((g) => g === null)) continue;
+      const t0 = this.observer ? performance.now() : 0;
       const needs = node.inputs.map((v) => v.requiresGrad);
       const grads = node.backward(gs, needs);
       node.inputs.forEach((v, k) => {
@@ -127,6 +132,7 @@ export class Tape {
         }
         this.accumulate(v, gk);
       });
+      this.observer?.opBackward(node.op, performance.now() - t0);
     }
     this.nodes = [];
   }

@@ -11,6 +11,15 @@ import type { Kernels } from './kernels.js';
 
 export type BackendName = 'ts' | 'wasm' | 'gpu';
 
+/**
+ * Told about every op a tape sees (the profiler's hook; null on every device but a profiled one).
+ * `opRecorded` comes as an op finishes its forward pass, `opBackward` after its backward rule ran.
+ */
+export interface OpObserver {
+  opRecorded(op: string): void;
+  opBackward(op: string, ms: number): void;
+}
+
 export class Device {
   readonly heap: Heap;
   readonly arena: Arena;
@@ -19,9 +28,19 @@ export class Device {
     readonly memory: Memory,
     readonly kernels: Kernels,
     heap?: Heap,
+    arena?: Arena,
+    readonly observer: OpObserver | null = null,
   ) {
     this.heap = heap ?? new Heap(memory);
-    this.arena = new Arena(this.heap);
+    this.arena = arena ?? new Arena(this.heap);
+  }
+
+  /**
+   * The same memory, heap and arena seen through other kernels and an op observer: a profiled
+   * view of this device (tensors and models made on either work on both).
+   */
+  instrumented(kernels: Kernels, observer: OpObserver | null): Device {
+    return new Device(this.memory, kernels, this.heap, this.arena, observer);
   }
 
   get backend(): string {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../io/config-validators.js';
+import { ConfigError } from '../config/kit.js';
 import { UserError } from './errors.js';
 import { globalOptions } from './options.js';
 import * as trainBase from './commands/train-base.js';

@@ -1,5 +1,6 @@
 /** The toy generator's analytic densities and parameters against generator_truth.json (1e-10). */
-import { generatorFromYaml, logProbXBatch, logProbYBatch, withNuisance, xParams, yParams } from '../toy/index.js';
+import { generatorSection } from '../config/schema.js';
+import { defaultGeneratorConfig, logProbXBatch, logProbYBatch, withNuisance, xParams, yParams } from '../toy/index.js';
 import { TOL, compare, type CompareRow } from './compare.js';
 
 interface TruthGolden {
@@ -21,7 +22,7 @@ interface TruthGolden {
 
 export function checkTruthGolden(g: TruthGolden): CompareRow[] {
   const k = g.constants as Record<string, unknown>;
-  const base = generatorFromYaml(
+  const base = generatorSection(defaultGeneratorConfig())(
     {
       center_A: k.center_A,
       center_B: k.center_B,
@@ -34,7 +35,7 @@ export function checkTruthGolden(g: TruthGolden): CompareRow[] {
       shift_dir: k.shift_dir,
       sigmoid_y: k.sigmoid_y,
     },
-    'generator_truth.json: constants',
+    { file: 'generator_truth.json', path: 'constants', baseDir: '' },
   );
   const x = new Float64Array(g.inputs.x.flat()),
     y = new Float64Array(g.inputs.y.flat());

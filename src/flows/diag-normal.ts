@@ -6,7 +6,7 @@ import type { Device } from '../backend/device.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, div, mul, square, sub, sumCols } from '../ops/index.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 
 export const LN_SQRT_2PI = 0.9189385332046727;
 

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
 import { chunked } from './chunked.js';
 import { DiagNormal } from './diag-normal.js';

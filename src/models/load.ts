@@ -5,8 +5,8 @@
  */
 import type { Device } from '../backend/device.js';
 import { architectureOf, readCheckpoint } from '../io/checkpoint.js';
-import { checkArchitecture } from '../io/config.js';
-import type { FlowArchitecture, ResidualArchitecture } from '../io/config.js';
+import { checkArchitecture } from '../config/load.js';
+import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
 import { inferNsfConfig, nsfFromStateDict } from '../flows/nsf-state.js';
 import type { NSF } from '../flows/nsf.js';
 import { inferResidualConfig, residualExtraFromArchitecture, residualFromStateDict } from '../systematics/state.js';

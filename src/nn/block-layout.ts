@@ -18,29 +18,8 @@
  * they are only tight for chain-shaped adjacencies.
  */
 import type { Device } from '../backend/device.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { LayerBlockLayout } from '../ops/block-linear.js';
 import type { BoolMatrix } from './masks.js';
-
-export interface LayerBlockLayout {
-  /** [N,K]: for entry e of the sorted weight, its index in the state-dict weight (integers as f32). */
-  readonly source: Tensor;
-  /** [N,K]: the mask at each sorted entry, 0 or 1 (the gather multiplies by it). */
-  readonly mask: Tensor;
-  /** [N,K]: for entry j of the state-dict weight, its index in the sorted weight (source⁻¹). */
-  readonly target: Tensor;
-  /** [N,K]: the mask in state-dict order (scales the gradient's way back). */
-  readonly stateMask: Tensor;
-  /** [N]: for sorted output unit i, its state-dict index (null: outputs keep their order). */
-  readonly outputOrder: Tensor | null;
-  /** [N]: for state-dict output unit i, its sorted index (outputOrder⁻¹; null with it). */
-  readonly outputTarget: Tensor | null;
-  /** [N]: all ones, the scale of the bias gather. */
-  readonly ones: Tensor;
-  /** [N,2]: per sorted row, the columns [lo, hi) that can be non-zero (matmulNT, matmulTN). */
-  readonly rowRanges: Tensor;
-  /** [K,2]: per column, the sorted rows [lo, hi) that can be non-zero (matmulNN). */
-  readonly colRanges: Tensor;
-}
 
 /** Stable order of the rows of `m` by their number of true entries. */
 function orderByReach(m: BoolMatrix): Int32Array {

@@ -13,7 +13,7 @@
  */
 import type { Device } from '../backend/device.js';
 import type { BlockSet } from '../ops/weight-block.js';
-import type { LayerBlockLayout } from './block-layout.js';
+import type { LayerBlockLayout } from '../ops/block-linear.js';
 import type { BoolMatrix } from './masks.js';
 
 /** Per hidden layer: weight blocks [ctx → ctx, ctx → x, x → x], bias blocks [ctx, x]. */

@@ -8,10 +8,11 @@ import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { blockLinear, concatCols, linear, spreadLinear, weightBlocks } from '../ops/index.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import { uniformInit } from './init.js';
 import type { BoolMatrix } from './masks.js';
-import { blockLayouts, type LayerBlockLayout } from './block-layout.js';
+import { blockLayouts } from './block-layout.js';
+import type { LayerBlockLayout } from '../ops/block-linear.js';
 import { contextBlocks, type ContextBlocks } from './context-blocks.js';
 import { sharedContext, type SharedContext } from './shared-context.js';
 

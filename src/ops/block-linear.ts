@@ -14,9 +14,33 @@
  */
 import { Act } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
-import type { LayerBlockLayout } from '../nn/block-layout.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
 import { preActivationGrad } from './linear.js';
+
+/**
+ * What the op needs to know of a layer's block layout (built by ../nn/block-layout.ts; the type
+ * lives here, with its one consumer, so that ops/ does not import nn/).
+ */
+export interface LayerBlockLayout {
+  /** [N,K]: for entry e of the sorted weight, its index in the state-dict weight (integers as f32). */
+  readonly source: Tensor;
+  /** [N,K]: the mask at each sorted entry, 0 or 1 (the gather multiplies by it). */
+  readonly mask: Tensor;
+  /** [N,K]: for entry j of the state-dict weight, its index in the sorted weight (source⁻¹). */
+  readonly target: Tensor;
+  /** [N,K]: the mask in state-dict order (scales the gradient's way back). */
+  readonly stateMask: Tensor;
+  /** [N]: for sorted output unit i, its state-dict index (null: outputs keep their order). */
+  readonly outputOrder: Tensor | null;
+  /** [N]: for state-dict output unit i, its sorted index (outputOrder⁻¹; null with it). */
+  readonly outputTarget: Tensor | null;
+  /** [N]: all ones, the scale of the bias gather. */
+  readonly ones: Tensor;
+  /** [N,2]: per sorted row, the columns [lo, hi) that can be non-zero (matmulNT, matmulTN). */
+  readonly rowRanges: Tensor;
+  /** [K,2]: per column, the sorted rows [lo, hi) that can be non-zero (matmulNN). */
+  readonly colRanges: Tensor;
+}
 
 export function blockLinear(
   x: Var,

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
 import { chunked } from '../flows/chunked.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
 import { PolynomialResidualTransform, ReversePermutation, residualLayerSpecs } from './polynomial-residual.js';
 

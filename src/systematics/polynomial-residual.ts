@@ -18,7 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add, div, exp, gatherCols, mul, neg, sliceCols, square, sub, sumCols } from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { maskedMlpMasks, strictlyLowerAdjacency } from '../nn/masks.js';
-import type { Rng } from '../toy/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
 
 /** Coefficient slots per feature in a nuisance net's output (A_s, B_s, A_t, B_t). */

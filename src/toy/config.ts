@@ -1,6 +1,6 @@
 /**
  * Parameters of the 2-class toy generator, spelled exactly like the reference YAML `generator`
- * sections (snake_case), with validation of a parsed YAML object.
+ * sections (snake_case). A YAML section is validated by the config layer (src/config/schema.ts).
  *
  * Meaning of each key: see truth.ts (densities) and sample.ts (the sampling path).
  */
@@ -48,7 +48,7 @@ export interface GeneratorConfig {
  * all variations 0.
  * Note: the Python class's own constructor defaults differ in three keys (y_shift_scale 0,
  * y_squeeze_scale 0, sigmoid_y true); pass `REFERENCE_CLASS_DEFAULTS` as the base of
- * `generatorFromYaml` to reproduce a YAML that relies on those.
+ * the config's generator check to reproduce a YAML that relies on those.
  */
 export function defaultGeneratorConfig(): GeneratorConfig {
   return {
@@ -103,95 +103,5 @@ export function withNuisance(
   const out = copyGeneratorConfig(cfg);
   out.variation_shift = nu[0];
   out.variation_squeeze = nu[1];
-  return out;
-}
-
-type Kind = 'vec2' | 'positiveVec2' | 'nonzeroVec2' | 'number' | 'boolean';
-
-const KEY_KINDS: Record<keyof GeneratorConfig, Kind> = {
-  center_A: 'vec2',
-  center_B: 'vec2',
-  sigma_A: 'positiveVec2',
-  sigma_B: 'positiveVec2',
-  variation_shift: 'number',
-  variation_rot: 'number',
-  variation_squeeze: 'number',
-  shift_scale: 'number',
-  shift_dir: 'nonzeroVec2',
-  rot_scale: 'number',
-  squeeze_scale: 'number',
-  y_shift_scale: 'number',
-  y_squeeze_scale: 'number',
-  distortion_strength: 'number',
-  distortion_shift_scale: 'number',
-  distortion_squeeze_scale: 'number',
-  sigmoid_y: 'boolean',
-};
-
-/** The YAML keys a `generator` section may contain. */
-export const GENERATOR_KEYS = Object.keys(KEY_KINDS) as (keyof GeneratorConfig)[];
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `a list of length ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${String(v)}`;
-}
-
-function readVec2(v: unknown, path: string, kind: Kind): Vec2 {
-  const need =
-    kind === 'positiveVec2'
-      ? 'a list of 2 positive finite numbers'
-      : kind === 'nonzeroVec2'
-        ? 'a list of 2 finite numbers, not both 0'
-        : 'a list of 2 finite numbers';
-  if (!Array.isArray(v) || v.length !== 2) throw new Error(`${path}: expected ${need}, got ${describe(v)}`);
-  for (let i = 0; i < 2; i++) {
-    const e = v[i];
-    if (typeof e !== 'number' || !Number.isFinite(e))
-      throw new Error(`${path}[${i}]: expected a finite number, got ${describe(e)}`);
-    if (kind === 'positiveVec2' && !(e > 0)) throw new Error(`${path}[${i}]: expected a positive number, got ${e}`);
-  }
-  if (kind === 'nonzeroVec2' && v[0] === 0 && v[1] === 0)
-    throw new Error(`${path}: expected a non-zero direction, got [0, 0]`);
-  return [v[0], v[1]];
-}
-
-/**
- * Validate a parsed YAML `generator` section and fill missing keys from `base`
- * (default: `defaultGeneratorConfig()`). Throws `${where}.${key}: expected …, got …` for a wrong
- * type, and names the unknown key (with the list of allowed keys) for a key that is not one of
- * GENERATOR_KEYS. `where` should say which file and section, e.g. "configs/systematics.yaml: generator".
- */
-export function generatorFromYaml(
-  obj: unknown,
-  where: string,
-  base: Readonly<GeneratorConfig> = defaultGeneratorConfig(),
-): GeneratorConfig {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new Error(`${where}: expected a mapping of generator keys, got ${describe(obj)}`);
-  }
-  const out = copyGeneratorConfig(base);
-  const rec = obj as Record<string, unknown>;
-  for (const key of Object.keys(rec)) {
-    const path = `${where}.${key}`;
-    if (!Object.prototype.hasOwnProperty.call(KEY_KINDS, key)) {
-      throw new Error(`${path}: unknown generator key (allowed: ${GENERATOR_KEYS.join(', ')})`);
-    }
-    const k = key as keyof GeneratorConfig;
-    const kind = KEY_KINDS[k];
-    const v = rec[key];
-    if (kind === 'number') {
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new Error(`${path}: expected a finite number, got ${describe(v)}`);
-      (out as unknown as Record<string, number>)[k] = v;
-    } else if (kind === 'boolean') {
-      if (typeof v !== 'boolean') throw new Error(`${path}: expected true or false, got ${describe(v)}`);
-      out.sigmoid_y = v;
-    } else {
-      (out as unknown as Record<string, Vec2>)[k] = readVec2(v, path, kind);
-    }
-  }
   return out;
 }

@@ -1,19 +1,17 @@
 /**
  * The 2-class toy generator of the reference with exact densities: configuration (config.ts),
- * seeded random streams (rng.ts), sampling (sample.ts), analytic densities (truth.ts) and the
+ * sampling (sample.ts; seeded streams: ../random/rng.ts), analytic densities (truth.ts) and the
  * pre-sigmoid distortion / sigmoid maps (distortion.ts).
  */
 export {
   type GeneratorConfig,
   type Vec2,
-  GENERATOR_KEYS,
   REFERENCE_CLASS_DEFAULTS,
   defaultGeneratorConfig,
   copyGeneratorConfig,
-  generatorFromYaml,
   withNuisance,
 } from './config.js';
-export { Rng } from './rng.js';
+export { type Sector, SECTORS } from './sector.js';
 export { type ToyBatch, type GenerateOptions, type SampleYOptions, generateBatch, sampleY } from './sample.js';
 export {
   type XParams,

@@ -78,7 +78,7 @@ function prepareClass(
   };
 }
 
-/** Check a config that did not come through generatorFromYaml (throws naming the key). */
+/** Check a config that did not come through the config layer's checks (throws naming the key). */
 function checkConfig(cfg: Readonly<GeneratorConfig>): void {
   const vecs = ['center_A', 'center_B', 'sigma_A', 'sigma_B', 'shift_dir'] as const;
   for (const k of vecs) {

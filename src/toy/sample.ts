@@ -14,7 +14,7 @@
 import type { GeneratorConfig } from './config.js';
 import { distortInto, distortionLogDet, sigmoid } from './distortion.js';
 import { classIndex, prepareGenerator, type PreparedGenerator } from './prepared.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import { yParamsInto } from './truth.js';
 
 export interface ToyBatch {

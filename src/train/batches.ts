@@ -7,10 +7,9 @@
  *               with its fixed ν; the base flow's context as above.
  */
 import type { GeneratorConfig } from '../toy/config.js';
+import type { Sector } from '../toy/sector.js';
 import { generateBatch } from '../toy/index.js';
-import type { Rng } from '../toy/rng.js';
-
-export type Sector = 'kin' | 'score';
+import type { Rng } from '../random/rng.js';
 
 export interface Batch {
   n: number;
@@ -22,7 +21,9 @@ export interface Batch {
   nu?: Float32Array;
 }
 
-export const contextWidth = (sector: Sector) => (sector === 'kin' ? 2 : 4);
+/** Context width per sector: kin = one-hot c; score = [one-hot c, x]. */
+const CONTEXT_WIDTH: Record<Sector, number> = { kin: 2, score: 4 };
+export const contextWidth = (sector: Sector) => CONTEXT_WIDTH[sector];
 
 /** Write one toy draw of n events into rows [r0, r0+n) of a batch. */
 function fill(sector: Sector, rng: Rng, n: number, cfg: GeneratorConfig, b: Batch, r0: number): void {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Device } from '../backend/device.js';
-import type { FlowArchitecture, ResidualArchitecture, SystematicTemplate } from '../io/config.js';
+import type { FlowArchitecture, ResidualArchitecture, SystematicTemplate } from '../config/load.js';
 import { readCheckpoint } from '../io/checkpoint.js';
 import { NSF } from '../flows/nsf.js';
 import { nsfArchitecture, nsfFromStateDict, nsfToStateDict } from '../flows/nsf-state.js';
@@ -13,8 +13,9 @@ import { residualArchitecture, residualFromStateDict, residualToStateDict } from
 import { residualDefaults } from '../systematics/config.js';
 import { loadBaseFlow } from '../models/load.js';
 import type { GeneratorConfig } from '../toy/config.js';
-import { Rng } from '../toy/rng.js';
-import { nominalBatch, templateBatch, type Sector } from './batches.js';
+import { Rng } from '../random/rng.js';
+import { nominalBatch, templateBatch } from './batches.js';
+import type { Sector } from '../toy/sector.js';
 import type { TrainJob } from './trainer.js';
 
 /** Parameter init draws from its own stream, so data and init never share random numbers. */

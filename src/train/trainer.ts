@@ -1,16 +1,20 @@
 /**
  * The training loop shared by every model: fresh toy batches each step, loss = −mean log p,
  * backward on the step's tape, one AdamW kernel over all trainable parameters, the warm-up +
- * cosine schedule, arena reset. Around it: progress, per-epoch checkpoints (atomic), exact
- * --resume, a NaN/Inf guard that keeps the last good checkpoint, and Ctrl-C that saves first.
+ * cosine schedule, arena reset. Around it: per-epoch checkpoints (atomic), exact --resume, a
+ * NaN/Inf guard that keeps the last good checkpoint, and a stop on request that saves first.
+ *
+ * The trainer owns no display and no process state: it reports through callbacks
+ * (`TrainOptions.events`: start, each step, each epoch, messages) and stops when
+ * `TrainOptions.signal` aborts. The command line turns those into its progress display and
+ * Ctrl-C (src/cli/commands/train-common.ts).
  */
 import type { Device } from '../backend/device.js';
 import type { ParamSet } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import { mean, neg } from '../ops/index.js';
 import type { StateDict } from '../io/state-dict.js';
-import { Rng } from '../toy/rng.js';
-import { ProgressReporter, type ProgressStream } from '../cli/progress.js';
+import { Rng } from '../random/rng.js';
 import { AdamW } from './adamw.js';
 import type { Batch } from './batches.js';
 import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
@@ -92,9 +96,26 @@ function validationLoss(job: TrainJob, plan: TrainPlan, epoch: number): number {
   return sum / plan.valBatches;
 }
 
+/** What a training run reports while it runs; every callback is optional. */
+export interface TrainEvents {
+  /** Before the first step; `startStep` > 0 after --resume. */
+  start?(run: { label: string; startStep: number; totalSteps: number; epochs: number; stepsPerEpoch: number }): void;
+  /** After each optimizer step, with its loss; `step` counts from 1 over the whole run. */
+  step?(loss: number, step: number): void;
+  /** After each epoch's checkpoint is saved; `epoch` counts from 0. */
+  epoch?(e: { epoch: number; loss: number; valLoss: number | undefined }): void;
+  /** A note for the user (e.g. where a resumed run continues). */
+  message?(text: string): void;
+}
+
 export interface TrainOptions {
   resume?: boolean;
-  stream?: ProgressStream;
+  events?: TrainEvents;
+  /**
+   * Aborting it stops the run after the current step: it saves, then throws TrainingInterrupted.
+   * (The loop yields to the event loop every ~200 ms, so a signal handler gets to run.)
+   */
+  signal?: AbortSignal;
   /** stop (saving, as on Ctrl-C) once this many steps are done — for tests and time-boxed runs */
   stopAtStep?: number;
 }
@@ -126,17 +147,14 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     };
   }
 
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSigint);
-  const progress = new ProgressReporter({
+  const events = opts.events ?? {};
+  if (opts.resume) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
+  events.start?.({
     label: plan.label,
+    startStep: state.step,
+    totalSteps: total,
     epochs: plan.epochs,
     stepsPerEpoch: plan.stepsPerEpoch,
-    startEpoch: Math.floor(state.step / plan.stepsPerEpoch),
-    stream: opts.stream,
   });
   const save = () => {
     saveModel(job.modelPath, job.stateDict(), job.architecture, {
@@ -161,7 +179,7 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
       state.step++;
       state.partial.sum += loss;
       state.partial.count++;
-      progress.step(loss);
+      events.step?.(loss, state.step);
 
       if (state.step % plan.stepsPerEpoch === 0) {
         const epoch = state.step / plan.stepsPerEpoch - 1;
@@ -169,11 +187,12 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
         const now = performance.now();
         state.seconds += (now - t0) / 1000;
         t0 = now;
-        state.history.push({ epoch, loss: state.partial.sum / state.partial.count, valLoss, seconds: state.seconds });
+        const epochLoss = state.partial.sum / state.partial.count;
+        state.history.push({ epoch, loss: epochLoss, valLoss, seconds: state.seconds });
         state.partial = { sum: 0, count: 0 };
         state.rng = Array.from(rng.state());
         save();
-        progress.epochEnd({ valLoss });
+        events.epoch?.({ epoch, loss: epochLoss, valLoss });
       }
       if (opts.stopAtStep !== undefined && state.step >= opts.stopAtStep && state.step < total) {
         state.seconds += (performance.now() - t0) / 1000;
@@ -185,20 +204,18 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
       if (performance.now() - lastYield > 200) {
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
-        if (interrupted) {
-          state.seconds += (performance.now() - t0) / 1000;
-          state.rng = Array.from(rng.state());
-          save();
-          throw new TrainingInterrupted(
-            `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
-          );
-        }
+      }
+      if (opts.signal?.aborted) {
+        state.seconds += (performance.now() - t0) / 1000;
+        state.rng = Array.from(rng.state());
+        save();
+        throw new TrainingInterrupted(
+          `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
+        );
       }
     }
   } finally {
-    process.removeListener('SIGINT', onSigint);
     opt.free();
   }
-  progress.done();
-  return { state, interrupted };
+  return { state, interrupted: false };
 }

@@ -11,7 +11,7 @@
  */
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import type { SystematicTemplate } from '../io/config.js';
+import type { SystematicTemplate } from '../config/load.js';
 import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../toy/index.js';
 import { repeatRow } from '../analysis/grid.js';
 import { closureNuPoints, formatNu, nuisanceGenerator, type NuPoint } from './nuisance.js';

@@ -1,5 +1,5 @@
 /** Everything the figure builders read: models, generators, closure evaluations, windows, budgets. */
-import type { SystematicTemplate } from '../io/config.js';
+import type { SystematicTemplate } from '../config/load.js';
 import type { GeneratorConfig } from '../toy/index.js';
 import type { ClosureEvaluation, ClosureModelName, ClosureModels } from './closure.js';
 import type { Streams } from './sampling.js';

@@ -5,7 +5,7 @@
  * (where it was trained) and between/beyond them: ±0.5 on each nuisance alone, and the corners
  * (1, 1) and (−1, 1) where both nuisances act at once (a point no template covers).
  */
-import type { SystematicTemplate } from '../io/config.js';
+import type { SystematicTemplate } from '../config/load.js';
 import { withNuisance, type GeneratorConfig } from '../toy/index.js';
 
 export interface NuPoint {

@@ -6,9 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../backend/device.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { BaseFlowsConfig, SystematicsConfig } from '../io/config.js';
+import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
-import { generateBatch, Rng, type GeneratorConfig } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
+import { generateBatch, type GeneratorConfig } from '../toy/index.js';
 import { autoRange } from '../plot/index.js';
 import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
 import type { ValidationContext } from './context.js';
@@ -79,22 +80,13 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   mkdirSync(o.outDir, { recursive: true });
 
   const models: ClosureModels = {
-    kinBase: loadBaseFlow(dev, o.base.paths.kinModel, o.base.kinFlow, 'kin_flow'),
-    scoreBase: loadBaseFlow(dev, o.base.paths.scoreModel, o.base.scoreFlow, 'score_flow'),
+    kinBase: loadBaseFlow(dev, o.base.kin.paths.model, o.base.kin.flow, 'kin_flow'),
+    scoreBase: loadBaseFlow(dev, o.base.score.paths.model, o.base.score.flow, 'score_flow'),
   };
   if (o.sys) {
-    models.kinResidual = loadResidualModel(
-      dev,
-      o.sys.paths.kinResidualModel,
-      { flow: o.sys.kinFlow, residual: o.sys.residualKinModel },
-      'residual_kin_model',
-    );
-    models.scoreResidual = loadResidualModel(
-      dev,
-      o.sys.paths.scoreResidualModel,
-      { flow: o.sys.scoreFlow, residual: o.sys.residualScoreModel },
-      'residual_score_model',
-    );
+    const { kin, score } = o.sys;
+    models.kinResidual = loadResidualModel(dev, kin.paths.residual, kin, 'residual_kin_model');
+    models.scoreResidual = loadResidualModel(dev, score.paths.residual, score, 'residual_score_model');
   }
   lap('load models');
 
@@ -105,16 +97,16 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
     nominal,
     n: o.n,
     streams,
-    kinTemplates: o.sys?.kinSystematics,
-    scoreTemplates: o.sys?.scoreSystematics,
+    kinTemplates: o.sys?.kin.templates,
+    scoreTemplates: o.sys?.score.templates,
     onRow: (ev) => log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
   });
   writeReport(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeReport(join(o.outDir, 'closure.md'), closureMarkdown(report));
   lap('closure');
 
-  const kinTemplates = o.sys?.kinSystematics ?? [];
-  const scoreTemplates = o.sys?.scoreSystematics ?? [];
+  const kinTemplates = o.sys?.kin.templates ?? [];
+  const scoreTemplates = o.sys?.score.templates ?? [];
   const sink = new FigureSink(o.outDir, log);
   const ctx: ValidationContext = {
     n: o.n,

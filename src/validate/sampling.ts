@@ -3,7 +3,8 @@
  * [one-hot(c), x] next to them, class selections, and the seeded streams every part draws from
  * (one independent stream per named use, so adding a figure never changes the closure numbers).
  */
-import { generateBatch, Rng, type GeneratorConfig } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
+import { generateBatch, type GeneratorConfig } from '../toy/index.js';
 
 export interface TruthBatch {
   n: number;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import type { SystematicTemplate } from '../io/config.js';
+import type { SystematicTemplate } from '../config/load.js';
 import { linspace } from '../plot/index.js';
 import type { Direction } from './jacobian.js';
 import { CLASSES, CLASS_INDICES } from '../analysis/classes.js';

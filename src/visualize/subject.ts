@@ -5,7 +5,7 @@
  * is written once.
  */
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import type { SystematicTemplate } from '../io/config.js';
+import type { SystematicTemplate } from '../config/load.js';
 import {
   copyGeneratorConfig,
   logProbXBatch,

@@ -1,7 +1,7 @@
 /** `fnf convert`: rewrite a checkpoint (PyTorch .pt or safetensors) as safetensors. */
 import type { Command } from 'commander';
 import { readCheckpoint } from '../../io/checkpoint.js';
-import { formatArchitecture } from '../../io/config.js';
+import { formatArchitecture } from '../../config/load.js';
 import { nsfArchitecture, nsfToStateDict } from '../../flows/nsf-state.js';
 import { createDevice } from '../../backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../../models/load.js';

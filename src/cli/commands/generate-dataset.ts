@@ -6,10 +6,10 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { generateBatch } from '../../toy/index.js';
-import { Rng } from '../../toy/rng.js';
+import { Rng } from '../../random/rng.js';
 import { cfgOption, type GlobalOptions } from '../options.js';
 
 export interface GenerateDatasetOptions extends GlobalOptions {

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../../backend/wasm/index.js';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { UserError } from '../errors.js';
 import { outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { run as runValidate, VALIDATE_DEFAULT_N } from './validate.js';
@@ -43,10 +43,10 @@ export async function run(opts: StartOptions): Promise<void> {
   const sys = loadConfig(sysCfg, 'systematics');
   const base = loadConfig(cfg, 'base');
   const missing = [
-    base.paths.kinModel,
-    base.paths.scoreModel,
-    sys.paths.kinResidualModel,
-    sys.paths.scoreResidualModel,
+    base.kin.paths.model,
+    base.score.paths.model,
+    sys.kin.paths.residual,
+    sys.score.paths.residual,
   ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new UserError(

@@ -4,17 +4,24 @@
  * --lr, --resume).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { baseFlowJob } from '../../train/jobs.js';
 import {
   addTrainOptions,
   checkInitFrom,
   planFor,
+  sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
 import { deviceFor } from '../device.js';
+import type { Sector } from '../../toy/sector.js';
+
+const TITLES: Record<Sector, string> = {
+  kin: 'Base kinematics flow p(x | c)',
+  score: 'Base score flow p(y | x, c)',
+};
 
 export type TrainBaseOptions = TrainCommandOptions;
 
@@ -35,12 +42,11 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
   for (const step of opts.steps) {
-    const sector = step === 'train_kin' ? 'kin' : 'score';
-    const arch = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
-    const path = sector === 'kin' ? cfg.paths.kinModel : cfg.paths.scoreModel;
+    const sector = sectorOf(step);
+    const { flow, training: t, paths } = cfg[sector];
+    const path = paths.model;
     const plan = planFor(step, t, opts, seed, t.valBatches);
-    const { job } = baseFlowJob(dev, sector, arch, cfg.generator, path, seed, opts.resume, opts.initFrom);
+    const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, opts.resume, opts.initFrom);
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
@@ -49,7 +55,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
       job,
       plan,
       path,
-      title: sector === 'kin' ? 'Base kinematics flow p(x | c)' : 'Base score flow p(y | x, c)',
+      title: TITLES[sector],
       section: `${sector}_flow / training.${sector}`,
     });
   }

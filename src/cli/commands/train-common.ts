@@ -4,10 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { describeDevice } from '../../backend/index.js';
 import type { Device } from '../../backend/device.js';
-import type { TrainingSection } from '../../io/config.js';
+import type { TrainingSection } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
+import type { TrainEvents, TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
 import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
+import { ProgressReporter } from '../progress.js';
 import type { Command } from 'commander';
 import {
   cfgOption,
@@ -20,6 +21,7 @@ import {
   type TrainStep,
 } from '../options.js';
 import { UserError } from '../errors.js';
+import type { Sector } from '../../toy/sector.js';
 
 export interface TrainOverrides {
   epochs: number | undefined;
@@ -87,6 +89,11 @@ export function planFor(
   };
 }
 
+/** The sector a training step trains: `train_kin` → `kin`. */
+export function sectorOf(step: TrainStep): Sector {
+  return step === 'train_kin' ? 'kin' : 'score';
+}
+
 /** --init-from names one checkpoint, so it takes one model per run. */
 export function checkInitFrom(opts: TrainCommandOptions): void {
   if (opts.initFrom && opts.steps.length > 1) {
@@ -94,14 +101,43 @@ export function checkInitFrom(opts: TrainCommandOptions): void {
   }
 }
 
-/** Run one training, turning the expected failures into one-line user errors. */
-async function runTraining(fn: () => Promise<TrainResult>): Promise<TrainResult> {
+/** The trainer's events drawn as the progress display on stderr. */
+function progressEvents(): TrainEvents & { done(): void } {
+  let progress: ProgressReporter | undefined;
+  return {
+    start: (run) =>
+      (progress = new ProgressReporter({
+        label: run.label,
+        epochs: run.epochs,
+        stepsPerEpoch: run.stepsPerEpoch,
+        startEpoch: Math.floor(run.startStep / run.stepsPerEpoch),
+      })),
+    step: (loss) => progress?.step(loss),
+    epoch: (e) => progress?.epochEnd({ valLoss: e.valLoss }),
+    message: (text) => process.stderr.write(`${text}\n`),
+    done: () => progress?.done(),
+  };
+}
+
+/**
+ * Run one training with the progress display; Ctrl-C aborts it (the trainer saves, then stops).
+ * The expected failures become one-line user errors.
+ */
+async function runTraining(job: TrainJob, plan: TrainPlan, resume: boolean): Promise<TrainResult> {
+  const stop = new AbortController();
+  const onSigint = (): void => stop.abort();
+  process.once('SIGINT', onSigint);
+  const events = progressEvents();
   try {
-    return await fn();
+    const result = await train(job, plan, { resume, events, signal: stop.signal });
+    events.done();
+    return result;
   } catch (e) {
     if (e instanceof TrainingInterrupted) throw new UserError(e.message, 130);
     if (e instanceof TrainingDiverged) throw new UserError(e.message, 1);
     throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }
 
@@ -111,7 +147,7 @@ export async function trainAndRecord(
   opts: TrainCommandOptions,
   run: { step: string; job: TrainJob; plan: TrainPlan; path: string; title: string; section: string },
 ): Promise<void> {
-  const result = await runTraining(() => train(run.job, run.plan, { resume: opts.resume }));
+  const result = await runTraining(run.job, run.plan, opts.resume);
   writeModelCard(run.path, {
     title: run.title,
     config: opts.cfg,

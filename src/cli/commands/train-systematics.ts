@@ -4,17 +4,24 @@
  * --steps-per-epoch, --lr, --resume).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../io/config.js';
+import { loadConfig } from '../../config/load.js';
 import { residualJob } from '../../train/jobs.js';
 import {
   addTrainOptions,
   checkInitFrom,
   planFor,
+  sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
 import { deviceFor } from '../device.js';
+import type { Sector } from '../../toy/sector.js';
+
+const TITLES: Record<Sector, string> = {
+  kin: 'Residual kinematics model p(x | c, ν)',
+  score: 'Residual score model p(y | x, c, ν)',
+};
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 
@@ -33,17 +40,13 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
   for (const step of opts.steps) {
-    const sector = step === 'train_kin' ? 'kin' : 'score';
-    const residual = sector === 'kin' ? cfg.residualKinModel : cfg.residualScoreModel;
+    const sector = sectorOf(step);
+    const { flow, residual, templates, training: t, paths } = cfg[sector];
     if (residual.numNuisances === 0) {
       process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
       continue;
     }
-    const flow = sector === 'kin' ? cfg.kinFlow : cfg.scoreFlow;
-    const templates = sector === 'kin' ? cfg.kinSystematics : cfg.scoreSystematics;
-    const basePath = sector === 'kin' ? cfg.paths.kinBaseModel : cfg.paths.scoreBaseModel;
-    const path = sector === 'kin' ? cfg.paths.kinResidualModel : cfg.paths.scoreResidualModel;
-    const t = sector === 'kin' ? cfg.training.kin : cfg.training.score;
+    const [basePath, path] = [paths.base, paths.residual];
     const plan = planFor(step, t, opts, seed, 0);
     const { job } = residualJob(
       dev,
@@ -67,7 +70,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       job,
       plan,
       path,
-      title: sector === 'kin' ? 'Residual kinematics model p(x | c, ν)' : 'Residual score model p(y | x, c, ν)',
+      title: TITLES[sector],
       section: `residual_${sector}_model / training.${sector}`,
     });
   }

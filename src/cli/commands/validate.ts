@@ -3,7 +3,7 @@
  * Flags as validate_flows.py: `-c/--cfg` (base flows), `--sys-cfg`, `--out-dir`, `--n`.
  */
 import { Option, type Command } from 'commander';
-import { checkBaseFlowsMatch, loadConfig } from '../../io/config.js';
+import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
 import { deviceFor } from '../device.js';
 import { closureText, runValidation, VALIDATE_DEFAULT_SEED } from '../../validate/pipeline.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';

@@ -6,11 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { checkBaseFlowsMatch, loadConfig } from '../../io/config.js';
+import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
 import { deviceFor } from '../device.js';
 import { loadResidualModel } from '../../models/load.js';
 import { renderShowcase, type ShowcaseModels } from '../../visualize/showcase.js';
 import { UserError } from '../errors.js';
+import { SECTORS } from '../../toy/sector.js';
 import {
   cfgOption,
   existingFileParser,
@@ -134,7 +135,7 @@ export async function run(opts: VisualizeOptions): Promise<void> {
   const sys = loadConfig(opts.sysCfg, 'systematics');
   checkBaseFlowsMatch(base, sys);
   if (opts.responseDims !== undefined) {
-    const dims = Math.min(sys.residualKinModel.featuresDim, sys.residualScoreModel.featuresDim);
+    const dims = Math.min(sys.kin.residual.featuresDim, sys.score.residual.featuresDim);
     const bad = opts.responseDims.filter((d) => d >= dims);
     if (bad.length > 0) {
       throw new UserError(
@@ -154,25 +155,17 @@ export async function run(opts: VisualizeOptions): Promise<void> {
   };
   const dev = await deviceFor(opts);
   const models: ShowcaseModels = {};
-  if (opts.which !== 'score') {
+  for (const s of SECTORS) {
+    if (opts.which !== 'both' && opts.which !== s) continue;
+    const { flow, residual, templates, paths } = sys[s];
     const model = loadResidualModel(
       dev,
-      need(sys.paths.kinResidualModel, 'kin_residual_model'),
-      { flow: sys.kinFlow, residual: sys.residualKinModel },
-      'residual_kin_model',
+      need(paths.residual, `${s}_residual_model`),
+      { flow, residual },
+      `residual_${s}_model`,
     );
     model.params.freeze();
-    models.kin = { model, templates: sys.kinSystematics };
-  }
-  if (opts.which !== 'kin') {
-    const model = loadResidualModel(
-      dev,
-      need(sys.paths.scoreResidualModel, 'score_residual_model'),
-      { flow: sys.scoreFlow, residual: sys.residualScoreModel },
-      'residual_score_model',
-    );
-    model.params.freeze();
-    models.score = { model, templates: sys.scoreSystematics };
+    models[s] = { model, templates };
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`visualize: figures → ${opts.outDir}`);

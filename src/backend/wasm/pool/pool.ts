@@ -16,6 +16,7 @@ import {
   ARGS_F64,
   BLOCK,
   BOUNDS,
+  BUSY_F64,
   CONTROL_BYTES,
   DONE,
   ERR_CHUNK,
@@ -30,6 +31,7 @@ import {
   MAX_THREADS,
   N,
   NARGS,
+  PROFILE,
   RAN,
   SCRATCH,
   SHUTDOWN,
@@ -162,6 +164,26 @@ export class KernelPool {
     return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.ctl, RAN + t));
   }
 
+  /**
+   * Thread timing for the bench's profile mode: while on, every thread adds the time it spends in
+   * chunks to its busy counter, and `run` adds each call's wall time (caller's view). Turning it
+   * on clears the counters.
+   */
+  setProfiling(on: boolean): void {
+    this.ctl[PROFILE] = on ? 1 : 0;
+    if (on) {
+      for (let t = 0; t < this.threads; t++) this.f64[BUSY_F64 + t] = 0;
+      this.callMs = 0;
+    }
+  }
+
+  /** Busy ms per thread (0: the caller) and the summed wall time of the calls, since profiling began. */
+  threadTimes(): { busyMs: number[]; callMs: number } {
+    return { busyMs: Array.from({ length: this.threads }, (_, t) => this.f64[BUSY_F64 + t]), callMs: this.callMs };
+  }
+
+  private callMs = 0;
+
   /** Why the pool can no longer run jobs, or null. */
   get failure(): string | null {
     return this.broken;
@@ -218,8 +240,10 @@ export class KernelPool {
     Atomics.store(ctl, JOB, job);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
+    const t0 = ctl[PROFILE] ? performance.now() : 0;
     if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
+    if (t0) this.callMs += performance.now() - t0;
     const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {
       const t = ctl[ERR_THREAD] - 1;

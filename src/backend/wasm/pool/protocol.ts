@@ -35,6 +35,7 @@
  *   ERR_CHUNK    chunk + 1 of the first failure (0: none); ERR_THREAD thread + 1 that ran it
  *                (thread 0 is the caller, w + 1 worker w); ERR_LEN length of its message
  *   BLOCK, N     for the blocked sum: block size and element count
+ *   PROFILE      1: each thread adds the time it spends running chunks to BUSY[t] (bench --profile)
  *   SCRATCH[t]   the matmul packing area of thread t (each thread packs its own operands)
  *   STATE[w]     worker w: 0 starting, 1 ready, 2 gone (set by the worker as it exits)
  *   ERR_TEXT     the failure's message, one UTF-16 unit per slot
@@ -43,6 +44,7 @@
  *   CLAIMS[c]    2s: chunk c of job s is open; 2s + 1: claimed
  *   ARGS (f64)   the kernel's arguments; f64 holds every i32 pointer and f32 scalar exactly
  *   PARTIALS(f64) one float64 partial per block of the blocked sum, summed in order by the caller
+ *   BUSY (f64)   ms thread t has spent running chunks while PROFILE was on
  */
 import type { KernelExports } from '../loader.js';
 
@@ -58,6 +60,7 @@ export const ERR_THREAD = 8;
 export const ERR_LEN = 9;
 export const BLOCK = 10;
 export const N = 11;
+export const PROFILE = 12;
 
 /** Most threads one pool may have (caller + workers). */
 export const MAX_THREADS = 64;
@@ -81,7 +84,9 @@ export const MAX_ARGS = 16;
 /** Float64 slot index of the block partials (byte 12416). */
 export const PARTIALS_F64 = ARGS_F64 + MAX_ARGS;
 export const MAX_PARTIALS = 4096;
-export const CONTROL_BYTES = (PARTIALS_F64 + MAX_PARTIALS) * 8;
+/** Float64 slot index of the per-thread busy times. */
+export const BUSY_F64 = PARTIALS_F64 + MAX_PARTIALS;
+export const CONTROL_BYTES = (BUSY_F64 + MAX_THREADS) * 8;
 
 /** The JOB word: sequence (mod 4096) · chunk count. */
 export const jobWord = (seq: number, chunks: number): number => ((seq & 0xfff) << 20) | (chunks << 10);
@@ -216,11 +221,13 @@ export function claimChunks(
   for (let i = 0; i < chunks; i++) {
     const chunk = (thread + i) % chunks;
     if (Atomics.compareExchange(ctl, CLAIMS + chunk, open, open + 1) !== open) continue;
+    const t0 = ctl[PROFILE] ? performance.now() : 0;
     try {
       runChunk(exports, ctl, f64, chunk, ctl[SCRATCH + thread], args);
     } catch (e) {
       reportFailure(ctl, chunk, thread, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
     }
+    if (t0) f64[BUSY_F64 + thread] += performance.now() - t0;
     ctl[RAN + thread]++;
     Atomics.add(ctl, DONE, 1);
     if (Atomics.load(ctl, MAIN_WAITING)) Atomics.notify(ctl, DONE);

@@ -1,5 +1,6 @@
 /**
- * Seeded pseudo-random numbers for the toy generator: xoshiro128** (Blackman & Vigna, 2018).
+ * Seeded pseudo-random numbers for the toy generator, weight initialisation and batches:
+ * xoshiro128** (Blackman & Vigna, 2018). A leaf module: it imports nothing.
  *
  * Hand-written because the generator needs three things no small npm package gives together:
  * (1) the same seed gives the same batch bit for bit on every machine (pure 32-bit integer

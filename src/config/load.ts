@@ -1,8 +1,8 @@
 /**
  * Loading the YAML configs — the reference project's own three files, as they are (schema:
- * config-schema.ts; user-facing summary: configs/README.md). `loadConfig(path, kind)` reads,
- * validates strictly and returns a typed object with defaults filled and every `paths` entry
- * resolved against the config file's directory. Problems throw `ConfigError` naming the file, the
+ * schema.ts; validators: kit.ts; user-facing summary: configs/README.md). `loadConfig(path,
+ * kind)` reads, validates strictly and returns a typed object with defaults filled and every
+ * `paths` entry resolved against the config file's directory. Problems throw `ConfigError` naming the file, the
  * key path, what was expected and what was found; the CLI prints it as one line.
  *
  * Besides per-key types it checks what only the whole file can tell: templates name existing
@@ -13,28 +13,27 @@
  *
  * Usage:
  *
- *   import { loadConfig } from '../io/config.js';
+ *   import { loadConfig } from '../config/load.js';
  *   const base = loadConfig('configs/base_flows.yaml', 'base');
- *   base.kinFlow;        // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128],
- *                        //   slope: 1e-3, bound: 5 }
- *   base.training.kin;   // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01,
- *                        //   valBatches: 10 }
- *   base.paths.kinModel;          // '/abs/…/models/kin_density.safetensors'
- *   base.generator;               // GeneratorConfig (src/toy), the nominal generator
+ *   base.kin.flow;        // { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128, 128, 128], … }
+ *   base.kin.training;    // { batchSize: 1024, nepochs: 100, stepsPerEpoch: 1000, lr: 1e-4, weightDecay: 0.01, … }
+ *   base.kin.paths.model; // '/abs/…/models/kin_density.safetensors'
+ *   base.generator;       // GeneratorConfig (src/toy), the nominal generator
  *
  *   const sys = loadConfig('configs/systematics.yaml', 'systematics');
- *   for (const t of sys.kinSystematics) t.name, t.m, t.generator;   // 'generator_shift_up', [1, 0], GeneratorConfig
- *   sys.residualKinModel;         // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1,
- *                                 //   hiddenFeatures: [128, 128], type: 'flow', … }
- *   sys.paths.kinBaseModel, sys.paths.kinResidualModel;
- *   checkBaseFlowsMatch(base, sys);   // validate/visualize: the base file's flows are the ones the residuals sit on
+ *   for (const t of sys.kin.templates) t.name, t.m, t.generator;  // 'generator_shift_up', [1, 0], GeneratorConfig
+ *   sys.kin.residual;     // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1, type: 'flow', … }
+ *   sys.kin.paths.base, sys.kin.paths.residual;
+ *   for (const s of SECTORS) sys[s].flow;                      // one record per sector: no kin/score ternaries
+ *   checkBaseFlowsMatch(base, sys); // validate/visualize: the base file's flows are the ones the residuals sit on
  *
- *   checkArchitecture(sys.kinFlow, inferNsfConfig(sd, '', file), `${file} vs ${sys.source}: kin_flow`);
+ *   checkArchitecture(sys.kin.flow, inferNsfConfig(sd, '', file), `${file} vs ${sys.source}: kin_flow`);
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import yaml from 'js-yaml';
 import {
+  FLOW_FIELDS,
   baseTrainingSection,
   dataPath,
   flowSection,
@@ -54,10 +53,11 @@ import {
   type SystematicsConfig,
   type SystematicTemplate,
   type TemplateEntry,
-} from './config-schema.js';
+} from './schema.js';
 import {
   ConfigError,
   at,
+  camelKey,
   closest,
   fail,
   list,
@@ -68,11 +68,12 @@ import {
   section,
   seedInt,
   type Where,
-} from './config-validators.js';
+} from './kit.js';
 import { copyGeneratorConfig } from '../toy/config.js';
+import { SECTORS, type Sector } from '../toy/sector.js';
 
-export { ConfigError } from './config-validators.js';
-export type * from './config-schema.js';
+export { ConfigError } from './kit.js';
+export type * from './schema.js';
 
 /** Shapes fixed by the toy data: x and y are 2-D, the class is a one-hot of 2. */
 export const TOY_X_DIM = 2;
@@ -81,6 +82,11 @@ export const TOY_CLASSES = 2;
 /** Context widths the data provides: kin = one-hot class; score = [one-hot class, x]. */
 export const KIN_CONTEXT_DIM = TOY_CLASSES;
 export const SCORE_CONTEXT_DIM = TOY_CLASSES + TOY_X_DIM;
+
+/** A record with one entry per sector, built by `make` (in SECTORS order). */
+function perSector<T>(make: (s: Sector) => T): Record<Sector, T> {
+  return Object.fromEntries(SECTORS.map((s) => [s, make(s)])) as Record<Sector, T>;
+}
 
 /**
  * Reads and validates a config file. `path` is named in messages as given; paths inside the file
@@ -179,7 +185,7 @@ function checkKind(doc: unknown, kind: ConfigKind, where: Where): void {
 const baseTop = section({
   runtime: optional(runtimeSection),
   paths: required(section({ score_model: required(dataPath), kin_model: required(dataPath) })),
-  generator: required(generatorSection),
+  generator: required(generatorSection()),
   score_flow: required(flowSection),
   kin_flow: required(flowSection),
   training: required(section({ score: required(baseTrainingSection), kin: required(baseTrainingSection) })),
@@ -188,31 +194,32 @@ const baseTop = section({
 
 function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig {
   const top = baseTop(doc, where);
-  checkToyFlows(where, top.score_flow, top.kin_flow);
+  for (const s of SECTORS) checkToyFlow(where, s, top[`${s}Flow`]);
   return {
     kind: 'base',
     source,
     seed: top.seed,
     device: top.runtime?.device,
     generator: top.generator,
-    paths: { scoreModel: top.paths.score_model, kinModel: top.paths.kin_model },
-    scoreFlow: top.score_flow,
-    kinFlow: top.kin_flow,
-    training: top.training,
+    ...perSector((s) => ({
+      flow: top[`${s}Flow`],
+      training: top.training[s],
+      paths: { model: top.paths[`${s}Model`] },
+    })),
   };
 }
 
-/** The toy data fixes the flows' widths: x, y 2-D; kin context = one-hot c; score = [one-hot c, x]. */
-function checkToyFlows(where: Where, score: FlowArchitecture, kin: FlowArchitecture): void {
-  expectEqual(at(at(where, 'kin_flow'), 'features'), kin.features, TOY_X_DIM, 'x is 2-D');
-  expectEqual(at(at(where, 'kin_flow'), 'context'), kin.context, KIN_CONTEXT_DIM, 'the context is the one-hot class');
-  expectEqual(at(at(where, 'score_flow'), 'features'), score.features, TOY_Y_DIM, 'y is 2-D');
-  expectEqual(
-    at(at(where, 'score_flow'), 'context'),
-    score.context,
-    SCORE_CONTEXT_DIM,
-    'the context is [one-hot class, x]',
-  );
+/** The widths the toy data fixes for each sector's flow, and why. */
+const TOY_FLOW_WIDTHS: Record<Sector, { features: [number, string]; context: [number, string] }> = {
+  kin: { features: [TOY_X_DIM, 'x is 2-D'], context: [KIN_CONTEXT_DIM, 'the context is the one-hot class'] },
+  score: { features: [TOY_Y_DIM, 'y is 2-D'], context: [SCORE_CONTEXT_DIM, 'the context is [one-hot class, x]'] },
+};
+
+function checkToyFlow(where: Where, s: Sector, flow: FlowArchitecture): void {
+  for (const key of ['features', 'context'] as const) {
+    const [expected, because] = TOY_FLOW_WIDTHS[s][key];
+    expectEqual(at(at(where, `${s}_flow`), key), flow[key], expected, because);
+  }
 }
 
 function expectEqual(where: Where, found: number, expected: number, because: string): void {
@@ -233,7 +240,7 @@ const systematicsTop = section(
         kin_residual_model: required(dataPath),
       }),
     ),
-    generator: required(generatorSection),
+    generator: required(generatorSection()),
     kin_systematics: optional(list(templateEntry)),
     score_systematics: optional(list(templateEntry)),
     score_flow: required(flowSection),
@@ -249,23 +256,17 @@ const systematicsTop = section(
 function parseSystematics(doc: unknown, where: Where, source: string): SystematicsConfig {
   const top = systematicsTop(doc, where);
   const generators: Record<string, GeneratorConfig> = {};
+  const otherGenerator = generatorSection();
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     if (isGeneratorKey(key))
-      generators[key] = key === 'generator' ? top.generator : generatorSection(value, at(where, key));
+      generators[key] = key === 'generator' ? top.generator : otherGenerator(value, at(where, key));
   }
-  checkToyFlows(where, top.score_flow, top.kin_flow);
-  checkResidualDims(where, 'residual_kin_model', top.residual_kin_model, 'kin_flow', top.kin_flow);
-  checkResidualDims(where, 'residual_score_model', top.residual_score_model, 'score_flow', top.score_flow);
-  const kinSystematics = resolveTemplates(where, 'kin', top.kin_systematics, generators, top.residual_kin_model);
-  const scoreSystematics = resolveTemplates(
-    where,
-    'score',
-    top.score_systematics,
-    generators,
-    top.residual_score_model,
+  for (const s of SECTORS) checkToyFlow(where, s, top[`${s}Flow`]);
+  for (const s of SECTORS) checkResidualDims(where, s, top[`residual${capitalised(s)}Model`], top[`${s}Flow`]);
+  const templates = perSector((s) =>
+    resolveTemplates(where, s, top[`${s}Systematics`], generators, top[`residual${capitalised(s)}Model`]),
   );
-  checkBatchHoldsTemplates(where, 'kin', top.training.kin.batchSize, kinSystematics.length);
-  checkBatchHoldsTemplates(where, 'score', top.training.score.batchSize, scoreSystematics.length);
+  for (const s of SECTORS) checkBatchHoldsTemplates(where, s, top.training[s].batchSize, templates[s].length);
   return {
     kind: 'systematics',
     source,
@@ -273,31 +274,25 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
     device: top.runtime?.device,
     generator: top.generator,
     generators,
-    paths: {
-      scoreBaseModel: top.paths.score_base_model,
-      kinBaseModel: top.paths.kin_base_model,
-      scoreResidualModel: top.paths.score_residual_model,
-      kinResidualModel: top.paths.kin_residual_model,
-    },
-    kinSystematics,
-    scoreSystematics,
-    scoreFlow: top.score_flow,
-    kinFlow: top.kin_flow,
-    residualScoreModel: top.residual_score_model,
-    residualKinModel: top.residual_kin_model,
-    training: top.training,
+    ...perSector((s) => ({
+      flow: top[`${s}Flow`],
+      residual: top[`residual${capitalised(s)}Model`],
+      templates: templates[s],
+      training: top.training[s],
+      paths: { base: top.paths[`${s}BaseModel`], residual: top.paths[`${s}ResidualModel`] },
+    })),
   };
 }
 
+/** `kin` → `Kin`: the sector inside a camelCase key (`residualKinModel`). */
+function capitalised<S extends Sector>(s: S): Capitalize<S> {
+  return (s[0]!.toUpperCase() + s.slice(1)) as Capitalize<S>;
+}
+
 /** The residual wraps its base flow: same feature and context widths. */
-function checkResidualDims(
-  where: Where,
-  resKey: string,
-  res: ResidualArchitecture,
-  flowKey: string,
-  flow: FlowArchitecture,
-): void {
-  const w = at(where, resKey);
+function checkResidualDims(where: Where, s: Sector, res: ResidualArchitecture, flow: FlowArchitecture): void {
+  const flowKey = `${s}_flow`;
+  const w = at(where, `residual_${s}_model`);
   if (res.featuresDim !== flow.features) {
     problem(at(w, 'features_dim'), `expected ${flow.features} (${flowKey}.features), found ${res.featuresDim}`);
   }
@@ -313,7 +308,7 @@ function checkResidualDims(
  */
 function resolveTemplates(
   where: Where,
-  model: 'kin' | 'score',
+  model: Sector,
   entries: TemplateEntry[] | undefined,
   generators: Record<string, GeneratorConfig>,
   res: ResidualArchitecture,
@@ -379,7 +374,7 @@ function resolveTemplates(
 }
 
 /** Each batch takes ⌊batch_size / #templates⌋ events from every template: at least one. */
-function checkBatchHoldsTemplates(where: Where, model: 'kin' | 'score', batchSize: number, templates: number): void {
+function checkBatchHoldsTemplates(where: Where, model: Sector, batchSize: number, templates: number): void {
   if (batchSize < templates) {
     problem(
       at(at(at(where, 'training'), model), 'batch_size'),
@@ -395,7 +390,7 @@ const datasetTop = section({
   n_events: required(positiveInt),
   runtime: optional(runtimeSection),
   paths: required(section({ dataset: required(dataPath) })),
-  generator: required(generatorSection),
+  generator: required(generatorSection()),
   seed: optional(seedInt),
 });
 
@@ -407,36 +402,25 @@ function parseDataset(doc: unknown, where: Where, source: string): DatasetConfig
     seed: top.seed,
     device: top.runtime?.device,
     generator: top.generator,
-    paths: { dataset: top.paths.dataset },
-    nEvents: top.n_events,
+    paths: top.paths,
+    nEvents: top.nEvents,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Agreement between files, and with checkpoints
 
-const FLOW_YAML_KEYS: Record<keyof FlowArchitecture, string> = {
-  features: 'features',
-  context: 'context',
-  bins: 'bins',
-  transforms: 'transforms',
-  hiddenFeatures: 'hidden_features',
-  slope: 'slope',
-  bound: 'bound',
-};
-
 /**
  * The systematics file's score_flow / kin_flow (what its residuals were trained on) must equal
  * the base file's (what validate/visualize load). Throws a ConfigError naming both files.
  */
 export function checkBaseFlowsMatch(base: BaseFlowsConfig, sys: SystematicsConfig): void {
-  for (const [key, a, b] of [
-    ['score_flow', base.scoreFlow, sys.scoreFlow],
-    ['kin_flow', base.kinFlow, sys.kinFlow],
-  ] as const) {
-    for (const field of Object.keys(FLOW_YAML_KEYS) as (keyof FlowArchitecture)[]) {
+  for (const s of SECTORS) {
+    const [a, b] = [base[s].flow, sys[s].flow];
+    for (const yamlKey of Object.keys(FLOW_FIELDS)) {
+      const field = camelKey(yamlKey) as keyof FlowArchitecture;
       if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) {
-        const path = `${key}.${FLOW_YAML_KEYS[field]}`;
+        const path = `${s}_flow.${yamlKey}`;
         throw new ConfigError(
           sys.source,
           path,

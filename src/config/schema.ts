@@ -2,8 +2,11 @@
  * The YAML config schema — the reference's own (configs/{base_flows,systematics,dataset}.yaml of
  * the PyTorch project, read by its train_base_flows.py, train_systematics.py, generate_dataset.py,
  * validate_flows.py and visualize_residual_transform.py) — plus a few optional fnflow extension
- * keys (marked EXT; absent = reference behaviour). The typed results are camelCase; generator
- * sections stay `GeneratorConfig` (src/toy), whose fields keep the YAML spellings.
+ * keys (marked EXT; absent = reference behaviour). The typed results are camelCase (derived from
+ * the YAML keys by the kit); generator sections stay `GeneratorConfig` (src/toy), whose fields
+ * keep the YAML spellings. Results are grouped per sector: `cfg.kin.{flow, training, paths}`
+ * for base_flows.yaml, `cfg.kin.{flow, residual, templates, training, paths}` for
+ * systematics.yaml, the same for `cfg.score`.
  *
  * Rules for every file: unknown keys are errors; (required) keys must be present; other keys take
  * the default shown; `paths` entries resolve relative to the config file's directory (absolute
@@ -46,11 +49,12 @@
  */
 import type { NSFConfig } from '../flows/nsf.js';
 import type { ResidualModelConfig } from '../systematics/config.js';
-import { REFERENCE_CLASS_DEFAULTS, generatorFromYaml, type GeneratorConfig } from '../toy/config.js';
+import { REFERENCE_CLASS_DEFAULTS, copyGeneratorConfig, type GeneratorConfig } from '../toy/config.js';
+import type { Sector } from '../toy/sector.js';
 import {
-  ConfigError,
   anyNumber,
   at,
+  bool,
   fail,
   filePath,
   list,
@@ -59,16 +63,20 @@ import {
   nonNegativeNumber,
   oneOf,
   optional,
+  pairOf,
   positiveInt,
   positiveNumber,
+  problem,
   required,
   section,
+  sectionAsWritten,
   withDefault,
   type Check,
+  type Fields,
   type Where,
-} from './config-validators.js';
+} from './kit.js';
 
-export type { GeneratorConfig };
+export type { GeneratorConfig, Sector };
 
 // ---------------------------------------------------------------------------------------------
 // Typed results
@@ -116,26 +124,35 @@ interface Common {
   generator: GeneratorConfig;
 }
 
-export interface BaseFlowsConfig extends Common {
-  kind: 'base';
-  paths: { scoreModel: string; kinModel: string };
-  scoreFlow: FlowArchitecture;
-  kinFlow: FlowArchitecture;
-  training: { score: BaseTrainingSection; kin: BaseTrainingSection };
+/** One sector of base_flows.yaml: `<s>_flow`, `training.<s>`, `paths.<s>_model`. */
+export interface BaseSector {
+  flow: FlowArchitecture;
+  training: BaseTrainingSection;
+  paths: { model: string };
 }
 
-export interface SystematicsConfig extends Common {
+export interface BaseFlowsConfig extends Common, Record<Sector, BaseSector> {
+  kind: 'base';
+}
+
+/**
+ * One sector of systematics.yaml: `<s>_flow`, `residual_<s>_model`, `<s>_systematics`,
+ * `training.<s>`, `paths.<s>_base_model` and `paths.<s>_residual_model`.
+ */
+export interface SystematicsSector {
+  /** The frozen base flow the residual sits on. */
+  flow: FlowArchitecture;
+  residual: ResidualArchitecture;
+  /** The templates, in batch order. */
+  templates: SystematicTemplate[];
+  training: TrainingSection;
+  paths: { base: string; residual: string };
+}
+
+export interface SystematicsConfig extends Common, Record<Sector, SystematicsSector> {
   kind: 'systematics';
-  paths: { scoreBaseModel: string; kinBaseModel: string; scoreResidualModel: string; kinResidualModel: string };
   /** Every generator section by name, `generator` included, in file order. */
   generators: Record<string, GeneratorConfig>;
-  kinSystematics: SystematicTemplate[];
-  scoreSystematics: SystematicTemplate[];
-  scoreFlow: FlowArchitecture;
-  kinFlow: FlowArchitecture;
-  residualScoreModel: ResidualArchitecture;
-  residualKinModel: ResidualArchitecture;
-  training: { score: TrainingSection; kin: TrainingSection };
 }
 
 export interface DatasetConfig extends Common {
@@ -159,20 +176,45 @@ export function isGeneratorKey(key: string): boolean {
   return key === 'generator' || key.startsWith('generator_');
 }
 
-/**
- * A generator section; keys left out take the reference class defaults. Adapts src/toy's
- * validator (plain Error, "path: problem") to ConfigError.
- */
-export const generatorSection: Check<GeneratorConfig> = (v, where) => {
-  try {
-    return generatorFromYaml(v, where.path, REFERENCE_CLASS_DEFAULTS);
-  } catch (e) {
-    if (e instanceof ConfigError || !(e instanceof Error)) throw e;
-    // Key paths contain no spaces, so the first ": " ends the path.
-    const m = /^(\S*?): ([\s\S]*)$/.exec(e.message);
-    throw m ? new ConfigError(where.file, m[1]!, m[2]!) : new ConfigError(where.file, where.path, e.message);
-  }
+const point = pairOf(anyNumber, 'numbers');
+const widths = pairOf(positiveNumber, 'positive numbers');
+const direction: Check<[number, number]> = (v, where) => {
+  const d = pairOf(anyNumber, 'numbers, not both 0')(v, where);
+  return d[0] === 0 && d[1] === 0 ? problem(where, 'expected a non-zero direction, found [0, 0]') : d;
 };
+
+/** The check of each generator key (the keys are GeneratorConfig's, so the result keeps them). */
+const GENERATOR_CHECKS: { [K in keyof GeneratorConfig]: Check<GeneratorConfig[K]> } = {
+  center_A: point,
+  center_B: point,
+  sigma_A: widths,
+  sigma_B: widths,
+  variation_shift: anyNumber,
+  variation_rot: anyNumber,
+  variation_squeeze: anyNumber,
+  shift_scale: anyNumber,
+  shift_dir: direction,
+  rot_scale: anyNumber,
+  squeeze_scale: anyNumber,
+  y_shift_scale: anyNumber,
+  y_squeeze_scale: anyNumber,
+  distortion_strength: anyNumber,
+  distortion_shift_scale: anyNumber,
+  distortion_squeeze_scale: anyNumber,
+  sigmoid_y: bool,
+};
+
+/**
+ * A generator section; keys left out take `base` (for YAML files: the reference class
+ * defaults, as the reference's own loader does).
+ */
+export function generatorSection(base: Readonly<GeneratorConfig> = REFERENCE_CLASS_DEFAULTS): Check<GeneratorConfig> {
+  const fields: Fields = {};
+  for (const [key, check] of Object.entries(GENERATOR_CHECKS)) {
+    fields[key] = withDefault(check, () => copyGeneratorConfig(base)[key as keyof GeneratorConfig]);
+  }
+  return sectionAsWritten(fields) as Check<unknown> as Check<GeneratorConfig>;
+}
 
 export const runtimeSection = section({ device: optional(nonEmptyString) });
 
@@ -181,7 +223,8 @@ export const dataPath = filePath(['.pt', '.safetensors']);
 
 const hiddenFeatures = list(positiveInt, { minLength: 1 });
 
-const flowFields = section({
+/** The keys of a flow section (also what checkBaseFlowsMatch compares). */
+export const FLOW_FIELDS = {
   features: required(positiveInt),
   context: required(nonNegativeInt),
   bins: required(positiveInt),
@@ -189,20 +232,9 @@ const flowFields = section({
   hidden_features: required(hiddenFeatures),
   slope: withDefault(positiveNumber, () => 1e-3),
   bound: withDefault(positiveNumber, () => 5),
-});
-
-export const flowSection: Check<FlowArchitecture> = (v, where) => {
-  const s = flowFields(v, where);
-  return {
-    features: s.features,
-    context: s.context,
-    bins: s.bins,
-    transforms: s.transforms,
-    hiddenFeatures: s.hidden_features,
-    slope: s.slope,
-    bound: s.bound,
-  };
 };
+
+export const flowSection: Check<FlowArchitecture> = section(FLOW_FIELDS);
 
 const pair: Check<[number, number]> = (v, where) => {
   const [i, j] = list(nonNegativeInt, { length: 2 })(v, where);
@@ -229,40 +261,30 @@ const residualFields = section({
 
 export const residualSection: Check<ResidualArchitecture> = (v, where) => {
   const s = residualFields(v, where);
-  const n = s.num_nuisances;
+  const n = s.numNuisances;
   const lengthOk = (key: string, values: number[] | undefined): void => {
     if (values !== undefined && values.length !== n) {
       fail(at(where, key), `a list of ${n} numbers (num_nuisances = ${n})`, values);
     }
   };
-  lengthOk('central_nuisance_values', s.central_nuisance_values);
-  lengthOk('nuisance_scales', s.nuisance_scales);
+  lengthOk('central_nuisance_values', s.centralNuisanceValues);
+  lengthOk('nuisance_scales', s.nuisanceScales);
   const seen = new Set<string>();
-  const pairs = s.cross_term_pairs.map(([i, j], k): [number, number] => {
+  const pairs = s.crossTermPairs.map(([i, j], k): [number, number] => {
     const w = at(at(where, 'cross_term_pairs'), k);
-    if (i >= n || j >= n) {
-      throw new ConfigError(w.file, w.path, `expected nuisance indices < num_nuisances = ${n}, found [${i}, ${j}]`);
-    }
-    if (i === j) throw new ConfigError(w.file, w.path, `expected two different nuisance indices, found [${i}, ${j}]`);
+    if (i >= n || j >= n) problem(w, `expected nuisance indices < num_nuisances = ${n}, found [${i}, ${j}]`);
+    if (i === j) problem(w, `expected two different nuisance indices, found [${i}, ${j}]`);
     const norm: [number, number] = [Math.min(i, j), Math.max(i, j)];
     const id = norm.join(',');
-    if (seen.has(id)) throw new ConfigError(w.file, w.path, `the pair [${i}, ${j}] is listed twice`);
+    if (seen.has(id)) problem(w, `the pair [${i}, ${j}] is listed twice`);
     seen.add(id);
     return norm;
   });
   return {
-    featuresDim: s.features_dim,
-    contextDim: s.context_dim,
-    numNuisances: n,
-    numResidualLayers: s.num_residual_layers,
-    hiddenFeatures: s.hidden_features,
-    type: s.type,
-    quadraticDamping: s.quadratic_damping,
+    ...s,
     crossTermPairs: pairs,
-    crossDamping: s.cross_damping,
-    centralNuisanceValues: s.central_nuisance_values ?? new Array<number>(n).fill(0),
-    nuisanceScales: s.nuisance_scales ?? new Array<number>(n).fill(1),
-    ladjSign: s.ladj_sign,
+    centralNuisanceValues: s.centralNuisanceValues ?? new Array<number>(n).fill(0),
+    nuisanceScales: s.nuisanceScales ?? new Array<number>(n).fill(1),
   };
 };
 
@@ -273,31 +295,11 @@ const trainingCore = {
   lr: required(positiveNumber),
   weight_decay: withDefault(nonNegativeNumber, () => 0.01),
 };
-const residualTrainingFields = section(trainingCore);
-const baseTrainingFields = section({ ...trainingCore, val_batches: withDefault(nonNegativeInt, () => 10) });
-
-export const residualTrainingSection: Check<TrainingSection> = (v, where) => {
-  const s = residualTrainingFields(v, where);
-  return {
-    batchSize: s.batch_size,
-    nepochs: s.nepochs,
-    stepsPerEpoch: s.steps_per_epoch,
-    lr: s.lr,
-    weightDecay: s.weight_decay,
-  };
-};
-
-export const baseTrainingSection: Check<BaseTrainingSection> = (v, where) => {
-  const s = baseTrainingFields(v, where);
-  return {
-    batchSize: s.batch_size,
-    nepochs: s.nepochs,
-    stepsPerEpoch: s.steps_per_epoch,
-    lr: s.lr,
-    weightDecay: s.weight_decay,
-    valBatches: s.val_batches,
-  };
-};
+export const residualTrainingSection: Check<TrainingSection> = section(trainingCore);
+export const baseTrainingSection: Check<BaseTrainingSection> = section({
+  ...trainingCore,
+  val_batches: withDefault(nonNegativeInt, () => 10),
+});
 
 /** A raw template entry, before its generator name is looked up. */
 export interface TemplateEntry {
