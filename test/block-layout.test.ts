@@ -255,51 +255,54 @@ const MASKS = [
 ];
 
 for (const backend of ['ts', 'wasm'] as const) {
-  test(
-    `${backend}: blockLinear is linear(x, W, b, { mask }) with sorted hidden units` + `: same outputs and gradients`,
-    async () => {
-      const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
-      for (const { name, A, hidden } of MASKS) {
-        const masks = maskedMlpMasks(A, hidden);
-        const layouts = blockLayouts(dev, masks);
-        const B = 9;
-        const Ws = masks.map((m, l) =>
-          dev.tensor(randomValues(m.length * m[0].length, 100 + l, -0.5, 0.5), [m.length, m[0].length]),
-        );
-        const bs = masks.map((m, l) => dev.tensor(randomValues(m.length, 200 + l, -0.5, 0.5), [m.length]));
-        const maskTs = masks.map((m) =>
-          dev.tensor(
-            m.flat().map((v) => (v ? 1 : 0)),
-            [m.length, m[0].length],
-          ),
-        );
-        const x = dev.tensor(randomValues(B * A[0].length, 7), [B, A[0].length]);
-        const run = (block: boolean) => {
-          const tape = new Tape(dev);
-          let h = tape.leaf(x);
-          const Wv = Ws.map((W) => tape.leaf(W)),
-            bv = bs.map((b) => tape.leaf(b));
-          masks.forEach((_, l) => {
-            const act = l === masks.length - 1 ? Act.None : Act.Elu;
-            h = block
-              ? op.blockLinear(h, Wv[l], bv[l], layouts[l], act)
-              : op.linear(h, Wv[l], bv[l], { mask: maskTs[l], activation: act });
-          });
-          const out = h.value.toArray();
-          tape.backward(op.sum(op.square(h)));
-          return { out, grads: [tape.leaf(x), ...Wv, ...bv].slice(1).map((v) => v.grad!.toArray()) };
-        };
-        const plain = run(false),
-          block = run(true);
-        close(`${name}: outputs`, block.out, plain.out, 1e-5);
-        block.grads.forEach((g, i) => close(`${name}: gradient ${i}`, g, plain.grads[i], 1e-5));
-        // masked weights get exactly zero gradient
-        masks.forEach((m, l) =>
-          m.flat().forEach((v, e) => !v && assert.is(block.grads[l][e], 0, `${name}: masked grad ${l}/${e}`)),
-        );
-      }
-    },
-  );
+  test(`${backend}: blockLinear is linear(x, W, b, { mask }) on sorted hidden units: outputs and gradients`, async () => {
+    const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
+    for (const { name, A, hidden } of MASKS) {
+      const masks = maskedMlpMasks(A, hidden);
+      const layouts = blockLayouts(dev, masks);
+      const B = 9;
+      const Ws = masks.map((m, l) =>
+        dev.tensor(randomValues(m.length * m[0].length, 100 + l, -0.5, 0.5), [m.length, m[0].length]),
+      );
+      const bs = masks.map((m, l) => dev.tensor(randomValues(m.length, 200 + l, -0.5, 0.5), [m.length]));
+      const maskTs = masks.map((m) =>
+        dev.tensor(
+          m.flat().map((v) => (v ? 1 : 0)),
+          [m.length, m[0].length],
+        ),
+      );
+      const x = dev.tensor(randomValues(B * A[0].length, 7), [B, A[0].length]);
+      const run = (block: boolean) => {
+        const tape = new Tape(dev);
+        const xv = tape.leaf(x);
+        let h = xv;
+        const Wv = Ws.map((W) => tape.leaf(W)),
+          bv = bs.map((b) => tape.leaf(b));
+        masks.forEach((_, l) => {
+          const act = l === masks.length - 1 ? Act.None : Act.Elu;
+          h = block
+            ? op.blockLinear(h, Wv[l], bv[l], layouts[l], act)
+            : op.linear(h, Wv[l], bv[l], { mask: maskTs[l], activation: act });
+        });
+        const out = h.value.toArray();
+        tape.backward(op.sum(op.square(h)));
+        return { out, dx: xv.grad!.toArray(), grads: [...Wv, ...bv].map((v) => v.grad!.toArray()) };
+      };
+      const plain = run(false),
+        block = run(true);
+      close(`${name}: outputs`, block.out, plain.out, 1e-5);
+      close(`${name}: input gradient`, block.dx, plain.dx, 1e-5);
+      assert.ok(
+        block.dx.some((v) => v !== 0),
+        `${name}: the input gradient is not all zero`,
+      );
+      block.grads.forEach((g, i) => close(`${name}: gradient ${i}`, g, plain.grads[i], 1e-5));
+      // masked weights get exactly zero gradient
+      masks.forEach((m, l) =>
+        m.flat().forEach((v, e) => !v && assert.is(block.grads[l][e], 0, `${name}: masked grad ${l}/${e}`)),
+      );
+    }
+  });
 
   test(`${backend}: gradcheck blockLinear (x, W, b) on a sorted NSF layer`, () => {
     const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
@@ -317,30 +320,27 @@ for (const backend of ['ts', 'wasm'] as const) {
   });
 }
 
-test(
-  'a 2-feature NSF hyper-network (128-wide) has every mask block-triangular after sorting' + ': a quarter skipped',
-  () => {
-    const dev = new Device(memory, tsKernels, heap);
-    for (const order of [
-      [0, 1],
-      [1, 0],
-    ]) {
-      const masks = maskedMlpMasks(autoregressiveAdjacency(order, 59, 2), [128, 128, 128]);
-      const layouts = blockLayouts(dev, masks);
-      // hidden→hidden and hidden→output: exactly 25% of the weights lie outside the ranges
-      for (const l of [1, 2, 3]) assert.is(skippedShare([layouts[l]]), 0.25, `order ${order}, layer ${l}`);
-      // and the ranges cover every non-zero of the sorted mask
-      for (const lay of layouts) {
-        const [N, K] = lay.source.shape;
-        for (let i = 0; i < N; i++)
-          for (let j = 0; j < K; j++) {
-            if (lay.mask.data[i * K + j] === 0) continue;
-            assert.ok(j >= lay.rowRanges.data[2 * i] && j < lay.rowRanges.data[2 * i + 1]);
-            assert.ok(i >= lay.colRanges.data[2 * j] && i < lay.colRanges.data[2 * j + 1]);
-          }
-      }
+test('a 2-feature NSF hyper-network (128 wide) has every mask block-triangular once sorted: a quarter skipped', () => {
+  const dev = new Device(memory, tsKernels, heap);
+  for (const order of [
+    [0, 1],
+    [1, 0],
+  ]) {
+    const masks = maskedMlpMasks(autoregressiveAdjacency(order, 59, 2), [128, 128, 128]);
+    const layouts = blockLayouts(dev, masks);
+    // hidden→hidden and hidden→output: exactly 25% of the weights lie outside the ranges
+    for (const l of [1, 2, 3]) assert.is(skippedShare([layouts[l]]), 0.25, `order ${order}, layer ${l}`);
+    // and the ranges cover every non-zero of the sorted mask
+    for (const lay of layouts) {
+      const [N, K] = lay.source.shape;
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < K; j++) {
+          if (lay.mask.data[i * K + j] === 0) continue;
+          assert.ok(j >= lay.rowRanges.data[2 * i] && j < lay.rowRanges.data[2 * i + 1]);
+          assert.ok(i >= lay.colRanges.data[2 * j] && i < lay.colRanges.data[2 * j + 1]);
+        }
     }
-  },
-);
+  }
+});
 
 test.run();

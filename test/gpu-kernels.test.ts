@@ -6,7 +6,7 @@
  *             the mode that catches float32 cancellation and typing slips);
  *  - 'cpu' behind the worker bridge, the path webgpu takes on a GPU host;
  *  - and, where probeGpu finds one, the real GPU mode.
- * Tolerances: parity-probe.ts (matmuls/sums/AdamW as the wasm tests; splines scaled by the
+ * Tolerances: src/backend/gpu/tolerances.ts (matmuls/sums/AdamW as the wasm tests; splines scaled by the
  * spline's float32 conditioning, since only wasm is bit-identical to ts by construction).
  * Also: shape errors, delegation, `--backend gpu` without a GPU fails clearly, and — where
  * gpu.js is not installed — that the backend says exactly that.

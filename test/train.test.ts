@@ -1,7 +1,7 @@
 /** Training: an MLP regression reaches a known loss; resume is exact; NaN keeps the last checkpoint. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { writeModelCard } from '../src/cli/commands/train-common.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { tmpdir } from 'node:os';
@@ -149,6 +149,47 @@ for (const dev of devices) {
     assert.ok(new TrainingDiverged('x') instanceof Error);
   });
 
+  test(`${dev.backend}: finite loss, NaN gradient at an epoch's end: no AdamW step, file = last epoch`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-nangrad-'));
+    const path = join(dir, 'm.safetensors');
+    const { job, model } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
+    let calls = 0;
+    let epochOneBytes: Buffer | null = null;
+    let weightsBefore: number[] = [];
+    const poisoned = {
+      ...job,
+      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
+        const lp = job.logProb(tape, x, c, nu);
+        if (++calls !== 10) return lp; // step 9: the last step of the second epoch (5 steps each)
+        epochOneBytes = readFileSync(path); // what the first epoch saved
+        weightsBefore = Array.from(model.params.values.data);
+        return op.add(lp, op.sqrt(op.mul(lp, 0))); // value lp, gradient NaN
+      },
+    };
+    await assert_rejects(
+      () => train(poisoned, { ...plan(3), valBatches: 0 }, {}),
+      /gradient is not finite \(transform.*NaN\) at step 9; stopped, .*keeps the checkpoint of step 5$/,
+    );
+    assert.ok(epochOneBytes, 'the poisoned step ran');
+    assert.ok(Buffer.compare(readFileSync(path), epochOneBytes!) === 0, "the model file is the first epoch's bytes");
+    assert.equal(Array.from(model.params.values.data), weightsBefore, 'AdamW did not commit the NaN step');
+  });
+
+  test(`${dev.backend}: a NaN in the first epoch says that nothing was saved`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-nan0-'));
+    const path = join(dir, 'm.safetensors');
+    const { job } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
+    const poisoned = {
+      ...job,
+      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => op.mul(job.logProb(tape, x, c, nu), NaN),
+    };
+    await assert_rejects(
+      () => train(poisoned, { ...plan(2), valBatches: 0 }, {}),
+      /loss became NaN at step 0.*no checkpoint was written/,
+    );
+    assert.not.ok(existsSync(path));
+  });
+
   test(`${dev.backend}: residual training leaves the frozen base untouched, with no optimizer state`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
     const gen = defaultGeneratorConfig();
@@ -185,61 +226,69 @@ async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<v
   try {
     await fn();
   } catch (e) {
-    assert.match(String((e as Error).message), re);
+    assert.match(String((e as Error).message), re, `message: ${(e as Error).message}`);
     return;
   }
   assert.unreachable('expected a rejection');
 }
 
-test(
-  'a fine-tuning stage (--init-from)' + ' records the stages of the checkpoint it started from, wherever it writes',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
-    const plan = (lr: number): TrainPlan => ({
-      label: 'x',
-      epochs: 2,
-      stepsPerEpoch: 10,
-      batchSize: 8,
-      lr,
-      weightDecay: 0.01,
-      seed: 1,
-      valBatches: 0,
-    });
-    const result = (seconds: number) =>
-      ({
-        interrupted: false,
-        state: {
-          step: 20,
-          rng: [],
-          history: [{ epoch: 1, loss: 1.5, seconds }],
-          partial: { sum: 0, count: 0 },
-          seconds,
-          seed: 1,
-          plan: '',
-        },
-      }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
-    const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
-    writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
-    writeModelCard(join(dir, 'b.safetensors'), {
-      ...info,
-      plan: plan(2e-4),
-      result: result(20),
-      initFrom: join(dir, 'a.safetensors'),
-    });
-    writeModelCard(join(dir, 'c.safetensors'), {
-      ...info,
-      plan: plan(1e-4),
-      result: result(30),
-      initFrom: join(dir, 'b.safetensors'),
-    });
-    const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
-    assert.equal(
-      c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr),
-      [5e-4, 2e-4],
-    );
-    assert.is(c.total_wall_time_s, 60);
-    assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
-  },
-);
+test('the checkpoint writers refuse a non-finite value, naming key and element, and leave the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-nanw-'));
+  const path = join(dir, 'm.safetensors');
+  const good = new Map([['a.weight', { dtype: 'f32' as const, shape: [3], data: Float32Array.from([1, 2, 3]) }]]);
+  saveModel(path, good, { kind: 'test' });
+  const before = readFileSync(path);
+  const bad = new Map([['a.weight', { dtype: 'f32' as const, shape: [3], data: Float32Array.from([1, NaN, 3]) }]]);
+  assert.throws(() => saveModel(path, bad, { kind: 'test' }), /'a\.weight' element 1 is NaN/);
+  assert.ok(Buffer.compare(readFileSync(path), before) === 0);
+});
+
+test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
+  const plan = (lr: number): TrainPlan => ({
+    label: 'x',
+    epochs: 2,
+    stepsPerEpoch: 10,
+    batchSize: 8,
+    lr,
+    weightDecay: 0.01,
+    seed: 1,
+    valBatches: 0,
+  });
+  const result = (seconds: number) =>
+    ({
+      interrupted: false,
+      state: {
+        step: 20,
+        rng: [],
+        history: [{ epoch: 1, loss: 1.5, seconds }],
+        partial: { sum: 0, count: 0 },
+        seconds,
+        seed: 1,
+        plan: '',
+      },
+    }) as unknown as Parameters<typeof writeModelCard>[1]['result'];
+  const info = { title: 'm', config: join(dir, 'c.yaml'), section: 's', backend: 'wasm', architecture: {} };
+  writeModelCard(join(dir, 'a.safetensors'), { ...info, plan: plan(5e-4), result: result(10) });
+  writeModelCard(join(dir, 'b.safetensors'), {
+    ...info,
+    plan: plan(2e-4),
+    result: result(20),
+    initFrom: join(dir, 'a.safetensors'),
+  });
+  writeModelCard(join(dir, 'c.safetensors'), {
+    ...info,
+    plan: plan(1e-4),
+    result: result(30),
+    initFrom: join(dir, 'b.safetensors'),
+  });
+  const c = JSON.parse(readFileSync(join(dir, 'c.card.json'), 'utf8'));
+  assert.equal(
+    c.earlier_stages.map((e: { schedule: { lr: number } }) => e.schedule.lr),
+    [5e-4, 2e-4],
+  );
+  assert.is(c.total_wall_time_s, 60);
+  assert.match(readFileSync(join(dir, 'c.card.md'), 'utf8'), /stage 3 \(fine-tuning from stage 2\)/);
+});
 
 test.run();

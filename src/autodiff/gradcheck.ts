@@ -25,9 +25,37 @@ export interface GradcheckOptions {
 
 export interface GradcheckResult {
   ok: boolean;
-  /** worst |analytic − numeric| / (atol + rtol·|numeric|); ≤ 1 passes. */
+  /** worst |analytic − numeric| / (atol + rtol·|numeric|); ≤ 1 passes; Infinity for a non-finite value. */
   worst: number;
   where: string;
+}
+
+/**
+ * Keeps the worst element. A non-finite analytic or numeric value is the worst there is: NaN
+ * compares false with everything, so a plain `err > worst` would let it pass unseen.
+ */
+class WorstError {
+  worst = 0;
+  where = '';
+  constructor(
+    private readonly atol: number,
+    private readonly rtol: number,
+  ) {}
+
+  see(analytic: number, numeric: number, where: () => string): void {
+    if (this.worst === Infinity) return; // the first non-finite value is the one reported
+    const finite = Number.isFinite(analytic) && Number.isFinite(numeric);
+    const err = finite ? Math.abs(analytic - numeric) / (this.atol + this.rtol * Math.abs(numeric)) : Infinity;
+    if (err > this.worst) {
+      this.worst = err;
+      const what = finite ? '' : ` (${Number.isFinite(analytic) ? 'numeric' : 'analytic'} value not finite)`;
+      this.where = `${where()}: analytic ${analytic}, numeric ${numeric}${what}`;
+    }
+  }
+
+  result(): GradcheckResult {
+    return { ok: this.worst <= 1, worst: this.worst, where: this.where };
+  }
 }
 
 function weightsFor(n: number, seed: number): Float64Array {
@@ -69,8 +97,7 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
       return L;
     });
 
-  let worst = 0;
-  let where = '';
+  const worst = new WorstError(atol, rtol);
   for (const k of check) {
     const x = inputs[k];
     for (let j = 0; j < x.size; j++) {
@@ -83,15 +110,10 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
       const hm = x0 - x.data[j];
       const Lm = evalL();
       x.data[j] = x0;
-      const numeric = (Lp - Lm) / (hp + hm);
-      const err = Math.abs(analytic[k][j] - numeric) / (atol + rtol * Math.abs(numeric));
-      if (err > worst) {
-        worst = err;
-        where = `input ${k} element ${j}: analytic ${analytic[k][j]}, numeric ${numeric}`;
-      }
+      worst.see(analytic[k][j], (Lp - Lm) / (hp + hm), () => `input ${k} element ${j}`);
     }
   }
-  return { ok: worst <= 1, worst, where };
+  return worst.result();
 }
 
 /**
@@ -120,8 +142,7 @@ export function gradcheckParams(
       for (let i = 0; i < o.length; i++) L += w[i] * o[i];
       return L;
     });
-  let worst = 0;
-  let where = '';
+  const worst = new WorstError(atol, rtol);
   params.forEach((p, k) => {
     const d = p.value.data;
     for (let j = 0; j < d.length; j++) {
@@ -134,13 +155,8 @@ export function gradcheckParams(
       const hm = x0 - d[j];
       const Lm = evalL();
       d[j] = x0;
-      const numeric = (Lp - Lm) / (hp + hm);
-      const err = Math.abs(analytic[k][j] - numeric) / (atol + rtol * Math.abs(numeric));
-      if (err > worst) {
-        worst = err;
-        where = `${p.name}[${j}]: analytic ${analytic[k][j]}, numeric ${numeric}`;
-      }
+      worst.see(analytic[k][j], (Lp - Lm) / (hp + hm), () => `${p.name}[${j}]`);
     }
   });
-  return { ok: worst <= 1, worst, where };
+  return worst.result();
 }

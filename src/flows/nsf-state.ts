@@ -2,7 +2,7 @@
  * NSF ⇄ Zuko state dict. Reading infers the architecture from the tensor shapes, rebuilds the
  * masks with Zuko's algorithm and insists they equal the stored ones (a mismatch means the file
  * is not the flow we think it is). Writing uses Zuko 1.6 names (`base.loc`, `base.scale`);
- * reading also accepts the ≤ 1.5 spelling (`base._0`, `base._1`).
+ * reading also accepts the ≤ 1.5 spelling (`base._0`, `base._1`), and refuses a dict with neither.
  */
 import type { Device } from '../backend/device.js';
 import { CheckpointError, toBool, toFloat32, toInt, type StateDict, type StoredTensor } from '../io/state-dict.js';
@@ -53,6 +53,33 @@ export function inferNsfConfig(
   };
 }
 
+/**
+ * The DiagNormal base's buffer under Zuko ≥ 1.6's name or ≤ 1.5's. Required: without it the flow
+ * would silently evaluate under N(0, 1), which is a different density from the one saved.
+ */
+function baseBuffer(
+  sd: StateDict,
+  prefix: string,
+  name: string,
+  oldName: string,
+  features: number,
+  where: string,
+  what: string,
+): Float32Array {
+  const key = [`${prefix}base.${name}`, `${prefix}base.${oldName}`].find((k) => sd.has(k));
+  if (!key) {
+    throw new CheckpointError(
+      `${where}: missing '${prefix}base.${name}' (or '${prefix}base.${oldName}'): ` +
+        `the base distribution's ${what}, [${features}]`,
+    );
+  }
+  const t = sd.get(key)!;
+  if (t.shape.join(',') !== String(features)) {
+    throw new CheckpointError(`${where}: '${key}' has shape [${t.shape}], the architecture needs [${features}]`);
+  }
+  return toFloat32(t);
+}
+
 export function nsfFromStateDict(
   dev: Device,
   sd: StateDict,
@@ -89,10 +116,8 @@ export function nsfFromStateDict(
       }
     });
   });
-  const loc = sd.get(`${prefix}base.loc`) ?? sd.get(`${prefix}base._0`);
-  const scale = sd.get(`${prefix}base.scale`) ?? sd.get(`${prefix}base._1`);
-  if (loc) nsf.base.loc.data.set(toFloat32(loc));
-  if (scale) nsf.base.scale.data.set(toFloat32(scale));
+  nsf.base.loc.data.set(baseBuffer(sd, prefix, 'loc', '_0', cfg.features, where, 'mean'));
+  nsf.base.scale.data.set(baseBuffer(sd, prefix, 'scale', '_1', cfg.features, where, 'standard deviation'));
   return nsf;
 }
 

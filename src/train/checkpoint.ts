@@ -6,7 +6,8 @@
  * - `<model>.train.safetensors`: what --resume needs to continue exactly: AdamW moments, the
  *   step count, the data RNG's state, the loss history.
  *
- * Each file is replaced by rename, so a crash mid-write leaves the previous good file.
+ * Each file is replaced by rename, so a crash mid-write leaves the previous good file. Neither
+ * writer accepts a non-finite value: a diverged model is refused, and the file on disk stays as it was.
  */
 import { existsSync } from 'node:fs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -32,12 +33,22 @@ export interface TrainingState {
 
 export const trainStatePath = (modelPath: string) => modelPath.replace(/(\.safetensors)?$/, '.train.safetensors');
 
+/** Throws, naming the key and element, if a float tensor of the dict holds NaN or ±Inf. */
+export function assertFiniteDict(path: string, dict: StateDict): void {
+  for (const [key, t] of dict) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    const i = t.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) throw new CheckpointError(`${path}: not written, '${key}' element ${i} is ${t.data[i]}`);
+  }
+}
+
 export function saveModel(
   path: string,
   dict: StateDict,
   architecture: object,
   extra: Record<string, string> = {},
 ): void {
+  assertFiniteDict(path, dict);
   writeSafetensors(path, dict, { format: 'fnflow', architecture: JSON.stringify(architecture), ...extra });
 }
 
@@ -46,6 +57,7 @@ export function saveTrainingState(modelPath: string, opt: AdamW, state: Training
     ['exp_avg', { dtype: 'f32', shape: [opt.m.size], data: Float32Array.from(opt.m.data) }],
     ['exp_avg_sq', { dtype: 'f32', shape: [opt.v.size], data: Float32Array.from(opt.v.data) }],
   ]);
+  assertFiniteDict(trainStatePath(modelPath), dict);
   writeSafetensors(trainStatePath(modelPath), dict, { format: 'fnflow-train', state: JSON.stringify(state) });
 }
 

@@ -2,7 +2,8 @@
  * The training loop shared by every model: fresh toy batches each step, loss = −mean log p,
  * backward on the step's tape, one AdamW kernel over all trainable parameters, the warm-up +
  * cosine schedule, arena reset. Around it: per-epoch checkpoints (atomic), exact --resume, a
- * NaN/Inf guard that keeps the last good checkpoint, and a stop on request that saves first.
+ * NaN/Inf guard on the loss and on the gradients (checked before AdamW commits a step, so the
+ * file keeps the last checkpoint written), and a stop on request that saves first.
  *
  * The trainer owns no display and no process state: it reports through callbacks
  * (`TrainOptions.events`: start, each step, each epoch, messages) and stops when
@@ -52,6 +53,25 @@ export class TrainingDiverged extends Error {
   override name = 'TrainingDiverged';
 }
 
+/** A step whose loss is finite but whose gradient is not; thrown before the optimizer commits it. */
+export class NonFiniteGradient extends Error {
+  override name = 'NonFiniteGradient';
+}
+
+/** The first non-finite gradient element, named, or null (one pass over the flat block when all is well). */
+function nonFiniteGradient(params: ParamSet): string | null {
+  // x·0 is 0 for finite x and NaN for NaN or ±Inf: one tight loop, no per-element call.
+  const g = params.grads.data;
+  let probe = 0;
+  for (let i = 0; i < g.length; i++) probe += g[i] * 0;
+  if (probe === 0) return null;
+  for (const p of params.params) {
+    const i = p.grad.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return `${p.name}[${i}] = ${p.grad.data[i]}`;
+  }
+  return 'padding'; // unreachable: padding gradients stay 0
+}
+
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
 }
@@ -65,7 +85,11 @@ function batchVars(tape: Tape, dev: Device, b: Batch) {
   };
 }
 
-/** One optimizer step; returns the loss. Exposed for benchmarks and tests. */
+/**
+ * One optimizer step; returns the loss (a non-finite loss skips the step). Throws
+ * NonFiniteGradient, with the parameters untouched, when the loss is finite but a gradient is not.
+ * Exposed for benchmarks and tests.
+ */
 export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): number {
   const dev = job.device;
   job.params.zeroGrad();
@@ -78,6 +102,11 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
     return value;
   }
   tape.backward(loss);
+  const bad = nonFiniteGradient(job.params);
+  if (bad) {
+    dev.arena.reset();
+    throw new NonFiniteGradient(`loss ${value} is finite but the gradient is not finite (${bad})`);
+  }
   opt.step(lr);
   dev.arena.reset();
   return value;
@@ -156,11 +185,18 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     epochs: plan.epochs,
     stepsPerEpoch: plan.stepsPerEpoch,
   });
+  // What the model file holds from this run (or the run resumed), so a divergence reports it truly.
+  let lastSaved: number | null = opts.resume ? state.step : null;
+  const kept = () =>
+    lastSaved === null
+      ? `no checkpoint was written by this run`
+      : `${job.modelPath} keeps the checkpoint of step ${lastSaved}`;
   const save = () => {
     saveModel(job.modelPath, job.stateDict(), job.architecture, {
       training: JSON.stringify({ step: state.step, history: state.history }),
     });
     saveTrainingState(job.modelPath, opt, state);
+    lastSaved = state.step;
   };
 
   let t0 = performance.now();
@@ -169,12 +205,15 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     while (state.step < total) {
       const batch = job.drawBatch(rng, plan.batchSize);
       const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
-      const loss = trainStep(job, opt, batch, lr);
+      let loss: number;
+      try {
+        loss = trainStep(job, opt, batch, lr);
+      } catch (e) {
+        if (!(e instanceof NonFiniteGradient)) throw e;
+        throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
+      }
       if (!Number.isFinite(loss)) {
-        throw new TrainingDiverged(
-          `${plan.label}: loss became ${loss} at step ${state.step}` +
-            `; stopped without saving, ${job.modelPath} keeps the last good epoch`,
-        );
+        throw new TrainingDiverged(`${plan.label}: loss became ${loss} at step ${state.step}; stopped, ${kept()}`);
       }
       state.step++;
       state.partial.sum += loss;

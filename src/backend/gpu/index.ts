@@ -20,10 +20,17 @@ import { GpuKernels } from './gpu-kernels.js';
 import { actualMode, importGpuJs, isGpuMode, type GpuJsModule } from './gpujs-module.js';
 import { InThreadRunner, type KernelRunner } from './runner.js';
 import { WorkerRunner } from './worker-runner.js';
-import { runParityProbe } from './parity-probe.js';
+import { probeVerdict, type GpuProbe } from './parity-probe.js';
 
 export { GpuKernels } from './gpu-kernels.js';
-export { GPU_TOLERANCES, runParityProbe, type ProbeResult } from './parity-probe.js';
+export {
+  GPU_TOLERANCES,
+  probeVerdict,
+  runParityProbe,
+  type GpuProbe,
+  type GpuTolerances,
+  type ProbeResult,
+} from './parity-probe.js';
 export { GPU_MODES, isGpuMode, importGpuJs, type GpuMode, type KernelMode } from './gpujs-module.js';
 
 export interface GpuLoadOptions {
@@ -104,15 +111,6 @@ function pickGpuRunner(gpujs: GpuJsModule, options: GpuLoadOptions, flag: string
   return new InThreadRunner(best, bestMode);
 }
 
-export interface GpuProbe {
-  /** True when a real GPU mode runs and agrees with the ts reference. */
-  available: boolean;
-  /** The gpu.js mode found ('webgpu', 'headlessgl', …), or 'none'. */
-  mode: string;
-  /** Why (not): one phrase for the start-up line. */
-  reason: string;
-}
-
 /**
  * Is there a GPU worth using? Loads gpu.js, finds a real GPU mode and runs the parity probe
  * on a small private memory. Never throws.
@@ -132,14 +130,7 @@ export async function probeGpu(): Promise<GpuProbe> {
     return { available: false, mode: 'none', reason };
   }
   try {
-    const probe = runParityProbe(kernels, memory, heap);
-    return probe.ok
-      ? { available: true, mode: kernels.mode, reason: `gpu.js ${kernels.mode} passed the parity probe` }
-      : {
-          available: false,
-          mode: kernels.mode,
-          reason: `gpu.js ${kernels.mode} failed the parity probe: ${probe.detail}`,
-        };
+    return probeVerdict(kernels, kernels.mode, memory, heap);
   } finally {
     kernels.dispose();
   }

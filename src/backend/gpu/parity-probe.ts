@@ -1,40 +1,17 @@
 /**
  * The start-up parity probe: every gpu kernel once, on small odd shapes, against the ts
  * reference. A GPU mode that compiles but computes wrongly (half precision, a driver bug, a
- * layout slip) fails here and `--backend auto` stays on wasm. The tolerances are the ones the
- * parity tests use (test/gpu-kernels.test.ts imports them).
+ * layout slip) fails here and `--backend auto` stays on wasm. The tolerances live in
+ * tolerances.ts (the parity tests use the same ones) and can be passed in.
  */
 import { Act, type Kernels, type SplineSpec } from '../kernels.js';
 import { tsKernels } from '../ts/index.js';
 import type { Memory } from '../../tensor/memory.js';
 import type { Heap } from '../../tensor/allocator.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { GPU_TOLERANCES, type GpuTolerances } from './tolerances.js';
 
-/**
- * |got − want| ≤ rel·scale + abs. Matmuls and sums: as the wasm parity tests (rel 1e-5 of the
- * largest possible magnitude K + 1; sums 1e-6 per term). AdamW: rel 1e-6 + abs 1e-7 (v: 1e-9).
- *
- * Splines cannot use the wasm test's tolerance: the wasm kernel is bit-identical to ts by
- * construction (the same float32 operations in the same order), a GPU is not (its own exp/log,
- * float32 prefix sums where ts accumulates knots in float64; gpu.js's cpu mode even runs in
- * float64). Both are then within the float32 *conditioning* of the spline from each other: a
- * knot off by a few ulps moves y by J·δ and ln J by |∂ ln J/∂x|·δ. So a value passes when
- *   |Δ| ≤ splineRel·max(1, |want|) + splineKnot·(its sensitivity to a knot shift)
- * — forward y: J; forward ladj: |∂ladj/∂x|; inverse x: 1/J; inverse ladj: |∂ladj/∂x|/J —
- * and the backward when each element's gradients are within splineBackward of that element's
- * largest gradient (or 1). Measured in gpu.js's float32 wasm mode on raw parameters in ±3,
- * K = 8 and 20: at most 0.75 of these bounds; in the cpu mode at most 0.42.
- */
-export const GPU_TOLERANCES = {
-  matmulRel: 1e-5,
-  sumPerTerm: 1e-6,
-  adamwRel: 1e-6,
-  adamwAbs: 1e-7,
-  adamwAbsV: 1e-9,
-  splineRel: 2e-5,
-  splineKnot: 8e-6,
-  splineBackward: 2e-3,
-} as const;
+export { GPU_TOLERANCES, type GpuTolerances } from './tolerances.js';
 
 /** Deterministic values in [lo, hi) (xorshift32). */
 export function fillUniform(d: Float32Array, seed: number, lo: number, hi: number): void {
@@ -74,7 +51,12 @@ export interface ProbeResult {
 }
 
 /** Run each gpu kernel once against ts on `memory`; frees what it allocates. */
-export function runParityProbe(k: Kernels, memory: Memory, heap: Heap): ProbeResult {
+export function runParityProbe(
+  k: Kernels,
+  memory: Memory,
+  heap: Heap,
+  tol: Readonly<GpuTolerances> = GPU_TOLERANCES,
+): ProbeResult {
   const made: Tensor[] = [];
   let seed = 1;
   const t = (shape: number[], lo = -1, hi = 1): Tensor => {
@@ -85,8 +67,8 @@ export function runParityProbe(k: Kernels, memory: Memory, heap: Heap): ProbeRes
     return x;
   };
   const failures: string[] = [];
-  const check = (what: string, got: Tensor, want: Tensor, tol: (i: number) => number) => {
-    const w = worstExcess(got.data, want.data, tol);
+  const check = (what: string, got: Tensor, want: Tensor, bound: (i: number) => number) => {
+    const w = worstExcess(got.data, want.data, bound);
     if (w.excess > 0) failures.push(`${what}: element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]}`);
   };
   try {
@@ -100,24 +82,24 @@ export function runParityProbe(k: Kernels, memory: Memory, heap: Heap): ProbeRes
       b = t([M, N]);
     k.matmulNT(a, x, w, bias, Act.Tanh);
     tsKernels.matmulNT(b, x, w, bias, Act.Tanh);
-    check('matmulNT', a, b, () => GPU_TOLERANCES.matmulRel * (K + 1));
+    check('matmulNT', a, b, () => tol.matmulRel * (K + 1));
     const wn = t([K, N]),
       c = t([M, N]),
       d = t([M, N]);
     d.data.set(c.data);
     k.matmulNN(c, x, wn, true);
     tsKernels.matmulNN(d, x, wn, true);
-    check('matmulNN', c, d, () => GPU_TOLERANCES.matmulRel * (K + 1));
+    check('matmulNN', c, d, () => tol.matmulRel * (K + 1));
     const e = t([K, N]),
       f = t([K, N]);
     k.matmulTN(e, x, a, false);
     tsKernels.matmulTN(f, x, a, false);
-    check('matmulTN', e, f, () => GPU_TOLERANCES.matmulRel * (M + 1));
+    check('matmulTN', e, f, () => tol.matmulRel * (M + 1));
     const s1 = t([M]),
       s2 = t([M]);
     k.sumCols(s1, x);
     tsKernels.sumCols(s2, x);
-    check('sumCols', s1, s2, () => GPU_TOLERANCES.sumPerTerm * K);
+    check('sumCols', s1, s2, () => tol.sumPerTerm * K);
 
     const p1 = t([53]),
       g = t([53], -2, 2),
@@ -132,12 +114,12 @@ export function runParityProbe(k: Kernels, memory: Memory, heap: Heap): ProbeRes
     const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 3 };
     k.adamw(p1, g, m1, v1, h);
     tsKernels.adamw(p2, g, m2, v2, h);
-    const rel = (want: Tensor, abs: number) => (i: number) => GPU_TOLERANCES.adamwRel * Math.abs(want.data[i]) + abs;
-    check('adamw param', p1, p2, rel(p2, GPU_TOLERANCES.adamwAbs));
-    check('adamw m', m1, m2, rel(m2, GPU_TOLERANCES.adamwAbs));
-    check('adamw v', v1, v2, rel(v2, GPU_TOLERANCES.adamwAbsV));
+    const rel = (want: Tensor, abs: number) => (i: number) => tol.adamwRel * Math.abs(want.data[i]) + abs;
+    check('adamw param', p1, p2, rel(p2, tol.adamwAbs));
+    check('adamw m', m1, m2, rel(m2, tol.adamwAbs));
+    check('adamw v', v1, v2, rel(v2, tol.adamwAbsV));
 
-    failures.push(...checkSplineParity(k, memory, heap, { bins: 8, bound: 5, slope: 1e-3 }, 61, 2, 17));
+    failures.push(...checkSplineParity(k, memory, heap, { bins: 8, bound: 5, slope: 1e-3 }, 61, 2, 17, tol));
   } catch (e) {
     failures.push(`a kernel threw: ${(e as Error).message}`);
   } finally {
@@ -160,6 +142,7 @@ export function checkSplineParity(
   n: number,
   span: number,
   seed: number,
+  tol: Readonly<GpuTolerances> = GPU_TOLERANCES,
 ): string[] {
   const made: Tensor[] = [];
   const t = (shape: number[], lo = -1, hi = 1): Tensor => {
@@ -171,16 +154,16 @@ export function checkSplineParity(
   };
   const failures: string[] = [];
   const tag = `K ${spec.bins}, n ${n}, raw ±${span}`;
-  const check = (what: string, got: Tensor, want: Tensor, tol: (i: number) => number) => {
-    const w = worstExcess(got.data, want.data, tol);
+  const check = (what: string, got: Tensor, want: Tensor, bound: (i: number) => number) => {
+    const w = worstExcess(got.data, want.data, bound);
     if (w.excess > 0)
       failures.push(
-        `${what} (${tag}): element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]} (tolerance ${tol(w.at)})`,
+        `${what} (${tag}): element ${w.at} is ${got.data[w.at]}, ts says ${want.data[w.at]} (tolerance ${bound(w.at)})`,
       );
   };
   try {
     const P = 3 * spec.bins - 1;
-    const { splineRel: V, splineKnot: C } = GPU_TOLERANCES;
+    const { splineRel: V, splineKnot: C } = tol;
     const x = t([n], -1.1 * spec.bound, 1.1 * spec.bound),
       raw = t([n, P], -span, span);
     const zero = t([n], 0, 0),
@@ -223,12 +206,36 @@ export function checkSplineParity(
       for (let q = 0; q < P; q++) m = Math.max(m, Math.abs(dp2.data[e * P + q]));
       return m;
     };
-    check('splineBackward dx', dx1, dx2, (e) => GPU_TOLERANCES.splineBackward * elementScale(e));
-    check('splineBackward dparams', dp1, dp2, (i) => GPU_TOLERANCES.splineBackward * elementScale(Math.floor(i / P)));
+    check('splineBackward dx', dx1, dx2, (e) => tol.splineBackward * elementScale(e));
+    check('splineBackward dparams', dp1, dp2, (i) => tol.splineBackward * elementScale(Math.floor(i / P)));
   } catch (e) {
     failures.push(`a spline kernel threw (${tag}): ${(e as Error).message}`);
   } finally {
     for (const x of made) heap.release(x.ptr);
   }
   return failures;
+}
+
+/** What `--backend auto` learns about a GPU mode: usable only when its kernels pass the probe. */
+export interface GpuProbe {
+  /** True when a real GPU mode runs and agrees with the ts reference. */
+  available: boolean;
+  /** The gpu.js mode found ('webgpu', 'headlessgl', …), or 'none'. */
+  mode: string;
+  /** Why (not): one phrase for the start-up line. */
+  reason: string;
+}
+
+/** The probe's verdict on a kernel table in gpu.js mode `mode`: the reason names the first failing check. */
+export function probeVerdict(
+  k: Kernels,
+  mode: string,
+  memory: Memory,
+  heap: Heap,
+  tol: Readonly<GpuTolerances> = GPU_TOLERANCES,
+): GpuProbe {
+  const probe = runParityProbe(k, memory, heap, tol);
+  return probe.ok
+    ? { available: true, mode, reason: `gpu.js ${mode} passed the parity probe` }
+    : { available: false, mode, reason: `gpu.js ${mode} failed the parity probe: ${probe.detail}` };
 }
