@@ -255,7 +255,7 @@ const MASKS = [
 ];
 
 for (const backend of ['ts', 'wasm'] as const) {
-  test(`${backend}: blockLinear is linear(x, W, b, { mask }) on sorted hidden units: outputs and gradients`, async () => {
+  test(`${backend}: blockLinear is linear(x, W, b, { mask }) on sorted hidden units (outputs, gradients)`, async () => {
     const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
     for (const { name, A, hidden } of MASKS) {
       const masks = maskedMlpMasks(A, hidden);
