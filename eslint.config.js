@@ -9,7 +9,7 @@ const maxLen = ['error', { code: 120, tabWidth: 2, ignoreUrls: true }];
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'stubs/', 'bench/results/'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '*.js'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'web/**/*.ts', '*.js'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     rules: {
       'max-len': maxLen,

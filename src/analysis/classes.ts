@@ -2,7 +2,7 @@
  * The two classes of the toy generator as every figure names and draws them: index, name, file
  * letter, line colour and colour map, plus the one-hot context row the models take.
  */
-import { COLORS, type ColorMapName } from '../plot/index.js';
+import { COLORS, type ColorMapName } from '../plot/colors.js';
 
 export type ClassIndex = 0 | 1;
 

@@ -2,7 +2,9 @@
  * Regular 2-D grids over a window: the points a density is evaluated at, the grid shape for a
  * point budget, and context rows repeated once per point.
  */
-import { linspace, type Grid2D } from '../plot/index.js';
+// From the plot modules themselves, not plot/index: no canvas comes along (the browser page uses this).
+import type { Grid2D } from '../plot/grid.js';
+import { linspace } from '../plot/histogram.js';
 
 export type Range2 = [number, number];
 

@@ -5,7 +5,7 @@
  * Hand-written: each is a few lines, and the conventions (float64 accumulation, sample std for
  * the standard error, the grid's two normalisations) are what the report and figures document.
  */
-import { gridCellArea, type Grid2D } from '../plot/index.js';
+import { gridCellArea, type Grid2D } from '../plot/grid.js';
 
 export interface KlEstimate {
   /** Mean −log p_model over the truth events. */

@@ -2,7 +2,8 @@
  * The one contour rule of every density figure: lines enclose fixed probability masses of the
  * density drawn (highest-density regions), the same masses for truth and model.
  */
-import { gridCellArea, hpdLevels, type Grid2D } from '../plot/index.js';
+import { gridCellArea, type Grid2D } from '../plot/grid.js';
+import { hpdLevels } from '../plot/levels.js';
 
 /** Probability masses the contours enclose, descending (→ ascending levels). */
 export const CONTOUR_MASSES = [0.95, 0.8, 0.5, 0.2];

@@ -5,8 +5,6 @@
  * stay independent of the engine: nothing here touches wasm memory. Conversion helpers turn a
  * stored tensor into what a model needs (f32 values, integer lists, boolean masks).
  */
-import { endianness } from 'node:os';
-
 export type DType = 'f32' | 'f64' | 'f16' | 'bf16' | 'i64' | 'i32' | 'u8' | 'bool';
 
 /** The typed array each dtype is stored in: f16/bf16 keep their raw bits, bool is one byte 0/1. */
@@ -194,5 +192,7 @@ export function checkBoolBytes(key: string, data: Uint8Array, where: string): vo
 }
 
 function assertLittleEndianHost(): void {
-  if (endianness() !== 'LE') throw new CheckpointError('checkpoint IO assumes a little-endian host');
+  // The low byte of a 16-bit 1 comes first on a little-endian host (no Node API needed).
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new CheckpointError('checkpoint IO assumes a little-endian host');
 }

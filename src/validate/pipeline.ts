@@ -58,7 +58,7 @@ function writeReport(path: string, text: string): void {
 }
 
 /** The y window of the marginal score figures: pooled truth y (nominal and templates), 0.2–99.8 %, 5 % padding. */
-function scoreWindow(gens: GeneratorConfig[], seed: number): { x: [number, number]; y: [number, number] } {
+export function scoreWindow(gens: GeneratorConfig[], seed: number): { x: [number, number]; y: [number, number] } {
   const rng = Rng.fromSeed(seed);
   const ys = gens.map((g) => generateBatch(rng, 20000, g).y);
   const dim = (d: number) => ys.map((y) => Float64Array.from({ length: y.length / 2 }, (_, i) => y[2 * i + d]));

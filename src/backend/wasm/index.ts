@@ -8,7 +8,8 @@ import { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
 
 export { WasmKernels } from './wasm-kernels.js';
 export { KernelPool, type PoolOptions } from './pool/pool.js';
-export { resolveThreads, defaultThreads, DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
+export { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
+export { resolveThreads, defaultThreads, MAX_DEFAULT_THREADS } from './pool/thread-count.js';
 export {
   wasmBuildInfo,
   relaxedSimdSupported,

@@ -12,8 +12,8 @@ import { Act, Binary, Broadcast, Unary } from '../kernels.js';
 import type { Memory } from '../../tensor/memory.js';
 import type { Heap } from '../../tensor/allocator.js';
 import { shapeStr, Tensor } from '../../tensor/tensor.js';
-import type { KernelExports, WasmBuild } from './loader.js';
-import type { KernelPool } from './pool/pool.js';
+import type { KernelExports, WasmBuild } from './kernel-module.js';
+import type { KernelPoolCore } from './pool/pool-core.js';
 import { K as K_, KERNELS, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
 import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
 import { checkMatmulNN, checkMatmulNT, checkMatmulTN } from '../matmul-checks.js';
@@ -69,7 +69,7 @@ export class WasmKernels implements Kernels {
     /** The compiled module, for worker threads to instantiate on the same memory. */
     readonly module: WebAssembly.Module,
     /** Worker threads that split big calls; null: everything on the calling thread. */
-    readonly pool: KernelPool | null = null,
+    readonly pool: KernelPoolCore | null = null,
     /** Least work per chunk before a call is split (tests lower them to split everything). */
     readonly thresholds: Readonly<SplitThresholds> = DEFAULT_THRESHOLDS,
   ) {

@@ -1,0 +1,30 @@
+/**
+ * How many threads a Node process runs kernels on: `--threads`, else FNF_THREADS, else the
+ * cores it may use (at most 8). Apart from split.ts so the cutting rules carry no Node import
+ * (the browser page decides its thread count from navigator.hardwareConcurrency).
+ */
+import os from 'node:os';
+import { MAX_THREADS } from './protocol.js';
+
+/** Default thread count: the cores this process may use, at most 8. */
+export const MAX_DEFAULT_THREADS = 8;
+
+export function defaultThreads(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+}
+
+/**
+ * The thread count: the option (`--threads`) when given, else FNF_THREADS, else the default.
+ * Errors name where the bad value came from.
+ */
+export function resolveThreads(explicit?: number | string, env: string | undefined = process.env.FNF_THREADS): number {
+  const from = explicit !== undefined ? '--threads' : 'FNF_THREADS';
+  const raw = explicit ?? (env !== undefined && env.trim() !== '' ? env : undefined);
+  if (raw === undefined) return defaultThreads();
+  const n = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`${from}: expected an integer thread count in [1, ${MAX_THREADS}], got '${raw}'`);
+  }
+  return n;
+}

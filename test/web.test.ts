@@ -1,0 +1,234 @@
+/**
+ * The browser page in a real browser: build it, serve it on a free loopback port, drive
+ * Debian's headless Chromium through playwright-core (no browser download), and check that
+ * (1) the log-densities the page computed at its probe points equal the Node API's at the same ν
+ * to 1e-6, (2) the canvas changes when ν moves and is not blank, (3) the page logged no error,
+ * (4) the update time was recorded; once cross-origin isolated (threads) and once without the
+ * headers (one thread, and the page says so). Screenshots at two ν go to out/web/.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO } from './helpers/shared.js';
+import { buildWeb } from '../web/build.js';
+import { portFromEnv, serveStatic } from '../web/serve.js';
+import { createDevice } from '../src/backend/index.js';
+import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
+import { repeatRow } from '../src/analysis/grid.js';
+import type { WebSetup } from '../web/src/engine/setup.js';
+import { quantile, summary } from '../web/src/page/timings.js';
+import type { ViewState } from '../web/src/engine/protocol.js';
+
+const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(REPO, 'out', 'web');
+
+interface PageView {
+  ready: boolean;
+  setup: WebSetup;
+  info: { build: string; threads: number; isolated: boolean };
+  updates: number[];
+  lastKin: { id: number; state: ViewState; probe: number[] } | null;
+  lastExtra: { id: number; state: ViewState; kl: { kin: number; score: number } } | null;
+  errors: string[];
+}
+
+let outDir = '';
+const servers: Server[] = [];
+let browser: Browser | null = null;
+
+test.before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`web test: no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or set FNF_CHROMIUM`);
+  }
+  outDir = mkdtempSync(join(tmpdir(), 'fnf-web-'));
+  await buildWeb({ outDir });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+test.after(async () => {
+  await browser?.close();
+  for (const s of servers) s.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+async function openPage(isolate: boolean): Promise<{ page: Page; problems: string[] }> {
+  const { server, port } = await serveStatic({ root: outDir, port: 0, isolate });
+  servers.push(server);
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await settled(page, null);
+  return { page, problems };
+}
+
+const view = (page: Page) => page.evaluate(() => (window as unknown as { fnflow: PageView }).fnflow);
+
+/** Wait until the page shows (kin and extras) a state whose ν is `nu` (any, when null). */
+async function settled(page: Page, nu: [number, number] | null): Promise<void> {
+  await page.waitForFunction(
+    (want) => {
+      const f = (window as unknown as { fnflow?: PageView & { pending(): number } }).fnflow;
+      if (!f || f.errors.length) return !!f?.errors.length;
+      if (!f.ready || f.pending() !== 0 || !f.lastKin || !f.lastExtra || f.lastExtra.id !== f.lastKin.id) return false;
+      return !want || (f.lastKin.state.nu[0] === want[0] && f.lastKin.state.nu[1] === want[1]);
+    },
+    nu,
+    { timeout: 60_000 },
+  );
+}
+
+/** The kin A canvas as a data URL and its share of non-white pixels. */
+const canvasOf = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('kin-a') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) ink++;
+    return { url: c.toDataURL(), ink: ink / (d.length / 4) };
+  });
+
+async function setNu(page: Page, nu: [number, number]): Promise<void> {
+  await page.locator('#nu0').fill(String(nu[0]));
+  await page.locator('#nu1').fill(String(nu[1]));
+  await settled(page, nu);
+}
+
+/** The probe log-densities the page shows against the Node API's at the same state. */
+async function checkProbe(page: Page, f: PageView): Promise<void> {
+  const k = f.lastKin!;
+  const m = f.setup.models;
+  const dev = await createDevice({ backend: 'wasm', wasmBuild: f.info.build as 'simd' | 'relaxed', threads: 1 });
+  const file = join(REPO, 'models', k.state.residual === 'cross' ? m.kin.cross : m.kin.additive);
+  const model = loadResidualModel(dev, file);
+  const pts = f.setup.probePoints;
+  const P = pts.length / 2;
+  const x = new Float32Array([...pts, ...pts]);
+  const ctx = new Float32Array(4 * P);
+  for (let i = 0; i < 2 * P; i++) ctx[2 * i + (i < P ? 0 : 1)] = 1;
+  // Base only: the shipped base file itself (the page takes the base inside the residual file).
+  const want = k.state.baseOnly
+    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, ctx)
+    : model.logProb(x, ctx, repeatRow(k.state.nu, 2 * P));
+  assert.is(k.probe.length, want.length);
+  k.probe.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - want[i]) <= 1e-6,
+      `probe ${i} at ν = (${k.state.nu}), ${k.state.residual}: page ${v}, node ${want[i]}`,
+    ),
+  );
+  void page;
+}
+
+test('the page, cross-origin isolated: densities equal the Node API, canvases move with ν', async () => {
+  const { page, problems } = await openPage(true);
+  let f = await view(page);
+  assert.ok(f.info.isolated, 'served with COOP/COEP, the page is cross-origin isolated');
+  const before = await canvasOf(page);
+  assert.ok(before.ink > 0.05, `kin canvas is not blank (${(before.ink * 100).toFixed(1)} % ink)`);
+  await checkProbe(page, f);
+  await page.screenshot({ path: join(SHOTS, 'page-nu-0-0.png') });
+
+  await setNu(page, [1.5, -1]);
+  f = await view(page);
+  await checkProbe(page, f);
+  const after = await canvasOf(page);
+  assert.ok(after.ink > 0.05, 'kin canvas is not blank after a ν move');
+  assert.is.not(after.url, before.url, 'the kin canvas changed when ν moved');
+  await page.locator('#arrows').check();
+  await page.locator('input[name=residual][value=cross]').check();
+  await setNu(page, [2, 2]);
+  f = await view(page);
+  assert.is(f.lastKin!.state.residual, 'cross');
+  await checkProbe(page, f);
+  await page.screenshot({ path: join(SHOTS, 'page-nu-2-2-cross.png') });
+
+  // A click in a kinematic panel chooses the x of p(y | x, c, ν).
+  const box = (await page.locator('#kin-a').boundingBox())!;
+  await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
+  await page.waitForFunction(() => {
+    const f = (window as unknown as { fnflow: PageView & { pending(): number } }).fnflow;
+    return f.pending() === 0 && f.lastExtra!.state.point[0] !== 0 && f.lastExtra!.id === f.lastKin!.id;
+  });
+  f = await view(page);
+  const [px, py] = f.lastExtra!.state.point;
+  const w = f.setup.kinWindow;
+  assert.ok(px > w.x[0] && px < (w.x[0] + w.x[1]) / 2, `clicked x₁ = ${px} in the left half of the window`);
+  assert.ok(py > w.y[0] && py < w.y[1], `clicked x₂ = ${py} inside the window`);
+
+  await page.locator('#base-only').check();
+  await setNu(page, [-1, 0.5]);
+  f = await view(page);
+  assert.ok(f.lastKin!.state.baseOnly);
+  await checkProbe(page, f);
+  assert.ok(f.updates.length >= 4, `update times recorded (${f.updates.length})`);
+  assert.ok(f.updates.every((t) => Number.isFinite(t) && t > 0));
+  assert.ok(Number.isFinite(f.lastExtra!.kl.kin) && Number.isFinite(f.lastExtra!.kl.score), 'KL shown');
+  assert.equal(f.errors, []);
+  assert.equal(problems, []);
+  console.log(`  web (${f.info.threads} threads, ${f.info.build}): ${f.updates.map((t) => t.toFixed(0)).join(' ')} ms`);
+  await page.close();
+});
+
+test('the page without COOP/COEP runs on one thread and says so', async () => {
+  const { page, problems } = await openPage(false);
+  const f = await view(page);
+  assert.is(f.info.isolated, false);
+  assert.is(f.info.threads, 1);
+  assert.match(await page.locator('#load').innerText(), /not cross-origin isolated.*one thread/);
+  await setNu(page, [-2, 1]);
+  await checkProbe(page, await view(page));
+  assert.equal(problems, []);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `nothing wider than a phone's 390 px viewport (overflow ${overflow} px)`);
+  await page.screenshot({ path: join(SHOTS, 'page-phone.png'), fullPage: true });
+  await page.close();
+});
+
+test('update-time summary: median and p95 by linear interpolation, NaN when empty', () => {
+  assert.equal(summary([5, 1, 3]), { n: 3, median: 3, p95: 4.8 });
+  assert.is(quantile([1, 2, 3, 4], 0.5), 2.5);
+  assert.is(quantile([7], 0.95), 7);
+  assert.ok(Number.isNaN(summary([]).median));
+});
+
+test('the static server: isolation headers, types, 404, no escape from its folder, PORT checked', async () => {
+  for (const isolate of [true, false]) {
+    const { server, port } = await serveStatic({ root: outDir, port: 0, isolate });
+    servers.push(server);
+    const base = `http://127.0.0.1:${port}`;
+    const page = await fetch(`${base}/`);
+    assert.is(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.is(page.headers.get('cross-origin-opener-policy'), isolate ? 'same-origin' : null);
+    assert.is(page.headers.get('cross-origin-embedder-policy'), isolate ? 'require-corp' : null);
+    assert.is((await fetch(`${base}/kernels-simd.wasm`)).headers.get('content-type'), 'application/wasm');
+    assert.is((await fetch(`${base}/no-such-file.js`)).status, 404);
+    // fetch normalises "..", so send the raw request line.
+    const raw = await new Promise<string>((ok, fail) => {
+      const sock = connect(port, '127.0.0.1', () => sock.write('GET /../../package.json HTTP/1.0\r\n\r\n'));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('end', () => ok(text));
+      sock.on('error', fail);
+    });
+    assert.match(raw, /^HTTP\/1\.[01] 40[34]/);
+    assert.not.match(raw, /"name": "fnflow"/);
+  }
+  assert.is(portFromEnv(undefined), 5173);
+  assert.is(portFromEnv('8080'), 8080);
+  assert.throws(() => portFromEnv('web'), /PORT: expected a port number 0–65535, got 'web'/);
+});
+
+test.run();

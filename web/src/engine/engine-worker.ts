@@ -1,0 +1,62 @@
+/**
+ * The engine worker: owns the wasm device and the models, answers the page's requests
+ * (protocol.ts). A worker, not the page's main thread, because a kernel pool's caller blocks
+ * in Atomics.wait (not allowed on the main thread) and so the page stays responsive.
+ */
+import type { Device } from '../../../src/backend/device.js';
+import { fetchBytes, createBrowserDevice } from './device.js';
+import { residualFromBytes } from './models.js';
+import type { FromEngine, ToEngine } from './protocol.js';
+import { Scene } from './scene.js';
+import type { WebSetup } from './setup.js';
+
+const base = new URL('./', self.location.href);
+const url = (path: string) => new URL(path, base).href;
+let scene: Scene | null = null;
+
+function reply(msg: FromEngine): void {
+  const buffers: ArrayBuffer[] = [];
+  for (const v of Object.values(msg)) if (v instanceof Float32Array) buffers.push(v.buffer as ArrayBuffer);
+  self.postMessage(msg, { transfer: buffers });
+}
+
+async function init(threads: number): Promise<void> {
+  const t0 = performance.now();
+  const setup = (await (await fetch(url('setup.json'))).json()) as WebSetup;
+  const isolated = self.crossOriginIsolated === true;
+  const dev: Device = await createBrowserDevice({
+    wasmUrl: (b) => url(`kernels-${b}.wasm`),
+    poolWorkerUrl: url('pool-worker.js'),
+    threads: isolated ? threads : 1,
+  });
+  const load = async (name: string) => ({ name, bytes: await fetchBytes(url(`models/${name}`)) });
+  const m = setup.models;
+  const [ka, kc, sa, sc] = await Promise.all([m.kin.additive, m.kin.cross, m.score.additive, m.score.cross].map(load));
+  const kin = { additive: residualFromBytes(dev, ka.bytes, ka.name), cross: residualFromBytes(dev, kc.bytes, kc.name) };
+  const score = {
+    additive: residualFromBytes(dev, sa.bytes, sa.name),
+    cross: residualFromBytes(dev, sc.bytes, sc.name),
+  };
+  // The additive model's frozen base is the base flow (the cross-term model sits on the same one).
+  scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });
+  const k = dev.kernels as { build?: string; threads?: number };
+  reply({
+    type: 'ready',
+    setup,
+    build: k.build ?? 'unknown',
+    threads: k.threads ?? 1,
+    isolated,
+    loadMs: performance.now() - t0,
+  });
+}
+
+self.onmessage = async (e: MessageEvent<ToEngine>) => {
+  const msg = e.data;
+  try {
+    if (msg.type === 'init') return await init(msg.threads);
+    if (!scene) throw new Error(`engine: '${msg.type}' request before the models loaded`);
+    reply(msg.type === 'kin' ? scene.kin(msg.id, msg.state) : scene.extra(msg.id, msg.state));
+  } catch (err) {
+    reply({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
+  }
+};

@@ -1,0 +1,146 @@
+/**
+ * Everything the page shows, computed from the models and the exact truth: the kinematic grid
+ * of both classes at ν (one batched model call), log p at the probe points, the score
+ * conditional at a chosen x, the displacement field, and KL(truth‖model) on a fixed sample.
+ * The same helpers as `fnf validate` (validate/density.ts, sampling.ts, stats.ts), so the page
+ * and the figures agree by construction. No DOM here: the engine worker runs it.
+ */
+import type { NSF } from '../../../src/flows/nsf.js';
+import type { SystematicCorrectedModel } from '../../../src/systematics/corrected-model.js';
+import { Rng } from '../../../src/random/rng.js';
+import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../../../src/toy/index.js';
+import { gridPoints, gridSpec, repeatRow } from '../../../src/analysis/grid.js';
+import { klEstimate } from '../../../src/analysis/kl.js';
+import { nuisanceGenerator } from '../../../src/validate/nuisance.js';
+import { drawTruth } from '../../../src/validate/sampling.js';
+import type { SystematicTemplate } from '../../../src/config/schema.js';
+import type { ExtraResult, KinResult, ViewState } from './protocol.js';
+import type { ResidualKind, WebSetup } from './setup.js';
+
+export interface SceneModels {
+  kinBase: NSF;
+  scoreBase: NSF;
+  kin: Record<ResidualKind, SystematicCorrectedModel>;
+  score: Record<ResidualKind, SystematicCorrectedModel>;
+}
+
+/** Rows of one point set repeated for class A then class B, with the one-hot context. */
+function bothClasses(points: ArrayLike<number>): { x: Float32Array; ctx: Float32Array; c: Uint8Array } {
+  const m = points.length / 2;
+  const x = new Float32Array(4 * m);
+  const ctx = new Float32Array(4 * m);
+  const c = new Uint8Array(2 * m);
+  for (let k = 0; k < 2; k++)
+    for (let i = 0; i < m; i++) {
+      const r = k * m + i;
+      x[2 * r] = points[2 * i];
+      x[2 * r + 1] = points[2 * i + 1];
+      ctx[2 * r + k] = 1;
+      c[r] = k;
+    }
+  return { x, ctx, c };
+}
+
+export class Scene {
+  readonly kinGenAt: (nu: readonly number[]) => GeneratorConfig;
+  readonly scoreGenAt: (nu: readonly number[]) => GeneratorConfig;
+  /** Kin grid points [n·n, 2] followed by the probe points, both classes. */
+  private readonly kinRows: { x: Float32Array; ctx: Float32Array; c: Uint8Array };
+  private readonly gridCount: number;
+
+  constructor(
+    readonly setup: WebSetup,
+    readonly models: SceneModels,
+  ) {
+    // Only the generator and m of a template define the truth at ν (nuisance.ts).
+    const asTemplates = (t: WebSetup['kinTemplates']) => t as unknown as SystematicTemplate[];
+    this.kinGenAt = nuisanceGenerator(asTemplates(setup.kinTemplates), 'setup.json kinTemplates');
+    this.scoreGenAt = nuisanceGenerator(asTemplates(setup.scoreTemplates), 'setup.json scoreTemplates');
+    const n = setup.grid.kin;
+    const w = setup.kinWindow;
+    const grid = gridPoints(gridSpec(w.x, w.y, n, n));
+    this.gridCount = n * n;
+    const all = new Float32Array(grid.length + setup.probePoints.length);
+    all.set(grid);
+    all.set(setup.probePoints, grid.length);
+    this.kinRows = bothClasses(all);
+  }
+
+  private kinModelLogProb(s: ViewState, x: Float32Array, ctx: Float32Array): Float32Array {
+    if (s.baseOnly) return this.models.kinBase.logProb(x, ctx);
+    return this.models.kin[s.residual].logProb(x, ctx, repeatRow(s.nu, x.length / 2));
+  }
+
+  private scoreModelLogProb(s: ViewState, y: Float32Array, ctx: Float32Array): Float32Array {
+    if (s.baseOnly) return this.models.scoreBase.logProb(y, ctx);
+    return this.models.score[s.residual].logProb(y, ctx, repeatRow(s.nu, y.length / 2));
+  }
+
+  /** log p(x | c, ν) of model and truth on the kin grid, and the model at the probe points. */
+  kin(id: number, s: ViewState): KinResult {
+    const t0 = performance.now();
+    const { x, ctx, c } = this.kinRows;
+    const all = this.kinModelLogProb(s, x, ctx);
+    const G = this.gridCount;
+    const rowsPerClass = all.length / 2;
+    const P = rowsPerClass - G;
+    const model = new Float32Array(2 * G);
+    const probe = new Float32Array(2 * P);
+    for (let k = 0; k < 2; k++) {
+      model.set(all.subarray(k * rowsPerClass, k * rowsPerClass + G), k * G);
+      probe.set(all.subarray(k * rowsPerClass + G, (k + 1) * rowsPerClass), k * P);
+    }
+    const truthAll = logProbXBatch(x, c, this.kinGenAt(s.nu), new Float32Array(c.length));
+    const truth = new Float32Array(2 * G);
+    for (let k = 0; k < 2; k++) truth.set(truthAll.subarray(k * rowsPerClass, k * rowsPerClass + G), k * G);
+    return { type: 'kin', id, state: s, model, truth, probe, ms: performance.now() - t0 };
+  }
+
+  /** The score panel, the displacement arrows and the KL at the current view. */
+  extra(id: number, s: ViewState): ExtraResult {
+    const t0 = performance.now();
+    const { setup } = this;
+    const sw = setup.scoreWindow;
+    const ny = setup.grid.score;
+    const ys = bothClasses(gridPoints(gridSpec(sw.x, sw.y, ny, ny)));
+    const rows = ys.c.length;
+    const scoreCtx = new Float32Array(4 * rows);
+    const xs = new Float32Array(2 * rows);
+    for (let r = 0; r < rows; r++) {
+      scoreCtx.set([ys.ctx[2 * r], ys.ctx[2 * r + 1], s.point[0], s.point[1]], 4 * r);
+      xs.set(s.point, 2 * r);
+    }
+    const scoreGen = this.scoreGenAt(s.nu);
+    const scoreModel = this.scoreModelLogProb(s, ys.x, scoreCtx);
+    const scoreTruth = logProbYBatch(ys.x, xs, ys.c, scoreGen, { sigmoid: false }, new Float32Array(rows));
+
+    let arrows: Float32Array | null = null;
+    if (s.arrows && !s.baseOnly) {
+      const m = setup.grid.arrows;
+      const w = setup.kinWindow;
+      const pts = bothClasses(gridPoints(gridSpec(w.x, w.y, m, m)));
+      const { xNom } = this.models.kin[s.residual].forward(pts.x, pts.ctx, repeatRow(s.nu, pts.c.length));
+      arrows = new Float32Array(xNom.length);
+      for (let i = 0; i < xNom.length; i++) arrows[i] = xNom[i] - pts.x[i];
+    }
+
+    const kinGen = this.kinGenAt(s.nu);
+    const tk = drawTruth(Rng.fromSeed(setup.kl.seed), setup.kl.n, kinGen);
+    const kinKl = klEstimate(logProbXBatch(tk.x, tk.c, kinGen), this.kinModelLogProb(s, tk.x, tk.cOneHot));
+    const ts = drawTruth(Rng.fromSeed(setup.kl.seed + 1), setup.kl.n, scoreGen);
+    const scoreKl = klEstimate(
+      logProbYBatch(ts.y, ts.x, ts.c, scoreGen, { sigmoid: false }),
+      this.scoreModelLogProb(s, ts.y, ts.scoreCtx),
+    );
+    return {
+      type: 'extra',
+      id,
+      state: s,
+      scoreModel,
+      scoreTruth,
+      arrows,
+      kl: { kin: kinKl.kl, kinSe: kinKl.klSe, score: scoreKl.kl, scoreSe: scoreKl.klSe },
+      ms: performance.now() - t0,
+    };
+  }
+}

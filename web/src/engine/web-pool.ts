@@ -1,0 +1,72 @@
+/**
+ * The kernel pool over browser Web Workers: the same control block and job loop as the Node
+ * pool (src/backend/wasm/pool/pool-core.ts, worker-loop.ts), started with `new Worker` instead of
+ * worker_threads. Shared memory needs cross-origin isolation (COOP/COEP headers); without it the
+ * page runs on one thread and never gets here. The caller must be a dedicated worker (the
+ * engine worker), since the page's main thread may not block in Atomics.wait.
+ */
+import { KernelPoolCore, type PoolOptions } from '../../../src/backend/wasm/pool/pool-core.js';
+import { CONTROL_BYTES, MAX_THREADS, type WorkerInit } from '../../../src/backend/wasm/pool/protocol.js';
+
+export class WebKernelPool extends KernelPoolCore {
+  private constructor(
+    private readonly workers: Worker[],
+    control: SharedArrayBuffer,
+    opts: PoolOptions,
+  ) {
+    super(workers.length, control, opts);
+    workers.forEach((w, i) => {
+      w.addEventListener('error', (e) => this.markBroken(`web worker ${i} failed: ${e.message}`));
+    });
+  }
+
+  /** Start `opts.workers` Web Workers from `scriptUrl` on `module` over `memory`. */
+  static async start(
+    scriptUrl: string | URL,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    opts: PoolOptions,
+  ): Promise<WebKernelPool> {
+    const count = opts.workers;
+    if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_THREADS) {
+      throw new Error(`web kernel pool: workers must be an integer in [1, ${MAX_THREADS - 1}], got ${count}`);
+    }
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const workers: Worker[] = [];
+    const ready: Promise<void>[] = [];
+    for (let index = 0; index < count; index++) {
+      const w = new Worker(scriptUrl, { name: `fnflow-kernels-${index}` });
+      workers.push(w);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          w.addEventListener('error', (e) => reject(new Error(`web kernel pool: worker ${index}: ${e.message}`)), {
+            once: true,
+          });
+          w.addEventListener(
+            'message',
+            (m: MessageEvent) =>
+              m.data === 'ready'
+                ? resolve()
+                : reject(new Error(`web kernel pool: worker ${index} sent ${String(m.data)} instead of 'ready'`)),
+            { once: true },
+          );
+        }),
+      );
+      const init: WorkerInit = { module, memory, control, index, spinMicros: opts.spinMicros ?? 200 };
+      w.postMessage(init);
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new WebKernelPool(workers, control, opts);
+  }
+
+  terminateWorker(index: number): Promise<number> {
+    this.workers[index].terminate();
+    this.markBroken(`web worker ${index} was terminated`);
+    return Promise.resolve(1);
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The page: controls → engine worker → canvases. A control change asks the engine for the
+ * kinematic grid first (what a slider move must redraw fast); the score panel, arrows and KL
+ * follow when no newer change is waiting, so dragging a slider never queues stale work. Each
+ * kinematic update is timed with performance marks (request → drawn); `window.fnflow` exposes
+ * the state, the probe log-densities and the times for the browser test.
+ */
+import type { ExtraResult, FromEngine, KinResult, ToEngine, ViewState } from '../engine/protocol.js';
+import type { WebSetup } from '../engine/setup.js';
+import { drawPanel, densities, plotBox, type DensityField } from './panel.js';
+import { CLASSES } from './style-constants.js';
+import { summary } from './timings.js';
+
+interface PageApi {
+  ready: boolean;
+  setup: WebSetup | null;
+  info: { build: string; threads: number; isolated: boolean; loadMs: number } | null;
+  state: ViewState;
+  /** Kinematic update times (ms): request sent → canvases drawn. */
+  updates: number[];
+  /** Engine compute time of each kinematic update (ms). */
+  engineMs: number[];
+  lastKin: { id: number; state: ViewState; probe: number[] } | null;
+  lastExtra: { id: number; state: ViewState; kl: ExtraResult['kl'] } | null;
+  /** Requests not yet answered or waiting to be sent (0: the page shows the current state). */
+  pending: () => number;
+  errors: string[];
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const isolated = self.crossOriginIsolated === true;
+const threads = Math.max(
+  1,
+  Math.min(8, Number(params.get('threads') ?? (isolated ? navigator.hardwareConcurrency || 1 : 1)) || 1),
+);
+
+const api: PageApi = {
+  ready: false,
+  setup: null,
+  info: null,
+  state: { nu: [0, 0], residual: 'additive', baseOnly: false, point: [0, 0], arrows: false },
+  updates: [],
+  engineMs: [],
+  lastKin: null,
+  lastExtra: null,
+  pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0),
+  errors: [],
+};
+(window as unknown as { fnflow: PageApi }).fnflow = api;
+
+const engine = new Worker('engine.js', { name: 'fnflow-engine' });
+const send = (m: ToEngine) => engine.postMessage(m);
+let nextId = 1;
+let busy = false;
+let dirty = false;
+let kin: KinResult | null = null;
+let extra: ExtraResult | null = null;
+
+function showError(text: string): void {
+  api.errors.push(text);
+  const el = $('load');
+  el.className = 'error';
+  el.textContent = `error: ${text}`;
+}
+
+/** Send the newest state when the engine is free. */
+function pump(): void {
+  if (busy || !dirty || !api.ready) return;
+  dirty = false;
+  busy = true;
+  const id = nextId++;
+  performance.mark(`fnflow:update:${id}`);
+  send({ type: 'kin', id, state: structuredClone(api.state) });
+}
+
+function requestUpdate(): void {
+  dirty = true;
+  pump();
+}
+
+const kinCanvases = [$<HTMLCanvasElement>('kin-a'), $<HTMLCanvasElement>('kin-b')];
+const scoreCanvas = $<HTMLCanvasElement>('score');
+
+const fmt = (v: number) => (Object.is(v, -0) ? 0 : v).toFixed(2).replace('-', '−');
+const nuText = (s: ViewState) => `ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})`;
+const modelText = (s: ViewState) => (s.baseOnly ? 'base only' : s.residual === 'cross' ? 'cross-term' : 'additive');
+const klText = (v: number, se: number) =>
+  Number.isFinite(v) ? `${v.toExponential(1)} ± ${se.toExponential(1)}` : String(v);
+
+function drawKin(): void {
+  const setup = api.setup;
+  if (!setup || !kin) return;
+  const n = setup.grid.kin;
+  const G = n * n;
+  const arrows = extra?.arrows && extra.state.arrows ? extra.arrows : null;
+  const m = setup.grid.arrows;
+  const arrowScale = arrows ? arrowScaleFor(arrows, setup, m) : 1;
+  const arrowNote = arrows ? ` · arrows Δ${arrowScale < 1 ? ` × ${arrowScale.toPrecision(2)}` : ''}` : '';
+  for (const k of CLASSES) {
+    const truth: DensityField = { n, values: densities(kin.truth, k.c * G, G) };
+    const model: DensityField = { n, values: densities(kin.model, k.c * G, G) };
+    let arrowSpec: { at: Float32Array; d: Float32Array; color: string }[] | undefined;
+    if (arrows) {
+      const d = arrows.subarray(k.c * m * m * 2, (k.c + 1) * m * m * 2).map((v) => v * arrowScale);
+      arrowSpec = [{ at: arrowGrid(setup, m), d, color: '#2b2b2b' }];
+    }
+    drawPanel(kinCanvases[k.c], {
+      title: `${k.name}  p(x | c, ν)`,
+      subtitle: `${nuText(kin.state)} · ${modelText(kin.state)}${arrowNote}`,
+      aspect: 'equal',
+      xLabel: 'x_{1}',
+      yLabel: 'x_{2}',
+      xRange: setup.kinWindow.x,
+      yRange: setup.kinWindow.y,
+      fills: [{ field: truth, cmap: k.cmap }],
+      lines: [model],
+      arrows: arrowSpec,
+      marker: api.state.point,
+    });
+  }
+}
+
+/**
+ * Arrow length factor: the median |Δ| spans 0.8 of the arrow grid's spacing (1 when arrows
+ * already fit). The median, not the maximum: the squeeze displaces far points most, and the
+ * longest arrows would shrink those near the data to dots.
+ */
+function arrowScaleFor(d: Float32Array, setup: WebSetup, m: number): number {
+  const w = setup.kinWindow;
+  const spacing = Math.min(w.x[1] - w.x[0], w.y[1] - w.y[0]) / (m - 1);
+  const lengths: number[] = [];
+  for (let i = 0; i < d.length; i += 2) lengths.push(Math.hypot(d[i], d[i + 1]));
+  lengths.sort((a, b) => a - b);
+  const typical = lengths[Math.floor(0.5 * (lengths.length - 1))];
+  return typical > 0.8 * spacing ? (0.8 * spacing) / typical : 1;
+}
+
+let arrowCache: { m: number; at: Float32Array } | null = null;
+function arrowGrid(setup: WebSetup, m: number): Float32Array {
+  if (arrowCache?.m === m) return arrowCache.at;
+  const at = new Float32Array(2 * m * m);
+  const w = setup.kinWindow;
+  for (let j = 0; j < m; j++)
+    for (let i = 0; i < m; i++) {
+      at[2 * (i + j * m)] = w.x[0] + (i * (w.x[1] - w.x[0])) / (m - 1);
+      at[2 * (i + j * m) + 1] = w.y[0] + (j * (w.y[1] - w.y[0])) / (m - 1);
+    }
+  arrowCache = { m, at };
+  return at;
+}
+
+function drawScore(): void {
+  const setup = api.setup;
+  if (!setup || !extra) return;
+  const n = setup.grid.score;
+  const G = n * n;
+  const s = extra.state;
+  drawPanel(scoreCanvas, {
+    title: 'p(y | x, c, ν), both classes',
+    subtitle: `x = (${fmt(s.point[0])}, ${fmt(s.point[1])}) · ${nuText(s)} · ${modelText(s)}`,
+    xLabel: 'y_{1}',
+    yLabel: 'y_{2}',
+    xRange: setup.scoreWindow.x,
+    yRange: setup.scoreWindow.y,
+    fills: CLASSES.map((k) => ({ field: { n, values: densities(extra!.scoreTruth, k.c * G, G) }, cmap: k.cmap })),
+    lines: CLASSES.map((k) => ({ n, values: densities(extra!.scoreModel, k.c * G, G) })),
+  });
+  const k = extra.kl;
+  $('kl').textContent =
+    `KL(truth‖model) at ${nuText(s)}, ${setup.kl.n} events: p(x | c, ν) ${klText(k.kin, k.kinSe)}; ` +
+    `p(y | x, c, ν) ${klText(k.score, k.scoreSe)}`;
+}
+
+function showTiming(): void {
+  const t = summary(api.updates);
+  const e = summary(api.engineMs);
+  const info = api.info!;
+  $('timing').textContent =
+    `update ${t.n}×: median ${t.median.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms ` +
+    `(engine ${e.median.toFixed(1)} ms) · ${info.threads} thread${info.threads > 1 ? 's' : ''}, ${info.build} SIMD`;
+}
+
+/** Keep the latest KEEP_TIMES times, so a long session does not grow without bound. */
+const KEEP_TIMES = 1000;
+function record(list: number[], ms: number): void {
+  list.push(ms);
+  if (list.length > KEEP_TIMES) list.shift();
+}
+
+engine.onmessage = (e: MessageEvent<FromEngine>) => {
+  const msg = e.data;
+  if (msg.type === 'error') {
+    busy = false;
+    showError(msg.message);
+    return;
+  }
+  if (msg.type === 'ready') {
+    api.setup = msg.setup;
+    api.info = { build: msg.build, threads: msg.threads, isolated: msg.isolated, loadMs: msg.loadMs };
+    api.ready = true;
+    const load = $('load');
+    if (msg.isolated) load.textContent = `models loaded in ${msg.loadMs.toFixed(0)} ms`;
+    else {
+      load.className = 'warn';
+      load.textContent =
+        `models loaded in ${msg.loadMs.toFixed(0)} ms · this page is not cross-origin isolated ` +
+        '(no COOP/COEP headers), so it runs on one thread';
+    }
+    requestUpdate();
+    return;
+  }
+  if (msg.type === 'kin') {
+    kin = msg;
+    drawKin();
+    const start = `fnflow:update:${msg.id}`;
+    const m = performance.measure('fnflow:update', start);
+    performance.clearMarks(start);
+    performance.clearMeasures('fnflow:update');
+    record(api.updates, m.duration);
+    record(api.engineMs, msg.ms);
+    api.lastKin = { id: msg.id, state: msg.state, probe: Array.from(msg.probe) };
+    showTiming();
+    // A newer change waits: serve it first; the extras follow once the controls rest.
+    if (dirty) {
+      busy = false;
+      pump();
+    } else send({ type: 'extra', id: msg.id, state: msg.state });
+    return;
+  }
+  extra = msg;
+  api.lastExtra = { id: msg.id, state: msg.state, kl: msg.kl };
+  drawScore();
+  if (msg.state.arrows || msg.arrows === null) drawKin();
+  busy = false;
+  pump();
+};
+engine.onerror = (e) => showError(`engine worker: ${e.message}`);
+
+function bindControls(): void {
+  for (const d of [0, 1]) {
+    const input = $<HTMLInputElement>(`nu${d}`);
+    const out = $(`nu${d}-out`);
+    input.addEventListener('input', () => {
+      api.state.nu[d] = Number(input.value);
+      out.textContent = fmt(api.state.nu[d]);
+      requestUpdate();
+    });
+  }
+  for (const r of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=residual]'))) {
+    r.addEventListener('change', () => {
+      api.state.residual = r.value === 'cross' ? 'cross' : 'additive';
+      requestUpdate();
+    });
+  }
+  $<HTMLInputElement>('base-only').addEventListener('change', (e) => {
+    api.state.baseOnly = (e.target as HTMLInputElement).checked;
+    requestUpdate();
+  });
+  $<HTMLInputElement>('arrows').addEventListener('change', (e) => {
+    api.state.arrows = (e.target as HTMLInputElement).checked;
+    requestUpdate();
+  });
+  for (const c of kinCanvases) {
+    c.addEventListener('click', (ev) => {
+      const setup = api.setup;
+      if (!setup) return;
+      const r = c.getBoundingClientRect();
+      const box = plotBox(r.width, r.height);
+      const fx = (ev.clientX - r.left - box.left) / box.width;
+      const fy = 1 - (ev.clientY - r.top - box.top) / box.height;
+      if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
+      const w = setup.kinWindow;
+      api.state.point = [w.x[0] + fx * (w.x[1] - w.x[0]), w.y[0] + fy * (w.y[1] - w.y[0])];
+      requestUpdate();
+    });
+  }
+  let resizeTimer = 0;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(() => {
+      drawKin();
+      drawScore();
+    }, 100);
+  });
+}
+
+bindControls();
+send({ type: 'init', threads });
