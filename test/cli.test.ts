@@ -97,6 +97,7 @@ test('every command --help lists every option with its default, plus the global 
       'train-systematics',
       'generate-dataset',
       'validate',
+      'validate-files',
       'visualize',
       'visualize-dataset',
       'check-golden',

@@ -711,7 +711,7 @@ test('the wrong kind of file is recognised', () => {
   ]);
   expectError(null, 'base', 'empty.yaml', '', [
     'empty.yaml: expected a mapping with keys' +
-      ' [runtime, paths, generator, score_flow, kin_flow, training, seed], found nothing',
+      ' [runtime, paths, generator, score_flow, kin_flow, training, seed, samples], found nothing',
   ]);
 });
 

@@ -1,10 +1,11 @@
 /** `fnf generate-dataset`: a portable safetensors file with the reference's keys, reproducible by seed. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli/commands/generate-dataset.js';
+import { readColumns } from '../src/io/columns/index.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fnf-ds-'));
@@ -37,6 +38,53 @@ test('the same seed gives the same file content; another seed does not', async (
     Array.from(readSafetensors(join(dir, 'out/ds.safetensors')).dict.get('X')!.data as Float32Array),
     Array.from(first),
   );
+});
+
+test('--format parquet|npz|csv: columns x1, x2, y1, y2, label with the same events as safetensors', async () => {
+  await run(opts(9) as never);
+  const { dict } = readSafetensors(join(dir, 'out/ds.safetensors'));
+  const X = dict.get('X')!.data as Float32Array;
+  const y = dict.get('y')!.data as Float32Array;
+  const c = dict.get('c')!.data as Float32Array;
+  for (const format of ['parquet', 'npz', 'csv'] as const) {
+    await run({ ...opts(9), format } as never);
+    const path = join(dir, `out/ds.${format}`);
+    const back = await readColumns(path, {
+      x1: 'float32',
+      x2: 'float32',
+      y1: 'float32',
+      y2: 'float32',
+      label: 'int32',
+    });
+    assert.is(back.format, format);
+    assert.is(back.rows, 1000);
+    for (let i = 0; i < 1000; i++) {
+      assert.is(back.columns.x1[i], X[2 * i]);
+      assert.is(back.columns.x2[i], X[2 * i + 1]);
+      assert.is(back.columns.y1[i], y[2 * i]);
+      assert.is(back.columns.y2[i], y[2 * i + 1]);
+      assert.is(back.columns.label[i], c[2 * i + 1]);
+    }
+  }
+});
+
+test('--out, --n-events and --nu write a systematic template; a bad --out directory writes nothing', async () => {
+  const out = join(dir, 'templates/shift_up.npz');
+  await run({ ...opts(3), format: 'npz', out, nEvents: 200, nu: [1, 0] } as never);
+  const back = await readColumns(out, { x1: 'float32' });
+  assert.is(back.rows, 200);
+  await run({ ...opts(3), format: 'npz', out: join(dir, 'templates/nominal.npz'), nEvents: 200 } as never);
+  const nominal = await readColumns(join(dir, 'templates/nominal.npz'), { x1: 'float32' });
+  assert.not.equal(Array.from(back.columns.x1), Array.from(nominal.columns.x1));
+  const blocked = join(dir, 'templates/nominal.npz/inside.csv'); // a file where a directory should be
+  try {
+    await run({ ...opts(3), format: 'csv', out: blocked } as never);
+    assert.unreachable('writing under a file must fail');
+  } catch (err) {
+    assert.match((err as Error).message, /nominal\.npz/);
+  }
+  assert.not.ok(existsSync(blocked));
+  assert.equal(readdirSync(join(dir, 'templates')).sort(), ['nominal.npz', 'shift_up.npz']);
 });
 
 test.run();

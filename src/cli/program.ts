@@ -1,7 +1,7 @@
 /**
  * The `fnf` command tree (commander) and the error policy of the entry point:
  * - flag/usage errors (commander's, and our parsers'): printed as "fnf: …", exit code 2;
- * - UserError / ConfigError from a command: "fnf: <message>", no stack, exit code 2
+ * - UserError / ConfigError / ColumnReadError / SampleError from a command: "fnf: <message>", no stack, exit code 2
  *   (UserError may carry another code, e.g. 1 for "not implemented yet");
  * - anything else is a bug: printed with its stack, exit code 1.
  * Kept apart from main.ts so tests can build the tree and read its options.
@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/kit.js';
+import { ColumnReadError } from '../io/columns/index.js';
+import { SampleError } from '../train/file-events.js';
 import { UserError } from './errors.js';
 import { globalOptions } from './options.js';
 import * as trainBase from './commands/train-base.js';
@@ -17,6 +19,7 @@ import * as generateDataset from './commands/generate-dataset.js';
 import * as checkGolden from './commands/check-golden.js';
 import * as convert from './commands/convert.js';
 import * as validate from './commands/validate.js';
+import * as validateFiles from './commands/validate-files.js';
 import * as visualize from './commands/visualize.js';
 import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
@@ -28,6 +31,7 @@ export const COMMANDS = [
   trainSystematics,
   generateDataset,
   validate,
+  validateFiles,
   visualize,
   visualizeDataset,
   checkGolden,
@@ -101,7 +105,7 @@ export async function runCli(argv: readonly string[], out: CliOutput = processOu
       out.writeErr(`fnf: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof ColumnReadError || e instanceof SampleError) {
       out.writeErr(`fnf: ${e.message}\n`);
       return 2;
     }

@@ -32,6 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import yaml from 'js-yaml';
+import { samplesSection } from './samples.js';
 import {
   FLOW_FIELDS,
   baseTrainingSection,
@@ -190,6 +191,7 @@ const baseTop = section({
   kin_flow: required(flowSection),
   training: required(section({ score: required(baseTrainingSection), kin: required(baseTrainingSection) })),
   seed: optional(seedInt),
+  samples: optional(samplesSection),
 });
 
 function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig {
@@ -206,6 +208,7 @@ function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig 
       training: top.training[s],
       paths: { model: top.paths[`${s}Model`] },
     })),
+    samples: top.samples,
   };
 }
 
@@ -249,6 +252,7 @@ const systematicsTop = section(
     residual_kin_model: required(residualSection),
     training: required(section({ score: required(residualTrainingSection), kin: required(residualTrainingSection) })),
     seed: optional(seedInt),
+    samples: optional(samplesSection),
   },
   (key) => key.startsWith('generator_'),
 );
@@ -281,6 +285,7 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
       training: top.training[s],
       paths: { base: top.paths[`${s}BaseModel`], residual: top.paths[`${s}ResidualModel`] },
     })),
+    samples: top.samples,
   };
 }
 

@@ -47,6 +47,7 @@
  * ── dataset.yaml (`fnf generate-dataset`) ──────────────────────────────────────────────────────
  *   n_events: int ≥ 1 (required)       paths: { dataset } (required)
  */
+import type { SamplesConfig } from './samples.js';
 import type { NSFConfig } from '../flows/nsf.js';
 import type { ResidualModelConfig } from '../systematics/config.js';
 import { REFERENCE_CLASS_DEFAULTS, copyGeneratorConfig, type GeneratorConfig } from '../toy/config.js';
@@ -122,6 +123,8 @@ interface Common {
   device: string | undefined;
   /** The nominal `generator` section. */
   generator: GeneratorConfig;
+  /** `samples:` (optional): train on events from files instead of the generator (samples.ts). */
+  samples?: SamplesConfig;
 }
 
 /** One sector of base_flows.yaml: `<s>_flow`, `training.<s>`, `paths.<s>_model`. */

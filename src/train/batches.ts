@@ -19,6 +19,8 @@ export interface Batch {
   context: Float32Array;
   /** nuisances [n, Nν] (residual training only) */
   nu?: Float32Array;
+  /** event weights [n] (events read from weighted files); the loss is then −mean(w · log p) */
+  w?: Float32Array;
 }
 
 /** Context width per sector: kin = one-hot c; score = [one-hot c, x]. */

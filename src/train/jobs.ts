@@ -15,6 +15,7 @@ import { loadBaseFlow } from '../models/load.js';
 import type { GeneratorConfig } from '../toy/config.js';
 import { Rng } from '../random/rng.js';
 import { nominalBatch, templateBatch } from './batches.js';
+import type { FileBatches } from './file-batches.js';
 import type { Sector } from '../toy/sector.js';
 import type { TrainJob } from './trainer.js';
 
@@ -42,6 +43,7 @@ export function baseFlowJob(
   seed: number,
   resume: boolean,
   initFrom?: string,
+  files?: { batches: FileBatches; validationBatch: number },
 ): { job: TrainJob; model: NSF } {
   let model: NSF;
   const from = startingCheckpoint(modelPath, resume, initFrom);
@@ -57,9 +59,10 @@ export function baseFlowJob(
       params: model.params,
       modelPath,
       architecture: nsfArchitecture(model.config),
-      drawBatch: (rng, n) => nominalBatch(sector, rng, n, generator),
+      drawBatch: files ? (rng, n) => files.batches.draw(rng, n) : (rng, n) => nominalBatch(sector, rng, n, generator),
       logProb: (tape, x, context) => model.logProbVar(tape, x, context),
       stateDict: () => nsfToStateDict(model),
+      validation: files?.batches.validation(files.validationBatch),
     },
   };
 }
@@ -75,8 +78,9 @@ export function residualJob(
   seed: number,
   resume: boolean,
   initFrom?: string,
+  files?: { batches: FileBatches; validationBatch: number },
 ): { job: TrainJob; model: SystematicCorrectedModel } {
-  if (templates.length === 0) throw new Error(`no ${sector}_systematics templates to train on`);
+  if (templates.length === 0 && !files) throw new Error(`no ${sector}_systematics templates to train on`);
   for (const t of templates) {
     if (t.m.length !== residual.numNuisances) {
       throw new Error(`template ${t.name}: m has ${t.m.length} entries, num_nuisances is ${residual.numNuisances}`);
@@ -98,9 +102,10 @@ export function residualJob(
       params: model.params,
       modelPath,
       architecture: residualArchitecture(model),
-      drawBatch: (rng, n) => templateBatch(sector, rng, n, templates),
+      drawBatch: files ? (rng, n) => files.batches.draw(rng, n) : (rng, n) => templateBatch(sector, rng, n, templates),
       logProb: (tape, x, context, nu) => model.logProbVar(tape, x, context, nu!),
       stateDict: () => residualToStateDict(model),
+      validation: files?.batches.validation(files.validationBatch),
     },
   };
 }

@@ -13,7 +13,7 @@
 import type { Device } from '../backend/device.js';
 import type { ParamSet } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
-import { mean, neg } from '../ops/index.js';
+import { mean, mul, neg, sum } from '../ops/index.js';
 import type { StateDict } from '../io/state-dict.js';
 import { Rng } from '../random/rng.js';
 import { AdamW } from './adamw.js';
@@ -42,11 +42,19 @@ export interface TrainJob {
   /** log p per row, on the given tape */
   logProb(tape: Tape, x: Var, context: Var, nu: Var | null): Var;
   stateDict(): StateDict;
+  /**
+   * Held-out batches (events read from files): when given, they replace the drawn validation
+   * batches, the validation NLL is Σ w (−log p) / Σ w over all of them every epoch, and the model
+   * file ends up holding the best epoch's weights (the training state keeps the last, for --resume).
+   */
+  validation?: Batch[];
 }
 
 export interface TrainResult {
   state: TrainingState;
   interrupted: boolean;
+  /** With held-out batches: the epoch whose weights the model file holds (lowest validation NLL). */
+  bestEpoch?: number;
 }
 
 export class TrainingDiverged extends Error {
@@ -95,7 +103,7 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
   job.params.zeroGrad();
   const tape = new Tape(dev);
   const v = batchVars(tape, dev, batch);
-  const loss = neg(mean(job.logProb(tape, v.x, v.context, v.nu)));
+  const loss = neg(mean(weighted(tape, job.logProb(tape, v.x, v.context, v.nu), batch)));
   const value = loss.value.data[0];
   if (!Number.isFinite(value)) {
     dev.arena.reset();
@@ -112,7 +120,27 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
   return value;
 }
 
+/** w · log p when the batch carries event weights, else log p. */
+function weighted(tape: Tape, logp: Var, batch: Batch): Var {
+  return batch.w ? mul(logp, tape.constant(logp.device.tensor(batch.w, logp.value.shape))) : logp;
+}
+
+/** Σ w (−log p) / Σ w over the job's held-out batches. */
+function heldOutLoss(job: TrainJob, batches: Batch[]): number {
+  let num = 0;
+  let den = 0;
+  for (const b of batches) {
+    const tape = new Tape(job.device, { grad: false });
+    const v = batchVars(tape, job.device, b);
+    num -= sum(weighted(tape, job.logProb(tape, v.x, v.context, v.nu), b)).value.data[0];
+    for (let i = 0; i < b.n; i++) den += b.w ? b.w[i] : 1;
+    job.device.arena.reset();
+  }
+  return num / den;
+}
+
 function validationLoss(job: TrainJob, plan: TrainPlan, epoch: number): number {
+  if (job.validation) return heldOutLoss(job, job.validation);
   const rng = Rng.fromSeed(plan.seed).fork(1_000_000 + epoch); // never touches the training stream
   let sum = 0;
   for (let i = 0; i < plan.valBatches; i++) {
@@ -199,6 +227,10 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     lastSaved = state.step;
   };
 
+  // Best epoch by held-out NLL (file training): its weights, restored into the model file at the end.
+  const keepBest = job.validation !== undefined && job.validation.length > 0;
+  let best: { epoch: number; loss: number; values: Float32Array } | undefined;
+
   let t0 = performance.now();
   let lastYield = t0;
   try {
@@ -222,7 +254,9 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
 
       if (state.step % plan.stepsPerEpoch === 0) {
         const epoch = state.step / plan.stepsPerEpoch - 1;
-        const valLoss = plan.valBatches > 0 ? validationLoss(job, plan, epoch) : undefined;
+        const valLoss = plan.valBatches > 0 || keepBest ? validationLoss(job, plan, epoch) : undefined;
+        if (keepBest && valLoss !== undefined && (!best || valLoss < best.loss))
+          best = { epoch, loss: valLoss, values: Float32Array.from(job.params.values.data) };
         const now = performance.now();
         state.seconds += (now - t0) / 1000;
         t0 = now;
@@ -256,5 +290,12 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
   } finally {
     opt.free();
   }
-  return { state, interrupted: false };
+  const last = state.history[state.history.length - 1];
+  if (best && last && best.epoch !== last.epoch) {
+    job.params.values.data.set(best.values);
+    saveModel(job.modelPath, job.stateDict(), job.architecture, {
+      training: JSON.stringify({ step: state.step, history: state.history, best_epoch: best.epoch }),
+    });
+  }
+  return { state, interrupted: false, bestEpoch: best?.epoch };
 }

@@ -1,54 +1,119 @@
 /**
- * `fnf generate-dataset`: sample the nominal generator of a dataset.yaml into paths.dataset.
+ * `fnf generate-dataset`: sample the generator of a dataset.yaml into paths.dataset (or --out).
  * Flags as generate_dataset.py: `-c/--cfg FILE` and `--seed N` (our global --seed, accepted
- * after the command name too).
+ * after the command name too); ours: `--format`, `--out`, `--n-events`, `--nu`.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
+import { WRITABLE_FORMATS, writeColumns } from '../../io/columns/write.js';
 import { loadConfig } from '../../config/load.js';
 import { writeSafetensors } from '../../io/safetensors.js';
-import { generateBatch } from '../../toy/index.js';
+import { generateBatch, type ToyBatch } from '../../toy/index.js';
+import { withNuisance } from '../../toy/config.js';
 import { Rng } from '../../random/rng.js';
-import { cfgOption, type GlobalOptions } from '../options.js';
+import { cfgOption, pointParser, positiveIntParser, type GlobalOptions } from '../options.js';
+
+export const DATASET_FORMATS = ['safetensors', ...WRITABLE_FORMATS] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 export interface GenerateDatasetOptions extends GlobalOptions {
   /** dataset.yaml path, as given. */
   cfg: string;
+  format?: DatasetFormat;
+  /** Output file; default paths.dataset with the format's extension. */
+  out?: string;
+  /** Overrides n_events. */
+  nEvents?: number;
+  /** Overrides the generator's (variation_shift, variation_squeeze): a systematic template. */
+  nu?: number[];
 }
 
 export function register(program: Command): Command {
   return program
     .command('generate-dataset')
-    .description('draw n_events from the generator of a dataset.yaml and write them (c, X, y) to its paths.dataset')
+    .description('draw n_events from the generator of a dataset.yaml and write them to its paths.dataset (or --out)')
     .addOption(cfgOption('dataset config, e.g. configs/dataset.yaml'))
+    .addOption(
+      new Option(
+        '--format <name>',
+        'safetensors: c, X, y as [n, 2] (the reference layout); parquet, npz, csv: columns x1, x2, y1, y2, label',
+      )
+        .choices(DATASET_FORMATS)
+        .default('safetensors'),
+    )
+    .option('--out <file>', "output file (default: the config's paths.dataset with the format's extension)")
+    .addOption(
+      new Option('--n-events <n>', "events to draw (default: the config's n_events)").argParser(positiveIntParser),
+    )
+    .addOption(
+      new Option(
+        '--nu <shift,squeeze>',
+        "nuisance values ν of a systematic template (default: the config's variation_shift, variation_squeeze)",
+      ).argParser(pointParser(2)),
+    )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<GenerateDatasetOptions>()));
 }
 
+const EXTENSIONS: Readonly<Record<DatasetFormat, string>> = {
+  safetensors: '.safetensors',
+  parquet: '.parquet',
+  npz: '.npz',
+  csv: '.csv',
+};
+
 /**
- * The file is safetensors (portable: a JSON header + raw little-endian float32, readable from
- * Python with `safetensors.torch.load_file`) with the reference's keys: `c` [n,2] one-hot class,
- * `X` [n,2] kinematics, `y` [n,2] score (pre-sigmoid unless the generator says sigmoid_y),
- * plus metadata: the generator settings as JSON, the seed, n_events and the writer. Written
- * atomically, whatever extension `paths.dataset` has.
+ * safetensors (portable: a JSON header + raw little-endian float32, readable from Python with
+ * `safetensors.torch.load_file`) has the reference's keys: `c` [n,2] one-hot class, `X` [n,2]
+ * kinematics, `y` [n,2] score (pre-sigmoid unless the generator says sigmoid_y), plus metadata:
+ * the generator settings as JSON, the seed, n_events and the writer. The column formats hold
+ * x1, x2, y1, y2 (float32) and label (int32: 0 = class A, 1 = class B), as users' files do.
+ * Written atomically, whatever extension the path has.
  */
 export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'dataset');
+  const format = opts.format ?? 'safetensors';
   const seed = opts.seed ?? cfg.seed ?? 0;
-  const n = cfg.nEvents;
-  const batch = generateBatch(Rng.fromSeed(seed), n, cfg.generator);
-  const out = cfg.paths.dataset.replace(/\.pt$/, '.safetensors');
+  const n = opts.nEvents ?? cfg.nEvents;
+  const generator = opts.nu ? withNuisance(cfg.generator, opts.nu) : cfg.generator;
+  const batch = generateBatch(Rng.fromSeed(seed), n, generator);
+  const out = opts.out ?? withExtension(cfg.paths.dataset, EXTENSIONS[format]);
   mkdirSync(dirname(out), { recursive: true });
-  writeSafetensors(
-    out,
-    new Map([
-      ['c', { dtype: 'f32', shape: [n, 2], data: batch.cOneHot }],
-      ['X', { dtype: 'f32', shape: [n, 2], data: batch.x }],
-      ['y', { dtype: 'f32', shape: [n, 2], data: batch.y }],
-    ]),
-    { format: 'fnflow-dataset', generator: JSON.stringify(cfg.generator), seed: String(seed), n_events: String(n) },
-  );
-  if (out !== cfg.paths.dataset)
-    process.stderr.write(`fnf: paths.dataset names a .pt file; wrote safetensors to ${out}\n`);
-  process.stdout.write(`generated ${n} events (seed ${seed}) → ${out}\n`);
+  if (format === 'safetensors') {
+    writeSafetensors(
+      out,
+      new Map([
+        ['c', { dtype: 'f32', shape: [n, 2], data: batch.cOneHot }],
+        ['X', { dtype: 'f32', shape: [n, 2], data: batch.x }],
+        ['y', { dtype: 'f32', shape: [n, 2], data: batch.y }],
+      ]),
+      { format: 'fnflow-dataset', generator: JSON.stringify(generator), seed: String(seed), n_events: String(n) },
+    );
+  } else {
+    writeColumns(out, format, toColumns(batch, n));
+  }
+  if (!opts.out && out !== cfg.paths.dataset)
+    process.stderr.write(`fnf: paths.dataset is ${cfg.paths.dataset}; wrote ${format} to ${out}\n`);
+  const nu = `ν = (${generator.variation_shift}, ${generator.variation_squeeze})`;
+  process.stdout.write(`generated ${n} events (seed ${seed}, ${nu}) → ${out}\n`);
+}
+
+function withExtension(path: string, ext: string): string {
+  const current = extname(path);
+  return current === ext ? path : path.slice(0, path.length - current.length) + ext;
+}
+
+function toColumns(batch: ToyBatch, n: number): { name: string; values: Float32Array | Int32Array }[] {
+  const column = (from: Float32Array, k: number): Float32Array => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = from[2 * i + k];
+    return out;
+  };
+  return [
+    { name: 'x1', values: column(batch.x, 0) },
+    { name: 'x2', values: column(batch.x, 1) },
+    { name: 'y1', values: column(batch.y, 0) },
+    { name: 'y2', values: column(batch.y, 1) },
+    { name: 'label', values: Int32Array.from(batch.c) },
+  ];
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { baseFlowJob } from '../../train/jobs.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -46,10 +47,13 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
     const { flow, training: t, paths } = cfg[sector];
     const path = paths.model;
     const plan = planFor(step, t, opts, seed, t.valBatches);
-    const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, opts.resume, opts.initFrom);
+    const files = cfg.samples ? await fileTraining(sector, cfg.samples[sector], 'base', seed) : undefined;
+    const source = files && { batches: files.batches, validationBatch: plan.batchSize };
+    const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, opts.resume, opts.initFrom, source);
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
     await trainAndRecord(dev, opts, {
       step,
       job,
@@ -57,6 +61,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
       path,
       title: TITLES[sector],
       section: `${sector}_flow / training.${sector}`,
+      data: files?.card,
     });
   }
 }

@@ -21,6 +21,7 @@ import {
   type TrainStep,
 } from '../options.js';
 import { UserError } from '../errors.js';
+import type { WeightSummary } from '../../train/file-events.js';
 import type { Sector } from '../../toy/sector.js';
 
 export interface TrainOverrides {
@@ -145,7 +146,16 @@ async function runTraining(job: TrainJob, plan: TrainPlan, resume: boolean): Pro
 export async function trainAndRecord(
   dev: Device,
   opts: TrainCommandOptions,
-  run: { step: string; job: TrainJob; plan: TrainPlan; path: string; title: string; section: string },
+  run: {
+    step: string;
+    job: TrainJob;
+    plan: TrainPlan;
+    path: string;
+    title: string;
+    section: string;
+    /** Training on files: what the card records about them. */
+    data?: object;
+  },
 ): Promise<void> {
   const result = await runTraining(run.job, run.plan, opts.resume);
   writeModelCard(run.path, {
@@ -157,6 +167,7 @@ export async function trainAndRecord(
     backend: describeDevice(dev),
     architecture: run.job.architecture,
     initFrom: opts.initFrom,
+    data: run.data,
   });
   process.stdout.write(`${run.step}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
 }
@@ -178,6 +189,7 @@ export function writeModelCard(
     backend: string;
     architecture: object;
     initFrom?: string;
+    data?: object;
   },
 ): void {
   const { plan, result } = info;
@@ -222,6 +234,13 @@ export function writeModelCard(
       : {}),
     final_train_loss: last?.loss,
     final_val_loss: last?.valLoss,
+    ...(info.data
+      ? {
+          training_data: info.data,
+          best_epoch: result.bestEpoch,
+          best_val_loss: h.find((e) => e.epoch === result.bestEpoch)?.valLoss,
+        }
+      : {}),
     architecture: info.architecture,
     history: h.map((e) => ({
       epoch: e.epoch,
@@ -255,10 +274,31 @@ export function writeModelCard(
     `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${totalWall} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
+    ...(info.data ? dataRows(info.data, result.bestEpoch, h) : []),
     '',
     'Closure against the exact truth: see `closure.md` from `fnf validate`' +
       ' (the numbers are copied into `models/README.md`).',
     '',
   ].join('\n');
   writeFileSync(`${base}.card.md`, md);
+}
+
+/** Card rows for training on files: the best epoch kept, and per sample its events and weights. */
+function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: number; valLoss?: number }[]): string[] {
+  const samples =
+    (data as { samples?: { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] })
+      .samples ?? [];
+  const best = h.find((e) => e.epoch === bestEpoch);
+  return [
+    ...(best?.valLoss !== undefined
+      ? [`| model file holds | epoch ${bestEpoch} (lowest held-out NLL, ${best.valLoss.toFixed(5)}) |`]
+      : []),
+    ...samples.map(
+      (s) =>
+        `| ${s.sample} | ${s.files.map((f) => `\`${f.split('/').pop()}\``).join(', ')}: ${s.train.events} training ` +
+        `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}` +
+        `, effective ${s.train.effective_events}) + ` +
+        `${s.holdout.events} held-out events |`,
+    ),
+  ];
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { residualJob } from '../../train/jobs.js';
+import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
@@ -48,6 +49,9 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     }
     const [basePath, path] = [paths.base, paths.residual];
     const plan = planFor(step, t, opts, seed, 0);
+    const files = cfg.samples
+      ? await fileTraining(sector, cfg.samples[sector], 'residual', seed, residual.numNuisances)
+      : undefined;
     const { job } = residualJob(
       dev,
       sector,
@@ -59,12 +63,15 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       seed,
       opts.resume,
       opts.initFrom,
+      files && { batches: files.batches, validationBatch: plan.batchSize },
     );
+    const count = files ? files.batches.samples.length : templates.length;
     process.stderr.write(
       `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}` +
-        `, ${templates.length} templates, ` +
+        `, ${count} templates${files ? ' from files' : ''}, ` +
         `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
     );
+    for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
     await trainAndRecord(dev, opts, {
       step,
       job,
@@ -72,6 +79,7 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
       path,
       title: TITLES[sector],
       section: `residual_${sector}_model / training.${sector}`,
+      data: files?.card,
     });
   }
 }

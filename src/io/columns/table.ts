@@ -1,0 +1,64 @@
+/**
+ * The one shape every column reader produces: named numeric columns of equal length.
+ *
+ * Readers keep each column in the type it was stored as (float32, float64, int32, or `decimal`:
+ * text parsed to the nearest float64, from CSV), so a caller's conversion to the type it needs
+ * happens once, in select.ts, where it is checked (integers stay exact, text becomes float32 with
+ * one rounding from the digits as written).
+ */
+
+export type ColumnFormat = 'csv' | 'npy' | 'npz' | 'parquet' | 'root';
+
+export type StoredType = 'float32' | 'float64' | 'int32' | 'decimal';
+
+export type StoredValues = Float32Array | Float64Array | Int32Array;
+
+export interface StoredColumn {
+  type: StoredType;
+  values: StoredValues;
+}
+
+/** What a reader returns: every requested column, decoded, plus the names of all columns present. */
+export interface ColumnTable {
+  format: ColumnFormat;
+  rows: number;
+  /** Every column the file holds, in file order (also those not decoded). */
+  names: string[];
+  columns: Map<string, StoredColumn>;
+}
+
+/** One line naming the file and what is wrong with it; thrown before any result is returned. */
+export class ColumnReadError extends Error {
+  constructor(
+    readonly file: string,
+    what: string,
+  ) {
+    super(`${file}: ${what}`);
+    this.name = 'ColumnReadError';
+  }
+}
+
+/** Options every reader takes: which columns to decode, and for ROOT which tree. */
+export interface ReaderOptions {
+  /** Columns to decode; all when absent. */
+  want?: readonly string[];
+  /** ROOT only: the TTree's name (default: the file's only TTree). */
+  tree?: string;
+}
+
+/** Throws naming the columns that exist when a wanted one does not. */
+export function checkWanted(file: string, names: readonly string[], want: readonly string[] | undefined): void {
+  const missing = (want ?? []).filter((n) => !names.includes(n));
+  if (missing.length === 0) return;
+  const plural = missing.length > 1 ? 's' : '';
+  throw new ColumnReadError(
+    file,
+    `no column${plural} ${missing.map((n) => `'${n}'`).join(', ')}` +
+      `; the file has ${names.map((n) => `'${n}'`).join(', ')}`,
+  );
+}
+
+/** Columns a reader should decode: the wanted ones, or all. */
+export function wantedNames(names: readonly string[], want: readonly string[] | undefined): string[] {
+  return want ? [...new Set(want)] : [...names];
+}

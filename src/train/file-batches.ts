@@ -1,0 +1,169 @@
+/**
+ * Minibatches drawn from events read from files: a seeded held-out split, then each epoch a
+ * fresh seeded shuffle of the training events (so every event is seen once per pass).
+ *
+ * Weights enter the loss as Σ wᵢ log pᵢ / Σ wᵢ. Dividing each batch by its own Σ wᵢ would blow
+ * up when negative weights make a small batch's sum near zero, so a batch carries wᵢ / w̄, with w̄
+ * the mean weight of the sample's training events: −mean(wᵢ/w̄ · log pᵢ) has the same expectation
+ * and stays finite. Residual training takes an equal chunk from each template, as the generator
+ * batches do, each template's weights scaled by its own mean.
+ *
+ * --resume restores the training stream but not the position inside a pass: the resumed run starts
+ * a fresh shuffled pass, so it is reproducible but not bit-identical to an uninterrupted run.
+ */
+import type { Rng } from '../random/rng.js';
+import type { Batch } from './batches.js';
+import { SampleError, summarizeWeights, type EventSample, type WeightSummary } from './file-events.js';
+
+/** Fisher–Yates with the project's seeded generator. */
+function shuffle(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform53() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+export interface SampleSplit {
+  train: Int32Array;
+  holdout: Int32Array;
+}
+
+/** A seeded random split: ⌊fraction·n⌉ held-out events (at least one when fraction > 0), the rest for training. */
+export function splitHoldout(n: number, fraction: number, rng: Rng): SampleSplit {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  shuffle(all, rng);
+  const held = fraction > 0 ? Math.max(1, Math.round(fraction * n)) : 0;
+  if (n - held < 1) throw new SampleError(`holdout ${fraction} of ${n} events leaves none to train on`);
+  return { holdout: all.slice(0, held).sort(), train: all.slice(held).sort() };
+}
+
+/** Walks a sample's training events in a fresh shuffled order each pass. */
+export class EpochSampler {
+  private order: Int32Array;
+  private cursor: number;
+  /** 1 / mean weight of the training events (1 when unweighted). */
+  readonly scale: number;
+
+  constructor(
+    readonly sample: EventSample,
+    readonly indices: Int32Array,
+  ) {
+    this.order = Int32Array.from(indices);
+    this.cursor = this.order.length; // shuffled on first use, with the training stream
+    const s = summarizeWeights(sample, indices);
+    if (sample.weight && !(s.sum_w > 0))
+      throw new SampleError(`${sample.label}: the training events' weights sum to ${s.sum_w}; Σw must be positive`);
+    this.scale = sample.weight ? s.events / s.sum_w : 1;
+  }
+
+  /** Writes `count` events into rows [r0, r0 + count) of `b`. */
+  fill(rng: Rng, count: number, b: Batch, r0: number): void {
+    const C = this.sample.context.length / this.sample.n;
+    for (let k = 0; k < count; k++) {
+      if (this.cursor >= this.order.length) {
+        shuffle(this.order, rng);
+        this.cursor = 0;
+      }
+      copyRow(this.sample, this.order[this.cursor++], b, r0 + k, C, this.scale);
+    }
+  }
+}
+
+function copyRow(s: EventSample, i: number, b: Batch, r: number, C: number, scale: number): void {
+  b.x[2 * r] = s.x[2 * i];
+  b.x[2 * r + 1] = s.x[2 * i + 1];
+  for (let c = 0; c < C; c++) b.context[C * r + c] = s.context[C * i + c];
+  if (b.w) b.w[r] = s.weight ? s.weight[i] * scale : 1;
+  if (b.nu && s.nu) b.nu.set(s.nu, s.nu.length * r);
+}
+
+function emptyBatch(n: number, C: number, weighted: boolean, nuDim: number): Batch {
+  return {
+    n,
+    x: new Float32Array(2 * n),
+    context: new Float32Array(C * n),
+    w: weighted ? new Float32Array(n) : undefined,
+    nu: nuDim > 0 ? new Float32Array(nuDim * n) : undefined,
+  };
+}
+
+/** The training and held-out sides of one or more samples (one for a base flow, one per template otherwise). */
+export class FileBatches {
+  private readonly samplers: EpochSampler[];
+  private readonly splits: SampleSplit[];
+  private readonly weighted: boolean;
+  private readonly C: number;
+  private readonly nuDim: number;
+
+  constructor(
+    readonly samples: EventSample[],
+    holdout: number,
+    splitRng: Rng,
+  ) {
+    this.splits = samples.map((s) => splitHoldout(s.n, holdout, splitRng));
+    this.samplers = samples.map((s, g) => new EpochSampler(s, this.splits[g].train));
+    this.weighted = samples.some((s) => s.weight !== undefined);
+    this.C = samples[0].context.length / samples[0].n;
+    this.nuDim = samples[0].nu?.length ?? 0;
+  }
+
+  /** A training batch: ⌊size/G⌋ events from each of the G samples. */
+  draw(rng: Rng, size: number): Batch {
+    const G = this.samplers.length;
+    const chunk = Math.floor(size / G);
+    if (chunk < 1) throw new Error(`batch size ${size} is smaller than the number of templates (${G})`);
+    const b = emptyBatch(chunk * G, this.C, this.weighted, this.nuDim);
+    this.samplers.forEach((s, g) => s.fill(rng, chunk, b, g * chunk));
+    return b;
+  }
+
+  /**
+   * Every held-out event once, in batches of at most `size`, weighted so that Σ w (−log p) / Σ w
+   * is the mean over samples of each sample's weighted held-out NLL.
+   */
+  validation(size: number): Batch[] {
+    const out: Batch[] = [];
+    const G = this.samples.length;
+    this.samples.forEach((s, g) => {
+      const held = this.splits[g].holdout;
+      const sumW = summarizeWeights(s, held).sum_w;
+      if (held.length > 0 && !(sumW > 0))
+        throw new SampleError(`${s.label}: the held-out events' weights sum to ${sumW}; Σw must be positive`);
+      const C = this.C;
+      for (let start = 0; start < held.length; start += size) {
+        const n = Math.min(size, held.length - start);
+        const b = emptyBatch(n, C, true, this.nuDim);
+        for (let k = 0; k < n; k++) copyRow(s, held[start + k], b, k, C, 1);
+        for (let k = 0; k < n; k++) b.w![k] = (s.weight ? s.weight[held[start + k]] : 1) / sumW / G;
+        out.push(b);
+      }
+    });
+    return out;
+  }
+
+  /** Sample g's held-out events once, in batches of at most `size`, with their own weights. */
+  heldOut(g: number, size: number): Batch[] {
+    const s = this.samples[g];
+    const held = this.splits[g].holdout;
+    const out: Batch[] = [];
+    for (let start = 0; start < held.length; start += size) {
+      const n = Math.min(size, held.length - start);
+      const b = emptyBatch(n, this.C, this.weighted, this.nuDim);
+      for (let k = 0; k < n; k++) copyRow(s, held[start + k], b, k, this.C, 1);
+      out.push(b);
+    }
+    return out;
+  }
+
+  /** Per sample: its files and the weights of its training and held-out events (for the card). */
+  summary(): { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] {
+    return this.samples.map((s, g) => ({
+      sample: s.label,
+      files: s.files,
+      train: summarizeWeights(s, this.splits[g].train),
+      holdout: summarizeWeights(s, this.splits[g].holdout),
+    }));
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Events for training read from users' files (the `samples:` section): each sample's files are
+ * read through the column reader and laid out as the generator's batches are, model input x
+ * [n, 2] and context [n, C] (kin: one-hot class; score: [one-hot class, x]), plus the event
+ * weights when the config names a weight column.
+ */
+import { readColumns, type ColumnRequest } from '../io/columns/index.js';
+import type { SampleColumns, SampleSet } from '../config/samples.js';
+import { contextWidth } from './batches.js';
+import type { Sector } from '../toy/sector.js';
+
+export interface EventSample {
+  /** 'nominal' or 'template ν = (…)', for messages and the card. */
+  label: string;
+  files: string[];
+  n: number;
+  x: Float32Array;
+  context: Float32Array;
+  /** Per-event weights (undefined: all 1). */
+  weight?: Float64Array;
+  nu?: number[];
+}
+
+/** Summary of a sample's weights for the model card. */
+export interface WeightSummary {
+  events: number;
+  sum_w: number;
+  negative_weights: number;
+  /** Kish's effective sample size (Σw)² / Σw². */
+  effective_events: number;
+}
+
+export class SampleError extends Error {
+  override name = 'SampleError';
+}
+
+export async function loadSample(
+  sector: Sector,
+  set: SampleSet,
+  columns: SampleColumns,
+  label: string,
+): Promise<EventSample> {
+  const C = contextWidth(sector);
+  const parts: { x: Float32Array; context: Float32Array; weight?: Float64Array; n: number }[] = [];
+  for (const file of set.files) {
+    const request: Record<string, 'float32' | 'float64' | 'int32'> = {};
+    for (const name of columns.features) request[name] = 'float32';
+    if (sector === 'score') for (const name of columns.scores) request[name] = 'float32';
+    if (file.class === undefined) request[columns.class!] = 'int32';
+    if (columns.weight) request[columns.weight] = 'float64';
+    const data = await readColumns(file.path, request as ColumnRequest, { tree: columns.tree });
+    const n = data.rows;
+    const col = data.columns as Record<string, Float32Array | Float64Array | Int32Array>;
+    const classes = file.class === undefined ? (col[columns.class!] as Int32Array) : undefined;
+    if (classes) {
+      const bad = classes.findIndex((c) => c !== 0 && c !== 1);
+      if (bad >= 0)
+        throw new SampleError(
+          `${file.path}: class column '${columns.class}' holds ${classes[bad]} at row ${bad} (0-based)` +
+            '; expected 0 (class A) or 1 (class B)',
+        );
+    }
+    const [f1, f2] = columns.features.map((c) => col[c] as Float32Array);
+    const input = sector === 'kin' ? [f1, f2] : columns.scores.map((c) => col[c] as Float32Array);
+    const x = new Float32Array(2 * n);
+    const context = new Float32Array(C * n);
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = input[0][i];
+      x[2 * i + 1] = input[1][i];
+      const c = classes ? classes[i] : file.class!;
+      context[C * i + c] = 1;
+      if (sector === 'score') {
+        context[C * i + 2] = f1[i];
+        context[C * i + 3] = f2[i];
+      }
+    }
+    parts.push({ x, context, n, weight: columns.weight ? (col[columns.weight] as Float64Array) : undefined });
+  }
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  if (n === 0) throw new SampleError(`${label}: the files hold no events (${set.files.map((f) => f.path).join(', ')})`);
+  const out: EventSample = {
+    label,
+    files: set.files.map((f) => f.path),
+    n,
+    x: concat(
+      parts.map((p) => p.x),
+      Float32Array,
+    ),
+    context: concat(
+      parts.map((p) => p.context),
+      Float32Array,
+    ),
+    weight: columns.weight
+      ? concat(
+          parts.map((p) => p.weight!),
+          Float64Array,
+        )
+      : undefined,
+    nu: set.nu,
+  };
+  return out;
+}
+
+function concat<T extends Float32Array | Float64Array>(arrays: T[], ctor: new (n: number) => T): T {
+  if (arrays.length === 1) return arrays[0];
+  const out = new ctor(arrays.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/** The weights of `indices` (all events when absent) summarised. */
+export function summarizeWeights(sample: EventSample, indices?: Int32Array): WeightSummary {
+  const count = indices ? indices.length : sample.n;
+  let sum = 0;
+  let sum2 = 0;
+  let negative = 0;
+  for (let k = 0; k < count; k++) {
+    const w = sample.weight ? sample.weight[indices ? indices[k] : k] : 1;
+    sum += w;
+    sum2 += w * w;
+    if (w < 0) negative++;
+  }
+  return {
+    events: count,
+    sum_w: +sum.toFixed(6),
+    negative_weights: negative,
+    effective_events: sum2 > 0 ? +((sum * sum) / sum2).toFixed(1) : 0,
+  };
+}

@@ -1,0 +1,371 @@
+/**
+ * Training on files (issue 17 §3): the `samples:` section, the held-out split and the seeded
+ * epoch shuffle, event weights in the loss, and `fnf train-base` / `train-systematics` end to end
+ * on files written by `fnf generate-dataset`, with the best epoch kept and the card filled in.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run as generate } from '../src/cli/commands/generate-dataset.js';
+import { run as trainBase } from '../src/cli/commands/train-base.js';
+import { run as trainSystematics } from '../src/cli/commands/train-systematics.js';
+import { run as validateFiles } from '../src/cli/commands/validate-files.js';
+import { weightedNll } from '../src/validate/held-out.js';
+import { writeColumns } from '../src/io/columns/write.js';
+import { loadConfig, parseConfig } from '../src/config/load.js';
+import { FileBatches, splitHoldout } from '../src/train/file-batches.js';
+import { loadSample, type EventSample } from '../src/train/file-events.js';
+import { Rng } from '../src/random/rng.js';
+import { REPO } from './helpers/shared.js';
+import yaml from 'js-yaml';
+import { ParamSet } from '../src/autodiff/param.js';
+import { createDevice } from '../src/backend/index.js';
+import * as op from '../src/ops/index.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { train, type TrainJob } from '../src/train/trainer.js';
+import type { Batch } from '../src/train/batches.js';
+
+/** A parsed YAML config the test edits by key (any: the keys are the test's own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type YamlDoc = Record<string, any>;
+
+const dir = mkdtempSync(join(tmpdir(), 'fnf-files-'));
+const globals = { backend: 'wasm' as const, threads: 1, seed: 7 };
+
+function sample(n: number, weight?: (i: number) => number): EventSample {
+  const x = Float32Array.from({ length: 2 * n }, (_, i) => i);
+  const context = new Float32Array(2 * n).map((_, i) => (i % 2 === 0 ? 1 : 0));
+  return {
+    label: 's',
+    files: ['f'],
+    n,
+    x,
+    context,
+    weight: weight ? Float64Array.from({ length: n }, (_, i) => weight(i)) : undefined,
+  };
+}
+
+test('the reference configs still load without samples; the files configs load with them', () => {
+  assert.is(loadConfig(join(REPO, 'configs/base_flows.yaml'), 'base').samples, undefined);
+  assert.is(loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics').samples, undefined);
+  const base = loadConfig(join(REPO, 'configs/files/base_flows.yaml'), 'base');
+  assert.is(base.samples!.kin.holdout, 0.1);
+  assert.equal(base.samples!.score.columns, {
+    features: ['x1', 'x2'],
+    scores: ['y1', 'y2'],
+    class: 'label',
+    weight: undefined,
+    tree: undefined,
+  });
+  assert.is(base.samples!.kin.nominal!.files[0].path, join(REPO, 'data/files/nominal.parquet'));
+  const sys = loadConfig(join(REPO, 'configs/files/systematics.yaml'), 'systematics');
+  assert.equal(
+    sys.samples!.kin.templates.map((t) => t.nu),
+    [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ],
+  );
+});
+
+test('samples: per-sector overrides, one file per class, and clear errors', () => {
+  const doc = yaml.load(readFileSync(join(REPO, 'configs/files/systematics.yaml'), 'utf8')) as Record<string, unknown>;
+  const parse = (samples: unknown) =>
+    parseConfig({ ...doc, samples }, 'systematics', { file: 'sys.yaml', baseDir: '/d' });
+  const cfg = parse({
+    columns: { class: null, weight: 'w', tree: 'events' },
+    nominal: [
+      { files: 'a.root', class: 'A' },
+      { files: ['b1.root', 'b2.root'], class: 1 },
+    ],
+    templates: [{ files: 't.npz', nu: [1, 0], class: 0 }],
+    score: { holdout: 0.2, columns: { scores: ['s1', 's2'] } },
+  }).samples!;
+  assert.equal(cfg.kin.nominal!.files, [
+    { path: '/d/a.root', class: 0 },
+    { path: '/d/b1.root', class: 1 },
+    { path: '/d/b2.root', class: 1 },
+  ]);
+  assert.is(cfg.kin.columns.class, undefined);
+  assert.is(cfg.kin.holdout, 0.1);
+  assert.is(cfg.score.holdout, 0.2);
+  assert.equal(cfg.score.columns.scores, ['s1', 's2']);
+  assert.is(cfg.score.columns.weight, 'w');
+  assert.throws(() => parse({ templates: [{ files: 't.npz' }] }), /samples\.templates\[0\]\.nu.*missing required key/);
+  assert.throws(
+    () => parse({ nominal: 'n.npz', columns: { class: null } }),
+    /class: null needs every file to name its class/,
+  );
+  assert.throws(() => parse({ nominal: 'n.npz', holdot: 0.1 }), /unknown key; did you mean "holdout"/);
+  assert.throws(() => parse({ nominal: 'n.npz', holdout: 1.5 }), /samples\.holdout/);
+});
+
+test('held-out split and epoch shuffle: disjoint, seeded, every training event once per pass', () => {
+  const a = splitHoldout(100, 0.1, Rng.fromSeed(1));
+  assert.is(a.holdout.length, 10);
+  assert.is(a.train.length, 90);
+  assert.equal(new Set([...a.train, ...a.holdout]).size, 100);
+  assert.equal(splitHoldout(100, 0.1, Rng.fromSeed(1)), a);
+  assert.not.equal(Array.from(splitHoldout(100, 0.1, Rng.fromSeed(2)).holdout), Array.from(a.holdout));
+
+  const s = sample(100);
+  const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
+  const rng = Rng.fromSeed(5);
+  const seen: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const b = batches.draw(rng, 30);
+    for (let r = 0; r < b.n; r++) seen.push(b.x[2 * r] / 2);
+  }
+  assert.equal(
+    [...seen].sort((p, q) => p - q),
+    Array.from(a.train),
+  ); // one full pass, shuffled
+  assert.not.equal(seen, Array.from(a.train));
+  const held = batches.validation(4).flatMap((b) => Array.from({ length: b.n }, (_, r) => b.x[2 * r] / 2));
+  assert.equal(held, Array.from(a.holdout));
+});
+
+test('weights: a batch carries w/w̄ (negative ones kept); held-out weights sum to 1 over all templates', () => {
+  const w = (i: number) => (i % 10 === 3 ? -0.5 : 2);
+  const s = sample(200, w);
+  const batches = new FileBatches([s, { ...sample(50), nu: [1] }], 0.2, Rng.fromSeed(1));
+  const b = batches.draw(Rng.fromSeed(2), 20);
+  const train = splitHoldout(200, 0.2, Rng.fromSeed(1)).train;
+  const mean = Array.from(train).reduce((acc, i) => acc + w(i), 0) / train.length;
+  for (let r = 0; r < 10; r++) {
+    const i = b.x[2 * r] / 2;
+    assert.ok(Math.abs(b.w![r] - Math.fround(w(i) / mean)) < 1e-6);
+  }
+  for (let r = 10; r < 20; r++) assert.is(b.w![r], 1);
+  const total = batches.validation(16).reduce((acc, v) => acc + v.w!.reduce((p, q) => p + q, 0), 0);
+  assert.ok(Math.abs(total - 1) < 1e-5, `Σw = ${total}`);
+  const summary = batches.summary();
+  assert.ok(summary[0].train.negative_weights > 0);
+  assert.ok(summary[0].train.effective_events < summary[0].train.events);
+});
+
+test('a class column with a value other than 0 or 1 is one clear error', async () => {
+  const path = join(dir, 'bad-class.csv');
+  writeFileSync(path, 'x1,x2,label\n0,0,0\n1,1,2\n');
+  await loadSample(
+    'kin',
+    { files: [{ path }] },
+    { features: ['x1', 'x2'], scores: ['y1', 'y2'], class: 'label' },
+    'n',
+  ).then(
+    () => assert.unreachable('must throw'),
+    (e: Error) =>
+      assert.match(
+        e.message,
+        /class column 'label' holds 2 at row 1 \(0-based\); expected 0 \(class A\) or 1 \(class B\)/,
+      ),
+  );
+});
+
+test('the model file keeps the epoch with the lowest held-out NLL, not the last', async () => {
+  // log p = −Σ (x − b)²: training events at x = 3 pull b up from 0, held-out events at x = 0
+  // then see a growing NLL 2b², so the best epoch is the first and the model file must hold it.
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+  const batch = (value: number, n: number): Batch => ({
+    n,
+    x: new Float32Array(2 * n).fill(value),
+    context: new Float32Array(2 * n),
+    w: new Float32Array(n).fill(1),
+  });
+  const path = join(dir, 'best.safetensors');
+  const job: TrainJob = {
+    device: dev,
+    params,
+    modelPath: path,
+    architecture: { kind: 'test' },
+    drawBatch: (_rng, n) => batch(3, n),
+    logProb: (_tape, x) => op.neg(op.sumCols(op.square(op.sub(x, _tape.param(params.get('b')))))),
+    stateDict: () =>
+      new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
+    validation: [batch(0, 8), batch(0, 3)],
+  };
+  const plan = {
+    label: 'best',
+    epochs: 3,
+    stepsPerEpoch: 5,
+    batchSize: 16,
+    lr: 0.05,
+    weightDecay: 0,
+    seed: 1,
+    valBatches: 0,
+  };
+  const result = await train(job, plan);
+  const val = result.state.history.map((h) => h.valLoss!);
+  assert.ok(val[0] < val[1] && val[1] < val[2], `held-out NLL rises: ${val}`);
+  assert.is(result.bestEpoch, 0);
+  const saved = (readSafetensors(path).dict.get('b')!.data as Float32Array)[0];
+  assert.ok(
+    Math.abs(2 * saved * saved - val[0]) < 1e-5,
+    `model file b = ${saved}, NLL ${2 * saved * saved} vs ${val[0]}`,
+  );
+  assert.ok(params.get('b').value.data[0] === saved);
+});
+
+/** Small flows and a short schedule, on files of a few thousand events. */
+function writeConfigs(weighted: boolean): { base: string; sys: string } {
+  const tiny = (context: number) => ({ features: 2, context, bins: 4, transforms: 1, hidden_features: [16, 16] });
+  const schedule = { batch_size: 128, nepochs: 3, steps_per_epoch: 4, lr: 3e-3 };
+  const dsCfg = join(dir, 'dataset.yaml');
+  writeFileSync(dsCfg, readFileSync(join(REPO, 'configs/files/dataset.yaml'), 'utf8'));
+  const files = {
+    nominal: join(dir, 'nominal.npz'),
+    up: join(dir, 'up.csv'),
+    down: join(dir, 'down.parquet'),
+  };
+  const base = yaml.load(readFileSync(join(REPO, 'configs/files/base_flows.yaml'), 'utf8')) as YamlDoc;
+  base.paths = { score_model: join(dir, 'score.safetensors'), kin_model: join(dir, 'kin.safetensors') };
+  base.kin_flow = tiny(2);
+  base.score_flow = tiny(4);
+  base.training = { kin: schedule, score: schedule };
+  base.samples = { nominal: files.nominal, columns: weighted ? { weight: 'weight' } : {} };
+  const sys = yaml.load(readFileSync(join(REPO, 'configs/files/systematics.yaml'), 'utf8')) as YamlDoc;
+  sys.paths = {
+    kin_base_model: base.paths.kin_model,
+    score_base_model: base.paths.score_model,
+    kin_residual_model: join(dir, 'kin_res.safetensors'),
+    score_residual_model: join(dir, 'score_res.safetensors'),
+  };
+  sys.kin_flow = tiny(2);
+  sys.score_flow = tiny(4);
+  sys.residual_kin_model = { ...sys.residual_kin_model, hidden_features: [16], num_nuisances: 1 };
+  sys.residual_score_model = { ...sys.residual_score_model, hidden_features: [16], num_nuisances: 1 };
+  sys.kin_systematics = [{ generator: 'generator_shift_up', m: [1] }];
+  sys.score_systematics = [{ generator: 'generator_shift_up', m: [1] }];
+  sys.training = { kin: schedule, score: schedule };
+  sys.samples = {
+    templates: [
+      { files: files.up, nu: [1] },
+      { files: files.down, nu: [-1] },
+    ],
+  };
+  const paths = { base: join(dir, 'base.yaml'), sys: join(dir, 'sys.yaml') };
+  writeFileSync(paths.base, yaml.dump(base));
+  writeFileSync(paths.sys, yaml.dump(sys));
+  return paths;
+}
+
+test('train-base, train-systematics on files: validation NLL per epoch, best epoch kept, card weights', async () => {
+  const dsCfg = join(dir, 'dataset.yaml');
+  writeFileSync(dsCfg, readFileSync(join(REPO, 'configs/files/dataset.yaml'), 'utf8'));
+  const gen = { ...globals, cfg: dsCfg, nEvents: 3000 };
+  await generate({ ...gen, seed: 1, format: 'npz', out: join(dir, 'nominal-plain.npz') } as never);
+  await generate({ ...gen, seed: 2, format: 'csv', out: join(dir, 'up.csv'), nu: [1, 0], nEvents: 1500 } as never);
+  await generate({
+    ...gen,
+    seed: 3,
+    format: 'parquet',
+    out: join(dir, 'down.parquet'),
+    nu: [-1, 0],
+    nEvents: 1500,
+  } as never);
+  // The nominal sample with a weight column, 2 % of the weights negative (as NLO Monte Carlo has).
+  const { readColumns } = await import('../src/io/columns/index.js');
+  const plain = await readColumns(join(dir, 'nominal-plain.npz'), {
+    x1: 'float32',
+    x2: 'float32',
+    y1: 'float32',
+    y2: 'float32',
+    label: 'int32',
+  });
+  const weight = Float64Array.from({ length: plain.rows }, (_, i) => (i % 50 === 0 ? -1 : 1 + 0.1 * Math.sin(i)));
+  writeColumns(join(dir, 'nominal.npz'), 'npz', [
+    ...Object.entries(plain.columns).map(([name, values]) => ({ name, values })),
+    { name: 'weight', values: weight },
+  ]);
+
+  const { base, sys } = writeConfigs(true);
+  const opts = {
+    ...globals,
+    resume: false,
+    epochs: undefined,
+    stepsPerEpoch: undefined,
+    lr: undefined,
+    initFrom: undefined,
+  };
+  await trainBase({ ...opts, cfg: base, steps: ['train_kin', 'train_score'] } as never);
+  for (const name of ['kin', 'score']) {
+    const card = JSON.parse(readFileSync(join(dir, `${name}.card.json`), 'utf8'));
+    assert.is(card.history.length, 3);
+    for (const h of card.history) assert.ok(Number.isFinite(h.val_loss), `${name} epoch ${h.epoch} val_loss`);
+    const best = Math.min(...card.history.map((h: { val_loss: number }) => h.val_loss));
+    assert.is(card.history[card.best_epoch].val_loss, best);
+    const s = card.training_data.samples[0];
+    assert.is(s.train.events + s.holdout.events, 3000);
+    assert.is(s.holdout.events, 300);
+    assert.is(s.train.negative_weights + s.holdout.negative_weights, 60);
+    assert.ok(s.train.effective_events < s.train.events);
+    assert.match(readFileSync(join(dir, `${name}.card.md`), 'utf8'), /lowest held-out NLL/);
+  }
+
+  await trainSystematics({ ...opts, cfg: sys, steps: ['train_kin', 'train_score'] } as never);
+  const card = JSON.parse(readFileSync(join(dir, 'kin_res.card.json'), 'utf8'));
+  assert.equal(
+    card.training_data.samples.map((s: { sample: string }) => s.sample),
+    ['template ν = (1)', 'template ν = (-1)'],
+  );
+  for (const h of card.history) assert.ok(Number.isFinite(h.val_loss));
+  assert.ok(existsSync(join(dir, 'kin_res.safetensors')));
+
+  // Validation without truth: held-out NLL per sample, residuals next to their frozen base.
+  const out = join(dir, 'held-out');
+  await validateFiles({ ...globals, cfg: base, sysCfg: sys, outDir: out, classifierSteps: 30 } as never);
+  const { rows } = JSON.parse(readFileSync(join(out, 'held-out.json'), 'utf8'));
+  assert.equal(
+    rows.map((r: { model: string; sample: string }) => `${r.model} ${r.sample}`),
+    [
+      'kin_base nominal',
+      'kin_residual up.csv',
+      'kin_residual down.parquet',
+      'score_base nominal',
+      'score_residual up.csv',
+      'score_residual down.parquet',
+    ],
+  );
+  assert.is(rows[0].events, 300);
+  assert.is(rows[1].events, 150);
+  assert.equal(rows[1].nu, [1]);
+  for (const r of rows) {
+    assert.ok(Number.isFinite(r.nll_model) && r.nll_model_se > 0, JSON.stringify(r));
+    assert.ok(r.auc > 0 && r.auc < 1 && r.auc_se > 0, `classifier AUC ${r.auc} ± ${r.auc_se}`);
+    assert.is(r.checks, 'held-out NLL, marginal χ²/ndf, classifier AUC');
+    assert.is(r.marginal_chi2_ndf.length, 2);
+    assert.is(r.marginal_ndf, 19);
+  }
+  for (const r of rows.filter((r: { model: string }) => r.model.endsWith('residual'))) {
+    assert.ok(Math.abs(r.nll_base - r.gain - r.nll_model) < 1e-6, 'gain = base − model');
+    assert.ok(r.gain_se > 0);
+  }
+  // The base flow's held-out NLL is the last epoch's validation loss of its card when that epoch was kept.
+  const kinCard = JSON.parse(readFileSync(join(dir, 'kin.card.json'), 'utf8'));
+  assert.ok(
+    Math.abs(rows[0].nll_model - kinCard.best_val_loss) < 1e-4,
+    `${rows[0].nll_model} vs ${kinCard.best_val_loss}`,
+  );
+  assert.match(readFileSync(join(out, 'held-out.md'), 'utf8'), /\| kin_residual \| up\.csv \| \(1\) \| 150 \|/);
+});
+
+test('weighted held-out NLL: mean Σwv/Σw and its standard error, negative weights included', () => {
+  const values = Float64Array.from([1, 2, 3, 4]);
+  const batches = [
+    { n: 3, x: new Float32Array(6), context: new Float32Array(6), w: Float32Array.from([1, 2, -1]) },
+    { n: 1, x: new Float32Array(2), context: new Float32Array(2), w: Float32Array.from([2]) },
+  ];
+  const r = weightedNll(values, batches);
+  const mean = (1 + 4 - 3 + 8) / 4;
+  assert.is(r.nll, mean);
+  const se = Math.sqrt((1 - mean) ** 2 + 4 * (2 - mean) ** 2 + (3 - mean) ** 2 + 4 * (4 - mean) ** 2) / 4;
+  assert.ok(Math.abs(r.se - se) < 1e-12);
+  assert.is(weightedNll(values, [{ n: 4, x: new Float32Array(8), context: new Float32Array(8) }]).nll, 2.5);
+});
+
+test.run();
