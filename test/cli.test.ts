@@ -102,6 +102,9 @@ test('every command --help lists every option with its default, plus the global 
       'visualize-dataset',
       'check-golden',
       'convert',
+      'fit',
+      'scan',
+      'toys',
     ],
   );
   for (const c of program.commands) {

@@ -23,6 +23,9 @@ import * as validateFiles from './commands/validate-files.js';
 import * as visualize from './commands/visualize.js';
 import * as visualizeDataset from './commands/visualize-dataset.js';
 import * as start from './commands/start.js';
+import * as fit from './commands/fit.js';
+import * as toys from './commands/toys.js';
+import * as scan from './commands/scan.js';
 
 /** Every command module, in the order `fnf --help` lists them. */
 export const COMMANDS = [
@@ -36,6 +39,9 @@ export const COMMANDS = [
   visualizeDataset,
   checkGolden,
   convert,
+  fit,
+  scan,
+  toys,
 ] as const;
 
 function packageVersion(): string {

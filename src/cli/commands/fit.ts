@@ -1,0 +1,187 @@
+/**
+ * `fnf fit`: fit μ (signal share, class A) and the nuisances ν to a data file or a toy drawn from
+ * the exact generator, with each requested density model (flow, truth, base); print an
+ * iminuit-style table per model and write `<out-dir>/fit.json` (atomically). Every input is
+ * checked before a model is loaded or a file written.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { createDevice } from '../../backend/index.js';
+import { Rng } from '../../random/rng.js';
+import { MODEL_NAMES, type ModelName } from '../../fit/density-source.js';
+import { readDataFile } from '../../fit/data-file.js';
+import { drawToy } from '../../fit/toy-data.js';
+import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-fit.js';
+import { fitTable } from '../../fit/table.js';
+import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
+import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
+import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/setup.js';
+import type { FitEvents } from '../../fit/events.js';
+import { fitFigures } from '../../fit/figures.js';
+import { UserError } from '../errors.js';
+import { cfgOption, existingFileParser, namesParser, outputDirParser, type GlobalOptions } from '../options.js';
+
+export const FIT_DEFAULT_SEED = 20240617;
+
+export interface FitCommonOptions extends GlobalOptions {
+  cfg: string;
+  sysCfg: string;
+  model: ModelName[];
+  observables: Observables;
+  extended: boolean;
+  fixMu: number | undefined;
+  startMu: number | undefined;
+  outDir: string;
+}
+
+export interface FitOptions extends FitCommonOptions {
+  data: string | undefined;
+  toy: string | undefined;
+  minos: boolean;
+  figures: boolean;
+}
+
+const numberArg = (text: string) => {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`expected a number, got '${text}'`);
+  return v;
+};
+
+/** The options `fit`, `scan` and `toys` share. */
+export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandatory = true): Command {
+  // `fnf toys` checks -c and --sys-cfg itself: commander would demand them of `fnf toys merge` too.
+  const cfg = cfgOption('base flows config, e.g. configs/base_flows.yaml').makeOptionMandatory(mandatory);
+  const sysCfg = new Option('--sys-cfg <file>', 'systematics config naming the residual models (required)')
+    .argParser(existingFileParser(['.yaml', '.yml']))
+    .makeOptionMandatory(mandatory);
+  return cmd
+    .addOption(cfg)
+    .addOption(sysCfg)
+    .addOption(
+      new Option('--model <names>', 'density models to fit with: flow, truth, base')
+        .argParser(namesParser(MODEL_NAMES))
+        .default(['flow', 'truth', 'base'], 'flow,truth,base'),
+    )
+    .addOption(
+      new Option('--observables <which>', 'xy: kinematics and score; x: kinematics only')
+        .choices(['xy', 'x'])
+        .default('xy'),
+    )
+    .addOption(
+      new Option('--extended', 'signal and background yields with the Poisson term instead of μ').default(false),
+    )
+    .addOption(new Option('--fix-mu <mu>', 'hold μ fixed at this value (default: μ is fitted)').argParser(numberArg))
+    .addOption(new Option('--start-mu <mu>', 'starting value of μ (default: 0.5)').argParser(numberArg))
+    .addOption(
+      new Option('--out-dir <dir>', 'output directory, created if missing')
+        .argParser(outputDirParser)
+        .default(defaultOutDir),
+    );
+}
+
+export function register(program: Command): Command {
+  const cmd = program
+    .command('fit')
+    .description('fit μ and the nuisances to data or a toy with the flow, truth and base densities');
+  addDataOptions(addCommonFitOptions(cmd, 'fit'))
+    .addOption(new Option('--no-minos', 'skip the MINOS intervals (default: run MINOS for every parameter)'))
+    .addOption(new Option('--no-figures', 'skip the fit figures (default: draw them)'))
+    .action(async (_o: unknown, c: Command) => {
+      await run(c.optsWithGlobals<FitOptions>());
+    });
+  return cmd;
+}
+
+/** The events of `--data` or `--toy` (the toy string checked before anything is loaded). */
+export function parseToyOption(text: string): TruthPoint & { n: number } {
+  const p = parseTruthSpec(text, TOY_NUISANCE_NAMES, { allowN: true, what: '--toy' });
+  return { ...p, n: p.n ?? 20_000 };
+}
+
+export interface FitRunResult {
+  n_events: number;
+  fits: Record<string, ModelFitJson>;
+}
+
+/** The data options of `fit` and `scan`. */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--data <file>',
+        'events to fit: fnf generate-dataset safetensors, or a column file (CSV, Parquet, .npz, ROOT) with ' +
+          'x1,x2,y1,y2 ' +
+          '(default: none; give --data or --toy)',
+      ).argParser(existingFileParser()),
+    )
+    .addOption(
+      new Option(
+        '--toy <truth>',
+        'fit a toy from the exact generator, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000" (default: none)',
+      ),
+    );
+}
+
+export interface Prepared {
+  settings: LikelihoodSettings;
+  models: FitModels;
+  events: FitEvents;
+  toy: (TruthPoint & { n: number }) | undefined;
+  seed: number;
+}
+
+/** Checks every input (nothing loaded or written before), then loads the models and the events. */
+export async function prepare(
+  what: string,
+  o: FitCommonOptions & { data: string | undefined; toy: string | undefined },
+): Promise<Prepared> {
+  if ((o.data === undefined) === (o.toy === undefined))
+    throw new UserError(`${what}: give exactly one of --data and --toy`);
+  const settings: LikelihoodSettings = {
+    observables: o.observables,
+    extended: !!o.extended,
+    fixMu: o.fixMu,
+    startMu: o.startMu,
+  };
+  let toy: (TruthPoint & { n: number }) | undefined;
+  let events: FitEvents | undefined;
+  try {
+    checkSettings(settings, o.model);
+    if (o.toy !== undefined) toy = parseToyOption(o.toy);
+    if (o.data !== undefined) events = await readDataFile(o.data, o.observables === 'xy');
+  } catch (e) {
+    throw new UserError(`${what}: ${(e as Error).message}`);
+  }
+  const base = loadConfig(o.cfg, 'base');
+  const sys = loadConfig(o.sysCfg, 'systematics');
+  const dev = await createDevice({ backend: o.backend, threads: o.threads });
+  const models = openModels(dev, base, sys, o.observables);
+  const seed = o.seed ?? sys.seed ?? FIT_DEFAULT_SEED;
+  if (toy) events = drawToy(Rng.fromSeed(seed), toy.n, toy.mu, models.truthAt(toy.nu));
+  return { settings, models, events: events!, toy, seed };
+}
+
+export async function run(o: FitOptions): Promise<FitRunResult> {
+  const { settings, models, events: ev, toy } = await prepare('fit', o);
+  const fits: Record<string, ModelFit> = {};
+  for (const name of o.model) {
+    const lik = likelihoodFor(name, models, ev, settings);
+    const f = fitLikelihood(lik, { minos: o.minos ? lik.names : [] });
+    fits[name] = f;
+    process.stdout.write(fitTable(name, f) + '\n');
+  }
+  const out: FitRunResult = {
+    n_events: ev.n,
+    fits: Object.fromEntries(Object.entries(fits).map(([k, f]) => [k, f.json])),
+  };
+  mkdirSync(o.outDir, { recursive: true });
+  writeFileAtomic(join(o.outDir, 'fit.json'), new TextEncoder().encode(`${JSON.stringify(out, null, 2)}\n`));
+  if (o.figures) {
+    const files = fitFigures(o.outDir, { models, events: ev, fits, settings, truth: toy });
+    process.stderr.write(`fnf fit: wrote fit.json and ${files.length} figures to ${o.outDir}\n`);
+  } else process.stderr.write(`fnf fit: wrote ${join(o.outDir, 'fit.json')}\n`);
+  return out;
+}

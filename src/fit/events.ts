@@ -1,0 +1,59 @@
+/**
+ * The data a fit sees: n events of x [n, 2] and (unless the fit uses x only) y [n, 2], with an
+ * optional per-event weight (1 when absent; an Asimov sample carries weights), and the class
+ * contexts the density models take, built once per sample.
+ */
+export interface FitEvents {
+  n: number;
+  x: Float32Array;
+  y: Float32Array | null;
+  /** per-event weights (an Asimov sample); null: every event counts once. */
+  weights: Float64Array | null;
+  /** The true class per event when known (toys, labelled files); the fit never reads it. */
+  truthClass?: Uint8Array;
+}
+
+/** One-hot context [n, 2] of class `cls` for every event (A = [1, 0], B = [0, 1]). */
+export function classContext(n: number, cls: 0 | 1): Float32Array {
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) out[2 * i + cls] = 1;
+  return out;
+}
+
+/** Score context [n, 4] = (one-hot class, x1, x2), the order the score models were trained with. */
+export function scoreContext(x: Float32Array, cls: 0 | 1): Float32Array {
+  const n = x.length / 2;
+  const out = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    out[4 * i + cls] = 1;
+    out[4 * i + 2] = x[2 * i];
+    out[4 * i + 3] = x[2 * i + 1];
+  }
+  return out;
+}
+
+/** Sum of weights (the effective number of events). */
+export function totalWeight(ev: FitEvents): number {
+  if (!ev.weights) return ev.n;
+  let s = 0;
+  for (let i = 0; i < ev.n; i++) s += ev.weights[i];
+  return s;
+}
+
+/** Throws naming the first non-finite value (the column and row) of a sample. */
+export function checkFinite(ev: FitEvents, where: string): void {
+  const cols: [string, Float32Array | null][] = [
+    ['x', ev.x],
+    ['y', ev.y],
+  ];
+  for (const [name, a] of cols) {
+    if (!a) continue;
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) {
+        throw new Error(
+          `${where}: ${name}${(i % 2) + 1} of event ${Math.floor(i / 2)} is ${a[i]}, expected a finite number`,
+        );
+      }
+    }
+  }
+}

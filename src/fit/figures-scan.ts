@@ -1,0 +1,94 @@
+/**
+ * Scan figures: fit_profile_mu.png, −2 ln λ(μ) of every model side by side with the 1σ and 2σ
+ * lines (−2 ln λ = 1, 4) and the CLs limits in the legend; fit_contours.png, the 68 % and 95 %
+ * contours (−2 ln λ = 2.30, 5.99) of each model in (μ, ν_k), one panel per nuisance.
+ */
+import { Figure, type LegendEntry } from '../plot/index.js';
+import type { ModelScan } from './scan.js';
+import type { TruthPoint } from './truth-spec.js';
+import { MODEL_COLORS, MODEL_DASH, paramLabel, savePng } from './figure-style.js';
+
+export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint): string[] {
+  const out: string[] = [];
+  const legend: LegendEntry[] = scans.map((s) => ({
+    kind: 'line',
+    label:
+      `${s.model}: μ̂ = ${s.muHat.toFixed(3)}, 95 % CLs μ < ${s.upper_limit_95.toFixed(3)} ` +
+      `(exp. ${s.expected_limit_95.median.toFixed(3)})`,
+    color: MODEL_COLORS[s.model],
+    dash: MODEL_DASH[s.model],
+    width: 2,
+  }));
+  const fig = new Figure({
+    width: 1000,
+    height: 640,
+    legend,
+    suptitle:
+      'Profile likelihood of μ (nuisances re-minimized at each point)' + (truth ? ` — toy at μ = ${truth.mu}` : ''),
+  });
+  const p = fig.panel(0, 0, { xLabel: 'μ', yLabel: '−2 ln λ(μ)', legend: 'none' });
+  let top = 0;
+  for (const s of scans) for (const v of s.profile.t_mu) top = Math.max(top, Math.min(v, 25));
+  p.options.yRange = [0, Math.max(5, top)];
+  p.hline(1, { color: '#888888', dash: [3, 3], width: 1 }).hline(4, { color: '#888888', dash: [3, 3], width: 1 });
+  p.note('dashed grey: 1σ (−2 ln λ = 1) and 2σ (= 4)', 'upper right');
+  if (truth) p.vline(truth.mu, { color: '#2ca02c', dash: [2, 2], width: 1 });
+  for (const s of scans) {
+    p.line(
+      s.profile.mu,
+      s.profile.t_mu.map((v) => Math.min(v, 1e3)),
+      {
+        color: MODEL_COLORS[s.model],
+        dash: MODEL_DASH[s.model],
+        width: 2,
+        marker: 2.5,
+      },
+    );
+  }
+  out.push(savePng(dir, 'fit_profile_mu.png', fig));
+
+  const withContours = scans.filter((s) => s.contours.length > 0);
+  if (withContours.length > 0) {
+    const K = withContours[0].contours.length;
+    const cf = new Figure({
+      width: 700 * K,
+      height: 680,
+      cols: K,
+      legend: [
+        ...withContours.map((s): LegendEntry => ({
+          kind: 'line',
+          label: s.model,
+          color: MODEL_COLORS[s.model],
+          width: 2,
+        })),
+        { kind: 'line', label: '68 % (solid), 95 % (dashed)', color: '#555555', width: 1 },
+      ],
+      suptitle: 'Profile likelihood contours in (μ, ν_k), the other nuisance re-minimized: −2 ln λ = 2.30 and 5.99',
+    });
+    for (let k = 0; k < K; k++) {
+      const c0 = withContours[0].contours[k];
+      const panel = cf.panel(0, k, { xLabel: 'μ', yLabel: paramLabel(c0.parameter), legend: 'none' });
+      for (const s of withContours) {
+        const c = s.contours[k];
+        const grid = {
+          nx: c.mu.length,
+          ny: c.nu.length,
+          x0: c.mu[0],
+          x1: c.mu[c.mu.length - 1],
+          y0: c.nu[0],
+          y1: c.nu[c.nu.length - 1],
+          values: Float64Array.from({ length: c.mu.length * c.nu.length }, (_, idx) => {
+            const ix = idx % c.mu.length;
+            const iy = Math.floor(idx / c.mu.length);
+            return c.two_delta_nll[ix][iy];
+          }),
+        };
+        panel.contourLines(grid, [2.3], { color: MODEL_COLORS[s.model], width: 2 });
+        panel.contourLines(grid, [5.99], { color: MODEL_COLORS[s.model], width: 1.5, dash: [6, 4] });
+      }
+      if (truth) panel.scatter([truth.mu], [truth.nu[k]], { color: '#2ca02c', radius: 5 });
+    }
+    out.push(savePng(dir, 'fit_contours.png', cf));
+  }
+  return out;
+}

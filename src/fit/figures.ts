@@ -1,0 +1,213 @@
+/**
+ * `fnf fit` figures:
+ *   fit_nuisances.png — left: post-fit nuisance pulls (ν̂ − ν̃)/σ with the post-fit error bars σ̂/σ
+ *     per model; right: μ's impacts ranked, Δμ̂ when μ is refitted with each ν fixed at ν̂ ± σ̂
+ *     (the first model that fits ν, normally flow);
+ *   fit_data_vs_model.png — data in each observable (x1, x2, and y1, y2 when used) against the fitted
+ *     mixture of each model, signal and background stacked (from draws of the fitted model at ν̂:
+ *     class A and B samples weighted to μ̂N and (1 − μ̂)N), with a data/model ratio panel.
+ */
+import { Figure, type LegendEntry } from '../plot/index.js';
+import { generateBatch } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
+import { migrad } from './minimize/index.js';
+import type { FitEvents } from './events.js';
+import { classContext, scoreContext } from './events.js';
+import type { FitModels } from './setup.js';
+import type { ModelFit } from './run-fit.js';
+import { likelihoodFor, type LikelihoodSettings } from './session.js';
+import type { TruthPoint } from './truth-spec.js';
+import { baseOf, baseSample, residualSample } from './model-adapter.js';
+import { BACKGROUND_COLOR, MODEL_COLORS, paramLabel, savePng, SIGNAL_COLOR } from './figure-style.js';
+
+export interface FitFigureInput {
+  models: FitModels;
+  events: FitEvents;
+  fits: Record<string, ModelFit>;
+  settings: LikelihoodSettings;
+  truth?: TruthPoint;
+}
+
+const SAMPLES_PER_CLASS = 20_000;
+
+export function fitFigures(dir: string, inp: FitFigureInput): string[] {
+  if (inp.settings.extended) return []; // the figures read μ; the yields' figures are not drawn
+  return [nuisanceFigure(dir, inp), dataFigure(dir, inp)];
+}
+
+function nuisanceFigure(dir: string, inp: FitFigureInput): string {
+  const names = inp.models.nuisanceNames.map((n) => `nu_${n}`);
+  const models = Object.keys(inp.fits);
+  const fig = new Figure({
+    width: 1300,
+    height: 520,
+    cols: 2,
+    legend: models.map((m): LegendEntry => ({ kind: 'marker', label: m, color: MODEL_COLORS[m], errorBar: true })),
+    suptitle: 'Post-fit nuisances (ν̃ = 0, σ = 1) and the impacts on μ̂ (ν fixed at ν̂ ± σ̂, the rest refitted)',
+  });
+  const p = fig.panel(0, 0, {
+    title: 'nuisance pulls (ν̂ − ν̃)/σ, bars σ̂/σ',
+    xLabel: 'pull',
+    yLabel: 'nuisance',
+    xRange: [-3, 3],
+    yRange: [-0.7, names.length - 0.3],
+    legend: 'none',
+  });
+  p.vspan(-1, 1, { color: 'rgba(0,160,0,0.12)' });
+  p.vspan(-2, -1, { color: 'rgba(230,200,0,0.12)' }).vspan(1, 2, { color: 'rgba(230,200,0,0.12)' });
+  models.forEach((m, mi) => {
+    const f = inp.fits[m].json;
+    const ys: number[] = [];
+    const xs: number[] = [];
+    const es: number[] = [];
+    names.forEach((n, k) => {
+      const q = f.parameters.find((pp) => pp.name === n);
+      if (!q) return;
+      ys.push(k + (mi - (models.length - 1) / 2) * 0.15);
+      xs.push(q.value);
+      es.push(q.error);
+    });
+    // horizontal error bars: draw each as a line segment with a marker
+    xs.forEach((x, i) => p.line([x - es[i], x + es[i]], [ys[i], ys[i]], { color: MODEL_COLORS[m], width: 2 }));
+    p.scatter(xs, ys, { color: MODEL_COLORS[m], radius: 4 });
+  });
+  p.note(names.map((n, k) => `${k}: ${paramLabel(n)}`).join('   '), 'lower left');
+
+  // impacts of the first model with ν-dependence
+  const im = models.find((m) => m !== 'base') ?? models[0];
+  const impacts = impactsOf(im, inp);
+  const order = impacts.map((_, k) => k).sort((a, b) => impacts[b].size - impacts[a].size);
+  const q = fig.panel(0, 1, {
+    title: `${im}: impact on μ̂ (ranked; orange ν̂ + σ̂, blue ν̂ − σ̂)`,
+    xLabel: 'Δμ̂',
+    yLabel: 'rank',
+    yRange: [-0.7, names.length - 0.3],
+    legend: 'none',
+  });
+  order.forEach((k, rank) => {
+    const y = names.length - 1 - rank;
+    q.line([0, impacts[k].up], [y + 0.1, y + 0.1], { color: SIGNAL_COLOR, width: 8 });
+    q.line([0, impacts[k].down], [y - 0.1, y - 0.1], { color: BACKGROUND_COLOR, width: 8 });
+  });
+  q.vline(0, { color: '#555555', width: 1 });
+  q.note(order.map((k, rank) => `${rank}: ${paramLabel(names[k])}`).join('   '), 'lower left');
+  return savePng(dir, 'fit_nuisances.png', fig);
+}
+
+function impactsOf(model: string, inp: FitFigureInput): { up: number; down: number; size: number }[] {
+  const f = inp.fits[model];
+  const lik = likelihoodFor(model as 'flow', inp.models, inp.events, inp.settings);
+  const muHat = f.result.values[0];
+  return inp.models.nuisanceNames.map((_, k) => {
+    const j = lik.nuOffset + k;
+    const at = (v: number) => {
+      const params = f.params.map((p, i) => ({
+        ...p,
+        value: i === j ? v : f.result.values[i],
+        fixed: p.fixed || i === j,
+      }));
+      return migrad(lik.fcn, params, { errordef: 0.5, strategy: 0 }).values[0] - muHat;
+    };
+    const up = at(f.result.values[j] + f.result.errors[j]);
+    const down = at(f.result.values[j] - f.result.errors[j]);
+    return { up, down, size: Math.max(Math.abs(up), Math.abs(down)) };
+  });
+}
+
+/** Class-A and class-B draws [n, 4] = (x1, x2, y1, y2) of a model at ν. */
+function modelDraws(model: string, inp: FitFigureInput, nu: number[], rng: Rng): [Float32Array, Float32Array][] {
+  const n = SAMPLES_PER_CLASS;
+  return ([0, 1] as const).map((cls) => {
+    if (model === 'truth') {
+      const b = generateBatch(rng, n, inp.models.truthAt(nu), { c: cls });
+      return [b.x, b.y] as [Float32Array, Float32Array];
+    }
+    const ctx = classContext(n, cls);
+    const x =
+      model === 'flow' ? residualSample(inp.models.kin, ctx, nu, rng) : baseSample(baseOf(inp.models.kin), ctx, rng);
+    const sc = inp.models.score;
+    const y = !sc
+      ? new Float32Array(2 * n)
+      : model === 'flow'
+        ? residualSample(sc, scoreContext(x, cls), nu, rng)
+        : baseSample(baseOf(sc), scoreContext(x, cls), rng);
+    return [x, y] as [Float32Array, Float32Array];
+  });
+}
+
+function dataFigure(dir: string, inp: FitFigureInput): string {
+  const useY = inp.models.observables === 'xy' && inp.events.y !== null;
+  const obs = useY ? ['x₁', 'x₂', 'y₁', 'y₂'] : ['x₁', 'x₂'];
+  const models = Object.keys(inp.fits);
+  const ev = inp.events;
+  const col = (d: number) =>
+    Float64Array.from({ length: ev.n }, (_, i) => (d < 2 ? ev.x[2 * i + d] : ev.y![2 * i + d - 2]));
+  const fig = new Figure({
+    width: 430 * obs.length,
+    height: 430 * models.length + 120,
+    rows: 2 * models.length,
+    cols: obs.length,
+    heightRatios: models.flatMap(() => [3, 1]),
+    legend: [
+      { kind: 'marker', label: 'data', color: '#000000', errorBar: true },
+      { kind: 'patch', label: 'signal (class A), μ̂N', color: SIGNAL_COLOR },
+      { kind: 'patch', label: 'background (class B), (1 − μ̂)N', color: BACKGROUND_COLOR },
+    ],
+    suptitle:
+      `Data (${ev.n} events) against each fitted mixture, stacked; ` +
+      `model from ${SAMPLES_PER_CLASS} draws per class at ν̂`,
+  });
+  models.forEach((m, r) => {
+    const f = inp.fits[m].result;
+    const muHat = f.values[0];
+    const nu = Array.from(f.values.slice(1));
+    const draws = modelDraws(m, inp, nu, Rng.fromSeed(4242));
+    obs.forEach((label, d) => {
+      const data = col(d);
+      const sorted = Float64Array.from(data).sort();
+      const lo = sorted[Math.floor(0.005 * (ev.n - 1))];
+      const hi = sorted[Math.ceil(0.995 * (ev.n - 1))];
+      const nb = 30;
+      const edges = Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+      const hist = (v: ArrayLike<number>, stride: number, off: number, w: number) => {
+        const h = new Float64Array(nb);
+        for (let i = off; i < v.length; i += stride) {
+          const b = Math.floor(((v[i] - lo) / (hi - lo)) * nb);
+          if (b >= 0 && b < nb) h[b] += w;
+        }
+        return h;
+      };
+      const hd = hist(data, 1, 0, 1);
+      const src = (cls: 0 | 1) => (d < 2 ? draws[cls][0] : draws[cls][1]);
+      const hs = hist(src(0), 2, d % 2, (muHat * ev.n) / SAMPLES_PER_CLASS);
+      const hb = hist(src(1), 2, d % 2, ((1 - muHat) * ev.n) / SAMPLES_PER_CLASS);
+      const tot = hs.map((v, i) => v + hb[i]);
+      const main = fig.panel(2 * r, d, {
+        title: `${m}: ${label}`,
+        yLabel: 'events / bin',
+        legend: 'none',
+        hideXTickLabels: true,
+        xRange: [lo, hi],
+      });
+      // the stack: signal + background drawn first, background over it
+      main.hist(edges, tot, { color: SIGNAL_COLOR, filled: true, fillAlpha: 0.9 });
+      main.hist(edges, hb, { color: BACKGROUND_COLOR, filled: true, fillAlpha: 1 });
+      const centres = edges.slice(0, nb).map((e, i) => 0.5 * (e + edges[i + 1]));
+      main.errorbar(centres, hd, Array.from(hd, Math.sqrt), { color: '#000000', marker: 2.5 });
+      const ratio = fig.panel(2 * r + 1, d, {
+        xLabel: label,
+        yLabel: 'data/model',
+        xRange: [lo, hi],
+        yRange: [0.5, 1.5],
+      });
+      ratio.hline(1, { color: '#555555', width: 1 });
+      ratio.errorbar(
+        centres,
+        Array.from(hd, (v, i) => (tot[i] > 0 ? v / tot[i] : NaN)),
+        Array.from(hd, (v, i) => (tot[i] > 0 ? Math.sqrt(v) / tot[i] : NaN)),
+        { color: '#000000', marker: 2 },
+      );
+    });
+  });
+  return savePng(dir, 'fit_data_vs_model.png', fig);
+}

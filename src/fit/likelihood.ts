@@ -1,0 +1,153 @@
+/**
+ * The unbinned mixture likelihood of the fit and its exact gradient.
+ *
+ *   p(e | μ, ν) = μ p(e | A, ν) + (1 − μ) p(e | B, ν)             (signal = class A)
+ *   NLL(μ, ν)  = −Σ_i w_i log p(e_i | μ, ν) + ½ Σ_k ((ν_k − ν̃_k)/σ_k)²
+ * Extended: yields s (signal) and b (background) instead of μ, with the Poisson term:
+ *   NLL(s, b, ν) = (s + b) − Σ_i w_i log(s p_A,i + b p_B,i) + constraint.
+ * Given log p_A, log p_B and their ν-gradients at ν (density-source.ts; cached), the NLL and its
+ * derivatives in μ (or the yields) are a pass over the events; the ν-gradient weighs each event's
+ * ∂log p_c/∂ν by its class responsibility. Each event is computed relative to max(log p_A, log p_B)
+ * so that no exp overflows or underflows to 0/0.
+ */
+import type { Fcn, ParameterSpec } from './minimize/types.js';
+import type { DensitySource } from './density-source.js';
+import { totalWeight, type FitEvents } from './events.js';
+
+export interface LikelihoodOptions {
+  /** Names of the nuisances (parameters `nu_<name>`). */
+  nuisanceNames: readonly string[];
+  /** Global observables ν̃ (0 for data; randomized per toy). */
+  globalObs?: readonly number[];
+  /** Constraint widths σ_k (default 1). */
+  sigmas?: readonly number[];
+  /** Signal and background yields with the Poisson term instead of μ. */
+  extended?: boolean;
+  /** Hold μ at this value (not with `extended`). */
+  fixedMu?: number;
+  /** Starting values: μ (default 0.5), ν (default ν̃). */
+  startMu?: number;
+  startNu?: readonly number[];
+}
+
+export class MixtureLikelihood {
+  readonly names: string[];
+  readonly K: number;
+  readonly globalObs: number[];
+  readonly sigmas: number[];
+  readonly extended: boolean;
+  /** Σ w_i: the expected-yield scale of the extended fit. */
+  readonly sumW: number;
+  nfcn = 0;
+  ngrad = 0;
+
+  constructor(
+    readonly source: DensitySource,
+    readonly events: FitEvents,
+    readonly opts: LikelihoodOptions,
+  ) {
+    this.K = source.numNuisances;
+    if (opts.nuisanceNames.length !== this.K) {
+      throw new Error(
+        `likelihood: ${opts.nuisanceNames.length} nuisance names for a ${source.name} model with ${this.K} nuisances`,
+      );
+    }
+    this.extended = !!opts.extended;
+    if (this.extended && opts.fixedMu !== undefined) {
+      throw new Error('likelihood: a fixed μ and the extended likelihood (yields) do not go together');
+    }
+    this.globalObs = [...(opts.globalObs ?? new Array(this.K).fill(0))];
+    this.sigmas = [...(opts.sigmas ?? new Array(this.K).fill(1))];
+    if (this.globalObs.length !== this.K || this.sigmas.length !== this.K) {
+      throw new Error(`likelihood: global observables and σ need ${this.K} values each`);
+    }
+    this.sumW = totalWeight(events);
+    const yieldNames = this.extended ? ['n_sig', 'n_bkg'] : ['mu'];
+    this.names = [...yieldNames, ...opts.nuisanceNames.map((n) => `nu_${n}`)];
+  }
+
+  /** Index of the first nuisance in θ. */
+  get nuOffset(): number {
+    return this.extended ? 2 : 1;
+  }
+
+  /** The parameter list for the minimizer (μ bounded to [0, 1], yields ≥ 0). */
+  parameters(): ParameterSpec[] {
+    const o = this.opts;
+    const mu0 = o.fixedMu ?? o.startMu ?? 0.5;
+    if (!this.extended && !(mu0 >= 0 && mu0 <= 1)) {
+      throw new Error(`likelihood: μ must start within its bounds [0, 1], got ${mu0}`);
+    }
+    const nu0 = o.startNu ?? this.globalObs;
+    const nus: ParameterSpec[] = this.opts.nuisanceNames.map((n, k) => ({
+      name: `nu_${n}`,
+      value: nu0[k],
+      step: 0.1 * this.sigmas[k],
+    }));
+    if (this.extended) {
+      const N = this.sumW;
+      return [
+        { name: 'n_sig', value: mu0 * N, step: 0.05 * N + 1, lower: 0 },
+        { name: 'n_bkg', value: (1 - mu0) * N, step: 0.05 * N + 1, lower: 0 },
+        ...nus,
+      ];
+    }
+    return [{ name: 'mu', value: mu0, step: 0.02, lower: 0, upper: 1, fixed: o.fixedMu !== undefined }, ...nus];
+  }
+
+  /** The objective for the minimizer. */
+  readonly fcn: Fcn = (theta, grad) => this.value(theta, grad);
+
+  value(theta: ArrayLike<number>, grad: Float64Array | null): number {
+    this.nfcn++;
+    if (grad) this.ngrad++;
+    const K = this.K;
+    const off = this.nuOffset;
+    const nu = Array.from({ length: K }, (_, k) => theta[off + k]);
+    const d = this.source.evaluate(nu, grad !== null);
+    const ev = this.events;
+    const w = ev.weights;
+    let a: number, b: number;
+    if (this.extended) {
+      a = theta[0];
+      b = theta[1];
+    } else {
+      a = theta[0];
+      b = 1 - theta[0];
+    }
+    let nll = this.extended ? a + b : 0;
+    let ga = this.extended ? 1 : 0;
+    let gb = this.extended ? 1 : 0;
+    const gnu = new Float64Array(K);
+    for (let i = 0; i < ev.n; i++) {
+      const lA = d.lA[i];
+      const lB = d.lB[i];
+      const m = Math.max(lA, lB);
+      const eA = Math.exp(lA - m);
+      const eB = Math.exp(lB - m);
+      const p = a * eA + b * eB;
+      const wi = w ? w[i] : 1;
+      nll -= wi * (m + Math.log(p));
+      if (grad) {
+        ga -= (wi * eA) / p;
+        gb -= (wi * eB) / p;
+        const rA = (wi * a * eA) / p;
+        const rB = (wi * b * eB) / p;
+        for (let k = 0; k < K; k++) gnu[k] -= rA * d.dA![i * K + k] + rB * d.dB![i * K + k];
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      const z = (nu[k] - this.globalObs[k]) / this.sigmas[k];
+      nll += 0.5 * z * z;
+      gnu[k] += z / this.sigmas[k];
+    }
+    if (grad) {
+      if (this.extended) {
+        grad[0] = ga;
+        grad[1] = gb;
+      } else grad[0] = ga - gb; // ∂/∂μ of (μ, 1 − μ)
+      for (let k = 0; k < K; k++) grad[off + k] = gnu[k];
+    }
+    return Number.isFinite(nll) ? nll : Infinity;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The fit's only door into the density models. Every call into NSF / SystematicCorrectedModel
+ * (and model loading) made by src/fit/ goes through this file, so a rename of those methods
+ * (transformVar, logProbVar, …) is patched here and nowhere else.
+ *
+ * What the fit needs from a residual model, per event i of a sample at one ν:
+ *   log p_i = log p(v_i | context_i, ν)   and   J_ik = ∂ log p_i / ∂ν_k.
+ * ν enters the tape as a leaf of shape [rows, K] (ν broadcast to the rows); rows do not talk to
+ * each other, so one backward with a seed of ones leaves row i's gradient, J_i·, in row i of
+ * ν's gradient: the whole per-event Jacobian from one reverse pass, with no weight gradients
+ * (the base and residual parameters are frozen on this tape). The likelihood then combines J
+ * with any mixture weights (μ-dependent) without touching the model again.
+ */
+import type { Device } from '../backend/device.js';
+import { Tape } from '../autodiff/tape.js';
+import { chunked } from '../flows/chunked.js';
+import type { NSF } from '../flows/nsf.js';
+import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
+import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
+import { loadBaseFlow, loadResidualModel } from '../models/load.js';
+import type { Rng } from '../random/rng.js';
+
+export type { NSF, SystematicCorrectedModel };
+
+export interface LogProbWithNuGrad {
+  /** log p per event [n]. */
+  logp: Float32Array;
+  /** ∂ log p_i / ∂ν_k, row-major [n, K]. */
+  dnu: Float32Array;
+}
+
+/** Number of nuisances a residual model takes. */
+export function residualNuisances(model: SystematicCorrectedModel): number {
+  return model.numNuisances;
+}
+
+/** The device a model's tensors live on. */
+export function modelDevice(model: SystematicCorrectedModel | NSF): Device {
+  return model.device;
+}
+
+/** Frozen-weight inference: log p(v | context, ν) and its per-event gradient with respect to ν. */
+export function residualLogProbAndNuGrad(
+  model: SystematicCorrectedModel,
+  v: Float32Array,
+  context: Float32Array | null,
+  nu: readonly number[],
+): LogProbWithNuGrad {
+  const dev = model.device;
+  const F = model.features;
+  const K = model.numNuisances;
+  const C = model.config.contextDim;
+  const n = v.length / F;
+  freezeAll(model);
+  const [logp, dnu] = chunked(
+    dev,
+    n,
+    [
+      { data: v, width: F },
+      { data: context, width: C },
+    ],
+    [1, K],
+    ([vt, ct], rows) => {
+      const tape = new Tape(dev, { grad: true });
+      const nuRows = new Float32Array(rows * K);
+      for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
+      const nuLeaf = tape.leaf(dev.tensor(nuRows, [rows, K]));
+      const lp = model.logProbVar(tape, tape.constant(vt!), ct ? tape.constant(ct) : null, nuLeaf);
+      tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
+      const g = nuLeaf.grad ?? dev.zeros([rows, K]);
+      return [lp.value, g];
+    },
+  );
+  return { logp, dnu };
+}
+
+/** log p(v | context, ν) without gradients. */
+export function residualLogProb(
+  model: SystematicCorrectedModel,
+  v: Float32Array,
+  context: Float32Array | null,
+  nu: readonly number[],
+): Float32Array {
+  const n = v.length / model.features;
+  const nuRows = new Float32Array(n * model.numNuisances);
+  for (let i = 0; i < n; i++) for (let k = 0; k < nu.length; k++) nuRows[i * nu.length + k] = nu[k];
+  return model.logProb(v, context, nuRows);
+}
+
+/** log p(v | context) of a frozen base flow. */
+export function baseLogProb(flow: NSF, v: Float32Array, context: Float32Array | null): Float32Array {
+  return flow.logProb(v, context);
+}
+
+/** The frozen base flow under a residual model. */
+export function baseOf(model: SystematicCorrectedModel): NSF {
+  return model.base;
+}
+
+/** The residual's parameters are frozen for the fit: the tape records no weight gradients. */
+function freezeAll(model: SystematicCorrectedModel): void {
+  model.params.freeze();
+  model.base.params.freeze();
+}
+
+export function loadResidual(
+  dev: Device,
+  path: string,
+  expected: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
+  what: string,
+): SystematicCorrectedModel {
+  return loadResidualModel(dev, path, expected, what);
+}
+
+export function loadBase(dev: Device, path: string, expected: FlowArchitecture | undefined, what: string): NSF {
+  return loadBaseFlow(dev, path, expected, what);
+}
+
+/** One draw of v per row of (context, ν) from a residual model. */
+export function residualSample(
+  model: SystematicCorrectedModel,
+  context: Float32Array,
+  nu: readonly number[],
+  rng: Rng,
+): Float32Array {
+  const n = context.length / model.config.contextDim;
+  const K = model.numNuisances;
+  const nuRows = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
+  return model.sample(context, nuRows, rng);
+}
+
+/** n draws from a frozen base flow, one per context row. */
+export function baseSample(flow: NSF, context: Float32Array, rng: Rng): Float32Array {
+  return flow.sample(context.length / flow.config.context, context, rng);
+}

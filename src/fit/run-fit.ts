@@ -1,0 +1,112 @@
+/**
+ * One fit of one density model: MIGRAD (with HESSE at its end), MINOS for the chosen parameters,
+ * and the record `fit.json` and the toy files keep. The JSON shape is the issue's:
+ *   { parameters: [{ name, value, error, minos: [lo, hi] | null, at_limit }], covariance, correlation,
+ *     nll, edm, valid, nfcn, ngrad, wall_s }
+ * where `minos` is the interval itself (value + lower error, value + upper error), null when MINOS
+ * was not run for the parameter or did not close on either side.
+ */
+import { migrad, minos } from './minimize/index.js';
+import type { FitResult, MinosResult, ParameterSpec } from './minimize/types.js';
+import type { MixtureLikelihood } from './likelihood.js';
+
+export interface ParameterJson {
+  name: string;
+  value: number;
+  error: number;
+  minos: [number, number] | null;
+  at_limit: boolean;
+}
+
+export interface ModelFitJson {
+  parameters: ParameterJson[];
+  covariance: number[][];
+  correlation: number[][];
+  nll: number;
+  edm: number;
+  valid: boolean;
+  nfcn: number;
+  ngrad: number;
+  wall_s: number;
+}
+
+export interface ModelFit {
+  json: ModelFitJson;
+  result: FitResult;
+  params: ParameterSpec[];
+  minos: (MinosResult | null)[];
+  /** The flags a careful user checks, for the table. */
+  flags: Record<string, boolean>;
+  message: string;
+}
+
+export interface FitOptions {
+  /** Parameters to run MINOS for (by name); default none. */
+  minos?: readonly string[];
+  strategy?: 0 | 1 | 2;
+}
+
+export function correlationOf(cov: readonly ArrayLike<number>[]): number[][] {
+  const n = cov.length;
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => {
+      const d = Math.sqrt(cov[i][i] * cov[j][j]);
+      return d > 0 ? cov[i][j] / d : i === j ? 1 : 0;
+    }),
+  );
+}
+
+export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): ModelFit {
+  const t0 = performance.now();
+  const params = lik.parameters();
+  const nfcn0 = lik.nfcn;
+  const ngrad0 = lik.ngrad;
+  const result = migrad(lik.fcn, params, { errordef: 0.5, strategy: opts.strategy });
+  const wanted = new Set(opts.minos ?? []);
+  const mres = params.map((p, i) => {
+    if (!wanted.has(p.name) || p.fixed || !result.valid) return null;
+    try {
+      return minos(lik.fcn, result, params, i, { errordef: 0.5 });
+    } catch {
+      return null;
+    }
+  });
+  const covariance = result.covariance.map((r) => Array.from(r));
+  const json: ModelFitJson = {
+    parameters: params.map((p, i) => {
+      const m = mres[i];
+      const v = result.values[i];
+      return {
+        name: p.name,
+        value: v,
+        error: result.errors[i],
+        minos:
+          m && (m.validLower || m.atLimitLower) && (m.validUpper || m.atLimitUpper) ? [v + m.lower, v + m.upper] : null,
+        at_limit: result.atLimit[i],
+      };
+    }),
+    covariance,
+    correlation: correlationOf(covariance),
+    nll: result.fval,
+    edm: result.edm,
+    valid: result.valid,
+    nfcn: lik.nfcn - nfcn0,
+    ngrad: lik.ngrad - ngrad0,
+    wall_s: (performance.now() - t0) / 1000,
+  };
+  return {
+    json,
+    result,
+    params,
+    minos: mres,
+    flags: {
+      valid: result.valid,
+      accurate: result.accurate,
+      posdef: result.posdef,
+      forced_posdef: result.forcedPosdef,
+      above_max_edm: result.aboveMaxEdm,
+      at_limit: result.atLimit.some((a) => a),
+    },
+    message: result.message,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * What `fnf fit`, `fnf scan` and `fnf toys` share: their common settings, checked before any
+ * model is loaded or any file written, and the likelihood of one model over one sample.
+ */
+import type { Device } from '../backend/device.js';
+import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
+import { checkBaseFlowsMatch } from '../config/load.js';
+import { MODEL_NAMES, type ModelName } from './density-source.js';
+import type { FitEvents } from './events.js';
+import { MixtureLikelihood } from './likelihood.js';
+import { loadFitModels, makeSource, type FitModels, type Observables } from './setup.js';
+
+export interface LikelihoodSettings {
+  observables: Observables;
+  extended: boolean;
+  /** μ held fixed at this value. */
+  fixMu?: number;
+  /** μ's starting value (default 0.5). */
+  startMu?: number;
+}
+
+/** Refuses settings that cannot work, naming the flag (before anything is loaded or written). */
+export function checkSettings(s: LikelihoodSettings, models: readonly string[]): void {
+  for (const m of models) {
+    if (!(MODEL_NAMES as readonly string[]).includes(m)) {
+      throw new Error(`--model: unknown model '${m}'; expected a comma-separated list of ${MODEL_NAMES.join(', ')}`);
+    }
+  }
+  for (const [flag, v] of [
+    ['--fix-mu', s.fixMu],
+    ['--start-mu', s.startMu],
+  ] as const) {
+    if (v !== undefined && !(v >= 0 && v <= 1)) throw new Error(`${flag}: μ = ${v} lies outside its bounds [0, 1]`);
+  }
+  if (s.extended && s.fixMu !== undefined) throw new Error('--fix-mu and --extended do not go together (yields)');
+}
+
+export function openModels(dev: Device, base: BaseFlowsConfig, sys: SystematicsConfig, obs: Observables): FitModels {
+  checkBaseFlowsMatch(base, sys);
+  return loadFitModels(dev, sys, obs);
+}
+
+export function likelihoodFor(
+  name: ModelName,
+  models: FitModels,
+  events: FitEvents,
+  s: LikelihoodSettings,
+  globalObs?: readonly number[],
+): MixtureLikelihood {
+  return new MixtureLikelihood(makeSource(name, models, events), events, {
+    nuisanceNames: models.nuisanceNames,
+    globalObs,
+    extended: s.extended,
+    fixedMu: s.fixMu,
+    startMu: s.startMu,
+  });
+}

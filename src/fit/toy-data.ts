@@ -1,0 +1,37 @@
+/**
+ * Pseudo-data from the exact generator: each event's class from μ (A = signal with probability μ),
+ * then x and y from the generator at ν (src/toy/sample.ts), all from one seeded stream; and the
+ * Asimov sample of a hypothesis for the unbinned asymptotics: a large sample of each class at ν,
+ * weighted so that the class totals are μ·N and (1 − μ)·N.
+ */
+import { generateBatch, type GeneratorConfig } from '../toy/index.js';
+import { Rng } from '../random/rng.js';
+import type { FitEvents } from './events.js';
+
+export function drawToy(rng: Rng, n: number, mu: number, gen: Readonly<GeneratorConfig>): FitEvents {
+  if (!(mu >= 0 && mu <= 1)) throw new Error(`toy: μ must lie in [0, 1], got ${mu}`);
+  const cls = new Uint8Array(n);
+  for (let i = 0; i < n; i++) cls[i] = rng.uniform53() < mu ? 0 : 1;
+  const b = generateBatch(rng, n, gen, { c: cls });
+  return { n, x: b.x, y: b.y, weights: null, truthClass: cls };
+}
+
+/**
+ * Asimov sample: `perClass` events of each class at ν, weights μN/perClass (A) and (1 − μ)N/perClass (B),
+ * so the weighted sample is the expectation of an N-event data set at (μ, ν).
+ */
+export function asimovSample(
+  rng: Rng,
+  perClass: number,
+  N: number,
+  mu: number,
+  gen: Readonly<GeneratorConfig>,
+): FitEvents {
+  const cls = new Uint8Array(2 * perClass);
+  cls.fill(1, perClass);
+  const b = generateBatch(rng, 2 * perClass, gen, { c: cls });
+  const weights = new Float64Array(2 * perClass);
+  weights.fill((mu * N) / perClass, 0, perClass);
+  weights.fill(((1 - mu) * N) / perClass, perClass);
+  return { n: 2 * perClass, x: b.x, y: b.y, weights, truthClass: cls };
+}

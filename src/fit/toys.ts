@@ -1,0 +1,201 @@
+/**
+ * Toy studies: per toy, pseudo-data from the exact generator at the true (μ, ν), global
+ * observables ν̃ ~ N(ν_true, 1), and a fit with each model. Every toy is kept (a failed fit with its
+ * reason, never dropped).
+ *
+ * Reproducibility and sharding: toy t draws everything from Rng.fromSeed(seed).fork(t), so a toy
+ * does not depend on which process runs it; shard i of K runs the toys t with t mod K = i; the
+ * file holds the toys sorted by index and a summary computed from them alone (no wall-clock
+ * times), so merging the K shard files gives the single run's file bit for bit.
+ */
+import { Rng } from '../random/rng.js';
+import type { ModelName } from './density-source.js';
+import { fitLikelihood } from './run-fit.js';
+import { likelihoodFor, type LikelihoodSettings } from './session.js';
+import type { FitModels } from './setup.js';
+import { drawToy } from './toy-data.js';
+import { summarizeToys, type ToySummary } from './toy-summary.js';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface ToyStudyMeta {
+  truth: { mu: number; nu: number[] };
+  nuisance_names: string[];
+  events: number;
+  n_toys: number;
+  seed: number;
+  models: ModelName[];
+  observables: string;
+  extended: boolean;
+  minos: boolean;
+}
+
+export interface ToyFitRecord {
+  /** Parameter names, values, HESSE errors; MINOS interval of the first parameter when run. */
+  names: string[];
+  values: number[];
+  errors: number[];
+  minos_first: [number, number] | null;
+  valid: boolean;
+  edm: number;
+  nfcn: number;
+  message: string;
+}
+
+export interface ToyRecord {
+  index: number;
+  global_obs: number[];
+  fits: Record<string, ToyFitRecord | { failed: string }>;
+}
+
+export interface ToyFile {
+  meta: ToyStudyMeta;
+  /** "i/K" for a shard file; null for a full study (a single run or a merge). */
+  shard: string | null;
+  toys: ToyRecord[];
+  /** Computed for full studies only (null in shard files). */
+  summary: ToySummary | null;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const i = m ? Number(m[1]) : NaN;
+  const k = m ? Number(m[2]) : NaN;
+  if (!m || !(k >= 1) || !(i >= 0 && i < k)) {
+    throw new Error(`--shard: '${text}' is not i/K with 0 ≤ i < K (e.g. 0/4 … 3/4)`);
+  }
+  return { index: i, count: k };
+}
+
+export function shardToys(nToys: number, shard: Shard | null): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < nToys; t++) if (!shard || t % shard.count === shard.index) out.push(t);
+  return out;
+}
+
+/** The true value of each fit parameter at the study's truth. */
+export function trueValues(names: readonly string[], meta: ToyStudyMeta): number[] {
+  return names.map((n) => {
+    if (n === 'mu') return meta.truth.mu;
+    if (n === 'n_sig') return meta.truth.mu * meta.events;
+    if (n === 'n_bkg') return (1 - meta.truth.mu) * meta.events;
+    const k = meta.nuisance_names.findIndex((x) => `nu_${x}` === n);
+    if (k < 0) throw new Error(`toys: no true value for parameter ${n}`);
+    return meta.truth.nu[k];
+  });
+}
+
+export interface ToyRunOptions {
+  models: FitModels;
+  settings: LikelihoodSettings;
+  meta: ToyStudyMeta;
+  shard: Shard | null;
+  /** Called after each toy (progress). */
+  onToy?: (rec: ToyRecord, done: number, total: number, seconds: Record<string, number>) => void;
+}
+
+export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; seconds: Record<string, number> } {
+  const { meta, models } = o;
+  const rng = Rng.fromSeed(meta.seed).fork(index);
+  const globalObs = meta.truth.nu.map((v) => v + rng.normal());
+  const ev = drawToy(rng, meta.events, meta.truth.mu, models.truthAt(meta.truth.nu));
+  const fits: ToyRecord['fits'] = {};
+  const seconds: Record<string, number> = {};
+  for (const name of meta.models) {
+    const t0 = performance.now();
+    try {
+      const lik = likelihoodFor(name, models, ev, o.settings, globalObs);
+      const f = fitLikelihood(lik, { minos: meta.minos ? [lik.names[0]] : [] });
+      const mres = f.json.parameters[0].minos;
+      fits[name] = {
+        names: f.json.parameters.map((p) => p.name),
+        values: f.json.parameters.map((p) => p.value),
+        errors: f.json.parameters.map((p) => p.error),
+        minos_first: mres,
+        valid: f.json.valid,
+        edm: f.json.edm,
+        nfcn: f.json.nfcn,
+        message: f.message,
+      };
+    } catch (e) {
+      fits[name] = { failed: e instanceof Error ? e.message : String(e) };
+    }
+    seconds[name] = (performance.now() - t0) / 1000;
+  }
+  return { rec: { index, global_obs: globalObs, fits }, seconds };
+}
+
+export function runToys(o: ToyRunOptions): ToyFile {
+  const idx = shardToys(o.meta.n_toys, o.shard);
+  const toys: ToyRecord[] = [];
+  for (const t of idx) {
+    const { rec, seconds } = runToy(t, o);
+    toys.push(rec);
+    o.onToy?.(rec, toys.length, idx.length, seconds);
+  }
+  return finishToyFile(o.meta, o.shard, toys);
+}
+
+export function finishToyFile(meta: ToyStudyMeta, shard: Shard | null, toys: ToyRecord[]): ToyFile {
+  const sorted = [...toys].sort((a, b) => a.index - b.index);
+  return {
+    meta,
+    shard: shard ? `${shard.index}/${shard.count}` : null,
+    toys: sorted,
+    summary: shard && shard.count > 1 ? null : summarizeToys(meta, sorted),
+  };
+}
+
+/** Merge shard files (or full files) of one study: same meta, every toy exactly once. */
+export function mergeToyFiles(files: { name: string; file: ToyFile }[]): ToyFile {
+  if (files.length === 0) throw new Error('toys merge: no files given');
+  const ref = files[0];
+  const metaText = JSON.stringify(ref.file.meta);
+  const byIndex = new Map<number, { rec: ToyRecord; from: string }>();
+  for (const { name, file } of files) {
+    if (JSON.stringify(file.meta) !== metaText) {
+      throw new Error(`toys merge: ${name} belongs to another study than ${ref.name} (their "meta" sections differ)`);
+    }
+    for (const rec of file.toys) {
+      const seen = byIndex.get(rec.index);
+      if (seen) throw new Error(`toys merge: toy ${rec.index} is in both ${seen.from} and ${name}`);
+      byIndex.set(rec.index, { rec, from: name });
+    }
+  }
+  const missing: number[] = [];
+  for (let t = 0; t < ref.file.meta.n_toys; t++) if (!byIndex.has(t)) missing.push(t);
+  if (missing.length > 0) {
+    const list = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ', …' : '');
+    throw new Error(
+      `toys merge: ${missing.length} of ${ref.file.meta.n_toys} toys missing (${list}); a shard file is absent?`,
+    );
+  }
+  return finishToyFile(
+    ref.file.meta,
+    null,
+    [...byIndex.values()].map((v) => v.rec),
+  );
+}
+
+/** The JSON text of a toy file (one formatting, so merged and single runs match byte for byte). */
+export function toyFileText(f: ToyFile): string {
+  return `${JSON.stringify(f, null, 1)}\n`;
+}
+
+/** Checks a parsed toys.json enough that merging it cannot go wrong silently. */
+export function parseToyFile(text: string, name: string): ToyFile {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${name}: not JSON (${(e as Error).message})`);
+  }
+  const f = j as ToyFile;
+  if (!f || typeof f !== 'object' || !f.meta || !Array.isArray(f.toys) || typeof f.meta.n_toys !== 'number') {
+    throw new Error(`${name}: not a toys file of fnf toys (expected "meta", "toys")`);
+  }
+  return f;
+}

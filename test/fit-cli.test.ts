@@ -1,0 +1,154 @@
+/**
+ * `fnf fit` as users run it: bad input (CSV with missing columns, NaN or infinite values, a truth
+ * string with unknown names, μ outside its bounds at the start) is refused with a message naming
+ * the problem and nothing is written; a small fit from CSV and from a generate-dataset file writes
+ * fit.json with exactly the keys of the issue.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultGeneratorConfig as defaultGen, generateBatch } from '../src/toy/index.js';
+import { Rng } from '../src/random/rng.js';
+import { writeSafetensors } from '../src/io/safetensors.js';
+import { REPO } from './helpers/shared.js';
+
+// CSV goes through src/io/columns (the column readers); their messages name the file, column and row.
+
+const MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
+const BASE = join(REPO, 'configs', 'base_flows.yaml');
+const SYS = join(REPO, 'configs', 'systematics.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'fnf-fit-'));
+
+function fnf(args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, FNF_BACKEND: 'wasm', FNF_THREADS: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const common = (out: string) => ['fit', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out];
+
+/** A CSV of toy events: class label first (ignored by the fit), then x1,x2,y1,y2. */
+function toyCsv(n: number, mutate?: (rows: string[][]) => void, header = 'label,x1,x2,y1,y2'): string {
+  const b = generateBatch(Rng.fromSeed(5), n, defaultGen());
+  const rows = Array.from({ length: n }, (_, i) => [
+    String(b.c[i]),
+    String(b.x[2 * i]),
+    String(b.x[2 * i + 1]),
+    String(b.y[2 * i]),
+    String(b.y[2 * i + 1]),
+  ]);
+  mutate?.(rows);
+  return [header, ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
+
+function refused(args: string[], pattern: RegExp, out: string) {
+  const r = fnf(args);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.not.match(r.stderr, /internal error/);
+  assert.not.ok(existsSync(out), `${out} must not be created`);
+}
+
+test('a CSV without the y columns is refused, naming them; nothing is written', () => {
+  const f = join(dir, 'noy.csv');
+  writeFileSync(f, toyCsv(20, undefined, 'label,x1,x2,a,b'));
+  const out = join(dir, 'out-noy');
+  refused(
+    [...common(out), '--data', f],
+    /noy\.csv: no columns 'y1', 'y2'; the file has 'label', 'x1', 'x2', 'a', 'b'/,
+    out,
+  );
+});
+
+test('a CSV with NaN or an infinite value is refused with its column and row', () => {
+  for (const bad of ['NaN', 'inf', 'Infinity']) {
+    const f = join(dir, `bad-${bad}.csv`);
+    writeFileSync(
+      f,
+      toyCsv(20, (rows) => (rows[3][3] = bad)),
+    );
+    const out = join(dir, `out-${bad}`);
+    refused([...common(out), '--data', f], /column 'y1' has 1 non-finite value.*\b3 \(0-based\)/, out);
+  }
+});
+
+test('a truth string with an unknown name is refused, listing the known names', () => {
+  const out = join(dir, 'out-unknown');
+  refused(
+    [...common(out), '--toy', 'mu=0.3,nu_shfit=0.5,n=100'],
+    /unknown name 'nu_shfit'; the known names are mu, nu_shift, nu_squeeze, n/,
+    out,
+  );
+});
+
+test('μ outside its bounds at the start is refused (the toy truth and --start-mu)', () => {
+  const out = join(dir, 'out-mu');
+  refused([...common(out), '--toy', 'mu=1.4,n=100'], /mu=1.4 is outside its bounds \[0, 1\]/, out);
+  refused(
+    [...common(out), '--toy', 'mu=0.3,n=100', '--start-mu', '-0.2'],
+    /--start-mu: μ = -0.2 lies outside its bounds \[0, 1\]/,
+    out,
+  );
+});
+
+test('a fit of a labelled CSV (label column ignored) writes fit.json with the issue’s keys', () => {
+  const f = join(dir, 'good.csv');
+  writeFileSync(f, toyCsv(400));
+  const out = join(dir, 'out-good');
+  const r = fnf([...common(out), '--data', f, '--model', 'truth,base', '--no-figures']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /── truth ──/);
+  assert.match(r.stdout, /Minos Err-/);
+  const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+  assert.equal(Object.keys(j), ['n_events', 'fits']);
+  assert.is(j.n_events, 400);
+  assert.equal(Object.keys(j.fits), ['truth', 'base']);
+  const t = j.fits.truth;
+  assert.equal(Object.keys(t), [
+    'parameters',
+    'covariance',
+    'correlation',
+    'nll',
+    'edm',
+    'valid',
+    'nfcn',
+    'ngrad',
+    'wall_s',
+  ]);
+  assert.equal(
+    t.parameters.map((p: { name: string }) => p.name),
+    ['mu', 'nu_shift', 'nu_squeeze'],
+  );
+  assert.equal(Object.keys(t.parameters[0]), ['name', 'value', 'error', 'minos', 'at_limit']);
+  assert.ok(t.valid);
+  // the sample is nominal (ν = 0) with μ = 0.5: the truth fit lands within a few σ of it
+  assert.ok(Math.abs(t.parameters[0].value - 0.5) < 4 * t.parameters[0].error, JSON.stringify(t.parameters[0]));
+  assert.ok(t.parameters[0].minos[0] < t.parameters[0].value && t.parameters[0].value < t.parameters[0].minos[1]);
+});
+
+test('a generate-dataset safetensors file is read (X and y), x-only fit', () => {
+  const b = generateBatch(Rng.fromSeed(8), 300, defaultGen());
+  const f = join(dir, 'data.safetensors');
+  writeSafetensors(
+    f,
+    new Map([
+      ['c', { dtype: 'f32', shape: [300, 2], data: b.cOneHot }],
+      ['X', { dtype: 'f32', shape: [300, 2], data: b.x }],
+      ['y', { dtype: 'f32', shape: [300, 2], data: b.y }],
+    ]),
+  );
+  const out = join(dir, 'out-st');
+  const r = fnf([...common(out), '--data', f, '--model', 'truth', '--observables', 'x', '--no-figures', '--no-minos']);
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+  assert.is(j.n_events, 300);
+  assert.is(j.fits.truth.parameters[0].minos, null);
+});
+
+test.run();
