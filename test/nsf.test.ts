@@ -86,7 +86,10 @@ test('inverse(transform(x)) round-trips to 2e-5 on 10k points including the tail
       x[2 * i + 1] = (2 * rng.uniform() - 1) * s;
       const cls = i % 2;
       c[C * i + cls] = 1;
-      if (C === 4) ((c[C * i + 2] = rng.normal()), (c[C * i + 3] = rng.normal()));
+      if (C === 4) {
+        c[C * i + 2] = rng.normal();
+        c[C * i + 3] = rng.normal();
+      }
     }
     const { z, ladj } = flow.forward(x, { context: c });
     const back = flow.inverse(z, { context: c });
@@ -168,8 +171,11 @@ test('residual inverse round-trips, and cross-terms vanish when ν_i·ν_j = 0',
   const n = 500;
   const x = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 0.7) * 2.5);
   const ctx = new Float32Array(4 * n);
-  for (let i = 0; i < n; i++)
-    ((ctx[4 * i + (i % 2)] = 1), (ctx[4 * i + 2] = Math.cos(i)), (ctx[4 * i + 3] = Math.sin(2 * i)));
+  for (let i = 0; i < n; i++) {
+    ctx[4 * i + (i % 2)] = 1;
+    ctx[4 * i + 2] = Math.cos(i);
+    ctx[4 * i + 3] = Math.sin(2 * i);
+  }
   const nu = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 1.7) * 1.5);
   const f = res.forward(x, { context: ctx, nu });
   const b = res.inverse(f.xNom, { context: ctx, nu });

@@ -31,7 +31,10 @@ function inputsFor(model: SystematicCorrectedModel, seed: number) {
   const extra = randomValues(ROWS * 2, seed + 1, -1, 1);
   for (let i = 0; i < ROWS; i++) {
     context[C * i + (i % 2)] = 1;
-    if (C === 4) ((context[C * i + 2] = extra[2 * i]), (context[C * i + 3] = extra[2 * i + 1]));
+    if (C === 4) {
+      context[C * i + 2] = extra[2 * i];
+      context[C * i + 3] = extra[2 * i + 1];
+    }
   }
   const nu = randomValues(2 * ROWS, seed + 2, -1.2, 1.2);
   return { x, context, nu };

@@ -28,7 +28,8 @@ for (const dev of devices) {
   const ps = new ParamSet(dev, residualLayerSpecs('r.', cfg));
   const layer = new PolynomialResidualTransform('r.', dev, ps, cfg);
   const rng = Rng.fromSeed(2);
-  for (const net of [...layer.nets, ...layer.crossNets]) net.init(rng, false); // non-zero last layers: every coefficient matters
+  // Non-zero last layers: every coefficient matters.
+  for (const net of [...layer.nets, ...layer.crossNets]) net.init(rng, false);
   const rows = 5;
   const x = dev.tensor(randomValues(rows * 2, 3, -1.5, 1.5), [rows, 2]);
   const c = dev.tensor([1, 0, 0, 1, 1, 0, 0, 1, 1, 0], [rows, 2]);

@@ -191,7 +191,7 @@ for (const dev of devices) {
     assert.not.ok(existsSync(path));
   });
 
-  test(`${dev.backend}: residual training leaves the frozen base untouched and gives it no optimizer state`, async () => {
+  test(`${dev.backend}: residual training leaves the frozen base untouched, with no optimizer state`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
     const gen = defaultGeneratorConfig();
     const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
@@ -244,7 +244,7 @@ test('the checkpoint writers refuse a non-finite value, naming key and element, 
   assert.ok(Buffer.compare(readFileSync(path), before) === 0);
 });
 
-test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever it writes', () => {
+test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
   const plan = (lr: number): TrainPlan => ({
     label: 'x',

@@ -18,15 +18,7 @@ import { pngSize } from '../src/plot/index.js';
 import { Rng } from '../src/random/rng.js';
 import { defaultGeneratorConfig, generateBatch } from '../src/toy/index.js';
 import type { SystematicCorrectedModel } from '../src/systematics/corrected-model.js';
-import {
-  crossDecompose,
-  formatG,
-  gaussianWindow,
-  invertMatrix,
-  klOnGrid,
-  maxAbs,
-  nearestIndex,
-} from '../src/visualize/pure.js';
+import { crossDecompose, formatG, invertMatrix, maxAbs, nearestIndex } from '../src/visualize/pure.js';
 import { forwardWithJacobian, mapWithJacobian, jacobianDiagonal } from '../src/visualize/jacobian.js';
 import { generatorAt, kinSubject } from '../src/visualize/subject.js';
 import { crosstermData } from '../src/visualize/crossterm.js';
@@ -56,7 +48,7 @@ test('crossDecompose: additive part through the zero row/column, cross vanishes 
   assert.throws(() => crossDecompose([1, 2, 3], xs, ys), /3 values for a 5 × 4 grid/);
 });
 
-test('invertMatrix, nearestIndex, formatG, gaussianWindow, klOnGrid', () => {
+test('invertMatrix, nearestIndex, formatG', () => {
   const m = [2, 1, 0.5, 3];
   const inv = invertMatrix(m, 2);
   const det = 2 * 3 - 0.5;
@@ -72,21 +64,6 @@ test('invertMatrix, nearestIndex, formatG, gaussianWindow, klOnGrid', () => {
   assert.is(formatG(0.5), '0.5');
   assert.is(formatG(1.25), '1.25');
   assert.is(formatG(2e-5), '2e-05');
-  assert.equal(
-    gaussianWindow(
-      [
-        { mean: [0, 1], sd: [1, 2] },
-        { mean: [1, 0], sd: [1, 1] },
-      ],
-      3,
-    ),
-    [
-      [-3, 4],
-      [-5, 7],
-    ],
-  );
-  assert.is(klOnGrid([-1, -2], [-1, -2], 0.1), 0);
-  assert.ok(klOnGrid([-1, -2], [-1.5, -2.5], 1) > 0);
 });
 
 test('generatorAt: template along ν scaled by |ν|, none for a direction without a template', () => {

@@ -55,7 +55,8 @@ export class SystematicCorrectedModel {
   ) {
     if (config.featuresDim !== base.features || config.contextDim !== base.config.context) {
       throw new Error(
-        `residual model (features_dim ${config.featuresDim}, context_dim ${config.contextDim}) does not fit the base flow ` +
+        `residual model (features_dim ${config.featuresDim}, context_dim ${config.contextDim})` +
+          ` does not fit the base flow ` +
           `(features ${base.features}, context ${base.config.context})`,
       );
     }

@@ -13,9 +13,10 @@ import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import type { SystematicTemplate } from '../config/load.js';
 import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../toy/index.js';
-import { closureNuPoints, formatNu, nuisanceGenerator, repeatNu, type NuPoint } from './nuisance.js';
+import { repeatRow } from '../analysis/grid.js';
+import { closureNuPoints, formatNu, nuisanceGenerator, type NuPoint } from './nuisance.js';
 import { drawTruth, type Streams, type TruthBatch } from './sampling.js';
-import { klEstimate } from './stats.js';
+import { klEstimate } from '../analysis/kl.js';
 
 export type ClosureModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
 
@@ -143,7 +144,7 @@ export function computeClosure(
     for (const p of closureNuPoints(templates, model.numNuisances)) {
       const gen = p.generator ?? genAt(p.nu);
       const t = drawTruth(s.streams.get(`closure/${name}/${p.template ?? formatNu(p.nu)}`), s.n, gen);
-      const nu = repeatNu(p.nu, s.n);
+      const nu = repeatRow(p.nu, s.n);
       let lt: Float64Array;
       let lm: Float32Array;
       let ln: Float32Array;
@@ -205,8 +206,10 @@ export function closureMarkdown(rep: ClosureReport): string {
   const lines = [
     '# Closure against the exact truth',
     '',
-    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row (± its standard error, std/√n).`,
-    'Score rows are KLs of p(y | x, c) averaged over the generator\'s (c, x). "No residual": the frozen base flow alone evaluated on the',
+    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row` +
+      ` (± its standard error, std/√n).`,
+    "Score rows are KLs of p(y | x, c) averaged over the generator's (c, x)." +
+      ' "No residual": the frozen base flow alone evaluated on the',
     'data at ν — what the residual model improves on. ν = (ν_shift, ν_squeeze).',
     '',
     `| ${t.header.join(' | ')} |`,

@@ -48,7 +48,8 @@ export function forwardWithJacobian(
   const n = x.length / F;
   if (!Number.isInteger(n) || nu.length !== n * N || (context && context.length !== n * C)) {
     throw new Error(
-      `visualize/jacobian forwardWithJacobian: x ${x.length} values (F = ${F}), context ${context?.length ?? 'none'} (C = ${C}), ` +
+      `visualize/jacobian forwardWithJacobian: x ${x.length} values (F = ${F})` +
+        `, context ${context?.length ?? 'none'} (C = ${C}), ` +
         `ν ${nu.length} (N = ${N}) do not describe the same number of rows`,
     );
   }

@@ -10,12 +10,12 @@ import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
-  deviceFor,
   sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
 

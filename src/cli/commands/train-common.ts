@@ -2,8 +2,8 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { describeDevice } from '../../backend/index.js';
 import type { Device } from '../../backend/device.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainEvents, TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
 import type { SectorTraining } from '../../train/sector.js';
@@ -53,7 +53,8 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
     .addOption(
       new Option(
         '--init-from <file>',
-        'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)',
+        'start from the weights of this checkpoint with a fresh optimizer and the given schedule' +
+          ' (a fine-tuning stage; default: random init)',
       ),
     );
 }
@@ -68,14 +69,6 @@ export function lrOption(): Option {
 /** Seed: --seed, else the config's `seed`, else 0 (reproducible by default). */
 export function seedOf(opts: GlobalOptions, configSeed: number | undefined): number {
   return opts.seed ?? configSeed ?? 0;
-}
-
-export async function deviceFor(opts: GlobalOptions): Promise<Device> {
-  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<
-    typeof createDevice
-  >[0]);
-  process.stderr.write(`fnf: ${describeDevice(dev)}\n`);
-  return dev;
 }
 
 /** The sector a training step trains: `train_kin` → `kin`. */
@@ -230,6 +223,7 @@ export function writeModelCard(
   };
   const base = modelPath.replace(/\.safetensors$/, '');
   writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
+  const totalWall = (card as { total_wall_time_s?: number }).total_wall_time_s;
   const md = [
     `# ${info.title}`,
     '',
@@ -238,7 +232,9 @@ export function writeModelCard(
     `| file | \`${card.file}\` |`,
     `| config | \`${config}\` → \`${info.section}\` |`,
     `| seed | ${plan.seed} |`,
-    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
+    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps` +
+      `, batch ${plan.batchSize}` +
+      `, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
     `| backend | ${info.backend} |`,
     ...earlier.map((e, i) => {
       const sc = e.schedule as { steps: number; lr: number; batch_size: number };
@@ -247,12 +243,13 @@ export function writeModelCard(
     ...(earlier.length > 0
       ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`]
       : []),
-    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${(card as { total_wall_time_s?: number }).total_wall_time_s} s)` : ''} |`,
+    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${totalWall} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
     ...(info.data ? dataRows(info.data, result.bestEpoch, h) : []),
     '',
-    'Closure against the exact truth: see `closure.md` from `fnf validate` (the numbers are copied into `models/README.md`).',
+    'Closure against the exact truth: see `closure.md` from `fnf validate`' +
+      ' (the numbers are copied into `models/README.md`).',
     '',
   ].join('\n');
   writeFileSync(`${base}.card.md`, md);
@@ -271,7 +268,8 @@ function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: numbe
     ...samples.map(
       (s) =>
         `| ${s.sample} | ${s.files.map((f) => `\`${f.split('/').pop()}\``).join(', ')}: ${s.train.events} training ` +
-        `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}, effective ${s.train.effective_events}) + ` +
+        `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}` +
+        `, effective ${s.train.effective_events}) + ` +
         `${s.holdout.events} held-out events |`,
     ),
   ];

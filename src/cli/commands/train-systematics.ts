@@ -10,12 +10,12 @@ import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
-  deviceFor,
   sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 
@@ -47,7 +47,8 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
     }
     process.stderr.write(
       `fnf: ${step}: ${t.job.params.count} residual parameters over the frozen base ${t.basePath}, ` +
-        `${t.templates} templates${files ? ' from files' : ''}, ${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
+        `${t.templates} templates${files ? ' from files' : ''}, ` +
+        `${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
     );
     for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
     await trainAndRecord(dev, opts, { ...t, data: files?.card });

@@ -20,7 +20,8 @@ import type { Device } from '../../backend/device.js';
 import { Rng } from '../../random/rng.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
-import { deviceFor, seedOf } from './train-common.js';
+import { seedOf } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export interface ValidateFilesOptions extends GlobalOptions {
   cfg: string;
@@ -129,8 +130,9 @@ function contextOf(batches: Batch[]): number {
 }
 
 /**
- * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
- * model rows the model's draws at the same contexts (and ν), [x̃, context].
+ * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data
+ * rows are the held-out events [x, context], model rows the model's draws at the same contexts
+ * (and ν), [x̃, context].
  */
 function withClassifier(
   dev: Device,
