@@ -65,7 +65,7 @@ export function residualLogProbAndNuGrad(
       const nuRows = new Float32Array(rows * K);
       for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
       const nuLeaf = tape.leaf(dev.tensor(nuRows, [rows, K]));
-      const lp = model.logProbVar(tape, tape.constant(vt!), ct ? tape.constant(ct) : null, nuLeaf);
+      const lp = model.logProbVar(tape, tape.constant(vt!), { context: ct ? tape.constant(ct) : null, nu: nuLeaf });
       tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
       const g = nuLeaf.grad ?? dev.zeros([rows, K]);
       return [lp.value, g];
@@ -84,12 +84,12 @@ export function residualLogProb(
   const n = v.length / model.features;
   const nuRows = new Float32Array(n * model.numNuisances);
   for (let i = 0; i < n; i++) for (let k = 0; k < nu.length; k++) nuRows[i * nu.length + k] = nu[k];
-  return model.logProb(v, context, nuRows);
+  return model.logProb(v, { context, nu: nuRows });
 }
 
 /** log p(v | context) of a frozen base flow. */
 export function baseLogProb(flow: NSF, v: Float32Array, context: Float32Array | null): Float32Array {
-  return flow.logProb(v, context);
+  return flow.logProb(v, { context });
 }
 
 /** The frozen base flow under a residual model. */
@@ -127,10 +127,10 @@ export function residualSample(
   const K = model.numNuisances;
   const nuRows = new Float32Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
-  return model.sample(context, nuRows, rng);
+  return model.sample(n, { context, nu: nuRows }, rng);
 }
 
 /** n draws from a frozen base flow, one per context row. */
 export function baseSample(flow: NSF, context: Float32Array, rng: Rng): Float32Array {
-  return flow.sample(context.length / flow.config.context, context, rng);
+  return flow.sample(context.length / flow.config.context, { context }, rng);
 }

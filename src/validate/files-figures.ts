@@ -9,7 +9,8 @@
  */
 import { autoRange, Figure, histogram1d, linspace, addHistogramStack } from '../plot/index.js';
 import { marginalChi2 } from './marginals.js';
-import { CLASSES, type FigureSink } from './style.js';
+import { CLASSES } from '../analysis/classes.js';
+import type { FigureSink } from './style.js';
 
 /** The figure's size in pixels (the test checks the PNG against it). */
 export const MARGINAL_FIGURE_SIZE = { width: 1300, height: 1050 } as const;
