@@ -82,14 +82,30 @@ export class SystematicCorrectedModel {
 
   // ---- on a tape ----
 
-  /** x_nom and ladj_residual = 0 + Σ layer ladjs. */
-  stackForward(tape: Tape, x: Var, context: Var | null, nu: Var): { xNom: Var; ladj: Var | null } {
+  /**
+   * The first residual layer when it sees the input x itself (nothing before it in the stack): its nets'
+   * outputs depend on x and the context only, so a caller evaluating many ν on fixed data computes them
+   * once (layer.netOutputs) and passes them to logProbVar as `firstRaws`.
+   */
+  get firstLayer(): PolynomialResidualTransform | null {
+    const e = this.stack[0];
+    return e && e.kind === 'residual' ? e.layer : null;
+  }
+
+  /** x_nom and ladj_residual = 0 + Σ layer ladjs; firstRaws: the first layer's netOutputs at x. */
+  stackForward(
+    tape: Tape,
+    x: Var,
+    context: Var | null,
+    nu: Var,
+    firstRaws?: readonly Var[],
+  ): { xNom: Var; ladj: Var | null } {
     let h = x;
     let ladj: Var | null = null;
-    for (const e of this.stack) {
+    for (const [j, e] of this.stack.entries()) {
       if (e.kind === 'reverse') h = e.perm.forward(h);
       else {
-        const r = e.layer.forward(tape, h, context, nu);
+        const r = e.layer.forward(tape, h, context, nu, j === 0 ? firstRaws : undefined);
         h = r.y;
         ladj = ladj ? add(ladj, r.ladj) : r.ladj;
       }
@@ -97,8 +113,8 @@ export class SystematicCorrectedModel {
     return { xNom: h, ladj };
   }
 
-  logProbVar(tape: Tape, x: Var, context: Var | null, nu: Var): Var {
-    const { xNom, ladj: ladjRes } = this.stackForward(tape, x, context, nu);
+  logProbVar(tape: Tape, x: Var, context: Var | null, nu: Var, firstRaws?: readonly Var[]): Var {
+    const { xNom, ladj: ladjRes } = this.stackForward(tape, x, context, nu, firstRaws);
     const { z, ladj: ladjBase } = this.base.transformVar(tape, xNom, context);
     const core = this.config.type === 'flow' ? add(this.base.base.logProb(tape, z), ladjBase) : ladjBase;
     return ladjRes ? add(core, ladjRes) : core;

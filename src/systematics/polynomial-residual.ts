@@ -82,16 +82,31 @@ export class PolynomialResidualTransform {
     );
   }
 
-  /** s and t [B,F] at input x, for nuisances nu [B,N]. */
-  coefficients(tape: Tape, x: Var, context: Var | null, nu: Var): { s: Var; t: Var } {
+  /**
+   * The raw outputs of the nuisance nets, then the cross nets, at input x: they never see ν, so where x
+   * does not depend on ν either (the first layer, on the observed x) one evaluation serves every ν.
+   */
+  netOutputs(tape: Tape, x: Var, context: Var | null): Var[] {
+    return [...this.nets, ...this.crossNets].map((net) => net.forward(tape, x, context));
+  }
+
+  /** Widths of netOutputs' entries, in order. */
+  netOutputWidths(): number[] {
+    const F = this.cfg.featuresDim;
+    return [...this.nets.map(() => NUISANCE_SLOTS * F), ...this.crossNets.map(() => CROSS_SLOTS * F)];
+  }
+
+  /** s and t [B,F] at input x, for nuisances nu [B,N]; `raws`: netOutputs(x) when already known. */
+  coefficients(tape: Tape, x: Var, context: Var | null, nu: Var, raws?: readonly Var[]): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
     const nuT = div(sub(nu, tape.constant(this.central)), tape.constant(this.scales));
     const col = (n: number) => sliceCols(nuT, n, n + 1); // ν̃_n as [B,1], broadcast over features
     let s: Var | null = null;
     let t: Var | null = null;
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
+    const nNets = this.nets.length;
     this.nets.forEach((net, n) => {
-      const raw = net.forward(tape, x, context);
+      const raw = raws ? raws[n] : net.forward(tape, x, context);
       const v = col(n);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
       s = acc(s, add(mul(this.slot(raw, 0, NUISANCE_SLOTS), v), mul(this.slot(raw, 1, NUISANCE_SLOTS), v2)));
@@ -99,7 +114,7 @@ export class PolynomialResidualTransform {
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const raw = net.forward(tape, x, context);
+      const raw = raws ? raws[nNets + p] : net.forward(tape, x, context);
       const vab = mul(mul(col(a), col(b)), qx);
       s = acc(s, mul(this.slot(raw, 0, CROSS_SLOTS), vab));
       t = acc(t, mul(this.slot(raw, 1, CROSS_SLOTS), vab));
@@ -113,8 +128,14 @@ export class PolynomialResidualTransform {
   }
 
   /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row. */
-  forward(tape: Tape, x: Var, context: Var | null, nu: Var): { y: Var; ladj: Var; s: Var; t: Var } {
-    const { s, t } = this.coefficients(tape, x, context, nu);
+  forward(
+    tape: Tape,
+    x: Var,
+    context: Var | null,
+    nu: Var,
+    raws?: readonly Var[],
+  ): { y: Var; ladj: Var; s: Var; t: Var } {
+    const { s, t } = this.coefficients(tape, x, context, nu, raws);
     const y = add(mul(x, exp(s)), t);
     const ladjRow = sumCols(s);
     return { y, ladj: this.cfg.ladjSign === 1 ? ladjRow : neg(ladjRow), s, t };
