@@ -25,7 +25,7 @@ export interface LikelihoodOptions {
   extended?: boolean;
   /** Hold μ at this value (not with `extended`). */
   fixedMu?: number;
-  /** Starting values: μ (default 0.5), ν (default ν̃). */
+  /** Starting values: μ (default: its conditional minimum at the starting ν), ν (default ν̃). */
   startMu?: number;
   startNu?: readonly number[];
 }
