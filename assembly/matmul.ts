@@ -39,9 +39,9 @@
 // NT's weight is first transposed into `scratch` as [panel][k][8]; NN's and TN's row-major B
 // already has them (8 columns, then the row stride), so only a ragged last panel is copied
 // (zero-padded). The 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose
-// for NT/NN, a plain copy for TN) once and reused across all panels. K is cut into chunks of KC so a packed B panel chunk
-// (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks after the first add onto
-// the stored partial sums.
+// for NT/NN, a plain copy for TN) once and reused across all panels. K is cut into chunks of
+// KC so a packed B panel chunk (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks
+// after the first add onto the stored partial sums.
 //
 // Scratch layout: [packed A block: KC × 4][bias padded to Np][panel ranges: Np / 8 × 2 i32]
 // [packed B: Np × min(K, KC)], Np = N rounded up to a multiple of 8, f32 unless said: in bytes
@@ -381,7 +381,8 @@ function gemm(
         let lo = r & 0xffff, n = (r >>> 16) - lo;
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         tile1x8(
-          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK, panelB(b, packed, p, lo, k0, kc, ldo, direct), panelStride(p, direct, ldo), n,
+          oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK,
+          panelB(b, packed, p, lo, k0, kc, ldo, direct), panelStride(p, direct, ldo), n,
           nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
         );
       }

@@ -74,7 +74,9 @@ export function sum_rows_blocks(partials: usize, x: usize, M: i32, N: i32, block
       v128.store(dst + <usize>(c << 3), s0);
       v128.store(dst + <usize>(c << 3), s1, 16);
     }
-    for (; c < N; c++) store<f64>(dst + <usize>(c << 3), columnSum(x + <usize>(r0) * ld + <usize>(c << 2), ld, r1 - r0));
+    for (; c < N; c++) {
+      store<f64>(dst + <usize>(c << 3), columnSum(x + <usize>(r0) * ld + <usize>(c << 2), ld, r1 - r0));
+    }
   }
 }
 

@@ -331,7 +331,9 @@ export function spline_scratch_bytes(K: i32): i32 {
     const pSearch = inverse ? ph : pw;
     const pOther = inverse ? pw : ph;
     const sv = saved ? saved + ((<usize>e * <usize>(2 * K)) << 2) : 0;
-    splineElement(load<f32>(input + off), pSearch, pOther, pd, K, bound, logSlope, inverse, outV + off, outL + off, scratch, sv);
+    splineElement(
+      load<f32>(input + off), pSearch, pOther, pd, K, bound, logSlope, inverse, outV + off, outL + off, scratch, sv,
+    );
   }
 }
 

@@ -238,10 +238,8 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   for (const r of rows) {
-    const v =
-      r.ms === null
-        ? r.error
-        : `${r.ms.toFixed(3)} ms${r.rate ? `  (${r.rate.toFixed(2)} ${r.name.startsWith('matmul') ? 'GFLOP/s' : 'M/s'})` : ''}`;
+    const unit = r.name.startsWith('matmul') ? 'GFLOP/s' : 'M/s';
+    const v = r.ms === null ? r.error : `${r.ms.toFixed(3)} ms${r.rate ? `  (${r.rate.toFixed(2)} ${unit})` : ''}`;
     console.log(`${r.name.padEnd(16)} ${r.shape.join('×').padEnd(14)} ${r.backend.padEnd(14)} ${v}`);
   }
   console.log(`probe: ${probe.available ? 'gpu' : 'no gpu'} — ${probe.reason}`);

@@ -40,9 +40,9 @@ export function build(dev: Device, name: ModelName) {
     return {
       params: base.params,
       draw: (r: Rng) => nominalBatch(sector, r, 1024, gen),
-      logProb: ((tape, x, c) => base.logProbVar(tape, x, c)) as TrainJob['logProb'],
-      eval: (x: Float32Array, c: Float32Array) => base.logProb(x, c),
-      sample: (c: Float32Array, r: Rng) => base.sample(c.length / base.config.context, c, r),
+      logProb: ((tape, x, cond) => base.logProbVar(tape, x, cond)) as TrainJob['logProb'],
+      eval: (x: Float32Array, c: Float32Array) => base.logProb(x, { context: c }),
+      sample: (c: Float32Array, r: Rng) => base.sample(c.length / base.config.context, { context: c }, r),
     };
   }
   const model = new SystematicCorrectedModel(
@@ -57,7 +57,7 @@ export function build(dev: Device, name: ModelName) {
     }),
   ).init(rng);
   // Non-zero last layers, so the residual path costs what it costs after training.
-  for (const e of model.stack) if (e.kind === 'residual') for (const n of e.layer.nets) n.init(rng, false);
+  for (const layer of model.layers) for (const n of layer.nets) n.init(rng, false);
   const templates = [
     [1, 0],
     [-1, 0],
@@ -67,10 +67,15 @@ export function build(dev: Device, name: ModelName) {
   return {
     params: model.params,
     draw: (r: Rng) => templateBatch(sector, r, 1024, templates),
-    logProb: ((tape, x, c, nu) => model.logProbVar(tape, x, c, nu!)) as TrainJob['logProb'],
-    eval: (x: Float32Array, c: Float32Array) => model.logProb(x, c, new Float32Array((x.length / 2) * 2).fill(0.5)),
+    logProb: ((tape, x, cond) => model.logProbVar(tape, x, cond)) as TrainJob['logProb'],
+    eval: (x: Float32Array, c: Float32Array) =>
+      model.logProb(x, { context: c, nu: new Float32Array((x.length / 2) * 2).fill(0.5) }),
     sample: (c: Float32Array, r: Rng) =>
-      model.sample(c, new Float32Array((c.length / model.config.contextDim) * 2).fill(0.5), r),
+      model.sample(
+        c.length / model.config.contextDim,
+        { context: c, nu: new Float32Array((c.length / model.config.contextDim) * 2).fill(0.5) },
+        r,
+      ),
   };
 }
 

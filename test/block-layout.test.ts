@@ -255,7 +255,7 @@ const MASKS = [
 ];
 
 for (const backend of ['ts', 'wasm'] as const) {
-  test(`${backend}: blockLinear is linear(x, W, b, { mask }) with sorted hidden units: same outputs and gradients`, async () => {
+  test(`${backend}: blockLinear is linear(x, W, b, { mask }) on sorted hidden units (outputs, gradients)`, async () => {
     const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
     for (const { name, A, hidden } of MASKS) {
       const masks = maskedMlpMasks(A, hidden);
@@ -320,7 +320,7 @@ for (const backend of ['ts', 'wasm'] as const) {
   });
 }
 
-test('a 2-feature NSF hyper-network (128-wide) has every mask block-triangular after sorting: a quarter skipped', () => {
+test('a 2-feature NSF hyper-network (128 wide) has every mask block-triangular once sorted: a quarter skipped', () => {
   const dev = new Device(memory, tsKernels, heap);
   for (const order of [
     [0, 1],

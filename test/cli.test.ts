@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, Option } from 'commander';
 import { buildProgram } from '../src/cli/program.js';
+import { deviceLine } from '../src/cli/device.js';
+import { SHARED } from './helpers/shared.js';
 import {
   ProgressReporter,
   RunningMean,
@@ -217,6 +219,49 @@ test('fnf with no command prints help to stderr and exits 2', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Progress formatting
+
+test('a command that computes nothing creates no device: fnf convert prints only its result', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'fnf-cli-')), 'kin.safetensors');
+  // --backend gpu would fail on a host without a GPU if a device were created.
+  const r = fnf(['--backend', 'gpu', 'convert', join(SHARED, 'reference-models', 'kin_density.pt'), out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /architecture: \{ kind: "nsf"/);
+});
+
+test("--backend auto says which backend in a few words; the GPU probe's reasons only with --verbose", () => {
+  const golden = join(SHARED, 'golden', 'optim.json');
+  const quiet = fnf(['check-golden', golden]);
+  assert.is(quiet.code, 0, quiet.stderr);
+  const lines = quiet.stderr.trim().split('\n');
+  assert.is(lines.length, 1, `one line expected:\n${quiet.stderr}`);
+  assert.match(lines[0], /^fnf: backend \w+ .*— auto: (no usable GPU \(--verbose says why\)|the GPU passed)/);
+  assert.ok(lines[0].length <= 100, `short line expected: ${lines[0]}`);
+  assert.not.match(quiet.stderr, /GLIBCXX|headless-gl|gpu\.js/);
+
+  const verbose = fnf(['--verbose', 'check-golden', golden]);
+  assert.is(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /^fnf: backend \w+ .*— auto: /);
+  assert.match(verbose.stderr, /\nfnf: gpu probe: \S.{20,}/);
+
+  const wasm = fnf(['--verbose', '--backend', 'wasm', 'check-golden', golden]);
+  assert.is(wasm.code, 0, wasm.stderr);
+  assert.match(wasm.stderr, /^fnf: backend wasm \([^)]*\)\n$/);
+});
+
+test("deviceLine: the backend, and auto's choice in a few words", () => {
+  const d = 'backend wasm (relaxed build, 2 threads)';
+  assert.is(deviceLine(d, undefined), d);
+  assert.is(
+    deviceLine(d, { backend: 'wasm', probeReason: 'long story' }),
+    `${d} — auto: no usable GPU (--verbose says why)`,
+  );
+  assert.is(deviceLine(d, { backend: 'wasm', probeReason: 'long story' }, true), `${d} — auto: no usable GPU`);
+  assert.is(
+    deviceLine('backend gpu', { backend: 'gpu', probeReason: 'ok' }),
+    'backend gpu — auto: the GPU passed the parity probe',
+  );
+});
 
 test('formatDuration, formatRate, formatLoss', () => {
   assert.is(formatDuration(0), '0s');

@@ -19,7 +19,7 @@ function bytes(a: Float32Array | Float64Array | Int32Array): number[] {
 
 for (const format of WRITABLE_FORMATS) {
   for (const compress of format === 'npz' ? [false, true] : [false]) {
-    test(`${format}${compress ? ' (deflated)' : ''}: float32, float64 and int32 columns read back exactly`, async () => {
+    test(`${format}${compress ? ' (deflated)' : ''}: float32, float64, int32 columns read back exactly`, async () => {
       const path = join(dir, `t-${compress}.${format}`);
       writeColumns(
         path,

@@ -29,8 +29,12 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CONFIGS = join(ROOT, 'configs');
 const MODELS = join(ROOT, 'models');
 
-function shipped(name: string): Record<string, any> {
-  return yaml.load(readFileSync(join(CONFIGS, name), 'utf8'), { schema: yaml.CORE_SCHEMA }) as Record<string, any>;
+/** A parsed YAML document the tests edit by key path (any: the paths are the test's own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type YamlDoc = Record<string, any>;
+
+function shipped(name: string): YamlDoc {
+  return yaml.load(readFileSync(join(CONFIGS, name), 'utf8'), { schema: yaml.CORE_SCHEMA }) as YamlDoc;
 }
 
 /**
@@ -437,7 +441,7 @@ test('missing required keys: named, with what they should hold', () => {
 });
 
 test('wrong types and values: what was expected and what was found', () => {
-  const cases: [string, ConfigKind, (d: Record<string, any>) => void, string, string][] = [
+  const cases: [string, ConfigKind, (d: YamlDoc) => void, string, string][] = [
     [
       'base_flows.yaml',
       'base',
@@ -706,7 +710,8 @@ test('the wrong kind of file is recognised', () => {
     'looks like a dataset config: it has the key n_events',
   ]);
   expectError(null, 'base', 'empty.yaml', '', [
-    'empty.yaml: expected a mapping with keys [runtime, paths, generator, score_flow, kin_flow, training, seed, samples], found nothing',
+    'empty.yaml: expected a mapping with keys' +
+      ' [runtime, paths, generator, score_flow, kin_flow, training, seed, samples], found nothing',
   ]);
 });
 
@@ -780,8 +785,10 @@ test('checkArchitecture: a match passes, a mismatch names both shapes, spellings
       'kin_density.safetensors vs base_flows.yaml: kin_flow: the checkpoint does not match the config',
       'transforms: config 2, checkpoint 3',
       'hiddenFeatures: config [128,128,128], checkpoint [128,128]',
-      'config:     { features: 2, context: 2, bins: 20, transforms: 2, hiddenFeatures: [128,128,128], slope: 0.001, bound: 5 }',
-      'checkpoint: { features: 2, context: 2, bins: 20, transforms: 3, hiddenFeatures: [128,128], slope: 0.001, bound: 5 }',
+      'config:     { features: 2, context: 2,' +
+        ' bins: 20, transforms: 2, hiddenFeatures: [128,128,128], slope: 0.001, bound: 5 }',
+      'checkpoint: { features: 2, context: 2,' +
+        ' bins: 20, transforms: 3, hiddenFeatures: [128,128], slope: 0.001, bound: 5 }',
     ]) {
       assert.ok(msg.includes(f), `lacks ${f}:\n${msg}`);
     }

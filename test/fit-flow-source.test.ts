@@ -18,6 +18,7 @@ import { FlowSource, type ClassDensities } from '../src/fit/density-source.js';
 import { ResidualOnSample, type SystematicCorrectedModel } from '../src/fit/model-adapter.js';
 import { MixtureLikelihood } from '../src/fit/likelihood.js';
 import { drawToy } from '../src/fit/toy-data.js';
+import { PolynomialResidualTransform } from '../src/systematics/polynomial-residual.js';
 import { REPO } from './helpers/shared.js';
 
 const dev = await createDevice({ backend: 'wasm', threads: 1 });
@@ -35,12 +36,10 @@ function plainPass(model: SystematicCorrectedModel, v: Float32Array, ctx: Float3
     const nuRows = new Float32Array(n * K).map((_, e) => nu[e % K]);
     const leaf = tape.leaf(dev.tensor(nuRows, [n, K]));
     const ctxC = ctx.length / n;
-    const lp = model.logProbVar(
-      tape,
-      tape.constant(dev.tensor(v, [n, 2])),
-      tape.constant(dev.tensor(ctx, [n, ctxC])),
-      leaf,
-    );
+    const lp = model.logProbVar(tape, tape.constant(dev.tensor(v, [n, 2])), {
+      context: tape.constant(dev.tensor(ctx, [n, ctxC])),
+      nu: leaf,
+    });
     tape.backward(lp, dev.tensor(new Float32Array(n).fill(1), lp.shape));
     return { logp: Float32Array.from(lp.value.data), dnu: Float32Array.from(leaf.grad!.data) };
   });
@@ -59,7 +58,8 @@ test('ResidualOnSample (first layer precomputed) equals the full pass: kin and s
     ['score', models.score!, events.y!, scoreContext(events.x, 0)],
   ];
   for (const [name, model, v, ctx] of cases) {
-    assert.ok(model.firstLayer, `${name}: the stack starts with a residual layer`);
+    const head = model.residual.transforms[0];
+    assert.ok(head instanceof PolynomialResidualTransform, `${name}: the stack starts with a residual layer`);
     const fast = new ResidualOnSample(model, v, ctx);
     const plain = plainPass(model, v, ctx, NU);
     const withGrad = fast.logProbAndNuGrad(NU);

@@ -57,7 +57,7 @@ for (const dev of devices) {
       const tape = new Tape(dev);
       const xv = tape.leaf(x);
       const cv = withContext ? tape.leaf(c) : tape.constant(c);
-      tape.backward(sum(flow.logProbVar(tape, xv, cv)));
+      tape.backward(sum(flow.logProbVar(tape, xv, { context: cv })));
       gx = xv.grad;
       gc = withContext ? cv.grad : null;
     });
@@ -90,7 +90,7 @@ for (const dev of devices) {
       const few = 8;
       const xs = dev.tensor(x.data.subarray(0, 2 * few), [few, 2]),
         cs = dev.tensor(c.data.subarray(0, 3 * few), [few, 3]);
-      const r = gradcheck(dev, (tape, [xv]) => flow.logProbVar(tape, xv, tape.constant(cs)), [xs], {
+      const r = gradcheck(dev, (tape, [xv]) => flow.logProbVar(tape, xv, { context: tape.constant(cs) }), [xs], {
         step: 1e-3,
         atol: 2e-3,
       });

@@ -184,7 +184,8 @@ test('corrupt headers give errors naming the file and the key', () => {
   throwsWith(
     read(
       withHeader(
-        '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
+        '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},' +
+          ' "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
         8,
       ),
     ),

@@ -35,6 +35,8 @@ export const LAYERS: LayerTable = [
   // The application: YAML configs (they name flows, residuals and generators), then models by config.
   [{ prefix: 'config/', layer: 'config' }],
   [{ prefix: 'models/', layer: 'models' }],
+  // Numerics the analyses share (grids, grid KL, Gaussian windows, contour rule, class table): plot/ only.
+  [{ prefix: 'analysis/', layer: 'analysis' }],
   // What uses models: side by side (they may import each other, without cycles).
   [
     { prefix: 'train/', layer: 'train' },

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Device } from '../src/backend/device.js';
-import { Tape, type Var } from '../src/autodiff/tape.js';
+import { Tape } from '../src/autodiff/tape.js';
 import * as op from '../src/ops/index.js';
 import { nominalBatch, templateBatch, type Batch } from '../src/train/batches.js';
 import type { Sector } from '../src/toy/sector.js';
@@ -41,7 +41,7 @@ const plan = (lr: number): TrainPlan => ({
   valBatches: 0,
 });
 
-type LogProb = (tape: Tape, x: Var, context: Var, nu: Var | null) => Var;
+type LogProb = TrainJob['logProb'];
 
 /** −mean log p over a fixed batch, without gradients. */
 function nll(d: Device, logProb: LogProb, b: Batch): number {
@@ -49,7 +49,8 @@ function nll(d: Device, logProb: LogProb, b: Batch): number {
   const C = b.context.length / b.n;
   const nu = b.nu ? tape.constant(d.tensor(b.nu, [b.n, b.nu.length / b.n])) : null;
   const x = tape.constant(d.tensor(b.x, [b.n, 2]));
-  const v = -op.mean(logProb(tape, x, tape.constant(d.tensor(b.context, [b.n, C])), nu)).value.data[0];
+  const context = tape.constant(d.tensor(b.context, [b.n, C]));
+  const v = -op.mean(logProb(tape, x, { context, nu })).value.data[0];
   d.arena.reset();
   return v;
 }
@@ -130,7 +131,7 @@ test(`${dev.backend}: a residual model learns the templates over a frozen base, 
       7,
       false,
     );
-    const baseOnly = nll(dev, (t, x, c) => model.base.logProbVar(t, x, c), heldOut);
+    const baseOnly = nll(dev, (t, x, cond) => model.base.logProbVar(t, x, cond), heldOut);
     await train(shuffle ? withShuffledNu(job, 99) : job, plan(1e-2), {});
     return baseOnly - nll(dev, job.logProb, heldOut);
   };

@@ -290,13 +290,13 @@ function logProbs(path: string, residualModel: boolean): number[] {
   if (!residualModel) {
     const m = loadBaseFlow(dev, path);
     const c = Float32Array.from({ length: m.config.context * n }, () => rng.uniform());
-    return Array.from(m.logProb(x, c));
+    return Array.from(m.logProb(x, { context: c }));
   }
   const m = loadResidualModel(dev, path);
   const C = m.config.contextDim;
   const c = Float32Array.from({ length: C * n }, () => rng.uniform());
   const nu = Float32Array.from({ length: 2 * n }, () => rng.uniform() * 2 - 1);
-  return Array.from(m.logProb(x, c, nu));
+  return Array.from(m.logProb(x, { context: c, nu }));
 }
 
 for (const [name, residualModel] of [

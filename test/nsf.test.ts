@@ -54,7 +54,7 @@ test('kin NSF: exp(log p) integrates to 1 ± 2e-3 for both classes', () => {
     [1, 0],
     [0, 1],
   ]) {
-    const I = integrate((x, ctx) => kin.logProb(x, ctx), c, 6, 300);
+    const I = integrate((x, ctx) => kin.logProb(x, { context: ctx }), c, 6, 300);
     assert.ok(Math.abs(I - 1) < 2e-3, `class ${c}: ∫ = ${I}`);
   }
 });
@@ -64,7 +64,7 @@ test('score NSF: exp(log p(y | x, c)) integrates to 1 ± 2e-3 for both classes',
     [1, 0, 0.3, -0.2],
     [0, 1, -0.8, 0.5],
   ]) {
-    const I = integrate((y, ctx) => score.logProb(y, ctx), c, 8, 320);
+    const I = integrate((y, ctx) => score.logProb(y, { context: ctx }), c, 8, 320);
     assert.ok(Math.abs(I - 1) < 2e-3, `context ${c}: ∫ = ${I}`);
   }
 });
@@ -86,10 +86,13 @@ test('inverse(transform(x)) round-trips to 2e-5 on 10k points including the tail
       x[2 * i + 1] = (2 * rng.uniform() - 1) * s;
       const cls = i % 2;
       c[C * i + cls] = 1;
-      if (C === 4) ((c[C * i + 2] = rng.normal()), (c[C * i + 3] = rng.normal()));
+      if (C === 4) {
+        c[C * i + 2] = rng.normal();
+        c[C * i + 3] = rng.normal();
+      }
     }
-    const { z, ladj } = flow.transform(x, c);
-    const back = flow.inverse(z, c);
+    const { z, ladj } = flow.forward(x, { context: c });
+    const back = flow.inverse(z, { context: c });
     let worst = 0,
       worstL = 0;
     for (let i = 0; i < 2 * n; i++) worst = Math.max(worst, Math.abs(back.x[i] - x[i]));
@@ -125,12 +128,12 @@ test('safetensors round trip gives identical numbers (base and residual)', () =>
   const back = loadBaseFlow(dev, join(dir, 'kin.safetensors'));
   const x = Float32Array.from({ length: 200 }, (_, i) => Math.sin(i) * 3);
   const c = Float32Array.from({ length: 200 }, (_, i) => (i % 2 === (i >> 1) % 2 ? 1 : 0));
-  assert.equal(Array.from(back.logProb(x, c)), Array.from(kin.logProb(x, c)));
+  assert.equal(Array.from(back.logProb(x, { context: c })), Array.from(kin.logProb(x, { context: c })));
   const res = loadResidualModel(dev, join(REF, 'kin_density_residuals.pt'));
   saveModel(join(dir, 'res.safetensors'), residualToStateDict(res), residualArchitecture(res));
   const res2 = loadResidualModel(dev, join(dir, 'res.safetensors'));
   const nu = Float32Array.from({ length: 200 }, (_, i) => (i % 7) / 3 - 1);
-  assert.equal(Array.from(res2.logProb(x, c, nu)), Array.from(res.logProb(x, c, nu)));
+  assert.equal(Array.from(res2.logProb(x, { context: c, nu })), Array.from(res.logProb(x, { context: c, nu })));
 });
 
 test('a fresh residual model is exactly the identity for every ν; a trained one at ν = 0', () => {
@@ -148,16 +151,19 @@ test('a fresh residual model is exactly the identity for every ν; a trained one
   const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i) * 2);
   const c = Float32Array.from({ length: 64 }, (_, i) => i % 2);
   const nu = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 1.3) * 2);
-  const f = fresh.forward(x, c, nu);
+  const f = fresh.forward(x, { context: c, nu });
   assert.equal(Array.from(f.xNom), Array.from(x));
   assert.ok(f.ladj.every((v) => v === 0));
   const trained = loadResidualModel(dev, join(REF, 'score_density_residuals.pt'));
   const ctx = Float32Array.from({ length: 128 }, (_, i) =>
     i % 4 < 2 ? (i % 4 === (i >> 2) % 2 ? 1 : 0) : Math.sin(i),
   );
-  const t0 = trained.forward(x, ctx, new Float32Array(64));
+  const t0 = trained.forward(x, { context: ctx, nu: new Float32Array(64) });
   assert.equal(Array.from(t0.xNom), Array.from(x));
-  assert.equal(Array.from(trained.logProb(x, ctx, new Float32Array(64))), Array.from(trained.base.logProb(x, ctx)));
+  assert.equal(
+    Array.from(trained.logProb(x, { context: ctx, nu: new Float32Array(64) })),
+    Array.from(trained.base.logProb(x, { context: ctx })),
+  );
 });
 
 test('residual inverse round-trips, and cross-terms vanish when ν_i·ν_j = 0', () => {
@@ -165,11 +171,14 @@ test('residual inverse round-trips, and cross-terms vanish when ν_i·ν_j = 0',
   const n = 500;
   const x = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 0.7) * 2.5);
   const ctx = new Float32Array(4 * n);
-  for (let i = 0; i < n; i++)
-    ((ctx[4 * i + (i % 2)] = 1), (ctx[4 * i + 2] = Math.cos(i)), (ctx[4 * i + 3] = Math.sin(2 * i)));
+  for (let i = 0; i < n; i++) {
+    ctx[4 * i + (i % 2)] = 1;
+    ctx[4 * i + 2] = Math.cos(i);
+    ctx[4 * i + 3] = Math.sin(2 * i);
+  }
   const nu = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 1.7) * 1.5);
-  const f = res.forward(x, ctx, nu);
-  const b = res.inverse(f.xNom, ctx, nu);
+  const f = res.forward(x, { context: ctx, nu });
+  const b = res.inverse(f.xNom, { context: ctx, nu });
   for (let i = 0; i < 2 * n; i++) assert.ok(Math.abs(b.x[i] - x[i]) < 1e-5, `row ${i >> 1}`);
   for (let i = 0; i < n; i++) assert.ok(Math.abs(b.ladj[i] + f.ladj[i]) < 1e-5);
   // a model with a cross net whose weights are all non-zero: at ν = (a, 0) it equals the same model without it
@@ -197,10 +206,16 @@ test('residual inverse round-trips, and cross-terms vanish when ν_i·ν_j = 0',
     cs = Float32Array.from({ length: 200 }, (_, i) => (i % 2 === (i >> 1) % 2 ? 1 : 0));
   for (const axis of [0, 1]) {
     const nuAxis = Float32Array.from({ length: 200 }, (_, i) => (i % 2 === axis ? 1.3 : 0));
-    assert.equal(Array.from(cross.forward(xs, cs, nuAxis).xNom), Array.from(plain.forward(xs, cs, nuAxis).xNom));
+    assert.equal(
+      Array.from(cross.forward(xs, { context: cs, nu: nuAxis }).xNom),
+      Array.from(plain.forward(xs, { context: cs, nu: nuAxis }).xNom),
+    );
   }
   const both = new Float32Array(200).fill(1);
-  assert.not.equal(Array.from(cross.forward(xs, cs, both).xNom), Array.from(plain.forward(xs, cs, both).xNom));
+  assert.not.equal(
+    Array.from(cross.forward(xs, { context: cs, nu: both }).xNom),
+    Array.from(plain.forward(xs, { context: cs, nu: both }).xNom),
+  );
 });
 
 test.run();

@@ -28,7 +28,8 @@ for (const dev of devices) {
   const ps = new ParamSet(dev, residualLayerSpecs('r.', cfg));
   const layer = new PolynomialResidualTransform('r.', dev, ps, cfg);
   const rng = Rng.fromSeed(2);
-  for (const net of [...layer.nets, ...layer.crossNets]) net.init(rng, false); // non-zero last layers: every coefficient matters
+  // Non-zero last layers: every coefficient matters.
+  for (const net of [...layer.nets, ...layer.crossNets]) net.init(rng, false);
   const rows = 5;
   const x = dev.tensor(randomValues(rows * 2, 3, -1.5, 1.5), [rows, 2]);
   const c = dev.tensor([1, 0, 0, 1, 1, 0, 0, 1, 1, 0], [rows, 2]);
@@ -38,7 +39,7 @@ for (const dev of devices) {
     const r = gradcheck(
       dev,
       (tape, [xv, nv]) => {
-        const f = layer.forward(tape, xv, tape.constant(c), nv);
+        const f = layer.forwardVar(tape, xv, { context: tape.constant(c), nu: nv });
         return concatCols([f.s, f.t, f.y, op.reshape(f.ladj, [rows, 1])]);
       },
       [x, nu],
@@ -50,7 +51,7 @@ for (const dev of devices) {
     const r = gradcheckParams(
       dev,
       (tape) => {
-        const f = layer.forward(tape, tape.constant(x), tape.constant(c), tape.constant(nu));
+        const f = layer.forwardVar(tape, tape.constant(x), { context: tape.constant(c), nu: tape.constant(nu) });
         return concatCols([f.s, f.t, f.y]);
       },
       ps.params,
@@ -69,7 +70,7 @@ for (const dev of devices) {
     );
     const coef = (xt: typeof x) => {
       const t = new Tape(dev, { grad: false });
-      const f = layer.coefficients(t, t.constant(xt), t.constant(c), t.constant(nu));
+      const f = layer.coefficientsVar(t, t.constant(xt), { context: t.constant(c), nu: t.constant(nu) });
       return { s: Array.from(f.s.value.data), t: Array.from(f.t.value.data) };
     };
     const a = coef(x),

@@ -126,7 +126,7 @@ for (const dev of devices) {
     const tape = new Tape(dev);
     const xv = tape.leaf(x);
     const cv: Var = shared ? tape.constant(c) : tape.leaf(c);
-    const lp = flow.logProbVar(tape, xv, cv);
+    const lp = flow.logProbVar(tape, xv, { context: cv });
     tape.backward(op.sum(lp));
     for (const p of flow.params.params) p.frozen = false;
     return {
@@ -164,12 +164,12 @@ for (const dev of devices) {
 
   test(`${dev.backend}: the no-grad path (sampling, evaluation) takes the shared path with the same numbers`, () => {
     const tape = new Tape(dev, { grad: false });
-    const lp = flow.logProbVar(tape, tape.constant(x), tape.constant(c)).value.data;
+    const lp = flow.logProbVar(tape, tape.constant(x), { context: tape.constant(c) }).value.data;
     const b = run(false);
     assert.ok(worst(lp, b.lp) < 2e-6);
     // x back from its latent: the inverse passes run the hyper-networks on the shared context too.
-    const latent = flow.transform(Float32Array.from(x.data), Float32Array.from(c.data)).z;
-    const back = flow.inverse(latent, Float32Array.from(c.data)).x;
+    const latent = flow.forward(Float32Array.from(x.data), { context: Float32Array.from(c.data) }).z;
+    const back = flow.inverse(latent, { context: Float32Array.from(c.data) }).x;
     assert.ok(worst(back, Float32Array.from(x.data)) < 2e-5, `round trip ${worst(back, Float32Array.from(x.data))}`);
   });
 
@@ -185,13 +185,15 @@ for (const dev of devices) {
         hiddenFeatures: [12, 12],
       }),
     ).init(Rng.fromSeed(9));
-    for (const e of model.stack)
-      if (e.kind === 'residual') for (const n of e.layer.nets) n.init(Rng.fromSeed(10), false);
+    for (const layer of model.layers) for (const n of layer.nets) n.init(Rng.fromSeed(10), false);
     const nu = dev.tensor(randomValues(2 * B, 41, -1.2, 1.2), [B, 2]);
     const grads = (shared: boolean) => {
       model.params.zeroGrad();
       const tape = new Tape(dev);
-      const lp = model.logProbVar(tape, tape.constant(x), shared ? tape.constant(c) : tape.leaf(c), tape.constant(nu));
+      const lp = model.logProbVar(tape, tape.constant(x), {
+        context: shared ? tape.constant(c) : tape.leaf(c),
+        nu: tape.constant(nu),
+      });
       tape.backward(op.sum(lp));
       return {
         lp: Float32Array.from(lp.value.data),

@@ -346,7 +346,8 @@ function gradcheck(
     worst = Math.max(worst, best);
     assert.ok(
       best <= tol,
-      `${what} at x = ${x} (bin ${bin}, gl ${gl}, ${freeBin ? 'free' : 'fixed'} bin, step ${h}): analytic ${analytic}, numeric ${numeric}`,
+      `${what} at x = ${x} (bin ${bin}, gl ${gl}, ${freeBin ? 'free' : 'fixed'} bin, step ${h})` +
+        `: analytic ${analytic}, numeric ${numeric}`,
     );
   };
   // Step in x: a small fraction of the bin width (bins can be ~5e-4 wide when saturated).

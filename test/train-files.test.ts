@@ -27,6 +27,10 @@ import { readSafetensors } from '../src/io/safetensors.js';
 import { train, type TrainJob } from '../src/train/trainer.js';
 import type { Batch } from '../src/train/batches.js';
 
+/** A parsed YAML config the test edits by key (any: the keys are the test's own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type YamlDoc = Record<string, any>;
+
 const dir = mkdtempSync(join(tmpdir(), 'fnf-files-'));
 const globals = { backend: 'wasm' as const, threads: 1, seed: 7 };
 
@@ -218,13 +222,13 @@ function writeConfigs(weighted: boolean): { base: string; sys: string } {
     up: join(dir, 'up.csv'),
     down: join(dir, 'down.parquet'),
   };
-  const base = yaml.load(readFileSync(join(REPO, 'configs/files/base_flows.yaml'), 'utf8')) as Record<string, any>;
+  const base = yaml.load(readFileSync(join(REPO, 'configs/files/base_flows.yaml'), 'utf8')) as YamlDoc;
   base.paths = { score_model: join(dir, 'score.safetensors'), kin_model: join(dir, 'kin.safetensors') };
   base.kin_flow = tiny(2);
   base.score_flow = tiny(4);
   base.training = { kin: schedule, score: schedule };
   base.samples = { nominal: files.nominal, columns: weighted ? { weight: 'weight' } : {} };
-  const sys = yaml.load(readFileSync(join(REPO, 'configs/files/systematics.yaml'), 'utf8')) as Record<string, any>;
+  const sys = yaml.load(readFileSync(join(REPO, 'configs/files/systematics.yaml'), 'utf8')) as YamlDoc;
   sys.paths = {
     kin_base_model: base.paths.kin_model,
     score_base_model: base.paths.score_model,
@@ -250,7 +254,7 @@ function writeConfigs(weighted: boolean): { base: string; sys: string } {
   return paths;
 }
 
-test('train-base and train-systematics on files: validation NLL every epoch, best epoch kept, weights in the card', async () => {
+test('train-base, train-systematics on files: validation NLL per epoch, best epoch kept, card weights', async () => {
   const dsCfg = join(dir, 'dataset.yaml');
   writeFileSync(dsCfg, readFileSync(join(REPO, 'configs/files/dataset.yaml'), 'utf8'));
   const gen = { ...globals, cfg: dsCfg, nEvents: 3000 };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Act } from '../src/backend/kernels.js';
 import { ParamSet } from '../src/autodiff/param.js';
 import { Tape } from '../src/autodiff/tape.js';
+import type { Condition } from '../src/flows/transform.js';
 import * as op from '../src/ops/index.js';
 import { AdamW } from '../src/train/adamw.js';
 import { baseFlowJob, residualJob } from '../src/train/jobs.js';
@@ -134,8 +135,8 @@ for (const dev of devices) {
     let calls = 0;
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
-        const lp = job.logProb(tape, x, c, nu);
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => {
+        const lp = job.logProb(tape, x, cond);
         return ++calls > 7 ? op.mul(lp, NaN) : lp;
       },
     };
@@ -158,8 +159,8 @@ for (const dev of devices) {
     let weightsBefore: number[] = [];
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => {
-        const lp = job.logProb(tape, x, c, nu);
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => {
+        const lp = job.logProb(tape, x, cond);
         if (++calls !== 10) return lp; // step 9: the last step of the second epoch (5 steps each)
         epochOneBytes = readFileSync(path); // what the first epoch saved
         weightsBefore = Array.from(model.params.values.data);
@@ -181,7 +182,7 @@ for (const dev of devices) {
     const { job } = baseFlowJob(dev, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
     const poisoned = {
       ...job,
-      logProb: (tape: Tape, x: op_Var, c: op_Var, nu: op_Var | null) => op.mul(job.logProb(tape, x, c, nu), NaN),
+      logProb: (tape: Tape, x: op_Var, cond: Condition<op_Var>) => op.mul(job.logProb(tape, x, cond), NaN),
     };
     await assert_rejects(
       () => train(poisoned, { ...plan(2), valBatches: 0 }, {}),
@@ -190,7 +191,7 @@ for (const dev of devices) {
     assert.not.ok(existsSync(path));
   });
 
-  test(`${dev.backend}: residual training leaves the frozen base untouched and gives it no optimizer state`, async () => {
+  test(`${dev.backend}: residual training leaves the frozen base untouched, with no optimizer state`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-res-'));
     const gen = defaultGeneratorConfig();
     const base = baseFlowJob(dev, 'kin', tiny, gen, join(dir, 'base.safetensors'), 1, false);
@@ -243,7 +244,7 @@ test('the checkpoint writers refuse a non-finite value, naming key and element, 
   assert.ok(Buffer.compare(readFileSync(path), before) === 0);
 });
 
-test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever it writes', () => {
+test('a fine-tuning stage (--init-from) records the stages of the checkpoint it started from, wherever written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-card-'));
   const plan = (lr: number): TrainPlan => ({
     label: 'x',

@@ -52,7 +52,7 @@ test('marginal χ²/ndf: about 1 for the same distribution, large for a shifted 
   assert.ok(same.chi2 / same.ndf < 2.5, `same: ${same.chi2 / same.ndf}`);
   const shifted = marginalChi2(draw(0.2), draw(0), 2, 0, undefined);
   assert.ok(shifted.chi2 / shifted.ndf > 10, `shifted: ${shifted.chi2 / shifted.ndf}`);
-  // Exact case: the data median 2 is the one inner edge; data bins hold (0, 1) and (2, 3), model bins (0, 0) and (2, 3).
+  // Exact case: the data median 2 is the one inner edge; data bins hold (0, 1) and (2, 3), model (0, 0) and (2, 3).
   const d = Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0]);
   const m = Float32Array.from([0, 0, 0, 0, 2, 0, 3, 0]);
   assert.equal(marginalChi2(d, m, 2, 0, undefined, 2), { chi2: 0, ndf: 1 });

@@ -16,12 +16,13 @@ import { loadConfig, type SystematicTemplate } from '../src/config/load.js';
 import { Rng } from '../src/random/rng.js';
 import { defaultGeneratorConfig, generateBatch, withNuisance, xParams } from '../src/toy/index.js';
 import { pngSize } from '../src/plot/index.js';
-import { klEstimate, meanStd, normalCdf } from '../src/validate/stats.js';
+import { normalCdf } from '../src/validate/stats.js';
+import { meanStd } from '../src/analysis/columns.js';
+import { gridKl, klEstimate } from '../src/analysis/kl.js';
 import { closureNuPoints, nuisanceGenerator, scanValues } from '../src/validate/nuisance.js';
 import {
   densityGrid,
   gaussHermite,
-  gridKl,
   mixtureGrid,
   truthKinDensity,
   truthScoreDensity,

@@ -11,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Act, Binary, Broadcast, Unary, type SplineSpec } from '../src/backend/kernels.js';
 import { loadWasmKernels, resolveThreads, type WasmKernels } from '../src/backend/wasm/index.js';
+import { instantiateKernels, loadKernelModule } from '../src/backend/wasm/loader.js';
+import { K, KERNELS } from '../src/backend/wasm/pool/protocol.js';
 import { createDevice } from '../src/backend/index.js';
 import { Memory } from '../src/tensor/memory.js';
 import { Heap } from '../src/tensor/allocator.js';
@@ -399,6 +401,19 @@ test('a worker that has gone makes the next call an Error, not a hang', async ()
   assert.throws(() => k.unary(Unary.Neg, out, a), /unary.*pool is unusable.*worker thread 0/);
   k.dispose();
   free(a, out);
+});
+
+test("pool kernel table: K is each entry's index, every entry an export with its argument count", async () => {
+  const { module } = await loadKernelModule();
+  const exports = instantiateKernels(module, new Memory().wasm);
+  assert.is(Object.keys(K).length, KERNELS.length);
+  KERNELS.forEach((k, i) => {
+    assert.is(K[k.id], i, k.id);
+    const fn = (exports as unknown as Record<string, unknown>)[k.name];
+    assert.type(fn, 'function', k.name);
+    assert.is((fn as (...a: number[]) => unknown).length, k.nargs, `${k.name} takes ${k.nargs} arguments`);
+    assert.ok(k.range + 1 < k.nargs && k.scratch < k.nargs, `${k.name}: range and scratch slots inside the arguments`);
+  });
 });
 
 test.run();

@@ -19,7 +19,7 @@ import { buildWeb } from '../web/build.js';
 import { portFromEnv, serveStatic } from '../web/serve.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
-import { repeatNu } from '../src/validate/nuisance.js';
+import { repeatRow } from '../src/analysis/grid.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
 import { quantile, summary } from '../web/src/page/timings.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
@@ -117,8 +117,8 @@ async function checkProbe(page: Page, f: PageView): Promise<void> {
   for (let i = 0; i < 2 * P; i++) ctx[2 * i + (i < P ? 0 : 1)] = 1;
   // Base only: the shipped base file itself (the page takes the base inside the residual file).
   const want = k.state.baseOnly
-    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, ctx)
-    : model.logProb(x, ctx, repeatNu(k.state.nu, 2 * P));
+    ? loadBaseFlow(dev, join(REPO, 'models', 'kin_density.safetensors')).logProb(x, { context: ctx })
+    : model.logProb(x, { context: ctx, nu: repeatRow(k.state.nu, 2 * P) });
   assert.is(k.probe.length, want.length);
   k.probe.forEach((v, i) =>
     assert.ok(

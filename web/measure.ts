@@ -13,7 +13,7 @@ import { serveStatic } from './serve.js';
 import { summary } from './src/page/timings.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
-import { repeatNu } from '../src/validate/nuisance.js';
+import { repeatRow } from '../src/analysis/grid.js';
 
 interface Times {
   updates: number[];
@@ -36,7 +36,7 @@ async function nodeTimes(threads: number, moves: number): Promise<number[]> {
   const out: number[] = [];
   for (let k = 0; k < moves; k++) {
     const t0 = performance.now();
-    model.logProb(x, ctx, repeatNu([Math.sin(k), Math.cos(k)], n));
+    model.logProb(x, { context: ctx, nu: repeatRow([Math.sin(k), Math.cos(k)], n) });
     out.push(performance.now() - t0);
   }
   (dev.kernels as { dispose?: () => void }).dispose?.();
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       const warm = (a: number[]) => a.slice(1); // the first update also warms the engine up
       const node = await nodeTimes(threads, moves);
       process.stdout.write(
-        `${t.info.threads} thread(s), ${t.info.build} SIMD:\n  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
+        `${t.info.threads} thread(s), ${t.info.build} SIMD:\n` +
+          `  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
           `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n  node, same model call:         ${fmt(node)}\n`,
       );
       await page.close();

@@ -50,7 +50,8 @@ export class PyTorchPeer {
       child.kill();
       const last = stderr.trim().split('\n').pop() ?? '';
       why(
-        `${python} ${script()} --serve did not start${last ? `: ${last}` : ''} (set FNF_BENCH_PYTHON to a Python with torch)`,
+        `${python} ${script()} --serve did not start${last ? `: ${last}` : ''}` +
+          ' (set FNF_BENCH_PYTHON to a Python with torch)',
       );
       return null;
     }

@@ -49,14 +49,18 @@ export class Var {
 export class Tape {
   private nodes: Node[] = [];
   readonly recording: boolean;
+  /** false: parameters enter as constants, only leaves get gradients (d log p / dν, d/dx). */
+  readonly paramGrads: boolean;
   /** The device's profiler hook (null unless the device is a profiled one). */
   private readonly observer: OpObserver | null;
 
+  /** `grad: false` records nothing; `params: false` records only what flows from `leaf`s. */
   constructor(
     readonly device: Device,
-    opts: { grad?: boolean } = {},
+    opts: { grad?: boolean; params?: boolean } = {},
   ) {
     this.recording = opts.grad ?? true;
+    this.paramGrads = opts.params ?? true;
     this.observer = device.observer;
   }
 
@@ -65,9 +69,9 @@ export class Tape {
     return new Var(t, this, false);
   }
 
-  /** A parameter as a leaf; frozen parameters (or a no-grad tape) become constants. */
+  /** A parameter as a leaf; frozen parameters (or a no-grad or inputs-only tape) become constants. */
   param(p: Param): Var {
-    const tracked = this.recording && !p.frozen;
+    const tracked = this.recording && this.paramGrads && !p.frozen;
     const v = new Var(p.value, this, tracked, tracked ? p : null);
     if (tracked) {
       v.grad = p.grad;

@@ -5,7 +5,8 @@ import { shapeStr, type Tensor } from '../tensor/tensor.js';
 export function checkGather(kernel: string, out: Tensor, index: Tensor, scale: Tensor): void {
   if (out.size !== index.size || scale.size !== index.size) {
     throw new Error(
-      `${kernel}: out ${shapeStr(out.shape)}, index ${shapeStr(index.shape)} and scale ${shapeStr(scale.shape)} must have one size`,
+      `${kernel}: out ${shapeStr(out.shape)}, index ${shapeStr(index.shape)}` +
+        ` and scale ${shapeStr(scale.shape)} must have one size`,
     );
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Choosing and creating a device. `--backend` / FNF_BACKEND: `ts` (readable reference),
  * `wasm` (SIMD kernels), `gpu` (gpu.js, where one exists) or `auto` (gpu when a real GPU passes
- * a start-up parity probe, else wasm). The choice is reported once in words by `describe`.
+ * a start-up parity probe, else wasm). Nothing here prints: `describeDevice` says which backend
+ * runs, and `onAutoChoice` hands the caller auto's decision and the GPU probe's reason.
  */
 import { Memory } from '../tensor/memory.js';
 import { Heap } from '../tensor/allocator.js';
@@ -24,9 +25,18 @@ export interface DeviceOptions {
    * most 8. 1 starts no worker threads.
    */
   threads?: number;
+  /** backend auto: called once with the backend picked and the GPU probe's reason. */
+  onAutoChoice?: (choice: AutoChoice) => void;
 }
 
-export interface CreatedDevice extends Device {}
+/** How `--backend auto` decided. */
+export interface AutoChoice {
+  backend: 'gpu' | 'wasm';
+  /** The GPU probe's reason, in full (why the GPU is used, or why not). */
+  probeReason: string;
+}
+
+export type CreatedDevice = Device;
 
 /** The backend named by the option, else FNF_BACKEND, else auto. */
 export function backendFromEnv(explicit?: string): BackendChoice {
@@ -63,10 +73,10 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
         ? await gpu.probeGpu()
         : { available: false, reason: 'the gpu backend is not available in this build' };
       if (gpu && probe.available) {
-        process.stderr.write(`backend auto: gpu (${probe.reason})\n`);
+        opts.onAutoChoice?.({ backend: 'gpu', probeReason: probe.reason });
         return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
       }
-      process.stderr.write(`backend auto: wasm (gpu not used: ${probe.reason})\n`);
+      opts.onAutoChoice?.({ backend: 'wasm', probeReason: probe.reason });
       return new Device(memory, await fallback(), heap);
     }
     case 'wasm':

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   /** Undefined: use the config's `seed`, else a random one. */
   seed: number | undefined;
   threads: number;
+  /** Print details such as the GPU probe's reasons (`--verbose`). */
+  verbose?: boolean;
 }
 
 /** Worker threads used when --threads / FNF_THREADS is not given: the cores, at most 8. */
@@ -40,6 +42,7 @@ export function globalOptions(): Option[] {
       .argParser(intParser(1, MAX_THREADS))
       .default(DEFAULT_THREADS, `CPU cores up to 8, here ${DEFAULT_THREADS}`)
       .env('FNF_THREADS'),
+    new Option('--verbose', "print details: the GPU probe's reasons behind --backend auto's choice").default(false),
   ];
 }
 

@@ -362,14 +362,16 @@ function resolveTemplates(
     if (e.m.length !== first) {
       problem(
         mw,
-        `expected a list of ${first} numbers like ${listKey}[0].m (all m vectors have one length), found a list of ${e.m.length}`,
+        `expected a list of ${first} numbers like ${listKey}[0].m` +
+          ` (all m vectors have one length), found a list of ${e.m.length}`,
       );
     }
     // With no nuisances the residual is the identity and the list is not used (reference behaviour).
     if (res.numNuisances > 0 && e.m.length !== res.numNuisances) {
       problem(
         mw,
-        `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances}), found a list of ${e.m.length}`,
+        `expected a list of ${res.numNuisances} numbers (${resKey}.num_nuisances = ${res.numNuisances})` +
+          `, found a list of ${e.m.length}`,
       );
     }
     return { name: e.generator, m: [...e.m], generator: copyGeneratorConfig(generators[e.generator]!) };
@@ -427,7 +429,8 @@ export function checkBaseFlowsMatch(base: BaseFlowsConfig, sys: SystematicsConfi
         throw new ConfigError(
           sys.source,
           path,
-          `expected ${JSON.stringify(a[field])} like ${path} of ${base.source} (the residuals sit on that base flow), ` +
+          `expected ${JSON.stringify(a[field])} like ${path} of ${base.source}` +
+            ` (the residuals sit on that base flow), ` +
             `found ${JSON.stringify(b[field])}`,
         );
       }

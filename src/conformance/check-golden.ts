@@ -53,7 +53,8 @@ export function checkGoldenFile(dev: Device, file: string, modelsDir?: string): 
     rows = checkResidualGolden(dev, g as never, loadResidualModel(dev, checkpoint));
   else
     throw new Error(
-      `${file}: unknown golden model '${model}' (expected kin_base, score_base, kin_residual, score_residual or a generator truth file)`,
+      `${file}: unknown golden model '${model}'` +
+        ` (expected kin_base, score_base, kin_residual, score_residual or a generator truth file)`,
     );
   return { file, model, checkpoint, rows, ok: rows.every((r) => r.ok) };
 }

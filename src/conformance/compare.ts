@@ -67,7 +67,10 @@ export interface GradStats {
 export function compareGrad(name: string, ours: Float32Array, golden: GradStats): CompareRow[] {
   let l2 = 0,
     s = 0;
-  for (const v of ours) ((l2 += v * v), (s += v));
+  for (const v of ours) {
+    l2 += v * v;
+    s += v;
+  }
   l2 = Math.sqrt(l2);
   const scale = golden.l2;
   const rel = Math.abs(l2 - golden.l2) / Math.max(golden.l2, 1e-30);
@@ -102,7 +105,8 @@ export function formatRows(title: string, rows: CompareRow[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `${r.quantity.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.maxAbs.toExponential(2).padStart(10)}  ${r.tolerance.padEnd(18)}  ${r.ok ? 'ok' : 'FAIL'}`,
+      `${r.quantity.padEnd(w)}  ${String(r.n).padStart(5)}  ${r.maxAbs.toExponential(2).padStart(10)}` +
+        `  ${r.tolerance.padEnd(18)}  ${r.ok ? 'ok' : 'FAIL'}`,
     );
   }
   return lines.join('\n');

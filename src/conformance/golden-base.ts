@@ -54,7 +54,7 @@ export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRo
     nsf.transforms.forEach((t, k) => {
       const raw = t.hyper.forward(tape, h, ctx).value;
       hyperRaw.push(...raw.data.subarray(0, 4 * raw.cols));
-      const r = t.forward(tape, h, ctx);
+      const r = t.forwardVar(tape, h, { context: ctx });
       rows.push(compare(`transform ${k} out`, r.y.value.data, g.forward.f32.per_transform[k].out, TOL.position));
       rows.push(compare(`transform ${k} ladj`, r.ladj.value.data, g.forward.f32.per_transform[k].ladj, TOL.logProb));
       h = r.y;
@@ -62,15 +62,17 @@ export function checkBaseGolden(dev: Device, g: BaseGolden, nsf: NSF): CompareRo
     if (g.debug?.hyper_raw_first4)
       rows.push(compare('raw hyper output (rows 0–3)', hyperRaw, g.debug.hyper_raw_first4.f32, TOL.raw));
     const x = tape.constant(dev.tensor(xIn, [n, nsf.features]));
-    const { z, ladj } = nsf.transformVar(tape, x, ctx);
-    const baseLp = nsf.base.logProb(tape, z);
+    const { y: z, ladj } = nsf.transform.forwardVar(tape, x, { context: ctx });
+    const baseLp = nsf.base.logProbVar(tape, z);
     rows.push(compare('z', z.value.data, g.forward.f32.z, TOL.position));
-    rows.push(compare('ladj', ladj.value.data, g.forward.f32.ladj, TOL.logProb));
+    rows.push(compare('ladj', ladj!.value.data, g.forward.f32.ladj, TOL.logProb));
     rows.push(compare('base_log_prob', baseLp.value.data, g.forward.f32.base_log_prob, TOL.logProb));
-    rows.push(compare('log_prob', nsf.logProbVar(tape, x, ctx).value.data, g.forward.f32.log_prob, TOL.logProb));
+    rows.push(
+      compare('log_prob', nsf.logProbVar(tape, x, { context: ctx }).value.data, g.forward.f32.log_prob, TOL.logProb),
+    );
   });
 
-  const inv = nsf.inverse(f32(g.inverse.inputs.z), f32(g.inverse.inputs.context));
+  const inv = nsf.inverse(f32(g.inverse.inputs.z), { context: f32(g.inverse.inputs.context) });
   rows.push(compare('inverse x', inv.x, g.inverse.f32.x, TOL.position));
   rows.push(compare('inverse ladj', inv.ladj, g.inverse.f32.ladj_inv, TOL.logProb));
 
@@ -89,11 +91,9 @@ function checkGradient(
     const n = x.length / nsf.features;
     nsf.params.zeroGrad();
     const tape = new Tape(dev);
-    const lp = nsf.logProbVar(
-      tape,
-      tape.constant(dev.tensor(x, [n, nsf.features])),
-      tape.constant(dev.tensor(ctx, [n, nsf.config.context])),
-    );
+    const lp = nsf.logProbVar(tape, tape.constant(dev.tensor(x, [n, nsf.features])), {
+      context: tape.constant(dev.tensor(ctx, [n, nsf.config.context])),
+    });
     const loss = neg(mean(lp));
     const lossValue = loss.value.data[0];
     tape.backward(loss);

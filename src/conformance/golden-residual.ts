@@ -7,6 +7,7 @@ import type { Device } from '../backend/device.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import { mean, neg } from '../ops/index.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
+import { PolynomialResidualTransform } from '../systematics/polynomial-residual.js';
 import { TOL, compare, compareGrad, flat, type CompareRow, type GradStats } from './compare.js';
 import { worstOf } from './golden-base.js';
 
@@ -47,43 +48,50 @@ export function checkResidualGolden(dev: Device, g: ResidualGolden, model: Syste
     const ctx = tape.constant(dev.tensor(ctxIn, [n, C]));
     const nu = tape.constant(dev.tensor(nuIn, [n, N]));
     // Layer by layer, each from the golden input of that layer.
-    model.stack.forEach((e, j) => {
-      if (e.kind !== 'residual') return;
+    const cond = { context: ctx, nu };
+    model.residual.transforms.forEach((e, j) => {
+      if (!(e instanceof PolynomialResidualTransform)) return;
       const gl = g.forward.f32.layers[j];
       const inp: Var = tape.constant(dev.tensor(f32(gl.input), [n, F]));
-      const raws = e.layer.nets.map((net) => Array.from(net.forward(tape, inp, ctx).value.data));
+      const raws = e.nets.map((net) => Array.from(net.forward(tape, inp, ctx).value.data));
       rows.push(compare(`layer ${j} raw_coeffs`, raws.flat(), gl.raw_coeffs, TOL.raw));
-      const r = e.layer.forward(tape, inp, ctx, nu);
+      const r = e.forwardVar(tape, inp, cond);
       rows.push(compare(`layer ${j} s`, r.s.value.data, gl.s, TOL.residual));
       rows.push(compare(`layer ${j} t`, r.t.value.data, gl.t, TOL.residual));
       rows.push(compare(`layer ${j} out`, r.y.value.data, gl.out, TOL.residual));
       rows.push(compare(`layer ${j} ladj`, r.ladj.value.data, gl.ladj, TOL.residual));
     });
-    const st = model.stackForward(tape, x, ctx, nu);
-    rows.push(compare('x_nom', st.xNom.value.data, g.forward.f32.x_nom, TOL.residual));
+    const st = model.residual.forwardVar(tape, x, cond);
+    rows.push(compare('x_nom', st.y.value.data, g.forward.f32.x_nom, TOL.residual));
     rows.push(compare('ladj_residual', st.ladj!.value.data, g.forward.f32.ladj_residual, TOL.residual));
-    const b = model.base.transformVar(tape, st.xNom, ctx);
-    rows.push(compare('z', b.z.value.data, g.forward.f32.z, TOL.position));
-    rows.push(compare('ladj_base', b.ladj.value.data, g.forward.f32.ladj_base, TOL.logProb));
+    const b = model.base.transform.forwardVar(tape, st.y, cond);
+    rows.push(compare('z', b.y.value.data, g.forward.f32.z, TOL.position));
+    rows.push(compare('ladj_base', b.ladj!.value.data, g.forward.f32.ladj_base, TOL.logProb));
     rows.push(
-      compare('base_log_prob', model.base.base.logProb(tape, b.z).value.data, g.forward.f32.base_log_prob, TOL.logProb),
+      compare(
+        'base_log_prob',
+        model.base.base.logProbVar(tape, b.y).value.data,
+        g.forward.f32.base_log_prob,
+        TOL.logProb,
+      ),
     );
-    rows.push(compare('log_prob', model.logProbVar(tape, x, ctx, nu).value.data, g.forward.f32.log_prob, TOL.logProb));
+    rows.push(compare('log_prob', model.logProbVar(tape, x, cond).value.data, g.forward.f32.log_prob, TOL.logProb));
   });
 
-  const inv = model.inverseFull(f32(g.inverse.inputs.z), f32(g.inverse.inputs.context), f32(g.inverse.inputs.m));
+  const inv = model.inverseFull(f32(g.inverse.inputs.z), {
+    context: f32(g.inverse.inputs.context),
+    nu: f32(g.inverse.inputs.m),
+  });
   rows.push(compare('inverse x', inv.x, g.inverse.f32.x, TOL.position));
   rows.push(compare('inverse ladj', inv.ladj, g.inverse.f32.ladj_inv, TOL.logProb));
 
   dev.scoped(() => {
     model.params.zeroGrad();
     const tape = new Tape(dev);
-    const lp = model.logProbVar(
-      tape,
-      tape.constant(dev.tensor(xIn, [n, F])),
-      tape.constant(dev.tensor(ctxIn, [n, C])),
-      tape.constant(dev.tensor(nuIn, [n, N])),
-    );
+    const lp = model.logProbVar(tape, tape.constant(dev.tensor(xIn, [n, F])), {
+      context: tape.constant(dev.tensor(ctxIn, [n, C])),
+      nu: tape.constant(dev.tensor(nuIn, [n, N])),
+    });
     const loss = neg(mean(lp));
     const lossValue = loss.value.data[0];
     tape.backward(loss);

@@ -12,10 +12,13 @@
  * with any mixture weights (μ-dependent) without touching the model again.
  */
 import type { Device } from '../backend/device.js';
-import { Tape } from '../autodiff/tape.js';
+import { Tape, type Var } from '../autodiff/tape.js';
+import { ComposedTransform } from '../flows/compose.js';
+import type { Transform } from '../flows/transform.js';
 import { chunked } from '../flows/chunked.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
+import { PolynomialResidualTransform } from '../systematics/polynomial-residual.js';
 import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import type { Rng } from '../random/rng.js';
@@ -52,12 +55,14 @@ export function residualLogProbAndNuGrad(
 /**
  * A residual model over one fixed sample, evaluated at many ν (a fit). The first residual layer's nets
  * see the observed v and the context, never ν, so their outputs are computed once, here, and enter each
- * evaluation as constants: the same numbers the full pass computes (row by row, by the same kernels), at
- * a fraction of the work (kin: all of its residual nets; score: half).
+ * evaluation as constants through a stand-in stack: the same numbers the full pass computes (row by row,
+ * by the same kernels), for less work (kin: all of its residual nets; score: half of them).
  */
 export class ResidualOnSample {
   private readonly n: number;
-  /** The first layer's net outputs per event, with their widths; empty when the stack starts otherwise. */
+  /** The first layer when the stack starts with one (it then sees v itself). */
+  private readonly first: PolynomialResidualTransform | null;
+  /** Its net outputs per event, with their widths; empty without a first layer. */
   private readonly raws: { data: Float32Array; width: number }[];
 
   constructor(
@@ -70,7 +75,9 @@ export class ResidualOnSample {
     const C = model.config.contextDim;
     this.n = v.length / F;
     freezeAll(model);
-    const first = model.firstLayer;
+    const head = model.residual.transforms[0];
+    this.first = head instanceof PolynomialResidualTransform ? head : null;
+    const first = this.first;
     if (!first) {
       this.raws = [];
       return;
@@ -101,6 +108,19 @@ export class ResidualOnSample {
     return this.run(nu, false)[0];
   }
 
+  /** The residual stack with the first layer's net outputs given (the rest as they are). */
+  private stackWith(raws: readonly Var[]): Transform {
+    const first = this.first!;
+    const head: Transform = {
+      features: first.features,
+      forwardVar: (tape, x, cond) => first.forwardVar(tape, x, cond, raws),
+      inverseTensor: () => {
+        throw new Error('ResidualOnSample: the stand-in stack runs forward only');
+      },
+    };
+    return new ComposedTransform([head, ...this.model.residual.transforms.slice(1)], this.model.features);
+  }
+
   private run(nu: readonly number[], grad: boolean): Float32Array[] {
     const { model, n } = this;
     const dev = model.device;
@@ -115,8 +135,9 @@ export class ResidualOnSample {
       for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
       const nuT = dev.tensor(nuRows, [rows, K]);
       const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
-      const firstRaws = this.raws.length ? rawTs.map((r) => tape.constant(r!)) : undefined;
-      const lp = model.logProbVar(tape, tape.constant(vt!), ct ? tape.constant(ct) : null, nuVar, firstRaws);
+      const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
+      const stack = this.first ? this.stackWith(rawTs.map((r) => tape.constant(r!))) : model.residual;
+      const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack);
       if (!grad) return [lp.value];
       tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
       return [lp.value, nuVar.grad ?? dev.zeros([rows, K])];
@@ -134,12 +155,12 @@ export function residualLogProb(
   const n = v.length / model.features;
   const nuRows = new Float32Array(n * model.numNuisances);
   for (let i = 0; i < n; i++) for (let k = 0; k < nu.length; k++) nuRows[i * nu.length + k] = nu[k];
-  return model.logProb(v, context, nuRows);
+  return model.logProb(v, { context, nu: nuRows });
 }
 
 /** log p(v | context) of a frozen base flow. */
 export function baseLogProb(flow: NSF, v: Float32Array, context: Float32Array | null): Float32Array {
-  return flow.logProb(v, context);
+  return flow.logProb(v, { context });
 }
 
 /** The frozen base flow under a residual model. */
@@ -177,10 +198,10 @@ export function residualSample(
   const K = model.numNuisances;
   const nuRows = new Float32Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
-  return model.sample(context, nuRows, rng);
+  return model.sample(n, { context, nu: nuRows }, rng);
 }
 
 /** n draws from a frozen base flow, one per context row. */
 export function baseSample(flow: NSF, context: Float32Array, rng: Rng): Float32Array {
-  return flow.sample(context.length / flow.config.context, context, rng);
+  return flow.sample(context.length / flow.config.context, { context }, rng);
 }

@@ -67,7 +67,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
     if (!wanted.has(p.name) || p.fixed || !result.valid) return null;
     try {
       return minos(lik.fcn, result, params, i, { errordef: 0.5 });
-    } catch (e) {
+    } catch {
       return null;
     }
   });

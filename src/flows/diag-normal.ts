@@ -25,7 +25,7 @@ export class DiagNormal {
   }
 
   /** log N(z) per row → [B]. */
-  logProb(tape: Tape, z: Var): Var {
+  logProbVar(tape: Tape, z: Var): Var {
     const u = div(sub(z, tape.constant(this.loc)), tape.constant(this.scale));
     let logNorm = 0;
     for (const s of this.scale.data) logNorm += Math.log(s) + LN_SQRT_2PI;
@@ -33,7 +33,7 @@ export class DiagNormal {
   }
 
   /** n draws into a fresh [n, F] arena tensor. */
-  sample(dev: Device, rng: Rng, n: number): Tensor {
+  sampleTensor(dev: Device, rng: Rng, n: number): Tensor {
     const F = this.features;
     const z = dev.empty([n, F]);
     const d = z.data;

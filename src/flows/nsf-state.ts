@@ -101,7 +101,8 @@ export function nsfFromStateDict(
     const order = toInt(need(sd, `${prefix}transform.transforms.${t}.order`, where), 'order');
     if (order.join(',') !== transformOrder(t, cfg.features).join(',')) {
       throw new CheckpointError(
-        `${where}: transform ${t} has order [${order}], expected Zuko's alternating [${transformOrder(t, cfg.features)}]`,
+        `${where}: transform ${t} has order [${order}]` +
+          `, expected Zuko's alternating [${transformOrder(t, cfg.features)}]`,
       );
     }
     tr.hyper.maskArrays().forEach((built, l) => {

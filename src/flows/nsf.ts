@@ -3,17 +3,18 @@
  * Orders alternate [0..F−1], [F−1..0], …; the context is appended to every hyper-network input.
  * Parameter names and shapes are Zuko's state dict (`transform.transforms.{t}.hyper.{2ℓ}.*`).
  */
-import { Act, Binary, Broadcast, type SplineSpec } from '../backend/kernels.js';
+import { Act, type SplineSpec } from '../backend/kernels.js';
 import type { Device } from '../backend/device.js';
 import { ParamSet, type ParamSpec } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
 import { chunked } from './chunked.js';
+import { compose, type ComposedTransform } from './compose.js';
+import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
 
 export interface NSFConfig {
@@ -44,7 +45,10 @@ export function nsfParamSpecs(cfg: NSFConfig): ParamSpec[] {
 
 export class NSF {
   readonly params: ParamSet;
+  /** The T spline transforms, in order (Zuko's `transform.transforms`). */
   readonly transforms: AutoregressiveSplineTransform[];
+  /** Their composition x → z: the flow's transform, as one Transform. */
+  readonly transform: ComposedTransform;
   readonly base: DiagNormal;
   readonly spline: SplineSpec;
 
@@ -62,6 +66,7 @@ export class NSF {
       const hyper = new MaskedMLP(`transform.transforms.${t}.hyper`, device, this.params, masks, Act.Relu);
       return new AutoregressiveSplineTransform(order, hyper, this.spline);
     });
+    this.transform = compose(...this.transforms);
     this.base = DiagNormal.standard(device, config.features);
   }
 
@@ -76,89 +81,62 @@ export class NSF {
 
   // ---- on a tape (training, gradients) ----
 
-  /** z = f_{T−1}(… f_0(x)) and Σ_t ladj_t, accumulated ((0 + ladj_0) + ladj_1) + … . */
-  transformVar(tape: Tape, x: Var, context: Var | null): { z: Var; ladj: Var } {
-    let h = x;
-    let ladj: Var | null = null;
-    for (const t of this.transforms) {
-      const r = t.forward(tape, h, context);
-      h = r.y;
-      ladj = ladj ? add(ladj, r.ladj) : r.ladj;
-    }
-    return { z: h, ladj: ladj! };
-  }
-
-  /** log p(x | c) per row → [B]. */
-  logProbVar(tape: Tape, x: Var, context: Var | null): Var {
-    const { z, ladj } = this.transformVar(tape, x, context);
-    return add(this.base.logProb(tape, z), ladj);
-  }
-
-  /** x = f⁻¹(z) (no gradient) and ln|det ∂x/∂z| per row. */
-  inverseT(tape: Tape, z: Tensor, context: Tensor | null): { x: Tensor; ladj: Tensor } {
-    let y = z;
-    let ladj: Tensor | null = null;
-    for (let t = this.transforms.length - 1; t >= 0; t--) {
-      const r = this.transforms[t].inverse(tape, y, context);
-      y = r.x;
-      if (ladj) this.device.kernels.binary(Binary.Add, ladj, ladj, r.ladj, Broadcast.Same);
-      else ladj = r.ladj;
-    }
-    return { x: y, ladj: ladj! };
+  /** log p(x | c) per row → [B]: log N(z) + Σ_t ladj_t, with z = transform(x). */
+  logProbVar(tape: Tape, x: Var, cond: Condition<Var>): Var {
+    const { y: z, ladj } = this.transform.forwardVar(tape, x, cond);
+    return add(this.base.logProbVar(tape, z), ladj!);
   }
 
   // ---- on plain arrays (evaluation; chunked, no gradient) ----
 
-  private ctxInput(context: Float32Array | null) {
-    return { data: context, width: this.config.context };
+  /** x [n·F] and the context [n·C] as chunkable inputs, checked against the flow's widths. */
+  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>) {
+    const { features: F, context: C } = this.config;
+    if (x.length % F !== 0) throw new Error(`NSF.${what}: ${x.length} values is not a whole number of rows of ${F}`);
+    if (C > 0 && !cond.context) throw new Error(`NSF.${what}: this flow needs a context of ${C} columns per row`);
+    return [
+      { data: x, width: F },
+      { data: C > 0 ? (cond.context ?? null) : null, width: C },
+    ];
   }
 
-  logProb(x: Float32Array, context: Float32Array | null): Float32Array {
+  /** log p(x | c) per row. */
+  logProb(x: Float32Array, cond: Condition<Float32Array>): Float32Array {
     const n = x.length / this.features;
-    return chunked(this.device, n, [{ data: x, width: this.features }, this.ctxInput(context)], [1], ([xt, ct]) => {
+    return chunked(this.device, n, this.inputs('logProb', x, cond), [1], ([xt, ct]) => {
       const tape = new Tape(this.device, { grad: false });
-      return [this.logProbVar(tape, tape.constant(xt!), ct ? tape.constant(ct) : null).value];
+      return [this.logProbVar(tape, tape.constant(xt!), { context: ct ? tape.constant(ct) : null }).value];
     })[0];
   }
 
-  transform(x: Float32Array, context: Float32Array | null): { z: Float32Array; ladj: Float32Array } {
+  /** Data → latent: z = f(x) and ln|det ∂z/∂x| per row. */
+  forward(x: Float32Array, cond: Condition<Float32Array>): { z: Float32Array; ladj: Float32Array } {
     const n = x.length / this.features;
-    const [z, ladj] = chunked(
-      this.device,
-      n,
-      [{ data: x, width: this.features }, this.ctxInput(context)],
-      [this.features, 1],
-      ([xt, ct]) => {
-        const tape = new Tape(this.device, { grad: false });
-        const r = this.transformVar(tape, tape.constant(xt!), ct ? tape.constant(ct) : null);
-        return [r.z.value, r.ladj.value];
-      },
-    );
+    const [z, ladj] = chunked(this.device, n, this.inputs('forward', x, cond), [this.features, 1], ([xt, ct]) => {
+      const tape = new Tape(this.device, { grad: false });
+      const r = this.transform.forwardVar(tape, tape.constant(xt!), { context: ct ? tape.constant(ct) : null });
+      return [r.y.value, r.ladj!.value];
+    });
     return { z, ladj };
   }
 
-  inverse(z: Float32Array, context: Float32Array | null): { x: Float32Array; ladj: Float32Array } {
+  /** Latent → data: x = f⁻¹(z) and ln|det ∂x/∂z| per row. */
+  inverse(z: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
     const n = z.length / this.features;
-    const [x, ladj] = chunked(
-      this.device,
-      n,
-      [{ data: z, width: this.features }, this.ctxInput(context)],
-      [this.features, 1],
-      ([zt, ct]) => {
-        const r = this.inverseT(new Tape(this.device, { grad: false }), zt!, ct);
-        return [r.x, r.ladj];
-      },
-    );
+    const [x, ladj] = chunked(this.device, n, this.inputs('inverse', z, cond), [this.features, 1], ([zt, ct]) => {
+      const r = this.transform.inverseTensor(this.device, zt!, { context: ct });
+      return [r.x, r.ladj!];
+    });
     return { x, ladj };
   }
 
-  /** One draw per context row (or n draws without context). */
-  sample(n: number, context: Float32Array | null, rng: Rng): Float32Array {
+  /** n draws, one per context row (the context has n rows, or none). */
+  sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     const z = new Float32Array(n * this.features);
     rng.fillNormal(z);
     const loc = this.base.loc.data,
       scale = this.base.scale.data;
     for (let i = 0; i < z.length; i++) z[i] = loc[i % this.features] + scale[i % this.features] * z[i];
-    return this.inverse(z, context).x;
+    return this.inverse(z, cond).x;
   }
 }

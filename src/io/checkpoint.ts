@@ -23,6 +23,11 @@ export function readCheckpoint(path: string): Checkpoint {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read checkpoint (${(e as Error).message})`);
   }
+  return parseCheckpoint(bytes, path);
+}
+
+/** A checkpoint already in memory (a fetched file, an upload); `path` names it in errors. */
+export function parseCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const kind = sniffCheckpoint(bytes);
   if (kind === 'pt') return { path, format: 'pt', dict: readPt(bytes, path), metadata: {} };
   if (kind === 'safetensors') {

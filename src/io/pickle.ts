@@ -158,7 +158,8 @@ export function runPickle<S>(bytes: Uint8Array, opts: PickleOptions<S>): PickleV
 
   const fail = (what: string): never => {
     throw new CheckpointError(
-      `${opts.name}: bad pickle at byte ${opPos} (${op < 0 ? 'end of data' : (OPCODE_NAMES[op] ?? 'opcode 0x' + op.toString(16))}): ${what}`,
+      `${opts.name}: bad pickle at byte ${opPos}` +
+        ` (${op < 0 ? 'end of data' : (OPCODE_NAMES[op] ?? 'opcode 0x' + op.toString(16))}): ${what}`,
     );
   };
   const need = (n: number): number => {
@@ -216,7 +217,8 @@ export function runPickle<S>(bytes: Uint8Array, opts: PickleOptions<S>): PickleV
         const name = readLine();
         if (!isAllowedGlobal(module, name)) {
           throw new CheckpointError(
-            `refusing pickle global '${module} ${name}' in ${opts.name} (byte ${opPos}): only state_dict globals are allowed`,
+            `refusing pickle global '${module} ${name}'` +
+              ` in ${opts.name} (byte ${opPos}): only state_dict globals are allowed`,
           );
         }
         stack.push({ kind: 'global', module, name });

@@ -57,7 +57,8 @@ export function encodeSafetensors(dict: StateDict, metadata: Record<string, stri
     const end = offset + t.data.byteLength;
     // Built by hand rather than JSON.stringify(object) so integer-like keys keep their order.
     parts.push(
-      `${JSON.stringify(key)}:${JSON.stringify({ dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, end] })}`,
+      `${JSON.stringify(key)}` +
+        `:${JSON.stringify({ dtype: TO_SAFETENSORS[t.dtype], shape: t.shape, data_offsets: [offset, end] })}`,
     );
     offset = end;
   }
@@ -121,7 +122,8 @@ export function decodeSafetensors(
       typeof e.dtype === 'string' && Object.hasOwn(FROM_SAFETENSORS, e.dtype) ? FROM_SAFETENSORS[e.dtype] : undefined;
     if (!dtype)
       fail(
-        `key '${key}': unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(FROM_SAFETENSORS).join(', ')})`,
+        `key '${key}': unsupported dtype ${JSON.stringify(e.dtype)}` +
+          ` (supported: ${Object.keys(FROM_SAFETENSORS).join(', ')})`,
       );
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
     if (!Array.isArray(e.shape) || !e.shape.every(isCount))

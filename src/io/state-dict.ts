@@ -90,7 +90,7 @@ export function bytesOf(t: StoredTensor): Uint8Array {
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
-const ARRAY_KIND: Record<DType, [Function, string]> = {
+const ARRAY_KIND: Record<DType, [abstract new (...args: never[]) => unknown, string]> = {
   f32: [Float32Array, 'Float32Array'],
   f64: [Float64Array, 'Float64Array'],
   f16: [Uint16Array, 'Uint16Array'],

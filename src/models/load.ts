@@ -1,10 +1,11 @@
 /**
- * Loading models for commands: a base NSF or a residual model from a `.pt` (reference) or
- * `.safetensors` (ours) file, decided by content, checked against the architecture the config
- * expects (a mismatch names both shapes).
+ * Loading models: a base NSF or a residual model from a `.pt` (reference) or `.safetensors`
+ * (ours) checkpoint, decided by content, checked against the architecture the config expects
+ * (a mismatch names both shapes). A checkpoint comes from a file path or from bytes already in
+ * memory (no file system: the browser page).
  */
 import type { Device } from '../backend/device.js';
-import { architectureOf, readCheckpoint } from '../io/checkpoint.js';
+import { architectureOf, parseCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { checkArchitecture } from '../config/load.js';
 import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
 import { inferNsfConfig, nsfFromStateDict } from '../flows/nsf-state.js';
@@ -12,8 +13,28 @@ import type { NSF } from '../flows/nsf.js';
 import { inferResidualConfig, residualExtraFromArchitecture, residualFromStateDict } from '../systematics/state.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 
-export function loadBaseFlow(dev: Device, path: string, expected?: FlowArchitecture, what = 'flow'): NSF {
-  const ck = readCheckpoint(path);
+/**
+ * A file path, or a checkpoint's bytes with a name for error messages (no file system needed),
+ * or a checkpoint already read.
+ */
+export type CheckpointSource = string | { bytes: Uint8Array; name?: string } | Checkpoint;
+
+/** The checkpoint a source names, read or parsed by content (.pt or safetensors). */
+export function checkpointOf(source: CheckpointSource): Checkpoint {
+  if (typeof source === 'string') return readCheckpoint(source);
+  if ('dict' in source) return source;
+  return parseCheckpoint(source.bytes, source.name ?? 'checkpoint bytes');
+}
+
+/** Whether a checkpoint holds a residual model (a base flow under `base_model.`) rather than a flow. */
+export function isResidualCheckpoint(ck: Checkpoint): boolean {
+  for (const k of ck.dict.keys()) if (k.startsWith('base_model.')) return true;
+  return false;
+}
+
+export function loadBaseFlow(dev: Device, source: CheckpointSource, expected?: FlowArchitecture, what = 'flow'): NSF {
+  const ck = checkpointOf(source);
+  const path = ck.path;
   const meta = architectureOf(ck);
   const slope = typeof meta?.slope === 'number' ? meta.slope : expected?.slope;
   const bound = typeof meta?.bound === 'number' ? meta.bound : expected?.bound;
@@ -24,11 +45,12 @@ export function loadBaseFlow(dev: Device, path: string, expected?: FlowArchitect
 
 export function loadResidualModel(
   dev: Device,
-  path: string,
+  source: CheckpointSource,
   expected?: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
   what = 'residual model',
 ): SystematicCorrectedModel {
-  const ck = readCheckpoint(path);
+  const ck = checkpointOf(source);
+  const path = ck.path;
   const meta = architectureOf(ck);
   // Settings a state dict cannot hold: from our metadata, else from the config.
   const extra = meta
@@ -57,4 +79,10 @@ export function loadResidualModel(
     );
   }
   return residualFromStateDict(dev, ck.dict, { where: path, extra, baseConfig: baseFound });
+}
+
+/** A flow or a residual model, whichever the checkpoint holds (a residual model has `base_model.` keys). */
+export function loadModel(dev: Device, source: CheckpointSource): NSF | SystematicCorrectedModel {
+  const ck = checkpointOf(source);
+  return isResidualCheckpoint(ck) ? loadResidualModel(dev, ck) : loadBaseFlow(dev, ck);
 }

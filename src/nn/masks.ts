@@ -26,7 +26,11 @@ export function maskedMlpMasks(A: BoolMatrix, hidden: readonly number[]): BoolMa
   // 1. distinct rows, sorted, and the group of every original row
   const unique: boolean[][] = [];
   const seen = new Map<string, boolean[]>();
-  for (const row of A) if (!seen.has(rowKey(row))) (seen.set(rowKey(row), row), unique.push(row));
+  for (const row of A) {
+    if (seen.has(rowKey(row))) continue;
+    seen.set(rowKey(row), row);
+    unique.push(row);
+  }
   unique.sort(compareRows);
   const groupOf = new Map(unique.map((row, g) => [rowKey(row), g]));
   const inv = A.map((row) => groupOf.get(rowKey(row))!);

@@ -31,7 +31,8 @@ export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = 
   const U = T.value.rows;
   if (W.value.cols !== K || T.value.cols !== N || spread.rows !== B || spread.cols !== U) {
     throw new Error(
-      `spreadLinear: x ${shapeStr(x.shape)}, W ${shapeStr(W.shape)}, S ${shapeStr(spread.shape)}, T ${shapeStr(T.shape)} ` +
+      `spreadLinear: x ${shapeStr(x.shape)}, W ${shapeStr(W.shape)}` +
+        `, S ${shapeStr(spread.shape)}, T ${shapeStr(T.shape)} ` +
         '(expected x [B,K], W [N,K], S [B,U], T [U,N])',
     );
   }

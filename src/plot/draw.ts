@@ -4,15 +4,13 @@
  * and a `Mapper` (data → pixel, from the Chart.js scales of the panel), so the layers land
  * exactly in the chart's coordinates.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { newCanvas, type Ctx } from './canvas.js';
 import { contours } from 'd3-contour';
 import { rgba, withAlpha, type ColorScale, interpolator, parseColor, type ColorMapName } from './colors.js';
 import { checkGrid, type Grid2D, type Numbers } from './grid.js';
 import { fillRich, measureRich } from './richtext.js';
 import { cssFont, richFont, type Theme } from './theme.js';
 import { formatTick, niceTicks } from './ticks.js';
-
-export type Ctx = SKRSContext2D;
 
 export interface Area {
   left: number;
@@ -77,7 +75,7 @@ export function drawContourFill(ctx: Ctx, m: Mapper, g: Grid2D, levels: number[]
   const a = m.area;
   const w = Math.max(1, Math.ceil(a.right - a.left));
   const h = Math.max(1, Math.ceil(a.bottom - a.top));
-  const layer = createCanvas(w, h);
+  const layer = newCanvas(w, h);
   const lc = layer.getContext('2d');
   lc.translate(-a.left, -a.top);
   const toPx = gridToPixel(g, m);
@@ -162,7 +160,7 @@ export function drawContourLines(
  */
 export function drawHeatmap(ctx: Ctx, m: Mapper, g: Grid2D, scale: ColorScale, alpha = 1): void {
   checkGrid(g, 'heatmap');
-  const img = createCanvas(g.nx, g.ny);
+  const img = newCanvas(g.nx, g.ny);
   const ic = img.getContext('2d');
   const data = ic.createImageData(g.nx, g.ny);
   for (let j = 0; j < g.ny; j++) {

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import { encodePng, newCanvas, type Canvas } from './canvas.js';
 import { drawLegend, layoutLegend, type LegendEntry } from './draw.js';
 import { Panel, type PanelOptions } from './panel.js';
 import { estimateYAxisWidth, renderPanel } from './render.js';
@@ -118,7 +118,7 @@ export class Figure {
     const { width, height } = this.options;
     const t = this.theme;
     const margin = this.options.margin ?? 8;
-    const canvas = createCanvas(width, height);
+    const canvas = newCanvas(width, height);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = t.background;
     ctx.fillRect(0, 0, width, height);
@@ -172,7 +172,7 @@ export class Figure {
 
   /** PNG bytes of the rendered figure. */
   toPng(): Buffer {
-    return this.render().toBuffer('image/png');
+    return encodePng(this.render());
   }
 
   /**

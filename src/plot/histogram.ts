@@ -43,7 +43,8 @@ function checkEdges(edges: Numbers, what: string): void {
   for (let i = 1; i < edges.length; i++) {
     if (!(edges[i] > edges[i - 1])) {
       throw new Error(
-        `plot/histogram ${what}: edges must be strictly increasing (edges[${i - 1}]=${edges[i - 1]}, edges[${i}]=${edges[i]})`,
+        `plot/histogram ${what}: edges must be strictly increasing` +
+          ` (edges[${i - 1}]=${edges[i - 1]}, edges[${i}]=${edges[i]})`,
       );
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Minimal rich text for labels: `_{...}` / `^{...}` draw a smaller, lowered / raised run
- * (braces required, so identifiers such as "generator_shift_up" print as they are), so "ν_{shift}" or "σ^{2}" read like the paper notation where
- * Unicode has no sub/superscript letters (there is no subscript f, q, z). Hand-written because
+ * (braces required, so identifiers such as "generator_shift_up" print as they are), so
+ * "ν_{shift}" or "σ^{2}" read like the paper notation where Unicode has no sub/superscript
+ * letters (there is no subscript f, q, z). Hand-written because
  * canvas text has no markup and Chart.js draws plain strings only; this is ~60 lines.
  */
 import type { Measurer } from './theme.js';

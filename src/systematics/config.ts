@@ -54,7 +54,9 @@ export function normalisePairs(pairs: readonly (readonly number[])[], numNuisanc
       throw new Error(`cross_term_pairs: [${p}] is not a pair of distinct nuisance indices below ${numNuisances}`);
     }
     const key = `${Math.min(a, b)},${Math.max(a, b)}`;
-    if (!seen.has(key)) (seen.add(key), out.push([a, b]));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([a, b]);
   }
   return out;
 }

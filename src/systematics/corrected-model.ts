@@ -5,7 +5,8 @@
  *   log p(x_obs | c, ν) = (log N(z) + ladj_base) + ladj_residual
  *
  * Only the residual layers train; the base's parameters are frozen, so the tape records no
- * node for them and the optimizer never sees them.
+ * node for them and the optimizer never sees them. The stack and the base are Transforms
+ * (flows/transform.ts): d log p / dν and d log p / dx run through both on any tape.
  */
 import type { Device } from '../backend/device.js';
 import { ParamSet, type ParamSpec } from '../autodiff/param.js';
@@ -14,12 +15,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
 import { chunked } from '../flows/chunked.js';
+import { ComposedTransform } from '../flows/compose.js';
+import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
 import { PolynomialResidualTransform, ReversePermutation, residualLayerSpecs } from './polynomial-residual.js';
-
-export type StackEntry =
-  { kind: 'residual'; layer: PolynomialResidualTransform } | { kind: 'reverse'; perm: ReversePermutation };
 
 /** Stack layout: R_0, then (Rev, R_ℓ) for ℓ ≥ 1, then a final Rev when L is even and > 0. */
 export function stackLayout(L: number): ('residual' | 'reverse')[] {
@@ -40,7 +40,10 @@ export function residualParamSpecs(cfg: ResidualModelConfig): ParamSpec[] {
 
 export class SystematicCorrectedModel {
   readonly params: ParamSet;
-  readonly stack: StackEntry[];
+  /** The residual stack x_obs → x_nom (R_0, Rev, R_1, …) as one Transform; reads the context and ν. */
+  readonly residual: ComposedTransform;
+  /** Its residual layers, in stack order (each knows its state-dict prefix `transforms.{j}.`). */
+  readonly layers: PolynomialResidualTransform[];
   /** the model-level copies of μ_ν and σ_ν (the reference stores them at the top too). */
   readonly central: Tensor;
   readonly scales: Tensor;
@@ -52,23 +55,26 @@ export class SystematicCorrectedModel {
   ) {
     if (config.featuresDim !== base.features || config.contextDim !== base.config.context) {
       throw new Error(
-        `residual model (features_dim ${config.featuresDim}, context_dim ${config.contextDim}) does not fit the base flow ` +
+        `residual model (features_dim ${config.featuresDim}, context_dim ${config.contextDim})` +
+          ` does not fit the base flow ` +
           `(features ${base.features}, context ${base.config.context})`,
       );
     }
     base.params.freeze();
     this.params = new ParamSet(device, residualParamSpecs(config));
-    this.stack = stackLayout(config.numResidualLayers).map((kind, j) =>
+    const stack = stackLayout(config.numResidualLayers).map((kind, j) =>
       kind === 'residual'
-        ? { kind, layer: new PolynomialResidualTransform(`transforms.${j}.`, device, this.params, config) }
-        : { kind, perm: new ReversePermutation(config.featuresDim) },
+        ? new PolynomialResidualTransform(`transforms.${j}.`, device, this.params, config)
+        : new ReversePermutation(config.featuresDim),
     );
+    this.residual = new ComposedTransform(stack, config.featuresDim);
+    this.layers = stack.filter((t): t is PolynomialResidualTransform => t instanceof PolynomialResidualTransform);
     this.central = device.persistent([config.numNuisances], config.centralNuisanceValues);
     this.scales = device.persistent([config.numNuisances], config.nuisanceScales);
   }
 
   init(rng: Rng): this {
-    for (const e of this.stack) if (e.kind === 'residual') e.layer.init(rng);
+    for (const layer of this.layers) layer.init(rng);
     return this;
   }
 
@@ -83,123 +89,131 @@ export class SystematicCorrectedModel {
   // ---- on a tape ----
 
   /**
-   * The first residual layer when it sees the input x itself (nothing before it in the stack): its nets'
-   * outputs depend on x and the context only, so a caller evaluating many ν on fixed data computes them
-   * once (layer.netOutputs) and passes them to logProbVar as `firstRaws`.
+   * log p(x_obs | c, ν) per row: the residual stack to x_nom, then the frozen base. ν may be a
+   * leaf: its gradient flows through residual and base (the base's parameters stay constants).
+   * `residual`: a stand-in for the stack computing the same function (a fit passes one whose first
+   * layer reuses its nets' outputs on fixed data, see fit/model-adapter.ts).
    */
-  get firstLayer(): PolynomialResidualTransform | null {
-    const e = this.stack[0];
-    return e && e.kind === 'residual' ? e.layer : null;
-  }
-
-  /** x_nom and ladj_residual = 0 + Σ layer ladjs; firstRaws: the first layer's netOutputs at x. */
-  stackForward(
-    tape: Tape,
-    x: Var,
-    context: Var | null,
-    nu: Var,
-    firstRaws?: readonly Var[],
-  ): { xNom: Var; ladj: Var | null } {
-    let h = x;
-    let ladj: Var | null = null;
-    for (const [j, e] of this.stack.entries()) {
-      if (e.kind === 'reverse') h = e.perm.forward(h);
-      else {
-        const r = e.layer.forward(tape, h, context, nu, j === 0 ? firstRaws : undefined);
-        h = r.y;
-        ladj = ladj ? add(ladj, r.ladj) : r.ladj;
-      }
-    }
-    return { xNom: h, ladj };
-  }
-
-  logProbVar(tape: Tape, x: Var, context: Var | null, nu: Var, firstRaws?: readonly Var[]): Var {
-    const { xNom, ladj: ladjRes } = this.stackForward(tape, x, context, nu, firstRaws);
-    const { z, ladj: ladjBase } = this.base.transformVar(tape, xNom, context);
-    const core = this.config.type === 'flow' ? add(this.base.base.logProb(tape, z), ladjBase) : ladjBase;
+  logProbVar(tape: Tape, x: Var, cond: Condition<Var>, residual: Transform = this.residual): Var {
+    const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
+    const { y: z, ladj: ladjBase } = this.base.transform.forwardVar(tape, xNom, cond);
+    const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
     return ladjRes ? add(core, ladjRes) : core;
-  }
-
-  /** The stack inverted, last entry first (no gradient): x_nom → x_obs. */
-  stackInverseT(tape: Tape, xNom: Tensor, context: Tensor | null, nu: Tensor): { x: Tensor; ladj: Tensor } {
-    let h = xNom;
-    const ladj = this.device.zeros([xNom.rows]);
-    for (let j = this.stack.length - 1; j >= 0; j--) {
-      const e = this.stack[j];
-      if (e.kind === 'reverse') h = e.perm.inverse(tape, h);
-      else {
-        const r = e.layer.inverse(tape, h, context, nu);
-        h = r.x;
-        const L = ladj.data,
-          R = r.ladj.data;
-        for (let i = 0; i < L.length; i++) L[i] += R[i];
-      }
-    }
-    return { x: h, ladj };
   }
 
   // ---- on plain arrays (chunked evaluation) ----
 
-  private inputs(x: Float32Array, context: Float32Array | null, nu: Float32Array) {
+  /**
+   * x [n·F], the context [n·C] and ν as chunkable inputs. ν is [n·N] (one per row) or [N]
+   * (the same ν for every row).
+   */
+  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>) {
+    const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
+    const fail = (msg: string) => new Error(`SystematicCorrectedModel.${what}: ${msg}`);
+    if (x.length % F !== 0) throw fail(`${x.length} values is not a whole number of rows of ${F} features`);
+    const n = x.length / F;
+    if (C > 0 && !cond.context) throw fail(`this model needs a context of ${C} columns per row`);
+    if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
+    if (cond.nu.length !== N && cond.nu.length !== n * N) {
+      throw fail(`ν has ${cond.nu.length} values: expected ${N} (one ν for all rows) or ${n} rows × ${N}`);
+    }
+    let nu = cond.nu;
+    if (nu.length === N && n !== 1) {
+      nu = new Float32Array(n * N);
+      for (let r = 0; r < n; r++) nu.set(cond.nu, r * N);
+    }
     return [
-      { data: x, width: this.features },
-      { data: context, width: this.config.contextDim },
-      { data: nu, width: this.numNuisances },
+      { data: x, width: F },
+      { data: C > 0 ? (cond.context ?? null) : null, width: C },
+      { data: nu, width: N },
     ];
   }
 
-  logProb(x: Float32Array, context: Float32Array | null, nu: Float32Array): Float32Array {
+  /** The condition of one chunk, as constants on a tape. */
+  private static constants(tape: Tape, ct: Tensor | null, nt: Tensor | null): Condition<Var> {
+    return { context: ct ? tape.constant(ct) : null, nu: nt ? tape.constant(nt) : null };
+  }
+
+  /** log p(x | c, ν) per row. */
+  logProb(x: Float32Array, cond: Condition<Float32Array>): Float32Array {
     const n = x.length / this.features;
-    return chunked(this.device, n, this.inputs(x, context, nu), [1], ([xt, ct, nt]) => {
+    return chunked(this.device, n, this.inputs('logProb', x, cond), [1], ([xt, ct, nt]) => {
       const tape = new Tape(this.device, { grad: false });
-      return [this.logProbVar(tape, tape.constant(xt!), ct ? tape.constant(ct) : null, tape.constant(nt!)).value];
+      return [this.logProbVar(tape, tape.constant(xt!), SystematicCorrectedModel.constants(tape, ct, nt)).value];
     })[0];
   }
 
+  /**
+   * log p per row and the gradient of Σ_i w_i log p_i with respect to ν (per row, [n·N]; `dNuTotal`
+   * sums the rows, the gradient for one ν shared by every row) and to x ([n·F]). Weights default
+   * to 1. The model's parameters are constants here: their gradients are left untouched.
+   */
+  logProbGrad(
+    x: Float32Array,
+    cond: Condition<Float32Array>,
+    weights?: Float32Array,
+  ): { logProb: Float32Array; dNu: Float32Array; dNuTotal: Float32Array; dX: Float32Array } {
+    const F = this.features,
+      N = this.numNuisances;
+    const n = x.length / F;
+    if (weights && weights.length !== n) {
+      throw new Error(`SystematicCorrectedModel.logProbGrad: weights has ${weights.length} values, x has ${n} rows`);
+    }
+    const w = weights ?? new Float32Array(n).fill(1);
+    const inputs = [...this.inputs('logProbGrad', x, cond), { data: w, width: 1 }];
+    const [logProb, dNu, dX] = chunked(this.device, n, inputs, [1, N, F], ([xt, ct, nt, wt], rows) => {
+      const tape = new Tape(this.device, { params: false });
+      const xv = tape.leaf(xt!);
+      const nv = tape.leaf(nt!);
+      const lp = this.logProbVar(tape, xv, { context: ct ? tape.constant(ct) : null, nu: nv });
+      tape.backward(lp, wt!.reshape([rows]));
+      return [lp.value, nv.grad ?? this.device.zeros([rows, N]), xv.grad ?? this.device.zeros([rows, F])];
+    });
+    const total = new Float64Array(N);
+    for (let i = 0; i < dNu.length; i++) total[i % N] += dNu[i];
+    return { logProb, dNu, dNuTotal: Float32Array.from(total), dX };
+  }
+
   /** The residual stack alone: x_obs → x_nom with ln|det ∂x_nom/∂x_obs|. */
-  forward(x: Float32Array, context: Float32Array | null, nu: Float32Array): { xNom: Float32Array; ladj: Float32Array } {
+  forward(x: Float32Array, cond: Condition<Float32Array>): { xNom: Float32Array; ladj: Float32Array } {
     const n = x.length / this.features;
     const [xNom, ladj] = chunked(
       this.device,
       n,
-      this.inputs(x, context, nu),
+      this.inputs('forward', x, cond),
       [this.features, 1],
       ([xt, ct, nt], rows) => {
         const tape = new Tape(this.device, { grad: false });
-        const r = this.stackForward(tape, tape.constant(xt!), ct ? tape.constant(ct) : null, tape.constant(nt!));
-        return [r.xNom.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
+        const r = this.residual.forwardVar(tape, tape.constant(xt!), SystematicCorrectedModel.constants(tape, ct, nt));
+        return [r.y.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
       },
     );
     return { xNom, ladj };
   }
 
   /** The residual stack inverted: x_nom → x_obs. */
-  inverse(xNom: Float32Array, context: Float32Array | null, nu: Float32Array): { x: Float32Array; ladj: Float32Array } {
+  inverse(xNom: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
     const n = xNom.length / this.features;
-    const [x, ladj] = chunked(this.device, n, this.inputs(xNom, context, nu), [this.features, 1], ([xt, ct, nt]) => {
-      const r = this.stackInverseT(new Tape(this.device, { grad: false }), xt!, ct, nt!);
-      return [r.x, r.ladj];
+    const inputs = this.inputs('inverse', xNom, cond);
+    const [x, ladj] = chunked(this.device, n, inputs, [this.features, 1], ([xt, ct, nt], rows) => {
+      const r = this.residual.inverseTensor(this.device, xt!, { context: ct, nu: nt });
+      return [r.x, r.ladj ?? this.device.zeros([rows])];
     });
     return { x, ladj };
   }
 
   /** Full inverse z → x_obs with ln|det ∂x/∂z| = −ladj_base(x_nom) + Σ residual inverse ladjs. */
-  inverseFull(
-    z: Float32Array,
-    context: Float32Array | null,
-    nu: Float32Array,
-  ): { x: Float32Array; ladj: Float32Array } {
-    const base = this.base.inverse(z, context);
-    const res = this.inverse(base.x, context, nu);
+  inverseFull(z: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
+    const base = this.base.inverse(z, cond);
+    const res = this.inverse(base.x, cond);
     const ladj = new Float32Array(res.ladj.length);
     for (let i = 0; i < ladj.length; i++) ladj[i] = base.ladj[i] + res.ladj[i];
     return { x: res.x, ladj };
   }
 
-  /** One draw per row of (context, ν). */
-  sample(context: Float32Array | null, nu: Float32Array, rng: Rng): Float32Array {
-    const n = nu.length / this.numNuisances;
-    const xNom = this.base.sample(n, context, rng);
-    return this.inverse(xNom, context, nu).x;
+  /** n draws, one per row of (context, ν) (ν may be one row for all). */
+  sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
+    const xNom = this.base.sample(n, cond, rng);
+    return this.inverse(xNom, cond).x;
   }
 }

@@ -19,6 +19,7 @@ import { add, div, exp, gatherCols, mul, neg, sliceCols, square, sub, sumCols } 
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { maskedMlpMasks, strictlyLowerAdjacency } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
+import type { Condition, Transform } from '../flows/transform.js';
 import type { ResidualModelConfig } from './config.js';
 
 /** Coefficient slots per feature in a nuisance net's output (A_s, B_s, A_t, B_t). */
@@ -42,7 +43,7 @@ export function residualLayerSpecs(prefix: string, cfg: ResidualModelConfig): Pa
   return specs;
 }
 
-export class PolynomialResidualTransform {
+export class PolynomialResidualTransform implements Transform {
   readonly nets: MaskedMLP[];
   readonly crossNets: MaskedMLP[];
   /** μ_ν and σ_ν as [N] rows (buffers, stored per layer like the reference). */
@@ -69,6 +70,10 @@ export class PolynomialResidualTransform {
     this.scales = device.persistent([cfg.numNuisances], cfg.nuisanceScales);
   }
 
+  get features(): number {
+    return this.cfg.featuresDim;
+  }
+
   /** PyTorch-default init with zero last layers: the layer starts as the identity. */
   init(rng: Rng): void {
     for (const net of [...this.nets, ...this.crossNets]) net.init(rng, true);
@@ -80,6 +85,12 @@ export class PolynomialResidualTransform {
       raw,
       Array.from({ length: this.cfg.featuresDim }, (_, i) => i * slots + k),
     );
+  }
+
+  /** ν from the condition; a residual layer cannot run without it. */
+  private nuOf<T>(cond: Condition<T>): T {
+    if (!cond.nu) throw new Error(`residual layer ${this.prefix}: the condition has no nuisances ν`);
+    return cond.nu;
   }
 
   /**
@@ -96,9 +107,14 @@ export class PolynomialResidualTransform {
     return [...this.nets.map(() => NUISANCE_SLOTS * F), ...this.crossNets.map(() => CROSS_SLOTS * F)];
   }
 
-  /** s and t [B,F] at input x, for nuisances nu [B,N]; `raws`: netOutputs(x) when already known. */
-  coefficients(tape: Tape, x: Var, context: Var | null, nu: Var, raws?: readonly Var[]): { s: Var; t: Var } {
+  /**
+   * s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]; `raws`: netOutputs at
+   * this x when the caller already has them.
+   */
+  coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
+    const context = cond.context ?? null;
+    const nu = this.nuOf(cond);
     const nuT = div(sub(nu, tape.constant(this.central)), tape.constant(this.scales));
     const col = (n: number) => sliceCols(nuT, n, n + 1); // ν̃_n as [B,1], broadcast over features
     let s: Var | null = null;
@@ -127,15 +143,9 @@ export class PolynomialResidualTransform {
     return { s, t };
   }
 
-  /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row. */
-  forward(
-    tape: Tape,
-    x: Var,
-    context: Var | null,
-    nu: Var,
-    raws?: readonly Var[],
-  ): { y: Var; ladj: Var; s: Var; t: Var } {
-    const { s, t } = this.coefficients(tape, x, context, nu, raws);
+  /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row (s and t too, for the conformance checks). */
+  forwardVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { y: Var; ladj: Var; s: Var; t: Var } {
+    const { s, t } = this.coefficientsVar(tape, x, cond, raws);
     const y = add(mul(x, exp(s)), t);
     const ladjRow = sumCols(s);
     return { y, ladj: this.cfg.ladjSign === 1 ? ladjRow : neg(ladjRow), s, t };
@@ -145,22 +155,24 @@ export class PolynomialResidualTransform {
    * Exact sequential inverse (no gradient): feature i is solved once x_{<i} are known,
    * x_i = (y_i − t_i)·e^{−s_i}; a last evaluation gives ln|det ∂x/∂y| = −sign·Σ s_i.
    */
-  inverse(tape: Tape, y: Tensor, context: Tensor | null, nu: Tensor): { x: Tensor; ladj: Tensor } {
-    const dev = this.device;
+  inverseTensor(dev: Device, y: Tensor, cond: Condition<Tensor>): { x: Tensor; ladj: Tensor } {
+    const tape = new Tape(dev, { grad: false });
     const F = this.cfg.featuresDim;
     const B = y.rows;
     const x = dev.zeros(y.shape);
-    const ctx = context ? tape.constant(context) : null;
-    const nuV = tape.constant(nu);
+    const c = {
+      context: cond.context ? tape.constant(cond.context) : null,
+      nu: tape.constant(this.nuOf(cond)),
+    };
     for (let i = 0; i < F; i++) {
-      const { s, t } = this.coefficients(tape, tape.constant(x), ctx, nuV);
+      const { s, t } = this.coefficientsVar(tape, tape.constant(x), c);
       const S = s.value.data,
         T = t.value.data,
         Y = y.data,
         X = x.data;
       for (let r = 0; r < B; r++) X[r * F + i] = (Y[r * F + i] - T[r * F + i]) * Math.exp(-S[r * F + i]);
     }
-    const { s } = this.coefficients(tape, tape.constant(x), ctx, nuV);
+    const { s } = this.coefficientsVar(tape, tape.constant(x), c);
     const ladj = dev.empty([B]);
     dev.kernels.sumCols(ladj, s.value);
     const L = ladj.data;
@@ -169,17 +181,18 @@ export class PolynomialResidualTransform {
   }
 }
 
-/** The reversal between residual layers: y = x[:, F−1..0], ladj 0. */
-export class ReversePermutation {
+/** The reversal between residual layers: y = x[:, F−1..0], ladj 0 (null); reads no condition. */
+export class ReversePermutation implements Transform {
   readonly indices: number[];
   constructor(readonly features: number) {
     this.indices = Array.from({ length: features }, (_, i) => features - 1 - i);
   }
-  forward(x: Var): Var {
-    return gatherCols(x, this.indices);
+  forwardVar(_tape: Tape, x: Var): { y: Var; ladj: null } {
+    return { y: gatherCols(x, this.indices), ladj: null };
   }
   /** A reversal is its own inverse. */
-  inverse(tape: Tape, y: Tensor): Tensor {
-    return gatherCols(tape.constant(y), this.indices).value;
+  inverseTensor(dev: Device, y: Tensor): { x: Tensor; ladj: null } {
+    const tape = new Tape(dev, { grad: false });
+    return { x: gatherCols(tape.constant(y), this.indices).value, ladj: null };
   }
 }

@@ -11,6 +11,7 @@ import { nsfFromStateDict, nsfToStateDict, nsfArchitecture } from '../flows/nsf-
 import type { NSFConfig } from '../flows/nsf.js';
 import { residualDefaults, type ResidualModelConfig } from './config.js';
 import { SystematicCorrectedModel, stackLayout } from './corrected-model.js';
+import { PolynomialResidualTransform, ReversePermutation } from './polynomial-residual.js';
 
 const f32 = (shape: readonly number[], data: Float32Array): StoredTensor => ({
   dtype: 'f32',
@@ -97,13 +98,12 @@ export function residualFromStateDict(
     }
     p.value.data.set(toFloat32(t));
   }
-  model.stack.forEach((e, j) => {
-    if (e.kind !== 'residual') return;
-    const mu = sd.get(`transforms.${j}.central_nuisance_values`);
-    const sc = sd.get(`transforms.${j}.nuisance_scales`);
-    if (mu) e.layer.central.data.set(toFloat32(mu));
-    if (sc) e.layer.scales.data.set(toFloat32(sc));
-    [...e.layer.nets, ...e.layer.crossNets].forEach((net) =>
+  model.layers.forEach((layer) => {
+    const mu = sd.get(`${layer.prefix}central_nuisance_values`);
+    const sc = sd.get(`${layer.prefix}nuisance_scales`);
+    if (mu) layer.central.data.set(toFloat32(mu));
+    if (sc) layer.scales.data.set(toFloat32(sc));
+    [...layer.nets, ...layer.crossNets].forEach((net) =>
       net.maskArrays().forEach((built, l) => {
         const key = `${net.prefix}.${2 * l}.mask`;
         const t = sd.get(key);
@@ -125,17 +125,18 @@ export function residualToStateDict(model: SystematicCorrectedModel): StateDict 
   sd.set('central_nuisance_values', f32([N], model.central.data));
   sd.set('nuisance_scales', f32([N], model.scales.data));
   nsfToStateDict(model.base, 'base_model.', sd);
-  model.stack.forEach((e, j) => {
+  model.residual.transforms.forEach((e, j) => {
     const p = `transforms.${j}.`;
-    if (e.kind === 'reverse') {
-      sd.set(`${p}indices`, i64([e.perm.features], e.perm.indices));
-      sd.set(`${p}inv_indices`, i64([e.perm.features], e.perm.indices));
+    if (e instanceof ReversePermutation) {
+      sd.set(`${p}indices`, i64([e.features], e.indices));
+      sd.set(`${p}inv_indices`, i64([e.features], e.indices));
       return;
     }
-    sd.set(`${p}central_nuisance_values`, f32([N], e.layer.central.data));
-    sd.set(`${p}nuisance_scales`, f32([N], e.layer.scales.data));
+    if (!(e instanceof PolynomialResidualTransform)) throw new Error(`residual stack entry ${j}: not a known layer`);
+    sd.set(`${p}central_nuisance_values`, f32([N], e.central.data));
+    sd.set(`${p}nuisance_scales`, f32([N], e.scales.data));
     sd.set(`${p}cross_term_pairs`, i64([model.config.crossTermPairs.length, 2], model.config.crossTermPairs.flat()));
-    for (const net of [...e.layer.nets, ...e.layer.crossNets]) {
+    for (const net of [...e.nets, ...e.crossNets]) {
       net.layers.forEach((layer, l) => {
         sd.set(`${net.prefix}.${2 * l}.weight`, f32(layer.weight.shape, layer.weight.value.data));
         sd.set(`${net.prefix}.${2 * l}.bias`, f32(layer.bias.shape, layer.bias.value.data));

@@ -2,7 +2,8 @@
  * The pre-sigmoid "data" distortion of y and the output sigmoid, with their exact Jacobians.
  *
  * Distortion (the reference's `apply_distortion_map`), class sign s = −1 (A) / +1 (B), x = (x1, x2):
- *   θ(x, c) = s · G / (0.7·|x| + 0.5) · tanh(x1 / 0.5),   G = 2·distortion_strength·(1 + distortion_shift_scale·ν_shift)
+ *   θ(x, c) = s · G / (0.7·|x| + 0.5) · tanh(x1 / 0.5),
+ *   G = 2·distortion_strength·(1 + distortion_shift_scale·ν_shift)
  *   r = R(θ) y,   R(θ) = [[cos θ, −sin θ], [sin θ, cos θ]]          (class-dependent, x-dependent rotation)
  *   D(y; x, c) = M r,   M = [[1 + sk, −sk], [−sk, 1 + sk]],   k = 0.1·(1 + distortion_squeeze_scale·ν_squeeze)
  *                                                                   (class-dependent shear, same at every x)
@@ -30,7 +31,8 @@ export function distortionLogDet(sign: number, g: PreparedGenerator): number {
   const det = 1 + 2 * sign * g.distortShear;
   if (det === 0) {
     throw new Error(
-      `distortion: the shear is singular for class ${sign < 0 ? 'A' : 'B'} (1 + 2·s·k = 0 with k = ${g.distortShear}); ` +
+      `distortion: the shear is singular for class ${sign < 0 ? 'A' : 'B'}` +
+        ` (1 + 2·s·k = 0 with k = ${g.distortShear}); ` +
         'distortion_squeeze_scale·variation_squeeze must not be 4 (class A) or −6 (class B)',
     );
   }

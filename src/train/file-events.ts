@@ -56,7 +56,8 @@ export async function loadSample(
       const bad = classes.findIndex((c) => c !== 0 && c !== 1);
       if (bad >= 0)
         throw new SampleError(
-          `${file.path}: class column '${columns.class}' holds ${classes[bad]} at row ${bad} (0-based); expected 0 (class A) or 1 (class B)`,
+          `${file.path}: class column '${columns.class}' holds ${classes[bad]} at row ${bad} (0-based)` +
+            '; expected 0 (class A) or 1 (class B)',
         );
     }
     const [f1, f2] = columns.features.map((c) => col[c] as Float32Array);

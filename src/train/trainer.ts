@@ -15,6 +15,7 @@ import type { ParamSet } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import { mean, mul, neg, sum } from '../ops/index.js';
 import type { StateDict } from '../io/state-dict.js';
+import type { Condition } from '../flows/transform.js';
 import { Rng } from '../random/rng.js';
 import { AdamW } from './adamw.js';
 import type { Batch } from './batches.js';
@@ -39,8 +40,8 @@ export interface TrainJob {
   modelPath: string;
   architecture: object;
   drawBatch(rng: Rng, n: number): Batch;
-  /** log p per row, on the given tape */
-  logProb(tape: Tape, x: Var, context: Var, nu: Var | null): Var;
+  /** log p per row, on the given tape (the model's logProbVar) */
+  logProb(tape: Tape, x: Var, cond: Condition<Var>): Var;
   stateDict(): StateDict;
   /**
    * Held-out batches (events read from files): when given, they replace the drawn validation
@@ -84,12 +85,14 @@ export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
 }
 
-function batchVars(tape: Tape, dev: Device, b: Batch) {
+function batchVars(tape: Tape, dev: Device, b: Batch): { x: Var; cond: Condition<Var> } {
   const C = b.context.length / b.n;
   return {
     x: tape.constant(dev.tensor(b.x, [b.n, b.x.length / b.n])),
-    context: tape.constant(dev.tensor(b.context, [b.n, C])),
-    nu: b.nu ? tape.constant(dev.tensor(b.nu, [b.n, b.nu.length / b.n])) : null,
+    cond: {
+      context: tape.constant(dev.tensor(b.context, [b.n, C])),
+      nu: b.nu ? tape.constant(dev.tensor(b.nu, [b.n, b.nu.length / b.n])) : null,
+    },
   };
 }
 
@@ -103,7 +106,7 @@ export function trainStep(job: TrainJob, opt: AdamW, batch: Batch, lr: number): 
   job.params.zeroGrad();
   const tape = new Tape(dev);
   const v = batchVars(tape, dev, batch);
-  const loss = neg(mean(weighted(tape, job.logProb(tape, v.x, v.context, v.nu), batch)));
+  const loss = neg(mean(weighted(tape, job.logProb(tape, v.x, v.cond), batch)));
   const value = loss.value.data[0];
   if (!Number.isFinite(value)) {
     dev.arena.reset();
@@ -132,7 +135,7 @@ function heldOutLoss(job: TrainJob, batches: Batch[]): number {
   for (const b of batches) {
     const tape = new Tape(job.device, { grad: false });
     const v = batchVars(tape, job.device, b);
-    num -= sum(weighted(tape, job.logProb(tape, v.x, v.context, v.nu), b)).value.data[0];
+    num -= sum(weighted(tape, job.logProb(tape, v.x, v.cond), b)).value.data[0];
     for (let i = 0; i < b.n; i++) den += b.w ? b.w[i] : 1;
     job.device.arena.reset();
   }
@@ -147,7 +150,7 @@ function validationLoss(job: TrainJob, plan: TrainPlan, epoch: number): number {
     const b = job.drawBatch(rng, plan.batchSize);
     const tape = new Tape(job.device, { grad: false });
     const v = batchVars(tape, job.device, b);
-    sum += -mean(job.logProb(tape, v.x, v.context, v.nu)).value.data[0];
+    sum += -mean(job.logProb(tape, v.x, v.cond)).value.data[0];
     job.device.arena.reset();
   }
   return sum / plan.valBatches;

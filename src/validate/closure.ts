@@ -13,9 +13,10 @@ import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import type { SystematicTemplate } from '../config/load.js';
 import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../toy/index.js';
-import { closureNuPoints, formatNu, nuisanceGenerator, repeatNu, type NuPoint } from './nuisance.js';
+import { repeatRow } from '../analysis/grid.js';
+import { closureNuPoints, formatNu, nuisanceGenerator, type NuPoint } from './nuisance.js';
 import { drawTruth, type Streams, type TruthBatch } from './sampling.js';
-import { klEstimate } from './stats.js';
+import { klEstimate } from '../analysis/kl.js';
 
 export type ClosureModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
 
@@ -106,7 +107,7 @@ export function computeClosure(
   {
     const t = drawTruth(s.streams.get('closure/kin_base'), s.n, s.nominal);
     const lt = logProbXBatch(t.x, t.c, s.nominal);
-    const lm = models.kinBase.logProb(t.x, t.cOneHot);
+    const lm = models.kinBase.logProb(t.x, { context: t.cOneHot });
     done({
       row: row('kin_base', zero, undefined, lt, lm),
       point: { nu: zero },
@@ -119,7 +120,7 @@ export function computeClosure(
   {
     const t = drawTruth(s.streams.get('closure/score_base'), s.n, s.nominal);
     const lt = logProbYBatch(t.y, t.x, t.c, s.nominal, { sigmoid: false });
-    const lm = models.scoreBase.logProb(t.y, t.scoreCtx);
+    const lm = models.scoreBase.logProb(t.y, { context: t.scoreCtx });
     done({
       row: row('score_base', zero, undefined, lt, lm),
       point: { nu: zero },
@@ -143,18 +144,18 @@ export function computeClosure(
     for (const p of closureNuPoints(templates, model.numNuisances)) {
       const gen = p.generator ?? genAt(p.nu);
       const t = drawTruth(s.streams.get(`closure/${name}/${p.template ?? formatNu(p.nu)}`), s.n, gen);
-      const nu = repeatNu(p.nu, s.n);
+      const nu = repeatRow(p.nu, s.n);
       let lt: Float64Array;
       let lm: Float32Array;
       let ln: Float32Array;
       if (name === 'kin_residual') {
         lt = logProbXBatch(t.x, t.c, gen);
-        lm = model.logProb(t.x, t.cOneHot, nu);
-        ln = model.base.logProb(t.x, t.cOneHot);
+        lm = model.logProb(t.x, { context: t.cOneHot, nu });
+        ln = model.base.logProb(t.x, { context: t.cOneHot });
       } else {
         lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-        lm = model.logProb(t.y, t.scoreCtx, nu);
-        ln = model.base.logProb(t.y, t.scoreCtx);
+        lm = model.logProb(t.y, { context: t.scoreCtx, nu });
+        ln = model.base.logProb(t.y, { context: t.scoreCtx });
       }
       done({
         row: row(name, p.nu, p.template, lt, lm, ln),
@@ -205,8 +206,10 @@ export function closureMarkdown(rep: ClosureReport): string {
   const lines = [
     '# Closure against the exact truth',
     '',
-    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row (± its standard error, std/√n).`,
-    'Score rows are KLs of p(y | x, c) averaged over the generator\'s (c, x). "No residual": the frozen base flow alone evaluated on the',
+    `KL(T‖M) = E_truth[log p_truth − log p_model] over n = ${rep.n} fresh truth events per row` +
+      ` (± its standard error, std/√n).`,
+    "Score rows are KLs of p(y | x, c) averaged over the generator's (c, x)." +
+      ' "No residual": the frozen base flow alone evaluated on the',
     'data at ν — what the residual model improves on. ν = (ν_shift, ν_squeeze).',
     '',
     `| ${t.header.join(' | ')} |`,

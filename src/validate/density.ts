@@ -9,30 +9,15 @@
  * the two panels is the model's and not the quadrature's.
  */
 import type { Grid2D } from '../plot/index.js';
+import { oneHot } from '../analysis/classes.js';
+import { gridPoints, gridSpec, type Range2 } from '../analysis/grid.js';
 import { logProbXBatch, logProbYBatch, xParams, type GeneratorConfig } from '../toy/index.js';
 
 /** log p at m points ([m, 2]) with context rows ([m, C], or null). */
 export type LogDensityFn = (points: Float32Array, ctx: Float32Array | null) => ArrayLike<number>;
 
-export type Range2 = [number, number];
-
 export interface DensityGrid extends Grid2D {
   values: Float64Array;
-}
-
-/** The grid points of linspace(x) × linspace(y), [nx·ny, 2], x fastest (Grid2D order). */
-export function gridPoints(xr: Range2, yr: Range2, nx: number, ny: number): Float32Array {
-  const out = new Float32Array(nx * ny * 2);
-  const dx = (xr[1] - xr[0]) / (nx - 1);
-  const dy = (yr[1] - yr[0]) / (ny - 1);
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      const k = i + j * nx;
-      out[2 * k] = xr[0] + i * dx;
-      out[2 * k + 1] = yr[0] + j * dy;
-    }
-  }
-  return out;
 }
 
 function tile(src: Float32Array, times: number): Float32Array {
@@ -57,7 +42,8 @@ export function mixtureGrid(
 ): DensityGrid {
   const G = nx * ny;
   const K = weights.length;
-  const pts = gridPoints(xr, yr, nx, ny);
+  const spec = gridSpec(xr, yr, nx, ny);
+  const pts = gridPoints(spec);
   const C = ctxRows ? ctxRows.length / K : 0;
   if (ctxRows && !Number.isInteger(C))
     throw new Error(`validate/density mixtureGrid: ${ctxRows.length} context values for ${K} weights`);
@@ -78,7 +64,7 @@ export function mixtureGrid(
     const w = weights[k];
     for (let g = 0; g < G; g++) values[g] += w * Math.exp(lp[k * G + g]);
   }
-  return { nx, ny, x0: xr[0], x1: xr[1], y0: yr[0], y1: yr[1], values };
+  return { ...spec, values };
 }
 
 /** The density at one context row (or none). */
@@ -167,7 +153,7 @@ export function xNodes(
   keep.forEach(([e0, e1, w], r) => {
     const x1 = mean[0] + factor[0] * e0 + factor[1] * e1;
     const x2 = mean[1] + factor[2] * e0 + factor[3] * e1;
-    ctx.set([c === 0 ? 1 : 0, c === 0 ? 0 : 1, x1, x2], 4 * r);
+    ctx.set([...oneHot(c), x1, x2], 4 * r);
     x.set([x1, x2], 2 * r);
     weights[r] = w / total;
   });
@@ -201,26 +187,4 @@ export function truthScoreDensity(cfg: Readonly<GeneratorConfig>): LogDensityFn 
     }
     return logProbYBatch(pts, x, classesFromOneHot(ctx, 4, m), cfg, { sigmoid: false });
   };
-}
-
-/**
- * KL(T‖M) of two densities on the same grid, each renormalised to its mass on the grid
- * (so it is the KL of the plotted window): Σ t·log(t/m)·dA. Infinite if m = 0 where t > 0.
- */
-export function gridKl(truth: Grid2D, model: Grid2D): number {
-  if (truth.values.length !== model.values.length) throw new Error('validate/density gridKl: grids differ in size');
-  let st = 0;
-  let sm = 0;
-  for (let i = 0; i < truth.values.length; i++) {
-    st += truth.values[i];
-    sm += model.values[i];
-  }
-  let kl = 0;
-  for (let i = 0; i < truth.values.length; i++) {
-    const t = truth.values[i] / st;
-    if (t <= 0) continue;
-    const m = model.values[i] / sm;
-    kl += m > 0 ? t * Math.log(t / m) : Infinity;
-  }
-  return kl;
 }

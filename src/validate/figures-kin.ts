@@ -9,13 +9,14 @@ import { xParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import { densityGrid, gridKl, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
+import { CLASSES, oneHot } from '../analysis/classes.js';
+import { massLevels } from '../analysis/levels.js';
+import { repeatRow } from '../analysis/grid.js';
+import { column } from '../analysis/columns.js';
+import { classKl, gridKl } from '../analysis/kl.js';
+import { densityGrid, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
 import { addExactStack, gaussianBinCounts } from './hist.js';
-import { repeatNu } from './nuisance.js';
-import { oneHot, column } from './sampling.js';
-import { klEstimate } from './stats.js';
 import {
-  CLASSES,
   LEVEL_RULE,
   MODEL_LINE,
   NOMINAL_DASH,
@@ -24,7 +25,6 @@ import {
   X_LABEL,
   truthFill,
   fmtKl,
-  levelsOf,
   nuText,
   truthModelLegend,
 } from './style.js';
@@ -32,33 +32,15 @@ import {
 export const nsfDensity =
   (f: NSF): LogDensityFn =>
   (p, c) =>
-    f.logProb(p, c);
+    f.logProb(p, { context: c });
 export const residualDensity =
   (m: SystematicCorrectedModel, nu: readonly number[]): LogDensityFn =>
   (p, c) =>
-    m.logProb(p, c, repeatNu(nu, p.length / 2));
+    m.logProb(p, { context: c, nu: repeatRow(nu, p.length / 2) });
 
 function kinGrid(ctx: ValidationContext, f: LogDensityFn, c: number): DensityGrid {
   const w = ctx.kinWindow;
   return densityGrid(f, w.x, w.y, ctx.detail.kin.nx, ctx.detail.kin.ny, oneHot(c));
-}
-
-/** KL(T‖M) of the class-c events of a closure evaluation (MC, with SE). */
-function classKl(
-  lt: ArrayLike<number>,
-  lm: ArrayLike<number>,
-  classes: ArrayLike<number>,
-  c: number,
-): { kl: number; se: number } {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < classes.length; i++)
-    if (classes[i] === c) {
-      a.push(lt[i]);
-      b.push(lm[i]);
-    }
-  const e = klEstimate(a, b);
-  return { kl: e.kl, se: e.klSe };
 }
 
 export function figKin2d(ctx: ValidationContext): string {
@@ -78,7 +60,9 @@ export function figKin2d(ctx: ValidationContext): string {
     fig
       .panel(0, k.c, {
         title: `${k.name}  p(x | c)`,
-        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n}),  ${fmtKl(gridKl(truth, model))} on the grid`,
+        subtitle:
+          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` +
+          `,  ${fmtKl(gridKl(truth, model))} on the grid`,
         xLabel: X_LABEL[0],
         yLabel: X_LABEL[1],
         aspect: 'equal',
@@ -86,8 +70,8 @@ export function figKin2d(ctx: ValidationContext): string {
         yRange: ctx.kinWindow.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(model, levelsOf(model), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_kin_2d.png', t0);
 }
@@ -102,7 +86,11 @@ export function figKin1d(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'kin_base');
   const m = ctx.budgets.hist;
   const classes = ev.truth.c.subarray(0, m);
-  const sample = ctx.models.kinBase.sample(m, ev.truth.cOneHot.subarray(0, 2 * m), ctx.streams.get('fig/kin_1d'));
+  const sample = ctx.models.kinBase.sample(
+    m,
+    { context: ev.truth.cOneHot.subarray(0, 2 * m) },
+    ctx.streams.get('fig/kin_1d'),
+  );
   const fig = new Figure({
     width: 1300,
     height: 1050,
@@ -147,7 +135,9 @@ export function figSysKinCentral(ctx: ValidationContext): string {
     width: 1400,
     height: 640,
     cols: 2,
-    suptitle: `Residual kin model — central point  p(x | c, ν = 0)   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual kin model — central point  p(x | c, ν = 0)   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
   for (const k of CLASSES) {
@@ -164,8 +154,8 @@ export function figSysKinCentral(ctx: ValidationContext): string {
         yRange: ctx.kinWindow.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_kin_central.png', t0);
 }
@@ -179,7 +169,9 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     height: 1060,
     rows: 2,
     cols: 2,
-    suptitle: `Residual kin model — template ${name}   ${nuText(m)}   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual kin model — template ${name}   ${nuText(m)}   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
       {
         kind: 'line',
@@ -209,18 +201,20 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
         title: `${k.name} — truth: ${name} vs nominal`,
         subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
     fig
       .panel(k.c, 1, {
         ...opts,
         title: `${k.name} — model at ${nuText(m)}`,
-        subtitle: `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)};  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
+        subtitle:
+          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}` +
+          `;  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_kin_${name}.png`, t0);
 }
@@ -234,7 +228,7 @@ export function figSysKin1d(ctx: ValidationContext): string {
   const ev = evaluationOf(ctx, 'kin_base');
   const classes = ev.truth.c.subarray(0, m);
   const oh = ev.truth.cOneHot.subarray(0, 2 * m);
-  const xNom = model.base.sample(m, oh, ctx.streams.get('fig/sys_kin_1d'));
+  const xNom = model.base.sample(m, { context: oh }, ctx.streams.get('fig/sys_kin_1d'));
   const rows = temps.length;
   const fig = new Figure({
     width: 1800,
@@ -242,7 +236,10 @@ export function figSysKin1d(ctx: ValidationContext): string {
     rows: 2 * rows,
     cols: 4,
     heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
-    suptitle: `Residual kin model — 1D closure at each template   (${NU_ORDER})\nmodel: ${m} samples at the template's ν (the same latent draws for every template); truth: exact bin masses`,
+    suptitle:
+      `Residual kin model — 1D closure at each template   (${NU_ORDER})` +
+      `\nmodel: ${m} samples at the template's ν (the same latent draws for every template)` +
+      `; truth: exact bin masses`,
     legend: [
       { kind: 'patch', label: 'Truth at the template (exact)', color: COLORS.truth, alpha: 0.35 },
       { kind: 'line', label: 'Model at the template ν', color: COLORS.model, width: 2 },
@@ -250,7 +247,7 @@ export function figSysKin1d(ctx: ValidationContext): string {
     ],
   });
   temps.forEach((t, r) => {
-    const x = model.inverse(xNom, oh, repeatNu(t.m, m)).x;
+    const x = model.inverse(xNom, { context: oh, nu: repeatRow(t.m, m) }).x;
     for (const k of CLASSES) {
       const pt = xParams(k.c, t.generator);
       const pn = xParams(k.c, ctx.nominal);

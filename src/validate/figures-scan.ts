@@ -10,10 +10,12 @@
 import { Figure, linspace, type LegendEntry } from '../plot/index.js';
 import { xParams, yParamsBatch, type GeneratorConfig } from '../toy/index.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import { repeatNu, scanValues } from './nuisance.js';
+import { repeatRow } from '../analysis/grid.js';
+import { scanValues } from './nuisance.js';
 import { headOf } from './sampling.js';
-import { meanStd } from './stats.js';
-import { CLASSES, NU_LABEL, NU_ORDER, X_LABEL, Y_LABEL } from './style.js';
+import { meanStd } from '../analysis/columns.js';
+import { CLASSES } from '../analysis/classes.js';
+import { NU_LABEL, NU_ORDER, X_LABEL, Y_LABEL } from './style.js';
 
 /** Per (nuisance k, class c, dim d): arrays over the scan values. */
 export interface ScanMoments {
@@ -93,10 +95,12 @@ function drawScanFigures(
       cols: 2,
       legend,
       suptitle:
-        `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')} vs each nuisance (the other at 0; ${NU_ORDER})\n` +
+        `Residual ${what} model — ${moment === 'mean' ? 'mean' : 'standard deviation'} of ${labels.join(', ')}` +
+        ` vs each nuisance (the other at 0; ${NU_ORDER})\n` +
         (what === 'kin'
           ? `model: ${s.n[0] + s.n[1]} samples, the same latent draws at every ν; truth exact`
-          : `model: ${s.n[0] + s.n[1]} samples at fixed nominal (c, x), the same latent draws at every ν; truth exact at those x`),
+          : `model: ${s.n[0] + s.n[1]} samples at fixed nominal (c, x)` +
+            `, the same latent draws at every ν; truth exact at those x`),
     });
     for (let k = 0; k < K; k++) {
       for (let d = 0; d < 2; d++) {
@@ -133,9 +137,14 @@ export function figScanKin(ctx: ValidationContext): string[] {
   const genAt = ctx.kinGenAt!;
   const ev = evaluationOf(ctx, 'kin_base');
   const t = headOf(ev.truth, ctx.budgets.scan);
-  const xNom = model.base.sample(t.n, t.cOneHot, ctx.streams.get('fig/scan_kin'));
+  const xNom = model.base.sample(t.n, { context: t.cOneHot }, ctx.streams.get('fig/scan_kin'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(xNom, t.cOneHot, repeatNu(nu, t.n)).x);
+  const s = scanMoments(
+    scanValues(),
+    K,
+    t.c,
+    (nu) => model.inverse(xNom, { context: t.cOneHot, nu: repeatRow(nu, t.n) }).x,
+  );
   const truth = (k: number, c: number, d: number, v: number) => {
     const p = xParams(c, genAt(nuAt(K, k, v)));
     return { mean: p.mean[d], std: p.sd[d] };
@@ -177,9 +186,14 @@ export function figScanScore(ctx: ValidationContext): string[] {
   const genAt = ctx.scoreGenAt!;
   const ev = evaluationOf(ctx, 'score_base');
   const t = headOf(ev.truth, ctx.budgets.scan);
-  const yNom = model.base.sample(t.n, t.scoreCtx, ctx.streams.get('fig/scan_score'));
+  const yNom = model.base.sample(t.n, { context: t.scoreCtx }, ctx.streams.get('fig/scan_score'));
   const K = model.numNuisances;
-  const s = scanMoments(scanValues(), K, t.c, (nu) => model.inverse(yNom, t.scoreCtx, repeatNu(nu, t.n)).x);
+  const s = scanMoments(
+    scanValues(),
+    K,
+    t.c,
+    (nu) => model.inverse(yNom, { context: t.scoreCtx, nu: repeatRow(nu, t.n) }).x,
+  );
   const cache = new Map<string, { mean: number; std: number }>();
   const truth = (k: number, c: number, d: number, v: number) => {
     const key = `${k}/${c}/${d}/${v}`;

@@ -9,23 +9,19 @@
 import { COLORS, Figure, autoRange, histogram1d, linspace, type Range } from '../plot/index.js';
 import { sampleY, xParams, yParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
+import { CLASSES, oneHot } from '../analysis/classes.js';
+import { massLevels } from '../analysis/levels.js';
+import { repeatRow } from '../analysis/grid.js';
+import { column } from '../analysis/columns.js';
+import { classKl, gridKl } from '../analysis/kl.js';
+import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { evaluationOf, type ValidationContext } from './context.js';
-import {
-  densityGrid,
-  gridKl,
-  mixtureGrid,
-  truthScoreDensity,
-  xNodes,
-  type DensityGrid,
-  type LogDensityFn,
-} from './density.js';
+import { densityGrid, mixtureGrid, truthScoreDensity, xNodes, type DensityGrid, type LogDensityFn } from './density.js';
 import { nsfDensity, residualDensity } from './figures-kin.js';
 import { addExactStack, conditionalBinCounts } from './hist.js';
-import { repeatNu } from './nuisance.js';
-import { column, concatColumns, headOf, oneHot } from './sampling.js';
-import { klEstimate, normalCdf } from './stats.js';
+import { concatColumns, headOf } from './sampling.js';
+import { normalCdf } from './stats.js';
 import {
-  CLASSES,
   LEVEL_RULE,
   MODEL_DASH,
   MODEL_LINE,
@@ -36,42 +32,19 @@ import {
   truthFill,
   fmtKl,
   fmtX,
-  levelsOf,
   nuText,
-  roundOut,
   truthModelLegend,
 } from './style.js';
 
-function classKl(
-  lt: ArrayLike<number>,
-  lm: ArrayLike<number>,
-  classes: ArrayLike<number>,
-  c: number,
-): { kl: number; se: number } {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < classes.length; i++)
-    if (classes[i] === c) {
-      a.push(lt[i]);
-      b.push(lm[i]);
-    }
-  const e = klEstimate(a, b);
-  return { kl: e.kl, se: e.klSe };
-}
-
 /** A y window around the truth Gaussians p(y | x, c) of the given (x, c, cfg): mean ± 3.2σ, rounded out. */
 function conditionalWindow(items: { x: [number, number]; c: number; cfg: GeneratorConfig }[]): { x: Range; y: Range } {
-  const lo = [Infinity, Infinity];
-  const hi = [-Infinity, -Infinity];
-  for (const it of items) {
-    const p = yParams(it.x, it.c, it.cfg);
-    const sd = [p.sigma0, p.sigma1];
-    for (let d = 0; d < 2; d++) {
-      lo[d] = Math.min(lo[d], p.mu[d] - 3.2 * sd[d]);
-      hi[d] = Math.max(hi[d], p.mu[d] + 3.2 * sd[d]);
-    }
-  }
-  return { x: roundOut([lo[0], hi[0]]), y: roundOut([lo[1], hi[1]]) };
+  const [x, y] = gaussianWindow(
+    items.map((it) => {
+      const p = yParams(it.x, it.c, it.cfg);
+      return { mean: p.mu, sd: [p.sigma0, p.sigma1] };
+    }),
+  );
+  return { x: roundOut(x), y: roundOut(y) };
 }
 
 function condGrid(
@@ -94,7 +67,9 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     width: 1250,
     height: 700,
     cols: 2,
-    suptitle: `Score base model — p(y | c), marginalised over x\nexact densities on a grid, x integrated on shared quadrature nodes; ${LEVEL_RULE}`,
+    suptitle:
+      `Score base model — p(y | c), marginalised over x` +
+      `\nexact densities on a grid, x integrated on shared quadrature nodes; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth', 'classes', 'Model (base flow)'),
   });
   for (const k of CLASSES) {
@@ -106,7 +81,9 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     fig
       .panel(0, k.c, {
         title: `${k.name} — p(y | c)`,
-        subtitle: `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))};  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
+        subtitle:
+          `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))}` +
+          `;  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
         xLabel: Y_LABEL[0],
         yLabel: Y_LABEL[1],
         aspect: 'equal',
@@ -114,8 +91,8 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(model, levelsOf(model), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_score_2d_global.png', t0);
 }
@@ -151,8 +128,8 @@ export function figScore2dSlices(ctx: ValidationContext): string {
           yRange: w.y,
           legend: 'none',
         })
-        .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-        .contourLines(model, levelsOf(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
+        .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+        .contourLines(model, massLevels(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
     });
   }
   return ctx.sink.save(fig, 'val_score_2d_contours_x1binned.png', t0);
@@ -167,14 +144,17 @@ export function figScore1d(ctx: ValidationContext): string {
   const t0 = performance.now();
   const ev = evaluationOf(ctx, 'score_base');
   const t = headOf(ev.truth, ctx.budgets.hist);
-  const sample = ctx.models.scoreBase.sample(t.n, t.scoreCtx, ctx.streams.get('fig/score_1d'));
+  const sample = ctx.models.scoreBase.sample(t.n, { context: t.scoreCtx }, ctx.streams.get('fig/score_1d'));
   const fig = new Figure({
     width: 1300,
     height: 1050,
     rows: 4,
     cols: 2,
     heightRatios: [3, 1.3, 3, 1.3],
-    suptitle: `Score base model — 1D marginals  p(y_{d} | c)   (model: one sample per truth event's (c, x), ${t.n} events; truth: exact p(y | x, c) bin masses averaged over the same x)`,
+    suptitle:
+      `Score base model — 1D marginals  p(y_{d} | c)` +
+      `   (model: one sample per truth event's (c, x), ${t.n} events` +
+      `; truth: exact p(y | x, c) bin masses averaged over the same x)`,
     legend: [
       { kind: 'patch', label: 'Truth (class colour)', color: '#888888', alpha: 0.35 },
       { kind: 'line', label: 'Model samples', color: '#333333', width: 2 },
@@ -215,7 +195,9 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     rows: 8,
     cols,
     heightRatios: [3, 1.25, 3, 1.25, 3, 1.25, 3, 1.25],
-    suptitle: `Score base model — conditional slices  p(y_{d} | x_{1}, c), x_{2} drawn from p(x_{2} | x_{1}, c)   (${ns} events per slice)`,
+    suptitle:
+      `Score base model — conditional slices  p(y_{d} | x_{1}, c)` +
+      `, x_{2} drawn from p(x_{2} | x_{1}, c)   (${ns} events per slice)`,
     legend: [
       { kind: 'patch', label: 'Truth: exact bin masses (class colour)', color: '#888888', alpha: 0.35 },
       { kind: 'line', label: 'Model samples', color: '#333333', width: 2 },
@@ -243,7 +225,7 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     allX.set(s.x, i * 2 * ns);
     for (let r = 0; r < ns; r++) allOh.set(oneHot(s.c), (i * ns + r) * 2);
   });
-  const sample = ctx.models.scoreBase.sample(slices.length * ns, concatColumns(allOh, 2, allX, 2), rng);
+  const sample = ctx.models.scoreBase.sample(slices.length * ns, { context: concatColumns(allOh, 2, allX, 2) }, rng);
   slices.forEach((s, i) => {
     const k = CLASSES[s.c];
     const col = SLICE_X1_1D.indexOf(s.x1);
@@ -329,7 +311,7 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   p2.options.subtitle = notes.join(';  ');
   // (3) PIT through the flow: for a calibrated model z = T(y; x, c) ~ N(0, I), so Φ(z_d) is uniform.
   const t = headOf(ev.truth, ctx.budgets.hist);
-  const z = f.transform(t.y, t.scoreCtx).z;
+  const z = f.forward(t.y, { context: t.scoreCtx }).z;
   const loc = f.base.loc.data;
   const scale = f.base.scale.data;
   const bins = 20;
@@ -376,7 +358,9 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
     width: 1250,
     height: 700,
     cols: 2,
-    suptitle: `Residual score model — central point  p(y | x, c, ν = 0) at the class centre x   (${NU_ORDER})\nexact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual score model — central point  p(y | x, c, ν = 0) at the class centre x   (${NU_ORDER})` +
+      `\nexact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend('Truth, nominal generator', 'classes', 'Model at ν = (0, 0)'),
   });
   for (const k of CLASSES) {
@@ -395,8 +379,8 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(k.cmap))
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_score_central.png', t0);
 }
@@ -409,7 +393,10 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
     width: 1300,
     height: 720,
     cols: 2,
-    suptitle: `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})\np(y | x, c, ν) at the template's class centre x; exact densities on a grid; ${LEVEL_RULE}`,
+    suptitle:
+      `Residual score model — template ${name},  ${nuText(m)}   (${NU_ORDER})` +
+      `\np(y | x, c, ν) at the template's class centre x` +
+      `; exact densities on a grid; ${LEVEL_RULE}`,
     legend: truthModelLegend(`Truth ${name}`, TEMPLATE_CMAP, `Model at ${nuText(m)}`, [
       {
         kind: 'line',
@@ -435,7 +422,9 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
     fig
       .panel(0, k.c, {
         title: `${k.name} — ${xText(x)}`,
-        subtitle: `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))};  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
+        subtitle:
+          `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}` +
+          `;  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
         xLabel: Y_LABEL[0],
         yLabel: Y_LABEL[1],
         aspect: 'equal',
@@ -443,9 +432,9 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
         yRange: w.y,
         legend: 'none',
       })
-      .contourFill(truth, levelsOf(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(nominal, levelsOf(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
-      .contourLines(mg, levelsOf(mg), MODEL_LINE);
+      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+      .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
+      .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_score_${name}.png`, t0);
 }
@@ -462,7 +451,10 @@ export function figSysScore1d(ctx: ValidationContext): string {
     rows: 2 * rows,
     cols: 4,
     heightRatios: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? 3 : 1.5)),
-    suptitle: `Residual score model — 1D closure at each template   (${NU_ORDER})\nmodel: one sample per template truth event's (c, x) at the template's ν, ${ctx.budgets.sysHist} events; truth: exact p(y | x, c) bin masses over the same x`,
+    suptitle:
+      `Residual score model — 1D closure at each template   (${NU_ORDER})` +
+      `\nmodel: one sample per template truth event's (c, x) at the template's ν, ${ctx.budgets.sysHist} events` +
+      `; truth: exact p(y | x, c) bin masses over the same x`,
     legend: [
       { kind: 'patch', label: 'Truth at the template', color: COLORS.truth, alpha: 0.35 },
       { kind: 'line', label: 'Model at the template ν', color: COLORS.model, width: 2 },
@@ -477,7 +469,7 @@ export function figSysScore1d(ctx: ValidationContext): string {
   });
   temps.forEach((tp, r) => {
     const t = headOf(evaluationOf(ctx, 'score_residual', tp.name).truth, ctx.budgets.sysHist);
-    const y = model.sample(t.scoreCtx, repeatNu(tp.m, t.n), rng);
+    const y = model.sample(t.n, { context: t.scoreCtx, nu: repeatRow(tp.m, t.n) }, rng);
     for (const k of CLASSES) {
       for (const d of [0, 1] as const) {
         const edges = scoreEdges(ctx, d);

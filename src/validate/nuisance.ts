@@ -29,7 +29,8 @@ export function closureNuPoints(templates: readonly SystematicTemplate[], numNui
   const push = (p: NuPoint) => {
     if (p.nu.length !== numNuisances) {
       throw new Error(
-        `validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}, the model has ${numNuisances} nuisances`,
+        `validate/nuisance: ${p.template ?? 'point'} has ν of length ${p.nu.length}` +
+          `, the model has ${numNuisances} nuisances`,
       );
     }
     if (!out.some((q) => sameNu(q.nu, p.nu))) out.push(p);
@@ -82,7 +83,8 @@ export function nuisanceGenerator(
       if (JSON.stringify(t.generator[k]) !== JSON.stringify(ref.generator[k])) {
         throw new Error(
           `validate/nuisance: ${what} templates ${ref.name} and ${t.name} differ in generator key ${k} ` +
-            `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])}); the truth at other ν is ambiguous`,
+            `(${JSON.stringify(ref.generator[k])} vs ${JSON.stringify(t.generator[k])})` +
+            `; the truth at other ν is ambiguous`,
         );
       }
     }
@@ -98,14 +100,6 @@ export function nuisanceGenerator(
     }
   }
   return (nu) => withNuisance(ref.generator, [nu[0], nu[1]]);
-}
-
-/** ν rows for a batch: the same ν repeated n times, [n, K] row-major. */
-export function repeatNu(nu: readonly number[], n: number): Float32Array {
-  const K = nu.length;
-  const out = new Float32Array(n * K);
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = nu[k];
-  return out;
 }
 
 /** "(0.5, −1)": a ν vector as the figures and tables print it. */

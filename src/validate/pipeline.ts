@@ -2,9 +2,10 @@
  * `fnf validate` end to end: load the models, compute the closure report, draw the figures.
  * The CLI command is a thin wrapper around `runValidation` (tests call it directly).
  */
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../backend/device.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import { Rng } from '../random/rng.js';
@@ -26,7 +27,8 @@ import {
 import { figScanKin, figScanScore } from './figures-scan.js';
 import { nuisanceGenerator, formatNu } from './nuisance.js';
 import { Streams } from './sampling.js';
-import { budgetsFor, FigureSink, FULL_DETAIL, kinWindow, QUICK_DETAIL, roundOut } from './style.js';
+import { roundOut } from '../analysis/windows.js';
+import { budgetsFor, FigureSink, FULL_DETAIL, kinWindow, QUICK_DETAIL } from './style.js';
 
 export interface ValidationOptions {
   base: BaseFlowsConfig;
@@ -50,10 +52,9 @@ export interface ValidationResult {
 /** The default seed when neither --seed nor the config gives one (the output is reproducible). */
 export const VALIDATE_DEFAULT_SEED = 20240611;
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/** The report files, replaced atomically (a reader never sees half a closure table). */
+function writeReport(path: string, text: string): void {
+  writeFileAtomic(path, new TextEncoder().encode(text));
 }
 
 /** The y window of the marginal score figures: pooled truth y (nominal and templates), 0.2–99.8 %, 5 % padding. */
@@ -100,8 +101,8 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
     scoreTemplates: o.sys?.score.templates,
     onRow: (ev) => log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
   });
-  writeAtomic(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeAtomic(join(o.outDir, 'closure.md'), closureMarkdown(report));
+  writeReport(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeReport(join(o.outDir, 'closure.md'), closureMarkdown(report));
   lap('closure');
 
   const kinTemplates = o.sys?.kin.templates ?? [];

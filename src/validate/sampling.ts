@@ -54,33 +54,6 @@ export function headOf(b: TruthBatch, m: number): TruthBatch {
   };
 }
 
-/** The context row repeated n times ([n, row.length]). */
-export function repeatRow(row: ArrayLike<number>, n: number): Float32Array {
-  const w = row.length;
-  const out = new Float32Array(n * w);
-  for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) out[i * w + j] = row[j];
-  return out;
-}
-
-export const oneHot = (c: number): [number, number] => (c === 0 ? [1, 0] : [0, 1]);
-
-/** Column d of the rows of a [n, w] array whose class is c (c undefined: all rows). */
-export function column(
-  v: ArrayLike<number>,
-  w: number,
-  d: number,
-  classes?: ArrayLike<number>,
-  c?: number,
-): Float64Array {
-  const n = v.length / w;
-  let k = 0;
-  for (let i = 0; i < n; i++) if (c === undefined || classes![i] === c) k++;
-  const out = new Float64Array(k);
-  k = 0;
-  for (let i = 0; i < n; i++) if (c === undefined || classes![i] === c) out[k++] = v[i * w + d];
-  return out;
-}
-
 /**
  * Named seeded streams under one root seed: `streams.get('closure/kin_base')` is the same
  * stream in every run with that seed, independent of which other streams were used.

@@ -3,31 +3,16 @@
  * notation, the fixed windows per observable, sample budgets, and saving with timing.
  */
 import { join } from 'node:path';
-import {
-  COLORS,
-  hpdLevels,
-  gridCellArea,
-  type ColorMapName,
-  type Figure,
-  type Grid2D,
-  type LegendEntry,
-} from '../plot/index.js';
+import { COLORS, type ColorMapName, type Figure, type LegendEntry } from '../plot/index.js';
 import { xParams, type GeneratorConfig } from '../toy/index.js';
+import { CLASSES } from '../analysis/classes.js';
+import { CONTOUR_MASSES } from '../analysis/levels.js';
+import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { formatNu } from './nuisance.js';
 
-export const CLASSES = [
-  { c: 0, name: 'Class A', color: COLORS.classA, cmap: 'Blues' as ColorMapName },
-  { c: 1, name: 'Class B', color: COLORS.classB, cmap: 'Oranges' as ColorMapName },
-] as const;
-
-/** Highest-density masses the contours enclose, the same rule for every density drawn. */
-export const MASSES = [0.95, 0.8, 0.5, 0.2];
-export const LEVEL_RULE = "contours enclose 95/80/50/20 % of each density's mass";
-
-/** Contour levels (ascending) of a density on a grid by the one rule. */
-export function levelsOf(g: Grid2D): number[] {
-  return hpdLevels(g.values, gridCellArea(g), MASSES).sort((a, b) => a - b);
-}
+/** The contour rule (analysis/levels.ts) as the figures state it. */
+const PERCENTS_DESCENDING = CONTOUR_MASSES.map((m) => Math.round(m * 100)).join('/');
+export const LEVEL_RULE = `contours enclose ${PERCENTS_DESCENDING} % of each density's mass`;
 
 export const TEMPLATE_CMAP: ColorMapName = 'Greens';
 export const MODEL_DASH = [7, 4];
@@ -72,25 +57,15 @@ export function truthModelLegend(
 /**
  * The kinematic window shared by every x figure: the union over the given generators and both
  * classes of mean ± 3σ per axis (the 95 % contour sits at 2.45σ, so no contour touches the
- * frame), rounded out to 0.25.
+ * frame; rounding out to 0.25 adds the rest of the margin).
  */
 export function kinWindow(gens: readonly GeneratorConfig[]): { x: [number, number]; y: [number, number] } {
-  let lo = [Infinity, Infinity];
-  let hi = [-Infinity, -Infinity];
-  for (const g of gens)
-    for (const c of [0, 1]) {
-      const p = xParams(c, g);
-      lo = lo.map((v, d) => Math.min(v, p.mean[d] - 3 * p.sd[d]));
-      hi = hi.map((v, d) => Math.max(v, p.mean[d] + 3 * p.sd[d]));
-    }
-  const r = (v: number, up: boolean) => (up ? Math.ceil(v * 4) : Math.floor(v * 4)) / 4;
-  return { x: [r(lo[0], false), r(hi[0], true)], y: [r(lo[1], false), r(hi[1], true)] };
+  const [x, y] = gaussianWindow(
+    gens.flatMap((g) => CLASSES.map((k) => xParams(k.c, g))),
+    3,
+  );
+  return { x: roundOut(x), y: roundOut(y) };
 }
-
-export const roundOut = (r: [number, number], step = 0.25): [number, number] => [
-  Math.floor(r[0] / step) * step,
-  Math.ceil(r[1] / step) * step,
-];
 
 /** Sample budgets of the figures (the closure always uses the full n). */
 export interface Budgets {

@@ -8,7 +8,8 @@
  */
 import { Figure, linspace, type Grid2D } from '../plot/index.js';
 import { jacobianDiagonal, mapWithJacobian, type Direction } from './jacobian.js';
-import { CLASSES, CLASS_NAMES, featureName, nuisanceName, type ClassIndex, type Subject } from './subject.js';
+import { CLASSES, CLASS_INDICES, type ClassIndex } from '../analysis/classes.js';
+import { featureName, nuisanceName, type Subject } from './subject.js';
 import { crossDecompose, formatPoint, formatSci, maxAbs, type CrossDecomposition } from './pure.js';
 import { directionWords } from './response.js';
 
@@ -31,12 +32,12 @@ export function crosstermData(s: Subject, direction: Direction, nuValues: number
   if (K < 2) throw new Error(`visualize/crossterm: needs at least 2 nuisances, the model has ${K}`);
   const V = nuValues.length;
   const cells = V * V;
-  const rows = CLASSES.length * cells;
+  const rows = CLASS_INDICES.length * cells;
   const pts = new Float32Array(rows * F);
   const ctx = new Float32Array(rows * model.config.contextDim);
   const nu = new Float32Array(rows * K);
   let r = 0;
-  for (const c of CLASSES) {
+  for (const c of CLASS_INDICES) {
     const crow = s.context(c);
     for (let b = 0; b < V; b++) {
       for (let a = 0; a < V; a++, r++) {
@@ -51,7 +52,7 @@ export function crosstermData(s: Subject, direction: Direction, nuValues: number
   const diag = jacobianDiagonal(jac, F);
   const logScale: Float64Array[][] = [];
   const shift: Float64Array[][] = [];
-  for (const c of CLASSES) {
+  for (const c of CLASS_INDICES) {
     const ls = Array.from({ length: F }, () => new Float64Array(cells));
     const sh = Array.from({ length: F }, () => new Float64Array(cells));
     for (let k = 0; k < cells; k++) {
@@ -104,8 +105,9 @@ export function crosstermFigure(
     rows: 2,
     cols: 3,
     suptitle:
-      `${s.name}${s.where} — nuisance cross-term on ${f}  (${CLASS_NAMES[c]}, ${directionWords(direction)})\n` +
-      `probe ${s.symbol} = ${formatPoint(s.crossProbe)};  additive = F(${nuisanceName(0)}, 0) + F(0, ${nuisanceName(1)}) − F(0, 0)`,
+      `${s.name}${s.where} — nuisance cross-term on ${f}  (${CLASSES[c].name}, ${directionWords(direction)})\n` +
+      `probe ${s.symbol} = ${formatPoint(s.crossProbe)}` +
+      `;  additive = F(${nuisanceName(0)}, 0) + F(0, ${nuisanceName(1)}) − F(0, 0)`,
   });
   const T = direction === 'forward' ? 'T' : 'T^{−1}';
   const rowsSpec = [

@@ -9,19 +9,19 @@ import { join } from 'node:path';
 import { readCheckpoint } from '../io/checkpoint.js';
 import { toFloat32, type StateDict } from '../io/state-dict.js';
 import {
-  COLORS,
   Figure,
   autoRange,
   gaussianFilter2d,
-  gridCellArea,
   histogram1d,
   histogram2d,
-  hpdLevels,
   linspace,
   percentileSorted,
   type Grid2D,
 } from '../plot/index.js';
-import { CLASS_NAMES, featureName } from './subject.js';
+import { CLASSES } from '../analysis/classes.js';
+import { column as classColumn, meanStd } from '../analysis/columns.js';
+import { massLevels } from '../analysis/levels.js';
+import { featureName } from './subject.js';
 
 export interface Dataset {
   /** Class index per event (0 = A, 1 = B). */
@@ -76,23 +76,11 @@ export function column(
   c: 0 | 1 | null,
   keep?: (i: number) => boolean,
 ): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < ds.n; i++) if ((c === null || ds.cls[i] === c) && (!keep || keep(i))) out.push(arr[2 * i + d]);
-  return Float64Array.from(out);
+  return c === null ? classColumn(arr, 2, d, undefined, undefined, keep) : classColumn(arr, 2, d, ds.cls, c, keep);
 }
 
-function mean(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return a.length ? s / a.length : NaN;
-}
-
-function std(a: Float64Array): number {
-  const m = mean(a);
-  let s = 0;
-  for (const v of a) s += (v - m) * (v - m);
-  return a.length ? Math.sqrt(s / a.length) : NaN;
-}
+const mean = (a: Float64Array) => meanStd(a).mean;
+const std = (a: Float64Array) => meanStd(a).std;
 
 /** The printed summary (counts, ranges, per-class moments). */
 export function datasetSummary(ds: Dataset): string {
@@ -115,15 +103,13 @@ export function datasetSummary(ds: Dataset): string {
     const mx = [0, 1].map((d) => column(ds, ds.X, d, c));
     const my = [0, 1].map((d) => column(ds, ds.y, d, c));
     lines.push(
-      `${CLASS_NAMES[c]}: <x> = (${mx.map((a) => f(mean(a))).join(', ')}), σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')}), <y> = (${my.map((a) => f(mean(a))).join(', ')})`,
+      `${CLASSES[c].name}: <x> = (${mx.map((a) => f(mean(a))).join(', ')})` +
+        `, σ(x) = (${mx.map((a) => std(a).toFixed(3)).join(', ')})` +
+        `, <y> = (${my.map((a) => f(mean(a))).join(', ')})`,
     );
   }
   return lines.join('\n');
 }
-
-const MASSES = [0.95, 0.8, 0.5, 0.2];
-const CMAPS = ['Blues', 'Oranges'] as const;
-const classColor = (c: 0 | 1) => (c === 0 ? COLORS.classA : COLORS.classB);
 
 /** Smoothed density histogram of (a, b) on a bins × bins grid over the window. */
 function smoothedDensity(
@@ -138,9 +124,8 @@ function smoothedDensity(
   return { ...h, values: gaussianFilter2d(h.values, h.nx, h.ny, sigma) };
 }
 
-function levels(g: Grid2D): number[] {
-  return hpdLevels(g.values, gridCellArea(g), MASSES, { normalize: true }).sort((p, q) => p - q);
-}
+/** The contour rule on a smoothed histogram, its masses of the histogram's sum. */
+const levels = (g: Grid2D) => massLevels(g, { normalize: true });
 
 function window2d(ds: Dataset, arr: Float32Array): [[number, number], [number, number]] {
   return [
@@ -161,14 +146,14 @@ function density2dFigure(ds: Dataset, arr: Float32Array, sym: string, name: stri
     const g = smoothedDensity(column(ds, arr, 0, c), column(ds, arr, 1, c), xr, yr, 80, 1.2);
     fig
       .panel(0, c, {
-        title: `${CLASS_NAMES[c]} — ${name}`,
+        title: `${CLASSES[c].name} — ${name}`,
         xLabel: featureName(sym, 0),
         yLabel: featureName(sym, 1),
         aspect: 'equal',
         xRange: xr,
         yRange: yr,
       })
-      .contourFill(g, levels(g), { cmap: CMAPS[c], alpha: 0.8 });
+      .contourFill(g, levels(g), { cmap: CLASSES[c].cmap, alpha: 0.8 });
   }
   return fig;
 }
@@ -181,12 +166,12 @@ function marginalsFigure(ds: Dataset, arr: Float32Array, sym: string, title: str
       const h = histogram1d(column(ds, arr, d, c), edges, { density: true });
       fig
         .panel(c, d, {
-          title: `${CLASS_NAMES[c]} — ${featureName(sym, d)}`,
+          title: `${CLASSES[c].name} — ${featureName(sym, d)}`,
           xLabel: featureName(sym, d),
           yLabel: 'density',
           legend: 'none',
         })
-        .hist(edges, h.values, { color: classColor(c), filled: true, fillAlpha: 0.45, width: 1.5 });
+        .hist(edges, h.values, { color: CLASSES[c].color, filled: true, fillAlpha: 0.45, width: 1.5 });
     }
   }
   return fig;
@@ -212,7 +197,7 @@ function yBinnedFigure(ds: Dataset): Figure {
       const a0 = column(ds, ds.y, 0, c, inSlice);
       const a1 = column(ds, ds.y, 1, c, inSlice);
       const p = fig.panel(c, b, {
-        title: `${CLASS_NAMES[c]}  x₁ ∈ [${edges[b].toFixed(2)}, ${edges[b + 1].toFixed(2)}]`,
+        title: `${CLASSES[c].name}  x₁ ∈ [${edges[b].toFixed(2)}, ${edges[b + 1].toFixed(2)}]`,
         subtitle: `${a0.length} events`,
         xLabel: 'y₁',
         yLabel: 'y₂',
@@ -222,7 +207,7 @@ function yBinnedFigure(ds: Dataset): Figure {
       });
       if (a0.length >= 50) {
         const g = smoothedDensity(a0, a1, xr, yr, 40, 1.5);
-        p.contourFill(g, levels(g), { cmap: CMAPS[c], alpha: 0.8 });
+        p.contourFill(g, levels(g), { cmap: CLASSES[c].cmap, alpha: 0.8 });
       } else {
         p.note(`only ${a0.length} events`, 'upper left');
       }
@@ -242,18 +227,18 @@ function stackedFigure(ds: Dataset, arr: Float32Array, sym: string, title: strin
     fig
       .panel(0, d, { title: `Stacked — ${featureName(sym, d)}`, xLabel: featureName(sym, d), yLabel: 'events / bin' })
       .hist(edges, total, {
-        color: COLORS.classB,
+        color: CLASSES[1].color,
         filled: true,
         fillAlpha: 1,
         width: 1,
-        label: `${CLASS_NAMES[1]} (${ds.n - nA})`,
+        label: `${CLASSES[1].name} (${ds.n - nA})`,
       })
       .hist(edges, a, {
-        color: COLORS.classA,
+        color: CLASSES[0].color,
         filled: true,
         fillAlpha: 1,
         width: 1,
-        label: `${CLASS_NAMES[0]} (${nA})`,
+        label: `${CLASSES[0].name} (${nA})`,
       });
   }
   return fig;

@@ -8,22 +8,16 @@
  * the row (§C.8); the window is fixed per subject, holds every truth density and is drawn
  * with equal aspect (§C.10).
  */
-import { COLORS, Figure, gridCellArea, hpdLevels, linspace, type Grid2D, type LegendEntry } from '../plot/index.js';
+import { Figure, type Grid2D, type LegendEntry } from '../plot/index.js';
+import { CLASSES, CLASS_INDICES, type ClassIndex } from '../analysis/classes.js';
+import { gridPoints, gridShape, repeatRow, type GridSpec } from '../analysis/grid.js';
+import { gridKl } from '../analysis/kl.js';
+import { CONTOUR_PERCENTS, massLevels } from '../analysis/levels.js';
 import { mapPoints, type Direction } from './jacobian.js';
-import {
-  CLASSES,
-  CLASS_NAMES,
-  featureName,
-  nuisanceName,
-  repeatRow,
-  type ClassIndex,
-  type Subject,
-} from './subject.js';
-import { formatG, formatSci, formatSigned, gridPoints, gridShape, klOnGrid } from './pure.js';
+import { featureName, nuisanceName, type Subject } from './subject.js';
+import { formatG, formatSci, formatSigned } from './pure.js';
 import { directionWords } from './response.js';
 
-/** Probability masses enclosed by the contours, descending (→ ascending levels). */
-export const CONTOUR_MASSES = [0.95, 0.8, 0.5, 0.2];
 /** Density grid points per panel and arrows per panel (about). */
 export const DENSITY_POINTS = 6500;
 export const ARROW_POINTS = 320;
@@ -41,8 +35,8 @@ export interface FieldPanelData {
 export interface FieldData {
   window: [number, number][];
   /** Density grid (values filled per layer). */
-  grid: Omit<Grid2D, 'values'>;
-  arrowGrid: Omit<Grid2D, 'values'>;
+  grid: GridSpec;
+  arrowGrid: GridSpec;
   /** Nominal model log density per class. */
   nominal: Float64Array[];
   /** [sign 0 = +, 1 = −][k][class] */
@@ -72,22 +66,25 @@ export function fieldData(
   const [xr, yr] = window;
   const [nx, ny] = gridShape(xr, yr, points.density ?? DENSITY_POINTS);
   const grid = { nx, ny, x0: xr[0], x1: xr[1], y0: yr[0], y1: yr[1] };
-  const pts = gridPoints(linspace(xr[0], xr[1], nx), linspace(yr[0], yr[1], ny));
+  const pts = gridPoints(grid);
   const G = nx * ny;
   // Arrow grid inset by half a spacing so no arrow starts on the frame.
   const [anx, any] = gridShape(xr, yr, points.arrows ?? ARROW_POINTS);
   const hx = (xr[1] - xr[0]) / anx / 2;
   const hy = (yr[1] - yr[0]) / any / 2;
   const arrowGrid = { nx: anx, ny: any, x0: xr[0] + hx, x1: xr[1] - hx, y0: yr[0] + hy, y1: yr[1] - hy };
-  const apts = gridPoints(linspace(arrowGrid.x0, arrowGrid.x1, anx), linspace(arrowGrid.y0, arrowGrid.y1, any));
+  const apts = gridPoints(arrowGrid);
   const A = anx * any;
 
-  const nominal = CLASSES.map((c) => Float64Array.from(model.base.logProb(pts, C ? repeatRow(s.context(c), G) : null)));
+  const nominal = CLASS_INDICES.map((c) =>
+    Float64Array.from(model.base.logProb(pts, { context: C ? repeatRow(s.context(c), G) : null })),
+  );
 
   // One batched call per kind over all (sign, k, class) panels.
   const combos: { si: number; k: number; c: ClassIndex; nu: number[] }[] = [];
   signs.forEach((sg, si) => {
-    for (let k = 0; k < K; k++) for (const c of CLASSES) combos.push({ si, k, c, nu: nuVector(K, k, sg * mValue) });
+    for (let k = 0; k < K; k++)
+      for (const c of CLASS_INDICES) combos.push({ si, k, c, nu: nuVector(K, k, sg * mValue) });
   });
   /** Per panel, `n` copies of one row (context, ν) of width w. */
   const perPanelRow = (n: number, w: number, rowOf: (cb: (typeof combos)[number]) => number[]) => {
@@ -101,17 +98,15 @@ export function fieldData(
     combos.forEach((_, j) => out.set(block, j * block.length));
     return out;
   };
-  const modelLog = model.logProb(
-    perPanelBlock(pts),
-    C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null,
-    perPanelRow(G, K, (cb) => cb.nu),
-  );
+  const modelLog = model.logProb(perPanelBlock(pts), {
+    context: C ? perPanelRow(G, C, (cb) => s.context(cb.c)) : null,
+    nu: perPanelRow(G, K, (cb) => cb.nu),
+  });
   const allA = perPanelBlock(apts);
   const ctxA = C ? perPanelRow(A, C, (cb) => s.context(cb.c)) : null;
   const nuA = perPanelRow(A, K, (cb) => cb.nu);
   const moved = mapPoints(model, allA, ctxA, nuA, direction);
 
-  const area = gridCellArea({ ...grid, values: [] });
   const panels: FieldPanelData[][][] = signs.map(() => Array.from({ length: K }, () => [] as FieldPanelData[]));
   combos.forEach((cb, j) => {
     const m = Float64Array.from(modelLog.subarray(j * G, (j + 1) * G));
@@ -122,18 +117,15 @@ export function fieldData(
       u[i] = moved[(j * A + i) * 2] - apts[i * 2];
       v[i] = moved[(j * A + i) * 2 + 1] - apts[i * 2 + 1];
     }
-    panels[cb.si][cb.k][cb.c] = { nu: cb.nu, model: m, truth, kl: truth ? klOnGrid(truth, m, area) : null, u, v };
+    const kl = truth ? gridKl(expGrid(grid, truth), expGrid(grid, m), 'plane') : null;
+    panels[cb.si][cb.k][cb.c] = { nu: cb.nu, model: m, truth, kl, u, v };
   });
   return { window, grid, arrowGrid, nominal, panels, mValue };
 }
 
-/** exp of log densities, as a grid. */
-function densityGrid(grid: Omit<Grid2D, 'values'>, logd: Float64Array): Grid2D {
+/** The density grid of log densities on `grid` (exp of each). */
+function expGrid(grid: GridSpec, logd: Float64Array): Grid2D {
   return { ...grid, values: logd.map(Math.exp) };
-}
-
-function levelsOf(g: Grid2D): number[] {
-  return hpdLevels(g.values, gridCellArea(g), CONTOUR_MASSES).sort((a, b) => a - b);
 }
 
 /** File name of a field figure: residual_<tag>_field_nup1.png / _num1.png. */
@@ -151,8 +143,8 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
       : 'arrows carry the grey (nominal) contours onto the coloured (distorted) ones';
   const dens = (nu: string) => `${s.densityHead}, ${nu})`;
   const legend: LegendEntry[] = [
-    { kind: 'line', label: `Model ${dens('ν')} — ${CLASS_NAMES[0]}`, color: COLORS.classA, width: 4, alpha: 0.6 },
-    { kind: 'line', label: `— ${CLASS_NAMES[1]}`, color: COLORS.classB, width: 4, alpha: 0.6 },
+    { kind: 'line', label: `Model ${dens('ν')} — ${CLASSES[0].name}`, color: CLASSES[0].color, width: 4, alpha: 0.6 },
+    { kind: 'line', label: `— ${CLASSES[1].name}`, color: CLASSES[1].color, width: 4, alpha: 0.6 },
     { kind: 'line', label: `Truth ${dens('ν')}  (generator)`, color: '#000000', width: 1.1 },
     { kind: 'line', label: `Nominal model ${dens('0')}`, color: '#808080', width: 1.3, dash: [5, 4] },
   ];
@@ -164,20 +156,17 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
     cols: 2,
     suptitle:
       `${s.name}${s.where} — displacement field  Δ${sym} = ${T}(${sym}, ν) − ${sym}  (${directionWords(direction)})\n` +
-      `${carry};  contours enclose ${CONTOUR_MASSES.map((m) => Math.round(m * 100))
-        .reverse()
-        .join('/')} % of each exact density`,
+      `${carry};  contours enclose ${CONTOUR_PERCENTS} % of each exact density`,
     legend,
   });
   for (let k = 0; k < K; k++) {
     const row = data.panels[signIndex][k];
     let rowMax = 0;
     for (const p of row) for (let i = 0; i < p.u.length; i++) rowMax = Math.max(rowMax, Math.hypot(p.u[i], p.v[i]));
-    for (const c of CLASSES) {
+    for (const { c, name, color } of CLASSES) {
       const p = row[c];
-      const color = c === 0 ? COLORS.classA : COLORS.classB;
       const panel = fig.panel(k, c, {
-        title: `${CLASS_NAMES[c]} — ${nuisanceName(k)} = ${formatSigned(p.nu[k])}`,
+        title: `${name} — ${nuisanceName(k)} = ${formatSigned(p.nu[k])}`,
         subtitle:
           p.kl === null ? 'no template for this ν: truth not drawn' : `KL(truth ‖ model) = ${formatSci(p.kl)} nats`,
         xLabel: featureName(sym, 0),
@@ -187,14 +176,14 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
         yRange: yr,
         legend: 'none',
       });
-      const nominal = densityGrid(data.grid, data.nominal[c]);
-      panel.contourLines(nominal, levelsOf(nominal), { color: '#808080', dash: [5, 4], width: 1.2 });
+      const nominal = expGrid(data.grid, data.nominal[c]);
+      panel.contourLines(nominal, massLevels(nominal), { color: '#808080', dash: [5, 4], width: 1.2 });
       // The model wide and translucent under the thin black truth, so both stay visible where they agree.
-      const model = densityGrid(data.grid, p.model);
-      panel.contourLines(model, levelsOf(model), { color, width: 4, alpha: 0.6 });
+      const model = expGrid(data.grid, p.model);
+      panel.contourLines(model, massLevels(model), { color, width: 4, alpha: 0.6 });
       if (p.truth) {
-        const truth = densityGrid(data.grid, p.truth);
-        panel.contourLines(truth, levelsOf(truth), { color: '#000000', width: 1.1 });
+        const truth = expGrid(data.grid, p.truth);
+        panel.contourLines(truth, massLevels(truth), { color: '#000000', width: 1.1 });
       }
       panel.quiver(data.arrowGrid, p.u, p.v, {
         colorRange: [0, rowMax > 0 ? rowMax : 1],

@@ -48,7 +48,8 @@ export function forwardWithJacobian(
   const n = x.length / F;
   if (!Number.isInteger(n) || nu.length !== n * N || (context && context.length !== n * C)) {
     throw new Error(
-      `visualize/jacobian forwardWithJacobian: x ${x.length} values (F = ${F}), context ${context?.length ?? 'none'} (C = ${C}), ` +
+      `visualize/jacobian forwardWithJacobian: x ${x.length} values (F = ${F})` +
+        `, context ${context?.length ?? 'none'} (C = ${C}), ` +
         `ν ${nu.length} (N = ${N}) do not describe the same number of rows`,
     );
   }
@@ -66,7 +67,7 @@ export function forwardWithJacobian(
       const xv = tape.leaf(dev.tensor(repeatBlocks(xt!.data, rows, F, F), [rows * F, F]));
       const cv = ct ? tape.constant(dev.tensor(repeatBlocks(ct.data, rows, C, F), [rows * F, C])) : null;
       const nv = tape.constant(dev.tensor(repeatBlocks(nt!.data, rows, N, F), [rows * F, N]));
-      const { xNom } = model.stackForward(tape, xv, cv, nv);
+      const { y: xNom } = model.residual.forwardVar(tape, xv, { context: cv, nu: nv });
       const seed = dev.zeros([rows * F, F]);
       const S = seed.data;
       for (let d = 0; d < F; d++) for (let i = 0; i < rows; i++) S[(d * rows + i) * F + d] = 1;
@@ -103,7 +104,7 @@ export function mapWithJacobian(
 ): MappedPoints {
   if (direction === 'forward') return forwardWithJacobian(model, p, context, nu);
   const F = model.features;
-  const x = model.inverse(p, context, nu).x;
+  const x = model.inverse(p, { context, nu }).x;
   const { jac } = forwardWithJacobian(model, x, context, nu);
   const inv = new Float64Array(jac.length);
   for (let i = 0; i < jac.length / (F * F); i++)
@@ -119,7 +120,7 @@ export function mapPoints(
   nu: Float32Array,
   direction: Direction,
 ): Float32Array {
-  return direction === 'forward' ? model.forward(p, context, nu).xNom : model.inverse(p, context, nu).x;
+  return direction === 'forward' ? model.forward(p, { context, nu }).xNom : model.inverse(p, { context, nu }).x;
 }
 
 /** diag of each point's Jacobian, [n·F]. */

@@ -4,8 +4,9 @@
  *
  *  - additive / cross-term decomposition of a field on the (ν_i, ν_j) plane;
  *  - inverting a small Jacobian (the inverse map's Jacobian by the inverse function theorem);
- *  - number and file-name formatting (%g as the reference writes `_nup1`);
- *  - the window of a Gaussian mixture, KL on a grid.
+ *  - number and file-name formatting (%g as the reference writes `_nup1`).
+ *
+ * Grids, windows and grid KL are shared with the validation: src/analysis/.
  */
 
 /** Index of the value nearest to `target` (first one on ties). */
@@ -138,65 +139,4 @@ export function formatSigned(v: number): string {
 export function formatSci(v: number): string {
   if (v === 0) return '0';
   return v.toExponential(1).replace('e+0', '').replace('e+', 'e').replace('e-', 'e-');
-}
-
-/**
- * The per-axis window [lo, hi] holding mean ± k·sd of every Gaussian listed (means and sds
- * per axis), so every contour of every density drawn stays inside one shared frame.
- */
-export function gaussianWindow(
-  parts: { mean: ArrayLike<number>; sd: ArrayLike<number> }[],
-  k = 3.2,
-): [number, number][] {
-  if (parts.length === 0) throw new Error('visualize/pure gaussianWindow: no Gaussian given');
-  const D = parts[0].mean.length;
-  const out: [number, number][] = [];
-  for (let d = 0; d < D; d++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of parts) {
-      lo = Math.min(lo, p.mean[d] - k * p.sd[d]);
-      hi = Math.max(hi, p.mean[d] + k * p.sd[d]);
-    }
-    out.push([lo, hi]);
-  }
-  return out;
-}
-
-/**
- * KL(p ‖ q) = Σ p (ln p − ln q) dA over a grid, from log densities (both normalised over the
- * plane; the grid truncation makes this a slight under-estimate, identical for every panel).
- */
-export function klOnGrid(logP: ArrayLike<number>, logQ: ArrayLike<number>, cellArea: number): number {
-  if (logP.length !== logQ.length) throw new Error(`visualize/pure klOnGrid: ${logP.length} vs ${logQ.length} values`);
-  let kl = 0;
-  for (let i = 0; i < logP.length; i++) {
-    const lp = logP[i];
-    if (!Number.isFinite(lp)) continue;
-    const lq = logQ[i];
-    const p = Math.exp(lp);
-    kl += p * (lp - (Number.isFinite(lq) ? lq : -745));
-  }
-  return kl * cellArea;
-}
-
-/** Grid point counts (nx, ny) for a window, with about `total` points and square cells. */
-export function gridShape(xr: [number, number], yr: [number, number], total: number): [number, number] {
-  const aspect = (xr[1] - xr[0]) / (yr[1] - yr[0]);
-  const ny = Math.max(2, Math.round(Math.sqrt(total / aspect)));
-  const nx = Math.max(2, Math.round(total / ny));
-  return [nx, ny];
-}
-
-/** Points of linspace(x) × linspace(y), x fastest (the Grid2D value order), as [n·2] rows. */
-export function gridPoints(xs: ArrayLike<number>, ys: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(xs.length * ys.length * 2);
-  let k = 0;
-  for (let j = 0; j < ys.length; j++) {
-    for (let i = 0; i < xs.length; i++) {
-      out[k++] = xs[i];
-      out[k++] = ys[j];
-    }
-  }
-  return out;
 }

@@ -8,7 +8,8 @@
  */
 import { Figure, sampleColors, linspace, type LegendEntry } from '../plot/index.js';
 import { jacobianDiagonal, mapWithJacobian, type Direction } from './jacobian.js';
-import { CLASSES, CLASS_NAMES, featureName, nuisanceName, type Subject } from './subject.js';
+import { CLASSES, CLASS_INDICES } from '../analysis/classes.js';
+import { featureName, nuisanceName, type Subject } from './subject.js';
 import { formatPoint } from './pure.js';
 
 export const RESPONSE_NU = linspace(-2, 2, 41);
@@ -26,13 +27,13 @@ export function responseData(s: Subject, direction: Direction, nuValues: number[
   const K = model.numNuisances;
   const P = s.probes.length;
   const V = nuValues.length;
-  const rows = K * CLASSES.length * P * V;
+  const rows = K * CLASS_INDICES.length * P * V;
   const pts = new Float32Array(rows * F);
   const ctx = new Float32Array(rows * model.config.contextDim);
   const nu = new Float32Array(rows * K);
   let r = 0;
   for (let k = 0; k < K; k++) {
-    for (const c of CLASSES) {
+    for (const c of CLASS_INDICES) {
       const crow = s.context(c);
       for (let p = 0; p < P; p++) {
         for (let v = 0; v < V; v++, r++) {
@@ -49,7 +50,7 @@ export function responseData(s: Subject, direction: Direction, nuValues: number[
   r = 0;
   for (let k = 0; k < K; k++) {
     const byClass: ResponseData['curves'][number] = [];
-    for (const _c of CLASSES) {
+    for (const _c of CLASS_INDICES) {
       const byProbe: ResponseData['curves'][number][number] = [];
       for (let p = 0; p < P; p++) {
         const scale = Array.from({ length: F }, () => new Float64Array(V));
@@ -80,8 +81,8 @@ export function responseFigure(s: Subject, data: ResponseData, dims: number[], d
   const pointLabel = (p: number[]) => `${s.symbol} = ${formatPoint(p)}`;
   const legend: LegendEntry[] = [
     ...s.probes.map((p, i) => ({ kind: 'line' as const, label: pointLabel(p), color: colors[i], width: 2.2 })),
-    { kind: 'line', label: CLASS_NAMES[0], color: '#000000', width: 2 },
-    { kind: 'line', label: CLASS_NAMES[1], color: '#000000', width: 2, dash: [7, 4] },
+    { kind: 'line', label: CLASSES[0].name, color: '#000000', width: 2 },
+    { kind: 'line', label: CLASSES[1].name, color: '#000000', width: 2, dash: [7, 4] },
   ];
   const T = direction === 'forward' ? 'T' : 'T^{−1}';
   const fig = new Figure({
@@ -91,7 +92,8 @@ export function responseFigure(s: Subject, data: ResponseData, dims: number[], d
     cols: 2 * K,
     suptitle:
       `${s.name}${s.where} — scale and shift response vs ν  (${directionWords(direction)})\n` +
-      `scale = ∂${T}_{d}/∂${s.symbol}_{d} (autodiff),  shift Δ${s.symbol} = ${T}(${s.symbol}, ν) − ${s.symbol};  the other nuisance at 0`,
+      `scale = ∂${T}_{d}/∂${s.symbol}_{d} (autodiff)` +
+      `,  shift Δ${s.symbol} = ${T}(${s.symbol}, ν) − ${s.symbol};  the other nuisance at 0`,
     legend,
   });
   dims.forEach((d, row) => {
@@ -112,7 +114,7 @@ export function responseFigure(s: Subject, data: ResponseData, dims: number[], d
       });
       scaleP.hline(1, { color: '#888888', dash: [5, 4], width: 1 });
       shiftP.hline(0, { color: '#888888', dash: [5, 4], width: 1 });
-      for (const c of CLASSES) {
+      for (const c of CLASS_INDICES) {
         data.curves[k][c].forEach((curve, p) => {
           const style = { color: colors[p], width: 2, dash: c === 0 ? [] : [7, 4] };
           scaleP.line(data.nu, curve.scale[d], style);

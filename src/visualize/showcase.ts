@@ -9,7 +9,8 @@ import type { SystematicCorrectedModel } from '../systematics/corrected-model.js
 import type { SystematicTemplate } from '../config/load.js';
 import { linspace } from '../plot/index.js';
 import type { Direction } from './jacobian.js';
-import { CLASSES, CLASS_LETTERS, kinSubject, scoreSubject, type Subject } from './subject.js';
+import { CLASSES, CLASS_INDICES } from '../analysis/classes.js';
+import { kinSubject, scoreSubject, type Subject } from './subject.js';
 import { responseData, responseFigure } from './response.js';
 import { fieldData, fieldFigure, fieldFileName } from './field.js';
 import { crosstermData, crosstermFigure } from './crossterm.js';
@@ -59,14 +60,14 @@ export function showcaseFileNames(
     );
     if (opts.crossterm && s.nuisances >= 2) {
       const dims = opts.responseDims ?? Array.from({ length: s.features }, (_, d) => d);
-      for (const d of dims) for (const c of CLASSES) out.push(crosstermFileName(s.tag, `${s.symbol}${d + 1}`, c));
+      for (const d of dims) for (const c of CLASS_INDICES) out.push(crosstermFileName(s.tag, `${s.symbol}${d + 1}`, c));
     }
   }
   return out;
 }
 
 function crosstermFileName(tag: string, dim: string, c: 0 | 1): string {
-  return `residual_${tag}_crossterm_${dim}_class${CLASS_LETTERS[c]}.png`;
+  return `residual_${tag}_crossterm_${dim}_class${CLASSES[c].letter}.png`;
 }
 
 /** Draws one subject's figures; returns the paths written. */
@@ -100,7 +101,7 @@ export function renderSubject(s: Subject, opts: ShowcaseOptions): string[] {
   if (opts.crossterm && s.model.numNuisances >= 2) {
     const data = crosstermData(s, opts.direction, opts.nuSteps ? linspace(-2, 2, opts.nuSteps) : undefined);
     for (const d of dims) {
-      for (const c of CLASSES)
+      for (const c of CLASS_INDICES)
         save(crosstermFigure(s, data, c, d, opts.direction), crosstermFileName(s.fileTag, `${s.symbol}${d + 1}`, c));
     }
   } else if (opts.crossterm) {

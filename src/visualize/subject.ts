@@ -14,12 +14,9 @@ import {
   yParams,
   type GeneratorConfig,
 } from '../toy/index.js';
-import { formatPoint, gaussianWindow } from './pure.js';
-
-export type ClassIndex = 0 | 1;
-export const CLASSES: readonly ClassIndex[] = [0, 1];
-export const CLASS_NAMES = ['Class A', 'Class B'] as const;
-export const CLASS_LETTERS = ['A', 'B'] as const;
+import { CLASS_INDICES, oneHot, type ClassIndex } from '../analysis/classes.js';
+import { gaussianWindow } from '../analysis/windows.js';
+import { formatPoint } from './pure.js';
 
 /** Subscript digits for feature names (x₁, y₂). */
 const SUB = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
@@ -91,8 +88,6 @@ export function generatorAt(templates: SystematicTemplate[], nu: number[]): Gene
   return null;
 }
 
-const oneHot = (c: ClassIndex): number[] => (c === 0 ? [1, 0] : [0, 1]);
-
 export function kinSubject(
   model: SystematicCorrectedModel,
   templates: SystematicTemplate[],
@@ -126,7 +121,7 @@ export function kinSubject(
       for (const nu of [nu0(nus), ...nus]) {
         const g = generatorAt(templates, nu);
         if (!g) continue;
-        for (const c of CLASSES) parts.push(xParams(c, g));
+        for (const c of CLASS_INDICES) parts.push(xParams(c, g));
       }
       return gaussianWindow(parts);
     },
@@ -186,7 +181,7 @@ export function scoreSubject(
       for (const nu of [nu0(nus), ...nus]) {
         const g = generatorAt(templates, nu);
         if (!g) continue;
-        for (const c of CLASSES) {
+        for (const c of CLASS_INDICES) {
           const p = yParams(xContext, c, g);
           parts.push({ mean: p.mu, sd: [p.sigma0, p.sigma1] });
         }
@@ -194,11 +189,4 @@ export function scoreSubject(
       return gaussianWindow(parts);
     },
   };
-}
-
-/** Repeats one row `n` times: [n·row.length]. */
-export function repeatRow(row: number[], n: number): Float32Array {
-  const out = new Float32Array(n * row.length);
-  for (let i = 0; i < n; i++) out.set(row, i * row.length);
-  return out;
 }

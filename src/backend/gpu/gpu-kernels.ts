@@ -283,7 +283,8 @@ function checkSpline(op: string, spec: SplineSpec, n: number, tensors: [string, 
     if (t.size !== want) {
       fail(
         op,
-        `${name} has ${t.size} elements (shape ${shapeStr(t.shape)}), expected ${want} (n = ${n} elements, K = ${spec.bins} bins)`,
+        `${name} has ${t.size} elements (shape ${shapeStr(t.shape)}), expected ${want}` +
+          ` (n = ${n} elements, K = ${spec.bins} bins)`,
       );
     }
   }

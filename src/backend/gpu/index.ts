@@ -90,7 +90,8 @@ function pickGpuRunner(gpujs: GpuJsModule, options: GpuLoadOptions, flag: string
     return startWorker('gpu', flag);
   }
   reasons.push(
-    `headless-gl/webgl: unavailable (gpu.js picked its ${bestMode} mode; headless-gl needs the optional native 'gl' package)`,
+    `headless-gl/webgl: unavailable (gpu.js picked its ${bestMode} mode` +
+      `; headless-gl needs the optional native 'gl' package)`,
   );
   // 2. webgpu in a worker.
   const web = WorkerRunner.start('webgpu');

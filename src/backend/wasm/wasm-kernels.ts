@@ -118,7 +118,7 @@ export class WasmKernels implements Kernels {
    */
   private split(
     label: string,
-    kernel: K_,
+    kernel: number,
     args: number[],
     n: number,
     grain: number,
@@ -141,7 +141,7 @@ export class WasmKernels implements Kernels {
    */
   private dispatch(
     label: string,
-    kernel: K_,
+    kernel: number,
     args: number[],
     n: number,
     grain: number,
@@ -398,7 +398,8 @@ export class WasmKernels implements Kernels {
     if (grad.size !== n || m.size !== n || v.size !== n) {
       fail(
         'adamw',
-        `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`,
+        `param ${shapeStr(param.shape)}, grad ${shapeStr(grad.shape)}` +
+          `, m ${shapeStr(m.shape)}, v ${shapeStr(v.shape)} must have one size`,
       );
     }
     if (!(h.step >= 1)) fail('adamw', `step must be ≥ 1 (1-based), got ${h.step}`);
@@ -480,7 +481,7 @@ export class WasmKernels implements Kernels {
   /** Forward or inverse: value and ladj of every element of `input`, with the per-thread scratch. */
   private splineMap(
     label: 'splineForward' | 'splineInverse',
-    kernel: K_,
+    kernel: number,
     out: Tensor,
     ladj: Tensor,
     input: Tensor,

@@ -8,7 +8,7 @@ import { checkGoldenFile } from '../../conformance/check-golden.js';
 import { formatRows } from '../../conformance/compare.js';
 import { existingDirParser, existingFileParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
-import { deviceFor } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export interface CheckGoldenOptions extends GlobalOptions {
   files: string[];
@@ -19,7 +19,8 @@ export function register(program: Command): Command {
   return program
     .command('check-golden')
     .description(
-      'evaluate golden-vector JSON files (reference inputs/outputs) and report the deviations; exit 1 if any is out of tolerance',
+      'evaluate golden-vector JSON files (reference inputs/outputs)' +
+        ' and report the deviations; exit 1 if any is out of tolerance',
     )
     .argument(
       '<files...>',
@@ -29,7 +30,8 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--models <dir>',
-        'directory with the checkpoints the golden files name (.pt or .safetensors) (default: ../reference-models beside each golden file)',
+        'directory with the checkpoints the golden files name (.pt or .safetensors)' +
+          ' (default: ../reference-models beside each golden file)',
       ).argParser(existingDirParser),
     )
     .action(async (files: string[], _opts: unknown, cmd: Command) =>

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { readCheckpoint } from '../../io/checkpoint.js';
 import { formatArchitecture } from '../../config/load.js';
 import { nsfArchitecture, nsfToStateDict } from '../../flows/nsf-state.js';
+import { createDevice } from '../../backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../../models/load.js';
 import { residualArchitecture, residualToStateDict } from '../../systematics/state.js';
 import { saveModel } from '../../train/checkpoint.js';
 import { UserError } from '../errors.js';
-import { deviceFor } from './train-common.js';
 import { existingFileParser, outputFileParser, type GlobalOptions } from '../options.js';
 
 export interface ConvertOptions extends GlobalOptions {
@@ -34,7 +34,9 @@ export function register(program: Command): Command {
  * keys come out in Zuko 1.6 spelling (`base.loc`, `base.scale`).
  */
 export async function run(opts: ConvertOptions): Promise<void> {
-  const dev = await deviceFor(opts);
+  // Loading only checks and holds the tensors; no kernel runs, so no backend is chosen or probed
+  // (and nothing is printed about one): host memory with the readable ts kernels.
+  const dev = await createDevice({ backend: 'ts' });
   let arch: Record<string, unknown>;
   try {
     const ck = readCheckpoint(opts.input);

@@ -50,13 +50,14 @@ export async function run(opts: StartOptions): Promise<void> {
   ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new UserError(
-      `the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')} (train them with fnf train-base / fnf train-systematics, see README)`,
+      `the shipped models are missing: ${missing.map((p) => relative(root, p)).join(', ')}` +
+        ` (train them with fnf train-base / fnf train-systematics, see README)`,
     );
   }
   const out = resolve(opts.outDir);
   const validationDir = join(out, 'validation');
   const transformDir = join(out, 'transform');
-  const globals = { backend: opts.backend, seed: opts.seed, threads: opts.threads };
+  const globals = { backend: opts.backend, seed: opts.seed, threads: opts.threads, verbose: opts.verbose };
   await runValidate({ ...globals, cfg, sysCfg, outDir: validationDir, n: opts.n });
   await runVisualize({
     ...globals,

@@ -5,24 +5,17 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { baseFlowJob } from '../../train/jobs.js';
+import { baseFlowTraining } from '../../train/sector.js';
 import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
-  deviceFor,
-  planFor,
   sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
-import type { Sector } from '../../toy/sector.js';
-
-const TITLES: Record<Sector, string> = {
-  kin: 'Base kinematics flow p(x | c)',
-  score: 'Base score flow p(y | x, c)',
-};
+import { deviceFor } from '../device.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
 
@@ -44,24 +37,13 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = sectorOf(step);
-    const { flow, training: t, paths } = cfg[sector];
-    const path = paths.model;
-    const plan = planFor(step, t, opts, seed, t.valBatches);
     const files = cfg.samples ? await fileTraining(sector, cfg.samples[sector], 'base', seed) : undefined;
-    const source = files && { batches: files.batches, validationBatch: plan.batchSize };
-    const { job } = baseFlowJob(dev, sector, flow, cfg.generator, path, seed, opts.resume, opts.initFrom, source);
+    const t = baseFlowTraining(dev, cfg, sector, { ...opts, seed, label: step, files: files?.batches });
+    const { epochs, stepsPerEpoch } = t.plan;
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} parameters, ${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+      `fnf: ${step}: ${t.job.params.count} parameters, ${epochs} × ${stepsPerEpoch} steps → ${t.path}\n`,
     );
     for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
-    await trainAndRecord(dev, opts, {
-      step,
-      job,
-      plan,
-      path,
-      title: TITLES[sector],
-      section: `${sector}_flow / training.${sector}`,
-      data: files?.card,
-    });
+    await trainAndRecord(dev, opts, { ...t, data: files?.card });
   }
 }

@@ -2,11 +2,11 @@
 import { Option } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { describeDevice } from '../../backend/index.js';
 import type { Device } from '../../backend/device.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
-import type { TrainingSection } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainEvents, TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
+import type { SectorTraining } from '../../train/sector.js';
 import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
 import { ProgressReporter } from '../progress.js';
 import type { Command } from 'commander';
@@ -53,7 +53,8 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
     .addOption(
       new Option(
         '--init-from <file>',
-        'start from the weights of this checkpoint with a fresh optimizer and the given schedule (a fine-tuning stage; default: random init)',
+        'start from the weights of this checkpoint with a fresh optimizer and the given schedule' +
+          ' (a fine-tuning stage; default: random init)',
       ),
     );
 }
@@ -68,33 +69,6 @@ export function lrOption(): Option {
 /** Seed: --seed, else the config's `seed`, else 0 (reproducible by default). */
 export function seedOf(opts: GlobalOptions, configSeed: number | undefined): number {
   return opts.seed ?? configSeed ?? 0;
-}
-
-export async function deviceFor(opts: GlobalOptions): Promise<Device> {
-  const dev = await createDevice({ backend: opts.backend as 'auto', threads: opts.threads } as Parameters<
-    typeof createDevice
-  >[0]);
-  process.stderr.write(`fnf: ${describeDevice(dev)}\n`);
-  return dev;
-}
-
-export function planFor(
-  label: string,
-  t: TrainingSection & { valBatches?: number },
-  o: TrainOverrides,
-  seed: number,
-  valBatches: number,
-): TrainPlan {
-  return {
-    label,
-    epochs: o.epochs ?? t.nepochs,
-    stepsPerEpoch: o.stepsPerEpoch ?? t.stepsPerEpoch,
-    batchSize: t.batchSize,
-    lr: o.lr ?? t.lr,
-    weightDecay: t.weightDecay,
-    seed,
-    valBatches,
-  };
 }
 
 /** The sector a training step trains: `train_kin` → `kin`. */
@@ -153,16 +127,7 @@ async function runTraining(job: TrainJob, plan: TrainPlan, resume: boolean): Pro
 export async function trainAndRecord(
   dev: Device,
   opts: TrainCommandOptions,
-  run: {
-    step: string;
-    job: TrainJob;
-    plan: TrainPlan;
-    path: string;
-    title: string;
-    section: string;
-    /** Training on files: what the card records about them. */
-    data?: object;
-  },
+  run: SectorTraining & { /** Training on files: what the card records about them. */ data?: object },
 ): Promise<void> {
   const result = await runTraining(run.job, run.plan, opts.resume);
   writeModelCard(run.path, {
@@ -176,7 +141,7 @@ export async function trainAndRecord(
     initFrom: opts.initFrom,
     data: run.data,
   });
-  process.stdout.write(`${run.step}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
+  process.stdout.write(`${run.plan.label}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
 }
 
 /** The card beside a model file: NAME.card.json for NAME.safetensors (or NAME.pt). */
@@ -258,6 +223,7 @@ export function writeModelCard(
   };
   const base = modelPath.replace(/\.safetensors$/, '');
   writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
+  const totalWall = (card as { total_wall_time_s?: number }).total_wall_time_s;
   const md = [
     `# ${info.title}`,
     '',
@@ -266,7 +232,9 @@ export function writeModelCard(
     `| file | \`${card.file}\` |`,
     `| config | \`${config}\` → \`${info.section}\` |`,
     `| seed | ${plan.seed} |`,
-    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps, batch ${plan.batchSize}, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
+    `| schedule | ${plan.epochs} epochs × ${plan.stepsPerEpoch} steps = ${plan.epochs * plan.stepsPerEpoch} steps` +
+      `, batch ${plan.batchSize}` +
+      `, AdamW lr ${plan.lr} (1-epoch warm-up + cosine), weight decay ${plan.weightDecay} |`,
     `| backend | ${info.backend} |`,
     ...earlier.map((e, i) => {
       const sc = e.schedule as { steps: number; lr: number; batch_size: number };
@@ -275,12 +243,13 @@ export function writeModelCard(
     ...(earlier.length > 0
       ? [`| stage ${earlier.length + 1} (fine-tuning from stage ${earlier.length}) | see schedule above |`]
       : []),
-    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${(card as { total_wall_time_s?: number }).total_wall_time_s} s)` : ''} |`,
+    `| training wall time | ${card.wall_time_s} s${earlier.length > 0 ? ` (all stages: ${totalWall} s)` : ''} |`,
     `| final training loss | ${last?.loss.toFixed(5)} |`,
     ...(last?.valLoss !== undefined ? [`| final validation loss | ${last.valLoss.toFixed(5)} |`] : []),
     ...(info.data ? dataRows(info.data, result.bestEpoch, h) : []),
     '',
-    'Closure against the exact truth: see `closure.md` from `fnf validate` (the numbers are copied into `models/README.md`).',
+    'Closure against the exact truth: see `closure.md` from `fnf validate`' +
+      ' (the numbers are copied into `models/README.md`).',
     '',
   ].join('\n');
   writeFileSync(`${base}.card.md`, md);
@@ -299,7 +268,8 @@ function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: numbe
     ...samples.map(
       (s) =>
         `| ${s.sample} | ${s.files.map((f) => `\`${f.split('/').pop()}\``).join(', ')}: ${s.train.events} training ` +
-        `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}, effective ${s.train.effective_events}) + ` +
+        `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}` +
+        `, effective ${s.train.effective_events}) + ` +
         `${s.holdout.events} held-out events |`,
     ),
   ];

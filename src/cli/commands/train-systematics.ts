@@ -5,24 +5,17 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { residualJob } from '../../train/jobs.js';
+import { residualTraining } from '../../train/sector.js';
 import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
   addTrainOptions,
   checkInitFrom,
-  deviceFor,
-  planFor,
   sectorOf,
   seedOf,
   trainAndRecord,
   type TrainCommandOptions,
 } from './train-common.js';
-import type { Sector } from '../../toy/sector.js';
-
-const TITLES: Record<Sector, string> = {
-  kin: 'Residual kinematics model p(x | c, ν)',
-  score: 'Residual score model p(y | x, c, ν)',
-};
+import { deviceFor } from '../device.js';
 
 export type TrainSystematicsOptions = TrainCommandOptions;
 
@@ -42,43 +35,22 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   checkInitFrom(opts);
   for (const step of opts.steps) {
     const sector = sectorOf(step);
-    const { flow, residual, templates, training: t, paths } = cfg[sector];
-    if (residual.numNuisances === 0) {
+    const { residual } = cfg[sector];
+    const files =
+      cfg.samples && residual.numNuisances > 0
+        ? await fileTraining(sector, cfg.samples[sector], 'residual', seed, residual.numNuisances)
+        : undefined;
+    const t = residualTraining(dev, cfg, sector, { ...opts, seed, label: step, files: files?.batches });
+    if (!t) {
       process.stdout.write(`${step}: num_nuisances is 0, nothing to train\n`);
       continue;
     }
-    const [basePath, path] = [paths.base, paths.residual];
-    const plan = planFor(step, t, opts, seed, 0);
-    const files = cfg.samples
-      ? await fileTraining(sector, cfg.samples[sector], 'residual', seed, residual.numNuisances)
-      : undefined;
-    const { job } = residualJob(
-      dev,
-      sector,
-      flow,
-      residual,
-      templates,
-      basePath,
-      path,
-      seed,
-      opts.resume,
-      opts.initFrom,
-      files && { batches: files.batches, validationBatch: plan.batchSize },
-    );
-    const count = files ? files.batches.samples.length : templates.length;
     process.stderr.write(
-      `fnf: ${step}: ${job.params.count} residual parameters over the frozen base ${basePath}, ${count} templates${files ? ' from files' : ''}, ` +
-        `${plan.epochs} × ${plan.stepsPerEpoch} steps → ${path}\n`,
+      `fnf: ${step}: ${t.job.params.count} residual parameters over the frozen base ${t.basePath}, ` +
+        `${t.templates} templates${files ? ' from files' : ''}, ` +
+        `${t.plan.epochs} × ${t.plan.stepsPerEpoch} steps → ${t.path}\n`,
     );
     for (const line of files ? describeFileTraining(files) : []) process.stderr.write(`fnf: ${step}: ${line}\n`);
-    await trainAndRecord(dev, opts, {
-      step,
-      job,
-      plan,
-      path,
-      title: TITLES[sector],
-      section: `residual_${sector}_model / training.${sector}`,
-      data: files?.card,
-    });
+    await trainAndRecord(dev, opts, { ...t, data: files?.card });
   }
 }

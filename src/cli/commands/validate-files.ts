@@ -20,7 +20,8 @@ import type { Device } from '../../backend/device.js';
 import { Rng } from '../../random/rng.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 import { UserError } from '../errors.js';
-import { deviceFor, seedOf } from './train-common.js';
+import { seedOf } from './train-common.js';
+import { deviceFor } from '../device.js';
 
 export interface ValidateFilesOptions extends GlobalOptions {
   cfg: string;
@@ -73,14 +74,14 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
     const nominal = await fileTraining(sector, base.samples[sector], 'base', seedOf(opts, base.seed));
     const held = nominal.batches.heldOut(0, CHUNK);
     const baseRow = heldOutRow(dev, { model: `${sector}_base`, sample: 'nominal' }, held, (t, x, c) =>
-      nsf.logProbVar(t, x, c),
+      nsf.logProbVar(t, x, { context: c }),
     );
     rows.push(
       withClassifier(
         dev,
         baseRow,
         held,
-        (ctx, _nu, rng) => nsf.sample(ctx.length / contextOf(held), ctx, rng),
+        (ctx, _nu, rng) => nsf.sample(ctx.length / contextOf(held), { context: ctx }, rng),
         classifierRng(opts, base.seed, rows.length),
         opts.classifierSteps,
       ),
@@ -102,10 +103,11 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
         dev,
         { model: `${sector}_residual`, sample: s.files.map((f) => f.split('/').pop()).join(', '), nu: s.nu },
         held,
-        (t, x, c, nu) => model.logProbVar(t, x, c, nu!),
-        (t, x, c) => model.base.logProbVar(t, x, c),
+        (t, x, c, nu) => model.logProbVar(t, x, { context: c, nu }),
+        (t, x, c) => model.base.logProbVar(t, x, { context: c }),
       );
-      const sample = (ctx: Float32Array, nu: Float32Array, rng: Rng) => model.sample(ctx, nu, rng);
+      const sample = (ctx: Float32Array, nu: Float32Array, rng: Rng) =>
+        model.sample(nu.length / residual.numNuisances, { context: ctx, nu }, rng);
       rows.push(
         withClassifier(dev, row, held, sample, classifierRng(opts, sys.seed, rows.length), opts.classifierSteps),
       );
@@ -128,8 +130,9 @@ function contextOf(batches: Batch[]): number {
 }
 
 /**
- * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data rows are the held-out events [x, context],
- * model rows the model's draws at the same contexts (and ν), [x̃, context].
+ * Adds the marginal χ²/ndf of both features and the classifier two-sample AUC to a row: data
+ * rows are the held-out events [x, context], model rows the model's draws at the same contexts
+ * (and ν), [x̃, context].
  */
 function withClassifier(
   dev: Device,

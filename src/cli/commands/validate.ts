@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
+import { deviceFor } from '../device.js';
 import { closureText, runValidation, VALIDATE_DEFAULT_SEED } from '../../validate/pipeline.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 
@@ -50,17 +50,18 @@ export async function run(opts: ValidateOptions): Promise<void> {
   const base = loadConfig(opts.cfg, 'base');
   const sys = opts.sysCfg !== undefined ? loadConfig(opts.sysCfg, 'systematics') : undefined;
   if (sys) checkBaseFlowsMatch(base, sys);
-  const dev = await createDevice({ backend: opts.backend, threads: opts.threads });
+  const dev = await deviceFor(opts);
   // Reproducible by default: --seed, else the config's seed, else a fixed one.
   const seed = opts.seed ?? base.seed ?? VALIDATE_DEFAULT_SEED;
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`fnf validate: ${describeDevice(dev)}, n = ${opts.n}, seed ${seed}, output ${opts.outDir}`);
+  log(`fnf validate: n = ${opts.n}, seed ${seed}, output ${opts.outDir}`);
   const res = runValidation(dev, { base, sys, n: opts.n, seed, outDir: opts.outDir, log });
   process.stdout.write(closureText(res.report));
   const stages = Object.entries(res.timings)
     .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
     .join(', ');
   log(
-    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
+    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir}` +
+      ` in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
   );
 }

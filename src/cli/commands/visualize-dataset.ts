@@ -50,7 +50,8 @@ export async function run(opts: VisualizeDatasetOptions): Promise<void> {
     if (e instanceof CheckpointError && opts.dataset.endsWith('.pt')) {
       // Our .pt reader takes tensor dictionaries only; a pickled dict with other objects fails here.
       throw new UserError(
-        `${opts.dataset}: cannot read this .pt dataset (${e.message}); fnf reads .pt files holding plain tensors only — ` +
+        `${opts.dataset}: cannot read this .pt dataset (${e.message})` +
+          `; fnf reads .pt files holding plain tensors only — ` +
           'write the dataset with `fnf generate-dataset` (safetensors) or convert it to safetensors',
       );
     }

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
-import { createDevice, describeDevice } from '../../backend/index.js';
+import { deviceFor } from '../device.js';
 import { loadResidualModel } from '../../models/load.js';
 import { renderShowcase, type ShowcaseModels } from '../../visualize/showcase.js';
 import { UserError } from '../errors.js';
@@ -121,7 +121,8 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--n <count>',
-        "size of the reference's range-defining samples; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled",
+        "size of the reference's range-defining samples" +
+          '; accepted for compatibility and unused: fnf draws exact densities on a grid, nothing is sampled',
       )
         .argParser(positiveIntParser)
         .default(VISUALIZE_DEFAULT_N),
@@ -138,7 +139,8 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     const bad = opts.responseDims.filter((d) => d >= dims);
     if (bad.length > 0) {
       throw new UserError(
-        `--response-dims: expected feature indices below ${dims} (features_dim of ${opts.sysCfg}), found ${bad.join(', ')}`,
+        `--response-dims: expected feature indices below ${dims}` +
+          ` (features_dim of ${opts.sysCfg}), found ${bad.join(', ')}`,
       );
     }
   }
@@ -146,11 +148,12 @@ export async function run(opts: VisualizeOptions): Promise<void> {
   const need = (path: string, what: string) => {
     if (!existsSync(path))
       throw new UserError(
-        `${opts.sysCfg}: paths.${what} names ${path}, which does not exist (train it or point the config at a checkpoint)`,
+        `${opts.sysCfg}: paths.${what} names ${path}, which does not exist` +
+          ` (train it or point the config at a checkpoint)`,
       );
     return path;
   };
-  const dev = await createDevice({ backend: opts.backend, threads: opts.threads });
+  const dev = await deviceFor(opts);
   const models: ShowcaseModels = {};
   for (const s of SECTORS) {
     if (opts.which !== 'both' && opts.which !== s) continue;
@@ -165,7 +168,7 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     models[s] = { model, templates };
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`visualize: ${describeDevice(dev)}; figures → ${opts.outDir}`);
+  log(`visualize: figures → ${opts.outDir}`);
   const written = renderShowcase(models, {
     outDir: opts.outDir,
     direction: opts.direction,

@@ -10,7 +10,8 @@
  *
  * Line search: the full quasi-Newton step α = 1 is tried first, with the gradient (it is accepted in almost
  * every iteration near the minimum, and the gradient is then needed anyway); when f did not drop enough
- * (Armijo, c = 1e-4; close to the minimum judged by the exact gradient, see acceptFullStep) the step is shortened by a parabola through f(0), f′(0), f(α), evaluating f alone; when
+ * (Armijo, c = 1e-4; close to the minimum judged by the exact gradient, see acceptFullStep) the step is
+ * shortened by a parabola through f(0), f′(0), f(α), evaluating f alone; when
  * the slope at α = 1 is still steep (the metric under-steps, as early on) one secant extrapolation is tried.
  *
  * All buffers are allocated once per run; the iteration loop allocates nothing.

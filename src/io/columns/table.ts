@@ -53,7 +53,8 @@ export function checkWanted(file: string, names: readonly string[], want: readon
   const plural = missing.length > 1 ? 's' : '';
   throw new ColumnReadError(
     file,
-    `no column${plural} ${missing.map((n) => `'${n}'`).join(', ')}; the file has ${names.map((n) => `'${n}'`).join(', ')}`,
+    `no column${plural} ${missing.map((n) => `'${n}'`).join(', ')}` +
+      `; the file has ${names.map((n) => `'${n}'`).join(', ')}`,
   );
 }
 

@@ -9,10 +9,10 @@ import type { NSF } from '../../../src/flows/nsf.js';
 import type { SystematicCorrectedModel } from '../../../src/systematics/corrected-model.js';
 import { Rng } from '../../../src/random/rng.js';
 import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../../../src/toy/index.js';
-import { gridPoints } from '../../../src/validate/density.js';
-import { nuisanceGenerator, repeatNu } from '../../../src/validate/nuisance.js';
+import { gridPoints, gridSpec, repeatRow } from '../../../src/analysis/grid.js';
+import { klEstimate } from '../../../src/analysis/kl.js';
+import { nuisanceGenerator } from '../../../src/validate/nuisance.js';
 import { drawTruth } from '../../../src/validate/sampling.js';
-import { klEstimate } from '../../../src/validate/stats.js';
 import type { SystematicTemplate } from '../../../src/config/schema.js';
 import type { ExtraResult, KinResult, ViewState } from './protocol.js';
 import type { ResidualKind, WebSetup } from './setup.js';
@@ -58,7 +58,7 @@ export class Scene {
     this.scoreGenAt = nuisanceGenerator(asTemplates(setup.scoreTemplates), 'setup.json scoreTemplates');
     const n = setup.grid.kin;
     const w = setup.kinWindow;
-    const grid = gridPoints(w.x, w.y, n, n);
+    const grid = gridPoints(gridSpec(w.x, w.y, n, n));
     this.gridCount = n * n;
     const all = new Float32Array(grid.length + setup.probePoints.length);
     all.set(grid);
@@ -67,13 +67,13 @@ export class Scene {
   }
 
   private kinModelLogProb(s: ViewState, x: Float32Array, ctx: Float32Array): Float32Array {
-    if (s.baseOnly) return this.models.kinBase.logProb(x, ctx);
-    return this.models.kin[s.residual].logProb(x, ctx, repeatNu(s.nu, x.length / 2));
+    if (s.baseOnly) return this.models.kinBase.logProb(x, { context: ctx });
+    return this.models.kin[s.residual].logProb(x, { context: ctx, nu: repeatRow(s.nu, x.length / 2) });
   }
 
   private scoreModelLogProb(s: ViewState, y: Float32Array, ctx: Float32Array): Float32Array {
-    if (s.baseOnly) return this.models.scoreBase.logProb(y, ctx);
-    return this.models.score[s.residual].logProb(y, ctx, repeatNu(s.nu, y.length / 2));
+    if (s.baseOnly) return this.models.scoreBase.logProb(y, { context: ctx });
+    return this.models.score[s.residual].logProb(y, { context: ctx, nu: repeatRow(s.nu, y.length / 2) });
   }
 
   /** log p(x | c, ν) of model and truth on the kin grid, and the model at the probe points. */
@@ -102,7 +102,7 @@ export class Scene {
     const { setup } = this;
     const sw = setup.scoreWindow;
     const ny = setup.grid.score;
-    const ys = bothClasses(gridPoints(sw.x, sw.y, ny, ny));
+    const ys = bothClasses(gridPoints(gridSpec(sw.x, sw.y, ny, ny)));
     const rows = ys.c.length;
     const scoreCtx = new Float32Array(4 * rows);
     const xs = new Float32Array(2 * rows);
@@ -118,8 +118,11 @@ export class Scene {
     if (s.arrows && !s.baseOnly) {
       const m = setup.grid.arrows;
       const w = setup.kinWindow;
-      const pts = bothClasses(gridPoints(w.x, w.y, m, m));
-      const { xNom } = this.models.kin[s.residual].forward(pts.x, pts.ctx, repeatNu(s.nu, pts.c.length));
+      const pts = bothClasses(gridPoints(gridSpec(w.x, w.y, m, m)));
+      const { xNom } = this.models.kin[s.residual].forward(pts.x, {
+        context: pts.ctx,
+        nu: repeatRow(s.nu, pts.c.length),
+      });
       arrows = new Float32Array(xNom.length);
       for (let i = 0; i < xNom.length; i++) arrows[i] = xNom[i] - pts.x[i];
     }

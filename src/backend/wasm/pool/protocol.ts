@@ -1,6 +1,7 @@
 /**
  * The control block a kernel pool shares between the calling thread and its workers, and the
- * table of kernels the pool can split. Imported by the worker, so it imports nothing.
+ * table of kernels the pool can split. Imported by the worker, so it imports nothing at run time
+ * (the kernel module's export names are checked as a type only).
  *
  * Why a control block and not a message per call: a kernel here takes 50–800 µs and a
  * postMessage round trip tens of µs; workers instead watch one word in a SharedArrayBuffer
@@ -45,6 +46,8 @@
  *   PARTIALS(f64) one float64 partial per block of the blocked sum, summed in order by the caller
  *   BUSY (f64)   ms thread t has spent running chunks while PROFILE was on
  */
+import type { KernelExports } from '../loader.js';
+
 export const JOB = 0;
 export const DONE = 1;
 export const MAIN_WAITING = 2;
@@ -107,8 +110,10 @@ export function sumBlockSize(n: number): number {
 
 /** How a kernel is split: which argument holds r0 (r1 follows it), which the scratch pointer. */
 export interface PoolKernel {
+  /** The kernel's id in `K` (the callers' name for it). */
+  id: string;
   /** Export name in the kernel module. */
-  name: string;
+  name: keyof KernelExports;
   nargs: number;
   range: number;
   /** Index of the scratch pointer argument, or −1. */
@@ -119,44 +124,32 @@ export interface PoolKernel {
   refuses?: string;
 }
 
-export const KERNELS: readonly PoolKernel[] = [
-  { name: 'matmul_nt', nargs: 12, range: 8, scratch: 10 },
-  { name: 'matmul_nn', nargs: 11, range: 7, scratch: 9 },
-  { name: 'matmul_tn', nargs: 11, range: 7, scratch: 9 },
-  { name: 'unary', nargs: 5, range: 3, scratch: -1 },
-  { name: 'binary', nargs: 9, range: 7, scratch: -1 },
-  { name: 'act_backward', nargs: 6, range: 4, scratch: -1 },
-  { name: 'sum_rows', nargs: 6, range: 4, scratch: -1 },
-  { name: 'sum_cols', nargs: 6, range: 4, scratch: -1 },
-  { name: 'sum_all_f64', nargs: 3, range: 1, scratch: -1, blocks: true },
-  { name: 'adamw', nargs: 14, range: 4, scratch: -1 },
-  { name: 'spline_forward', nargs: 11, range: 4, scratch: 9 },
-  { name: 'spline_inverse', nargs: 10, range: 4, scratch: 9 },
-  { name: 'spline_backward', nargs: 12, range: 6, scratch: -1 },
-  { name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
-  { name: 'matmul_tn_blocks', nargs: 13, range: 9, scratch: 11 },
-  { name: 'sum_rows_blocks', nargs: 7, range: 5, scratch: -1 },
-];
+/** Every kernel the pool can split; a job names one by its index here (the KERNEL slot). */
+export const KERNELS = [
+  { id: 'MatmulNT', name: 'matmul_nt', nargs: 12, range: 8, scratch: 10 },
+  { id: 'MatmulNN', name: 'matmul_nn', nargs: 11, range: 7, scratch: 9 },
+  { id: 'MatmulTN', name: 'matmul_tn', nargs: 11, range: 7, scratch: 9 },
+  { id: 'Unary', name: 'unary', nargs: 5, range: 3, scratch: -1 },
+  { id: 'Binary', name: 'binary', nargs: 9, range: 7, scratch: -1 },
+  { id: 'ActBackward', name: 'act_backward', nargs: 6, range: 4, scratch: -1 },
+  { id: 'SumRows', name: 'sum_rows', nargs: 6, range: 4, scratch: -1 },
+  { id: 'SumCols', name: 'sum_cols', nargs: 6, range: 4, scratch: -1 },
+  { id: 'SumAll', name: 'sum_all_f64', nargs: 3, range: 1, scratch: -1, blocks: true },
+  { id: 'AdamW', name: 'adamw', nargs: 14, range: 4, scratch: -1 },
+  { id: 'SplineForward', name: 'spline_forward', nargs: 11, range: 4, scratch: 9 },
+  { id: 'SplineInverse', name: 'spline_inverse', nargs: 10, range: 4, scratch: 9 },
+  { id: 'SplineBackward', name: 'spline_backward', nargs: 12, range: 6, scratch: -1 },
+  { id: 'Gather', name: 'gather', nargs: 7, range: 4, scratch: -1, refuses: 'index out of range' },
+  { id: 'MatmulTNBlocks', name: 'matmul_tn_blocks', nargs: 13, range: 9, scratch: 11 },
+  { id: 'SumRowsBlocks', name: 'sum_rows_blocks', nargs: 7, range: 5, scratch: -1 },
+] as const satisfies readonly PoolKernel[];
 
-/** Kernel ids, the KERNELS index of each export. */
-export const enum K {
-  MatmulNT = 0,
-  MatmulNN = 1,
-  MatmulTN = 2,
-  Unary = 3,
-  Binary = 4,
-  ActBackward = 5,
-  SumRows = 6,
-  SumCols = 7,
-  SumAll = 8,
-  AdamW = 9,
-  SplineForward = 10,
-  SplineInverse = 11,
-  SplineBackward = 12,
-  Gather = 13,
-  MatmulTNBlocks = 14,
-  SumRowsBlocks = 15,
-}
+export type KernelId = (typeof KERNELS)[number]['id'];
+
+/** Kernel ids → their KERNELS index, derived from the list (so the two cannot disagree). */
+export const K = Object.freeze(Object.fromEntries(KERNELS.map((k, i) => [k.id, i]))) as {
+  readonly [Id in KernelId]: number;
+};
 
 type ExportFn = (...args: number[]) => number | void;
 
@@ -191,7 +184,7 @@ export function runChunk(
   scratch: number,
   args: number[],
 ): void {
-  const k = KERNELS[ctl[KERNEL]];
+  const k: PoolKernel = KERNELS[ctl[KERNEL]];
   const fn = exports[k.name] as ExportFn;
   const r0 = ctl[BOUNDS + chunk],
     r1 = ctl[BOUNDS + chunk + 1];

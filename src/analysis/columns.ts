@@ -1,0 +1,51 @@
+/**
+ * Columns of row-major event arrays, per class, and their moments: what the validation and the
+ * dataset figures summarise. Float64 accumulation; population moments (÷ n).
+ */
+
+/**
+ * Column d of the rows of a [n, w] array whose class is c (c undefined: all rows) and, when
+ * `keep` is given, whose index it keeps.
+ */
+export function column(
+  v: ArrayLike<number>,
+  w: number,
+  d: number,
+  classes?: ArrayLike<number>,
+  c?: number,
+  keep?: (i: number) => boolean,
+): Float64Array {
+  const n = v.length / w;
+  const take = (i: number) => (c === undefined || classes![i] === c) && (!keep || keep(i));
+  let k = 0;
+  for (let i = 0; i < n; i++) if (take(i)) k++;
+  const out = new Float64Array(k);
+  k = 0;
+  for (let i = 0; i < n; i++) if (take(i)) out[k++] = v[i * w + d];
+  return out;
+}
+
+/** Population mean and standard deviation (÷ n) of v[i] over the indices where `keep(i)`. */
+export function meanStd(
+  v: ArrayLike<number>,
+  keep: (i: number) => boolean = () => true,
+  stride = 1,
+  offset = 0,
+): { mean: number; std: number; n: number } {
+  let n = 0;
+  let s = 0;
+  const count = Math.floor((v.length - offset + stride - 1) / stride);
+  for (let i = 0; i < count; i++) {
+    if (!keep(i)) continue;
+    s += v[i * stride + offset];
+    n++;
+  }
+  const mean = n > 0 ? s / n : NaN;
+  let q = 0;
+  for (let i = 0; i < count; i++) {
+    if (!keep(i)) continue;
+    const d = v[i * stride + offset] - mean;
+    q += d * d;
+  }
+  return { mean, std: n > 0 ? Math.sqrt(q / n) : NaN, n };
+}

@@ -1,0 +1,114 @@
+/**
+ * fnflow as a library: a deliberately small public surface, one doc comment per export.
+ *
+ * Evaluation comes in three levels, named the same way on every model and transform: `…Var` on
+ * a tape (differentiable), `…Tensor` on device tensors (no gradient), bare names on plain
+ * Float32Arrays (row-major, any number of rows, evaluated in chunks). What conditions a model —
+ * the context c and the nuisances ν — travels as one `Condition` object `{ context, nu }`.
+ *
+ * ```ts
+ * import { createDevice, loadResidualModel } from 'fnflow';
+ * const dev = await createDevice({ backend: 'wasm' });
+ * const model = loadResidualModel(dev, 'models/kin_density_residuals.safetensors');
+ * const logp = model.logProb(x, { context: oneHot, nu: Float32Array.of(0.5, -0.3) });
+ * ```
+ */
+
+// ---- devices ----
+
+/** A device (kernels + memory): backend 'auto' | 'wasm' | 'ts' | 'gpu', and a thread count. */
+export { createDevice } from './backend/index.js';
+/** One line naming a device's backend and threads. */
+export { describeDevice } from './backend/index.js';
+/** The backends `createDevice` accepts, and its options. */
+export type { BackendChoice, DeviceOptions } from './backend/index.js';
+/** Memory, allocators and the kernel table every model runs on. */
+export type { Device } from './backend/device.js';
+
+// ---- models ----
+
+/** Zuko's neural spline flow p(x | c): logProb, forward (x → z), inverse, sample, and …Var on a tape. */
+export { NSF } from './flows/nsf.js';
+/** An NSF's architecture, and the defaults of its optional settings. */
+export { nsfDefaults, type NSFConfig } from './flows/nsf.js';
+/**
+ * Residual stack in front of a frozen base NSF, p(x | c, ν): logProb, logProbGrad (d/dν and d/dx
+ * with per-event weights), forward (x_obs → x_nom), inverse, sample.
+ */
+export { SystematicCorrectedModel } from './systematics/corrected-model.js';
+/** A residual model's architecture, and a complete one from the required fields. */
+export { residualDefaults, type ResidualModelConfig } from './systematics/config.js';
+
+// ---- the transform protocol ----
+
+/** `{ context, nu }`: what conditions a transform or a model, at every evaluation level. */
+export type { Condition } from './flows/transform.js';
+/** The one protocol of every transform: forwardVar on a tape, inverseTensor on device tensors. */
+export type { Transform, ForwardVar, InverseTensor } from './flows/transform.js';
+/** Transforms applied in order, as one transform (the NSF's chain, the residual stack). */
+export { compose, ComposedTransform } from './flows/compose.js';
+/** Zuko's masked autoregressive rational-quadratic spline transform. */
+export { AutoregressiveSplineTransform } from './flows/autoregressive.js';
+/** The residual layer x ↦ x ⊙ e^{s(ν)} + t(ν), and the reversal between layers. */
+export { PolynomialResidualTransform, ReversePermutation } from './systematics/polynomial-residual.js';
+/** Reverse-mode autodiff: a Tape per step, Vars on it (`tape.leaf` for an input that wants a gradient). */
+export { Tape, Var } from './autodiff/tape.js';
+/** A shape and an offset into the device's memory. */
+export type { Tensor } from './tensor/tensor.js';
+
+// ---- checkpoints: ours (.safetensors) or the reference's PyTorch .pt, from a path or from bytes ----
+
+/** A flow or a residual model, whichever the checkpoint holds. */
+export { loadModel } from './models/load.js';
+/** A base NSF from a checkpoint, optionally checked against an expected architecture. */
+export { loadBaseFlow } from './models/load.js';
+/** A residual model (with its base) from a checkpoint, optionally checked against the config. */
+export { loadResidualModel } from './models/load.js';
+/** A path, `{ bytes, name }` (no file system needed), or a checkpoint already read. */
+export type { CheckpointSource } from './models/load.js';
+/** Read or parse a checkpoint by content; whether it holds a residual model. */
+export { checkpointOf, isResidualCheckpoint } from './models/load.js';
+/** A read checkpoint: its state dict and metadata. */
+export type { Checkpoint } from './io/checkpoint.js';
+/** A model as our safetensors checkpoint: bytes, or a file written atomically. */
+export { modelToBytes, writeModel } from './models/save.js';
+
+// ---- the toy generator and its exact densities ----
+
+/** Seeded random streams (xoshiro128**: `Rng.fromSeed`, `fork`, `split`), reproducible bit for bit. */
+export { Rng } from './random/rng.js';
+/** The generator's settings: the reference's defaults, and the same with nuisances ν applied. */
+export { defaultGeneratorConfig, withNuisance, type GeneratorConfig } from './toy/index.js';
+/** Draw (c, x, y) events; draw y given (x, c). */
+export { generateBatch, sampleY, type ToyBatch } from './toy/index.js';
+/** Exact log p(x | c) and log p(y | x, c), one event or a batch. */
+export { logProbX, logProbXBatch, logProbY, logProbYBatch } from './toy/index.js';
+
+// ---- configs (the reference's YAML schema) ----
+
+/** Read and check a base_flows / systematics / dataset YAML (errors name file, key and expectation). */
+export { loadConfig, parseConfig, ConfigError } from './config/load.js';
+/** The checked configs. */
+export type { BaseFlowsConfig, SystematicsConfig, ConfigKind } from './config/load.js';
+
+// ---- training (what `fnf train-base` / `fnf train-systematics` run) ----
+
+/** A base flow's or a residual model's training from a config and a sector, ready to run. */
+export { baseFlowTraining, residualTraining, type SectorTraining } from './train/sector.js';
+/** Options of those: seed, resume, init-from, and schedule overrides; the plan they build. */
+export { planFor, type SectorTrainingOptions, type ScheduleOverrides } from './train/sector.js';
+/** Run a prepared training to its end (the model is written every epoch). */
+export { runTraining } from './train/sector.js';
+/** The training loop itself (AdamW, warm-up + cosine), for a hand-built job. */
+export { train, type TrainJob, type TrainPlan, type TrainResult } from './train/trainer.js';
+/** A training stopped by a non-finite loss, or interrupted (the last good checkpoint is kept). */
+export { TrainingDiverged, TrainingInterrupted } from './train/trainer.js';
+/** 'kin' (p(x | c)) or 'score' (p(y | x, c)). */
+export type { Sector } from './toy/sector.js';
+
+// ---- validation (what `fnf validate` runs) ----
+
+/** Closure report (KL against the exact truth) and the validation figures. */
+export { runValidation, type ValidationOptions, type ValidationResult } from './validate/pipeline.js';
+/** The closure report's content. */
+export type { ClosureReport } from './validate/closure.js';
