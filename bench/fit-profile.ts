@@ -53,15 +53,15 @@ for (let rep = 0; rep < reps; rep++) {
     const r = prof.report();
     const cpu = process.cpuUsage(cpu0);
     const mu = fit.json.parameters[0];
+    const cpuS = ((cpu.user + cpu.system) / 1e6).toFixed(2);
     console.log(
-      `${model} n=${n} threads=${threads}: wall ${fit.json.wall_s.toFixed(2)} s, cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, nfcn ${fit.json.nfcn} ` +
-        `ngrad ${fit.json.ngrad}, model evaluations ${evals} (with grad ${gradEvals}); ` +
+      `${model} n=${n} threads=${threads}: wall ${fit.json.wall_s.toFixed(2)} s, cpu ${cpuS} s, ` +
+        `nfcn ${fit.json.nfcn} ngrad ${fit.json.ngrad}, model evaluations ${evals} (with grad ${gradEvals}); ` +
         `mu ${mu.value.toFixed(5)} ± ${mu.error.toFixed(5)} minos ${JSON.stringify(mu.minos)}`,
     );
     if (model === 'flow') {
-      console.log(
-        `  kernels ${r.kernelMs.toFixed(0)} ms of ${r.wallMs.toFixed(0)}; outside ${(100 * r.outsideKernels).toFixed(0)} %`,
-      );
+      const outside = (100 * r.outsideKernels).toFixed(0);
+      console.log(`  kernels ${r.kernelMs.toFixed(0)} ms of ${r.wallMs.toFixed(0)}; outside ${outside} %`);
       console.log(`  kernels: ${top(r.kernels)}`);
       console.log(`  forward: ${top(r.forward)}`);
       console.log(`  backward: ${top(r.backward)}`);

@@ -93,10 +93,7 @@ export class FlowSource extends CachedSource {
   private readonly kin: ResidualOnSample;
   private readonly score: ResidualOnSample | null;
 
-  constructor(
-    models: FlowModels,
-    events: FitEvents,
-  ) {
+  constructor(models: FlowModels, events: FitEvents) {
     const K = residualNuisances(models.kin);
     if (models.score && residualNuisances(models.score) !== K) {
       throw new Error(
