@@ -59,26 +59,11 @@ function hostKind(vendor: string, family: number | null, model: number | null, n
 
 /** GHz from chains of dependent adds (the JIT keeps `x = (x + k) | 0` one add each). */
 export function measureClockGHz(): number {
+  // 16 dependent adds per outer iteration; the inner counter and branch run beside the chain on
+  // other ALUs, so the chain's latency (one cycle per add) sets the pace.
   const chain = (iters: number, k: number): number => {
     let x = 0;
-    for (let i = 0; i < iters; i++) {
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-      x = (x + k) | 0;
-    }
+    for (let i = 0; i < iters; i++) for (let j = 0; j < 16; j++) x = (x + k) | 0;
     return x;
   };
   const iters = 2_000_000;
