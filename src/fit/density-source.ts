@@ -10,8 +10,7 @@ import type { GeneratorConfig } from '../toy/index.js';
 import { classContext, scoreContext, type FitEvents } from './events.js';
 import {
   baseLogProb,
-  residualLogProb,
-  residualLogProbAndNuGrad,
+  ResidualOnSample,
   residualNuisances,
   type NSF,
   type SystematicCorrectedModel,
@@ -41,6 +40,11 @@ export interface DensitySource {
 abstract class CachedSource implements DensitySource {
   private last: { nu: number[]; grad: boolean; out: ClassDensities } | null = null;
   abstract readonly name: ModelName;
+  /**
+   * Compute the gradient even when only the value is asked for: right for a model whose backward costs
+   * less than a second forward, since the minimizer asks for the gradient at an accepted point next.
+   */
+  protected readonly gradAlways: boolean = false;
   constructor(
     readonly numNuisances: number,
     protected readonly events: FitEvents,
@@ -52,8 +56,9 @@ abstract class CachedSource implements DensitySource {
     }
     const l = this.last;
     if (l && (l.grad || !grad) && l.nu.every((v, k) => v === nu[k])) return l.out;
-    const out = this.compute(nu, grad);
-    this.last = { nu: [...nu], grad, out };
+    const withGrad = grad || this.gradAlways;
+    const out = this.compute(nu, withGrad);
+    this.last = { nu: [...nu], grad: withGrad, out };
     return out;
   }
 
@@ -72,16 +77,23 @@ export interface FlowModels {
   score: SystematicCorrectedModel | null;
 }
 
-/** The residual models: log p = log p_kin(x | c, ν) + log p_score(y | x, c, ν). */
+/**
+ * The residual models: log p = log p_kin(x | c, ν) + log p_score(y | x, c, ν).
+ * Both classes run in one batched pass per model (the events twice, A's contexts then B's): rows do
+ * not interact, so the numbers are those of two passes, with half the calls, tapes and kernel launches.
+ */
 export class FlowSource extends CachedSource {
   readonly name = 'flow' as const;
-  private readonly ctx: [Float32Array, Float32Array];
-  private readonly sctx: [Float32Array, Float32Array] | null;
+  /**
+   * A line search that shortens a step asks for f alone, then for f and the gradient at the point it
+   * accepts: two forward passes and a backward. With the gradient at once it is one forward and one backward.
+   */
+  protected override readonly gradAlways = true;
+  /** kin over [x; x] with the class contexts [A; B]; score over [y; y] with its contexts [A; B] (or null). */
+  private readonly kin: ResidualOnSample;
+  private readonly score: ResidualOnSample | null;
 
-  constructor(
-    private readonly models: FlowModels,
-    events: FitEvents,
-  ) {
+  constructor(models: FlowModels, events: FitEvents) {
     const K = residualNuisances(models.kin);
     if (models.score && residualNuisances(models.score) !== K) {
       throw new Error(
@@ -89,33 +101,41 @@ export class FlowSource extends CachedSource {
       );
     }
     super(K, events);
-    this.ctx = [classContext(events.n, 0), classContext(events.n, 1)];
-    this.sctx = models.score && events.y ? [scoreContext(events.x, 0), scoreContext(events.x, 1)] : null;
+    const ctx = concat(classContext(events.n, 0), classContext(events.n, 1));
+    this.kin = new ResidualOnSample(models.kin, twice(events.x), ctx);
+    const sctx = () => concat(scoreContext(events.x, 0), scoreContext(events.x, 1));
+    this.score = models.score && events.y ? new ResidualOnSample(models.score, twice(events.y), sctx()) : null;
   }
 
   protected compute(nu: readonly number[], grad: boolean): ClassDensities {
-    const per = (cls: 0 | 1) => {
-      const ev = this.events;
-      if (!grad) {
-        const l = f64(residualLogProb(this.models.kin, ev.x, this.ctx[cls], nu));
-        if (this.sctx) addInto(l, residualLogProb(this.models.score!, ev.y!, this.sctx[cls], nu));
-        return { l, d: null };
-      }
-      const k = residualLogProbAndNuGrad(this.models.kin, ev.x, this.ctx[cls], nu);
-      const l = f64(k.logp);
-      const d = f64(k.dnu);
-      if (this.sctx) {
-        const s = residualLogProbAndNuGrad(this.models.score!, ev.y!, this.sctx[cls], nu);
-        addInto(l, s.logp);
-        addInto(d, s.dnu);
-      }
-      return { l, d };
-    };
-    const a = per(0);
-    const b = per(1);
-    return { lA: a.l, lB: b.l, dA: a.d, dB: b.d };
+    const n = this.events.n;
+    const K = this.numNuisances;
+    const { kin, score } = this;
+    if (!grad) {
+      const l = f64(kin.logProb(nu));
+      if (score) addInto(l, score.logProb(nu));
+      return { lA: l.slice(0, n), lB: l.slice(n), dA: null, dB: null };
+    }
+    const k = kin.logProbAndNuGrad(nu);
+    const l = f64(k.logp);
+    const d = f64(k.dnu);
+    if (score) {
+      const s = score.logProbAndNuGrad(nu);
+      addInto(l, s.logp);
+      addInto(d, s.dnu);
+    }
+    return { lA: l.slice(0, n), lB: l.slice(n), dA: d.slice(0, n * K), dB: d.slice(n * K) };
   }
 }
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const twice = (a: Float32Array) => concat(a, a);
 
 /** The frozen base flows; ν has no effect (computed once). */
 export class BaseSource extends CachedSource {

@@ -15,7 +15,7 @@ export interface LikelihoodSettings {
   extended: boolean;
   /** μ held fixed at this value. */
   fixMu?: number;
-  /** μ's starting value (default 0.5). */
+  /** μ's starting value (default: its best value at the starting ν). */
   startMu?: number;
 }
 

@@ -16,7 +16,7 @@ import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
 import { chunked } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
-import type { Condition } from '../flows/transform.js';
+import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
 import { PolynomialResidualTransform, ReversePermutation, residualLayerSpecs } from './polynomial-residual.js';
@@ -91,9 +91,11 @@ export class SystematicCorrectedModel {
   /**
    * log p(x_obs | c, ν) per row: the residual stack to x_nom, then the frozen base. ν may be a
    * leaf: its gradient flows through residual and base (the base's parameters stay constants).
+   * `residual`: a stand-in for the stack computing the same function (a fit passes one whose first
+   * layer reuses its nets' outputs on fixed data, see fit/model-adapter.ts).
    */
-  logProbVar(tape: Tape, x: Var, cond: Condition<Var>): Var {
-    const { y: xNom, ladj: ladjRes } = this.residual.forwardVar(tape, x, cond);
+  logProbVar(tape: Tape, x: Var, cond: Condition<Var>, residual: Transform = this.residual): Var {
+    const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
     const { y: z, ladj: ladjBase } = this.base.transform.forwardVar(tape, xNom, cond);
     const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
     return ladjRes ? add(core, ladjRes) : core;

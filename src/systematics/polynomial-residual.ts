@@ -93,8 +93,25 @@ export class PolynomialResidualTransform implements Transform {
     return cond.nu;
   }
 
-  /** s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]. */
-  coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>): { s: Var; t: Var } {
+  /**
+   * The raw outputs of the nuisance nets, then the cross nets, at input x: they never see ν, so where x
+   * does not depend on ν either (the first layer, on the observed x) one evaluation serves every ν.
+   */
+  netOutputs(tape: Tape, x: Var, context: Var | null): Var[] {
+    return [...this.nets, ...this.crossNets].map((net) => net.forward(tape, x, context));
+  }
+
+  /** Widths of netOutputs' entries, in order. */
+  netOutputWidths(): number[] {
+    const F = this.cfg.featuresDim;
+    return [...this.nets.map(() => NUISANCE_SLOTS * F), ...this.crossNets.map(() => CROSS_SLOTS * F)];
+  }
+
+  /**
+   * s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]; `raws`: netOutputs at
+   * this x when the caller already has them.
+   */
+  coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
     const context = cond.context ?? null;
     const nu = this.nuOf(cond);
@@ -103,8 +120,9 @@ export class PolynomialResidualTransform implements Transform {
     let s: Var | null = null;
     let t: Var | null = null;
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
+    const nNets = this.nets.length;
     this.nets.forEach((net, n) => {
-      const raw = net.forward(tape, x, context);
+      const raw = raws ? raws[n] : net.forward(tape, x, context);
       const v = col(n);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
       s = acc(s, add(mul(this.slot(raw, 0, NUISANCE_SLOTS), v), mul(this.slot(raw, 1, NUISANCE_SLOTS), v2)));
@@ -112,7 +130,7 @@ export class PolynomialResidualTransform implements Transform {
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const raw = net.forward(tape, x, context);
+      const raw = raws ? raws[nNets + p] : net.forward(tape, x, context);
       const vab = mul(mul(col(a), col(b)), qx);
       s = acc(s, mul(this.slot(raw, 0, CROSS_SLOTS), vab));
       t = acc(t, mul(this.slot(raw, 1, CROSS_SLOTS), vab));
@@ -126,8 +144,8 @@ export class PolynomialResidualTransform implements Transform {
   }
 
   /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row (s and t too, for the conformance checks). */
-  forwardVar(tape: Tape, x: Var, cond: Condition<Var>): { y: Var; ladj: Var; s: Var; t: Var } {
-    const { s, t } = this.coefficientsVar(tape, x, cond);
+  forwardVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { y: Var; ladj: Var; s: Var; t: Var } {
+    const { s, t } = this.coefficientsVar(tape, x, cond, raws);
     const y = add(mul(x, exp(s)), t);
     const ladjRow = sumCols(s);
     return { y, ladj: this.cfg.ladjSign === 1 ? ladjRow : neg(ladjRow), s, t };

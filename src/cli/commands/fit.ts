@@ -74,7 +74,11 @@ export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandato
       new Option('--extended', 'signal and background yields with the Poisson term instead of μ').default(false),
     )
     .addOption(new Option('--fix-mu <mu>', 'hold μ fixed at this value (default: μ is fitted)').argParser(numberArg))
-    .addOption(new Option('--start-mu <mu>', 'starting value of μ (default: 0.5)').argParser(numberArg))
+    .addOption(
+      new Option('--start-mu <mu>', 'starting value of μ (default: its best value at the starting ν)').argParser(
+        numberArg,
+      ),
+    )
     .addOption(
       new Option('--out-dir <dir>', 'output directory, created if missing')
         .argParser(outputDirParser)
