@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { defaultGeneratorConfig as defaultGen, generateBatch } from '../src/toy/index.js';
 import { Rng } from '../src/random/rng.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
+import { writeColumns, type NamedColumn, type WritableFormat } from '../src/io/columns/write.js';
 import { REPO } from './helpers/shared.js';
 
 // CSV goes through src/io/columns (the column readers); their messages name the file, column and row.
@@ -130,6 +131,34 @@ test('a fit of a labelled CSV (label column ignored) writes fit.json with the is
   // the sample is nominal (ν = 0) with μ = 0.5: the truth fit lands within a few σ of it
   assert.ok(Math.abs(t.parameters[0].value - 0.5) < 4 * t.parameters[0].error, JSON.stringify(t.parameters[0]));
   assert.ok(t.parameters[0].minos[0] < t.parameters[0].value && t.parameters[0].value < t.parameters[0].minos[1]);
+});
+
+test('the same events as CSV, Parquet and npz, columns in other orders, give the same fit bit for bit', () => {
+  const n = 300;
+  const b = generateBatch(Rng.fromSeed(9), n, defaultGen());
+  const col = (name: string, src: Float32Array, k: number): NamedColumn => ({
+    name,
+    values: Float32Array.from({ length: n }, (_, i) => src[2 * i + k]),
+  });
+  const cols = [col('x1', b.x, 0), col('x2', b.x, 1), col('y1', b.y, 0), col('y2', b.y, 1)];
+  const label: NamedColumn = { name: 'label', values: Int32Array.from(b.c) };
+  const orders: [WritableFormat, NamedColumn[]][] = [
+    ['csv', [label, ...cols]],
+    ['parquet', [cols[3], cols[1], label, cols[0], cols[2]]],
+    ['npz', [cols[2], cols[0], cols[3], cols[1]]],
+  ];
+  const fits = orders.map(([format, columns]) => {
+    const f = join(dir, `same.${format}`);
+    writeColumns(f, format, columns);
+    const out = join(dir, `out-same-${format}`);
+    const r = fnf([...common(out), '--data', f, '--model', 'truth', '--no-figures', '--no-minos']);
+    assert.is(r.code, 0, `${format}: ${r.stderr}`);
+    const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+    delete j.fits.truth.wall_s; // the only field that depends on the clock
+    return JSON.stringify(j);
+  });
+  assert.is(fits[1], fits[0], 'Parquet vs CSV');
+  assert.is(fits[2], fits[0], 'npz vs CSV');
 });
 
 test('a generate-dataset safetensors file is read (X and y), x-only fit', () => {
