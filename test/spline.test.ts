@@ -13,6 +13,7 @@ import { Heap } from '../src/tensor/allocator.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { sameBits } from './helpers/tensors.js';
 import type { SplineSpec } from '../src/backend/kernels.js';
+import type { KernelExports } from '../src/backend/wasm/kernel-module.js';
 import {
   backwardElement,
   forwardElement,
@@ -426,48 +427,10 @@ test('float32 backward stays close to the float64 backward', () => {
 
 // ------------------------------------------------------------------ (d) wasm parity
 
-interface SplineExports {
-  spline_scratch_bytes(K: number): number;
-  spline_forward(
-    y: number,
-    ladj: number,
-    x: number,
-    params: number,
-    e0: number,
-    e1: number,
-    K: number,
-    bound: number,
-    logSlope: number,
-    scratch: number,
-    saved: number,
-  ): void;
-  spline_inverse(
-    x: number,
-    ladj: number,
-    y: number,
-    params: number,
-    e0: number,
-    e1: number,
-    K: number,
-    bound: number,
-    logSlope: number,
-    scratch: number,
-  ): void;
-  spline_backward(
-    dx: number,
-    dparams: number,
-    gy: number,
-    gl: number,
-    x: number,
-    params: number,
-    e0: number,
-    e1: number,
-    K: number,
-    bound: number,
-    logSlope: number,
-    saved: number,
-  ): void;
-}
+/** The spline exports of the kernel module (optional there: older builds lacked them; required here). */
+type SplineExports = Required<
+  Pick<KernelExports, 'spline_scratch_bytes' | 'spline_forward' | 'spline_inverse' | 'spline_backward'>
+>;
 
 const wasmPath = join(repoRoot, 'build', 'kernels-simd.wasm');
 const wasm = (await WebAssembly.instantiate(readFileSync(wasmPath), { env: { memory: memory.wasm, abort() {} } }))
