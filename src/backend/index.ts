@@ -8,7 +8,13 @@ import { Memory } from '../tensor/memory.js';
 import { Heap } from '../tensor/allocator.js';
 import { Device } from './device.js';
 import { tsKernels } from './ts/index.js';
-import { loadWasmKernels, resolveThreads, type WasmBuild } from './wasm/index.js';
+import {
+  describeThresholds,
+  loadWasmKernels,
+  resolveThreads,
+  type HostThresholds,
+  type WasmBuild,
+} from './wasm/index.js';
 
 export type BackendChoice = 'auto' | 'ts' | 'wasm' | 'gpu';
 
@@ -25,6 +31,12 @@ export interface DeviceOptions {
    * most 8. 1 starts no worker threads.
    */
   threads?: number;
+  /**
+   * wasm with 2+ threads: split thresholds calibrated for this host at first use and cached in
+   * the user's cache directory (default true; FNF_NO_CALIBRATE=1 or false: the built-in ones).
+   * Thresholds change speed, never results.
+   */
+  calibrate?: boolean;
   /** backend auto: called once with the backend picked and the GPU probe's reason. */
   onAutoChoice?: (choice: AutoChoice) => void;
 }
@@ -51,6 +63,11 @@ export function backendFromEnv(explicit?: string): BackendChoice {
 
 export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
   const choice = opts.backend ?? backendFromEnv();
+  const wasmOptions = () => ({
+    build: opts.wasmBuild,
+    threads: resolveThreads(opts.threads),
+    calibrate: opts.calibrate ?? true,
+  });
   const memory = new Memory(opts.initialBytes);
   const heap = new Heap(memory);
   switch (choice) {
@@ -62,8 +79,7 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
       const gpuModule = './gpu/index.js';
       const gpu = (await import(gpuModule).catch(() => null)) as typeof import('./gpu/index.js') | null;
       // The elementwise kernels the gpu backend delegates run on wasm, with these threads.
-      const fallback = () =>
-        loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) });
+      const fallback = () => loadWasmKernels(memory, heap, wasmOptions());
       if (choice === 'gpu') {
         if (!gpu) throw new Error('--backend gpu: the gpu backend is not available in this build');
         return new Device(memory, await gpu.loadGpuKernels(memory, heap, { require: true, fallback }), heap);
@@ -80,11 +96,7 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
       return new Device(memory, await fallback(), heap);
     }
     case 'wasm':
-      return new Device(
-        memory,
-        await loadWasmKernels(memory, heap, { build: opts.wasmBuild, threads: resolveThreads(opts.threads) }),
-        heap,
-      );
+      return new Device(memory, await loadWasmKernels(memory, heap, wasmOptions()), heap);
   }
 }
 
@@ -93,4 +105,11 @@ export function describeDevice(dev: Device): string {
   const k = dev.kernels as { name: string; build?: string; threads?: number };
   const threads = k.threads && k.threads > 1 ? `, ${k.threads} threads` : '';
   return k.build ? `backend ${k.name} (${k.build} build${threads})` : `backend ${k.name}`;
+}
+
+/** A wasm pool's split thresholds and where they came from (calibrated, cached, built-in); null elsewhere. */
+export function describeSplitThresholds(dev: Device): string | null {
+  const k = dev.kernels as { threads?: number; thresholdSource?: HostThresholds | null };
+  if (!(k.threads && k.threads > 1) || k.thresholdSource === undefined) return null;
+  return describeThresholds(k.thresholdSource);
 }

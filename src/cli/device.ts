@@ -4,7 +4,7 @@
  * reasons are printed only with `--verbose` (with `--backend gpu` a failure is an error that
  * carries them anyway). Commands that only read and write files create no device at all.
  */
-import { createDevice, describeDevice, type AutoChoice } from '../backend/index.js';
+import { createDevice, describeDevice, describeSplitThresholds, type AutoChoice } from '../backend/index.js';
 import type { Device } from '../backend/device.js';
 import type { GlobalOptions } from './options.js';
 
@@ -23,6 +23,8 @@ export async function deviceFor(
   });
   log(`fnf: ${deviceLine(describeDevice(dev), auto, !!opts.verbose)}`);
   if (auto && opts.verbose) log(`fnf: gpu probe: ${auto.probeReason}`);
+  const split = opts.verbose ? describeSplitThresholds(dev) : null;
+  if (split) log(`fnf: ${split}`);
   return dev;
 }
 

@@ -5,10 +5,13 @@ import { instantiateKernels, loadKernelModule, type WasmBuild } from './loader.j
 import { WasmKernels } from './wasm-kernels.js';
 import { KernelPool, type PoolOptions } from './pool/pool.js';
 import { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
+import { hostThresholds } from './pool/calibration-cache.js';
 
 export { WasmKernels } from './wasm-kernels.js';
 export { KernelPool, type PoolOptions } from './pool/pool.js';
 export { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
+export { describeThresholds, hostThresholds, type HostThresholds } from './pool/calibration-cache.js';
+export { calibrateThresholds, type Calibration } from './pool/calibrate.js';
 export { resolveThreads, defaultThreads, MAX_DEFAULT_THREADS } from './pool/thread-count.js';
 export {
   wasmBuildInfo,
@@ -35,6 +38,11 @@ export interface WasmLoadOptions {
   thresholds?: Partial<SplitThresholds>;
   /** Wake-up and wait settings of the pool (see `PoolOptions`). */
   pool?: Omit<PoolOptions, 'workers'>;
+  /**
+   * With 2+ threads and no `thresholds` given: this host's calibrated thresholds (cached per
+   * host; pool/calibration-cache.ts) unless FNF_NO_CALIBRATE=1. Default false: the built-in ones.
+   */
+  calibrate?: boolean;
 }
 
 /**
@@ -51,5 +59,10 @@ export async function loadWasmKernels(memory: Memory, heap: Heap, options: WasmL
   const exports = instantiateKernels(module, memory.wasm);
   const pool =
     threads > 1 ? await KernelPool.start(module, memory.wasm, { ...options.pool, workers: threads - 1 }) : null;
-  return new WasmKernels(memory, heap, exports, build, module, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
+  const kernels = new WasmKernels(memory, heap, exports, build, module, pool, {
+    ...DEFAULT_THRESHOLDS,
+    ...options.thresholds,
+  });
+  if (pool && options.calibrate && !options.thresholds) kernels.thresholdSource = hostThresholds(kernels);
+  return kernels;
 }

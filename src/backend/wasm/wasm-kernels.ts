@@ -14,8 +14,16 @@ import type { Heap } from '../../tensor/allocator.js';
 import { shapeStr, Tensor } from '../../tensor/tensor.js';
 import type { KernelExports, WasmBuild } from './kernel-module.js';
 import type { KernelPoolCore } from './pool/pool-core.js';
+import type { HostThresholds } from './pool/calibration-cache.js';
 import { K as K_, KERNELS, PARTIALS_F64, sumBlockSize } from './pool/protocol.js';
-import { DEFAULT_THRESHOLDS, cutByWeight, cutRange, partCount, type SplitThresholds } from './pool/split.js';
+import {
+  DEFAULT_THRESHOLDS,
+  checkThresholds,
+  cutByWeight,
+  cutRange,
+  partCount,
+  type SplitThresholds,
+} from './pool/split.js';
 import { checkMatmulNN, checkMatmulNT, checkMatmulTN } from '../matmul-checks.js';
 import { badIndex, checkGather } from '../gather-checks.js';
 
@@ -71,10 +79,29 @@ export class WasmKernels implements Kernels {
     /** Worker threads that split big calls; null: everything on the calling thread. */
     readonly pool: KernelPoolCore | null = null,
     /** Least work per chunk before a call is split (tests lower them to split everything). */
-    readonly thresholds: Readonly<SplitThresholds> = DEFAULT_THRESHOLDS,
+    thresholds: Readonly<SplitThresholds> = DEFAULT_THRESHOLDS,
   ) {
+    this.current = checkThresholds(thresholds);
     // Enough for any layer up to 256 × 256 at once; grows on demand.
     this.scratch(exports.matmul_scratch_bytes(256, 256));
+  }
+
+  private current: Readonly<SplitThresholds>;
+  /** Where the thresholds came from when the loader chose them for this host (null: as given). */
+  thresholdSource: HostThresholds | null = null;
+
+  /** Least work per chunk before a call is split, by kind (pool/split.ts). */
+  get thresholds(): Readonly<SplitThresholds> {
+    return this.current;
+  }
+
+  /**
+   * Use other thresholds from now on (the start-up calibration, pool/calibrate.ts). They decide
+   * only how calls are cut, never a result's bits: every cut falls on whole tiles or vector
+   * groups, and a batch of 1024+ rows is summed in the same blocks whatever the cut.
+   */
+  setThresholds(t: Readonly<SplitThresholds>): void {
+    this.current = checkThresholds(t);
   }
 
   /** Threads a call may use (the caller and the pool's workers). */
@@ -172,7 +199,7 @@ export class WasmKernels implements Kernels {
     this.own('matmulNT', out, x, w, bias, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
-    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
+    const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * K * N, M, 4);
     this.dispatch(
       'matmulNT',
       K_.MatmulNT,
@@ -192,7 +219,7 @@ export class WasmKernels implements Kernels {
     this.own('matmulNN', out, a, b, ranges);
     const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
-    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * K * N, M, 4);
+    const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * K * N, M, 4);
     this.dispatch(
       'matmulNN',
       K_.MatmulNN,
@@ -223,7 +250,7 @@ export class WasmKernels implements Kernels {
       // product of the same size in a training step).
       const stride = M * N * 4;
       const partials = this.partials((blocks - 1) * stride);
-      const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, blocks, 1);
+      const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * R * N, blocks, 1);
       this.dispatch(
         'matmulTN',
         K_.MatmulTNBlocks,
@@ -238,7 +265,7 @@ export class WasmKernels implements Kernels {
       return;
     }
     // Split by output rows (columns of a): each part reads all R rows but writes its own rows.
-    const parts = partCount(this.threads, this.thresholds.matmulFlops, 2 * M * R * N, M, 4);
+    const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * R * N, M, 4);
     // With ranges, rows cost their range's width: cut so each thread gets an equal share of work.
     const bounds = ranges && parts > 1 ? cutByWeight(M, parts, 4, rowGroupWidths(ranges, M, 4)) : undefined;
     this.dispatch(
@@ -258,7 +285,7 @@ export class WasmKernels implements Kernels {
     this.own('gather', out, src, index, scale);
     const n = index.size;
     // ~2 ns per element (an indexed load): priced like the scalar math maps, not a stream.
-    const parts = partCount(this.threads, this.thresholds.mathMap, n, n, 16);
+    const parts = partCount(this.threads, this.current.mathMap, n, n, 16);
     // Split, a chunk that meets a bad index throws in its thread and the pool reports it;
     // on this thread the export returns the element.
     const bad = this.dispatch(
@@ -278,22 +305,18 @@ export class WasmKernels implements Kernels {
     if (op < Unary.Neg || op > Unary.Reciprocal) fail('unary', `unknown op code ${op}`);
     this.own('unary', out, x);
     const n = x.size;
-    const parts = partCount(
-      this.threads,
-      MATH_MAPS.has(op) ? this.thresholds.mathMap : this.thresholds.streaming,
-      n,
-      n,
-      16,
-    );
+    const parts = partCount(this.threads, MATH_MAPS.has(op) ? this.current.mathMap : this.current.streaming, n, n, 16);
     this.dispatch('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
   }
 
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
     const M = a.rows,
       N = a.cols;
-    const what = `op ${op}, a ${shapeStr(a.shape)}, b ${shapeStr(b.shape)}, mode ${BROADCAST_NAMES[mode] ?? mode}`;
-    if (op < Binary.Add || op > Binary.Div) fail('binary', `${what}: unknown op code`);
-    if (out.size !== a.size) fail('binary', `${what}: out ${shapeStr(out.shape)} must have a's size ${a.size}`);
+    // Built only when a check fails: this runs on every call of the hot path.
+    const what = () =>
+      `op ${op}, a ${shapeStr(a.shape)}, b ${shapeStr(b.shape)}, mode ${BROADCAST_NAMES[mode] ?? mode}`;
+    if (op < Binary.Add || op > Binary.Div) fail('binary', `${what()}: unknown op code`);
+    if (out.size !== a.size) fail('binary', `${what()}: out ${shapeStr(out.shape)} must have a's size ${a.size}`);
     const want =
       mode === Broadcast.Same
         ? a.size
@@ -304,11 +327,11 @@ export class WasmKernels implements Kernels {
             : mode === Broadcast.Scalar
               ? 1
               : -1;
-    if (want < 0) fail('binary', `${what}: unknown broadcast mode`);
-    if (b.size !== want) fail('binary', `${what}: b must have ${want} elements`);
+    if (want < 0) fail('binary', `${what()}: unknown broadcast mode`);
+    if (b.size !== want) fail('binary', `${what()}: b must have ${want} elements`);
     this.own('binary', out, a, b);
     const n = a.size;
-    const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
+    const parts = partCount(this.threads, this.current.streaming, n, n, 16);
     this.dispatch('binary', K_.Binary, [op, mode, out.ptr, a.ptr, b.ptr, M, N, 0, n], n, 16, parts);
   }
 
@@ -322,7 +345,7 @@ export class WasmKernels implements Kernels {
     if (act < Act.None || act > Act.Tanh) fail('actBackward', `unknown activation code ${act}`);
     this.own('actBackward', dx, dy, y);
     const n = dy.size;
-    const parts = partCount(this.threads, this.thresholds.streaming, n, n, 16);
+    const parts = partCount(this.threads, this.current.streaming, n, n, 16);
     this.dispatch('actBackward', K_.ActBackward, [act, dx.ptr, dy.ptr, y.ptr, 0, n], n, 16, parts);
   }
 
@@ -339,7 +362,7 @@ export class WasmKernels implements Kernels {
       // each thread read half of every row, half of them in the other core's cache, and two
       // threads ran no faster than one.
       const partials = this.partials(blocks * N * 8);
-      const parts = partCount(this.threads, this.thresholds.streaming, M * N, blocks, 1);
+      const parts = partCount(this.threads, this.current.streaming, M * N, blocks, 1);
       this.dispatch('sumRows', K_.SumRowsBlocks, [partials, x.ptr, M, N, blocks, 0, blocks], blocks, 1, parts);
       const p = new Float64Array(this.memory.wasm.buffer, partials, blocks * N);
       const o = out.data;
@@ -351,7 +374,7 @@ export class WasmKernels implements Kernels {
       return;
     }
     // Split by columns: each part sums its columns down all rows, in the same order as one call.
-    const parts = partCount(this.threads, this.thresholds.streaming, M * N, N, 8);
+    const parts = partCount(this.threads, this.current.streaming, M * N, N, 8);
     this.dispatch('sumRows', K_.SumRows, [out.ptr, x.ptr, M, N, 0, N], N, 8, parts);
   }
 
@@ -361,7 +384,7 @@ export class WasmKernels implements Kernels {
     this.own('sumCols', out, x);
     const M = x.rows,
       N = x.cols;
-    const parts = partCount(this.threads, this.thresholds.streaming, M * N, M, 16);
+    const parts = partCount(this.threads, this.current.streaming, M * N, M, 16);
     this.dispatch('sumCols', K_.SumCols, [out.ptr, x.ptr, M, N, 0, M], M, 16, parts);
   }
 
@@ -373,7 +396,7 @@ export class WasmKernels implements Kernels {
     const n = x.size;
     const block = sumBlockSize(n);
     const blocks = Math.ceil(n / block);
-    const parts = partCount(this.threads, this.thresholds.streaming, n, blocks, 1);
+    const parts = partCount(this.threads, this.current.streaming, n, blocks, 1);
     let s = 0;
     if (parts > 1) {
       const pool = this.pool!;
@@ -419,7 +442,7 @@ export class WasmKernels implements Kernels {
       f(Math.sqrt(bc2)),
       f(h.eps),
     ];
-    const parts = partCount(this.threads, this.thresholds.streaming, 4 * n, n, 16);
+    const parts = partCount(this.threads, this.current.streaming, 4 * n, n, 16);
     this.dispatch('adamw', K_.AdamW, [param.ptr, grad.ptr, m.ptr, v.ptr, 0, n, ...scalars], n, 16, parts);
   }
 
@@ -496,7 +519,7 @@ export class WasmKernels implements Kernels {
       ls = Math.fround(Math.log(spec.slope)),
       bound = Math.fround(spec.bound);
     const bytes = this.splineScratchBytes(spec.bins);
-    const parts = partCount(this.threads, this.thresholds.spline, n, n, 16);
+    const parts = partCount(this.threads, this.current.spline, n, n, 16);
     // The forward's last argument: where to keep its masses (0: nowhere); the inverse has none.
     const args = [out.ptr, ladj.ptr, input.ptr, params.ptr, 0, n, spec.bins, bound, ls, 0];
     if (label === 'splineForward') args.push(saved ? saved.ptr : 0);
@@ -524,7 +547,7 @@ export class WasmKernels implements Kernels {
       ls = Math.fround(Math.log(spec.slope)),
       bound = Math.fround(spec.bound);
     // 3× the forward's work per element: the split pays off at a third of the size.
-    const parts = partCount(this.threads, this.thresholds.spline, 3 * n, n, 16);
+    const parts = partCount(this.threads, this.current.spline, 3 * n, n, 16);
     this.dispatch(
       'splineBackward',
       K_.SplineBackward,

@@ -39,6 +39,25 @@ export const DEFAULT_THRESHOLDS: Readonly<SplitThresholds> = {
   spline: 1 << 9,
 };
 
+/** The kinds, in a fixed order (calibration, its cache file, error messages). */
+export const THRESHOLD_KINDS = [
+  'matmulFlops',
+  'streaming',
+  'mathMap',
+  'spline',
+] as const satisfies readonly (keyof SplitThresholds)[];
+
+/** `t` when every kind holds a number ≥ 1 (Infinity: never split), else an error naming the kind. */
+export function checkThresholds(t: Readonly<SplitThresholds>): Readonly<SplitThresholds> {
+  for (const kind of THRESHOLD_KINDS) {
+    const v = t[kind];
+    if (typeof v !== 'number' || !(v >= 1)) {
+      throw new Error(`split thresholds: ${kind} must be a number ≥ 1 (work per chunk), got ${String(v)}`);
+    }
+  }
+  return t;
+}
+
 /** How many chunks (at most one per thread) a call of `work` units over a range of `n` (cut on `grain`) gets. */
 export function partCount(threads: number, minWork: number, work: number, n: number, grain: number): number {
   if (threads <= 1) return 1;

@@ -1,0 +1,142 @@
+/**
+ * This host's split thresholds: calibrated once (./calibrate.ts) and kept in a small JSON file in
+ * the user's cache directory, keyed by CPU model, thread count and wasm build, so later starts
+ * read them instead of measuring again.
+ *
+ * File: `$FNF_CACHE_DIR`, else `$XDG_CACHE_HOME/fnflow`, else `~/.cache/fnflow`, then
+ * `split-thresholds.json`: `{ version, hosts: { "<key>": { thresholds, breakEven, date } } }`.
+ * Written atomically (readers see the old file or the new one). A file that cannot be read or
+ * parsed, or an entry that does not hold four thresholds ≥ 1, is ignored (and replaced after the
+ * next calibration); a file that cannot be written costs the next start another calibration,
+ * nothing more. FNF_NO_CALIBRATE=1 skips all of it: the built-in thresholds (split.ts).
+ * To calibrate again, delete the file (or its host's entry).
+ */
+import * as fs from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../../io/atomic.js';
+import type { WasmKernels } from '../wasm-kernels.js';
+import { calibrateThresholds, type Calibration, type ThresholdKind } from './calibrate.js';
+import { DEFAULT_THRESHOLDS, THRESHOLD_KINDS, type SplitThresholds } from './split.js';
+
+/** Bump when the measurement changes meaning: entries of other versions are measured again. */
+export const CACHE_VERSION = 1;
+export const CACHE_FILE = 'split-thresholds.json';
+
+export interface CachedHost {
+  thresholds: SplitThresholds;
+  /** The measured isolated break-evens per chunk (for people reading the file). */
+  breakEven: Record<ThresholdKind, number>;
+  /** ISO date of the calibration. */
+  date: string;
+}
+
+interface CacheFile {
+  version: number;
+  hosts: Record<string, CachedHost>;
+}
+
+/** Where the thresholds came from. */
+export type ThresholdSource = 'built-in' | 'cache' | 'calibrated' | 'built-in (calibration unsettled)';
+
+export interface HostThresholds {
+  thresholds: SplitThresholds;
+  source: ThresholdSource;
+  /** The cache file consulted (null when calibration is off). */
+  file: string | null;
+  /** Calibration time when one ran, ms. */
+  ms?: number;
+}
+
+/** The cache directory (see the file header), from `env`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FNF_CACHE_DIR) return env.FNF_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'fnflow');
+  return join(os.homedir(), '.cache', 'fnflow');
+}
+
+/** Whether FNF_NO_CALIBRATE asks for the built-in thresholds ('1', 'true', 'yes'). */
+export function calibrationOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.FNF_NO_CALIBRATE ?? '').trim().toLowerCase();
+  return v === '1' || v === 'true' || v === 'yes';
+}
+
+/** The host key: CPU model as the OS reports it, thread count, wasm build. */
+export function hostKey(threads: number, build: string): string {
+  const cpu = os.cpus()[0]?.model?.trim() || `unknown ${os.arch()} CPU`;
+  return `${cpu} | ${threads} threads | ${build}`;
+}
+
+/** The entry's thresholds when it is a usable one, else null. */
+function validEntry(e: unknown): SplitThresholds | null {
+  const t = (e as { thresholds?: Record<string, unknown> } | null)?.thresholds;
+  if (!t || typeof t !== 'object') return null;
+  const out = {} as SplitThresholds;
+  for (const kind of THRESHOLD_KINDS) {
+    const v = t[kind];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !(v >= 1)) return null;
+    out[kind] = v;
+  }
+  return out;
+}
+
+/** The cache file's content, or an empty one when it is missing, unreadable or not ours. */
+export function readCache(path: string): CacheFile {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path, 'utf8')) as Partial<CacheFile> | null;
+    if (parsed && parsed.version === CACHE_VERSION && parsed.hosts && typeof parsed.hosts === 'object') {
+      return { version: CACHE_VERSION, hosts: parsed.hosts };
+    }
+  } catch {
+    /* missing or unreadable: as if empty */
+  }
+  return { version: CACHE_VERSION, hosts: {} };
+}
+
+/**
+ * The thresholds `k` should use on this host: FNF_NO_CALIBRATE → built-in; a valid cached
+ * entry for this host; else calibrate now (~0.1–0.3 s), store it when the two passes agreed,
+ * and use it. Sets them on `k`. A single thread never splits: built-in, nothing measured.
+ */
+export function hostThresholds(
+  k: WasmKernels,
+  env: NodeJS.ProcessEnv = process.env,
+  measure: (k: WasmKernels) => Calibration = calibrateThresholds,
+): HostThresholds {
+  if (k.threads < 2 || calibrationOff(env)) {
+    k.setThresholds(DEFAULT_THRESHOLDS);
+    return { thresholds: { ...DEFAULT_THRESHOLDS }, source: 'built-in', file: null };
+  }
+  const dir = cacheDir(env);
+  const file = join(dir, CACHE_FILE);
+  const key = hostKey(k.threads, k.build);
+  const cache = readCache(file);
+  const cached = validEntry(cache.hosts[key]);
+  if (cached) {
+    k.setThresholds(cached);
+    return { thresholds: cached, source: 'cache', file };
+  }
+  const cal = measure(k);
+  k.setThresholds(cal.thresholds);
+  if (!cal.agreed) return { thresholds: cal.thresholds, source: 'built-in (calibration unsettled)', file, ms: cal.ms };
+  try {
+    // Read again: another process may have added its host meanwhile.
+    const latest = readCache(file);
+    latest.hosts[key] = { thresholds: cal.thresholds, breakEven: cal.breakEven, date: new Date().toISOString() };
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(latest, null, 2)}\n`));
+  } catch {
+    /* not writable: the next start calibrates again */
+  }
+  return { thresholds: cal.thresholds, source: 'calibrated', file, ms: cal.ms };
+}
+
+/** One line on where the thresholds came from (the CLI's --verbose). */
+export function describeThresholds(h: HostThresholds | null): string {
+  if (!h || h.source === 'built-in') return 'split thresholds: built-in';
+  const t = THRESHOLD_KINDS.map((kind) => `${kind} ${h.thresholds[kind]}`).join(', ');
+  if (h.source === 'cache') return `split thresholds: ${t} (calibrated earlier for this host; ${h.file})`;
+  const took = h.ms !== undefined ? ` in ${(h.ms / 1000).toFixed(2)} s` : '';
+  if (h.source === 'calibrated') return `split thresholds: ${t} (calibrated${took}; stored in ${h.file})`;
+  return `split thresholds: built-in (calibration${took} too noisy to keep: the machine is busy)`;
+}
