@@ -33,13 +33,20 @@ export function weightBlocks(W: Var, set: BlockSet): Var[] {
   dev.kernels.gather(buf, W.value, set.source, set.mask);
   const outs = set.blocks.map((b) => new Tensor(buf.memory, buf.ptr + 4 * b.offset, b.shape));
   return W.tape.recordMulti('weightBlocks', outs, [W], (gs) => {
-    // Back into one buffer laid out as the forward one (padding and unused blocks zero).
-    const cat = dev.zeros([set.source.size]);
+    // Back into one buffer laid out as the forward one (padding and unused blocks zero). Each
+    // span is written once: zeroing the whole buffer first was a serial pass the copies repeat.
+    const cat = dev.empty([set.source.size]);
     const data = cat.data;
+    let end = 0;
     set.blocks.forEach((b, i) => {
       const g = gs[i];
-      if (g) data.set(g.data.subarray(0, sizeOf(b.shape)), b.offset);
+      const size = sizeOf(b.shape);
+      data.fill(0, end, b.offset);
+      if (g) data.set(g.data.subarray(0, size), b.offset);
+      else data.fill(0, b.offset, b.offset + size);
+      end = Math.max(end, b.offset + size);
     });
+    data.fill(0, end);
     const gW = dev.empty(W.shape);
     dev.kernels.gather(gW, cat, set.target, set.targetMask);
     return [gW];

@@ -69,6 +69,14 @@ export class NonFiniteGradient extends Error {
 
 /** The first non-finite gradient element, named, or null (one pass over the flat block when all is well). */
 function nonFiniteGradient(params: ParamSet): string | null {
+  // The sum of the block (a kernel the pool's threads share; a loop here was the longest serial
+  // span of a two-thread step) is finite when every element is: float64 partial sums of float32
+  // values cannot overflow. Rounded to float32 it can (|Σ| > 3.4e38), so a non-finite sum is only
+  // a reason to look element by element.
+  const dev = params.device;
+  const total = dev.empty([1]);
+  dev.kernels.sumAll(total, params.grads);
+  if (Number.isFinite(total.data[0])) return null;
   // x·0 is 0 for finite x and NaN for NaN or ±Inf: one tight loop, no per-element call.
   const g = params.grads.data;
   let probe = 0;
