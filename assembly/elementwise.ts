@@ -285,3 +285,24 @@ export function act_backward(act: i32, dx: usize, dy: usize, y: usize, e0: i32, 
     default: unreachable();
   }
 }
+
+// ----------------------------------------------------------------------------------- fill
+
+/**
+ * out[e] = value for e in [e0, e1): zeroing gradient blocks. A fill through a JavaScript view of
+ * the shared memory runs an element loop (several times slower than memory.fill); this is one
+ * bulk-memory instruction for zero, vector stores otherwise.
+ */
+export function fill(out: usize, value: f32, e0: i32, e1: i32): void {
+  if (e1 <= e0) return;
+  const o = out + <usize>(e0 << 2);
+  const n = e1 - e0;
+  if (reinterpret<u32>(value) == 0) {
+    memory.fill(o, 0, <usize>(n << 2));
+    return;
+  }
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(o + <usize>(i << 2), v);
+  for (; i < n; i++) store<f32>(o + <usize>(i << 2), value);
+}

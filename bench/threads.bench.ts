@@ -1,11 +1,15 @@
 /**
  * Where splitting a call over threads starts to pay: each kernel at growing sizes on one
  * thread and split over 2 threads regardless of size (thresholds at 1), in µs per call. The
- * default thresholds in src/backend/wasm/pool/split.ts sit where the two lines cross.
+ * default thresholds in src/backend/wasm/pool/split.ts sit below where the two lines cross (in a
+ * training step splitting pays earlier). Then this host's calibration: the isolated break-even
+ * per chunk of each kind, the reference host's, and the thresholds derived from them.
  * (The GFLOP/s of the layer shapes on 2 threads are in the matmul and linear families.)
  */
 import { Act, Binary, Broadcast, Unary } from '../src/backend/kernels.js';
-import { loadWasmKernels, type WasmKernels } from '../src/backend/wasm/index.js';
+import { DEFAULT_THRESHOLDS, loadWasmKernels, type WasmKernels } from '../src/backend/wasm/index.js';
+import { REFERENCE_BREAK_EVEN, calibrateThresholds } from '../src/backend/wasm/pool/calibrate.js';
+import { THRESHOLD_KINDS } from '../src/backend/wasm/pool/split.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { benchTensor, register, type BenchContext, type BenchResult } from './registry.js';
 
@@ -110,6 +114,35 @@ register({
       }
       for (const t of tensors) ctx.heap.release(t.ptr);
     }
+    // This host's calibration (src/backend/wasm/pool/calibrate.ts): the isolated break-evens it
+    // measures and the thresholds it derives, next to the built-in ones.
+    const cal = calibrateThresholds(two);
+    for (const kind of THRESHOLD_KINDS) {
+      const unit = kind === 'matmulFlops' ? 'flops per chunk' : 'elements per chunk';
+      const row = (name: string, value: number): BenchResult => ({
+        name: `split.${name}.${kind}`,
+        shape: [],
+        backend: 'wasm',
+        build: ctx.wasmBuild,
+        threads: two.threads,
+        value: Math.round(value),
+        unit,
+      });
+      results.push(row('break_even', cal.breakEven[kind]), row('break_even_reference', REFERENCE_BREAK_EVEN[kind]));
+      results.push(
+        row('threshold_calibrated', cal.thresholds[kind]),
+        row('threshold_builtin', DEFAULT_THRESHOLDS[kind]),
+      );
+    }
+    results.push({
+      name: 'split.calibration',
+      shape: [],
+      backend: 'wasm',
+      build: ctx.wasmBuild,
+      threads: two.threads,
+      value: +cal.ms.toFixed(1),
+      unit: cal.agreed ? 'ms (passes agreed)' : 'ms (passes disagreed: built-in kept)',
+    });
     one.dispose();
     two.dispose();
     return results;

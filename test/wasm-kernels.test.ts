@@ -254,6 +254,22 @@ for (const k of builds) {
     }
   });
 
+  test(`${tag} fill writes the value to every element and nothing beside (zero over NaN too)`, () => {
+    for (const n of [...ODD, 4099]) {
+      for (const value of [0, -2.5, 1e-39]) {
+        const guard = tensor([n + 32]); // the tensor sits inside this one, with 16 floats either side
+        const inner = new Tensor(guard.memory, guard.ptr + 64, [n]);
+        inner.data.fill(NaN);
+        const before = guard.toArray();
+        k.fill(inner, value);
+        const want = Float32Array.from(before);
+        want.fill(Math.fround(value), 16, 16 + n);
+        same(`${k.build} fill ${value} n ${n}`, guard.data, want);
+        free(guard);
+      }
+    }
+  });
+
   test(`${tag} actBackward matches ts for every activation`, () => {
     for (const act of [Act.None, Act.Relu, Act.Elu, Act.Tanh]) {
       for (const n of ODD) {

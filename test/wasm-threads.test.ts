@@ -121,6 +121,14 @@ test('unary splits bit-identically for every op', () => {
   }
 });
 
+test('fill splits bit-identically', () => {
+  for (const n of [1, 17, 1001, 70_003]) {
+    const out = tensor([n]);
+    for (const value of [0, 3.25]) agree(`fill ${value} n ${n}`, [out], (k, [o]) => k.fill(o, value));
+    free(out);
+  }
+});
+
 test('binary splits bit-identically for every op and broadcast mode', () => {
   for (let op = Binary.Add; op <= Binary.Div; op++) {
     for (let mode = Broadcast.Same; mode <= Broadcast.Scalar; mode++) {

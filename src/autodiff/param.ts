@@ -65,7 +65,9 @@ export class ParamSet {
   }
 
   zeroGrad(): void {
-    this.grads.data.fill(0);
+    // A kernel: a fill through a JavaScript view of the shared memory is an element loop, and it
+    // ran on the calling thread alone every step.
+    this.device.kernels.fill(this.grads, 0);
   }
 
   /** Mark every parameter frozen (no gradient, no optimizer update). */

@@ -11,6 +11,9 @@ import type { Kernels } from './kernels.js';
 
 export type BackendName = 'ts' | 'wasm' | 'gpu';
 
+/** From this many elements `zeros` fills by kernel: below, the call costs more than the loop. */
+const ZEROS_BY_KERNEL = 1024;
+
 /**
  * Told about every op a tape sees (the profiler's hook; null on every device but a profiled one).
  * `opRecorded` comes as an op finishes its forward pass, `opBackward` after its backward rule ran.
@@ -54,7 +57,9 @@ export class Device {
 
   zeros(shape: Shape): Tensor {
     const t = this.empty(shape);
-    t.data.fill(0);
+    // Large ones by kernel (a JavaScript fill of the shared memory is an element loop).
+    if (t.size >= ZEROS_BY_KERNEL) this.kernels.fill(t, 0);
+    else t.data.fill(0);
     return t;
   }
 

@@ -106,6 +106,8 @@ export interface Kernels {
   gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void;
 
   unary(op: Unary, out: Tensor, x: Tensor): void;
+  /** out[e] = value for every element (zeroing gradients: one kernel, not a loop in JavaScript). */
+  fill(out: Tensor, value: number): void;
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void;
   /** dx = dy ⊙ act′, with act′ computed from the activation's output y. */
   actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void;

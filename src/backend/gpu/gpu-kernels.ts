@@ -3,7 +3,7 @@
  *
  * On the GPU: the three matmul layouts (bias + activation fused into the NT store), the spline
  * forward / inverse / backward, the per-event log-det sum (sumCols) and AdamW. Delegated to the
- * fallback table (wasm where it loads, else ts): gather, unary, binary, actBackward, sumRows, sumAll —
+ * fallback table (wasm where it loads, else ts): gather, unary, fill, binary, actBackward, sumRows, sumAll —
  * memory-bound single passes where the upload and readback would cost more than the kernel.
  *
  * Data residency. Every call uploads its inputs and reads its outputs back into the output
@@ -119,6 +119,10 @@ export class GpuKernels implements Kernels {
 
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
     this.fallback.binary(op, out, a, b, mode);
+  }
+
+  fill(out: Tensor, value: number): void {
+    this.fallback.fill(out, value);
   }
 
   actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void {

@@ -89,3 +89,8 @@ export function actBackward(act: Act, dx: Tensor, dy: Tensor, y: Tensor): void {
     D = dx.data;
   for (let i = 0; i < D.length; i++) D[i] = G[i] * actGradFromOutput(act, Y[i]);
 }
+
+/** out[e] = value (float32). */
+export function fill(out: Tensor, value: number): void {
+  out.data.fill(value);
+}

@@ -4,7 +4,7 @@
  */
 import type { Kernels } from '../kernels.js';
 import { matmulNN, matmulNT, matmulTN } from './matmul.js';
-import { actBackward, binary, unary } from './elementwise.js';
+import { actBackward, binary, fill, unary } from './elementwise.js';
 import { sumAll, sumCols, sumRows } from './reduce.js';
 import { adamw } from './adamw.js';
 import { gather } from './gather.js';
@@ -17,6 +17,7 @@ export const tsKernels: Kernels = {
   matmulTN,
   gather,
   unary,
+  fill,
   binary,
   actBackward,
   sumRows,

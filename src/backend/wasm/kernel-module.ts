@@ -65,6 +65,7 @@ export interface KernelExports {
   ): void;
   gather(out: number, src: number, index: number, scale: number, e0: number, e1: number, limit: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;
+  fill(out: number, value: number, e0: number, e1: number): void;
   binary(
     op: number,
     mode: number,

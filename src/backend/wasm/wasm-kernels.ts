@@ -309,6 +309,14 @@ export class WasmKernels implements Kernels {
     this.dispatch('unary', K_.Unary, [op, out.ptr, x.ptr, 0, n], n, 16, parts);
   }
 
+  fill(out: Tensor, value: number): void {
+    this.own('fill', out);
+    const n = out.size;
+    // A store stream, priced like the other streaming kernels.
+    const parts = partCount(this.threads, this.current.streaming, n, n, 16);
+    this.dispatch('fill', K_.Fill, [out.ptr, Math.fround(value), 0, n], n, 16, parts);
+  }
+
   binary(op: Binary, out: Tensor, a: Tensor, b: Tensor, mode: Broadcast): void {
     const M = a.rows,
       N = a.cols;
