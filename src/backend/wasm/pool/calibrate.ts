@@ -32,8 +32,10 @@ export type ThresholdKind = (typeof THRESHOLD_KINDS)[number];
 
 /**
  * Isolated break-evens per chunk on the reference host, where the built-in thresholds were
- * tuned (AMD EPYC Zen 4 VM, 2 vCPUs, relaxed build, Node 20; medians of calibrations by this
- * file's procedure on 2026-12-01/02), in each kind's units: matmul flops, elements.
+ * tuned (AMD EPYC Zen 4 VM, 2 vCPUs, relaxed build, Node 20), in each kind's units: matmul
+ * flops, elements. Medians of 18 passes of this file's procedure on 2026-12-01 23:54–00:00 UTC
+ * (ranges 0.51–0.96 MFLOP, 21–34 k, 7.2–13.6 k, 0.94–1.6 k elements); the VM was busy then (load
+ * average 12–13), and the fastest-of-many timing is meant to see through that.
  */
 export const REFERENCE_BREAK_EVEN: Readonly<Record<ThresholdKind, number>> = {
   matmulFlops: 640_000,
