@@ -96,7 +96,7 @@ const ALWAYS: SplitThresholds = { matmulFlops: 1, streaming: 1, mathMap: 1, spli
 
 /** Calls timed together (one timer read per batch), rounds per kind and pass, and a pass's time cap per kind. */
 const CALLS_PER_TIMING = 4;
-const MIN_ROUNDS = 12;
+const MIN_ROUNDS = 8;
 const MAX_ROUNDS = 80;
 const KIND_BUDGET_MS = 15;
 
