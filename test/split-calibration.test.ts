@@ -196,6 +196,19 @@ test('cache: nothing stored from an unsettled calibration, nothing measured with
   });
 });
 
+test('a calibration that throws leaves the built-in thresholds and stores nothing', () => {
+  withCacheDir((dir, env) => {
+    k2.setThresholds(shifted(SHIFT));
+    const r = hostThresholds(k2, env, () => {
+      throw new Error('wasm spline_forward: spline kernels missing');
+    });
+    assert.is(r.source, 'built-in (calibration failed)');
+    assert.equal(k2.thresholds, DEFAULT_THRESHOLDS);
+    assert.not.ok(existsSync(join(dir, CACHE_FILE)));
+    assert.match(describeThresholds(r), /calibration failed: wasm spline_forward: spline kernels missing/);
+  });
+});
+
 test('cache: a directory that cannot be created costs a calibration, not an error', () => {
   withCacheDir((dir) => {
     const blocker = join(dir, 'a-file');

@@ -37,7 +37,8 @@ interface CacheFile {
 }
 
 /** Where the thresholds came from. */
-export type ThresholdSource = 'built-in' | 'cache' | 'calibrated' | 'built-in (calibration unsettled)';
+export type ThresholdSource =
+  'built-in' | 'cache' | 'calibrated' | 'built-in (calibration unsettled)' | 'built-in (calibration failed)';
 
 export interface HostThresholds {
   thresholds: SplitThresholds;
@@ -46,6 +47,8 @@ export interface HostThresholds {
   file: string | null;
   /** Calibration time when one ran, ms. */
   ms?: number;
+  /** Why the calibration failed (source 'built-in (calibration failed)'). */
+  error?: string;
 }
 
 /** The cache directory (see the file header), from `env`. */
@@ -116,7 +119,15 @@ export function hostThresholds(
     k.setThresholds(cached);
     return { thresholds: cached, source: 'cache', file };
   }
-  const cal = measure(k);
+  let cal: Calibration;
+  try {
+    cal = measure(k);
+  } catch (e) {
+    // Never worth failing a device for: the built-in values always work.
+    k.setThresholds(DEFAULT_THRESHOLDS);
+    const why = e instanceof Error ? e.message : String(e);
+    return { thresholds: { ...DEFAULT_THRESHOLDS }, source: 'built-in (calibration failed)', file, error: why };
+  }
   k.setThresholds(cal.thresholds);
   if (!cal.agreed) return { thresholds: cal.thresholds, source: 'built-in (calibration unsettled)', file, ms: cal.ms };
   try {
@@ -138,5 +149,7 @@ export function describeThresholds(h: HostThresholds | null): string {
   if (h.source === 'cache') return `split thresholds: ${t} (calibrated earlier for this host; ${h.file})`;
   const took = h.ms !== undefined ? ` in ${(h.ms / 1000).toFixed(2)} s` : '';
   if (h.source === 'calibrated') return `split thresholds: ${t} (calibrated${took}; stored in ${h.file})`;
+  if (h.source === 'built-in (calibration failed)')
+    return `split thresholds: built-in (calibration failed: ${h.error})`;
   return `split thresholds: built-in (calibration${took} too noisy to keep: the machine is busy)`;
 }
