@@ -1,7 +1,7 @@
 /**
  * Update times of the page in headless Chromium, 1 thread and all threads, next to the Node
- * API's time for the same model call (32 768 grid rows + probes of the kin residual model) in
- * the same run, so a loaded machine shows as both slowing together. Usage, after `npm run
+ * API's time for the same model call (32 768 grid rows + probes of the kin residual model: the
+ * fixed-grid evaluator the page uses, and the plain model.logProb) in the same run, so a loaded machine shows as both slowing together. Usage, after `npm run
  * build`: node dist/web/measure.js [moves per setting, default 30]. Needs Chromium (FNF_CHROMIUM).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { summary } from './src/page/timings.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
 import { repeatRow } from '../src/analysis/grid.js';
+import { ResidualOnSample } from '../src/systematics/on-sample.js';
 
 interface Times {
   updates: number[];
@@ -26,21 +27,28 @@ const fmt = (ms: number[]) => {
   return `median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (n = ${s.n})`;
 };
 
-async function nodeTimes(threads: number, moves: number): Promise<number[]> {
+/** The Node API's same call: the plain model.logProb, and the fixed-grid evaluator the page uses. */
+async function nodeTimes(threads: number, moves: number): Promise<{ plain: number[]; onGrid: number[] }> {
   const dev = await createDevice({ backend: 'wasm', threads });
   const model = loadResidualModel(dev, join(repoRoot(), 'models', 'kin_density_residuals.safetensors'));
   const n = 2 * (128 * 128 + 4);
   const x = new Float32Array(2 * n).map((_, i) => ((i * 0.37) % 8) - 4);
   const ctx = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) ctx[2 * i + (i < n / 2 ? 0 : 1)] = 1;
-  const out: number[] = [];
+  const plain: number[] = [];
+  const onGrid: number[] = [];
+  const grid = new ResidualOnSample(model, x, ctx, { chunkRows: n / 2 });
   for (let k = 0; k < moves; k++) {
-    const t0 = performance.now();
-    model.logProb(x, { context: ctx, nu: repeatRow([Math.sin(k), Math.cos(k)], n) });
-    out.push(performance.now() - t0);
+    const nu = [Math.sin(k), Math.cos(k)];
+    let t0 = performance.now();
+    model.logProb(x, { context: ctx, nu: repeatRow(nu, n) });
+    plain.push(performance.now() - t0);
+    t0 = performance.now();
+    grid.logProb(nu);
+    onGrid.push(performance.now() - t0);
   }
   (dev.kernels as { dispose?: () => void }).dispose?.();
-  return out;
+  return { plain, onGrid };
 }
 
 async function main(): Promise<void> {
@@ -73,7 +81,9 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${t.info.threads} thread(s), ${t.info.build} SIMD:\n` +
           `  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
-          `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n  node, same model call:         ${fmt(node)}\n`,
+          `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n` +
+          `  node, the page's model call:   ${fmt(node.onGrid)}\n` +
+          `  node, plain model.logProb:     ${fmt(node.plain)}\n`,
       );
       await page.close();
     }

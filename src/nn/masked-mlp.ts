@@ -7,10 +7,11 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { blockLinear, concatCols, linear, spreadLinear, weightBlocks } from '../ops/index.js';
+import { blockLinear, concatCols, gatherRows, linear, spreadLinear, weightBlocks } from '../ops/index.js';
 import type { Rng } from '../random/rng.js';
 import { uniformInit } from './init.js';
-import type { BoolMatrix } from './masks.js';
+import { inputsReachingOutputs, type BoolMatrix } from './masks.js';
+import { distinctRows } from './distinct-rows.js';
 import { blockLayouts } from './block-layout.js';
 import type { LayerBlockLayout } from '../ops/block-linear.js';
 import { contextBlocks, type ContextBlocks } from './context-blocks.js';
@@ -43,6 +44,8 @@ export class MaskedMLP {
   private readonly splits = new Map<number, ContextBlocks | null>();
   private readonly device: Device;
   private readonly masks: BoolMatrix[];
+  /** Per input column of [x, context]: whether any output depends on it. */
+  private readonly reaching: boolean[];
 
   constructor(
     readonly prefix: string,
@@ -53,6 +56,7 @@ export class MaskedMLP {
   ) {
     this.device = device;
     this.masks = masks;
+    this.reaching = inputsReachingOutputs(masks);
     const layouts = blockLayouts(device, masks);
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
@@ -103,6 +107,34 @@ export class MaskedMLP {
       h = blockLinear(h, vars[l].W, vars[l].b, layer.layout, last ? Act.None : this.activation, dxRanges?.[l] ?? null);
     });
     return h;
+  }
+
+  /**
+   * The same function as `forward`, run once per distinct row of the inputs its outputs depend on
+   * (from the masks: an NSF transform's conditioner never sees the last feature in its order), its
+   * outputs then copied back to every row. On a grid the first transform of a 2-feature flow sees
+   * one coordinate and the class: ~128 distinct rows of 16 384. Used only when x and the context
+   * need no gradient (a copied row has no way back to its own inputs; parameter gradients are
+   * sums over rows and stay right) and at most half the rows are distinct; otherwise `forward`.
+   * Every row is computed by the same kernels as in `forward` (sums in the same order whatever a
+   * row's position), so the values are the same bits.
+   */
+  forwardDistinct(tape: Tape, x: Var, context: Var | null): Var {
+    if (x.requiresGrad || context?.requiresGrad) return this.forward(tape, x, context);
+    const F = x.value.cols;
+    const B = x.value.rows;
+    const pick = (from: number, to: number) =>
+      this.reaching.slice(from, to).flatMap((live, j) => (live ? [j] : []));
+    const keys = [{ value: x.value, cols: pick(0, F) }];
+    if (context) keys.push({ value: context.value, cols: pick(F, this.reaching.length) });
+    const found = distinctRows(keys, Math.floor(B / 2));
+    if (!found) return this.forward(tape, x, context);
+    // Keep the shared-context choice of the full batch (it changes how sums are grouped): the
+    // distinct rows take it too when they hold at least 4 rows per distinct context.
+    const shared = context ? sharedContext(context) : null;
+    if (shared && found.first.length < 4 * shared.unique.rows) return this.forward(tape, x, context);
+    const out = this.forward(tape, gatherRows(x, found.first), context ? gatherRows(context, found.first) : null);
+    return gatherRows(out, found.which);
   }
 
   /**

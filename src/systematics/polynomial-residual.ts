@@ -98,7 +98,7 @@ export class PolynomialResidualTransform implements Transform {
    * does not depend on ν either (the first layer, on the observed x) one evaluation serves every ν.
    */
   netOutputs(tape: Tape, x: Var, context: Var | null): Var[] {
-    return [...this.nets, ...this.crossNets].map((net) => net.forward(tape, x, context));
+    return [...this.nets, ...this.crossNets].map((net) => net.forwardDistinct(tape, x, context));
   }
 
   /** Widths of netOutputs' entries, in order. */
@@ -122,7 +122,7 @@ export class PolynomialResidualTransform implements Transform {
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
     const nNets = this.nets.length;
     this.nets.forEach((net, n) => {
-      const raw = raws ? raws[n] : net.forward(tape, x, context);
+      const raw = raws ? raws[n] : net.forwardDistinct(tape, x, context);
       const v = col(n);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
       s = acc(s, add(mul(this.slot(raw, 0, NUISANCE_SLOTS), v), mul(this.slot(raw, 1, NUISANCE_SLOTS), v2)));
@@ -130,7 +130,7 @@ export class PolynomialResidualTransform implements Transform {
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const raw = raws ? raws[nNets + p] : net.forward(tape, x, context);
+      const raw = raws ? raws[nNets + p] : net.forwardDistinct(tape, x, context);
       const vab = mul(mul(col(a), col(b)), qx);
       s = acc(s, mul(this.slot(raw, 0, CROSS_SLOTS), vab));
       t = acc(t, mul(this.slot(raw, 1, CROSS_SLOTS), vab));

@@ -7,6 +7,7 @@
  */
 import type { NSF } from '../../../src/flows/nsf.js';
 import type { SystematicCorrectedModel } from '../../../src/systematics/corrected-model.js';
+import { ResidualOnSample } from '../../../src/systematics/on-sample.js';
 import { Rng } from '../../../src/random/rng.js';
 import { logProbXBatch, logProbYBatch, type GeneratorConfig } from '../../../src/toy/index.js';
 import { gridPoints, gridSpec, repeatRow } from '../../../src/analysis/grid.js';
@@ -41,12 +42,24 @@ function bothClasses(points: ArrayLike<number>): { x: Float32Array; ctx: Float32
   return { x, ctx, c };
 }
 
+/**
+ * Rows per chunk of the kin evaluation: one class's grid and probes (16 388 rows) at a time, so
+ * the call is two rounds of kernel calls, not five (each call wakes the kernel pool's workers).
+ */
+const KIN_CHUNK_ROWS = 16_388;
+
 export class Scene {
   readonly kinGenAt: (nu: readonly number[]) => GeneratorConfig;
   readonly scoreGenAt: (nu: readonly number[]) => GeneratorConfig;
   /** Kin grid points [n·n, 2] followed by the probe points, both classes. */
   private readonly kinRows: { x: Float32Array; ctx: Float32Array; c: Uint8Array };
   private readonly gridCount: number;
+  /**
+   * Per residual model, its evaluator on the kin rows: the residual layer's nets never see ν, so
+   * their outputs on the fixed grid are computed once (on first use) and a slider move only
+   * contracts them with ν before the frozen base flow.
+   */
+  private readonly kinOnGrid = new Map<ResidualKind, ResidualOnSample>();
 
   constructor(
     readonly setup: WebSetup,
@@ -76,11 +89,23 @@ export class Scene {
     return this.models.score[s.residual].logProb(y, { context: ctx, nu: repeatRow(s.nu, y.length / 2) });
   }
 
+  /** The model's log p(x | c, ν) on the kin rows (grid and probes, both classes). */
+  private kinGridLogProb(s: ViewState): Float32Array {
+    const { x, ctx } = this.kinRows;
+    if (s.baseOnly) return this.models.kinBase.logProb(x, { context: ctx });
+    let onGrid = this.kinOnGrid.get(s.residual);
+    if (!onGrid) {
+      onGrid = new ResidualOnSample(this.models.kin[s.residual], x, ctx, { chunkRows: KIN_CHUNK_ROWS });
+      this.kinOnGrid.set(s.residual, onGrid);
+    }
+    return onGrid.logProb(s.nu);
+  }
+
   /** log p(x | c, ν) of model and truth on the kin grid, and the model at the probe points. */
   kin(id: number, s: ViewState): KinResult {
     const t0 = performance.now();
-    const { x, ctx, c } = this.kinRows;
-    const all = this.kinModelLogProb(s, x, ctx);
+    const { x, c } = this.kinRows;
+    const all = this.kinGridLogProb(s);
     const G = this.gridCount;
     const rowsPerClass = all.length / 2;
     const P = rowsPerClass - G;
