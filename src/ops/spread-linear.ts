@@ -38,9 +38,16 @@ export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = 
   }
   const dev = x.device;
   const out = dev.empty([B, N]);
-  dev.kernels.matmulNT(out, x.value, W.value, null, Act.None);
-  dev.kernels.matmulNN(out, spread, T.value, true);
-  if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  if (U === 1) {
+    // One distinct row (a batch of one class): T is a plain bias, added with the activation in
+    // the matmul's store step. The same bits: S·T adds 1·T exactly, and the store step's
+    // activation is the unary map's.
+    dev.kernels.matmulNT(out, x.value, W.value, T.value.reshape([N]), act);
+  } else {
+    dev.kernels.matmulNT(out, x.value, W.value, null, Act.None);
+    dev.kernels.matmulNN(out, spread, T.value, true);
+    if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  }
   return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
     let gx = null,
