@@ -70,10 +70,10 @@ for (const dev of devices) {
     const out = op.gatherRows(tape.constant(a), rows).value.data;
     assert.equal(Array.from(out.subarray(0, 3)), Array.from(a.data.subarray(6, 9)));
     const wide = dev.tensor(randomValues(3 * 40, 4), [3, 40]); // the copyWithin path
-    assert.equal(
-      Array.from(op.gatherRows(tape.constant(wide), Int32Array.from([1, 1])).value.data),
-      [...wide.data.subarray(40, 80), ...wide.data.subarray(40, 80)],
-    );
+    assert.equal(Array.from(op.gatherRows(tape.constant(wide), Int32Array.from([1, 1])).value.data), [
+      ...wide.data.subarray(40, 80),
+      ...wide.data.subarray(40, 80),
+    ]);
     assert.throws(() => op.gatherRows(tape.constant(a), Int32Array.from([0, 4])), /row index 4 \(at 1\) out of range/);
   });
 
@@ -97,7 +97,7 @@ for (const dev of devices) {
     assert.equal(Array.from(d.first), Array.from(two.first));
   });
 
-  test(`${dev.backend}: spreadLinear with one distinct context: the general path's bits, and gradients`, () => {
+  test(`${dev.backend}: spreadLinear with one distinct context or with ranges: the general path's bits, gradients`, () => {
     for (const act of [Act.None, Act.Relu, Act.Elu, Act.Tanh]) {
       const [B, K, N] = [7, 4, 3];
       const x = dev.tensor(randomValues(B * K, 51, -1.5, 1.5), [B, K]);
@@ -108,11 +108,23 @@ for (const dev of devices) {
       assert.ok(r.ok, `act ${act}: ${r.where}`);
       // The general path: T spread by a one-hot over two rows whose second is never picked.
       const T2 = dev.tensor([...T.data, ...randomValues(N, 54)], [2, N]);
-      const S2 = dev.tensor(Array.from({ length: 2 * B }, (_, e) => (e % 2 === 0 ? 1 : 0)), [B, 2]);
+      const S2 = dev.tensor(
+        Array.from({ length: 2 * B }, (_, e) => (e % 2 === 0 ? 1 : 0)),
+        [B, 2],
+      );
       const tape = new Tape(dev, { grad: false });
       const one = op.spreadLinear(tape.constant(x), tape.constant(W), S, tape.constant(T), act).value.data;
       const two = op.spreadLinear(tape.constant(x), tape.constant(W), S2, tape.constant(T2), act).value.data;
       same(dev, one, two, `act ${act}`);
+      // Ranges that skip W's zero rows and columns: the same bits as the full product.
+      const Wz = dev.tensor(
+        W.toArray().map((v, e) => (Math.floor(e / K) === 1 || e % K === 0 ? 0 : v)),
+        [N, K],
+      );
+      const ranges = dev.tensor([1, K, 0, 0, 1, K], [N, 2]);
+      const full = op.spreadLinear(tape.constant(x), tape.constant(Wz), S2, tape.constant(T2), act).value.toArray();
+      const skip = op.spreadLinear(tape.constant(x), tape.constant(Wz), S2, tape.constant(T2), act, ranges).value.data;
+      assert.equal(Array.from(skip), Array.from(full), `act ${act}, ranges`);
     }
   });
 

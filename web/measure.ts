@@ -90,16 +90,30 @@ async function main(): Promise<void> {
           return !!f && f.ready && f.pending() === 0 && !!f.lastExtra;
         });
       await idle();
+      const value = (k: number) => ((((k * 7) % 17) - 8) / 4).toFixed(2);
       for (let k = 0; k < moves; k++) {
-        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(((((k * 7) % 17) - 8) / 4).toFixed(2));
+        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(value(k));
         await idle();
       }
       const t = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow);
+      const rested = t.updates.length;
+      // Dragging: the next move as soon as the grid is drawn, while the extras run (they yield).
+      for (let k = 0; k < moves; k++) {
+        const drawn = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates.length);
+        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(value(k + 3));
+        await page.waitForFunction((n) => (window as unknown as { fnflow: Times }).fnflow.updates.length > n, drawn);
+        await page.waitForTimeout(5 + (k % 4) * 10); // land at different points of the extras
+      }
+      await idle();
+      const dragging = (await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates)).slice(
+        rested,
+      );
       const warm = (a: number[]) => a.slice(1); // the first update also warms the engine up
       const node = await nodeTimes(threads, moves);
       process.stdout.write(
         `${t.info.threads} thread(s), ${t.info.build} SIMD:\n` +
           `  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
+          `  the same while dragging:       ${fmt(dragging)} (moves during the extras)\n` +
           `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n` +
           `  node, the engine's Scene.kin:  ${fmt(node.scene)}\n` +
           `  node, plain model.logProb:     ${fmt(node.plain)} (the same grid, no fixed-grid evaluator)\n`,

@@ -123,8 +123,7 @@ export class MaskedMLP {
     if (x.requiresGrad || context?.requiresGrad) return this.forward(tape, x, context);
     const F = x.value.cols;
     const B = x.value.rows;
-    const pick = (from: number, to: number) =>
-      this.reaching.slice(from, to).flatMap((live, j) => (live ? [j] : []));
+    const pick = (from: number, to: number) => this.reaching.slice(from, to).flatMap((live, j) => (live ? [j] : []));
     const keys = [{ value: x.value, cols: pick(0, F) }];
     if (context) keys.push({ value: context.value, cols: pick(F, this.reaching.length) });
     const found = distinctRows(keys, Math.floor(B / 2));
@@ -154,11 +153,11 @@ export class MaskedMLP {
       if (l < split.hidden.length) {
         const [ctxToCtx, ctxToX, xToX] = weightBlocks(W, split.hidden[l].weight);
         const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
-        h = spreadLinear(h, xToX, shared.spread, linear(ctx, ctxToX, xB), act);
+        h = spreadLinear(h, xToX, shared.spread, linear(ctx, ctxToX, xB), act, split.hidden[l].xRanges);
         ctx = linear(ctx, ctxToCtx, ctxB, { activation: act });
       } else {
         const [fromCtx, fromX] = weightBlocks(W, split.output);
-        h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b));
+        h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b), Act.None, split.outputXRanges);
       }
     });
     return h;

@@ -33,7 +33,8 @@ export function gatherRows(a: Var, rows: Int32Array): Var {
   const [M, N] = [a.value.rows, a.value.cols];
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r];
-    if (!(i >= 0 && i < M)) throw new Error(`gatherRows: row index ${i} (at ${r}) out of range for ${shapeStr(a.shape)}`);
+    if (!(i >= 0 && i < M))
+      throw new Error(`gatherRows: row index ${i} (at ${r}) out of range for ${shapeStr(a.shape)}`);
   }
   const dev = a.device;
   const out = dev.empty([rows.length, N]);

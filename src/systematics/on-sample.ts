@@ -115,18 +115,25 @@ export class ResidualOnSample {
     const C = model.config.contextDim;
     if (nu.length !== K) throw new Error(`residual model: expected ${K} nuisances, got ${nu.length}`);
     const inputs = [{ data: this.v, width: F }, { data: this.context, width: C }, ...this.raws];
-    return chunked(dev, n, inputs, grad ? [1, K] : [1], ([vt, ct, ...rawTs], rows) => {
-      const tape = new Tape(dev, { grad });
-      const nuRows = new Float32Array(rows * K);
-      for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
-      const nuT = dev.tensor(nuRows, [rows, K]);
-      const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
-      const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
-      const stack = this.first ? this.stackWith(rawTs.map((r) => tape.constant(r!))) : model.residual;
-      const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack);
-      if (!grad) return [lp.value];
-      tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
-      return [lp.value, nuVar.grad ?? dev.zeros([rows, K])];
-    }, this.chunkRows);
+    return chunked(
+      dev,
+      n,
+      inputs,
+      grad ? [1, K] : [1],
+      ([vt, ct, ...rawTs], rows) => {
+        const tape = new Tape(dev, { grad });
+        const nuRows = new Float32Array(rows * K);
+        for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
+        const nuT = dev.tensor(nuRows, [rows, K]);
+        const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
+        const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
+        const stack = this.first ? this.stackWith(rawTs.map((r) => tape.constant(r!))) : model.residual;
+        const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack);
+        if (!grad) return [lp.value];
+        tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
+        return [lp.value, nuVar.grad ?? dev.zeros([rows, K])];
+      },
+      this.chunkRows,
+    );
   }
 }

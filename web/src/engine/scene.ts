@@ -85,6 +85,8 @@ export class Scene {
    * contracts them with ν before the frozen base flow.
    */
   private readonly kinOnGrid = new Map<ResidualKind, ResidualOnSample>();
+  /** The score grid's evaluators (in pieces) at the last chosen point and model. */
+  private scoreCache: { key: string; pieces: ResidualOnSample[] } | null = null;
 
   constructor(
     readonly setup: WebSetup,
@@ -149,23 +151,31 @@ export class Scene {
     return { type: 'kin', id, state: s, model, truth, probe, ms: performance.now() - t0 };
   }
 
-  /** The score panel, the displacement arrows and the KL at the current view. */
+  /** The score panel, the displacement arrows and the KL at the current view, in one go. */
   extra(id: number, s: ViewState): ExtraResult {
+    const steps = this.extraSteps(id, s);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * The same, as steps of a few milliseconds: the engine worker lets a newer slider move in
+   * between two steps (and then drops these extras), so a move never waits for a whole KL.
+   */
+  *extraSteps(id: number, s: ViewState): Generator<void, ExtraResult> {
     const t0 = performance.now();
     const { setup } = this;
-    const sw = setup.scoreWindow;
-    const ny = setup.grid.score;
-    const ys = bothClasses(gridPoints(gridSpec(sw.x, sw.y, ny, ny)));
-    const rows = ys.c.length;
-    const scoreCtx = new Float32Array(4 * rows);
-    const xs = new Float32Array(2 * rows);
-    for (let r = 0; r < rows; r++) {
-      scoreCtx.set([ys.ctx[2 * r], ys.ctx[2 * r + 1], s.point[0], s.point[1]], 4 * r);
-      xs.set(s.point, 2 * r);
-    }
     const scoreGen = this.scoreGenAt(s.nu);
-    const scoreModel = this.scoreModelLogProb(s, ys.x, scoreCtx);
-    const scoreTruth = logProbYBatch(ys.x, xs, ys.c, scoreGen, { sigmoid: false }, new Float32Array(rows));
+    const ys = this.scoreRows(s.point);
+    const scoreModel = s.baseOnly
+      ? yield* inPieces(ys.c.length, SCORE_PIECE_ROWS, (r0, r1) =>
+          this.models.scoreBase.logProb(ys.x.subarray(2 * r0, 2 * r1), { context: ys.ctx.subarray(4 * r0, 4 * r1) }),
+        )
+      : yield* this.scoreOnGrid(s, ys);
+    const scoreTruth = logProbYBatch(ys.x, ys.xs, ys.c, scoreGen, { sigmoid: false }, new Float32Array(ys.c.length));
+    yield;
 
     let arrows: Float32Array | null = null;
     if (s.arrows && !s.baseOnly) {
@@ -178,16 +188,21 @@ export class Scene {
       });
       arrows = new Float32Array(xNom.length);
       for (let i = 0; i < xNom.length; i++) arrows[i] = xNom[i] - pts.x[i];
+      yield;
     }
 
     const kinGen = this.kinGenAt(s.nu);
     const tk = drawTruth(Rng.fromSeed(setup.kl.seed), setup.kl.n, kinGen);
-    const kinKl = klEstimate(logProbXBatch(tk.x, tk.c, kinGen), this.kinModelLogProb(s, tk.x, tk.cOneHot));
-    const ts = drawTruth(Rng.fromSeed(setup.kl.seed + 1), setup.kl.n, scoreGen);
-    const scoreKl = klEstimate(
-      logProbYBatch(ts.y, ts.x, ts.c, scoreGen, { sigmoid: false }),
-      this.scoreModelLogProb(s, ts.y, ts.scoreCtx),
+    const kinModel = yield* inPieces(setup.kl.n, KIN_PIECE_ROWS, (r0, r1) =>
+      this.kinModelLogProb(s, tk.x.subarray(2 * r0, 2 * r1), tk.cOneHot.subarray(2 * r0, 2 * r1)),
     );
+    const kinKl = klEstimate(logProbXBatch(tk.x, tk.c, kinGen), kinModel);
+    const ts = drawTruth(Rng.fromSeed(setup.kl.seed + 1), setup.kl.n, scoreGen);
+    const C = ts.scoreCtx.length / setup.kl.n;
+    const scoreKlModel = yield* inPieces(setup.kl.n, SCORE_PIECE_ROWS, (r0, r1) =>
+      this.scoreModelLogProb(s, ts.y.subarray(2 * r0, 2 * r1), ts.scoreCtx.subarray(C * r0, C * r1)),
+    );
+    const scoreKl = klEstimate(logProbYBatch(ts.y, ts.x, ts.c, scoreGen, { sigmoid: false }), scoreKlModel);
     return {
       type: 'extra',
       id,
@@ -199,4 +214,56 @@ export class Scene {
       ms: performance.now() - t0,
     };
   }
+
+  /** The score grid's rows at the chosen x: y, the context [one-hot c, x], and x per row. */
+  private scoreRows(point: readonly [number, number]) {
+    const sw = this.setup.scoreWindow;
+    const ny = this.setup.grid.score;
+    const ys = bothClasses(gridPoints(gridSpec(sw.x, sw.y, ny, ny)));
+    const rows = ys.c.length;
+    const ctx = new Float32Array(4 * rows);
+    const xs = new Float32Array(2 * rows);
+    for (let r = 0; r < rows; r++) {
+      ctx.set([ys.ctx[2 * r], ys.ctx[2 * r + 1], point[0], point[1]], 4 * r);
+      xs.set(point, 2 * r);
+    }
+    return { x: ys.x, ctx, c: ys.c, xs };
+  }
+
+  /**
+   * The score model on the score grid, piece by piece: per piece a fixed-sample evaluator (the
+   * first residual layer's nets once per chosen point and model, kept while they stay).
+   */
+  private *scoreOnGrid(s: ViewState, ys: { x: Float32Array; ctx: Float32Array; c: Uint8Array }) {
+    const key = `${s.residual} ${s.point[0]} ${s.point[1]}`;
+    if (this.scoreCache?.key !== key) this.scoreCache = { key, pieces: [] };
+    const pieces = this.scoreCache.pieces;
+    const rows = ys.c.length;
+    const out = new Float32Array(rows);
+    for (let k = 0, r0 = 0; r0 < rows; k++, r0 += SCORE_PIECE_ROWS) {
+      const r1 = Math.min(rows, r0 + SCORE_PIECE_ROWS);
+      if (!pieces[k]) {
+        const model = this.models.score[s.residual];
+        pieces[k] = new ResidualOnSample(model, ys.x.slice(2 * r0, 2 * r1), ys.ctx.slice(4 * r0, 4 * r1));
+        yield;
+      }
+      out.set(pieces[k].logProb(s.nu), r0);
+      yield;
+    }
+    return out;
+  }
+}
+
+/** Rows per step of the extras: a few milliseconds of model work each. */
+const KIN_PIECE_ROWS = 4096;
+const SCORE_PIECE_ROWS = 1024;
+
+/** f over rows [0, n) in pieces, a step (yield) after each. */
+function* inPieces(n: number, rows: number, f: (r0: number, r1: number) => Float32Array) {
+  const out = new Float32Array(n);
+  for (let r0 = 0; r0 < n; r0 += rows) {
+    out.set(f(r0, Math.min(n, r0 + rows)), r0);
+    yield;
+  }
+  return out;
 }
