@@ -77,7 +77,7 @@ for (const dev of devices) {
     assert.throws(() => op.gatherRows(tape.constant(a), Int32Array.from([0, 4])), /row index 4 \(at 1\) out of range/);
   });
 
-  test(`${dev.backend}: distinctRows groups rows by the bits of the chosen columns, and gives up past the limit`, () => {
+  test(`${dev.backend}: distinctRows groups rows by the bits of chosen columns, gives up past the limit`, () => {
     const t = dev.tensor([1, 9, 2, 8, 1, 7, 3, 6, 2, 5, -0, 4, 0, 3], [7, 2]);
     const d = distinctRows([{ value: t, cols: [0] }], 7)!;
     assert.equal(Array.from(d.first), [0, 1, 3, 5, 6]); // −0 and +0 differ by bits
@@ -97,7 +97,7 @@ for (const dev of devices) {
     assert.equal(Array.from(d.first), Array.from(two.first));
   });
 
-  test(`${dev.backend}: spreadLinear with one distinct context or with ranges: the general path's bits, gradients`, () => {
+  test(`${dev.backend}: spreadLinear, one distinct context or ranges: the general path's bits, gradients`, () => {
     for (const act of [Act.None, Act.Relu, Act.Elu, Act.Tanh]) {
       const [B, K, N] = [7, 4, 3];
       const x = dev.tensor(randomValues(B * K, 51, -1.5, 1.5), [B, K]);

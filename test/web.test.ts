@@ -197,7 +197,7 @@ test('the page without COOP/COEP runs on one thread and says so', async () => {
   await page.close();
 });
 
-test("the engine's Scene in Node: the kin grid equals the Node API's log p on the page's grid; extras in steps", async () => {
+test("Scene in Node: the kin grid equals the Node API's log p on the page's grid; extras in steps", async () => {
   const dev = await createDevice({ backend: 'wasm', threads: 1 });
   const setup = webSetup(REPO);
   const load = (name: string) => loadResidualModel(dev, join(REPO, 'models', name));
