@@ -36,21 +36,20 @@ export function distinctRows(keys: readonly KeyColumns[], maxDistinct: number): 
   for (const p of parts) {
     if (p.value.rows !== B) throw new Error(`distinctRows: key tensors have ${B} and ${p.value.rows} rows`);
   }
-  // The key columns as word offsets into one u32 view of the memory (all tensors share it).
-  const mem = parts[0].value.memory;
-  const words = new Uint32Array(mem.f32().buffer);
-  const bases = parts.map((p) => p.value.ptr >>> 2);
-  const strides = parts.map((p) => p.value.cols);
-  const cols = parts.map((p) => Int32Array.from(p.cols));
-  const key = (b: number, out: Uint32Array) => {
-    let w = 0;
-    for (let k = 0; k < parts.length; k++) {
-      const row = bases[k] + b * strides[k];
-      const c = cols[k];
-      for (let j = 0; j < c.length; j++) out[w++] = words[row + c[j]];
+  // Each key column as (word offset of its first row, row stride) in one u32 view of the memory
+  // (all tensors share it): the row loop below then reads words with no per-part bookkeeping.
+  const words = new Uint32Array(parts[0].value.memory.f32().buffer);
+  const colAt: number[] = [];
+  const colStride: number[] = [];
+  for (const p of parts) {
+    for (const c of p.cols) {
+      colAt.push((p.value.ptr >>> 2) + c);
+      colStride.push(p.value.cols);
     }
-  };
-  const width = cols.reduce((s, c) => s + c.length, 0);
+  }
+  const at = Int32Array.from(colAt);
+  const stride = Int32Array.from(colStride);
+  const width = at.length;
   let size = 16;
   while (size < 2 * (maxDistinct + 1)) size *= 2;
   const table = new Int32Array(size).fill(-1); // distinct row index, −1 empty
@@ -60,19 +59,22 @@ export function distinctRows(keys: readonly KeyColumns[], maxDistinct: number): 
   const probe = new Uint32Array(width);
   let U = 0;
   for (let b = 0; b < B; b++) {
-    key(b, probe);
     let h = 0x811c9dc5;
-    for (let j = 0; j < width; j++) h = Math.imul(h ^ probe[j], 0x01000193);
+    for (let j = 0; j < width; j++) {
+      const w = words[at[j] + b * stride[j]];
+      probe[j] = w;
+      h = Math.imul(h ^ w, 0x01000193);
+    }
     h ^= h >>> 15;
     let slot = h & (size - 1);
     let u = -1;
     for (;;) {
-      const at = table[slot];
-      if (at < 0) break;
+      const seen = table[slot];
+      if (seen < 0) break;
       let same = true;
-      for (let j = 0; j < width && same; j++) same = keysOf[at * width + j] === probe[j];
+      for (let j = 0; j < width && same; j++) same = keysOf[seen * width + j] === probe[j];
       if (same) {
-        u = at;
+        u = seen;
         break;
       }
       slot = (slot + 1) & (size - 1);

@@ -115,7 +115,8 @@ export class MaskedMLP {
    * outputs then copied back to every row. On a grid the first transform of a 2-feature flow sees
    * one coordinate and the class: ~128 distinct rows of 16 384. Used only when x and the context
    * need no gradient (a copied row has no way back to its own inputs; parameter gradients are
-   * sums over rows and stay right) and at most half the rows are distinct; otherwise `forward`.
+   * sums over rows and stay right) and at most a quarter of the rows are distinct (a continuous
+   * input is given up on after that many rows); otherwise `forward`.
    * Every row is computed by the same kernels as in `forward` (sums in the same order whatever a
    * row's position), so the values are the same bits.
    */
@@ -126,7 +127,7 @@ export class MaskedMLP {
     const pick = (from: number, to: number) => this.reaching.slice(from, to).flatMap((live, j) => (live ? [j] : []));
     const keys = [{ value: x.value, cols: pick(0, F) }];
     if (context) keys.push({ value: context.value, cols: pick(F, this.reaching.length) });
-    const found = distinctRows(keys, Math.floor(B / 2));
+    const found = distinctRows(keys, Math.floor(B / 4));
     if (!found) return this.forward(tape, x, context);
     // Keep the shared-context choice of the full batch (it changes how sums are grouped): the
     // distinct rows take it too when they hold at least 4 rows per distinct context.

@@ -26,8 +26,10 @@ export class ResidualOnSample {
   private readonly n: number;
   /** The first layer when the stack starts with one (it then sees v itself). */
   private readonly first: PolynomialResidualTransform | null;
-  /** Its net outputs per event, with their widths; empty without a first layer. */
-  private readonly raws: { data: Float32Array; width: number }[];
+  /** Its net outputs per event split into their coefficient slots ([n, F] each); empty without a first layer. */
+  private readonly slots: { data: Float32Array; width: number }[];
+  /** Slots per net, in net order. */
+  private readonly slotCounts: number[];
 
   private readonly chunkRows: number;
 
@@ -59,7 +61,8 @@ export class ResidualOnSample {
     this.first = head instanceof PolynomialResidualTransform ? head : null;
     const first = this.first;
     if (!first) {
-      this.raws = [];
+      this.slots = [];
+      this.slotCounts = [];
       return;
     }
     const widths = first.netOutputWidths();
@@ -77,7 +80,16 @@ export class ResidualOnSample {
       },
       this.chunkRows,
     );
-    this.raws = outs.map((data, j) => ({ data, width: widths[j] }));
+    // Split once here, so an evaluation copies whole slot arrays instead of gathering columns.
+    this.slotCounts = widths.map((w) => w / F);
+    this.slots = outs.flatMap((raw, j) => {
+      const S = this.slotCounts[j];
+      return Array.from({ length: S }, (_, k) => {
+        const slot = new Float32Array(this.n * F);
+        for (let r = 0; r < this.n; r++) for (let i = 0; i < F; i++) slot[r * F + i] = raw[r * S * F + i * S + k];
+        return { data: slot, width: F };
+      });
+    });
   }
 
   /** Rows of the sample. */
@@ -94,12 +106,14 @@ export class ResidualOnSample {
     return this.run(nu, false)[0];
   }
 
-  /** The residual stack with the first layer's net outputs given (the rest as they are). */
-  private stackWith(raws: readonly Var[]): Transform {
+  /** The residual stack with the first layer's net outputs given as slots (the rest as they are). */
+  private stackWith(slots: readonly Var[]): Transform {
     const first = this.first!;
+    let at = 0;
+    const given = this.slotCounts.map((S) => slots.slice(at, (at += S)));
     const head: Transform = {
       features: first.features,
-      forwardVar: (tape, x, cond) => first.forwardVar(tape, x, cond, raws),
+      forwardVar: (tape, x, cond) => first.forwardVar(tape, x, cond, given),
       inverseTensor: () => {
         throw new Error('ResidualOnSample: the stand-in stack runs forward only');
       },
@@ -114,20 +128,20 @@ export class ResidualOnSample {
     const K = model.numNuisances;
     const C = model.config.contextDim;
     if (nu.length !== K) throw new Error(`residual model: expected ${K} nuisances, got ${nu.length}`);
-    const inputs = [{ data: this.v, width: F }, { data: this.context, width: C }, ...this.raws];
+    const inputs = [{ data: this.v, width: F }, { data: this.context, width: C }, ...this.slots];
     return chunked(
       dev,
       n,
       inputs,
       grad ? [1, K] : [1],
-      ([vt, ct, ...rawTs], rows) => {
+      ([vt, ct, ...slotTs], rows) => {
         const tape = new Tape(dev, { grad });
         const nuRows = new Float32Array(rows * K);
         for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
         const nuT = dev.tensor(nuRows, [rows, K]);
         const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
         const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
-        const stack = this.first ? this.stackWith(rawTs.map((r) => tape.constant(r!))) : model.residual;
+        const stack = this.first ? this.stackWith(slotTs.map((r) => tape.constant(r!))) : model.residual;
         const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack);
         if (!grad) return [lp.value];
         tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
