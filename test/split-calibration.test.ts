@@ -2,9 +2,10 @@
  * Split thresholds calibrated per host (issue 19): the measurement gives thresholds that are the
  * built-in ones moved by whole powers of two (at most 8× either way) and leaves the kernels'
  * thresholds as they were; the per-host cache file is written atomically, read back, ignored when
- * unreadable or malformed (and replaced), never written when the calibration was unsettled or
- * FNF_NO_CALIBRATE=1; and — the point of the design — any thresholds give a training step and a
- * log p of the same bits as one thread: thresholds change speed, never numbers.
+ * unreadable or malformed (and replaced), counts unsettled calibrations (a busy machine) and
+ * stops measuring after a few, and is never touched with FNF_NO_CALIBRATE=1; and — the point of
+ * the design — any thresholds give a training step and a log p of the same bits as one thread:
+ * thresholds change speed, never numbers.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,6 +24,7 @@ import {
 import {
   CACHE_FILE,
   CACHE_VERSION,
+  MAX_UNSETTLED,
   cacheDir,
   describeThresholds,
   hostKey,
@@ -176,15 +178,38 @@ test('cache: an unreadable file or a malformed entry is ignored and replaced; ot
   });
 });
 
-test('cache: nothing stored from an unsettled calibration, nothing measured with FNF_NO_CALIBRATE=1', () => {
+test('cache: unsettled calibrations are counted, and after MAX_UNSETTLED the host keeps the built-ins', () => {
   withCacheDir((dir, env) => {
+    const file = join(dir, CACHE_FILE);
+    const key = hostKey(2, k2.build);
     const unsettled = fakeCalibration(SHIFT, false);
-    const r = hostThresholds(k2, env, unsettled.measure);
-    assert.is(r.source, 'built-in (calibration unsettled)');
-    assert.equal(k2.thresholds, DEFAULT_THRESHOLDS);
-    assert.not.ok(existsSync(join(dir, CACHE_FILE)));
-    assert.match(describeThresholds(r), /too noisy to keep/);
+    for (let i = 1; i <= MAX_UNSETTLED; i++) {
+      const r = hostThresholds(k2, env, unsettled.measure);
+      assert.is(r.source, 'built-in (calibration unsettled)');
+      assert.equal(k2.thresholds, DEFAULT_THRESHOLDS);
+      const saved = JSON.parse(readFileSync(file, 'utf8')).hosts[key];
+      assert.is(saved.unsettled, i);
+      assert.equal(saved.thresholds, DEFAULT_THRESHOLDS);
+      assert.match(describeThresholds(r), /too noisy to keep/);
+    }
+    assert.is(unsettled.calls(), MAX_UNSETTLED);
+    const kept = hostThresholds(k2, env, unsettled.measure);
+    assert.is(kept.source, 'built-in (calibration unsettled)');
+    assert.is(unsettled.calls(), MAX_UNSETTLED, 'no more measuring');
 
+    // One unsettled calibration, then a settled one: the entry is a plain calibrated one.
+    writeFileSync(file, JSON.stringify({ version: CACHE_VERSION, hosts: {} }));
+    hostThresholds(k2, env, unsettled.measure);
+    const settled = fakeCalibration(SHIFT);
+    assert.is(hostThresholds(k2, env, settled.measure).source, 'calibrated');
+    const saved = JSON.parse(readFileSync(file, 'utf8')).hosts[key];
+    assert.is(saved.unsettled, undefined);
+    assert.equal(saved.thresholds, shifted(SHIFT));
+  });
+});
+
+test('FNF_NO_CALIBRATE=1: the built-in thresholds, nothing measured or stored', () => {
+  withCacheDir((dir, env) => {
     const fake = fakeCalibration(SHIFT);
     k2.setThresholds(shifted(SHIFT));
     const off = hostThresholds(k2, { ...env, FNF_NO_CALIBRATE: '1' }, fake.measure);

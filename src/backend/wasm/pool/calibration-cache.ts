@@ -8,7 +8,9 @@
  * Written atomically (readers see the old file or the new one). A file that cannot be read or
  * parsed, or an entry that does not hold four thresholds ≥ 1, is ignored (and replaced after the
  * next calibration); a file that cannot be written costs the next start another calibration,
- * nothing more. FNF_NO_CALIBRATE=1 skips all of it: the built-in thresholds (split.ts).
+ * nothing more. A calibration too noisy to keep (a busy machine) is counted in the entry; after
+ * MAX_UNSETTLED of them in a row the host keeps the built-in values. FNF_NO_CALIBRATE=1 skips
+ * all of it: the built-in thresholds (split.ts).
  * To calibrate again, delete the file (or its host's entry).
  */
 import * as fs from 'node:fs';
@@ -29,7 +31,15 @@ export interface CachedHost {
   breakEven: Record<ThresholdKind, number>;
   /** ISO date of the calibration. */
   date: string;
+  /**
+   * Calibrations in a row whose passes disagreed (the thresholds are then the built-in ones);
+   * absent once one settled. From MAX_UNSETTLED on the entry is used as it is.
+   */
+  unsettled?: number;
 }
+
+/** Unsettled calibrations after which a host keeps the built-in thresholds without measuring again. */
+export const MAX_UNSETTLED = 3;
 
 interface CacheFile {
   version: number;
@@ -114,10 +124,12 @@ export function hostThresholds(
   const file = join(dir, CACHE_FILE);
   const key = hostKey(k.threads, k.build);
   const cache = readCache(file);
-  const cached = validEntry(cache.hosts[key]);
+  const entry = cache.hosts[key] as Partial<CachedHost> | undefined;
+  const unsettled = typeof entry?.unsettled === 'number' && entry.unsettled > 0 ? entry.unsettled : 0;
+  const cached = unsettled === 0 || unsettled >= MAX_UNSETTLED ? validEntry(entry) : null;
   if (cached) {
     k.setThresholds(cached);
-    return { thresholds: cached, source: 'cache', file };
+    return { thresholds: cached, source: unsettled ? 'built-in (calibration unsettled)' : 'cache', file };
   }
   let cal: Calibration;
   try {
@@ -129,17 +141,30 @@ export function hostThresholds(
     return { thresholds: { ...DEFAULT_THRESHOLDS }, source: 'built-in (calibration failed)', file, error: why };
   }
   k.setThresholds(cal.thresholds);
+  // An unsettled calibration is counted, not kept: after MAX_UNSETTLED of them the host keeps the
+  // built-in values (a machine that is always busy should not pay a calibration at every start).
+  const date = new Date().toISOString();
+  store(dir, file, key, {
+    thresholds: cal.thresholds,
+    breakEven: cal.breakEven,
+    date,
+    ...(cal.agreed ? {} : { unsettled: unsettled + 1 }),
+  });
   if (!cal.agreed) return { thresholds: cal.thresholds, source: 'built-in (calibration unsettled)', file, ms: cal.ms };
+  return { thresholds: cal.thresholds, source: 'calibrated', file, ms: cal.ms };
+}
+
+/** Write `entry` for `key` into the cache file, atomically; a file that cannot be written is let be. */
+function store(dir: string, file: string, key: string, entry: CachedHost): void {
   try {
     // Read again: another process may have added its host meanwhile.
     const latest = readCache(file);
-    latest.hosts[key] = { thresholds: cal.thresholds, breakEven: cal.breakEven, date: new Date().toISOString() };
+    latest.hosts[key] = entry;
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(latest, null, 2)}\n`));
   } catch {
     /* not writable: the next start calibrates again */
   }
-  return { thresholds: cal.thresholds, source: 'calibrated', file, ms: cal.ms };
 }
 
 /** One line on where the thresholds came from (the CLI's --verbose). */
