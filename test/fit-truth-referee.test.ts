@@ -4,7 +4,8 @@
  *   - the toy sampler draws from the density the truth fit evaluates, and the analytic ν-gradient is that
  *     density's score: over many toys the score at the true point has mean 0 and covariance equal to the
  *     expected Hessian (the information equality; a wrong gradient, ν interpolation or sampler breaks it);
- *   - HESSE's covariance is the inverse of the Hessian from finite differences of f alone (no gradient);
+ *   - HESSE's covariance is the inverse of the Hessian from finite differences of f alone (no gradient),
+ *     within the 0.5 % by which the fit's ±1σ secants (FIT_HESSE_STEP) may differ from the local curvature;
  *   - the NLL is parabolic along every parameter at 2 000 events: MINOS half-widths equal the HESSE errors
  *     and the profiled NLL rises by errordef at ±1σ, so HESSE and MINOS coverage must agree.
  */
@@ -96,7 +97,7 @@ test('truth at (0.5; −0.5, 0.5), seed 1601: HESSE = inverse FD Hessian of f, M
           const hik = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * h * h);
           s += hik * fit.json.covariance[k][j];
         }
-        assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-3, `toy ${t}: (H_fd·V_HESSE)[${i}][${j}] = ${s}`);
+        assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 5e-3, `toy ${t}: (H_fd·V_HESSE)[${i}][${j}] = ${s}`);
       }
     }
     for (const [j, p] of fit.json.parameters.entries()) {
