@@ -12,9 +12,9 @@
  * The steps are by default 2 % of each parameter's conditional error (5 % with Richardson): far above the
  * gradient's rounding noise (an objective summed from float32 per-event terms still resolves), small against
  * the scale on which an NLL departs from quadratic. A caller whose f is only piecewise smooth asks for larger
- * steps (MinimizeOptions.hesseStep): the difference quotient is then the mean curvature over the step. The matrix is symmetrized (the asymmetry is reported), checked
- * positive definite by Cholesky and, when it is not, forced so by a diagonal shift in correlation form
- * (forcedPosdef).
+ * steps (MinimizeOptions.hesseStep): the difference quotient is then the mean curvature over the step.
+ * The matrix is symmetrized (the asymmetry is reported), checked positive definite by Cholesky and, when it
+ * is not, forced so by a diagonal shift in correlation form (forcedPosdef).
  */
 import type { FitProblem } from './problem.js';
 import { choleskyInPlace, invertSpd, relativeAsymmetry, symmetricEigenvalues, symmetrize } from './linalg.js';
