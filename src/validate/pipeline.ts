@@ -10,7 +10,7 @@ import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import { Rng } from '../random/rng.js';
 import { generateBatch, type GeneratorConfig } from '../toy/index.js';
-import { autoRange } from '../plot/index.js';
+import { autoRange, type SaveFigure } from '../plot/index.js';
 import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
 import type { ValidationContext } from './context.js';
 import { figKin1d, figKin2d, figSysKin1d, figSysKinCentral, figSysKinTemplate } from './figures-kin.js';
@@ -40,6 +40,10 @@ export interface ValidationOptions {
   quick?: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** How figures reach their files (default: written before runValidation returns; see plot/saves.ts). */
+  saveFigure?: SaveFigure;
+  /** Called once closure.json and closure.md are written, before the figures (start overlaps other work). */
+  onClosure?: (report: ClosureReport) => void;
 }
 
 export interface ValidationResult {
@@ -104,10 +108,11 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   writeReport(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeReport(join(o.outDir, 'closure.md'), closureMarkdown(report));
   lap('closure');
+  o.onClosure?.(report);
 
   const kinTemplates = o.sys?.kin.templates ?? [];
   const scoreTemplates = o.sys?.score.templates ?? [];
-  const sink = new FigureSink(o.outDir, log);
+  const sink = new FigureSink(o.outDir, log, o.saveFigure);
   const ctx: ValidationContext = {
     n: o.n,
     budgets: budgetsFor(o.n, o.quick),

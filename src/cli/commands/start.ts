@@ -10,8 +10,12 @@ import { packageRoot } from '../../backend/wasm/index.js';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../errors.js';
 import { outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
-import { run as runValidate, VALIDATE_DEFAULT_N } from './validate.js';
-import { run as runVisualize, VISUALIZE_DEFAULT_N } from './visualize.js';
+import { Worker } from 'node:worker_threads';
+import { deviceFor } from '../device.js';
+import { DeferredSaves } from '../../plot/index.js';
+import type { VisualizeWorkerMessage } from '../visualize-worker.js';
+import { reportValidation, validateConfigs, validateOn, VALIDATE_DEFAULT_N, type ValidateOptions } from './validate.js';
+import { renderVisualization, visualizeConfigs, VISUALIZE_DEFAULT_N, type VisualizeOptions } from './visualize.js';
 
 export interface StartOptions extends GlobalOptions {
   outDir: string;
@@ -58,8 +62,8 @@ export async function run(opts: StartOptions): Promise<void> {
   const validationDir = join(out, 'validation');
   const transformDir = join(out, 'transform');
   const globals = { backend: opts.backend, seed: opts.seed, threads: opts.threads, verbose: opts.verbose };
-  await runValidate({ ...globals, cfg, sysCfg, outDir: validationDir, n: opts.n });
-  await runVisualize({
+  const validateOpts: ValidateOptions = { ...globals, cfg, sysCfg, outDir: validationDir, n: opts.n };
+  const visualizeOpts: VisualizeOptions = {
     ...globals,
     cfg,
     sysCfg,
@@ -76,7 +80,32 @@ export async function run(opts: StartOptions): Promise<void> {
     crosstermX: [1.0, 0.5],
     crosstermY: [0, 0],
     n: VISUALIZE_DEFAULT_N,
-  } as Parameters<typeof runVisualize>[0]);
+  };
+  const validateConfigsChecked = validateConfigs(validateOpts);
+  const visualizeConfigsChecked = visualizeConfigs(visualizeOpts);
+  // One device for the whole job (one GPU probe, one kernel pool).
+  const dev = await deviceFor(opts);
+  const saves = new DeferredSaves();
+  // On wasm the showcase runs in a worker thread once the closure is done, beside the validation
+  // figures (mostly single-threaded drawing), instead of after them.
+  let showcase: Promise<WorkerOutcome> | null = null;
+  const res = validateOn(dev, validateOpts, validateConfigsChecked, {
+    saveFigure: saves.save,
+    onClosure: dev.backend === 'wasm' ? () => (showcase = visualizeInWorker(visualizeOpts)) : undefined,
+  });
+  await saves.settle();
+  reportValidation(validateOpts, res, t0);
+  const tVis = performance.now();
+  let nVis: number;
+  if (showcase) {
+    const outcome: WorkerOutcome = await showcase;
+    for (const line of outcome.lines) log(line);
+    nVis = outcome.files.length;
+  } else {
+    nVis = renderVisualization(dev, visualizeOpts, visualizeConfigsChecked, log, saves.save).length;
+    await saves.settle();
+  }
+  log(`visualize: ${nVis} figures (${((performance.now() - tVis) / 1000).toFixed(1)} s after the validation)`);
   const list = (dir: string) =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.png'))
@@ -86,4 +115,41 @@ export async function run(opts: StartOptions): Promise<void> {
   process.stdout.write(`\nfigures (${figures.length}):\n${figures.map((f) => `  ${f}`).join('\n')}\n`);
   process.stdout.write(`closure table: ${relative(process.cwd(), join(validationDir, 'closure.md'))}\n`);
   process.stdout.write(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface WorkerOutcome {
+  files: string[];
+  /** The worker's progress lines, printed after the validation's. */
+  lines: string[];
+}
+
+/** `fnf visualize` with these options in a worker thread (src/cli/visualize-worker.ts). */
+function visualizeInWorker(opts: VisualizeOptions): Promise<WorkerOutcome> {
+  return new Promise((resolveOutcome, reject) => {
+    const lines: string[] = [];
+    let settled = false;
+    const worker = new Worker(new URL('../visualize-worker.js', import.meta.url), { workerData: opts });
+    worker.on('message', (m: VisualizeWorkerMessage) => {
+      if (m.kind === 'log') lines.push(m.line);
+      else if (m.kind === 'done') {
+        settled = true;
+        lines.push(`visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s (worker thread)`);
+        resolveOutcome({ files: m.files, lines });
+      } else {
+        settled = true;
+        reject(
+          m.exitCode === null ? new Error(`visualize (worker): ${m.message}`) : new UserError(m.message, m.exitCode),
+        );
+      }
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(new Error(`visualize (worker): ${e.message}`, { cause: e }));
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`visualize (worker): the thread exited (code ${code}) before finishing`));
+    });
+  });
 }
