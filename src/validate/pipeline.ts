@@ -11,7 +11,15 @@ import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import { Rng } from '../random/rng.js';
 import { generateBatch, type GeneratorConfig } from '../toy/index.js';
 import { autoRange, type SaveFigure } from '../plot/index.js';
-import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
+import {
+  closureMarkdown,
+  closureText,
+  computeClosure,
+  type ClosureModels,
+  type ClosureReport,
+  type ClosureSetup,
+  type ClosureSharing,
+} from './closure.js';
 import type { ValidationContext } from './context.js';
 import { figKin1d, figKin2d, figSysKin1d, figSysKinCentral, figSysKinTemplate } from './figures-kin.js';
 import {
@@ -44,6 +52,8 @@ export interface ValidationOptions {
   saveFigure?: SaveFigure;
   /** Called once closure.json and closure.md are written, before the figures (start overlaps other work). */
   onClosure?: (report: ClosureReport) => void;
+  /** Closure rows shared with another thread (fnf start; see closure.ts ClosureSharing). */
+  closureSharing?: ClosureSharing;
 }
 
 export interface ValidationResult {
@@ -72,6 +82,25 @@ export function scoreWindow(gens: GeneratorConfig[], seed: number): { x: [number
   };
 }
 
+/** The models the closure and the figures evaluate (residual models only with a systematics config). */
+export function loadClosureModels(dev: Device, base: BaseFlowsConfig, sys?: SystematicsConfig): ClosureModels {
+  const models: ClosureModels = {
+    kinBase: loadBaseFlow(dev, base.kin.paths.model, base.kin.flow, 'kin_flow'),
+    scoreBase: loadBaseFlow(dev, base.score.paths.model, base.score.flow, 'score_flow'),
+  };
+  if (sys) {
+    const { kin, score } = sys;
+    models.kinResidual = loadResidualModel(dev, kin.paths.residual, kin, 'residual_kin_model');
+    models.scoreResidual = loadResidualModel(dev, score.paths.residual, score, 'residual_score_model');
+  }
+  return models;
+}
+
+/** What selects the closure rows (the same in every thread that shares them). */
+export function closureSetup(base: BaseFlowsConfig, sys?: SystematicsConfig): Omit<ClosureSetup, 'n' | 'streams'> {
+  return { nominal: base.generator, kinTemplates: sys?.kin.templates, scoreTemplates: sys?.score.templates };
+}
+
 export function runValidation(dev: Device, o: ValidationOptions): ValidationResult {
   const log = o.log ?? (() => {});
   const timings: Record<string, number> = {};
@@ -83,28 +112,23 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   };
   mkdirSync(o.outDir, { recursive: true });
 
-  const models: ClosureModels = {
-    kinBase: loadBaseFlow(dev, o.base.kin.paths.model, o.base.kin.flow, 'kin_flow'),
-    scoreBase: loadBaseFlow(dev, o.base.score.paths.model, o.base.score.flow, 'score_flow'),
-  };
-  if (o.sys) {
-    const { kin, score } = o.sys;
-    models.kinResidual = loadResidualModel(dev, kin.paths.residual, kin, 'residual_kin_model');
-    models.scoreResidual = loadResidualModel(dev, score.paths.residual, score, 'residual_score_model');
-  }
+  const models = loadClosureModels(dev, o.base, o.sys);
   lap('load models');
 
   const streams = new Streams(o.seed);
   const nominal = o.base.generator;
   log(`closure: n = ${o.n} events per row`);
-  const { report, evaluations } = computeClosure(models, {
-    nominal,
-    n: o.n,
-    streams,
-    kinTemplates: o.sys?.kin.templates,
-    scoreTemplates: o.sys?.score.templates,
-    onRow: (ev) => log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
-  });
+  const { report, evaluations } = computeClosure(
+    models,
+    {
+      ...closureSetup(o.base, o.sys),
+      n: o.n,
+      streams,
+      onRow: (ev) =>
+        log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
+    },
+    o.closureSharing,
+  );
   writeReport(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeReport(join(o.outDir, 'closure.md'), closureMarkdown(report));
   lap('closure');

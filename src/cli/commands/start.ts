@@ -10,10 +10,14 @@ import { packageRoot } from '../../backend/wasm/index.js';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../errors.js';
 import { outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { resolveThreads } from '../../backend/wasm/index.js';
+import type { ValidationResult } from '../../validate/pipeline.js';
+import { VALIDATE_DEFAULT_SEED } from '../../validate/pipeline.js';
+import { closureControl, MainClosureRows } from '../closure-sharing.js';
+import type { StartLaneData, StartLaneMessage } from '../start-lane.js';
 import { deviceFor } from '../device.js';
 import { DeferredSaves } from '../../plot/index.js';
-import type { VisualizeWorkerMessage } from '../visualize-worker.js';
 import { reportValidation, validateConfigs, validateOn, VALIDATE_DEFAULT_N, type ValidateOptions } from './validate.js';
 import { renderVisualization, visualizeConfigs, VISUALIZE_DEFAULT_N, type VisualizeOptions } from './visualize.js';
 
@@ -83,29 +87,43 @@ export async function run(opts: StartOptions): Promise<void> {
   };
   const validateConfigsChecked = validateConfigs(validateOpts);
   const visualizeConfigsChecked = visualizeConfigs(visualizeOpts);
-  // One device for the whole job (one GPU probe, one kernel pool).
-  const dev = await deviceFor(opts);
+  // Two lanes on wasm: the main thread and a worker thread with its own device share the
+  // closure rows, then the worker draws the showcase while the main thread draws the validation
+  // figures. The threads asked for are split between them (an independent row per core beats
+  // splitting every kernel call over the cores, and the figures' drawing is single-threaded).
+  const threads = resolveThreads(opts.threads);
+  const lanes = opts.backend !== 'ts' && opts.backend !== 'gpu' && threads >= 2;
+  const mainThreads = lanes ? Math.ceil(threads / 2) : threads;
+  const dev = await deviceFor({ ...opts, threads: mainThreads });
   const saves = new DeferredSaves();
-  // On wasm the showcase runs in a worker thread once the closure is done, beside the validation
-  // figures (mostly single-threaded drawing), instead of after them.
-  let showcase: Promise<WorkerOutcome> | null = null;
-  const res = validateOn(dev, validateOpts, validateConfigsChecked, {
-    saveFigure: saves.save,
-    onClosure: dev.backend === 'wasm' ? () => (showcase = visualizeInWorker(visualizeOpts)) : undefined,
-  });
-  await saves.settle();
-  reportValidation(validateOpts, res, t0);
-  const tVis = performance.now();
-  let nVis: number;
-  if (showcase) {
-    const outcome: WorkerOutcome = await showcase;
-    for (const line of outcome.lines) log(line);
-    nVis = outcome.files.length;
+  let res: ValidationResult;
+  let showcase: WorkerOutcome | null = null;
+  if (lanes && dev.backend === 'wasm') {
+    const seed = opts.seed ?? validateConfigsChecked.base.seed ?? VALIDATE_DEFAULT_SEED;
+    const lane = startLane(validateOpts, visualizeOpts, seed, threads - mainThreads);
+    try {
+      res = validateOn(dev, validateOpts, validateConfigsChecked, {
+        saveFigure: saves.save,
+        closureSharing: lane.rows,
+      });
+      await saves.settle();
+      reportValidation(validateOpts, res, t0);
+      showcase = await lane.outcome;
+    } finally {
+      lane.rowsPort.close();
+      // A failed validation leaves the lane running: stop it, so the process can end.
+      if (!showcase) void lane.worker.terminate();
+    }
+    for (const line of showcase.lines) log(line);
   } else {
-    nVis = renderVisualization(dev, visualizeOpts, visualizeConfigsChecked, log, saves.save).length;
+    res = validateOn(dev, validateOpts, validateConfigsChecked, { saveFigure: saves.save });
     await saves.settle();
+    reportValidation(validateOpts, res, t0);
+    const tVis = performance.now();
+    const n = renderVisualization(dev, visualizeOpts, visualizeConfigsChecked, log, saves.save).length;
+    await saves.settle();
+    log(`visualize: ${n} figures in ${((performance.now() - tVis) / 1000).toFixed(1)} s`);
   }
-  log(`visualize: ${nVis} figures (${((performance.now() - tVis) / 1000).toFixed(1)} s after the validation)`);
   const list = (dir: string) =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.png'))
@@ -125,31 +143,60 @@ interface WorkerOutcome {
   lines: string[];
 }
 
-/** `fnf visualize` with these options in a worker thread (src/cli/visualize-worker.ts). */
-function visualizeInWorker(opts: VisualizeOptions): Promise<WorkerOutcome> {
-  return new Promise((resolveOutcome, reject) => {
+/**
+ * Starts the second lane (src/cli/start-lane.ts): `rows` is the main thread's side of the shared
+ * closure rows, `outcome` settles when the lane's showcase is written.
+ */
+function startLane(
+  validateOpts: ValidateOptions,
+  visualizeOpts: VisualizeOptions,
+  seed: number,
+  threads: number,
+): { rows: MainClosureRows; rowsPort: MessagePort; worker: Worker; outcome: Promise<WorkerOutcome> } {
+  const control = closureControl();
+  const { port1, port2 } = new MessageChannel();
+  const data: StartLaneData = {
+    threads,
+    closure: {
+      cfg: validateOpts.cfg,
+      sysCfg: validateOpts.sysCfg!,
+      n: validateOpts.n,
+      seed,
+      control,
+      port: port2,
+    },
+    visualize: visualizeOpts,
+  };
+  const worker = new Worker(new URL('../start-lane.js', import.meta.url), { workerData: data, transferList: [port2] });
+  const outcome = new Promise<WorkerOutcome>((resolveOutcome, reject) => {
     const lines: string[] = [];
     let settled = false;
-    const worker = new Worker(new URL('../visualize-worker.js', import.meta.url), { workerData: opts });
-    worker.on('message', (m: VisualizeWorkerMessage) => {
+    worker.on('message', (m: StartLaneMessage) => {
       if (m.kind === 'log') lines.push(m.line);
       else if (m.kind === 'done') {
         settled = true;
-        lines.push(`visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s (worker thread)`);
+        lines.push(
+          `visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s (worker thread; it took ${m.rows} closure rows)`,
+        );
         resolveOutcome({ files: m.files, lines });
       } else {
         settled = true;
         reject(
-          m.exitCode === null ? new Error(`visualize (worker): ${m.message}`) : new UserError(m.message, m.exitCode),
+          m.exitCode === null
+            ? new Error(`fnf start (worker thread): ${m.message}`)
+            : new UserError(m.message, m.exitCode),
         );
       }
     });
     worker.on('error', (e) => {
       settled = true;
-      reject(new Error(`visualize (worker): ${e.message}`, { cause: e }));
+      reject(new Error(`fnf start (worker thread): ${e.message}`, { cause: e }));
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`visualize (worker): the thread exited (code ${code}) before finishing`));
+      if (!settled) reject(new Error(`fnf start (worker thread): exited (code ${code}) before finishing`));
     });
   });
+  // The rejection is awaited after the validation; until then it must not count as unhandled.
+  outcome.catch(() => {});
+  return { rows: new MainClosureRows(control, port1), rowsPort: port1, worker, outcome };
 }

@@ -79,7 +79,7 @@ export function validateOn(
   dev: Device,
   opts: ValidateOptions,
   { base, sys }: { base: BaseFlowsConfig; sys?: SystematicsConfig },
-  extra: Pick<ValidationOptions, 'saveFigure' | 'onClosure'> = {},
+  extra: Pick<ValidationOptions, 'saveFigure' | 'onClosure' | 'closureSharing'> = {},
 ): ValidationResult {
   // Reproducible by default: --seed, else the config's seed, else a fixed one.
   const seed = opts.seed ?? base.seed ?? VALIDATE_DEFAULT_SEED;
