@@ -199,9 +199,9 @@ export class Figure {
 
 /** The PNG bytes into `path` through a temporary file in the same folder and a rename. */
 function writePngAtomic(path: string, png: Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, png);
     renameSync(tmp, path);
   } catch (e) {

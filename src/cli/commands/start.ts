@@ -176,7 +176,8 @@ function startLane(
       else if (m.kind === 'done') {
         settled = true;
         lines.push(
-          `visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s (worker thread; it took ${m.rows} closure rows)`,
+          `visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s` +
+            ` (worker thread; it took ${m.rows} closure rows)`,
         );
         resolveOutcome({ files: m.files, lines });
       } else {
