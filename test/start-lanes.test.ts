@@ -21,7 +21,14 @@ import {
   type ClosureEvaluation,
   type ClosureSharing,
 } from '../src/validate/closure.js';
-import { closureSetup, loadClosureModels } from '../src/validate/pipeline.js';
+import {
+  closureSetup,
+  figureSteps,
+  loadClosureModels,
+  runValidation,
+  validationContext,
+} from '../src/validate/pipeline.js';
+import { FigureSink } from '../src/validate/style.js';
 import { Streams } from '../src/validate/sampling.js';
 import { closureControl, laneClosureRows, MainClosureRows } from '../src/cli/closure-sharing.js';
 import { DeferredSaves, Figure, linspace } from '../src/plot/index.js';
@@ -123,6 +130,37 @@ test('closure-sharing: the lane posts the rows it takes, the main side receives 
     );
     assert.throws(() => main.receive(), /closure \(worker thread\): out of memory in the test/);
     port1.close();
+  }
+});
+
+test('validation figures split between two threads (devices of 1 and 2 threads) are the same files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-figsplit-'));
+  try {
+    const two = await createDevice({ backend: 'wasm', threads: 2 });
+    const one = await createDevice({ backend: 'wasm', threads: 1 });
+    const o = { base, sys, n: N, seed: SEED, quick: true };
+    const alone = runValidation(two, { ...o, outDir: join(dir, 'alone') });
+    // This thread draws the even steps; the "other thread" (its own device and models) the odd ones.
+    let next = 0;
+    let evaluations: ClosureEvaluation[] = [];
+    const split = runValidation(two, {
+      ...o,
+      outDir: join(dir, 'split'),
+      onClosure: (_r, ev) => (evaluations = ev),
+      figureSharing: { claim: () => ((next += 2), next - 2) },
+    });
+    const sink = new FigureSink(join(dir, 'split'));
+    const ctx = validationContext(o, loadClosureModels(one, base, sys), new Streams(SEED), evaluations, sink);
+    const steps = figureSteps(ctx);
+    assert.is(steps.length, 23);
+    steps.forEach((step, k) => k % 2 === 1 && step.draw(ctx));
+    assert.is(split.files.length + sink.written.length, alone.files.length);
+    const names = readdirSync(join(dir, 'alone')).sort();
+    assert.equal(readdirSync(join(dir, 'split')).sort(), names);
+    for (const f of names)
+      assert.ok(readFileSync(join(dir, 'alone', f)).equals(readFileSync(join(dir, 'split', f))), `${f} identical`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -10,10 +10,12 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { takeClosureRows, type ClosureEvaluation, type ClosureJob, type ClosureSharing } from '../validate/closure.js';
 
-/** Slots of the control words. */
+/** Slots of the control words: row claims, rows posted, figure-step claims, evaluations posted (0/1). */
 const NEXT = 0;
 const POSTED = 1;
-const CONTROL_WORDS = 2;
+const FIGURES = 2;
+const EVALUATIONS = 3;
+const CONTROL_WORDS = 4;
 
 /** How long the main thread waits for the lane's next row before it gives up (a lane that died). */
 const STALL_MS = 15 * 60 * 1000;
@@ -21,6 +23,36 @@ const STALL_MS = 15 * 60 * 1000;
 /** Lane → main, on the rows port. */
 export type RowMessage =
   { kind: 'row'; index: number; evaluation: ClosureEvaluation } | { kind: 'failed'; message: string };
+
+/** Main → lane, on the same port once the closure is complete: every row, for the figures. */
+interface EvaluationsMessage {
+  kind: 'evaluations';
+  evaluations: ClosureEvaluation[];
+}
+
+/** The figure steps (validate/pipeline.ts figureSteps) shared by both threads: the next claim number. */
+export function figureClaims(control: Int32Array): { claim(): number } {
+  return { claim: () => Atomics.add(control, FIGURES, 1) };
+}
+
+/** Main: hands the complete closure to the lane (for the figure steps it will take). */
+export function postEvaluations(control: Int32Array, port: MessagePort, evaluations: ClosureEvaluation[]): void {
+  port.postMessage({ kind: 'evaluations', evaluations } satisfies EvaluationsMessage);
+  Atomics.store(control, EVALUATIONS, 1);
+  Atomics.notify(control, EVALUATIONS);
+}
+
+/** Lane: the complete closure from the main thread, waiting for it if it is not there yet. */
+export function receiveEvaluations(control: Int32Array, port: MessagePort): ClosureEvaluation[] {
+  const started = performance.now();
+  for (;;) {
+    const got = receiveMessageOnPort(port);
+    if (got) return (got.message as EvaluationsMessage).evaluations;
+    if (performance.now() - started > STALL_MS)
+      throw new Error(`the main thread sent no closure for ${STALL_MS / 60000} minutes`);
+    Atomics.wait(control, EVALUATIONS, 0, 1000);
+  }
+}
 
 export function closureControl(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));

@@ -2,17 +2,19 @@
  * The second lane of `fnf start`, a worker thread with its own device (wasm) and its own copies
  * of the models: it takes closure rows beside the main thread (closure-sharing.ts), then draws
  * the residual-transform showcase (`fnf visualize`) while the main thread draws the validation
- * figures. Progress lines of the showcase go back as messages, printed by the caller after its
- * own; the figures are byte for byte those of `fnf visualize`.
+ * figures, then takes validation figure steps from the same counter as the main thread until
+ * none is left. Progress lines go back as messages, printed by the caller after its own; every
+ * figure is byte for byte what `fnf validate` / `fnf visualize` draw.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createDevice, describeDevice } from '../backend/index.js';
 import { loadConfig } from '../config/load.js';
 import { DeferredSaves } from '../plot/index.js';
 import { closureJobs, evaluateClosureJob } from '../validate/closure.js';
-import { closureSetup, loadClosureModels } from '../validate/pipeline.js';
+import { closureSetup, figureSteps, loadClosureModels, validationContext } from '../validate/pipeline.js';
+import { FigureSink } from '../validate/style.js';
 import { Streams } from '../validate/sampling.js';
-import { laneClosureRows } from './closure-sharing.js';
+import { figureClaims, laneClosureRows, receiveEvaluations } from './closure-sharing.js';
 import { renderVisualization, visualizeConfigs, type VisualizeOptions } from './commands/visualize.js';
 import { UserError } from './errors.js';
 
@@ -23,6 +25,8 @@ export interface StartLaneData {
     sysCfg: string;
     n: number;
     seed: number;
+    /** Where the validation figures go (the main thread's --out-dir of validate). */
+    validationDir: string;
     control: Int32Array;
     port: MessagePort;
   };
@@ -32,7 +36,7 @@ export interface StartLaneData {
 /** Lane → caller, on parentPort. */
 export type StartLaneMessage =
   | { kind: 'log'; line: string }
-  | { kind: 'done'; files: string[]; rows: number; seconds: number }
+  | { kind: 'done'; files: string[]; validationFiles: string[]; rows: number; seconds: number }
   | { kind: 'failed'; message: string; exitCode: number | null };
 
 async function main(data: StartLaneData): Promise<void> {
@@ -53,9 +57,23 @@ async function main(data: StartLaneData): Promise<void> {
     log(`fnf: ${describeDevice(dev)} in a worker thread, beside the validation figures`);
     const configs = visualizeConfigs(data.visualize);
     const saves = new DeferredSaves();
-    renderVisualization(dev, data.visualize, configs, log, saves.save);
-    const files = await saves.settle();
-    send({ kind: 'done', files, rows, seconds: (performance.now() - t0) / 1000 });
+    const files = renderVisualization(dev, data.visualize, configs, log, saves.save);
+    const showcaseSeconds = (performance.now() - t0) / 1000;
+    // Then validation figures, taken from the same counter as the main thread's.
+    const evaluations = receiveEvaluations(closure.control, closure.port);
+    const sink = new FigureSink(closure.validationDir, log, saves.save);
+    const ctx = validationContext({ base, sys, n: closure.n, seed: closure.seed }, models, streams, evaluations, sink);
+    const steps = figureSteps(ctx);
+    const figures = figureClaims(closure.control);
+    for (let k = figures.claim(); k < steps.length; k = figures.claim()) steps[k].draw(ctx);
+    await saves.settle();
+    send({
+      kind: 'done',
+      files,
+      validationFiles: sink.written.map((w) => w.file),
+      rows,
+      seconds: showcaseSeconds,
+    });
   } catch (e) {
     send({ kind: 'failed', message: (e as Error).message, exitCode: e instanceof UserError ? e.exitCode : null });
   }

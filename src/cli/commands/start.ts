@@ -14,7 +14,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { resolveThreads } from '../../backend/wasm/index.js';
 import type { ValidationResult } from '../../validate/pipeline.js';
 import { VALIDATE_DEFAULT_SEED } from '../../validate/pipeline.js';
-import { closureControl, MainClosureRows } from '../closure-sharing.js';
+import { closureControl, figureClaims, MainClosureRows, postEvaluations } from '../closure-sharing.js';
 import type { StartLaneData, StartLaneMessage } from '../start-lane.js';
 import { deviceFor } from '../device.js';
 import { DeferredSaves } from '../../plot/index.js';
@@ -105,10 +105,12 @@ export async function run(opts: StartOptions): Promise<void> {
       res = validateOn(dev, validateOpts, validateConfigsChecked, {
         saveFigure: saves.save,
         closureSharing: lane.rows,
+        onClosure: (_report, evaluations) => postEvaluations(lane.control, lane.rowsPort, evaluations),
+        figureSharing: figureClaims(lane.control),
       });
       await saves.settle();
-      reportValidation(validateOpts, res, t0);
       showcase = await lane.outcome;
+      reportValidation(validateOpts, res, t0, showcase.validationFiles.length);
     } finally {
       lane.rowsPort.close();
       // A failed validation leaves the lane running: stop it, so the process can end.
@@ -139,6 +141,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface WorkerOutcome {
   files: string[];
+  /** Validation figures the worker drew (steps it took from the shared counter). */
+  validationFiles: string[];
   /** The worker's progress lines, printed after the validation's. */
   lines: string[];
 }
@@ -152,7 +156,13 @@ function startLane(
   visualizeOpts: VisualizeOptions,
   seed: number,
   threads: number,
-): { rows: MainClosureRows; rowsPort: MessagePort; worker: Worker; outcome: Promise<WorkerOutcome> } {
+): {
+  rows: MainClosureRows;
+  rowsPort: MessagePort;
+  control: Int32Array;
+  worker: Worker;
+  outcome: Promise<WorkerOutcome>;
+} {
   const control = closureControl();
   const { port1, port2 } = new MessageChannel();
   const data: StartLaneData = {
@@ -162,6 +172,7 @@ function startLane(
       sysCfg: validateOpts.sysCfg!,
       n: validateOpts.n,
       seed,
+      validationDir: validateOpts.outDir,
       control,
       port: port2,
     },
@@ -177,9 +188,9 @@ function startLane(
         settled = true;
         lines.push(
           `visualize: ${m.files.length} figures in ${m.seconds.toFixed(1)} s` +
-            ` (worker thread; it took ${m.rows} closure rows)`,
+            ` (worker thread; it also took ${m.rows} closure rows and ${m.validationFiles.length} validation figures)`,
         );
-        resolveOutcome({ files: m.files, lines });
+        resolveOutcome({ files: m.files, validationFiles: m.validationFiles, lines });
       } else {
         settled = true;
         reject(
@@ -199,5 +210,5 @@ function startLane(
   });
   // The rejection is awaited after the validation; until then it must not count as unhandled.
   outcome.catch(() => {});
-  return { rows: new MainClosureRows(control, port1), rowsPort: port1, worker, outcome };
+  return { rows: new MainClosureRows(control, port1), rowsPort: port1, control, worker, outcome };
 }

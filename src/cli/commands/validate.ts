@@ -79,7 +79,7 @@ export function validateOn(
   dev: Device,
   opts: ValidateOptions,
   { base, sys }: { base: BaseFlowsConfig; sys?: SystematicsConfig },
-  extra: Pick<ValidationOptions, 'saveFigure' | 'onClosure' | 'closureSharing'> = {},
+  extra: Pick<ValidationOptions, 'saveFigure' | 'onClosure' | 'closureSharing' | 'figureSharing'> = {},
 ): ValidationResult {
   // Reproducible by default: --seed, else the config's seed, else a fixed one.
   const seed = opts.seed ?? base.seed ?? VALIDATE_DEFAULT_SEED;
@@ -89,13 +89,16 @@ export function validateOn(
   return res;
 }
 
-/** The last line: what was written, in how long, per stage (once every figure file is written). */
-export function reportValidation(opts: ValidateOptions, res: ValidationResult, t0: number): void {
+/**
+ * The last line: what was written, in how long, per stage (once every figure file is written);
+ * `elsewhere`: figures another thread drew (fnf start).
+ */
+export function reportValidation(opts: ValidateOptions, res: ValidationResult, t0: number, elsewhere = 0): void {
   const stages = Object.entries(res.timings)
     .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
     .join(', ');
   log(
-    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir}` +
+    `wrote closure.json, closure.md and ${res.files.length + elsewhere} figures to ${opts.outDir}` +
       ` in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
   );
 }
