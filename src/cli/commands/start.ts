@@ -89,8 +89,9 @@ export async function run(opts: StartOptions): Promise<void> {
   const visualizeConfigsChecked = visualizeConfigs(visualizeOpts);
   // Two lanes on wasm: the main thread and a worker thread with its own device share the
   // closure rows, then the worker draws the showcase while the main thread draws the validation
-  // figures. The threads asked for are split between them (an independent row per core beats
-  // splitting every kernel call over the cores, and the figures' drawing is single-threaded).
+  // figures, and the worker takes figure steps too once it is done. The threads asked for are
+  // split between them (an independent row per core needs no hand-over between threads, and the
+  // figures' drawing is single-threaded). Other backends: one step after the other, one device.
   const threads = resolveThreads(opts.threads);
   const lanes = opts.backend !== 'ts' && opts.backend !== 'gpu' && threads >= 2;
   const mainThreads = lanes ? Math.ceil(threads / 2) : threads;
@@ -149,7 +150,8 @@ interface WorkerOutcome {
 
 /**
  * Starts the second lane (src/cli/start-lane.ts): `rows` is the main thread's side of the shared
- * closure rows, `outcome` settles when the lane's showcase is written.
+ * closure rows, `control` holds the shared counters, `outcome` settles when the lane's showcase
+ * and the validation figures it took are written (or rejects with the lane's error).
  */
 function startLane(
   validateOpts: ValidateOptions,
