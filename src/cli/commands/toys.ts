@@ -17,7 +17,9 @@ import {
   mergeToyFiles,
   parseShard,
   parseToyFile,
+  resolveMinosParameters,
   runToys,
+  toyParameterNames,
   toyFileText,
   type Shard,
   type ToyFile,
@@ -34,7 +36,8 @@ export interface ToysOptions extends FitCommonOptions {
   truth: string;
   events: number;
   shard: string | undefined;
-  minos: boolean;
+  /** true (bare flag: μ), 'all', or a comma-separated list of parameter names. */
+  minos: boolean | string;
   figures: boolean;
 }
 
@@ -49,7 +52,13 @@ export function register(program: Command): Command {
     .addOption(
       new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm (default: all toys)'),
     )
-    .addOption(new Option('--minos', 'MINOS interval of μ in every fit (coverage from MINOS too)').default(false))
+    .addOption(
+      new Option(
+        '--minos [parameters]',
+        'MINOS intervals in every fit (coverage from MINOS too): of μ (bare flag), of all parameters ("all"), ' +
+          'or of a comma-separated list such as mu,nu_squeeze',
+      ).default(false),
+    )
     .addOption(new Option('--no-figures', 'skip the pull and coverage figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
       await run(c.optsWithGlobals<ToysOptions>());
@@ -98,6 +107,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   };
   let shard: Shard | null = null;
   let truth;
+  let minos: string[] = [];
   const missing = [
     ['-c, --cfg <file>', o.cfg],
     ['--sys-cfg <file>', o.sysCfg],
@@ -109,6 +119,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     checkSettings(settings, o.model);
     truth = parseTruthSpec(o.truth, TOY_NUISANCE_NAMES, { allowN: false, what: '--truth' });
     if (o.shard !== undefined) shard = parseShard(o.shard);
+    minos = resolveMinosParameters(o.minos, toyParameterNames(TOY_NUISANCE_NAMES, !!o.extended));
   } catch (e) {
     throw new UserError(`toys: ${(e as Error).message}`);
   }
@@ -125,7 +136,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     models: o.model,
     observables: o.observables,
     extended: !!o.extended,
-    minos: !!o.minos,
+    minos,
   };
   const totals: Record<string, number> = {};
   const t0 = performance.now();
