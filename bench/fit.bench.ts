@@ -2,10 +2,12 @@
  * The fit's costs (issue 16), on the shipped models (configs/systematics.yaml), three families:
  *   fit.nll_grad.<n> — NLL + gradient in (μ, ν) of the flow likelihood over n events (x and y), at a new ν
  *                      each call (so the model runs: kin and score residual, both classes, forward and
- *                      ν-backward), 1 and 2 threads, and PyTorch (bench/pytorch/fit_nll.py, 2 threads) on the
- *                      same events with the same weights in interleaved rounds; `.vs_pytorch` = median of the
- *                      per-round ratios of our 2-thread time to PyTorch's. Before timing, the peer's NLL and
- *                      gradient at one ν are compared with ours (`.peer_rel_diff`, the largest relative difference).
+ *                      ν-backward), 1 and 2 threads, and PyTorch (bench/pytorch/fit_nll.py) at 1 and 2 threads on
+ *                      the same events with the same weights, in interleaved rounds; `.vs_pytorch` = median of the
+ *                      per-round ratios of our time to PyTorch's at the same thread count. Before timing, the
+ *                      peer's NLL and gradient at one ν are compared with ours (`.peer_rel_diff`, the largest
+ *                      relative difference). FNF_BENCH_FIT_TORCH_CHUNK: PyTorch takes the events in slices of
+ *                      that many rows (default: all at once, what a PyTorch user writes first).
  *   fit.single.<n>   — one flow fit (MIGRAD + HESSE) of n events, with its model-evaluation count;
  *   fit.toy.<n>      — one complete toy (flow and truth fits with HESSE) of n events, and toys per minute;
  *                      `.minos` the same with MINOS on μ.
@@ -114,7 +116,7 @@ register({
     };
     const out: BenchResult[] = [];
     let peer = await PyTorchPeer.start(
-      2,
+      1,
       (why) => console.log(`fit.nll_grad: no PyTorch comparison (${why})`),
       'fit_nll.py',
     );
@@ -124,42 +126,42 @@ register({
         const ok = await peer.ask(`load ${events.file} ${n}`);
         if (ok !== `ok ${n}`) throw new Error(`PyTorch peer: load answered '${ok}'`);
         const diff = await comparePeer(peer, liks[0], [0.3, 0.4, -0.3]);
-        out.push(result(`fit.nll_grad.${n}.peer_rel_diff`, n, 2, diff, 'relative'));
+        out.push(result(`fit.nll_grad.${n}.peer_rel_diff`, n, 1, diff, 'relative'));
         if (!(diff < 1e-3)) {
           console.log('fit.nll_grad: the peer computes another NLL (difference above 1e-3): not timed');
           peer.close();
           peer = null;
         }
       }
+      const chunk = Number(process.env.FNF_BENCH_FIT_TORCH_CHUNK ?? '0');
+      const torch = async (threads: number): Promise<number> => {
+        await peer!.ask(`threads ${threads}`);
+        const ms = Number(await peer!.ask(`time 1 ${chunk}`));
+        if (!(ms > 0)) throw new Error('PyTorch peer: time answered no number');
+        return ms;
+      };
       ours(0);
       ours(1);
-      if (peer) await peer.ask('time 1');
-      const t1: number[] = [];
-      const t2: number[] = [];
-      const tt: number[] = [];
-      const vs: number[] = [];
+      if (peer) await torch(2);
+      const t: number[][] = [[], []];
+      const tt: number[][] = [[], []];
+      const vs: number[][] = [[], []];
       for (let r = 0; r < rounds; r++) {
-        const a = ours(r % 2);
-        const b = ours(1 - (r % 2));
-        const [one, two] = r % 2 ? [b, a] : [a, b];
-        t1.push(one);
-        t2.push(two);
-        if (peer) {
-          const pt = Number(await peer.ask('time 1'));
-          if (!(pt > 0)) throw new Error('PyTorch peer: time answered no number');
-          tt.push(pt);
-          vs.push(two / pt);
+        for (const k of r % 2 ? [1, 0] : [0, 1]) t[k].push(ours(k));
+        for (const k of peer ? (r % 2 ? [0, 1] : [1, 0]) : []) {
+          tt[k].push(await torch(k + 1));
+          vs[k].push(t[k][r] / tt[k][r]);
         }
-        const torchText = peer ? `, PyTorch ${tt[r].toFixed(0)} ms` : '';
+        const torchText = peer ? `; PyTorch ${tt[0][r].toFixed(0)} / ${tt[1][r].toFixed(0)} ms` : '';
         console.log(
-          `fit.nll_grad round ${r}: 1 thread ${one.toFixed(0)} ms, 2 threads ${two.toFixed(0)} ms${torchText}`,
+          `fit.nll_grad round ${r}: 1 / 2 threads ${t[0][r].toFixed(0)} / ${t[1][r].toFixed(0)} ms${torchText}`,
         );
       }
-      out.push(result(`fit.nll_grad.${n}`, n, 1, median(t1), 'ms'));
-      out.push(result(`fit.nll_grad.${n}`, n, 2, median(t2), 'ms'));
-      if (peer) {
-        out.push(result(`fit.nll_grad.${n}.pytorch`, n, 2, median(tt), 'ms'));
-        out.push(result(`fit.nll_grad.${n}.vs_pytorch`, n, 2, median(vs), '× (ours / PyTorch)'));
+      for (const k of [0, 1]) {
+        out.push(result(`fit.nll_grad.${n}`, n, k + 1, median(t[k]), 'ms'));
+        if (!peer) continue;
+        out.push(result(`fit.nll_grad.${n}.pytorch`, n, k + 1, median(tt[k]), 'ms'));
+        out.push(result(`fit.nll_grad.${n}.vs_pytorch`, n, k + 1, median(vs[k]), '× (ours / PyTorch)'));
       }
     } finally {
       peer?.close();
