@@ -6,21 +6,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDevice } from '../backend/index.js';
-import type { BackendName } from '../backend/index.js';
 import { loadConfig } from '../config/load.js';
-import { openModels, type LikelihoodSettings } from './session.js';
-import type { Observables } from './setup.js';
-import { runToy, type ToyStudyMeta } from './toys.js';
+import { openModels } from './session.js';
+import { runToy, type ToyWorkerData } from './toys.js';
 import type { PoolMessage } from './toy-pool.js';
-
-export interface ToyWorkerData {
-  cfg: string;
-  sysCfg: string;
-  backend: Exclude<BackendName, 'auto' | 'gpu'>;
-  observables: Observables;
-  settings: LikelihoodSettings;
-  meta: ToyStudyMeta;
-}
 
 const port = parentPort;
 if (!port) throw new Error('toy-worker: run as a worker thread of fnf toys --jobs');
