@@ -6,8 +6,9 @@
  *                      the same events with the same weights, in interleaved rounds; `.vs_pytorch` = median of the
  *                      per-round ratios of our time to PyTorch's at the same thread count. Before timing, the
  *                      peer's NLL and gradient at one ν are compared with ours (`.peer_rel_diff`, the largest
- *                      relative difference). FNF_BENCH_FIT_TORCH_CHUNK: PyTorch takes the events in slices of
- *                      that many rows (default: all at once, what a PyTorch user writes first).
+ *                      relative difference). PyTorch takes the events in slices of 8192 rows, as ours does
+ *                      (CHUNK_ROWS; all 100k at once its autograd graph is gigabytes and it ran 3-4× slower
+ *                      here); FNF_BENCH_FIT_TORCH_CHUNK sets another slice (0: all at once).
  *   fit.single.<n>   — one flow fit (MIGRAD + HESSE) of n events, with its model-evaluation count;
  *   fit.toy.<n>      — one complete toy (flow and truth fits with HESSE) of n events, and toys per minute;
  *                      `.minos` the same with MINOS on μ.
@@ -28,6 +29,7 @@ import type { FitEvents } from '../src/fit/events.js';
 import { drawToy } from '../src/fit/toy-data.js';
 import { fitLikelihood } from '../src/fit/run-fit.js';
 import { packageRoot } from '../src/backend/wasm/index.js';
+import { CHUNK_ROWS } from '../src/flows/chunked.js';
 import { PyTorchPeer } from './pytorch/peer.js';
 import { register, type BenchResult } from './registry.js';
 
@@ -133,7 +135,7 @@ register({
           peer = null;
         }
       }
-      const chunk = Number(process.env.FNF_BENCH_FIT_TORCH_CHUNK ?? '0');
+      const chunk = Number(process.env.FNF_BENCH_FIT_TORCH_CHUNK ?? String(CHUNK_ROWS));
       const torch = async (threads: number): Promise<number> => {
         await peer!.ask(`threads ${threads}`);
         const ms = Number(await peer!.ask(`time 1 ${chunk}`));
