@@ -94,11 +94,12 @@ async function comparePeer(peer: PyTorchPeer, lik: MixtureLikelihood, theta: num
   // the gradient's scale is the NLL's over the parameters' unit: compare each component with |NLL| / n too
   const scale = Math.abs(ours[0]) / lik.events.n;
   const rel = ours.map((v, i) => Math.abs(v - theirs[i]) / Math.max(Math.abs(v), i === 0 ? 0 : scale));
+  const worst = Math.max(...rel);
+  const show = (a: number[]) => a.map((v) => v.toPrecision(9)).join(' ');
   console.log(
-    `fit.nll_grad: ours ${ours.map((v) => v.toPrecision(9)).join(' ')}; PyTorch ` +
-      `${theirs.map((v) => v.toPrecision(9)).join(' ')}; largest relative difference ${Math.max(...rel).toExponential(2)}`,
+    `fit.nll_grad: ours ${show(ours)}; PyTorch ${show(theirs)}; largest relative difference ${worst.toExponential(2)}`,
   );
-  return Math.max(...rel);
+  return worst;
 }
 
 register({
