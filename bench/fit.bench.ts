@@ -6,9 +6,11 @@
  *                      the same events with the same weights, in interleaved rounds; `.vs_pytorch` = median of the
  *                      per-round ratios of our time to PyTorch's at the same thread count. Before timing, the
  *                      peer's NLL and gradient at one ν are compared with ours (`.peer_rel_diff`, the largest
- *                      relative difference). PyTorch takes the events in slices of 8192 rows, as ours does
- *                      (CHUNK_ROWS; all 100k at once its autograd graph is gigabytes and it ran 3-4× slower
- *                      here); FNF_BENCH_FIT_TORCH_CHUNK sets another slice (0: all at once).
+ *                      relative difference). `.cpu`, `.pytorch.cpu`, `.vs_pytorch_cpu`: process CPU time (all
+ *                      threads), the figure a loaded machine distorts least. PyTorch takes the events in
+ *                      slices of 8192 rows, as ours does (CHUNK_ROWS; all 100k at once its autograd graph is
+ *                      gigabytes and it ran slower here); FNF_BENCH_FIT_TORCH_CHUNK sets another slice (0: all
+ *                      at once).
  *   fit.single.<n>   — one flow fit (MIGRAD + HESSE) of n events, with its model-evaluation count;
  *   fit.toy.<n>      — one complete toy (flow and truth fits with HESSE) of n events, and toys per minute;
  *                      `.minos` the same with MINOS on μ.
@@ -67,7 +69,7 @@ const flowLikelihood = (models: FitModels, ev: FitEvents) =>
 const result = (name: string, n: number, threads: number, value: number, unit: string): BenchResult => ({
   name,
   shape: [n],
-  backend: name.endsWith('.pytorch') ? 'pytorch' : 'wasm',
+  backend: /\.pytorch(\.|$)/.test(name) ? 'pytorch' : 'wasm',
   threads,
   value: +value.toPrecision(5),
   unit,
@@ -112,9 +114,14 @@ register({
     const liks = sides.map((s) => flowLikelihood(s.models, ev));
     let step = 0;
     const g = new Float64Array(3);
+    /** CPU ms of the last call (the process's, all threads): on a loaded machine it says more than wall time. */
+    let oursCpu = 0;
     const ours = (k: number): number => {
       const a = performance.now();
+      const c = process.cpuUsage();
       liks[k].value(Float64Array.from([0.3, 0.4 + 1e-3 * ++step, -0.3]), g);
+      const u = process.cpuUsage(c);
+      oursCpu = (u.user + u.system) / 1000;
       return performance.now() - a;
     };
     const out: BenchResult[] = [];
@@ -137,10 +144,12 @@ register({
         }
       }
       const chunk = Number(process.env.FNF_BENCH_FIT_TORCH_CHUNK ?? String(CHUNK_ROWS));
+      let torchCpu = 0;
       const torch = async (threads: number): Promise<number> => {
         await peer!.ask(`threads ${threads}`);
-        const ms = Number(await peer!.ask(`time 1 ${chunk}`));
+        const [ms, cpu] = (await peer!.ask(`time 1 ${chunk}`)).split(' ').map(Number);
         if (!(ms > 0)) throw new Error('PyTorch peer: time answered no number');
+        torchCpu = cpu;
         return ms;
       };
       ours(0);
@@ -149,12 +158,20 @@ register({
       const t: number[][] = [[], []];
       const tt: number[][] = [[], []];
       const vs: number[][] = [[], []];
+      const cpu: number[][] = [[], []];
+      const cpuTorch: number[][] = [[], []];
       for (let r = 0; r < rounds; r++) {
-        for (const k of r % 2 ? [1, 0] : [0, 1]) t[k].push(ours(k));
+        for (const k of r % 2 ? [1, 0] : [0, 1]) {
+          t[k].push(ours(k));
+          cpu[k].push(oursCpu);
+        }
         for (const k of peer ? (r % 2 ? [0, 1] : [1, 0]) : []) {
           tt[k].push(await torch(k + 1));
+          cpuTorch[k].push(torchCpu);
           vs[k].push(t[k][r] / tt[k][r]);
         }
+        const cpuText = (a: number[][]) => `CPU ${a[0][r].toFixed(0)} / ${a[1][r].toFixed(0)} ms`;
+        console.log(`  ours ${cpuText(cpu)}${peer ? `; PyTorch ${cpuText(cpuTorch)}` : ''}`);
         const torchText = peer ? `; PyTorch ${tt[0][r].toFixed(0)} / ${tt[1][r].toFixed(0)} ms` : '';
         console.log(
           `fit.nll_grad round ${r}: 1 / 2 threads ${t[0][r].toFixed(0)} / ${t[1][r].toFixed(0)} ms${torchText}`,
@@ -165,6 +182,10 @@ register({
         if (!peer) continue;
         out.push(result(`fit.nll_grad.${n}.pytorch`, n, k + 1, median(tt[k]), 'ms'));
         out.push(result(`fit.nll_grad.${n}.vs_pytorch`, n, k + 1, median(vs[k]), '× (ours / PyTorch)'));
+        out.push(result(`fit.nll_grad.${n}.cpu`, n, k + 1, median(cpu[k]), 'ms CPU'));
+        out.push(result(`fit.nll_grad.${n}.pytorch.cpu`, n, k + 1, median(cpuTorch[k]), 'ms CPU'));
+        const ratios = cpu[k].map((c, r) => c / cpuTorch[k][r]);
+        out.push(result(`fit.nll_grad.${n}.vs_pytorch_cpu`, n, k + 1, median(ratios), '× (ours / PyTorch, CPU)'));
       }
     } finally {
       peer?.close();

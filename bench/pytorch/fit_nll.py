@@ -20,7 +20,7 @@ Requests on stdin, one answer line each:
     load EVENTS_FILE N   events: N rows of x (f32, 2 per row) then N rows of y      -> "ok N"
     threads T            torch.set_num_threads(T)                                   -> "ok T"
     nll MU NU_0 NU_1     NLL and gradient (mu, nu_0, nu_1), repr precision         -> "nll g0 g1 g2"
-    time R [CHUNK]       R NLL + gradient calls, each at a new nu, the events in     -> ms per call
+    time R [CHUNK]       R NLL + gradient calls, each at a new nu, the events in     -> wall and CPU ms per call
                          slices of CHUNK rows (default: all at once)
 """
 import argparse
@@ -155,11 +155,12 @@ def serve(threads):
         elif w[0] == "time":
             r = int(w[1])
             chunk = int(w[2]) if len(w) > 2 else 0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(r):
                 calls += 1  # a new nu each call, as the fit's bench does (nothing cached anywhere)
                 fn(*leaves(0.3, 0.4 + 1e-3 * calls, -0.3), chunk)
-            print(f"{(time.perf_counter() - t0) / r * 1000:.4f}", flush=True)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            print(f"{wall / r * 1000:.4f} {cpu / r * 1000:.4f}", flush=True)
         else:
             print(f"error: unknown request {w[0]!r}", flush=True)
 
