@@ -11,7 +11,9 @@
 //   spline_inverse(x, ladj, y, params, e0, e1, K, bound, logSlope, scratch)
 //       x[e] = spline⁻¹(y[e]), ladj[e] = ln|dx/dy|.
 //   spline_scratch_bytes(K) -> i32: bytes of `scratch` forward and inverse need (16-aligned;
-//       one area per thread: a pool gives each thread its own).
+//       one area per thread: a pool gives each thread its own). It also holds the masses of the
+//       last two distinct parameter rows, reused when an element's raw widths and heights repeat
+//       them bit for bit (see cachedMasses).
 //   spline_backward(dx, dparams, gy, gl, x, params, e0, e1, K, bound, logSlope, saved)
 //       dx[e] = ∂L/∂x[e], dparams[e·P ..] = ∂L/∂params (overwritten) from gy = ∂L/∂y and
 //       gl = ∂L/∂ladj. dparams must not overlap params. saved: 0, or what spline_forward stored
@@ -190,6 +192,90 @@ let upperKnot: f32 = 0;
   return logf((s * s * q) / (den * den));
 }
 
+// ---- masses of recent parameter rows ----
+//
+// The unnormalised masses of an element's two blocks depend on its raw widths and heights only.
+// Where rows repeat them — a feature whose parameters see only the class, or a grid laid out so
+// that a coordinate the conditioner sees changes slowly — the clamps and 2K exps of the element
+// before are reused: MASS_SLOTS recent rows (one per feature of a 2-feature flow, whose elements
+// alternate) are kept in the scratch, each with the address of the raw row it came from. A row
+// matches when its 2K raw values have the same bits, so a reused result is exactly the one the
+// computation would give. Slots live for one call (the caller may rewrite params between calls).
+
+const MASS_SLOTS: i32 = 2;
+/** Per slot: the raw row (widths then heights, 2K values) its masses came from; 0 = empty. */
+let slotRaw0: usize = 0;
+let slotRaw1: usize = 0;
+let slotSearchScale0: f32 = 0;
+let slotSearchScale1: f32 = 0;
+let slotOtherScale0: f32 = 0;
+let slotOtherScale1: f32 = 0;
+/** The slot to fill next (the one not used last). */
+let slotNext: i32 = 0;
+/** The scales of the masses cachedMasses returned (a module global is per instance, so per thread). */
+let slotScaleSearch: f32 = 0;
+let slotScaleOther: f32 = 0;
+
+// @ts-ignore: decorator
+@inline function clearMassSlots(): void {
+  slotRaw0 = 0;
+  slotRaw1 = 0;
+  slotNext = 0;
+}
+
+/** Whether n f32 values at a and b have the same bits. */
+// @ts-ignore: decorator
+@inline function sameBits(a: usize, b: usize, n: i32): bool {
+  if (a == b) return true;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = <usize>j << 2;
+    if (!i32x4.all_true(i32x4.eq(v128.load(a + at), v128.load(b + at)))) return false;
+  }
+  for (; j < n; j++) if (load<u32>(a + (<usize>j << 2)) != load<u32>(b + (<usize>j << 2))) return false;
+  return true;
+}
+
+/**
+ * The masses of the searched and the other block in a scratch slot (searched at the returned
+ * address, the other one Kpad values after), their scales in slotScaleSearch / slotScaleOther.
+ */
+// @ts-ignore: decorator
+@inline function cachedMasses(pSearch: usize, pOther: usize, K: i32, lambda: f32, scratch: usize): usize {
+  const raw = pSearch < pOther ? pSearch : pOther; // widths then heights, 2K values
+  const slotBytes = <usize>(2 * (((K + 3) & ~3) << 2));
+  if (slotRaw0 && sameBits(slotRaw0, raw, 2 * K)) {
+    slotNext = 1;
+    slotScaleSearch = slotSearchScale0;
+    slotScaleOther = slotOtherScale0;
+    return scratch;
+  }
+  if (slotRaw1 && sameBits(slotRaw1, raw, 2 * K)) {
+    slotNext = 0;
+    slotScaleSearch = slotSearchScale1;
+    slotScaleOther = slotOtherScale1;
+    return scratch + slotBytes;
+  }
+  const slot = slotNext;
+  const rs = scratch + (slot ? slotBytes : 0);
+  const ro = rs + (slotBytes >> 1);
+  const is = blockMassesPair(pSearch, pOther, K, lambda, rs, ro);
+  const io = pairScaleB;
+  if (slot) {
+    slotRaw1 = raw;
+    slotSearchScale1 = is;
+    slotOtherScale1 = io;
+  } else {
+    slotRaw0 = raw;
+    slotSearchScale0 = is;
+    slotOtherScale0 = io;
+  }
+  slotNext = 1 - slot;
+  slotScaleSearch = is;
+  slotScaleOther = io;
+  return rs;
+}
+
 /** Largest input that can still be inside: x_K = B(2·S_K − 1) with S_K = 1 ± a few ulps. */
 // @ts-ignore: decorator
 @inline function mayBeInside(v: f32, bound: f32): bool {
@@ -212,11 +298,12 @@ let upperKnot: f32 = 0;
     store<f32>(outL, 0);
     return;
   }
-  // Masses of both blocks (the other one is needed unless v lies beyond the last knot, rare).
-  const rs = scratch;
-  const ro = scratch + (<usize>((K + 3) & ~3) << 2);
-  const is = blockMassesPair(pSearch, pOther, K, lambda, rs, ro);
-  const io = pairScaleB;
+  // Masses of both blocks (the other one is needed unless v lies beyond the last knot, rare),
+  // from the cache when this element's raw widths and heights equal a recent element's.
+  const rs = cachedMasses(pSearch, pOther, K, lambda, scratch);
+  const ro = rs + (<usize>((K + 3) & ~3) << 2);
+  const is = slotScaleSearch;
+  const io = slotScaleOther;
   // The forward searches the widths: rs holds them, ro the heights (the inverse never saves).
   if (saved) {
     scaleRow(saved, rs, K, is);
@@ -312,7 +399,7 @@ let upperKnot: f32 = 0;
 }
 
 export function spline_scratch_bytes(K: i32): i32 {
-  return 2 * (((K + 3) & ~3) << 2);
+  return MASS_SLOTS * 2 * (((K + 3) & ~3) << 2);
 }
 
 /** The element loop of forward (`inverse` false) and inverse: inlined, so each export gets its own copy. */
@@ -322,6 +409,7 @@ export function spline_scratch_bytes(K: i32): i32 {
   e0: i32, e1: i32, K: i32, bound: f32, logSlope: f32, scratch: usize, saved: usize, inverse: bool,
 ): void {
   const P = 3 * K - 1;
+  clearMassSlots();
   for (let e = e0; e < e1; e++) {
     const off = <usize>e << 2;
     const pw = params + ((<usize>e * <usize>P) << 2);

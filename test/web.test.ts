@@ -15,11 +15,12 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './helpers/shared.js';
-import { buildWeb } from '../web/build.js';
+import { buildWeb, webSetup } from '../web/build.js';
+import { Scene } from '../web/src/engine/scene.js';
 import { portFromEnv, serveStatic } from '../web/serve.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
-import { repeatRow } from '../src/analysis/grid.js';
+import { gridPoints, gridSpec, repeatRow } from '../src/analysis/grid.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
 import { quantile, summary } from '../web/src/page/timings.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
@@ -194,6 +195,39 @@ test('the page without COOP/COEP runs on one thread and says so', async () => {
   assert.ok(overflow <= 0, `nothing wider than a phone's 390 px viewport (overflow ${overflow} px)`);
   await page.screenshot({ path: join(SHOTS, 'page-phone.png'), fullPage: true });
   await page.close();
+});
+
+test("Scene in Node: the kin grid equals the Node API's log p on the page's grid; extras in steps", async () => {
+  const dev = await createDevice({ backend: 'wasm', threads: 1 });
+  const setup = webSetup(REPO);
+  const load = (name: string) => loadResidualModel(dev, join(REPO, 'models', name));
+  const kin = { additive: load(setup.models.kin.additive), cross: load(setup.models.kin.cross) };
+  const score = { additive: load(setup.models.score.additive), cross: load(setup.models.score.cross) };
+  const scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });
+  const n = setup.grid.kin;
+  const w = setup.kinWindow;
+  const grid = gridPoints(gridSpec(w.x, w.y, n, n)); // the page's layout: x₁ fastest
+  const state: ViewState = { nu: [1.25, -0.75], residual: 'cross', baseOnly: false, point: [0.4, -0.2], arrows: true };
+  const r = scene.kin(7, state);
+  for (const c of [0, 1]) {
+    const ctx = new Float32Array(grid.length);
+    for (let i = 0; i < n * n; i++) ctx[2 * i + c] = 1;
+    const want = kin.cross.logProb(grid, { context: ctx, nu: repeatRow(state.nu, n * n) });
+    let worst = 0;
+    for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(r.model[c * n * n + i] - want[i]));
+    assert.ok(worst <= 1e-6, `class ${c}: page grid against model.logProb, worst |Δ log p| ${worst}`);
+  }
+  // The extras in steps (as the engine worker runs them) give the one-go result.
+  const steps = scene.extraSteps(8, state);
+  let count = 0;
+  let done = steps.next();
+  for (; !done.done; done = steps.next()) count++;
+  const whole = scene.extra(8, state);
+  assert.ok(count >= 8, `the extras come in steps (${count})`);
+  assert.equal(Array.from(done.value.scoreModel), Array.from(whole.scoreModel));
+  assert.equal(done.value.kl, whole.kl);
+  assert.equal(Array.from(done.value.arrows!), Array.from(whole.arrows!));
+  (dev.kernels as { dispose?: () => void }).dispose?.();
 });
 
 test('update-time summary: median and p95 by linear interpolation, NaN when empty', () => {

@@ -1,19 +1,22 @@
 /**
  * Update times of the page in headless Chromium, 1 thread and all threads, next to the Node
- * API's time for the same model call (32 768 grid rows + probes of the kin residual model) in
- * the same run, so a loaded machine shows as both slowing together. Usage, after `npm run
- * build`: node dist/web/measure.js [moves per setting, default 30]. Needs Chromium (FNF_CHROMIUM).
+ * times of the same work (the engine's Scene.kin: 32 768 grid rows + probes of the kin residual
+ * model, and the truth) and of the plain model.logProb on as many rows, in the same run, so a
+ * loaded machine shows as both slowing together. Usage, after `npm run build`:
+ * node dist/web/measure.js [moves per setting, default 30]. Needs Chromium (FNF_CHROMIUM).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { buildWeb, repoRoot } from './build.js';
+import { buildWeb, repoRoot, webSetup } from './build.js';
 import { serveStatic } from './serve.js';
 import { summary } from './src/page/timings.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
-import { repeatRow } from '../src/analysis/grid.js';
+import { gridPoints, gridSpec, repeatRow } from '../src/analysis/grid.js';
+import { Scene } from './src/engine/scene.js';
+import type { ViewState } from './src/engine/protocol.js';
 
 interface Times {
   updates: number[];
@@ -26,21 +29,45 @@ const fmt = (ms: number[]) => {
   return `median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (n = ${s.n})`;
 };
 
-async function nodeTimes(threads: number, moves: number): Promise<number[]> {
+/**
+ * The same work in Node: the page engine's own Scene (the kin grid of both classes at ν, model
+ * and truth, as the engine worker runs it) on a Node device, and the plain model.logProb on
+ * the same rows for comparison.
+ */
+async function nodeTimes(threads: number, moves: number): Promise<{ scene: number[]; plain: number[] }> {
   const dev = await createDevice({ backend: 'wasm', threads });
-  const model = loadResidualModel(dev, join(repoRoot(), 'models', 'kin_density_residuals.safetensors'));
-  const n = 2 * (128 * 128 + 4);
-  const x = new Float32Array(2 * n).map((_, i) => ((i * 0.37) % 8) - 4);
+  const setup = webSetup(repoRoot());
+  const load = (name: string) => loadResidualModel(dev, join(repoRoot(), 'models', name));
+  const kin = { additive: load(setup.models.kin.additive), cross: load(setup.models.kin.cross) };
+  const score = { additive: load(setup.models.score.additive), cross: load(setup.models.score.cross) };
+  const scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });
+  // The grid (x₁ fastest) and the probes, both classes.
+  const w = setup.kinWindow;
+  const points = [...gridPoints(gridSpec(w.x, w.y, setup.grid.kin, setup.grid.kin)), ...setup.probePoints];
+  const x = Float32Array.from([...points, ...points]);
+  const n = x.length / 2;
   const ctx = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) ctx[2 * i + (i < n / 2 ? 0 : 1)] = 1;
-  const out: number[] = [];
-  for (let k = 0; k < moves; k++) {
-    const t0 = performance.now();
-    model.logProb(x, { context: ctx, nu: repeatRow([Math.sin(k), Math.cos(k)], n) });
-    out.push(performance.now() - t0);
+  const state = (k: number): ViewState => ({
+    nu: [Math.sin(k), Math.cos(k)],
+    residual: 'additive',
+    baseOnly: false,
+    point: [0, 0],
+    arrows: false,
+  });
+  scene.kin(0, state(0)); // the residual nets on the grid, once
+  const sceneMs: number[] = [];
+  const plain: number[] = [];
+  for (let k = 1; k <= moves; k++) {
+    let t0 = performance.now();
+    scene.kin(k, state(k));
+    sceneMs.push(performance.now() - t0);
+    t0 = performance.now();
+    kin.additive.logProb(x, { context: ctx, nu: repeatRow(state(k).nu, n) });
+    plain.push(performance.now() - t0);
   }
   (dev.kernels as { dispose?: () => void }).dispose?.();
-  return out;
+  return { scene: sceneMs, plain };
 }
 
 async function main(): Promise<void> {
@@ -63,17 +90,33 @@ async function main(): Promise<void> {
           return !!f && f.ready && f.pending() === 0 && !!f.lastExtra;
         });
       await idle();
+      const value = (k: number) => ((((k * 7) % 17) - 8) / 4).toFixed(2);
       for (let k = 0; k < moves; k++) {
-        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(((((k * 7) % 17) - 8) / 4).toFixed(2));
+        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(value(k));
         await idle();
       }
       const t = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow);
+      const rested = t.updates.length;
+      // Dragging: the next move as soon as the grid is drawn, while the extras run (they yield).
+      for (let k = 0; k < moves; k++) {
+        const drawn = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates.length);
+        await page.locator(k % 2 ? '#nu1' : '#nu0').fill(value(k + 3));
+        await page.waitForFunction((n) => (window as unknown as { fnflow: Times }).fnflow.updates.length > n, drawn);
+        await page.waitForTimeout(5 + (k % 4) * 10); // land at different points of the extras
+      }
+      await idle();
+      const dragging = (await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates)).slice(
+        rested,
+      );
       const warm = (a: number[]) => a.slice(1); // the first update also warms the engine up
       const node = await nodeTimes(threads, moves);
       process.stdout.write(
         `${t.info.threads} thread(s), ${t.info.build} SIMD:\n` +
           `  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
-          `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n  node, same model call:         ${fmt(node)}\n`,
+          `  the same while dragging:       ${fmt(dragging)} (moves during the extras)\n` +
+          `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n` +
+          `  node, the engine's Scene.kin:  ${fmt(node.scene)}\n` +
+          `  node, plain model.logProb:     ${fmt(node.plain)} (the same grid, no fixed-grid evaluator)\n`,
       );
       await page.close();
     }

@@ -12,25 +12,17 @@
  * with any mixture weights (μ-dependent) without touching the model again.
  */
 import type { Device } from '../backend/device.js';
-import { Tape, type Var } from '../autodiff/tape.js';
-import { ComposedTransform } from '../flows/compose.js';
-import type { Transform } from '../flows/transform.js';
-import { chunked } from '../flows/chunked.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import { PolynomialResidualTransform } from '../systematics/polynomial-residual.js';
+import { ResidualOnSample, type LogProbWithNuGrad } from '../systematics/on-sample.js';
 import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import type { Rng } from '../random/rng.js';
 
 export type { NSF, SystematicCorrectedModel };
 
-export interface LogProbWithNuGrad {
-  /** log p per event [n]. */
-  logp: Float32Array;
-  /** ∂ log p_i / ∂ν_k, row-major [n, K]. */
-  dnu: Float32Array;
-}
+// The fixed-sample evaluator lives beside the model, so the browser page can use it too.
+export { ResidualOnSample, type LogProbWithNuGrad } from '../systematics/on-sample.js';
 
 /** Number of nuisances a residual model takes. */
 export function residualNuisances(model: SystematicCorrectedModel): number {
@@ -50,99 +42,6 @@ export function residualLogProbAndNuGrad(
   nu: readonly number[],
 ): LogProbWithNuGrad {
   return new ResidualOnSample(model, v, context).logProbAndNuGrad(nu);
-}
-
-/**
- * A residual model over one fixed sample, evaluated at many ν (a fit). The first residual layer's nets
- * see the observed v and the context, never ν, so their outputs are computed once, here, and enter each
- * evaluation as constants through a stand-in stack: the same numbers the full pass computes (row by row,
- * by the same kernels), for less work (kin: all of its residual nets; score: half of them).
- */
-export class ResidualOnSample {
-  private readonly n: number;
-  /** The first layer when the stack starts with one (it then sees v itself). */
-  private readonly first: PolynomialResidualTransform | null;
-  /** Its net outputs per event, with their widths; empty without a first layer. */
-  private readonly raws: { data: Float32Array; width: number }[];
-
-  constructor(
-    readonly model: SystematicCorrectedModel,
-    private readonly v: Float32Array,
-    private readonly context: Float32Array | null,
-  ) {
-    const dev = model.device;
-    const F = model.features;
-    const C = model.config.contextDim;
-    this.n = v.length / F;
-    freezeAll(model);
-    const head = model.residual.transforms[0];
-    this.first = head instanceof PolynomialResidualTransform ? head : null;
-    const first = this.first;
-    if (!first) {
-      this.raws = [];
-      return;
-    }
-    const widths = first.netOutputWidths();
-    const outs = chunked(
-      dev,
-      this.n,
-      [
-        { data: v, width: F },
-        { data: context, width: C },
-      ],
-      widths,
-      ([vt, ct]) => {
-        const tape = new Tape(dev, { grad: false });
-        return first.netOutputs(tape, tape.constant(vt!), ct ? tape.constant(ct) : null).map((r) => r.value);
-      },
-    );
-    this.raws = outs.map((data, j) => ({ data, width: widths[j] }));
-  }
-
-  logProbAndNuGrad(nu: readonly number[]): LogProbWithNuGrad {
-    const [logp, dnu] = this.run(nu, true);
-    return { logp, dnu };
-  }
-
-  logProb(nu: readonly number[]): Float32Array {
-    return this.run(nu, false)[0];
-  }
-
-  /** The residual stack with the first layer's net outputs given (the rest as they are). */
-  private stackWith(raws: readonly Var[]): Transform {
-    const first = this.first!;
-    const head: Transform = {
-      features: first.features,
-      forwardVar: (tape, x, cond) => first.forwardVar(tape, x, cond, raws),
-      inverseTensor: () => {
-        throw new Error('ResidualOnSample: the stand-in stack runs forward only');
-      },
-    };
-    return new ComposedTransform([head, ...this.model.residual.transforms.slice(1)], this.model.features);
-  }
-
-  private run(nu: readonly number[], grad: boolean): Float32Array[] {
-    const { model, n } = this;
-    const dev = model.device;
-    const F = model.features;
-    const K = model.numNuisances;
-    const C = model.config.contextDim;
-    if (nu.length !== K) throw new Error(`residual model: expected ${K} nuisances, got ${nu.length}`);
-    const inputs = [{ data: this.v, width: F }, { data: this.context, width: C }, ...this.raws];
-    return chunked(dev, n, inputs, grad ? [1, K] : [1], ([vt, ct, ...rawTs], rows) => {
-      const tape = new Tape(dev, { grad });
-      const nuRows = new Float32Array(rows * K);
-      for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) nuRows[i * K + k] = nu[k];
-      const nuT = dev.tensor(nuRows, [rows, K]);
-      const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
-      const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
-      const stack = this.first ? this.stackWith(rawTs.map((r) => tape.constant(r!))) : model.residual;
-      const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack);
-      if (!grad) return [lp.value];
-      tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
-      return [lp.value, nuVar.grad ?? dev.zeros([rows, K])];
-    });
-  }
 }
 
 /** log p(v | context, ν) without gradients. */
@@ -166,12 +65,6 @@ export function baseLogProb(flow: NSF, v: Float32Array, context: Float32Array | 
 /** The frozen base flow under a residual model. */
 export function baseOf(model: SystematicCorrectedModel): NSF {
   return model.base;
-}
-
-/** The residual's parameters are frozen for the fit: the tape records no weight gradients. */
-function freezeAll(model: SystematicCorrectedModel): void {
-  model.params.freeze();
-  model.base.params.freeze();
 }
 
 export function loadResidual(

@@ -3,7 +3,9 @@
  *
  * Forward (data → latent): one hyper-network pass on [x, c] gives every feature's spline
  * parameters; y = spline(x), ladj = Σ features ln|dy/dx|. Inverse: F fixed-point sweeps from
- * x = 0 (after sweep n the first n features in the order are exact), as Zuko does.
+ * x = 0 (after sweep n the first n features in the order are exact), as Zuko does. The
+ * hyper-network runs once per distinct row of its inputs when they repeat (a grid, the first
+ * sweeps from x = 0): the same numbers (MaskedMLP.forwardDistinct).
  * Reads the condition's context; ν does not apply.
  */
 import type { Device } from '../backend/device.js';
@@ -27,7 +29,9 @@ export class AutoregressiveSplineTransform implements Transform {
 
   /** y [B,F] and ladj [B]. */
   forwardVar(tape: Tape, x: Var, cond: Condition<Var>): { y: Var; ladj: Var } {
-    const raw = this.hyper.forward(tape, x, cond.context ?? null);
+    // The conditioner on the distinct rows of what it sees (all of x but the last feature in the
+    // order, and the context) when few are distinct, as on a grid; the spline runs on every row.
+    const raw = this.hyper.forwardDistinct(tape, x, cond.context ?? null);
     const s = spline(x, raw, this.spline);
     return { y: s.y, ladj: sumCols(s.ladj) };
   }
@@ -39,7 +43,7 @@ export class AutoregressiveSplineTransform implements Transform {
     let ladj: Tensor | null = null;
     const ctx = cond.context ? tape.constant(cond.context) : null;
     for (let pass = 0; pass < this.features; pass++) {
-      const raw = this.hyper.forward(tape, tape.constant(x), ctx);
+      const raw = this.hyper.forwardDistinct(tape, tape.constant(x), ctx);
       const r = splineInverse(dev, y, raw.value, this.spline);
       x = r.x;
       ladj = r.ladj;

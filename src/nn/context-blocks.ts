@@ -15,17 +15,41 @@ import type { Device } from '../backend/device.js';
 import type { BlockSet } from '../ops/weight-block.js';
 import type { LayerBlockLayout } from '../ops/block-linear.js';
 import type { BoolMatrix } from './masks.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** Per hidden layer: weight blocks [ctx → ctx, ctx → x, x → x], bias blocks [ctx, x]. */
 export interface HiddenBlocks {
   readonly weight: BlockSet;
   readonly bias: BlockSet;
+  /** matmulNT ranges of the x → x block (per row, its non-zero columns); null: all dense. */
+  readonly xRanges: Tensor | null;
 }
 
 export interface ContextBlocks {
   readonly hidden: HiddenBlocks[];
   /** The last layer's weight blocks [from ctx, from x], every output row. */
   readonly output: BlockSet;
+  /**
+   * matmulNT ranges of the from-x block: the outputs of a feature that sees only the context
+   * (the first in the order) get an empty range, so the per-row product skips them.
+   */
+  readonly outputXRanges: Tensor | null;
+}
+
+/**
+ * Per row of the block rows × cols of mask m, the [lo, hi) of its non-zero columns ([0, 0) for a
+ * row of zeros), as matmulNT ranges; null when every row is dense (nothing to skip).
+ */
+function blockRanges(device: Device, m: BoolMatrix, rows: readonly number[], cols: readonly number[]): Tensor | null {
+  const pairs: number[] = [];
+  let dense = true;
+  for (const r of rows) {
+    const live = cols.flatMap((c, j) => (m[r][c] ? [j] : []));
+    const [lo, hi] = live.length ? [live[0], live[live.length - 1] + 1] : [0, 0];
+    if (lo !== 0 || hi !== cols.length) dense = false;
+    pairs.push(lo, hi);
+  }
+  return dense || rows.length === 0 ? null : device.persistent([rows.length, 2], pairs);
 }
 
 /** Blocks rows_i × cols_i of a state-order (N × K) weight with mask m, as one gather. */
@@ -100,6 +124,7 @@ export function contextBlocks(
         [ctxRows, [0]],
         [xRows, [0]],
       ]),
+      xRanges: blockRanges(device, m, xRows, xCols),
     });
     ctxCols = ctxRows;
     xCols = xRows;
@@ -112,5 +137,6 @@ export function contextBlocks(
       [all, ctxCols],
       [all, xCols],
     ]),
+    outputXRanges: blockRanges(device, m, all, xCols),
   };
 }

@@ -7,10 +7,11 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { blockLinear, concatCols, linear, spreadLinear, weightBlocks } from '../ops/index.js';
+import { blockLinear, concatCols, gatherRows, linear, spreadLinear, weightBlocks } from '../ops/index.js';
 import type { Rng } from '../random/rng.js';
 import { uniformInit } from './init.js';
-import type { BoolMatrix } from './masks.js';
+import { inputsReachingOutputs, type BoolMatrix } from './masks.js';
+import { distinctRows } from './distinct-rows.js';
 import { blockLayouts } from './block-layout.js';
 import type { LayerBlockLayout } from '../ops/block-linear.js';
 import { contextBlocks, type ContextBlocks } from './context-blocks.js';
@@ -43,6 +44,8 @@ export class MaskedMLP {
   private readonly splits = new Map<number, ContextBlocks | null>();
   private readonly device: Device;
   private readonly masks: BoolMatrix[];
+  /** Per input column of [x, context]: whether any output depends on it. */
+  private readonly reaching: boolean[];
 
   constructor(
     readonly prefix: string,
@@ -53,6 +56,7 @@ export class MaskedMLP {
   ) {
     this.device = device;
     this.masks = masks;
+    this.reaching = inputsReachingOutputs(masks);
     const layouts = blockLayouts(device, masks);
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
@@ -106,6 +110,34 @@ export class MaskedMLP {
   }
 
   /**
+   * The same function as `forward`, run once per distinct row of the inputs its outputs depend on
+   * (from the masks: an NSF transform's conditioner never sees the last feature in its order), its
+   * outputs then copied back to every row. On a grid the first transform of a 2-feature flow sees
+   * one coordinate and the class: ~128 distinct rows of 16 384. Used only when x and the context
+   * need no gradient (a copied row has no way back to its own inputs; parameter gradients are
+   * sums over rows and stay right) and at most a quarter of the rows are distinct (a continuous
+   * input is given up on after that many rows); otherwise `forward`.
+   * Every row is computed by the same kernels as in `forward` (sums in the same order whatever a
+   * row's position), so the values are the same bits.
+   */
+  forwardDistinct(tape: Tape, x: Var, context: Var | null): Var {
+    if (x.requiresGrad || context?.requiresGrad) return this.forward(tape, x, context);
+    const F = x.value.cols;
+    const B = x.value.rows;
+    const pick = (from: number, to: number) => this.reaching.slice(from, to).flatMap((live, j) => (live ? [j] : []));
+    const keys = [{ value: x.value, cols: pick(0, F) }];
+    if (context) keys.push({ value: context.value, cols: pick(F, this.reaching.length) });
+    const found = distinctRows(keys, Math.floor(B / 4));
+    if (!found) return this.forward(tape, x, context);
+    // Keep the shared-context choice of the full batch (it changes how sums are grouped): the
+    // distinct rows take it too when they hold at least 4 rows per distinct context.
+    const shared = context ? sharedContext(context) : null;
+    if (shared && found.first.length < 4 * shared.unique.rows) return this.forward(tape, x, context);
+    const out = this.forward(tape, gatherRows(x, found.first), context ? gatherRows(context, found.first) : null);
+    return gatherRows(out, found.which);
+  }
+
+  /**
    * The same network when the batch holds few distinct contexts: the context side of every
    * layer runs once per distinct context, and only the x side runs per row, with the context
    * side's contribution added as a per-context bias (spreadLinear). With two features that is a
@@ -122,11 +154,11 @@ export class MaskedMLP {
       if (l < split.hidden.length) {
         const [ctxToCtx, ctxToX, xToX] = weightBlocks(W, split.hidden[l].weight);
         const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
-        h = spreadLinear(h, xToX, shared.spread, linear(ctx, ctxToX, xB), act);
+        h = spreadLinear(h, xToX, shared.spread, linear(ctx, ctxToX, xB), act, split.hidden[l].xRanges);
         ctx = linear(ctx, ctxToCtx, ctxB, { activation: act });
       } else {
         const [fromCtx, fromX] = weightBlocks(W, split.output);
-        h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b));
+        h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b), Act.None, split.outputXRanges);
       }
     });
     return h;

@@ -81,3 +81,18 @@ export function strictlyLowerAdjacency(features: number, perFeature: number, con
     context,
   );
 }
+
+/**
+ * Which inputs any output of a masked network can depend on: input j counts when some path of
+ * mask entries leads from it to an output. The others reach no output whatever their values
+ * (with the masks' zeros, for finite values), so rows that agree on the counted inputs give the
+ * same outputs (./distinct-rows.ts).
+ */
+export function inputsReachingOutputs(masks: readonly BoolMatrix[]): boolean[] {
+  let live: boolean[] = Array<boolean>(masks[masks.length - 1].length).fill(true);
+  for (let l = masks.length - 1; l >= 0; l--) {
+    const m = masks[l];
+    live = m[0].map((_, j) => m.some((row, i) => live[i] && row[j]));
+  }
+  return live;
+}

@@ -78,11 +78,19 @@ export function gatherCols(a: Var, idx: readonly number[]): Var {
       throw new Error(`gatherCols: index ${i} out of range for ${shapeStr(a.shape)}`);
   }
   const dev = a.device;
-  const out = dev.empty([M, idx.length]);
-  idx.forEach((src, j) => copyCols(out, j, a.value, src, 1));
+  const W = idx.length;
+  const out = dev.empty([M, W]);
+  // One pass over the rows (not one per column): the residual layers gather coefficient slots
+  // of every row at each evaluation.
+  const from = Int32Array.from(idx);
+  const S = a.value.data,
+    D = out.data;
+  for (let i = 0; i < M; i++) for (let j = 0; j < W; j++) D[i * W + j] = S[i * N + from[j]];
   return a.tape.record('gatherCols', out, [a], (g) => {
     const ga = dev.zeros(a.shape);
-    idx.forEach((src, j) => copyCols(ga, src, g, j, 1, true));
+    const G = g.data,
+      A = ga.data;
+    for (let i = 0; i < M; i++) for (let j = 0; j < W; j++) A[i * N + from[j]] += G[i * W + j];
     return [ga];
   });
 }

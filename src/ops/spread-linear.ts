@@ -25,7 +25,18 @@ function actMap(act: Act): Unary {
   }
 }
 
-export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = Act.None): Var {
+/**
+ * `ranges` (optional, matmulNT's): per row of W, where its non-zero columns lie; the forward's
+ * product skips the rest (the same sums: the skipped terms are exact zeros).
+ */
+export function spreadLinear(
+  x: Var,
+  W: Var,
+  spread: Tensor,
+  T: Var,
+  act: Act = Act.None,
+  ranges: Tensor | null = null,
+): Var {
   const [B, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
   const U = T.value.rows;
@@ -38,9 +49,16 @@ export function spreadLinear(x: Var, W: Var, spread: Tensor, T: Var, act: Act = 
   }
   const dev = x.device;
   const out = dev.empty([B, N]);
-  dev.kernels.matmulNT(out, x.value, W.value, null, Act.None);
-  dev.kernels.matmulNN(out, spread, T.value, true);
-  if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  if (U === 1) {
+    // One distinct row (a batch of one class): T is a plain bias, added with the activation in
+    // the matmul's store step. The same bits: S·T adds 1·T exactly, and the store step's
+    // activation is the unary map's.
+    dev.kernels.matmulNT(out, x.value, W.value, T.value.reshape([N]), act, ranges);
+  } else {
+    dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges);
+    dev.kernels.matmulNN(out, spread, T.value, true);
+    if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  }
   return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
     let gx = null,

@@ -19,3 +19,11 @@ export function newCanvas(width: number, height: number): Canvas {
 export function encodePng(canvas: Canvas): Buffer {
   return canvas.toBuffer('image/png');
 }
+
+/**
+ * The same PNG bytes as `encodePng`, encoded on the canvas library's native thread pool: the
+ * calling thread goes on (drawing the next figure, running model kernels) while it compresses.
+ */
+export function encodePngAsync(canvas: Canvas): Promise<Buffer> {
+  return canvas.encode('png');
+}

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { encodePng, newCanvas, type Canvas } from './canvas.js';
+import { encodePng, encodePngAsync, newCanvas, type Canvas } from './canvas.js';
 import { drawLegend, layoutLegend, type LegendEntry } from './draw.js';
 import { Panel, type PanelOptions } from './panel.js';
 import { estimateYAxisWidth, renderPanel } from './render.js';
@@ -180,20 +180,36 @@ export class Figure {
    * folder if needed; returns the path.
    */
   savePng(path: string): string {
-    const png = this.toPng();
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-    try {
-      writeFileSync(tmp, png);
-      renameSync(tmp, path);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
-      }
-      throw new Error(`plot/figure savePng(${path}): ${(e as Error).message}`);
-    }
+    writePngAtomic(path, this.toPng());
     return path;
+  }
+
+  /**
+   * `savePng` with the PNG compressed off the calling thread: the figure is drawn now, the bytes
+   * (identical to `savePng`'s) are encoded on the canvas library's thread pool and written
+   * atomically when the promise settles. Drawing stays on this thread (Chart.js is not
+   * thread-safe to share), compression is most of the rest of a figure's cost.
+   */
+  async savePngAsync(path: string): Promise<string> {
+    const png = await encodePngAsync(this.render());
+    writePngAtomic(path, png);
+    return path;
+  }
+}
+
+/** The PNG bytes into `path` through a temporary file in the same folder and a rename. */
+function writePngAtomic(path: string, png: Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, png);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    throw new Error(`plot/figure savePng(${path}): ${(e as Error).message}`);
   }
 }

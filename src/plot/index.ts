@@ -1,5 +1,6 @@
 /** fnflow figure layer: data in, PNG out. */
 export { Figure, type FigureOptions, type PanelPlacement } from './figure.js';
+export { DeferredSaves, saveNow, type SaveFigure } from './saves.js';
 export { Panel, type PanelOptions, type PanelItem, type Range, type Corner, type StyleOptions } from './panel.js';
 export {
   histogramComparison,

@@ -22,6 +22,12 @@ import type { Rng } from '../random/rng.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { ResidualModelConfig } from './config.js';
 
+/**
+ * Net outputs a caller already has, per net (nuisance nets, then cross nets): the raw output
+ * [B, slots·F], or its coefficient slots split out ([B, F] each, in slot order).
+ */
+export type GivenNetOutputs = readonly (Var | readonly Var[])[];
+
 /** Coefficient slots per feature in a nuisance net's output (A_s, B_s, A_t, B_t). */
 const NUISANCE_SLOTS = 4;
 /** Slots per feature in a cross-term net's output (C_s, C_t). */
@@ -98,7 +104,7 @@ export class PolynomialResidualTransform implements Transform {
    * does not depend on ν either (the first layer, on the observed x) one evaluation serves every ν.
    */
   netOutputs(tape: Tape, x: Var, context: Var | null): Var[] {
-    return [...this.nets, ...this.crossNets].map((net) => net.forward(tape, x, context));
+    return [...this.nets, ...this.crossNets].map((net) => net.forwardDistinct(tape, x, context));
   }
 
   /** Widths of netOutputs' entries, in order. */
@@ -108,10 +114,12 @@ export class PolynomialResidualTransform implements Transform {
   }
 
   /**
-   * s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]; `raws`: netOutputs at
-   * this x when the caller already has them.
+   * s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]. `given`: the nets'
+   * outputs at this x when the caller already has them (netOutputs), per net either as it comes
+   * [B, slots·F] or split into its coefficient slots ([B, F] each, in slot order: A_s, B_s, A_t,
+   * B_t; a cross net's C_s, C_t), which saves the per-evaluation column gathers.
    */
-  coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { s: Var; t: Var } {
+  coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>, given?: GivenNetOutputs): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
     const context = cond.context ?? null;
     const nu = this.nuOf(cond);
@@ -121,19 +129,25 @@ export class PolynomialResidualTransform implements Transform {
     let t: Var | null = null;
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
     const nNets = this.nets.length;
+    const slotsOf = (at: number, net: MaskedMLP, slots: number): readonly Var[] => {
+      const g = given?.[at];
+      if (Array.isArray(g)) return g;
+      const raw = (g as Var | undefined) ?? net.forwardDistinct(tape, x, context);
+      return Array.from({ length: slots }, (_, k) => this.slot(raw, k, slots));
+    };
     this.nets.forEach((net, n) => {
-      const raw = raws ? raws[n] : net.forward(tape, x, context);
+      const [as, bs, at, bt] = slotsOf(n, net, NUISANCE_SLOTS);
       const v = col(n);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
-      s = acc(s, add(mul(this.slot(raw, 0, NUISANCE_SLOTS), v), mul(this.slot(raw, 1, NUISANCE_SLOTS), v2)));
-      t = acc(t, add(mul(this.slot(raw, 2, NUISANCE_SLOTS), v), mul(this.slot(raw, 3, NUISANCE_SLOTS), v2)));
+      s = acc(s, add(mul(as, v), mul(bs, v2)));
+      t = acc(t, add(mul(at, v), mul(bt, v2)));
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const raw = raws ? raws[nNets + p] : net.forward(tape, x, context);
+      const [cs, ct] = slotsOf(nNets + p, net, CROSS_SLOTS);
       const vab = mul(mul(col(a), col(b)), qx);
-      s = acc(s, mul(this.slot(raw, 0, CROSS_SLOTS), vab));
-      t = acc(t, mul(this.slot(raw, 1, CROSS_SLOTS), vab));
+      s = acc(s, mul(cs, vab));
+      t = acc(t, mul(ct, vab));
     });
     if (!s || !t) {
       // No nuisances: the identity.
@@ -144,8 +158,8 @@ export class PolynomialResidualTransform implements Transform {
   }
 
   /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row (s and t too, for the conformance checks). */
-  forwardVar(tape: Tape, x: Var, cond: Condition<Var>, raws?: readonly Var[]): { y: Var; ladj: Var; s: Var; t: Var } {
-    const { s, t } = this.coefficientsVar(tape, x, cond, raws);
+  forwardVar(tape: Tape, x: Var, cond: Condition<Var>, given?: GivenNetOutputs): { y: Var; ladj: Var; s: Var; t: Var } {
+    const { s, t } = this.coefficientsVar(tape, x, cond, given);
     const y = add(mul(x, exp(s)), t);
     const ladjRow = sumCols(s);
     return { y, ladj: this.cfg.ladjSign === 1 ? ladjRow : neg(ladjRow), s, t };

@@ -93,43 +93,21 @@ function row(
   return r;
 }
 
-/** Evaluates every closure row; returns the report and the per-row evaluations. */
-export function computeClosure(
-  models: ClosureModels,
-  s: ClosureSetup,
-): { report: ClosureReport; evaluations: ClosureEvaluation[] } {
-  const evals: ClosureEvaluation[] = [];
-  const done = (ev: ClosureEvaluation) => {
-    evals.push(ev);
-    s.onRow?.(ev);
-  };
+/** One row to evaluate: which model, at which ν, against which generator, from which named stream. */
+export interface ClosureJob {
+  model: ClosureModelName;
+  point: NuPoint;
+  generator: GeneratorConfig;
+  stream: string;
+}
+
+/** Every closure row of these models, in report order. */
+export function closureJobs(models: ClosureModels, s: Omit<ClosureSetup, 'n' | 'streams'>): ClosureJob[] {
   const zero = [0, 0];
-  {
-    const t = drawTruth(s.streams.get('closure/kin_base'), s.n, s.nominal);
-    const lt = logProbXBatch(t.x, t.c, s.nominal);
-    const lm = models.kinBase.logProb(t.x, { context: t.cOneHot });
-    done({
-      row: row('kin_base', zero, undefined, lt, lm),
-      point: { nu: zero },
-      generator: s.nominal,
-      truth: t,
-      logTruth: lt,
-      logModel: lm,
-    });
-  }
-  {
-    const t = drawTruth(s.streams.get('closure/score_base'), s.n, s.nominal);
-    const lt = logProbYBatch(t.y, t.x, t.c, s.nominal, { sigmoid: false });
-    const lm = models.scoreBase.logProb(t.y, { context: t.scoreCtx });
-    done({
-      row: row('score_base', zero, undefined, lt, lm),
-      point: { nu: zero },
-      generator: s.nominal,
-      truth: t,
-      logTruth: lt,
-      logModel: lm,
-    });
-  }
+  const jobs: ClosureJob[] = [
+    { model: 'kin_base', point: { nu: zero }, generator: s.nominal, stream: 'closure/kin_base' },
+    { model: 'score_base', point: { nu: zero }, generator: s.nominal, stream: 'closure/score_base' },
+  ];
   const residuals: [
     ClosureModelName,
     SystematicCorrectedModel | undefined,
@@ -142,33 +120,135 @@ export function computeClosure(
     if (!model || !templates) continue;
     const genAt = nuisanceGenerator(templates, `${name} templates`);
     for (const p of closureNuPoints(templates, model.numNuisances)) {
-      const gen = p.generator ?? genAt(p.nu);
-      const t = drawTruth(s.streams.get(`closure/${name}/${p.template ?? formatNu(p.nu)}`), s.n, gen);
-      const nu = repeatRow(p.nu, s.n);
-      let lt: Float64Array;
-      let lm: Float32Array;
-      let ln: Float32Array;
-      if (name === 'kin_residual') {
-        lt = logProbXBatch(t.x, t.c, gen);
-        lm = model.logProb(t.x, { context: t.cOneHot, nu });
-        ln = model.base.logProb(t.x, { context: t.cOneHot });
-      } else {
-        lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-        lm = model.logProb(t.y, { context: t.scoreCtx, nu });
-        ln = model.base.logProb(t.y, { context: t.scoreCtx });
-      }
-      done({
-        row: row(name, p.nu, p.template, lt, lm, ln),
-        point: p,
-        generator: gen,
-        truth: t,
-        logTruth: lt,
-        logModel: lm,
-        logNoResidual: ln,
-      });
+      const generator = p.generator ?? genAt(p.nu);
+      jobs.push({ model: name, point: p, generator, stream: `closure/${name}/${p.template ?? formatNu(p.nu)}` });
     }
   }
-  return { report: { n: s.n, rows: evals.map((e) => e.row) }, evaluations: evals };
+  return jobs;
+}
+
+/**
+ * The order in which rows are taken when two threads share them: the costliest model first
+ * (a score residual row is about three kin rows), so the last rows to finish are short ones.
+ */
+export function closureClaimOrder(jobs: readonly ClosureJob[]): number[] {
+  const rank: Record<ClosureModelName, number> = { score_residual: 0, score_base: 1, kin_residual: 2, kin_base: 3 };
+  return jobs.map((_, i) => i).sort((a, b) => rank[jobs[a].model] - rank[jobs[b].model] || a - b);
+}
+
+/** One row: fresh truth events from the job's stream, their exact and model log-densities. */
+export function evaluateClosureJob(
+  models: ClosureModels,
+  job: ClosureJob,
+  n: number,
+  streams: Streams,
+): ClosureEvaluation {
+  const gen = job.generator;
+  const t = drawTruth(streams.get(job.stream), n, gen);
+  const template = job.point.template;
+  if (job.model === 'kin_base') {
+    const lt = logProbXBatch(t.x, t.c, gen);
+    const lm = models.kinBase.logProb(t.x, { context: t.cOneHot });
+    return {
+      row: row(job.model, job.point.nu, template, lt, lm),
+      point: job.point,
+      generator: gen,
+      truth: t,
+      logTruth: lt,
+      logModel: lm,
+    };
+  }
+  if (job.model === 'score_base') {
+    const lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
+    const lm = models.scoreBase.logProb(t.y, { context: t.scoreCtx });
+    return {
+      row: row(job.model, job.point.nu, template, lt, lm),
+      point: job.point,
+      generator: gen,
+      truth: t,
+      logTruth: lt,
+      logModel: lm,
+    };
+  }
+  const model = job.model === 'kin_residual' ? models.kinResidual : models.scoreResidual;
+  if (!model) throw new Error(`validate/closure: a ${job.model} row without a ${job.model} model`);
+  const nu = repeatRow(job.point.nu, n);
+  let lt: Float64Array;
+  let lm: Float32Array;
+  let ln: Float32Array;
+  if (job.model === 'kin_residual') {
+    lt = logProbXBatch(t.x, t.c, gen);
+    lm = model.logProb(t.x, { context: t.cOneHot, nu });
+    ln = model.base.logProb(t.x, { context: t.cOneHot });
+  } else {
+    lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
+    lm = model.logProb(t.y, { context: t.scoreCtx, nu });
+    ln = model.base.logProb(t.y, { context: t.scoreCtx });
+  }
+  return {
+    row: row(job.model, job.point.nu, template, lt, lm, ln),
+    point: job.point,
+    generator: gen,
+    truth: t,
+    logTruth: lt,
+    logModel: lm,
+    logNoResidual: ln,
+  };
+}
+
+/**
+ * Closure rows shared with another thread that evaluates the same jobs on its own device: both
+ * draw claim numbers 0, 1, 2, … from one counter (`claim`), claim k being the job
+ * closureClaimOrder(jobs)[k], and the rows the other thread took arrive through `receive`
+ * (blocking until one does).
+ */
+export interface ClosureSharing {
+  claim(): number;
+  receive(): { index: number; evaluation: ClosureEvaluation };
+}
+
+/** Takes rows through `sharing` until every row is claimed, evaluating each with `evaluate`; returns how many. */
+export function takeClosureRows(
+  jobs: readonly ClosureJob[],
+  sharing: Pick<ClosureSharing, 'claim'>,
+  evaluate: (index: number) => void,
+): number {
+  const order = closureClaimOrder(jobs);
+  let taken = 0;
+  for (let k = sharing.claim(); k < order.length; k = sharing.claim(), taken++) evaluate(order[k]);
+  return taken;
+}
+
+/**
+ * Evaluates every closure row; returns the report and the per-row evaluations. Each row draws
+ * from its own named stream, so who evaluates it (and in which order) changes no number; rows
+ * are reported (onRow) and returned in report order.
+ */
+export function computeClosure(
+  models: ClosureModels,
+  s: ClosureSetup,
+  sharing?: ClosureSharing,
+): { report: ClosureReport; evaluations: ClosureEvaluation[] } {
+  const jobs = closureJobs(models, s);
+  const evals: (ClosureEvaluation | undefined)[] = new Array(jobs.length);
+  let reported = 0;
+  const done = (index: number, ev: ClosureEvaluation) => {
+    evals[index] = ev;
+    for (; reported < jobs.length && evals[reported]; reported++) s.onRow?.(evals[reported]!);
+  };
+  if (!sharing) {
+    jobs.forEach((job, i) => done(i, evaluateClosureJob(models, job, s.n, s.streams)));
+  } else {
+    takeClosureRows(jobs, sharing, (i) => done(i, evaluateClosureJob(models, jobs[i], s.n, s.streams)));
+    while (reported < jobs.length) {
+      const { index, evaluation } = sharing.receive();
+      if (!(index >= 0 && index < jobs.length && !evals[index]))
+        throw new Error(`validate/closure: the other thread sent row ${index} of ${jobs.length}, not one it took`);
+      done(index, evaluation);
+    }
+  }
+  const all = evals as ClosureEvaluation[];
+  return { report: { n: s.n, rows: all.map((e) => e.row) }, evaluations: all };
 }
 
 const fmtE = (v: number | undefined, digits = 2) =>

@@ -10,8 +10,17 @@ import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import { Rng } from '../random/rng.js';
 import { generateBatch, type GeneratorConfig } from '../toy/index.js';
-import { autoRange } from '../plot/index.js';
-import { closureMarkdown, closureText, computeClosure, type ClosureModels, type ClosureReport } from './closure.js';
+import { autoRange, type SaveFigure } from '../plot/index.js';
+import {
+  closureMarkdown,
+  closureText,
+  computeClosure,
+  type ClosureEvaluation,
+  type ClosureModels,
+  type ClosureReport,
+  type ClosureSetup,
+  type ClosureSharing,
+} from './closure.js';
 import type { ValidationContext } from './context.js';
 import { figKin1d, figKin2d, figSysKin1d, figSysKinCentral, figSysKinTemplate } from './figures-kin.js';
 import {
@@ -40,6 +49,17 @@ export interface ValidationOptions {
   quick?: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** How figures reach their files (default: written before runValidation returns; see plot/saves.ts). */
+  saveFigure?: SaveFigure;
+  /** Called once closure.json and closure.md are written, before the figures (start hands them on). */
+  onClosure?: (report: ClosureReport, evaluations: ClosureEvaluation[]) => void;
+  /** Closure rows shared with another thread (fnf start; see closure.ts ClosureSharing). */
+  closureSharing?: ClosureSharing;
+  /**
+   * Figure steps shared with another thread: claim numbers 0, 1, 2, … index figureSteps(); the
+   * steps this thread does not claim are drawn elsewhere (and are not in `files`).
+   */
+  figureSharing?: { claim(): number };
 }
 
 export interface ValidationResult {
@@ -68,6 +88,25 @@ export function scoreWindow(gens: GeneratorConfig[], seed: number): { x: [number
   };
 }
 
+/** The models the closure and the figures evaluate (residual models only with a systematics config). */
+export function loadClosureModels(dev: Device, base: BaseFlowsConfig, sys?: SystematicsConfig): ClosureModels {
+  const models: ClosureModels = {
+    kinBase: loadBaseFlow(dev, base.kin.paths.model, base.kin.flow, 'kin_flow'),
+    scoreBase: loadBaseFlow(dev, base.score.paths.model, base.score.flow, 'score_flow'),
+  };
+  if (sys) {
+    const { kin, score } = sys;
+    models.kinResidual = loadResidualModel(dev, kin.paths.residual, kin, 'residual_kin_model');
+    models.scoreResidual = loadResidualModel(dev, score.paths.residual, score, 'residual_score_model');
+  }
+  return models;
+}
+
+/** What selects the closure rows (the same in every thread that shares them). */
+export function closureSetup(base: BaseFlowsConfig, sys?: SystematicsConfig): Omit<ClosureSetup, 'n' | 'streams'> {
+  return { nominal: base.generator, kinTemplates: sys?.kin.templates, scoreTemplates: sys?.score.templates };
+}
+
 export function runValidation(dev: Device, o: ValidationOptions): ValidationResult {
   const log = o.log ?? (() => {});
   const timings: Record<string, number> = {};
@@ -79,36 +118,61 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   };
   mkdirSync(o.outDir, { recursive: true });
 
-  const models: ClosureModels = {
-    kinBase: loadBaseFlow(dev, o.base.kin.paths.model, o.base.kin.flow, 'kin_flow'),
-    scoreBase: loadBaseFlow(dev, o.base.score.paths.model, o.base.score.flow, 'score_flow'),
-  };
-  if (o.sys) {
-    const { kin, score } = o.sys;
-    models.kinResidual = loadResidualModel(dev, kin.paths.residual, kin, 'residual_kin_model');
-    models.scoreResidual = loadResidualModel(dev, score.paths.residual, score, 'residual_score_model');
-  }
+  const models = loadClosureModels(dev, o.base, o.sys);
   lap('load models');
 
   const streams = new Streams(o.seed);
-  const nominal = o.base.generator;
   log(`closure: n = ${o.n} events per row`);
-  const { report, evaluations } = computeClosure(models, {
-    nominal,
-    n: o.n,
-    streams,
-    kinTemplates: o.sys?.kin.templates,
-    scoreTemplates: o.sys?.score.templates,
-    onRow: (ev) => log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
-  });
+  const { report, evaluations } = computeClosure(
+    models,
+    {
+      ...closureSetup(o.base, o.sys),
+      n: o.n,
+      streams,
+      onRow: (ev) =>
+        log(`  ${ev.row.model} ${ev.row.template ?? formatNu(ev.row.nu)}: KL ${ev.row.kl.toExponential(2)}`),
+    },
+    o.closureSharing,
+  );
   writeReport(join(o.outDir, 'closure.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeReport(join(o.outDir, 'closure.md'), closureMarkdown(report));
   lap('closure');
+  o.onClosure?.(report, evaluations);
 
+  const sink = new FigureSink(o.outDir, log, o.saveFigure);
+  const ctx = validationContext(o, models, streams, evaluations, sink);
+  log('figures:');
+  const steps = figureSteps(ctx);
+  const claim = o.figureSharing
+    ? () => o.figureSharing!.claim()
+    : (() => {
+        let k = 0;
+        return () => k++;
+      })();
+  let stage = steps[0]?.stage;
+  for (let k = claim(); k < steps.length; k = claim()) {
+    if (steps[k].stage !== stage) {
+      lap(`figures ${stage}`);
+      stage = steps[k].stage;
+    }
+    steps[k].draw(ctx);
+  }
+  if (stage) lap(`figures ${stage}`);
+  return { report, files: sink.written.map((w) => w.file), timings };
+}
+
+/** What the figures read, from the closure's evaluations (also built by the thread that shares them). */
+export function validationContext(
+  o: Pick<ValidationOptions, 'base' | 'sys' | 'n' | 'seed' | 'quick'>,
+  models: ClosureModels,
+  streams: Streams,
+  evaluations: ClosureEvaluation[],
+  sink: FigureSink,
+): ValidationContext {
+  const nominal = o.base.generator;
   const kinTemplates = o.sys?.kin.templates ?? [];
   const scoreTemplates = o.sys?.score.templates ?? [];
-  const sink = new FigureSink(o.outDir, log);
-  const ctx: ValidationContext = {
+  return {
     n: o.n,
     budgets: budgetsFor(o.n, o.quick),
     detail: o.quick ? QUICK_DETAIL : FULL_DETAIL,
@@ -124,29 +188,43 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
     kinWindow: kinWindow([nominal, ...kinTemplates.map((tp) => tp.generator)]),
     scoreWindow: scoreWindow([nominal, ...scoreTemplates.map((tp) => tp.generator)], o.seed),
   };
-  log('figures:');
-  figKin2d(ctx);
-  figKin1d(ctx);
-  lap('figures kin base');
-  figScore2dGlobal(ctx);
-  figScore2dSlices(ctx);
-  figScore1d(ctx);
-  figScoreX1Slices(ctx);
-  figScoreLogprob(ctx);
-  lap('figures score base');
-  if (o.sys) {
-    figSysKinCentral(ctx);
-    for (const tp of kinTemplates) figSysKinTemplate(ctx, tp.name, tp.m, tp.generator);
-    figSysKin1d(ctx);
-    figScanKin(ctx);
-    lap('figures kin residual');
-    figSysScoreCentral(ctx);
-    for (const tp of scoreTemplates) figSysScoreTemplate(ctx, tp.name, tp.m, tp.generator);
-    figSysScore1d(ctx);
-    figScanScore(ctx);
-    lap('figures score residual');
+}
+
+/** One step of the validation figures: a figure (one per template for the template figures). */
+export interface FigureStep {
+  stage: 'kin base' | 'score base' | 'kin residual' | 'score residual';
+  draw: (ctx: ValidationContext) => void;
+}
+
+/**
+ * The figure steps in drawing order. Each figure draws from its own named streams, so the
+ * order, and which thread draws which step, changes no figure.
+ */
+export function figureSteps(ctx: ValidationContext): FigureStep[] {
+  const steps: FigureStep[] = [];
+  const add = (stage: FigureStep['stage'], ...draws: FigureStep['draw'][]) =>
+    draws.forEach((draw) => steps.push({ stage, draw }));
+  add('kin base', figKin2d, figKin1d);
+  add('score base', figScore2dGlobal, figScore2dSlices, figScore1d, figScoreX1Slices, figScoreLogprob);
+  if (ctx.models.kinResidual && ctx.models.scoreResidual) {
+    add(
+      'kin residual',
+      figSysKinCentral,
+      ...ctx.kinTemplates.map((tp) => (c: ValidationContext) => void figSysKinTemplate(c, tp.name, tp.m, tp.generator)),
+      figSysKin1d,
+      figScanKin,
+    );
+    add(
+      'score residual',
+      figSysScoreCentral,
+      ...ctx.scoreTemplates.map(
+        (tp) => (c: ValidationContext) => void figSysScoreTemplate(c, tp.name, tp.m, tp.generator),
+      ),
+      figSysScore1d,
+      figScanScore,
+    );
   }
-  return { report, files: sink.written.map((w) => w.file), timings };
+  return steps;
 }
 
 export { closureText };

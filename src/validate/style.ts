@@ -3,7 +3,7 @@
  * notation, the fixed windows per observable, sample budgets, and saving with timing.
  */
 import { join } from 'node:path';
-import { COLORS, type ColorMapName, type Figure, type LegendEntry } from '../plot/index.js';
+import { COLORS, saveNow, type ColorMapName, type Figure, type LegendEntry, type SaveFigure } from '../plot/index.js';
 import { xParams, type GeneratorConfig } from '../toy/index.js';
 import { CLASSES } from '../analysis/classes.js';
 import { CONTOUR_MASSES } from '../analysis/levels.js';
@@ -116,13 +116,15 @@ export const QUICK_DETAIL: Detail = {
 export class FigureSink {
   readonly written: { file: string; ms: number }[] = [];
 
+  /** `saveFigure`: how a figure reaches its file (default: drawn, encoded and written at once). */
   constructor(
     readonly outDir: string,
     private readonly log: (line: string) => void = () => {},
+    private readonly saveFigure: SaveFigure = saveNow,
   ) {}
 
   save(fig: Figure, name: string, startedAt: number): string {
-    const path = fig.savePng(join(this.outDir, name));
+    const path = this.saveFigure(fig, join(this.outDir, name));
     const ms = performance.now() - startedAt;
     this.written.push({ file: path, ms });
     this.log(`  ${name}  (${(ms / 1000).toFixed(1)} s)`);

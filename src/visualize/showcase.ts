@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import type { SystematicTemplate } from '../config/load.js';
-import { linspace } from '../plot/index.js';
+import { linspace, saveNow, type Figure, type SaveFigure } from '../plot/index.js';
 import type { Direction } from './jacobian.js';
 import { CLASSES, CLASS_INDICES } from '../analysis/classes.js';
 import { kinSubject, scoreSubject, type Subject } from './subject.js';
@@ -34,6 +34,8 @@ export interface ShowcaseOptions {
   nuSteps?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** How figures reach their files (default: written before the call returns; see plot/saves.ts). */
+  saveFigure?: SaveFigure;
 }
 
 export interface ShowcaseModels {
@@ -81,8 +83,9 @@ export function renderSubject(s: Subject, opts: ShowcaseOptions): string[] {
       `visualize: response dims ${bad.join(', ')} are not feature indices of the ${s.kind} model (features ${F})`,
     );
   const written: string[] = [];
-  const save = (fig: { savePng(p: string): string }, name: string) => {
-    written.push(fig.savePng(join(opts.outDir, name)));
+  const saveFigure = opts.saveFigure ?? saveNow;
+  const save = (fig: Figure, name: string) => {
+    written.push(saveFigure(fig, join(opts.outDir, name)));
     log(`  wrote ${name}`);
   };
   const t0 = performance.now();

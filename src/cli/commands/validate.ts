@@ -3,9 +3,17 @@
  * Flags as validate_flows.py: `-c/--cfg` (base flows), `--sys-cfg`, `--out-dir`, `--n`.
  */
 import { Option, type Command } from 'commander';
-import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
+import { checkBaseFlowsMatch, loadConfig, type BaseFlowsConfig, type SystematicsConfig } from '../../config/load.js';
+import type { Device } from '../../backend/device.js';
+import { DeferredSaves } from '../../plot/index.js';
 import { deviceFor } from '../device.js';
-import { closureText, runValidation, VALIDATE_DEFAULT_SEED } from '../../validate/pipeline.js';
+import {
+  closureText,
+  runValidation,
+  VALIDATE_DEFAULT_SEED,
+  type ValidationOptions,
+  type ValidationResult,
+} from '../../validate/pipeline.js';
 import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
 
 export interface ValidateOptions extends GlobalOptions {
@@ -47,21 +55,52 @@ export function register(program: Command): Command {
 
 export async function run(opts: ValidateOptions): Promise<void> {
   const t0 = performance.now();
+  const configs = validateConfigs(opts);
+  const dev = await deviceFor(opts);
+  const saves = new DeferredSaves();
+  const res = validateOn(dev, opts, configs, { saveFigure: saves.save });
+  await saves.settle();
+  reportValidation(opts, res, t0);
+}
+
+/** The configs of a validate run, checked (before any device exists). */
+export function validateConfigs(opts: ValidateOptions): { base: BaseFlowsConfig; sys?: SystematicsConfig } {
   const base = loadConfig(opts.cfg, 'base');
   const sys = opts.sysCfg !== undefined ? loadConfig(opts.sysCfg, 'systematics') : undefined;
   if (sys) checkBaseFlowsMatch(base, sys);
-  const dev = await deviceFor(opts);
+  return { base, sys };
+}
+
+/**
+ * The validation on `dev`: progress on stderr, the closure table on stdout. `extra` passes
+ * runValidation's saveFigure / onClosure through (fnf start overlaps work with the figures).
+ */
+export function validateOn(
+  dev: Device,
+  opts: ValidateOptions,
+  { base, sys }: { base: BaseFlowsConfig; sys?: SystematicsConfig },
+  extra: Pick<ValidationOptions, 'saveFigure' | 'onClosure' | 'closureSharing' | 'figureSharing'> = {},
+): ValidationResult {
   // Reproducible by default: --seed, else the config's seed, else a fixed one.
   const seed = opts.seed ?? base.seed ?? VALIDATE_DEFAULT_SEED;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`fnf validate: n = ${opts.n}, seed ${seed}, output ${opts.outDir}`);
-  const res = runValidation(dev, { base, sys, n: opts.n, seed, outDir: opts.outDir, log });
+  const res = runValidation(dev, { base, sys, n: opts.n, seed, outDir: opts.outDir, log, ...extra });
   process.stdout.write(closureText(res.report));
+  return res;
+}
+
+/**
+ * The last line: what was written, in how long, per stage (once every figure file is written);
+ * `elsewhere`: figures another thread drew (fnf start).
+ */
+export function reportValidation(opts: ValidateOptions, res: ValidationResult, t0: number, elsewhere = 0): void {
   const stages = Object.entries(res.timings)
     .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
     .join(', ');
   log(
-    `wrote closure.json, closure.md and ${res.files.length} figures to ${opts.outDir}` +
+    `wrote closure.json, closure.md and ${res.files.length + elsewhere} figures to ${opts.outDir}` +
       ` in ${((performance.now() - t0) / 1000).toFixed(1)} s (${stages})`,
   );
 }
+
+const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { checkBaseFlowsMatch, loadConfig } from '../../config/load.js';
+import { checkBaseFlowsMatch, loadConfig, type BaseFlowsConfig, type SystematicsConfig } from '../../config/load.js';
+import type { Device } from '../../backend/device.js';
+import { DeferredSaves, type SaveFigure } from '../../plot/index.js';
 import { deviceFor } from '../device.js';
 import { loadResidualModel } from '../../models/load.js';
 import { renderShowcase, type ShowcaseModels } from '../../visualize/showcase.js';
@@ -131,6 +133,18 @@ export function register(program: Command): Command {
 }
 
 export async function run(opts: VisualizeOptions): Promise<void> {
+  const configs = visualizeConfigs(opts);
+  const t0 = performance.now();
+  const dev = await deviceFor(opts);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const saves = new DeferredSaves();
+  const written = renderVisualization(dev, opts, configs, log, saves.save);
+  await saves.settle();
+  log(`visualize: ${written.length} figures in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** The configs of a visualize run, checked (before any device or model exists). */
+export function visualizeConfigs(opts: VisualizeOptions): { base: BaseFlowsConfig; sys: SystematicsConfig } {
   const base = loadConfig(opts.cfg, 'base');
   const sys = loadConfig(opts.sysCfg, 'systematics');
   checkBaseFlowsMatch(base, sys);
@@ -144,7 +158,20 @@ export async function run(opts: VisualizeOptions): Promise<void> {
       );
     }
   }
-  const t0 = performance.now();
+  return { base, sys };
+}
+
+/**
+ * Loads the residual models on `dev` and draws the showcase; returns the files (with a deferred
+ * `saveFigure`, the ones started). What `fnf visualize` and `fnf start` run.
+ */
+export function renderVisualization(
+  dev: Device,
+  opts: VisualizeOptions,
+  { sys }: { sys: SystematicsConfig },
+  log: (line: string) => void,
+  saveFigure?: SaveFigure,
+): string[] {
   const need = (path: string, what: string) => {
     if (!existsSync(path))
       throw new UserError(
@@ -153,7 +180,6 @@ export async function run(opts: VisualizeOptions): Promise<void> {
       );
     return path;
   };
-  const dev = await deviceFor(opts);
   const models: ShowcaseModels = {};
   for (const s of SECTORS) {
     if (opts.which !== 'both' && opts.which !== s) continue;
@@ -167,9 +193,8 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     model.params.freeze();
     models[s] = { model, templates };
   }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`visualize: figures → ${opts.outDir}`);
-  const written = renderShowcase(models, {
+  return renderShowcase(models, {
     outDir: opts.outDir,
     direction: opts.direction,
     mValue: opts.mValue,
@@ -179,6 +204,6 @@ export async function run(opts: VisualizeOptions): Promise<void> {
     crosstermX: opts.crosstermX,
     crosstermY: opts.crosstermY,
     log,
+    saveFigure,
   });
-  log(`visualize: ${written.length} figures in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

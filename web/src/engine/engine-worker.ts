@@ -2,11 +2,13 @@
  * The engine worker: owns the wasm device and the models, answers the page's requests
  * (protocol.ts). A worker, not the page's main thread, because a kernel pool's caller blocks
  * in Atomics.wait (not allowed on the main thread) and so the page stays responsive.
+ * The extras (score panel, arrows, KL) run in steps of a few milliseconds with a task boundary
+ * between them, so a slider move that arrives meanwhile is served at the next boundary.
  */
 import type { Device } from '../../../src/backend/device.js';
 import { fetchBytes, createBrowserDevice } from './device.js';
 import { residualFromBytes } from './models.js';
-import type { FromEngine, ToEngine } from './protocol.js';
+import type { FromEngine, ToEngine, ViewState } from './protocol.js';
 import { Scene } from './scene.js';
 import type { WebSetup } from './setup.js';
 
@@ -50,12 +52,41 @@ async function init(threads: number): Promise<void> {
   });
 }
 
+/** The id of the newest kin request taken: extras for an older one are dropped. */
+let newestKin = 0;
+
+/** A task boundary: a message already queued (a newer slider move) is handled before this resolves. */
+function pause(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+/** The extras step by step, letting kin requests in between; dropped once a newer move came. */
+async function extra(s: Scene, id: number, state: ViewState): Promise<void> {
+  const steps = s.extraSteps(id, state);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return reply(r.value);
+    await pause();
+    if (newestKin > id) return reply({ type: 'extra-dropped', id });
+  }
+}
+
 self.onmessage = async (e: MessageEvent<ToEngine>) => {
   const msg = e.data;
   try {
     if (msg.type === 'init') return await init(msg.threads);
     if (!scene) throw new Error(`engine: '${msg.type}' request before the models loaded`);
-    reply(msg.type === 'kin' ? scene.kin(msg.id, msg.state) : scene.extra(msg.id, msg.state));
+    if (msg.type === 'kin') {
+      newestKin = Math.max(newestKin, msg.id);
+      reply(scene.kin(msg.id, msg.state));
+    } else await extra(scene, msg.id, msg.state);
   } catch (err) {
     reply({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
   }

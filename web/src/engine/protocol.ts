@@ -46,4 +46,6 @@ export type FromEngine =
   | { type: 'ready'; setup: WebSetup; build: string; threads: number; isolated: boolean; loadMs: number }
   | KinResult
   | ExtraResult
+  /** The extras of request `id` were given up: a newer kin request came in meanwhile. */
+  | { type: 'extra-dropped'; id: number }
   | { type: 'error'; message: string };

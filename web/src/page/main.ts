@@ -1,7 +1,8 @@
 /**
  * The page: controls → engine worker → canvases. A control change asks the engine for the
  * kinematic grid first (what a slider move must redraw fast); the score panel, arrows and KL
- * follow when no newer change is waiting, so dragging a slider never queues stale work. Each
+ * follow when no newer change is waiting, and a change made while they run is sent at once (the
+ * engine drops the extras at its next step), so dragging a slider never waits for them. Each
  * kinematic update is timed with performance marks (request → drawn); `window.fnflow` exposes
  * the state, the probe log-densities and the times for the browser test.
  */
@@ -44,7 +45,7 @@ const api: PageApi = {
   engineMs: [],
   lastKin: null,
   lastExtra: null,
-  pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0),
+  pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0) + (extraFor !== null ? 1 : 0),
   errors: [],
 };
 (window as unknown as { fnflow: PageApi }).fnflow = api;
@@ -52,8 +53,11 @@ const api: PageApi = {
 const engine = new Worker('engine.js', { name: 'fnflow-engine' });
 const send = (m: ToEngine) => engine.postMessage(m);
 let nextId = 1;
+/** A kin request is in flight (the next waits for it: only the newest state is ever sent). */
 let busy = false;
 let dirty = false;
+/** The id whose extras the engine is computing; a new kin request need not wait for them. */
+let extraFor: number | null = null;
 let kin: KinResult | null = null;
 let extra: ExtraResult | null = null;
 
@@ -192,6 +196,7 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
   const msg = e.data;
   if (msg.type === 'error') {
     busy = false;
+    extraFor = null;
     showError(msg.message);
     return;
   }
@@ -221,19 +226,22 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
     record(api.engineMs, msg.ms);
     api.lastKin = { id: msg.id, state: msg.state, probe: Array.from(msg.probe) };
     showTiming();
+    busy = false;
     // A newer change waits: serve it first; the extras follow once the controls rest.
-    if (dirty) {
-      busy = false;
-      pump();
-    } else send({ type: 'extra', id: msg.id, state: msg.state });
+    if (dirty) pump();
+    else {
+      extraFor = msg.id;
+      send({ type: 'extra', id: msg.id, state: msg.state });
+    }
     return;
   }
+  if (extraFor === msg.id) extraFor = null;
+  // Extras of an older state (finished just before a newer move reached the engine) are not shown.
+  if (msg.type === 'extra-dropped' || msg.id !== api.lastKin?.id) return;
   extra = msg;
   api.lastExtra = { id: msg.id, state: msg.state, kl: msg.kl };
   drawScore();
   if (msg.state.arrows || msg.arrows === null) drawKin();
-  busy = false;
-  pump();
 };
 engine.onerror = (e) => showError(`engine worker: ${e.message}`);
 

@@ -1,0 +1,53 @@
+/**
+ * Row plumbing: gatherRows(a, rows) picks whole rows of an [M,N] tensor by index (an index may
+ * repeat or be left out). With it a network runs once per distinct input row and its outputs are
+ * spread back to the batch (../nn/distinct-rows.ts). A memory copy, not arithmetic, so it runs
+ * the same typed-array code on every backend (all backends share one memory).
+ * Backward: the scatter-add, ga[rows[r], :] += g[r, :] (rows that picked the same source sum).
+ */
+import type { Var } from '../autodiff/tape.js';
+import { shapeStr, type Tensor } from '../tensor/tensor.js';
+
+/** Below this width a loop beats a copyWithin call per row. */
+const LOOP_WIDTH = 16;
+
+function copyRows(dst: Tensor, src: Tensor, rows: Int32Array): void {
+  const N = src.cols;
+  const mem = dst.memory.f32(); // one view of the whole memory for both tensors
+  const d0 = dst.ptr >>> 2,
+    s0 = src.ptr >>> 2;
+  if (N < LOOP_WIDTH) {
+    for (let r = 0; r < rows.length; r++) {
+      const d = d0 + r * N,
+        s = s0 + rows[r] * N;
+      for (let j = 0; j < N; j++) mem[d + j] = mem[s + j];
+    }
+  } else {
+    for (let r = 0; r < rows.length; r++) mem.copyWithin(d0 + r * N, s0 + rows[r] * N, s0 + (rows[r] + 1) * N);
+  }
+}
+
+/** out[r, :] = a[rows[r], :] for an [M,N] tensor a; out is [rows.length, N]. */
+export function gatherRows(a: Var, rows: Int32Array): Var {
+  if (a.shape.length !== 2) throw new Error(`gatherRows: expected an [M,N] tensor, got ${shapeStr(a.shape)}`);
+  const [M, N] = [a.value.rows, a.value.cols];
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    if (!(i >= 0 && i < M))
+      throw new Error(`gatherRows: row index ${i} (at ${r}) out of range for ${shapeStr(a.shape)}`);
+  }
+  const dev = a.device;
+  const out = dev.empty([rows.length, N]);
+  copyRows(out, a.value, rows);
+  return a.tape.record('gatherRows', out, [a], (g) => {
+    const ga = dev.zeros(a.shape);
+    const G = g.data,
+      A = ga.data;
+    for (let r = 0; r < rows.length; r++) {
+      const d = rows[r] * N,
+        s = r * N;
+      for (let j = 0; j < N; j++) A[d + j] += G[s + j];
+    }
+    return [ga];
+  });
+}
