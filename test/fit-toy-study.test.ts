@@ -2,7 +2,8 @@
  * Toy studies: three shards run as separate processes and merged equal one run bit for bit; the toys
  * in 2 worker threads (--jobs 2) equal them too; Ctrl-C stops the workers and writes nothing; a
  * missing shard or a shard of another study is refused; the summary's pulls and coverage on
- * records with known values; the truth string and shard parsers refuse bad input.
+ * records with known values (MINOS coverage of every parameter it ran for); the truth string, shard and
+ * --minos parsers refuse bad input; `--minos all` gives every parameter's interval, an unknown name writes nothing.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +11,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseShard, shardToys, type ToyRecord, type ToyStudyMeta } from '../src/fit/toys.js';
+import {
+  parseShard,
+  resolveMinosParameters,
+  shardToys,
+  toyParameterNames,
+  type ToyRecord,
+  type ToyStudyMeta,
+} from '../src/fit/toys.js';
 import { coverage, summarizeToys } from '../src/fit/toy-summary.js';
 import { parseTruthSpec } from '../src/fit/truth-spec.js';
 import { REPO } from './helpers/shared.js';
@@ -140,7 +148,7 @@ test('summary: pulls, coverage and the band on records with known values', () =>
     models: ['truth'],
     observables: 'x',
     extended: false,
-    minos: false,
+    minos: [],
   };
   // μ̂ − 0.5 = −0.2, −0.05, 0.05, 0.2 with σ = 0.1: pulls −2, −0.5, 0.5, 2
   const toys: ToyRecord[] = [-0.2, -0.05, 0.05, 0.2].map((d, index) => ({
@@ -151,7 +159,7 @@ test('summary: pulls, coverage and the band on records with known values', () =>
         names: ['mu', 'nu_shift', 'nu_squeeze'],
         values: [0.5 + d, 0, 0],
         errors: [0.1, 1, 1],
-        minos_first: null,
+        minos: [null, null, null],
         valid: true,
         edm: 0,
         nfcn: 1,
@@ -173,6 +181,94 @@ test('summary: pulls, coverage and the band on records with known values', () =>
   const c = coverage(68, 100, 0.6827);
   assert.ok(Math.abs(c.band[1] - c.band[0] - 4 * Math.sqrt((0.6827 * 0.3173) / 100)) < 1e-12);
   assert.ok(c.within);
+});
+
+test('--minos: bare flag = the first parameter, "all", a list in the fit\'s order; unknown names refused', () => {
+  const names = toyParameterNames(['shift', 'squeeze'], false);
+  assert.equal(names, ['mu', 'nu_shift', 'nu_squeeze']);
+  assert.equal(toyParameterNames(['shift'], true), ['n_sig', 'n_bkg', 'nu_shift']);
+  assert.equal(resolveMinosParameters(false, names), []);
+  assert.equal(resolveMinosParameters(undefined, names), []);
+  assert.equal(resolveMinosParameters(true, names), ['mu']);
+  assert.equal(resolveMinosParameters('all', names), names);
+  assert.equal(resolveMinosParameters('nu_squeeze, mu', names), ['mu', 'nu_squeeze']);
+  assert.throws(
+    () => resolveMinosParameters('mu,nu_rot', names),
+    /--minos: unknown parameter 'nu_rot'; expected 'all'/,
+  );
+});
+
+test('summary: MINOS coverage and MINOS/HESSE width for every parameter with intervals', () => {
+  const meta: ToyStudyMeta = {
+    truth: { mu: 0.5, nu: [0, 0] },
+    nuisance_names: ['shift', 'squeeze'],
+    events: 100,
+    n_toys: 4,
+    seed: 1,
+    models: ['truth'],
+    observables: 'x',
+    extended: false,
+    minos: ['mu', 'nu_squeeze'],
+  };
+  // ν_squeeze: intervals [ν̂ − 0.1, ν̂ + 0.3] around ν̂ = −0.2, −0.05, 0.05, 0.2; the truth 0 lies in the middle two
+  // and in the first ([−0.3, 0.1]); not in the last ([0.1, 0.5]). Half-width 0.2 against HESSE 0.1: ratio 2.
+  const toys: ToyRecord[] = [-0.2, -0.05, 0.05, 0.2].map((d, index) => ({
+    index,
+    global_obs: [0, 0],
+    fits: {
+      truth: {
+        names: ['mu', 'nu_shift', 'nu_squeeze'],
+        values: [0.5, 0, d],
+        errors: [0.1, 1, 0.1],
+        minos: [[0.45, 0.55], null, [d - 0.1, d + 0.3]],
+        valid: true,
+        edm: 0,
+        nfcn: 1,
+        message: '',
+      },
+    },
+  }));
+  const s = summarizeToys(meta, toys);
+  const [mu, shift, squeeze] = s.models.truth.parameters;
+  assert.is(mu.coverage_68_minos?.observed, 1);
+  assert.ok(Math.abs((mu.minos_over_hesse ?? NaN) - 0.5) < 1e-12);
+  assert.is(shift.coverage_68_minos, undefined);
+  assert.is(squeeze.coverage_68_minos?.observed, 0.75);
+  assert.ok(Math.abs((squeeze.minos_over_hesse ?? NaN) - 2) < 1e-12);
+  // HESSE coverage of ν_squeeze: |d| ≤ 0.1 for the middle two
+  assert.is(squeeze.coverage_68.observed, 0.5);
+});
+
+test('fnf toys --minos all: an interval for every parameter and MINOS coverage in the summary', () => {
+  const out = join(dir, 'minos');
+  const args = [
+    'toys',
+    ...['-c', join(REPO, 'configs/base_flows.yaml'), '--sys-cfg', join(REPO, 'configs/systematics.yaml')],
+    ...['--n-toys', '4', '--events', '300', '--truth', 'mu=0.5,nu_shift=-0.5,nu_squeeze=0.5'],
+    ...['--model', 'truth', '--seed', '5', '--no-figures', '--out-dir', out],
+  ];
+  const r = spawnSync(process.execPath, [MAIN, ...args, '--minos', 'all'], { cwd: REPO, env, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(out, 'toys.json'), 'utf8'));
+  assert.equal(j.meta.minos, ['mu', 'nu_shift', 'nu_squeeze']);
+  for (const t of j.toys) {
+    const f = t.fits.truth;
+    f.minos.forEach((m: [number, number], k: number) =>
+      assert.ok(m[0] < f.values[k] && f.values[k] < m[1], `toy ${t.index}: ${f.names[k]} outside its interval`),
+    );
+  }
+  for (const p of j.summary.models.truth.parameters) assert.is(p.coverage_68_minos.nominal, 0.6827);
+  assert.match(r.stdout, /MINOS ½-width \/ HESSE/);
+
+  const out2 = join(dir, 'minos-bad');
+  const bad = spawnSync(process.execPath, [MAIN, ...args.slice(0, -1), out2, '--minos', 'mu,nu_rot'], {
+    cwd: REPO,
+    env,
+    encoding: 'utf8',
+  });
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--minos: unknown parameter 'nu_rot'/);
+  assert.not.ok(existsSync(out2));
 });
 
 test.run();

@@ -1,8 +1,8 @@
 /**
  * The summary of a toy study, per model and parameter, over the toys whose fit is valid:
  *   pull = (θ̂ − θ_true)/σ̂ (HESSE σ): mean ± σ_pull/√N, width (standard deviation) ± σ_pull/√(2(N − 1));
- *   coverage of θ̂ ± 1σ̂ (68.27 %) and θ̂ ± 1.96σ̂ (95 %), and of the MINOS interval of the first
- *   parameter when run, each with its band ±2√(p(1 − p)/N) around the nominal p;
+ *   coverage of θ̂ ± 1σ̂ (68.27 %) and θ̂ ± 1.96σ̂ (95 %), and of the MINOS interval of each parameter it
+ *   was run for, each with its band ±2√(p(1 − p)/N) around the nominal p;
  *   the share of valid fits (failed and invalid fits count against it);
  * and flow against truth per toy (both valid): (μ̂_flow − μ̂_truth)/σ_truth and σ_flow/σ_truth.
  */
@@ -29,6 +29,8 @@ export interface ParameterSummary {
   coverage_68: Coverage;
   coverage_95: Coverage;
   coverage_68_minos?: Coverage;
+  /** Mean over the toys of the MINOS interval's half-width over the HESSE error (1 where the NLL is parabolic). */
+  minos_over_hesse?: number;
 }
 
 export interface ModelSummary {
@@ -84,6 +86,7 @@ export function summarizeToys(meta: ToyStudyMeta, toys: readonly ToyRecord[]): T
         h95 = 0,
         hMinos = 0,
         nMinos = 0;
+      const minosRatios: number[] = [];
       for (const f of valid) {
         const d = f.values[j] - truths[j];
         const e = f.errors[j];
@@ -92,9 +95,11 @@ export function summarizeToys(meta: ToyStudyMeta, toys: readonly ToyRecord[]): T
         diffs.push(d);
         if (Math.abs(d) <= e) h68++;
         if (Math.abs(d) <= 1.959964 * e) h95++;
-        if (j === 0 && f.minos_first) {
+        const m = f.minos?.[j];
+        if (m) {
           nMinos++;
-          if (f.minos_first[0] <= truths[j] && truths[j] <= f.minos_first[1]) hMinos++;
+          minosRatios.push((m[1] - m[0]) / 2 / e);
+          if (m[0] <= truths[j] && truths[j] <= m[1]) hMinos++;
         }
       }
       const n = pulls.length;
@@ -111,7 +116,10 @@ export function summarizeToys(meta: ToyStudyMeta, toys: readonly ToyRecord[]): T
         coverage_68: coverage(h68, n, 0.6827),
         coverage_95: coverage(h95, n, 0.95),
       };
-      if (nMinos > 0) ps.coverage_68_minos = coverage(hMinos, nMinos, 0.6827);
+      if (nMinos > 0) {
+        ps.coverage_68_minos = coverage(hMinos, nMinos, 0.6827);
+        ps.minos_over_hesse = meanSd(minosRatios).mean;
+      }
       return ps;
     });
     models[m] = { n_toys: toys.length, valid_share: toys.length ? valid.length / toys.length : NaN, parameters };
@@ -143,21 +151,28 @@ function flowVsTruth(toys: readonly ToyRecord[]): ToySummary['flow_vs_truth'] {
 /** The summary as a Markdown table (README, stdout). */
 export function summaryMarkdown(meta: ToyStudyMeta, s: ToySummary): string {
   const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  // MINOS columns only when some parameter has intervals (a study with --minos)
+  const withMinos = Object.values(s.models).some((ms) => ms.parameters.some((p) => p.coverage_68_minos));
   const lines = [
     `${meta.n_toys} toys × ${meta.events} events at μ = ${meta.truth.mu}, ν = (${meta.truth.nu.join(', ')}); ` +
       `observables ${meta.observables}`,
     '',
-    '| model | parameter | valid | pull mean | pull width | cov. 68.27 % | cov. 95 % | bias |',
-    '|---|---|---|---|---|---|---|---|',
+    '| model | parameter | valid | pull mean | pull width | cov. 68.27 % | cov. 95 % | bias |' +
+      (withMinos ? ' cov. 68.27 % MINOS | MINOS ½-width / HESSE |' : ''),
+    '|---|---|---|---|---|---|---|---|' + (withMinos ? '---|---|' : ''),
   ];
+  const cov = (c: Coverage) => `${f(c.observed)} ${c.within ? '' : '(out of band) '}[${f(c.band[0])}, ${f(c.band[1])}]`;
   for (const [m, ms] of Object.entries(s.models)) {
     for (const p of ms.parameters) {
-      const cov = (c: Coverage) =>
-        `${f(c.observed)} ${c.within ? '' : '(out of band) '}[${f(c.band[0])}, ${f(c.band[1])}]`;
+      const minosCells = !withMinos
+        ? ''
+        : p.coverage_68_minos
+          ? ` ${cov(p.coverage_68_minos)} | ${f(p.minos_over_hesse ?? NaN)} |`
+          : ' — | — |';
       lines.push(
         `| ${m} | ${p.name} | ${f(ms.valid_share, 3)} | ${f(p.pull_mean)} ± ${f(p.pull_mean_err)} | ` +
           `${f(p.pull_width)} ± ${f(p.pull_width_err)} | ${cov(p.coverage_68)} | ${cov(p.coverage_95)} | ` +
-          `${f(p.bias, 4)} |`,
+          `${f(p.bias, 4)} |${minosCells}`,
       );
     }
   }

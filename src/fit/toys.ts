@@ -33,15 +33,16 @@ export interface ToyStudyMeta {
   models: ModelName[];
   observables: string;
   extended: boolean;
-  minos: boolean;
+  /** Parameters whose MINOS interval every fit computes (e.g. ["mu"]; [] = HESSE only). */
+  minos: string[];
 }
 
 export interface ToyFitRecord {
-  /** Parameter names, values, HESSE errors; MINOS interval of the first parameter when run. */
+  /** Parameter names, values, HESSE errors; per parameter its MINOS interval [lo, hi] (null: not run or not closed). */
   names: string[];
   values: number[];
   errors: number[];
-  minos_first: [number, number] | null;
+  minos: ([number, number] | null)[];
   valid: boolean;
   edm: number;
   nfcn: number;
@@ -79,6 +80,31 @@ export function shardToys(nToys: number, shard: Shard | null): number[] {
   return out;
 }
 
+/** The fit's parameter names for a study's settings (what `--minos` may name), in the fit's order. */
+export function toyParameterNames(nuisanceNames: readonly string[], extended: boolean): string[] {
+  return [...(extended ? ['n_sig', 'n_bkg'] : ['mu']), ...nuisanceNames.map((n) => `nu_${n}`)];
+}
+
+/**
+ * `--minos`: true (bare flag) → the first parameter (μ, or n_sig when extended); "all"; or a comma-separated
+ * list of parameter names, each checked against the fit's parameters.
+ */
+export function resolveMinosParameters(spec: boolean | string | undefined, names: readonly string[]): string[] {
+  if (spec === undefined || spec === false) return [];
+  if (spec === true) return [names[0]];
+  const text = spec.trim();
+  if (text === 'all') return [...names];
+  const wanted = text.split(',').map((t) => t.trim());
+  for (const w of wanted) {
+    if (!names.includes(w)) {
+      throw new Error(
+        `--minos: unknown parameter '${w}'; expected 'all' or a comma-separated list of ${names.join(', ')}`,
+      );
+    }
+  }
+  return names.filter((n) => wanted.includes(n));
+}
+
 /** The true value of each fit parameter at the study's truth. */
 export function trueValues(names: readonly string[], meta: ToyStudyMeta): number[] {
   return names.map((n) => {
@@ -111,13 +137,12 @@ export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; secon
     const t0 = performance.now();
     try {
       const lik = likelihoodFor(name, models, ev, o.settings, globalObs);
-      const f = fitLikelihood(lik, { minos: meta.minos ? [lik.names[0]] : [] });
-      const mres = f.json.parameters[0].minos;
+      const f = fitLikelihood(lik, { minos: meta.minos });
       fits[name] = {
         names: f.json.parameters.map((p) => p.name),
         values: f.json.parameters.map((p) => p.value),
         errors: f.json.parameters.map((p) => p.error),
-        minos_first: mres,
+        minos: f.json.parameters.map((p) => p.minos),
         valid: f.json.valid,
         edm: f.json.edm,
         nfcn: f.json.nfcn,

@@ -21,9 +21,11 @@ import {
   mergeToyFiles,
   parseShard,
   parseToyFile,
+  resolveMinosParameters,
   runToys,
   runToysInWorkers,
   shardToys,
+  toyParameterNames,
   toyFileText,
   type ToyRecord,
   type Shard,
@@ -42,7 +44,8 @@ export interface ToysOptions extends FitCommonOptions {
   truth: string;
   events: number;
   shard: string | undefined;
-  minos: boolean;
+  /** true (bare flag: μ), 'all', or a comma-separated list of parameter names. */
+  minos: boolean | string;
   figures: boolean;
   jobs: number;
 }
@@ -58,7 +61,13 @@ export function register(program: Command): Command {
     .addOption(
       new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm (default: all toys)'),
     )
-    .addOption(new Option('--minos', 'MINOS interval of μ in every fit (coverage from MINOS too)').default(false))
+    .addOption(
+      new Option(
+        '--minos [parameters]',
+        'MINOS intervals in every fit (coverage from MINOS too): of μ (bare flag), of all parameters ("all"), ' +
+          'or of a comma-separated list such as mu,nu_squeeze',
+      ).default(false),
+    )
     .addOption(new Option('--no-figures', 'skip the pull and coverage figures (default: draw them)'))
     .addOption(
       new Option('--jobs <n>', 'toys run in n worker threads with one kernel thread each; 1: in this process')
@@ -112,6 +121,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   };
   let shard: Shard | null = null;
   let truth;
+  let minos: string[] = [];
   const missing = [
     ['-c, --cfg <file>', o.cfg],
     ['--sys-cfg <file>', o.sysCfg],
@@ -123,6 +133,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     checkSettings(settings, o.model);
     truth = parseTruthSpec(o.truth, TOY_NUISANCE_NAMES, { allowN: false, what: '--truth' });
     if (o.shard !== undefined) shard = parseShard(o.shard);
+    minos = resolveMinosParameters(o.minos, toyParameterNames(TOY_NUISANCE_NAMES, !!o.extended));
   } catch (e) {
     throw new UserError(`toys: ${(e as Error).message}`);
   }
@@ -141,7 +152,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     models: o.model,
     observables: o.observables,
     extended: !!o.extended,
-    minos: !!o.minos,
+    minos,
   };
   const totals: Record<string, number> = {};
   const t0 = performance.now();

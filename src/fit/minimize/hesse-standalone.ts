@@ -28,7 +28,8 @@ export function hesse(fcn: Fcn, result: FitResult, params: ParameterSpec[], opts
   }
   vm.seedFromSteps();
   const sigma = conditionalErrors(problem, result);
-  const cov = problem.nf > 0 ? hesseWithSteps(problem, sigma, o.errordef, o.strategy) : { kind: 'none' as const };
+  const cov =
+    problem.nf > 0 ? hesseWithSteps(problem, sigma, o.errordef, o.strategy, o.hesseStep) : { kind: 'none' as const };
   if (cov.kind === 'hesse') vm.seedFromMatrix(internalHessian(problem, vm, cov.hessian, cov.gradient));
   vm.recomputeEdm();
   problem.setInternal(vm.x);

@@ -9,11 +9,12 @@
  * never asked outside its domain; its error is then the local curvature's, the error it would have without
  * the bound, which is the sensible number to quote next to the at-limit flag.
  *
- * The steps are 2 % of each parameter's conditional error (5 % with Richardson): far above the gradient's
- * rounding noise (an objective summed from float32 per-event terms still resolves), small against the scale
- * on which an NLL departs from quadratic. The matrix is symmetrized (the asymmetry is reported), checked
- * positive definite by Cholesky and, when it is not, forced so by a diagonal shift in correlation form
- * (forcedPosdef).
+ * The steps are by default 2 % of each parameter's conditional error (5 % with Richardson): far above the
+ * gradient's rounding noise (an objective summed from float32 per-event terms still resolves), small against
+ * the scale on which an NLL departs from quadratic. A caller whose f is only piecewise smooth asks for larger
+ * steps (MinimizeOptions.hesseStep): the difference quotient is then the mean curvature over the step.
+ * The matrix is symmetrized (the asymmetry is reported), checked positive definite by Cholesky and, when it
+ * is not, forced so by a diagonal shift in correlation form (forcedPosdef).
  */
 import type { FitProblem } from './problem.js';
 import { choleskyInPlace, invertSpd, relativeAsymmetry, symmetricEigenvalues, symmetrize } from './linalg.js';
@@ -29,14 +30,15 @@ export interface HessianOutcome {
 
 /**
  * Fills hess (nf×nf, external coordinates of the free parameters) at problem.theta, which must hold the
- * minimum. sigma: per free parameter, the external error estimate that sets the step. problem.theta is
- * restored before returning.
+ * minimum. sigma: per free parameter, the external error estimate that sets the step; stepFraction: the step
+ * as a fraction of it (default 0.02, 0.05 with Richardson). problem.theta is restored before returning.
  */
 export function externalHessian(
   problem: FitProblem,
   sigma: Float64Array,
   strategy: number,
   hess: Float64Array,
+  stepFraction?: number,
 ): HessianOutcome {
   const { nf, free, theta, gradExt, bounds } = problem;
   const center = Float64Array.from(theta);
@@ -63,7 +65,7 @@ export function externalHessian(
   if (!g0.every(Number.isFinite)) return fail('HESSE: the gradient at the minimum is not finite');
 
   const richardson = strategy >= 2;
-  const rel = richardson ? 0.05 : 0.02;
+  const rel = stepFraction ?? (richardson ? 0.05 : 0.02);
   for (let k = 0; k < nf; k++) {
     const i = free[k];
     const b = bounds[i];

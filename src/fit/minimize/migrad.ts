@@ -24,6 +24,8 @@ export interface ResolvedOptions {
   maxfcn: number;
   strategy: number;
   precision: number;
+  /** HESSE's step as a fraction of the conditional error; undefined: the strategy's default. */
+  hesseStep: number | undefined;
 }
 
 export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number): ResolvedOptions {
@@ -38,7 +40,11 @@ export function resolveOptions(opts: MinimizeOptions | undefined, nFree: number)
   if (![0, 1, 2].includes(strategy)) throw new Error(`minimize: strategy must be 0, 1 or 2, got ${strategy}`);
   const precision = opts?.precision ?? 1e-13;
   if (!(precision > 0 && precision < 1)) throw new Error(`minimize: precision must lie in (0, 1), got ${precision}`);
-  return { errordef, tol, maxfcn, strategy, precision };
+  const hesseStep = opts?.hesseStep;
+  if (hesseStep !== undefined && !(hesseStep > 0 && hesseStep <= 2)) {
+    throw new Error(`minimize: hesseStep must lie in (0, 2] (a fraction of the error), got ${hesseStep}`);
+  }
+  return { errordef, tol, maxfcn, strategy, precision, hesseStep };
 }
 
 export interface MigradControl {
@@ -160,7 +166,7 @@ export function runHesse(
     const si = Math.sqrt(Math.max(0, (2 * o.errordef) / curvature));
     sigma[k] = Math.max(Math.abs(jac[k]) * si, 0.5 * Math.abs(curv[k]) * si * si);
   }
-  return hesseWithSteps(problem, sigma, o.errordef, strategy);
+  return hesseWithSteps(problem, sigma, o.errordef, strategy, o.hesseStep);
 }
 
 /** HESSE at problem.theta with steps from an external error estimate per free parameter. */
@@ -169,10 +175,11 @@ export function hesseWithSteps(
   sigma: Float64Array,
   errordef: number,
   strategy: number,
+  stepFraction?: number,
 ): CovarianceState {
   const { nf } = problem;
   const hessian = new Float64Array(nf * nf);
-  const outcome = externalHessian(problem, sigma, strategy, hessian);
+  const outcome = externalHessian(problem, sigma, strategy, hessian, stepFraction);
   if (!outcome.ok) return { kind: 'hesse-failed', message: outcome.message };
   const fallback = Float64Array.from(problem.free, (i) => problem.steps[i]);
   const c = covarianceFromHessian(hessian, nf, errordef, fallback);

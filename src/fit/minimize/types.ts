@@ -47,6 +47,15 @@ export interface MinimizeOptions {
    * result then carries aboveMaxEdm and a message saying so, instead of spending the call budget on noise.
    */
   precision?: number;
+  /**
+   * HESSE's finite-difference step as a fraction of each parameter's conditional error (default 0.02, 0.05
+   * with strategy 2's Richardson extrapolation): the local second derivative of a smooth f. A larger step
+   * (up to 2) gives the mean curvature over ±step·σ instead, the scale an interval depends on: right for an
+   * objective that is smooth only piecewise, such as an NLL of spline flows, whose gradient jumps wherever an
+   * event's spline input crosses a knot, so that its local second derivative is noise (src/fit/run-fit.ts).
+   * For a quadratic f every step gives the same matrix.
+   */
+  hesseStep?: number;
 }
 
 export interface FitResult {
