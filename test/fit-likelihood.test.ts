@@ -100,6 +100,47 @@ test('base: ν does not move the data term; only the constraint does', () => {
   assert.ok(Math.abs(g[1] - 0.5) < 1e-12 && Math.abs(g[2] + 0.4) < 1e-12);
 });
 
+test('outer-product Hessian: exact in μ, the Fisher information in ν, the free parameters only', () => {
+  const ev = drawToy(Rng.fromSeed(12), 20_000, 0.3, gen);
+  const lik = new MixtureLikelihood(makeSource('truth', models, ev), ev, {
+    nuisanceNames: models.nuisanceNames,
+    globalObs: [0.5, -0.4],
+  });
+  const theta = [0.3, 0.5, -0.4];
+  const h = lik.outerProductHessian(theta, [0, 1, 2])!;
+  // the finite-difference Hessian from the exact gradient
+  const gradAt = (t: number[]) => {
+    const g = new Float64Array(3);
+    lik.value(Float64Array.from(t), g);
+    return g;
+  };
+  const step = 1e-4;
+  const fd = [0, 1, 2].map((j) => {
+    const up = [...theta];
+    const dn = [...theta];
+    up[j] += step;
+    dn[j] -= step;
+    const [gu, gd] = [gradAt(up), gradAt(dn)];
+    return [0, 1, 2].map((m) => (gu[m] - gd[m]) / (2 * step));
+  });
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) assert.is(h[r * 3 + c], h[c * 3 + r]);
+  // μ enters linearly inside the log: ∂²/∂μ² of −log(μ p_A + (1 − μ) p_B) is (p_A − p_B)²/p², the outer product
+  assert.ok(Math.abs(h[0] - fd[0][0]) < 1e-5 * fd[0][0], `μμ: ${h[0]} vs ${fd[0][0]}`);
+  // at the true point of a large sample the outer product is the Hessian up to sampling noise (~√(2/n) relative)
+  for (const [r, c] of [
+    [1, 1],
+    [2, 2],
+    [0, 1],
+    [1, 2],
+  ]) {
+    const scale = Math.sqrt(fd[r][r] * fd[c][c]);
+    assert.ok(Math.abs(h[r * 3 + c] - fd[r][c]) < 0.08 * scale, `(${r}, ${c}): ${h[r * 3 + c]} vs ${fd[r][c]}`);
+  }
+  // a fixed μ drops its row and column
+  const nuOnly = lik.outerProductHessian(theta, [1, 2])!;
+  assert.equal(Array.from(nuOnly), [h[4], h[5], h[7], h[8]]);
+});
+
 test('a μ outside [0, 1] at the start is refused', () => {
   const lik = new MixtureLikelihood(makeSource('truth', models, events), events, {
     nuisanceNames: models.nuisanceNames,

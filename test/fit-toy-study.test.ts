@@ -1,5 +1,6 @@
 /**
- * Toy studies: three shards run as separate processes and merged equal one run bit for bit; a
+ * Toy studies: three shards run as separate processes and merged equal one run bit for bit; the toys
+ * in 2 worker threads (--jobs 2) equal them too; Ctrl-C stops the workers and writes nothing; a
  * missing shard or a shard of another study is refused; the summary's pulls and coverage on
  * records with known values (MINOS coverage of every parameter it ran for); the truth string, shard and
  * --minos parsers refuse bad input; `--minos all` gives every parameter's interval, an unknown name writes nothing.
@@ -45,8 +46,8 @@ test('3 shards in separate processes, merged, equal a single run bit for bit', a
   const single = join(dir, 'single');
   const shards = join(dir, 'shards');
   const runs = await Promise.all([
-    runAsync([...study, '--out-dir', single]),
-    ...[0, 1, 2].map((i) => runAsync([...study, '--out-dir', shards, '--shard', `${i}/3`])),
+    runAsync([...study, '--jobs', '1', '--out-dir', single]),
+    ...[0, 1, 2].map((i) => runAsync([...study, '--jobs', '1', '--out-dir', shards, '--shard', `${i}/3`])),
   ]);
   runs.forEach((r) => assert.is(r.code, 0, r.stderr));
   const files = [0, 1, 2].map((i) => join(shards, `toys-shard-${i}-of-3.json`));
@@ -88,6 +89,32 @@ test('3 shards in separate processes, merged, equal a single run bit for bit', a
   });
   assert.is(bad2.status, 2);
   assert.match(bad2.stderr, /belongs to another study/);
+});
+
+test('--jobs 2 (worker threads) writes what --jobs 1 writes, bit for bit', async () => {
+  const out = join(dir, 'jobs2');
+  const r = await runAsync([...study, '--jobs', '2', '--out-dir', out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /2 workers/);
+  assert.ok(readFileSync(join(out, 'toys.json')).equals(readFileSync(join(dir, 'single', 'toys.json'))));
+});
+
+test('Ctrl-C stops the workers and writes nothing', async () => {
+  const out = join(dir, 'interrupted');
+  const args = [...study.map((a) => (a === '6' ? '40' : a)), '--jobs', '2', '--out-dir', out];
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [MAIN, ...args], { cwd: REPO, env });
+    let stderr = '';
+    let sent = false;
+    p.stderr.on('data', (d) => {
+      stderr += d;
+      if (!sent && /^toy \d+ \(1\/40\)/m.test(stderr)) sent = p.kill('SIGINT'); // once: a second one kills
+    });
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+  assert.is(r.code, 130, r.stderr);
+  assert.match(r.stderr, /toys: interrupted after \d+ toys; nothing written/);
+  assert.not.ok(existsSync(join(out, 'toys.json')));
 });
 
 test('shards partition the toys; bad shard strings are refused', () => {

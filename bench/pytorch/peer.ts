@@ -1,7 +1,8 @@
 /**
- * PyTorch as a timing peer of the train_step benchmark: `train_step.py --serve` in a child
- * process, asked for one block of steps at a time, so its blocks interleave with ours and both
- * see the same minute of this (noisy) machine. Without a Python that imports torch the
+ * PyTorch as a timing peer of a benchmark: a script of bench/pytorch (`train_step.py` for the
+ * train_step family, `fit_nll.py` for the fit's NLL) run with `--serve` in a child process and
+ * asked for one block of work at a time, so its blocks interleave with ours and both see the
+ * same minute of this (noisy) machine. Without a Python that imports torch the
  * comparison is skipped with the reason; the rest of the bench does not need it.
  *
  * Which Python: FNF_BENCH_PYTHON, else `python3`. Set FNF_BENCH_PYTHON=none to skip.
@@ -11,8 +12,8 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../../src/backend/wasm/index.js';
 
-/** train_step.py lives in the source tree (bench/pytorch), not in dist. */
-const script = (): string => join(packageRoot(), 'bench', 'pytorch', 'train_step.py');
+/** The peer scripts live in the source tree (bench/pytorch), not in dist. */
+const scriptPath = (name: string): string => join(packageRoot(), 'bench', 'pytorch', name);
 
 export class PyTorchPeer {
   private readonly waiting: ((line: string) => void)[] = [];
@@ -28,7 +29,12 @@ export class PyTorchPeer {
    * Start the peer with `threads` torch threads; null (and `why` told the reason) when no
    * usable Python with torch is there.
    */
-  static async start(threads: number, why: (reason: string) => void): Promise<PyTorchPeer | null> {
+  static async start(
+    threads: number,
+    why: (reason: string) => void,
+    scriptName = 'train_step.py',
+  ): Promise<PyTorchPeer | null> {
+    const script = () => scriptPath(scriptName);
     const python = process.env.FNF_BENCH_PYTHON ?? 'python3';
     if (python === 'none') {
       why('FNF_BENCH_PYTHON=none');
@@ -64,12 +70,17 @@ export class PyTorchPeer {
     return peer;
   }
 
-  /** Run `steps` training steps of `model` in PyTorch; ms per step. */
-  async time(model: string, steps: number): Promise<number> {
+  /** One request line to the peer, its one answer line. */
+  async ask(request: string): Promise<string> {
     if (this.ended) throw new Error(`PyTorch peer ${this.ended}`);
     const answer = new Promise<string>((resolve) => this.waiting.push(resolve));
-    this.child.stdin.write(`${model} ${steps}\n`);
-    const line = await answer;
+    this.child.stdin.write(`${request}\n`);
+    return answer;
+  }
+
+  /** Run `steps` training steps of `model` in PyTorch (train_step.py); ms per step. */
+  async time(model: string, steps: number): Promise<number> {
+    const line = await this.ask(`${model} ${steps}`);
     const ms = Number(line);
     if (!(ms > 0))
       throw new Error(

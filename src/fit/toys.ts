@@ -6,15 +6,18 @@
  * Reproducibility and sharding: toy t draws everything from Rng.fromSeed(seed).fork(t), so a toy
  * does not depend on which process runs it; shard i of K runs the toys t with t mod K = i; the
  * file holds the toys sorted by index and a summary computed from them alone (no wall-clock
- * times), so merging the K shard files gives the single run's file bit for bit.
+ * times), so merging the K shard files gives the single run's file bit for bit. For the same reason
+ * the toys can run in worker threads of one process (runToysInWorkers, `fnf toys --jobs N`).
  */
 import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
-import type { FitModels } from './setup.js';
+import type { FitModels, Observables } from './setup.js';
 import { drawToy } from './toy-data.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';
+import { runInWorkers } from './toy-pool.js';
+import type { BackendChoice } from '../backend/index.js';
 
 export interface Shard {
   index: number;
@@ -223,4 +226,43 @@ export function parseToyFile(text: string, name: string): ToyFile {
     throw new Error(`${name}: not a toys file of fnf toys (expected "meta", "toys")`);
   }
   return f;
+}
+
+/** What a worker of runToysInWorkers (toy-worker.ts) is given: the configs' paths, to open its own models. */
+export interface ToyWorkerData {
+  cfg: string;
+  sysCfg: string;
+  backend: Exclude<BackendChoice, 'auto' | 'gpu'>;
+  observables: Observables;
+  settings: LikelihoodSettings;
+  meta: ToyStudyMeta;
+}
+
+export interface ParallelToyOptions extends Omit<ToyRunOptions, 'models'> {
+  /** What each worker needs to open its own models (toy-worker.ts). */
+  worker: Omit<ToyWorkerData, 'settings' | 'meta'>;
+  jobs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The toys of a study (or shard) in `jobs` worker threads, one single-thread device each: the same records
+ * as runToys (each toy depends on its index alone), gathered in completion order and sorted by the file.
+ */
+export async function runToysInWorkers(o: ParallelToyOptions): Promise<ToyFile> {
+  const idx = shardToys(o.meta.n_toys, o.shard);
+  const toys: ToyRecord[] = [];
+  const data: ToyWorkerData = { ...o.worker, settings: o.settings, meta: o.meta };
+  await runInWorkers<{ rec: ToyRecord; seconds: Record<string, number> }>({
+    workerUrl: new URL('./toy-worker.js', import.meta.url),
+    workerData: data,
+    indices: idx,
+    jobs: o.jobs,
+    signal: o.signal,
+    onResult: (_index, { rec, seconds }) => {
+      toys.push(rec);
+      o.onToy?.(rec, toys.length, idx.length, seconds);
+    },
+  });
+  return finishToyFile(o.meta, o.shard, toys);
 }

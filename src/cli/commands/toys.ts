@@ -3,8 +3,12 @@
  * writing `<out-dir>/toys.json`, or with `--shard i/K` the i-th of K slices to
  * `<out-dir>/toys-shard-<i>-of-<K>.json`; `fnf toys merge FILE… --out toys.json` joins shard files
  * into the file a single run writes (bit for bit). Figures (pulls, coverage) go beside a full study.
+ * `--jobs N` (default: the CPUs) runs the toys in N worker threads with a single-thread device each; the
+ * file is the one `--jobs 1` writes, bit for bit. Ctrl-C or a failing worker stops every worker and
+ * writes nothing (a failing worker is named with the toy it ran).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -19,13 +23,17 @@ import {
   parseToyFile,
   resolveMinosParameters,
   runToys,
+  runToysInWorkers,
+  shardToys,
   toyParameterNames,
   toyFileText,
+  type ToyRecord,
   type Shard,
   type ToyFile,
   type ToyStudyMeta,
 } from '../../fit/toys.js';
 import { summaryMarkdown } from '../../fit/toy-summary.js';
+import { ToyWorkerError } from '../../fit/toy-pool.js';
 import { toyFigures } from '../../fit/figures-toys.js';
 import { UserError } from '../errors.js';
 import { outputFileParser, positiveIntParser } from '../options.js';
@@ -39,6 +47,7 @@ export interface ToysOptions extends FitCommonOptions {
   /** true (bare flag: μ), 'all', or a comma-separated list of parameter names. */
   minos: boolean | string;
   figures: boolean;
+  jobs: number;
 }
 
 export function register(program: Command): Command {
@@ -60,6 +69,11 @@ export function register(program: Command): Command {
       ).default(false),
     )
     .addOption(new Option('--no-figures', 'skip the pull and coverage figures (default: draw them)'))
+    .addOption(
+      new Option('--jobs <n>', 'toys run in n worker threads with one kernel thread each; 1: in this process')
+        .argParser(positiveIntParser)
+        .default(availableParallelism(), `the CPUs, here ${availableParallelism()}`),
+    )
     .action(async (_o: unknown, c: Command) => {
       await run(c.optsWithGlobals<ToysOptions>());
     });
@@ -123,10 +137,12 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   } catch (e) {
     throw new UserError(`toys: ${(e as Error).message}`);
   }
+  const jobs = Math.min(o.jobs ?? 1, shardToys(o.nToys, shard).length);
+  if (jobs > 1 && o.backend === 'gpu') {
+    throw new UserError('toys: --jobs runs wasm workers; with --backend gpu use --jobs 1');
+  }
   const base = loadConfig(o.cfg, 'base');
   const sys = loadConfig(o.sysCfg, 'systematics');
-  const dev = await createDevice({ backend: o.backend, threads: o.threads });
-  const models = openModels(dev, base, sys, o.observables);
   const meta: ToyStudyMeta = {
     truth: { mu: truth.mu, nu: truth.nu },
     nuisance_names: [...TOY_NUISANCE_NAMES],
@@ -140,25 +156,27 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   };
   const totals: Record<string, number> = {};
   const t0 = performance.now();
-  const file = runToys({
-    models,
-    settings,
-    meta,
-    shard,
-    onToy: (rec, done, total, secs) => {
-      for (const [k, v] of Object.entries(secs)) totals[k] = (totals[k] ?? 0) + v;
-      const fails = Object.entries(rec.fits)
-        .filter(([, f]) => 'failed' in f || !f.valid)
-        .map(([m]) => m);
-      process.stderr.write(
-        `toy ${rec.index} (${done}/${total})${fails.length ? ` invalid: ${fails.join(', ')}` : ''} ` +
-          Object.entries(secs)
-            .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
-            .join(', ') +
-          '\n',
-      );
-    },
-  });
+  const onToy = (rec: ToyRecord, done: number, total: number, secs: Record<string, number>): void => {
+    for (const [k, v] of Object.entries(secs)) totals[k] = (totals[k] ?? 0) + v;
+    const fails = Object.entries(rec.fits)
+      .filter(([, f]) => 'failed' in f || !f.valid)
+      .map(([m]) => m);
+    process.stderr.write(
+      `toy ${rec.index} (${done}/${total})${fails.length ? ` invalid: ${fails.join(', ')}` : ''} ` +
+        Object.entries(secs)
+          .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+          .join(', ') +
+        '\n',
+    );
+  };
+  let file: ToyFile;
+  if (jobs > 1) {
+    openModels(await createDevice({ backend: 'ts', threads: 1 }), base, sys, o.observables); // refuse bad models here
+    file = await inWorkers(o, { settings, meta, shard, onToy, jobs });
+  } else {
+    const dev = await createDevice({ backend: o.backend, threads: o.threads });
+    file = runToys({ models: openModels(dev, base, sys, o.observables), settings, meta, shard, onToy });
+  }
   const wall = (performance.now() - t0) / 1000;
   const n = file.toys.length;
   process.stderr.write(
@@ -171,4 +189,39 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   const name = shard ? `toys-shard-${shard.index}-of-${shard.count}.json` : 'toys.json';
   writeToyFile(join(o.outDir, name), file, o.figures);
   return file;
+}
+
+/** The toys in worker threads; Ctrl-C stops them all and nothing is written. */
+async function inWorkers(
+  o: ToysOptions,
+  p: {
+    settings: LikelihoodSettings;
+    meta: ToyStudyMeta;
+    shard: Shard | null;
+    onToy: (rec: ToyRecord, done: number, total: number, secs: Record<string, number>) => void;
+    jobs: number;
+  },
+): Promise<ToyFile> {
+  const stop = new AbortController();
+  let done = 0;
+  const onSigint = (): void => stop.abort();
+  process.once('SIGINT', onSigint);
+  process.stderr.write(`fnf toys: ${p.jobs} workers, one kernel thread each\n`);
+  try {
+    return await runToysInWorkers({
+      ...p,
+      onToy: (rec, n, total, secs) => {
+        done = n;
+        p.onToy(rec, n, total, secs);
+      },
+      signal: stop.signal,
+      worker: { cfg: o.cfg, sysCfg: o.sysCfg, backend: o.backend === 'ts' ? 'ts' : 'wasm', observables: o.observables },
+    });
+  } catch (e) {
+    if (stop.signal.aborted) throw new UserError(`toys: interrupted after ${done} toys; nothing written`, 130);
+    if (e instanceof ToyWorkerError) throw new UserError(`toys: ${e.message}; nothing written`, 1);
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }
