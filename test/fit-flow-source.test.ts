@@ -53,22 +53,30 @@ function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, wh
 }
 
 test('ResidualOnSample (first layer precomputed) equals the full pass: kin and score, value and ν-gradient', () => {
-  const cases: [string, SystematicCorrectedModel, Float32Array, Float32Array][] = [
-    ['kin', models.kin, events.x, classContext(events.n, 1)],
-    ['score', models.score!, events.y!, scoreContext(events.x, 0)],
+  // Tolerances: the kin base shares its one-hot context in both passes (the same sums); the score
+  // base's context side is cached per row and grouped apart from the plain pass's full masked sums,
+  // a few ulps per conditioner output, amplified through three splines (measured 1.5e-6, 5e-6).
+  const cases: [string, SystematicCorrectedModel, Float32Array, Float32Array, number][] = [
+    ['kin', models.kin, events.x, classContext(events.n, 1), 1],
+    ['score', models.score!, events.y!, scoreContext(events.x, 0), 4],
   ];
-  for (const [name, model, v, ctx] of cases) {
+  for (const [name, model, v, ctx, scale] of cases) {
     const head = model.residual.transforms[0];
     assert.ok(head instanceof PolynomialResidualTransform, `${name}: the stack starts with a residual layer`);
     const fast = new ResidualOnSample(model, v, ctx);
     const plain = plainPass(model, v, ctx, NU);
     const withGrad = fast.logProbAndNuGrad(NU);
-    assertClose(withGrad.logp, plain.logp, 1e-6, `${name} log p`);
-    assertClose(withGrad.dnu, plain.dnu, 1e-5, `${name} ∂log p/∂ν`);
-    assertClose(fast.logProb(NU), plain.logp, 1e-6, `${name} log p without gradient`);
+    assertClose(withGrad.logp, plain.logp, scale * 1e-6, `${name} log p`);
+    assertClose(withGrad.dnu, plain.dnu, scale * 1e-5, `${name} ∂log p/∂ν`);
+    assertClose(fast.logProb(NU), plain.logp, scale * 1e-6, `${name} log p without gradient`);
     // A second ν on the same object: the cached outputs are not tied to the first.
     const nu2 = [-1.1, 0.3];
-    assertClose(fast.logProbAndNuGrad(nu2).logp, plainPass(model, v, ctx, nu2).logp, 1e-6, `${name} log p, 2nd ν`);
+    assertClose(
+      fast.logProbAndNuGrad(nu2).logp,
+      plainPass(model, v, ctx, nu2).logp,
+      scale * 1e-6,
+      `${name} log p, 2nd ν`,
+    );
   }
 });
 

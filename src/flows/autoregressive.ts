@@ -36,6 +36,16 @@ export class AutoregressiveSplineTransform implements Transform {
     return { y: s.y, ladj: sumCols(s.ladj) };
   }
 
+  /**
+   * forwardVar with the conditioner's context side given per row (MaskedMLP.contextSide over
+   * this batch's context): only its x side runs. The same function, to rounding.
+   */
+  forwardVarWithContextSide(tape: Tape, x: Var, side: readonly Var[]): { y: Var; ladj: Var } {
+    const raw = this.hyper.forwardWithContextSide(tape, x, side);
+    const s = spline(x, raw, this.spline);
+    return { y: s.y, ladj: sumCols(s.ladj) };
+  }
+
   /** x [B,F] and ladj [B] = ln|det ∂x/∂y|. */
   inverseTensor(dev: Device, y: Tensor, cond: Condition<Tensor>): { x: Tensor; ladj: Tensor } {
     const tape = new Tape(dev, { grad: false });

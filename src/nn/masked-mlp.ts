@@ -7,7 +7,15 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { blockLinear, concatCols, gatherRows, linear, spreadLinear, weightBlocks } from '../ops/index.js';
+import {
+  blockLinear,
+  concatCols,
+  gatherRows,
+  linear,
+  rowBiasLinear,
+  spreadLinear,
+  weightBlocks,
+} from '../ops/index.js';
 import type { Rng } from '../random/rng.js';
 import { uniformInit } from './init.js';
 import { inputsReachingOutputs, type BoolMatrix } from './masks.js';
@@ -159,6 +167,70 @@ export class MaskedMLP {
       } else {
         const [fromCtx, fromX] = weightBlocks(W, split.output);
         h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b), Act.None, split.outputXRanges);
+      }
+    });
+    return h;
+  }
+
+  /**
+   * Per layer, the width of `contextSide`'s output for x of `features` columns (the x-side units
+   * of each hidden layer, then every output); null when the network has no context side.
+   */
+  contextSideWidths(features: number): number[] | null {
+    const split = this.contextSplit(features);
+    if (!split) return null;
+    return [
+      ...split.hidden.map((h) => h.weight.blocks[2].shape[0]),
+      this.layers[this.layers.length - 1].weight.shape[0],
+    ];
+  }
+
+  /**
+   * The part of every layer that sees only the context, per row of `context` (for x of
+   * `features` columns): per hidden layer the x-side units' context term ctx→x · h_ctx + b_x, and
+   * the outputs' from-ctx · h_ctx + b. It does not depend on x: over a fixed sample evaluated at
+   * many ν (ResidualOnSample) it is computed once, and `forwardWithContextSide` runs the rest.
+   * The same kernels and sums as forwardShared's context side, one row per distinct context.
+   * null when the network has no context side.
+   */
+  contextSide(tape: Tape, context: Var, features: number): Var[] | null {
+    const split = this.contextSplit(features);
+    if (!split) return null;
+    let ctx = context;
+    return this.layers.map((layer, l) => {
+      const W = tape.param(layer.weight),
+        b = tape.param(layer.bias);
+      if (l === split.hidden.length) return linear(ctx, weightBlocks(W, split.output)[0], b);
+      const [ctxToCtx, ctxToX] = weightBlocks(W, split.hidden[l].weight);
+      const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
+      const term = linear(ctx, ctxToX, xB);
+      ctx = linear(ctx, ctxToCtx, ctxB, { activation: this.activation });
+      return term;
+    });
+  }
+
+  /**
+   * The network on [x, context] given `contextSide(context)` row for row: only the x side runs
+   * (a quarter of each hidden layer's work with two features), its context terms added per row.
+   * The same sums as forwardShared, so the same function as `forward` to rounding.
+   */
+  forwardWithContextSide(tape: Tape, x: Var, side: readonly Var[]): Var {
+    const split = this.contextSplit(x.value.cols);
+    if (!split || side.length !== this.layers.length) {
+      throw new Error(
+        `${this.prefix}: forwardWithContextSide needs one context term per layer (${this.layers.length})` +
+          ` of a network with a context side for x of ${x.value.cols} columns, got ${side.length}`,
+      );
+    }
+    let h = x;
+    this.layers.forEach((layer, l) => {
+      const W = tape.param(layer.weight);
+      if (l < split.hidden.length) {
+        const xToX = weightBlocks(W, split.hidden[l].weight)[2];
+        h = rowBiasLinear(h, xToX, side[l], this.activation, split.hidden[l].xRanges);
+      } else {
+        const fromX = weightBlocks(W, split.output)[1];
+        h = rowBiasLinear(h, fromX, side[l], Act.None, split.outputXRanges);
       }
     });
     return h;

@@ -9,4 +9,5 @@ export { matmul, linear, type LinearOptions } from './linear.js';
 export { blockLinear } from './block-linear.js';
 export { weightBlocks, type BlockSet } from './weight-block.js';
 export { spreadLinear } from './spread-linear.js';
+export { rowBiasLinear } from './row-bias-linear.js';
 export { spline, splineInverse } from './spline.js';

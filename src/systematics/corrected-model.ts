@@ -92,11 +92,18 @@ export class SystematicCorrectedModel {
    * log p(x_obs | c, ν) per row: the residual stack to x_nom, then the frozen base. ν may be a
    * leaf: its gradient flows through residual and base (the base's parameters stay constants).
    * `residual`: a stand-in for the stack computing the same function (a fit passes one whose first
-   * layer reuses its nets' outputs on fixed data, see fit/model-adapter.ts).
+   * layer reuses its nets' outputs on fixed data, see fit/model-adapter.ts). `base`: likewise for
+   * the base flow's transform (one whose conditioners reuse their context side on fixed data).
    */
-  logProbVar(tape: Tape, x: Var, cond: Condition<Var>, residual: Transform = this.residual): Var {
+  logProbVar(
+    tape: Tape,
+    x: Var,
+    cond: Condition<Var>,
+    residual: Transform = this.residual,
+    base: Transform = this.base.transform,
+  ): Var {
     const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
-    const { y: z, ladj: ladjBase } = this.base.transform.forwardVar(tape, xNom, cond);
+    const { y: z, ladj: ladjBase } = base.forwardVar(tape, xNom, cond);
     const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
     return ladjRes ? add(core, ladjRes) : core;
   }
