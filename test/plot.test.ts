@@ -134,6 +134,32 @@ test('hpdLevels: standard 2-D Gaussian, level for mass m is (1 − m)/(2π)', ()
   assert.throws(() => hpdLevels(g.values, 1, [1.2]), /masses/);
 });
 
+test('hpdLevels: the integer-bit sort gives the levels of a plain numeric sort (zeros, NaN, ties, wide range)', () => {
+  // The reference: the same rule written with an ordinary comparator sort.
+  const reference = (field: ArrayLike<number>, cell: number, masses: number[]) => {
+    const desc = Array.from(field)
+      .filter((v) => v > 0 && Number.isFinite(v))
+      .sort((a, b) => b - a);
+    const cum: number[] = [];
+    let acc = 0;
+    for (const v of desc) cum.push((acc += v * cell));
+    return masses.map((m) => {
+      const k = cum.findIndex((c) => c >= m);
+      if (k < 0) return desc[desc.length - 1];
+      if (k === 0) return desc[0];
+      return desc[k - 1] + ((m - cum[k - 1]) / (cum[k] - cum[k - 1])) * (desc[k] - desc[k - 1]);
+    });
+  };
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const field = new Float64Array(5000).map((_, i) =>
+    i % 97 === 0 ? 0 : i % 89 === 0 ? NaN : i % 13 === 0 ? 0.25 : Math.exp(-40 * rand()) * (1 + rand()),
+  );
+  const masses = [0.99, 0.95, 0.8, 0.5, 0.2];
+  const cell = 1 / 400;
+  assert.equal(hpdLevels(field, cell, masses), reference(field, cell, masses));
+});
+
 test('colorScale: endpoints, clamping, alpha; diverging centred at 0 with symmetric ends', () => {
   const s = colorScale('Blues', [0, 10], { alpha: 0.5 });
   assert.equal(s.rgb(0), parseColor(chroma.interpolateBlues(0)).rgb);

@@ -21,6 +21,7 @@ import type { ViewState } from './src/engine/protocol.js';
 interface Times {
   updates: number[];
   engineMs: number[];
+  drawMs: number[];
   info: { threads: number; build: string };
 }
 
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
           `  page update (request → drawn): ${fmt(warm(t.updates))}\n` +
           `  the same while dragging:       ${fmt(dragging)} (moves during the extras)\n` +
           `  engine (model + truth):        ${fmt(warm(t.engineMs))}\n` +
+          `  page drawing (both panels):    ${fmt(warm(t.drawMs))}\n` +
           `  node, the engine's Scene.kin:  ${fmt(node.scene)}\n` +
           `  node, plain model.logProb:     ${fmt(node.plain)} (the same grid, no fixed-grid evaluator)\n`,
       );

@@ -65,7 +65,9 @@ export function hpdLevels(
   if (n === 0) throw new Error('plot/levels hpdLevels: field has no positive finite value');
   const asc = new Float64Array(n);
   for (let i = 0, k = 0; i < field.length; i++) if (field[i] > 0 && Number.isFinite(field[i])) asc[k++] = field[i];
-  asc.sort();
+  // Positive finite doubles order like their bit patterns read as unsigned integers, and V8 sorts a
+  // BigUint64Array about twice as fast as a Float64Array (no NaN/−0 handling): same order, same levels.
+  new BigUint64Array(asc.buffer, asc.byteOffset, n).sort();
   // Descending order, and the mass held by the k+1 densest cells.
   const sorted = asc.reverse();
   const cum = new Float64Array(n);

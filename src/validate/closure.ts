@@ -146,29 +146,21 @@ export function evaluateClosureJob(
   const gen = job.generator;
   const t = drawTruth(streams.get(job.stream), n, gen);
   const template = job.point.template;
+  const evaluation = (lt: Float64Array, lm: Float32Array, ln?: Float32Array): ClosureEvaluation => ({
+    row: row(job.model, job.point.nu, template, lt, lm, ln),
+    point: job.point,
+    generator: gen,
+    truth: t,
+    logTruth: lt,
+    logModel: lm,
+    ...(ln ? { logNoResidual: ln } : {}),
+  });
   if (job.model === 'kin_base') {
-    const lt = logProbXBatch(t.x, t.c, gen);
-    const lm = models.kinBase.logProb(t.x, { context: t.cOneHot });
-    return {
-      row: row(job.model, job.point.nu, template, lt, lm),
-      point: job.point,
-      generator: gen,
-      truth: t,
-      logTruth: lt,
-      logModel: lm,
-    };
+    return evaluation(logProbXBatch(t.x, t.c, gen), models.kinBase.logProb(t.x, { context: t.cOneHot }));
   }
   if (job.model === 'score_base') {
     const lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-    const lm = models.scoreBase.logProb(t.y, { context: t.scoreCtx });
-    return {
-      row: row(job.model, job.point.nu, template, lt, lm),
-      point: job.point,
-      generator: gen,
-      truth: t,
-      logTruth: lt,
-      logModel: lm,
-    };
+    return evaluation(lt, models.scoreBase.logProb(t.y, { context: t.scoreCtx }));
   }
   const model = job.model === 'kin_residual' ? models.kinResidual : models.scoreResidual;
   if (!model) throw new Error(`validate/closure: a ${job.model} row without a ${job.model} model`);
@@ -185,15 +177,7 @@ export function evaluateClosureJob(
     lm = model.logProb(t.y, { context: t.scoreCtx, nu });
     ln = model.base.logProb(t.y, { context: t.scoreCtx });
   }
-  return {
-    row: row(job.model, job.point.nu, template, lt, lm, ln),
-    point: job.point,
-    generator: gen,
-    truth: t,
-    logTruth: lt,
-    logModel: lm,
-    logNoResidual: ln,
-  };
+  return evaluation(lt, lm, ln);
 }
 
 /**

@@ -21,6 +21,8 @@ interface PageApi {
   updates: number[];
   /** Engine compute time of each kinematic update (ms). */
   engineMs: number[];
+  /** Page time of each kinematic update (ms): densities, levels, contours and canvas drawing. */
+  drawMs: number[];
   lastKin: { id: number; state: ViewState; probe: number[] } | null;
   lastExtra: { id: number; state: ViewState; kl: ExtraResult['kl'] } | null;
   /** Requests not yet answered or waiting to be sent (0: the page shows the current state). */
@@ -43,6 +45,7 @@ const api: PageApi = {
   state: { nu: [0, 0], residual: 'additive', baseOnly: false, point: [0, 0], arrows: false },
   updates: [],
   engineMs: [],
+  drawMs: [],
   lastKin: null,
   lastExtra: null,
   pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0) + (extraFor !== null ? 1 : 0),
@@ -217,7 +220,9 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
   }
   if (msg.type === 'kin') {
     kin = msg;
+    const drawStart = performance.now();
     drawKin();
+    record(api.drawMs, performance.now() - drawStart);
     const start = `fnflow:update:${msg.id}`;
     const m = performance.measure('fnflow:update', start);
     performance.clearMarks(start);
