@@ -106,13 +106,15 @@ export class ResidualOnSample {
 
   /**
    * The base conditioners' context sides over the sample (MaskedMLP.contextSide), or null when
-   * there is no context or some conditioner has no context side (then the base runs as it is).
+   * there is no context, or some conditioner has no context side, or the context takes few distinct
+   * values (a class: the base then computes its context side once per distinct context anyway,
+   * MaskedMLP.forwardShared, and a per-row cache would only cost memory and copies).
    */
   private computeBaseSides(): { data: Float32Array; width: number }[][] | null {
     const { model, context } = this;
     const F = model.features;
     const C = model.config.contextDim;
-    if (!context || C === 0) return null;
+    if (!context || C === 0 || fewDistinctRows(context, C)) return null;
     const transforms = model.base.transforms;
     const widths = transforms.map((t) => t.hyper.contextSideWidths(F));
     if (widths.some((w) => w === null)) return null;
@@ -211,4 +213,21 @@ export class ResidualOnSample {
       this.chunkRows,
     );
   }
+}
+
+/** Most distinct context rows for which the base's own sharing (MaskedMLP.forwardShared) is left to do the work. */
+const FEW_CONTEXTS = 64;
+
+/**
+ * Whether the [n, C] context has at most FEW_CONTEXTS distinct rows, and at most a quarter of n (the
+ * bounds of the base's own sharing, ../nn/shared-context.ts); stops counting past them.
+ */
+function fewDistinctRows(context: Float32Array, C: number): boolean {
+  const most = Math.min(FEW_CONTEXTS, Math.floor(context.length / C / 4));
+  const seen = new Set<string>();
+  for (let r = 0; r < context.length; r += C) {
+    seen.add(context.subarray(r, r + C).join(','));
+    if (seen.size > most) return false;
+  }
+  return true;
 }
