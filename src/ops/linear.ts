@@ -6,7 +6,7 @@
  * transposed matmuls and a row sum. The mask is a constant (Zuko's MaskedLinear): masked
  * weights get gradient 0 but still exist, as in PyTorch.
  */
-import { Act, Binary, Broadcast } from '../backend/kernels.js';
+import { Act, Binary, Broadcast, Unary } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
 import type { Device } from '../backend/device.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
@@ -49,6 +49,42 @@ export function preActivationGrad(dev: Device, act: Act, g: Tensor, out: Tensor)
   const gz = dev.empty(out.shape);
   dev.kernels.actBackward(act, gz, g, out);
   return gz;
+}
+
+/** The elementwise map of a fused activation (the same maps, and bits, as the matmul store step). */
+export function activationMap(act: Act, op: string): Unary {
+  switch (act) {
+    case Act.Relu:
+      return Unary.Relu;
+    case Act.Elu:
+      return Unary.Elu;
+    case Act.Tanh:
+      return Unary.Tanh;
+    default:
+      throw new Error(`${op}: unknown activation code ${act}`);
+  }
+}
+
+/** The input and weight gradients of y = x·Wᵀ (+ …): dx = gz·W, dW = gzᵀ·x, each only if wanted. */
+export function productGrads(
+  dev: Device,
+  gz: Tensor,
+  x: Tensor,
+  W: Tensor,
+  wantX: boolean,
+  wantW: boolean,
+): [Tensor | null, Tensor | null] {
+  let gx: Tensor | null = null;
+  let gW: Tensor | null = null;
+  if (wantX) {
+    gx = dev.empty([x.rows, x.cols]);
+    dev.kernels.matmulNN(gx, gz, W, false);
+  }
+  if (wantW) {
+    gW = dev.empty([W.rows, W.cols]);
+    dev.kernels.matmulTN(gW, gz, x, false);
+  }
+  return [gx, gW];
 }
 
 /** act(x[M,K] · (W[N,K] ⊙ mask)ᵀ + b[N]). */

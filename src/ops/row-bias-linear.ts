@@ -7,24 +7,10 @@
  * bias added, then the activation), so the same bits as forwardShared.
  * Backward: gz = g ⊙ act′;  dx = gz · W,  dW = gzᵀ · x,  dT = gz.
  */
-import { Act, Binary, Broadcast, Unary } from '../backend/kernels.js';
+import { Act, Binary, Broadcast } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
-import { preActivationGrad } from './linear.js';
-
-/** The elementwise map of an activation (the same maps, and bits, as the matmul store step). */
-function actMap(act: Act): Unary {
-  switch (act) {
-    case Act.Relu:
-      return Unary.Relu;
-    case Act.Elu:
-      return Unary.Elu;
-    case Act.Tanh:
-      return Unary.Tanh;
-    default:
-      throw new Error(`rowBiasLinear: unknown activation code ${act}`);
-  }
-}
+import { activationMap, preActivationGrad, productGrads } from './linear.js';
 
 /**
  * `ranges` (optional, matmulNT's): per row of W, where its non-zero columns lie; the forward's
@@ -43,19 +29,10 @@ export function rowBiasLinear(x: Var, W: Var, T: Var, act: Act = Act.None, range
   const out = dev.empty([B, N]);
   dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges);
   dev.kernels.binary(Binary.Add, out, out, T.value, Broadcast.Same);
-  if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+  if (act !== Act.None) dev.kernels.unary(activationMap(act, 'rowBiasLinear'), out, out);
   return x.tape.record('rowBiasLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    let gx = null,
-      gW = null;
-    if (needs[0]) {
-      gx = dev.empty([B, K]);
-      dev.kernels.matmulNN(gx, gz, W.value, false);
-    }
-    if (needs[1]) {
-      gW = dev.empty([N, K]);
-      dev.kernels.matmulTN(gW, gz, x.value, false);
-    }
-    return [gx, gW, needs[2] ? gz : null];
+    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1]); // gz · W, gzᵀ · x
+    return [gx, gW, needs[2] ? gz : null]; // dT = gz
   });
 }

@@ -6,24 +6,10 @@
  * Backward: gz = g ⊙ act′;  dx = gz · W,  dW = gzᵀ · x,  dT = Sᵀ · gz (the sum over the rows
  * that share a context).
  */
-import { Act, Unary } from '../backend/kernels.js';
+import { Act } from '../backend/kernels.js';
 import type { Var } from '../autodiff/tape.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
-import { preActivationGrad } from './linear.js';
-
-/** The elementwise map of an activation (the same maps, and bits, as the matmul store step). */
-function actMap(act: Act): Unary {
-  switch (act) {
-    case Act.Relu:
-      return Unary.Relu;
-    case Act.Elu:
-      return Unary.Elu;
-    case Act.Tanh:
-      return Unary.Tanh;
-    default:
-      throw new Error(`spreadLinear: unknown activation code ${act}`);
-  }
-}
+import { activationMap, preActivationGrad, productGrads } from './linear.js';
 
 /**
  * `ranges` (optional, matmulNT's): per row of W, where its non-zero columns lie; the forward's
@@ -57,21 +43,12 @@ export function spreadLinear(
   } else {
     dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges);
     dev.kernels.matmulNN(out, spread, T.value, true);
-    if (act !== Act.None) dev.kernels.unary(actMap(act), out, out);
+    if (act !== Act.None) dev.kernels.unary(activationMap(act, 'spreadLinear'), out, out);
   }
   return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    let gx = null,
-      gW = null,
-      gT = null;
-    if (needs[0]) {
-      gx = dev.empty([B, K]);
-      dev.kernels.matmulNN(gx, gz, W.value, false);
-    }
-    if (needs[1]) {
-      gW = dev.empty([N, K]);
-      dev.kernels.matmulTN(gW, gz, x.value, false);
-    }
+    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1]); // gz · W, gzᵀ · x
+    let gT = null;
     if (needs[2]) {
       gT = dev.empty([U, N]);
       dev.kernels.matmulTN(gT, spread, gz, false);
