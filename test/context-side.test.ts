@@ -149,7 +149,7 @@ for (const dev of devices) {
     }
   });
 
-  test(`${dev.backend}: ResidualOnSample, base context side cached, equals the plain pass for less work`, () => {
+  test(`${dev.backend}: ResidualOnSample, context sides cached (base, later layer) = the plain pass for less work`, () => {
     const n = 64;
     const v = randomValues(n * 2, 91, -2, 2);
     // Kin-like (a one-hot class: the plain base shares the context) and score-like (continuous).
@@ -175,6 +175,30 @@ for (const dev of devices) {
         }
       }
     }
+  });
+
+  test(`${dev.backend}: ResidualOnSample keeps its context sides within cacheBytes, same numbers without them`, () => {
+    const n = 64;
+    const v = randomValues(n * 2, 93, -2, 2);
+    const ctx = randomValues(n * 3, 94, -2, 2);
+    const model = makeModel(dev, 3, 31);
+    const nu = [0.4, -0.8];
+    const plain = plainPass(model, v, ctx, nu);
+    // base sides: 3 transforms × (16 + 16 + 16 + outputs) floats per row; the later layer's: 2 nets × (4 + 8)
+    const baseBytes =
+      4 * n * model.base.transforms.flatMap((t) => t.hyper.contextSideWidths(2)!).reduce((a, b) => a + b);
+    const works = [0, baseBytes, 2 ** 31].map((cacheBytes) => {
+      const fast = new ResidualOnSample(model, v, ctx, { cacheBytes });
+      const { result, work } = matmulWork(dev, () => fast.logProbAndNuGrad(nu));
+      assertClose(result.logp, plain.logp, 2e-6, `log p with cacheBytes ${cacheBytes}`);
+      assertClose(result.dnu, plain.dnu, 2e-5, `∂log p/∂ν with cacheBytes ${cacheBytes}`);
+      return work;
+    });
+    assert.ok(works[0] > works[1] && works[1] > works[2], `matmul work by cache size: ${works}`);
+    assert.throws(
+      () => new ResidualOnSample(model, v, ctx, { cacheBytes: -1 }),
+      /cacheBytes must be a number of bytes ≥ 0, got -1/,
+    );
   });
 }
 

@@ -5,12 +5,14 @@
  * evaluation as constants through a stand-in stack: the same numbers the full pass computes (row by
  * row, by the same kernels), for less work (kin: all of its residual nets; score: half of them).
  *
- * Likewise the frozen base flow: each conditioner's context side (the hidden units that see only
- * the context, and their terms in the x-side units and the outputs; MaskedMLP.contextSide) depends
- * on the event's context alone, so it is computed once per row here and each evaluation runs only
- * the x side (three quarters of the base's matmul work saved with two features). Its cost: per row,
- * the x-side units of every hidden layer plus the outputs, per transform (~0.3 GB at 100k rows for
- * the score flow), held as long as this object is.
+ * Likewise every net that sees a per-row context: the frozen base flow's conditioners, and the later
+ * residual layers' nets (their input moves with ν, their context does not). A net's context side
+ * (the hidden units that see only the context, and their terms in the x-side units and the outputs;
+ * MaskedMLP.contextSide) depends on the event's context alone, so it is computed once per row here
+ * and each evaluation runs only the x side (three quarters of the net's matmul work with two
+ * features). Its cost: per row, the x-side units of every hidden layer plus the outputs, per net
+ * (the score model: 1330 floats, ~0.53 GB at 100k rows), held as long as this object is; the caches
+ * are built in order (base, then later layers) while they fit in `cacheBytes`, the rest runs whole.
  *
  * Lives beside the model (not in fit/) so that the page, which bundles no file-system code, can
  * use it; src/fit/model-adapter.ts re-exports it for the fit.
@@ -21,7 +23,10 @@ import { ComposedTransform } from '../flows/compose.js';
 import type { Transform } from '../flows/transform.js';
 import { CHUNK_ROWS, chunked } from '../flows/chunked.js';
 import type { SystematicCorrectedModel } from './corrected-model.js';
-import { PolynomialResidualTransform } from './polynomial-residual.js';
+import { PolynomialResidualTransform, type GivenNetOutputs } from './polynomial-residual.js';
+
+/** A row-major array of `width` columns per row of the sample. */
+type Columns = { data: Float32Array; width: number };
 
 export interface LogProbWithNuGrad {
   /** log p per event [n]. */
@@ -40,22 +45,34 @@ export class ResidualOnSample {
   private readonly slotCounts: number[];
 
   /** Per base transform, its conditioner's context side per row (one array per layer); null: none. */
-  private readonly baseSides: { data: Float32Array; width: number }[][] | null;
+  private readonly baseSides: Columns[][] | null;
+  /**
+   * Per later residual layer (stack index → per net, one array per net layer), its nets' context
+   * sides per row: their input moves with ν, their context does not. Empty: none.
+   */
+  private readonly laterSides: Map<number, Columns[][]>;
 
   private readonly chunkRows: number;
+  /** Bytes left for per-row context sides. */
+  private cacheLeft: number;
 
   /**
    * Freezes the model's parameters (residual and base): evaluations record no weight gradients.
    * `chunkRows`: rows per evaluation chunk (default CHUNK_ROWS; more rows, fewer kernel calls, a
-   * bigger step arena).
+   * bigger step arena). `cacheBytes`: the most memory the per-row context sides may take (default
+   * DEFAULT_CACHE_BYTES); a sample too big for them is evaluated without.
    */
   constructor(
     readonly model: SystematicCorrectedModel,
     private readonly v: Float32Array,
     private readonly context: Float32Array | null,
-    opts: { chunkRows?: number } = {},
+    opts: { chunkRows?: number; cacheBytes?: number } = {},
   ) {
     this.chunkRows = opts.chunkRows ?? CHUNK_ROWS;
+    this.cacheLeft = opts.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    if (!(this.cacheLeft >= 0)) {
+      throw new Error(`ResidualOnSample: cacheBytes must be a number of bytes ≥ 0, got ${opts.cacheBytes}`);
+    }
     if (!Number.isInteger(this.chunkRows) || this.chunkRows < 1) {
       throw new Error(`ResidualOnSample: chunkRows must be a positive integer, got ${opts.chunkRows}`);
     }
@@ -69,6 +86,7 @@ export class ResidualOnSample {
     model.params.freeze();
     model.base.params.freeze();
     this.baseSides = this.computeBaseSides();
+    this.laterSides = this.computeLaterSides();
     const head = model.residual.transforms[0];
     this.first = head instanceof PolynomialResidualTransform ? head : null;
     const first = this.first;
@@ -105,34 +123,68 @@ export class ResidualOnSample {
   }
 
   /**
-   * The base conditioners' context sides over the sample (MaskedMLP.contextSide), or null when
-   * there is no context, or some conditioner has no context side, or the context takes few distinct
-   * values (a class: the base then computes its context side once per distinct context anyway,
+   * Whether per-row context sides pay here: there is a context and it takes many distinct values
+   * (with few, a class, the nets compute their context side once per distinct context anyway,
    * MaskedMLP.forwardShared, and a per-row cache would only cost memory and copies).
    */
-  private computeBaseSides(): { data: Float32Array; width: number }[][] | null {
-    const { model, context } = this;
-    const F = model.features;
-    const C = model.config.contextDim;
-    if (!context || C === 0 || fewDistinctRows(context, C)) return null;
-    const transforms = model.base.transforms;
-    const widths = transforms.map((t) => t.hyper.contextSideWidths(F));
-    if (widths.some((w) => w === null)) return null;
-    const flat = widths.flatMap((w) => w!);
+  private contextVaries(): boolean {
+    const C = this.model.config.contextDim;
+    return this.context !== null && C > 0 && !fewDistinctRows(this.context, C);
+  }
+
+  /**
+   * Context sides per row in one chunked pass: `widths[g][l]` columns for group g, layer l; `side`
+   * gives a chunk's Vars in the same nesting.
+   */
+  private sidesOverSample(widths: number[][], side: (tape: Tape, c: Var) => Var[][]): Columns[][] | null {
+    const { model } = this;
+    const bytes = 4 * this.n * widths.flat().reduce((a, b) => a + b, 0);
+    if (bytes > this.cacheLeft) return null;
+    this.cacheLeft -= bytes;
     const outs = chunked(
       model.device,
       this.n,
-      [{ data: context, width: C }],
-      flat,
+      [{ data: this.context, width: model.config.contextDim }],
+      widths.flat(),
       ([ct]) => {
         const tape = new Tape(model.device, { grad: false });
-        const c = tape.constant(ct!);
-        return transforms.flatMap((t) => t.hyper.contextSide(tape, c, F)!.map((v) => v.value));
+        return side(tape, tape.constant(ct!)).flatMap((g) => g.map((v) => v.value));
       },
       this.chunkRows,
     );
     let at = 0;
-    return widths.map((w) => w!.map((width) => ({ data: outs[at++], width })));
+    return widths.map((g) => g.map((width) => ({ data: outs[at++], width })));
+  }
+
+  /** The base conditioners' context sides over the sample (MaskedMLP.contextSide), or null (none, or not worth it). */
+  private computeBaseSides(): Columns[][] | null {
+    if (!this.contextVaries()) return null;
+    const F = this.model.features;
+    const transforms = this.model.base.transforms;
+    const widths = transforms.map((t) => t.hyper.contextSideWidths(F));
+    if (widths.some((w) => w === null)) return null;
+    return this.sidesOverSample(widths as number[][], (tape, c) =>
+      transforms.map((t) => t.hyper.contextSide(tape, c, F)!),
+    );
+  }
+
+  /** The later residual layers' nets' context sides over the sample, by stack index. */
+  private computeLaterSides(): Map<number, Columns[][]> {
+    const out = new Map<number, Columns[][]>();
+    if (!this.contextVaries()) return out;
+    this.model.residual.transforms.forEach((t, j) => {
+      if (j === 0 || !(t instanceof PolynomialResidualTransform)) return;
+      const widths = t.netContextSideWidths();
+      if (!widths) return;
+      const flat = this.sidesOverSample([widths.flat()], (tape, c) => [t.netContextSides(tape, c)!.flat()])?.[0];
+      if (!flat) return;
+      let at = 0;
+      out.set(
+        j,
+        widths.map((w) => w.map(() => flat[at++])),
+      );
+    });
+    return out;
   }
 
   /** The base flow's transform with its conditioners' context sides given (per transform, per layer). */
@@ -162,19 +214,26 @@ export class ResidualOnSample {
     return this.run(nu, false)[0];
   }
 
-  /** The residual stack with the first layer's net outputs given as slots (the rest as they are). */
-  private stackWith(slots: readonly Var[]): Transform {
-    const first = this.first!;
+  /**
+   * The residual stack with what is known of its nets given: the first layer's net outputs as
+   * slots, the later layers' nets' context sides (per stack index); the rest runs as it is.
+   */
+  private stackWith(slots: readonly Var[], later: ReadonlyMap<number, readonly (readonly Var[])[]>): Transform {
     let at = 0;
-    const given = this.slotCounts.map((S) => slots.slice(at, (at += S)));
-    const head: Transform = {
-      features: first.features,
-      forwardVar: (tape, x, cond) => first.forwardVar(tape, x, cond, given),
-      inverseTensor: () => {
-        throw new Error('ResidualOnSample: the stand-in stack runs forward only');
-      },
-    };
-    return new ComposedTransform([head, ...this.model.residual.transforms.slice(1)], this.model.features);
+    const firstGiven = this.slotCounts.map((S) => slots.slice(at, (at += S)));
+    const parts = this.model.residual.transforms.map((t, j): Transform => {
+      const given: GivenNetOutputs | undefined =
+        j === 0 && this.first ? firstGiven : later.get(j)?.map((contextSide) => ({ contextSide }));
+      if (!given || !(t instanceof PolynomialResidualTransform)) return t;
+      return {
+        features: t.features,
+        forwardVar: (tape, x, cond) => t.forwardVar(tape, x, cond, given),
+        inverseTensor: () => {
+          throw new Error('ResidualOnSample: the stand-in stack runs forward only');
+        },
+      };
+    });
+    return new ComposedTransform(parts, this.model.features);
   }
 
   private run(nu: readonly number[], grad: boolean): Float32Array[] {
@@ -185,7 +244,14 @@ export class ResidualOnSample {
     const C = model.config.contextDim;
     if (nu.length !== K) throw new Error(`residual model: expected ${K} nuisances, got ${nu.length}`);
     const sides = this.baseSides ?? [];
-    const inputs = [{ data: this.v, width: F }, { data: this.context, width: C }, ...this.slots, ...sides.flat()];
+    const later = [...this.laterSides.entries()];
+    const inputs = [
+      { data: this.v, width: F },
+      { data: this.context, width: C },
+      ...this.slots,
+      ...sides.flat(),
+      ...later.flatMap(([, nets]) => nets.flat()),
+    ];
     const S = this.slots.length;
     return chunked(
       dev,
@@ -200,11 +266,19 @@ export class ResidualOnSample {
         const nuT = dev.tensor(nuRows, [rows, K]);
         const nuVar = grad ? tape.leaf(nuT) : tape.constant(nuT);
         const cond = { context: ct ? tape.constant(ct) : null, nu: nuVar };
-        const stack = this.first ? this.stackWith(slotTs.map((r) => tape.constant(r!))) : model.residual;
         let at = S;
+        const next = () => tape.constant(rest[at++]!);
         const base = this.baseSides
-          ? this.baseWith(this.baseSides.map((layers) => layers.map(() => tape.constant(rest[at++]!))))
+          ? this.baseWith(this.baseSides.map((layers) => layers.map(next)))
           : model.base.transform;
+        const laterVars = new Map(later.map(([j, nets]) => [j, nets.map((layers) => layers.map(next))]));
+        const stack =
+          this.first || laterVars.size
+            ? this.stackWith(
+                slotTs.map((r) => tape.constant(r!)),
+                laterVars,
+              )
+            : model.residual;
         const lp = model.logProbVar(tape, tape.constant(vt!), cond, stack, base);
         if (!grad) return [lp.value];
         tape.backward(lp, dev.tensor(new Float32Array(rows).fill(1), lp.shape));
@@ -214,6 +288,12 @@ export class ResidualOnSample {
     );
   }
 }
+
+/**
+ * Default memory for the per-row context sides: a 100k-event fit's score sample (both classes, 200k
+ * rows: ~1.06 GB) fits; one ten times that size runs without rather than take 10 GB.
+ */
+export const DEFAULT_CACHE_BYTES = 2 ** 31;
 
 /** Most distinct context rows for which the base's own sharing (MaskedMLP.forwardShared) is left to do the work. */
 const FEW_CONTEXTS = 64;

@@ -23,10 +23,11 @@ import type { Condition, Transform } from '../flows/transform.js';
 import type { ResidualModelConfig } from './config.js';
 
 /**
- * Net outputs a caller already has, per net (nuisance nets, then cross nets): the raw output
- * [B, slots·F], or its coefficient slots split out ([B, F] each, in slot order).
+ * What a caller already has of each net (nuisance nets, then cross nets): its raw output at this x
+ * [B, slots·F], or that output's coefficient slots split out ([B, F] each, in slot order), or its
+ * context side for these rows (MaskedMLP.contextSide: the net then runs only its x side).
  */
-export type GivenNetOutputs = readonly (Var | readonly Var[])[];
+export type GivenNetOutputs = readonly (Var | readonly Var[] | { contextSide: readonly Var[] })[];
 
 /** Coefficient slots per feature in a nuisance net's output (A_s, B_s, A_t, B_t). */
 const NUISANCE_SLOTS = 4;
@@ -107,6 +108,24 @@ export class PolynomialResidualTransform implements Transform {
     return [...this.nets, ...this.crossNets].map((net) => net.forwardDistinct(tape, x, context));
   }
 
+  /**
+   * Per net (nuisance nets, then cross nets), its context side over `context` (MaskedMLP.contextSide,
+   * one Var per layer); null when the nets have none (no context). A later layer's input depends on
+   * ν, its context does not: over a fixed sample this part is computed once.
+   */
+  netContextSides(tape: Tape, context: Var): Var[][] | null {
+    const F = this.cfg.featuresDim;
+    const sides = [...this.nets, ...this.crossNets].map((net) => net.contextSide(tape, context, F));
+    return sides.some((s) => s === null) ? null : (sides as Var[][]);
+  }
+
+  /** Per net, the widths of netContextSides' entries; null when the nets have no context side. */
+  netContextSideWidths(): number[][] | null {
+    const F = this.cfg.featuresDim;
+    const widths = [...this.nets, ...this.crossNets].map((net) => net.contextSideWidths(F));
+    return widths.some((w) => w === null) ? null : (widths as number[][]);
+  }
+
   /** Widths of netOutputs' entries, in order. */
   netOutputWidths(): number[] {
     const F = this.cfg.featuresDim;
@@ -132,7 +151,12 @@ export class PolynomialResidualTransform implements Transform {
     const slotsOf = (at: number, net: MaskedMLP, slots: number): readonly Var[] => {
       const g = given?.[at];
       if (Array.isArray(g)) return g;
-      const raw = (g as Var | undefined) ?? net.forwardDistinct(tape, x, context);
+      const raw =
+        g === undefined
+          ? net.forwardDistinct(tape, x, context)
+          : 'contextSide' in g
+            ? net.forwardWithContextSide(tape, x, g.contextSide)
+            : (g as Var);
       return Array.from({ length: slots }, (_, k) => this.slot(raw, k, slots));
     };
     this.nets.forEach((net, n) => {
