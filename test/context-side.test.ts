@@ -149,7 +149,7 @@ for (const dev of devices) {
     }
   });
 
-  test(`${dev.backend}: ResidualOnSample, context sides cached (base, later layer) = the plain pass for less work`, () => {
+  test(`${dev.backend}: ResidualOnSample, cached context sides (base, later layer) = plain pass for less work`, () => {
     const n = 64;
     const v = randomValues(n * 2, 91, -2, 2);
     // Kin-like (a one-hot class: the plain base shares the context) and score-like (continuous).
