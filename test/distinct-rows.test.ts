@@ -75,6 +75,29 @@ for (const dev of devices) {
       ...wide.data.subarray(40, 80),
     ]);
     assert.throws(() => op.gatherRows(tape.constant(a), Int32Array.from([0, 4])), /row index 4 \(at 1\) out of range/);
+    // Runs of equal indices (filled by doubling) of every length up to 70, between single rows.
+    const runs = Int32Array.from(Array.from({ length: 70 }, (_, L) => [L % 3, ...Array<number>(L).fill(2)]).flat());
+    const got = op.gatherRows(tape.constant(wide), runs).value.data;
+    runs.forEach((src, r) =>
+      assert.equal(
+        Array.from(got.subarray(40 * r, 40 * r + 40)),
+        Array.from(wide.data.subarray(40 * src, 40 * src + 40)),
+      ),
+    );
+  });
+
+  test(`${dev.backend}: distinctRows on big batches: grouped rows found, continuous rows given up on from a sample`, () => {
+    const B = 8192;
+    // x₀ constant over runs of 64 rows, then repeating (128 distinct values over 8192 rows), x₁ continuous.
+    const x = dev.tensor(
+      Array.from({ length: 2 * B }, (_, e) => (e % 2 ? Math.sin(e) : Math.floor(e / 128) % 128)),
+      [B, 2],
+    );
+    const grouped = distinctRows([{ value: x, cols: [0] }], B / 4)!;
+    assert.is(grouped.first.length, 128);
+    for (let b = 0; b < B; b++) assert.is((grouped.first[grouped.which[b]] % 8192) >> 6, (b >> 6) % 128);
+    assert.is(distinctRows([{ value: x, cols: [1] }], B / 4), null);
+    assert.is(distinctRows([{ value: x, cols: [0, 1] }], B / 4), null);
   });
 
   test(`${dev.backend}: distinctRows groups rows by the bits of chosen columns, gives up past the limit`, () => {

@@ -6,8 +6,10 @@
  * transform sees x₀ (and the class) only: ~128 distinct rows per class out of 16 384.
  *
  * Found with an open-addressing hash table over the rows' bit patterns (a JS Map keyed by
- * strings costs ~10× more per row); the search stops as soon as there are more distinct rows
- * than `maxDistinct`, so continuous data costs a partial scan and nothing else.
+ * strings costs ~10× more per row), after a comparison with the row before (grouped rows skip the
+ * hash); the search stops as soon as there are more distinct rows
+ * than `maxDistinct`, and continuous data is given up on at once when an evenly spaced sample of
+ * its rows is all distinct (sampleAllDistinct).
  */
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -22,6 +24,40 @@ export interface DistinctRows {
 export interface KeyColumns {
   readonly value: Tensor;
   readonly cols: readonly number[];
+}
+
+/** Rows looked at, evenly spaced, before a full scan. */
+const SAMPLE_ROWS = 256;
+
+/**
+ * Whether SAMPLE_ROWS evenly spaced rows are all different (continuous data), in which case the
+ * batch very likely has more than `maxDistinct` distinct rows and the full scan is not worth
+ * starting: with U distinct rows spread over the batch, 256 samples expect 256²/2U coincident
+ * pairs, ~16 at U = 2 048, so a batch where sharing saves much is kept. Only checked when
+ * maxDistinct ≥ 4·SAMPLE_ROWS (smaller batches scan in full). A wrong call gives up a saving,
+ * never changes a result.
+ */
+function sampleAllDistinct(
+  words: Uint32Array,
+  at: Int32Array,
+  stride: Int32Array,
+  B: number,
+  maxDistinct: number,
+): boolean {
+  if (maxDistinct < 4 * SAMPLE_ROWS) return false;
+  // Rows compared by a 32-bit hash of their words: two different rows that collide only make the
+  // sample look less distinct, which leads to the full scan (the safe side).
+  const hashes = new Uint32Array(SAMPLE_ROWS);
+  const step = B / SAMPLE_ROWS;
+  for (let k = 0; k < SAMPLE_ROWS; k++) {
+    const b = Math.floor(k * step);
+    let h = 0x811c9dc5;
+    for (let j = 0; j < at.length; j++) h = Math.imul(h ^ words[at[j] + b * stride[j]], 0x01000193);
+    hashes[k] = h;
+  }
+  hashes.sort();
+  for (let k = 1; k < SAMPLE_ROWS; k++) if (hashes[k] === hashes[k - 1]) return false;
+  return true;
 }
 
 /**
@@ -50,6 +86,7 @@ export function distinctRows(keys: readonly KeyColumns[], maxDistinct: number): 
   const at = Int32Array.from(colAt);
   const stride = Int32Array.from(colStride);
   const width = at.length;
+  if (sampleAllDistinct(words, at, stride, B, maxDistinct)) return null;
   let size = 16;
   while (size < 2 * (maxDistinct + 1)) size *= 2;
   const table = new Int32Array(size).fill(-1); // distinct row index, −1 empty
@@ -59,6 +96,17 @@ export function distinctRows(keys: readonly KeyColumns[], maxDistinct: number): 
   const probe = new Uint32Array(width);
   let U = 0;
   for (let b = 0; b < B; b++) {
+    // Grouped data (a grid with the seen column varying slowest, a batch sorted by class) mostly
+    // repeats the row before: compare with it first, which skips the hash and the table probe.
+    if (b > 0) {
+      let same = true;
+      for (let j = 0; j < width && same; j++)
+        same = words[at[j] + b * stride[j]] === words[at[j] + (b - 1) * stride[j]];
+      if (same) {
+        which[b] = which[b - 1];
+        continue;
+      }
+    }
     let h = 0x811c9dc5;
     for (let j = 0; j < width; j++) {
       const w = words[at[j] + b * stride[j]];

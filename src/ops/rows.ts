@@ -23,7 +23,19 @@ function copyRows(dst: Tensor, src: Tensor, rows: Int32Array): void {
       for (let j = 0; j < N; j++) mem[d + j] = mem[s + j];
     }
   } else {
-    for (let r = 0; r < rows.length; r++) mem.copyWithin(d0 + r * N, s0 + rows[r] * N, s0 + (rows[r] + 1) * N);
+    // A run of equal indices (grouped rows: ~128 per distinct row on the page's grid) is filled by
+    // doubling what is already copied: log₂(run) copyWithin calls instead of one per row.
+    for (let r = 0; r < rows.length;) {
+      let end = r + 1;
+      while (end < rows.length && rows[end] === rows[r]) end++;
+      const d = d0 + r * N;
+      mem.copyWithin(d, s0 + rows[r] * N, s0 + (rows[r] + 1) * N);
+      for (let done = 1; done < end - r; done *= 2) {
+        const n = Math.min(done, end - r - done);
+        mem.copyWithin(d + done * N, d, d + n * N);
+      }
+      r = end;
+    }
   }
 }
 
