@@ -86,7 +86,7 @@ for (const dev of devices) {
     );
   });
 
-  test(`${dev.backend}: distinctRows on big batches: grouped rows found, continuous rows given up on from a sample`, () => {
+  test(`${dev.backend}: distinctRows, big batches: grouped rows found, continuous ones given up from a sample`, () => {
     const B = 8192;
     // x₀ constant over runs of 64 rows, then repeating (128 distinct values over 8192 rows), x₁ continuous.
     const x = dev.tensor(
