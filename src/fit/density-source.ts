@@ -34,6 +34,8 @@ export interface DensitySource {
   readonly numNuisances: number;
   /** The densities at ν, with gradients when `grad` (cached: the same ν returns the same object). */
   evaluate(nu: readonly number[], grad: boolean): ClassDensities;
+  /** The densities at ν without gradients and without touching the cache (a look aside from the minimizer's path). */
+  valuesAt(nu: readonly number[]): ClassDensities;
 }
 
 /** Caches the last evaluation by ν (exact equality: the minimizer repeats points exactly). */
@@ -60,6 +62,13 @@ abstract class CachedSource implements DensitySource {
     const out = this.compute(nu, withGrad);
     this.last = { nu: [...nu], grad: withGrad, out };
     return out;
+  }
+
+  valuesAt(nu: readonly number[]): ClassDensities {
+    if (nu.length !== this.numNuisances) {
+      throw new Error(`${this.name} density: expected ${this.numNuisances} nuisances, got ${nu.length}`);
+    }
+    return this.compute(nu, false);
   }
 
   protected abstract compute(nu: readonly number[], grad: boolean): ClassDensities;

@@ -174,6 +174,25 @@ export class MixtureLikelihood {
     return h.every(Number.isFinite) ? h : null;
   }
 
+  /**
+   * Each event's term of the NLL at θ, w_i·(−log p(e_i | θ)) (the constraint and the extended Poisson
+   * term are not per event), from the densities at θ's ν without gradients and outside the cache.
+   */
+  eventTerms(theta: ArrayLike<number>): Float64Array {
+    const off = this.nuOffset;
+    const d = this.source.valuesAt(Array.from({ length: this.K }, (_, k) => theta[off + k]));
+    const a = theta[0];
+    const b = this.extended ? theta[1] : 1 - theta[0];
+    const ev = this.events;
+    const out = new Float64Array(ev.n);
+    for (let i = 0; i < ev.n; i++) {
+      const m = Math.max(d.lA[i], d.lB[i]);
+      out[i] =
+        -(ev.weights ? ev.weights[i] : 1) * (m + Math.log(a * Math.exp(d.lA[i] - m) + b * Math.exp(d.lB[i] - m)));
+    }
+    return out;
+  }
+
   /** The objective for the minimizer. */
   readonly fcn: Fcn = (theta, grad) => this.value(theta, grad);
 

@@ -11,6 +11,7 @@ import { runMigrad } from './minimize/migrad.js';
 import { FitProblem } from './minimize/problem.js';
 import type { FitResult, MinosResult, ParameterSpec } from './minimize/types.js';
 import type { MixtureLikelihood } from './likelihood.js';
+import { DOMINANT_EVENT_SHARE, largestEventShares } from './event-influence.js';
 
 export interface ParameterJson {
   name: string;
@@ -18,6 +19,11 @@ export interface ParameterJson {
   error: number;
   minos: [number, number] | null;
   at_limit: boolean;
+  /**
+   * Nuisances: the event with the largest share of this parameter's NLL curvature at the minimum, and
+   * that share (./event-influence.ts); above DOMINANT_EVENT_SHARE the error rests on one event.
+   */
+  largest_event?: { event: number; share: number };
 }
 
 export interface ModelFitJson {
@@ -103,6 +109,16 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       return null;
     }
   });
+  // Does one event carry a nuisance's curvature? (two density evaluations per nuisance, no gradients)
+  const shares = result.valid ? largestEventShares(lik, Array.from(result.values), Array.from(result.errors)) : [];
+  const dominated = shares.filter((s) => s.share > DOMINANT_EVENT_SHARE);
+  const dominanceNote = dominated
+    .map(
+      (s) =>
+        `${params[s.param].name}: event ${s.event} alone gives ${(100 * s.share).toFixed(0)} % of the NLL's ` +
+        'curvature at the minimum (its density changes sharply with ν there), so this error is not reliable',
+    )
+    .join('; ');
   const covariance = result.covariance.map((r) => Array.from(r));
   const json: ModelFitJson = {
     parameters: params.map((p, i) => {
@@ -115,6 +131,9 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
         minos:
           m && (m.validLower || m.atLimitLower) && (m.validUpper || m.atLimitUpper) ? [v + m.lower, v + m.upper] : null,
         at_limit: result.atLimit[i],
+        ...((sh) => (sh ? { largest_event: { event: sh.event, share: sh.share } } : {}))(
+          shares.find((s) => s.param === i),
+        ),
       };
     }),
     covariance,
@@ -138,7 +157,8 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       forced_posdef: result.forcedPosdef,
       above_max_edm: result.aboveMaxEdm,
       at_limit: result.atLimit.some((a) => a),
+      single_event: dominated.length > 0,
     },
-    message: result.message,
+    message: [result.message, dominanceNote].filter((m) => m).join('; '),
   };
 }

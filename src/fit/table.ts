@@ -25,7 +25,7 @@ export function fitTable(model: string, f: ModelFit): string {
       f.flags.posdef,
     )} · forced ${f.flags.forced_posdef ? 'YES' : 'no'} · above max EDM ${
       f.flags.above_max_edm ? 'YES' : 'no'
-    } · at limit ${f.flags.at_limit ? 'YES' : 'no'}` +
+    } · at limit ${f.flags.at_limit ? 'YES' : 'no'} · one event dominates ${f.flags.single_event ? 'YES' : 'no'}` +
     (f.message ? `\nnote: ${f.message}` : '');
   const rows = j.parameters.map((p, i) => [
     String(i),

@@ -3,7 +3,8 @@
  *   pull = (θ̂ − θ_true)/σ̂ (HESSE σ): mean ± σ_pull/√N, width (standard deviation) ± σ_pull/√(2(N − 1));
  *   coverage of θ̂ ± 1σ̂ (68.27 %) and θ̂ ± 1.96σ̂ (95 %), and of the MINOS interval of each parameter it
  *   was run for, each with its band ±2√(p(1 − p)/N) around the nominal p;
- *   the share of valid fits (failed and invalid fits count against it);
+ *   the share of valid fits (failed and invalid fits count against it); the fits in which one event
+ *   dominated a parameter's curvature (event-influence.ts), and the pull width without them;
  * and flow against truth per toy (both valid): (μ̂_flow − μ̂_truth)/σ_truth and σ_flow/σ_truth.
  */
 import type { ToyFitRecord, ToyRecord, ToyStudyMeta } from './toys.js';
@@ -31,6 +32,10 @@ export interface ParameterSummary {
   coverage_68_minos?: Coverage;
   /** Mean over the toys of the MINOS interval's half-width over the HESSE error (1 where the NLL is parabolic). */
   minos_over_hesse?: number;
+  /** Valid fits in which one event dominated this parameter's curvature (ToyFitRecord.dominated), when any. */
+  single_event?: number;
+  /** The pull width over the other fits, when some were. */
+  pull_width_others?: number;
 }
 
 export interface ModelSummary {
@@ -87,11 +92,15 @@ export function summarizeToys(meta: ToyStudyMeta, toys: readonly ToyRecord[]): T
         hMinos = 0,
         nMinos = 0;
       const minosRatios: number[] = [];
+      const othersPulls: number[] = [];
+      let single = 0;
       for (const f of valid) {
         const d = f.values[j] - truths[j];
         const e = f.errors[j];
         if (!(e > 0)) continue;
         pulls.push(d / e);
+        if (f.dominated?.includes(name)) single++;
+        else othersPulls.push(d / e);
         diffs.push(d);
         if (Math.abs(d) <= e) h68++;
         if (Math.abs(d) <= 1.959964 * e) h95++;
@@ -119,6 +128,10 @@ export function summarizeToys(meta: ToyStudyMeta, toys: readonly ToyRecord[]): T
       if (nMinos > 0) {
         ps.coverage_68_minos = coverage(hMinos, nMinos, 0.6827);
         ps.minos_over_hesse = meanSd(minosRatios).mean;
+      }
+      if (single > 0) {
+        ps.single_event = single;
+        ps.pull_width_others = meanSd(othersPulls).sd;
       }
       return ps;
     });
@@ -176,6 +189,18 @@ export function summaryMarkdown(meta: ToyStudyMeta, s: ToySummary): string {
       );
     }
   }
+  const dominated = Object.entries(s.models).flatMap(([m, ms]) =>
+    ms.parameters.flatMap((p) =>
+      p.single_event
+        ? [
+            `${m} ${p.name}: ${p.single_event} fit(s) rest on one event (it gives over a quarter of the curvature ` +
+              `at the minimum: the model's density for it changes sharply with ν); pull width without them ` +
+              `${f(p.pull_width_others ?? NaN)}`,
+          ]
+        : [],
+    ),
+  );
+  if (dominated.length) lines.push('', ...dominated);
   if (s.flow_vs_truth) {
     const v = s.flow_vs_truth;
     lines.push(

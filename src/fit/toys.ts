@@ -15,6 +15,7 @@ import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { FitModels, Observables } from './setup.js';
 import { drawToy } from './toy-data.js';
+import { DOMINANT_EVENT_SHARE } from './event-influence.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';
 import { runInWorkers } from './toy-pool.js';
 import type { BackendChoice } from '../backend/index.js';
@@ -47,6 +48,8 @@ export interface ToyFitRecord {
   edm: number;
   nfcn: number;
   message: string;
+  /** Parameters whose curvature one event dominates in this fit (largest_event share above DOMINANT_EVENT_SHARE). */
+  dominated?: string[];
 }
 
 export interface ToyRecord {
@@ -147,6 +150,9 @@ export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; secon
         edm: f.json.edm,
         nfcn: f.json.nfcn,
         message: f.message,
+        dominated: f.json.parameters
+          .filter((p) => p.largest_event && p.largest_event.share > DOMINANT_EVENT_SHARE)
+          .map((p) => p.name),
       };
     } catch (e) {
       fits[name] = { failed: e instanceof Error ? e.message : String(e) };
