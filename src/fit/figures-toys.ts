@@ -71,7 +71,10 @@ export function toyFigures(dir: string, f: ToyFile): string[] {
       }
       p.note(
         `mean ${ps.pull_mean.toFixed(3)} ± ${ps.pull_mean_err.toFixed(3)}\n` +
-          `width ${ps.pull_width.toFixed(3)} ± ${ps.pull_width_err.toFixed(3)}\nN = ${ps.n}`,
+          `width ${ps.pull_width.toFixed(3)} ± ${ps.pull_width_err.toFixed(3)}\nN = ${ps.n}` +
+          (ps.single_event
+            ? `\n${ps.single_event} on one event;\nwidth without ${(ps.pull_width_others ?? NaN).toFixed(3)}`
+            : ''),
         'upper right',
       );
     });
