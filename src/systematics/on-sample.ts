@@ -129,8 +129,11 @@ export class ResidualOnSample {
    */
   private contextVaries(): boolean {
     const C = this.model.config.contextDim;
-    return this.context !== null && C > 0 && !fewDistinctRows(this.context, C);
+    this.varies ??= this.context !== null && C > 0 && !fewDistinctRows(this.context, C);
+    return this.varies;
   }
+
+  private varies: boolean | undefined;
 
   /**
    * Context sides per row in one chunked pass: `widths[g][l]` columns for group g, layer l; `side`
