@@ -192,15 +192,19 @@ let upperKnot: f32 = 0;
   return logf((s * s * q) / (den * den));
 }
 
-// ---- masses of recent parameter rows ----
+// ---- masses and knots of recent parameter rows ----
 //
-// The unnormalised masses of an element's two blocks depend on its raw widths and heights only.
-// Where rows repeat them — a feature whose parameters see only the class, or a grid laid out so
-// that a coordinate the conditioner sees changes slowly — the clamps and 2K exps of the element
-// before are reused: MASS_SLOTS recent rows (one per feature of a 2-feature flow, whose elements
-// alternate) are kept in the scratch, each with the address of the raw row it came from. A row
-// matches when its 2K raw values have the same bits, so a reused result is exactly the one the
-// computation would give. Slots live for one call (the caller may rewrite params between calls).
+// The masses, knots and knot derivatives of an element depend on its raw parameter row only.
+// Where rows repeat — a feature whose parameters see only the class, or a grid laid out so that a
+// coordinate the conditioner sees changes slowly — the element before's work is reused: MASS_SLOTS
+// recent rows (one per feature of a 2-feature flow, whose elements alternate) are kept in the
+// scratch, each with the address of the raw row it came from. A row matches when its 3K − 1 raw
+// values have the same bits. The first use of a slot computes the masses (the clamps and 2K exps)
+// and searches as a fresh element does; its first reuse also fills every knot of both blocks and
+// every δ (fillKnots), after which a repeated element costs a scan of K floats and the bin's
+// formula instead of two f64 prefix sums and two exps: on the page's grid 3 of 4 elements are such
+// repeats. Every reused value is the one the computation would give, bit for bit. Slots live for
+// one call (the caller may rewrite params between calls).
 
 const MASS_SLOTS: i32 = 2;
 /** Per slot: the raw row (widths then heights, 2K values) its masses came from; 0 = empty. */
@@ -210,8 +214,14 @@ let slotSearchScale0: f32 = 0;
 let slotSearchScale1: f32 = 0;
 let slotOtherScale0: f32 = 0;
 let slotOtherScale1: f32 = 0;
+/** Whether the slot's knots and knot derivatives have been filled (on its first reuse). */
+let slotKnots0: bool = false;
+let slotKnots1: bool = false;
 /** The slot to fill next (the one not used last). */
 let slotNext: i32 = 0;
+/** Whether the last cachedMasses call reused a slot, and which. */
+let slotHit: bool = false;
+let slotUsed: i32 = 0;
 /** The scales of the masses cachedMasses returned (a module global is per instance, so per thread). */
 let slotScaleSearch: f32 = 0;
 let slotScaleOther: f32 = 0;
@@ -220,7 +230,55 @@ let slotScaleOther: f32 = 0;
 @inline function clearMassSlots(): void {
   slotRaw0 = 0;
   slotRaw1 = 0;
+  slotKnots0 = false;
+  slotKnots1 = false;
   slotNext = 0;
+}
+
+/** Floats of one block's masses in a slot (K rounded up to whole vectors). */
+// @ts-ignore: decorator
+@inline function massPad(K: i32): i32 {
+  return (K + 3) & ~3;
+}
+
+/** Floats of one knot array in a slot (K + 1 values, rounded up to whole vectors). */
+// @ts-ignore: decorator
+@inline function knotPad(K: i32): i32 {
+  return (K + 4) & ~3;
+}
+
+/** Bytes of one slot: both blocks' masses, then both blocks' knots and the knot derivatives. */
+// @ts-ignore: decorator
+@inline function slotBytesOf(K: i32): usize {
+  return <usize>((2 * massPad(K) + 3 * knotPad(K)) << 2);
+}
+
+/**
+ * A reused slot's knots: searched block at kn[0..K], other block K+1 values after, derivatives δ_0..δ_K
+ * after those. Each knot is what the per-element scan computes (the same f32 products and f64 sums in
+ * index order, knot(acc) after each), each δ what knotDerivative gives, so an element read from them
+ * gets the bits it would compute; filled once per slot, on its first reuse, so rows that never repeat
+ * pay nothing for it.
+ */
+// @ts-ignore: decorator
+@inline function fillKnots(slot: usize, K: i32, is: f32, io: f32, bound: f32, pd: usize, lambda: f32): void {
+  const rs = slot;
+  const ro = rs + (<usize>massPad(K) << 2);
+  const ks = rs + (<usize>(2 * massPad(K)) << 2);
+  const ko = ks + (<usize>knotPad(K) << 2);
+  const kd = ko + (<usize>knotPad(K) << 2);
+  store<f32>(ks, -bound);
+  store<f32>(ko, -bound);
+  let a: f64 = 0;
+  let b: f64 = 0;
+  for (let j = 0; j < K; j++) {
+    const at = <usize>j << 2;
+    a += <f64>(load<f32>(rs + at) * is);
+    b += <f64>(load<f32>(ro + at) * io);
+    store<f32>(ks + at + 4, knot(a, bound));
+    store<f32>(ko + at + 4, knot(b, bound));
+  }
+  for (let i = 0; i <= K; i++) store<f32>(kd + (<usize>i << 2), knotDerivative(pd, i, K, lambda));
 }
 
 /** Whether n f32 values at a and b have the same bits. */
@@ -242,37 +300,46 @@ let slotScaleOther: f32 = 0;
  */
 // @ts-ignore: decorator
 @inline function cachedMasses(pSearch: usize, pOther: usize, K: i32, lambda: f32, scratch: usize): usize {
-  const raw = pSearch < pOther ? pSearch : pOther; // widths then heights, 2K values
-  const slotBytes = <usize>(2 * (((K + 3) & ~3) << 2));
-  if (slotRaw0 && sameBits(slotRaw0, raw, 2 * K)) {
+  const raw = pSearch < pOther ? pSearch : pOther; // the whole row: widths, heights, derivatives
+  const P = 3 * K - 1;
+  const slotBytes = slotBytesOf(K);
+  if (slotRaw0 && sameBits(slotRaw0, raw, P)) {
     slotNext = 1;
     slotScaleSearch = slotSearchScale0;
     slotScaleOther = slotOtherScale0;
+    slotHit = true;
+    slotUsed = 0;
     return scratch;
   }
-  if (slotRaw1 && sameBits(slotRaw1, raw, 2 * K)) {
+  if (slotRaw1 && sameBits(slotRaw1, raw, P)) {
     slotNext = 0;
     slotScaleSearch = slotSearchScale1;
     slotScaleOther = slotOtherScale1;
+    slotHit = true;
+    slotUsed = 1;
     return scratch + slotBytes;
   }
   const slot = slotNext;
   const rs = scratch + (slot ? slotBytes : 0);
-  const ro = rs + (slotBytes >> 1);
+  const ro = rs + (<usize>massPad(K) << 2);
   const is = blockMassesPair(pSearch, pOther, K, lambda, rs, ro);
   const io = pairScaleB;
   if (slot) {
     slotRaw1 = raw;
     slotSearchScale1 = is;
     slotOtherScale1 = io;
+    slotKnots1 = false;
   } else {
     slotRaw0 = raw;
     slotSearchScale0 = is;
     slotOtherScale0 = io;
+    slotKnots0 = false;
   }
   slotNext = 1 - slot;
   slotScaleSearch = is;
   slotScaleOther = io;
+  slotHit = false;
+  slotUsed = slot;
   return rs;
 }
 
@@ -301,7 +368,7 @@ let slotScaleOther: f32 = 0;
   // Masses of both blocks (the other one is needed unless v lies beyond the last knot, rare),
   // from the cache when this element's raw widths and heights equal a recent element's.
   const rs = cachedMasses(pSearch, pOther, K, lambda, scratch);
-  const ro = rs + (<usize>((K + 3) & ~3) << 2);
+  const ro = rs + (<usize>massPad(K) << 2);
   const is = slotScaleSearch;
   const io = slotScaleOther;
   // The forward searches the widths: rs holds them, ro the heights (the inverse never saves).
@@ -309,50 +376,81 @@ let slotScaleOther: f32 = 0;
     scaleRow(saved, rs, K, is);
     scaleRow(saved + (<usize>K << 2), ro, K, io);
   }
-  // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
-  const isV = f32x4.splat(is);
-  let acc: f64 = 0;
   let lo: f32 = -bound;
   let hi: f32 = 0;
   let k = K;
-  let j = 0;
-  for (; j + 4 <= K; j += 4) {
-    const w = f32x4.mul(v128.load(rs + (<usize>j << 2)), isV);
-    acc += <f64>f32x4.extract_lane(w, 0);
-    hi = knot(acc, bound);
-    if (!(hi < v)) { k = j; break; }
-    lo = hi;
-    acc += <f64>f32x4.extract_lane(w, 1);
-    hi = knot(acc, bound);
-    if (!(hi < v)) { k = j + 1; break; }
-    lo = hi;
-    acc += <f64>f32x4.extract_lane(w, 2);
-    hi = knot(acc, bound);
-    if (!(hi < v)) { k = j + 2; break; }
-    lo = hi;
-    acc += <f64>f32x4.extract_lane(w, 3);
-    hi = knot(acc, bound);
-    if (!(hi < v)) { k = j + 3; break; }
-    lo = hi;
-  }
-  if (k == K) {
-    for (; j < K; j++) {
-      acc += <f64>(load<f32>(rs + (<usize>j << 2)) * is);
+  let oLo: f32 = 0;
+  let oHi: f32 = 0;
+  let dlo: f32 = 1;
+  let dhi: f32 = 1;
+  if (slotHit) {
+    // A repeated row: its knots and derivatives, filled on the slot's first reuse.
+    if (slotUsed ? !slotKnots1 : !slotKnots0) {
+      fillKnots(rs, K, is, io, bound, pd, lambda);
+      if (slotUsed) slotKnots1 = true;
+      else slotKnots0 = true;
+    }
+    const ks = rs + (<usize>(2 * massPad(K)) << 2);
+    for (let j = 0; j < K; j++) {
+      if (!(load<f32>(ks + (<usize>(j + 1) << 2)) < v)) { k = j; break; }
+    }
+    if (k == K) { // beyond the last knot
+      store<f32>(outV, v);
+      store<f32>(outL, 0);
+      return;
+    }
+    const ko = ks + (<usize>knotPad(K) << 2);
+    const kd = ko + (<usize>knotPad(K) << 2);
+    const at = <usize>k << 2;
+    lo = load<f32>(ks + at);
+    hi = load<f32>(ks + at, 4);
+    oLo = load<f32>(ko + at);
+    oHi = load<f32>(ko + at, 4);
+    dlo = load<f32>(kd + at);
+    dhi = load<f32>(kd + at, 4);
+  } else {
+    // Search: prefix scan of the searched block, four masses per step, up to the first knot ≥ v.
+    const isV = f32x4.splat(is);
+    let acc: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= K; j += 4) {
+      const w = f32x4.mul(v128.load(rs + (<usize>j << 2)), isV);
+      acc += <f64>f32x4.extract_lane(w, 0);
       hi = knot(acc, bound);
       if (!(hi < v)) { k = j; break; }
       lo = hi;
+      acc += <f64>f32x4.extract_lane(w, 1);
+      hi = knot(acc, bound);
+      if (!(hi < v)) { k = j + 1; break; }
+      lo = hi;
+      acc += <f64>f32x4.extract_lane(w, 2);
+      hi = knot(acc, bound);
+      if (!(hi < v)) { k = j + 2; break; }
+      lo = hi;
+      acc += <f64>f32x4.extract_lane(w, 3);
+      hi = knot(acc, bound);
+      if (!(hi < v)) { k = j + 3; break; }
+      lo = hi;
     }
+    if (k == K) {
+      for (; j < K; j++) {
+        acc += <f64>(load<f32>(rs + (<usize>j << 2)) * is);
+        hi = knot(acc, bound);
+        if (!(hi < v)) { k = j; break; }
+        lo = hi;
+      }
+    }
+    if (k == K) { // beyond the last knot
+      store<f32>(outV, v);
+      store<f32>(outL, 0);
+      return;
+    }
+    // The other block: its knots k and k + 1.
+    oLo = knotsAround(ro, k, io, bound);
+    oHi = upperKnot;
+    dlo = knotDerivative(pd, k, K, lambda);
+    dhi = knotDerivative(pd, k + 1, K, lambda);
   }
-  if (k == K) { // beyond the last knot
-    store<f32>(outV, v);
-    store<f32>(outL, 0);
-    return;
-  }
-  // The other block: its knots k and k + 1.
-  const oLo = knotsAround(ro, k, io, bound);
-  const oHi = upperKnot;
-  const dlo = knotDerivative(pd, k, K, lambda);
-  const dhi = knotDerivative(pd, k + 1, K, lambda);
   const xlo = inverse ? oLo : lo;
   const xhi = inverse ? oHi : hi;
   const ylo = inverse ? lo : oLo;
@@ -399,7 +497,7 @@ let slotScaleOther: f32 = 0;
 }
 
 export function spline_scratch_bytes(K: i32): i32 {
-  return MASS_SLOTS * 2 * (((K + 3) & ~3) << 2);
+  return MASS_SLOTS * <i32>slotBytesOf(K);
 }
 
 /** The element loop of forward (`inverse` false) and inverse: inlined, so each export gets its own copy. */

@@ -246,11 +246,15 @@ for (const dev of devices) {
     const rowsA = randomValues(P, 61, -2, 2);
     const rowsB = randomValues(P, 62, -2, 2);
     const rowsC = randomValues(P, 63, -2, 2);
-    // Patterns a cache of recent rows meets: runs, alternation, a third row, a row back after two others.
-    const pattern = [0, 0, 0, 1, 0, 1, 0, 2, 1, 2, 0, 0, 2, 2, 1, 0];
+    // Row A with its knot-derivative parameters changed: same masses, other knot derivatives (the
+    // cache's knots and δ must not be reused for it).
+    const rowsD = Float32Array.from(rowsA).map((v, j) => (j >= 2 * spec.bins ? v + 0.75 : v));
+    // Patterns a cache of recent rows meets: runs, alternation, a third row, a row back after two
+    // others, a row differing from A only in a derivative; then long runs (knots filled and read).
+    const pattern = [0, 0, 0, 1, 0, 1, 0, 2, 1, 2, 0, 0, 2, 2, 1, 0, 3, 0, 3, 3, 0, 0, ...Array(24).fill(1), 3, 3, 3];
     const n = pattern.length;
     const params = new Float32Array(n * P);
-    pattern.forEach((r, e) => params.set([rowsA, rowsB, rowsC][r], e * P));
+    pattern.forEach((r, e) => params.set([rowsA, rowsB, rowsC, rowsD][r], e * P));
     const xs = randomValues(n, 64, -3.3, 3.3);
     dev.scoped(() => {
       const y = dev.empty([n]),
