@@ -17,6 +17,7 @@ import {
 } from '../src/fit/minimize/index.js';
 import { BoundKind, boundsOf, d2ExtDInt2, dExtDInt, toExternal, toInternal } from '../src/fit/minimize/transform.js';
 import { FitProblem } from '../src/fit/minimize/problem.js';
+import { uniformStream } from '../src/backend/gpu/parity-probe.js';
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -496,15 +497,7 @@ test('profiles of a Gaussian: ½(x − m)²/C_xx in 1D, ½ zᵀ C₂⁻¹ z in 2
  * reference for each draw.
  */
 function kinkedParabola(seed: number): Fcn {
-  let s = seed;
-  const rnd = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
+  const rnd = uniformStream(seed);
   const n = 20000;
   const knots = Float64Array.from({ length: n }, () => 6 * rnd() - 3);
   const eps = Float64Array.from({ length: n }, () => (rnd() < 0.5 ? -0.002 : 0.002));

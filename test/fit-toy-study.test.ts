@@ -138,8 +138,9 @@ test('truth strings: unknown names, repeats, non-numbers and μ out of bounds ar
   assert.throws(() => parseTruthSpec('nu_shift=1', names, o), /mu is missing/);
 });
 
-test('summary: pulls, coverage and the band on records with known values', () => {
-  const meta: ToyStudyMeta = {
+/** The study the summary tests describe: 4 truth toys of 100 events at μ = 0.5, ν = 0; MINOS on `minos`. */
+function summaryMeta(minos: string[]): ToyStudyMeta {
+  return {
     truth: { mu: 0.5, nu: [0, 0] },
     nuisance_names: ['shift', 'squeeze'],
     events: 100,
@@ -148,8 +149,12 @@ test('summary: pulls, coverage and the band on records with known values', () =>
     models: ['truth'],
     observables: 'x',
     extended: false,
-    minos: [],
+    minos,
   };
+}
+
+test('summary: pulls, coverage and the band on records with known values', () => {
+  const meta = summaryMeta([]);
   // μ̂ − 0.5 = −0.2, −0.05, 0.05, 0.2 with σ = 0.1: pulls −2, −0.5, 0.5, 2
   const toys: ToyRecord[] = [-0.2, -0.05, 0.05, 0.2].map((d, index) => ({
     index,
@@ -199,17 +204,7 @@ test('--minos: bare flag = the first parameter, "all", a list in the fit\'s orde
 });
 
 test('summary: MINOS coverage and MINOS/HESSE width for every parameter with intervals', () => {
-  const meta: ToyStudyMeta = {
-    truth: { mu: 0.5, nu: [0, 0] },
-    nuisance_names: ['shift', 'squeeze'],
-    events: 100,
-    n_toys: 4,
-    seed: 1,
-    models: ['truth'],
-    observables: 'x',
-    extended: false,
-    minos: ['mu', 'nu_squeeze'],
-  };
+  const meta = summaryMeta(['mu', 'nu_squeeze']);
   // ν_squeeze: intervals [ν̂ − 0.1, ν̂ + 0.3] around ν̂ = −0.2, −0.05, 0.05, 0.2; the truth 0 lies in the middle two
   // and in the first ([−0.3, 0.1]); not in the last ([0.1, 0.5]). Half-width 0.2 against HESSE 0.1: ratio 2.
   const toys: ToyRecord[] = [-0.2, -0.05, 0.05, 0.2].map((d, index) => ({

@@ -14,6 +14,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { sameBits } from './helpers/tensors.js';
 import type { SplineSpec } from '../src/backend/kernels.js';
 import type { KernelExports } from '../src/backend/wasm/kernel-module.js';
+import { uniformStream } from '../src/backend/gpu/parity-probe.js';
 import {
   backwardElement,
   forwardElement,
@@ -41,17 +42,7 @@ const P = paramsPerElement(K);
 // ------------------------------------------------------------------------------ helpers
 
 /** Deterministic uniform numbers in [0, 1) (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+const rng = uniformStream;
 
 const memory = new Memory(64 << 20);
 const heap = new Heap(memory);

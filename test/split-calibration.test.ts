@@ -252,18 +252,21 @@ test('cacheDir: FNF_CACHE_DIR, else $XDG_CACHE_HOME/fnflow, else ~/.cache/fnflow
   assert.match(cacheDir({}), /\.cache[\\/]fnflow$/);
 });
 
+/** The small kinematic flow of the bit-parity checks. */
+const SMALL_KIN_NSF = {
+  features: 2,
+  context: 2,
+  bins: 8,
+  transforms: 2,
+  hiddenFeatures: [32, 32],
+  slope: 1e-3,
+  bound: 5,
+};
+
 /** Two AdamW steps of a small kinematic NSF (one-hot context: the shared-context path) at batch 1024. */
 function trainKin(dev: Device): { params: Float32Array; logp: Float32Array } {
   const rng = Rng.fromSeed(5);
-  const nsf = new NSF(dev, {
-    features: 2,
-    context: 2,
-    bins: 8,
-    transforms: 2,
-    hiddenFeatures: [32, 32],
-    slope: 1e-3,
-    bound: 5,
-  }).init(rng);
+  const nsf = new NSF(dev, SMALL_KIN_NSF).init(rng);
   const opt = new AdamW(nsf.params);
   const job = { device: dev, params: nsf.params, logProb: (t, x, c) => nsf.logProbVar(t, x, c) } as TrainJob;
   const gen = defaultGeneratorConfig();
@@ -298,15 +301,7 @@ test('any thresholds (built-in, calibrated, 8× either way, all or nothing split
   k2.setThresholds(DEFAULT_THRESHOLDS);
   // The steps moved the parameters (the comparison would pass vacuously on a no-op).
   const rng = Rng.fromSeed(5);
-  const fresh = new NSF(one, {
-    features: 2,
-    context: 2,
-    bins: 8,
-    transforms: 2,
-    hiddenFeatures: [32, 32],
-    slope: 1e-3,
-    bound: 5,
-  }).init(rng);
+  const fresh = new NSF(one, SMALL_KIN_NSF).init(rng);
   assert.ok(fresh.params.values.toArray().some((v, i) => v !== want.params[i]));
 });
 

@@ -34,6 +34,19 @@ export interface MaskedLayer {
   layout: LayerBlockLayout;
 }
 
+/** One layer cut by the context split: what the context side and the x side each multiply by. */
+interface SplitLayer {
+  /** ctx → x-side units (the outputs: from ctx), and the x-side units' bias (the outputs': all of it). */
+  ctxToX: Var;
+  xB: Var;
+  /** ctx → ctx and its bias; null for the output layer. */
+  toCtx: { W: Var; b: Var } | null;
+  /** x side → x side (the outputs: from the x side), its activation and matmul ranges. */
+  xW: Var;
+  act: Act;
+  ranges: Tensor | null;
+}
+
 /** Layer widths [in, h1, …, hL, out] → the parameter specs, in state-dict order. */
 export function maskedMlpSpecs(prefix: string, widths: readonly number[]): ParamSpec[] {
   const specs: ParamSpec[] = [];
@@ -153,23 +166,9 @@ export class MaskedMLP {
    * sums are grouped differently, so results agree with `forward`'s to rounding (~1e-7).
    */
   private forwardShared(tape: Tape, x: Var, shared: SharedContext, split: ContextBlocks): Var {
-    const act = this.activation;
-    let ctx = tape.constant(shared.unique);
-    let h = x;
-    this.layers.forEach((layer, l) => {
-      const W = tape.param(layer.weight),
-        b = tape.param(layer.bias);
-      if (l < split.hidden.length) {
-        const [ctxToCtx, ctxToX, xToX] = weightBlocks(W, split.hidden[l].weight);
-        const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
-        h = spreadLinear(h, xToX, shared.spread, linear(ctx, ctxToX, xB), act, split.hidden[l].xRanges);
-        ctx = linear(ctx, ctxToCtx, ctxB, { activation: act });
-      } else {
-        const [fromCtx, fromX] = weightBlocks(W, split.output);
-        h = spreadLinear(h, fromX, shared.spread, linear(ctx, fromCtx, b), Act.None, split.outputXRanges);
-      }
-    });
-    return h;
+    const layers = this.splitLayers(tape, split);
+    const terms = this.contextTerms(layers, tape.constant(shared.unique));
+    return layers.reduce((h, s, l) => spreadLinear(h, s.xW, shared.spread, terms[l], s.act, s.ranges), x);
   }
 
   /**
@@ -190,23 +189,12 @@ export class MaskedMLP {
    * `features` columns): per hidden layer the x-side units' context term ctx→x · h_ctx + b_x, and
    * the outputs' from-ctx · h_ctx + b. It does not depend on x: over a fixed sample evaluated at
    * many ν (ResidualOnSample) it is computed once, and `forwardWithContextSide` runs the rest.
-   * The same kernels and sums as forwardShared's context side, one row per distinct context.
-   * null when the network has no context side.
+   * forwardShared's context side, here one row per row of `context`. null when the network has
+   * no context side.
    */
   contextSide(tape: Tape, context: Var, features: number): Var[] | null {
     const split = this.contextSplit(features);
-    if (!split) return null;
-    let ctx = context;
-    return this.layers.map((layer, l) => {
-      const W = tape.param(layer.weight),
-        b = tape.param(layer.bias);
-      if (l === split.hidden.length) return linear(ctx, weightBlocks(W, split.output)[0], b);
-      const [ctxToCtx, ctxToX] = weightBlocks(W, split.hidden[l].weight);
-      const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
-      const term = linear(ctx, ctxToX, xB);
-      ctx = linear(ctx, ctxToCtx, ctxB, { activation: this.activation });
-      return term;
-    });
+    return split ? this.contextTerms(this.splitLayers(tape, split), context) : null;
   }
 
   /**
@@ -222,18 +210,34 @@ export class MaskedMLP {
           ` of a network with a context side for x of ${x.value.cols} columns, got ${side.length}`,
       );
     }
-    let h = x;
-    this.layers.forEach((layer, l) => {
-      const W = tape.param(layer.weight);
+    const layers = this.splitLayers(tape, split);
+    return layers.reduce((h, s, l) => rowBiasLinear(h, s.xW, side[l], s.act, s.ranges), x);
+  }
+
+  /** Each layer's weights and bias cut into the context split's blocks (one gather per layer and kind). */
+  private splitLayers(tape: Tape, split: ContextBlocks): SplitLayer[] {
+    return this.layers.map((layer, l) => {
+      const W = tape.param(layer.weight),
+        b = tape.param(layer.bias);
       if (l < split.hidden.length) {
-        const xToX = weightBlocks(W, split.hidden[l].weight)[2];
-        h = rowBiasLinear(h, xToX, side[l], this.activation, split.hidden[l].xRanges);
-      } else {
-        const fromX = weightBlocks(W, split.output)[1];
-        h = rowBiasLinear(h, fromX, side[l], Act.None, split.outputXRanges);
+        const [ctxToCtx, ctxToX, xW] = weightBlocks(W, split.hidden[l].weight);
+        const [ctxB, xB] = weightBlocks(b, split.hidden[l].bias);
+        const toCtx = { W: ctxToCtx, b: ctxB };
+        return { ctxToX, xB, toCtx, xW, act: this.activation, ranges: split.hidden[l].xRanges };
       }
+      const [ctxToX, xW] = weightBlocks(W, split.output);
+      return { ctxToX, xB: b, toCtx: null, xW, act: Act.None, ranges: split.outputXRanges };
     });
-    return h;
+  }
+
+  /** Per layer, the context's term in the x side (ctx→x · h_ctx + b_x), the context side run forward. */
+  private contextTerms(layers: readonly SplitLayer[], context: Var): Var[] {
+    let ctx = context;
+    return layers.map((s) => {
+      const term = linear(ctx, s.ctxToX, s.xB);
+      if (s.toCtx) ctx = linear(ctx, s.toCtx.W, s.toCtx.b, { activation: this.activation });
+      return term;
+    });
   }
 
   private contextSplit(features: number): ContextBlocks | null {

@@ -2,9 +2,9 @@
  * A linear layer with a bias per row:
  *   y = act(x · Wᵀ + T),  T [B,N] (row b's own bias).
  * The x-side hidden units of a frozen masked network over one fixed sample, whose context part
- * of the pre-activation was computed once per row of the sample (ContextSideCache,
- * ../nn/context-side.ts). The same sums as spreadLinear's general path (x · Wᵀ first, then the
- * bias added, then the activation), so the same bits as forwardShared.
+ * of the pre-activation was computed once per row of the sample (MaskedMLP.contextSide, kept by
+ * ../systematics/on-sample.ts). The same sums as spreadLinear's general path (x · Wᵀ first, then
+ * the bias added, then the activation), so the same bits as forwardShared.
  * Backward: gz = g ⊙ act′;  dx = gz · W,  dW = gzᵀ · x,  dT = gz.
  */
 import { Act, Binary, Broadcast } from '../backend/kernels.js';

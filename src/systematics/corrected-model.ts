@@ -92,8 +92,8 @@ export class SystematicCorrectedModel {
    * log p(x_obs | c, ν) per row: the residual stack to x_nom, then the frozen base. ν may be a
    * leaf: its gradient flows through residual and base (the base's parameters stay constants).
    * `residual`: a stand-in for the stack computing the same function (a fit passes one whose first
-   * layer reuses its nets' outputs on fixed data, see fit/model-adapter.ts). `base`: likewise for
-   * the base flow's transform (one whose conditioners reuse their context side on fixed data).
+   * layer reuses its nets' outputs on fixed data, see ./on-sample.ts). `base`: likewise for the
+   * base flow's transform (one whose conditioners reuse their context side on fixed data).
    */
   logProbVar(
     tape: Tape,

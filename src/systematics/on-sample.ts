@@ -193,13 +193,9 @@ export class ResidualOnSample {
   /** The base flow's transform with its conditioners' context sides given (per transform, per layer). */
   private baseWith(sides: readonly Var[][]): Transform {
     const transforms: AutoregressiveSplineTransform[] = this.model.base.transforms;
-    const parts: Transform[] = transforms.map((t, i) => ({
-      features: t.features,
-      forwardVar: (tape, x) => t.forwardVarWithContextSide(tape, x, sides[i]),
-      inverseTensor: () => {
-        throw new Error('ResidualOnSample: the stand-in base runs forward only');
-      },
-    }));
+    const parts = transforms.map((t, i) =>
+      forwardOnly(t.features, (tape, x) => t.forwardVarWithContextSide(tape, x, sides[i])),
+    );
     return new ComposedTransform(parts, this.model.features);
   }
 
@@ -228,13 +224,7 @@ export class ResidualOnSample {
       const given: GivenNetOutputs | undefined =
         j === 0 && this.first ? firstGiven : later.get(j)?.map((contextSide) => ({ contextSide }));
       if (!given || !(t instanceof PolynomialResidualTransform)) return t;
-      return {
-        features: t.features,
-        forwardVar: (tape, x, cond) => t.forwardVar(tape, x, cond, given),
-        inverseTensor: () => {
-          throw new Error('ResidualOnSample: the stand-in stack runs forward only');
-        },
-      };
+      return forwardOnly(t.features, (tape, x, cond) => t.forwardVar(tape, x, cond, given));
     });
     return new ComposedTransform(parts, this.model.features);
   }
@@ -290,6 +280,17 @@ export class ResidualOnSample {
       this.chunkRows,
     );
   }
+}
+
+/** A stand-in transform that computes what a model's own does, forward only (the stand-ins above). */
+function forwardOnly(features: number, forwardVar: Transform['forwardVar']): Transform {
+  return {
+    features,
+    forwardVar,
+    inverseTensor: () => {
+      throw new Error('ResidualOnSample: a stand-in transform runs forward only');
+    },
+  };
 }
 
 /**

@@ -15,15 +15,21 @@ export { GPU_TOLERANCES, type GpuTolerances } from './tolerances.js';
 
 /** Deterministic values in [lo, hi) (xorshift32). */
 export function fillUniform(d: Float32Array, seed: number, lo: number, hi: number): void {
+  const next = uniformStream(seed);
+  for (let i = 0; i < d.length; i++) d[i] = lo + next() * (hi - lo);
+}
+
+/** Deterministic uniform numbers in [0, 1) from a seed (xorshift32; seed 0 counts as 1). */
+export function uniformStream(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  for (let i = 0; i < d.length; i++) {
+  return () => {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    d[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
+    return s / 2 ** 32;
+  };
 }
 
 /** Largest |got − want| − tolerance over the elements (≤ 0 means within tolerance). */
