@@ -45,6 +45,8 @@ export interface ModelFit {
   minos: (MinosResult | null)[];
   /** The flags a careful user checks, for the table. */
   flags: Record<string, boolean>;
+  /** Parameters whose curvature one event carries (largest_event share above DOMINANT_EVENT_SHARE). */
+  dominated: string[];
   message: string;
 }
 
@@ -124,6 +126,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
     parameters: params.map((p, i) => {
       const m = mres[i];
       const v = result.values[i];
+      const share = shares.find((s) => s.param === i);
       return {
         name: p.name,
         value: v,
@@ -131,9 +134,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
         minos:
           m && (m.validLower || m.atLimitLower) && (m.validUpper || m.atLimitUpper) ? [v + m.lower, v + m.upper] : null,
         at_limit: result.atLimit[i],
-        ...((sh) => (sh ? { largest_event: { event: sh.event, share: sh.share } } : {}))(
-          shares.find((s) => s.param === i),
-        ),
+        ...(share ? { largest_event: { event: share.event, share: share.share } } : {}),
       };
     }),
     covariance,
@@ -159,6 +160,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       at_limit: result.atLimit.some((a) => a),
       single_event: dominated.length > 0,
     },
+    dominated: dominated.map((s) => params[s.param].name),
     message: [result.message, dominanceNote].filter((m) => m).join('; '),
   };
 }

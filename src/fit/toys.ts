@@ -15,7 +15,6 @@ import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { FitModels, Observables } from './setup.js';
 import { drawToy } from './toy-data.js';
-import { DOMINANT_EVENT_SHARE } from './event-influence.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';
 import { runInWorkers } from './toy-pool.js';
 import type { BackendChoice } from '../backend/index.js';
@@ -48,7 +47,7 @@ export interface ToyFitRecord {
   edm: number;
   nfcn: number;
   message: string;
-  /** Parameters whose curvature one event dominates in this fit (largest_event share above DOMINANT_EVENT_SHARE). */
+  /** Parameters whose curvature one event dominates in this fit (ModelFit.dominated). */
   dominated?: string[];
 }
 
@@ -150,9 +149,7 @@ export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; secon
         edm: f.json.edm,
         nfcn: f.json.nfcn,
         message: f.message,
-        dominated: f.json.parameters
-          .filter((p) => p.largest_event && p.largest_event.share > DOMINANT_EVENT_SHARE)
-          .map((p) => p.name),
+        dominated: f.dominated,
       };
     } catch (e) {
       fits[name] = { failed: e instanceof Error ? e.message : String(e) };

@@ -155,29 +155,17 @@ export function evaluateClosureJob(
     logModel: lm,
     ...(ln ? { logNoResidual: ln } : {}),
   });
-  if (job.model === 'kin_base') {
-    return evaluation(logProbXBatch(t.x, t.c, gen), models.kinBase.logProb(t.x, { context: t.cOneHot }));
+  // The kinematic sector models x given the class, the score sector y given [class, x].
+  const kin = job.model === 'kin_base' || job.model === 'kin_residual';
+  const lt = kin ? logProbXBatch(t.x, t.c, gen) : logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
+  const [v, context] = kin ? [t.x, t.cOneHot] : [t.y, t.scoreCtx];
+  if (job.model === 'kin_base' || job.model === 'score_base') {
+    return evaluation(lt, (kin ? models.kinBase : models.scoreBase).logProb(v, { context }));
   }
-  if (job.model === 'score_base') {
-    const lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-    return evaluation(lt, models.scoreBase.logProb(t.y, { context: t.scoreCtx }));
-  }
-  const model = job.model === 'kin_residual' ? models.kinResidual : models.scoreResidual;
+  const model = kin ? models.kinResidual : models.scoreResidual;
   if (!model) throw new Error(`validate/closure: a ${job.model} row without a ${job.model} model`);
-  const nu = repeatRow(job.point.nu, n);
-  let lt: Float64Array;
-  let lm: Float32Array;
-  let ln: Float32Array;
-  if (job.model === 'kin_residual') {
-    lt = logProbXBatch(t.x, t.c, gen);
-    lm = model.logProb(t.x, { context: t.cOneHot, nu });
-    ln = model.base.logProb(t.x, { context: t.cOneHot });
-  } else {
-    lt = logProbYBatch(t.y, t.x, t.c, gen, { sigmoid: false });
-    lm = model.logProb(t.y, { context: t.scoreCtx, nu });
-    ln = model.base.logProb(t.y, { context: t.scoreCtx });
-  }
-  return evaluation(lt, lm, ln);
+  const lm = model.logProb(v, { context, nu: repeatRow(job.point.nu, n) });
+  return evaluation(lt, lm, model.base.logProb(v, { context }));
 }
 
 /**

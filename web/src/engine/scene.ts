@@ -49,27 +49,20 @@ function bothClasses(points: ArrayLike<number>): { x: Float32Array; ctx: Float32
 const KIN_CHUNK_ROWS = 16_388;
 
 /**
- * The n × n grid's points [n·n, 2] (x₁ fastest) reordered with x₂ fastest: the kin model is
- * evaluated in this order. Its first spline transform's parameters depend on x₁ (and the class)
- * only, so consecutive rows then share them and the spline kernel reuses their masses (most of
- * a spline's cost) instead of computing them again for every row.
+ * An n × n grid's rows (`width` values each) transposed: x₁-fastest order becomes x₂-fastest and,
+ * the permutation being its own inverse, back. The kin model is evaluated in x₂-fastest order: its
+ * first spline transform's parameters depend on x₁ (and the class) only, so consecutive rows then
+ * share them and the spline kernel reuses their masses and knots (most of a spline's cost)
+ * instead of computing them again for every row.
  */
-function transposeGrid(points: Float32Array, n: number): Float32Array {
-  const out = new Float32Array(points.length);
+function transposeGrid(values: Float32Array, n: number, width: number): Float32Array {
+  const out = new Float32Array(n * n * width);
   for (let iy = 0; iy < n; iy++)
     for (let ix = 0; ix < n; ix++) {
-      const from = 2 * (iy * n + ix),
-        to = 2 * (ix * n + iy);
-      out[to] = points[from];
-      out[to + 1] = points[from + 1];
+      const from = width * (iy * n + ix),
+        to = width * (ix * n + iy);
+      for (let j = 0; j < width; j++) out[to + j] = values[from + j];
     }
-  return out;
-}
-
-/** Values in transposeGrid's order back to the page's (x₁ fastest). */
-function transposeField(values: Float32Array, n: number): Float32Array {
-  const out = new Float32Array(n * n);
-  for (let ix = 0; ix < n; ix++) for (let iy = 0; iy < n; iy++) out[iy * n + ix] = values[ix * n + iy];
   return out;
 }
 
@@ -98,7 +91,7 @@ export class Scene {
     this.scoreGenAt = nuisanceGenerator(asTemplates(setup.scoreTemplates), 'setup.json scoreTemplates');
     const n = setup.grid.kin;
     const w = setup.kinWindow;
-    const grid = transposeGrid(gridPoints(gridSpec(w.x, w.y, n, n)), n);
+    const grid = transposeGrid(gridPoints(gridSpec(w.x, w.y, n, n)), n, 2);
     this.gridCount = n * n;
     const all = new Float32Array(grid.length + setup.probePoints.length);
     all.set(grid);
@@ -140,13 +133,13 @@ export class Scene {
     const probe = new Float32Array(2 * P);
     const n = this.setup.grid.kin;
     for (let k = 0; k < 2; k++) {
-      model.set(transposeField(all.subarray(k * rowsPerClass, k * rowsPerClass + G), n), k * G);
+      model.set(transposeGrid(all.subarray(k * rowsPerClass, k * rowsPerClass + G), n, 1), k * G);
       probe.set(all.subarray(k * rowsPerClass + G, (k + 1) * rowsPerClass), k * P);
     }
     const truthAll = logProbXBatch(x, c, this.kinGenAt(s.nu), new Float32Array(c.length));
     const truth = new Float32Array(2 * G);
     for (let k = 0; k < 2; k++) {
-      truth.set(transposeField(truthAll.subarray(k * rowsPerClass, k * rowsPerClass + G), n), k * G);
+      truth.set(transposeGrid(truthAll.subarray(k * rowsPerClass, k * rowsPerClass + G), n, 1), k * G);
     }
     return { type: 'kin', id, state: s, model, truth, probe, ms: performance.now() - t0 };
   }
