@@ -42,16 +42,25 @@ export function postEvaluations(control: Int32Array, port: MessagePort, evaluati
   Atomics.notify(control, EVALUATIONS);
 }
 
-/** Lane: the complete closure from the main thread, waiting for it if it is not there yet. */
-export function receiveEvaluations(control: Int32Array, port: MessagePort): ClosureEvaluation[] {
+/**
+ * The next message on `port`, sleeping on control[slot] (which the sender bumps after posting) until
+ * one is there; after STALL_MS without one, an error saying `silence` (a thread that died).
+ */
+function nextMessage(control: Int32Array, slot: number, port: MessagePort, silence: string): unknown {
   const started = performance.now();
   for (;;) {
+    const seen = Atomics.load(control, slot);
     const got = receiveMessageOnPort(port);
-    if (got) return (got.message as EvaluationsMessage).evaluations;
-    if (performance.now() - started > STALL_MS)
-      throw new Error(`the main thread sent no closure for ${STALL_MS / 60000} minutes`);
-    Atomics.wait(control, EVALUATIONS, 0, 1000);
+    if (got) return got.message;
+    if (performance.now() - started > STALL_MS) throw new Error(`${silence} for ${STALL_MS / 60000} minutes`);
+    Atomics.wait(control, slot, seen, 1000);
   }
+}
+
+/** Lane: the complete closure from the main thread, waiting for it if it is not there yet. */
+export function receiveEvaluations(control: Int32Array, port: MessagePort): ClosureEvaluation[] {
+  const m = nextMessage(control, EVALUATIONS, port, 'the main thread sent no closure') as EvaluationsMessage;
+  return m.evaluations;
 }
 
 export function closureControl(): Int32Array {
@@ -75,19 +84,9 @@ export class MainClosureRows implements ClosureSharing {
   }
 
   receive(): { index: number; evaluation: ClosureEvaluation } {
-    const started = performance.now();
-    for (;;) {
-      const seen = Atomics.load(this.control, POSTED);
-      const got = receiveMessageOnPort(this.port);
-      if (got) {
-        const m = got.message as RowMessage;
-        if (m.kind === 'failed') throw new Error(`closure (worker thread): ${m.message}`);
-        return { index: m.index, evaluation: m.evaluation };
-      }
-      if (performance.now() - started > STALL_MS)
-        throw new Error(`closure: the worker thread posted no row for ${STALL_MS / 60000} minutes`);
-      Atomics.wait(this.control, POSTED, seen, 1000);
-    }
+    const m = nextMessage(this.control, POSTED, this.port, 'closure: the worker thread posted no row') as RowMessage;
+    if (m.kind === 'failed') throw new Error(`closure (worker thread): ${m.message}`);
+    return { index: m.index, evaluation: m.evaluation };
   }
 }
 

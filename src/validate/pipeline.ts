@@ -143,12 +143,8 @@ export function runValidation(dev: Device, o: ValidationOptions): ValidationResu
   const ctx = validationContext(o, models, streams, evaluations, sink);
   log('figures:');
   const steps = figureSteps(ctx);
-  const claim = o.figureSharing
-    ? () => o.figureSharing!.claim()
-    : (() => {
-        let k = 0;
-        return () => k++;
-      })();
+  let next = 0;
+  const claim = o.figureSharing ? () => o.figureSharing!.claim() : () => next++;
   let stage = steps[0]?.stage;
   for (let k = claim(); k < steps.length; k = claim()) {
     if (steps[k].stage !== stage) {
