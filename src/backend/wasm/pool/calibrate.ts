@@ -25,6 +25,7 @@
  */
 import { Act, Binary, Broadcast, Unary } from '../../kernels.js';
 import { Tensor } from '../../../tensor/tensor.js';
+import { Rng } from '../../../random/rng.js';
 import type { WasmKernels } from '../wasm-kernels.js';
 import { DEFAULT_THRESHOLDS, THRESHOLD_KINDS, type SplitThresholds } from './split.js';
 
@@ -115,11 +116,8 @@ export function calibrateThresholds(k: WasmKernels): Calibration {
     const n = shape.reduce((a, b) => a * b, 1);
     const t = new Tensor(k.memory, k.heap.alloc(4 * n), shape);
     const d = t.data;
-    let s = seed * 2654435761;
-    for (let i = 0; i < n; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) | 0;
-      d[i] = lo + ((s >>> 8) / (1 << 24)) * (hi - lo);
-    }
+    const rng = Rng.fromSeed(seed);
+    for (let i = 0; i < n; i++) d[i] = lo + rng.uniform() * (hi - lo);
     tensors.push(t);
     return t;
   };
