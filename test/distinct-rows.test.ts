@@ -86,6 +86,20 @@ for (const dev of devices) {
     );
   });
 
+  test(`${dev.backend}: gradcheck scatterRows (rows left as zeros)`, () => {
+    const a = dev.tensor(randomValues(9, 5), [3, 3]);
+    const rows = Int32Array.from([4, 0, 2]);
+    const r = gradcheck(dev, (_, [v]) => op.scatterRows(v, rows, 5), [a]);
+    assert.ok(r.ok, r.where);
+    const tape = new Tape(dev, { grad: false });
+    const out = Array.from(op.scatterRows(tape.constant(a), rows, 5).value.data);
+    assert.equal(out.slice(12, 15), Array.from(a.data.subarray(0, 3)));
+    assert.equal([...out.slice(3, 6), ...out.slice(9, 12)], new Array(6).fill(0));
+    const scatter = (idx: number[]) => () => op.scatterRows(tape.constant(a), Int32Array.from(idx), 5);
+    assert.throws(scatter([1, 1, 0]), /row index 1 \(at 1\) repeats/);
+    assert.throws(scatter([0, 1, 5]), /index 5 \(at 2\) out of range/);
+  });
+
   test(`${dev.backend}: distinctRows, big batches: grouped rows found, continuous ones given up from a sample`, () => {
     const B = 8192;
     // x₀ constant over runs of 64 rows, then repeating (128 distinct values over 8192 rows), x₁ continuous.

@@ -84,6 +84,83 @@ for (const dev of devices) {
       assert.not.equal(a.s[2 * i + 1], d.s[2 * i + 1]);
     }
   });
+
+  // ν at its central value on some rows (ν̃ = 0): there a net's terms vanish, and the nets run on
+  // the other rows only (liveRows). Rows: both live, ν̃₀ = 0, ν̃₁ = 0, both zero, both live.
+  const central = cfg.centralNuisanceValues;
+  const nuZeros = dev.tensor(
+    Array.from(nu.data).map((v, i) => {
+      const r = i >> 1,
+        k = i & 1;
+      return (r === 1 && k === 0) || (r === 2 && k === 1) || r === 3 ? central[k] : v;
+    }),
+    [rows, 2],
+  );
+
+  test(`${dev.backend}: nets run only on rows where their ν̃ factor is not zero, with the all-rows values`, () => {
+    const seen: number[][] = [];
+    const nets = [...layer.nets, ...layer.crossNets];
+    const plain = nets.map((n) => n.forwardDistinct.bind(n));
+    nets.forEach((n, k) => {
+      seen[k] = [];
+      n.forwardDistinct = (t, xv, cv) => (seen[k].push(xv.value.rows), plain[k](t, xv, cv));
+    });
+    try {
+      const t = new Tape(dev, { grad: false });
+      const cond = { context: t.constant(c), nu: t.constant(nuZeros) };
+      const got = layer.coefficientsVar(t, t.constant(x), cond);
+      // Nuisance net 0 is live on rows 0, 2, 4; net 1 on rows 0, 1, 4; the cross net on 0 and 4.
+      assert.equal(seen, [[3], [3], [2]]);
+      const all = layer.coefficientsVar(t, t.constant(x), cond, layer.netOutputs(t, t.constant(x), t.constant(c)));
+      seen.forEach((s) => (s.length = 0));
+      for (const k of ['s', 't'] as const) {
+        const a = got[k].value.data,
+          b = all[k].value.data;
+        for (let i = 0; i < a.length; i++) {
+          assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * (1 + Math.abs(b[i])), `${k}[${i}]: ${a[i]} against ${b[i]}`);
+        }
+      }
+      // ν at the central value everywhere: no net runs and the layer is the identity.
+      const none = layer.coefficientsVar(t, t.constant(x), {
+        context: t.constant(c),
+        nu: t.constant(
+          dev.tensor(
+            Array.from({ length: 2 * rows }, (_, i) => central[i & 1]),
+            [rows, 2],
+          ),
+        ),
+      });
+      assert.equal(seen, [[], [], []]);
+      assert.equal(Array.from(none.s.value.data), new Array(2 * rows).fill(0));
+      // ν with a gradient: every net runs on every row (d/dν needs the coefficients at ν̃ = 0 too).
+      const g = new Tape(dev);
+      layer.coefficientsVar(g, g.constant(x), { context: g.constant(c), nu: g.leaf(nuZeros) });
+      assert.equal(seen, [[5], [5], [5]]);
+    } finally {
+      nets.forEach((n, k) => (n.forwardDistinct = plain[k]));
+    }
+  });
+
+  test(`${dev.backend}: rows with ν̃ = 0: gradients w.r.t. x and every parameter`, () => {
+    const rx = gradcheck(
+      dev,
+      (tape, [xv]) => {
+        const f = layer.forwardVar(tape, xv, { context: tape.constant(c), nu: tape.constant(nuZeros) });
+        return concatCols([f.s, f.t, f.y]);
+      },
+      [x],
+    );
+    assert.ok(rx.ok, rx.where);
+    const rp = gradcheckParams(
+      dev,
+      (tape) => {
+        const f = layer.forwardVar(tape, tape.constant(x), { context: tape.constant(c), nu: tape.constant(nuZeros) });
+        return concatCols([f.s, f.t, f.y]);
+      },
+      ps.params,
+    );
+    assert.ok(rp.ok, rp.where);
+  });
 }
 
 test.run();

@@ -3,7 +3,7 @@ export { add, sub, mul, div, neg, reciprocal } from './arith.js';
 export { exp, log, square, sqrt, softplus, sigmoid, tanh, relu, elu, abs } from './unary.js';
 export { sum, sumRows, sumCols, mean, meanRows } from './reduce.js';
 export { concatCols, sliceCols, gatherCols, reshape } from './columns.js';
-export { gatherRows } from './rows.js';
+export { gatherRows, scatterRows } from './rows.js';
 export { where } from './where.js';
 export { matmul, linear, type LinearOptions } from './linear.js';
 export { blockLinear } from './block-linear.js';

@@ -1,9 +1,12 @@
 /**
  * Row plumbing: gatherRows(a, rows) picks whole rows of an [M,N] tensor by index (an index may
  * repeat or be left out). With it a network runs once per distinct input row and its outputs are
- * spread back to the batch (../nn/distinct-rows.ts). A memory copy, not arithmetic, so it runs
- * the same typed-array code on every backend (all backends share one memory).
- * Backward: the scatter-add, ga[rows[r], :] += g[r, :] (rows that picked the same source sum).
+ * spread back to the batch (../nn/distinct-rows.ts), or on the rows where its output is used
+ * and scatterRows puts the result back among zeros (../systematics/polynomial-residual.ts).
+ * Memory copies, not arithmetic, so they run the same typed-array code on every backend (all
+ * backends share one memory).
+ * gatherRows' backward: the scatter-add, ga[rows[r], :] += g[r, :] (rows that picked the same
+ * source sum).
  */
 import type { Var } from '../autodiff/tape.js';
 import { shapeStr, type Tensor } from '../tensor/tensor.js';
@@ -60,6 +63,33 @@ export function gatherRows(a: Var, rows: Int32Array): Var {
         s = r * N;
       for (let j = 0; j < N; j++) A[d + j] += G[s + j];
     }
+    return [ga];
+  });
+}
+
+/**
+ * out[rows[r], :] = a[r, :] in an [M,N] tensor of zeros: the inverse plumbing of gatherRows, for a
+ * result computed on some rows only (the others being exactly zero). `rows` must be distinct.
+ * Backward: ga[r, :] = g[rows[r], :], a gather.
+ */
+export function scatterRows(a: Var, rows: Int32Array, M: number): Var {
+  if (a.shape.length !== 2) throw new Error(`scatterRows: expected an [R,N] tensor, got ${shapeStr(a.shape)}`);
+  const [R, N] = [a.value.rows, a.value.cols];
+  if (rows.length !== R) throw new Error(`scatterRows: ${rows.length} row indices for ${shapeStr(a.shape)}`);
+  const seen = new Uint8Array(M);
+  for (let r = 0; r < R; r++) {
+    const i = rows[r];
+    if (!(i >= 0 && i < M)) throw new Error(`scatterRows: row index ${i} (at ${r}) out of range for ${M} rows`);
+    if (seen[i]++) throw new Error(`scatterRows: row index ${i} (at ${r}) repeats`);
+  }
+  const dev = a.device;
+  const out = dev.zeros([M, N]);
+  const O = out.data,
+    A = a.value.data;
+  for (let r = 0; r < R; r++) O.set(A.subarray(r * N, (r + 1) * N), rows[r] * N);
+  return a.tape.record('scatterRows', out, [a], (g) => {
+    const ga = dev.empty([R, N]);
+    copyRows(ga, g, rows);
     return [ga];
   });
 }

@@ -15,7 +15,20 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, exp, gatherCols, mul, neg, sliceCols, square, sub, sumCols } from '../ops/index.js';
+import {
+  add,
+  div,
+  exp,
+  gatherCols,
+  gatherRows,
+  mul,
+  neg,
+  scatterRows,
+  sliceCols,
+  square,
+  sub,
+  sumCols,
+} from '../ops/index.js';
 import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { maskedMlpMasks, strictlyLowerAdjacency } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
@@ -33,6 +46,25 @@ export type GivenNetOutputs = readonly (Var | readonly Var[] | { contextSide: re
 const NUISANCE_SLOTS = 4;
 /** Slots per feature in a cross-term net's output (C_s, C_t). */
 const CROSS_SLOTS = 2;
+
+/**
+ * The rows where a net's terms can be non-zero: those whose ν̃ is non-zero in every column of `cols`
+ * (a nuisance net's terms are A·ν̃_n + B·q·ν̃_n², a cross net's C·q_x·ν̃_a·ν̃_b). Training on the
+ * reference's templates, each of which pulls one nuisance, every nuisance net is needed on half the
+ * rows and a cross net on none, so this halves the residual's work (issue 19). The others are exact
+ * zeros either way (for finite coefficients: a net's NaN is no longer carried to rows where ν̃ = 0).
+ * null (run on every row) when all rows are live, when the net's outputs are `given`, or when ν̃
+ * carries a gradient: d/dν needs the coefficients where ν̃ = 0 too.
+ */
+function liveRows(nuT: Var, cols: readonly number[], given: GivenNetOutputs[number] | undefined): Int32Array | null {
+  if (given !== undefined || nuT.requiresGrad) return null;
+  const V = nuT.value.data;
+  const [B, N] = [nuT.value.rows, nuT.value.cols];
+  const rows = new Int32Array(B);
+  let live = 0;
+  for (let r = 0; r < B; r++) if (cols.every((c) => V[r * N + c] !== 0)) rows[live++] = r;
+  return live === B ? null : rows.subarray(0, live);
+}
 
 export function residualLayerSpecs(prefix: string, cfg: ResidualModelConfig): ParamSpec[] {
   const inW = cfg.featuresDim + cfg.contextDim;
@@ -136,7 +168,8 @@ export class PolynomialResidualTransform implements Transform {
    * s and t [B,F] at input x, for the condition's context and nuisances ν [B,N]. `given`: the nets'
    * outputs at this x when the caller already has them (netOutputs), per net either as it comes
    * [B, slots·F] or split into its coefficient slots ([B, F] each, in slot order: A_s, B_s, A_t,
-   * B_t; a cross net's C_s, C_t), which saves the per-evaluation column gathers.
+   * B_t; a cross net's C_s, C_t), which saves the per-evaluation column gathers. A net the caller
+   * does not give runs only on the rows where its ν̃ factor is not zero (liveRows).
    */
   coefficientsVar(tape: Tape, x: Var, cond: Condition<Var>, given?: GivenNetOutputs): { s: Var; t: Var } {
     const { quadraticDamping: q, crossDamping: qx } = this.cfg;
@@ -148,30 +181,38 @@ export class PolynomialResidualTransform implements Transform {
     let t: Var | null = null;
     const acc = (a: Var | null, b: Var) => (a ? add(a, b) : b);
     const nNets = this.nets.length;
-    const slotsOf = (at: number, net: MaskedMLP, slots: number): readonly Var[] => {
+    // A net runs on the rows where its ν̃ factor is not zero (liveRows; all rows: null) and its
+    // terms are spread back as zeros elsewhere, which is what they are there.
+    const onRows = (v: Var, rows: Int32Array | null) => (rows ? gatherRows(v, rows) : v);
+    const toBatch = (v: Var, rows: Int32Array | null) => (rows ? scatterRows(v, rows, nuT.value.rows) : v);
+    const slotsOf = (at: number, net: MaskedMLP, slots: number, rows: Int32Array | null): readonly Var[] => {
       const g = given?.[at];
       if (Array.isArray(g)) return g;
       const raw =
         g === undefined
-          ? net.forwardDistinct(tape, x, context)
+          ? net.forwardDistinct(tape, onRows(x, rows), context && onRows(context, rows))
           : 'contextSide' in g
             ? net.forwardWithContextSide(tape, x, g.contextSide)
             : (g as Var);
       return Array.from({ length: slots }, (_, k) => this.slot(raw, k, slots));
     };
     this.nets.forEach((net, n) => {
-      const [as, bs, at, bt] = slotsOf(n, net, NUISANCE_SLOTS);
-      const v = col(n);
+      const rows = liveRows(nuT, [n], given?.[n]);
+      if (rows?.length === 0) return;
+      const [as, bs, at, bt] = slotsOf(n, net, NUISANCE_SLOTS, rows);
+      const v = onRows(col(n), rows);
       const v2 = mul(square(v), q); // (ν̃·ν̃)·q, as the reference
-      s = acc(s, add(mul(as, v), mul(bs, v2)));
-      t = acc(t, add(mul(at, v), mul(bt, v2)));
+      s = acc(s, toBatch(add(mul(as, v), mul(bs, v2)), rows));
+      t = acc(t, toBatch(add(mul(at, v), mul(bt, v2)), rows));
     });
     this.crossNets.forEach((net, p) => {
       const [a, b] = this.cfg.crossTermPairs[p];
-      const [cs, ct] = slotsOf(nNets + p, net, CROSS_SLOTS);
-      const vab = mul(mul(col(a), col(b)), qx);
-      s = acc(s, mul(cs, vab));
-      t = acc(t, mul(ct, vab));
+      const rows = liveRows(nuT, [a, b], given?.[nNets + p]);
+      if (rows?.length === 0) return;
+      const [cs, ct] = slotsOf(nNets + p, net, CROSS_SLOTS, rows);
+      const vab = mul(mul(onRows(col(a), rows), onRows(col(b), rows)), qx);
+      s = acc(s, toBatch(mul(cs, vab), rows));
+      t = acc(t, toBatch(mul(ct, vab), rows));
     });
     if (!s || !t) {
       // No nuisances: the identity.
