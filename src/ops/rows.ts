@@ -86,7 +86,11 @@ export function scatterRows(a: Var, rows: Int32Array, M: number): Var {
   const out = dev.zeros([M, N]);
   const O = out.data,
     A = a.value.data;
-  for (let r = 0; r < R; r++) O.set(A.subarray(r * N, (r + 1) * N), rows[r] * N);
+  for (let r = 0; r < R; r++) {
+    const d = rows[r] * N,
+      s = r * N;
+    for (let j = 0; j < N; j++) O[d + j] = A[s + j];
+  }
   return a.tape.record('scatterRows', out, [a], (g) => {
     const ga = dev.empty([R, N]);
     copyRows(ga, g, rows);

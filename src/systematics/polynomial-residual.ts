@@ -62,7 +62,11 @@ function liveRows(nuT: Var, cols: readonly number[], given: GivenNetOutputs[numb
   const [B, N] = [nuT.value.rows, nuT.value.cols];
   const rows = new Int32Array(B);
   let live = 0;
-  for (let r = 0; r < B; r++) if (cols.every((c) => V[r * N + c] !== 0)) rows[live++] = r;
+  for (let r = 0; r < B; r++) {
+    let nonzero = true;
+    for (const c of cols) nonzero &&= V[r * N + c] !== 0;
+    if (nonzero) rows[live++] = r;
+  }
   return live === B ? null : rows.subarray(0, live);
 }
 
