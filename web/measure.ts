@@ -4,6 +4,8 @@
  * model, and the truth) and of the plain model.logProb on as many rows, in the same run, so a
  * loaded machine shows as both slowing together. Usage, after `npm run build`:
  * node dist/web/measure.js [moves per setting, default 30]. Needs Chromium (FNF_CHROMIUM).
+ * FNF_WEB_SHOT=docs/web-page.png also saves the page with threads at ν = (2, 2), cross-term
+ * residual, arrows on, after the measured moves (the README's picture).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
   const { server, port } = await serveStatic({ root: outDir, port: 0 });
   const browser = await chromium.launch({
     executablePath: process.env.FNF_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
+    args: ['--no-sandbox', ...(process.env.FNF_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean)],
   });
   try {
     for (const threads of [1, Math.min(8, availableParallelism())]) {
@@ -97,7 +99,20 @@ async function main(): Promise<void> {
         await idle();
       }
       const t = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow);
-      const rested = t.updates.length;
+      const shot = process.env.FNF_WEB_SHOT;
+      if (shot && threads > 1) {
+        // The README's picture, after the moves at rest (its timing line shows them); then back.
+        await page.locator('#arrows').check();
+        await page.locator('input[name=residual][value=cross]').check();
+        await page.locator('#nu0').fill('2');
+        await page.locator('#nu1').fill('2');
+        await idle();
+        await page.screenshot({ path: shot });
+        await page.locator('#arrows').uncheck();
+        await page.locator('input[name=residual][value=additive]').check();
+        await idle();
+      }
+      const dragFrom = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates.length);
       // Dragging: the next move as soon as the grid is drawn, while the extras run (they yield).
       for (let k = 0; k < moves; k++) {
         const drawn = await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates.length);
@@ -107,7 +122,7 @@ async function main(): Promise<void> {
       }
       await idle();
       const dragging = (await page.evaluate(() => (window as unknown as { fnflow: Times }).fnflow.updates)).slice(
-        rested,
+        dragFrom,
       );
       const warm = (a: number[]) => a.slice(1); // the first update also warms the engine up
       const node = await nodeTimes(threads, moves);
