@@ -107,7 +107,8 @@ async function main(): Promise<void> {
         await page.locator('#nu0').fill('2');
         await page.locator('#nu1').fill('2');
         await idle();
-        await page.screenshot({ path: shot });
+        const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom) + 8);
+        await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1280, height: Math.min(800, height) } });
         await page.locator('#arrows').uncheck();
         await page.locator('input[name=residual][value=additive]').check();
         await idle();
