@@ -52,3 +52,19 @@ export function gather(out: usize, src: usize, index: usize, scale: usize, e0: i
   }
   return -1;
 }
+
+//   gather_rows(out, src, rows, N, r0, r1, limit) -> i32
+//       out[r, :] = src[rows[r], :] for rows r in [r0, r1) of N floats each; rows holds integers
+//       stored as f32 in [0, limit) (the rows of src). Returns −1, or the first r whose index is
+//       not one, before copying it. Each out row is written by one r only, so a pool can split
+//       [r0, r1) freely. Whole-row copies (memory.copy): the grid evaluator's copy of a network's
+//       outputs from its distinct input rows back to every row (~7.7 MB per page update and class).
+export function gather_rows(out: usize, src: usize, rows: usize, N: i32, r0: i32, r1: i32, limit: i32): i32 {
+  const bytes = <usize>(N << 2);
+  for (let r = r0; r < r1; r++) {
+    const f = load<f32>(rows + (<usize>r << 2));
+    if (badLane(f, limit)) return r;
+    memory.copy(out + <usize>r * bytes, src + <usize>(<i32>f) * bytes, bytes);
+  }
+  return -1;
+}

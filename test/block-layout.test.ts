@@ -245,6 +245,42 @@ test('gather: wasm (1 and 2 threads) equals ts; an index outside src is an error
   assert.throws(() => tsKernels.gather(tensor([n]), src, tensor([n - 1]), scale), /must have one size/);
 });
 
+test('gatherRows: wasm (1 and 2 threads) equals ts; a row outside src is an error naming it, from a worker too', () => {
+  // 300 rows of 70 floats (big enough to split on two threads), runs of equal rows and single ones.
+  const [M, N, R] = [41, 70, 300];
+  const src = tensor([M, N]),
+    rows = tensor([R]);
+  const pick = Array.from({ length: R }, (_, r) => (r < 150 ? Math.floor(r / 16) : (r * 13) % M));
+  rows.data.set(pick);
+  const want = tensor([R, N]);
+  tsKernels.gatherRows(want, src, rows);
+  for (let r = 0; r < R; r++) {
+    assert.equal(
+      Array.from(want.data.subarray(r * N, (r + 1) * N)),
+      Array.from(src.data.subarray(pick[r] * N, (pick[r] + 1) * N)),
+    );
+  }
+  for (const k of wasm) {
+    const got = tensor([R, N]);
+    k.gatherRows(got, src, rows);
+    sameBits(`${label(k)} gatherRows`, got.data, want.data);
+  }
+  rows.data[7] = M;
+  for (const k of [tsKernels as Kernels, wasm[0]]) {
+    assert.throws(
+      () => k.gatherRows(tensor([R, N]), src, rows),
+      /gatherRows: rows\[7\] = 41 is not a row of src \[41, 70\]/,
+    );
+  }
+  rows.data[7] = 0;
+  rows.data[250] = 1.5;
+  assert.throws(
+    () => wasm[wasm.length - 1].gatherRows(tensor([R, N]), src, rows),
+    /gather_rows: row index out of range at element 250/,
+  );
+  assert.throws(() => tsKernels.gatherRows(tensor([R, N + 1]), src, rows), /must be \[R,N\], \[M,N\] and \[R\]/);
+});
+
 // Masks of the networks we ship: NSF hyper-nets (2 features, ascending and reversed order, with
 // context) and a residual net; plus 3 features to check the general case.
 const MASKS = [

@@ -105,6 +105,13 @@ export interface Kernels {
    */
   gather(out: Tensor, src: Tensor, index: Tensor, scale: Tensor): void;
 
+  /**
+   * Whole rows by index: out[r, :] = src[rows[r], :] for out [R,N], src [M,N], rows [R] (integers
+   * as f32, like gather's index; a value outside src's rows is an error naming it). A network's
+   * outputs on distinct rows copied back to every row (ops/rows.ts).
+   */
+  gatherRows(out: Tensor, src: Tensor, rows: Tensor): void;
+
   unary(op: Unary, out: Tensor, x: Tensor): void;
   /** out[e] = value for every element (zeroing gradients: one kernel, not a loop in JavaScript). */
   fill(out: Tensor, value: number): void;

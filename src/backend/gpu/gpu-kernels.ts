@@ -113,6 +113,10 @@ export class GpuKernels implements Kernels {
     this.fallback.gather(out, src, index, scale);
   }
 
+  gatherRows(out: Tensor, src: Tensor, rows: Tensor): void {
+    this.fallback.gatherRows(out, src, rows);
+  }
+
   unary(op: Unary, out: Tensor, x: Tensor): void {
     this.fallback.unary(op, out, x);
   }

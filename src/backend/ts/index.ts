@@ -7,7 +7,7 @@ import { matmulNN, matmulNT, matmulTN } from './matmul.js';
 import { actBackward, binary, fill, unary } from './elementwise.js';
 import { sumAll, sumCols, sumRows } from './reduce.js';
 import { adamw } from './adamw.js';
-import { gather } from './gather.js';
+import { gather, gatherRows } from './gather.js';
 import { splineBackwardTs, splineForwardTs, splineInverseTs } from './spline.js';
 
 export const tsKernels: Kernels = {
@@ -16,6 +16,7 @@ export const tsKernels: Kernels = {
   matmulNN,
   matmulTN,
   gather,
+  gatherRows,
   unary,
   fill,
   binary,

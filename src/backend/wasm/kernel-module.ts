@@ -64,6 +64,7 @@ export interface KernelExports {
     ranges: number,
   ): void;
   gather(out: number, src: number, index: number, scale: number, e0: number, e1: number, limit: number): number;
+  gather_rows(out: number, src: number, rows: number, N: number, r0: number, r1: number, limit: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;
   fill(out: number, value: number, e0: number, e1: number): void;
   binary(

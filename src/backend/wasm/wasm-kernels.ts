@@ -25,7 +25,7 @@ import {
   type SplitThresholds,
 } from './pool/split.js';
 import { checkMatmulNN, checkMatmulNT, checkMatmulTN } from '../matmul-checks.js';
-import { badIndex, checkGather } from '../gather-checks.js';
+import { badIndex, badRow, checkGather, checkGatherRows } from '../gather-checks.js';
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
@@ -297,6 +297,23 @@ export class WasmKernels implements Kernels {
       parts,
     );
     if (typeof bad === 'number' && bad >= 0) badIndex('wasm gather', bad, index, src);
+  }
+
+  gatherRows(out: Tensor, src: Tensor, rows: Tensor): void {
+    checkGatherRows('wasm gatherRows', out, src, rows);
+    this.own('gatherRows', out, src, rows);
+    const R = rows.size;
+    // A copy: priced as a stream of R·N elements, cut on whole rows.
+    const parts = partCount(this.threads, this.current.streaming, R * out.cols, R, 1);
+    const bad = this.dispatch(
+      'gatherRows',
+      K_.GatherRows,
+      [out.ptr, src.ptr, rows.ptr, out.cols, 0, R, src.rows],
+      R,
+      1,
+      parts,
+    );
+    if (typeof bad === 'number' && bad >= 0) badRow('wasm gatherRows', bad, rows, src);
   }
 
   unary(op: Unary, out: Tensor, x: Tensor): void {
