@@ -5,8 +5,8 @@
 //   matmul_nt(out, x, w, bias, M, K, N, act, r0, r1, scratch, ranges)
 //       out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias == 0 means no bias;
 //       act: 0 none, 1 relu, 2 elu (α = 1), 3 tanh (activation.ts: relu and elu on f32x4, tanh
-//       per lane); relu in the tiles' store step, elu and tanh in a pass over each finished
-//       block of 4 rows while it is in L1 (rowActivation).
+//       per lane); bias and activation in a pass over each finished block of 4 rows while it
+//       is in L1 (rowFinish): the tiles only store sums.
 //   matmul_nn(out, a, b, M, K, N, accumulate, r0, r1, scratch, ranges)
 //       out[M,N] (+)= a[M,K] · b[K,N]           (dx = dY·W)
 //   matmul_tn(out, a, b, M, R, N, accumulate, r0, r1, scratch, ranges)
@@ -47,7 +47,7 @@
 // [packed B: Np × min(K, KC)], Np = N rounded up to a multiple of 8, f32 unless said: in bytes
 // 16·KC + 4·Np + (Np rounded up to 16) + 4·Np·min(K, KC) (KC = 256), 64-byte aligned.
 
-import { actScalar, actVec } from './activation';
+import { actScalar, actVec, reluVec } from './activation';
 import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
 
@@ -170,23 +170,61 @@ function storeLane(o: usize, j: i32, v: f32, addOld: bool, last: bool, bias: usi
 }
 
 /**
- * Activation in place over `rows` finished output rows of N columns (still in L1). Elu's
- * polynomial in the tiles' store step, next to eight live accumulators, ran slower than this
- * separate loop (interleaved A/B: a 128-wide elu layer −6 %, a K = 6 one −11 to −23 %). The same
- * vector code per element as the store step (actScalar is lane 0 of it): the same bits.
+ * Bias and activation in place over `rows` finished output rows of N columns (still in L1),
+ * after the tiles stored their sums plainly. In the tiles' store step, next to eight live
+ * accumulators, they ran slower than this separate loop: elu −6 % on a 128-wide layer and −11 to
+ * −23 % at K = 6 (interleaved A/B), and even bias and relu cost a 1024 × 128 product 55 µs at K = 6
+ * (123 against 65 µs plain) and ~14 % at K = 128, the tile's code then being slower as a whole.
+ * The same float operations in the same order as the store step had (sum, + bias, act; actScalar
+ * is lane 0 of actVec): the same bits.
  */
-function rowActivation(o: usize, rows: i32, N: i32, act: i32): void {
+function rowFinish(o: usize, rows: i32, N: i32, bias: usize, act: i32): void {
+  // The common cases (a hidden layer's bias and relu, an output layer's bias) get loops of their
+  // own: a switch on act and a test of bias per vector cost as much as the pass's arithmetic.
+  if (bias && act <= 1) {
+    rowBias(o, rows, N, bias, act == 1);
+    return;
+  }
   const ldo = <usize>(N * 4);
   for (let r = 0; r < rows; r++) {
     const row = o + <usize>(r) * ldo;
     let j = 0;
     for (; j + 4 <= N; j += 4) {
       const at = row + <usize>(j << 2);
-      v128.store(at, actVec(v128.load(at), act));
+      let v = v128.load(at);
+      if (bias) v = f32x4.add(v, v128.load(bias + <usize>(j << 2)));
+      v128.store(at, actVec(v, act));
     }
     for (; j < N; j++) {
       const at = row + <usize>(j << 2);
-      store<f32>(at, actScalar(act, load<f32>(at)));
+      let v = load<f32>(at);
+      if (bias) v += load<f32>(bias + <usize>(j << 2));
+      store<f32>(at, actScalar(act, v));
+    }
+  }
+}
+
+/** rowFinish's + bias, then relu or nothing. */
+function rowBias(o: usize, rows: i32, N: i32, bias: usize, relu: bool): void {
+  const ldo = <usize>(N * 4);
+  const n4 = N & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = o + <usize>(r) * ldo;
+    if (relu) {
+      for (let j = 0; j < n4; j += 4) {
+        const at = row + <usize>(j << 2);
+        v128.store(at, reluVec(f32x4.add(v128.load(at), v128.load(bias + <usize>(j << 2)))));
+      }
+    } else {
+      for (let j = 0; j < n4; j += 4) {
+        const at = row + <usize>(j << 2);
+        v128.store(at, f32x4.add(v128.load(at), v128.load(bias + <usize>(j << 2))));
+      }
+    }
+    for (let j = n4; j < N; j++) {
+      const at = row + <usize>(j << 2);
+      const v = load<f32>(at) + load<f32>(bias + <usize>(j << 2));
+      store<f32>(at, relu ? (v > 0 ? v : 0) : v);
     }
   }
 }
@@ -332,13 +370,9 @@ function gemm(
     const addOld = accumulate || k0 > 0;
     const last = k0 + kc >= K;
     const aChunk = a + <usize>(k0) * aK;
-    // Relu stays in the tiles' store step (a compare and a select); elu and tanh run as a pass
-    // over each finished block of rows (rowActivation).
-    const tileAct = last && act == 1 ? 1 : 0;
-    const rowAct = last && act > 1 ? act : 0;
-    // No bias and no activation in the store step (every dx and dW, a non-last chunk): a copy
-    // of the tile without those tests.
-    const plain = !(last && (biasP || tileAct));
+    // Bias and activation run as a pass over each finished block of rows (rowFinish); the tiles
+    // only store their sums (plus the old values when accumulating).
+    const finish = last && (biasP != 0 || act != 0);
     // This chunk's part of each panel's k range, relative to k0, as lo | hi << 16.
     for (let p = 0; p < np; p++) {
       const r = load<i32>(panelK + <usize>(p << 3));
@@ -360,16 +394,9 @@ function gemm(
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         const pb = panelB(b, packed, p, lo, k0, kc, ldo, direct);
         const sb = panelStride(p, direct, ldo);
-        if (plain) {
-          tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld, last, 0, 0);
-        } else {
-          tile4x8(
-            oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n,
-            nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
-          );
-        }
+        tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld, last, 0, 0);
       }
-      if (rowAct) rowActivation(oi, 4, N, rowAct);
+      if (finish) rowFinish(oi, 4, N, biasP, act);
     }
     for (; i < r1; i++) {
       const ai = aChunk + <usize>(i) * aRow;
@@ -383,10 +410,10 @@ function gemm(
         tile1x8(
           oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK,
           panelB(b, packed, p, lo, k0, kc, ldo, direct), panelStride(p, direct, ldo), n,
-          nv, addOld, last, biasP ? biasP + <usize>(p * 32) : 0, tileAct,
+          nv, addOld, last, 0, 0,
         );
       }
-      if (rowAct) rowActivation(oi, 1, N, rowAct);
+      if (finish) rowFinish(oi, 1, N, biasP, act);
     }
     k0 += kc;
   } while (k0 < K);
