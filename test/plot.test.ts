@@ -31,6 +31,7 @@ import {
 } from '../src/plot/index.js';
 import { drawContourFill, drawContourLines, drawHeatmap, type Mapper } from '../src/plot/draw.js';
 import { parseRich, plainText } from '../src/plot/richtext.js';
+import { densestCells } from '../src/plot/levels.js';
 import { renderDemo } from '../src/plot/demo.js';
 
 const close = (a: number, b: number, tol: number, msg?: string) =>
@@ -158,6 +159,23 @@ test('hpdLevels: the integer-bit sort gives the levels of a plain numeric sort (
   const masses = [0.99, 0.95, 0.8, 0.5, 0.2];
   const cell = 1 / 400;
   assert.equal(hpdLevels(field, cell, masses), reference(field, cell, masses));
+  // A grid whose mass sits in a few cells takes the densest-cells path (sorting those only): the
+  // same levels, ties and zeros included; a mass the grid cannot hold falls back to the full sort.
+  const g = gridFromFunction(
+    (x, y) => Math.exp(-0.5 * ((x + 0.5) ** 2 / 0.81 + y ** 2 / 0.36)) / (2 * Math.PI * 0.54),
+    [-5, 4],
+    [-3, 3],
+    128,
+    128,
+  );
+  const peaked = Float64Array.from(g.values, (v, i) => (i % 211 === 0 ? 0 : i % 37 === 0 ? g.values[i - 1] : v));
+  const area = gridCellArea(g);
+  const positive = peaked.filter((v) => v > 0);
+  assert.ok(densestCells(positive, area, 0.95) !== null, 'the fast path applies');
+  assert.ok(densestCells(positive, area, 0.999999) === null, 'a mass beyond the densest cells falls back');
+  for (const ms of [[0.95, 0.8, 0.5, 0.2], [0.99, 0.95, 0.8, 0.5], [0.5]]) {
+    assert.equal(hpdLevels(peaked, area, ms), reference(peaked, area, ms), `masses ${ms}`);
+  }
 });
 
 test('colorScale: endpoints, clamping, alpha; diverging centred at 0 with symmetric ends', () => {
