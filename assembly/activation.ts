@@ -1,4 +1,4 @@
-// Activation maps shared by the matmul store step and the elementwise kernels. Internal: not
+// Activation maps shared by the matmul's finishing pass and the elementwise kernels. Internal: not
 // re-exported by index.ts, so nothing here becomes a wasm export.
 //
 // Codes are those of `Act` (src/backend/kernels.ts): 0 none, 1 relu, 2 elu (α = 1), 3 tanh.

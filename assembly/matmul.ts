@@ -121,52 +121,40 @@ function packTailNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32): void {
   }
 }
 
-/** One finished vector of 4 output columns at o: old value, then bias and activation. */
+/** One finished vector of 4 output columns at o, plus its old value when accumulating. */
 // @ts-ignore: decorator
-@inline function finishVec(o: usize, c: v128, addOld: bool, last: bool, bias: usize, act: i32): v128 {
-  if (addOld) c = f32x4.add(c, v128.load(o));
-  if (last) {
-    if (bias) c = f32x4.add(c, v128.load(bias));
-    if (act) c = actVec(c, act);
-  }
-  return c;
+@inline function finishVec(o: usize, c: v128, addOld: bool): v128 {
+  return addOld ? f32x4.add(c, v128.load(o)) : c;
 }
 
 /**
- * Store two accumulator vectors (8 columns, nv valid) of one output row: add the old value
- * when `addOld`, then bias and activation when `last` (the last K chunk). In a tail panel
- * the first vector is still stored whole when nv ≥ 4; the rest goes lane by lane so no byte
- * past column N is touched (lanes are extracted directly: a round trip through memory would
- * stall store-to-load forwarding).
+ * Store two accumulator vectors (8 columns, nv valid) of one output row, adding the old value
+ * when `addOld` (bias and activation come after, in rowFinish). In a tail panel the first
+ * vector is still stored whole when nv ≥ 4; the rest goes lane by lane so no byte past column
+ * N is touched (lanes are extracted directly: a round trip through memory would stall
+ * store-to-load forwarding).
  */
 // @ts-ignore: decorator
-@inline function storeRow(
-  o: usize, c0: v128, c1: v128, nv: i32, addOld: bool, last: bool, bias: usize, act: i32,
-): void {
+@inline function storeRow(o: usize, c0: v128, c1: v128, nv: i32, addOld: bool): void {
   if (nv == 8) {
-    v128.store(o, finishVec(o, c0, addOld, last, bias, act));
-    v128.store(o, finishVec(o + 16, c1, addOld, last, bias + (bias ? 16 : 0), act), 16);
+    v128.store(o, finishVec(o, c0, addOld));
+    v128.store(o, finishVec(o + 16, c1, addOld), 16);
   } else if (nv >= 4) {
-    v128.store(o, finishVec(o, c0, addOld, last, bias, act));
-    if (nv > 4) storeLane(o, 4, f32x4.extract_lane(c1, 0), addOld, last, bias, act);
-    if (nv > 5) storeLane(o, 5, f32x4.extract_lane(c1, 1), addOld, last, bias, act);
-    if (nv > 6) storeLane(o, 6, f32x4.extract_lane(c1, 2), addOld, last, bias, act);
+    v128.store(o, finishVec(o, c0, addOld));
+    if (nv > 4) storeLane(o, 4, f32x4.extract_lane(c1, 0), addOld);
+    if (nv > 5) storeLane(o, 5, f32x4.extract_lane(c1, 1), addOld);
+    if (nv > 6) storeLane(o, 6, f32x4.extract_lane(c1, 2), addOld);
   } else {
-    storeLane(o, 0, f32x4.extract_lane(c0, 0), addOld, last, bias, act);
-    if (nv > 1) storeLane(o, 1, f32x4.extract_lane(c0, 1), addOld, last, bias, act);
-    if (nv > 2) storeLane(o, 2, f32x4.extract_lane(c0, 2), addOld, last, bias, act);
+    storeLane(o, 0, f32x4.extract_lane(c0, 0), addOld);
+    if (nv > 1) storeLane(o, 1, f32x4.extract_lane(c0, 1), addOld);
+    if (nv > 2) storeLane(o, 2, f32x4.extract_lane(c0, 2), addOld);
   }
 }
 
-/** One output element of a tail panel: old value, bias and activation as in storeRow. */
-function storeLane(o: usize, j: i32, v: f32, addOld: bool, last: bool, bias: usize, act: i32): void {
+/** One output element of a tail panel, as storeRow. */
+function storeLane(o: usize, j: i32, v: f32, addOld: bool): void {
   const at = o + <usize>(j << 2);
-  if (addOld) v += load<f32>(at);
-  if (last) {
-    if (bias) v += load<f32>(bias + <usize>(j << 2));
-    v = actScalar(act, v);
-  }
-  store<f32>(at, v);
+  store<f32>(at, addOld ? v + load<f32>(at) : v);
 }
 
 /**
@@ -273,7 +261,7 @@ function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
 // @ts-ignore: decorator
 @inline function tile4x8(
   o: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32,
-  nv: i32, load: bool, last: bool, bias: usize, act: i32,
+  nv: i32, load: bool,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -298,16 +286,16 @@ function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
     pa += 16;
     pb += sb;
   }
-  storeRow(o, c00, c01, nv, load, last, bias, act);
-  storeRow(o + ldo, c10, c11, nv, load, last, bias, act);
-  storeRow(o + ldo * 2, c20, c21, nv, load, last, bias, act);
-  storeRow(o + ldo * 3, c30, c31, nv, load, last, bias, act);
+  storeRow(o, c00, c01, nv, load);
+  storeRow(o + ldo, c10, c11, nv, load);
+  storeRow(o + ldo * 2, c20, c21, nv, load);
+  storeRow(o + ldo * 3, c30, c31, nv, load);
 }
 
 /** The row tail: one row × 8 columns, same summation order as tile4x8. */
 function tile1x8(
   o: usize, a: usize, aK: usize, b: usize, sb: usize, kc: i32,
-  nv: i32, load: bool, last: bool, bias: usize, act: i32,
+  nv: i32, load: bool,
 ): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let pa = a;
@@ -319,7 +307,7 @@ function tile1x8(
     pa += aK;
     pb += sb;
   }
-  storeRow(o, c0, c1, nv, load, last, bias, act);
+  storeRow(o, c0, c1, nv, load);
 }
 
 /** Where panel p's B starts at step lo of the chunk from k0: in b itself (p < direct), else packed. */
@@ -394,7 +382,7 @@ function gemm(
         if (p * 8 >= (want >>> 16) || p * 8 + 8 <= (want & 0xffff)) n = 0;
         const pb = panelB(b, packed, p, lo, k0, kc, ldo, direct);
         const sb = panelStride(p, direct, ldo);
-        tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld, last, 0, 0);
+        tile4x8(oi + <usize>(p * 32), ldo, packedA + <usize>(lo << 4), pb, sb, n, nv, addOld);
       }
       if (finish) rowFinish(oi, 4, N, biasP, act);
     }
@@ -410,7 +398,7 @@ function gemm(
         tile1x8(
           oi + <usize>(p * 32), ai + <usize>(lo) * aK, aK,
           panelB(b, packed, p, lo, k0, kc, ldo, direct), panelStride(p, direct, ldo), n,
-          nv, addOld, last, 0, 0,
+          nv, addOld,
         );
       }
       if (finish) rowFinish(oi, 1, N, biasP, act);

@@ -10,7 +10,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Activation fused into a matmul's store step; the code is the same number in the wasm ABI. */
+/** Activation fused into a matmul (its finishing pass); the code is the same number in the wasm ABI. */
 export const enum Act {
   None = 0,
   Relu = 1,

@@ -2,7 +2,7 @@
  * matmul and the fused linear layer y = act(x·(W⊙mask)ᵀ + b).
  *
  * The fused op is the hot path of every network here: one matmul kernel with bias and
- * activation in its store step forward; backward = act′ from the output, then the two
+ * activation in its finishing pass forward; backward = act′ from the output, then the two
  * transposed matmuls and a row sum. The mask is a constant (Zuko's MaskedLinear): masked
  * weights get gradient 0 but still exist, as in PyTorch.
  */
@@ -51,7 +51,7 @@ export function preActivationGrad(dev: Device, act: Act, g: Tensor, out: Tensor)
   return gz;
 }
 
-/** The elementwise map of a fused activation (the same maps, and bits, as the matmul store step). */
+/** The elementwise map of a fused activation (the same maps, and bits, as the matmul's finishing pass). */
 export function activationMap(act: Act, op: string): Unary {
   switch (act) {
     case Act.Relu:

@@ -37,7 +37,7 @@ export function spreadLinear(
   const out = dev.empty([B, N]);
   if (U === 1) {
     // One distinct row (a batch of one class): T is a plain bias, added with the activation in
-    // the matmul's store step. The same bits: S·T adds 1·T exactly, and the store step's
+    // the matmul's finishing pass. The same bits: S·T adds 1·T exactly, and that pass's
     // activation is the unary map's.
     dev.kernels.matmulNT(out, x.value, W.value, T.value.reshape([N]), act, ranges);
   } else {

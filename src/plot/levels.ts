@@ -67,10 +67,11 @@ export function hpdLevels(
   for (let i = 0, k = 0; i < field.length; i++) if (field[i] > 0 && Number.isFinite(field[i])) asc[k++] = field[i];
   if (!opts.normalize) {
     const top = densestCells(asc, cellArea, Math.max(...masses));
-    if (top) return levelsFromDescending(top, cellArea, masses, 1);
+    if (top) return levelsAt(top.sorted, top.cum, masses, 1);
   }
   const sorted = sortDescending(asc);
-  return levelsFromDescending(sorted, cellArea, masses, opts.normalize ? 1 / sumDescending(sorted, cellArea) : 1);
+  const cum = cumulativeMass(sorted, cellArea);
+  return levelsAt(sorted, cum, masses, opts.normalize ? 1 / cum[cum.length - 1] : 1);
 }
 
 /** The values in descending order (in place). */
@@ -81,21 +82,31 @@ function sortDescending(values: Float64Array): Float64Array {
   return values.reverse();
 }
 
-function sumDescending(sorted: Float64Array, cellArea: number): number {
+/** cum[k]: the mass held by the k + 1 first (densest) cells. */
+function cumulativeMass(sorted: Float64Array, cellArea: number): Float64Array {
+  const cum = new Float64Array(sorted.length);
   let acc = 0;
-  for (let i = 0; i < sorted.length; i++) acc += sorted[i] * cellArea;
-  return acc;
+  for (let i = 0; i < sorted.length; i++) {
+    acc += sorted[i] * cellArea;
+    cum[i] = acc;
+  }
+  return cum;
 }
 
 /**
- * The densest cells, descending, when they alone hold `mass` (else null): every level then comes
- * from them, with the same cumulative sums as over the whole sorted grid (the same values in the
- * same order), so the same levels. On the page's 128 × 128 grids 95 % of the mass sits in under a
- * fifth of the cells: sorting those instead of all cut the four level searches of an update from
- * ~4 to ~1 ms. The cut comes from every 8th value: where the sample's own cumulative mass reaches
- * `mass`, with a margin; a cut that misses gives null and the caller sorts everything.
+ * The densest cells, descending, with their cumulative mass, when they alone hold `mass` (else
+ * null): every level then comes from them, with the same cumulative sums as over the whole sorted
+ * grid (the same values in the same order), so the same levels. On the page's 128 × 128 grids 95 %
+ * of the mass sits in under a fifth of the cells: sorting those instead of all cut the four level
+ * searches of an update from ~4 to ~1 ms. The cut comes from every 8th value: where the sample's own
+ * cumulative mass reaches `mass`, with a margin; a cut that misses gives null and the caller sorts
+ * everything.
  */
-export function densestCells(values: Float64Array, cellArea: number, mass: number): Float64Array | null {
+export function densestCells(
+  values: Float64Array,
+  cellArea: number,
+  mass: number,
+): { sorted: Float64Array; cum: Float64Array } | null {
   const n = values.length;
   if (n < 4096) return null;
   const STRIDE = 8;
@@ -108,26 +119,20 @@ export function densestCells(values: Float64Array, cellArea: number, mass: numbe
   const at = Math.min(sample.length - 1, Math.floor(j * 1.25) + 8);
   if (at >= sample.length - 1) return null;
   const cut = sample[at];
+  const top = new Float64Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) if (values[i] > cut) m++;
-  const top = new Float64Array(m);
-  for (let i = 0, k = 0; i < n; i++) if (values[i] > cut) top[k++] = values[i];
-  sortDescending(top);
-  return sumDescending(top, cellArea) >= mass ? top : null;
+  for (let i = 0; i < n; i++) if (values[i] > cut) top[m++] = values[i];
+  const sorted = sortDescending(top.subarray(0, m));
+  const cum = cumulativeMass(sorted, cellArea);
+  return m > 0 && cum[m - 1] >= mass ? { sorted, cum } : null;
 }
 
-/** hpdLevels from the (leading) descending values: cumulative mass, then each target's level. */
-function levelsFromDescending(sorted: Float64Array, cellArea: number, masses: number[], scale: number): number[] {
-  const n = sorted.length;
-  const cum = new Float64Array(n);
-  let acc = 0;
-  for (let i = 0; i < n; i++) {
-    acc += sorted[i] * cellArea;
-    cum[i] = acc;
-  }
+/** Each mass's level from the (leading) descending values and their cumulative mass. */
+function levelsAt(sorted: Float64Array, cum: Float64Array, masses: number[], scale: number): number[] {
+  const total = cum[cum.length - 1];
   return masses.map((m) => {
     const target = m / scale;
-    if (target > acc) return sorted[sorted.length - 1];
+    if (target > total) return sorted[sorted.length - 1];
     // First k with cum[k] >= target (binary search on the increasing cumulative mass).
     let a = 0;
     let b = cum.length - 1;
