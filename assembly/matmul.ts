@@ -34,11 +34,12 @@
 // bit-identical results — each thread needs its own scratch (it packs the operand itself).
 //
 // Why this shape: the product is computed in 4×8 output tiles held in eight f32x4
-// accumulators (plus two B vectors and one broadcast A value: 11 of the 16 xmm registers V8
-// has on x64; bigger tiles spill). The inner loop reads B as 8 contiguous columns per k:
-// NT's weight is first transposed into `scratch` as [panel][k][8]; NN's and TN's row-major B
-// already has them (8 columns, then the row stride), so only a ragged last panel is copied
-// (zero-padded). The 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose
+// accumulators. V8 (Node 20, x64) loads a k step's two B vectors and four broadcast A values
+// ahead of its eight multiply-adds (node --print-wasm-code): 14 xmm registers in the loop, of
+// the 16 with one kept as V8's scratch; bigger tiles spill. The inner loop reads B as 8
+// contiguous columns per k, packed in `scratch` as [panel][k][8]: NT's weight transposed, NN's
+// and TN's row-major B copied panel by panel (packNN says why; small calls read it in place).
+// The 4 rows of A a tile needs are packed as [k][4] (a 4×4 shuffle transpose
 // for NT/NN, a plain copy for TN) once and reused across all panels. K is cut into chunks of
 // KC so a packed B panel chunk (KC·32 bytes) and the packed A block (KC·16) stay in L1; chunks
 // after the first add onto the stored partial sums.
@@ -52,6 +53,9 @@ import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
 
 const KC: i32 = 256;
+/** Below this many output rows, or at most PACK_K rows of b, NN and TN read b's full panels in place (packNN). */
+const PACK_ROWS: i32 = 16;
+const PACK_K: i32 = 32;
 
 export function matmul_scratch_bytes(N: i32, K: i32): i32 {
   const np = (N + 7) & ~7;
@@ -99,17 +103,32 @@ function packNT(dst: usize, w: usize, N: i32, K: i32, k0: i32, kc: i32): void {
 }
 
 /**
- * Pack the tail panel of b[K,N] rows (k0..k0+kc) (its last N mod 8 columns, zero-padded to 8)
- * into the tail's slot of the [panel][k][8] layout. The full panels of a row-major b are read
- * in place (with the row stride): their 8 columns are already contiguous, and a copy per
- * thread was pure overhead (with 2 threads both copied the whole operand, 512 kB for a
- * 1024-row weight gradient).
+ * Pack panels [first, ⌈N/8⌉) of b[K,N] rows (k0..k0+kc) into the [panel][k][8] layout, the
+ * last panel's missing columns as zeros. Panels before `first` are read in place (panelB).
+ *
+ * Why pack a row-major b at all, when its 8 columns are already contiguous: read in place, one
+ * panel's kc rows lie a row stride apart (512 bytes for N = 128), so they fall into 1/8 of the
+ * L1's sets and evict each other before the next row block reads them again; packed, they are
+ * contiguous. In an interleaved A/B on the training step's masked 128-wide products (Zen 4)
+ * dx = gz·W ran 3–11 % and dW = gzᵀ·x 0–11 % faster, the same bits. A copy pays only when the
+ * panel is reused: gemm reads b in place for fewer than PACK_ROWS output rows (a weight gradient
+ * of a 2-column input) or at most PACK_K rows of b (they fit the sets anyway).
  */
-function packTailNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32): void {
+function packNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32, first: i32): void {
+  const rowBytes = <usize>(N * 4);
   const full = N >> 3;
+  for (let p = first; p < full; p++) {
+    let d = dst + <usize>(p * kc * 32);
+    let s = b + <usize>(k0) * rowBytes + <usize>(p * 32);
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += rowBytes;
+      d += 32;
+    }
+  }
   const rem = N - full * 8;
   if (rem == 0) return;
-  const rowBytes = <usize>(N * 4);
   let d = dst + <usize>(full * kc * 32);
   let s = b + <usize>(k0) * rowBytes + <usize>(full * 32);
   for (let k = 0; k < kc; k++) {
@@ -348,13 +367,14 @@ function gemm(
     store<i32>(panelK + <usize>(p << 3), sumRanges ? unionRange(sumRanges, p * 8, j1) : K << 16);
   }
   const ldo = <usize>(N * 4);
-  // Panels p < direct are read in place (b row-major, all but a tail panel); the rest are packed.
-  const direct = transB ? 0 : N >> 3;
   let k0 = 0;
   do {
     const kc = K - k0 < KC ? K - k0 : KC;
+    // Panels p < direct are read in place (b row-major, a call too small for a copy to pay:
+    // all but a ragged tail panel); the rest are packed.
+    const direct = transB || (r1 - r0 >= PACK_ROWS && kc > PACK_K) ? 0 : N >> 3;
     if (transB) packNT(packed, b, N, K, k0, kc);
-    else packTailNN(packed, b, N, k0, kc);
+    else packNN(packed, b, N, k0, kc, direct);
     const addOld = accumulate || k0 > 0;
     const last = k0 + kc >= K;
     const aChunk = a + <usize>(k0) * aK;

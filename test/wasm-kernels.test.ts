@@ -131,7 +131,8 @@ for (const k of builds) {
           checkNN(k, M, K, N, false);
           checkNN(k, M, K, N, true);
         }
-    checkNN(k, 7, 600, 9, true);
+    checkNN(k, 7, 600, 9, true); // under 16 rows: b read in place
+    checkNN(k, 37, 600, 19, true); // b packed, in three 256-step chunks
   });
 
   test(`${tag} matmulTN matches ts on odd shapes, accumulate on/off`, () => {
@@ -143,6 +144,7 @@ for (const k of builds) {
         }
     checkTN(k, 600, 9, 17, false);
     checkTN(k, 600, 9, 17, true);
+    checkTN(k, 600, 37, 19, true); // 16+ output rows: b packed per 256-row chunk
     // 1024+ rows: summed in 2 and 4 batch blocks.
     checkTN(k, 1031, 9, 17, false);
     checkTN(k, 2050, 5, 13, true);
