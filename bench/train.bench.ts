@@ -18,6 +18,7 @@ import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
 import { Rng } from '../src/random/rng.js';
 import { register, type BenchResult } from './registry.js';
 import { PyTorchPeer } from './pytorch/peer.js';
+import { spinGaps } from './host-noise-spin.js';
 
 const flow = (context: number, transforms: number): NSFConfig => ({
   features: 2,
@@ -89,6 +90,8 @@ const ROUNDS = 15;
 /** Steps per timed block, after a few untimed ones (they absorb the switch between contenders). */
 const BLOCK_STEPS = 8;
 const SETTLE_STEPS = 3;
+/** Milliseconds of spinning per model to sample the host's noise (`.host_preempt`). */
+const NOISE_MS = 400;
 
 /** n AdamW steps of a fresh `name` model on `dev` (its own optimizer and batches). */
 export function stepper(dev: Device, name: ModelName) {
@@ -149,6 +152,8 @@ register({
         const ours = devs.map((d) => stepper(d, name));
         for (const s of ours) s.steps(WARMUP_STEPS);
         await torchTime(name, 20);
+        // How noisy the host is in these minutes (host-noise.bench.ts): read the speed-ups with it.
+        const noise = spinGaps(NOISE_MS);
         const t1: number[] = [],
           t2: number[] = [],
           tt: number[] = [],
@@ -198,6 +203,14 @@ register({
           threads: 2,
           value: +median(speedup).toFixed(3),
           unit: '× (1 thread / 2)',
+        });
+        out.push({
+          name: `train_step.${name}.host_preempt`,
+          shape: [NOISE_MS],
+          backend: 'host',
+          threads: 1,
+          value: +((noise.gaps / noise.ms) * 1000).toFixed(0),
+          unit: 'gaps > 5 µs per s (before the rounds)',
         });
         if (torch && tt.length === ROUNDS) {
           out.push({
