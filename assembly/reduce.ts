@@ -62,6 +62,36 @@ export function sum_rows_blocks(partials: usize, x: usize, M: i32, N: i32, block
     const r0 = batchBlockStart(b, M, blocks), r1 = batchBlockStart(b + 1, M, blocks);
     const dst = partials + <usize>(b) * <usize>(N << 3);
     let c = 0;
+    // Sixteen columns per walk down the rows: eight independent f64x2 chains keep both adders
+    // busy (four columns, two chains, waited on the add's latency: the bias gradients of a
+    // training step ran ~3× slower), and each row's read is one whole 64-byte line. Every
+    // column is still summed row by row in f64: the same bits.
+    for (; c + 16 <= N; c += 16) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      let s4 = f64x2.splat(0), s5 = f64x2.splat(0), s6 = f64x2.splat(0), s7 = f64x2.splat(0);
+      let p = x + <usize>(r0) * ld + <usize>(c << 2);
+      for (let r = r0; r < r1; r++) {
+        const u = v128.load(p), v = v128.load(p, 16), w = v128.load(p, 32), z = v128.load(p, 48);
+        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
+        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi(u)));
+        s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v));
+        s3 = f64x2.add(s3, f64x2.promote_low_f32x4(hi(v)));
+        s4 = f64x2.add(s4, f64x2.promote_low_f32x4(w));
+        s5 = f64x2.add(s5, f64x2.promote_low_f32x4(hi(w)));
+        s6 = f64x2.add(s6, f64x2.promote_low_f32x4(z));
+        s7 = f64x2.add(s7, f64x2.promote_low_f32x4(hi(z)));
+        p += ld;
+      }
+      const d = dst + <usize>(c << 3);
+      v128.store(d, s0);
+      v128.store(d, s1, 16);
+      v128.store(d, s2, 32);
+      v128.store(d, s3, 48);
+      v128.store(d, s4, 64);
+      v128.store(d, s5, 80);
+      v128.store(d, s6, 96);
+      v128.store(d, s7, 112);
+    }
     for (; c + 4 <= N; c += 4) {
       let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
       let p = x + <usize>(r0) * ld + <usize>(c << 2);
