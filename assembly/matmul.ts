@@ -53,7 +53,7 @@ import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
 
 const KC: i32 = 256;
-/** Below this many output rows, or at most PACK_K rows of b, NN and TN read b's full panels in place (packNN). */
+/** Below this many output rows, or with K ≤ PACK_K, NN and TN read b's full panels in place (packNN). */
 const PACK_ROWS: i32 = 16;
 const PACK_K: i32 = 32;
 
@@ -112,7 +112,7 @@ function packNT(dst: usize, w: usize, N: i32, K: i32, k0: i32, kc: i32): void {
  * contiguous. In an interleaved A/B on the training step's masked 128-wide products (Zen 4)
  * dx = gz·W ran 3–11 % and dW = gzᵀ·x 0–11 % faster, the same bits. A copy pays only when the
  * panel is reused: gemm reads b in place for fewer than PACK_ROWS output rows (a weight gradient
- * of a 2-column input) or at most PACK_K rows of b (they fit the sets anyway).
+ * of a 2-column input) or for K ≤ PACK_K rows of b (they fit the sets anyway).
  */
 function packNN(dst: usize, b: usize, N: i32, k0: i32, kc: i32, first: i32): void {
   const rowBytes = <usize>(N * 4);
@@ -367,12 +367,12 @@ function gemm(
     store<i32>(panelK + <usize>(p << 3), sumRanges ? unionRange(sumRanges, p * 8, j1) : K << 16);
   }
   const ldo = <usize>(N * 4);
+  // Panels p < direct are read in place (b row-major, a call too small for a copy to pay: all
+  // but a ragged tail panel); the rest are packed.
+  const direct = transB || (r1 - r0 >= PACK_ROWS && K > PACK_K) ? 0 : N >> 3;
   let k0 = 0;
   do {
     const kc = K - k0 < KC ? K - k0 : KC;
-    // Panels p < direct are read in place (b row-major, a call too small for a copy to pay:
-    // all but a ragged tail panel); the rest are packed.
-    const direct = transB || (r1 - r0 >= PACK_ROWS && kc > PACK_K) ? 0 : N >> 3;
     if (transB) packNT(packed, b, N, K, k0, kc);
     else packNN(packed, b, N, k0, kc, direct);
     const addOld = accumulate || k0 > 0;
