@@ -141,12 +141,11 @@ export class MixtureLikelihood {
     const K = this.K;
     const off = this.nuOffset;
     const np = off + K;
-    const nu = Array.from({ length: K }, (_, k) => theta[off + k]);
+    const nu = this.nuOf(theta);
     if (!nu.every(Number.isFinite)) return null;
     const d = this.source.evaluate(nu, true);
     const ev = this.events;
-    const a = theta[0];
-    const b = this.extended ? theta[1] : 1 - theta[0];
+    const [a, b] = this.yields(theta);
     const full = new Float64Array(np * np);
     const sc = new Float64Array(np);
     for (let i = 0; i < ev.n; i++) {
@@ -179,10 +178,8 @@ export class MixtureLikelihood {
    * term are not per event), from the densities at θ's ν without gradients and outside the cache.
    */
   eventTerms(theta: ArrayLike<number>): Float64Array {
-    const off = this.nuOffset;
-    const d = this.source.valuesAt(Array.from({ length: this.K }, (_, k) => theta[off + k]));
-    const a = theta[0];
-    const b = this.extended ? theta[1] : 1 - theta[0];
+    const d = this.source.valuesAt(this.nuOf(theta));
+    const [a, b] = this.yields(theta);
     const ev = this.events;
     const out = new Float64Array(ev.n);
     for (let i = 0; i < ev.n; i++) {
@@ -193,6 +190,16 @@ export class MixtureLikelihood {
     return out;
   }
 
+  /** θ's nuisance parameters. */
+  private nuOf(theta: ArrayLike<number>): number[] {
+    return Array.from({ length: this.K }, (_, k) => theta[this.nuOffset + k]);
+  }
+
+  /** The mixture's weights of classes A and B: (n_A, n_B) extended, else (μ, 1 − μ). */
+  private yields(theta: ArrayLike<number>): [number, number] {
+    return this.extended ? [theta[0], theta[1]] : [theta[0], 1 - theta[0]];
+  }
+
   /** The objective for the minimizer. */
   readonly fcn: Fcn = (theta, grad) => this.value(theta, grad);
 
@@ -201,18 +208,11 @@ export class MixtureLikelihood {
     if (grad) this.ngrad++;
     const K = this.K;
     const off = this.nuOffset;
-    const nu = Array.from({ length: K }, (_, k) => theta[off + k]);
+    const nu = this.nuOf(theta);
     const d = this.source.evaluate(nu, grad !== null);
     const ev = this.events;
     const w = ev.weights;
-    let a: number, b: number;
-    if (this.extended) {
-      a = theta[0];
-      b = theta[1];
-    } else {
-      a = theta[0];
-      b = 1 - theta[0];
-    }
+    const [a, b] = this.yields(theta);
     let nll = this.extended ? a + b : 0;
     let ga = this.extended ? 1 : 0;
     let gb = this.extended ? 1 : 0;
