@@ -74,6 +74,9 @@ function perStep(r: ProfileReport, n: number): ProfileReport {
     threads: r.threads.map((t) => ({ thread: t.thread, busyMs: t.busyMs / n, waitMs: t.waitMs / n })),
     splitMs: r.splitMs / n,
     unsplitMs: r.unsplitMs / n,
+    pooledCalls: r.pooledCalls / n,
+    callerAloneCalls: r.callerAloneCalls / n,
+    workerWakeups: r.workerWakeups / n,
   };
 }
 
@@ -134,6 +137,11 @@ function printEntry(e: ProfileEntry): void {
   if (r.threads.length > 0) {
     const split = `kernel time in pooled chunks ${ms(r.splitMs)} ms, on the caller alone ${ms(r.unsplitMs)} ms`;
     console.log(`  ${split}`);
+    const alone = r.pooledCalls > 0 ? pct(r.callerAloneCalls / r.pooledCalls) : '–';
+    console.log(
+      `  split calls ${r.pooledCalls.toFixed(1)}: the caller ran every chunk of ${alone} (no worker came in time);` +
+        ` workers woken from sleep ${r.workerWakeups.toFixed(1)} times`,
+    );
     console.log(
       `  ${'thread'.padEnd(8)}  ${'busy ms'.padStart(8)}  ${'wait ms'.padStart(8)}  ${'busy/wall'.padStart(9)}`,
     );

@@ -7,6 +7,13 @@ import { createDevice } from '../src/backend/index.js';
 import type { Device } from '../src/backend/device.js';
 import * as op from '../src/ops/index.js';
 import { randomValues, tsDevice } from './helpers/devices.js';
+import { loadWasmKernels } from '../src/backend/wasm/index.js';
+import { instantiateKernels, loadKernelModule } from '../src/backend/wasm/loader.js';
+import { KernelPoolCore } from '../src/backend/wasm/pool/pool-core.js';
+import { CONTROL_BYTES, K } from '../src/backend/wasm/pool/protocol.js';
+import { Memory } from '../src/tensor/memory.js';
+import { Heap } from '../src/tensor/allocator.js';
+import { Tensor } from '../src/tensor/tensor.js';
 
 /** y = Σ tanh(x·Wᵀ) ⊙ x·Wᵀ on a tape, with its gradient with respect to x. */
 function step(dev: Device, x: Float32Array, w: Float32Array): { y: number; dx: Float32Array } {
@@ -83,6 +90,67 @@ test('wasm with a worker: per-thread busy time of the split calls, and the rest 
     assert.equal(later.busyMs, after.busyMs);
   } finally {
     (dev.kernels as { dispose?: () => void }).dispose?.();
+  }
+});
+
+/** A pool whose one worker never starts: whatever it is given, the caller runs alone. */
+class AbsentWorkerPool extends KernelPoolCore {
+  constructor() {
+    super(1, new SharedArrayBuffer(CONTROL_BYTES), { workers: 1 });
+  }
+  terminateWorker(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
+
+test('the pool counts split calls the caller had to run alone', async () => {
+  const memory = new Memory();
+  const heap = new Heap(memory);
+  const { module } = await loadKernelModule();
+  const exports = instantiateKernels(module, memory.wasm) as unknown as Record<string, unknown>;
+  const n = 4096;
+  const ptr = heap.alloc(n * 4);
+  const pool = new AbsentWorkerPool();
+  pool.setProfiling(true);
+  // fill(out, value, e0, e1) over [0, n) in two chunks, then in one.
+  pool.run('fill', K.Fill, [ptr, 3, 0, n], [0, n / 2, n], null, exports);
+  pool.run('fill', K.Fill, [ptr, 5, 0, n], [0, n / 2, n], null, exports);
+  pool.run('fill', K.Fill, [ptr, 7, 0, n], [0, n], null, exports);
+  const t = pool.threadTimes();
+  assert.is(t.calls, 3);
+  assert.is(t.aloneCalls, 2, 'both two-chunk calls ran wholly on the caller; a one-chunk call is not counted');
+  assert.is(t.wakeups, 0);
+  assert.equal(pool.chunksRun(), [5, 0]);
+  assert.ok(new Float32Array(memory.wasm.buffer, ptr, n).every((v) => v === 7));
+  pool.setProfiling(false);
+});
+
+test('a worker asleep between calls is counted each time a call wakes it; the caller ran nothing alone', async () => {
+  const memory = new Memory();
+  const heap = new Heap(memory);
+  // The worker sleeps 1 µs after each job; the caller claims nothing, so the worker runs every chunk.
+  const kernels = await loadWasmKernels(memory, heap, {
+    threads: 2,
+    thresholds: { matmulFlops: 1, streaming: 1, mathMap: 1, spline: 1 },
+    pool: { callerClaims: false, spinMicros: 1 },
+  });
+  try {
+    const pool = (kernels as unknown as { pool: KernelPoolCore }).pool;
+    const t = new Tensor(memory, heap.alloc(4096 * 4), [4096]);
+    const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    pause();
+    pool.setProfiling(true);
+    for (let i = 0; i < 3; i++) {
+      kernels.fill(t, i);
+      pause(); // long enough for the worker to go back to sleep
+    }
+    const r = pool.threadTimes();
+    assert.is(r.calls, 3);
+    assert.is(r.aloneCalls, 0);
+    assert.is(r.wakeups, 3, `woken ${r.wakeups} times`);
+    pool.setProfiling(false);
+  } finally {
+    kernels.dispose();
   }
 });
 

@@ -28,7 +28,7 @@ export interface TimeStat {
 interface ProfiledPool {
   threads: number;
   setProfiling(on: boolean): void;
-  threadTimes(): { busyMs: number[]; callMs: number };
+  threadTimes(): { busyMs: number[]; callMs: number; calls: number; aloneCalls: number; wakeups: number };
 }
 
 export interface ThreadTimes {
@@ -53,6 +53,15 @@ export interface ProfileReport {
   /** Kernel time inside the pool's chunked jobs, and outside them (on the calling thread alone). */
   splitMs: number;
   unsplitMs: number;
+  /** Split calls (0 without a pool). */
+  pooledCalls: number;
+  /**
+   * Split calls whose every chunk the caller ran itself, no worker having claimed one in time
+   * (descheduled by the host, or still waking up): each costs the call its other halves.
+   */
+  callerAloneCalls: number;
+  /** Times a worker had gone to sleep between calls and a call had to wake it (tens of µs each). */
+  workerWakeups: number;
 }
 
 const add = (m: Map<string, TimeStat>, key: string, ms: number) => {
@@ -107,11 +116,15 @@ export class Profiler implements OpObserver {
     let kernelMs = 0;
     for (const s of this.kernelTimes.values()) kernelMs += s.ms;
     const threads: ThreadTimes[] = [];
-    let splitMs = 0;
+    let splitMs = 0,
+      pooledCalls = 0,
+      callerAloneCalls = 0,
+      workerWakeups = 0;
     if (this.pool) {
-      const { busyMs, callMs } = this.pool.threadTimes();
+      const { busyMs, callMs, calls, aloneCalls, wakeups } = this.pool.threadTimes();
       this.pool.setProfiling(false);
       splitMs = callMs;
+      [pooledCalls, callerAloneCalls, workerWakeups] = [calls, aloneCalls, wakeups];
       busyMs.forEach((b, t) => threads.push({ thread: t, busyMs: b, waitMs: Math.max(0, callMs - b) }));
     }
     return {
@@ -124,6 +137,9 @@ export class Profiler implements OpObserver {
       threads,
       splitMs,
       unsplitMs: Math.max(0, kernelMs - splitMs),
+      pooledCalls,
+      callerAloneCalls,
+      workerWakeups,
     };
   }
 }

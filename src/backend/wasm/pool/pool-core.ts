@@ -29,6 +29,7 @@ import {
   SLEEPERS,
   STATE,
   STATE_GONE,
+  WAKES,
   claimChunks,
   failureText,
   jobWord,
@@ -103,15 +104,38 @@ export abstract class KernelPoolCore {
     if (on) {
       for (let t = 0; t < this.threads; t++) this.f64[BUSY_F64 + t] = 0;
       this.callMs = 0;
+      this.calls = 0;
+      this.aloneCalls = 0;
+      this.wakesAtStart = this.wakes();
     }
   }
 
-  /** Busy ms per thread (0: the caller) and the summed wall time of the calls, since profiling began. */
-  threadTimes(): { busyMs: number[]; callMs: number } {
-    return { busyMs: Array.from({ length: this.threads }, (_, t) => this.f64[BUSY_F64 + t]), callMs: this.callMs };
+  /**
+   * Since profiling began: busy ms per thread (0: the caller), the summed wall time of the calls,
+   * how many calls there were and in how many of them (with 2+ chunks) the caller ran every chunk
+   * because no worker claimed one in time (a worker descheduled, or still waking up), and how
+   * often a worker had gone to sleep between calls and had to be woken.
+   */
+  threadTimes(): { busyMs: number[]; callMs: number; calls: number; aloneCalls: number; wakeups: number } {
+    return {
+      busyMs: Array.from({ length: this.threads }, (_, t) => this.f64[BUSY_F64 + t]),
+      callMs: this.callMs,
+      calls: this.calls,
+      aloneCalls: this.aloneCalls,
+      wakeups: this.wakes() - this.wakesAtStart,
+    };
+  }
+
+  private wakes(): number {
+    let n = 0;
+    for (let w = 0; w < this.workerCount; w++) n += Atomics.load(this.ctl, WAKES + w);
+    return n;
   }
 
   private callMs = 0;
+  private calls = 0;
+  private aloneCalls = 0;
+  private wakesAtStart = 0;
 
   /** Why the pool can no longer run jobs, or null. */
   get failure(): string | null {
@@ -172,9 +196,14 @@ export abstract class KernelPoolCore {
     Atomics.store(ctl, JOB, job);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, JOB);
 
+    const ranBefore = ctl[RAN];
     if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
-    if (t0) this.callMs += performance.now() - t0;
+    if (t0) {
+      this.callMs += performance.now() - t0;
+      this.calls++;
+      if (chunks > 1 && ctl[RAN] - ranBefore === chunks) this.aloneCalls++;
+    }
     const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {
       const t = ctl[ERR_THREAD] - 1;

@@ -40,6 +40,8 @@
  *   STATE[w]     worker w: 0 starting, 1 ready, 2 gone (set by the worker as it exits)
  *   ERR_TEXT     the failure's message, one UTF-16 unit per slot
  *   RAN[t]       chunks thread t has run since start-up (a statistic: who did the work)
+ *   WAKES[w]     times worker w slept on JOB and was woken by a job (a statistic: each wake-up
+ *                costs the call tens of µs, the spin before sleeping was too short for the gap)
  *   BOUNDS[c]    chunk c covers [BOUNDS[c], BOUNDS[c+1]) of the kernel's range argument
  *   CLAIMS[c]    2s: chunk c of job s is open; 2s + 1: claimed
  *   ARGS (f64)   the kernel's arguments; f64 holds every i32 pointer and f32 scalar exactly
@@ -69,6 +71,7 @@ export const STATE = 80; // MAX_THREADS - 1 slots used
 export const ERR_TEXT = 144;
 export const ERR_TEXT_MAX = 256;
 export const RAN = 400; // MAX_THREADS slots
+export const WAKES = 464; // MAX_THREADS - 1 slots used
 /** Most chunks one job may have (the JOB word has 10 bits for it). */
 export const MAX_CHUNKS = 1023;
 export const BOUNDS = 1024; // MAX_CHUNKS + 1 slots

@@ -15,6 +15,7 @@ import {
   STATE,
   STATE_GONE,
   STATE_READY,
+  WAKES,
   claimChunks,
   type WorkerInit,
 } from './protocol.js';
@@ -66,6 +67,7 @@ export function serveKernelJobs(init: WorkerInit, ready: () => void): void {
         Atomics.wait(ctl, JOB, job);
         Atomics.sub(ctl, SLEEPERS, 1);
         job = Atomics.load(ctl, JOB);
+        Atomics.add(ctl, WAKES + init.index, 1);
         break;
       }
     }
