@@ -76,6 +76,7 @@ function perStep(r: ProfileReport, n: number): ProfileReport {
     unsplitMs: r.unsplitMs / n,
     pooledCalls: r.pooledCalls / n,
     callerAloneCalls: r.callerAloneCalls / n,
+    callerAloneMs: r.callerAloneMs / n,
     workerWakeups: r.workerWakeups / n,
   };
 }
@@ -139,8 +140,9 @@ function printEntry(e: ProfileEntry): void {
     console.log(`  ${split}`);
     const alone = r.pooledCalls > 0 ? pct(r.callerAloneCalls / r.pooledCalls) : '–';
     console.log(
-      `  split calls ${r.pooledCalls.toFixed(1)}: the caller ran every chunk of ${alone} (no worker came in time);` +
-        ` workers woken from sleep ${r.workerWakeups.toFixed(1)} times`,
+      `  split calls ${r.pooledCalls.toFixed(1)}; the caller ran every chunk of ${alone} of them, ` +
+        `${ms(r.callerAloneMs)} ms (no worker came in time); ` +
+        `workers woken from sleep ${r.workerWakeups.toFixed(1)} times`,
     );
     console.log(
       `  ${'thread'.padEnd(8)}  ${'busy ms'.padStart(8)}  ${'wait ms'.padStart(8)}  ${'busy/wall'.padStart(9)}`,

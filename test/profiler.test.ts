@@ -119,6 +119,7 @@ test('the pool counts split calls the caller had to run alone', async () => {
   const t = pool.threadTimes();
   assert.is(t.calls, 3);
   assert.is(t.aloneCalls, 2, 'both two-chunk calls ran wholly on the caller; a one-chunk call is not counted');
+  assert.ok(t.aloneMs > 0 && t.aloneMs <= t.callMs, `${t.aloneMs} ms of ${t.callMs}`);
   assert.is(t.wakeups, 0);
   assert.equal(pool.chunksRun(), [5, 0]);
   assert.ok(new Float32Array(memory.wasm.buffer, ptr, n).every((v) => v === 7));
@@ -147,6 +148,7 @@ test('a worker asleep between calls is counted each time a call wakes it; the ca
     const r = pool.threadTimes();
     assert.is(r.calls, 3);
     assert.is(r.aloneCalls, 0);
+    assert.is(r.aloneMs, 0);
     assert.is(r.wakeups, 3, `woken ${r.wakeups} times`);
     pool.setProfiling(false);
   } finally {

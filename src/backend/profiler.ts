@@ -18,6 +18,7 @@
  */
 import type { Device, OpObserver } from './device.js';
 import type { Kernels } from './kernels.js';
+import type { PoolTimes } from './wasm/pool/pool-core.js';
 
 export interface TimeStat {
   calls: number;
@@ -28,7 +29,7 @@ export interface TimeStat {
 interface ProfiledPool {
   threads: number;
   setProfiling(on: boolean): void;
-  threadTimes(): { busyMs: number[]; callMs: number; calls: number; aloneCalls: number; wakeups: number };
+  threadTimes(): PoolTimes;
 }
 
 export interface ThreadTimes {
@@ -60,6 +61,8 @@ export interface ProfileReport {
    * (descheduled by the host, or still waking up): each costs the call its other halves.
    */
   callerAloneCalls: number;
+  /** Their summed wall time, ms (part of splitMs). */
+  callerAloneMs: number;
   /** Times a worker had gone to sleep between calls and a call had to wake it (tens of µs each). */
   workerWakeups: number;
 }
@@ -119,12 +122,13 @@ export class Profiler implements OpObserver {
     let splitMs = 0,
       pooledCalls = 0,
       callerAloneCalls = 0,
+      callerAloneMs = 0,
       workerWakeups = 0;
     if (this.pool) {
-      const { busyMs, callMs, calls, aloneCalls, wakeups } = this.pool.threadTimes();
+      const { busyMs, callMs, calls, aloneCalls, aloneMs, wakeups } = this.pool.threadTimes();
       this.pool.setProfiling(false);
       splitMs = callMs;
-      [pooledCalls, callerAloneCalls, workerWakeups] = [calls, aloneCalls, wakeups];
+      [pooledCalls, callerAloneCalls, callerAloneMs, workerWakeups] = [calls, aloneCalls, aloneMs, wakeups];
       busyMs.forEach((b, t) => threads.push({ thread: t, busyMs: b, waitMs: Math.max(0, callMs - b) }));
     }
     return {
@@ -139,6 +143,7 @@ export class Profiler implements OpObserver {
       unsplitMs: Math.max(0, kernelMs - splitMs),
       pooledCalls,
       callerAloneCalls,
+      callerAloneMs,
       workerWakeups,
     };
   }

@@ -52,6 +52,16 @@ export interface PoolOptions {
   callerClaims?: boolean;
 }
 
+/** What `threadTimes` reports (bench --profile; src/backend/profiler.ts). */
+export interface PoolTimes {
+  busyMs: number[];
+  callMs: number;
+  calls: number;
+  aloneCalls: number;
+  aloneMs: number;
+  wakeups: number;
+}
+
 /** Between Atomics.wait slices the caller checks for workers that have gone. */
 const WAIT_SLICE_MS = 20;
 
@@ -106,22 +116,24 @@ export abstract class KernelPoolCore {
       this.callMs = 0;
       this.calls = 0;
       this.aloneCalls = 0;
+      this.aloneMs = 0;
       this.wakesAtStart = this.wakes();
     }
   }
 
   /**
    * Since profiling began: busy ms per thread (0: the caller), the summed wall time of the calls,
-   * how many calls there were and in how many of them (with 2+ chunks) the caller ran every chunk
-   * because no worker claimed one in time (a worker descheduled, or still waking up), and how
-   * often a worker had gone to sleep between calls and had to be woken.
+   * how many calls there were, in how many of them (with 2+ chunks) the caller ran every chunk
+   * because no worker claimed one in time (a worker descheduled, or still waking up) and their
+   * summed wall time, and how often a worker had gone to sleep between calls and had to be woken.
    */
-  threadTimes(): { busyMs: number[]; callMs: number; calls: number; aloneCalls: number; wakeups: number } {
+  threadTimes(): PoolTimes {
     return {
       busyMs: Array.from({ length: this.threads }, (_, t) => this.f64[BUSY_F64 + t]),
       callMs: this.callMs,
       calls: this.calls,
       aloneCalls: this.aloneCalls,
+      aloneMs: this.aloneMs,
       wakeups: this.wakes() - this.wakesAtStart,
     };
   }
@@ -135,6 +147,7 @@ export abstract class KernelPoolCore {
   private callMs = 0;
   private calls = 0;
   private aloneCalls = 0;
+  private aloneMs = 0;
   private wakesAtStart = 0;
 
   /** Why the pool can no longer run jobs, or null. */
@@ -200,9 +213,13 @@ export abstract class KernelPoolCore {
     if (this.callerClaims) claimChunks(exports, ctl, f64, 0, this.args, job);
     this.waitDone(label, chunks);
     if (t0) {
-      this.callMs += performance.now() - t0;
+      const ms = performance.now() - t0;
+      this.callMs += ms;
       this.calls++;
-      if (chunks > 1 && ctl[RAN] - ranBefore === chunks) this.aloneCalls++;
+      if (chunks > 1 && ctl[RAN] - ranBefore === chunks) {
+        this.aloneCalls++;
+        this.aloneMs += ms;
+      }
     }
     const failed = Atomics.load(ctl, ERR_CHUNK);
     if (failed) {
