@@ -9,6 +9,7 @@
 import { createDevice } from '../src/backend/index.js';
 import { Profiler, type ProfileReport, type TimeStat } from '../src/backend/profiler.js';
 import { Rng } from '../src/random/rng.js';
+import { spinGaps } from './host-noise-spin.js';
 import { MODELS, WARMUP_STEPS, build, evalPoints, stepper, type ModelName } from './train.bench.js';
 
 export interface ProfileEntry {
@@ -18,7 +19,15 @@ export interface ProfileEntry {
   repeats: number;
   /** Every time in ms per step (or per call). */
   perStep: ProfileReport;
+  /**
+   * With a pool: gaps > 5 µs per second of a thread spinning just before (host-noise-spin.ts),
+   * to read the pool's counts against how often this host takes a busy thread off its CPU.
+   */
+  hostPreempt?: number;
 }
+
+/** Milliseconds of spinning before each pooled profile to sample the host's noise. */
+const NOISE_MS = 200;
 
 const PROFILED_STEPS = 40;
 const EVAL_POINTS = 100_000;
@@ -93,9 +102,11 @@ export async function runProfile(only: string[]): Promise<ProfileEntry[]> {
         for (const model of MODELS) {
           const scenario = `${sc.name}.${model}`;
           if (!wanted(scenario, only)) continue;
+          const noise = threads > 1 ? spinGaps(NOISE_MS) : null;
           const p = new Profiler(dev);
           const n = sc.run(p, model);
-          const entry = { scenario, threads, repeats: n, perStep: perStep(p.report(), n) };
+          const entry: ProfileEntry = { scenario, threads, repeats: n, perStep: perStep(p.report(), n) };
+          if (noise) entry.hostPreempt = Math.round((noise.gaps / noise.ms) * 1000);
           dev.arena.reset();
           printEntry(entry);
           out.push(entry);
@@ -144,6 +155,9 @@ function printEntry(e: ProfileEntry): void {
         `${ms(r.callerAloneMs)} ms (no worker came in time); ` +
         `workers woken from sleep ${r.workerWakeups.toFixed(1)} times`,
     );
+    if (e.hostPreempt !== undefined) {
+      console.log(`  host: ${e.hostPreempt} gaps > 5 µs per second of a thread spinning just before`);
+    }
     console.log(
       `  ${'thread'.padEnd(8)}  ${'busy ms'.padStart(8)}  ${'wait ms'.padStart(8)}  ${'busy/wall'.padStart(9)}`,
     );

@@ -8,6 +8,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Act, Binary, Broadcast, Unary, type SplineSpec } from '../src/backend/kernels.js';
 import { loadWasmKernels, resolveThreads, type WasmKernels } from '../src/backend/wasm/index.js';
@@ -356,7 +359,8 @@ test('threads: option, then FNF_THREADS, then the core count (at most 8); bad va
   assert.throws(() => resolveThreads(0), /--threads.*'0'/);
 });
 
-test('a process with a 2-thread pool (from FNF_THREADS) exits by itself after a kernel call', () => {
+/** A child Node process, with `flags`, that opens a 2-thread pool (FNF_THREADS) and runs one split call. */
+function poolChild(flags: string[], fromFile: boolean): ReturnType<typeof spawnSync> {
   const device = pathToFileURL(fileURLToPath(new URL('../src/backend/index.js', import.meta.url))).href;
   const script = `
     import { createDevice } from ${JSON.stringify(device)};
@@ -366,15 +370,35 @@ test('a process with a 2-thread pool (from FNF_THREADS) exits by itself after a 
     const y = dev.empty([512, 64]);
     dev.kernels.matmulNT(y, x, w, null, 0);
     process.stdout.write(['threads', dev.kernels.threads, 'y', y.data[0], y.data[512 * 64 - 1]].join(' '));`;
+  let entry = ['--input-type=module', '-e', script];
+  if (fromFile) {
+    const file = join(mkdtempSync(join(tmpdir(), 'fnf-pool-')), 'child.mjs');
+    writeFileSync(file, script);
+    entry = [file];
+  }
   // The timeout only catches a hang; a clean run takes well under a second.
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  return spawnSync(process.execPath, [...flags, ...entry], {
     encoding: 'utf8',
     timeout: 30_000,
     env: { ...process.env, FNF_THREADS: '2' },
   });
+}
+
+test('a process with a 2-thread pool (from FNF_THREADS) exits by itself after a kernel call', () => {
+  const r = poolChild([], false);
   assert.is(r.signal, null, `child hung and was killed; stderr: ${r.stderr}`);
   assert.is(r.status, 0, `child failed: ${r.stderr}`);
-  assert.is(r.stdout.trim(), 'threads 2 y 64 64');
+  assert.is(String(r.stdout).trim(), 'threads 2 y 64 64');
+});
+
+test('Node options a worker cannot take (V8 heap size, --expose-gc, --title) do not stop the pool', () => {
+  // Given to a Worker explicitly they throw ERR_WORKER_INVALID_EXEC_ARGV; a script file, or
+  // an inline one (whose -e and --input-type the workers must not get).
+  for (const fromFile of [true, false]) {
+    const r = poolChild(['--max-old-space-size=512', '--expose-gc', '--title=fnf-test'], fromFile);
+    assert.is(r.status, 0, `${fromFile ? 'file' : '-e'}: child failed: ${r.stderr}`);
+    assert.is(String(r.stdout).trim(), 'threads 2 y 64 64');
+  }
 });
 
 test('a trap in a worker becomes an Error naming the kernel, and the pool keeps working', () => {

@@ -18,19 +18,42 @@ import { KernelPoolCore, type PoolOptions } from './pool-core.js';
 
 export type { PoolOptions } from './pool-core.js';
 
+/** Options about the parent's own entry script, which a worker started from a file rejects. */
+const ENTRY_FLAGS = ['-e', '--eval', '-p', '--print', '--input-type'];
+const isEntryFlag = (a: string) => ENTRY_FLAGS.includes(a) || ENTRY_FLAGS.some((f) => a.startsWith(`${f}=`));
+
 /**
- * The parent's Node options minus those about its own entry script (`--input-type`, `-e`,
- * `-p` and their values), which a worker started from a file rejects.
+ * The workers' execArgv, or undefined to let them inherit the parent's options. Inheriting is
+ * Node's own way and leaves out the V8 and per-process options a worker cannot take
+ * (--max-old-space-size, --expose-gc, --title, …): given explicitly, those make `new Worker`
+ * throw. Only a parent started from an inline script (-e, -p, --input-type) needs an explicit
+ * list: its options without those and their values.
  */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
+function workerExecArgv(): string[] | undefined {
   const argv = process.execArgv;
+  if (!argv.some(isEntryFlag)) return undefined;
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+    if (ENTRY_FLAGS.includes(a)) i++;
+    else if (!isEntryFlag(a)) out.push(a);
   }
   return out;
+}
+
+/**
+ * A worker on `url`. With an explicit list Node may still refuse some options (V8's, the
+ * process's; it has no API that says which a worker takes): the worker then starts with none,
+ * which the kernels do not need.
+ */
+function startWorker(url: URL, execArgv: string[] | undefined): Worker {
+  if (!execArgv) return new Worker(url);
+  try {
+    return new Worker(url, { execArgv });
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new Worker(url, { execArgv: [] });
+  }
 }
 
 export class KernelPool extends KernelPoolCore {
@@ -59,7 +82,7 @@ export class KernelPool extends KernelPoolCore {
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
-      const w = new Worker(url, { execArgv });
+      const w = startWorker(url, execArgv);
       workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
