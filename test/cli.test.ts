@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, Option } from 'commander';
@@ -168,7 +168,12 @@ test('bad flag values exit 2 naming the flag and what was expected', () => {
   assertUsageError(fnf(['--seed', '-3', 'start']), ['--seed', 'expected an integer in [0, 4294967295]']);
   assertUsageError(fnf(['--backend', 'cuda', 'start']), ['--backend', 'Allowed choices are auto, wasm, ts, gpu']);
   assertUsageError(fnf(['start'], { FNF_BACKEND: 'cuda' }), ["from env 'FNF_BACKEND'"]);
-  assertUsageError(fnf(['start'], { FNF_THREADS: '0' }), ["from env 'FNF_THREADS'", 'expected an integer in [1, 256]']);
+  assertUsageError(fnf(['start'], { FNF_THREADS: '0' }), ["from env 'FNF_THREADS'", 'expected an integer in [1, 64]']);
+  // Above what a kernel pool takes: a usage error naming the flag, not an internal error later.
+  assertUsageError(fnf(['--threads', '100', 'start']), [
+    "'--threads <n>' argument '100'",
+    'expected an integer in [1, 64]',
+  ]);
   assertUsageError(fnf(['train-base', '-c', BASE, '--bogus']), ["unknown option '--bogus'"]);
   assertUsageError(fnf(['frobnicate']), ["unknown command 'frobnicate'"]);
 });
@@ -248,6 +253,19 @@ test("--backend auto says which backend in a few words; the GPU probe's reasons 
   assert.is(wasm.code, 0, wasm.stderr);
   // With a pool, --verbose also says where the split thresholds came from (built-in under npm test).
   assert.match(wasm.stderr, /^fnf: backend wasm \([^)]*\)\n(fnf: split thresholds: [^\n]+\n)?$/);
+});
+
+test('--threads above the CPUs here: the device line is followed by a warning saying so', () => {
+  const cpus = availableParallelism();
+  if (cpus + 1 > 64) return; // no thread count above the CPUs is allowed on such a host
+  const golden = join(SHARED, 'golden', 'optim.json');
+  const r = fnf(['--backend', 'wasm', '--threads', String(cpus + 1), 'check-golden', golden]);
+  assert.is(r.code, 0, r.stderr);
+  const s = cpus === 1 ? '' : 's';
+  assert.match(
+    r.stderr,
+    new RegExp(`\\nfnf: warning: ${cpus + 1} kernel threads on ${cpus} CPU${s}: .*--threads ${cpus}\\n$`),
+  );
 });
 
 test("deviceLine: the backend, and auto's choice in a few words", () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Act, Binary, Broadcast, Unary, type SplineSpec } from '../src/backend/kernels.js';
-import { loadWasmKernels, resolveThreads, type WasmKernels } from '../src/backend/wasm/index.js';
+import { loadWasmKernels, oversubscription, resolveThreads, type WasmKernels } from '../src/backend/wasm/index.js';
 import { instantiateKernels, loadKernelModule } from '../src/backend/wasm/loader.js';
 import { K, KERNELS } from '../src/backend/wasm/pool/protocol.js';
 import { createDevice } from '../src/backend/index.js';
@@ -357,6 +357,13 @@ test('threads: option, then FNF_THREADS, then the core count (at most 8); bad va
   assert.ok(d >= 1 && d <= 8);
   assert.throws(() => resolveThreads(undefined, 'two'), /FNF_THREADS.*'two'/);
   assert.throws(() => resolveThreads(0), /--threads.*'0'/);
+});
+
+test('more kernel threads than CPUs is worth a warning, as many or fewer is not', () => {
+  assert.is(oversubscription(2, 2), null);
+  assert.is(oversubscription(1, 4), null);
+  assert.match(oversubscription(4, 2) ?? '', /^4 kernel threads on 2 CPUs: .*slower than --threads 2$/);
+  assert.match(oversubscription(2, 1) ?? '', /^2 kernel threads on 1 CPU: /);
 });
 
 /** A child Node process, with `flags`, that opens a 2-thread pool (FNF_THREADS) and runs one split call. */

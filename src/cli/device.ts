@@ -6,13 +6,17 @@
  */
 import { createDevice, describeDevice, describeSplitThresholds, type AutoChoice } from '../backend/index.js';
 import type { Device } from '../backend/device.js';
+import { oversubscription } from '../backend/wasm/index.js';
 import type { GlobalOptions } from './options.js';
 
 const toStderr = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Creates the device the global options ask for and reports it on one line (two with --verbose). */
 export async function deviceFor(
-  opts: Pick<GlobalOptions, 'backend' | 'threads' | 'verbose'>,
+  opts: Pick<GlobalOptions, 'backend' | 'threads' | 'verbose'> & {
+    /** Kernel threads of the whole process, when more devices than this one share them (start's lanes). */
+    threadsInAll?: number;
+  },
   log: (line: string) => void = toStderr,
 ): Promise<Device> {
   let auto: AutoChoice | undefined;
@@ -22,6 +26,9 @@ export async function deviceFor(
     onAutoChoice: (c) => (auto = c),
   });
   log(`fnf: ${deviceLine(describeDevice(dev), auto, !!opts.verbose)}`);
+  const pool = (dev.kernels as { threads?: number }).threads;
+  const crowded = pool ? oversubscription(opts.threadsInAll ?? pool) : null;
+  if (crowded) log(`fnf: warning: ${crowded}`);
   if (auto && opts.verbose) log(`fnf: gpu probe: ${auto.probeReason}`);
   const split = opts.verbose ? describeSplitThresholds(dev) : null;
   if (split) log(`fnf: ${split}`);

@@ -7,9 +7,9 @@
  * flag, and the entry point exits with code 2.
  */
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
+import { MAX_THREADS, defaultThreads } from '../backend/wasm/index.js';
 
 export const BACKENDS = ['auto', 'wasm', 'ts', 'gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -25,8 +25,9 @@ export interface GlobalOptions {
 }
 
 /** Worker threads used when --threads / FNF_THREADS is not given: the cores, at most 8. */
-export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
-export const MAX_THREADS = 256;
+export const DEFAULT_THREADS = defaultThreads();
+/** The most threads a kernel pool takes (the caller and its workers). */
+export { MAX_THREADS };
 
 export function globalOptions(): Option[] {
   return [

@@ -12,7 +12,14 @@ export { KernelPool, type PoolOptions } from './pool/pool.js';
 export { DEFAULT_THRESHOLDS, type SplitThresholds } from './pool/split.js';
 export { describeThresholds, hostThresholds, type HostThresholds } from './pool/calibration-cache.js';
 export { calibrateThresholds, type Calibration } from './pool/calibrate.js';
-export { resolveThreads, defaultThreads, MAX_DEFAULT_THREADS } from './pool/thread-count.js';
+export {
+  resolveThreads,
+  defaultThreads,
+  availableCpus,
+  oversubscription,
+  MAX_DEFAULT_THREADS,
+} from './pool/thread-count.js';
+export { MAX_THREADS } from './pool/protocol.js';
 export {
   wasmBuildInfo,
   relaxedSimdSupported,

@@ -95,7 +95,7 @@ export async function run(opts: StartOptions): Promise<void> {
   const threads = resolveThreads(opts.threads);
   const lanes = opts.backend !== 'ts' && opts.backend !== 'gpu' && threads >= 2;
   const mainThreads = lanes ? Math.ceil(threads / 2) : threads;
-  const dev = await deviceFor({ ...opts, threads: mainThreads });
+  const dev = await deviceFor({ ...opts, threads: mainThreads, threadsInAll: lanes ? threads : mainThreads });
   const saves = new DeferredSaves();
   let res: ValidationResult;
   let showcase: WorkerOutcome | null = null;

@@ -9,9 +9,26 @@ import { MAX_THREADS } from './protocol.js';
 /** Default thread count: the cores this process may use, at most 8. */
 export const MAX_DEFAULT_THREADS = 8;
 
+/** The CPUs this process may use. */
+export function availableCpus(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
 export function defaultThreads(): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+  return Math.min(MAX_DEFAULT_THREADS, availableCpus());
+}
+
+/**
+ * A warning when `threads` kernel threads are more than the `cpus` this process may use, else
+ * null. A split call waits for its slowest thread, and a thread without a CPU of its own waits
+ * for one: on a 2-CPU host a kin training step took 8.1 ms on 2 threads, 12.3 on 4 and 15.9 on 8.
+ */
+export function oversubscription(threads: number, cpus: number = availableCpus()): string | null {
+  if (threads <= cpus) return null;
+  return (
+    `${threads} kernel threads on ${cpus} CPU${cpus === 1 ? '' : 's'}: the extra threads wait for a CPU ` +
+    `and every split call waits for them, so this runs slower than --threads ${cpus}`
+  );
 }
 
 /**
