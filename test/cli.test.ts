@@ -216,6 +216,35 @@ test('valid arguments reach the command: a missing model file is one clear line,
   assert.not.ok(/\n\s+at /.test(r.stderr), `no stack trace expected:\n${r.stderr}`);
 });
 
+test('a corrupt model or training-state file is one line naming it, exit 2, and nothing is overwritten', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const bad = join(dir, 'kin_density.safetensors');
+  writeFileSync(bad, 'not a checkpoint\n');
+  const base = join(dir, 'base.yaml');
+  writeFileSync(base, readFileSync(BASE, 'utf8').replace(/kin_model:.*$/m, `kin_model: ${bad}`));
+  const validate = fnf(['--threads', '1', 'validate', '-c', base, '--n', '1000', '--out-dir', join(dir, 'v')]);
+  assert.is(validate.code, 2, validate.stderr);
+  assert.match(
+    validate.stderr,
+    /\nfnf: \S*kin_density\.safetensors: neither a PyTorch zip checkpoint nor a safetensors file\n$/,
+  );
+  assert.not.ok(/internal error|\n\s+at /.test(validate.stderr), validate.stderr);
+  // --resume with a good model but a training state that is not one: the same, and the model
+  // file is not touched.
+  const model = join(dir, 'kin.safetensors');
+  const shipped = readFileSync(join(ROOT, 'models', 'kin_density.safetensors'));
+  writeFileSync(model, shipped);
+  writeFileSync(join(dir, 'kin.train.safetensors'), 'garbage');
+  const base2 = join(dir, 'base2.yaml');
+  writeFileSync(base2, readFileSync(BASE, 'utf8').replace(/kin_model:.*$/m, `kin_model: ${model}`));
+  const train = ['train-base', '-c', base2, '-s', 'train_kin', '--epochs', '1', '--steps-per-epoch', '2', '--resume'];
+  const resume = fnf(['--threads', '1', ...train]);
+  assert.is(resume.code, 2, resume.stderr);
+  assert.match(resume.stderr, /\nfnf: \S*kin\.train\.safetensors: bad safetensors file: /);
+  assert.not.ok(/internal error|\n\s+at /.test(resume.stderr), resume.stderr);
+  assert.ok(readFileSync(model).equals(shipped), 'the model file is left as it was');
+});
+
 test('fnf with no command prints help to stderr and exits 2', () => {
   const r = fnf([]);
   assert.is(r.code, 2);

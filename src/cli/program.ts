@@ -1,7 +1,8 @@
 /**
  * The `fnf` command tree (commander) and the error policy of the entry point:
  * - flag/usage errors (commander's, and our parsers'): printed as "fnf: …", exit code 2;
- * - UserError / ConfigError / ColumnReadError / SampleError from a command: "fnf: <message>", no stack, exit code 2
+ * - UserError / ConfigError / ColumnReadError / SampleError / CheckpointError (a model or training-state
+ *   file that is not what it should be) from a command: "fnf: <message>", no stack, exit code 2
  *   (UserError may carry another code, e.g. 1 for "not implemented yet");
  * - anything else is a bug: printed with its stack, exit code 1.
  * Kept apart from main.ts so tests can build the tree and read its options.
@@ -10,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/kit.js';
 import { ColumnReadError } from '../io/columns/index.js';
+import { CheckpointError } from '../io/state-dict.js';
 import { SampleError } from '../train/file-events.js';
 import { UserError } from './errors.js';
 import { globalOptions } from './options.js';
@@ -111,7 +113,12 @@ export async function runCli(argv: readonly string[], out: CliOutput = processOu
       out.writeErr(`fnf: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof ConfigError || e instanceof ColumnReadError || e instanceof SampleError) {
+    if (
+      e instanceof ConfigError ||
+      e instanceof ColumnReadError ||
+      e instanceof SampleError ||
+      e instanceof CheckpointError
+    ) {
       out.writeErr(`fnf: ${e.message}\n`);
       return 2;
     }
