@@ -87,7 +87,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main().catch((e) => {
-    process.stderr.write(`fnf web: ${e instanceof Error ? e.message : String(e)}\n`);
+    const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
+    const hint = inUse ? ' (another server has it: PORT=0 npm run web picks a free port)' : '';
+    process.stderr.write(`fnf web: ${e instanceof Error ? e.message : String(e)}${hint}\n`);
     process.exit(1);
   });
 }
