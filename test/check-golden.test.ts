@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGoldenFile } from '../src/conformance/check-golden.js';
 import { formatRows } from '../src/conformance/compare.js';
@@ -75,6 +76,16 @@ test('the CLI exits 2 with a clear message when the checkpoint is missing', () =
     assert.is(err.status, 2);
     assert.match(err.stderr, /checkpoint 'kin_density.pt' not found/);
   }
+});
+
+test('a JSON that is no golden file is said to be one, before any checkpoint is looked for', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-golden-'));
+  const plain = join(dir, 'package.json');
+  writeFileSync(plain, '{"name": "x"}');
+  assert.throws(() => checkGoldenFile(devices[0], plain), /package\.json: not a golden file \(no 'model' key\)/);
+  const other = join(dir, 'g.json');
+  writeFileSync(other, '{"model": "kin_other", "checkpoint": "kin_density.pt"}');
+  assert.throws(() => checkGoldenFile(devices[0], other), /g\.json: unknown golden model 'kin_other'/);
 });
 
 test.run();

@@ -41,20 +41,21 @@ export function checkGoldenFile(dev: Device, file: string, modelsDir?: string): 
     return { file, model: 'generator_truth', checkpoint: null, rows, ok: rows.every((r) => r.ok) };
   }
   const model = String(g.model ?? '');
+  const base = model === 'kin_base' || model === 'score_base';
+  if (!base && model !== 'kin_residual' && model !== 'score_residual') {
+    // Said before looking for a checkpoint: a JSON that is no golden file names none.
+    throw new Error(
+      `${file}: ${model ? `unknown golden model '${model}'` : "not a golden file (no 'model' key)"}` +
+        ` (expected kin_base, score_base, kin_residual, score_residual, an optimizer or a generator truth file)`,
+    );
+  }
   const ckName = String(g.checkpoint ?? '');
   const dir = modelsDir ?? defaultModelsDir(file);
   const checkpoint = join(dir, ckName);
   if (!ckName || !existsSync(checkpoint))
     throw new Error(`${file}: checkpoint '${ckName}' not found in ${dir} (pass --models DIR)`);
-  let rows: CompareRow[];
-  if (model === 'kin_base' || model === 'score_base')
-    rows = checkBaseGolden(dev, g as never, loadBaseFlow(dev, checkpoint));
-  else if (model === 'kin_residual' || model === 'score_residual')
-    rows = checkResidualGolden(dev, g as never, loadResidualModel(dev, checkpoint));
-  else
-    throw new Error(
-      `${file}: unknown golden model '${model}'` +
-        ` (expected kin_base, score_base, kin_residual, score_residual or a generator truth file)`,
-    );
+  const rows: CompareRow[] = base
+    ? checkBaseGolden(dev, g as never, loadBaseFlow(dev, checkpoint))
+    : checkResidualGolden(dev, g as never, loadResidualModel(dev, checkpoint));
   return { file, model, checkpoint, rows, ok: rows.every((r) => r.ok) };
 }
