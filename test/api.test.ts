@@ -82,6 +82,19 @@ test('bad input names what was expected', () => {
     /expected 2 \(one ν for all rows\) or 3 rows × 2/,
   );
   assert.throws(() => loadModel(dev, { bytes: Uint8Array.of(1, 2, 3), name: 'junk' }), /junk/);
+  assert.throws(
+    () => model.logProb(x, { context: context.subarray(0, 2), nu }),
+    /logProb: context has 2 values, expected 3 rows × 2 \(one per row of x\)/,
+  );
+  const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
+  assert.throws(() => untyped.logProb('0.3,-0.5', { context, nu }), /logProb: x must be a Float32Array .*got string/);
+  assert.throws(() => untyped.logProb(x, { context: {}, nu }), /logProb: context must be a Float32Array .*got Object/);
+});
+
+test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {
+  const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
+  const got = untyped.logProb(Array.from(x), { context: Array.from(context), nu: Float64Array.from(nu) });
+  assert.equal(Array.from(got), Array.from(logp));
 });
 
 test.run();

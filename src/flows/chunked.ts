@@ -9,6 +9,27 @@ import type { Tensor } from '../tensor/tensor.js';
 export const CHUNK_ROWS = 8192;
 
 /**
+ * A caller's row-major values for input `name`, as the Float32Array the kernels read. TypeScript
+ * callers pass one already; plain arrays and other typed arrays (from JavaScript) are copied to
+ * float32; anything else is an error naming the input and where it was given.
+ */
+export function rowValues(where: string, name: string, v: unknown): Float32Array {
+  if (v instanceof Float32Array) return v;
+  if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+    return Float32Array.from(v as ArrayLike<number>);
+  }
+  const got = v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v;
+  throw new Error(`${where}: ${name} must be a Float32Array of row-major values, got ${got}`);
+}
+
+/** An error unless `data` holds one row of `width` values per row of x (`n` rows). */
+export function checkRowCount(where: string, name: string, data: Float32Array, n: number, width: number): void {
+  if (data.length !== n * width) {
+    throw new Error(`${where}: ${name} has ${data.length} values, expected ${n} rows × ${width} (one per row of x)`);
+  }
+}
+
+/**
  * `inputs` are row-major arrays with `widths[k]` columns each (width 0 = absent, passed as
  * null); `fn` returns tensors with `outWidths[j]` columns per row.
  */

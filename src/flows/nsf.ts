@@ -12,7 +12,7 @@ import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
-import { chunked } from './chunked.js';
+import { checkRowCount, chunked, rowValues } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -90,13 +90,17 @@ export class NSF {
   // ---- on plain arrays (evaluation; chunked, no gradient) ----
 
   /** x [n·F] and the context [n·C] as chunkable inputs, checked against the flow's widths. */
-  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>) {
+  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { features: F, context: C } = this.config;
-    if (x.length % F !== 0) throw new Error(`NSF.${what}: ${x.length} values is not a whole number of rows of ${F}`);
-    if (C > 0 && !cond.context) throw new Error(`NSF.${what}: this flow needs a context of ${C} columns per row`);
+    const where = `NSF.${what}`;
+    const xs = rowValues(where, xName, x);
+    if (xs.length % F !== 0) throw new Error(`${where}: ${xs.length} values is not a whole number of rows of ${F}`);
+    if (C > 0 && !cond.context) throw new Error(`${where}: this flow needs a context of ${C} columns per row`);
+    const context = C > 0 ? rowValues(where, 'context', cond.context) : null;
+    if (context) checkRowCount(where, 'context', context, xs.length / F, C);
     return [
-      { data: x, width: F },
-      { data: C > 0 ? (cond.context ?? null) : null, width: C },
+      { data: xs, width: F },
+      { data: context, width: C },
     ];
   }
 
@@ -123,7 +127,7 @@ export class NSF {
   /** Latent → data: x = f⁻¹(z) and ln|det ∂x/∂z| per row. */
   inverse(z: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
     const n = z.length / this.features;
-    const [x, ladj] = chunked(this.device, n, this.inputs('inverse', z, cond), [this.features, 1], ([zt, ct]) => {
+    const [x, ladj] = chunked(this.device, n, this.inputs('inverse', z, cond, 'z'), [this.features, 1], ([zt, ct]) => {
       const r = this.transform.inverseTensor(this.device, zt!, { context: ct });
       return [r.x, r.ladj!];
     });

@@ -14,7 +14,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { chunked } from '../flows/chunked.js';
+import { checkRowCount, chunked, rowValues } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -114,24 +114,29 @@ export class SystematicCorrectedModel {
    * x [n·F], the context [n·C] and ν as chunkable inputs. ν is [n·N] (one per row) or [N]
    * (the same ν for every row).
    */
-  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>) {
+  private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
-    const fail = (msg: string) => new Error(`SystematicCorrectedModel.${what}: ${msg}`);
-    if (x.length % F !== 0) throw fail(`${x.length} values is not a whole number of rows of ${F} features`);
-    const n = x.length / F;
+    const where = `SystematicCorrectedModel.${what}`;
+    const fail = (msg: string) => new Error(`${where}: ${msg}`);
+    const xs = rowValues(where, xName, x);
+    if (xs.length % F !== 0) throw fail(`${xs.length} values is not a whole number of rows of ${F} features`);
+    const n = xs.length / F;
     if (C > 0 && !cond.context) throw fail(`this model needs a context of ${C} columns per row`);
+    const context = C > 0 ? rowValues(where, 'context', cond.context) : null;
+    if (context) checkRowCount(where, 'context', context, n, C);
     if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
-    if (cond.nu.length !== N && cond.nu.length !== n * N) {
-      throw fail(`ν has ${cond.nu.length} values: expected ${N} (one ν for all rows) or ${n} rows × ${N}`);
+    let nu = rowValues(where, 'ν', cond.nu);
+    if (nu.length !== N && nu.length !== n * N) {
+      throw fail(`ν has ${nu.length} values: expected ${N} (one ν for all rows) or ${n} rows × ${N}`);
     }
-    let nu = cond.nu;
     if (nu.length === N && n !== 1) {
+      const one = nu;
       nu = new Float32Array(n * N);
-      for (let r = 0; r < n; r++) nu.set(cond.nu, r * N);
+      for (let r = 0; r < n; r++) nu.set(one, r * N);
     }
     return [
-      { data: x, width: F },
-      { data: C > 0 ? (cond.context ?? null) : null, width: C },
+      { data: xs, width: F },
+      { data: context, width: C },
       { data: nu, width: N },
     ];
   }
@@ -163,10 +168,12 @@ export class SystematicCorrectedModel {
     const F = this.features,
       N = this.numNuisances;
     const n = x.length / F;
-    if (weights && weights.length !== n) {
-      throw new Error(`SystematicCorrectedModel.logProbGrad: weights has ${weights.length} values, x has ${n} rows`);
+    const w = weights
+      ? rowValues('SystematicCorrectedModel.logProbGrad', 'weights', weights)
+      : new Float32Array(n).fill(1);
+    if (w.length !== n) {
+      throw new Error(`SystematicCorrectedModel.logProbGrad: weights has ${w.length} values, x has ${n} rows`);
     }
-    const w = weights ?? new Float32Array(n).fill(1);
     const inputs = [...this.inputs('logProbGrad', x, cond), { data: w, width: 1 }];
     const [logProb, dNu, dX] = chunked(this.device, n, inputs, [1, N, F], ([xt, ct, nt, wt], rows) => {
       const tape = new Tape(this.device, { params: false });
@@ -201,7 +208,7 @@ export class SystematicCorrectedModel {
   /** The residual stack inverted: x_nom → x_obs. */
   inverse(xNom: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
     const n = xNom.length / this.features;
-    const inputs = this.inputs('inverse', xNom, cond);
+    const inputs = this.inputs('inverse', xNom, cond, 'xNom');
     const [x, ladj] = chunked(this.device, n, inputs, [this.features, 1], ([xt, ct, nt], rows) => {
       const r = this.residual.inverseTensor(this.device, xt!, { context: ct, nu: nt });
       return [r.x, r.ladj ?? this.device.zeros([rows])];
