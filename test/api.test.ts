@@ -15,6 +15,7 @@ import {
   logProbXBatch,
   modelToBytes,
   NSF,
+  Rng,
   SystematicCorrectedModel,
   Tape,
   withNuisance,
@@ -89,6 +90,18 @@ test('bad input names what was expected', () => {
   const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
   assert.throws(() => untyped.logProb('0.3,-0.5', { context, nu }), /logProb: x must be a Float32Array .*got string/);
   assert.throws(() => untyped.logProb(x, { context: {}, nu }), /logProb: context must be a Float32Array .*got Object/);
+});
+
+test('from JavaScript: a misspelt backend, a source that is no checkpoint, no rng: errors that say so', async () => {
+  let err = '';
+  await createDevice({ backend: 'cuda' as never }).catch((e: Error) => (err = e.message));
+  assert.match(
+    err,
+    /unknown backend 'cuda' \(from createDevice options\.backend\); expected one of auto, wasm, ts, gpu/,
+  );
+  assert.throws(() => loadModel(dev, 42 as never), /checkpoint source: expected a file path, .* got number/);
+  assert.throws(() => model.sample(2, { context, nu }, undefined as never), /sample: rng must be an Rng/);
+  assert.throws(() => model.sample(1.5, { context, nu }, Rng.fromSeed(1)), /sample: n must be a whole number/);
 });
 
 test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {

@@ -52,17 +52,21 @@ export type CreatedDevice = Device;
 
 /** The backend named by the option, else FNF_BACKEND, else auto. */
 export function backendFromEnv(explicit?: string): BackendChoice {
-  const b = (explicit ?? process.env.FNF_BACKEND ?? 'auto').toLowerCase();
+  return checkBackend(explicit ?? process.env.FNF_BACKEND ?? 'auto', explicit ? '--backend' : 'FNF_BACKEND');
+}
+
+function checkBackend(name: unknown, from: string): BackendChoice {
+  const b = String(name).toLowerCase();
   if (!(BACKENDS as readonly string[]).includes(b)) {
-    throw new Error(
-      `unknown backend '${b}' (from ${explicit ? '--backend' : 'FNF_BACKEND'}); expected one of ${BACKENDS.join(', ')}`,
-    );
+    throw new Error(`unknown backend '${String(name)}' (from ${from}); expected one of ${BACKENDS.join(', ')}`);
   }
   return b as BackendChoice;
 }
 
 export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
-  const choice = opts.backend ?? backendFromEnv();
+  // Checked here too: a JavaScript caller's typo would otherwise fall through every case.
+  const choice =
+    opts.backend !== undefined ? checkBackend(opts.backend, 'createDevice options.backend') : backendFromEnv();
   const wasmOptions = () => ({
     build: opts.wasmBuild,
     threads: resolveThreads(opts.threads),

@@ -22,6 +22,16 @@ export function rowValues(where: string, name: string, v: unknown): Float32Array
   throw new Error(`${where}: ${name} must be a Float32Array of row-major values, got ${got}`);
 }
 
+/** An error unless n is a whole number of draws and rng an Rng (JavaScript callers may pass anything). */
+export function checkSampleArgs(where: string, n: number, rng: unknown): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: n must be a whole number of draws, got ${n}`);
+  if (typeof (rng as { fillNormal?: unknown } | null)?.fillNormal !== 'function') {
+    throw new Error(
+      `${where}: rng must be an Rng (for example Rng.fromSeed(1)), got ${rng === null ? 'null' : typeof rng}`,
+    );
+  }
+}
+
 /** An error unless `data` holds one row of `width` values per row of x (`n` rows). */
 export function checkRowCount(where: string, name: string, data: Float32Array, n: number, width: number): void {
   if (data.length !== n * width) {

@@ -12,7 +12,7 @@ import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
-import { checkRowCount, chunked, rowValues } from './chunked.js';
+import { checkRowCount, checkSampleArgs, chunked, rowValues } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -136,6 +136,7 @@ export class NSF {
 
   /** n draws, one per context row (the context has n rows, or none). */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
+    checkSampleArgs('NSF.sample', n, rng);
     const z = new Float32Array(n * this.features);
     rng.fillNormal(z);
     const loc = this.base.loc.data,

@@ -22,8 +22,17 @@ export type CheckpointSource = string | { bytes: Uint8Array; name?: string } | C
 /** The checkpoint a source names, read or parsed by content (.pt or safetensors). */
 export function checkpointOf(source: CheckpointSource): Checkpoint {
   if (typeof source === 'string') return readCheckpoint(source);
-  if ('dict' in source) return source;
-  return parseCheckpoint(source.bytes, source.name ?? 'checkpoint bytes');
+  if (source && typeof source === 'object') {
+    if ('dict' in source && source.dict instanceof Map) return source;
+    if ('bytes' in source && source.bytes instanceof Uint8Array) {
+      return parseCheckpoint(source.bytes, source.name ?? 'checkpoint bytes');
+    }
+  }
+  // From JavaScript anything can arrive here: say what a source is instead of failing inside.
+  throw new Error(
+    `checkpoint source: expected a file path, { bytes: Uint8Array, name? } or a checkpoint already read, ` +
+      `got ${source === null ? 'null' : typeof source === 'object' ? 'an object without either' : typeof source}`,
+  );
 }
 
 /** Whether a checkpoint holds a residual model (a base flow under `base_model.`) rather than a flow. */

@@ -14,7 +14,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { checkRowCount, chunked, rowValues } from '../flows/chunked.js';
+import { checkRowCount, checkSampleArgs, chunked, rowValues } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -227,6 +227,7 @@ export class SystematicCorrectedModel {
 
   /** n draws, one per row of (context, ν) (ν may be one row for all). */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
+    checkSampleArgs('SystematicCorrectedModel.sample', n, rng);
     const xNom = this.base.sample(n, cond, rng);
     return this.inverse(xNom, cond).x;
   }
