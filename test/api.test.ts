@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import {
   createDevice,
   defaultGeneratorConfig,
+  generateBatch,
+  loadConfig,
   loadModel,
   loadResidualModel,
   logProbXBatch,
@@ -102,6 +104,12 @@ test('from JavaScript: a misspelt backend, a source that is no checkpoint, no rn
   assert.throws(() => loadModel(dev, 42 as never), /checkpoint source: expected a file path, .* got number/);
   assert.throws(() => model.sample(2, { context, nu }, undefined as never), /sample: rng must be an Rng/);
   assert.throws(() => model.sample(1.5, { context, nu }, Rng.fromSeed(1)), /sample: n must be a whole number/);
+  const cfg = defaultGeneratorConfig();
+  assert.throws(
+    () => generateBatch(cfg as never, 5, Rng.fromSeed(1) as never),
+    /generateBatch\(rng, n, cfg\): rng must/,
+  );
+  assert.throws(() => loadConfig('configs/base_flows.yaml', undefined as never), /kind must be one of base, syst/);
 });
 
 test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {

@@ -95,6 +95,7 @@ function perSector<T>(make: (s: Sector) => T): Record<Sector, T> {
  * resolve against its directory.
  */
 export function loadConfig<K extends ConfigKind>(path: string, kind: K): ConfigOf<K> {
+  knownKind('loadConfig', kind);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -126,6 +127,7 @@ export interface ConfigSource {
 
 /** Validates an already-parsed YAML document (tests, programmatic use). */
 export function parseConfig<K extends ConfigKind>(doc: unknown, kind: K, source: ConfigSource): ConfigOf<K> {
+  knownKind('parseConfig', kind);
   const where: Where = { file: source.file, path: '', baseDir: source.baseDir };
   const absSource = source.file === '' ? '' : resolvePath(source.file);
   checkKind(doc, kind, where);
@@ -145,6 +147,13 @@ export function parseConfig<K extends ConfigKind>(doc: unknown, kind: K, source:
 
 // ---------------------------------------------------------------------------------------------
 // Wrong kind of file
+
+/** From JavaScript `kind` may be anything: say which kinds exist rather than 'the undefined config'. */
+function knownKind(fn: string, kind: unknown): void {
+  if (!Object.hasOwn(KIND_NAMES, String(kind))) {
+    throw new Error(`${fn}: kind must be one of ${Object.keys(KIND_NAMES).join(', ')}, got ${String(kind)}`);
+  }
+}
 
 const KIND_NAMES: Record<ConfigKind, string> = {
   base: 'base flows config',

@@ -60,6 +60,9 @@ export function generateBatch(
   cfg: Readonly<GeneratorConfig>,
   opts: GenerateOptions = {},
 ): ToyBatch {
+  if (typeof (rng as { fillNormal?: unknown } | null)?.fillNormal !== 'function') {
+    throw new Error('generateBatch(rng, n, cfg): rng must be an Rng (for example Rng.fromSeed(1))');
+  }
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`generateBatch: n must be a non-negative integer, got ${n}`);
   const g = prepareGenerator(cfg);
   const fixed = opts.c;
