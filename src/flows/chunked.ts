@@ -5,6 +5,7 @@
  */
 import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkRng } from '../random/rng.js';
 
 export const CHUNK_ROWS = 8192;
 
@@ -25,11 +26,7 @@ export function rowValues(where: string, name: string, v: unknown): Float32Array
 /** An error unless n is a whole number of draws and rng an Rng (JavaScript callers may pass anything). */
 export function checkSampleArgs(where: string, n: number, rng: unknown): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: n must be a whole number of draws, got ${n}`);
-  if (typeof (rng as { fillNormal?: unknown } | null)?.fillNormal !== 'function') {
-    throw new Error(
-      `${where}: rng must be an Rng (for example Rng.fromSeed(1)), got ${rng === null ? 'null' : typeof rng}`,
-    );
-  }
+  checkRng(where, rng);
 }
 
 /** An error unless `data` holds one row of `width` values per row of x (`n` rows). */

@@ -231,3 +231,15 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * An error unless `rng` is an Rng, naming `where` (JavaScript callers may pass anything, or swap
+ * arguments). Duck-typed on fillNormal so an Rng from a second copy of the package still passes.
+ */
+export function checkRng(where: string, rng: unknown): asserts rng is Rng {
+  if (typeof (rng as { fillNormal?: unknown } | null)?.fillNormal !== 'function') {
+    throw new Error(
+      `${where}: rng must be an Rng (for example Rng.fromSeed(1)), got ${rng === null ? 'null' : typeof rng}`,
+    );
+  }
+}

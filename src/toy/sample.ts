@@ -14,7 +14,7 @@
 import type { GeneratorConfig } from './config.js';
 import { distortInto, distortionLogDet, sigmoid } from './distortion.js';
 import { classIndex, prepareGenerator, type PreparedGenerator } from './prepared.js';
-import type { Rng } from '../random/rng.js';
+import { checkRng, type Rng } from '../random/rng.js';
 import { yParamsInto } from './truth.js';
 
 export interface ToyBatch {
@@ -60,9 +60,7 @@ export function generateBatch(
   cfg: Readonly<GeneratorConfig>,
   opts: GenerateOptions = {},
 ): ToyBatch {
-  if (typeof (rng as { fillNormal?: unknown } | null)?.fillNormal !== 'function') {
-    throw new Error('generateBatch(rng, n, cfg): rng must be an Rng (for example Rng.fromSeed(1))');
-  }
+  checkRng('generateBatch(rng, n, cfg)', rng);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`generateBatch: n must be a non-negative integer, got ${n}`);
   const g = prepareGenerator(cfg);
   const fixed = opts.c;
