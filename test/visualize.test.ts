@@ -24,7 +24,8 @@ import { generatorAt, kinSubject } from '../src/visualize/subject.js';
 import { crosstermData } from '../src/visualize/crossterm.js';
 import { renderShowcase, showcaseFileNames } from '../src/visualize/showcase.js';
 import { run as runVisualize } from '../src/cli/commands/visualize.js';
-import { readDataset, renderDataset } from '../src/visualize/dataset.js';
+import { readDataset, readDatasetColumns, renderDataset } from '../src/visualize/dataset.js';
+import { WRITABLE_FORMATS, writeColumns } from '../src/io/columns/write.js';
 import { REPO, SHARED } from './helpers/shared.js';
 
 const MODELS = join(SHARED, 'reference-models');
@@ -304,7 +305,7 @@ test('fnf visualize run(): --which kin --no-crossterm --direction inverse --m-va
   await checkPng(join(out, 'residual_kin_field_num0.5.png'), 1400, 1050);
 });
 
-test('visualize-dataset: reads a safetensors dataset and writes the seven figures', async () => {
+test('visualize-dataset: a safetensors dataset (or its events as column files) gives the seven figures', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-visds-'));
   const n = 4000;
   const b = generateBatch(Rng.fromSeed(5), n, defaultGeneratorConfig());
@@ -349,6 +350,30 @@ test('visualize-dataset: reads a safetensors dataset and writes the seven figure
   for (const [i, p] of written.entries()) await checkPng(p, sizes[i][0], sizes[i][1]);
   writeSafetensors(join(dir, 'bad.safetensors'), new Map([['X', t(b.x)]]));
   assert.throws(() => readDataset(join(dir, 'bad.safetensors')), /no tensor 'c'/);
+
+  // The column files of generate-dataset --format parquet | npz | csv hold the same events.
+  const col = (k: 0 | 1, from: Float32Array) => Float32Array.from({ length: n }, (_, i) => from[2 * i + k]);
+  const columns = [
+    { name: 'x1', values: col(0, b.x) },
+    { name: 'x2', values: col(1, b.x) },
+    { name: 'y1', values: col(0, b.y) },
+    { name: 'y2', values: col(1, b.y) },
+    { name: 'label', values: Int32Array.from(b.c) },
+  ];
+  for (const format of WRITABLE_FORMATS) {
+    const file = join(dir, `d.${format}`);
+    writeColumns(file, format, columns);
+    const fromColumns = await readDatasetColumns(file);
+    assert.is(fromColumns.n, n, format);
+    assert.equal(fromColumns.cls, ds.cls, format);
+    assert.equal(fromColumns.X, ds.X, format);
+    assert.equal(fromColumns.y, ds.y, format);
+  }
+  const badLabel = columns.map((c) => (c.name === 'label' ? { ...c, values: Int32Array.from(b.c, (v) => v * 2) } : c));
+  writeColumns(join(dir, 'bad.csv'), 'csv', badLabel);
+  let err = '';
+  await readDatasetColumns(join(dir, 'bad.csv')).catch((e: Error) => (err = e.message));
+  assert.match(err, /bad\.csv: column 'label' has 2 at row \d+, expected 0 \(class A\) or 1 \(class B\)/);
 });
 
 test.run();

@@ -1,7 +1,18 @@
 /**
  * Columns of row-major event arrays, per class, and their moments: what the validation and the
- * dataset figures summarise. Float64 accumulation; population moments (÷ n).
+ * dataset figures summarise. Float64 accumulation; population moments (÷ n). And the way back:
+ * two columns of a file interleaved into [n, 2] rows.
  */
+
+/** Two columns interleaved into a row-major [n, 2] array. */
+export function interleavePairs(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(2 * a.length);
+  for (let i = 0; i < a.length; i++) {
+    out[2 * i] = a[i];
+    out[2 * i + 1] = b[i];
+  }
+  return out;
+}
 
 /**
  * Column d of the rows of a [n, w] array whose class is c (c undefined: all rows) and, when

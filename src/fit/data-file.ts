@@ -11,6 +11,7 @@ import { extname } from 'node:path';
 import { readSafetensors } from '../io/safetensors.js';
 import { toFloat32 } from '../io/state-dict.js';
 import { readColumns } from '../io/columns/index.js';
+import { interleavePairs } from '../analysis/columns.js';
 import { checkFinite, type FitEvents } from './events.js';
 
 export async function readDataFile(path: string, needY: boolean): Promise<FitEvents> {
@@ -39,22 +40,12 @@ function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
   return { n: x.length / 2, x, y, weights: null };
 }
 
-/** Interleaves two columns into [n, 2]. */
-function pairs(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(2 * a.length);
-  for (let i = 0; i < a.length; i++) {
-    out[2 * i] = a[i];
-    out[2 * i + 1] = b[i];
-  }
-  return out;
-}
-
 async function readColumnEvents(path: string, needY: boolean): Promise<FitEvents> {
   if (needY) {
     const d = await readColumns(path, { x1: 'float32', x2: 'float32', y1: 'float32', y2: 'float32' });
     const c = d.columns;
-    return { n: d.rows, x: pairs(c.x1, c.x2), y: pairs(c.y1, c.y2), weights: null };
+    return { n: d.rows, x: interleavePairs(c.x1, c.x2), y: interleavePairs(c.y1, c.y2), weights: null };
   }
   const d = await readColumns(path, { x1: 'float32', x2: 'float32' });
-  return { n: d.rows, x: pairs(d.columns.x1, d.columns.x2), y: null, weights: null };
+  return { n: d.rows, x: interleavePairs(d.columns.x1, d.columns.x2), y: null, weights: null };
 }

@@ -19,7 +19,8 @@ import {
   type Grid2D,
 } from '../plot/index.js';
 import { CLASSES } from '../analysis/classes.js';
-import { column as classColumn, meanStd } from '../analysis/columns.js';
+import { column as classColumn, interleavePairs, meanStd } from '../analysis/columns.js';
+import { readColumns } from '../io/columns/index.js';
 import { massLevels } from '../analysis/levels.js';
 import { featureName } from './subject.js';
 
@@ -66,6 +67,24 @@ export function readDataset(path: string): Dataset {
     );
   }
   return { cls, X: toFloat32(X), y: toFloat32(y), n };
+}
+
+/**
+ * The events of a column file of `fnf generate-dataset --format parquet|npz|csv` (or a user's file
+ * with the same columns, any format src/io/columns reads): x1, x2, y1, y2 and label (0 = class A,
+ * 1 = class B).
+ */
+export async function readDatasetColumns(path: string): Promise<Dataset> {
+  const d = await readColumns(path, { x1: 'float32', x2: 'float32', y1: 'float32', y2: 'float32', label: 'int32' });
+  const { x1, x2, y1, y2, label } = d.columns;
+  const cls = new Uint8Array(d.rows);
+  for (let i = 0; i < d.rows; i++) {
+    if (label[i] !== 0 && label[i] !== 1) {
+      throw new Error(`${path}: column 'label' has ${label[i]} at row ${i}, expected 0 (class A) or 1 (class B)`);
+    }
+    cls[i] = label[i];
+  }
+  return { cls, X: interleavePairs(x1, x2), y: interleavePairs(y1, y2), n: d.rows };
 }
 
 /** Column d of the events of class c (all classes when c is null), optionally filtered. */

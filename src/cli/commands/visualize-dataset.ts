@@ -1,20 +1,31 @@
 /**
- * `fnf visualize-dataset`: figures of a dataset written by `fnf generate-dataset`.
+ * `fnf visualize-dataset`: figures of a dataset written by `fnf generate-dataset`, in any of its
+ * formats (safetensors c, X, y; or a column file with x1, x2, y1, y2, label), or a reference .pt.
  * Flags as visualize_dataset.py: the dataset file, `--out-dir` (default validation/<file name>).
  */
 import { basename, extname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CheckpointError } from '../../io/state-dict.js';
-import { datasetSummary, readDataset, renderDataset, type Dataset } from '../../visualize/dataset.js';
+import {
+  datasetSummary,
+  readDataset,
+  readDatasetColumns,
+  renderDataset,
+  type Dataset,
+} from '../../visualize/dataset.js';
 import { UserError } from '../errors.js';
 import { existingFileParser, outputDirParser, type GlobalOptions } from '../options.js';
 
 export interface VisualizeDatasetOptions extends GlobalOptions {
-  /** Dataset file (.safetensors, or the reference's .pt), as given. */
+  /** Dataset file (.safetensors, the reference's .pt, or a column file), as given. */
   dataset: string;
   /** Figure directory; defaulted from the file name when the flag is absent. */
   outDir: string;
 }
+
+/** Extensions read as tensor files (c, X, y) and as column files (x1, x2, y1, y2, label). */
+const TENSOR_FILES = ['.safetensors', '.pt'];
+const COLUMN_FILES = ['.parquet', '.npz', '.csv', '.root'];
 
 /** validation/<dataset file name without extension>, as the reference. */
 export function defaultDatasetOutDir(dataset: string): string {
@@ -27,8 +38,9 @@ export function register(program: Command): Command {
     .description('draw the distributions of a dataset file written by generate-dataset')
     .argument(
       '<dataset>',
-      'dataset file (.safetensors, or a reference .pt)',
-      existingFileParser(['.safetensors', '.pt']),
+      'dataset file: .safetensors or a reference .pt (c, X, y), or .parquet, .npz, .csv, .root ' +
+        '(columns x1, x2, y1, y2, label)',
+      existingFileParser([...TENSOR_FILES, ...COLUMN_FILES]),
     )
     .addOption(
       new Option(
@@ -45,7 +57,8 @@ export function register(program: Command): Command {
 export async function run(opts: VisualizeDatasetOptions): Promise<void> {
   let ds: Dataset;
   try {
-    ds = readDataset(opts.dataset);
+    const columns = COLUMN_FILES.includes(extname(opts.dataset).toLowerCase());
+    ds = columns ? await readDatasetColumns(opts.dataset) : readDataset(opts.dataset);
   } catch (e) {
     if (e instanceof CheckpointError && opts.dataset.endsWith('.pt')) {
       // Our .pt reader takes tensor dictionaries only; a pickled dict with other objects fails here.
