@@ -147,6 +147,11 @@ test('bad flag values exit 2 naming the flag and what was expected', () => {
   const vis = ['visualize', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out];
   assertUsageError(fnf([...vis, '--n', 'abc']), ["'--n <count>'", "'abc'", 'expected a positive integer']);
   assertUsageError(fnf([...vis, '--m-value', '-1']), ['--m-value', 'expected a positive number']);
+  // Too few events for a validation (a class could have fewer than two): refused up front.
+  assertUsageError(fnf(['validate', '-c', BASE, '--n', '5']), [
+    "'--n <count>' argument '5'",
+    'expected an integer ≥ 100',
+  ]);
   assertUsageError(fnf([...vis, '--score-x', '0,0;1']), ['--score-x', 'point 2 is "1"']);
   assertUsageError(fnf([...vis, '--crossterm-x', '1']), ['--crossterm-x', 'expected 2 numbers separated by commas']);
   assertUsageError(fnf([...vis, '--direction', 'sideways']), ['--direction', 'Allowed choices are forward, inverse']);

@@ -69,6 +69,12 @@ export interface ValidationResult {
   timings: Record<string, number>;
 }
 
+/**
+ * The fewest events per sample set: the per-class KL estimates need two events of each class,
+ * and below a hundred the closure numbers and figures say nothing anyway.
+ */
+export const VALIDATE_MIN_N = 100;
+
 /** The default seed when neither --seed nor the config gives one (the output is reproducible). */
 export const VALIDATE_DEFAULT_SEED = 20240611;
 
@@ -108,6 +114,9 @@ export function closureSetup(base: BaseFlowsConfig, sys?: SystematicsConfig): Om
 }
 
 export function runValidation(dev: Device, o: ValidationOptions): ValidationResult {
+  if (!Number.isInteger(o.n) || o.n < VALIDATE_MIN_N) {
+    throw new Error(`runValidation: n must be an integer ≥ ${VALIDATE_MIN_N} events per sample set, got ${o.n}`);
+  }
   const log = o.log ?? (() => {});
   const timings: Record<string, number> = {};
   let t = performance.now();

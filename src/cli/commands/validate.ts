@@ -11,10 +11,11 @@ import {
   closureText,
   runValidation,
   VALIDATE_DEFAULT_SEED,
+  VALIDATE_MIN_N,
   type ValidationOptions,
   type ValidationResult,
 } from '../../validate/pipeline.js';
-import { cfgOption, existingFileParser, outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
+import { cfgOption, existingFileParser, intParser, outputDirParser, type GlobalOptions } from '../options.js';
 
 export interface ValidateOptions extends GlobalOptions {
   /** base_flows.yaml path, as given. */
@@ -46,8 +47,8 @@ export function register(program: Command): Command {
         .default(VALIDATE_DEFAULT_OUT_DIR),
     )
     .addOption(
-      new Option('--n <count>', 'events in every truth and model sample set')
-        .argParser(positiveIntParser)
+      new Option('--n <count>', `events in every truth and model sample set (at least ${VALIDATE_MIN_N})`)
+        .argParser(intParser(VALIDATE_MIN_N))
         .default(VALIDATE_DEFAULT_N),
     )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<ValidateOptions>()));
