@@ -118,19 +118,14 @@ export class Profiler implements OpObserver {
     const wallMs = performance.now() - this.started;
     let kernelMs = 0;
     for (const s of this.kernelTimes.values()) kernelMs += s.ms;
-    const threads: ThreadTimes[] = [];
-    let splitMs = 0,
-      pooledCalls = 0,
-      callerAloneCalls = 0,
-      callerAloneMs = 0,
-      workerWakeups = 0;
-    if (this.pool) {
-      const { busyMs, callMs, calls, aloneCalls, aloneMs, wakeups } = this.pool.threadTimes();
-      this.pool.setProfiling(false);
-      splitMs = callMs;
-      [pooledCalls, callerAloneCalls, callerAloneMs, workerWakeups] = [calls, aloneCalls, aloneMs, wakeups];
-      busyMs.forEach((b, t) => threads.push({ thread: t, busyMs: b, waitMs: Math.max(0, callMs - b) }));
-    }
+    const pool = this.pool?.threadTimes() ?? null;
+    this.pool?.setProfiling(false);
+    const splitMs = pool?.callMs ?? 0;
+    const threads: ThreadTimes[] = (pool?.busyMs ?? []).map((b, t) => ({
+      thread: t,
+      busyMs: b,
+      waitMs: Math.max(0, splitMs - b),
+    }));
     return {
       wallMs,
       kernelMs,
@@ -141,10 +136,10 @@ export class Profiler implements OpObserver {
       threads,
       splitMs,
       unsplitMs: Math.max(0, kernelMs - splitMs),
-      pooledCalls,
-      callerAloneCalls,
-      callerAloneMs,
-      workerWakeups,
+      pooledCalls: pool?.calls ?? 0,
+      callerAloneCalls: pool?.aloneCalls ?? 0,
+      callerAloneMs: pool?.aloneMs ?? 0,
+      workerWakeups: pool?.wakeups ?? 0,
     };
   }
 }

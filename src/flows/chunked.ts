@@ -23,6 +23,29 @@ export function rowValues(where: string, name: string, v: unknown): Float32Array
   throw new Error(`${where}: ${name} must be a Float32Array of row-major values, got ${got}`);
 }
 
+/**
+ * The rows of x (F values each) and their context (C per row; C = 0: none) given to `where`,
+ * checked and as Float32Arrays: what every array-level entry point of a flow or model starts from.
+ */
+export function rowsWithContext(
+  where: string,
+  x: unknown,
+  context: unknown,
+  F: number,
+  C: number,
+  xName = 'x',
+): { x: Float32Array; context: Float32Array | null; n: number } {
+  const xs = rowValues(where, xName, x);
+  if (xs.length % F !== 0)
+    throw new Error(`${where}: ${xs.length} values is not a whole number of rows of ${F} features`);
+  const n = xs.length / F;
+  if (C === 0) return { x: xs, context: null, n };
+  if (!context) throw new Error(`${where}: needs a context of ${C} columns per row`);
+  const ctx = rowValues(where, 'context', context);
+  checkRowCount(where, 'context', ctx, n, C);
+  return { x: xs, context: ctx, n };
+}
+
 /** An error unless n is a whole number of draws and rng an Rng (JavaScript callers may pass anything). */
 export function checkSampleArgs(where: string, n: number, rng: unknown): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: n must be a whole number of draws, got ${n}`);

@@ -12,7 +12,7 @@ import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
-import { checkRowCount, checkSampleArgs, chunked, rowValues } from './chunked.js';
+import { checkSampleArgs, chunked, rowsWithContext } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -92,15 +92,10 @@ export class NSF {
   /** x [n·F] and the context [n·C] as chunkable inputs, checked against the flow's widths. */
   private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { features: F, context: C } = this.config;
-    const where = `NSF.${what}`;
-    const xs = rowValues(where, xName, x);
-    if (xs.length % F !== 0) throw new Error(`${where}: ${xs.length} values is not a whole number of rows of ${F}`);
-    if (C > 0 && !cond.context) throw new Error(`${where}: this flow needs a context of ${C} columns per row`);
-    const context = C > 0 ? rowValues(where, 'context', cond.context) : null;
-    if (context) checkRowCount(where, 'context', context, xs.length / F, C);
+    const rows = rowsWithContext(`NSF.${what}`, x, cond.context, F, C, xName);
     return [
-      { data: xs, width: F },
-      { data: context, width: C },
+      { data: rows.x, width: F },
+      { data: rows.context, width: C },
     ];
   }
 

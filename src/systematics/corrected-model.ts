@@ -14,7 +14,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { checkRowCount, checkSampleArgs, chunked, rowValues } from '../flows/chunked.js';
+import { checkSampleArgs, chunked, rowValues, rowsWithContext } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -118,12 +118,7 @@ export class SystematicCorrectedModel {
     const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
     const where = `SystematicCorrectedModel.${what}`;
     const fail = (msg: string) => new Error(`${where}: ${msg}`);
-    const xs = rowValues(where, xName, x);
-    if (xs.length % F !== 0) throw fail(`${xs.length} values is not a whole number of rows of ${F} features`);
-    const n = xs.length / F;
-    if (C > 0 && !cond.context) throw fail(`this model needs a context of ${C} columns per row`);
-    const context = C > 0 ? rowValues(where, 'context', cond.context) : null;
-    if (context) checkRowCount(where, 'context', context, n, C);
+    const { x: xs, context, n } = rowsWithContext(where, x, cond.context, F, C, xName);
     if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
     let nu = rowValues(where, 'ν', cond.nu);
     if (nu.length !== N && nu.length !== n * N) {

@@ -68,8 +68,9 @@ export async function run(opts: VisualizeDatasetOptions): Promise<void> {
           'write the dataset with `fnf generate-dataset` (safetensors) or convert it to safetensors',
       );
     }
-    if (e instanceof CheckpointError || (e instanceof Error && e.message.startsWith(opts.dataset)))
-      throw new UserError(e.message);
+    // A CheckpointError or ColumnReadError is printed as one line by the entry point; the file's
+    // own complaints (a missing tensor or column) name the file and are the user's too.
+    if (e instanceof Error && e.message.startsWith(opts.dataset)) throw new UserError(e.message);
     throw e;
   }
   process.stdout.write(`${datasetSummary(ds)}\n`);
