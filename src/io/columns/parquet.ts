@@ -8,6 +8,7 @@ import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { fromIntegers } from './integers.js';
 import {
+  badRowsPhrase,
   ColumnReadError,
   checkWanted,
   wantedNames,
@@ -89,7 +90,7 @@ function toColumn(file: string, name: string, kind: Kind, values: unknown[]): St
   if (count > 0)
     throw new ColumnReadError(
       file,
-      `column '${name}' has ${count} missing (null) values, first at rows ${missing.join(', ')} (0-based)`,
+      `column '${name}' has ${badRowsPhrase(count, 'missing (null)', missing)} (0-based)`,
     );
   switch (kind) {
     case 'float32':

@@ -3,7 +3,7 @@
  * float64 weights, int32 class labels. Every value of a float column must be finite, every
  * value of an int32 column an integer in range; otherwise one line says how many and where.
  */
-import { ColumnReadError, type ColumnTable, type StoredColumn } from './table.js';
+import { badRowsPhrase, ColumnReadError, type ColumnTable, type StoredColumn } from './table.js';
 
 export type ColumnType = 'float32' | 'float64' | 'int32';
 
@@ -66,7 +66,7 @@ function toFloat(
     const note = stored.type === 'float64' && type === 'float32' ? ', some perhaps beyond the float32 range' : '';
     throw new ColumnReadError(
       file,
-      `column '${name}' has ${count} non-finite values (NaN or ±inf${note}), first at rows ${bad.join(', ')} (0-based)`,
+      `column '${name}' has ${badRowsPhrase(count, 'non-finite', bad)} (0-based; NaN or ±inf${note})`,
     );
   }
   return values;

@@ -38,6 +38,16 @@ export class ColumnReadError extends Error {
   }
 }
 
+/**
+ * "1 missing (null) value, at row 7" or "3 missing (null) values, first at rows 7, 8, 50": the count
+ * and the first offending rows (0-based) of a column check, for a ColumnReadError.
+ */
+export function badRowsPhrase(count: number, what: string, rows: readonly number[]): string {
+  return count === 1
+    ? `1 ${what} value, at row ${rows[0]}`
+    : `${count} ${what} values, first at rows ${rows.join(', ')}`;
+}
+
 /** Options every reader takes: which columns to decode, and for ROOT which tree. */
 export interface ReaderOptions {
   /** Columns to decode; all when absent. */
