@@ -1,7 +1,7 @@
 /**
  * `fnf fit` as users run it: bad input (CSV with missing columns, NaN or infinite values, a truth
  * string with unknown names, μ outside its bounds at the start) is refused with a message naming
- * the problem and nothing is written; a small fit from CSV and from a generate-dataset file writes
+ * the problem and nothing is written; an event far outside the model's support is named in the fit's note; a small fit from CSV and from a generate-dataset file writes
  * fit.json with exactly the keys of the issue.
  */
 import { test } from 'uvu';
@@ -75,7 +75,24 @@ test('a CSV with NaN or an infinite value is refused with its column and row', (
       toyCsv(20, (rows) => (rows[3][3] = bad)),
     );
     const out = join(dir, `out-${bad}`);
-    refused([...common(out), '--data', f], /column 'y1' has 1 non-finite value.*\b3 \(0-based\)/, out);
+    refused([...common(out), '--data', f], /column 'y1' has 1 non-finite value, at row 3 \(0-based/, out);
+  }
+});
+
+test('a sentinel value in the data: the fit names the event instead of failing vaguely', () => {
+  const f = join(dir, 'sentinel.csv');
+  writeFileSync(
+    f,
+    toyCsv(200, (rows) => (rows[57][2] = '1e30')),
+  );
+  const out = join(dir, 'out-sentinel');
+  const r = fnf([...common(out), '--data', f, '--model', 'truth,base', '--no-figures', '--no-minos']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /note: .*1 event has a −log p over 100 above the median event's.* 57 \(/);
+  const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+  for (const m of ['truth', 'base']) {
+    assert.is(j.fits[m].outlier_events.count, 1, m);
+    assert.is(j.fits[m].outlier_events.worst[0].event, 57, m);
   }
 });
 

@@ -2,14 +2,21 @@
  * One event carrying a parameter's error (src/fit/event-influence.ts): on a synthetic density whose
  * events all depend smoothly on ν except one with a narrow dip (what a far-tail event crossing the
  * base spline's bound does to the shipped score flow), the fit flags that event and that parameter
- * only; on the smooth density it flags nothing; the toy summary counts the flagged fits.
+ * only; on the smooth density it flags nothing; the toy summary counts the flagged fits. Events the model
+ * gives no support (a 1e30 sentinel) are named, worst first, whether their term is huge, ∞ or NaN.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ClassDensities, DensitySource } from '../src/fit/density-source.js';
 import type { FitEvents } from '../src/fit/events.js';
 import { MixtureLikelihood } from '../src/fit/likelihood.js';
-import { DOMINANT_EVENT_SHARE, largestEventShares } from '../src/fit/event-influence.js';
+import {
+  DOMINANT_EVENT_SHARE,
+  OUTLIER_NATS,
+  largestEventShares,
+  outlierEvents,
+  outlierNote,
+} from '../src/fit/event-influence.js';
 import { fitLikelihood } from '../src/fit/run-fit.js';
 import { fitTable } from '../src/fit/table.js';
 import { summarizeToys, summaryMarkdown } from '../src/fit/toy-summary.js';
@@ -93,6 +100,46 @@ test("one event's narrow dip in ν_squeeze: the fit lands in it, and says that e
     [2],
   );
   assert.ok(Math.abs(shares[0].share - squeeze.largest_event!.share) < 1e-12);
+});
+
+test('outliers: non-finite terms and terms far above the median are named, worst first', () => {
+  const terms = Float64Array.from({ length: 50 }, (_, i) => 3 + 0.01 * i);
+  assert.is(outlierEvents(terms).count, 0, 'a plain sample has none');
+  terms[7] = 3 + OUTLIER_NATS + 1; // just over the line
+  terms[20] = 1.6e60;
+  terms[31] = Infinity;
+  terms[40] = NaN;
+  terms[44] = -5e5; // a negative weight times a huge −log p
+  terms[45] = 3 + OUTLIER_NATS - 1; // just under
+  const o = outlierEvents(terms);
+  assert.is(o.count, 5);
+  assert.equal(
+    o.worst.map((w) => w.event),
+    [31, 40, 20],
+  );
+  assert.match(
+    outlierNote(o),
+    /^5 events have a −log p over 100 above the median event's, outside the model's support: event \(NLL term\) 31 \(∞\), 40 \(NaN\), 20 \(1\.60e\+60\) and 2 more, 0-based/,
+  );
+  // A fit on such data says so in its note and its JSON, valid or not.
+  const lik = new MixtureLikelihood(
+    {
+      name: 'truth',
+      numNuisances: 0,
+      evaluate: () => {
+        const lA = Float64Array.from({ length: N }, (_, i) => (i === 9 ? -Infinity : -2));
+        return { lA, lB: lA.map((v) => v - 0.5), dA: new Float64Array(0), dB: new Float64Array(0) };
+      },
+      valuesAt(nu) {
+        return this.evaluate(nu, false);
+      },
+    },
+    events,
+    { nuisanceNames: [] },
+  );
+  const fit = fitLikelihood(lik);
+  assert.equal(fit.json.outlier_events, { count: 1, worst: [{ event: 9, term: Infinity }] });
+  assert.match(fit.message, /1 event has a −log p over 100 .* event \(NLL term\) 9 \(∞\), 0-based/);
 });
 
 test('toy summary: fits resting on one event are counted, with the pull width without them', () => {

@@ -33,9 +33,9 @@ export function largestEventShares(
   lik: MixtureLikelihood,
   theta: readonly number[],
   errors: readonly number[],
+  mid: Float64Array = lik.eventTerms(theta),
 ): EventShare[] {
   const out: EventShare[] = [];
-  const mid = lik.eventTerms(theta);
   for (let k = 0; k < lik.K; k++) {
     const j = lik.nuOffset + k;
     const h = errors[j];
@@ -57,4 +57,45 @@ export function largestEventShares(
       out.push({ param: j, event, share: Math.max(0, most) / total });
   }
   return out;
+}
+
+/**
+ * An event this many nats less probable than the median event is not a tail event but one the model
+ * gives no support (a unit mistake, a sentinel such as −999 or 1e30, a column from another file): for a
+ * unit Gaussian it would sit 14σ out. One such event can carry the whole NLL (a 1e30 entry made it 1.6e60
+ * and stopped MIGRAD at its start with "EDM above max"), so the fit names it instead of failing vaguely.
+ */
+export const OUTLIER_NATS = 100;
+
+export interface Outliers {
+  /** How many events are non-finite or more than OUTLIER_NATS above the median event's −log p. */
+  count: number;
+  /** The first few of them (0-based event indices) with their NLL terms, worst first. */
+  worst: { event: number; term: number }[];
+}
+
+/** The events of `terms` (per-event NLL terms, w·(−log p)) that lie outside the model's support. */
+export function outlierEvents(terms: Float64Array, shown = 3): Outliers {
+  const size = (t: number) => (Number.isNaN(t) ? Infinity : Math.abs(t));
+  const finite = Array.from(terms, size)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const median = finite.length > 0 ? finite[finite.length >> 1] : 0;
+  const flagged: { event: number; term: number }[] = [];
+  for (let i = 0; i < terms.length; i++)
+    if (!(size(terms[i]) - median <= OUTLIER_NATS)) flagged.push({ event: i, term: terms[i] });
+  flagged.sort((a, b) => size(b.term) - size(a.term));
+  return { count: flagged.length, worst: flagged.slice(0, shown) };
+}
+
+/** One line for the fit's note: which events, their NLL terms, and what to check. */
+export function outlierNote(o: Outliers): string {
+  const term = (t: number) => (Number.isFinite(t) ? t.toPrecision(3) : t > 0 ? '∞' : String(t));
+  const list = o.worst.map((w) => `${w.event} (${term(w.term)})`).join(', ');
+  const more = o.count > o.worst.length ? ` and ${o.count - o.worst.length} more` : '';
+  return (
+    `${o.count === 1 ? '1 event has' : `${o.count} events have`} a −log p over ${OUTLIER_NATS} above the median ` +
+    `event's, outside the model's support: event (NLL term) ${list}${more}, 0-based; check the data for ` +
+    'sentinels, unit mistakes or stray columns'
+  );
 }

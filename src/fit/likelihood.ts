@@ -184,8 +184,9 @@ export class MixtureLikelihood {
     const out = new Float64Array(ev.n);
     for (let i = 0; i < ev.n; i++) {
       const m = Math.max(d.lA[i], d.lB[i]);
-      out[i] =
-        -(ev.weights ? ev.weights[i] : 1) * (m + Math.log(a * Math.exp(d.lA[i] - m) + b * Math.exp(d.lB[i] - m)));
+      // Zero density in both classes: the term is +∞ (not the NaN of −∞ − (−∞) in the exponents).
+      const logP = m === -Infinity ? m : m + Math.log(a * Math.exp(d.lA[i] - m) + b * Math.exp(d.lB[i] - m));
+      out[i] = -(ev.weights ? ev.weights[i] : 1) * logP;
     }
     return out;
   }

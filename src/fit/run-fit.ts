@@ -11,7 +11,13 @@ import { runMigrad } from './minimize/migrad.js';
 import { FitProblem } from './minimize/problem.js';
 import type { FitResult, MinosResult, ParameterSpec } from './minimize/types.js';
 import type { MixtureLikelihood } from './likelihood.js';
-import { DOMINANT_EVENT_SHARE, largestEventShares } from './event-influence.js';
+import {
+  type Outliers,
+  DOMINANT_EVENT_SHARE,
+  largestEventShares,
+  outlierEvents,
+  outlierNote,
+} from './event-influence.js';
 
 export interface ParameterJson {
   name: string;
@@ -36,6 +42,8 @@ export interface ModelFitJson {
   nfcn: number;
   ngrad: number;
   wall_s: number;
+  /** Events the model gives no support at the result (./event-influence.ts); absent when none. */
+  outlier_events?: Outliers;
 }
 
 export interface ModelFit {
@@ -111,8 +119,12 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       return null;
     }
   });
+  // Does the data hold events the model gives no support? (one density evaluation, no gradients)
+  const values = Array.from(result.values);
+  const terms = values.every(Number.isFinite) ? lik.eventTerms(values) : null;
+  const outliers = terms ? outlierEvents(terms) : { count: 0, worst: [] };
   // Does one event carry a nuisance's curvature? (two density evaluations per nuisance, no gradients)
-  const shares = result.valid ? largestEventShares(lik, Array.from(result.values), Array.from(result.errors)) : [];
+  const shares = result.valid && terms ? largestEventShares(lik, values, Array.from(result.errors), terms) : [];
   const dominated = shares.filter((s) => s.share > DOMINANT_EVENT_SHARE);
   const dominanceNote = dominated
     .map(
@@ -137,6 +149,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
         ...(share ? { largest_event: { event: share.event, share: share.share } } : {}),
       };
     }),
+    ...(outliers.count > 0 ? { outlier_events: outliers } : {}),
     covariance,
     correlation: correlationOf(covariance),
     nll: result.fval,
@@ -161,6 +174,8 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       single_event: dominated.length > 0,
     },
     dominated: dominated.map((s) => params[s.param].name),
-    message: [result.message, dominanceNote].filter((m) => m).join('; '),
+    message: [result.message, dominanceNote, outliers.count > 0 ? outlierNote(outliers) : '']
+      .filter((m) => m)
+      .join('; '),
   };
 }
