@@ -111,7 +111,11 @@ test('NaN and infinities: how many and the first rows, in any format', async () 
     XY,
     /column 'x1' has 3 non-finite values, first at rows 7, 8, 50 \(0-based/,
   );
-  await rejects(file('one-nan.csv', 'x1,x2\n1,2\n3,nan\n'), XY, /column 'x2' has 1 non-finite value, at row 1 \(0-based/);
+  await rejects(
+    file('one-nan.csv', 'x1,x2\n1,2\n3,nan\n'),
+    XY,
+    /column 'x2' has 1 non-finite value, at row 1 \(0-based/,
+  );
   const big = new Float64Array([1, 1e300]);
   await rejects(
     file('big.npz', zipSync({ 'x1.npy': encodeNpy(big), 'x2.npy': encodeNpy(big) })),

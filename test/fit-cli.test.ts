@@ -1,7 +1,8 @@
 /**
  * `fnf fit` as users run it: bad input (CSV with missing columns, NaN or infinite values, a truth
  * string with unknown names, μ outside its bounds at the start) is refused with a message naming
- * the problem and nothing is written; an event far outside the model's support is named in the fit's note; a small fit from CSV and from a generate-dataset file writes
+ * the problem and nothing is written; an event far outside the model's support is named in the fit's
+ * note; a small fit from CSV and from a generate-dataset file writes
  * fit.json with exactly the keys of the issue.
  */
 import { test } from 'uvu';
