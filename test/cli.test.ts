@@ -183,6 +183,37 @@ test('bad flag values exit 2 naming the flag and what was expected', () => {
   assertUsageError(fnf(['frobnicate']), ["unknown command 'frobnicate'"]);
 });
 
+test('output paths that cannot be written are refused before any work, naming the flag or key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const fit = ['fit', '-c', BASE, '--sys-cfg', SYS, '--toy', 'mu=0.3,n=100', '--model', 'truth'];
+  assertUsageError(fnf([...fit, '--out-dir', join(file, 'sub')]), [
+    "'--out-dir <dir>'",
+    `expected a directory that can be written: '${file}' is a file, not a directory`,
+  ]);
+  assertUsageError(fnf(['convert', join(ROOT, 'models', 'kin_density.safetensors'), join(file, 'k.safetensors')]), [
+    "argument 'out'",
+    `'${file}' is a file, not a directory`,
+  ]);
+  assertUsageError(fnf(['generate-dataset', '-c', join(ROOT, 'configs', 'dataset.yaml'), '--out', `${file}/d.npz`]), [
+    `--out ${file}/d.npz: cannot write it ('${file}' is a file, not a directory)`,
+  ]);
+  // A model path from the config: said before the first step, not after the first epoch.
+  const cfg = join(dir, 'base.yaml');
+  const text = readFileSync(BASE, 'utf8').replace('../models/kin_density.safetensors', `${file}/kin.safetensors`);
+  writeFileSync(cfg, text);
+  assertUsageError(fnf(['train-base', '-c', cfg, '-s', 'train_kin']), [
+    `${cfg}: the train_kin model ${file}/kin.safetensors: cannot write it ('${file}' is a file, not a directory)`,
+  ]);
+  // A default output folder (no flag, so no parser) that is a file here: one line, exit 1, no stack.
+  writeFileSync(join(dir, 'validation'), 'x');
+  const r = spawnSync(process.execPath, [MAIN, 'validate', '-c', BASE, '--n', '100'], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /\nfnf: EEXIST: file already exists, mkdir 'validation'\n$/);
+  assert.not.match(r.stderr, /internal error|\n\s+at /);
+});
+
 test('config errors print one line naming file and key, exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
   const file = join(dir, 'd.yaml');

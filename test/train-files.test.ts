@@ -213,6 +213,76 @@ test('the model file keeps the epoch with the lowest held-out NLL, not the last'
   assert.ok(params.get('b').value.data[0] === saved);
 });
 
+test('an event outside the model’s support stops training with its file and row, in training or held out', async () => {
+  // log p = −Σ (x − b)² is −∞ in float32 for x = 1e30; the sample is two files of 50 events each.
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+  const plan = {
+    label: 'bad',
+    epochs: 2,
+    stepsPerEpoch: 3,
+    batchSize: 16,
+    lr: 0.01,
+    weightDecay: 0,
+    seed: 1,
+    valBatches: 0,
+  };
+  const withBad = (event: number): EventSample => {
+    const s = { ...sample(100), files: ['a.csv', 'b.csv'], fileRows: [50, 50] };
+    s.x[2 * event + 1] = 1e30;
+    return s;
+  };
+  const jobOn = (s: EventSample, path: string): TrainJob => {
+    const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
+    return {
+      device: dev,
+      params,
+      modelPath: path,
+      architecture: { kind: 'test' },
+      drawBatch: (rng, n) => batches.draw(rng, n),
+      logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(x, tape.param(params.get('b')))))),
+      stateDict: () =>
+        new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
+      validation: batches.validation(32),
+    };
+  };
+  const split = splitHoldout(100, 0.1, Rng.fromSeed(1));
+  const trained = Array.from(split.train).find((i) => i > 50)!; // in b.csv: row trained − 50
+  const path = join(dir, 'sub', 'bad.safetensors'); // the folder does not exist yet: training makes it
+  await train(jobOn(withBad(trained), path), { ...plan, epochs: 20 }).then(
+    () => assert.unreachable('must stop'),
+    (e: Error) => {
+      assert.is(e.name, 'TrainingDiverged');
+      assert.match(
+        e.message,
+        new RegExp(
+          `^bad: loss became -?Infinity at step \\d+: log p is −Infinity for 1 event of the batch: ` +
+            `b\\.csv row ${trained - 50} \\(0-based\\): ` +
+            `x = \\(${trained * 2}, 1e\\+30\\), context = \\(1, 0\\); stopped`,
+        ),
+      );
+    },
+  );
+  const held = split.holdout[0]; // never trained on: the first epoch's held-out NLL finds it
+  await train(jobOn(withBad(held), path), plan).then(
+    () => assert.unreachable('must stop'),
+    (e: Error) => {
+      assert.is(e.name, 'TrainingDiverged');
+      const where = held < 50 ? `a\\.csv row ${held}` : `b\\.csv row ${held - 50}`;
+      assert.match(
+        e.message,
+        new RegExp(
+          '^bad: held-out NLL is Infinity after epoch 1: ' +
+            `log p is −Infinity for 1 event of the held-out events: ${where} \\(0-based\\)`,
+        ),
+      );
+      assert.match(e.message, /fix or drop such events; stopped, no checkpoint was written by this run$/);
+    },
+  );
+  assert.ok(existsSync(join(dir, 'sub')), 'the model folder was made before the first step');
+  assert.not.ok(existsSync(path), 'nothing saved: the first epoch never ended');
+});
+
 /** Small flows and a short schedule, on files of a few thousand events. */
 function writeConfigs(weighted: boolean): { base: string; sys: string } {
   const tiny = (context: number) => ({ features: 2, context, bins: 4, transforms: 1, hidden_features: [16, 16] });

@@ -10,6 +10,7 @@ import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { MAX_THREADS, defaultThreads } from '../backend/wasm/index.js';
+import { outputDirProblem, outputFileProblem } from './output-path.js';
 
 export const BACKENDS = ['auto', 'wasm', 'ts', 'gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -169,6 +170,8 @@ export function outputFileParser(extensions: readonly string[]): (text: string) 
     if (!extensions.includes(extname(text).toLowerCase())) {
       throw new InvalidArgumentError(`expected a file name ending in ${extensions.join(' or ')}`);
     }
+    const problem = outputFileProblem(text);
+    if (problem) throw new InvalidArgumentError(`expected a file that can be written: ${problem}`);
     return text;
   };
 }
@@ -185,14 +188,11 @@ export function existingDirParser(text: string): string {
   return text;
 }
 
-/** An output directory: any non-empty path that is not an existing file (created when needed). */
+/** An output directory: a non-empty path where a directory exists or can be created (nothing is made here). */
 export function outputDirParser(text: string): string {
   if (text.trim() === '') throw new InvalidArgumentError('expected a directory path');
-  try {
-    if (!statSync(text).isDirectory()) throw new InvalidArgumentError(`expected a directory, found a file: ${text}`);
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw e;
-  }
+  const problem = outputDirProblem(text);
+  if (problem) throw new InvalidArgumentError(`expected a directory that can be written: ${problem}`);
   return text;
 }
 

@@ -122,9 +122,24 @@ export async function runCli(argv: readonly string[], out: CliOutput = processOu
       out.writeErr(`fnf: ${e.message}\n`);
       return 2;
     }
+    // The file system refused a read or write the checks above did not foresee (a full disk, a
+    // directory made read-only mid-run): the environment's problem, said in one line.
+    if (systemErrorOf(e)) {
+      out.writeErr(`fnf: ${(e as Error).message}\n`);
+      return 1;
+    }
     out.writeErr(
       `fnf: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
     );
     return 1;
   }
+}
+
+/** A Node system error (errno code and syscall), itself or as the cause of a wrapping error. */
+function systemErrorOf(e: unknown): NodeJS.ErrnoException | null {
+  for (let x = e, depth = 0; x instanceof Error && depth < 3; x = x.cause, depth++) {
+    const s = x as NodeJS.ErrnoException;
+    if (typeof s.code === 'string' && typeof s.syscall === 'string') return s;
+  }
+  return null;
 }

@@ -21,6 +21,8 @@ export interface Batch {
   nu?: Float32Array;
   /** event weights [n] (events read from weighted files); the loss is then −mean(w · log p) */
   w?: Float32Array;
+  /** Where row r came from (events read from files: file and row), for messages about bad events. */
+  origin?(r: number): string;
 }
 
 /** Context width per sector: kin = one-hot c; score = [one-hot c, x]. */

@@ -13,7 +13,7 @@
  */
 import type { Rng } from '../random/rng.js';
 import type { Batch } from './batches.js';
-import { SampleError, summarizeWeights, type EventSample, type WeightSummary } from './file-events.js';
+import { SampleError, eventOrigin, summarizeWeights, type EventSample, type WeightSummary } from './file-events.js';
 
 /** Fisher–Yates with the project's seeded generator. */
 function shuffle(a: Int32Array, rng: Rng): void {
@@ -58,15 +58,16 @@ export class EpochSampler {
     this.scale = sample.weight ? s.events / s.sum_w : 1;
   }
 
-  /** Writes `count` events into rows [r0, r0 + count) of `b`. */
-  fill(rng: Rng, count: number, b: Batch, r0: number): void {
+  /** Writes `count` events into rows [r0, r0 + count) of `b`, and their indices into `events`. */
+  fill(rng: Rng, count: number, b: Batch, r0: number, events: Int32Array): void {
     const C = this.sample.context.length / this.sample.n;
     for (let k = 0; k < count; k++) {
       if (this.cursor >= this.order.length) {
         shuffle(this.order, rng);
         this.cursor = 0;
       }
-      copyRow(this.sample, this.order[this.cursor++], b, r0 + k, C, this.scale);
+      events[r0 + k] = this.order[this.cursor++];
+      copyRow(this.sample, events[r0 + k], b, r0 + k, C, this.scale);
     }
   }
 }
@@ -115,7 +116,9 @@ export class FileBatches {
     const chunk = Math.floor(size / G);
     if (chunk < 1) throw new Error(`batch size ${size} is smaller than the number of templates (${G})`);
     const b = emptyBatch(chunk * G, this.C, this.weighted, this.nuDim);
-    this.samplers.forEach((s, g) => s.fill(rng, chunk, b, g * chunk));
+    const events = new Int32Array(chunk * G);
+    this.samplers.forEach((s, g) => s.fill(rng, chunk, b, g * chunk, events));
+    b.origin = (r) => eventOrigin(this.samples[Math.floor(r / chunk)], events[r]);
     return b;
   }
 
@@ -137,6 +140,8 @@ export class FileBatches {
         const b = emptyBatch(n, C, true, this.nuDim);
         for (let k = 0; k < n; k++) copyRow(s, held[start + k], b, k, C, 1);
         for (let k = 0; k < n; k++) b.w![k] = (s.weight ? s.weight[held[start + k]] : 1) / sumW / G;
+        const first = start;
+        b.origin = (r) => eventOrigin(s, held[first + r]);
         out.push(b);
       }
     });
@@ -152,6 +157,8 @@ export class FileBatches {
       const n = Math.min(size, held.length - start);
       const b = emptyBatch(n, this.C, this.weighted, this.nuDim);
       for (let k = 0; k < n; k++) copyRow(s, held[start + k], b, k, this.C, 1);
+      const first = start;
+      b.origin = (r) => eventOrigin(s, held[first + r]);
       out.push(b);
     }
     return out;

@@ -13,6 +13,8 @@ export interface EventSample {
   /** 'nominal' or 'template ν = (…)', for messages and the card. */
   label: string;
   files: string[];
+  /** Events each file gave, in file order (events are concatenated), to name an event's file and row. */
+  fileRows?: number[];
   n: number;
   x: Float32Array;
   context: Float32Array;
@@ -81,6 +83,7 @@ export async function loadSample(
   const out: EventSample = {
     label,
     files: set.files.map((f) => f.path),
+    fileRows: parts.map((p) => p.n),
     n,
     x: concat(
       parts.map((p) => p.x),
@@ -99,6 +102,17 @@ export async function loadSample(
     nu: set.nu,
   };
   return out;
+}
+
+/** Where event i of a sample was read: "path row r (0-based)", or the sample's label and index. */
+export function eventOrigin(sample: EventSample, i: number): string {
+  let r = i;
+  const rows = sample.fileRows ?? [];
+  for (let f = 0; f < rows.length; f++) {
+    if (r < rows[f]) return `${sample.files[f]} row ${r} (0-based)`;
+    r -= rows[f];
+  }
+  return `${sample.label} event ${i} (0-based)`;
 }
 
 function concat<T extends Float32Array | Float64Array>(arrays: T[], ctor: new (n: number) => T): T {

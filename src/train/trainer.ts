@@ -10,6 +10,8 @@
  * `TrainOptions.signal` aborts. The command line turns those into its progress display and
  * Ctrl-C (src/cli/commands/train-common.ts).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Device } from '../backend/device.js';
 import type { ParamSet } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
@@ -21,6 +23,7 @@ import { AdamW } from './adamw.js';
 import type { Batch } from './batches.js';
 import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
 import { warmupCosineFactor } from './schedule.js';
+import { badEvents, badEventsPhrase } from './bad-events.js';
 
 export interface TrainPlan {
   label: string;
@@ -215,6 +218,7 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     };
   }
 
+  mkdirSync(dirname(job.modelPath), { recursive: true }); // a model path in a folder not made yet
   const events = opts.events ?? {};
   if (opts.resume) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
   events.start?.({
@@ -256,7 +260,11 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
         throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
       }
       if (!Number.isFinite(loss)) {
-        throw new TrainingDiverged(`${plan.label}: loss became ${loss} at step ${state.step}; stopped, ${kept()}`);
+        const bad = badEvents(job, batch);
+        const why = bad ? `: ${badEventsPhrase(bad, 'the batch')}` : '';
+        throw new TrainingDiverged(
+          `${plan.label}: loss became ${loss} at step ${state.step}${why}; stopped, ${kept()}`,
+        );
       }
       state.step++;
       state.partial.sum += loss;
@@ -266,6 +274,16 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
       if (state.step % plan.stepsPerEpoch === 0) {
         const epoch = state.step / plan.stepsPerEpoch - 1;
         const valLoss = plan.valBatches > 0 || keepBest ? validationLoss(job, plan, epoch) : undefined;
+        // Held-out events from files: a non-finite NLL is an event the model gives no support, and
+        // picking the best epoch by it would be meaningless; name the event instead.
+        const badHeld = job.validation && valLoss !== undefined && !Number.isFinite(valLoss);
+        const held = badHeld ? job.validation!.map((b) => badEvents(job, b)).find((b) => b) : undefined;
+        if (held) {
+          throw new TrainingDiverged(
+            `${plan.label}: held-out NLL is ${valLoss} after epoch ${epoch + 1}: ` +
+              `${badEventsPhrase(held, 'the held-out events')}; fix or drop such events; stopped, ${kept()}`,
+          );
+        }
         if (keepBest && valLoss !== undefined && (!best || valLoss < best.loss))
           best = { epoch, loss: valLoss, values: Float32Array.from(job.params.values.data) };
         const now = performance.now();

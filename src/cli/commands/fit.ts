@@ -4,6 +4,7 @@
  * iminuit-style table per model and write `<out-dir>/fit.json` (atomically). Every input is
  * checked before a model is loaded or a file written.
  */
+import { requireOutputDir } from '../output-path.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -144,6 +145,7 @@ export async function prepare(
 ): Promise<Prepared> {
   if ((o.data === undefined) === (o.toy === undefined))
     throw new UserError(`${what}: give exactly one of --data and --toy`);
+  requireOutputDir(o.outDir, '--out-dir');
   const settings: LikelihoodSettings = {
     observables: o.observables,
     extended: !!o.extended,

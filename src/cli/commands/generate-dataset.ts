@@ -3,6 +3,7 @@
  * Flags as generate_dataset.py: `-c/--cfg FILE` and `--seed N` (our global --seed, accepted
  * after the command name too); ours: `--format`, `--out`, `--n-events`, `--nu`.
  */
+import { requireOutputFile } from '../output-path.js';
 import { type Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
@@ -78,6 +79,7 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const generator = opts.nu ? withNuisance(cfg.generator, opts.nu) : cfg.generator;
   const batch = generateBatch(Rng.fromSeed(seed), n, generator);
   const out = opts.out ?? withExtension(cfg.paths.dataset, EXTENSIONS[format]);
+  requireOutputFile(out, opts.out !== undefined ? '--out' : `${opts.cfg}: paths.dataset`);
   mkdirSync(dirname(out), { recursive: true });
   if (format === 'safetensors') {
     writeSafetensors(

@@ -7,6 +7,7 @@
  * file is the one `--jobs 1` writes, bit for bit. Ctrl-C or a failing worker stops every worker and
  * writes nothing (a failing worker is named with the toy it ran).
  */
+import { requireOutputDir } from '../output-path.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -129,6 +130,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     ['--truth <point>', o.truth],
   ].filter(([, v]) => v === undefined);
   if (missing.length > 0) throw new UserError(`toys: required option '${missing[0][0]}' not specified`);
+  requireOutputDir(o.outDir, '--out-dir');
   try {
     checkSettings(settings, o.model);
     truth = parseTruthSpec(o.truth, TOY_NUISANCE_NAMES, { allowN: false, what: '--truth' });

@@ -3,6 +3,7 @@
  * p(y | x, c) and p(x | c) (flags as train_base_flows.py, plus --epochs, --steps-per-epoch,
  * --lr, --resume).
  */
+import { requireOutputFile } from '../output-path.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { baseFlowTraining } from '../../train/sector.js';
@@ -35,6 +36,7 @@ export async function run(opts: TrainBaseOptions): Promise<void> {
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
+  for (const step of opts.steps) requireOutputFile(cfg[sectorOf(step)].paths.model, `${opts.cfg}: the ${step} model`);
   for (const step of opts.steps) {
     const sector = sectorOf(step);
     const files = cfg.samples ? await fileTraining(sector, cfg.samples[sector], 'base', seed) : undefined;

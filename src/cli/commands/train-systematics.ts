@@ -3,6 +3,7 @@
  * models on top of the frozen base flows (flags as train_systematics.py, plus --epochs,
  * --steps-per-epoch, --lr, --resume).
  */
+import { requireOutputFile } from '../output-path.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { residualTraining } from '../../train/sector.js';
@@ -33,6 +34,10 @@ export async function run(opts: TrainSystematicsOptions): Promise<void> {
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
   checkInitFrom(opts);
+  for (const step of opts.steps) {
+    const { residual, paths } = cfg[sectorOf(step)];
+    if (residual.numNuisances > 0) requireOutputFile(paths.residual, `${opts.cfg}: the ${step} model`);
+  }
   for (const step of opts.steps) {
     const sector = sectorOf(step);
     const { residual } = cfg[sector];
