@@ -97,6 +97,64 @@ test('a sentinel value in the data: the fit names the event instead of failing v
   }
 });
 
+test('a file with its own column names and weights: --columns, --weight (sandwich errors), --tree', () => {
+  const f = join(dir, 'own-names.csv');
+  const b = generateBatch(Rng.fromSeed(12), 600, defaultGen());
+  const lines = ['w,pt,eta,s2,s1,label'];
+  for (let i = 0; i < 600; i++) {
+    const w = i % 3 === 0 ? 2.5 : 0.5;
+    lines.push([w, b.x[2 * i], b.x[2 * i + 1], b.y[2 * i + 1], b.y[2 * i], b.c[i]].join(','));
+  }
+  writeFileSync(f, lines.join('\n') + '\n');
+  const cols = ['--columns', 'x1=pt,x2=eta,y1=s1,y2=s2'];
+  // Without the mapping: the names the file has, and how to map them.
+  const outMissing = join(dir, 'out-own-missing');
+  refused(
+    [...common(outMissing), '--data', f],
+    /no columns 'x1', 'x2', 'y1', 'y2'.*name them with --columns/,
+    outMissing,
+  );
+  const out = join(dir, 'out-own');
+  const r = fnf([...common(out), '--data', f, ...cols, '--weight', 'w', '--model', 'truth', '--no-figures']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /errors: HESSE corrected for the event weights/);
+  const t = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8')).fits.truth;
+  assert.is(t.weighted_errors, 'sandwich');
+  assert.is(t.parameters[0].minos, null, 'no MINOS with weights');
+  // The same file unweighted: other errors (weights 2.5 / 0.5 make the sandwich wider than HESSE's).
+  const out2 = join(dir, 'out-own-unweighted');
+  assert.is(fnf([...common(out2), '--data', f, ...cols, '--model', 'truth', '--no-figures']).code, 0);
+  const u = JSON.parse(readFileSync(join(out2, 'fit.json'), 'utf8')).fits.truth;
+  assert.is(u.weighted_errors, undefined);
+  assert.ok(
+    t.parameters[0].error > 1.1 * u.parameters[0].error,
+    `${t.parameters[0].error} vs ${u.parameters[0].error}`,
+  );
+  // Refused up front: --tree on a CSV, a weight with the extended likelihood, file options with a toy.
+  const o3 = join(dir, 'out-own-bad');
+  refused(
+    [...common(o3), '--data', f, ...cols, '--tree', 'events'],
+    /--tree names a ROOT TTree, but this is a csv file/,
+    o3,
+  );
+  refused(
+    [...common(o3), '--data', f, ...cols, '--weight', 'w', '--extended'],
+    /--weight with --extended is not supported/,
+    o3,
+  );
+  refused(
+    [...common(o3), '--toy', 'mu=0.3,n=100', '--weight', 'w'],
+    /--weight describes a --data file, not a --toy/,
+    o3,
+  );
+  refused(
+    [...common(o3), '--data', f, '--columns', 'x1=pt,x9=eta'],
+    /'x9' is not an observable; expected x1, x2, y1, y2/,
+    o3,
+  );
+  refused([...common(o3), '--data', f, '--columns', 'x1=pt,x2=pt'], /two observables would read the column 'pt'/, o3);
+});
+
 test('a truth string with an unknown name is refused, listing the known names', () => {
   const out = join(dir, 'out-unknown');
   refused(

@@ -3,7 +3,9 @@
  *   .safetensors — the files of `fnf generate-dataset` (keys X [n, 2], y [n, 2]; c is ignored);
  *   anything else — a column file read by src/io/columns (CSV with a header, Parquet, NumPy .npz,
  *                   ROOT; the format from the bytes) with columns x1, x2 (and y1, y2 unless the fit
- *                   uses x only); other columns, such as a class label, are ignored.
+ *                   uses x only), or the file's own names for them (`columns`), in any order, and
+ *                   optionally a per-event weight column; other columns, such as a class label, are
+ *                   ignored. A ROOT file's only TTree is read unless `tree` names one.
  * A missing key or column, a ragged row or a value that is not a finite number is refused with
  * the file, the column and where.
  */
@@ -14,11 +16,28 @@ import { readColumns } from '../io/columns/index.js';
 import { interleavePairs } from '../analysis/columns.js';
 import { checkFinite, type FitEvents } from './events.js';
 
-export async function readDataFile(path: string, needY: boolean): Promise<FitEvents> {
-  const ev =
-    extname(path).toLowerCase() === '.safetensors'
-      ? readSafetensorsEvents(path, needY)
-      : await readColumnEvents(path, needY);
+/** Where the observables and weights are in a column file: our name → the file's column. */
+export interface DataColumns {
+  /** The file's names for x1, x2, y1, y2 (each defaults to itself). */
+  names?: Partial<Record<Observable, string>>;
+  /** A per-event weight column (float64); absent: every event counts once. */
+  weight?: string;
+  /** The TTree of a ROOT file (default: its only one). */
+  tree?: string;
+}
+
+export const OBSERVABLES = ['x1', 'x2', 'y1', 'y2'] as const;
+export type Observable = (typeof OBSERVABLES)[number];
+
+export async function readDataFile(path: string, needY: boolean, cols: DataColumns = {}): Promise<FitEvents> {
+  const safetensors = extname(path).toLowerCase() === '.safetensors';
+  if (safetensors && (cols.names || cols.weight || cols.tree)) {
+    throw new Error(
+      `${path}: --columns, --weight and --tree apply to column files (CSV, Parquet, .npz, ROOT), ` +
+        'not to a generate-dataset safetensors file (keys X and y)',
+    );
+  }
+  const ev = safetensors ? readSafetensorsEvents(path, needY) : await readColumnEvents(path, needY, cols);
   if (ev.n === 0) throw new Error(`${path}: no events`);
   checkFinite(ev, path);
   return ev;
@@ -40,12 +59,31 @@ function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
   return { n: x.length / 2, x, y, weights: null };
 }
 
-async function readColumnEvents(path: string, needY: boolean): Promise<FitEvents> {
-  if (needY) {
-    const d = await readColumns(path, { x1: 'float32', x2: 'float32', y1: 'float32', y2: 'float32' });
-    const c = d.columns;
-    return { n: d.rows, x: interleavePairs(c.x1, c.x2), y: interleavePairs(c.y1, c.y2), weights: null };
+async function readColumnEvents(path: string, needY: boolean, cols: DataColumns): Promise<FitEvents> {
+  const wanted: Observable[] = needY ? ['x1', 'x2', 'y1', 'y2'] : ['x1', 'x2'];
+  const nameOf = (o: Observable) => cols.names?.[o] ?? o;
+  const request: Record<string, 'float32' | 'float64'> = {};
+  for (const o of wanted) request[nameOf(o)] = 'float32';
+  if (cols.weight !== undefined) {
+    if (cols.weight in request) throw new Error(`${path}: the weight column '${cols.weight}' is also an observable`);
+    request[cols.weight] = 'float64';
   }
-  const d = await readColumns(path, { x1: 'float32', x2: 'float32' });
-  return { n: d.rows, x: interleavePairs(d.columns.x1, d.columns.x2), y: null, weights: null };
+  const d = await readColumns(path, request, { tree: cols.tree }).catch((e: Error) => {
+    // The file may simply name the observables otherwise: say how to map them.
+    if (!cols.names && / no columns? '/.test(e.message))
+      throw new Error(`${e.message} (name them with --columns, e.g. --columns x1=pt,x2=eta,y1=s1,y2=s2)`);
+    throw e;
+  });
+  if (cols.tree !== undefined && d.format !== 'root') {
+    throw new Error(`${path}: --tree names a ROOT TTree, but this is a ${d.format} file`);
+  }
+  const c = d.columns as Record<string, Float32Array | Float64Array>;
+  const pair = (a: Observable, b: Observable) =>
+    interleavePairs(c[nameOf(a)] as Float32Array, c[nameOf(b)] as Float32Array);
+  return {
+    n: d.rows,
+    x: pair('x1', 'x2'),
+    y: needY ? pair('y1', 'y2') : null,
+    weights: cols.weight !== undefined ? (c[cols.weight] as Float64Array) : null,
+  };
 }

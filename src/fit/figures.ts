@@ -12,7 +12,7 @@ import { generateBatch } from '../toy/index.js';
 import { Rng } from '../random/rng.js';
 import { migrad } from './minimize/index.js';
 import type { FitEvents } from './events.js';
-import { classContext, scoreContext } from './events.js';
+import { classContext, scoreContext, totalWeight } from './events.js';
 import type { FitModels } from './setup.js';
 import type { ModelFit } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
@@ -108,8 +108,9 @@ function impactsOf(model: string, inp: FitFigureInput): { up: number; down: numb
       }));
       return migrad(lik.fcn, params, { errordef: 0.5, strategy: 0 }).values[0] - muHat;
     };
-    const up = at(f.result.values[j] + f.result.errors[j]);
-    const down = at(f.result.values[j] - f.result.errors[j]);
+    const err = f.json.parameters[j].error; // as reported (for weighted events, the sandwich error)
+    const up = at(f.result.values[j] + err);
+    const down = at(f.result.values[j] - err);
     return { up, down, size: Math.max(Math.abs(up), Math.abs(down)) };
   });
 }
@@ -140,6 +141,7 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
   const obs = useY ? ['x₁', 'x₂', 'y₁', 'y₂'] : ['x₁', 'x₂'];
   const models = Object.keys(inp.fits);
   const ev = inp.events;
+  const sumW = totalWeight(ev);
   const col = (d: number) =>
     Float64Array.from({ length: ev.n }, (_, i) => (d < 2 ? ev.x[2 * i + d] : ev.y![2 * i + d - 2]));
   const fig = new Figure({
@@ -154,7 +156,8 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       { kind: 'patch', label: 'background (class B), (1 − μ̂)N', color: BACKGROUND_COLOR },
     ],
     suptitle:
-      `Data (${ev.n} events) against each fitted mixture, stacked; ` +
+      `Data (${ev.n} events${ev.weights ? `, Σw = ${sumW.toPrecision(5)}` : ''}) ` +
+      'against each fitted mixture, stacked; ' +
       `model from ${SAMPLES_PER_CLASS} draws per class at ν̂`,
   });
   models.forEach((m, r) => {
@@ -169,22 +172,25 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       const hi = sorted[Math.ceil(0.995 * (ev.n - 1))];
       const nb = 30;
       const edges = Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-      const hist = (v: ArrayLike<number>, stride: number, off: number, w: number) => {
+      const hist = (v: ArrayLike<number>, stride: number, off: number, w: number | ((k: number) => number)) => {
         const h = new Float64Array(nb);
-        for (let i = off; i < v.length; i += stride) {
+        for (let i = off, k = 0; i < v.length; i += stride, k++) {
           const b = Math.floor(((v[i] - lo) / (hi - lo)) * nb);
-          if (b >= 0 && b < nb) h[b] += w;
+          if (b >= 0 && b < nb) h[b] += typeof w === 'number' ? w : w(k);
         }
         return h;
       };
-      const hd = hist(data, 1, 0, 1);
+      // Weighted events: Σw per bin with √(Σw²) errors; the model is normalised to Σw.
+      const wts = ev.weights;
+      const hd = hist(data, 1, 0, wts ? (k) => wts[k] : 1);
+      const hdErr = Array.from(wts ? hist(data, 1, 0, (k) => wts[k] * wts[k]) : hd, Math.sqrt);
       const src = (cls: 0 | 1) => (d < 2 ? draws[cls][0] : draws[cls][1]);
-      const hs = hist(src(0), 2, d % 2, (muHat * ev.n) / SAMPLES_PER_CLASS);
-      const hb = hist(src(1), 2, d % 2, ((1 - muHat) * ev.n) / SAMPLES_PER_CLASS);
+      const hs = hist(src(0), 2, d % 2, (muHat * sumW) / SAMPLES_PER_CLASS);
+      const hb = hist(src(1), 2, d % 2, ((1 - muHat) * sumW) / SAMPLES_PER_CLASS);
       const tot = hs.map((v, i) => v + hb[i]);
       const main = fig.panel(2 * r, d, {
         title: `${m}: ${label}`,
-        yLabel: 'events / bin',
+        yLabel: wts ? 'Σw / bin' : 'events / bin',
         legend: 'none',
         hideXTickLabels: true,
         xRange: [lo, hi],
@@ -193,10 +199,10 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       main.hist(edges, tot, { color: SIGNAL_COLOR, filled: true, fillAlpha: 0.9 });
       main.hist(edges, hb, { color: BACKGROUND_COLOR, filled: true, fillAlpha: 1 });
       const centres = edges.slice(0, nb).map((e, i) => 0.5 * (e + edges[i + 1]));
-      main.errorbar(centres, hd, Array.from(hd, Math.sqrt), { color: '#000000', marker: 2.5 });
+      main.errorbar(centres, hd, hdErr, { color: '#000000', marker: 2.5 });
       const ratio = fig.panel(2 * r + 1, d, {
         xLabel: label,
-        yLabel: 'data/model',
+        yLabel: 'ratio', // 'data/model' does not fit the short panel's height
         xRange: [lo, hi],
         yRange: [0.5, 1.5],
       });
@@ -204,7 +210,7 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       ratio.errorbar(
         centres,
         Array.from(hd, (v, i) => (tot[i] > 0 ? v / tot[i] : NaN)),
-        Array.from(hd, (v, i) => (tot[i] > 0 ? Math.sqrt(v) / tot[i] : NaN)),
+        Array.from(hd, (_, i) => (tot[i] > 0 ? hdErr[i] / tot[i] : NaN)),
         { color: '#000000', marker: 2 },
       );
     });

@@ -135,9 +135,11 @@ export class MixtureLikelihood {
    * densities and ν-gradients at θ's ν, which the start has evaluated already (cached), so it seeds MIGRAD's
    * metric without the strategy-1 seed's finite differences (one model evaluation per nuisance). In
    * expectation it is the Hessian (the Fisher information), and it is positive semi-definite by construction.
-   * Null when the densities are not finite there.
+   * Null when the densities are not finite there. With `squaredWeights`, Σ_i w_i² s_i s_iᵀ (+ the same
+   * constraint term): the variance of the weighted score, the middle of the sandwich covariance of a
+   * fit to weighted events (run-fit.ts).
    */
-  outerProductHessian(theta: ArrayLike<number>, free: readonly number[]): Float64Array | null {
+  outerProductHessian(theta: ArrayLike<number>, free: readonly number[], squaredWeights = false): Float64Array | null {
     const K = this.K;
     const off = this.nuOffset;
     const np = off + K;
@@ -158,7 +160,7 @@ export class MixtureLikelihood {
         sc[1] = eB / p;
       } else sc[0] = (eA - eB) / p;
       for (let k = 0; k < K; k++) sc[off + k] = (a * eA * d.dA![i * K + k] + b * eB * d.dB![i * K + k]) / p;
-      const wi = ev.weights ? ev.weights[i] : 1;
+      const wi = ev.weights ? (squaredWeights ? ev.weights[i] * ev.weights[i] : ev.weights[i]) : 1;
       for (let r = 0; r < np; r++) for (let c = 0; c <= r; c++) full[r * np + c] += wi * sc[r] * sc[c];
     }
     for (let k = 0; k < K; k++) full[(off + k) * np + off + k] += 1 / (this.sigmas[k] * this.sigmas[k]);

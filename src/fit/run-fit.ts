@@ -44,6 +44,8 @@ export interface ModelFitJson {
   wall_s: number;
   /** Events the model gives no support at the result (./event-influence.ts); absent when none. */
   outlier_events?: Outliers;
+  /** Present when the covariance and errors are the sandwich estimate for weighted events. */
+  weighted_errors?: 'sandwich';
 }
 
 export interface ModelFit {
@@ -64,6 +66,11 @@ export interface FitOptions {
   strategy?: 0 | 1 | 2;
   /** HESSE's step as a fraction of each conditional error (default FIT_HESSE_STEP). */
   hesseStep?: number;
+  /**
+   * The events carry weights that are not expected counts (a weighted Monte Carlo or a reweighted
+   * sample, not an Asimov set): report the sandwich covariance H⁻¹ V H⁻¹ instead of H⁻¹, and no MINOS.
+   */
+  weightedEvents?: boolean;
 }
 
 /**
@@ -88,6 +95,33 @@ export function correlationOf(cov: readonly ArrayLike<number>[]): number[][] {
   );
 }
 
+/**
+ * For a fit to weighted events, the covariance H⁻¹ V H⁻¹ over the free parameters, written into `cov`
+ * (which holds HESSE's H⁻¹): V = Σ_i w_i² s_i s_iᵀ (+ the constraints' 1/σ²), s_i the per-event score.
+ * Why: with weights w the NLL's curvature H = Σ w (…) scales like Σ w while the variance of the estimate
+ * scales like Σ w², so H⁻¹ alone is too small for weights above 1 and too large below (all weights 2:
+ * half the variance it should be). The sandwich is the asymptotically correct estimate for a weighted
+ * unbinned fit; with unit weights V ≈ H (in expectation) and it is HESSE's covariance.
+ * False when V cannot be formed (densities not finite at the minimum).
+ */
+function sandwichCovariance(
+  lik: MixtureLikelihood,
+  theta: readonly number[],
+  params: readonly ParameterSpec[],
+  cov: number[][],
+): boolean {
+  const free = params.flatMap((p, i) => (p.fixed ? [] : [i]));
+  const v = lik.outerProductHessian(theta, free, true);
+  if (!v) return false;
+  const n = free.length;
+  const c = free.map((i) => free.map((j) => cov[i][j]));
+  const cv = c.map((row) => Array.from({ length: n }, (_, k) => row.reduce((a, x, j) => a + x * v[j * n + k], 0)));
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < n; k++) cov[free[r]][free[k]] = cv[r].reduce((a, x, j) => a + x * c[j][k], 0);
+  }
+  return true;
+}
+
 export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): ModelFit {
   const t0 = performance.now();
   const params = lik.parameters();
@@ -110,7 +144,9 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
     { errordef: 0.5, strategy: opts.strategy, hesseStep: opts.hesseStep ?? FIT_HESSE_STEP },
     { hesse: true, seedHessian },
   );
-  const wanted = new Set(opts.minos ?? []);
+  // With weighted events the NLL's rise by ½ does not mark 1σ, so MINOS would report wrong intervals.
+  const weighted = !!opts.weightedEvents && lik.events.weights !== null;
+  const wanted = new Set(weighted ? [] : (opts.minos ?? []));
   const mres = params.map((p, i) => {
     if (!wanted.has(p.name) || p.fixed || !result.valid) return null;
     try {
@@ -134,6 +170,13 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
     )
     .join('; ');
   const covariance = result.covariance.map((r) => Array.from(r));
+  const sandwiched = weighted && result.valid && sandwichCovariance(lik, values, params, covariance);
+  const errors = sandwiched ? covariance.map((r, i) => Math.sqrt(Math.max(0, r[i]))) : Array.from(result.errors);
+  const weightNote = !weighted
+    ? ''
+    : sandwiched
+      ? 'errors: HESSE corrected for the event weights (sandwich H⁻¹ (Σ w² s sᵀ) H⁻¹); MINOS not run with weights'
+      : 'event weights: no corrected errors (the fit is not valid or the densities are not finite); MINOS not run';
   const json: ModelFitJson = {
     parameters: params.map((p, i) => {
       const m = mres[i];
@@ -142,7 +185,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       return {
         name: p.name,
         value: v,
-        error: result.errors[i],
+        error: errors[i],
         minos:
           m && (m.validLower || m.atLimitLower) && (m.validUpper || m.atLimitUpper) ? [v + m.lower, v + m.upper] : null,
         at_limit: result.atLimit[i],
@@ -150,6 +193,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       };
     }),
     ...(outliers.count > 0 ? { outlier_events: outliers } : {}),
+    ...(sandwiched ? { weighted_errors: 'sandwich' as const } : {}),
     covariance,
     correlation: correlationOf(covariance),
     nll: result.fval,
@@ -174,7 +218,7 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       single_event: dominated.length > 0,
     },
     dominated: dominated.map((s) => params[s.param].name),
-    message: [result.message, dominanceNote, outliers.count > 0 ? outlierNote(outliers) : '']
+    message: [result.message, dominanceNote, outliers.count > 0 ? outlierNote(outliers) : '', weightNote]
       .filter((m) => m)
       .join('; '),
   };

@@ -7,13 +7,13 @@
 import { requireOutputDir } from '../output-path.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { Rng } from '../../random/rng.js';
 import { MODEL_NAMES, type ModelName } from '../../fit/density-source.js';
-import { readDataFile } from '../../fit/data-file.js';
+import { OBSERVABLES, readDataFile, type Observable } from '../../fit/data-file.js';
 import { drawToy } from '../../fit/toy-data.js';
 import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-fit.js';
 import { fitTable } from '../../fit/table.js';
@@ -27,6 +27,16 @@ import { cfgOption, existingFileParser, namesParser, outputDirParser, type Globa
 
 export const FIT_DEFAULT_SEED = 20240617;
 
+/** What `--data` reads: the file, and where its observables (and weights) are. */
+export interface DataOptions {
+  data: string | undefined;
+  toy: string | undefined;
+  columns?: Partial<Record<Observable, string>>;
+  tree?: string;
+  /** fit only: the per-event weight column */
+  weight?: string;
+}
+
 export interface FitCommonOptions extends GlobalOptions {
   cfg: string;
   sysCfg: string;
@@ -38,9 +48,7 @@ export interface FitCommonOptions extends GlobalOptions {
   outDir: string;
 }
 
-export interface FitOptions extends FitCommonOptions {
-  data: string | undefined;
-  toy: string | undefined;
+export interface FitOptions extends FitCommonOptions, DataOptions {
   minos: boolean;
   figures: boolean;
 }
@@ -92,6 +100,13 @@ export function register(program: Command): Command {
     .command('fit')
     .description('fit μ and the nuisances to data or a toy with the flow, truth and base densities');
   addDataOptions(addCommonFitOptions(cmd, 'fit'))
+    .addOption(
+      new Option(
+        '--weight <column>',
+        "the data file's per-event weight column (weighted Monte Carlo): errors from the sandwich " +
+          'H⁻¹(Σw²ssᵀ)H⁻¹, no MINOS (default: every event counts once)',
+      ),
+    )
     .addOption(new Option('--no-minos', 'skip the MINOS intervals (default: run MINOS for every parameter)'))
     .addOption(new Option('--no-figures', 'skip the fit figures (default: draw them)'))
     .action(async (_o: unknown, c: Command) => {
@@ -111,6 +126,28 @@ export interface FitRunResult {
   fits: Record<string, ModelFitJson>;
 }
 
+/**
+ * `--columns x1=pt,x2=eta,...`: the data file's names for the observables (the rest keep their own).
+ * Every key is an observable, named once, and no two observables read the same column.
+ */
+export function columnMapParser(text: string): Partial<Record<Observable, string>> {
+  const out: Partial<Record<Observable, string>> = {};
+  for (const item of text.split(',')) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\S(?:.*\S)?)\s*$/.exec(item);
+    if (!m) throw new InvalidArgumentError(`expected observable=column pairs such as x1=pt,x2=eta; got '${item}'`);
+    const [, key, column] = m;
+    if (!(OBSERVABLES as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError(`'${key}' is not an observable; expected ${OBSERVABLES.join(', ')}`);
+    }
+    if (out[key as Observable] !== undefined) throw new InvalidArgumentError(`'${key}' is mapped twice`);
+    out[key as Observable] = column;
+  }
+  const named = OBSERVABLES.map((o) => out[o] ?? o);
+  const twice = named.find((n, i) => named.indexOf(n) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`two observables would read the column '${twice}'`);
+  return out;
+}
+
 /** The data options of `fit` and `scan`. */
 export function addDataOptions(cmd: Command): Command {
   return cmd
@@ -122,6 +159,13 @@ export function addDataOptions(cmd: Command): Command {
           '(default: none; give --data or --toy)',
       ).argParser(existingFileParser()),
     )
+    .addOption(
+      new Option(
+        '--columns <map>',
+        "the data file's names for the observables, e.g. x1=pt,x2=eta,y1=s1,y2=s2 (default: x1,x2,y1,y2)",
+      ).argParser(columnMapParser),
+    )
+    .addOption(new Option('--tree <name>', "the ROOT file's TTree (default: its only one)"))
     .addOption(
       new Option(
         '--toy <truth>',
@@ -139,12 +183,18 @@ export interface Prepared {
 }
 
 /** Checks every input (nothing loaded or written before), then loads the models and the events. */
-export async function prepare(
-  what: string,
-  o: FitCommonOptions & { data: string | undefined; toy: string | undefined },
-): Promise<Prepared> {
+export async function prepare(what: string, o: FitCommonOptions & DataOptions): Promise<Prepared> {
   if ((o.data === undefined) === (o.toy === undefined))
     throw new UserError(`${what}: give exactly one of --data and --toy`);
+  const fileOnly = (['columns', 'tree', 'weight'] as const).find((k) => o[k] !== undefined);
+  if (o.toy !== undefined && fileOnly)
+    throw new UserError(`${what}: --${fileOnly} describes a --data file, not a --toy`);
+  if (o.weight !== undefined && o.extended) {
+    throw new UserError(
+      `${what}: --weight with --extended is not supported: the sandwich errors here are those of the μ ` +
+        'likelihood (the Poisson term has no per-event share); fit the weighted events without --extended',
+    );
+  }
   requireOutputDir(o.outDir, '--out-dir');
   const settings: LikelihoodSettings = {
     observables: o.observables,
@@ -157,7 +207,10 @@ export async function prepare(
   try {
     checkSettings(settings, o.model);
     if (o.toy !== undefined) toy = parseToyOption(o.toy);
-    if (o.data !== undefined) events = await readDataFile(o.data, o.observables === 'xy');
+    if (o.data !== undefined) {
+      const cols = { names: o.columns, tree: o.tree, weight: o.weight };
+      events = await readDataFile(o.data, o.observables === 'xy', cols);
+    }
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);
   }
@@ -175,7 +228,7 @@ export async function run(o: FitOptions): Promise<FitRunResult> {
   const fits: Record<string, ModelFit> = {};
   for (const name of o.model) {
     const lik = likelihoodFor(name, models, ev, settings);
-    const f = fitLikelihood(lik, { minos: o.minos ? lik.names : [] });
+    const f = fitLikelihood(lik, { minos: o.minos ? lik.names : [], weightedEvents: o.weight !== undefined });
     fits[name] = f;
     process.stdout.write(fitTable(name, f) + '\n');
   }

@@ -11,11 +11,9 @@ import { defaultScanSettings, scanModel, type ModelScan } from '../../fit/scan.j
 import { scanFigures } from '../../fit/figures-scan.js';
 import { UserError } from '../errors.js';
 import { intParser } from '../options.js';
-import { addCommonFitOptions, addDataOptions, prepare, type FitCommonOptions } from './fit.js';
+import { addCommonFitOptions, addDataOptions, prepare, type DataOptions, type FitCommonOptions } from './fit.js';
 
-export interface ScanOptions extends FitCommonOptions {
-  data: string | undefined;
-  toy: string | undefined;
+export interface ScanOptions extends FitCommonOptions, DataOptions {
   points: number;
   points2d: number;
   figures: boolean;
