@@ -2,10 +2,11 @@
  * `fnf fit` figures:
  *   fit_nuisances.png — left: post-fit nuisance pulls (ν̂ − ν̃)/σ with the post-fit error bars σ̂/σ
  *     per model; right: μ's impacts ranked, Δμ̂ when μ is refitted with each ν fixed at ν̂ ± σ̂
- *     (the first model that fits ν, normally flow);
+ *     (the first model that fits ν, normally flow); with --extended the same for the signal yield;
  *   fit_data_vs_model.png — data in each observable (x1, x2, and y1, y2 when used) against the fitted
  *     mixture of each model, signal and background stacked (from draws of the fitted model at ν̂:
- *     class A and B samples weighted to μ̂N and (1 − μ̂)N), with a data/model ratio panel.
+ *     class A and B samples weighted to μ̂N and (1 − μ̂)N, or to the fitted yields), with a data/model
+ *     ratio panel; weighted events as Σw per bin with √Σw² errors.
  */
 import { Figure, type LegendEntry } from '../plot/index.js';
 import { generateBatch } from '../toy/index.js';
@@ -29,10 +30,25 @@ export interface FitFigureInput {
 }
 
 const SAMPLES_PER_CLASS = 20_000;
+const IMPACT_RULE = '(ν fixed at ν̂ ± σ̂, the rest refitted)';
 
 export function fitFigures(dir: string, inp: FitFigureInput): string[] {
-  if (inp.settings.extended) return []; // the figures read μ; the yields' figures are not drawn
   return [nuisanceFigure(dir, inp), dataFigure(dir, inp)];
+}
+
+/** The parameter of interest as the figures name it: μ, or the signal yield of an extended fit. */
+const poiOf = (inp: FitFigureInput) => (inp.settings.extended ? 'n̂_sig' : 'μ̂');
+
+/** Signal and background yields of a fit (μ̂Σw and (1 − μ̂)Σw, or the fitted yields) and its ν̂. */
+function yieldsOf(
+  inp: FitFigureInput,
+  f: ModelFit['result'],
+  sumW: number,
+): { sig: number; bkg: number; nu: number[] } {
+  const v = Array.from(f.values);
+  return inp.settings.extended
+    ? { sig: v[0], bkg: v[1], nu: v.slice(2) }
+    : { sig: v[0] * sumW, bkg: (1 - v[0]) * sumW, nu: v.slice(1) };
 }
 
 function nuisanceFigure(dir: string, inp: FitFigureInput): string {
@@ -43,7 +59,7 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
     height: 520,
     cols: 2,
     legend: models.map((m): LegendEntry => ({ kind: 'marker', label: m, color: MODEL_COLORS[m], errorBar: true })),
-    suptitle: 'Post-fit nuisances (ν̃ = 0, σ = 1) and the impacts on μ̂ (ν fixed at ν̂ ± σ̂, the rest refitted)',
+    suptitle: `Post-fit nuisances (ν̃ = 0, σ = 1) and the impacts on ${poiOf(inp)} ${IMPACT_RULE}`,
   });
   const p = fig.panel(0, 0, {
     title: 'nuisance pulls (ν̂ − ν̃)/σ, bars σ̂/σ',
@@ -78,8 +94,8 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   const impacts = impactsOf(im, inp);
   const order = impacts.map((_, k) => k).sort((a, b) => impacts[b].size - impacts[a].size);
   const q = fig.panel(0, 1, {
-    title: `${im}: impact on μ̂ (ranked; orange ν̂ + σ̂, blue ν̂ − σ̂)`,
-    xLabel: 'Δμ̂',
+    title: `${im}: impact on ${poiOf(inp)} (ranked; orange ν̂ + σ̂, blue ν̂ − σ̂)`,
+    xLabel: `Δ${poiOf(inp)}`,
     yLabel: 'rank',
     yRange: [-0.7, names.length - 0.3],
     legend: 'none',
@@ -152,8 +168,12 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
     heightRatios: models.flatMap(() => [3, 1]),
     legend: [
       { kind: 'marker', label: 'data', color: '#000000', errorBar: true },
-      { kind: 'patch', label: 'signal (class A), μ̂N', color: SIGNAL_COLOR },
-      { kind: 'patch', label: 'background (class B), (1 − μ̂)N', color: BACKGROUND_COLOR },
+      { kind: 'patch', label: `signal (class A), ${inp.settings.extended ? 'n̂_sig' : 'μ̂N'}`, color: SIGNAL_COLOR },
+      {
+        kind: 'patch',
+        label: `background (class B), ${inp.settings.extended ? 'n̂_bkg' : '(1 − μ̂)N'}`,
+        color: BACKGROUND_COLOR,
+      },
     ],
     suptitle:
       `Data (${ev.n} events${ev.weights ? `, Σw = ${sumW.toPrecision(5)}` : ''}) ` +
@@ -162,8 +182,7 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
   });
   models.forEach((m, r) => {
     const f = inp.fits[m].result;
-    const muHat = f.values[0];
-    const nu = Array.from(f.values.slice(1));
+    const { sig, bkg, nu } = yieldsOf(inp, f, sumW);
     const draws = modelDraws(m, inp, nu, Rng.fromSeed(4242));
     obs.forEach((label, d) => {
       const data = col(d);
@@ -185,8 +204,8 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       const hd = hist(data, 1, 0, wts ? (k) => wts[k] : 1);
       const hdErr = Array.from(wts ? hist(data, 1, 0, (k) => wts[k] * wts[k]) : hd, Math.sqrt);
       const src = (cls: 0 | 1) => (d < 2 ? draws[cls][0] : draws[cls][1]);
-      const hs = hist(src(0), 2, d % 2, (muHat * sumW) / SAMPLES_PER_CLASS);
-      const hb = hist(src(1), 2, d % 2, ((1 - muHat) * sumW) / SAMPLES_PER_CLASS);
+      const hs = hist(src(0), 2, d % 2, sig / SAMPLES_PER_CLASS);
+      const hb = hist(src(1), 2, d % 2, bkg / SAMPLES_PER_CLASS);
       const tot = hs.map((v, i) => v + hb[i]);
       const main = fig.panel(2 * r, d, {
         title: `${m}: ${label}`,
