@@ -23,7 +23,7 @@ const sys = loadConfig(join(packageRoot(), 'configs/systematics.yaml'), 'systema
 const dev = await createDevice({ backend: 'wasm', threads });
 const prof = new Profiler(dev);
 const models = loadFitModels(prof.device, sys, 'xy');
-const gen = models.truthAt([0.5, -0.4]);
+const gen = models.truthAt!([0.5, -0.4]);
 const top = (r: Record<string, { calls: number; ms: number }>, k = 8) =>
   Object.entries(r)
     .slice(0, k)

@@ -110,7 +110,7 @@ register({
     const n = scaled(100_000);
     const rounds = Number(process.env.FNF_BENCH_FIT_ROUNDS ?? '5');
     const sides = [await openModels(1), await openModels(2)];
-    const ev = drawToy(Rng.fromSeed(1), n, 0.3, sides[0].models.truthAt(GEN_NU));
+    const ev = drawToy(Rng.fromSeed(1), n, 0.3, sides[0].models.truthAt!(GEN_NU));
     const liks = sides.map((s) => flowLikelihood(s.models, ev));
     let step = 0;
     const g = new Float64Array(3);
@@ -202,7 +202,7 @@ register({
     const out: BenchResult[] = [];
     for (const threads of [1, 2]) {
       const { models } = await openModels(threads);
-      const ev = drawToy(Rng.fromSeed(2), n, 0.3, models.truthAt(GEN_NU));
+      const ev = drawToy(Rng.fromSeed(2), n, 0.3, models.truthAt!(GEN_NU));
       let nfcn = 0;
       const s = median3(() => {
         nfcn = fitLikelihood(flowLikelihood(models, ev)).json.nfcn;
@@ -221,7 +221,7 @@ register({
     const out: BenchResult[] = [];
     for (const threads of [1, 2]) {
       const { models } = await openModels(threads);
-      const gen = models.truthAt(GEN_NU);
+      const gen = models.truthAt!(GEN_NU);
       let toy = 0;
       for (const minos of [false, true]) {
         const perToy = median3(() => {

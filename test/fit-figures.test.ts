@@ -24,7 +24,7 @@ import { REPO } from './helpers/shared.js';
 const dev = await createDevice({ backend: 'wasm', threads: 1 });
 const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
 const models = { ...loadFitModels(dev, sys, 'xy'), observables: 'x' as const };
-const events = drawToy(Rng.fromSeed(5), 1500, 0.3, models.truthAt([0.4, 0]));
+const events = drawToy(Rng.fromSeed(5), 1500, 0.3, models.truthAt!([0.4, 0]));
 
 function draw(ev: FitEvents, extended: boolean, weighted = false): { dir: string; fit: ModelFit } {
   const settings: LikelihoodSettings = { observables: 'x', extended, fixMu: undefined, startMu: undefined };

@@ -24,7 +24,7 @@ test('flow fit of toy 47 (seed 1601): HESSE positive definite and σ(ν_squeeze)
   // exactly the toy fnf toys draws as toy 47
   const rng = Rng.fromSeed(1601).fork(47);
   const globalObs = truth.nu.map((v) => v + rng.normal());
-  const ev = drawToy(rng, 2000, truth.mu, models.truthAt(truth.nu));
+  const ev = drawToy(rng, 2000, truth.mu, models.truthAt!(truth.nu));
   const lik = likelihoodFor('flow', models, ev, { observables: 'xy', extended: false }, globalObs);
   const fit = fitLikelihood(lik, { minos: ['nu_squeeze'] });
   assert.ok(fit.json.valid, fit.message);

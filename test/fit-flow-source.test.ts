@@ -24,7 +24,7 @@ import { REPO } from './helpers/shared.js';
 const dev = await createDevice({ backend: 'wasm', threads: 1 });
 const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
 const models = loadFitModels(dev, sys, 'xy');
-const events = drawToy(Rng.fromSeed(5), 300, 0.3, models.truthAt([0.5, -0.4]));
+const events = drawToy(Rng.fromSeed(5), 300, 0.3, models.truthAt!([0.5, -0.4]));
 const NU = [0.7, -0.45];
 
 /** The model's own pass on a tape, nothing cached: log p and ∂log p/∂ν per row. */
@@ -141,7 +141,7 @@ test('μ starts at its conditional minimum at the starting ν (truth and flow), 
   });
   assert.is(given.parameters()[0].value, 0.5);
   // Pure background data: the minimum sits at the lower bound, the start just inside it.
-  const bkg = drawToy(Rng.fromSeed(6), 200, 0, models.truthAt([0, 0]));
+  const bkg = drawToy(Rng.fromSeed(6), 200, 0, models.truthAt!([0, 0]));
   const lb = new MixtureLikelihood(makeSource('truth', models, bkg), bkg, { nuisanceNames: models.nuisanceNames });
   const m = lb.parameters()[0].value;
   assert.ok(m >= 0.01 && m < 0.2, `background-only start μ₀ = ${m}`);

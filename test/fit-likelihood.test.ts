@@ -19,7 +19,7 @@ const dev = await createDevice({ backend: 'wasm', threads: 1 });
 const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
 const models = loadFitModels(dev, sys, 'xy');
 const modelsX = { ...models, observables: 'x' as const };
-const gen = models.truthAt([0.5, -0.4]);
+const gen = models.truthAt!([0.5, -0.4]);
 const events = drawToy(Rng.fromSeed(11), 60, 0.3, gen);
 
 /** Central differences of f at θ in each coordinate, step h. */
@@ -49,15 +49,15 @@ function checkGrad(lik: MixtureLikelihood, theta: number[], h: number, tol: numb
 test('truth: per-event ∂log p/∂ν equals finite differences of the exact density (x and y)', () => {
   for (const cls of [0, 1] as const) {
     const nu = [0.3, -0.7];
-    const r = truthLogProbAndNuGrad(models.truthAt([0, 0]), nu, cls, events.x, events.y);
+    const r = truthLogProbAndNuGrad(models.truthAt!([0, 0]), nu, cls, events.x, events.y);
     for (let k = 0; k < 2; k++) {
       const h = 1e-5;
       const up = [...nu];
       const dn = [...nu];
       up[k] += h;
       dn[k] -= h;
-      const a = truthLogProbAndNuGrad(models.truthAt([0, 0]), up, cls, events.x, events.y).logp;
-      const b = truthLogProbAndNuGrad(models.truthAt([0, 0]), dn, cls, events.x, events.y).logp;
+      const a = truthLogProbAndNuGrad(models.truthAt!([0, 0]), up, cls, events.x, events.y).logp;
+      const b = truthLogProbAndNuGrad(models.truthAt!([0, 0]), dn, cls, events.x, events.y).logp;
       for (let i = 0; i < events.n; i++) {
         const fd = (a[i] - b[i]) / (2 * h);
         assert.ok(Math.abs(r.dnu[2 * i + k] - fd) < 1e-6 * (1 + Math.abs(fd)), `class ${cls} ν${k} event ${i}`);

@@ -19,7 +19,7 @@ const sys = loadConfig(join(REPO, 'configs/systematics.yaml'), 'systematics');
 const models = loadFitModels(dev, sys, 'x');
 
 test('truth scan: profile, significance, CLs limit and contours are consistent', () => {
-  const events = drawToy(Rng.fromSeed(3), 600, 0.2, models.truthAt([0.3, 0]));
+  const events = drawToy(Rng.fromSeed(3), 600, 0.2, models.truthAt!([0.3, 0]));
   const s = defaultScanSettings(11, 5, 9);
   s.asimovPerClass = 4000;
   const r = scanModel('truth', models, events, { observables: 'x', extended: false }, s);

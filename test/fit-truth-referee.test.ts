@@ -32,7 +32,7 @@ const THETA = [TRUE.mu, ...TRUE.nu];
 test('truth at (0.5; −0.5, 0.5): the score has mean 0 and covariance = expected Hessian over toys', () => {
   const nToys = 400;
   const n = 500;
-  const gen = models.truthAt(TRUE.nu);
+  const gen = models.truthAt!(TRUE.nu);
   const scores: number[][] = [];
   const hess = [0, 1, 2].map(() => [0, 0, 0]);
   for (let t = 0; t < nToys; t++) {
@@ -76,7 +76,7 @@ test('truth at (0.5; −0.5, 0.5), seed 1601: HESSE = inverse FD Hessian of f, M
     // exactly the toy `fnf toys --seed 1601` draws as toy t
     const rng = Rng.fromSeed(1601).fork(t);
     const globalObs = TRUE.nu.map((v) => v + rng.normal());
-    const ev = drawToy(rng, 2000, TRUE.mu, models.truthAt(TRUE.nu));
+    const ev = drawToy(rng, 2000, TRUE.mu, models.truthAt!(TRUE.nu));
     const lik = likelihoodFor('truth', models, ev, { observables: 'xy', extended: false }, globalObs);
     const fit = fitLikelihood(lik, { minos: lik.names });
     assert.ok(fit.json.valid, fit.message);

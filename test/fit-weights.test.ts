@@ -31,7 +31,7 @@ const fitOf = (ev: FitEvents, weighted: boolean) =>
   fitLikelihood(new MixtureLikelihood(makeSource('truth', models, ev), ev, names), { weightedEvents: weighted });
 
 test('all weights 3: the sandwich errors are the unit-weight ones; HESSE alone would shrink them by √3', () => {
-  const ev = drawToy(Rng.fromSeed(3), 3000, 0.4, models.truthAt([0.3, -0.2]));
+  const ev = drawToy(Rng.fromSeed(3), 3000, 0.4, models.truthAt!([0.3, -0.2]));
   const one = fitOf(
     withWeights(ev, () => 1),
     true,
@@ -76,7 +76,7 @@ test('all weights 3: the sandwich errors are the unit-weight ones; HESSE alone w
 test('coverage: μ pulls have unit width with the sandwich errors (weights 0.5 or 3, unrelated to the events)', () => {
   const rng = Rng.fromSeed(17);
   const mu = 0.35;
-  const truth = models.truthAt([0, 0]);
+  const truth = models.truthAt!([0, 0]);
   const pulls: number[] = [];
   const naivePulls: number[] = [];
   for (let t = 0; t < 200; t++) {

@@ -439,6 +439,90 @@ test('train-base, train-systematics on files: validation NLL per epoch, best epo
   for (const r of rows) assert.equal(pngSize(readFileSync(join(out, r.marginal_figure))), MARGINAL_FIGURE_SIZE);
 });
 
+test('fit and scan with residuals trained on files: their own nuisance name, flow and base, no truth', async () => {
+  // The residual config as a user writes it: templates from files only (no generator templates),
+  // one nuisance named jes. Trained on the up/down files above, then fitted to held-out-like data.
+  const sysDoc = yaml.load(readFileSync(join(dir, 'sys.yaml'), 'utf8')) as YamlDoc;
+  delete sysDoc.kin_systematics;
+  delete sysDoc.score_systematics;
+  sysDoc.samples.nuisances = ['jes'];
+  sysDoc.paths.kin_residual_model = join(dir, 'jes', 'kin_res.safetensors');
+  sysDoc.paths.score_residual_model = join(dir, 'jes', 'score_res.safetensors');
+  const sys = join(dir, 'sys-jes.yaml');
+  writeFileSync(sys, yaml.dump(sysDoc));
+  const opts = { ...globals, resume: false, epochs: 2, stepsPerEpoch: 3, lr: undefined, initFrom: undefined };
+  await trainSystematics({ ...opts, cfg: sys, steps: ['train_kin', 'train_score'] } as never);
+  const { run: fit } = await import('../src/cli/commands/fit.js');
+  const { run: scan } = await import('../src/cli/commands/scan.js');
+  const common = { ...globals, cfg: join(dir, 'base.yaml'), sysCfg: sys, observables: 'xy', extended: false };
+  const data = join(dir, 'up.csv');
+  const r = await fit({ ...common, data, outDir: join(dir, 'fit-jes'), minos: true, figures: true } as never);
+  assert.equal(Object.keys(r.fits), ['flow', 'base'], 'the default drops truth: these models have none');
+  assert.equal(
+    r.fits.flow.parameters.map((p) => p.name),
+    ['mu', 'nu_jes'],
+  );
+  assert.ok(r.fits.flow.valid && r.fits.base.valid);
+  assert.ok(existsSync(join(dir, 'fit-jes', 'fit_data_vs_model.png')));
+  const sc = await scan({
+    ...common,
+    data,
+    outDir: join(dir, 'scan-jes'),
+    points: 5,
+    points2d: 3,
+    figures: false,
+  } as never);
+  assert.equal(
+    sc.map((m) => m.model),
+    ['flow', 'base'],
+  );
+  for (const m of sc) assert.ok(m.sigma_asimov > 0 && Number.isFinite(m.upper_limit_95), JSON.stringify(m));
+  // What needs the exact generator is refused, with the reason and what to use instead.
+  const refused = async (p: Promise<unknown>, re: RegExp) =>
+    p.then(
+      () => assert.unreachable('must be refused'),
+      (e: Error) => assert.match(e.message, re),
+    );
+  await refused(
+    fit({ ...common, data, model: ['truth'], outDir: join(dir, 'x'), minos: false, figures: false } as never),
+    new RegExp(
+      '--model truth needs the exact generator, which these models do not have ' +
+        '\\(the models have 1 nuisance, the toy generator 2\\); fit with --model flow,base',
+    ),
+  );
+  await refused(
+    fit({ ...common, toy: 'mu=0.3,nu_jes=1,n=100', outDir: join(dir, 'x'), minos: false, figures: false } as never),
+    /--toy draws from the exact generator; these models have none/,
+  );
+  const { run: toys } = await import('../src/cli/commands/toys.js');
+  await refused(
+    toys({ ...common, nToys: 2, truth: 'mu=0.3', events: 100, outDir: join(dir, 'x'), figures: false } as never),
+    /toys: a toy study draws from the exact generator; these models have none/,
+  );
+  // validate-files measures them on held-out events; validate and visualize need the generator, and say so.
+  const held = join(dir, 'held-out-jes');
+  await validateFiles({
+    ...globals,
+    cfg: join(dir, 'base.yaml'),
+    sysCfg: sys,
+    outDir: held,
+    classifierSteps: 0,
+  } as never);
+  assert.ok(existsSync(join(held, 'held-out.json')));
+  const { run: validate } = await import('../src/cli/commands/validate.js');
+  await refused(
+    validate({ ...globals, cfg: join(dir, 'base.yaml'), sysCfg: sys, n: 100, outDir: join(dir, 'x') } as never),
+    /has no generator templates \(kin_systematics\): its templates come from files\. For models trained on files/,
+  );
+  // A names list of the wrong length is a config error naming the key.
+  sysDoc.samples.nuisances = ['jes', 'jer'];
+  writeFileSync(sys, yaml.dump(sysDoc));
+  assert.throws(
+    () => loadConfig(sys, 'systematics'),
+    /samples\.nuisances.*expected 1 names \(residual_kin_model\.num_nuisances = 1\), found 2/,
+  );
+});
+
 test('weighted held-out NLL: mean Σwv/Σw and its standard error, negative weights included', () => {
   const values = Float64Array.from([1, 2, 3, 4]);
   const batches = [

@@ -207,6 +207,9 @@ const baseTop = section({
 function parseBase(doc: unknown, where: Where, source: string): BaseFlowsConfig {
   const top = baseTop(doc, where);
   for (const s of SECTORS) checkToyFlow(where, s, top[`${s}Flow`]);
+  if (top.samples?.nuisances) {
+    problem(at(at(where, 'samples'), 'nuisances'), 'nuisances belong in a systematics config (base flows have none)');
+  }
   return {
     kind: 'base',
     source,
@@ -278,8 +281,16 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
   for (const s of SECTORS) checkToyFlow(where, s, top[`${s}Flow`]);
   for (const s of SECTORS) checkResidualDims(where, s, top[`residual${capitalised(s)}Model`], top[`${s}Flow`]);
   const templates = perSector((s) =>
-    resolveTemplates(where, s, top[`${s}Systematics`], generators, top[`residual${capitalised(s)}Model`]),
+    resolveTemplates(
+      where,
+      s,
+      top[`${s}Systematics`],
+      generators,
+      top[`residual${capitalised(s)}Model`],
+      (top.samples?.[s].templates.length ?? 0) > 0,
+    ),
   );
+  checkNuisanceNames(where, top.samples?.nuisances, [top.residualKinModel, top.residualScoreModel]);
   for (const s of SECTORS) checkBatchHoldsTemplates(where, s, top.training[s].batchSize, templates[s].length);
   return {
     kind: 'systematics',
@@ -297,6 +308,21 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
     })),
     samples: top.samples,
   };
+}
+
+/** samples.nuisances names every component of ν: as many names as each residual with nuisances has. */
+function checkNuisanceNames(where: Where, names: string[] | undefined, residuals: ResidualArchitecture[]): void {
+  if (!names) return;
+  for (const [res, key] of residuals.map(
+    (r, i) => [r, i === 0 ? 'residual_kin_model' : 'residual_score_model'] as const,
+  )) {
+    if (res.numNuisances > 0 && res.numNuisances !== names.length) {
+      problem(
+        at(at(where, 'samples'), 'nuisances'),
+        `expected ${res.numNuisances} names (${key}.num_nuisances = ${res.numNuisances}), found ${names.length}`,
+      );
+    }
+  }
 }
 
 /** `kin` → `Kin`: the sector inside a camelCase key (`residualKinModel`). */
@@ -319,7 +345,7 @@ function checkResidualDims(where: Where, s: Sector, res: ResidualArchitecture, f
 /**
  * A template list → templates. An absent list falls back, like the reference, to the legacy pair
  * generator_<model>_up / _down (m = [+1] / [−1]); or to no templates when the residual has no
- * nuisances (it is the identity and never trained).
+ * nuisances (it is the identity and never trained) or its templates come from files (samples:).
  */
 function resolveTemplates(
   where: Where,
@@ -327,6 +353,7 @@ function resolveTemplates(
   entries: TemplateEntry[] | undefined,
   generators: Record<string, GeneratorConfig>,
   res: ResidualArchitecture,
+  fromFiles: boolean,
 ): SystematicTemplate[] {
   const listKey = `${model}_systematics`;
   const resKey = `residual_${model}_model`;
@@ -340,7 +367,9 @@ function resolveTemplates(
         { generator: up, m: [1] },
         { generator: down, m: [-1] },
       ];
-    } else if (res.numNuisances === 0) {
+    } else if (res.numNuisances === 0 || fromFiles) {
+      // No nuisances: the residual is the identity. Templates from files (samples:): the events
+      // define them, and without generator templates the fit has no exact truth for this model.
       return [];
     } else {
       problem(

@@ -14,6 +14,9 @@
  *     nominal: data/nominal.parquet # a file, a list of files, or {files, class} entries
  *     templates:                    # systematics only: one entry per template, with its ν
  *       - {files: data/shift_up.parquet, nu: [1, 0]}
+ *     nuisances: [jes, jer]         # systematics only: names of ν's components, for the fit's
+ *                                   # parameters nu_jes, nu_jer (default: the toy's shift, squeeze
+ *                                   # for two, else 1, 2, …)
  *     kin: {...}                    # optional per-sector overrides of the keys above
  *     score: {...}
  */
@@ -63,6 +66,8 @@ export interface SectorSamples {
 export interface SamplesConfig {
   kin: SectorSamples;
   score: SectorSamples;
+  /** Names of the nuisances (ν's components), shared by both sectors. */
+  nuisances?: string[];
 }
 
 const DEFAULT_COLUMNS: SampleColumns = { features: ['x1', 'x2'], scores: ['y1', 'y2'], class: 'label' };
@@ -140,7 +145,26 @@ const sectorFields = {
   templates: optional(list(templateSample, { minLength: 1 })),
 };
 const sectorSection = section(sectorFields);
-const samplesTop = section({ ...sectorFields, kin: optional(sectorSection), score: optional(sectorSection) });
+/** A nuisance name: it becomes the fit parameter nu_<name>, so an identifier. */
+const nuisanceName: Check<string> = (v, where) => {
+  const name = nonEmptyString(v, where);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) fail(where, 'a name of letters, digits and _ (starting with a letter)', v);
+  return name;
+};
+
+const nuisanceNames: Check<string[]> = (v, where) => {
+  const names = list(nuisanceName, { minLength: 1 })(v, where);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) problem(where, `"${twice}" is named twice`);
+  return names;
+};
+
+const samplesTop = section({
+  ...sectorFields,
+  nuisances: optional(nuisanceNames),
+  kin: optional(sectorSection),
+  score: optional(sectorSection),
+});
 
 type SectorInput = ReturnType<typeof sectorSection>;
 
@@ -170,7 +194,7 @@ export function samplesSection(v: unknown, where: Where): SamplesConfig {
     }
     return out;
   };
-  return { kin: sector('kin'), score: sector('score') };
+  return { kin: sector('kin'), score: sector('score'), ...(top.nuisances ? { nuisances: top.nuisances } : {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -9,16 +9,15 @@
  *     ratio panel; weighted events as Σw per bin with √Σw² errors.
  */
 import { Figure, type LegendEntry } from '../plot/index.js';
-import { generateBatch } from '../toy/index.js';
 import { Rng } from '../random/rng.js';
 import { migrad } from './minimize/index.js';
 import type { FitEvents } from './events.js';
-import { classContext, scoreContext, totalWeight } from './events.js';
+import { totalWeight } from './events.js';
+import { modelDraws } from './model-draws.js';
 import type { FitModels } from './setup.js';
 import type { ModelFit } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { TruthPoint } from './truth-spec.js';
-import { baseOf, baseSample, residualSample } from './model-adapter.js';
 import { BACKGROUND_COLOR, MODEL_COLORS, paramLabel, savePng, SIGNAL_COLOR } from './figure-style.js';
 
 export interface FitFigureInput {
@@ -131,27 +130,6 @@ function impactsOf(model: string, inp: FitFigureInput): { up: number; down: numb
   });
 }
 
-/** Class-A and class-B draws [n, 4] = (x1, x2, y1, y2) of a model at ν. */
-function modelDraws(model: string, inp: FitFigureInput, nu: number[], rng: Rng): [Float32Array, Float32Array][] {
-  const n = SAMPLES_PER_CLASS;
-  return ([0, 1] as const).map((cls) => {
-    if (model === 'truth') {
-      const b = generateBatch(rng, n, inp.models.truthAt(nu), { c: cls });
-      return [b.x, b.y] as [Float32Array, Float32Array];
-    }
-    const ctx = classContext(n, cls);
-    const x =
-      model === 'flow' ? residualSample(inp.models.kin, ctx, nu, rng) : baseSample(baseOf(inp.models.kin), ctx, rng);
-    const sc = inp.models.score;
-    const y = !sc
-      ? new Float32Array(2 * n)
-      : model === 'flow'
-        ? residualSample(sc, scoreContext(x, cls), nu, rng)
-        : baseSample(baseOf(sc), scoreContext(x, cls), rng);
-    return [x, y] as [Float32Array, Float32Array];
-  });
-}
-
 function dataFigure(dir: string, inp: FitFigureInput): string {
   const useY = inp.models.observables === 'xy' && inp.events.y !== null;
   const obs = useY ? ['x₁', 'x₂', 'y₁', 'y₂'] : ['x₁', 'x₂'];
@@ -183,7 +161,7 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
   models.forEach((m, r) => {
     const f = inp.fits[m].result;
     const { sig, bkg, nu } = yieldsOf(inp, f, sumW);
-    const draws = modelDraws(m, inp, nu, Rng.fromSeed(4242));
+    const draws = modelDraws(m, inp.models, nu, Rng.fromSeed(4242), SAMPLES_PER_CLASS);
     obs.forEach((label, d) => {
       const data = col(d);
       const sorted = Float64Array.from(data).sort();

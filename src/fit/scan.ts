@@ -28,7 +28,8 @@ import type { ModelName } from './density-source.js';
 import type { FitEvents } from './events.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { FitModels } from './setup.js';
-import { asimovSample } from './toy-data.js';
+import { asimovFromDraws, asimovSample } from './toy-data.js';
+import { modelDraws } from './model-draws.js';
 
 export interface ScanSettings {
   /** points of the μ profile, spread over μ̂ ± 4σ (within [0, 1]). */
@@ -143,7 +144,12 @@ function asimovSigma(
   dataFit: FitResult,
 ): number {
   const N = events.weights ? events.weights.reduce((a, b) => a + b, 0) : events.n;
-  const asimov = asimovSample(Rng.fromSeed(s.seed).fork(1), s.asimovPerClass, N, 0, models.truthAt(nu));
+  const rng = Rng.fromSeed(s.seed).fork(1);
+  // The toy's exact generator when there is one; else draws of the model being fitted (its own
+  // expectation under μ = 0, as a model without a truth defines it).
+  const asimov = models.truthAt
+    ? asimovSample(rng, s.asimovPerClass, N, 0, models.truthAt(nu))
+    : asimovFromDraws(modelDraws(name, models, nu, rng, s.asimovPerClass), N, 0, models.score !== null);
   const lik = likelihoodFor(name, models, asimov, { ...settings, startMu: 0.05 }, nu);
   const params = lik.parameters();
   const min = migrad(lik.fcn, params, { errordef: 0.5 });

@@ -3,6 +3,11 @@
  * names (kin, and score unless the fit uses x only), the truth generator at ν from its templates,
  * and build one DensitySource per requested model over a sample.
  *
+ * Any number of nuisances: their names come from the config (samples.nuisances; else the toy's
+ * shift, squeeze for two; else 1, 2, …). The exact truth exists only for the toy: two nuisances
+ * and generator templates (kin_systematics); models trained on a user's files have none, and the
+ * fit then offers flow and base.
+ *
  * The base source uses the frozen base flows under the residual models (checkBaseFlowsMatch has
  * made sure they are the base config's flows), so no flow is loaded twice.
  */
@@ -23,26 +28,65 @@ export const TOY_NUISANCE_NAMES = ['shift', 'squeeze'] as const;
 export interface FitModels {
   kin: SystematicCorrectedModel;
   score: SystematicCorrectedModel | null;
-  /** ν → the exact generator. */
-  truthAt: (nu: readonly number[]) => GeneratorConfig;
+  /** ν → the exact generator; null when the models are not the toy's (`noTruth` says why). */
+  truthAt: ((nu: readonly number[]) => GeneratorConfig) | null;
+  noTruth?: string;
   nuisanceNames: string[];
   observables: Observables;
+}
+
+/** The names of ν's components for a systematics config (see the file header). */
+export function fitNuisanceNames(sys: SystematicsConfig): string[] {
+  const K = sys.kin.residual.numNuisances;
+  if (sys.samples?.nuisances) return [...sys.samples.nuisances];
+  if (K === TOY_NUISANCE_NAMES.length) return [...TOY_NUISANCE_NAMES];
+  return Array.from({ length: K }, (_, k) => String(k + 1));
+}
+
+/** The toy's exact generator at ν for this config, or why there is none (from the config alone). */
+export function toyTruth(
+  sys: SystematicsConfig,
+): { truthAt: (nu: readonly number[]) => GeneratorConfig } | { noTruth: string } {
+  const K = sys.kin.residual.numNuisances;
+  if (K !== TOY_NUISANCE_NAMES.length) {
+    return {
+      noTruth: `the models have ${K} nuisance${K === 1 ? '' : 's'}, the toy generator ${TOY_NUISANCE_NAMES.length}`,
+    };
+  }
+  if (sys.kin.templates.length === 0) {
+    return { noTruth: `${sys.source} has no generator templates (kin_systematics): its templates come from files` };
+  }
+  const truthAt = nuisanceGenerator(sys.kin.templates, 'kin_systematics');
+  checkTruthGenerator(truthAt([0, 0]), 'kin_systematics generators');
+  return { truthAt };
+}
+
+/** The truth generator, or an error saying why there is none and what to fit with instead. */
+export function requireTruth(m: FitModels, what: string): (nu: readonly number[]) => GeneratorConfig {
+  if (m.truthAt) return m.truthAt;
+  throw new Error(`${what} needs the exact truth, which these models do not have (${m.noTruth}); use flow and base`);
 }
 
 export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: Observables): FitModels {
   const kin = loadResidual(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
   const score =
     observables === 'xy' ? loadResidual(dev, sys.score.paths.residual, sys.score, 'residual_score_model') : null;
-  const K = residualNuisances(kin);
-  if (K !== TOY_NUISANCE_NAMES.length) {
-    throw new Error(
-      `fit: the kin residual model has ${K} nuisances; the toy generator's fit knows ${TOY_NUISANCE_NAMES.length} ` +
-        `(${TOY_NUISANCE_NAMES.join(', ')})`,
-    );
+  const names = fitNuisanceNames(sys);
+  for (const [m, key] of [
+    [kin, 'kin'],
+    [score, 'score'],
+  ] as const) {
+    if (m && residualNuisances(m) !== names.length) {
+      throw new Error(
+        `fit: the ${key} residual model ${sys[key].paths.residual} has ${residualNuisances(m)} nuisances; ` +
+          `${sys.source} names ${names.length} (${names.join(', ')})`,
+      );
+    }
   }
-  const truthAt = nuisanceGenerator(sys.kin.templates, 'kin_systematics');
-  checkTruthGenerator(truthAt([0, 0]), 'kin_systematics generators');
-  return { kin, score, truthAt, nuisanceNames: [...TOY_NUISANCE_NAMES], observables };
+  const truth = toyTruth(sys);
+  return 'truthAt' in truth
+    ? { kin, score, truthAt: truth.truthAt, nuisanceNames: names, observables }
+    : { kin, score, truthAt: null, noTruth: truth.noTruth, nuisanceNames: names, observables };
 }
 
 export function makeSource(name: ModelName, m: FitModels, events: FitEvents): DensitySource {
@@ -52,7 +96,7 @@ export function makeSource(name: ModelName, m: FitModels, events: FitEvents): De
     case 'flow':
       return new FlowSource({ kin: m.kin, score: useY ? m.score : null }, events);
     case 'truth':
-      return new TruthSource(m.truthAt([0, 0]), useY, events);
+      return new TruthSource(requireTruth(m, 'the truth model')([0, 0]), useY, events);
     case 'base':
       return new BaseSource(
         { kin: baseOf(m.kin), score: useY && m.score ? baseOf(m.score) : null },

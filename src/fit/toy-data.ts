@@ -35,3 +35,28 @@ export function asimovSample(
   weights.fill(((1 - mu) * N) / perClass, perClass);
   return { n: 2 * perClass, x: b.x, y: b.y, weights, truthClass: cls };
 }
+
+/**
+ * As asimovSample, from class draws already made ([x, y] of class A, then of class B, n each; the
+ * scan's fallback when the models have no exact generator: draws of the model being fitted).
+ */
+export function asimovFromDraws(
+  draws: [Float32Array, Float32Array][],
+  N: number,
+  mu: number,
+  withY: boolean,
+): FitEvents {
+  const perClass = draws[0][0].length / 2;
+  const cls = new Uint8Array(2 * perClass);
+  cls.fill(1, perClass);
+  const join = (k: 0 | 1) => {
+    const out = new Float32Array(4 * perClass);
+    out.set(draws[0][k], 0);
+    out.set(draws[1][k], 2 * perClass);
+    return out;
+  };
+  const weights = new Float64Array(2 * perClass);
+  weights.fill((mu * N) / perClass, 0, perClass);
+  weights.fill(((1 - mu) * N) / perClass, perClass);
+  return { n: 2 * perClass, x: join(0), y: withY ? join(1) : null, weights, truthClass: cls };
+}

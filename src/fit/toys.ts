@@ -13,7 +13,7 @@ import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
-import type { FitModels, Observables } from './setup.js';
+import { requireTruth, type FitModels, type Observables } from './setup.js';
 import { drawToy } from './toy-data.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';
 import { runInWorkers } from './toy-pool.js';
@@ -132,7 +132,7 @@ export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; secon
   const { meta, models } = o;
   const rng = Rng.fromSeed(meta.seed).fork(index);
   const globalObs = meta.truth.nu.map((v) => v + rng.normal());
-  const ev = drawToy(rng, meta.events, meta.truth.mu, models.truthAt(meta.truth.nu));
+  const ev = drawToy(rng, meta.events, meta.truth.mu, requireTruth(models, 'a toy study')(meta.truth.nu));
   const fits: ToyRecord['fits'] = {};
   const seconds: Record<string, number> = {};
   for (const name of meta.models) {

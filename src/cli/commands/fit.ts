@@ -8,7 +8,7 @@ import { requireOutputDir } from '../output-path.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, type SystematicsConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { Rng } from '../../random/rng.js';
@@ -19,7 +19,7 @@ import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-f
 import { fitTable } from '../../fit/table.js';
 import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
-import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/setup.js';
+import { TOY_NUISANCE_NAMES, fitNuisanceNames, toyTruth, type FitModels, type Observables } from '../../fit/setup.js';
 import type { FitEvents } from '../../fit/events.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
@@ -40,7 +40,8 @@ export interface DataOptions {
 export interface FitCommonOptions extends GlobalOptions {
   cfg: string;
   sysCfg: string;
-  model: ModelName[];
+  /** Undefined: the default for the models (fitModelNames). */
+  model: ModelName[] | undefined;
   observables: Observables;
   extended: boolean;
   fixMu: number | undefined;
@@ -70,9 +71,11 @@ export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandato
     .addOption(cfg)
     .addOption(sysCfg)
     .addOption(
-      new Option('--model <names>', 'density models to fit with: flow, truth, base')
-        .argParser(namesParser(MODEL_NAMES))
-        .default(['flow', 'truth', 'base'], 'flow,truth,base'),
+      new Option(
+        '--model <names>',
+        'density models to fit with: flow, truth, base (default: flow,truth,base; flow,base for models ' +
+          'without an exact truth, such as those trained on your files)',
+      ).argParser(namesParser(MODEL_NAMES)),
     )
     .addOption(
       new Option('--observables <which>', 'xy: kinematics and score; x: kinematics only')
@@ -116,8 +119,11 @@ export function register(program: Command): Command {
 }
 
 /** The events of `--data` or `--toy` (the toy string checked before anything is loaded). */
-export function parseToyOption(text: string): TruthPoint & { n: number } {
-  const p = parseTruthSpec(text, TOY_NUISANCE_NAMES, { allowN: true, what: '--toy' });
+export function parseToyOption(
+  text: string,
+  names: readonly string[] = TOY_NUISANCE_NAMES,
+): TruthPoint & { n: number } {
+  const p = parseTruthSpec(text, names, { allowN: true, what: '--toy' });
   return { ...p, n: p.n ?? 20_000 };
 }
 
@@ -176,6 +182,8 @@ export function addDataOptions(cmd: Command): Command {
 
 export interface Prepared {
   settings: LikelihoodSettings;
+  /** --model, or its default for these models (without truth when they have none). */
+  modelNames: ModelName[];
   models: FitModels;
   events: FitEvents;
   toy: (TruthPoint & { n: number }) | undefined;
@@ -204,9 +212,17 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
   };
   let toy: (TruthPoint & { n: number }) | undefined;
   let events: FitEvents | undefined;
+  const base = loadConfig(o.cfg, 'base');
+  const sys = loadConfig(o.sysCfg, 'systematics');
+  const modelNames = fitModelNames(what, o.model, sys);
   try {
-    checkSettings(settings, o.model);
-    if (o.toy !== undefined) toy = parseToyOption(o.toy);
+    checkSettings(settings, modelNames);
+    if (o.toy !== undefined) {
+      const truth = toyTruth(sys);
+      if ('noTruth' in truth)
+        throw new Error(`--toy draws from the exact generator; these models have none (${truth.noTruth}); give --data`);
+      toy = parseToyOption(o.toy, fitNuisanceNames(sys));
+    }
     if (o.data !== undefined) {
       const cols = { names: o.columns, tree: o.tree, weight: o.weight };
       events = await readDataFile(o.data, o.observables === 'xy', cols);
@@ -214,19 +230,33 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);
   }
-  const base = loadConfig(o.cfg, 'base');
-  const sys = loadConfig(o.sysCfg, 'systematics');
   const dev = await createDevice({ backend: o.backend, threads: o.threads });
   const models = openModels(dev, base, sys, o.observables);
   const seed = o.seed ?? sys.seed ?? FIT_DEFAULT_SEED;
-  if (toy) events = drawToy(Rng.fromSeed(seed), toy.n, toy.mu, models.truthAt(toy.nu));
-  return { settings, models, events: events!, toy, seed };
+  if (toy) events = drawToy(Rng.fromSeed(seed), toy.n, toy.mu, models.truthAt!(toy.nu));
+  return { settings, modelNames, models, events: events!, toy, seed };
+}
+
+/**
+ * The models to fit with: --model, or flow, truth, base — without truth for models that have no exact
+ * generator (trained on a user's files), where naming it is refused with the reason.
+ */
+export function fitModelNames(what: string, asked: ModelName[] | undefined, sys: SystematicsConfig): ModelName[] {
+  const truth = toyTruth(sys);
+  if ('truthAt' in truth) return asked ?? ['flow', 'truth', 'base'];
+  if (asked?.includes('truth')) {
+    throw new UserError(
+      `${what}: --model truth needs the exact generator, which these models do not have (${truth.noTruth}); ` +
+        'fit with --model flow,base',
+    );
+  }
+  return asked ?? ['flow', 'base'];
 }
 
 export async function run(o: FitOptions): Promise<FitRunResult> {
-  const { settings, models, events: ev, toy } = await prepare('fit', o);
+  const { settings, modelNames, models, events: ev, toy } = await prepare('fit', o);
   const fits: Record<string, ModelFit> = {};
-  for (const name of o.model) {
+  for (const name of modelNames) {
     const lik = likelihoodFor(name, models, ev, settings);
     const f = fitLikelihood(lik, { minos: o.minos ? lik.names : [], weightedEvents: o.weight !== undefined });
     fits[name] = f;

@@ -49,7 +49,7 @@ export async function run(o: ScanOptions): Promise<ModelScan[]> {
   const s = defaultScanSettings(o.points, o.points2d, p.seed);
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const scans: ModelScan[] = [];
-  for (const name of o.model) {
+  for (const name of p.modelNames) {
     const t0 = performance.now();
     const r = scanModel(name, p.models, p.events, p.settings, s, log);
     scans.push(r);

@@ -16,7 +16,7 @@ import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { parseTruthSpec } from '../../fit/truth-spec.js';
-import { TOY_NUISANCE_NAMES } from '../../fit/setup.js';
+import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
 import { checkSettings, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import {
   mergeToyFiles,
@@ -131,11 +131,19 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   ].filter(([, v]) => v === undefined);
   if (missing.length > 0) throw new UserError(`toys: required option '${missing[0][0]}' not specified`);
   requireOutputDir(o.outDir, '--out-dir');
+  const base = loadConfig(o.cfg, 'base');
+  const sys = loadConfig(o.sysCfg, 'systematics');
+  const toyGen = toyTruth(sys);
+  if ('noTruth' in toyGen) {
+    throw new UserError(`toys: a toy study draws from the exact generator; these models have none (${toyGen.noTruth})`);
+  }
+  const modelNames = o.model ?? ['flow', 'truth', 'base'];
+  const names = fitNuisanceNames(sys);
   try {
-    checkSettings(settings, o.model);
-    truth = parseTruthSpec(o.truth, TOY_NUISANCE_NAMES, { allowN: false, what: '--truth' });
+    checkSettings(settings, modelNames);
+    truth = parseTruthSpec(o.truth, names, { allowN: false, what: '--truth' });
     if (o.shard !== undefined) shard = parseShard(o.shard);
-    minos = resolveMinosParameters(o.minos, toyParameterNames(TOY_NUISANCE_NAMES, !!o.extended));
+    minos = resolveMinosParameters(o.minos, toyParameterNames(names, !!o.extended));
   } catch (e) {
     throw new UserError(`toys: ${(e as Error).message}`);
   }
@@ -143,15 +151,13 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   if (jobs > 1 && o.backend === 'gpu') {
     throw new UserError('toys: --jobs runs wasm workers; with --backend gpu use --jobs 1');
   }
-  const base = loadConfig(o.cfg, 'base');
-  const sys = loadConfig(o.sysCfg, 'systematics');
   const meta: ToyStudyMeta = {
     truth: { mu: truth.mu, nu: truth.nu },
-    nuisance_names: [...TOY_NUISANCE_NAMES],
+    nuisance_names: names,
     events: o.events,
     n_toys: o.nToys,
     seed: o.seed ?? sys.seed ?? FIT_DEFAULT_SEED,
-    models: o.model,
+    models: modelNames,
     observables: o.observables,
     extended: !!o.extended,
     minos,

@@ -3,6 +3,7 @@
  * Flags as validate_flows.py: `-c/--cfg` (base flows), `--sys-cfg`, `--out-dir`, `--n`.
  */
 import { Option, type Command } from 'commander';
+import { requireGeneratorTemplates } from './generator-templates.js';
 import { checkBaseFlowsMatch, loadConfig, type BaseFlowsConfig, type SystematicsConfig } from '../../config/load.js';
 import type { Device } from '../../backend/device.js';
 import { DeferredSaves } from '../../plot/index.js';
@@ -68,6 +69,7 @@ export async function run(opts: ValidateOptions): Promise<void> {
 export function validateConfigs(opts: ValidateOptions): { base: BaseFlowsConfig; sys?: SystematicsConfig } {
   const base = loadConfig(opts.cfg, 'base');
   const sys = opts.sysCfg !== undefined ? loadConfig(opts.sysCfg, 'systematics') : undefined;
+  if (sys) requireGeneratorTemplates(sys, 'validate compares the residual models with the toy generator’s exact truth');
   if (sys) checkBaseFlowsMatch(base, sys);
   return { base, sys };
 }

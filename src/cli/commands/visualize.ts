@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { requireGeneratorTemplates } from './generator-templates.js';
 import { checkBaseFlowsMatch, loadConfig, type BaseFlowsConfig, type SystematicsConfig } from '../../config/load.js';
 import type { Device } from '../../backend/device.js';
 import { DeferredSaves, type SaveFigure } from '../../plot/index.js';
@@ -147,6 +148,7 @@ export async function run(opts: VisualizeOptions): Promise<void> {
 export function visualizeConfigs(opts: VisualizeOptions): { base: BaseFlowsConfig; sys: SystematicsConfig } {
   const base = loadConfig(opts.cfg, 'base');
   const sys = loadConfig(opts.sysCfg, 'systematics');
+  requireGeneratorTemplates(sys, 'visualize draws the residual models against the toy generator’s exact truth');
   checkBaseFlowsMatch(base, sys);
   if (opts.responseDims !== undefined) {
     const dims = Math.min(sys.kin.residual.featuresDim, sys.score.residual.featuresDim);
