@@ -192,6 +192,7 @@ export function hesseWithSteps(
     posdef: c.posdef,
     forced: c.forced,
     asymmetry: outcome.asymmetry,
+    stepFraction,
   };
 }
 
