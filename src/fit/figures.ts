@@ -55,7 +55,7 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   const models = Object.keys(inp.fits);
   const fig = new Figure({
     width: 1300,
-    height: 520,
+    height: Math.max(520, 300 + 70 * names.length), // rows stay readable with many nuisances
     cols: 2,
     legend: models.map((m): LegendEntry => ({ kind: 'marker', label: m, color: MODEL_COLORS[m], errorBar: true })),
     suptitle: `Post-fit nuisances (ν̃ = 0, σ = 1) and the impacts on ${poiOf(inp)} ${IMPACT_RULE}`,
@@ -63,13 +63,14 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   const p = fig.panel(0, 0, {
     title: 'nuisance pulls (ν̂ − ν̃)/σ, bars σ̂/σ',
     xLabel: 'pull',
-    yLabel: 'nuisance',
     xRange: [-3, 3],
     yRange: [-0.7, names.length - 0.3],
+    yCategories: names.map(paramLabel),
     legend: 'none',
   });
-  p.vspan(-1, 1, { color: 'rgba(0,160,0,0.12)' });
-  p.vspan(-2, -1, { color: 'rgba(230,200,0,0.12)' }).vspan(1, 2, { color: 'rgba(230,200,0,0.12)' });
+  // ±1σ green and ±2σ yellow, as pull plots are read
+  p.vspan(-1, 1, { color: '#00aa00', alpha: 0.16 });
+  p.vspan(-2, -1, { color: '#f0c000', alpha: 0.25 }).vspan(1, 2, { color: '#f0c000', alpha: 0.25 });
   models.forEach((m, mi) => {
     const f = inp.fits[m].json;
     const ys: number[] = [];
@@ -83,20 +84,22 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
       es.push(q.error);
     });
     // horizontal error bars: draw each as a line segment with a marker
-    xs.forEach((x, i) => p.line([x - es[i], x + es[i]], [ys[i], ys[i]], { color: MODEL_COLORS[m], width: 2 }));
-    p.scatter(xs, ys, { color: MODEL_COLORS[m], radius: 4 });
+    xs.forEach((x, i) => p.line([x - es[i], x + es[i]], [ys[i], ys[i]], { color: MODEL_COLORS[m], width: 2.5 }));
+    p.scatter(xs, ys, { color: MODEL_COLORS[m], radius: 5, alpha: 1 });
   });
-  p.note(names.map((n, k) => `${k}: ${paramLabel(n)}`).join('   '), 'lower left');
 
   // impacts of the first model with ν-dependence
   const im = models.find((m) => m !== 'base') ?? models[0];
   const impacts = impactsOf(im, inp);
   const order = impacts.map((_, k) => k).sort((a, b) => impacts[b].size - impacts[a].size);
+  // Largest impact on top: row y holds order[K − 1 − y]; the x range holds every bar with a margin.
+  const reach = 1.15 * Math.max(...impacts.map((i) => i.size), 1e-12);
   const q = fig.panel(0, 1, {
     title: `${im}: impact on ${poiOf(inp)} (ranked; orange ν̂ + σ̂, blue ν̂ − σ̂)`,
     xLabel: `Δ${poiOf(inp)}`,
-    yLabel: 'rank',
+    xRange: [-reach, reach],
     yRange: [-0.7, names.length - 0.3],
+    yCategories: names.map((_, y) => paramLabel(names[order[names.length - 1 - y]])),
     legend: 'none',
   });
   order.forEach((k, rank) => {
@@ -105,7 +108,6 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
     q.line([0, impacts[k].down], [y - 0.1, y - 0.1], { color: BACKGROUND_COLOR, width: 8 });
   });
   q.vline(0, { color: '#555555', width: 1 });
-  q.note(order.map((k, rank) => `${rank}: ${paramLabel(names[k])}`).join('   '), 'lower left');
   return savePng(dir, 'fit_nuisances.png', fig);
 }
 

@@ -22,6 +22,7 @@ export function estimateYAxisWidth(p: Panel, height: number, theme: Theme, measu
   measure.font = cssFont(theme, theme.tickSize);
   let labels: string[];
   if (p.options.logY) labels = logTicks(y[0], y[1]).map(formatLogTick);
+  else if (p.options.yCategories) labels = p.options.yCategories.map(plainText);
   else {
     const t = axisTicks(y[0], y[1], yTickTarget(height * 0.7));
     labels = t.values.map((v) => formatTick(v, t.step));
@@ -107,6 +108,10 @@ export function chartScales(
         padding: { top: AXIS_TITLE_PAD, bottom: 4 },
       },
       afterBuildTicks(scale: { ticks: { value: number }[]; height: number }) {
+        if (o.yCategories) {
+          scale.ticks = categoryTicks(o.yCategories, ranges.y).map((value) => ({ value }));
+          return;
+        }
         const vals = logY
           ? logTicks(ranges.y[0], ranges.y[1])
           : axisTicks(ranges.y[0], ranges.y[1], yTickTarget(scale.height)).values;
@@ -117,9 +122,23 @@ export function chartScales(
       afterFit(scale: { width: number }) {
         scale.width = Math.max(scale.width, yAxisMin);
       },
-      ticks: { ...scaleCommon(true).ticks, callback: logY ? (v: number) => formatLogTick(v) : tickLabel },
+      ticks: {
+        ...scaleCommon(true).ticks,
+        // Category names are drawn as rich text by the decorations; Chart.js only reserves their width.
+        ...(o.yCategories ? { color: 'rgba(0,0,0,0)' } : {}),
+        callback: o.yCategories
+          ? (v: number) => plainText(o.yCategories![Math.round(v)] ?? '')
+          : logY
+            ? (v: number) => formatLogTick(v)
+            : tickLabel,
+      },
     },
   };
+}
+
+/** The rows of a categorical y axis that lie inside the y range. */
+export function categoryTicks(categories: readonly string[], y: Range): number[] {
+  return categories.map((_, i) => i).filter((i) => i >= y[0] && i <= y[1]);
 }
 
 /**

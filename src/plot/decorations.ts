@@ -4,10 +4,10 @@
  * key of a quiver), notes and the inside legend in the corner that hides the least data.
  */
 import type { Ctx } from './canvas.js';
-import { AXIS_TITLE_PAD } from './chart-axes.js';
-import { drawColorbar, drawLegend, layoutLegend, type Area, type LegendLayout, type Mapper } from './draw.js';
+import { AXIS_TITLE_PAD, TICK_LEN, categoryTicks } from './chart-axes.js';
+import { drawColorbar, drawLegend, layoutLegend, type Area, type LegendLayout } from './draw.js';
 import { bestCorner, cornerBox } from './legend-placement.js';
-import type { QuiverKeys } from './overlays.js';
+import type { QuiverKeys, YMapper } from './overlays.js';
 import type { Corner, Panel } from './panel.js';
 import { fillRich, measureRich } from './richtext.js';
 import { richFont, type Theme } from './theme.js';
@@ -28,7 +28,7 @@ type Box = { left: number; right: number; top: number; bottom: number };
 /** Draws the decorations of panel p (see the file header) into the finished chart. */
 export function decorate(
   ctx: Ctx,
-  m: Mapper,
+  m: YMapper,
   axes: { x: Box; y: Box },
   p: Panel,
   r: Reserve,
@@ -60,6 +60,14 @@ export function decorate(
     ctx.rotate(-Math.PI / 2);
     fillRich(ctx, p.options.yLabel, 0, 0, lf, 'center');
     ctx.restore();
+  }
+  // Category names of a categorical y axis, right-aligned beside their ticks.
+  const cats = p.options.yCategories;
+  if (cats) {
+    const tf = richFont(theme, theme.tickSize);
+    for (const i of categoryTicks(cats, [m.yMin, m.yMax])) {
+      fillRich(ctx, cats[i], axes.y.right - TICK_LEN - 3, m.py(i), tf, 'right');
+    }
   }
   // Frame.
   ctx.strokeStyle = theme.frameColor;

@@ -20,6 +20,11 @@ export interface PanelOptions {
   xRange?: Range;
   yRange?: Range;
   logY?: boolean;
+  /**
+   * Named rows instead of a numeric y axis: label i (rich text, e.g. "ν_{shift}") at y = i. Pulls,
+   * impacts and other per-parameter plots read their rows by name, not by an index and a key.
+   */
+  yCategories?: string[];
   /** 'equal': one data unit is as long in x as in y (the chart box shrinks, the ranges stay). */
   aspect?: 'auto' | 'equal';
   /** Light grid lines; default on for line/histogram panels, off for 2-D maps. */
