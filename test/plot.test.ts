@@ -33,6 +33,7 @@ import { drawContourFill, drawContourLines, drawHeatmap, type Mapper } from '../
 import { parseRich, plainText } from '../src/plot/richtext.js';
 import { densestCells } from '../src/plot/levels.js';
 import { renderDemo } from '../src/plot/demo.js';
+import { categoryTicks } from '../src/plot/chart-axes.js';
 
 const close = (a: number, b: number, tol: number, msg?: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${msg ?? ''} expected ${b} ± ${tol}, got ${a}`);
@@ -366,6 +367,38 @@ test('figure: line, markers with error bars, band, log-y and scatter panels', as
     { color: COLORS.classA, alpha: 0.6, radius: 3, label: 'pts' },
   );
   await checkPng(fig.toPng(), 640, 480, 0.005);
+});
+
+test('figure: a categorical y axis names its rows in rich text (only rows inside the range)', async () => {
+  assert.equal(categoryTicks(['a', 'b', 'c'], [-0.7, 2.3]), [0, 1, 2]);
+  assert.equal(categoryTicks(['a', 'b', 'c'], [0.5, 2.3]), [1, 2]);
+  const draw = (labels: string[]) => {
+    const fig = new Figure({ width: 420, height: 260 });
+    fig
+      .panel(0, 0, { xRange: [-3, 3], yRange: [-0.7, 1.3], yCategories: labels, legend: 'none' })
+      .scatter([0.5, -1], [0, 1], { radius: 5, alpha: 1 });
+    return fig.toPng();
+  };
+  const named = draw(['ν_{shift}', 'ν_{squeeze}']);
+  await checkPng(named, 420, 260, 0);
+  // Ink left of the chart frame (beyond its tick marks): the names; blank names leave none.
+  const inkLeftOfFrame = async (png: Buffer) => {
+    const img = await loadImage(png);
+    const c = createCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, img.width, img.height).data;
+    const dark = (x: number, y: number) => d[4 * (y * img.width + x)] < 130;
+    let frame = 0;
+    while (frame < img.width && Array.from({ length: 150 }, (_, k) => dark(frame, 40 + k)).filter(Boolean).length < 140)
+      frame++;
+    let ink = 0;
+    for (let x = 0; x < frame - 8; x++) for (let y = 0; y < img.height; y++) if (dark(x, y)) ink++;
+    return ink;
+  };
+  const withNames = await inkLeftOfFrame(named);
+  const blank = await inkLeftOfFrame(draw(['', '']));
+  assert.ok(withNames > 40 && blank === 0, `names drawn: ${withNames} dark pixels vs ${blank} without`);
 });
 
 test('figure: histogram stack with ratio panel (shared x, clipped points marked)', async () => {
