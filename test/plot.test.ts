@@ -27,6 +27,7 @@ import {
   ratioYRange,
   safeRatio,
   symmetricLimit,
+  upsampleGrid,
   COLORS,
 } from '../src/plot/index.js';
 import { drawContourFill, drawContourLines, drawHeatmap, type Mapper } from '../src/plot/draw.js';
@@ -234,6 +235,25 @@ test('gaussianFilter2d: preserves the total (reflect boundary), symmetric kernel
   );
   assert.equal(Array.from(gaussianFilter2d(v, nx, ny, 0)), Array.from(v));
   assert.throws(() => gaussianFilter2d(v, 3, 3, 1), /values length/);
+});
+
+test('upsampleGrid: a quadratic is reproduced exactly, edges included; old points kept; bad factor refused', () => {
+  const f = (x: number, y: number) => 2.3 * (x - 0.1) ** 2 + 0.7 * (x - 0.1) * (y + 0.4) + 1.9 * (y + 0.4) ** 2 - 3;
+  const g = gridFromFunction(f, [-1, 1], [-2, 1], 6, 5);
+  const fine = upsampleGrid(g, 4);
+  assert.equal([fine.nx, fine.ny, fine.x0, fine.x1, fine.y0, fine.y1], [21, 17, -1, 1, -2, 1]);
+  let worst = 0;
+  for (let j = 0; j < fine.ny; j++) {
+    for (let i = 0; i < fine.nx; i++) {
+      const x = -1 + (2 * i) / (fine.nx - 1);
+      const y = -2 + (3 * j) / (fine.ny - 1);
+      worst = Math.max(worst, Math.abs(fine.values[i + j * fine.nx] - f(x, y)));
+    }
+  }
+  assert.ok(worst < 1e-12, `largest error ${worst}`);
+  for (let j = 0; j < g.ny; j++)
+    for (let i = 0; i < g.nx; i++) assert.is(fine.values[4 * i + 4 * j * fine.nx], g.values[i + j * g.nx]);
+  assert.throws(() => upsampleGrid(g, 1.5), /factor 1\.5 is not a positive integer/);
 });
 
 test('ticks and labels: nice steps, no float noise, compact scientific labels', () => {

@@ -3,7 +3,7 @@
  * lines (−2 ln λ = 1, 4) and the CLs limits in the legend; fit_contours.png, the 68 % and 95 %
  * contours (−2 ln λ = 2.30, 5.99) of each model in (μ, ν_k), one panel per nuisance.
  */
-import { Figure, type LegendEntry } from '../plot/index.js';
+import { Figure, upsampleGrid, type LegendEntry } from '../plot/index.js';
 import type { ModelScan } from './scan.js';
 import type { TruthPoint } from './truth-spec.js';
 import { MODEL_COLORS, MODEL_DASH, paramLabel, savePng } from './figure-style.js';
@@ -62,12 +62,26 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
           width: 2,
         })),
         { kind: 'line', label: '68 % (solid), 95 % (dashed)', color: '#555555', width: 1 },
+        ...(truth ? [{ kind: 'marker' as const, label: 'toy truth', color: '#2ca02c' }] : []),
       ],
       suptitle: 'Profile likelihood contours in (μ, ν_k), the other nuisance re-minimized: −2 ln λ = 2.30 and 5.99',
     });
     for (let k = 0; k < K; k++) {
       const c0 = withContours[0].contours[k];
-      const panel = cf.panel(0, k, { xLabel: 'μ', yLabel: paramLabel(c0.parameter), legend: 'none' });
+      // The frame holds every model's μ grid, and in ν the grids of the models that depend on ν: the
+      // base model's ν is held only by its constraint, a contour tens of times wider that would
+      // flatten the others to lines (it is drawn clipped, and a note says so).
+      const nuModels = withContours.filter((s) => s.model !== 'base');
+      const span = (xs: number[][]) => [Math.min(...xs.map((a) => a[0])), Math.max(...xs.map((a) => a[a.length - 1]))];
+      const xRange = span(withContours.map((s) => s.contours[k].mu)) as [number, number];
+      const yRange = span((nuModels.length > 0 ? nuModels : withContours).map((s) => s.contours[k].nu)) as [
+        number,
+        number,
+      ];
+      const panel = cf.panel(0, k, { xLabel: 'μ', yLabel: paramLabel(c0.parameter), legend: 'none', xRange, yRange });
+      if (nuModels.length > 0 && nuModels.length < withContours.length) {
+        panel.note('base: ν held by its constraint alone (its contours reach beyond the frame)', 'lower right');
+      }
       for (const s of withContours) {
         const c = s.contours[k];
         const grid = {
@@ -83,10 +97,13 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
             return c.two_delta_nll[ix][iy];
           }),
         };
-        panel.contourLines(grid, [2.3], { color: MODEL_COLORS[s.model], width: 2 });
-        panel.contourLines(grid, [5.99], { color: MODEL_COLORS[s.model], width: 1.5, dash: [6, 4] });
+        // The profile is computed on a coarse grid (one minimization per point); the contour is
+        // traced through a 6× finer cubic interpolation of it, not as a polygon through the points.
+        const fine = upsampleGrid(grid, 6);
+        panel.contourLines(fine, [2.3], { color: MODEL_COLORS[s.model], width: 2 });
+        panel.contourLines(fine, [5.99], { color: MODEL_COLORS[s.model], width: 1.5, dash: [6, 4] });
       }
-      if (truth) panel.scatter([truth.mu], [truth.nu[k]], { color: '#2ca02c', radius: 5 });
+      if (truth) panel.scatter([truth.mu], [truth.nu[k]], { color: '#2ca02c', radius: 6, alpha: 1 });
     }
     out.push(savePng(dir, 'fit_contours.png', cf));
   }

@@ -52,6 +52,7 @@ export {
 } from './histogram.js';
 export { contourLevels, hpdLevels, type FractionLevelOptions, type HpdOptions } from './levels.js';
 export { gaussianFilter2d } from './smooth.js';
+export { upsampleGrid } from './upsample.js';
 export { niceTicks, formatTick } from './ticks.js';
 export { DEFAULT_THEME, type Theme } from './theme.js';
 export { pngSize } from './png.js';
