@@ -419,6 +419,31 @@ test('figure: a categorical y axis names its rows in rich text (only rows inside
   const withNames = await inkLeftOfFrame(named);
   const blank = await inkLeftOfFrame(draw(['', '']));
   assert.ok(withNames > 40 && blank === 0, `names drawn: ${withNames} dark pixels vs ${blank} without`);
+  // The same for x: names under the frame, none when blank.
+  const drawX = (labels: string[]) => {
+    const fig = new Figure({ width: 420, height: 260 });
+    fig
+      .panel(0, 0, { xRange: [-0.5, 1.5], yRange: [0, 1], xCategories: labels, legend: 'none' })
+      .scatter([0, 1], [0.5, 0.5], { radius: 5, alpha: 1 });
+    return fig.toPng();
+  };
+  const inkBelow = async (png: Buffer) => {
+    const img = await loadImage(png);
+    const c = createCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, img.width, img.height).data;
+    const dark = (x: number, y: number) => d[4 * (y * img.width + x)] < 130;
+    let frame = img.height - 1; // the frame's bottom edge: the lowest long dark row
+    while (frame > 0 && Array.from({ length: 200 }, (_, k) => dark(100 + k, frame)).filter(Boolean).length < 190)
+      frame--;
+    let ink = 0;
+    for (let y = frame + 8; y < img.height; y++) for (let x = 0; x < img.width; x++) if (dark(x, y)) ink++;
+    return ink;
+  };
+  const xNamed = await inkBelow(drawX(['ν_{shift}', 'ν_{squeeze}']));
+  const xBlank = await inkBelow(drawX(['', '']));
+  assert.ok(xNamed > 40 && xBlank === 0, `x names drawn: ${xNamed} dark pixels vs ${xBlank} without`);
 });
 
 test('figure: histogram stack with ratio panel (shared x, clipped points marked)', async () => {

@@ -1,12 +1,14 @@
 /**
  * Toy-study figures: toys_pulls.png, the pull distribution of every model (rows) and parameter
  * (columns) with the unit Gaussian and the Gaussian of the fitted mean and width; toys_coverage.png,
- * the observed coverage of the 68.27 % and 95 % intervals per model and parameter with the band
- * ±2√(p(1 − p)/N) around the nominal value.
+ * the observed coverage of the 68.27 % and 95 % intervals per model and parameter (binomial error
+ * bars) with the band ±2√(p(1 − p)/N) around the nominal value.
  */
 import { Figure, type LegendEntry } from '../plot/index.js';
 import { trueValues, type ToyFile, type ToyFitRecord } from './toys.js';
 import { MODEL_COLORS, paramLabel, savePng } from './figure-style.js';
+
+const COVERAGE_BAND_TEXT = '±2√(p(1 − p)/N) around the nominal p';
 
 const gauss = (x: number, m: number, s: number) => Math.exp(-0.5 * ((x - m) / s) ** 2) / (s * Math.sqrt(2 * Math.PI));
 
@@ -86,27 +88,29 @@ export function toyFigures(dir: string, f: ToyFile): string[] {
     height: 520,
     cols: 2,
     legend: models.map((m): LegendEntry => ({ kind: 'marker', label: m, color: MODEL_COLORS[m] ?? '#444444' })),
-    suptitle: `Coverage of θ̂ ± zσ̂ per model and parameter (${f.meta.n_toys} toys); grey: the band ±2√(p(1 − p)/N)`,
+    suptitle: `Coverage of θ̂ ± zσ̂ (${f.meta.n_toys} toys; bars ±√(p̂(1 − p̂)/N), grey ${COVERAGE_BAND_TEXT})`,
   });
   (['coverage_68', 'coverage_95'] as const).forEach((key, col) => {
     const nominal = key === 'coverage_68' ? 0.6827 : 0.95;
     const p = cf.panel(0, col, {
       title: key === 'coverage_68' ? '68.27 % intervals (±1σ̂)' : '95 % intervals (±1.96σ̂)',
-      xLabel: 'parameter',
       yLabel: 'observed coverage',
       legend: 'none',
       xRange: [-0.5, names.length - 0.5],
+      xCategories: names.map(paramLabel),
       yRange: [Math.max(0, nominal - 0.3), Math.min(1.02, nominal + 0.2)],
     });
+    // The band of the first model's first parameter: every one has about the same N (its valid fits).
+    const band0 = f.summary!.models[models[0]].parameters[0]?.[key].band;
+    if (band0) p.hspan(band0[0], band0[1], { color: '#808080', alpha: 0.18 });
     p.hline(nominal, { color: '#555555', width: 1.5 });
     models.forEach((m, mi) => {
       const ps = f.summary!.models[m].parameters;
       const x = ps.map((_, j) => j + (mi - (models.length - 1) / 2) * 0.15);
       const y = ps.map((q) => q[key].observed);
-      const band = ps.map((q) => (q[key].band[1] - q[key].band[0]) / 2);
-      p.errorbar(x, y, band, { color: MODEL_COLORS[m] ?? '#444444', marker: 5 });
+      const err = ps.map((q) => Math.sqrt((q[key].observed * (1 - q[key].observed)) / Math.max(1, q.n)));
+      p.errorbar(x, y, err, { color: MODEL_COLORS[m] ?? '#444444', marker: 5 });
     });
-    p.note(names.map((n, j) => `${j}: ${paramLabel(n)}`).join('   '), 'lower left');
   });
   out.push(savePng(dir, 'toys_coverage.png', cf));
   return out;

@@ -85,6 +85,10 @@ export function chartScales(
         padding: { top: 2, bottom: AXIS_TITLE_PAD },
       },
       afterBuildTicks(scale: { ticks: { value: number }[]; width: number }) {
+        if (o.xCategories) {
+          scale.ticks = categoryTicks(o.xCategories, ranges.x).map((value) => ({ value }));
+          return;
+        }
         scale.ticks = axisTicks(ranges.x[0], ranges.x[1], xTickTarget(scale.width), 2).values.map((value) => ({
           value,
         }));
@@ -93,7 +97,12 @@ export function chartScales(
         // Chart.js caps an axis at half the panel height; never let that squeeze labels together.
         if (!o.hideXTickLabels) scale.height = Math.max(scale.height, xAxisHeight);
       },
-      ticks: { ...scaleCommon(!o.hideXTickLabels).ticks, callback: tickLabel },
+      ticks: {
+        ...scaleCommon(!o.hideXTickLabels).ticks,
+        // As for y: category names are drawn as rich text by the decorations.
+        ...(o.xCategories ? { color: 'rgba(0,0,0,0)' } : {}),
+        callback: o.xCategories ? (v: number) => plainText(o.xCategories![Math.round(v)] ?? '') : tickLabel,
+      },
     },
     y: {
       type: logY ? 'logarithmic' : 'linear',

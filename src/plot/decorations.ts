@@ -61,7 +61,14 @@ export function decorate(
     fillRich(ctx, p.options.yLabel, 0, 0, lf, 'center');
     ctx.restore();
   }
-  // Category names of a categorical y axis, right-aligned beside their ticks.
+  // Category names of categorical axes: centred under the x ticks, right-aligned beside the y ticks.
+  const xCats = p.options.xCategories;
+  if (xCats && !p.options.hideXTickLabels) {
+    const tf = richFont(theme, theme.tickSize);
+    for (const i of categoryTicks(xCats, [m.xMin, m.xMax])) {
+      fillRich(ctx, xCats[i], m.px(i), axes.x.top + TICK_LEN + 3 + theme.tickSize * 0.6, tf, 'center');
+    }
+  }
   const cats = p.options.yCategories;
   if (cats) {
     const tf = richFont(theme, theme.tickSize);

@@ -37,6 +37,8 @@ export type QuiverKeys = Map<object, QuiverGeometry>;
 export interface YMapper extends Mapper {
   yMin: number;
   yMax: number;
+  xMin: number;
+  xMax: number;
 }
 
 export function mapperOf(chart: Chart): YMapper {
@@ -49,6 +51,8 @@ export function mapperOf(chart: Chart): YMapper {
     area: { left: a.left, top: a.top, right: a.right, bottom: a.bottom },
     yMin: ys.min,
     yMax: ys.max,
+    xMin: xs.min,
+    xMax: xs.max,
   };
 }
 

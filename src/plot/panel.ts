@@ -25,6 +25,8 @@ export interface PanelOptions {
    * impacts and other per-parameter plots read their rows by name, not by an index and a key.
    */
   yCategories?: string[];
+  /** Named columns instead of a numeric x axis: label i (rich text) at x = i. */
+  xCategories?: string[];
   /** 'equal': one data unit is as long in x as in y (the chart box shrinks, the ranges stay). */
   aspect?: 'auto' | 'equal';
   /** Light grid lines; default on for line/histogram panels, off for 2-D maps. */
