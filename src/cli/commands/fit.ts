@@ -4,7 +4,6 @@
  * iminuit-style table per model and write `<out-dir>/fit.json` (atomically). Every input is
  * checked before a model is loaded or a file written.
  */
-import { requireOutputDir } from '../output-path.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -24,6 +23,7 @@ import type { FitEvents } from '../../fit/events.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
 import { cfgOption, existingFileParser, namesParser, outputDirParser, type GlobalOptions } from '../options.js';
+import { requireOutputDir } from '../output-path.js';
 
 export const FIT_DEFAULT_SEED = 20240617;
 

@@ -3,7 +3,6 @@
  * Flags as generate_dataset.py: `-c/--cfg FILE` and `--seed N` (our global --seed, accepted
  * after the command name too); ours: `--format`, `--out`, `--n-events`, `--nu`.
  */
-import { requireOutputFile } from '../output-path.js';
 import { type Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
@@ -14,6 +13,7 @@ import { generateBatch, type ToyBatch } from '../../toy/index.js';
 import { withNuisance } from '../../toy/config.js';
 import { Rng } from '../../random/rng.js';
 import { cfgOption, pointParser, positiveIntParser, type GlobalOptions } from '../options.js';
+import { requireOutputFile } from '../output-path.js';
 
 export const DATASET_FORMATS = ['safetensors', ...WRITABLE_FORMATS] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];

@@ -7,7 +7,6 @@
  * file is the one `--jobs 1` writes, bit for bit. Ctrl-C or a failing worker stops every worker and
  * writes nothing (a failing worker is named with the toy it ran).
  */
-import { requireOutputDir } from '../output-path.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +38,7 @@ import { toyFigures } from '../../fit/figures-toys.js';
 import { UserError } from '../errors.js';
 import { outputFileParser, positiveIntParser } from '../options.js';
 import { addCommonFitOptions, FIT_DEFAULT_SEED, type FitCommonOptions } from './fit.js';
+import { requireOutputDir } from '../output-path.js';
 
 export interface ToysOptions extends FitCommonOptions {
   nToys: number;

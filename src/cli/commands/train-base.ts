@@ -3,7 +3,6 @@
  * p(y | x, c) and p(x | c) (flags as train_base_flows.py, plus --epochs, --steps-per-epoch,
  * --lr, --resume).
  */
-import { requireOutputFile } from '../output-path.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { baseFlowTraining } from '../../train/sector.js';
@@ -17,6 +16,7 @@ import {
   type TrainCommandOptions,
 } from './train-common.js';
 import { deviceFor } from '../device.js';
+import { requireOutputFile } from '../output-path.js';
 
 export type TrainBaseOptions = TrainCommandOptions;
 
