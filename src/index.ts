@@ -112,3 +112,24 @@ export type { Sector } from './toy/sector.js';
 export { runValidation, type ValidationOptions, type ValidationResult } from './validate/pipeline.js';
 /** The closure report's content. */
 export type { ClosureReport } from './validate/closure.js';
+
+// ---- fit (what `fnf fit`, `fnf scan` and `fnf toys` run) ----
+
+/** The density models of a fit from the two configs: flow, base, and the exact truth when they are the toy's. */
+export { openModels as openFitModels, likelihoodFor, type LikelihoodSettings } from './fit/session.js';
+/** The loaded models, their nuisance names, and the truth generator (null for models trained on files). */
+export type { FitModels, Observables } from './fit/setup.js';
+/** Events to fit from a file (CSV, Parquet, .npz, ROOT, safetensors): column names, TTree, weight column. */
+export { readDataFile, type DataColumns } from './fit/data-file.js';
+/** The events a fit sees (x, y, optional weights), and a toy drawn from the exact generator. */
+export type { FitEvents } from './fit/events.js';
+export { drawToy } from './fit/toy-data.js';
+/** The mixture likelihood μ p_A + (1 − μ) p_B with Gaussian-constrained ν, and its exact gradient. */
+export { MixtureLikelihood, type LikelihoodOptions } from './fit/likelihood.js';
+/** One fit: MIGRAD and HESSE (and MINOS), its flags and notes, as `fit.json` records it. */
+export { fitLikelihood, type FitOptions, type ModelFit, type ModelFitJson } from './fit/run-fit.js';
+/** The profile likelihood scan of μ: −2 ln λ(μ), (μ, ν) contours, Z and the CLs upper limit. */
+export { scanModel, defaultScanSettings, type ScanSettings, type ModelScan } from './fit/scan.js';
+/** The MINUIT-style minimizer alone, for any objective with a gradient: MIGRAD, HESSE, MINOS, profiles. */
+export { migrad, hesse, minos, profile, profile2d } from './fit/minimize/index.js';
+export type { Fcn, ParameterSpec, FitResult, MinosResult, MinimizeOptions } from './fit/minimize/index.js';

@@ -21,6 +21,12 @@ import {
   SystematicCorrectedModel,
   Tape,
   withNuisance,
+  openFitModels,
+  likelihoodFor,
+  fitLikelihood,
+  drawToy,
+  migrad,
+  minos,
 } from 'fnflow';
 import { loadResidualModel as loadResidualModelDirect } from '../src/models/load.js';
 import { REPO } from './helpers/shared.js';
@@ -116,6 +122,42 @@ test('from JavaScript, plain arrays (and other typed arrays) give what Float32Ar
   const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
   const got = untyped.logProb(Array.from(x), { context: Array.from(context), nu: Float64Array.from(nu) });
   assert.equal(Array.from(got), Array.from(logp));
+});
+
+test('the fit from the package: a toy from the exact generator, fitted with the truth and the flow', () => {
+  const base = loadConfig(join(REPO, 'configs', 'base_flows.yaml'), 'base');
+  const sys = loadConfig(join(REPO, 'configs', 'systematics.yaml'), 'systematics');
+  const models = openFitModels(dev, base, sys, 'x');
+  assert.equal(models.nuisanceNames, ['shift', 'squeeze']);
+  const events = drawToy(Rng.fromSeed(3), 3000, 0.3, models.truthAt!([0.5, -0.4]));
+  const settings = { observables: 'x' as const, extended: false };
+  for (const name of ['truth', 'flow'] as const) {
+    const fit = fitLikelihood(likelihoodFor(name, models, events, settings));
+    assert.ok(fit.json.valid, `${name}: ${fit.message}`);
+    const [mu, shift] = fit.json.parameters;
+    assert.ok(Math.abs(mu.value - 0.3) < 4 * mu.error, `${name} μ̂ ${mu.value} ± ${mu.error}`);
+    assert.ok(Math.abs(shift.value - 0.5) < 4 * shift.error, `${name} ν̂_shift ${shift.value} ± ${shift.error}`);
+  }
+});
+
+test('the minimizer alone: MIGRAD and MINOS on a quadratic with a known minimum and errors', () => {
+  const fcn = (t: Float64Array, g: Float64Array | null) => {
+    if (g) {
+      g[0] = (t[0] - 1) / 0.25;
+      g[1] = (t[1] + 2) / 4;
+    }
+    return (0.5 * (t[0] - 1) ** 2) / 0.25 + (0.5 * (t[1] + 2) ** 2) / 4;
+  };
+  const params = [
+    { name: 'a', value: 0, step: 0.1 },
+    { name: 'b', value: 0, step: 0.1 },
+  ];
+  const r = migrad(fcn, params, { errordef: 0.5 });
+  assert.ok(r.valid);
+  assert.ok(Math.abs(r.values[0] - 1) < 1e-4 && Math.abs(r.values[1] + 2) < 1e-3);
+  assert.ok(Math.abs(r.errors[0] - 0.5) < 1e-3 && Math.abs(r.errors[1] - 2) < 1e-2, `errors ${r.errors}`);
+  const m = minos(fcn, r, params, 1, { errordef: 0.5 });
+  assert.ok(Math.abs(m.lower + 2) < 1e-2 && Math.abs(m.upper - 2) < 1e-2, `MINOS ${m.lower} ${m.upper}`);
 });
 
 test.run();
