@@ -118,7 +118,16 @@ test('a file with its own column names and weights: --columns, --weight (sandwic
   const r = fnf([...common(out), '--data', f, ...cols, '--weight', 'w', '--model', 'truth', '--no-figures']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /errors: HESSE corrected for the event weights/);
-  const t = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8')).fits.truth;
+  const fitJson = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+  assert.equal(Object.keys(fitJson), ['n_events', 'weights', 'fits']);
+  assert.equal(fitJson.weights, {
+    column: 'w',
+    sum_w: 700,
+    sum_w2: 200 * 6.25 + 400 * 0.25,
+    effective_events: 700 ** 2 / 1350,
+    negative: 0,
+  });
+  const t = fitJson.fits.truth;
   assert.is(t.weighted_errors, 'sandwich');
   assert.is(t.parameters[0].minos, null, 'no MINOS with weights');
   // The same file unweighted: other errors (weights 2.5 / 0.5 make the sandwich wider than HESSE's).

@@ -129,7 +129,22 @@ export function parseToyOption(
 
 export interface FitRunResult {
   n_events: number;
+  /** With --weight: the weight column and its sums (Kish's effective number of events (Σw)²/Σw²). */
+  weights?: { column: string; sum_w: number; sum_w2: number; effective_events: number; negative: number };
   fits: Record<string, ModelFitJson>;
+}
+
+/** The --weight summary of fit.json. */
+function weightSummary(column: string, w: Float64Array): NonNullable<FitRunResult['weights']> {
+  let s = 0;
+  let s2 = 0;
+  let negative = 0;
+  for (const v of w) {
+    s += v;
+    s2 += v * v;
+    if (v < 0) negative++;
+  }
+  return { column, sum_w: s, sum_w2: s2, effective_events: s2 > 0 ? (s * s) / s2 : 0, negative };
 }
 
 /**
@@ -264,6 +279,7 @@ export async function run(o: FitOptions): Promise<FitRunResult> {
   }
   const out: FitRunResult = {
     n_events: ev.n,
+    ...(o.weight !== undefined && ev.weights ? { weights: weightSummary(o.weight, ev.weights) } : {}),
     fits: Object.fromEntries(Object.entries(fits).map(([k, f]) => [k, f.json])),
   };
   mkdirSync(o.outDir, { recursive: true });
