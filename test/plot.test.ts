@@ -389,6 +389,18 @@ test('figure: line, markers with error bars, band, log-y and scatter panels', as
   await checkPng(fig.toPng(), 640, 480, 0.005);
 });
 
+/** A PNG decoded, with a test for dark (text or frame) pixels. */
+async function darkPixels(
+  png: Buffer,
+): Promise<{ img: { width: number; height: number }; dark(x: number, y: number): boolean }> {
+  const img = await loadImage(png);
+  const c = createCanvas(img.width, img.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height).data;
+  return { img, dark: (x, y) => d[4 * (y * img.width + x)] < 130 };
+}
+
 test('figure: a categorical y axis names its rows in rich text (only rows inside the range)', async () => {
   assert.equal(categoryTicks(['a', 'b', 'c'], [-0.7, 2.3]), [0, 1, 2]);
   assert.equal(categoryTicks(['a', 'b', 'c'], [0.5, 2.3]), [1, 2]);
@@ -403,12 +415,7 @@ test('figure: a categorical y axis names its rows in rich text (only rows inside
   await checkPng(named, 420, 260, 0);
   // Ink left of the chart frame (beyond its tick marks): the names; blank names leave none.
   const inkLeftOfFrame = async (png: Buffer) => {
-    const img = await loadImage(png);
-    const c = createCanvas(img.width, img.height);
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, img.width, img.height).data;
-    const dark = (x: number, y: number) => d[4 * (y * img.width + x)] < 130;
+    const { img, dark } = await darkPixels(png);
     let frame = 0;
     while (frame < img.width && Array.from({ length: 150 }, (_, k) => dark(frame, 40 + k)).filter(Boolean).length < 140)
       frame++;
@@ -428,12 +435,7 @@ test('figure: a categorical y axis names its rows in rich text (only rows inside
     return fig.toPng();
   };
   const inkBelow = async (png: Buffer) => {
-    const img = await loadImage(png);
-    const c = createCanvas(img.width, img.height);
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, img.width, img.height).data;
-    const dark = (x: number, y: number) => d[4 * (y * img.width + x)] < 130;
+    const { img, dark } = await darkPixels(png);
     let frame = img.height - 1; // the frame's bottom edge: the lowest long dark row
     while (frame > 0 && Array.from({ length: 200 }, (_, k) => dark(100 + k, frame)).filter(Boolean).length < 190)
       frame--;
