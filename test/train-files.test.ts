@@ -494,10 +494,19 @@ test('fit and scan with residuals trained on files: their own nuisance name, flo
     fit({ ...common, toy: 'mu=0.3,nu_jes=1,n=100', outDir: join(dir, 'x'), minos: false, figures: false } as never),
     /--toy draws from the exact generator; these models have none/,
   );
+  // A toy study draws its pseudo-data from the flow model itself (self-consistency: bias and coverage).
   const { run: toys } = await import('../src/cli/commands/toys.js');
+  const toyOpts = { ...common, nToys: 3, truth: 'mu=0.3,nu_jes=0.5', events: 300, jobs: 1, figures: true };
+  const study = await toys({ ...toyOpts, outDir: join(dir, 'toys-jes') } as never);
+  assert.is(study.meta.generator, 'flow');
+  assert.equal(study.meta.models, ['flow', 'base']);
+  assert.equal(study.meta.nuisance_names, ['jes']);
+  assert.is(study.toys.length, 3);
+  for (const t of study.toys) assert.ok('values' in t.fits.flow, JSON.stringify(t.fits.flow));
+  assert.ok(study.summary && existsSync(join(dir, 'toys-jes', 'toys_pulls.png')));
   await refused(
-    toys({ ...common, nToys: 2, truth: 'mu=0.3', events: 100, outDir: join(dir, 'x'), figures: false } as never),
-    /toys: a toy study draws from the exact generator; these models have none/,
+    toys({ ...toyOpts, model: ['truth'], outDir: join(dir, 'x') } as never),
+    /toys: --model truth needs the exact generator/,
   );
   // validate-files measures them on held-out events; validate and visualize need the generator, and say so.
   const held = join(dir, 'held-out-jes');

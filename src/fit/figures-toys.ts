@@ -32,7 +32,8 @@ export function toyFigures(dir: string, f: ToyFile): string[] {
     legend,
     suptitle:
       `Pulls (θ̂ − θ_true)/σ̂_HESSE over ${f.meta.n_toys} toys × ${f.meta.events} events at ` +
-      `μ = ${f.meta.truth.mu}, ν = (${f.meta.truth.nu.join(', ')}), valid fits only`,
+      `μ = ${f.meta.truth.mu}, ν = (${f.meta.truth.nu.join(', ')}), valid fits only` +
+      (f.meta.generator === 'flow' ? '; pseudo-data from the flow model' : ''),
   });
   models.forEach((m, r) => {
     const ms = f.summary!.models[m];

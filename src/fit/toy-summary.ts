@@ -168,7 +168,8 @@ export function summaryMarkdown(meta: ToyStudyMeta, s: ToySummary): string {
   const withMinos = Object.values(s.models).some((ms) => ms.parameters.some((p) => p.coverage_68_minos));
   const lines = [
     `${meta.n_toys} toys × ${meta.events} events at μ = ${meta.truth.mu}, ν = (${meta.truth.nu.join(', ')}); ` +
-      `observables ${meta.observables}`,
+      `observables ${meta.observables}` +
+      (meta.generator === 'flow' ? '; pseudo-data from the flow model (these models have no exact truth)' : ''),
     '',
     '| model | parameter | valid | pull mean | pull width | cov. 68.27 % | cov. 95 % | bias |' +
       (withMinos ? ' cov. 68.27 % MINOS | MINOS ½-width / HESSE |' : ''),

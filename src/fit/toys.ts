@@ -1,5 +1,6 @@
 /**
- * Toy studies: per toy, pseudo-data from the exact generator at the true (μ, ν), global
+ * Toy studies: per toy, pseudo-data from the exact generator at the true (μ, ν) — or, for models
+ * without an exact truth (trained on a user's files), from the flow model itself — global
  * observables ν̃ ~ N(ν_true, 1), and a fit with each model. Every toy is kept (a failed fit with its
  * reason, never dropped).
  *
@@ -15,6 +16,7 @@ import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import { requireTruth, type FitModels, type Observables } from './setup.js';
 import { drawToy } from './toy-data.js';
+import { drawFlowToy } from './model-draws.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';
 import { runInWorkers } from './toy-pool.js';
 import type { BackendChoice } from '../backend/index.js';
@@ -35,6 +37,8 @@ export interface ToyStudyMeta {
   extended: boolean;
   /** Parameters whose MINOS interval every fit computes (e.g. ["mu"]; [] = HESSE only). */
   minos: string[];
+  /** Where the pseudo-data come from: the exact generator (absent: the same) or the flow model. */
+  generator?: 'truth' | 'flow';
 }
 
 export interface ToyFitRecord {
@@ -132,7 +136,10 @@ export function runToy(index: number, o: ToyRunOptions): { rec: ToyRecord; secon
   const { meta, models } = o;
   const rng = Rng.fromSeed(meta.seed).fork(index);
   const globalObs = meta.truth.nu.map((v) => v + rng.normal());
-  const ev = drawToy(rng, meta.events, meta.truth.mu, requireTruth(models, 'a toy study')(meta.truth.nu));
+  const ev =
+    meta.generator === 'flow'
+      ? drawFlowToy(rng, meta.events, meta.truth.mu, models, meta.truth.nu)
+      : drawToy(rng, meta.events, meta.truth.mu, requireTruth(models, 'a toy study')(meta.truth.nu));
   const fits: ToyRecord['fits'] = {};
   const seconds: Record<string, number> = {};
   for (const name of meta.models) {

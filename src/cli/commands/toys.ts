@@ -1,5 +1,6 @@
 /**
- * `fnf toys`: a toy study (pseudo-data from the exact generator, ν̃ ~ N(ν_true, 1), a fit per model)
+ * `fnf toys`: a toy study (pseudo-data from the exact generator — or from the flow model for models
+ * without one —, ν̃ ~ N(ν_true, 1), a fit per model)
  * writing `<out-dir>/toys.json`, or with `--shard i/K` the i-th of K slices to
  * `<out-dir>/toys-shard-<i>-of-<K>.json`; `fnf toys merge FILE… --out toys.json` joins shard files
  * into the file a single run writes (bit for bit). Figures (pulls, coverage) go beside a full study.
@@ -37,7 +38,7 @@ import { ToyWorkerError } from '../../fit/toy-pool.js';
 import { toyFigures } from '../../fit/figures-toys.js';
 import { UserError } from '../errors.js';
 import { outputFileParser, positiveIntParser } from '../options.js';
-import { addCommonFitOptions, FIT_DEFAULT_SEED, type FitCommonOptions } from './fit.js';
+import { addCommonFitOptions, FIT_DEFAULT_SEED, fitModelNames, type FitCommonOptions } from './fit.js';
 import { requireOutputDir } from '../output-path.js';
 
 export interface ToysOptions extends FitCommonOptions {
@@ -54,7 +55,9 @@ export interface ToysOptions extends FitCommonOptions {
 export function register(program: Command): Command {
   const cmd = program
     .command('toys')
-    .description('toy study: pseudo-data from the exact generator fitted with each model (pulls, coverage)');
+    .description(
+      'toy study: pseudo-data from the exact generator (or the flow model) fitted with each model (pulls, coverage)',
+    );
   addCommonFitOptions(cmd, 'toys', false)
     .addOption(new Option('--n-toys <n>', 'number of toys (required)').argParser(positiveIntParser))
     .addOption(new Option('--truth <point>', 'the true point, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4" (required)'))
@@ -133,11 +136,16 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   requireOutputDir(o.outDir, '--out-dir');
   const base = loadConfig(o.cfg, 'base');
   const sys = loadConfig(o.sysCfg, 'systematics');
+  // Models without an exact truth (trained on a user's files): the flow model itself generates the
+  // pseudo-data, and the study checks the fit's self-consistency (bias, coverage) under that model.
   const toyGen = toyTruth(sys);
+  const generator = 'truthAt' in toyGen ? ('truth' as const) : ('flow' as const);
+  const modelNames = fitModelNames('toys', o.model, sys);
   if ('noTruth' in toyGen) {
-    throw new UserError(`toys: a toy study draws from the exact generator; these models have none (${toyGen.noTruth})`);
+    process.stderr.write(
+      `fnf toys: pseudo-data from the flow model: these models have no exact truth (${toyGen.noTruth})\n`,
+    );
   }
-  const modelNames = o.model ?? ['flow', 'truth', 'base'];
   const names = fitNuisanceNames(sys);
   try {
     checkSettings(settings, modelNames);
@@ -161,6 +169,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
     observables: o.observables,
     extended: !!o.extended,
     minos,
+    ...(generator === 'flow' ? { generator } : {}),
   };
   const totals: Record<string, number> = {};
   const t0 = performance.now();
