@@ -156,6 +156,13 @@ test('a file with its own column names and weights: --columns, --weight (sandwic
     /--weight describes a --data file, not a --toy/,
     o3,
   );
+  const negative = join(dir, 'negative-weights.csv');
+  writeFileSync(negative, readFileSync(f, 'utf8').replace(/^(2\.5|0\.5),/gm, '-$1,'));
+  refused(
+    [...common(o3), '--data', negative, ...cols, '--weight', 'w'],
+    /column 'w' sum to -700; a fit needs Σw > 0/,
+    o3,
+  );
   refused(
     [...common(o3), '--data', f, '--columns', 'x1=pt,x9=eta'],
     /'x9' is not an observable; expected x1, x2, y1, y2/,

@@ -40,6 +40,14 @@ export async function readDataFile(path: string, needY: boolean, cols: DataColum
   const ev = safetensors ? readSafetensorsEvents(path, needY) : await readColumnEvents(path, needY, cols);
   if (ev.n === 0) throw new Error(`${path}: no events`);
   checkFinite(ev, path);
+  if (ev.weights) {
+    // Negative weights are allowed (NLO samples have some); a total that is not positive leaves the NLL
+    // without a minimum (it falls without bound as events are made improbable).
+    const sum = ev.weights.reduce((a, w) => a + w, 0);
+    if (!(sum > 0)) {
+      throw new Error(`${path}: the weights in column '${cols.weight}' sum to ${sum}; a fit needs Σw > 0`);
+    }
+  }
   return ev;
 }
 
