@@ -225,7 +225,7 @@ test('a fit of a labelled CSV (label column ignored) writes fit.json with the is
   assert.ok(t.parameters[0].minos[0] < t.parameters[0].value && t.parameters[0].value < t.parameters[0].minos[1]);
 });
 
-test('the same events as CSV, Parquet and npz, columns in other orders, give the same fit bit for bit', () => {
+test('the same events as CSV, Parquet and npz, columns in other orders, or split over two files: the same fit', () => {
   const n = 300;
   const b = generateBatch(Rng.fromSeed(9), n, defaultGen());
   const col = (name: string, src: Float32Array, k: number): NamedColumn => ({
@@ -251,6 +251,40 @@ test('the same events as CSV, Parquet and npz, columns in other orders, give the
   });
   assert.is(fits[1], fits[0], 'Parquet vs CSV');
   assert.is(fits[2], fits[0], 'npz vs CSV');
+  // Split over two files (--data repeated; a CSV and a Parquet file): the same fit again.
+  const half = (name: string, from: number, to: number): NamedColumn => ({
+    name,
+    values: (cols.find((c) => c.name === name)!.values as Float32Array).slice(from, to),
+  });
+  const parts = [
+    ['csv', 0, 120],
+    ['parquet', 120, n],
+  ] as const;
+  const files = parts.map(([format, from, to]) => {
+    const f = join(dir, `split-${from}.${format}`);
+    writeColumns(
+      f,
+      format,
+      ['x1', 'x2', 'y1', 'y2'].map((c) => half(c, from, to)),
+    );
+    return f;
+  });
+  const out = join(dir, 'out-split');
+  const r = fnf([
+    ...common(out),
+    '--data',
+    files[0],
+    '--data',
+    files[1],
+    '--model',
+    'truth',
+    '--no-figures',
+    '--no-minos',
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+  delete j.fits.truth.wall_s;
+  assert.is(JSON.stringify(j), fits[0], 'two files vs one');
 });
 
 test('a generate-dataset safetensors file is read (X and y), x-only fit', () => {

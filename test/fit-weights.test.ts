@@ -15,7 +15,7 @@ import { loadFitModels, makeSource } from '../src/fit/setup.js';
 import { MixtureLikelihood } from '../src/fit/likelihood.js';
 import { drawToy } from '../src/fit/toy-data.js';
 import { fitLikelihood } from '../src/fit/run-fit.js';
-import type { FitEvents } from '../src/fit/events.js';
+import { concatEvents, type FitEvents } from '../src/fit/events.js';
 import { REPO } from './helpers/shared.js';
 
 const dev = await createDevice({ backend: 'wasm', threads: 1 });
@@ -96,6 +96,20 @@ test('coverage: μ pulls have unit width with the sandwich errors (weights 0.5 o
   // toys the width is known to ±5 %.
   assert.ok(Math.abs(sd(pulls) - 1) < 0.2, `pull width ${sd(pulls)}`);
   assert.ok(sd(naivePulls) > 1.35, `HESSE-only pull width ${sd(naivePulls)}`);
+});
+
+test('several files: events concatenated in order; weighted and unweighted files are not mixed', () => {
+  const a = drawToy(Rng.fromSeed(1), 5, 0.5, models.truthAt!([0, 0]));
+  const b = drawToy(Rng.fromSeed(2), 3, 0.5, models.truthAt!([0, 0]));
+  const ab = concatEvents([a, b], ['a.csv', 'b.csv']);
+  assert.is(ab.n, 8);
+  assert.equal(Array.from(ab.x), [...a.x, ...b.x]);
+  assert.equal(Array.from(ab.y!), [...a.y!, ...b.y!]);
+  assert.is(ab.weights, null);
+  assert.throws(
+    () => concatEvents([a, withWeights(b, () => 2)], ['a.csv', 'b.csv']),
+    /b\.csv has a weight column and a\.csv has none: give every file weights, or none/,
+  );
 });
 
 test.run();

@@ -32,6 +32,52 @@ export function scoreContext(x: Float32Array, cls: 0 | 1): Float32Array {
   return out;
 }
 
+/**
+ * The events of several files as one sample, in file order (data often come split by run). Either every
+ * file has weights or none: a mix would silently count some events once and others by their weight.
+ */
+export function concatEvents(parts: readonly FitEvents[], files: readonly string[]): FitEvents {
+  if (parts.length === 1) return parts[0];
+  const weighted = parts.map((p) => p.weights !== null);
+  if (weighted.some((w) => w !== weighted[0])) {
+    const odd = files[weighted.indexOf(!weighted[0])];
+    throw new Error(
+      weighted[0]
+        ? `${odd} has no weight column and ${files[0]} has: give every file weights, or none`
+        : `${odd} has a weight column and ${files[0]} has none: give every file weights, or none`,
+    );
+  }
+  const join = <T extends Float32Array | Float64Array>(arrays: T[], make: (n: number) => T): T => {
+    const out = make(arrays.reduce((a, b) => a + b.length, 0));
+    let o = 0;
+    for (const a of arrays) {
+      out.set(a, o);
+      o += a.length;
+    }
+    return out;
+  };
+  const withY = parts.every((p) => p.y !== null);
+  return {
+    n: parts.reduce((a, p) => a + p.n, 0),
+    x: join(
+      parts.map((p) => p.x),
+      (n) => new Float32Array(n),
+    ),
+    y: withY
+      ? join(
+          parts.map((p) => p.y!),
+          (n) => new Float32Array(n),
+        )
+      : null,
+    weights: weighted[0]
+      ? join(
+          parts.map((p) => p.weights!),
+          (n) => new Float64Array(n),
+        )
+      : null,
+  };
+}
+
 /** Sum of weights (the effective number of events). */
 export function totalWeight(ev: FitEvents): number {
   if (!ev.weights) return ev.n;

@@ -19,7 +19,7 @@ import { fitTable } from '../../fit/table.js';
 import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import { TOY_NUISANCE_NAMES, fitNuisanceNames, toyTruth, type FitModels, type Observables } from '../../fit/setup.js';
-import type { FitEvents } from '../../fit/events.js';
+import { concatEvents, type FitEvents } from '../../fit/events.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
 import { cfgOption, existingFileParser, namesParser, outputDirParser, type GlobalOptions } from '../options.js';
@@ -27,9 +27,10 @@ import { requireOutputDir } from '../output-path.js';
 
 export const FIT_DEFAULT_SEED = 20240617;
 
-/** What `--data` reads: the file, and where its observables (and weights) are. */
+/** What `--data` reads: the file(s), and where their observables (and weights) are. */
 export interface DataOptions {
-  data: string | undefined;
+  /** One file, or several (`--data` repeated) whose events are concatenated. */
+  data: string | string[] | undefined;
   toy: string | undefined;
   columns?: Partial<Record<Observable, string>>;
   tree?: string;
@@ -176,9 +177,9 @@ export function addDataOptions(cmd: Command): Command {
       new Option(
         '--data <file>',
         'events to fit: fnf generate-dataset safetensors, or a column file (CSV, Parquet, .npz, ROOT) with ' +
-          'x1,x2,y1,y2 ' +
+          'x1,x2,y1,y2; repeat it for several files, their events concatenated ' +
           '(default: none; give --data or --toy)',
-      ).argParser(existingFileParser()),
+      ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), existingFileParser()(v)]),
     )
     .addOption(
       new Option(
@@ -240,7 +241,10 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
     }
     if (o.data !== undefined) {
       const cols = { names: o.columns, tree: o.tree, weight: o.weight };
-      events = await readDataFile(o.data, o.observables === 'xy', cols);
+      const files = Array.isArray(o.data) ? o.data : [o.data];
+      const parts: FitEvents[] = [];
+      for (const f of files) parts.push(await readDataFile(f, o.observables === 'xy', cols));
+      events = concatEvents(parts, files);
     }
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);
