@@ -118,6 +118,10 @@ test('a file with its own column names and weights: --columns, --weight (sandwic
   const r = fnf([...common(out), '--data', f, ...cols, '--weight', 'w', '--model', 'truth', '--no-figures']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /errors: HESSE corrected for the event weights/);
+  assert.match(
+    r.stdout,
+    /^600 events weighted by 'w': Σw = 700\.000, effective number of events \(Σw\)²\/Σw² = 363\.0\n/,
+  );
   const fitJson = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
   assert.equal(Object.keys(fitJson), ['n_events', 'weights', 'fits']);
   assert.equal(fitJson.weights, {

@@ -274,6 +274,14 @@ export function fitModelNames(what: string, asked: ModelName[] | undefined, sys:
 
 export async function run(o: FitOptions): Promise<FitRunResult> {
   const { settings, modelNames, models, events: ev, toy } = await prepare('fit', o);
+  const weights = o.weight !== undefined && ev.weights ? weightSummary(o.weight, ev.weights) : undefined;
+  if (weights) {
+    process.stdout.write(
+      `${ev.n} events weighted by '${weights.column}': Σw = ${weights.sum_w.toPrecision(6)}, ` +
+        `effective number of events (Σw)²/Σw² = ${weights.effective_events.toFixed(1)}` +
+        `${weights.negative > 0 ? `, ${weights.negative} negative weights` : ''}\n\n`,
+    );
+  }
   const fits: Record<string, ModelFit> = {};
   for (const name of modelNames) {
     const lik = likelihoodFor(name, models, ev, settings);
@@ -283,7 +291,7 @@ export async function run(o: FitOptions): Promise<FitRunResult> {
   }
   const out: FitRunResult = {
     n_events: ev.n,
-    ...(o.weight !== undefined && ev.weights ? { weights: weightSummary(o.weight, ev.weights) } : {}),
+    ...(weights ? { weights } : {}),
     fits: Object.fromEntries(Object.entries(fits).map(([k, f]) => [k, f.json])),
   };
   mkdirSync(o.outDir, { recursive: true });
