@@ -104,6 +104,19 @@ test('samples: per-sector overrides, one file per class, and clear errors', () =
   );
   assert.throws(() => parse({ nominal: 'n.npz', holdot: 0.1 }), /unknown key; did you mean "holdout"/);
   assert.throws(() => parse({ nominal: 'n.npz', holdout: 1.5 }), /samples\.holdout/);
+  // ν with the wrong number of values is said when the config loads, before any file is read.
+  assert.throws(
+    () =>
+      parse({
+        templates: [
+          { files: 't.npz', nu: [1, 0] },
+          { files: 'u.npz', nu: [1] },
+        ],
+      }),
+    /samples\.templates\[1\].*the kin template ν = \[1\] has 1 values; residual_kin_model\.num_nuisances = 2/,
+  );
+  assert.throws(() => parse({ nominal: 'n.npz', nuisances: ['jes', 'jes'] }), /"jes" is named twice/);
+  assert.throws(() => parse({ nominal: 'n.npz', nuisances: ['1x'] }), /a name of letters, digits and _/);
 });
 
 test('held-out split and epoch shuffle: disjoint, seeded, every training event once per pass', () => {

@@ -32,7 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import yaml from 'js-yaml';
-import { samplesSection } from './samples.js';
+import { samplesSection, type SampleSet } from './samples.js';
 import {
   FLOW_FIELDS,
   baseTrainingSection,
@@ -291,6 +291,8 @@ function parseSystematics(doc: unknown, where: Where, source: string): Systemati
     ),
   );
   checkNuisanceNames(where, top.samples?.nuisances, [top.residualKinModel, top.residualScoreModel]);
+  for (const s of SECTORS)
+    checkTemplateNu(where, s, top.samples?.[s].templates ?? [], top[`residual${capitalised(s)}Model`]);
   for (const s of SECTORS) checkBatchHoldsTemplates(where, s, top.training[s].batchSize, templates[s].length);
   return {
     kind: 'systematics',
@@ -323,6 +325,20 @@ function checkNuisanceNames(where: Where, names: string[] | undefined, residuals
       );
     }
   }
+}
+
+/** Each file template's ν has one value per nuisance: said when the config loads, not after files are read. */
+function checkTemplateNu(where: Where, s: Sector, templates: SampleSet[], res: ResidualArchitecture): void {
+  if (res.numNuisances === 0) return;
+  templates.forEach((t, i) => {
+    if (t.nu && t.nu.length !== res.numNuisances) {
+      problem(
+        at(at(at(where, 'samples'), 'templates'), i),
+        `the ${s} template ν = [${t.nu.join(', ')}] has ${t.nu.length} values; ` +
+          `residual_${s}_model.num_nuisances = ${res.numNuisances}`,
+      );
+    }
+  });
 }
 
 /** `kin` → `Kin`: the sector inside a camelCase key (`residualKinModel`). */
