@@ -4,6 +4,36 @@
  * two columns of a file interleaved into [n, 2] rows.
  */
 
+/** Arrays joined end to end into one of the given type (events of several files); one array is returned as is. */
+export function concatArrays<T extends Float32Array | Float64Array>(arrays: readonly T[], make: (n: number) => T): T {
+  if (arrays.length === 1) return arrays[0];
+  const out = make(arrays.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/** Σw, Σw² and the count of negative weights of `w` (of its entries `indices` when given). */
+export function weightSums(
+  w: ArrayLike<number>,
+  indices?: ArrayLike<number>,
+): { count: number; sum: number; sum2: number; negative: number } {
+  const count = indices ? indices.length : w.length;
+  let sum = 0;
+  let sum2 = 0;
+  let negative = 0;
+  for (let k = 0; k < count; k++) {
+    const v = w[indices ? indices[k] : k];
+    sum += v;
+    sum2 += v * v;
+    if (v < 0) negative++;
+  }
+  return { count, sum, sum2, negative };
+}
+
 /** Two columns interleaved into a row-major [n, 2] array. */
 export function interleavePairs(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(2 * a.length);

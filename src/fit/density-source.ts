@@ -16,6 +16,7 @@ import {
   type SystematicCorrectedModel,
 } from './model-adapter.js';
 import { truthLogProbAndNuGrad } from './truth-grad.js';
+import { concatArrays } from '../analysis/columns.js';
 
 export const MODEL_NAMES = ['flow', 'truth', 'base'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -137,13 +138,7 @@ export class FlowSource extends CachedSource {
   }
 }
 
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
+const concat = (a: Float32Array, b: Float32Array) => concatArrays([a, b], (n) => new Float32Array(n));
 const twice = (a: Float32Array) => concat(a, a);
 
 /** The frozen base flows; ν has no effect (computed once). */

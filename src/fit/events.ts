@@ -3,6 +3,8 @@
  * optional per-event weight (1 when absent; an Asimov sample carries weights), and the class
  * contexts the density models take, built once per sample.
  */
+import { concatArrays } from '../analysis/columns.js';
+
 export interface FitEvents {
   n: number;
   x: Float32Array;
@@ -47,30 +49,21 @@ export function concatEvents(parts: readonly FitEvents[], files: readonly string
         : `${odd} has a weight column and ${files[0]} has none: give every file weights, or none`,
     );
   }
-  const join = <T extends Float32Array | Float64Array>(arrays: T[], make: (n: number) => T): T => {
-    const out = make(arrays.reduce((a, b) => a + b.length, 0));
-    let o = 0;
-    for (const a of arrays) {
-      out.set(a, o);
-      o += a.length;
-    }
-    return out;
-  };
   const withY = parts.every((p) => p.y !== null);
   return {
     n: parts.reduce((a, p) => a + p.n, 0),
-    x: join(
+    x: concatArrays(
       parts.map((p) => p.x),
       (n) => new Float32Array(n),
     ),
     y: withY
-      ? join(
+      ? concatArrays(
           parts.map((p) => p.y!),
           (n) => new Float32Array(n),
         )
       : null,
     weights: weighted[0]
-      ? join(
+      ? concatArrays(
           parts.map((p) => p.weights!),
           (n) => new Float64Array(n),
         )

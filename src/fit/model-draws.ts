@@ -9,6 +9,7 @@ import type { Rng } from '../random/rng.js';
 import { classContext, scoreContext, type FitEvents } from './events.js';
 import { requireTruth, type FitModels } from './setup.js';
 import { baseOf, baseSample, residualSample } from './model-adapter.js';
+import { drawClasses } from './toy-data.js';
 
 /** Class-A and class-B draws of n events each: [x [n, 2], y [n, 2]] (y zero when the fit uses x only). */
 export function modelDraws(
@@ -35,12 +36,12 @@ function classDraws(
     return [b.x, b.y];
   }
   const ctx = classContext(n, cls);
-  const x = model === 'flow' ? residualSample(models.kin, ctx, [...nu], rng) : baseSample(baseOf(models.kin), ctx, rng);
+  const x = model === 'flow' ? residualSample(models.kin, ctx, nu, rng) : baseSample(baseOf(models.kin), ctx, rng);
   const sc = models.score;
   const y = !sc
     ? new Float32Array(2 * n)
     : model === 'flow'
-      ? residualSample(sc, scoreContext(x, cls), [...nu], rng)
+      ? residualSample(sc, scoreContext(x, cls), nu, rng)
       : baseSample(baseOf(sc), scoreContext(x, cls), rng);
   return [x, y];
 }
@@ -50,9 +51,7 @@ function classDraws(
  * event's class from μ, then its x (and y) from the residual models, all from `rng`.
  */
 export function drawFlowToy(rng: Rng, n: number, mu: number, models: FitModels, nu: readonly number[]): FitEvents {
-  if (!(mu >= 0 && mu <= 1)) throw new Error(`toy: μ must lie in [0, 1], got ${mu}`);
-  const cls = new Uint8Array(n);
-  for (let i = 0; i < n; i++) cls[i] = rng.uniform53() < mu ? 0 : 1;
+  const cls = drawClasses(rng, n, mu);
   const nA = cls.reduce((a, c) => a + (c === 0 ? 1 : 0), 0);
   const [a, b] = [classDraws('flow', models, nu, rng, 0, nA), classDraws('flow', models, nu, rng, 1, n - nA)];
   const x = new Float32Array(2 * n);

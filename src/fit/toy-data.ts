@@ -7,11 +7,18 @@
 import { generateBatch, type GeneratorConfig } from '../toy/index.js';
 import { Rng } from '../random/rng.js';
 import type { FitEvents } from './events.js';
+import { concatArrays } from '../analysis/columns.js';
 
-export function drawToy(rng: Rng, n: number, mu: number, gen: Readonly<GeneratorConfig>): FitEvents {
+/** Each toy event's class from μ (0 = A, the signal, with probability μ), the first draws of a toy. */
+export function drawClasses(rng: Rng, n: number, mu: number): Uint8Array {
   if (!(mu >= 0 && mu <= 1)) throw new Error(`toy: μ must lie in [0, 1], got ${mu}`);
   const cls = new Uint8Array(n);
   for (let i = 0; i < n; i++) cls[i] = rng.uniform53() < mu ? 0 : 1;
+  return cls;
+}
+
+export function drawToy(rng: Rng, n: number, mu: number, gen: Readonly<GeneratorConfig>): FitEvents {
+  const cls = drawClasses(rng, n, mu);
   const b = generateBatch(rng, n, gen, { c: cls });
   return { n, x: b.x, y: b.y, weights: null, truthClass: cls };
 }
@@ -30,10 +37,15 @@ export function asimovSample(
   const cls = new Uint8Array(2 * perClass);
   cls.fill(1, perClass);
   const b = generateBatch(rng, 2 * perClass, gen, { c: cls });
+  return { n: 2 * perClass, x: b.x, y: b.y, weights: asimovWeights(perClass, N, mu), truthClass: cls };
+}
+
+/** perClass events of class A weighted μN/perClass, then perClass of class B weighted (1 − μ)N/perClass. */
+function asimovWeights(perClass: number, N: number, mu: number): Float64Array {
   const weights = new Float64Array(2 * perClass);
   weights.fill((mu * N) / perClass, 0, perClass);
   weights.fill(((1 - mu) * N) / perClass, perClass);
-  return { n: 2 * perClass, x: b.x, y: b.y, weights, truthClass: cls };
+  return weights;
 }
 
 /**
@@ -49,14 +61,12 @@ export function asimovFromDraws(
   const perClass = draws[0][0].length / 2;
   const cls = new Uint8Array(2 * perClass);
   cls.fill(1, perClass);
-  const join = (k: 0 | 1) => {
-    const out = new Float32Array(4 * perClass);
-    out.set(draws[0][k], 0);
-    out.set(draws[1][k], 2 * perClass);
-    return out;
+  const join = (k: 0 | 1) => concatArrays([draws[0][k], draws[1][k]], (n) => new Float32Array(n));
+  return {
+    n: 2 * perClass,
+    x: join(0),
+    y: withY ? join(1) : null,
+    weights: asimovWeights(perClass, N, mu),
+    truthClass: cls,
   };
-  const weights = new Float64Array(2 * perClass);
-  weights.fill((mu * N) / perClass, 0, perClass);
-  weights.fill(((1 - mu) * N) / perClass, perClass);
-  return { n: 2 * perClass, x: join(0), y: withY ? join(1) : null, weights, truthClass: cls };
 }

@@ -9,6 +9,7 @@
 import { Tape } from '../autodiff/tape.js';
 import type { Batch } from './batches.js';
 import type { TrainJob } from './trainer.js';
+import { batchVars } from './batch-vars.js';
 
 /** Rows shown in a message; the count says how many there were. */
 const SHOWN = 3;
@@ -29,13 +30,11 @@ function float32Text(v: number): string {
 export function badEvents(job: TrainJob, batch: Batch): BadEvents | null {
   const dev = job.device;
   const tape = new Tape(dev, { grad: false });
+  const v = batchVars(tape, dev, batch);
+  const logp = Float64Array.from(job.logProb(tape, v.x, v.cond).value.data);
+  dev.arena.reset();
   const D = batch.x.length / batch.n;
   const C = batch.context.length / batch.n;
-  const x = tape.constant(dev.tensor(batch.x, [batch.n, D]));
-  const context = tape.constant(dev.tensor(batch.context, [batch.n, C]));
-  const nu = batch.nu ? tape.constant(dev.tensor(batch.nu, [batch.n, batch.nu.length / batch.n])) : null;
-  const logp = Float64Array.from(job.logProb(tape, x, { context, nu }).value.data);
-  dev.arena.reset();
   const out: BadEvents = { count: 0, rows: [] };
   const vals = (a: Float32Array, r: number, k: number) => Array.from(a.subarray(k * r, k * r + k), float32Text);
   for (let r = 0; r < batch.n; r++) {

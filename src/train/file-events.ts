@@ -8,6 +8,7 @@ import { readColumns, type ColumnRequest } from '../io/columns/index.js';
 import type { SampleColumns, SampleSet } from '../config/samples.js';
 import { contextWidth } from './batches.js';
 import type { Sector } from '../toy/sector.js';
+import { concatArrays, weightSums } from '../analysis/columns.js';
 
 export interface EventSample {
   /** 'nominal' or 'template ν = (…)', for messages and the card. */
@@ -85,18 +86,18 @@ export async function loadSample(
     files: set.files.map((f) => f.path),
     fileRows: parts.map((p) => p.n),
     n,
-    x: concat(
+    x: concatArrays(
       parts.map((p) => p.x),
-      Float32Array,
+      (n) => new Float32Array(n),
     ),
-    context: concat(
+    context: concatArrays(
       parts.map((p) => p.context),
-      Float32Array,
+      (n) => new Float32Array(n),
     ),
     weight: columns.weight
-      ? concat(
+      ? concatArrays(
           parts.map((p) => p.weight!),
-          Float64Array,
+          (n) => new Float64Array(n),
         )
       : undefined,
     nu: set.nu,
@@ -115,29 +116,12 @@ export function eventOrigin(sample: EventSample, i: number): string {
   return `${sample.label} event ${i} (0-based)`;
 }
 
-function concat<T extends Float32Array | Float64Array>(arrays: T[], ctor: new (n: number) => T): T {
-  if (arrays.length === 1) return arrays[0];
-  const out = new ctor(arrays.reduce((a, b) => a + b.length, 0));
-  let o = 0;
-  for (const a of arrays) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
-}
-
 /** The weights of `indices` (all events when absent) summarised. */
 export function summarizeWeights(sample: EventSample, indices?: Int32Array): WeightSummary {
   const count = indices ? indices.length : sample.n;
-  let sum = 0;
-  let sum2 = 0;
-  let negative = 0;
-  for (let k = 0; k < count; k++) {
-    const w = sample.weight ? sample.weight[indices ? indices[k] : k] : 1;
-    sum += w;
-    sum2 += w * w;
-    if (w < 0) negative++;
-  }
+  const { sum, sum2, negative } = sample.weight
+    ? weightSums(sample.weight, indices)
+    : { sum: count, sum2: count, negative: 0 };
   return {
     events: count,
     sum_w: +sum.toFixed(6),

@@ -24,6 +24,7 @@ import type { Batch } from './batches.js';
 import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
 import { warmupCosineFactor } from './schedule.js';
 import { badEvents, badEventsPhrase } from './bad-events.js';
+import { batchVars } from './batch-vars.js';
 
 export interface TrainPlan {
   label: string;
@@ -94,17 +95,6 @@ function nonFiniteGradient(params: ParamSet): string | null {
 
 export class TrainingInterrupted extends Error {
   override name = 'TrainingInterrupted';
-}
-
-function batchVars(tape: Tape, dev: Device, b: Batch): { x: Var; cond: Condition<Var> } {
-  const C = b.context.length / b.n;
-  return {
-    x: tape.constant(dev.tensor(b.x, [b.n, b.x.length / b.n])),
-    cond: {
-      context: tape.constant(dev.tensor(b.context, [b.n, C])),
-      nu: b.nu ? tape.constant(dev.tensor(b.nu, [b.n, b.nu.length / b.n])) : null,
-    },
-  };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, type SystematicsConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { Rng } from '../../random/rng.js';
@@ -20,6 +20,7 @@ import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import { TOY_NUISANCE_NAMES, fitNuisanceNames, toyTruth, type FitModels, type Observables } from '../../fit/setup.js';
 import { concatEvents, type FitEvents } from '../../fit/events.js';
+import { weightSums } from '../../analysis/columns.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
 import { cfgOption, existingFileParser, namesParser, outputDirParser, type GlobalOptions } from '../options.js';
@@ -137,15 +138,8 @@ export interface FitRunResult {
 
 /** The --weight summary of fit.json. */
 function weightSummary(column: string, w: Float64Array): NonNullable<FitRunResult['weights']> {
-  let s = 0;
-  let s2 = 0;
-  let negative = 0;
-  for (const v of w) {
-    s += v;
-    s2 += v * v;
-    if (v < 0) negative++;
-  }
-  return { column, sum_w: s, sum_w2: s2, effective_events: s2 > 0 ? (s * s) / s2 : 0, negative };
+  const { sum, sum2, negative } = weightSums(w);
+  return { column, sum_w: sum, sum_w2: sum2, effective_events: sum2 > 0 ? (sum * sum) / sum2 : 0, negative };
 }
 
 /**
@@ -230,11 +224,11 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
   let events: FitEvents | undefined;
   const base = loadConfig(o.cfg, 'base');
   const sys = loadConfig(o.sysCfg, 'systematics');
-  const modelNames = fitModelNames(what, o.model, sys);
+  const truth = toyTruth(sys);
+  const modelNames = fitModelNames(what, o.model, truth);
   try {
     checkSettings(settings, modelNames);
     if (o.toy !== undefined) {
-      const truth = toyTruth(sys);
       if ('noTruth' in truth)
         throw new Error(`--toy draws from the exact generator; these models have none (${truth.noTruth}); give --data`);
       toy = parseToyOption(o.toy, fitNuisanceNames(sys));
@@ -260,8 +254,11 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
  * The models to fit with: --model, or flow, truth, base — without truth for models that have no exact
  * generator (trained on a user's files), where naming it is refused with the reason.
  */
-export function fitModelNames(what: string, asked: ModelName[] | undefined, sys: SystematicsConfig): ModelName[] {
-  const truth = toyTruth(sys);
+export function fitModelNames(
+  what: string,
+  asked: ModelName[] | undefined,
+  truth: ReturnType<typeof toyTruth>,
+): ModelName[] {
   if ('truthAt' in truth) return asked ?? ['flow', 'truth', 'base'];
   if (asked?.includes('truth')) {
     throw new UserError(

@@ -140,7 +140,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   // pseudo-data, and the study checks the fit's self-consistency (bias, coverage) under that model.
   const toyGen = toyTruth(sys);
   const generator = 'truthAt' in toyGen ? ('truth' as const) : ('flow' as const);
-  const modelNames = fitModelNames('toys', o.model, sys);
+  const modelNames = fitModelNames('toys', o.model, toyGen);
   if ('noTruth' in toyGen) {
     process.stderr.write(
       `fnf toys: pseudo-data from the flow model: these models have no exact truth (${toyGen.noTruth})\n`,
