@@ -72,6 +72,9 @@ export { checkpointOf, isResidualCheckpoint } from './models/load.js';
 export type { Checkpoint } from './io/checkpoint.js';
 /** A model as our safetensors checkpoint: bytes, or a file written atomically. */
 export { modelToBytes, writeModel } from './models/save.js';
+/** Absolute paths of the models and configs this package ships, wherever it is installed. */
+export { shippedModelPath, shippedConfigPath } from './models/shipped.js';
+export type { ShippedModelName, ShippedConfigName } from './models/shipped.js';
 
 // ---- the toy generator and its exact densities ----
 

@@ -27,15 +27,16 @@ import {
   drawToy,
   migrad,
   minos,
+  shippedModelPath,
 } from 'fnflow';
 import { loadResidualModel as loadResidualModelDirect } from '../src/models/load.js';
 import { REPO } from './helpers/shared.js';
 
 const MODEL = join(REPO, 'models', 'kin_density_residuals.safetensors');
 
-// ---- the README snippet (paths relative to the repository there) ----
+// ---- the README snippet ----
 const dev = await createDevice({ backend: 'wasm' });
-const model = loadResidualModel(dev, MODEL);
+const model = loadResidualModel(dev, shippedModelPath('kin_density_residuals'));
 // three events: x = (x₀, x₁) per row; c one-hot (class A, class B, class A)
 const x = Float32Array.of(0.3, -0.5, 1.2, 0.8, -0.7, 1.1);
 const context = Float32Array.of(1, 0, 0, 1, 1, 0);
@@ -83,18 +84,36 @@ test('loading from bytes (no file system) gives the same model; loadModel tells 
   assert.equal(Array.from(flow.logProb(x, { context })), Array.from(model.base.logProb(x, { context })));
 });
 
+test('one context row (like one ν) stands for every row: logProb and sample as with it repeated', () => {
+  const classA = Float32Array.of(1, 0);
+  const repeated = Float32Array.of(1, 0, 1, 0, 1, 0);
+  assert.equal(
+    Array.from(model.logProb(x, { context: classA, nu })),
+    Array.from(model.logProb(x, { context: repeated, nu })),
+  );
+  const once = model.sample(3, { context: classA, nu }, Rng.fromSeed(7));
+  assert.equal(Array.from(once), Array.from(model.sample(3, { context: repeated, nu }, Rng.fromSeed(7))));
+  const base = model.base.sample(3, { context: classA }, Rng.fromSeed(7));
+  assert.equal(Array.from(base), Array.from(model.base.sample(3, { context: repeated }, Rng.fromSeed(7))));
+});
+
 test('bad input names what was expected', () => {
   assert.throws(() => model.logProb(x, { context }), /needs ν: 2 values, or 2 per row/);
   assert.throws(() => model.logProb(x.subarray(0, 5), { context, nu }), /not a whole number of rows of 2/);
   assert.throws(
     () => model.logProb(x, { context, nu: Float32Array.of(1, 2, 3) }),
-    /expected 2 \(one ν for all rows\) or 3 rows × 2/,
+    /ν has 3 values, expected 2 \(one row for all\) or 3 rows × 2/,
   );
   assert.throws(() => loadModel(dev, { bytes: Uint8Array.of(1, 2, 3), name: 'junk' }), /junk/);
   assert.throws(
-    () => model.logProb(x, { context: context.subarray(0, 2), nu }),
-    /logProb: context has 2 values, expected 3 rows × 2 \(one per row of x\)/,
+    () => model.logProb(x, { context: context.subarray(0, 4), nu }),
+    /logProb: context has 4 values, expected 2 \(one row for all\) or 3 rows × 2/,
   );
+  assert.throws(
+    () => model.sample(2, { context, nu }, Rng.fromSeed(1)),
+    /SystematicCorrectedModel\.sample: context has 6 values, expected 2 \(one row for all\) or 2 rows × 2/,
+  );
+  assert.throws(() => model.base.sample(2, { context }, Rng.fromSeed(1)), /NSF\.sample: context has 6 values/);
   const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
   assert.throws(() => untyped.logProb('0.3,-0.5', { context, nu }), /logProb: x must be a Float32Array .*got string/);
   assert.throws(() => untyped.logProb(x, { context: {}, nu }), /logProb: context must be a Float32Array .*got Object/);

@@ -41,22 +41,31 @@ export function rowsWithContext(
   const n = xs.length / F;
   if (C === 0) return { x: xs, context: null, n };
   if (!context) throw new Error(`${where}: needs a context of ${C} columns per row`);
-  const ctx = rowValues(where, 'context', context);
-  checkRowCount(where, 'context', ctx, n, C);
-  return { x: xs, context: ctx, n };
+  return { x: xs, context: perRow(where, 'context', rowValues(where, 'context', context), n, C), n };
+}
+
+/**
+ * `data` as n rows of `width` values: given per row, or as one row that every row shares (like ν:
+ * one class's context for a whole sample), which is then repeated. Anything else is an error.
+ */
+export function perRow(where: string, name: string, data: Float32Array, n: number, width: number): Float32Array {
+  if (data.length === width && n !== 1) {
+    const rows = new Float32Array(n * width);
+    for (let r = 0; r < n; r++) rows.set(data, r * width);
+    return rows;
+  }
+  if (data.length !== n * width) {
+    throw new Error(
+      `${where}: ${name} has ${data.length} values, expected ${width} (one row for all) or ${n} rows × ${width}`,
+    );
+  }
+  return data;
 }
 
 /** An error unless n is a whole number of draws and rng an Rng (JavaScript callers may pass anything). */
 export function checkSampleArgs(where: string, n: number, rng: unknown): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: n must be a whole number of draws, got ${n}`);
   checkRng(where, rng);
-}
-
-/** An error unless `data` holds one row of `width` values per row of x (`n` rows). */
-export function checkRowCount(where: string, name: string, data: Float32Array, n: number, width: number): void {
-  if (data.length !== n * width) {
-    throw new Error(`${where}: ${name} has ${data.length} values, expected ${n} rows × ${width} (one per row of x)`);
-  }
 }
 
 /**

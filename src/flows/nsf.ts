@@ -129,14 +129,15 @@ export class NSF {
     return { x, ladj };
   }
 
-  /** n draws, one per context row (the context has n rows, or none). */
+  /** n draws, one per context row (n rows, one row for all, or none). */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     checkSampleArgs('NSF.sample', n, rng);
     const z = new Float32Array(n * this.features);
+    const [, context] = this.inputs('sample', z, cond, 'z'); // a wrong context names sample()
     rng.fillNormal(z);
     const loc = this.base.loc.data,
       scale = this.base.scale.data;
     for (let i = 0; i < z.length; i++) z[i] = loc[i % this.features] + scale[i % this.features] * z[i];
-    return this.inverse(z, cond).x;
+    return this.inverse(z, { ...cond, context: context.data }).x;
   }
 }

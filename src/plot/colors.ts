@@ -15,7 +15,26 @@ export const COLORS = {
 } as const;
 
 /** Colour-map names understood by `interpolator` (append "_r" to reverse any of them). */
-export const COLOR_MAPS = {
+export type ColorMapBase =
+  | 'Blues'
+  | 'Oranges'
+  | 'Greens'
+  | 'Greys'
+  | 'Purples'
+  | 'Reds'
+  | 'RdBu'
+  | 'PuOr'
+  | 'PiYG'
+  | 'BrBG'
+  | 'viridis'
+  | 'magma'
+  | 'inferno'
+  | 'plasma'
+  | 'cividis';
+
+// Typed by our own names, not `typeof chroma.…`: the emitted .d.ts then needs no d3 types, which
+// are a development dependency (a library user's type check would fail on them).
+export const COLOR_MAPS: Readonly<Record<ColorMapBase, (t: number) => string>> = {
   Blues: chroma.interpolateBlues,
   Oranges: chroma.interpolateOranges,
   Greens: chroma.interpolateGreens,
@@ -31,9 +50,8 @@ export const COLOR_MAPS = {
   inferno: chroma.interpolateInferno,
   plasma: chroma.interpolatePlasma,
   cividis: chroma.interpolateCividis,
-} as const;
+};
 
-export type ColorMapBase = keyof typeof COLOR_MAPS;
 export type ColorMapName = ColorMapBase | `${ColorMapBase}_r`;
 
 /** t ∈ [0, 1] → CSS colour string for a named map. */

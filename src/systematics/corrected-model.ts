@@ -14,7 +14,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { checkSampleArgs, chunked, rowValues, rowsWithContext } from '../flows/chunked.js';
+import { checkSampleArgs, chunked, perRow, rowValues, rowsWithContext } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -120,15 +120,7 @@ export class SystematicCorrectedModel {
     const fail = (msg: string) => new Error(`${where}: ${msg}`);
     const { x: xs, context, n } = rowsWithContext(where, x, cond.context, F, C, xName);
     if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
-    let nu = rowValues(where, 'ν', cond.nu);
-    if (nu.length !== N && nu.length !== n * N) {
-      throw fail(`ν has ${nu.length} values: expected ${N} (one ν for all rows) or ${n} rows × ${N}`);
-    }
-    if (nu.length === N && n !== 1) {
-      const one = nu;
-      nu = new Float32Array(n * N);
-      for (let r = 0; r < n; r++) nu.set(one, r * N);
-    }
+    const nu = perRow(where, 'ν', rowValues(where, 'ν', cond.nu), n, N);
     return [
       { data: xs, width: F },
       { data: context, width: C },
@@ -220,10 +212,12 @@ export class SystematicCorrectedModel {
     return { x: res.x, ladj };
   }
 
-  /** n draws, one per row of (context, ν) (ν may be one row for all). */
+  /** n draws, one per row of (context, ν); either may be one row for all. */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     checkSampleArgs('SystematicCorrectedModel.sample', n, rng);
-    const xNom = this.base.sample(n, cond, rng);
-    return this.inverse(xNom, cond).x;
+    // checked and repeated to n rows here, so a wrong length names sample(), not an inner step
+    const [, context, nu] = this.inputs('sample', new Float32Array(n * this.features), cond);
+    const rows = { context: context.data, nu: nu.data };
+    return this.inverse(this.base.sample(n, rows, rng), rows).x;
   }
 }

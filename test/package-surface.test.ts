@@ -1,0 +1,103 @@
+/**
+ * What a program that installed fnflow from npm sees: the shipped files by absolute path, the
+ * package.json subpath, and typings that type-check without our development dependencies (a
+ * strict consumer with skipLibCheck off reads every .d.ts the public index reaches).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { createDevice, loadConfig, loadModel, NSF, shippedConfigPath, shippedModelPath } from 'fnflow';
+import type { ShippedModelName } from 'fnflow';
+import { REPO } from './helpers/shared.js';
+
+const MODEL_NAMES: ShippedModelName[] = [
+  'kin_density',
+  'score_density',
+  'kin_density_residuals',
+  'score_density_residuals',
+  'kin_density_residuals_cross',
+  'score_density_residuals_cross',
+];
+
+test('shippedModelPath / shippedConfigPath: absolute paths into the package, loadable', async () => {
+  for (const name of MODEL_NAMES) {
+    assert.is(shippedModelPath(name), join(REPO, 'models', name + '.safetensors'));
+  }
+  const dev = await createDevice({ backend: 'ts' });
+  assert.ok(loadModel(dev, shippedModelPath('kin_density')) instanceof NSF);
+  const base = loadConfig(shippedConfigPath('base_flows'), 'base');
+  // the config's relative model paths resolve against its own folder, so they land on the shipped models
+  assert.is(resolve(base.kin.paths.model), shippedModelPath('kin_density'));
+});
+
+test('shippedModelPath: an unknown name (a JavaScript caller) is refused with the list', () => {
+  const call = shippedModelPath as (name: string) => string;
+  assert.throws(
+    () => call('kin_density.safetensors'),
+    /shipped model "kin_density\.safetensors": not one this package ships \(known: kin_density, score_density,/,
+  );
+  const config = shippedConfigPath as (name: string) => string;
+  assert.throws(() => config('base'), /shipped config "base": .*base_flows/);
+});
+
+test("package.json: 'fnflow/package.json' resolves (tools read the version from it)", () => {
+  const req = createRequire(import.meta.url);
+  const path = req.resolve('fnflow/package.json');
+  assert.is(path, join(REPO, 'package.json'));
+  assert.is((JSON.parse(readFileSync(path, 'utf8')) as { name: string }).name, 'fnflow');
+});
+
+/** Module specifiers a .d.ts imports or re-exports (static `from '…'` and type-level `import('…')`). */
+function specifiers(dts: string): string[] {
+  const found: string[] = [];
+  const code = dts.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // doc examples import 'fnflow'
+  for (const m of code.matchAll(
+    /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm,
+  )) {
+    found.push((m[1] ?? m[2] ?? m[3])!);
+  }
+  return found;
+}
+
+/** Whether an installed package carries its own typings (else a consumer needs @types/… too). */
+function shipsTypes(pkg: string): boolean {
+  const dir = join(REPO, 'node_modules', pkg);
+  const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  if (typeof json.types === 'string' || typeof json.typings === 'string') return true;
+  if (JSON.stringify(json.exports ?? {}).includes('"types"')) return true;
+  return existsSync(join(dir, 'index.d.ts'));
+}
+
+test('typings: every package the public .d.ts files reach is a runtime dependency with its own types', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const deps = new Set(Object.keys(pkg.dependencies));
+  const builtins = new Set(builtinModules);
+  const seen = new Set<string>();
+  const bare = new Map<string, string>(); // package → the .d.ts that first imports it
+  const queue = [join(REPO, 'dist', 'src', 'index.d.ts')];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) {
+        queue.push(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')));
+      } else if (!spec.startsWith('node:') && !builtins.has(spec)) {
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!bare.has(name)) bare.set(name, file.slice(REPO.length + 1));
+      }
+    }
+  }
+  assert.ok(seen.size > 20, `the walk reached ${seen.size} .d.ts files`);
+  for (const [name, from] of bare) {
+    assert.ok(deps.has(name), `${from} imports ${name}, which is not in package.json dependencies`);
+    assert.ok(
+      shipsTypes(name) || deps.has(`@types/${name.replace(/^@/, '').replace('/', '__')}`),
+      `${from} imports ${name}, whose types a consumer would not have (it ships none and @types is not a dependency)`,
+    );
+  }
+});
+
+test.run();
