@@ -338,7 +338,15 @@ if (!loaded.ok) {
     );
     await createDevice({ backend: 'gpu' }).then(
       () => assert.unreachable('--backend gpu should fail without a GPU'),
-      (e: Error) => assert.match(e.message, /--backend gpu/),
+      (e: Error) => {
+        assert.match(e.message, /--backend gpu/);
+        // the advice reads for the CLI and for a library caller alike; the probe's reason leaves it out
+        assert.match(
+          e.message,
+          /Use the wasm backend \(--backend wasm or auto; createDevice\(\{ backend: 'wasm' \}\)\)$/,
+        );
+        assert.not.match(p.reason, /Use the wasm backend/);
+      },
     );
   });
 

@@ -79,6 +79,9 @@ function startWorker(mode: string, flag: string): KernelRunner {
   return started.runner;
 }
 
+/** The advice ending a refused gpu backend (the probe, which only reports, drops it). */
+const USE_WASM = "Use the wasm backend (--backend wasm or auto; createDevice({ backend: 'wasm' }))";
+
 function pickGpuRunner(gpujs: GpuJsModule, options: GpuLoadOptions, flag: string): KernelRunner {
   const reasons: string[] = [];
   // 1. A synchronous GPU mode on this thread.
@@ -104,9 +107,7 @@ function pickGpuRunner(gpujs: GpuJsModule, options: GpuLoadOptions, flag: string
   // 3. No GPU.
   if (options.require) {
     best.destroy();
-    throw new Error(
-      `${flag}: no GPU usable through gpu.js on this host — ${reasons.join('; ')}. Use --backend wasm (or auto).`,
-    );
+    throw new Error(`${flag}: no GPU usable through gpu.js on this host — ${reasons.join('; ')}. ${USE_WASM}`);
   }
   return new InThreadRunner(best, bestMode);
 }
@@ -124,9 +125,7 @@ export async function probeGpu(): Promise<GpuProbe> {
   try {
     kernels = await loadGpuKernels(memory, heap, { require: true, fallback: tsKernels });
   } catch (e) {
-    const reason = (e as Error).message
-      .replace(/^--backend gpu: /, '')
-      .replace(/\. Use --backend wasm \(or auto\)\.$/, '');
+    const reason = (e as Error).message.replace(/^--backend gpu: /, '').replace(`. ${USE_WASM}`, '');
     return { available: false, mode: 'none', reason };
   }
   try {
