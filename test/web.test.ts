@@ -23,6 +23,7 @@ import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { gridPoints, gridSpec, repeatRow } from '../src/analysis/grid.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
 import { quantile, summary } from '../web/src/page/timings.js';
+import { ARROW_CAP_SPACINGS, arrowScaleFor, capArrows } from '../web/src/page/arrows.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
 
 const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
@@ -228,6 +229,30 @@ test("Scene in Node: the kin grid equals the Node API's log p on the page's grid
   assert.equal(done.value.kl, whole.kl);
   assert.equal(Array.from(done.value.arrows!), Array.from(whole.arrows!));
   (dev.kernels as { dispose?: () => void }).dispose?.();
+});
+
+test('arrows: the median sets the scale; the few long ones are capped in length, direction kept', () => {
+  // nine arrows of length 1 along x and one of length 10 along y; grid spacing 0.5
+  const d = new Float32Array(20);
+  for (let i = 0; i < 9; i++) d[2 * i] = 1;
+  d[19] = 10;
+  const scale = arrowScaleFor(d, 0.5);
+  assert.ok(Math.abs(scale - 0.4) < 1e-12, `median 1 → 0.8 of the spacing: scale ${scale}`);
+  assert.is(
+    arrowScaleFor(
+      d.map((v) => v / 100),
+      0.5,
+    ),
+    1,
+    'arrows that already fit keep their length',
+  );
+  const g = capArrows(d, scale, ARROW_CAP_SPACINGS * 0.5);
+  assert.is(g.nCapped, 1);
+  for (let i = 0; i < 9; i++) {
+    assert.ok(Math.abs(g.kept[2 * i] - 0.4) < 1e-6 && g.capped[2 * i] === 0, `arrow ${i} kept at 0.4`);
+  }
+  assert.equal([g.kept[18], g.kept[19]], [0, 0]);
+  assert.equal([g.capped[18], g.capped[19]], [0, 0.75], 'the long one drawn at the cap, 1.5 spacings, pointing up');
 });
 
 test('update-time summary: median and p95 by linear interpolation, NaN when empty', () => {

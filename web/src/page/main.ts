@@ -11,6 +11,7 @@ import type { WebSetup } from '../engine/setup.js';
 import { drawPanel, densities, plotBox, type DensityField } from './panel.js';
 import { CLASSES } from './style-constants.js';
 import { summary } from './timings.js';
+import { ARROW_CAP_SPACINGS, ARROW_COLOR, CAPPED_ARROW_COLOR, arrowScaleFor, capArrows } from './arrows.js';
 
 interface PageApi {
   ready: boolean;
@@ -102,19 +103,30 @@ function drawKin(): void {
   const G = n * n;
   const arrows = extra?.arrows && extra.state.arrows ? extra.arrows : null;
   const m = setup.grid.arrows;
-  const arrowScale = arrows ? arrowScaleFor(arrows, setup, m) : 1;
+  const w = setup.kinWindow;
+  const spacing = Math.min(w.x[1] - w.x[0], w.y[1] - w.y[0]) / (m - 1);
+  const arrowScale = arrows ? arrowScaleFor(arrows, spacing) : 1;
   const arrowNote = arrows ? ` · arrows Δ${arrowScale < 1 ? ` × ${arrowScale.toPrecision(2)}` : ''}` : '';
+  let anyCapped = false;
   for (const k of CLASSES) {
     const truth: DensityField = { n, values: densities(kin.truth, k.c * G, G) };
     const model: DensityField = { n, values: densities(kin.model, k.c * G, G) };
     let arrowSpec: { at: Float32Array; d: Float32Array; color: string }[] | undefined;
+    let capNote = '';
     if (arrows) {
-      const d = arrows.subarray(k.c * m * m * 2, (k.c + 1) * m * m * 2).map((v) => v * arrowScale);
-      arrowSpec = [{ at: arrowGrid(setup, m), d, color: '#2b2b2b' }];
+      const d = arrows.subarray(k.c * m * m * 2, (k.c + 1) * m * m * 2);
+      const groups = capArrows(d, arrowScale, ARROW_CAP_SPACINGS * spacing);
+      const at = arrowGrid(setup, m);
+      arrowSpec = [
+        { at, d: groups.kept, color: ARROW_COLOR },
+        { at, d: groups.capped, color: CAPPED_ARROW_COLOR },
+      ];
+      if (groups.nCapped > 0) capNote = `, ${groups.nCapped} capped`;
+      anyCapped ||= groups.nCapped > 0;
     }
     drawPanel(kinCanvases[k.c], {
       title: `${k.name}  p(x | c, ν)`,
-      subtitle: `${nuText(kin.state)} · ${modelText(kin.state)}${arrowNote}`,
+      subtitle: `${nuText(kin.state)} · ${modelText(kin.state)}${arrowNote}${capNote}`,
       aspect: 'equal',
       xLabel: 'x_{1}',
       yLabel: 'x_{2}',
@@ -126,21 +138,7 @@ function drawKin(): void {
       marker: api.state.point,
     });
   }
-}
-
-/**
- * Arrow length factor: the median |Δ| spans 0.8 of the arrow grid's spacing (1 when arrows
- * already fit). The median, not the maximum: the squeeze displaces far points most, and the
- * longest arrows would shrink those near the data to dots.
- */
-function arrowScaleFor(d: Float32Array, setup: WebSetup, m: number): number {
-  const w = setup.kinWindow;
-  const spacing = Math.min(w.x[1] - w.x[0], w.y[1] - w.y[0]) / (m - 1);
-  const lengths: number[] = [];
-  for (let i = 0; i < d.length; i += 2) lengths.push(Math.hypot(d[i], d[i + 1]));
-  lengths.sort((a, b) => a - b);
-  const typical = lengths[Math.floor(0.5 * (lengths.length - 1))];
-  return typical > 0.8 * spacing ? (0.8 * spacing) / typical : 1;
+  $<HTMLElement>('capped-legend').hidden = !anyCapped;
 }
 
 let arrowCache: { m: number; at: Float32Array } | null = null;
