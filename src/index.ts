@@ -7,54 +7,26 @@
  * the context c and the nuisances ν — travels as one `Condition` object `{ context, nu }`.
  *
  * ```ts
- * import { createDevice, loadResidualModel } from 'fnflow';
+ * import { createDevice, loadResidualModel, shippedModelPath } from 'fnflow';
  * const dev = await createDevice({ backend: 'wasm' });
- * const model = loadResidualModel(dev, 'models/kin_density_residuals.safetensors');
+ * const model = loadResidualModel(dev, shippedModelPath('kin_density_residuals'));
  * const logp = model.logProb(x, { context: oneHot, nu: Float32Array.of(0.5, -0.3) });
  * ```
+ *
+ * In a web page, 'fnflow/browser' (src/browser.ts) has the same models from bytes.
  */
 
 // ---- devices ----
 
 /** A device (kernels + memory): backend 'auto' | 'wasm' | 'ts' | 'gpu', and a thread count. */
 export { createDevice } from './backend/index.js';
-/** One line naming a device's backend and threads. */
-export { describeDevice } from './backend/index.js';
 /** The backends `createDevice` accepts, and its options. */
 export type { BackendChoice, DeviceOptions } from './backend/index.js';
-/** Memory, allocators and the kernel table every model runs on. */
-export type { Device } from './backend/device.js';
 
-// ---- models ----
+// ---- models, the transform protocol, autodiff, checkpoint bytes, the toy generator ----
+// (src/api-core.ts, the part shared with the browser entry 'fnflow/browser')
 
-/** Zuko's neural spline flow p(x | c): logProb, forward (x → z), inverse, sample, and …Var on a tape. */
-export { NSF } from './flows/nsf.js';
-/** An NSF's architecture, and the defaults of its optional settings. */
-export { nsfDefaults, type NSFConfig } from './flows/nsf.js';
-/**
- * Residual stack in front of a frozen base NSF, p(x | c, ν): logProb, logProbGrad (d/dν and d/dx
- * with per-event weights), forward (x_obs → x_nom), inverse, sample.
- */
-export { SystematicCorrectedModel } from './systematics/corrected-model.js';
-/** A residual model's architecture, and a complete one from the required fields. */
-export { residualDefaults, type ResidualModelConfig } from './systematics/config.js';
-
-// ---- the transform protocol ----
-
-/** `{ context, nu }`: what conditions a transform or a model, at every evaluation level. */
-export type { Condition } from './flows/transform.js';
-/** The one protocol of every transform: forwardVar on a tape, inverseTensor on device tensors. */
-export type { Transform, ForwardVar, InverseTensor } from './flows/transform.js';
-/** Transforms applied in order, as one transform (the NSF's chain, the residual stack). */
-export { compose, ComposedTransform } from './flows/compose.js';
-/** Zuko's masked autoregressive rational-quadratic spline transform. */
-export { AutoregressiveSplineTransform } from './flows/autoregressive.js';
-/** The residual layer x ↦ x ⊙ e^{s(ν)} + t(ν), and the reversal between layers. */
-export { PolynomialResidualTransform, ReversePermutation } from './systematics/polynomial-residual.js';
-/** Reverse-mode autodiff: a Tape per step, Vars on it (`tape.leaf` for an input that wants a gradient). */
-export { Tape, Var } from './autodiff/tape.js';
-/** A shape and an offset into the device's memory. */
-export type { Tensor } from './tensor/tensor.js';
+export * from './api-core.js';
 
 // ---- checkpoints: ours (.safetensors) or the reference's PyTorch .pt, from a path or from bytes ----
 
@@ -66,26 +38,13 @@ export { loadBaseFlow } from './models/load.js';
 export { loadResidualModel } from './models/load.js';
 /** A path, `{ bytes, name }` (no file system needed), or a checkpoint already read. */
 export type { CheckpointSource } from './models/load.js';
-/** Read or parse a checkpoint by content; whether it holds a residual model. */
-export { checkpointOf, isResidualCheckpoint } from './models/load.js';
-/** A read checkpoint: its state dict and metadata. */
-export type { Checkpoint } from './io/checkpoint.js';
-/** A model as our safetensors checkpoint: bytes, or a file written atomically. */
-export { modelToBytes, writeModel } from './models/save.js';
+/** Read or parse a checkpoint by content. */
+export { checkpointOf } from './models/load.js';
+/** A model written as our safetensors checkpoint file, atomically. */
+export { writeModel } from './models/save.js';
 /** Absolute paths of the models and configs this package ships, wherever it is installed. */
 export { shippedModelPath, shippedConfigPath } from './models/shipped.js';
 export type { ShippedModelName, ShippedConfigName } from './models/shipped.js';
-
-// ---- the toy generator and its exact densities ----
-
-/** Seeded random streams (xoshiro128**: `Rng.fromSeed`, `fork`, `split`), reproducible bit for bit. */
-export { Rng } from './random/rng.js';
-/** The generator's settings: the reference's defaults, and the same with nuisances ν applied. */
-export { defaultGeneratorConfig, withNuisance, type GeneratorConfig } from './toy/index.js';
-/** Draw (c, x, y) events; draw y given (x, c). */
-export { generateBatch, sampleY, type ToyBatch } from './toy/index.js';
-/** Exact log p(x | c) and log p(y | x, c), one event or a batch. */
-export { logProbX, logProbXBatch, logProbY, logProbYBatch } from './toy/index.js';
 
 // ---- configs (the reference's YAML schema) ----
 

@@ -46,10 +46,13 @@ export const LAYERS: LayerTable = [
   ],
   // Golden-vector checks reach into all of the above (the optimizer of train/ included).
   [{ prefix: 'conformance/', layer: 'conformance' }],
+  // The public surface that needs no Node, shared by both library entries.
+  [{ prefix: 'api-core.ts', layer: 'api-core' }],
   // Entry points.
   [
     { prefix: 'cli/', layer: 'cli' },
-    { prefix: 'index.ts', layer: 'index' }, // the public API
+    { prefix: 'index.ts', layer: 'index' }, // the public API ('fnflow')
+    { prefix: 'browser.ts', layer: 'browser' }, // the web page's ('fnflow/browser')
   ],
 ];
 

@@ -76,7 +76,7 @@ export async function buildWeb(opts: { outDir?: string; minify?: boolean } = {})
     entryPoints: {
       main: join(root, 'web', 'src', 'page', 'main.ts'),
       engine: join(root, 'web', 'src', 'engine', 'engine-worker.ts'),
-      'pool-worker': join(root, 'web', 'src', 'engine', 'pool-worker.ts'),
+      'pool-worker': join(root, 'src', 'backend', 'wasm', 'browser', 'pool-worker.ts'),
     },
     outdir: outDir,
     bundle: true,

@@ -104,12 +104,7 @@ export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
   }
 }
 
-/** One line saying which backend runs (and which wasm build). */
-export function describeDevice(dev: Device): string {
-  const k = dev.kernels as { name: string; build?: string; threads?: number };
-  const threads = k.threads && k.threads > 1 ? `, ${k.threads} threads` : '';
-  return k.build ? `backend ${k.name} (${k.build} build${threads})` : `backend ${k.name}`;
-}
+export { describeDevice } from './describe.js';
 
 /** A wasm pool's split thresholds and where they came from (calibrated, cached, built-in); null elsewhere. */
 export function describeSplitThresholds(dev: Device): string | null {

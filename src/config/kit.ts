@@ -18,22 +18,9 @@
  * and it would gain a dependency whose error API changed in its last major version.
  */
 import { isAbsolute, resolve as resolvePath, extname } from 'node:path';
+import { ConfigError } from './error.js';
 
-/** A config file problem: which file, which key, what was expected, what was found. */
-export class ConfigError extends Error {
-  /** The config file as the caller named it ('' when validating an in-memory object). */
-  readonly file: string;
-  /** Dotted key path inside the file, e.g. `kin_flow.hidden_features[1]` ('' = the whole file). */
-  readonly keyPath: string;
-
-  constructor(file: string, keyPath: string, problem: string) {
-    const head = [file, keyPath].filter((s) => s !== '').join(': ');
-    super(head === '' ? problem : `${head}: ${problem}`);
-    this.name = 'ConfigError';
-    this.file = file;
-    this.keyPath = keyPath;
-  }
-}
+export { ConfigError } from './error.js';
 
 /** Where a value sits: the file (for messages), its key path, and the directory paths resolve from. */
 export interface Where {

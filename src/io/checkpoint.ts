@@ -1,20 +1,9 @@
-/**
- * Read any checkpoint we accept — a reference PyTorch `.pt` or one of our safetensors files —
- * deciding by content, not by extension.
- */
+/** Reads a checkpoint (.pt or safetensors, by content) from a path; parsing is checkpoint-codec.ts. */
 import { readFileSync } from 'node:fs';
-import { readPt } from './pt.js';
-import { readSafetensors } from './safetensors.js';
-import { sniffCheckpoint } from './sniff.js';
-import { CheckpointError, type StateDict } from './state-dict.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint-codec.js';
+import { CheckpointError } from './state-dict.js';
 
-export interface Checkpoint {
-  path: string;
-  format: 'pt' | 'safetensors';
-  dict: StateDict;
-  /** safetensors metadata (our files carry `architecture` as JSON); empty for .pt. */
-  metadata: Record<string, string>;
-}
+export { parseCheckpoint, architectureOf, type Checkpoint } from './checkpoint-codec.js';
 
 export function readCheckpoint(path: string): Checkpoint {
   let bytes: Uint8Array;
@@ -24,26 +13,4 @@ export function readCheckpoint(path: string): Checkpoint {
     throw new CheckpointError(`${path}: cannot read checkpoint (${(e as Error).message})`);
   }
   return parseCheckpoint(bytes, path);
-}
-
-/** A checkpoint already in memory (a fetched file, an upload); `path` names it in errors. */
-export function parseCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
-  const kind = sniffCheckpoint(bytes);
-  if (kind === 'pt') return { path, format: 'pt', dict: readPt(bytes, path), metadata: {} };
-  if (kind === 'safetensors') {
-    const { dict, metadata } = readSafetensors(bytes, path);
-    return { path, format: 'safetensors', dict, metadata };
-  }
-  throw new CheckpointError(`${path}: neither a PyTorch zip checkpoint nor a safetensors file`);
-}
-
-/** The architecture JSON our safetensors files carry, or null. */
-export function architectureOf(ck: Checkpoint): Record<string, unknown> | null {
-  const a = ck.metadata['architecture'];
-  if (!a) return null;
-  try {
-    return JSON.parse(a) as Record<string, unknown>;
-  } catch {
-    throw new CheckpointError(`${ck.path}: metadata 'architecture' is not valid JSON`);
-  }
 }

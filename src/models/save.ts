@@ -1,29 +1,12 @@
-/**
- * A model as our safetensors checkpoint (a Zuko state dict plus the architecture in the metadata,
- * as training writes it): to bytes (no file system) or to a file, atomically.
- */
-import { encodeSafetensors, writeSafetensors } from '../io/safetensors.js';
-import { NSF } from '../flows/nsf.js';
-import { nsfArchitecture, nsfToStateDict } from '../flows/nsf-state.js';
+/** A model written as our safetensors checkpoint file, atomically (its bytes: to-bytes.ts). */
+import { writeFileAtomic } from '../io/atomic.js';
+import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
-import { residualArchitecture, residualToStateDict } from '../systematics/state.js';
-import type { StateDict } from '../io/state-dict.js';
+import { modelToBytes } from './to-bytes.js';
 
-function contentOf(model: NSF | SystematicCorrectedModel): { dict: StateDict; metadata: Record<string, string> } {
-  const isFlow = model instanceof NSF;
-  const dict = isFlow ? nsfToStateDict(model) : residualToStateDict(model);
-  const architecture = isFlow ? nsfArchitecture(model.config) : residualArchitecture(model);
-  return { dict, metadata: { format: 'fnflow', architecture: JSON.stringify(architecture) } };
-}
-
-/** The model's checkpoint bytes (loadModel reads them back). */
-export function modelToBytes(model: NSF | SystematicCorrectedModel): Uint8Array {
-  const { dict, metadata } = contentOf(model);
-  return encodeSafetensors(dict, metadata);
-}
+export { modelToBytes } from './to-bytes.js';
 
 /** Write the model's checkpoint to `path` (atomically: a reader never sees half a file). */
 export function writeModel(path: string, model: NSF | SystematicCorrectedModel): void {
-  const { dict, metadata } = contentOf(model);
-  writeSafetensors(path, dict, metadata);
+  writeFileAtomic(path, modelToBytes(model));
 }

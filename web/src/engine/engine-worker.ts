@@ -6,8 +6,8 @@
  * between them, so a slider move that arrives meanwhile is served at the next boundary.
  */
 import type { Device } from '../../../src/backend/device.js';
-import { fetchBytes, createBrowserDevice } from './device.js';
-import { residualFromBytes } from './models.js';
+import { fetchBytes, createBrowserDevice } from '../../../src/backend/wasm/browser/device.js';
+import { loadResidualModel } from '../../../src/models/from-memory.js';
 import type { FromEngine, ToEngine, ViewState } from './protocol.js';
 import { Scene } from './scene.js';
 import type { WebSetup } from './setup.js';
@@ -31,13 +31,13 @@ async function init(threads: number): Promise<void> {
     poolWorkerUrl: url('pool-worker.js'),
     threads: isolated ? threads : 1,
   });
-  const load = async (name: string) => ({ name, bytes: await fetchBytes(url(`models/${name}`)) });
+  const load = async (name: string) => ({ name, bytes: new Uint8Array(await fetchBytes(url(`models/${name}`))) });
   const m = setup.models;
   const [ka, kc, sa, sc] = await Promise.all([m.kin.additive, m.kin.cross, m.score.additive, m.score.cross].map(load));
-  const kin = { additive: residualFromBytes(dev, ka.bytes, ka.name), cross: residualFromBytes(dev, kc.bytes, kc.name) };
+  const kin = { additive: loadResidualModel(dev, ka), cross: loadResidualModel(dev, kc) };
   const score = {
-    additive: residualFromBytes(dev, sa.bytes, sa.name),
-    cross: residualFromBytes(dev, sc.bytes, sc.name),
+    additive: loadResidualModel(dev, sa),
+    cross: loadResidualModel(dev, sc),
   };
   // The additive model's frozen base is the base flow (the cross-term model sits on the same one).
   scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });

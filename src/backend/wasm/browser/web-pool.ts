@@ -5,8 +5,8 @@
  * page runs on one thread and never gets here. The caller must be a dedicated worker (the
  * engine worker), since the page's main thread may not block in Atomics.wait.
  */
-import { KernelPoolCore, type PoolOptions } from '../../../src/backend/wasm/pool/pool-core.js';
-import { CONTROL_BYTES, MAX_THREADS, type WorkerInit } from '../../../src/backend/wasm/pool/protocol.js';
+import { KernelPoolCore, type PoolOptions } from '../pool/pool-core.js';
+import { CONTROL_BYTES, MAX_THREADS, type WorkerInit } from '../pool/protocol.js';
 
 export class WebKernelPool extends KernelPoolCore {
   private constructor(

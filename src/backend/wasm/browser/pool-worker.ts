@@ -1,6 +1,6 @@
 /** A kernel pool Web Worker: the shared job loop (src/backend/wasm/pool/worker-loop.ts). */
-import type { WorkerInit } from '../../../src/backend/wasm/pool/protocol.js';
-import { markWorkerGone, serveKernelJobs } from '../../../src/backend/wasm/pool/worker-loop.js';
+import type { WorkerInit } from '../pool/protocol.js';
+import { markWorkerGone, serveKernelJobs } from '../pool/worker-loop.js';
 
 self.onmessage = (e: MessageEvent<WorkerInit>) => {
   const init = e.data;

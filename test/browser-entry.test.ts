@@ -1,0 +1,170 @@
+/**
+ * 'fnflow/browser' as a web developer uses it: bundled by esbuild for the browser from the
+ * package name (no Node module may be reached), served with the package's wasm kernels and model
+ * files, run in Chromium: the README's numbers, a ν gradient, draws and a reference PyTorch
+ * checkpoint from bytes equal the Node API's; a path and an impossible thread count are refused
+ * with what to do instead.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO, SHARED } from './helpers/shared.js';
+import { serveStatic } from '../web/serve.js';
+import { createDevice, loadModel, loadResidualModel, Rng, type SystematicCorrectedModel } from 'fnflow';
+
+const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The page's script: what a user of 'fnflow/browser' writes. Its results land on window.result. */
+const APP = `
+import { createBrowserDevice, describeDevice, loadModel, loadResidualModel, Rng } from 'fnflow/browser';
+const out = {};
+const bytesOf = async (name) => new Uint8Array(await (await fetch(name)).arrayBuffer());
+try {
+  const dev = await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm' });
+  out.device = describeDevice(dev);
+  const name = 'kin_density_residuals.safetensors';
+  const model = loadResidualModel(dev, { bytes: await bytesOf(name), name });
+  const x = Float32Array.of(0.3, -0.5, 1.2, 0.8, -0.7, 1.1);
+  const context = Float32Array.of(1, 0, 0, 1, 1, 0);
+  const nu = Float32Array.of(0.5, -0.3);
+  out.logp = Array.from(model.logProb(x, { context, nu }));
+  out.dNu = Array.from(model.logProbGrad(x, { context, nu }).dNuTotal);
+  out.draws = Array.from(model.sample(4, { context: Float32Array.of(1, 0), nu }, Rng.fromSeed(5)));
+  const ref = loadModel(dev, { bytes: await bytesOf('kin_density.pt'), name: 'kin_density.pt' });
+  out.refLogp = Array.from(ref.logProb(x, { context }));
+  try { loadModel(dev, 'kin_density.pt'); } catch (e) { out.pathError = e.message; }
+  try { await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm', threads: 2 }); }
+  catch (e) { out.threadsError = e.message; }
+  try { await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm', threads: 2, poolWorkerUrl: 'w.js' }); }
+  catch (e) { out.isolationError = e.message; }
+} catch (e) {
+  out.error = String(e && e.stack || e);
+}
+window.result = out;
+`;
+
+interface AppResult {
+  device: string;
+  logp: number[];
+  dNu: number[];
+  draws: number[];
+  refLogp: number[];
+  pathError?: string;
+  threadsError?: string;
+  isolationError?: string;
+  error?: string;
+}
+
+let dir = '';
+let bundle = '';
+let server: Server | null = null;
+let port = 0;
+let browser: Browser | null = null;
+
+test.before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `browser entry test: no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or set FNF_CHROMIUM`,
+    );
+  }
+  dir = mkdtempSync(join(tmpdir(), 'fnf-browser-entry-'));
+  // a project of its own that has fnflow installed (a link to this package)
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(REPO, join(dir, 'node_modules', 'fnflow'), 'dir');
+  writeFileSync(join(dir, 'app.js'), APP);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  const built = await build({
+    entryPoints: [join(dir, 'app.js')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    outfile: join(site, 'app.js'),
+    absWorkingDir: dir,
+    logLevel: 'silent',
+  });
+  assert.is(built.errors.length, 0);
+  bundle = readFileSync(join(site, 'app.js'), 'utf8');
+  for (const b of ['simd', 'relaxed'])
+    copyFileSync(join(REPO, 'build', `kernels-${b}.wasm`), join(site, `kernels-${b}.wasm`));
+  copyFileSync(
+    join(REPO, 'models', 'kin_density_residuals.safetensors'),
+    join(site, 'kin_density_residuals.safetensors'),
+  );
+  copyFileSync(join(SHARED, 'reference-models', 'kin_density.pt'), join(site, 'kin_density.pt'));
+  writeFileSync(
+    join(site, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><script type="module" src="app.js"></script>',
+  );
+  // not cross-origin isolated: the page a user gets without COOP/COEP headers
+  const served = await serveStatic({ root: site, port: 0, isolate: false });
+  server = served.server;
+  port = served.port;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+test.after(async () => {
+  await browser?.close();
+  server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("the bundle reaches no Node module (esbuild resolved 'fnflow/browser' through package.json exports)", () => {
+  assert.ok(bundle.length > 50_000, `bundle of ${bundle.length} characters`);
+  assert.not.match(bundle, /from\s*["']node:|require\(["']node:|worker_threads/);
+});
+
+test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal the Node API', async () => {
+  const page = await browser!.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, {
+    timeout: 60_000,
+  });
+  const r = await page.evaluate(() => (window as unknown as { result: AppResult }).result);
+  await page.close();
+  if (process.env.FNF_TEST_VERBOSE) console.log(r);
+  assert.is(r.error, undefined, r.error);
+  assert.equal(problems, []);
+  const build = /relaxed build/.test(r.device) ? 'relaxed' : 'simd';
+  assert.match(r.device, /^backend wasm \((relaxed|simd) build\)$/);
+
+  const dev = await createDevice({ backend: 'wasm', wasmBuild: build, threads: 1 });
+  const model = loadResidualModel(
+    dev,
+    join(REPO, 'models', 'kin_density_residuals.safetensors'),
+  ) as SystematicCorrectedModel;
+  const x = Float32Array.of(0.3, -0.5, 1.2, 0.8, -0.7, 1.1);
+  const context = Float32Array.of(1, 0, 0, 1, 1, 0);
+  const nu = Float32Array.of(0.5, -0.3);
+  const close = (what: string, got: number[], want: Float32Array, tol: number) => {
+    assert.is(got.length, want.length, what);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= tol, `${what}[${i}]: browser ${v}, node ${want[i]}`));
+  };
+  close('logProb', r.logp, model.logProb(x, { context, nu }), 1e-6);
+  close('dNuTotal', r.dNu, model.logProbGrad(x, { context, nu }).dNuTotal, 1e-5);
+  close('draws', r.draws, model.sample(4, { context: Float32Array.of(1, 0), nu }, Rng.fromSeed(5)), 1e-6);
+  const ref = loadModel(dev, join(SHARED, 'reference-models', 'kin_density.pt'));
+  close('reference .pt logProb', r.refLogp, ref.logProb(x, { context }), 1e-6);
+
+  assert.match(r.pathError ?? '', /checkpoint source 'kin_density\.pt': no file system here .*pass \{ bytes, name \}/);
+  assert.match(r.threadsError ?? '', /createBrowserDevice: threads 2 needs poolWorkerUrl/);
+  assert.match(r.isolationError ?? '', /threads 2 needs a cross-origin isolated page \(COOP\/COEP headers\)/);
+});
+
+test.run();
