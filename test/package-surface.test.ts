@@ -5,23 +5,20 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createDevice, loadConfig, loadModel, NSF, shippedConfigPath, shippedModelPath } from 'fnflow';
 import type { ShippedModelName } from 'fnflow';
 import { REPO } from './helpers/shared.js';
 
-const MODEL_NAMES: ShippedModelName[] = [
-  'kin_density',
-  'score_density',
-  'kin_density_residuals',
-  'score_density_residuals',
-  'kin_density_residuals_cross',
-  'score_density_residuals_cross',
-];
+// every model file the package ships, by its name
+const MODEL_NAMES = readdirSync(join(REPO, 'models'))
+  .filter((f) => f.endsWith('.safetensors'))
+  .map((f) => f.slice(0, -'.safetensors'.length) as ShippedModelName);
 
 test('shippedModelPath / shippedConfigPath: absolute paths into the package, loadable', async () => {
+  assert.is(MODEL_NAMES.length, 6);
   for (const name of MODEL_NAMES) {
     assert.is(shippedModelPath(name), join(REPO, 'models', name + '.safetensors'));
   }
