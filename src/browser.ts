@@ -13,8 +13,8 @@
  * ```
  *
  * One thread by default. More need a cross-origin isolated page (COOP/COEP), the device created
- * in a Web Worker (a split kernel call blocks in Atomics.wait) and `poolWorkerUrl`: the bundled
- * src/backend/wasm/browser/pool-worker.ts (the repository's page, web/, does all three).
+ * in a Web Worker (a split kernel call blocks in Atomics.wait) and `poolWorkerUrl`: the script
+ * 'fnflow/browser/pool-worker' bundled as a classic worker (the repository's page, web/, does all three).
  */
 
 /** A wasm device in the page: kernels fetched from `wasmUrl`, optionally a pool of Web Workers. */

@@ -57,6 +57,42 @@ try {
 window.result = out;
 `;
 
+/**
+ * The same in a Web Worker on two threads (a split kernel call blocks in Atomics.wait, which a
+ * page's main thread may not): the pool's script is bundled from 'fnflow/browser/pool-worker'.
+ */
+const WORKER_APP = `
+import { createBrowserDevice, describeDevice, loadResidualModel } from 'fnflow/browser';
+(async () => {
+  const out = {};
+  try {
+    const dev = await createBrowserDevice({
+      wasmUrl: (b) => 'kernels-' + b + '.wasm',
+      threads: 2,
+      poolWorkerUrl: 'pool-worker.js',
+    });
+    out.device = describeDevice(dev);
+    const name = 'kin_density_residuals.safetensors';
+    const bytes = new Uint8Array(await (await fetch(name)).arrayBuffer());
+    const model = loadResidualModel(dev, { bytes, name });
+    // enough rows that the kernels split across the two threads
+    const n = 4096, x = new Float32Array(2 * n), context = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = -2 + (4 * i) / n; x[2 * i + 1] = Math.sin(i); context[2 * i + (i % 2)] = 1;
+    }
+    out.logp = Array.from(model.logProb(x, { context, nu: Float32Array.of(0.5, -0.3) }));
+  } catch (e) {
+    out.error = String(e && e.stack || e);
+  }
+  postMessage(out);
+})();
+`;
+
+const WORKER_PAGE =
+  '<!doctype html><meta charset="utf-8"><script>' +
+  "const w = new Worker('worker-app.js'); w.onmessage = (e) => { window.result = e.data; };" +
+  "w.onerror = (e) => { window.result = { error: 'worker: ' + e.message }; };</script>";
+
 interface AppResult {
   device: string;
   logp: number[];
@@ -73,6 +109,8 @@ let dir = '';
 let bundle = '';
 let server: Server | null = null;
 let port = 0;
+let isolatedServer: Server | null = null;
+let isolatedPort = 0;
 let browser: Browser | null = null;
 
 test.before(async () => {
@@ -86,6 +124,8 @@ test.before(async () => {
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(REPO, join(dir, 'node_modules', 'fnflow'), 'dir');
   writeFileSync(join(dir, 'app.js'), APP);
+  writeFileSync(join(dir, 'worker-app.js'), WORKER_APP);
+  writeFileSync(join(dir, 'pool-worker.js'), "import 'fnflow/browser/pool-worker';\n");
   const site = join(dir, 'site');
   mkdirSync(site);
   const built = await build({
@@ -99,6 +139,18 @@ test.before(async () => {
     logLevel: 'silent',
   });
   assert.is(built.errors.length, 0);
+  // the two worker scripts, classic (a Worker without type: 'module')
+  const workers = await build({
+    entryPoints: [join(dir, 'worker-app.js'), join(dir, 'pool-worker.js')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    outdir: site,
+    absWorkingDir: dir,
+    logLevel: 'silent',
+  });
+  assert.is(workers.errors.length, 0);
   bundle = readFileSync(join(site, 'app.js'), 'utf8');
   for (const b of ['simd', 'relaxed'])
     copyFileSync(join(REPO, 'build', `kernels-${b}.wasm`), join(site, `kernels-${b}.wasm`));
@@ -111,15 +163,21 @@ test.before(async () => {
     join(site, 'index.html'),
     '<!doctype html><meta charset="utf-8"><script type="module" src="app.js"></script>',
   );
+  writeFileSync(join(site, 'worker.html'), WORKER_PAGE);
   // not cross-origin isolated: the page a user gets without COOP/COEP headers
   const served = await serveStatic({ root: site, port: 0, isolate: false });
   server = served.server;
   port = served.port;
+  // and with COOP/COEP, for the two-thread run
+  const isolated = await serveStatic({ root: site, port: 0, isolate: true });
+  isolatedServer = isolated.server;
+  isolatedPort = isolated.port;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
 test.after(async () => {
   await browser?.close();
   server?.close();
+  isolatedServer?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -165,6 +223,44 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
   assert.match(r.pathError ?? '', /checkpoint source 'kin_density\.pt': no file system here .*pass \{ bytes, name \}/);
   assert.match(r.threadsError ?? '', /createBrowserDevice: threads 2 needs poolWorkerUrl/);
   assert.match(r.isolationError ?? '', /threads 2 needs a cross-origin isolated page \(COOP\/COEP headers\)/);
+});
+
+test("in a Web Worker on two threads (pool from fnflow/browser/pool-worker): the Node API's numbers", async () => {
+  const page = await browser!.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`http://127.0.0.1:${isolatedPort}/worker.html`);
+  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, {
+    timeout: 60_000,
+  });
+  const r = await page.evaluate(
+    () => (window as unknown as { result: { device: string; logp: number[]; error?: string } }).result,
+  );
+  await page.close();
+  assert.is(r.error, undefined, r.error);
+  assert.equal(problems, []);
+  assert.match(r.device, /^backend wasm \((relaxed|simd) build, 2 threads\)$/);
+  const dev = await createDevice({
+    backend: 'wasm',
+    wasmBuild: /relaxed/.test(r.device) ? 'relaxed' : 'simd',
+    threads: 1,
+  });
+  const model = loadResidualModel(
+    dev,
+    join(REPO, 'models', 'kin_density_residuals.safetensors'),
+  ) as SystematicCorrectedModel;
+  const n = 4096;
+  const x = new Float32Array(2 * n);
+  const context = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = -2 + (4 * i) / n;
+    x[2 * i + 1] = Math.sin(i);
+    context[2 * i + (i % 2)] = 1;
+  }
+  const want = model.logProb(x, { context, nu: Float32Array.of(0.5, -0.3) });
+  assert.is(r.logp.length, n);
+  // thread count never changes a sum's order (the kernels split rows), so the bits agree
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(r.logp[i] - want[i]) <= 1e-6, `row ${i}: ${r.logp[i]} vs ${want[i]}`);
 });
 
 test.run();

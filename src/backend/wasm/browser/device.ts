@@ -20,7 +20,7 @@ export interface BrowserDeviceOptions {
   wasmUrl: (b: WasmBuild) => string | URL;
   /** Threads per kernel call (default 1); more need `poolWorkerUrl`, cross-origin isolation, a worker caller. */
   threads?: number;
-  /** URL of the pool worker script (src/backend/wasm/browser/pool-worker.ts, bundled); only for threads > 1. */
+  /** URL of the pool worker script ('fnflow/browser/pool-worker', bundled); only for threads > 1. */
   poolWorkerUrl?: string | URL;
 }
 
