@@ -1,7 +1,7 @@
 /**
  * The part of the public surface that needs no Node: models, the transform protocol, autodiff,
- * checkpoint bytes and the toy generator. Both entries re-export it: 'fnflow' (src/index.ts, Node)
- * and 'fnflow/browser' (src/browser.ts, a web page), so the two never drift apart.
+ * checkpoint bytes, the toy generator and the minimizer. Both entries re-export it: 'fnflow'
+ * (src/index.ts, Node) and 'fnflow/browser' (src/browser.ts, a web page), so they never drift apart.
  */
 
 // ---- models ----
@@ -56,3 +56,12 @@ export { defaultGeneratorConfig, withNuisance, type GeneratorConfig } from './to
 export { generateBatch, sampleY, type ToyBatch } from './toy/index.js';
 /** Exact log p(x | c) and log p(y | x, c), one event or a batch. */
 export { logProbX, logProbXBatch, logProbY, logProbYBatch } from './toy/index.js';
+
+// ---- the minimizer ----
+
+/**
+ * The MINUIT-style minimizer alone, for any objective with a gradient: MIGRAD, HESSE, MINOS,
+ * profiles (with a model's `logProbGrad`, a fit of ν in a few lines, in Node or in a page).
+ */
+export { migrad, hesse, minos, profile, profile2d } from './fit/minimize/index.js';
+export type { Fcn, ParameterSpec, FitResult, MinosResult, MinimizeOptions } from './fit/minimize/index.js';

@@ -92,6 +92,4 @@ export { MixtureLikelihood, type LikelihoodOptions } from './fit/likelihood.js';
 export { fitLikelihood, type FitOptions, type ModelFit, type ModelFitJson } from './fit/run-fit.js';
 /** The profile likelihood scan of μ: −2 ln λ(μ), (μ, ν) contours, Z and the CLs upper limit. */
 export { scanModel, defaultScanSettings, type ScanSettings, type ModelScan } from './fit/scan.js';
-/** The MINUIT-style minimizer alone, for any objective with a gradient: MIGRAD, HESSE, MINOS, profiles. */
-export { migrad, hesse, minos, profile, profile2d } from './fit/minimize/index.js';
-export type { Fcn, ParameterSpec, FitResult, MinosResult, MinimizeOptions } from './fit/minimize/index.js';
+// (The MINUIT-style minimizer alone, migrad … profile2d, is in src/api-core.ts: the browser has it too.)

@@ -24,13 +24,37 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { REPO, SHARED } from './helpers/shared.js';
 import { serveStatic } from '../web/serve.js';
-import { createDevice, loadModel, loadResidualModel, Rng, type SystematicCorrectedModel } from 'fnflow';
+import { createDevice, loadModel, loadResidualModel, migrad, Rng, type SystematicCorrectedModel } from 'fnflow';
 
 const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * A fit of ν in a few lines: 2000 class-A events drawn at ν = (0.5, −0.3), then MIGRAD on
+ * −Σ log p(x | c, ν) + ½|ν|² with the model's exact d/dν. The same source runs in the page (as
+ * text above) and here in Node, so both must give the same numbers.
+ */
+const FIT_NU = `
+function fitNu(model) {
+  const n = 2000;
+  const context = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) context[2 * i] = 1;
+  const x = model.sample(n, { context, nu: Float32Array.of(0.5, -0.3) }, Rng.fromSeed(11));
+  const fcn = (nu, grad) => {
+    const r = model.logProbGrad(x, { context, nu: Float32Array.from(nu) });
+    let nll = 0.5 * (nu[0] * nu[0] + nu[1] * nu[1]);
+    for (const v of r.logProb) nll -= v;
+    if (grad) for (let k = 0; k < 2; k++) grad[k] = nu[k] - r.dNuTotal[k];
+    return nll;
+  };
+  const r = migrad(fcn, [{ name: 'nu_shift', value: 0 }, { name: 'nu_squeeze', value: 0 }], { errordef: 0.5 });
+  return { valid: r.valid, values: Array.from(r.values), errors: Array.from(r.errors), fval: r.fval };
+}
+`;
+
 /** The page's script: what a user of 'fnflow/browser' writes. Its results land on window.result. */
 const APP = `
-import { createBrowserDevice, describeDevice, loadModel, loadResidualModel, Rng } from 'fnflow/browser';
+import { createBrowserDevice, describeDevice, loadModel, loadResidualModel, migrad, Rng } from 'fnflow/browser';
+${FIT_NU}
 const out = {};
 const bytesOf = async (name) => new Uint8Array(await (await fetch(name)).arrayBuffer());
 try {
@@ -46,6 +70,7 @@ try {
   out.draws = Array.from(model.sample(4, { context: Float32Array.of(1, 0), nu }, Rng.fromSeed(5)));
   const ref = loadModel(dev, { bytes: await bytesOf('kin_density.pt'), name: 'kin_density.pt' });
   out.refLogp = Array.from(ref.logProb(x, { context }));
+  out.fit = fitNu(model);
   try { loadModel(dev, 'kin_density.pt'); } catch (e) { out.pathError = e.message; }
   try { await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm', threads: 2 }); }
   catch (e) { out.threadsError = e.message; }
@@ -99,11 +124,14 @@ interface AppResult {
   dNu: number[];
   draws: number[];
   refLogp: number[];
+  fit: { valid: boolean; values: number[]; errors: number[]; fval: number };
   pathError?: string;
   threadsError?: string;
   isolationError?: string;
   error?: string;
 }
+
+type FitFactory = (rng: typeof Rng, minimizer: typeof migrad) => (model: SystematicCorrectedModel) => AppResult['fit'];
 
 let dir = '';
 let bundle = '';
@@ -220,6 +248,14 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
   const ref = loadModel(dev, join(SHARED, 'reference-models', 'kin_density.pt'));
   close('reference .pt logProb', r.refLogp, ref.logProb(x, { context }), 1e-6);
 
+  // the fit in the page: the generating ν within 3σ, and the very numbers of the same fit in Node
+  assert.ok(r.fit.valid, 'MIGRAD converged in the page');
+  r.fit.values.forEach((v, k) =>
+    assert.ok(Math.abs(v - [0.5, -0.3][k]) < 3 * r.fit.errors[k], `ν̂[${k}] = ${v} ± ${r.fit.errors[k]}`),
+  );
+  const nodeFit = (new Function('Rng', 'migrad', `${FIT_NU}; return fitNu;`) as FitFactory)(Rng, migrad)(model);
+  assert.equal(r.fit.values, nodeFit.values, 'ν̂ in the page and in Node');
+  assert.equal(r.fit.errors, nodeFit.errors);
   assert.match(r.pathError ?? '', /checkpoint source 'kin_density\.pt': no file system here .*pass \{ bytes, name \}/);
   assert.match(r.threadsError ?? '', /createBrowserDevice: threads 2 needs poolWorkerUrl/);
   assert.match(r.isolationError ?? '', /threads 2 needs a cross-origin isolated page \(COOP\/COEP headers\)/);
