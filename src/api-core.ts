@@ -1,6 +1,6 @@
 /**
  * The part of the public surface that needs no Node: models, the transform protocol, autodiff,
- * checkpoint bytes, the toy generator and the minimizer. Both entries re-export it: 'fnflow'
+ * checkpoint bytes, the toy generator, the fit's likelihood and the minimizer. Both entries re-export it: 'fnflow'
  * (src/index.ts, Node) and 'fnflow/browser' (src/browser.ts, a web page), so they never drift apart.
  */
 
@@ -57,8 +57,23 @@ export { generateBatch, sampleY, type ToyBatch } from './toy/index.js';
 /** Exact log p(x | c) and log p(y | x, c), one event or a batch. */
 export { logProbX, logProbXBatch, logProbY, logProbYBatch } from './toy/index.js';
 
-// ---- the minimizer ----
+// ---- the fit ----
 
+/**
+ * The models a fit uses — the residual models (score null for x only), the truth at ν or null,
+ * ν's names — and the observables; `openFitModels` (Node) builds them from the configs, a page
+ * from models it loaded itself.
+ */
+export type { FitModels, Observables } from './fit/sources.js';
+/** The events a fit sees (x, y, optional weights), and a toy drawn from the exact generator. */
+export type { FitEvents } from './fit/events.js';
+export { drawToy } from './fit/toy-data.js';
+/** The likelihood of model 'flow', 'truth' or 'base' over events, with the fit's settings. */
+export { likelihoodFor, type LikelihoodSettings } from './fit/likelihood-for.js';
+/** The mixture likelihood μ p_A + (1 − μ) p_B with Gaussian-constrained ν, and its exact gradient. */
+export { MixtureLikelihood, type LikelihoodOptions } from './fit/likelihood.js';
+/** One fit: MIGRAD and HESSE (and MINOS), its flags and notes, as `fit.json` records it. */
+export { fitLikelihood, type FitOptions, type ModelFit, type ModelFitJson } from './fit/run-fit.js';
 /**
  * The MINUIT-style minimizer alone, for any objective with a gradient: MIGRAD, HESSE, MINOS,
  * profiles (with a model's `logProbGrad`, a fit of ν in a few lines, in Node or in a page).

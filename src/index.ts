@@ -76,20 +76,11 @@ export { runValidation, type ValidationOptions, type ValidationResult } from './
 export type { ClosureReport } from './validate/closure.js';
 
 // ---- fit (what `fnf fit`, `fnf scan` and `fnf toys` run) ----
+// (The likelihood, one fit, drawToy and the minimizer are in src/api-core.ts: the browser has them too.)
 
 /** The density models of a fit from the two configs: flow, base, and the exact truth when they are the toy's. */
-export { openModels as openFitModels, likelihoodFor, type LikelihoodSettings } from './fit/session.js';
-/** The loaded models, their nuisance names, and the truth generator (null for models trained on files). */
-export type { FitModels, Observables } from './fit/setup.js';
+export { openModels as openFitModels } from './fit/session.js';
 /** Events to fit from a file (CSV, Parquet, .npz, ROOT, safetensors): column names, TTree, weight column. */
 export { readDataFile, type DataColumns } from './fit/data-file.js';
-/** The events a fit sees (x, y, optional weights), and a toy drawn from the exact generator. */
-export type { FitEvents } from './fit/events.js';
-export { drawToy } from './fit/toy-data.js';
-/** The mixture likelihood μ p_A + (1 − μ) p_B with Gaussian-constrained ν, and its exact gradient. */
-export { MixtureLikelihood, type LikelihoodOptions } from './fit/likelihood.js';
-/** One fit: MIGRAD and HESSE (and MINOS), its flags and notes, as `fit.json` records it. */
-export { fitLikelihood, type FitOptions, type ModelFit, type ModelFitJson } from './fit/run-fit.js';
 /** The profile likelihood scan of μ: −2 ln λ(μ), (μ, ν) contours, Z and the CLs upper limit. */
 export { scanModel, defaultScanSettings, type ScanSettings, type ModelScan } from './fit/scan.js';
-// (The MINUIT-style minimizer alone, migrad … profile2d, is in src/api-core.ts: the browser has it too.)

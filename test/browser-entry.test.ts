@@ -24,7 +24,19 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { REPO, SHARED } from './helpers/shared.js';
 import { serveStatic } from '../web/serve.js';
-import { createDevice, loadModel, loadResidualModel, migrad, Rng, type SystematicCorrectedModel } from 'fnflow';
+import {
+  createDevice,
+  defaultGeneratorConfig,
+  drawToy,
+  fitLikelihood,
+  likelihoodFor,
+  loadModel,
+  loadResidualModel,
+  migrad,
+  Rng,
+  withNuisance,
+  type SystematicCorrectedModel,
+} from 'fnflow';
 
 const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -51,10 +63,29 @@ function fitNu(model) {
 }
 `;
 
+/**
+ * The method's fit in a page: a toy of 2000 events (μ = 0.3) from the exact generator, fitted
+ * with the flow (kin and score residual models) by likelihoodFor + fitLikelihood, as `fnf fit`.
+ */
+const FIT_MIXTURE = `
+function fitMixture(kin, score) {
+  const truthAt = (nu) => withNuisance(defaultGeneratorConfig(), nu);
+  const models = { kin, score, truthAt, nuisanceNames: ['shift', 'squeeze'], observables: 'xy' };
+  const events = drawToy(Rng.fromSeed(3), 2000, 0.3, truthAt([0.5, -0.4]));
+  const lik = likelihoodFor('flow', models, events, { observables: 'xy', extended: false });
+  const fit = fitLikelihood(lik).json;
+  return { valid: fit.valid, parameters: fit.parameters.map((p) => [p.name, p.value, p.error]) };
+}
+`;
+
 /** The page's script: what a user of 'fnflow/browser' writes. Its results land on window.result. */
 const APP = `
-import { createBrowserDevice, describeDevice, loadModel, loadResidualModel, migrad, Rng } from 'fnflow/browser';
+import {
+  createBrowserDevice, defaultGeneratorConfig, describeDevice, drawToy, fitLikelihood, likelihoodFor, loadModel,
+  loadResidualModel, migrad, Rng, withNuisance,
+} from 'fnflow/browser';
 ${FIT_NU}
+${FIT_MIXTURE}
 const out = {};
 const bytesOf = async (name) => new Uint8Array(await (await fetch(name)).arrayBuffer());
 try {
@@ -71,6 +102,8 @@ try {
   const ref = loadModel(dev, { bytes: await bytesOf('kin_density.pt'), name: 'kin_density.pt' });
   out.refLogp = Array.from(ref.logProb(x, { context }));
   out.fit = fitNu(model);
+  const scoreName = 'score_density_residuals.safetensors';
+  out.mixture = fitMixture(model, loadResidualModel(dev, { bytes: await bytesOf(scoreName), name: scoreName }));
   try { loadModel(dev, 'kin_density.pt'); } catch (e) { out.pathError = e.message; }
   try { await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm', threads: 2 }); }
   catch (e) { out.threadsError = e.message; }
@@ -125,6 +158,7 @@ interface AppResult {
   draws: number[];
   refLogp: number[];
   fit: { valid: boolean; values: number[]; errors: number[]; fval: number };
+  mixture: { valid: boolean; parameters: [string, number, number][] };
   pathError?: string;
   threadsError?: string;
   isolationError?: string;
@@ -132,6 +166,17 @@ interface AppResult {
 }
 
 type FitFactory = (rng: typeof Rng, minimizer: typeof migrad) => (model: SystematicCorrectedModel) => AppResult['fit'];
+
+type MixtureFactory = (
+  ...deps: [
+    typeof Rng,
+    typeof drawToy,
+    typeof withNuisance,
+    typeof defaultGeneratorConfig,
+    typeof likelihoodFor,
+    typeof fitLikelihood,
+  ]
+) => (kin: SystematicCorrectedModel, score: SystematicCorrectedModel) => AppResult['mixture'];
 
 let dir = '';
 let bundle = '';
@@ -187,6 +232,8 @@ test.before(async () => {
     join(site, 'kin_density_residuals.safetensors'),
   );
   copyFileSync(join(SHARED, 'reference-models', 'kin_density.pt'), join(site, 'kin_density.pt'));
+  const scoreModel = 'score_density_residuals.safetensors';
+  copyFileSync(join(REPO, 'models', scoreModel), join(site, scoreModel));
   writeFileSync(
     join(site, 'index.html'),
     '<!doctype html><meta charset="utf-8"><script type="module" src="app.js"></script>',
@@ -224,7 +271,7 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
   });
   const r = await page.evaluate(() => (window as unknown as { result: AppResult }).result);
   await page.close();
-  if (process.env.FNF_TEST_VERBOSE) console.log(r);
+  if (process.env.FNF_TEST_VERBOSE) console.dir(r, { depth: 4 });
   assert.is(r.error, undefined, r.error);
   assert.equal(problems, []);
   const build = /relaxed build/.test(r.device) ? 'relaxed' : 'simd';
@@ -256,6 +303,30 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
   const nodeFit = (new Function('Rng', 'migrad', `${FIT_NU}; return fitNu;`) as FitFactory)(Rng, migrad)(model);
   assert.equal(r.fit.values, nodeFit.values, 'ν̂ in the page and in Node');
   assert.equal(r.fit.errors, nodeFit.errors);
+  // the mixture fit (μ, ν) with the flow, as fnf fit runs it: valid, μ̂ near 0.3, and Node's numbers
+  assert.ok(r.mixture.valid, 'the flow fit converged in the page');
+  const [, muHat, muErr] = r.mixture.parameters[0];
+  assert.ok(Math.abs(muHat - 0.3) < 4 * muErr, `μ̂ = ${muHat} ± ${muErr}`);
+  const score = loadResidualModel(dev, join(REPO, 'models', 'score_density_residuals.safetensors'));
+  const nodeMixture = (
+    new Function(
+      'Rng',
+      'drawToy',
+      'withNuisance',
+      'defaultGeneratorConfig',
+      'likelihoodFor',
+      'fitLikelihood',
+      `${FIT_MIXTURE}; return fitMixture;`,
+    ) as MixtureFactory
+  )(
+    Rng,
+    drawToy,
+    withNuisance,
+    defaultGeneratorConfig,
+    likelihoodFor,
+    fitLikelihood,
+  )(model, score);
+  assert.equal(r.mixture, nodeMixture, 'the fit in the page and in Node');
   assert.match(r.pathError ?? '', /checkpoint source 'kin_density\.pt': no file system here .*pass \{ bytes, name \}/);
   assert.match(r.threadsError ?? '', /createBrowserDevice: threads 2 needs poolWorkerUrl/);
   assert.match(r.isolationError ?? '', /threads 2 needs a cross-origin isolated page \(COOP\/COEP headers\)/);

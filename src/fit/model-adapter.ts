@@ -1,7 +1,8 @@
 /**
  * The fit's only door into the density models. Every call into NSF / SystematicCorrectedModel
- * (and model loading) made by src/fit/ goes through this file, so a rename of those methods
- * (transformVar, logProbVar, …) is patched here and nowhere else.
+ * made by src/fit/ goes through this file (loading them from files: model-loading.ts), so a
+ * rename of those methods (transformVar, logProbVar, …) is patched here and nowhere else. No file
+ * system here: the likelihood built on it runs in a web page too ('fnflow/browser').
  *
  * What the fit needs from a residual model, per event i of a sample at one ν:
  *   log p_i = log p(v_i | context_i, ν)   and   J_ik = ∂ log p_i / ∂ν_k.
@@ -15,8 +16,6 @@ import type { Device } from '../backend/device.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import { ResidualOnSample, type LogProbWithNuGrad } from '../systematics/on-sample.js';
-import type { FlowArchitecture, ResidualArchitecture } from '../config/load.js';
-import { loadBaseFlow, loadResidualModel } from '../models/load.js';
 import type { Rng } from '../random/rng.js';
 
 export type { NSF, SystematicCorrectedModel };
@@ -65,19 +64,6 @@ export function baseLogProb(flow: NSF, v: Float32Array, context: Float32Array | 
 /** The frozen base flow under a residual model. */
 export function baseOf(model: SystematicCorrectedModel): NSF {
   return model.base;
-}
-
-export function loadResidual(
-  dev: Device,
-  path: string,
-  expected: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
-  what: string,
-): SystematicCorrectedModel {
-  return loadResidualModel(dev, path, expected, what);
-}
-
-export function loadBase(dev: Device, path: string, expected: FlowArchitecture | undefined, what: string): NSF {
-  return loadBaseFlow(dev, path, expected, what);
 }
 
 /** One draw of v per row of (context, ν) from a residual model. */

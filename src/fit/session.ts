@@ -5,19 +5,11 @@
 import type { Device } from '../backend/device.js';
 import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { checkBaseFlowsMatch } from '../config/load.js';
-import { MODEL_NAMES, type ModelName } from './density-source.js';
-import type { FitEvents } from './events.js';
-import { MixtureLikelihood } from './likelihood.js';
-import { loadFitModels, makeSource, type FitModels, type Observables } from './setup.js';
+import { MODEL_NAMES } from './density-source.js';
+import { loadFitModels, type FitModels, type Observables } from './setup.js';
+import type { LikelihoodSettings } from './likelihood-for.js';
 
-export interface LikelihoodSettings {
-  observables: Observables;
-  extended: boolean;
-  /** μ held fixed at this value. */
-  fixMu?: number;
-  /** μ's starting value (default: its best value at the starting ν). */
-  startMu?: number;
-}
+export { likelihoodFor, type LikelihoodSettings } from './likelihood-for.js';
 
 /** Refuses settings that cannot work, naming the flag (before anything is loaded or written). */
 export function checkSettings(s: LikelihoodSettings, models: readonly string[]): void {
@@ -38,20 +30,4 @@ export function checkSettings(s: LikelihoodSettings, models: readonly string[]):
 export function openModels(dev: Device, base: BaseFlowsConfig, sys: SystematicsConfig, obs: Observables): FitModels {
   checkBaseFlowsMatch(base, sys);
   return loadFitModels(dev, sys, obs);
-}
-
-export function likelihoodFor(
-  name: ModelName,
-  models: FitModels,
-  events: FitEvents,
-  s: LikelihoodSettings,
-  globalObs?: readonly number[],
-): MixtureLikelihood {
-  return new MixtureLikelihood(makeSource(name, models, events), events, {
-    nuisanceNames: models.nuisanceNames,
-    globalObs,
-    extended: s.extended,
-    fixedMu: s.fixMu,
-    startMu: s.startMu,
-  });
 }

@@ -1,7 +1,7 @@
 /**
- * From the configs to the fit's density sources: load the residual models a systematics config
- * names (kin, and score unless the fit uses x only), the truth generator at ν from its templates,
- * and build one DensitySource per requested model over a sample.
+ * From the configs to the fit's models: load the residual models a systematics config names (kin,
+ * and score unless the fit uses x only) and the truth generator at ν from its templates; the
+ * DensitySource of each model over a sample is sources.ts (re-exported here).
  *
  * Any number of nuisances: their names come from the config (samples.nuisances; else the toy's
  * shift, squeeze for two; else 1, 2, …). The exact truth exists only for the toy: two nuisances
@@ -15,25 +15,15 @@ import type { Device } from '../backend/device.js';
 import type { SystematicsConfig } from '../config/load.js';
 import { nuisanceGenerator } from '../validate/nuisance.js';
 import type { GeneratorConfig } from '../toy/index.js';
-import { BaseSource, FlowSource, TruthSource, type DensitySource, type ModelName } from './density-source.js';
-import type { FitEvents } from './events.js';
-import { baseOf, loadResidual, residualNuisances, type SystematicCorrectedModel } from './model-adapter.js';
+import { residualNuisances } from './model-adapter.js';
+import type { FitModels, Observables } from './sources.js';
+import { loadResidual } from './model-loading.js';
 import { checkTruthGenerator } from './truth-grad.js';
 
-export type Observables = 'xy' | 'x';
+export { makeSource, requireTruth, type FitModels, type Observables } from './sources.js';
 
 /** The toy's nuisances, in the order of the templates' m vectors (validate/nuisance.ts checks it). */
 export const TOY_NUISANCE_NAMES = ['shift', 'squeeze'] as const;
-
-export interface FitModels {
-  kin: SystematicCorrectedModel;
-  score: SystematicCorrectedModel | null;
-  /** ν → the exact generator; null when the models are not the toy's (`noTruth` says why). */
-  truthAt: ((nu: readonly number[]) => GeneratorConfig) | null;
-  noTruth?: string;
-  nuisanceNames: string[];
-  observables: Observables;
-}
 
 /** The names of ν's components for a systematics config (see the file header). */
 export function fitNuisanceNames(sys: SystematicsConfig): string[] {
@@ -61,12 +51,6 @@ export function toyTruth(
   return { truthAt };
 }
 
-/** The truth generator, or an error saying why there is none and what to fit with instead. */
-export function requireTruth(m: FitModels, what: string): (nu: readonly number[]) => GeneratorConfig {
-  if (m.truthAt) return m.truthAt;
-  throw new Error(`${what} needs the exact truth, which these models do not have (${m.noTruth}); use flow and base`);
-}
-
 export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: Observables): FitModels {
   const kin = loadResidual(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
   const score =
@@ -87,21 +71,4 @@ export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: 
   return 'truthAt' in truth
     ? { kin, score, truthAt: truth.truthAt, nuisanceNames: names, observables }
     : { kin, score, truthAt: null, noTruth: truth.noTruth, nuisanceNames: names, observables };
-}
-
-export function makeSource(name: ModelName, m: FitModels, events: FitEvents): DensitySource {
-  const useY = m.observables === 'xy';
-  if (useY && !events.y) throw new Error(`fit: the ${name} model uses y, the data have x only (use --observables x)`);
-  switch (name) {
-    case 'flow':
-      return new FlowSource({ kin: m.kin, score: useY ? m.score : null }, events);
-    case 'truth':
-      return new TruthSource(requireTruth(m, 'the truth model')([0, 0]), useY, events);
-    case 'base':
-      return new BaseSource(
-        { kin: baseOf(m.kin), score: useY && m.score ? baseOf(m.score) : null },
-        m.nuisanceNames.length,
-        events,
-      );
-  }
 }
