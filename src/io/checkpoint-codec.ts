@@ -20,11 +20,17 @@ export interface Checkpoint {
 export function parseCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const kind = sniffCheckpoint(bytes);
   if (kind === 'pt') return { path, format: 'pt', dict: decodePt(bytes, path), metadata: {} };
-  if (kind === 'safetensors') {
-    const { dict, metadata } = decodeSafetensors(bytes, path);
-    return { path, format: 'safetensors', dict, metadata };
-  }
+  if (kind === 'safetensors') return safetensorsCheckpoint(bytes, path);
   throw new CheckpointError(`${path}: neither a PyTorch zip checkpoint nor a safetensors file`);
+}
+
+/**
+ * One of our safetensors files in memory, without the .pt reader: a page that loads only our
+ * files (web/) bundles neither the pickle VM nor the zip reader when it calls this alone.
+ */
+export function safetensorsCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
+  const { dict, metadata } = decodeSafetensors(bytes, path);
+  return { path, format: 'safetensors', dict, metadata };
 }
 
 /** The architecture JSON our safetensors files carry, or null. */

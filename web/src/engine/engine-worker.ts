@@ -7,7 +7,8 @@
  */
 import type { Device } from '../../../src/backend/device.js';
 import { fetchBytes, createBrowserDevice } from '../../../src/backend/wasm/browser/device.js';
-import { loadResidualModel } from '../../../src/models/from-memory.js';
+import { safetensorsCheckpoint } from '../../../src/io/checkpoint-codec.js';
+import { residualFromCheckpoint } from '../../../src/models/from-checkpoint.js';
 import type { FromEngine, ToEngine, ViewState } from './protocol.js';
 import { Scene } from './scene.js';
 import type { WebSetup } from './setup.js';
@@ -31,13 +32,15 @@ async function init(threads: number): Promise<void> {
     poolWorkerUrl: url('pool-worker.js'),
     threads: isolated ? threads : 1,
   });
-  const load = async (name: string) => ({ name, bytes: new Uint8Array(await fetchBytes(url(`models/${name}`))) });
+  // our safetensors files only: the page bundles no .pt reader (pickle VM, zip)
+  const load = async (name: string) =>
+    safetensorsCheckpoint(new Uint8Array(await fetchBytes(url(`models/${name}`))), name);
   const m = setup.models;
   const [ka, kc, sa, sc] = await Promise.all([m.kin.additive, m.kin.cross, m.score.additive, m.score.cross].map(load));
-  const kin = { additive: loadResidualModel(dev, ka), cross: loadResidualModel(dev, kc) };
+  const kin = { additive: residualFromCheckpoint(dev, ka), cross: residualFromCheckpoint(dev, kc) };
   const score = {
-    additive: loadResidualModel(dev, sa),
-    cross: loadResidualModel(dev, sc),
+    additive: residualFromCheckpoint(dev, sa),
+    cross: residualFromCheckpoint(dev, sc),
   };
   // The additive model's frozen base is the base flow (the cross-term model sits on the same one).
   scene = new Scene(setup, { kinBase: kin.additive.base, scoreBase: score.additive.base, kin, score });
