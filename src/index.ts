@@ -13,7 +13,7 @@
  * const logp = model.logProb(x, { context: oneHot, nu: Float32Array.of(0.5, -0.3) });
  * ```
  *
- * In a web page, 'fnflow/browser' (src/browser.ts) has the same models from bytes.
+ * In a web page, 'fnflow/browser' (src/browser.ts) has the same models (from bytes) and the fit.
  */
 
 // ---- devices ----
@@ -23,7 +23,7 @@ export { createDevice } from './backend/index.js';
 /** The backends `createDevice` accepts, and its options. */
 export type { BackendChoice, DeviceOptions } from './backend/index.js';
 
-// ---- models, the transform protocol, autodiff, checkpoint bytes, the toy generator ----
+// ---- models, the transform protocol, autodiff, checkpoint bytes, the toy generator, the fit's likelihood ----
 // (src/api-core.ts, the part shared with the browser entry 'fnflow/browser')
 
 export * from './api-core.js';
