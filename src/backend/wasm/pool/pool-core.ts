@@ -3,7 +3,7 @@
  * block, running one kernel cut into chunks, and waiting for the chunks. The calling thread
  * must be allowed to block (Atomics.wait): Node's main thread, a worker thread, or a browser's
  * dedicated Web Worker (never a page's main thread). pool.ts starts Node worker threads;
- * web/src/engine/web-pool.ts starts Web Workers. Both run the same worker loop (worker-loop.ts).
+ * browser/web-pool.ts starts Web Workers. Both run the same worker loop (worker-loop.ts).
  */
 import {
   ARGS_F64,

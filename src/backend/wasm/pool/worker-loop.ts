@@ -1,6 +1,6 @@
 /**
  * What a kernel pool worker does, wherever it runs (a Node worker thread: worker.ts; a browser
- * Web Worker: web/src/engine/pool-worker.ts): one instance of the kernel module over the shared
+ * Web Worker: src/backend/wasm/browser/pool-worker.ts): one instance of the kernel module over the shared
  * memory, claiming chunks of each job the caller writes into the control block (protocol.ts).
  *
  * Wake-up policy: after its last chunk the worker spins on the JOB word for `spinMicros` (a
