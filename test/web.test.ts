@@ -25,6 +25,9 @@ import type { WebSetup } from '../web/src/engine/setup.js';
 import { quantile, summary } from '../web/src/page/timings.js';
 import { ARROW_CAP_SPACINGS, arrowScaleFor, capArrows } from '../web/src/page/arrows.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
+import { fitToy, type ToyFitRequest, type ToyFitResult } from '../web/src/engine/fit-toy.js';
+import { nuisanceGenerator } from '../src/validate/nuisance.js';
+import type { SystematicTemplate } from '../src/config/schema.js';
 
 const CHROMIUM = process.env.FNF_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(REPO, 'out', 'web');
@@ -36,6 +39,7 @@ interface PageView {
   updates: number[];
   lastKin: { id: number; state: ViewState; probe: number[] } | null;
   lastExtra: { id: number; state: ViewState; kl: { kin: number; score: number } } | null;
+  lastFit: { request: ToyFitRequest; result: ToyFitResult } | null;
   errors: string[];
 }
 
@@ -131,6 +135,34 @@ async function checkProbe(page: Page, f: PageView): Promise<void> {
   void page;
 }
 
+/**
+ * "Fit a toy at this ν": the fit recovers the toy's μ and ν within 4σ, the page says so, and its
+ * numbers are those of the same fit in Node (one thread there, the page's threads here: the
+ * kernels' sums do not depend on the thread count).
+ */
+async function checkToyFit(page: Page): Promise<void> {
+  await page.locator('#fit-toy').click();
+  await page.waitForFunction(() => (window as unknown as { fnflow: PageView }).fnflow.lastFit !== null, null, {
+    timeout: 60_000,
+  });
+  const f = await view(page);
+  const { request, result } = f.lastFit!;
+  assert.ok(result.valid, 'the toy fit converged');
+  const [mu, shift, squeeze] = result.parameters;
+  const near = (p: { name: string; value: number; error: number }, want: number) =>
+    assert.ok(Math.abs(p.value - want) < 4 * p.error, `${p.name}: ${p.value} ± ${p.error}, toy at ${want}`);
+  near(mu, request.mu);
+  near(shift, request.nu[0]);
+  near(squeeze, request.nu[1]);
+  assert.match((await page.locator('#fit-out').textContent()) ?? '', /fitted with flow \(additive\): μ̂ = 0\.\d{3} ± /);
+  const dev = await createDevice({ backend: 'wasm', wasmBuild: f.info.build as 'simd' | 'relaxed', threads: 1 });
+  const file = (name: string) => join(REPO, 'models', name);
+  const kin = loadResidualModel(dev, file(f.setup.models.kin[request.residual]));
+  const score = loadResidualModel(dev, file(f.setup.models.score[request.residual]));
+  const truthAt = nuisanceGenerator(f.setup.kinTemplates as unknown as SystematicTemplate[], 'kinTemplates');
+  assert.equal(result.parameters, fitToy({ kin, score }, truthAt, request).parameters, 'the page fit equals Node');
+}
+
 test('the page, cross-origin isolated: densities equal the Node API, canvases move with ν', async () => {
   const { page, problems } = await openPage(true);
   let f = await view(page);
@@ -145,6 +177,7 @@ test('the page, cross-origin isolated: densities equal the Node API, canvases mo
   await checkProbe(page, f);
   const after = await canvasOf(page);
   assert.ok(after.ink > 0.05, 'kin canvas is not blank after a ν move');
+  await checkToyFit(page);
   assert.is.not(after.url, before.url, 'the kin canvas changed when ν moved');
   await page.locator('#arrows').check();
   await page.locator('input[name=residual][value=cross]').check();

@@ -89,6 +89,8 @@ self.onmessage = async (e: MessageEvent<ToEngine>) => {
     if (msg.type === 'kin') {
       newestKin = Math.max(newestKin, msg.id);
       reply(scene.kin(msg.id, msg.state));
+    } else if (msg.type === 'fit') {
+      reply({ type: 'fit', id: msg.id, request: msg.request, result: scene.fitToy(msg.request) });
     } else await extra(scene, msg.id, msg.state);
   } catch (err) {
     reply({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });

@@ -1,5 +1,6 @@
 /** Messages between the page (main thread) and the engine worker. */
 import type { ResidualKind, WebSetup } from './setup.js';
+import type { ToyFitRequest, ToyFitResult } from './fit-toy.js';
 
 /** What the controls say. */
 export interface ViewState {
@@ -15,7 +16,9 @@ export interface ViewState {
 export type ToEngine =
   | { type: 'init'; threads: number }
   | { type: 'kin'; id: number; state: ViewState }
-  | { type: 'extra'; id: number; state: ViewState };
+  | { type: 'extra'; id: number; state: ViewState }
+  /** Draw a toy at the request's ν and fit it (fit-toy.ts). */
+  | { type: 'fit'; id: number; request: ToyFitRequest };
 
 export interface KinResult {
   type: 'kin';
@@ -48,4 +51,5 @@ export type FromEngine =
   | ExtraResult
   /** The extras of request `id` were given up: a newer kin request came in meanwhile. */
   | { type: 'extra-dropped'; id: number }
+  | { type: 'fit'; id: number; request: ToyFitRequest; result: ToyFitResult }
   | { type: 'error'; message: string };

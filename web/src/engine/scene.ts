@@ -17,6 +17,7 @@ import { drawTruth } from '../../../src/validate/sampling.js';
 import type { SystematicTemplate } from '../../../src/config/schema.js';
 import type { ExtraResult, KinResult, ViewState } from './protocol.js';
 import type { ResidualKind, WebSetup } from './setup.js';
+import { fitToy, type ToyFitRequest, type ToyFitResult } from './fit-toy.js';
 
 export interface SceneModels {
   kinBase: NSF;
@@ -119,6 +120,12 @@ export class Scene {
       this.kinOnGrid.set(s.residual, onGrid);
     }
     return onGrid.logProb(s.nu);
+  }
+
+  /** A toy at the request's ν from the exact generator (the kin templates', as `fnf fit`), fitted. */
+  fitToy(req: ToyFitRequest): ToyFitResult {
+    const models = { kin: this.models.kin[req.residual], score: this.models.score[req.residual] };
+    return fitToy(models, this.kinGenAt, req);
   }
 
   /** log p(x | c, ν) of model and truth on the kin grid, and the model at the probe points. */

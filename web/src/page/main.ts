@@ -8,6 +8,7 @@
  */
 import type { ExtraResult, FromEngine, KinResult, ToEngine, ViewState } from '../engine/protocol.js';
 import type { WebSetup } from '../engine/setup.js';
+import type { ToyFitRequest, ToyFitResult } from '../engine/fit-toy.js';
 import { drawPanel, densities, plotBox, type DensityField } from './panel.js';
 import { CLASSES } from './style-constants.js';
 import { summary } from './timings.js';
@@ -26,6 +27,8 @@ interface PageApi {
   drawMs: number[];
   lastKin: { id: number; state: ViewState; probe: number[] } | null;
   lastExtra: { id: number; state: ViewState; kl: ExtraResult['kl'] } | null;
+  /** The last "fit a toy" answer (the browser test reads it). */
+  lastFit: { request: ToyFitRequest; result: ToyFitResult } | null;
   /** Requests not yet answered or waiting to be sent (0: the page shows the current state). */
   pending: () => number;
   errors: string[];
@@ -49,6 +52,7 @@ const api: PageApi = {
   drawMs: [],
   lastKin: null,
   lastExtra: null,
+  lastFit: null,
   pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0) + (extraFor !== null ? 1 : 0),
   errors: [],
 };
@@ -201,6 +205,10 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
     showError(msg.message);
     return;
   }
+  if (msg.type === 'fit') {
+    showFit(msg.request, msg.result);
+    return;
+  }
   if (msg.type === 'ready') {
     api.setup = msg.setup;
     api.info = { build: msg.build, threads: msg.threads, isolated: msg.isolated, loadMs: msg.loadMs };
@@ -213,6 +221,7 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
         `models loaded in ${msg.loadMs.toFixed(0)} ms · this page is not cross-origin isolated ` +
         '(no COOP/COEP headers), so it runs on one thread';
     }
+    $<HTMLButtonElement>('fit-toy').disabled = false;
     requestUpdate();
     return;
   }
@@ -248,7 +257,45 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
 };
 engine.onerror = (e) => showError(`engine worker: ${e.message}`);
 
+/** The toy a click fits: this many events, this μ, a new seed each click (the same sequence every visit). */
+const TOY = { n: 2000, mu: 0.3 };
+let toySeed = 1;
+let fitId = 1;
+
+const fmt2 = (v: number) => (Object.is(v, -0) ? 0 : v).toFixed(3).replace('-', '−');
+const pm = (v: number, e: number) => `${fmt2(v)} ± ${e.toFixed(3)}`;
+
+function showFit(req: ToyFitRequest, r: ToyFitResult): void {
+  api.lastFit = { request: req, result: r };
+  $<HTMLButtonElement>('fit-toy').disabled = false;
+  const [mu, shift, squeeze] = r.parameters;
+  const model = r.model === 'base' ? 'base only' : `flow (${req.residual === 'cross' ? 'cross-term' : 'additive'})`;
+  const nu =
+    r.model === 'base'
+      ? 'ν has no effect'
+      : `ν̂ = (${pm(shift.value, shift.error)}, ${pm(squeeze.value, squeeze.error)})`;
+  $('fit-out').textContent =
+    `toy of ${req.n} events at μ = ${req.mu}, ν = (${fmt(req.nu[0])}, ${fmt(req.nu[1])}) fitted with ${model}: ` +
+    `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${(r.ms / 1000).toFixed(1)} s`;
+}
+
+function requestFit(): void {
+  if (!api.ready) return;
+  $<HTMLButtonElement>('fit-toy').disabled = true;
+  const s = api.state;
+  const request: ToyFitRequest = {
+    nu: [s.nu[0], s.nu[1]],
+    residual: s.residual,
+    baseOnly: s.baseOnly,
+    ...TOY,
+    seed: toySeed++,
+  };
+  $('fit-out').textContent = `fitting a toy of ${TOY.n} events at ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})…`;
+  send({ type: 'fit', id: fitId++, request });
+}
+
 function bindControls(): void {
+  $<HTMLButtonElement>('fit-toy').addEventListener('click', requestFit);
   for (const d of [0, 1]) {
     const input = $<HTMLInputElement>(`nu${d}`);
     const out = $(`nu${d}-out`);
