@@ -261,6 +261,14 @@ test("Scene in Node: the kin grid equals the Node API's log p on the page's grid
   assert.equal(Array.from(done.value.scoreModel), Array.from(whole.scoreModel));
   assert.equal(done.value.kl, whole.kl);
   assert.equal(Array.from(done.value.arrows!), Array.from(whole.arrows!));
+  // "Fit a toy" with "base only": the frozen base, ν only its constraint (0 ± 1), μ̂ still fitted
+  const base = scene.fitToy({ nu: [1, 0], residual: 'additive', baseOnly: true, n: 1000, mu: 0.3, seed: 4 });
+  assert.is(base.model, 'base');
+  assert.ok(base.valid);
+  const [mu, ...nus] = base.parameters;
+  assert.ok(mu.value > 0 && mu.value < 1 && mu.error > 0, `μ̂ ${mu.value} ± ${mu.error}`);
+  for (const p of nus)
+    assert.ok(Math.abs(p.value) < 1e-6 && Math.abs(p.error - 1) < 1e-3, `${p.name}: ${p.value} ± ${p.error}`);
   (dev.kernels as { dispose?: () => void }).dispose?.();
 });
 
