@@ -39,8 +39,14 @@ test('shippedModelPath: an unknown name (a JavaScript caller) is refused with th
   assert.throws(() => config('base'), /shipped config "base": .*base_flows/);
 });
 
-test("package.json: 'fnflow/package.json' resolves (tools read the version from it)", () => {
+test("package.json: 'fnflow/package.json', the kernels, the models and the pool worker resolve by name", () => {
   const req = createRequire(import.meta.url);
+  // and the files a web page's bundler imports by URL (Vite: 'fnflow/build/kernels-simd.wasm?url')
+  for (const b of ['simd', 'relaxed']) {
+    assert.is(req.resolve(`fnflow/build/kernels-${b}.wasm`), join(REPO, 'build', `kernels-${b}.wasm`));
+  }
+  assert.is(req.resolve('fnflow/models/kin_density.safetensors'), shippedModelPath('kin_density'));
+  assert.is(req.resolve('fnflow/browser/pool-worker'), join(REPO, 'dist/src/backend/wasm/browser/pool-worker.js'));
   const path = req.resolve('fnflow/package.json');
   assert.is(path, join(REPO, 'package.json'));
   assert.is((JSON.parse(readFileSync(path, 'utf8')) as { name: string }).name, 'fnflow');
