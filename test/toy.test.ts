@@ -31,6 +31,7 @@ import {
 } from '../src/toy/index.js';
 import { generatorSection } from '../src/config/schema.js';
 import { Rng } from '../src/random/rng.js';
+import { erfc } from '../src/validate/stats.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -44,28 +45,6 @@ function goldenDir(): string {
   return hit;
 }
 
-/** erfc with relative error < 1.2e-7 (Chebyshev fit, Numerical Recipes form). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
 const Phi = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
 
 /** Upper-tail p-value of χ² with k degrees of freedom (Wilson–Hilferty; accurate for k ≳ 30). */
