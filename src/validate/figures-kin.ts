@@ -11,6 +11,7 @@ import type { SystematicCorrectedModel } from '../systematics/corrected-model.js
 import { evaluationOf, type ValidationContext } from './context.js';
 import { CLASSES, oneHot } from '../analysis/classes.js';
 import { massLevels } from '../analysis/levels.js';
+import { densityPanel } from './density-panel.js';
 import { repeatRow } from '../analysis/grid.js';
 import { column } from '../analysis/columns.js';
 import { classKl, gridKl } from '../analysis/kl.js';
@@ -23,7 +24,6 @@ import {
   NU_ORDER,
   TEMPLATE_CMAP,
   X_LABEL,
-  truthFill,
   fmtKl,
   nuText,
   truthModelLegend,
@@ -57,21 +57,15 @@ export function figKin2d(ctx: ValidationContext): string {
     const truth = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const model = kinGrid(ctx, nsfDensity(ctx.models.kinBase), k.c);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
-    fig
-      .panel(0, k.c, {
-        title: `${k.name}  p(x | c)`,
-        subtitle:
-          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` +
-          `,  ${fmtKl(gridKl(truth, model))} on the grid`,
-        xLabel: X_LABEL[0],
-        yLabel: X_LABEL[1],
-        aspect: 'equal',
-        xRange: ctx.kinWindow.x,
-        yRange: ctx.kinWindow.y,
-        legend: 'none',
-      })
-      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
-      .contourLines(model, massLevels(model), MODEL_LINE);
+    densityPanel(fig, 0, k.c, {
+      title: `${k.name}  p(x | c)`,
+      subtitle:
+        `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` + `,  ${fmtKl(gridKl(truth, model))} on the grid`,
+      labels: X_LABEL,
+      window: ctx.kinWindow,
+      truth,
+      cmap: k.cmap,
+    }).contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_kin_2d.png', t0);
 }
@@ -143,19 +137,14 @@ export function figSysKinCentral(ctx: ValidationContext): string {
   for (const k of CLASSES) {
     const truth = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const mg = kinGrid(ctx, residualDensity(model, [0, 0]), k.c);
-    fig
-      .panel(0, k.c, {
-        title: `${k.name} — central (ν = 0)`,
-        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
-        xLabel: X_LABEL[0],
-        yLabel: X_LABEL[1],
-        aspect: 'equal',
-        xRange: ctx.kinWindow.x,
-        yRange: ctx.kinWindow.y,
-        legend: 'none',
-      })
-      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
-      .contourLines(mg, massLevels(mg), MODEL_LINE);
+    densityPanel(fig, 0, k.c, {
+      title: `${k.name} — central (ν = 0)`,
+      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+      labels: X_LABEL,
+      window: ctx.kinWindow,
+      truth,
+      cmap: k.cmap,
+    }).contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_kin_central.png', t0);
 }
@@ -187,34 +176,21 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     const nominal = kinGrid(ctx, truthKinDensity(ctx.nominal), k.c);
     const mg = kinGrid(ctx, residualDensity(model, m), k.c);
     const noRes = kinGrid(ctx, nsfDensity(model.base), k.c);
-    const opts = {
-      xLabel: X_LABEL[0],
-      yLabel: X_LABEL[1],
-      aspect: 'equal' as const,
-      xRange: ctx.kinWindow.x,
-      yRange: ctx.kinWindow.y,
-      legend: 'none' as const,
-    };
-    fig
-      .panel(k.c, 0, {
-        ...opts,
-        title: `${k.name} — truth: ${name} vs nominal`,
-        subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
-      })
-      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
+    const panel = { labels: X_LABEL, window: ctx.kinWindow, truth, cmap: TEMPLATE_CMAP };
+    densityPanel(fig, k.c, 0, {
+      ...panel,
+      title: `${k.name} — truth: ${name} vs nominal`,
+      subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
+    }).contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
-    fig
-      .panel(k.c, 1, {
-        ...opts,
-        title: `${k.name} — model at ${nuText(m)}`,
-        subtitle:
-          `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}` +
-          `;  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
-      })
-      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
-      .contourLines(mg, massLevels(mg), MODEL_LINE);
+    densityPanel(fig, k.c, 1, {
+      ...panel,
+      title: `${k.name} — model at ${nuText(m)}`,
+      subtitle:
+        `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}` +
+        `;  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
+    }).contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_kin_${name}.png`, t0);
 }

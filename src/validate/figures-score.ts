@@ -11,6 +11,7 @@ import { sampleY, xParams, yParams, type GeneratorConfig } from '../toy/index.js
 import type { NSF } from '../flows/nsf.js';
 import { CLASSES, oneHot } from '../analysis/classes.js';
 import { massLevels } from '../analysis/levels.js';
+import { densityPanel } from './density-panel.js';
 import { repeatRow } from '../analysis/grid.js';
 import { column } from '../analysis/columns.js';
 import { classKl, gridKl } from '../analysis/kl.js';
@@ -29,7 +30,6 @@ import {
   NU_ORDER,
   TEMPLATE_CMAP,
   Y_LABEL,
-  truthFill,
   fmtKl,
   fmtX,
   nuText,
@@ -78,21 +78,16 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     const truth = mixtureGrid(truthScoreDensity(ctx.nominal), w.x, w.y, G.nx, G.ny, nodes.ctx, nodes.weights);
     const model = mixtureGrid(nsfDensity(ctx.models.scoreBase), w.x, w.y, G.nx, G.ny, nodes.ctx, nodes.weights);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
-    fig
-      .panel(0, k.c, {
-        title: `${k.name} — p(y | c)`,
-        subtitle:
-          `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))}` +
-          `;  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
-        xLabel: Y_LABEL[0],
-        yLabel: Y_LABEL[1],
-        aspect: 'equal',
-        xRange: w.x,
-        yRange: w.y,
-        legend: 'none',
-      })
-      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
-      .contourLines(model, massLevels(model), MODEL_LINE);
+    densityPanel(fig, 0, k.c, {
+      title: `${k.name} — p(y | c)`,
+      subtitle:
+        `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))}` +
+        `;  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
+      labels: Y_LABEL,
+      window: w,
+      truth,
+      cmap: k.cmap,
+    }).contourLines(model, massLevels(model), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_score_2d_global.png', t0);
 }
@@ -117,19 +112,14 @@ export function figScore2dSlices(ctx: ValidationContext): string {
       const w = conditionalWindow([{ x, c: k.c, cfg: ctx.nominal }]);
       const truth = condGrid(ctx, truthScoreDensity(ctx.nominal), w, x, k.c);
       const model = condGrid(ctx, nsfDensity(ctx.models.scoreBase), w, x, k.c);
-      fig
-        .panel(k.c, j, {
-          title: `${k.name} — ${xText(x)}`,
-          subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
-          xLabel: Y_LABEL[0],
-          yLabel: Y_LABEL[1],
-          aspect: 'equal',
-          xRange: w.x,
-          yRange: w.y,
-          legend: 'none',
-        })
-        .contourFill(truth, massLevels(truth), truthFill(k.cmap))
-        .contourLines(model, massLevels(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
+      densityPanel(fig, k.c, j, {
+        title: `${k.name} — ${xText(x)}`,
+        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
+        labels: Y_LABEL,
+        window: w,
+        truth,
+        cmap: k.cmap,
+      }).contourLines(model, massLevels(model), { color: COLORS.model, dash: MODEL_DASH, width: 1.5 });
     });
   }
   return ctx.sink.save(fig, 'val_score_2d_contours_x1binned.png', t0);
@@ -368,19 +358,14 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
     const w = conditionalWindow([{ x, c: k.c, cfg: ctx.nominal }]);
     const truth = condGrid(ctx, truthScoreDensity(ctx.nominal), w, x, k.c);
     const mg = condGrid(ctx, residualDensity(model, [0, 0]), w, x, k.c);
-    fig
-      .panel(0, k.c, {
-        title: `${k.name} — central (ν = 0), ${xText(x)}`,
-        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
-        xLabel: Y_LABEL[0],
-        yLabel: Y_LABEL[1],
-        aspect: 'equal',
-        xRange: w.x,
-        yRange: w.y,
-        legend: 'none',
-      })
-      .contourFill(truth, massLevels(truth), truthFill(k.cmap))
-      .contourLines(mg, massLevels(mg), MODEL_LINE);
+    densityPanel(fig, 0, k.c, {
+      title: `${k.name} — central (ν = 0), ${xText(x)}`,
+      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+      labels: Y_LABEL,
+      window: w,
+      truth,
+      cmap: k.cmap,
+    }).contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, 'val_sys_score_central.png', t0);
 }
@@ -419,20 +404,16 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
     const noRes = condGrid(ctx, nsfDensity(model.base), w, x, k.c);
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
-    fig
-      .panel(0, k.c, {
-        title: `${k.name} — ${xText(x)}`,
-        subtitle:
-          `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}` +
-          `;  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
-        xLabel: Y_LABEL[0],
-        yLabel: Y_LABEL[1],
-        aspect: 'equal',
-        xRange: w.x,
-        yRange: w.y,
-        legend: 'none',
-      })
-      .contourFill(truth, massLevels(truth), truthFill(TEMPLATE_CMAP))
+    densityPanel(fig, 0, k.c, {
+      title: `${k.name} — ${xText(x)}`,
+      subtitle:
+        `KL(T‖M) at this x ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}` +
+        `;  over all x ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}`,
+      labels: Y_LABEL,
+      window: w,
+      truth,
+      cmap: TEMPLATE_CMAP,
+    })
       .contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 })
       .contourLines(mg, massLevels(mg), MODEL_LINE);
   }
