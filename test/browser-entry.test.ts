@@ -109,6 +109,7 @@ try {
   catch (e) { out.threadsError = e.message; }
   try { await createBrowserDevice({ wasmUrl: (b) => 'kernels-' + b + '.wasm', threads: 2, poolWorkerUrl: 'w.js' }); }
   catch (e) { out.isolationError = e.message; }
+  try { await createBrowserDevice({ wasmUrl: () => 'index.html' }); } catch (e) { out.wasmError = e.message; }
 } catch (e) {
   out.error = String(e && e.stack || e);
 }
@@ -162,6 +163,7 @@ interface AppResult {
   pathError?: string;
   threadsError?: string;
   isolationError?: string;
+  wasmError?: string;
   error?: string;
 }
 
@@ -329,6 +331,10 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
   assert.equal(r.mixture, nodeMixture, 'the fit in the page and in Node');
   assert.match(r.pathError ?? '', /checkpoint source 'kin_density\.pt': no file system here .*pass \{ bytes, name \}/);
   assert.match(r.threadsError ?? '', /createBrowserDevice: threads 2 needs poolWorkerUrl/);
+  assert.match(
+    r.wasmError ?? '',
+    /the (relaxed|simd) kernels from index\.html did not load \(.*\); expected fnflow's build/,
+  );
   assert.match(r.isolationError ?? '', /threads 2 needs a cross-origin isolated page \(COOP\/COEP headers\)/);
 });
 

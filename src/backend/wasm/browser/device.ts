@@ -50,7 +50,18 @@ export async function createBrowserDevice(o: BrowserDeviceOptions): Promise<Devi
   const refusal = threadsRefusal(o, threads);
   if (refusal) throw new Error(`createBrowserDevice: ${refusal}`);
   const build: WasmBuild = relaxedProbeValidates() ? 'relaxed' : 'simd';
-  const { module } = await compileKernelModule(await fetchBytes(o.wasmUrl(build)), build);
+  const url = o.wasmUrl(build);
+  let module: WebAssembly.Module;
+  try {
+    ({ module } = await compileKernelModule(await fetchBytes(url), build));
+  } catch (e) {
+    // a wrong URL (an HTML page, a 404) or a browser without 128-bit SIMD: say which file and what it needs
+    throw new Error(
+      `createBrowserDevice: the ${build} kernels from ${String(url)} did not load (${(e as Error).message}); ` +
+        `expected fnflow's build/kernels-${build}.wasm, on a browser with WebAssembly 128-bit SIMD ` +
+        '(Chrome 91+, Firefox 89+, Safari 16.4+)',
+    );
+  }
   const memory = new Memory();
   const heap = new Heap(memory);
   const exports = instantiateKernels(module, memory.wasm);
