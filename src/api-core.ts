@@ -1,7 +1,8 @@
 /**
  * The part of the public surface that needs no Node: models, the transform protocol, autodiff,
- * checkpoint bytes, the toy generator, the fit's likelihood and the minimizer. Both entries re-export it: 'fnflow'
- * (src/index.ts, Node) and 'fnflow/browser' (src/browser.ts, a web page), so they never drift apart.
+ * checkpoint bytes, the toy generator, the fit's likelihood and the minimizer. Both entries
+ * re-export it, 'fnflow' (src/index.ts, Node) and 'fnflow/browser' (src/browser.ts, a web page),
+ * so the two never drift apart.
  */
 
 // ---- models ----
@@ -34,6 +35,8 @@ export { PolynomialResidualTransform, ReversePermutation } from './systematics/p
 export { Tape, Var } from './autodiff/tape.js';
 /** A shape and an offset into the device's memory. */
 export type { Tensor } from './tensor/tensor.js';
+
+// ---- checkpoint bytes, the device ----
 
 /** A parsed checkpoint: its state dict and metadata. */
 export type { Checkpoint } from './io/checkpoint-codec.js';
