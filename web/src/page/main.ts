@@ -276,7 +276,7 @@ function showFit(req: ToyFitRequest, r: ToyFitResult): void {
       : `ν̂ = (${pm(shift.value, shift.error)}, ${pm(squeeze.value, squeeze.error)})`;
   $('fit-out').textContent =
     `toy of ${req.n} events at μ = ${req.mu}, ν = (${fmt(req.nu[0])}, ${fmt(req.nu[1])}) fitted with ${model}: ` +
-    `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${(r.ms / 1000).toFixed(1)} s`;
+    `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(1)} s`}`;
 }
 
 function requestFit(): void {
