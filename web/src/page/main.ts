@@ -266,6 +266,7 @@ const fmt2 = (v: number) => (Object.is(v, -0) ? 0 : v).toFixed(3).replace('-', '
 const pm = (v: number, e: number) => `${fmt2(v)} ± ${e.toFixed(3)}`;
 
 function showFit(req: ToyFitRequest, r: ToyFitResult): void {
+  const took = r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(1)} s`;
   api.lastFit = { request: req, result: r };
   $<HTMLButtonElement>('fit-toy').disabled = false;
   const [mu, shift, squeeze] = r.parameters;
@@ -276,7 +277,7 @@ function showFit(req: ToyFitRequest, r: ToyFitResult): void {
       : `ν̂ = (${pm(shift.value, shift.error)}, ${pm(squeeze.value, squeeze.error)})`;
   $('fit-out').textContent =
     `toy of ${req.n} events at μ = ${req.mu}, ν = (${fmt(req.nu[0])}, ${fmt(req.nu[1])}) fitted with ${model}: ` +
-    `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(1)} s`}`;
+    `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${took}`;
 }
 
 function requestFit(): void {
