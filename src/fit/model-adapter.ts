@@ -1,6 +1,6 @@
 /**
  * The fit's only door into the density models. Every call into NSF / SystematicCorrectedModel
- * made by src/fit/ goes through this file (loading them from files: model-loading.ts), so a
+ * made by src/fit/ goes through this file (setup.ts loads them from the config's files), so a
  * rename of those methods (transformVar, logProbVar, …) is patched here and nowhere else. No file
  * system here: the likelihood built on it runs in a web page too ('fnflow/browser').
  *

@@ -17,7 +17,7 @@ import { nuisanceGenerator } from '../validate/nuisance.js';
 import type { GeneratorConfig } from '../toy/index.js';
 import { residualNuisances } from './model-adapter.js';
 import type { FitModels, Observables } from './sources.js';
-import { loadResidual } from './model-loading.js';
+import { loadResidualModel } from '../models/load.js';
 import { checkTruthGenerator } from './truth-grad.js';
 
 export { makeSource, requireTruth, type FitModels, type Observables } from './sources.js';
@@ -52,9 +52,9 @@ export function toyTruth(
 }
 
 export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: Observables): FitModels {
-  const kin = loadResidual(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
+  const kin = loadResidualModel(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
   const score =
-    observables === 'xy' ? loadResidual(dev, sys.score.paths.residual, sys.score, 'residual_score_model') : null;
+    observables === 'xy' ? loadResidualModel(dev, sys.score.paths.residual, sys.score, 'residual_score_model') : null;
   const names = fitNuisanceNames(sys);
   for (const [m, key] of [
     [kin, 'kin'],

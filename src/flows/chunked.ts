@@ -39,9 +39,14 @@ export function rowsWithContext(
   if (xs.length % F !== 0)
     throw new Error(`${where}: ${xs.length} values is not a whole number of rows of ${F} features`);
   const n = xs.length / F;
-  if (C === 0) return { x: xs, context: null, n };
+  return { x: xs, context: contextRows(where, context, n, C), n };
+}
+
+/** The context (C columns; C = 0: none) as n rows, checked: per row, or one row for all. */
+export function contextRows(where: string, context: unknown, n: number, C: number): Float32Array | null {
+  if (C === 0) return null;
   if (!context) throw new Error(`${where}: needs a context of ${C} columns per row`);
-  return { x: xs, context: perRow(where, 'context', rowValues(where, 'context', context), n, C), n };
+  return perRow(where, 'context', rowValues(where, 'context', context), n, C);
 }
 
 /**

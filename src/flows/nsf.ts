@@ -12,7 +12,7 @@ import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
-import { checkSampleArgs, chunked, rowsWithContext } from './chunked.js';
+import { checkSampleArgs, chunked, contextRows, rowsWithContext } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -132,12 +132,13 @@ export class NSF {
   /** n draws, one per context row (n rows, one row for all, or none). */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     checkSampleArgs('NSF.sample', n, rng);
+    // checked and repeated to n rows here, so a wrong context names sample(), not inverse()
+    const context = contextRows('NSF.sample', cond.context, n, this.config.context);
     const z = new Float32Array(n * this.features);
-    const [, context] = this.inputs('sample', z, cond, 'z'); // a wrong context names sample()
     rng.fillNormal(z);
     const loc = this.base.loc.data,
       scale = this.base.scale.data;
     for (let i = 0; i < z.length; i++) z[i] = loc[i % this.features] + scale[i % this.features] * z[i];
-    return this.inverse(z, { ...cond, context: context.data }).x;
+    return this.inverse(z, { ...cond, context }).x;
   }
 }

@@ -15,7 +15,7 @@ import {
   type CheckpointSource,
 } from './from-checkpoint.js';
 
-export { isResidualCheckpoint, type CheckpointSource } from './from-checkpoint.js';
+export type { CheckpointSource } from './from-checkpoint.js';
 
 /** The checkpoint a source names: a path read from disk, bytes parsed by content, or itself. */
 export function checkpointOf(source: CheckpointSource): Checkpoint {

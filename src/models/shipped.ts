@@ -9,26 +9,19 @@ import { join } from 'node:path';
 import { packageRoot } from '../backend/wasm/loader.js';
 
 /** The models in `models/` (README "Shipped models"); `_cross` adds the ν_shift·ν_squeeze cross-term. */
-export type ShippedModelName =
-  | 'kin_density'
-  | 'score_density'
-  | 'kin_density_residuals'
-  | 'score_density_residuals'
-  | 'kin_density_residuals_cross'
-  | 'score_density_residuals_cross';
-
-/** The configs in `configs/` (the reference schema; their paths name the shipped models). */
-export type ShippedConfigName = 'base_flows' | 'systematics' | 'systematics_crossterms' | 'dataset';
-
-const MODELS: readonly ShippedModelName[] = [
+const MODELS = [
   'kin_density',
   'score_density',
   'kin_density_residuals',
   'score_density_residuals',
   'kin_density_residuals_cross',
   'score_density_residuals_cross',
-];
-const CONFIGS: readonly ShippedConfigName[] = ['base_flows', 'systematics', 'systematics_crossterms', 'dataset'];
+] as const;
+export type ShippedModelName = (typeof MODELS)[number];
+
+/** The configs in `configs/` (the reference schema; their paths name the shipped models). */
+const CONFIGS = ['base_flows', 'systematics', 'systematics_crossterms', 'dataset'] as const;
+export type ShippedConfigName = (typeof CONFIGS)[number];
 
 function shippedFile(noun: 'model' | 'config', known: readonly string[], name: string, file: string): string {
   // JavaScript callers get no type check: an unknown name is refused with the list, not a missing file later.

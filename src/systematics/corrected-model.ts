@@ -14,7 +14,7 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { checkSampleArgs, chunked, perRow, rowValues, rowsWithContext } from '../flows/chunked.js';
+import { checkSampleArgs, chunked, contextRows, perRow, rowValues, rowsWithContext } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -117,15 +117,20 @@ export class SystematicCorrectedModel {
   private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
     const where = `SystematicCorrectedModel.${what}`;
-    const fail = (msg: string) => new Error(`${where}: ${msg}`);
     const { x: xs, context, n } = rowsWithContext(where, x, cond.context, F, C, xName);
-    if (!cond.nu) throw fail(`this model needs ν: ${N} values, or ${N} per row`);
-    const nu = perRow(where, 'ν', rowValues(where, 'ν', cond.nu), n, N);
+    const nu = this.nuRows(where, cond.nu, n);
     return [
       { data: xs, width: F },
       { data: context, width: C },
       { data: nu, width: N },
     ];
+  }
+
+  /** ν as n rows, checked: one ν for every row, or one per row. */
+  private nuRows(where: string, nu: unknown, n: number): Float32Array {
+    const N = this.numNuisances;
+    if (!nu) throw new Error(`${where}: this model needs ν: ${N} values, or ${N} per row`);
+    return perRow(where, 'ν', rowValues(where, 'ν', nu), n, N);
   }
 
   /** The condition of one chunk, as constants on a tape. */
@@ -216,8 +221,11 @@ export class SystematicCorrectedModel {
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     checkSampleArgs('SystematicCorrectedModel.sample', n, rng);
     // checked and repeated to n rows here, so a wrong length names sample(), not an inner step
-    const [, context, nu] = this.inputs('sample', new Float32Array(n * this.features), cond);
-    const rows = { context: context.data, nu: nu.data };
+    const where = 'SystematicCorrectedModel.sample';
+    const rows = {
+      context: contextRows(where, cond.context, n, this.config.contextDim),
+      nu: this.nuRows(where, cond.nu, n),
+    };
     return this.inverse(this.base.sample(n, rows, rng), rows).x;
   }
 }
