@@ -16,14 +16,11 @@ import type { SystematicsConfig } from '../config/load.js';
 import { nuisanceGenerator } from '../validate/nuisance.js';
 import type { GeneratorConfig } from '../toy/index.js';
 import { residualNuisances } from './model-adapter.js';
-import type { FitModels, Observables } from './sources.js';
+import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from './sources.js';
 import { loadResidualModel } from '../models/load.js';
 import { checkTruthGenerator } from './truth-grad.js';
 
-export { makeSource, requireTruth, type FitModels, type Observables } from './sources.js';
-
-/** The toy's nuisances, in the order of the templates' m vectors (validate/nuisance.ts checks it). */
-export const TOY_NUISANCE_NAMES = ['shift', 'squeeze'] as const;
+export { makeSource, requireTruth, TOY_NUISANCE_NAMES, type FitModels, type Observables } from './sources.js';
 
 /** The names of ν's components for a systematics config (see the file header). */
 export function fitNuisanceNames(sys: SystematicsConfig): string[] {

@@ -10,6 +10,9 @@ import { baseOf, type SystematicCorrectedModel } from './model-adapter.js';
 
 export type Observables = 'xy' | 'x';
 
+/** The toy's nuisances, in the order of the templates' m vectors (validate/nuisance.ts checks it). */
+export const TOY_NUISANCE_NAMES = ['shift', 'squeeze'] as const;
+
 /** The models a fit uses: the residual models (score null for x only), the truth at ν if any, ν's names. */
 export interface FitModels {
   kin: SystematicCorrectedModel;

@@ -10,6 +10,7 @@ import { Rng } from '../../../src/random/rng.js';
 import { drawToy } from '../../../src/fit/toy-data.js';
 import { likelihoodFor } from '../../../src/fit/likelihood-for.js';
 import { fitLikelihood } from '../../../src/fit/run-fit.js';
+import { TOY_NUISANCE_NAMES } from '../../../src/fit/sources.js';
 import type { ResidualKind } from './setup.js';
 
 export interface ToyFitRequest {
@@ -36,7 +37,7 @@ export function fitToy(
 ): ToyFitResult {
   const t0 = performance.now();
   const events = drawToy(Rng.fromSeed(req.seed), req.n, req.mu, truthAt(req.nu));
-  const fitModels = { ...models, truthAt, nuisanceNames: ['shift', 'squeeze'], observables: 'xy' as const };
+  const fitModels = { ...models, truthAt, nuisanceNames: [...TOY_NUISANCE_NAMES], observables: 'xy' as const };
   const model = req.baseOnly ? 'base' : 'flow';
   const fit = fitLikelihood(likelihoodFor(model, fitModels, events, { observables: 'xy', extended: false })).json;
   return {
