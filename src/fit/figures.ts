@@ -14,7 +14,7 @@ import { migrad } from './minimize/index.js';
 import type { FitEvents } from './events.js';
 import { totalWeight } from './events.js';
 import { modelDraws } from './model-draws.js';
-import type { FitModels } from './setup.js';
+import type { FitModels } from './sources.js';
 import type { ModelFit } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { TruthPoint } from './truth-spec.js';

@@ -7,7 +7,7 @@
 import { generateBatch } from '../toy/index.js';
 import type { Rng } from '../random/rng.js';
 import { classContext, scoreContext, type FitEvents } from './events.js';
-import { requireTruth, type FitModels } from './setup.js';
+import { requireTruth, type FitModels } from './sources.js';
 import { baseOf, baseSample, residualSample } from './model-adapter.js';
 import { drawClasses } from './toy-data.js';
 

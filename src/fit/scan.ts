@@ -27,7 +27,7 @@ import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import type { FitEvents } from './events.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
-import type { FitModels } from './setup.js';
+import type { FitModels } from './sources.js';
 import { asimovFromDraws, asimovSample } from './toy-data.js';
 import { modelDraws } from './model-draws.js';
 

@@ -6,7 +6,8 @@ import type { Device } from '../backend/device.js';
 import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { checkBaseFlowsMatch } from '../config/load.js';
 import { MODEL_NAMES } from './density-source.js';
-import { loadFitModels, type FitModels, type Observables } from './setup.js';
+import { loadFitModels } from './setup.js';
+import type { FitModels, Observables } from './sources.js';
 import type { LikelihoodSettings } from './likelihood-for.js';
 
 export { likelihoodFor, type LikelihoodSettings } from './likelihood-for.js';

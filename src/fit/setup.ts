@@ -1,7 +1,7 @@
 /**
  * From the configs to the fit's models: load the residual models a systematics config names (kin,
  * and score unless the fit uses x only) and the truth generator at ν from its templates; the
- * DensitySource of each model over a sample is sources.ts (re-exported here).
+ * DensitySource of each model over a sample, and the FitModels type, are sources.ts (no file system).
  *
  * Any number of nuisances: their names come from the config (samples.nuisances; else the toy's
  * shift, squeeze for two; else 1, 2, …). The exact truth exists only for the toy: two nuisances
@@ -19,8 +19,6 @@ import { residualNuisances } from './model-adapter.js';
 import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from './sources.js';
 import { loadResidualModel } from '../models/load.js';
 import { checkTruthGenerator } from './truth-grad.js';
-
-export { makeSource, requireTruth, TOY_NUISANCE_NAMES, type FitModels, type Observables } from './sources.js';
 
 /** The names of ν's components for a systematics config (see the file header). */
 export function fitNuisanceNames(sys: SystematicsConfig): string[] {

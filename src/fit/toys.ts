@@ -14,7 +14,7 @@ import { Rng } from '../random/rng.js';
 import type { ModelName } from './density-source.js';
 import { fitLikelihood } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
-import { requireTruth, type FitModels, type Observables } from './setup.js';
+import { requireTruth, type FitModels, type Observables } from './sources.js';
 import { drawToy } from './toy-data.js';
 import { drawFlowToy } from './model-draws.js';
 import { summarizeToys, type ToySummary } from './toy-summary.js';

@@ -18,7 +18,8 @@ import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-f
 import { fitTable } from '../../fit/table.js';
 import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
-import { TOY_NUISANCE_NAMES, fitNuisanceNames, toyTruth, type FitModels, type Observables } from '../../fit/setup.js';
+import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
+import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/sources.js';
 import { concatEvents, type FitEvents } from '../../fit/events.js';
 import { weightSums } from '../../analysis/columns.js';
 import { fitFigures } from '../../fit/figures.js';
