@@ -263,19 +263,25 @@ test("the bundle reaches no Node module (esbuild resolved 'fnflow/browser' throu
   assert.not.match(bundle, /from\s*["']node:|require\(["']node:|worker_threads/);
 });
 
-test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal the Node API', async () => {
+/** What a page script left on window.result, once it is there; its own error, or a page error, fails the test. */
+async function pageResult<T>(url: string): Promise<T> {
   const page = await browser!.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, {
     timeout: 60_000,
   });
-  const r = await page.evaluate(() => (window as unknown as { result: AppResult }).result);
+  const r = await page.evaluate(() => (window as unknown as { result: T & { error?: string } }).result);
   await page.close();
-  if (process.env.FNF_TEST_VERBOSE) console.dir(r, { depth: 4 });
   assert.is(r.error, undefined, r.error);
   assert.equal(problems, []);
+  return r;
+}
+
+test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal the Node API', async () => {
+  const r = await pageResult<AppResult>(`http://127.0.0.1:${port}/`);
+  if (process.env.FNF_TEST_VERBOSE) console.dir(r, { depth: 4 });
   const build = /relaxed build/.test(r.device) ? 'relaxed' : 'simd';
   assert.match(r.device, /^backend wasm \((relaxed|simd) build\)$/);
 
@@ -339,19 +345,7 @@ test('in Chromium: logProb, d/dν, draws and a reference .pt from bytes equal th
 });
 
 test("in a Web Worker on two threads (pool from fnflow/browser/pool-worker): the Node API's numbers", async () => {
-  const page = await browser!.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`http://127.0.0.1:${isolatedPort}/worker.html`);
-  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, {
-    timeout: 60_000,
-  });
-  const r = await page.evaluate(
-    () => (window as unknown as { result: { device: string; logp: number[]; error?: string } }).result,
-  );
-  await page.close();
-  assert.is(r.error, undefined, r.error);
-  assert.equal(problems, []);
+  const r = await pageResult<{ device: string; logp: number[] }>(`http://127.0.0.1:${isolatedPort}/worker.html`);
   assert.match(r.device, /^backend wasm \((relaxed|simd) build, 2 threads\)$/);
   const dev = await createDevice({
     backend: 'wasm',
