@@ -7,3 +7,4 @@ export * from './reduce';
 export * from './adamw';
 export * from './spline';
 export * from './gather';
+export * from './sparse-rows';

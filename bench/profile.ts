@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --profile [--only PREFIX]…`: where the time of a training step, a 100k-point
- * logProb and a 100k-point sampling goes, for each of the four models on 1 and 2 threads — per
+ * logProb and a 100k-point sampling goes, for each of the four models (and the two base models
+ * with the shipped trained weights, `<model>_trained`) on 1 and 2 threads — per
  * kernel, per op kind (forward and backward), per thread (busy, waiting), and the share outside
  * kernels. Printed as tables and returned for the `profile` record of bench/results/latest.json.
  * Figures are per step (or per 100k-point call). See src/backend/profiler.ts for what each
@@ -10,7 +11,7 @@ import { createDevice } from '../src/backend/index.js';
 import { Profiler, type ProfileReport, type TimeStat } from '../src/backend/profiler.js';
 import { Rng } from '../src/random/rng.js';
 import { spinGaps } from './host-noise-spin.js';
-import { MODELS, WARMUP_STEPS, build, evalPoints, stepper, type ModelName } from './train.bench.js';
+import { STEP_MODELS, WARMUP_STEPS, build, evalPoints, stepper, type BenchModel } from './train.bench.js';
 
 export interface ProfileEntry {
   scenario: string;
@@ -32,7 +33,7 @@ const NOISE_MS = 200;
 const PROFILED_STEPS = 40;
 const EVAL_POINTS = 100_000;
 
-type Scenario = { name: string; run: (p: Profiler, model: ModelName) => number };
+type Scenario = { name: string; run: (p: Profiler, model: BenchModel) => number };
 
 const SCENARIOS: Scenario[] = [
   {
@@ -99,7 +100,7 @@ export async function runProfile(only: string[]): Promise<ProfileEntry[]> {
     const dev = await createDevice({ backend: 'wasm', threads });
     try {
       for (const sc of SCENARIOS) {
-        for (const model of MODELS) {
+        for (const model of STEP_MODELS) {
           const scenario = `${sc.name}.${model}`;
           if (!wanted(scenario, only)) continue;
           const noise = threads > 1 ? spinGaps(NOISE_MS) : null;

@@ -2,8 +2,12 @@
  * Model-level benchmarks: train_step.<model> (ms per optimizer step at batch 1024, with steps/s,
  * the 2-thread speed-up and, with a PyTorch peer, the ratio to PyTorch),
  * logprob_100k.<model> and sample_100k.<model> (ms for 100 000 points), for the four models of the
- * reference architecture on the wasm backend. Weights are freshly initialised: the time of these
- * paths does not depend on their values.
+ * reference architecture on the wasm backend, freshly initialised; and train_step of the two base
+ * models from the shipped (trained) weights, `<model>_trained`. The time depends on the weights
+ * since relu layers' zeros are skipped (assembly/sparse-rows.ts): half the hidden activations
+ * are zeros at initialisation, 70–85 % in the trained score model, so a step late in training is
+ * cheaper than the first ones. PyTorch's dense products take the same time on either weights:
+ * the `_trained` rows compare against its step of the same architecture.
  */
 import { createDevice } from '../src/backend/index.js';
 import type { Device } from '../src/backend/device.js';
@@ -18,6 +22,8 @@ import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
 import { Rng } from '../src/random/rng.js';
 import { register, type BenchResult } from './registry.js';
 import { PyTorchPeer } from './pytorch/peer.js';
+import { loadBaseFlow } from '../src/models/load.js';
+import { shippedModelPath } from '../src/models/shipped.js';
 import { spinGaps } from './host-noise-spin.js';
 
 const flow = (context: number, transforms: number): NSFConfig => ({
@@ -31,13 +37,27 @@ const flow = (context: number, transforms: number): NSFConfig => ({
 });
 
 export type ModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
+/** A bench model: one of the four, or a base model with the shipped trained weights. */
+export type BenchModel = ModelName | 'kin_base_trained' | 'score_base_trained';
 
-export function build(dev: Device, name: ModelName) {
+/** The architecture a bench model has (what the PyTorch peer times for it). */
+export const architectureOf = (name: BenchModel): ModelName => name.replace('_trained', '') as ModelName;
+
+/** A fresh base flow, or the shipped one (trainable) for a `_trained` name. */
+function baseFlow(dev: Device, name: BenchModel, rng: Rng): NSF {
+  const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
+  if (!name.endsWith('_trained')) return new NSF(dev, sector === 'kin' ? flow(2, 2) : flow(4, 3)).init(rng);
+  const shipped = loadBaseFlow(dev, shippedModelPath(sector === 'kin' ? 'kin_density' : 'score_density'));
+  for (const p of shipped.params.params) p.frozen = false;
+  return shipped;
+}
+
+export function build(dev: Device, name: BenchModel) {
   const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
   const rng = Rng.fromSeed(1);
-  const base = new NSF(dev, sector === 'kin' ? flow(2, 2) : flow(4, 3)).init(rng);
+  const base = baseFlow(dev, name, rng);
   const gen = defaultGeneratorConfig();
-  if (name.endsWith('base')) {
+  if (!name.includes('residual')) {
     return {
       params: base.params,
       draw: (r: Rng) => nominalBatch(sector, r, 1024, gen),
@@ -83,6 +103,8 @@ export function build(dev: Device, name: ModelName) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const MODELS: ModelName[] = ['kin_base', 'score_base', 'kin_residual', 'score_residual'];
+/** train_step's models: the four, then the base models at trained sparsity. */
+export const STEP_MODELS: BenchModel[] = [...MODELS, 'kin_base_trained', 'score_base_trained'];
 /** Untimed steps before the first round: V8 needs ~100 steps to optimise the step's JS. */
 export const WARMUP_STEPS = 150;
 /** Rounds; each times one block of every contender, in alternating order. */
@@ -94,7 +116,7 @@ const SETTLE_STEPS = 3;
 const NOISE_MS = 400;
 
 /** n AdamW steps of a fresh `name` model on `dev` (its own optimizer and batches). */
-export function stepper(dev: Device, name: ModelName) {
+export function stepper(dev: Device, name: BenchModel) {
   const m = build(dev, name);
   const opt = new AdamW(m.params);
   const job = { device: dev, params: m.params, logProb: m.logProb } as TrainJob;
@@ -148,10 +170,10 @@ register({
       }
     };
     try {
-      for (const name of MODELS) {
+      for (const name of STEP_MODELS) {
         const ours = devs.map((d) => stepper(d, name));
         for (const s of ours) s.steps(WARMUP_STEPS);
-        await torchTime(name, 20);
+        await torchTime(architectureOf(name), 20);
         // How noisy the host is in these minutes (host-noise.bench.ts): read the speed-ups with it.
         const noise = spinGaps(NOISE_MS);
         const t1: number[] = [],
@@ -166,8 +188,8 @@ register({
           t1.push(one);
           t2.push(two);
           speedup.push(one / two);
-          await torchTime(name, SETTLE_STEPS);
-          const pt = await torchTime(name, BLOCK_STEPS);
+          await torchTime(architectureOf(name), SETTLE_STEPS);
+          const pt = await torchTime(architectureOf(name), BLOCK_STEPS);
           if (pt !== null) {
             tt.push(pt);
             vsTorch.push(two / pt);

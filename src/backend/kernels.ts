@@ -84,14 +84,25 @@ export interface Kernels {
   /**
    * out[M,N] = act(x[M,K] · w[N,K]ᵀ + bias[N]); bias may be null. `ranges` ([N,2], optional):
    * per row of w, the columns outside [lo, hi) are zero and may be skipped (./ranges.ts).
+   * `sparse`: a hint that x holds many exact zeros (a relu layer's output); a backend may skip
+   * them, with the same result.
    */
-  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges?: Tensor | null): void;
+  matmulNT(
+    out: Tensor,
+    x: Tensor,
+    w: Tensor,
+    bias: Tensor | null,
+    act: Act,
+    ranges?: Tensor | null,
+    sparse?: boolean,
+  ): void;
   /**
    * out[M,N] (+)= a[M,K] · b[K,N]  (the input gradient dY·W of a linear layer). `ranges` ([N,2]):
    * per column of b, the rows outside [lo, hi) are zero and may be skipped; an empty range may
-   * also mark a column the caller does not read (its content is then unspecified).
+   * also mark a column the caller does not read (its content is then unspecified). `sparse`:
+   * a hint that a holds many exact zeros (a gradient through relu′), as matmulNT's.
    */
-  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
+  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null, sparse?: boolean): void;
   /**
    * out[M,N] (+)= a[R,M]ᵀ · b[R,N]  (the weight gradient dYᵀ·X of a linear layer). `ranges`
    * ([M,2]): per output row, only columns [lo, hi) are computed; the rest are written 0 (not

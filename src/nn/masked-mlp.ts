@@ -125,7 +125,9 @@ export class MaskedMLP {
     this.layers.forEach((layer, l) => {
       const last = l === this.layers.length - 1;
       // Same function as linear(h, W, b, { mask }), with the hidden units in block order.
-      h = blockLinear(h, vars[l].W, vars[l].b, layer.layout, last ? Act.None : this.activation, dxRanges?.[l] ?? null);
+      const act = last ? Act.None : this.activation;
+      const afterRelu = l > 0 && this.activation === Act.Relu;
+      h = blockLinear(h, vars[l].W, vars[l].b, layer.layout, act, dxRanges?.[l] ?? null, afterRelu);
     });
     return h;
   }

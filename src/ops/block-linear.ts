@@ -8,6 +8,10 @@
  * The gathers (the `gather` kernel) move one weight matrix per step, 16k floats for 128 × 128:
  * a few µs next to the 1024-row matmuls.
  *
+ * `sparseInput`: x is a relu layer's output (about half zeros, more once trained): the forward
+ * product may skip its zeros, and likewise the dx product skips the zeros relu′ puts in the
+ * gradient when this layer's own activation is relu (Kernels' `sparse` hint; the same result).
+ *
  * `dxRanges` (optional) replaces the layout's column ranges for dx: a frozen network whose
  * caller wants only some input gradients gives the unwanted columns an empty range
  * (MaskedMLP.liveRanges); those columns of dx are then left unspecified.
@@ -49,6 +53,7 @@ export function blockLinear(
   layout: LayerBlockLayout,
   act: Act = Act.None,
   dxRanges: Tensor | null = null,
+  sparseInput = false,
 ): Var {
   const [M, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
@@ -69,7 +74,7 @@ export function blockLinear(
     dev.kernels.gather(bs, b.value, order, ones);
   }
   const out = dev.empty([M, N]);
-  dev.kernels.matmulNT(out, x.value, Ws, bs, act, layout.rowRanges);
+  dev.kernels.matmulNT(out, x.value, Ws, bs, act, layout.rowRanges, sparseInput);
 
   return x.tape.record('blockLinear', out, [x, W, b], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
@@ -78,7 +83,7 @@ export function blockLinear(
       gb = null;
     if (needs[0]) {
       gx = dev.empty([M, K]);
-      dev.kernels.matmulNN(gx, gz, Ws, false, dxRanges ?? layout.colRanges); // dx = gz · W_sorted
+      dev.kernels.matmulNN(gx, gz, Ws, false, dxRanges ?? layout.colRanges, act === Act.Relu); // dx = gz · W_sorted
     }
     if (needs[1]) {
       const gs = dev.empty([N, K]);

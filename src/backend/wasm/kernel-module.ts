@@ -63,6 +63,22 @@ export interface KernelExports {
     scratch: number,
     ranges: number,
   ): void;
+  sparse_rows_scratch_bytes(K: number, N: number): number;
+  matmul_sparse_rows(
+    out: number,
+    a: number,
+    b: number,
+    transB: number,
+    bias: number,
+    M: number,
+    K: number,
+    N: number,
+    act: number,
+    r0: number,
+    r1: number,
+    scratch: number,
+    ranges: number,
+  ): void;
   gather(out: number, src: number, index: number, scale: number, e0: number, e1: number, limit: number): number;
   gather_rows(out: number, src: number, rows: number, N: number, r0: number, r1: number, limit: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;

@@ -29,6 +29,13 @@ import { badIndex, badRow, checkGather, checkGatherRows } from '../gather-checks
 
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
+/**
+ * Below this many columns of the sparse operand the dense tiles run even when asked for the
+ * sparse kernel: a row's compaction and pieces cost more than the few products they save (a
+ * first layer's 6 inputs).
+ */
+const SPARSE_MIN_K = 32;
+
 /** The unary maps that are scalar float loops (exp, log, softplus, sigmoid, tanh, elu): dearer per element. */
 const MATH_MAPS = new Set<number>([Unary.Exp, Unary.Log, Unary.Softplus, Unary.Sigmoid, Unary.Tanh, Unary.Elu]);
 
@@ -191,14 +198,26 @@ export class WasmKernels implements Kernels {
     }
   }
 
-  matmulNT(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, act: Act, ranges: Tensor | null = null): void {
+  matmulNT(
+    out: Tensor,
+    x: Tensor,
+    w: Tensor,
+    bias: Tensor | null,
+    act: Act,
+    ranges: Tensor | null = null,
+    sparse = false,
+  ): void {
     const M = x.rows,
       K = x.cols,
       N = w.rows;
     checkMatmulNT('wasm', out, x, w, bias, act, ranges);
     this.own('matmulNT', out, x, w, bias, ranges);
-    const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
+    if (sparse && K >= SPARSE_MIN_K) {
+      this.sparseRows(out, x, w, true, bias ? bias.ptr : 0, act, rp);
+      return;
+    }
+    const bytes = this.exports.matmul_scratch_bytes(N, K);
     const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * K * N, M, 4);
     this.dispatch(
       'matmulNT',
@@ -211,19 +230,46 @@ export class WasmKernels implements Kernels {
     );
   }
 
-  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
+  matmulNN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null, sparse = false): void {
     const M = a.rows,
       K = a.cols,
       N = b.cols;
     checkMatmulNN('wasm', out, a, b, ranges);
     this.own('matmulNN', out, a, b, ranges);
-    const bytes = this.exports.matmul_scratch_bytes(N, K);
     const rp = ranges ? ranges.ptr : 0;
+    if (sparse && !accumulate && K >= SPARSE_MIN_K) {
+      this.sparseRows(out, a, b, false, 0, Act.None, rp);
+      return;
+    }
+    const bytes = this.exports.matmul_scratch_bytes(N, K);
     const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * K * N, M, 4);
     this.dispatch(
       'matmulNN',
       K_.MatmulNN,
       [out.ptr, a.ptr, b.ptr, M, K, N, accumulate ? 1 : 0, 0, M, 0, rp],
+      M,
+      4,
+      parts,
+      bytes,
+    );
+  }
+
+  /**
+   * matmulNT / matmulNN over a left operand with many zeros (assembly/sparse-rows.ts): the
+   * kernel compacts each row and falls back to the dense tiles itself when the first rows it
+   * sees are dense; either way the bits of the dense product. Split over rows like the dense
+   * call (the same cuts: 4-row grains), at the dense call's work estimate (an upper bound).
+   */
+  private sparseRows(out: Tensor, a: Tensor, b: Tensor, transB: boolean, bias: number, act: Act, rp: number): void {
+    const M = a.rows,
+      K = a.cols,
+      N = out.cols;
+    const bytes = this.exports.sparse_rows_scratch_bytes(K, N);
+    const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * K * N, M, 4);
+    this.dispatch(
+      transB ? 'matmulNT' : 'matmulNN',
+      K_.MatmulSparseRows,
+      [out.ptr, a.ptr, b.ptr, transB ? 1 : 0, bias, M, K, N, act, 0, M, 0, rp],
       M,
       4,
       parts,

@@ -147,6 +147,7 @@ export const KERNELS = [
   { id: 'SumRowsBlocks', name: 'sum_rows_blocks', nargs: 7, range: 5, scratch: -1 },
   { id: 'Fill', name: 'fill', nargs: 4, range: 2, scratch: -1 },
   { id: 'GatherRows', name: 'gather_rows', nargs: 7, range: 4, scratch: -1, refuses: 'row index out of range' },
+  { id: 'MatmulSparseRows', name: 'matmul_sparse_rows', nargs: 13, range: 9, scratch: 11 },
 ] as const satisfies readonly PoolKernel[];
 
 export type KernelId = (typeof KERNELS)[number]['id'];
