@@ -8,3 +8,4 @@ export * from './adamw';
 export * from './spline';
 export * from './gather';
 export * from './sparse-rows';
+export * from './sparse-tn';

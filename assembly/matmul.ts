@@ -51,8 +51,7 @@
 import { actScalar, actVec, reluVec } from './activation';
 import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
-
-const KC: i32 = 256;
+import { KC } from './k-chunk';
 /** Below this many output rows, or with K ≤ PACK_K, NN and TN read b's full panels in place (packNN). */
 const PACK_ROWS: i32 = 16;
 const PACK_K: i32 = 32;

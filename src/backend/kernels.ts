@@ -106,9 +106,9 @@ export interface Kernels {
   /**
    * out[M,N] (+)= a[R,M]ᵀ · b[R,N]  (the weight gradient dYᵀ·X of a linear layer). `ranges`
    * ([M,2]): per output row, only columns [lo, hi) are computed; the rest are written 0 (not
-   * with accumulate).
+   * with accumulate). `sparse`: a hint that a holds many exact zeros, as matmulNN's.
    */
-  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null): void;
+  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges?: Tensor | null, sparse?: boolean): void;
 
   /**
    * Indexed gather (the block layout of masked layers): out[e] = src[index[e]] · scale[e];

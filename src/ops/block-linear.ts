@@ -9,8 +9,8 @@
  * a few µs next to the 1024-row matmuls.
  *
  * `sparseInput`: x is a relu layer's output (about half zeros, more once trained): the forward
- * product may skip its zeros, and likewise the dx product skips the zeros relu′ puts in the
- * gradient when this layer's own activation is relu (Kernels' `sparse` hint; the same result).
+ * product may skip its zeros, and likewise the dx and dW products skip the zeros relu′ puts in
+ * the gradient when this layer's own activation is relu (Kernels' `sparse` hint; the same result).
  *
  * `dxRanges` (optional) replaces the layout's column ranges for dx: a frozen network whose
  * caller wants only some input gradients gives the unwanted columns an empty range
@@ -87,7 +87,7 @@ export function blockLinear(
     }
     if (needs[1]) {
       const gs = dev.empty([N, K]);
-      dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges); // sorted dW = gzᵀ · x
+      dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges, act === Act.Relu); // sorted dW = gzᵀ · x
       gW = dev.empty([N, K]);
       dev.kernels.gather(gW, gs, target, stateMask);
     }

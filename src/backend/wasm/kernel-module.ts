@@ -79,6 +79,21 @@ export interface KernelExports {
     scratch: number,
     ranges: number,
   ): void;
+  sparse_tn_scratch_bytes(R: number, N: number, blocks: number, M: number, ranges: number): number;
+  matmul_tn_sparse(
+    out: number,
+    partials: number,
+    a: number,
+    b: number,
+    M: number,
+    R: number,
+    N: number,
+    blocks: number,
+    c0: number,
+    c1: number,
+    scratch: number,
+    ranges: number,
+  ): void;
   gather(out: number, src: number, index: number, scale: number, e0: number, e1: number, limit: number): number;
   gather_rows(out: number, src: number, rows: number, N: number, r0: number, r1: number, limit: number): number;
   unary(op: number, out: number, x: number, e0: number, e1: number): void;

@@ -30,9 +30,9 @@ import { badIndex, badRow, checkGather, checkGatherRows } from '../gather-checks
 const BROADCAST_NAMES = ['same', 'row', 'col', 'scalar'];
 
 /**
- * Below this many columns of the sparse operand the dense tiles run even when asked for the
- * sparse kernel: a row's compaction and pieces cost more than the few products they save (a
- * first layer's 6 inputs).
+ * Below this many columns of the sparse operand (NT, NN) or of the output (TN) the dense tiles
+ * run even when asked for the sparse kernels: a row's compaction and pieces cost more than the
+ * few products they save (a first layer's 6 inputs).
  */
 const SPARSE_MIN_K = 32;
 
@@ -277,7 +277,7 @@ export class WasmKernels implements Kernels {
     );
   }
 
-  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null): void {
+  matmulTN(out: Tensor, a: Tensor, b: Tensor, accumulate: boolean, ranges: Tensor | null = null, sparse = false): void {
     const R = a.rows,
       M = a.cols,
       N = b.cols;
@@ -297,15 +297,28 @@ export class WasmKernels implements Kernels {
       const stride = M * N * 4;
       const partials = this.partials((blocks - 1) * stride);
       const parts = partCount(this.threads, this.current.matmulFlops, 2 * M * R * N, blocks, 1);
-      this.dispatch(
-        'matmulTN',
-        K_.MatmulTNBlocks,
-        [out.ptr, partials, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp],
-        blocks,
-        1,
-        parts,
-        bytes,
-      );
+      if (sparse && !accumulate && N >= SPARSE_MIN_K) {
+        // a's zeros skipped (assembly/sparse-tn.ts), the same blocks and the same bits.
+        this.dispatch(
+          'matmulTN',
+          K_.MatmulTNSparse,
+          [out.ptr, partials, a.ptr, b.ptr, M, R, N, blocks, 0, blocks, 0, rp],
+          blocks,
+          1,
+          parts,
+          this.exports.sparse_tn_scratch_bytes(R, N, blocks, M, rp),
+        );
+      } else {
+        this.dispatch(
+          'matmulTN',
+          K_.MatmulTNBlocks,
+          [out.ptr, partials, a.ptr, b.ptr, M, R, N, accumulate ? 1 : 0, blocks, 0, blocks, 0, rp],
+          blocks,
+          1,
+          parts,
+          bytes,
+        );
+      }
       const view = (c: number) => new Tensor(this.memory, partials + (c - 1) * stride, [M, N]);
       for (let c = 1; c < blocks; c++) this.binary(Binary.Add, out, out, view(c), Broadcast.Same);
       return;

@@ -148,6 +148,7 @@ export const KERNELS = [
   { id: 'Fill', name: 'fill', nargs: 4, range: 2, scratch: -1 },
   { id: 'GatherRows', name: 'gather_rows', nargs: 7, range: 4, scratch: -1, refuses: 'row index out of range' },
   { id: 'MatmulSparseRows', name: 'matmul_sparse_rows', nargs: 13, range: 9, scratch: 11 },
+  { id: 'MatmulTNSparse', name: 'matmul_tn_sparse', nargs: 12, range: 8, scratch: 10 },
 ] as const satisfies readonly PoolKernel[];
 
 export type KernelId = (typeof KERNELS)[number]['id'];

@@ -1,10 +1,12 @@
 /**
- * The row-sparse matmul (assembly/sparse-rows.ts), reached through matmulNT / matmulNN's
- * `sparse` hint: on left operands with few and many zeros (the compacted loop, and the
+ * The row-sparse matmuls (assembly/sparse-rows.ts, sparse-tn.ts), reached through matmulNT /
+ * matmulNN / matmulTN's `sparse` hint: on left operands with few and many zeros (the compacted loop, and the
  * kernel's own fall-back to the dense tiles), with and without block ranges, odd shapes (a
  * partial last vector, K not a multiple of 4, fewer rows than a block), it gives exactly the
  * bits of the dense wasm product, stays within the ts reference's tolerance, keeps a NaN of
- * the operand, and splits over 2 and 3 threads bit-identically.
+ * the operand, and splits over 2 and 3 threads bit-identically. The weight gradient's (TN) on
+ * batches of 1024+ rows (batch blocks, chunks of 256 rows inside a block), with its per-row
+ * column ranges, likewise.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -140,6 +142,46 @@ for (const k of builds) {
   });
 }
 
+/** Per output row m of a weight gradient [M, N]: the wanted columns, like a sorted layer's. */
+function wantRanges(M: number, N: number): Tensor {
+  const r = tensor([M, 2]);
+  for (let m = 0; m < M; m++) r.data.set(m < M >> 1 ? [0, m % 5 === 4 ? 0 : N >> 1] : [0, N], 2 * m);
+  return r;
+}
+
+// (R, M, N): two batch blocks of 512; blocks over 256 rows (two chunks of 256 and a ragged one);
+// four blocks with a ragged tail; a partial last vector of columns.
+const TN_SHAPES: [number, number, number][] = [
+  [1024, 128, 128],
+  [1700, 37, 118],
+  [2051, 9, 33],
+];
+
+for (const k of builds) {
+  test(`[${k.build}] matmulTN with the sparse hint: the dense bits, with and without ranges`, () => {
+    for (const [R, M, N] of TN_SHAPES) {
+      for (const ranged of [false, true]) {
+        const rr = ranged ? wantRanges(M, N) : null;
+        const x = tensor([R, N]);
+        for (const d of DENSITIES) {
+          const gz = sparsify(tensor([R, M]), d);
+          const dense = tensor([M, N]),
+            sparse = tensor([M, N]),
+            ref = tensor([M, N]);
+          k.matmulTN(dense, gz, x, false, rr);
+          sparse.data.fill(NaN);
+          k.matmulTN(sparse, gz, x, false, rr, true);
+          sameBits(`TN R ${R}, ${M}×${N} ranges ${ranged} density ${d}`, sparse.data, dense.data);
+          tsKernels.matmulTN(ref, gz, x, false, rr);
+          for (let i = 0; i < ref.size; i++) assert.ok(Math.abs(sparse.data[i] - ref.data[i]) <= 1e-5 * (R + 1));
+          free(gz, dense, sparse, ref);
+        }
+        free(rr, x);
+      }
+    }
+  });
+}
+
 test('the sparse path splits over 2 and 3 threads bit-identically', () => {
   for (const [M, K, N] of [...SHAPES, [1030, 128, 118] as [number, number, number]]) {
     const rw = blockRanges(N, K);
@@ -161,6 +203,20 @@ test('the sparse path splits over 2 and 3 threads bit-identically', () => {
       single.matmulNT(want, x, w, bias, Act.Relu, rw, true);
     }
     free(rw, w, bias, x, want, got);
+  }
+  for (const [R, M, N] of TN_SHAPES) {
+    const rr = wantRanges(M, N);
+    const gz = sparsify(tensor([R, M]), 0.3),
+      x = tensor([R, N]);
+    const want = tensor([M, N]),
+      got = tensor([M, N]);
+    single.matmulTN(want, gz, x, false, rr, true);
+    for (const pool of pools) {
+      got.data.fill(-1);
+      pool.matmulTN(got, gz, x, false, rr, true);
+      sameBits(`TN R ${R}, ${M}×${N} on ${pool.threads} threads`, got.data, want.data);
+    }
+    free(rr, gz, x, want, got);
   }
 });
 
