@@ -6,7 +6,8 @@
  *   bad ranges are errors naming the kernel;
  * - the gather kernel, wasm (1 and 2 threads) against ts, and its index errors;
  * - blockLinear: finite-difference gradients, and the same function and gradients as
- *   linear(x, W, b, { mask }) on Zuko's masks for NSF and residual hyper-networks;
+ *   linear(x, W, b, { mask }) on Zuko's masks for NSF and residual hyper-networks; with the
+ *   sparse hint over relu layers, the bits of the dense path;
  * - the layout of a 2-feature NSF hyper-network skips a quarter of its hidden/output weights.
  */
 import { test } from 'uvu';
@@ -355,6 +356,40 @@ for (const backend of ['ts', 'wasm'] as const) {
     }
   });
 }
+
+test('blockLinear over relu zeros (the sparse hint): the bits of the dense path, outputs and every gradient', () => {
+  // The score base's hyper-network (2 features, context 4, 59 spline parameters each, 128 × 3
+  // relu), a batch of 1030 rows (batch blocks for the weight gradients): with the hint the wasm
+  // kernels skip zeros of x and of relu′·g, and dW of the output layer is computed transposed.
+  const masks = maskedMlpMasks(autoregressiveAdjacency([1, 0], 59, 4), [128, 128, 128]);
+  const B = 1030;
+  for (const k of wasm) {
+    const dev = new Device(memory, k, heap);
+    const layouts = blockLayouts(dev, masks);
+    const Ws = masks.map((m, l) =>
+      dev.tensor(randomValues(m.length * m[0].length, 300 + l, -0.3, 0.3), [m.length, m[0].length]),
+    );
+    const bs = masks.map((m, l) => dev.tensor(randomValues(m.length, 400 + l, -0.4, 0.2), [m.length]));
+    const x = dev.tensor(randomValues(B * masks[0][0].length, 9), [B, masks[0][0].length]);
+    const run = (hint: boolean) => {
+      const tape = new Tape(dev);
+      const xv = tape.leaf(x);
+      const Wv = Ws.map((W) => tape.leaf(W)),
+        bv = bs.map((b) => tape.leaf(b));
+      let h = xv;
+      masks.forEach((_, l) => {
+        const act = l === masks.length - 1 ? Act.None : Act.Relu;
+        h = op.blockLinear(h, Wv[l], bv[l], layouts[l], act, null, hint && l > 0);
+      });
+      const out = h.value.toArray();
+      tape.backward(op.sum(op.square(h)));
+      return [out, xv.grad!.toArray(), ...[...Wv, ...bv].map((v) => v.grad!.toArray())];
+    };
+    const dense = run(false),
+      sparse = run(true);
+    dense.forEach((want, i) => sameBits(`${label(k)}: output/gradient ${i}`, sparse[i], want));
+  }
+});
 
 test('a 2-feature NSF hyper-network (128 wide) has every mask block-triangular once sorted: a quarter skipped', () => {
   const dev = new Device(memory, tsKernels, heap);

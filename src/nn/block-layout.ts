@@ -41,6 +41,7 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
     const colsOrder = l > 0 ? orders[l - 1] : null;
     const source = new Float32Array(N * K);
     const target = new Float32Array(N * K);
+    const targetT = new Float32Array(N * K);
     const mask = new Float32Array(N * K);
     const rowRanges = new Float32Array(2 * N);
     const colLo = new Int32Array(K).fill(N),
@@ -53,6 +54,7 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
         const c = colsOrder ? colsOrder[j] : j;
         source[i * K + j] = r * K + c;
         target[r * K + c] = i * K + j;
+        targetT[r * K + c] = j * N + i;
         if (m[r][c]) {
           mask[i * K + j] = 1;
           if (j < lo) lo = j;
@@ -75,6 +77,7 @@ export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLay
       source: device.persistent([N, K], source),
       mask: device.persistent([N, K], mask),
       target: device.persistent([N, K], target),
+      targetT: device.persistent([N, K], targetT),
       stateMask: device.persistent(
         [N, K],
         m.flat().map((v) => (v ? 1 : 0)),

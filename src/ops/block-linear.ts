@@ -10,7 +10,8 @@
  *
  * `sparseInput`: x is a relu layer's output (about half zeros, more once trained): the forward
  * product may skip its zeros, and likewise the dx and dW products skip the zeros relu′ puts in
- * the gradient when this layer's own activation is relu (Kernels' `sparse` hint; the same result).
+ * the gradient when this layer's own activation is relu; without one (an output layer) dW is
+ * computed transposed, skipping x's zeros (Kernels' `sparse` hint; the same result).
  *
  * `dxRanges` (optional) replaces the layout's column ranges for dx: a frozen network whose
  * caller wants only some input gradients gives the unwanted columns an empty range
@@ -32,6 +33,8 @@ export interface LayerBlockLayout {
   readonly mask: Tensor;
   /** [N,K]: for entry j of the state-dict weight, its index in the sorted weight (source⁻¹). */
   readonly target: Tensor;
+  /** [N,K]: for entry j of the state-dict weight, its index in the sorted weight's transpose [K,N]. */
+  readonly targetT: Tensor;
   /** [N,K]: the mask in state-dict order (scales the gradient's way back). */
   readonly stateMask: Tensor;
   /** [N]: for sorted output unit i, its state-dict index (null: outputs keep their order). */
@@ -86,10 +89,19 @@ export function blockLinear(
       dev.kernels.matmulNN(gx, gz, Ws, false, dxRanges ?? layout.colRanges, act === Act.Relu); // dx = gz · W_sorted
     }
     if (needs[1]) {
-      const gs = dev.empty([N, K]);
-      dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges, act === Act.Relu); // sorted dW = gzᵀ · x
       gW = dev.empty([N, K]);
-      dev.kernels.gather(gW, gs, target, stateMask);
+      if (sparseInput && act !== Act.Relu) {
+        // gz is dense (no relu′ after an output layer) but x is not: the transposed product
+        // xᵀ·gz skips x's zeros. The same products summed over the same batch rows in the same
+        // order (the bits depend on the row count alone), so the same dW.
+        const gsT = dev.empty([K, N]);
+        dev.kernels.matmulTN(gsT, x.value, gz, false, layout.colRanges, true); // sorted dWᵀ = xᵀ · gz
+        dev.kernels.gather(gW, gsT, layout.targetT, stateMask);
+      } else {
+        const gs = dev.empty([N, K]);
+        dev.kernels.matmulTN(gs, gz, x.value, false, layout.rowRanges, act === Act.Relu); // sorted dW = gzᵀ · x
+        dev.kernels.gather(gW, gs, target, stateMask);
+      }
     }
     if (needs[2]) {
       const gbs = dev.empty([N]);
