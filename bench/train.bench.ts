@@ -2,12 +2,13 @@
  * Model-level benchmarks: train_step.<model> (ms per optimizer step at batch 1024, with steps/s,
  * the 2-thread speed-up and, with a PyTorch peer, the ratio to PyTorch),
  * logprob_100k.<model> and sample_100k.<model> (ms for 100 000 points), for the four models of the
- * reference architecture on the wasm backend, freshly initialised; and train_step of the two base
- * models from the shipped (trained) weights, `<model>_trained`. The time depends on the weights
- * since relu layers' zeros are skipped (assembly/sparse-rows.ts): half the hidden activations
- * are zeros at initialisation, 70–85 % in the trained score model, so a step late in training is
- * cheaper than the first ones. PyTorch's dense products take the same time on either weights:
- * the `_trained` rows compare against its step of the same architecture.
+ * reference architecture on the wasm backend, freshly initialised; and train_step of the four on
+ * the shipped trained base flow, `<model>_trained` (a base model's own weights; a residual
+ * model's frozen base under fresh residual networks, where residual training starts). The time
+ * depends on the weights since relu layers' zeros are skipped (assembly/sparse-rows.ts): half the
+ * hidden activations are zeros at initialisation, 70–85 % in the trained score model. PyTorch's
+ * dense products take the same time on either weights: the `_trained` rows compare against its
+ * step of the same architecture.
  */
 import { createDevice } from '../src/backend/index.js';
 import type { Device } from '../src/backend/device.js';
@@ -37,18 +38,22 @@ const flow = (context: number, transforms: number): NSFConfig => ({
 });
 
 export type ModelName = 'kin_base' | 'score_base' | 'kin_residual' | 'score_residual';
-/** A bench model: one of the four, or a base model with the shipped trained weights. */
-export type BenchModel = ModelName | 'kin_base_trained' | 'score_base_trained';
+/**
+ * A bench model: one of the four, or with `_trained` on the shipped trained base flow — a base
+ * model's own weights, or a residual model's frozen base under fresh residual networks (where a
+ * residual training starts).
+ */
+export type BenchModel = ModelName | `${ModelName}_trained`;
 
 /** The architecture a bench model has (what the PyTorch peer times for it). */
 export const architectureOf = (name: BenchModel): ModelName => name.replace('_trained', '') as ModelName;
 
-/** A fresh base flow, or the shipped one (trainable) for a `_trained` name. */
+/** A fresh base flow, or the shipped one for a `_trained` name (trainable for a base model). */
 function baseFlow(dev: Device, name: BenchModel, rng: Rng): NSF {
   const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
   if (!name.endsWith('_trained')) return new NSF(dev, sector === 'kin' ? flow(2, 2) : flow(4, 3)).init(rng);
   const shipped = loadBaseFlow(dev, shippedModelPath(sector === 'kin' ? 'kin_density' : 'score_density'));
-  for (const p of shipped.params.params) p.frozen = false;
+  if (!name.includes('residual')) for (const p of shipped.params.params) p.frozen = false;
   return shipped;
 }
 
@@ -103,8 +108,8 @@ export function build(dev: Device, name: BenchModel) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const MODELS: ModelName[] = ['kin_base', 'score_base', 'kin_residual', 'score_residual'];
-/** train_step's models: the four, then the base models at trained sparsity. */
-export const STEP_MODELS: BenchModel[] = [...MODELS, 'kin_base_trained', 'score_base_trained'];
+/** train_step's models: the four, then the four on the shipped trained base (relu zeros as in use). */
+export const STEP_MODELS: BenchModel[] = [...MODELS, ...MODELS.map((m) => `${m}_trained` as const)];
 /** Untimed steps before the first round: V8 needs ~100 steps to optimise the step's JS. */
 export const WARMUP_STEPS = 150;
 /** Rounds; each times one block of every contender, in alternating order. */
