@@ -259,3 +259,20 @@ export function packPieces(packed: usize, b: usize, transB: bool, K: i32, N: i32
     default: row1(o, p, offs, vals, t0, t1, bias, act);
   }
 }
+
+/**
+ * The swizzles that pack the lanes of a 4-lane mask m to the front, in order: entry m at
+ * table + 16·m (bytes of unset lanes: 0x80, which swizzles to 0).
+ */
+export function compressTable(table: usize): void {
+  for (let m = 0; m < 16; m++) {
+    let n = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if (m & (1 << lane)) {
+        for (let byte = 0; byte < 4; byte++) store<u8>(table + <usize>(m * 16 + n * 4 + byte), lane * 4 + byte);
+        n++;
+      }
+    }
+    for (let i = n * 4; i < 16; i++) store<u8>(table + <usize>(m * 16 + i), 0x80);
+  }
+}

@@ -32,29 +32,12 @@
 // pool may split a call over rows [r0, r1) with identical results.
 
 import { matmul_nn, matmul_nt, matmul_scratch_bytes } from './matmul';
-import { PIECE_BYTES, packPieces, plan, rowPiece } from './sparse-core';
+import { PIECE_BYTES, compressTable, packPieces, plan, rowPiece } from './sparse-core';
 
 /** Rows compacted at once: their lists stay in L1 while each piece of B runs over all of them. */
 const BLOCK_ROWS: i32 = 32;
 /** Above this share of non-zeros in the first block (in 1/256), the call runs dense. */
 const DENSE_ABOVE: i32 = 128;
-
-/**
- * The swizzles that pack the lanes of a 4-lane mask m to the front, in order: entry m at
- * table + 16·m (bytes of unset lanes: 0x80, which swizzles to 0).
- */
-function compressTable(table: usize): void {
-  for (let m = 0; m < 16; m++) {
-    let n = 0;
-    for (let lane = 0; lane < 4; lane++) {
-      if (m & (1 << lane)) {
-        for (let byte = 0; byte < 4; byte++) store<u8>(table + <usize>(m * 16 + n * 4 + byte), lane * 4 + byte);
-        n++;
-      }
-    }
-    for (let i = n * 4; i < 16; i++) store<u8>(table + <usize>(m * 16 + i), 0x80);
-  }
-}
 
 /**
  * Compact one row of a (K values at ar) into offs (k·PIECE_BYTES) and vals, four lanes at a

@@ -22,7 +22,7 @@
 import { matmul_scratch_bytes, matmul_tn_blocks } from './matmul';
 import { batchBlockStart } from './batch-blocks';
 import { KC } from './k-chunk';
-import { PIECE_BYTES, packPieces, plan, rowPiece } from './sparse-core';
+import { PIECE_BYTES, compressTable, packPieces, plan, rowPiece } from './sparse-core';
 
 /** Units (output rows) compacted at once. */
 const GROUP: i32 = 32;
@@ -35,7 +35,7 @@ const DENSE_ABOVE: i32 = 128;
   return ((R + blocks - 1) / blocks + 7) & ~3;
 }
 
-// Scratch layout (bytes): zeros | out tail | pieces | GROUP lists | packed b | dense scratch.
+// Scratch layout (bytes): swizzle table | zeros | out tail | pieces | GROUP lists | packed b | dense scratch.
 // @ts-ignore: decorator
 @inline function zeroBytes(N: i32): i32 { return (((N + 3) >> 2) << 4) + PIECE_BYTES; }
 // @ts-ignore: decorator
@@ -47,7 +47,7 @@ const DENSE_ABOVE: i32 = 128;
 
 function denseAt(R: i32, N: i32, blocks: i32, M: i32, count: i32): i32 {
   const rows = maxBlockRows(R, blocks);
-  const head = zeroBytes(N) + PIECE_BYTES + (((N + 3) >> 2) << 4) + GROUP * slotBytes(rows);
+  const head = 256 + zeroBytes(N) + PIECE_BYTES + (((N + 3) >> 2) << 4) + GROUP * slotBytes(rows);
   return (head + count * rows * PIECE_BYTES + 63) & ~63;
 }
 
@@ -81,24 +81,29 @@ function compactColumn(col: usize, M: i32, rows: i32, offs: usize, vals: usize, 
   return n;
 }
 
-/** Append (offset, value) to the list at s (offs, then vals lb bytes on) when v ≠ 0; returns the new count. */
+/** Append the non-zero lanes of v (rows r..r+3 of one column) to the list at s; returns the new count. */
 // @ts-ignore: decorator
-@inline function append(s: usize, lb: usize, n: i32, off: i32, v: f32): i32 {
-  store<i32>(s + <usize>(n << 2), off);
-  store<f32>(s + lb + <usize>(n << 2), v);
-  return n + i32(v != 0);
+@inline function appendVec(s: usize, lb: usize, n: i32, v: v128, off: v128, table: usize): i32 {
+  const m = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
+  const sh = v128.load(table + <usize>(m << 4));
+  v128.store(s + <usize>(n << 2), i8x16.swizzle(off, sh));
+  v128.store(s + lb + <usize>(n << 2), i8x16.swizzle(v, sh));
+  return n + <i32>popcnt(m);
 }
 
 /**
  * compactColumn for four neighbouring columns at once, into the lists at s (slot bytes apart):
- * one vector load per row instead of four loads a row stride apart (each a new cache line, the
- * column pass's cost). Returns the four totals' sum.
+ * four rows of the four columns are one 4×4 block of a, transposed with shuffles into one vector
+ * per column, whose non-zero lanes a swizzle packs to the front of its list (the rows kernel's
+ * compaction). Column by column, every load would be a new cache line a row stride away. The
+ * lists take vector stores: they hold rows + 4 entries. Returns the four totals' sum.
  */
-function compactColumns4(col: usize, M: i32, rows: i32, s: usize, lb: usize, slot: usize): i32 {
+function compactColumns4(col: usize, M: i32, rows: i32, s: usize, lb: usize, slot: usize, table: usize): i32 {
   let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
   const s1 = s + slot, s2 = s1 + slot, s3 = s2 + slot;
   const chunks = lb * 2;
   const stride = <usize>(M << 2);
+  const step = i32x4.splat(PIECE_BYTES * 4);
   let at = col;
   let h = 0;
   for (let r0 = 0; r0 < rows; r0 += KC) {
@@ -109,13 +114,29 @@ function compactColumns4(col: usize, M: i32, rows: i32, s: usize, lb: usize, slo
     store<i32>(s3 + c, n3);
     h++;
     const r1 = r0 + KC < rows ? r0 + KC : rows;
-    for (let r = r0; r < r1; r++) {
+    let r = r0;
+    let off = i32x4(r * PIECE_BYTES, (r + 1) * PIECE_BYTES, (r + 2) * PIECE_BYTES, (r + 3) * PIECE_BYTES);
+    for (; r + 4 <= r1; r += 4) {
+      const x0 = v128.load(at), x1 = v128.load(at + stride);
+      const x2 = v128.load(at + stride * 2), x3 = v128.load(at + stride * 3);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      n0 = appendVec(s, lb, n0, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), off, table);
+      n1 = appendVec(s1, lb, n1, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), off, table);
+      n2 = appendVec(s2, lb, n2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), off, table);
+      n3 = appendVec(s3, lb, n3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), off, table);
+      off = i32x4.add(off, step);
+      at += stride * 4;
+    }
+    for (; r < r1; r++) {
       const v = v128.load(at);
-      const off = r * PIECE_BYTES;
-      n0 = append(s, lb, n0, off, f32x4.extract_lane(v, 0));
-      n1 = append(s1, lb, n1, off, f32x4.extract_lane(v, 1));
-      n2 = append(s2, lb, n2, off, f32x4.extract_lane(v, 2));
-      n3 = append(s3, lb, n3, off, f32x4.extract_lane(v, 3));
+      const o = r * PIECE_BYTES;
+      n0 = append(s, lb, n0, o, f32x4.extract_lane(v, 0));
+      n1 = append(s1, lb, n1, o, f32x4.extract_lane(v, 1));
+      n2 = append(s2, lb, n2, o, f32x4.extract_lane(v, 2));
+      n3 = append(s3, lb, n3, o, f32x4.extract_lane(v, 3));
       at += stride;
     }
   }
@@ -127,13 +148,22 @@ function compactColumns4(col: usize, M: i32, rows: i32, s: usize, lb: usize, slo
   return n0 + n1 + n2 + n3;
 }
 
+/** Append (offset, value) to the list at s when v ≠ 0 (written either way); returns the new count. */
+// @ts-ignore: decorator
+@inline function append(s: usize, lb: usize, n: i32, off: i32, v: f32): i32 {
+  store<i32>(s + <usize>(n << 2), off);
+  store<f32>(s + lb + <usize>(n << 2), v);
+  return n + i32(v != 0);
+}
+
 export function matmul_tn_sparse(
   out: usize, partials: usize, a: usize, b: usize, M: i32, R: i32, N: i32,
   blocks: i32, c0: i32, c1: i32, scratch: usize, ranges: usize,
 ): void {
   if (N <= 0 || M <= 0) return;
   const maxRows = maxBlockRows(R, blocks);
-  const zeros = scratch;
+  const table = scratch;
+  const zeros = table + 256;
   const tail = zeros + <usize>(zeroBytes(N));
   const pieces = tail + <usize>(PIECE_BYTES);
   const lists = pieces + <usize>(((N + 3) >> 2) << 4);
@@ -143,6 +173,7 @@ export function matmul_tn_sparse(
   const dense = scratch + <usize>(denseAt(R, N, blocks, M, count));
   const ldo = <usize>(N << 2);
   memory.fill(zeros, 0, <usize>(zeroBytes(N)));
+  compressTable(table);
 
   for (let c = c0; c < c1; c++) {
     const rb0 = batchBlockStart(c, R, blocks);
@@ -156,7 +187,7 @@ export function matmul_tn_sparse(
       let nz = 0;
       let i = 0;
       for (; i + 4 <= units; i += 4) {
-        nz += compactColumns4(aBlock + <usize>((g0 + i) << 2), M, rows, lists + <usize>(i) * slot, lb, slot);
+        nz += compactColumns4(aBlock + <usize>((g0 + i) << 2), M, rows, lists + <usize>(i) * slot, lb, slot, table);
       }
       for (; i < units; i++) {
         const s = lists + <usize>(i) * slot;
