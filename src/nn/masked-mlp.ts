@@ -170,7 +170,11 @@ export class MaskedMLP {
   private forwardShared(tape: Tape, x: Var, shared: SharedContext, split: ContextBlocks): Var {
     const layers = this.splitLayers(tape, split);
     const terms = this.contextTerms(layers, tape.constant(shared.unique));
-    return layers.reduce((h, s, l) => spreadLinear(h, s.xW, shared.spread, terms[l], s.act, s.ranges), x);
+    const relu = this.activation === Act.Relu;
+    return layers.reduce(
+      (h, s, l) => spreadLinear(h, s.xW, shared.spread, terms[l], s.act, s.ranges, relu && l > 0),
+      x,
+    );
   }
 
   /**

@@ -65,7 +65,10 @@ export function activationMap(act: Act, op: string): Unary {
   }
 }
 
-/** The input and weight gradients of y = x·Wᵀ (+ …): dx = gz·W, dW = gzᵀ·x, each only if wanted. */
+/**
+ * The input and weight gradients of y = x·Wᵀ (+ …): dx = gz·W, dW = gzᵀ·x, each only if wanted.
+ * `sparseGz`: gz went through relu′ (Kernels' `sparse` hint: its zeros may be skipped).
+ */
 export function productGrads(
   dev: Device,
   gz: Tensor,
@@ -73,16 +76,17 @@ export function productGrads(
   W: Tensor,
   wantX: boolean,
   wantW: boolean,
+  sparseGz = false,
 ): [Tensor | null, Tensor | null] {
   let gx: Tensor | null = null;
   let gW: Tensor | null = null;
   if (wantX) {
     gx = dev.empty([x.rows, x.cols]);
-    dev.kernels.matmulNN(gx, gz, W, false);
+    dev.kernels.matmulNN(gx, gz, W, false, null, sparseGz);
   }
   if (wantW) {
     gW = dev.empty([W.rows, W.cols]);
-    dev.kernels.matmulTN(gW, gz, x, false);
+    dev.kernels.matmulTN(gW, gz, x, false, null, sparseGz);
   }
   return [gx, gW];
 }

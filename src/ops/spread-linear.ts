@@ -13,7 +13,9 @@ import { activationMap, preActivationGrad, productGrads } from './linear.js';
 
 /**
  * `ranges` (optional, matmulNT's): per row of W, where its non-zero columns lie; the forward's
- * product skips the rest (the same sums: the skipped terms are exact zeros).
+ * product skips the rest (the same sums: the skipped terms are exact zeros). `sparseInput`: x is
+ * a relu layer's output, as blockLinear's (the forward skips its zeros, and with a relu here the
+ * backward products skip relu′'s; the same sums).
  */
 export function spreadLinear(
   x: Var,
@@ -22,6 +24,7 @@ export function spreadLinear(
   T: Var,
   act: Act = Act.None,
   ranges: Tensor | null = null,
+  sparseInput = false,
 ): Var {
   const [B, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
@@ -39,15 +42,15 @@ export function spreadLinear(
     // One distinct row (a batch of one class): T is a plain bias, added with the activation in
     // the matmul's finishing pass. The same bits: S·T adds 1·T exactly, and that pass's
     // activation is the unary map's.
-    dev.kernels.matmulNT(out, x.value, W.value, T.value.reshape([N]), act, ranges);
+    dev.kernels.matmulNT(out, x.value, W.value, T.value.reshape([N]), act, ranges, sparseInput);
   } else {
-    dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges);
+    dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges, sparseInput);
     dev.kernels.matmulNN(out, spread, T.value, true);
     if (act !== Act.None) dev.kernels.unary(activationMap(act, 'spreadLinear'), out, out);
   }
   return x.tape.record('spreadLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1]); // gz · W, gzᵀ · x
+    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1], act === Act.Relu); // gz · W, gzᵀ · x
     let gT = null;
     if (needs[2]) {
       gT = dev.empty([U, N]);
