@@ -52,6 +52,7 @@ import { actScalar, actVec, reluVec } from './activation';
 import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
 import { KC } from './k-chunk';
+import { unionRange } from './block-ranges';
 /** Below this many output rows, or with K ≤ PACK_K, NN and TN read b's full panels in place (packNN). */
 const PACK_ROWS: i32 = 16;
 const PACK_K: i32 = 32;
@@ -60,20 +61,6 @@ export function matmul_scratch_bytes(N: i32, K: i32): i32 {
   const np = (N + 7) & ~7;
   const kc = K < KC ? K : KC;
   return KC * 16 + np * 4 + ((np + 15) & ~15) + np * kc * 4;
-}
-
-/** Union [lo, hi) of the f32 range pairs of entries [j0, j1), as lo | hi << 16 (sizes < 65536). */
-function unionRange(ranges: usize, j0: i32, j1: i32): i32 {
-  let lo = 0x7fffffff, hi = 0;
-  for (let j = j0; j < j1; j++) {
-    const l = <i32>load<f32>(ranges + <usize>(j << 3));
-    const h = <i32>load<f32>(ranges + <usize>(j << 3), 4);
-    if (h > l) {
-      if (l < lo) lo = l;
-      if (h > hi) hi = h;
-    }
-  }
-  return lo >= hi ? 0 : lo | (hi << 16);
 }
 
 /** Pack w[N,K] rows (k0..k0+kc) as [panel][k][8] (the transpose of an NT weight). */

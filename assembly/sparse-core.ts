@@ -4,6 +4,7 @@
 
 import { fma } from './fastmath';
 import { actVec } from './activation';
+import { unionRange } from './block-ranges';
 
 /** Bytes per k of a packed piece: the widest piece, 7 vectors. */
 export const PIECE_BYTES: i32 = 112;
@@ -15,7 +16,9 @@ export const PIECE_BYTES: i32 = 112;
 }
 
 // One output row's piece of w vectors from terms [t0, t1) of its compacted list: p is the
-// piece's packed B, o the output, bias the padded bias at the piece's first column.
+// piece's packed B, o the output, bias the padded bias at the piece's first column. Written out
+// once per width: V8 keeps named locals in registers, where a loop over a runtime width would
+// keep the sums in memory.
 function row7(o: usize, p: usize, offs: usize, vals: usize, t0: i32, t1: i32, bias: usize, act: i32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0);
@@ -133,18 +136,7 @@ function row1(o: usize, p: usize, offs: usize, vals: usize, t0: i32, t1: i32, bi
 
 /** The k range of output columns [j, j + 4) ∩ [0, N): the union of their ranges (all of K without). */
 function vecRange(ranges: usize, j: i32, N: i32, K: i32): i32 {
-  if (!ranges) return K << 16;
-  let lo = 0x7fffffff, hi = 0;
-  const j1 = j + 4 < N ? j + 4 : N;
-  for (let c = j; c < j1; c++) {
-    const l = <i32>load<f32>(ranges + <usize>(c << 3));
-    const h = <i32>load<f32>(ranges + <usize>(c << 3), 4);
-    if (h > l) {
-      if (l < lo) lo = l;
-      if (h > hi) hi = h;
-    }
-  }
-  return lo >= hi ? 0 : lo | (hi << 16);
+  return ranges ? unionRange(ranges, j, j + 4 < N ? j + 4 : N) : K << 16;
 }
 
 /** Whether column 4v is the lo or hi of one of the `rows` f32 range pairs at cuts. */
