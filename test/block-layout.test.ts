@@ -391,8 +391,9 @@ test('blockLinear over relu zeros (the sparse hint): the bits of the dense path,
   }
 });
 
-test('spreadLinear over relu zeros (the sparse hint): the bits of the dense path, output and gradients', () => {
-  // A kinematic network's x side: 1030 rows of a 64-wide relu layer's output, two contexts.
+test('spreadLinear and rowBiasLinear over relu zeros (the sparse hint): the bits of the dense path', () => {
+  // A masked network's x side: 1030 rows of a 64-wide relu layer's output; two contexts
+  // (spreadLinear) or a bias per row (rowBiasLinear).
   const [B, K, N, U] = [1030, 64, 64, 2];
   for (const k of wasm) {
     const dev = new Device(memory, k, heap);
@@ -400,21 +401,27 @@ test('spreadLinear over relu zeros (the sparse hint): the bits of the dense path
     const x = dev.tensor(xv, [B, K]);
     const W = dev.tensor(randomValues(N * K, 22, -0.3, 0.3), [N, K]);
     const T = dev.tensor(randomValues(U * N, 23, -0.3, 0.2), [U, N]);
+    const rowT = dev.tensor(randomValues(B * N, 24, -0.3, 0.2), [B, N]);
     const spread = dev.tensor(
       Array.from({ length: B * U }, (_, e) => (Math.floor(e / U) % U === e % U ? 1 : 0)),
       [B, U],
     );
-    const run = (hint: boolean) => {
+    const run = (hint: boolean, rowBias: boolean) => {
       const tape = new Tape(dev);
-      const [xs, Ws, Ts] = [x, W, T].map((t) => tape.leaf(t));
-      const h = op.spreadLinear(xs, Ws, spread, Ts, Act.Relu, null, hint);
+      const [xs, Ws, Ts] = [x, W, rowBias ? rowT : T].map((t) => tape.leaf(t));
+      const h = rowBias
+        ? op.rowBiasLinear(xs, Ws, Ts, Act.Relu, null, hint)
+        : op.spreadLinear(xs, Ws, spread, Ts, Act.Relu, null, hint);
       const out = h.value.toArray();
       tape.backward(op.sum(op.square(h)));
       return [out, ...[xs, Ws, Ts].map((v) => v.grad!.toArray())];
     };
-    const dense = run(false),
-      sparse = run(true);
-    dense.forEach((want, i) => sameBits(`${label(k)}: spreadLinear output/gradient ${i}`, sparse[i], want));
+    for (const rowBias of [false, true]) {
+      const dense = run(false, rowBias),
+        sparse = run(true, rowBias);
+      const what = rowBias ? 'rowBiasLinear' : 'spreadLinear';
+      dense.forEach((want, i) => sameBits(`${label(k)}: ${what} output/gradient ${i}`, sparse[i], want));
+    }
   }
 });
 

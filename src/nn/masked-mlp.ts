@@ -217,7 +217,8 @@ export class MaskedMLP {
       );
     }
     const layers = this.splitLayers(tape, split);
-    return layers.reduce((h, s, l) => rowBiasLinear(h, s.xW, side[l], s.act, s.ranges), x);
+    const relu = this.activation === Act.Relu;
+    return layers.reduce((h, s, l) => rowBiasLinear(h, s.xW, side[l], s.act, s.ranges, relu && l > 0), x);
   }
 
   /** Each layer's weights and bias cut into the context split's blocks (one gather per layer and kind). */

@@ -14,9 +14,17 @@ import { activationMap, preActivationGrad, productGrads } from './linear.js';
 
 /**
  * `ranges` (optional, matmulNT's): per row of W, where its non-zero columns lie; the forward's
- * product skips the rest (the same sums: the skipped terms are exact zeros).
+ * product skips the rest (the same sums: the skipped terms are exact zeros). `sparseInput`: x is
+ * a relu layer's output, as spreadLinear's.
  */
-export function rowBiasLinear(x: Var, W: Var, T: Var, act: Act = Act.None, ranges: Tensor | null = null): Var {
+export function rowBiasLinear(
+  x: Var,
+  W: Var,
+  T: Var,
+  act: Act = Act.None,
+  ranges: Tensor | null = null,
+  sparseInput = false,
+): Var {
   const [B, K] = [x.value.rows, x.value.cols];
   const N = W.value.rows;
   if (W.value.cols !== K || T.value.rows !== B || T.value.cols !== N) {
@@ -27,12 +35,12 @@ export function rowBiasLinear(x: Var, W: Var, T: Var, act: Act = Act.None, range
   }
   const dev = x.device;
   const out = dev.empty([B, N]);
-  dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges);
+  dev.kernels.matmulNT(out, x.value, W.value, null, Act.None, ranges, sparseInput);
   dev.kernels.binary(Binary.Add, out, out, T.value, Broadcast.Same);
   if (act !== Act.None) dev.kernels.unary(activationMap(act, 'rowBiasLinear'), out, out);
   return x.tape.record('rowBiasLinear', out, [x, W, T], (g, needs) => {
     const gz = preActivationGrad(dev, act, g, out);
-    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1]); // gz · W, gzᵀ · x
+    const [gx, gW] = productGrads(dev, gz, x.value, W.value, needs[0], needs[1], act === Act.Relu); // gz · W, gzᵀ · x
     return [gx, gW, needs[2] ? gz : null]; // dT = gz
   });
 }
