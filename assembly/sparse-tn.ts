@@ -9,9 +9,10 @@
 //   sparse_tn_scratch_bytes(R, N, blocks, M, ranges) -> i32   (per thread, 64-byte aligned)
 //
 // Output row m (a unit) is Σ_r a[r, m] · b[r, :]: the row-sparse form (sparse-rows.ts) with a's
-// column m as the compacted operand — read down the column, a stride of M floats, ~M·rows scalar
-// loads per block — and the block's rows of b as B, packed into pieces. The pieces also end at
-// the ranges' bounds, so a piece outside a row's range is skipped.
+// column m as the compacted operand — four columns at a time, from 4×4 blocks of a transposed
+// with shuffles — and the block's rows of b as B, packed into pieces. The pieces also end at the
+// ranges' bounds, so a piece outside a row's range is skipped. An output layer's weight gradient
+// (dY dense, x a relu output) runs through here transposed, xᵀ·dY (ops/block-linear.ts).
 //
 // Same bits as matmul_tn_blocks: its tiles sum a block's rows in chunks of KC (k-chunk.ts), each
 // chunk from 0 and then added to the stored sum of the chunks before; here each chunk's terms
