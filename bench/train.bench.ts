@@ -6,7 +6,8 @@
  * the shipped trained base flow, `<model>_trained` (a base model's own weights; a residual
  * model's frozen base under fresh residual networks, where residual training starts). The time
  * depends on the weights since relu layers' zeros are skipped (assembly/sparse-rows.ts): half the
- * hidden activations are zeros at initialisation, 70–85 % in the trained score model. PyTorch's
+ * hidden activations are zeros at initialisation, 70–85 % in the shipped score model (a training
+ * from scratch need not reach that: bench/README.md, "Relu zeros"). PyTorch's
  * dense products take the same time on either weights: the `_trained` rows compare against its
  * step of the same architecture.
  */
