@@ -9,7 +9,7 @@
 //   sparse_rows_scratch_bytes(K, N) -> i32   (per thread, 64-byte aligned pointer)
 //
 // Why: a relu network's hidden activations are about half zeros at initialisation and 70–85 %
-// zeros once trained (the shipped score model's second and third layers), and so is the gradient
+// zeros in the shipped score model's second and third layers, and so is the gradient
 // that flows back through relu′. The dense tiles (matmul.ts) multiply by every zero. Here each
 // row of a is compacted to its non-zero terms (value, and byte offset of B's row), four lanes at a
 // time with a swizzle table; then each output row is accumulated from its terms alone, one piece
