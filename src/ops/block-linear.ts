@@ -8,10 +8,11 @@
  * The gathers (the `gather` kernel) move one weight matrix per step, 16k floats for 128 × 128:
  * a few µs next to the 1024-row matmuls.
  *
- * `sparseInput`: x is a relu layer's output (about half zeros, most in the shipped score model): the forward
- * product may skip its zeros, and likewise the dx and dW products skip the zeros relu′ puts in
- * the gradient when this layer's own activation is relu; without one (an output layer) dW is
- * computed transposed, skipping x's zeros (Kernels' `sparse` hint; the same result).
+ * `sparseInput`: x is a relu layer's output (about half zeros at initialisation, 70–85 % in the
+ * shipped score model's deeper layers): the forward product may skip its zeros, and likewise the
+ * dx and dW products skip the zeros relu′ puts in the gradient when this layer's own activation
+ * is relu; without one (an output layer) dW is computed transposed, skipping x's zeros (Kernels'
+ * `sparse` hint; the same result).
  *
  * `dxRanges` (optional) replaces the layout's column ranges for dx: a frozen network whose
  * caller wants only some input gradients gives the unwanted columns an empty range
