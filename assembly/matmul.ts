@@ -53,6 +53,7 @@ import { fma } from './fastmath';
 import { batchBlockStart } from './batch-blocks';
 import { KC } from './k-chunk';
 import { unionRange } from './block-ranges';
+import { storeTransposed4 } from './transpose';
 /** Below this many output rows, or with K ≤ PACK_K, NN and TN read b's full panels in place (packNN). */
 const PACK_ROWS: i32 = 16;
 const PACK_K: i32 = 32;
@@ -230,17 +231,10 @@ function packA4(dst: usize, a: usize, aRow: usize, aK: usize, kc: i32): void {
     const r1 = a + aRow, r2 = r1 + aRow, r3 = r2 + aRow;
     for (; k + 4 <= kc; k += 4) {
       const at = <usize>(k << 2);
-      const x0 = v128.load(a + at), x1 = v128.load(r1 + at);
-      const x2 = v128.load(r2 + at), x3 = v128.load(r3 + at);
-      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-      const d = dst + <usize>(k << 4);
-      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-      v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-      v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-      v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      storeTransposed4(
+        dst + <usize>(k << 4), 16,
+        v128.load(a + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at),
+      );
     }
   } else if (aRow == 4) {
     // TN: the 4 rows of the tile are 4 neighbouring floats of one row of a.

@@ -5,6 +5,7 @@
 import { fma } from './fastmath';
 import { actVec } from './activation';
 import { unionRange } from './block-ranges';
+import { storeTransposed4 } from './transpose';
 
 /** Bytes per k of a packed piece: the widest piece, 7 vectors. */
 export const PIECE_BYTES: i32 = 112;
@@ -208,16 +209,9 @@ export function packPieces(packed: usize, b: usize, transB: bool, K: i32, N: i32
         let d = dst + <usize>(c << 2);
         for (let k = 0; k < K; k += 4) {
           const at = <usize>(k << 2);
-          const x0 = v128.load(s0 + at), x1 = v128.load(s1 + at);
-          const x2 = v128.load(s2 + at), x3 = v128.load(s3 + at);
-          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-          const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-          v128.store(d + <usize>(PIECE_BYTES), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-          v128.store(d + <usize>(PIECE_BYTES * 2), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-          v128.store(d + <usize>(PIECE_BYTES * 3), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+          storeTransposed4(
+            d, PIECE_BYTES, v128.load(s0 + at), v128.load(s1 + at), v128.load(s2 + at), v128.load(s3 + at),
+          );
           d += <usize>(PIECE_BYTES * 4);
         }
       }
