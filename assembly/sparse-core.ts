@@ -9,6 +9,7 @@ import { storeTransposed4 } from './transpose';
 
 /** Bytes per k of a packed piece: the widest piece, 7 vectors. */
 export const PIECE_BYTES: i32 = 112;
+
 /** Finish one vector of outputs at o: + bias (a padded copy), act, store. */
 // @ts-ignore: decorator
 @inline function finish(o: usize, c: v128, bias: usize, act: i32): void {
@@ -228,7 +229,6 @@ export function packPieces(packed: usize, b: usize, transB: bool, K: i32, N: i32
     }
   }
 }
-
 
 /** One output row's piece of w vectors (1–7) from terms [t0, t1): the row loop for w. */
 // @ts-ignore: decorator
