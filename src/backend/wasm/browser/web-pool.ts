@@ -5,8 +5,7 @@
  * page runs on one thread and never gets here. The caller must be a dedicated worker (the
  * engine worker), since the page's main thread may not block in Atomics.wait.
  */
-import { KernelPoolCore, type PoolOptions } from '../pool/pool-core.js';
-import { CONTROL_BYTES, MAX_THREADS, type WorkerInit } from '../pool/protocol.js';
+import { KernelPoolCore, poolStart, type PoolOptions } from '../pool/pool-core.js';
 
 export class WebKernelPool extends KernelPoolCore {
   private constructor(
@@ -27,11 +26,7 @@ export class WebKernelPool extends KernelPoolCore {
     memory: WebAssembly.Memory,
     opts: PoolOptions,
   ): Promise<WebKernelPool> {
-    const count = opts.workers;
-    if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_THREADS) {
-      throw new Error(`web kernel pool: workers must be an integer in [1, ${MAX_THREADS - 1}], got ${count}`);
-    }
-    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const { count, control, init } = poolStart('web kernel pool', module, memory, opts);
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
@@ -52,8 +47,7 @@ export class WebKernelPool extends KernelPoolCore {
           );
         }),
       );
-      const init: WorkerInit = { module, memory, control, index, spinMicros: opts.spinMicros ?? 200 };
-      w.postMessage(init);
+      w.postMessage(init(index));
     }
     try {
       await Promise.all(ready);

@@ -10,6 +10,7 @@ import {
   BLOCK,
   BOUNDS,
   BUSY_F64,
+  CONTROL_BYTES,
   DONE,
   ERR_CHUNK,
   ERR_LEN,
@@ -20,6 +21,7 @@ import {
   MAIN_WAITING,
   MAX_ARGS,
   MAX_CHUNKS,
+  MAX_THREADS,
   N,
   NARGS,
   PROFILE,
@@ -34,6 +36,7 @@ import {
   failureText,
   jobWord,
   openChunks,
+  type WorkerInit,
 } from './protocol.js';
 
 export interface PoolOptions {
@@ -60,6 +63,27 @@ export interface PoolTimes {
   aloneCalls: number;
   aloneMs: number;
   wakeups: number;
+}
+
+/**
+ * What both pools do before starting threads (pool.ts, browser/web-pool.ts): check the worker
+ * count (`what` names the pool in the error), make the control block, and the start-up message
+ * worker `index` gets.
+ */
+export function poolStart(what: string, module: WebAssembly.Module, memory: WebAssembly.Memory, opts: PoolOptions) {
+  const count = opts.workers;
+  if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_THREADS) {
+    throw new Error(`${what}: workers must be an integer in [1, ${MAX_THREADS - 1}], got ${count}`);
+  }
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const init = (index: number): WorkerInit => ({
+    module,
+    memory,
+    control,
+    index,
+    spinMicros: opts.spinMicros ?? 200,
+  });
+  return { count, control, init };
 }
 
 /** Between Atomics.wait slices the caller checks for workers that have gone. */

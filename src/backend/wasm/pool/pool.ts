@@ -13,8 +13,7 @@
  * which costs more than the kernels here take.
  */
 import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, MAX_THREADS, type WorkerInit } from './protocol.js';
-import { KernelPoolCore, type PoolOptions } from './pool-core.js';
+import { KernelPoolCore, poolStart, type PoolOptions } from './pool-core.js';
 
 export type { PoolOptions } from './pool-core.js';
 
@@ -72,11 +71,7 @@ export class KernelPool extends KernelPoolCore {
 
   /** Start `opts.workers` threads on `module` over `memory`; resolves once all are ready. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, opts: PoolOptions): Promise<KernelPool> {
-    const count = opts.workers;
-    if (!Number.isInteger(count) || count < 1 || count + 1 > MAX_THREADS) {
-      throw new Error(`kernel pool: workers must be an integer in [1, ${MAX_THREADS - 1}], got ${count}`);
-    }
-    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const { count, control, init } = poolStart('kernel pool', module, memory, opts);
     const url = new URL('./worker.js', import.meta.url);
     const execArgv = workerExecArgv();
     const workers: Worker[] = [];
@@ -99,8 +94,7 @@ export class KernelPool extends KernelPoolCore {
           });
         }),
       );
-      const init: WorkerInit = { module, memory, control, index, spinMicros: opts.spinMicros ?? 200 };
-      w.postMessage(init);
+      w.postMessage(init(index));
     }
     try {
       await Promise.all(ready);
