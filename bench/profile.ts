@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --profile [--only PREFIX]…`: where the time of a training step, a 100k-point
- * logProb and a 100k-point sampling goes, for each of the four models (and the two base models
- * with the shipped trained weights, `<model>_trained`) on 1 and 2 threads — per
+ * logProb and a 100k-point sampling goes, for each of the four models (and the four on the
+ * shipped trained base flow, `<model>_trained`) on 1 and 2 threads — per
  * kernel, per op kind (forward and backward), per thread (busy, waiting), and the share outside
  * kernels. Printed as tables and returned for the `profile` record of bench/results/latest.json.
  * Figures are per step (or per 100k-point call). See src/backend/profiler.ts for what each

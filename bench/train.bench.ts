@@ -49,19 +49,19 @@ export type BenchModel = ModelName | `${ModelName}_trained`;
 /** The architecture a bench model has (what the PyTorch peer times for it). */
 export const architectureOf = (name: BenchModel): ModelName => name.replace('_trained', '') as ModelName;
 
-/** A fresh base flow, or the shipped one for a `_trained` name (trainable for a base model). */
-function baseFlow(dev: Device, name: BenchModel, rng: Rng): NSF {
-  const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
+/**
+ * A fresh base flow, or the shipped one for a `_trained` name (loaded trainable; a residual
+ * model freezes its base itself).
+ */
+function baseFlow(dev: Device, name: BenchModel, sector: Sector, rng: Rng): NSF {
   if (!name.endsWith('_trained')) return new NSF(dev, sector === 'kin' ? flow(2, 2) : flow(4, 3)).init(rng);
-  const shipped = loadBaseFlow(dev, shippedModelPath(sector === 'kin' ? 'kin_density' : 'score_density'));
-  if (!name.includes('residual')) for (const p of shipped.params.params) p.frozen = false;
-  return shipped;
+  return loadBaseFlow(dev, shippedModelPath(sector === 'kin' ? 'kin_density' : 'score_density'));
 }
 
 export function build(dev: Device, name: BenchModel) {
   const sector: Sector = name.startsWith('kin') ? 'kin' : 'score';
   const rng = Rng.fromSeed(1);
-  const base = baseFlow(dev, name, rng);
+  const base = baseFlow(dev, name, sector, rng);
   const gen = defaultGeneratorConfig();
   if (!name.includes('residual')) {
     return {
