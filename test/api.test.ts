@@ -137,6 +137,79 @@ test('from JavaScript: a misspelt backend, a source that is no checkpoint, no rn
   assert.throws(() => loadConfig('configs/base_flows.yaml', undefined as never), /kind must be one of base, syst/);
 });
 
+test('bad x before anything else: null, a ragged length — named as x, by the method called', () => {
+  const untyped = model as unknown as Record<string, (x: unknown, c?: unknown) => unknown>;
+  for (const method of ['logProb', 'logProbGrad', 'forward', 'inverse']) {
+    assert.throws(
+      () => untyped[method]!.call(model, null, { context, nu }),
+      new RegExp(`${method}: x.* must be a Float32Array .*got null`),
+    );
+  }
+  // weights are checked against the rows only once x is known to be whole rows
+  assert.throws(
+    () => model.logProbGrad(x.subarray(0, 5), { context, nu }),
+    /logProbGrad: 5 values is not a whole number of rows of 2/,
+  );
+  assert.throws(
+    () => model.inverseFull(x.subarray(0, 5), { context, nu }),
+    /SystematicCorrectedModel\.inverseFull: 5 values is not a whole number of rows of 2/,
+  );
+  const base = model.base as unknown as Record<string, (x: unknown, c?: unknown) => unknown>;
+  assert.throws(
+    () => base.logProb!.call(model.base, undefined, { context }),
+    /NSF\.logProb: x must be a Float32Array .*got undefined/,
+  );
+  assert.throws(() => untyped.logProb!.call(model, x), /logProb: needs a context of 2 columns per row/);
+});
+
+test('an infinite x has log p = −∞ at every ν (and zero gradients), a NaN stays NaN', () => {
+  const rows = Float32Array.of(Infinity, 0, 0, -Infinity, NaN, Infinity, 0.3, -0.5);
+  const ctx = Float32Array.of(1, 0);
+  for (const v of [Float32Array.of(0, 0), Float32Array.of(0.5, -0.3), Float32Array.of(-1, 1)]) {
+    const lp = model.logProb(rows, { context: ctx, nu: v });
+    assert.equal(Array.from(lp.subarray(0, 2)), [-Infinity, -Infinity], `ν = ${v}`);
+    assert.ok(Number.isNaN(lp[2]) && Number.isFinite(lp[3]));
+    const g = model.logProbGrad(rows, { context: ctx, nu: v });
+    assert.equal(Array.from(g.logProb.subarray(0, 2)), [-Infinity, -Infinity]);
+    assert.equal(Array.from(g.dNu.subarray(0, 4)), [0, 0, 0, 0]);
+    assert.equal(Array.from(g.dX.subarray(0, 4)), [0, 0, 0, 0]);
+  }
+  assert.equal(Array.from(model.base.logProb(rows.subarray(0, 4), { context: ctx })), [-Infinity, -Infinity]);
+});
+
+test('a model whose parameters were freed refuses to evaluate (no silent garbage)', async () => {
+  const d = await createDevice({ backend: 'ts' });
+  const m = loadResidualModel(d, MODEL);
+  m.params.free();
+  loadResidualModel(d, MODEL); // reuses the freed memory
+  assert.throws(
+    () => m.logProb(x, { context, nu }),
+    /SystematicCorrectedModel\.logProb: the model's parameters were freed/,
+  );
+  assert.throws(() => m.params.free(), /freed already/);
+  const b = loadModel(d, join(REPO, 'models', 'kin_density.safetensors')) as NSF;
+  b.params.free();
+  assert.throws(
+    () => b.sample(2, { context: context.subarray(0, 2) }, Rng.fromSeed(1)),
+    /NSF\.sample: the model's parameters were freed/,
+  );
+  assert.throws(() => m.sample(2, { context, nu }, Rng.fromSeed(1)), /were freed/);
+});
+
+test('createDevice options from JavaScript: each bad one named as createDevice options.<key>', async () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ threads: 0 }, /createDevice options\.threads: expected an integer thread count in \[1, \d+\], got '0'/],
+    [{ wasmBuild: 'simd2' }, /createDevice options\.wasmBuild: expected one of simd, relaxed, got 'simd2'/],
+    [{ initialBytes: -5 }, /createDevice options\.initialBytes: expected a whole number of bytes/],
+    [{ calibrate: 'yes' }, /createDevice options\.calibrate: expected true or false/],
+  ];
+  for (const [opts, want] of bad) {
+    let err = '';
+    await createDevice({ backend: 'wasm', ...opts }).catch((e: Error) => (err = e.message));
+    assert.match(err, want);
+  }
+});
+
 test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {
   const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
   const got = untyped.logProb(Array.from(x), { context: Array.from(context), nu: Float64Array.from(nu) });

@@ -654,4 +654,12 @@ test('the densities reject a bad class and a config with a non-positive sigma, n
   );
 });
 
+test('the one-point densities take one point: a short or long x or y is refused like the batch forms refuse it', () => {
+  const cfg = defaultGeneratorConfig();
+  assert.throws(() => logProbX([0.1], 0, cfg), /logProbX: x must be one point of 2 numbers, got 1/);
+  assert.throws(() => logProbX([0.1, 0.2, 0.3, 0.4], 0, cfg), /logProbX: x must be one point of 2 numbers, got 4/);
+  assert.throws(() => logProbY([0.1], [0.1, 0.2], 0, cfg), /logProbY: y must be one point of 2 numbers, got 1/);
+  assert.throws(() => logProbY([0.1, 0.2], [0.1], 0, cfg), /logProbY: x must be one point of 2 numbers, got 1/);
+});
+
 test.run();

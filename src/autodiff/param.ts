@@ -30,6 +30,7 @@ export class ParamSet {
   readonly values: Tensor;
   readonly grads: Tensor;
   private byName = new Map<string, Param>();
+  private freed = false;
 
   constructor(
     readonly device: Device,
@@ -84,8 +85,22 @@ export class ParamSet {
     return this.params.reduce((a, p) => a + p.value.size, 0);
   }
 
+  /**
+   * Give the memory back. The tensors then point at memory that later allocations reuse, so every
+   * model entry point checks `assertLive` first: a freed model is an error, not silent garbage.
+   */
   free(): void {
+    if (this.freed) throw new Error('ParamSet.free: these parameters were freed already');
+    this.freed = true;
     this.device.free(this.values);
     this.device.free(this.grads);
+  }
+
+  get isFreed(): boolean {
+    return this.freed;
+  }
+
+  assertLive(where: string): void {
+    if (this.freed) throw new Error(`${where}: the model's parameters were freed (params.free()); load it again`);
   }
 }

@@ -4,7 +4,7 @@
  * a start-up parity probe, else wasm). Nothing here prints: `describeDevice` says which backend
  * runs, and `onAutoChoice` hands the caller auto's decision and the GPU probe's reason.
  */
-import { Memory } from '../tensor/memory.js';
+import { MAX_PAGES, Memory, PAGE_BYTES } from '../tensor/memory.js';
 import { Heap } from '../tensor/allocator.js';
 import { Device } from './device.js';
 import { tsKernels } from './ts/index.js';
@@ -63,13 +63,39 @@ function checkBackend(name: unknown, from: string): BackendChoice {
   return b as BackendChoice;
 }
 
+const WASM_BUILDS: readonly WasmBuild[] = ['simd', 'relaxed'];
+
+/**
+ * The options a JavaScript caller may get wrong, checked before anything starts: each error
+ * names `createDevice options.<key>` and what was expected.
+ */
+function checkDeviceOptions(opts: DeviceOptions): void {
+  const where = (key: string) => `createDevice options.${key}`;
+  if (opts.wasmBuild !== undefined && !WASM_BUILDS.includes(opts.wasmBuild)) {
+    throw new Error(
+      `${where('wasmBuild')}: expected one of ${WASM_BUILDS.join(', ')}, got '${String(opts.wasmBuild)}'`,
+    );
+  }
+  const bytes = opts.initialBytes;
+  if (bytes !== undefined && !(Number.isInteger(bytes) && bytes > 0 && bytes <= MAX_PAGES * PAGE_BYTES)) {
+    throw new Error(`${where('initialBytes')}: expected a whole number of bytes in [1, 4 GiB], got ${String(bytes)}`);
+  }
+  if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') {
+    throw new Error(`${where('calibrate')}: expected true or false, got ${String(opts.calibrate)}`);
+  }
+  if (opts.onAutoChoice !== undefined && typeof opts.onAutoChoice !== 'function') {
+    throw new Error(`${where('onAutoChoice')}: expected a function`);
+  }
+}
+
 export async function createDevice(opts: DeviceOptions = {}): Promise<Device> {
   // Checked here too: a JavaScript caller's typo would otherwise fall through every case.
   const choice =
     opts.backend !== undefined ? checkBackend(opts.backend, 'createDevice options.backend') : backendFromEnv();
+  checkDeviceOptions(opts);
   const wasmOptions = () => ({
     build: opts.wasmBuild,
-    threads: resolveThreads(opts.threads),
+    threads: resolveThreads(opts.threads, process.env.FNF_THREADS, 'createDevice options.threads'),
     calibrate: opts.calibrate ?? true,
   });
   const memory = new Memory(opts.initialBytes);

@@ -24,6 +24,30 @@ export function rowValues(where: string, name: string, v: unknown): Float32Array
 }
 
 /**
+ * A density vanishes at infinity: rows of x (F values each) with an infinite value and no NaN get
+ * log p = −∞ in `logProb`, whatever the networks made of the infinity (their sums can give
+ * ∞ − ∞ = NaN, and did at ν ≠ 0 while ν = 0 gave −∞). Returns those rows, for callers that also
+ * fix their gradients. NaN rows are left as computed (NaN).
+ */
+export function infiniteRowsVanish(x: Float32Array, F: number, logProb: Float32Array): number[] {
+  const rows: number[] = [];
+  for (let r = 0; r < logProb.length; r++) {
+    let inf = false,
+      nan = false;
+    for (let j = r * F; j < r * F + F; j++) {
+      const v = x[j];
+      if (v !== v) nan = true;
+      else if (v === Infinity || v === -Infinity) inf = true;
+    }
+    if (inf && !nan) {
+      logProb[r] = -Infinity;
+      rows.push(r);
+    }
+  }
+  return rows;
+}
+
+/**
  * The rows of x (F values each) and their context (C per row; C = 0: none) given to `where`,
  * checked and as Float32Arrays: what every array-level entry point of a flow or model starts from.
  */

@@ -12,7 +12,7 @@ import { MaskedMLP, maskedMlpSpecs } from '../nn/masked-mlp.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
-import { checkSampleArgs, chunked, contextRows, rowsWithContext } from './chunked.js';
+import { checkSampleArgs, chunked, contextRows, infiniteRowsVanish, rowsWithContext } from './chunked.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -83,6 +83,7 @@ export class NSF {
 
   /** log p(x | c) per row → [B]: log N(z) + Σ_t ladj_t, with z = transform(x). */
   logProbVar(tape: Tape, x: Var, cond: Condition<Var>): Var {
+    this.params.assertLive('NSF.logProbVar');
     const { y: z, ladj } = this.transform.forwardVar(tape, x, cond);
     return add(this.base.logProbVar(tape, z), ladj!);
   }
@@ -92,26 +93,33 @@ export class NSF {
   /** x [n·F] and the context [n·C] as chunkable inputs, checked against the flow's widths. */
   private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { features: F, context: C } = this.config;
-    const rows = rowsWithContext(`NSF.${what}`, x, cond.context, F, C, xName);
-    return [
-      { data: rows.x, width: F },
-      { data: rows.context, width: C },
-    ];
+    this.params.assertLive(`NSF.${what}`);
+    const rows = rowsWithContext(`NSF.${what}`, x, cond?.context, F, C, xName);
+    return {
+      n: rows.n,
+      x: rows.x,
+      parts: [
+        { data: rows.x, width: F },
+        { data: rows.context, width: C },
+      ],
+    };
   }
 
   /** log p(x | c) per row. */
   logProb(x: Float32Array, cond: Condition<Float32Array>): Float32Array {
-    const n = x.length / this.features;
-    return chunked(this.device, n, this.inputs('logProb', x, cond), [1], ([xt, ct]) => {
+    const { n, x: xs, parts } = this.inputs('logProb', x, cond);
+    const logProb = chunked(this.device, n, parts, [1], ([xt, ct]) => {
       const tape = new Tape(this.device, { grad: false });
       return [this.logProbVar(tape, tape.constant(xt!), { context: ct ? tape.constant(ct) : null }).value];
     })[0];
+    infiniteRowsVanish(xs, this.features, logProb);
+    return logProb;
   }
 
   /** Data → latent: z = f(x) and ln|det ∂z/∂x| per row. */
   forward(x: Float32Array, cond: Condition<Float32Array>): { z: Float32Array; ladj: Float32Array } {
-    const n = x.length / this.features;
-    const [z, ladj] = chunked(this.device, n, this.inputs('forward', x, cond), [this.features, 1], ([xt, ct]) => {
+    const { n, parts } = this.inputs('forward', x, cond);
+    const [z, ladj] = chunked(this.device, n, parts, [this.features, 1], ([xt, ct]) => {
       const tape = new Tape(this.device, { grad: false });
       const r = this.transform.forwardVar(tape, tape.constant(xt!), { context: ct ? tape.constant(ct) : null });
       return [r.y.value, r.ladj!.value];
@@ -121,8 +129,8 @@ export class NSF {
 
   /** Latent → data: x = f⁻¹(z) and ln|det ∂x/∂z| per row. */
   inverse(z: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
-    const n = z.length / this.features;
-    const [x, ladj] = chunked(this.device, n, this.inputs('inverse', z, cond, 'z'), [this.features, 1], ([zt, ct]) => {
+    const { n, parts } = this.inputs('inverse', z, cond, 'z');
+    const [x, ladj] = chunked(this.device, n, parts, [this.features, 1], ([zt, ct]) => {
       const r = this.transform.inverseTensor(this.device, zt!, { context: ct });
       return [r.x, r.ladj!];
     });
@@ -132,8 +140,9 @@ export class NSF {
   /** n draws, one per context row (n rows, one row for all, or none). */
   sample(n: number, cond: Condition<Float32Array>, rng: Rng): Float32Array {
     checkSampleArgs('NSF.sample', n, rng);
+    this.params.assertLive('NSF.sample');
     // checked and repeated to n rows here, so a wrong context names sample(), not inverse()
-    const context = contextRows('NSF.sample', cond.context, n, this.config.context);
+    const context = contextRows('NSF.sample', cond?.context, n, this.config.context);
     const z = new Float32Array(n * this.features);
     rng.fillNormal(z);
     const loc = this.base.loc.data,

@@ -14,7 +14,15 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/index.js';
 import type { NSF } from '../flows/nsf.js';
-import { checkSampleArgs, chunked, contextRows, perRow, rowValues, rowsWithContext } from '../flows/chunked.js';
+import {
+  checkSampleArgs,
+  chunked,
+  contextRows,
+  infiniteRowsVanish,
+  perRow,
+  rowValues,
+  rowsWithContext,
+} from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
@@ -102,6 +110,7 @@ export class SystematicCorrectedModel {
     residual: Transform = this.residual,
     base: Transform = this.base.transform,
   ): Var {
+    this.assertLive('SystematicCorrectedModel.logProbVar');
     const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
     const { y: z, ladj: ladjBase } = base.forwardVar(tape, xNom, cond);
     const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
@@ -117,13 +126,23 @@ export class SystematicCorrectedModel {
   private inputs(what: string, x: Float32Array, cond: Condition<Float32Array>, xName = 'x') {
     const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
     const where = `SystematicCorrectedModel.${what}`;
-    const { x: xs, context, n } = rowsWithContext(where, x, cond.context, F, C, xName);
-    const nu = this.nuRows(where, cond.nu, n);
-    return [
-      { data: xs, width: F },
-      { data: context, width: C },
-      { data: nu, width: N },
-    ];
+    this.assertLive(where);
+    const { x: xs, context, n } = rowsWithContext(where, x, cond?.context, F, C, xName);
+    const nu = this.nuRows(where, cond?.nu, n);
+    return {
+      n,
+      x: xs,
+      parts: [
+        { data: xs, width: F },
+        { data: context, width: C },
+        { data: nu, width: N },
+      ],
+    };
+  }
+
+  private assertLive(where: string): void {
+    this.params.assertLive(where);
+    this.base.params.assertLive(where);
   }
 
   /** ν as n rows, checked: one ν for every row, or one per row. */
@@ -140,11 +159,13 @@ export class SystematicCorrectedModel {
 
   /** log p(x | c, ν) per row. */
   logProb(x: Float32Array, cond: Condition<Float32Array>): Float32Array {
-    const n = x.length / this.features;
-    return chunked(this.device, n, this.inputs('logProb', x, cond), [1], ([xt, ct, nt]) => {
+    const { n, x: xs, parts } = this.inputs('logProb', x, cond);
+    const logProb = chunked(this.device, n, parts, [1], ([xt, ct, nt]) => {
       const tape = new Tape(this.device, { grad: false });
       return [this.logProbVar(tape, tape.constant(xt!), SystematicCorrectedModel.constants(tape, ct, nt)).value];
     })[0];
+    infiniteRowsVanish(xs, this.features, logProb);
+    return logProb;
   }
 
   /**
@@ -159,14 +180,16 @@ export class SystematicCorrectedModel {
   ): { logProb: Float32Array; dNu: Float32Array; dNuTotal: Float32Array; dX: Float32Array } {
     const F = this.features,
       N = this.numNuisances;
-    const n = x.length / F;
-    const w = weights
-      ? rowValues('SystematicCorrectedModel.logProbGrad', 'weights', weights)
-      : new Float32Array(n).fill(1);
+    // x and the condition first: a bad x is reported as such, not as a weights/rows mismatch
+    const { n, x: xs, parts } = this.inputs('logProbGrad', x, cond);
+    const w =
+      weights !== undefined
+        ? rowValues('SystematicCorrectedModel.logProbGrad', 'weights', weights)
+        : new Float32Array(n).fill(1);
     if (w.length !== n) {
       throw new Error(`SystematicCorrectedModel.logProbGrad: weights has ${w.length} values, x has ${n} rows`);
     }
-    const inputs = [...this.inputs('logProbGrad', x, cond), { data: w, width: 1 }];
+    const inputs = [...parts, { data: w, width: 1 }];
     const [logProb, dNu, dX] = chunked(this.device, n, inputs, [1, N, F], ([xt, ct, nt, wt], rows) => {
       const tape = new Tape(this.device, { params: false });
       const xv = tape.leaf(xt!);
@@ -175,6 +198,11 @@ export class SystematicCorrectedModel {
       tape.backward(lp, wt!.reshape([rows]));
       return [lp.value, nv.grad ?? this.device.zeros([rows, N]), xv.grad ?? this.device.zeros([rows, F])];
     });
+    // log p = −∞ at an infinite x for every ν: a constant, so its gradients are 0 (not NaN)
+    for (const r of infiniteRowsVanish(xs, F, logProb)) {
+      dNu.fill(0, r * N, r * N + N);
+      dX.fill(0, r * F, r * F + F);
+    }
     const total = new Float64Array(N);
     for (let i = 0; i < dNu.length; i++) total[i % N] += dNu[i];
     return { logProb, dNu, dNuTotal: Float32Array.from(total), dX };
@@ -182,26 +210,19 @@ export class SystematicCorrectedModel {
 
   /** The residual stack alone: x_obs → x_nom with ln|det ∂x_nom/∂x_obs|. */
   forward(x: Float32Array, cond: Condition<Float32Array>): { xNom: Float32Array; ladj: Float32Array } {
-    const n = x.length / this.features;
-    const [xNom, ladj] = chunked(
-      this.device,
-      n,
-      this.inputs('forward', x, cond),
-      [this.features, 1],
-      ([xt, ct, nt], rows) => {
-        const tape = new Tape(this.device, { grad: false });
-        const r = this.residual.forwardVar(tape, tape.constant(xt!), SystematicCorrectedModel.constants(tape, ct, nt));
-        return [r.y.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
-      },
-    );
+    const { n, parts } = this.inputs('forward', x, cond);
+    const [xNom, ladj] = chunked(this.device, n, parts, [this.features, 1], ([xt, ct, nt], rows) => {
+      const tape = new Tape(this.device, { grad: false });
+      const r = this.residual.forwardVar(tape, tape.constant(xt!), SystematicCorrectedModel.constants(tape, ct, nt));
+      return [r.y.value, r.ladj ? r.ladj.value : this.device.zeros([rows])];
+    });
     return { xNom, ladj };
   }
 
   /** The residual stack inverted: x_nom → x_obs. */
   inverse(xNom: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
-    const n = xNom.length / this.features;
-    const inputs = this.inputs('inverse', xNom, cond, 'xNom');
-    const [x, ladj] = chunked(this.device, n, inputs, [this.features, 1], ([xt, ct, nt], rows) => {
+    const { n, parts } = this.inputs('inverse', xNom, cond, 'xNom');
+    const [x, ladj] = chunked(this.device, n, parts, [this.features, 1], ([xt, ct, nt], rows) => {
       const r = this.residual.inverseTensor(this.device, xt!, { context: ct, nu: nt });
       return [r.x, r.ladj ?? this.device.zeros([rows])];
     });
@@ -210,6 +231,7 @@ export class SystematicCorrectedModel {
 
   /** Full inverse z → x_obs with ln|det ∂x/∂z| = −ladj_base(x_nom) + Σ residual inverse ladjs. */
   inverseFull(z: Float32Array, cond: Condition<Float32Array>): { x: Float32Array; ladj: Float32Array } {
+    this.inputs('inverseFull', z, cond, 'z'); // checked here, so that errors name this method
     const base = this.base.inverse(z, cond);
     const res = this.inverse(base.x, cond);
     const ladj = new Float32Array(res.ladj.length);
@@ -222,9 +244,10 @@ export class SystematicCorrectedModel {
     checkSampleArgs('SystematicCorrectedModel.sample', n, rng);
     // checked and repeated to n rows here, so a wrong length names sample(), not an inner step
     const where = 'SystematicCorrectedModel.sample';
+    this.assertLive(where);
     const rows = {
-      context: contextRows(where, cond.context, n, this.config.contextDim),
-      nu: this.nuRows(where, cond.nu, n),
+      context: contextRows(where, cond?.context, n, this.config.contextDim),
+      nu: this.nuRows(where, cond?.nu, n),
     };
     return this.inverse(this.base.sample(n, rows, rng), rows).x;
   }

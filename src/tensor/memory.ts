@@ -10,6 +10,9 @@
  * memory) or detached (unshared). So nobody keeps a view: `f32()` re-derives the whole-memory
  * view whenever the buffer object changed, and `Tensor.data` is derived from it on demand.
  */
+// For the declarations: the WebAssembly names below resolve without the DOM lib.
+import './wasm-globals.js';
+
 export const PAGE_BYTES = 65536;
 /** 4 GiB: the most a 32-bit wasm memory can address. */
 export const MAX_PAGES = 65536;

@@ -70,6 +70,7 @@ function logProbXPrepared(x1: number, x2: number, k: PreparedClass): number {
 
 /** log p(x | c, ν) at one point x = [x1, x2]. */
 export function logProbX(x: ArrayLike<number>, c: number, cfg: Readonly<GeneratorConfig>): number {
+  checkPoint('logProbX', { x });
   const k = prepareGenerator(cfg).classes[classIndex(c, 'logProbX')];
   return logProbXPrepared(x[0], x[1], k);
 }
@@ -187,6 +188,7 @@ export function logProbY(
   cfg: Readonly<GeneratorConfig>,
   opts: YDensityOptions = {},
 ): number {
+  checkPoint('logProbY', { y, x });
   const g = prepareGenerator(cfg);
   const sign = g.classes[classIndex(c, 'logProbY')].sign;
   const ld = opts.distorted ? distortionLogDet(sign, g) : null;
@@ -248,6 +250,14 @@ export function yParamsBatch(
     o.rho[i] = p[4];
   }
   return o;
+}
+
+/** One point's coordinates: two numbers each (a longer array would hide a batch passed by mistake). */
+function checkPoint(what: string, pairs: Record<string, ArrayLike<number>>): void {
+  for (const [name, a] of Object.entries(pairs)) {
+    if (a?.length !== 2)
+      throw new Error(`${what}: ${name} must be one point of 2 numbers, got ${a?.length ?? String(a)}`);
+  }
 }
 
 function checkBatch(what: string, n: number, pairs: Record<string, ArrayLike<number>>, out?: ArrayLike<number>): void {

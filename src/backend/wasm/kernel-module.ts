@@ -232,7 +232,10 @@ export interface LoadedModule {
 }
 
 /** Compile kernel bytes known to be `build`. */
-export async function compileKernelModule(bytes: BufferSource, build: WasmBuild): Promise<LoadedModule> {
+export async function compileKernelModule(
+  bytes: Uint8Array<ArrayBuffer> | ArrayBuffer,
+  build: WasmBuild,
+): Promise<LoadedModule> {
   return { build, module: await WebAssembly.compile(bytes) };
 }
 

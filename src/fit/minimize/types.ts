@@ -70,7 +70,12 @@ export interface FitResult {
   fval: number;
   /** estimated distance to minimum, ½ gᵀVg in internal coordinates. */
   edm: number;
-  /** converged (EDM below the goal, within the call budget) with a usable positive-definite covariance. */
+  /**
+   * converged (EDM below the goal, within the call budget) with a usable covariance: positive
+   * definite, or made so by a diagonal shift (`forcedPosdef`), as MINUIT counts it. Read
+   * `accurate` for a covariance from HESSE that needed no forcing (a flat objective, or one whose
+   * gradient stays 0, converges at once with forced, meaningless errors: valid, not accurate).
+   */
   valid: boolean;
   /** covariance from a full second-derivative evaluation, positive definite without forcing. */
   accurate: boolean;

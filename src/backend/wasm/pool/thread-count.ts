@@ -33,10 +33,14 @@ export function oversubscription(threads: number, cpus: number = availableCpus()
 
 /**
  * The thread count: the option (`--threads`) when given, else FNF_THREADS, else the default.
- * Errors name where the bad value came from.
+ * Errors name where the bad value came from (`optionName`: what the caller calls the option).
  */
-export function resolveThreads(explicit?: number | string, env: string | undefined = process.env.FNF_THREADS): number {
-  const from = explicit !== undefined ? '--threads' : 'FNF_THREADS';
+export function resolveThreads(
+  explicit?: number | string,
+  env: string | undefined = process.env.FNF_THREADS,
+  optionName = '--threads',
+): number {
+  const from = explicit !== undefined ? optionName : 'FNF_THREADS';
   const raw = explicit ?? (env !== undefined && env.trim() !== '' ? env : undefined);
   if (raw === undefined) return defaultThreads();
   const n = typeof raw === 'number' ? raw : Number(raw.trim());
