@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -214,6 +214,52 @@ test('the page, cross-origin isolated: densities equal the Node API, canvases mo
   await page.close();
 });
 
+test('the page by keyboard and screen reader: named sliders and figures, arrow keys move the point', async () => {
+  const { page, problems } = await openPage(false);
+  for (const name of [/shift/, /squeeze/]) assert.is(await page.getByRole('slider', { name }).count(), 1);
+  assert.is(await page.getByRole('img', { name: /p\(x \| class A, ν\)/ }).count(), 1);
+  // the top-left corner by keyboard: far out in x, most of p(y | x, c) lies outside the score window
+  await page.locator('#kin-a').focus();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+ArrowLeft');
+  for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+ArrowUp');
+  await page.waitForFunction(() => {
+    const f = (window as unknown as { fnflow: PageView & { pending(): number } }).fnflow;
+    return f.pending() === 0 && f.lastExtra!.state.point[0] < -3 && f.lastExtra!.id === f.lastKin!.id;
+  });
+  const f = await view(page);
+  assert.equal(f.lastExtra!.state.point, [f.setup.kinWindow.x[0], f.setup.kinWindow.y[1]], 'clamped to the corner');
+  const label = (await page.locator('#score').getAttribute('aria-label')) ?? '';
+  assert.match(label, /in view only A \d+ %, B \d+ % of the truth; contours of the part in view/);
+  await page.screenshot({ path: join(SHOTS, 'page-corner-point.png') });
+  assert.equal(problems, []);
+  await page.close();
+});
+
+test('a page whose files are missing says which one (setup, engine, models), once, without a stack', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'fnf-web-broken-'));
+  try {
+    for (const [missing, want] of [
+      ['setup.json', /error: fetch http:\/\/127\.0\.0\.1:\d+\/setup\.json: HTTP 404/],
+      ['engine.js', /error: engine worker: could not load or start http:\/\/127\.0\.0\.1:\d+\/engine\.js/],
+    ] as const) {
+      cpSync(outDir, root, { recursive: true });
+      rmSync(join(root, missing));
+      const { server, port } = await serveStatic({ root, port: 0, isolate: false });
+      servers.push(server);
+      const page = await browser!.newPage();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => (window as unknown as { fnflow: PageView }).fnflow.errors.length > 0);
+      const text = await page.locator('#load').innerText();
+      assert.match(text, want);
+      assert.is(text.split('\n').length, 1, `one line: ${text}`);
+      await page.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('the page without COOP/COEP runs on one thread and says so', async () => {
   const { page, problems } = await openPage(false);
   const f = await view(page);
@@ -325,6 +371,9 @@ test('the static server: isolation headers, types, 404, no escape from its folde
     });
     assert.match(raw, /^HTTP\/1\.[01] 40[34]/);
     assert.not.match(raw, /"name": "fnflow"/);
+    // a malformed escape is that request's 400; the server goes on serving
+    assert.is((await fetch(`${base}/%E0%A4%A`)).status, 400);
+    assert.is((await fetch(`${base}/`)).status, 200);
   }
   assert.is(portFromEnv(undefined), 5173);
   assert.is(portFromEnv('8080'), 8080);

@@ -33,14 +33,21 @@ export interface ServeOptions {
 export function serveStatic(o: ServeOptions): Promise<{ server: Server; port: number }> {
   const root = resolve(o.root);
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
     if (o.isolate ?? true) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
       headers['Cross-Origin-Resource-Policy'] = 'same-origin';
     }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      // a malformed escape (%E0%A4%A) is that request's error, not the server's end
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end('bad request: malformed URL');
+      return;
+    }
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403, headers).end('forbidden');
       return;

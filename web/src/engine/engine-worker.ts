@@ -23,9 +23,20 @@ function reply(msg: FromEngine): void {
   self.postMessage(msg, { transfer: buffers });
 }
 
+/** The page's setup (build.ts writes it): a missing or broken file is named, with its HTTP status. */
+async function fetchSetup(): Promise<WebSetup> {
+  const at = url('setup.json');
+  const text = new TextDecoder().decode(await fetchBytes(at));
+  try {
+    return JSON.parse(text) as WebSetup;
+  } catch (e) {
+    throw new Error(`${at}: not the page's JSON setup (${(e as Error).message})`);
+  }
+}
+
 async function init(threads: number): Promise<void> {
   const t0 = performance.now();
-  const setup = (await (await fetch(url('setup.json'))).json()) as WebSetup;
+  const setup = await fetchSetup();
   const isolated = self.crossOriginIsolated === true;
   const dev: Device = await createBrowserDevice({
     wasmUrl: (b) => url(`kernels-${b}.wasm`),
@@ -93,6 +104,8 @@ self.onmessage = async (e: MessageEvent<ToEngine>) => {
       reply({ type: 'fit', id: msg.id, request: msg.request, result: scene.fitToy(msg.request) });
     } else await extra(scene, msg.id, msg.state);
   } catch (err) {
-    reply({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
+    // the page shows the message; the stack goes to the worker's console, for a developer
+    console.error(err);
+    reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }
 };

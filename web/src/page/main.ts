@@ -9,7 +9,8 @@
 import type { ExtraResult, FromEngine, KinResult, ToEngine, ViewState } from '../engine/protocol.js';
 import type { WebSetup } from '../engine/setup.js';
 import type { ToyFitRequest, ToyFitResult } from '../engine/fit-toy.js';
-import { drawPanel, densities, plotBox, type DensityField } from './panel.js';
+import { drawPanel, densities, massInView, plotBox, type DensityField } from './panel.js';
+import { workerError } from '../../../src/backend/wasm/browser/worker-error.js';
 import { CLASSES } from './style-constants.js';
 import { summary } from './timings.js';
 import { ARROW_CAP_SPACINGS, ARROW_COLOR, CAPPED_ARROW_COLOR, arrowScaleFor, capArrows } from './arrows.js';
@@ -37,10 +38,13 @@ interface PageApi {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const isolated = self.crossOriginIsolated === true;
-const threads = Math.max(
-  1,
-  Math.min(8, Number(params.get('threads') ?? (isolated ? navigator.hardwareConcurrency || 1 : 1)) || 1),
-);
+/** ?threads=N (1–8) where the page is isolated; otherwise, or for a value that is no such count, the default. */
+function threadCount(): number {
+  const fallback = isolated ? Math.min(8, navigator.hardwareConcurrency || 1) : 1;
+  const asked = Number(params.get('threads'));
+  return params.has('threads') && Number.isInteger(asked) && asked >= 1 && asked <= 8 ? asked : fallback;
+}
+const threads = threadCount();
 
 const api: PageApi = {
   ready: false,
@@ -165,20 +169,44 @@ function drawScore(): void {
   const n = setup.grid.score;
   const G = n * n;
   const s = extra.state;
+  const w = setup.scoreWindow;
+  const truth = CLASSES.map((k) => ({ n, values: densities(extra!.scoreTruth, k.c * G, G) }));
+  const model = CLASSES.map((k) => ({ n, values: densities(extra!.scoreModel, k.c * G, G) }));
+  // Far out in x most of p(y | x, c) can lie outside the window: mass levels of the whole density
+  // would then all fall below the grid's smallest value (flat bands). Draw the part in view
+  // instead, each density normalised to its own mass in view, and say how much that is.
+  const inView = truth.map((f) => massInView(f, w.x, w.y));
+  const partial = inView.some((m) => m < MIN_MASS_IN_VIEW);
+  if (partial) for (const f of [...truth, ...model]) normaliseInView(f, w.x, w.y);
+  // (the contours then enclose 95/80/50/20 % of the part in view; the aria-label says so)
+  const viewNote = partial
+    ? ` · in view only ${CLASSES.map((k) => `${k.letter} ${(100 * inView[k.c]).toFixed(0)} %`).join(', ')}`
+    : '';
+  const where = `x = (${fmt(s.point[0])}, ${fmt(s.point[1])}) · ${nuText(s)} · ${modelText(s)}`;
   drawPanel(scoreCanvas, {
     title: 'p(y | x, c, ν), both classes',
-    subtitle: `x = (${fmt(s.point[0])}, ${fmt(s.point[1])}) · ${nuText(s)} · ${modelText(s)}`,
+    subtitle: where + viewNote,
     xLabel: 'y_{1}',
     yLabel: 'y_{2}',
-    xRange: setup.scoreWindow.x,
-    yRange: setup.scoreWindow.y,
-    fills: CLASSES.map((k) => ({ field: { n, values: densities(extra!.scoreTruth, k.c * G, G) }, cmap: k.cmap })),
-    lines: CLASSES.map((k) => ({ n, values: densities(extra!.scoreModel, k.c * G, G) })),
+    xRange: w.x,
+    yRange: w.y,
+    fills: CLASSES.map((k) => ({ field: truth[k.c], cmap: k.cmap })),
+    lines: model,
   });
+  const partNote = partial ? ' of the truth; contours of the part in view' : '';
+  scoreCanvas.setAttribute('aria-label', `p(y | x, c, ν) for both classes at ${where}${viewNote}${partNote}`);
   const k = extra.kl;
   $('kl').textContent =
     `KL(truth‖model) at ${nuText(s)}, ${setup.kl.n} events: p(x | c, ν) ${klText(k.kin, k.kinSe)}; ` +
     `p(y | x, c, ν) ${klText(k.score, k.scoreSe)}`;
+}
+
+/** Below this share of the truth's mass inside the score window, the panel draws the part in view. */
+const MIN_MASS_IN_VIEW = 0.9;
+
+function normaliseInView(f: DensityField, xr: [number, number], yr: [number, number]): void {
+  const m = massInView(f, xr, yr);
+  if (m > 0) for (let i = 0; i < f.values.length; i++) f.values[i] /= m;
 }
 
 function showTiming(): void {
@@ -255,7 +283,7 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
   drawScore();
   if (msg.state.arrows || msg.arrows === null) drawKin();
 };
-engine.onerror = (e) => showError(`engine worker: ${e.message}`);
+engine.onerror = (e) => showError(`engine worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
 
 /** The toy a click fits: this many events, this μ, a new seed each click (the same sequence every visit). */
 const TOY = { n: 2000, mu: 0.3 };
@@ -295,6 +323,14 @@ function requestFit(): void {
   send({ type: 'fit', id: fitId++, request });
 }
 
+/** Arrow keys on a focused kinematic panel: the direction they move the x of p(y | x, c, ν). */
+const KEY_STEPS: Record<string, [number, number]> = {
+  ArrowLeft: [-1, 0],
+  ArrowRight: [1, 0],
+  ArrowUp: [0, 1],
+  ArrowDown: [0, -1],
+};
+
 function bindControls(): void {
   $<HTMLButtonElement>('fit-toy').addEventListener('click', requestFit);
   for (const d of [0, 1]) {
@@ -321,6 +357,20 @@ function bindControls(): void {
     requestUpdate();
   });
   for (const c of kinCanvases) {
+    c.addEventListener('keydown', (ev) => {
+      const setup = api.setup;
+      const step = KEY_STEPS[ev.key];
+      if (!setup || !step) return;
+      ev.preventDefault();
+      const w = setup.kinWindow;
+      const frac = ev.shiftKey ? 0.1 : 0.02; // of the window per key press
+      const clamp = (v: number, r: [number, number]) => Math.min(r[1], Math.max(r[0], v));
+      api.state.point = [
+        clamp(api.state.point[0] + step[0] * frac * (w.x[1] - w.x[0]), w.x),
+        clamp(api.state.point[1] + step[1] * frac * (w.y[1] - w.y[0]), w.y),
+      ];
+      requestUpdate();
+    });
     c.addEventListener('click', (ev) => {
       const setup = api.setup;
       if (!setup) return;

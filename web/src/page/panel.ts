@@ -55,6 +55,14 @@ export function levelsOf(f: DensityField, xr: Range, yr: Range): number[] {
   return hpdLevels(f.values, cell, MASSES).sort((a, b) => a - b);
 }
 
+/** The density's mass on the grid (the same cell rule as levelsOf). */
+export function massInView(f: DensityField, xr: Range, yr: Range): number {
+  const cell = ((xr[1] - xr[0]) / (f.n - 1)) * ((yr[1] - yr[0]) / (f.n - 1));
+  let sum = 0;
+  for (const v of f.values) sum += v;
+  return sum * cell;
+}
+
 /** exp of log-densities, guarding −∞ and NaN as zero density. */
 export function densities(logp: ArrayLike<number>, from: number, count: number): Float64Array {
   const out = new Float64Array(count);
@@ -93,20 +101,39 @@ export function drawPanel(canvas: HTMLCanvasElement, spec: PanelSpec): void {
   for (const { field, cmap } of spec.fills) fillContours(g, field, cmap, xr, yr, px, py, dpr);
   for (const f of spec.lines) lineContours(g, f, xr, yr, px, py);
   for (const a of spec.arrows ?? []) drawArrows(g, a.at, a.d, a.color, px, py);
-  if (spec.marker) {
-    g.strokeStyle = '#d62728';
-    g.lineWidth = 2;
-    const [mx, my] = [px(spec.marker[0]), py(spec.marker[1])];
-    g.beginPath();
-    g.moveTo(mx - 7, my);
-    g.lineTo(mx + 7, my);
-    g.moveTo(mx, my - 7);
-    g.lineTo(mx, my + 7);
-    g.stroke();
-  }
   g.restore();
   drawAxes(g, spec, box, px, py);
+  // after the clip: a point on the window's edge keeps its whole cross
+  if (spec.marker) drawMarker(g, px(spec.marker[0]), py(spec.marker[1]));
 }
+
+function drawMarker(g: CanvasRenderingContext2D, mx: number, my: number): void {
+  g.strokeStyle = '#d62728';
+  g.lineWidth = 2;
+  g.beginPath();
+  g.moveTo(mx - 7, my);
+  g.lineTo(mx + 7, my);
+  g.moveTo(mx, my - 7);
+  g.lineTo(mx, my + 7);
+  g.stroke();
+}
+
+/**
+ * Draw `text` from x within `width`: at `size` px if it fits, else at the largest size down to
+ * MIN_TEXT_PX that does, else at MIN_TEXT_PX squeezed to the width (a phone-wide panel's subtitle
+ * keeps all its parts legible instead of running off the canvas).
+ */
+function fitText(g: CanvasRenderingContext2D, text: string, x: number, y: number, width: number, size: number): void {
+  let px = size;
+  g.font = `${px}px ${FONT_FAMILY}`;
+  while (px > MIN_TEXT_PX && g.measureText(text).width > width) {
+    px -= 0.5;
+    g.font = `${px}px ${FONT_FAMILY}`;
+  }
+  g.fillText(text, x, y, width);
+}
+
+const MIN_TEXT_PX = 9;
 
 type Px = (v: number) => number;
 
@@ -259,7 +286,10 @@ function drawAxes(g: CanvasRenderingContext2D, spec: PanelSpec, box: ReturnType<
   g.textBaseline = 'alphabetic';
   g.fillText(subscripts(spec.title), box.left, 20);
   if (spec.subtitle) {
+    // from the canvas's left edge when it does not fit beside the y-axis labels
+    const text = subscripts(spec.subtitle);
     g.font = `12px ${FONT_FAMILY}`;
-    g.fillText(subscripts(spec.subtitle), box.left, 38);
+    const x0 = g.measureText(text).width <= box.width + MARGIN.right - 2 ? box.left : 4;
+    fitText(g, text, x0, 38, g.canvas.clientWidth - x0 - 2, 12);
   }
 }

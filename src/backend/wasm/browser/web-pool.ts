@@ -6,6 +6,7 @@
  * engine worker), since the page's main thread may not block in Atomics.wait.
  */
 import { KernelPoolCore, poolStart, type PoolOptions } from '../pool/pool-core.js';
+import { workerError } from './worker-error.js';
 
 export class WebKernelPool extends KernelPoolCore {
   private constructor(
@@ -15,7 +16,7 @@ export class WebKernelPool extends KernelPoolCore {
   ) {
     super(workers.length, control, opts);
     workers.forEach((w, i) => {
-      w.addEventListener('error', (e) => this.markBroken(`web worker ${i} failed: ${e.message}`));
+      w.addEventListener('error', (e) => this.markBroken(`web worker ${i} failed: ${workerError(e, '')}`));
     });
   }
 
@@ -34,9 +35,11 @@ export class WebKernelPool extends KernelPoolCore {
       workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          w.addEventListener('error', (e) => reject(new Error(`web kernel pool: worker ${index}: ${e.message}`)), {
-            once: true,
-          });
+          w.addEventListener(
+            'error',
+            (e) => reject(new Error(`web kernel pool: worker ${index}: ${workerError(e, String(scriptUrl))}`)),
+            { once: true },
+          );
           w.addEventListener(
             'message',
             (m: MessageEvent) =>
