@@ -2,8 +2,10 @@
  * `fnf fit` as users run it: bad input (CSV with missing columns, NaN or infinite values, a truth
  * string with unknown names, μ outside its bounds at the start) is refused with a message naming
  * the problem and nothing is written; an event far outside the model's support is named in the fit's
- * note; a small fit from CSV and from a generate-dataset file writes
- * fit.json with exactly the keys of the issue.
+ * note (and large weights do not put ordinary events there); a small fit from CSV and from a
+ * generate-dataset file writes fit.json with exactly the keys of the issue. Split data, -c base flows
+ * that are not the residual models' frozen bases, non-numeric --fix-mu/--start-mu, toys too large to
+ * hold and `toys merge` of files that are not shards are covered too.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,7 +17,10 @@ import { defaultGeneratorConfig as defaultGen, generateBatch } from '../src/toy/
 import { Rng } from '../src/random/rng.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { writeColumns, type NamedColumn, type WritableFormat } from '../src/io/columns/write.js';
-import { REPO } from './helpers/shared.js';
+import { readCheckpoint } from '../src/io/checkpoint.js';
+import { toFloat32 } from '../src/io/state-dict.js';
+import { frozenBaseDifference } from '../src/fit/base-check.js';
+import { REPO, SHARED } from './helpers/shared.js';
 
 // CSV goes through src/io/columns (the column readers); their messages name the file, column and row.
 
@@ -289,6 +294,205 @@ test('the same events as CSV, Parquet and npz, columns in other orders, or split
   const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
   delete j.fits.truth.wall_s;
   assert.is(JSON.stringify(j), fits[0], 'two files vs one');
+});
+
+test('weighted events: large weights do not put ordinary events outside the support', () => {
+  // w = 60 on every 10th event (its w·(−log p) some 150 nats above the median's) or 1000 on all: the support is
+  // judged on −log p itself, so no event is flagged; a sentinel is still named, whatever its weight.
+  const f = join(dir, 'heavy.csv');
+  const text = toyCsv(400, (rows) => (rows[57][2] = '1e30'), 'label,x1,x2,y1,y2');
+  const withWeight = (w: (i: number) => number) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line, i) => `${line},${i === 0 ? 'w' : w(i - 1)}`)
+      .join('\n') + '\n';
+  const cases: [string, (i: number) => number][] = [
+    ['every-10th-60', (i) => (i % 10 === 0 ? 60 : 1)],
+    ['all-1000', () => 1000],
+  ];
+  for (const [name, w] of cases) {
+    writeFileSync(f, withWeight(w));
+    const out = join(dir, `out-heavy-${name}`);
+    const r = fnf([...common(out), '--data', f, '--weight', 'w', '--model', 'truth', '--no-figures']);
+    assert.is(r.code, 0, r.stderr);
+    const o = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8')).fits.truth.outlier_events;
+    assert.is(o.count, 1, `${name}: ${JSON.stringify(o)}`);
+    assert.is(o.worst[0].event, 57, name);
+    assert.match(r.stdout, /note: .*1 event has a −log p over 100 above the median event's.* 57 \(/, name);
+  }
+});
+
+test('--data repeated: a file without rows, or whose weights alone sum to ≤ 0, changes nothing', () => {
+  const lines = toyCsv(300).trimEnd().split('\n');
+  // weights: the first 10 events negative (that part alone sums to −10), the rest 1
+  const weighted = lines.map((l, i) => `${l},${i === 0 ? 'w' : i <= 10 ? -1 : 1}`);
+  const write = (name: string, rows: string[]) => {
+    const f = join(dir, name);
+    writeFileSync(f, [weighted[0], ...rows].join('\n') + '\n');
+    return f;
+  };
+  const whole = write('parts-whole.csv', weighted.slice(1));
+  const negative = write('parts-negative.csv', weighted.slice(1, 11));
+  const rest = write('parts-rest.csv', weighted.slice(11));
+  const empty = write('parts-empty.csv', []);
+  const fitOf = (files: string[], out: string) => {
+    const r = fnf([
+      ...common(out),
+      ...files.flatMap((f) => ['--data', f]),
+      ...['--weight', 'w', '--model', 'truth', '--no-figures', '--no-minos'],
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8'));
+    delete j.fits.truth.wall_s;
+    return JSON.stringify(j);
+  };
+  const one = fitOf([whole], join(dir, 'out-parts-one'));
+  assert.is(fitOf([negative, empty, rest], join(dir, 'out-parts-three')), one, 'split over three files');
+  // Refused on the union only: no events anywhere, or Σw ≤ 0 over all the files, each file named.
+  const out = join(dir, 'out-parts-bad');
+  refused([...common(out), '--data', empty, '--data', empty], /parts-empty\.csv, .*parts-empty\.csv together: no/, out);
+  refused(
+    [...common(out), '--data', negative, '--data', empty, '--weight', 'w'],
+    /parts-negative\.csv, .*parts-empty\.csv together: the weights in column 'w' sum to -10; a fit needs Σw > 0/,
+    out,
+  );
+});
+
+test("-c's base flows must be the residual models' frozen bases: a wrong, missing or non-model file is refused", () => {
+  const baseText = readFileSync(BASE, 'utf8');
+  const models = join(REPO, 'models');
+  const withKin = (name: string, kin: string) => {
+    const f = join(dir, `${name}.yaml`);
+    // absolute paths: the copy lives elsewhere than configs/
+    const text = baseText
+      .replace(/score_model: .*/, `score_model: ${join(models, 'score_density.safetensors')}`)
+      .replace(/kin_model: .*/, `kin_model: ${kin}`);
+    writeFileSync(f, text);
+    return f;
+  };
+  const notModel = join(dir, 'figure.safetensors');
+  writeFileSync(notModel, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+  const cases: [string, string, RegExp][] = [
+    [
+      'kin-is-score',
+      join(models, 'score_density.safetensors'),
+      /paths\.kin_model: expected the base flow frozen in .*kin_density_residuals\.safetensors.*has shape/,
+    ],
+    [
+      'kin-is-residual',
+      join(models, 'kin_density_residuals.safetensors'),
+      /paths\.kin_model: expected the base flow frozen in .*is not in the frozen base/,
+    ],
+    ['kin-missing', join(dir, 'nowhere.safetensors'), /paths\.kin_model: .*nowhere\.safetensors: cannot read/],
+    ['kin-not-a-model', notModel, /paths\.kin_model: .*figure\.safetensors: neither a PyTorch zip checkpoint/],
+  ];
+  for (const [name, kin, pattern] of cases) {
+    const cfg = withKin(name, kin);
+    for (const cmd of ['fit', 'scan']) {
+      const out = join(dir, `out-base-${cmd}-${name}`);
+      refused(
+        [cmd, '-c', cfg, '--sys-cfg', SYS, '--out-dir', out, '--toy', 'mu=0.3,n=100', '--model', 'base'],
+        pattern,
+        out,
+      );
+    }
+  }
+  const cfg = withKin('kin-is-score-toys', join(models, 'score_density.safetensors'));
+  const out = join(dir, 'out-base-toys');
+  const toys = ['toys', '-c', cfg, '--sys-cfg', SYS, '--out-dir', out, '--n-toys', '1', '--truth', 'mu=0.3'];
+  refused([...toys, '--model', 'base', '--jobs', '1'], /paths\.kin_model: expected the base flow frozen in/, out);
+  // The same files under another config: accepted.
+  const same = withKin('kin-same', join(models, 'kin_density.safetensors'));
+  const ok = join(dir, 'out-base-same');
+  const r = fnf(['fit', '-c', same, '--sys-cfg', SYS, '--out-dir', ok, '--toy', 'mu=0.3,n=100', '--model', 'base']);
+  assert.is(r.code, 0, r.stderr);
+});
+
+test('frozen-base check: a .pt base and its .pt residual agree, a widened copy too; one changed value does not', () => {
+  const ref = join(SHARED, 'reference-models');
+  const flow = readCheckpoint(join(ref, 'kin_density.pt')).dict;
+  const residual = readCheckpoint(join(ref, 'kin_density_residuals.pt')).dict;
+  assert.is(frozenBaseDifference(flow, residual), null);
+  // The same values stored as float64 (a conversion): the float32 the model loads are the same.
+  const key = 'transform.transforms.0.hyper.0.bias';
+  const t = flow.get(key)!;
+  const widened = new Map(flow).set(key, { ...t, dtype: 'f64' as const, data: Float64Array.from(toFloat32(t)) });
+  assert.is(frozenBaseDifference(widened, residual), null);
+  const changed = Float32Array.from(toFloat32(t));
+  changed[3] = Math.fround(changed[3] * (1 + 2 ** -20));
+  const edited = new Map(flow).set(key, { ...t, data: changed });
+  assert.is(frozenBaseDifference(edited, residual), `tensor '${key}' has other values`);
+  assert.match(frozenBaseDifference(flow, flow)!, /holds no frozen base flow/);
+});
+
+test('--fix-mu and --start-mu that are not numbers: commander names the option, exit 2 (fit, scan, toys)', () => {
+  const run = ['--toy', 'mu=0.3,n=100'];
+  for (const cmd of ['fit', 'scan', 'toys']) {
+    const args = cmd === 'toys' ? ['--n-toys', '1', '--truth', 'mu=0.3'] : run;
+    for (const [flag, value] of [
+      ['--fix-mu', 'abc'],
+      ['--start-mu', '1e999'],
+    ]) {
+      const out = join(dir, `out-mu-${cmd}-${value}`);
+      refused(
+        [cmd, '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, ...args, flag, value],
+        new RegExp(`option '${flag} <mu>' argument '${value}' is invalid\\. expected a finite number`),
+        out,
+      );
+    }
+  }
+});
+
+test('a toy too large to hold is refused up front (--toy n=, toys --events)', () => {
+  const out = join(dir, 'out-huge');
+  refused(
+    [...common(out), '--toy', 'mu=0.3,n=1e12', '--model', 'truth'],
+    /--toy: n=1000000000000 is above 10000000/,
+    out,
+  );
+  refused(
+    ['scan', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, '--toy', 'mu=0.3,n=1e12', '--model', 'truth'],
+    /--toy: n=1000000000000 is above 10000000 events/,
+    out,
+  );
+  refused(
+    ['toys', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, '--n-toys', '1', '--truth', 'mu=0.3', '--events', '1e12'],
+    /toys: --events 1000000000000 is above 10000000 events/,
+    out,
+  );
+});
+
+test('toys merge: a file that is not JSON or not a shard is named without echoing its bytes', () => {
+  const png = join(dir, 'figure.png');
+  writeFileSync(png, Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(64, 0xff)]));
+  const out = join(dir, 'merged-bad.json');
+  const merge = (file: string) => fnf(['toys', 'merge', file, '--out', out, '--no-figures']);
+  let r = merge(png);
+  assert.is(r.code, 2, r.stderr);
+  assert.is(r.stderr, `fnf: ${png}: not a toys shard (not JSON)\n`);
+  const shard = (toys: unknown) => {
+    const f = join(dir, 'bad-shard.json');
+    const meta = { truth: { mu: 0.3, nu: [0, 0] }, nuisance_names: ['shift', 'squeeze'], n_toys: 3, models: ['truth'] };
+    writeFileSync(f, JSON.stringify({ meta, shard: '0/1', toys }));
+    return f;
+  };
+  const bad: [unknown, RegExp][] = [
+    [[1, 2], /toys\[0\] is 1, expected a record \{ index, global_obs, fits \}/],
+    [[{ index: 7, global_obs: [0, 0], fits: {} }], /toys\[0\] has index 7, expected an integer in \[0, 3\)/],
+    [[{ index: 0, global_obs: [0, 0], fits: { truth: { names: ['mu'] } } }], /toys\[0\] fits\.truth is neither a fit/],
+  ];
+  for (const [toys, pattern] of bad) {
+    r = merge(shard(toys));
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad-shard\.json: not a toys shard of fnf toys: /);
+    assert.match(r.stderr, pattern);
+    assert.not.match(r.stderr, /internal error|undefined/);
+  }
+  r = merge(join(dir, 'no-such-shard.json'));
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /cannot read .*no-such-shard\.json \(ENOENT\)/);
+  assert.not.ok(existsSync(out));
 });
 
 test('a generate-dataset safetensors file is read (X and y), x-only fit', () => {

@@ -3,7 +3,8 @@
  * events all depend smoothly on ν except one with a narrow dip (what a far-tail event crossing the
  * base spline's bound does to the shipped score flow), the fit flags that event and that parameter
  * only; on the smooth density it flags nothing; the toy summary counts the flagged fits. Events the model
- * gives no support (a 1e30 sentinel) are named, worst first, whether their term is huge, ∞ or NaN.
+ * gives no support (a 1e30 sentinel) are named, worst first, whether their −log p is huge, ∞ or NaN, and
+ * whatever their weights (which only decide whether an event counts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -102,17 +103,17 @@ test("one event's narrow dip in ν_squeeze: the fit lands in it, and says that e
   assert.ok(Math.abs(shares[0].share - squeeze.largest_event!.share) < 1e-12);
 });
 
-test('outliers: non-finite terms and terms far above the median are named, worst first', () => {
-  const terms = Float64Array.from({ length: 50 }, (_, i) => 3 + 0.01 * i);
-  assert.is(outlierEvents(terms).count, 0, 'a plain sample has none');
-  terms[7] = 3 + OUTLIER_NATS + 1; // just over the line
-  terms[20] = 1.6e60;
-  terms[31] = Infinity;
-  terms[40] = NaN;
-  terms[44] = -5e5; // a negative weight times a huge −log p
-  terms[45] = 3 + OUTLIER_NATS - 1; // just under
-  const o = outlierEvents(terms);
-  assert.is(o.count, 5);
+test('outliers: non-finite −log p and −log p far above the median are named, worst first', () => {
+  const nlp = Float64Array.from({ length: 50 }, (_, i) => 3 + 0.01 * i);
+  assert.is(outlierEvents(nlp).count, 0, 'a plain sample has none');
+  nlp[7] = 3 + OUTLIER_NATS + 1; // just over the line
+  nlp[20] = 1.6e60;
+  nlp[31] = Infinity;
+  nlp[40] = NaN;
+  nlp[44] = -5e5; // far more probable than the median: a density spike, not missing support
+  nlp[45] = 3 + OUTLIER_NATS - 1; // just under
+  const o = outlierEvents(nlp);
+  assert.is(o.count, 4);
   assert.equal(
     o.worst.map((w) => w.event),
     [31, 40, 20],
@@ -120,29 +121,48 @@ test('outliers: non-finite terms and terms far above the median are named, worst
   assert.match(
     outlierNote(o),
     new RegExp(
-      "^5 events have a −log p over 100 above the median event's, outside the model's support: " +
-        'event \\(NLL term\\) 31 \\(∞\\), 40 \\(NaN\\), 20 \\(1\\.60e\\+60\\) and 2 more, 0-based',
+      "^4 events have a −log p over 100 above the median event's, outside the model's support: " +
+        'event \\(−log p\\) 31 \\(∞\\), 40 \\(NaN\\), 20 \\(1\\.60e\\+60\\) and 1 more, 0-based',
     ),
   );
-  // A fit on such data says so in its note and its JSON, valid or not.
-  const lik = new MixtureLikelihood(
-    {
-      name: 'truth',
-      numNuisances: 0,
-      evaluate: () => {
-        const lA = Float64Array.from({ length: N }, (_, i) => (i === 9 ? -Infinity : -2));
-        return { lA, lB: lA.map((v) => v - 0.5), dA: new Float64Array(0), dB: new Float64Array(0) };
-      },
-      valuesAt(nu) {
-        return this.evaluate(nu, false);
-      },
+});
+
+test('outliers: weights decide which events count, never how improbable an event is', () => {
+  const nlp = Float64Array.from({ length: 1000 }, (_, i) => 3 + 0.002 * i);
+  // Large weights (w·(−log p) up to 1 800 nats) on ordinary events: none is outside the support.
+  const every100th = Float64Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? 60 : 1));
+  assert.is(outlierEvents(nlp, every100th).count, 0, 'w = 60 on every 100th event');
+  assert.is(outlierEvents(nlp, new Float64Array(1000).fill(1000)).count, 0, 'all weights 1000');
+  // A sentinel event is flagged whatever its weight (negative included); one of weight 0 takes no part.
+  nlp[5] = 1e6;
+  nlp[6] = 1e6;
+  const w = new Float64Array(1000).fill(0.01);
+  w[5] = -0.5;
+  w[6] = 0;
+  const o = outlierEvents(nlp, w);
+  assert.equal(o, { count: 1, worst: [{ event: 5, term: 1e6 }] });
+});
+
+test('outliers: a fit names the events outside the support, valid or not, whatever the weights', () => {
+  const noSupportAt9: DensitySource = {
+    name: 'truth',
+    numNuisances: 0,
+    evaluate: () => {
+      const lA = Float64Array.from({ length: N }, (_, i) => (i === 9 ? -Infinity : -2));
+      return { lA, lB: lA.map((v) => v - 0.5), dA: new Float64Array(0), dB: new Float64Array(0) };
     },
-    events,
-    { nuisanceNames: [] },
-  );
-  const fit = fitLikelihood(lik);
+    valuesAt(nu) {
+      return this.evaluate(nu, false);
+    },
+  };
+  const fit = fitLikelihood(new MixtureLikelihood(noSupportAt9, events, { nuisanceNames: [] }));
   assert.equal(fit.json.outlier_events, { count: 1, worst: [{ event: 9, term: Infinity }] });
-  assert.match(fit.message, /1 event has a −log p over 100 .* event \(NLL term\) 9 \(∞\), 0-based/);
+  assert.match(fit.message, /1 event has a −log p over 100 .* event \(−log p\) 9 \(∞\), 0-based/);
+  // Weight 60 on every fifth event (its w·(−log p), ~130 nats, lies over 100 above the median): still event 9 alone.
+  const weights = Float64Array.from({ length: N }, (_, i) => (i % 5 === 0 ? 60 : 1));
+  const lik = new MixtureLikelihood(noSupportAt9, { ...events, weights }, { nuisanceNames: [] });
+  const wfit = fitLikelihood(lik, { weightedEvents: true });
+  assert.equal(wfit.json.outlier_events, { count: 1, worst: [{ event: 9, term: Infinity }] });
 });
 
 test('toy summary: fits resting on one event are counted, with the pull width without them', () => {

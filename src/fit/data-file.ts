@@ -7,14 +7,15 @@
  *                   optionally a per-event weight column; other columns, such as a class label, are
  *                   ignored. A ROOT file's only TTree is read unless `tree` names one.
  * A missing key or column, a ragged row or a value that is not a finite number is refused with
- * the file, the column and where.
+ * the file, the column and where. Several files are one sample: their events concatenated in order,
+ * the sample (not each file) needing events and, with weights, Σw > 0.
  */
 import { extname } from 'node:path';
 import { readSafetensors } from '../io/safetensors.js';
 import { toFloat32 } from '../io/state-dict.js';
 import { readColumns } from '../io/columns/index.js';
 import { interleavePairs } from '../analysis/columns.js';
-import { checkFinite, type FitEvents } from './events.js';
+import { checkFinite, concatEvents, type FitEvents } from './events.js';
 
 /** Where the observables and weights are in a column file: our name → the file's column. */
 export interface DataColumns {
@@ -29,7 +30,30 @@ export interface DataColumns {
 export const OBSERVABLES = ['x1', 'x2', 'y1', 'y2'] as const;
 export type Observable = (typeof OBSERVABLES)[number];
 
+/** One data file's events, checked as a whole sample (see readDataFiles). */
 export async function readDataFile(path: string, needY: boolean, cols: DataColumns = {}): Promise<FitEvents> {
+  return readDataFiles([path], needY, cols);
+}
+
+/**
+ * The events of several files as one sample, in file order (`--data` repeated). The sample is checked
+ * as a whole, not file by file, so splitting the events over files changes nothing: a file with no rows
+ * among others is fine, and so is one whose weights sum to ≤ 0 while the sample's do not.
+ */
+export async function readDataFiles(
+  paths: readonly string[],
+  needY: boolean,
+  cols: DataColumns = {},
+): Promise<FitEvents> {
+  const parts: FitEvents[] = [];
+  for (const p of paths) parts.push(await readDataPart(p, needY, cols));
+  const ev = concatEvents(parts, paths);
+  checkSample(ev, paths, cols.weight);
+  return ev;
+}
+
+/** One file's events: its keys or columns, each value finite; neither its size nor its weights checked. */
+async function readDataPart(path: string, needY: boolean, cols: DataColumns): Promise<FitEvents> {
   const safetensors = extname(path).toLowerCase() === '.safetensors';
   if (safetensors && (cols.names || cols.weight || cols.tree)) {
     throw new Error(
@@ -38,17 +62,22 @@ export async function readDataFile(path: string, needY: boolean, cols: DataColum
     );
   }
   const ev = safetensors ? readSafetensorsEvents(path, needY) : await readColumnEvents(path, needY, cols);
-  if (ev.n === 0) throw new Error(`${path}: no events`);
   checkFinite(ev, path);
+  return ev;
+}
+
+/** A fit needs events, and with weights Σw > 0, over the whole sample. */
+function checkSample(ev: FitEvents, paths: readonly string[], weightColumn: string | undefined): void {
+  const where = paths.length === 1 ? paths[0] : `${paths.join(', ')} together`;
+  if (ev.n === 0) throw new Error(`${where}: no events`);
   if (ev.weights) {
     // Negative weights are allowed (NLO samples have some); a total that is not positive leaves the NLL
     // without a minimum (it falls without bound as events are made improbable).
     const sum = ev.weights.reduce((a, w) => a + w, 0);
     if (!(sum > 0)) {
-      throw new Error(`${path}: the weights in column '${cols.weight}' sum to ${sum}; a fit needs Σw > 0`);
+      throw new Error(`${where}: the weights in column '${weightColumn}' sum to ${sum}; a fit needs Σw > 0`);
     }
   }
-  return ev;
 }
 
 function readSafetensorsEvents(path: string, needY: boolean): FitEvents {

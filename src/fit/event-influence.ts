@@ -70,32 +70,40 @@ export const OUTLIER_NATS = 100;
 export interface Outliers {
   /** How many events are non-finite or more than OUTLIER_NATS above the median event's −log p. */
   count: number;
-  /** The first few of them (0-based event indices) with their NLL terms, worst first. */
+  /** The first few of them (0-based event indices) with their −log p (without weights), worst first. */
   worst: { event: number; term: number }[];
 }
 
-/** The events of `terms` (per-event NLL terms, w·(−log p)) that lie outside the model's support. */
-export function outlierEvents(terms: Float64Array, shown = 3): Outliers {
-  const size = (t: number) => (Number.isNaN(t) ? Infinity : Math.abs(t));
-  const finite = Array.from(terms, size)
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
+/**
+ * The events outside the model's support, from each event's −log p without its weight
+ * (MixtureLikelihood.eventNegLogP): support is a property of the event, and a weight of 60 on an
+ * ordinary event must not read as 400 nats of improbability. `weights` only decides which events
+ * count: those of weight 0 take no part in the fit, so they are neither flagged nor in the median.
+ * Events far more probable than the median are not flagged (a density spike is not missing support).
+ */
+export function outlierEvents(negLogP: Float64Array, weights: Float64Array | null = null, shown = 3): Outliers {
+  const counts = (i: number) => !weights || weights[i] !== 0;
+  const size = (t: number) => (Number.isNaN(t) ? Infinity : t);
+  const finite: number[] = [];
+  for (let i = 0; i < negLogP.length; i++) if (counts(i) && Number.isFinite(negLogP[i])) finite.push(negLogP[i]);
+  finite.sort((a, b) => a - b);
   const median = finite.length > 0 ? finite[finite.length >> 1] : 0;
   const flagged: { event: number; term: number }[] = [];
-  for (let i = 0; i < terms.length; i++)
-    if (!(size(terms[i]) - median <= OUTLIER_NATS)) flagged.push({ event: i, term: terms[i] });
+  for (let i = 0; i < negLogP.length; i++) {
+    if (counts(i) && !(size(negLogP[i]) - median <= OUTLIER_NATS)) flagged.push({ event: i, term: negLogP[i] });
+  }
   flagged.sort((a, b) => size(b.term) - size(a.term));
   return { count: flagged.length, worst: flagged.slice(0, shown) };
 }
 
-/** One line for the fit's note: which events, their NLL terms, and what to check. */
+/** One line for the fit's note: which events, their −log p, and what to check. */
 export function outlierNote(o: Outliers): string {
   const term = (t: number) => (Number.isFinite(t) ? t.toPrecision(3) : t > 0 ? '∞' : String(t));
   const list = o.worst.map((w) => `${w.event} (${term(w.term)})`).join(', ');
   const more = o.count > o.worst.length ? ` and ${o.count - o.worst.length} more` : '';
   return (
     `${o.count === 1 ? '1 event has' : `${o.count} events have`} a −log p over ${OUTLIER_NATS} above the median ` +
-    `event's, outside the model's support: event (NLL term) ${list}${more}, 0-based; check the data for ` +
+    `event's, outside the model's support: event (−log p) ${list}${more}, 0-based; check the data for ` +
     'sentinels, unit mistakes or stray columns'
   );
 }

@@ -180,15 +180,27 @@ export class MixtureLikelihood {
    * term are not per event), from the densities at θ's ν without gradients and outside the cache.
    */
   eventTerms(theta: ArrayLike<number>): Float64Array {
+    return this.weighTerms(this.eventNegLogP(theta));
+  }
+
+  /** w_i·(−log p_i) from eventNegLogP's −log p_i (the terms themselves without weights). */
+  weighTerms(negLogP: Float64Array): Float64Array {
+    const w = this.events.weights;
+    return w ? negLogP.map((v, i) => w[i] * v) : negLogP;
+  }
+
+  /**
+   * Each event's −log p(e_i | θ) without its weight: how well the model supports the event itself, which
+   * a weight (a cross-section, a reweighting factor) says nothing about.
+   */
+  eventNegLogP(theta: ArrayLike<number>): Float64Array {
     const d = this.source.valuesAt(this.nuOf(theta));
     const [a, b] = this.yields(theta);
-    const ev = this.events;
-    const out = new Float64Array(ev.n);
-    for (let i = 0; i < ev.n; i++) {
+    const out = new Float64Array(this.events.n);
+    for (let i = 0; i < out.length; i++) {
       const m = Math.max(d.lA[i], d.lB[i]);
-      // Zero density in both classes: the term is +∞ (not the NaN of −∞ − (−∞) in the exponents).
-      const logP = m === -Infinity ? m : m + Math.log(a * Math.exp(d.lA[i] - m) + b * Math.exp(d.lB[i] - m));
-      out[i] = -(ev.weights ? ev.weights[i] : 1) * logP;
+      // Zero density in both classes: −log p is +∞ (not the NaN of −∞ − (−∞) in the exponents).
+      out[i] = m === -Infinity ? Infinity : -(m + Math.log(a * Math.exp(d.lA[i] - m) + b * Math.exp(d.lB[i] - m)));
     }
     return out;
   }

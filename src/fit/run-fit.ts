@@ -155,10 +155,12 @@ export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): Mo
       return null;
     }
   });
-  // Does the data hold events the model gives no support? (one density evaluation, no gradients)
+  // Does the data hold events the model gives no support? (one density evaluation, no gradients) Judged on
+  // −log p alone: a large weight makes an event count more, not the model support it less.
   const values = Array.from(result.values);
-  const terms = values.every(Number.isFinite) ? lik.eventTerms(values) : null;
-  const outliers = terms ? outlierEvents(terms) : { count: 0, worst: [] };
+  const negLogP = values.every(Number.isFinite) ? lik.eventNegLogP(values) : null;
+  const outliers = negLogP ? outlierEvents(negLogP, lik.events.weights) : { count: 0, worst: [] };
+  const terms = negLogP && lik.weighTerms(negLogP);
   // Does one event carry a nuisance's curvature? (two density evaluations per nuisance, no gradients)
   const shares = result.valid && terms ? largestEventShares(lik, values, Array.from(result.errors), terms) : [];
   const dominated = shares.filter((s) => s.share > DOMINANT_EVENT_SHARE);

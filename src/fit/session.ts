@@ -6,7 +6,8 @@ import type { Device } from '../backend/device.js';
 import type { BaseFlowsConfig, SystematicsConfig } from '../config/load.js';
 import { checkBaseFlowsMatch } from '../config/load.js';
 import { MODEL_NAMES } from './density-source.js';
-import { loadFitModels } from './setup.js';
+import { loadFitModels, readResidualCheckpoints } from './setup.js';
+import { checkFrozenBases } from './base-check.js';
 import type { FitModels, Observables } from './sources.js';
 import type { LikelihoodSettings } from './likelihood-for.js';
 
@@ -28,7 +29,20 @@ export function checkSettings(s: LikelihoodSettings, models: readonly string[]):
   if (s.extended && s.fixMu !== undefined) throw new Error('--fix-mu and --extended do not go together (yields)');
 }
 
+/**
+ * The fit's models for a base and a systematics config: the configs' flows must agree in architecture
+ * (checkBaseFlowsMatch) and the base config's flow files must be the very weights frozen in the residual
+ * models, which the fit's base model uses (checkFrozenBases).
+ */
 export function openModels(dev: Device, base: BaseFlowsConfig, sys: SystematicsConfig, obs: Observables): FitModels {
   checkBaseFlowsMatch(base, sys);
-  return loadFitModels(dev, sys, obs);
+  const residuals = readResidualCheckpoints(sys, obs);
+  // The residual models first: a residual file that is not what --sys-cfg says is refused as such, not
+  // blamed on -c's flows.
+  const models = loadFitModels(dev, sys, obs, residuals);
+  checkFrozenBases(base, [
+    { sector: 'kin', checkpoint: residuals.kin },
+    ...(residuals.score ? [{ sector: 'score' as const, checkpoint: residuals.score }] : []),
+  ]);
+  return models;
 }

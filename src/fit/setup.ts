@@ -8,8 +8,8 @@
  * and generator templates (kin_systematics); models trained on a user's files have none, and the
  * fit then offers flow and base.
  *
- * The base source uses the frozen base flows under the residual models (checkBaseFlowsMatch has
- * made sure they are the base config's flows), so no flow is loaded twice.
+ * The base source uses the frozen base flows under the residual models, so no flow is loaded twice;
+ * session.ts openModels first makes sure they are the base config's flows (./base-check.ts).
  */
 import type { Device } from '../backend/device.js';
 import type { SystematicsConfig } from '../config/load.js';
@@ -18,6 +18,7 @@ import type { GeneratorConfig } from '../toy/index.js';
 import { residualNuisances } from './model-adapter.js';
 import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from './sources.js';
 import { loadResidualModel } from '../models/load.js';
+import { readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { checkTruthGenerator } from './truth-grad.js';
 
 /** The names of ν's components for a systematics config (see the file header). */
@@ -46,10 +47,28 @@ export function toyTruth(
   return { truthAt };
 }
 
-export function loadFitModels(dev: Device, sys: SystematicsConfig, observables: Observables): FitModels {
-  const kin = loadResidualModel(dev, sys.kin.paths.residual, sys.kin, 'residual_kin_model');
-  const score =
-    observables === 'xy' ? loadResidualModel(dev, sys.score.paths.residual, sys.score, 'residual_score_model') : null;
+/** The residual checkpoints a fit reads: kin, and score unless it uses x only. */
+export interface ResidualCheckpoints {
+  kin: Checkpoint;
+  score: Checkpoint | null;
+}
+
+export function readResidualCheckpoints(sys: SystematicsConfig, observables: Observables): ResidualCheckpoints {
+  return {
+    kin: readCheckpoint(sys.kin.paths.residual),
+    score: observables === 'xy' ? readCheckpoint(sys.score.paths.residual) : null,
+  };
+}
+
+/** The fit's models from a systematics config (`residuals`: its checkpoints, when already read). */
+export function loadFitModels(
+  dev: Device,
+  sys: SystematicsConfig,
+  observables: Observables,
+  residuals: ResidualCheckpoints = readResidualCheckpoints(sys, observables),
+): FitModels {
+  const kin = loadResidualModel(dev, residuals.kin, sys.kin, 'residual_kin_model');
+  const score = residuals.score && loadResidualModel(dev, residuals.score, sys.score, 'residual_score_model');
   const names = fitNuisanceNames(sys);
   for (const [m, key] of [
     [kin, 'kin'],

@@ -223,19 +223,77 @@ export function toyFileText(f: ToyFile): string {
   return `${JSON.stringify(f, null, 1)}\n`;
 }
 
-/** Checks a parsed toys.json enough that merging it cannot go wrong silently. */
+/**
+ * A toys.json or shard file's text, checked enough that merging it cannot go wrong silently: the meta
+ * fields the merge and the summary read, and every toy record's shape. A file that is not JSON (a figure
+ * given by mistake) is named without echoing its bytes.
+ */
 export function parseToyFile(text: string, name: string): ToyFile {
   let j: unknown;
   try {
     j = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${name}: not JSON (${(e as Error).message})`);
+  } catch {
+    throw new Error(`${name}: not a toys shard (not JSON)`);
   }
-  const f = j as ToyFile;
-  if (!f || typeof f !== 'object' || !f.meta || !Array.isArray(f.toys) || typeof f.meta.n_toys !== 'number') {
-    throw new Error(`${name}: not a toys file of fnf toys (expected "meta", "toys")`);
+  const problem = toyFileProblem(j);
+  if (problem) throw new Error(`${name}: not a toys shard of fnf toys: ${problem}`);
+  return j as ToyFile;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isList = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
+const isString = (x: unknown) => typeof x === 'string';
+/** JSON writes a NaN or an infinite value as null. */
+const isNumberOrNull = (x: unknown) => x === null || typeof x === 'number';
+/** A value as it stood in the file, cut short (a whole record would flood the message). */
+const brief = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length <= 40 ? text : `${text.slice(0, 37)}…`;
+};
+
+/** What is wrong with a parsed toy file, or null. */
+function toyFileProblem(j: unknown): string | null {
+  if (!isObject(j) || !isObject(j.meta) || !Array.isArray(j.toys)) return 'expected an object with "meta" and "toys"';
+  const meta = j.meta;
+  const nToys = meta.n_toys;
+  if (!(typeof nToys === 'number' && Number.isSafeInteger(nToys) && nToys >= 1)) {
+    return `meta.n_toys is ${brief(nToys)}, expected a positive integer`;
   }
-  return f;
+  if (!isList(meta.models, isString) || !isList(meta.nuisance_names, isString)) {
+    return 'meta.models and meta.nuisance_names must be lists of names';
+  }
+  if (!isObject(meta.truth) || typeof meta.truth.mu !== 'number' || !isList(meta.truth.nu, isNumberOrNull)) {
+    return 'meta.truth must be { mu, nu } with numbers';
+  }
+  for (let t = 0; t < j.toys.length; t++) {
+    const problem = toyRecordProblem(j.toys[t], nToys);
+    if (problem) return `toys[${t}] ${problem}`;
+  }
+  return null;
+}
+
+/** What is wrong with one toy record of a study of `nToys` toys, or null. */
+function toyRecordProblem(rec: unknown, nToys: number): string | null {
+  if (!isObject(rec)) return `is ${brief(rec)}, expected a record { index, global_obs, fits }`;
+  const i = rec.index;
+  if (!(typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < nToys)) {
+    return `has index ${brief(i)}, expected an integer in [0, ${nToys})`;
+  }
+  if (!isList(rec.global_obs, isNumberOrNull)) return 'has no list of numbers global_obs';
+  if (!isObject(rec.fits)) return 'has no object fits';
+  for (const [model, f] of Object.entries(rec.fits)) {
+    if (isObject(f) && typeof f.failed === 'string') continue;
+    const ok =
+      isObject(f) &&
+      isList(f.names, isString) &&
+      isList(f.values, isNumberOrNull) &&
+      isList(f.errors, isNumberOrNull) &&
+      Array.isArray(f.minos) &&
+      typeof f.valid === 'boolean';
+    if (!ok) return `fits.${model} is neither a fit { names, values, errors, minos, valid } nor { failed }`;
+  }
+  return null;
 }
 
 /** What a worker of runToysInWorkers (toy-worker.ts) is given: the configs' paths, to open its own models. */

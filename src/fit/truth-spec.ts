@@ -1,8 +1,28 @@
 /**
  * The truth strings of `fnf fit --toy` and `fnf toys --truth`: "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4,n=20000".
  * Names are `mu`, `nu_<nuisance>` and (where allowed) `n`; an unknown name, a repeated name, a
- * value that is not a finite number, or μ outside [0, 1] is refused with the offending piece.
+ * value that is not a finite number, μ outside [0, 1] or n outside [1, MAX_TOY_EVENTS] is refused with
+ * the offending piece.
  */
+
+/**
+ * The most events a toy may have (`fnf fit --toy …,n=`, `fnf toys --events`). A toy is drawn, and every
+ * model's densities evaluated, in memory: ~180 bytes an event for the truth fit (1e6 events: 330 MB), more
+ * for the flow, so 1e7 is already a few GB and minutes a fit; without a bound n = 1e12 died in a typed-array
+ * allocation.
+ */
+export const MAX_TOY_EVENTS = 10_000_000;
+
+/** Refuses a toy size above MAX_TOY_EVENTS; `what` names it as given ("--events 1e12", "--toy: n=1e12"). */
+export function checkToyEvents(n: number, what: string): void {
+  if (n > MAX_TOY_EVENTS) {
+    throw new Error(
+      `${what} is above ${MAX_TOY_EVENTS} events, the most a toy may have (its events and their densities ` +
+        'are held in memory, a few hundred bytes each)',
+    );
+  }
+}
+
 export interface TruthPoint {
   mu: number;
   /** One value per nuisance, in the order of the names given to the parser (default 0). */
@@ -49,6 +69,7 @@ export function parseTruthSpec(
   if (seen.has('n')) {
     const n = seen.get('n')!;
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${opts.what}: n=${n} must be a positive integer`);
+    checkToyEvents(n, `${opts.what}: n=${n}`);
     out.n = n;
   }
   return out;

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
 import { Rng } from '../../random/rng.js';
 import { MODEL_NAMES, type ModelName } from '../../fit/density-source.js';
-import { OBSERVABLES, readDataFile, type Observable } from '../../fit/data-file.js';
+import { OBSERVABLES, readDataFiles, type Observable } from '../../fit/data-file.js';
 import { drawToy } from '../../fit/toy-data.js';
 import { fitLikelihood, type ModelFit, type ModelFitJson } from '../../fit/run-fit.js';
 import { fitTable } from '../../fit/table.js';
@@ -20,7 +20,7 @@ import { parseTruthSpec, type TruthPoint } from '../../fit/truth-spec.js';
 import { checkSettings, likelihoodFor, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
 import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/sources.js';
-import { concatEvents, type FitEvents } from '../../fit/events.js';
+import type { FitEvents } from '../../fit/events.js';
 import { weightSums } from '../../analysis/columns.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
@@ -57,11 +57,18 @@ export interface FitOptions extends FitCommonOptions, DataOptions {
   figures: boolean;
 }
 
-const numberArg = (text: string) => {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`expected a number, got '${text}'`);
+/**
+ * --fix-mu, --start-mu: a finite decimal number (its bounds are checkSettings'). An InvalidArgumentError, so
+ * commander names the flag and the value ("option '--fix-mu <mu>' argument 'abc' is invalid. …") and exits 2.
+ */
+export function numberArg(text: string): number {
+  const t = text.trim();
+  const v = Number(t);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || !Number.isFinite(v)) {
+    throw new InvalidArgumentError('expected a finite number such as 0.3');
+  }
   return v;
-};
+}
 
 /** The options `fit`, `scan` and `toys` share. */
 export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandatory = true): Command {
@@ -237,9 +244,7 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
     if (o.data !== undefined) {
       const cols = { names: o.columns, tree: o.tree, weight: o.weight };
       const files = Array.isArray(o.data) ? o.data : [o.data];
-      const parts: FitEvents[] = [];
-      for (const f of files) parts.push(await readDataFile(f, o.observables === 'xy', cols));
-      events = concatEvents(parts, files);
+      events = await readDataFiles(files, o.observables === 'xy', cols);
     }
   } catch (e) {
     throw new UserError(`${what}: ${(e as Error).message}`);

@@ -15,7 +15,7 @@ import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
-import { parseTruthSpec } from '../../fit/truth-spec.js';
+import { checkToyEvents, parseTruthSpec } from '../../fit/truth-spec.js';
 import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
 import { checkSettings, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import {
@@ -108,12 +108,21 @@ function writeToyFile(path: string, f: ToyFile, figures: boolean): void {
 export function merge(files: string[], out: string, figures: boolean): ToyFile {
   let merged: ToyFile;
   try {
-    merged = mergeToyFiles(files.map((name) => ({ name, file: parseToyFile(readFileSync(name, 'utf8'), name) })));
+    merged = mergeToyFiles(files.map((name) => ({ name, file: parseToyFile(readShard(name), name) })));
   } catch (e) {
     throw new UserError((e as Error).message);
   }
   writeToyFile(out, merged, figures);
   return merged;
+}
+
+/** A shard file's text; a file that cannot be read is the user's (a mistyped name), said in one line. */
+function readShard(name: string): string {
+  try {
+    return readFileSync(name, 'utf8');
+  } catch (e) {
+    throw new Error(`toys merge: cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 export async function run(o: ToysOptions): Promise<ToyFile> {
@@ -150,6 +159,7 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   try {
     checkSettings(settings, modelNames);
     truth = parseTruthSpec(o.truth, names, { allowN: false, what: '--truth' });
+    checkToyEvents(o.events, `--events ${o.events}`);
     if (o.shard !== undefined) shard = parseShard(o.shard);
     minos = resolveMinosParameters(o.minos, toyParameterNames(names, !!o.extended));
   } catch (e) {
