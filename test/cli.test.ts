@@ -281,6 +281,88 @@ test('a corrupt model or training-state file is one line naming it, exit 2, and 
   assert.ok(readFileSync(model).equals(shipped), 'the model file is left as it was');
 });
 
+test('--resume after Ctrl-C in an earlier model: the finished one has nothing to do, the next starts fresh', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-resume-'));
+  const tiny = (context: number) =>
+    `  features: 2\n  context: ${context}\n  bins: 4\n  transforms: 1\n  hidden_features: [8]\n`;
+  const schedule = '    batch_size: 32\n    nepochs: 2\n    steps_per_epoch: 3\n    lr: 1.0e-3\n    val_batches: 1\n';
+  const cfg = join(dir, 'base.yaml');
+  writeFileSync(
+    cfg,
+    readFileSync(BASE, 'utf8')
+      .replace(/score_model:.*$/m, `score_model: ${dir}/score.safetensors`)
+      .replace(/kin_model:.*$/m, `kin_model: ${dir}/kin.safetensors`)
+      .replace(/score_flow:[\s\S]*?\n\n/, `score_flow:\n${tiny(4)}\n`)
+      .replace(/kin_flow:[\s\S]*?\n\n/, `kin_flow:\n${tiny(2)}\n`)
+      .replace(/training:[\s\S]*$/, `training:\n  score:\n${schedule}  kin:\n${schedule}`),
+  );
+  const train = (...args: string[]) => fnf(['--threads', '1', '--backend', 'wasm', 'train-base', '-c', cfg, ...args]);
+  // As if Ctrl-C had come after train_score finished, before train_kin began.
+  assert.is(train('-s', 'train_score').code, 0);
+  const resumed = train('--resume');
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /train_score: already finished at epoch 2\/2; nothing to do\n/);
+  assert.match(
+    resumed.stderr,
+    /train_kin: --resume: no training state at \S*kin\.train\.safetensors: this model's training never started, so it /,
+  );
+  assert.not.match(resumed.stdout, /train_score: saved/);
+  assert.match(resumed.stdout, /train_kin: saved/);
+  const card = JSON.parse(readFileSync(join(dir, 'kin.card.json'), 'utf8'));
+  assert.equal(
+    card.history.map((h: { epoch: number }) => h.epoch),
+    [1, 2],
+  );
+  const again = train('--resume');
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stderr, /train_kin: already finished at epoch 2\/2; nothing to do\n/);
+  assert.not.match(again.stderr, /finished: 0 epochs|nan/);
+  // Another schedule, --resume with --init-from, a missing --init-from: one line each, exit 2.
+  for (const flag of [
+    ['--epochs', '3'],
+    ['--steps-per-epoch', '7'],
+    ['--lr', '0.5'],
+  ]) {
+    assertUsageError(train('-s', 'train_kin', '--resume', ...flag), [
+      '--resume: ',
+      'kin.safetensors was trained with {',
+    ]);
+  }
+  assertUsageError(train('-s', 'train_kin', '--resume', '--init-from', join(dir, 'score.safetensors')), [
+    '--resume continues the run saved at the model path and --init-from starts a new run',
+  ]);
+  assertUsageError(train('-s', 'train_kin', '--init-from', '/nonexistent.safetensors'), [
+    "'--init-from <file>' argument '/nonexistent.safetensors' is invalid",
+    'file not found',
+  ]);
+});
+
+test('event counts above 1e8 are refused up front with the reason, from flags and configs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-cli-'));
+  const ds = join(ROOT, 'configs', 'dataset.yaml');
+  assertUsageError(fnf(['generate-dataset', '-c', ds, '--n-events', '1e12']), [
+    "'--n-events <n>' argument '1e12'",
+    'expected at most 100000000 (1e8): events are held in memory',
+  ]);
+  const cfg = join(dir, 'd.yaml');
+  writeFileSync(cfg, readFileSync(ds, 'utf8').replace(/^n_events:.*$/m, 'n_events: 1e12'));
+  assertUsageError(fnf(['generate-dataset', '-c', cfg]), [
+    `${cfg}: n_events: expected at most 100000000 (1e8) events: events are held in memory`,
+  ]);
+  assertUsageError(fnf(['toys', '-c', BASE, '--sys-cfg', SYS, '--n-toys', '2', '--events', '1e9']), [
+    "'--events <n>' argument '1e9'",
+    'expected at most 100000000',
+  ]);
+  // The output path is checked before the draw: 1e8 events would take a minute and 2.5 GB first.
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const t0 = Date.now();
+  assertUsageError(fnf(['generate-dataset', '-c', ds, '--n-events', '1e8', '--out', `${file}/d.npz`]), [
+    `--out ${file}/d.npz: cannot write it`,
+  ]);
+  assert.ok(Date.now() - t0 < 15_000, `refused after ${Date.now() - t0} ms`);
+});
+
 test('fnf with no command prints help to stderr and exits 2', () => {
   const r = fnf([]);
   assert.is(r.code, 2);

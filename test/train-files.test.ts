@@ -27,6 +27,7 @@ import { createDevice } from '../src/backend/index.js';
 import * as op from '../src/ops/index.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { train, type TrainJob } from '../src/train/trainer.js';
+import { writeModelCard } from '../src/cli/commands/train-common.js';
 import type { Batch } from '../src/train/batches.js';
 
 /** A parsed YAML config the test edits by key (any: the keys are the test's own). */
@@ -161,6 +162,191 @@ test('weights: a batch carries w/w̄ (negative ones kept); held-out weights sum 
   const summary = batches.summary();
   assert.ok(summary[0].train.negative_weights > 0);
   assert.ok(summary[0].train.effective_events < summary[0].train.events);
+});
+
+test('weights: the loss does not depend on their overall scale; tiny positive weights are accepted', () => {
+  const w = (i: number) => (i % 10 === 3 ? -0.5 : 2 + Math.sin(i));
+  const draw = (scale: number) => {
+    const batches = new FileBatches([sample(200, (i) => scale * w(i))], 0.2, Rng.fromSeed(1));
+    return { batch: batches.draw(Rng.fromSeed(2), 64), held: batches.validation(64), summary: batches.summary()[0] };
+  };
+  const one = draw(1);
+  for (const scale of [1e-10, 7e-9, 1e12]) {
+    const other = draw(scale);
+    for (let r = 0; r < 64; r++)
+      assert.ok(Math.abs(other.batch.w![r] - one.batch.w![r]) <= 1e-6 * Math.abs(one.batch.w![r]));
+    const a = one.held.flatMap((b) => Array.from(b.w!));
+    const b = other.held.flatMap((b) => Array.from(b.w!));
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * Math.abs(a[i]), `${scale}: ${a[i]} vs ${b[i]}`);
+    // The card rounds for display only, to significant digits: Σw of 1e-10 weights is not 0.
+    assert.ok(Math.abs(other.summary.train.sum_w / (scale * one.summary.train.sum_w) - 1) < 1e-6, `${scale}`);
+  }
+});
+
+test('holdout: 0 means no validation: no NaN val loss recorded, no best epoch, the last epoch kept', async () => {
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+  const batches = new FileBatches([sample(60)], 0, Rng.fromSeed(1));
+  const job: TrainJob = {
+    device: dev,
+    params,
+    modelPath: join(dir, 'nohold.safetensors'),
+    architecture: { kind: 'test' },
+    drawBatch: (rng, n) => batches.draw(rng, n),
+    logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(op.mul(x, 0.01), tape.param(params.get('b')))))),
+    stateDict: () =>
+      new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
+    validation: batches.validation(16),
+    data: batches,
+  };
+  assert.equal(job.validation, []);
+  const epochs: (number | undefined)[] = [];
+  const plan = {
+    label: 'h',
+    epochs: 2,
+    stepsPerEpoch: 3,
+    batchSize: 16,
+    lr: 0.01,
+    weightDecay: 0,
+    seed: 1,
+    valBatches: 10,
+  };
+  const result = await train(job, plan, { events: { epoch: (e) => epochs.push(e.valLoss) } });
+  assert.equal(epochs, [undefined, undefined]);
+  assert.ok(result.state.history.every((h) => h.valLoss === undefined));
+  assert.is(result.bestEpoch, undefined);
+  const card = join(dir, 'nohold.card.json');
+  writeModelCard(job.modelPath, {
+    title: 't',
+    config: join(dir, 'c.yaml'),
+    section: 's',
+    plan,
+    result,
+    backend: 'wasm',
+    architecture: {},
+    data: { samples: [] },
+  });
+  const written = JSON.parse(readFileSync(card, 'utf8'));
+  assert.is(written.best_epoch, null);
+  assert.is(written.best_val_loss, null);
+  assert.ok(written.history.every((h: object) => !('val_loss' in h)));
+  assert.not.match(readFileSync(join(dir, 'nohold.card.md'), 'utf8'), /model file holds|NaN/);
+});
+
+test('file training interrupted anywhere and resumed ends as the uninterrupted run: losses, best, model', async () => {
+  // 36 training events in batches of 16: passes end mid-batch and mid-epoch. Held-out events at
+  // x = 0 while training pulls b towards the training events' mean: the held-out NLL rises, so
+  // the best epoch is the first and must survive the resume.
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const s = sample(40);
+  for (let i = 0; i < s.x.length; i++) s.x[i] = 1 + (s.x[i] % 7) / 7;
+  const run = async (name: string, stops: number[]) => {
+    const path = join(dir, name);
+    let result;
+    for (const [k, stopAtStep] of [...stops, undefined].entries()) {
+      const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+      const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
+      const held = {
+        n: 4,
+        x: new Float32Array(8),
+        context: new Float32Array(8).fill(1),
+        w: new Float32Array(4).fill(0.25),
+      };
+      const job: TrainJob = {
+        device: dev,
+        params,
+        modelPath: path,
+        architecture: { kind: 'test' },
+        drawBatch: (rng, n) => batches.draw(rng, n),
+        logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(x, tape.param(params.get('b')))))),
+        stateDict: () =>
+          new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
+        validation: [held],
+        data: batches,
+      };
+      const plan = {
+        label: 'r',
+        epochs: 4,
+        stepsPerEpoch: 5,
+        batchSize: 16,
+        lr: 0.05,
+        weightDecay: 0,
+        seed: 1,
+        valBatches: 0,
+      };
+      result = await train(job, plan, { resume: k > 0, stopAtStep });
+    }
+    return { result: result!, file: readSafetensors(path) };
+  };
+  const full = await run('full.safetensors', []);
+  assert.is(full.result.bestEpoch, 0);
+  for (const stops of [[3], [7, 12], [5, 10, 15]]) {
+    const resumed = await run(`stop-${stops.join('-')}.safetensors`, stops);
+    assert.equal(
+      resumed.result.state.history.map((h) => [h.loss, h.valLoss]),
+      full.result.state.history.map((h) => [h.loss, h.valLoss]),
+      `stopped at ${stops}`,
+    );
+    assert.is(resumed.result.bestEpoch, 0);
+    assert.equal(resumed.file.dict.get('b')!.data, full.file.dict.get('b')!.data, `stopped at ${stops}`);
+    assert.is(JSON.parse(resumed.file.metadata.training).best_epoch, 0);
+  }
+});
+
+test('a placeholder (1e30, −999) in any column a flow reads is refused when read: column, file, row', async () => {
+  const rows = Array.from({ length: 500 }, (_, i) => [
+    Math.sin(i),
+    Math.cos(i),
+    Math.sin(3 * i),
+    -Math.log(1 - ((i * 0.618) % 1)),
+    i % 2,
+  ]);
+  const write = (name: string, edit: (r: number[][]) => void) => {
+    const copy = rows.map((r) => [...r]);
+    edit(copy);
+    writeFileSync(join(dir, name), 'x1,x2,y1,y2,label\n' + copy.map((r) => r.join(',')).join('\n') + '\n');
+    return join(dir, name);
+  };
+  const columns = {
+    features: ['x1', 'x2'] as [string, string],
+    scores: ['y1', 'y2'] as [string, string],
+    class: 'label',
+  };
+  const load = (sector: 'kin' | 'score', path: string) => loadSample(sector, { files: [{ path }] }, columns, 'nominal');
+  // y2 is exponential (a long tail): real values, accepted.
+  await load(
+    'score',
+    write('clean.csv', () => {}),
+  );
+  const context = write('ctx.csv', (r) => {
+    r[10][0] = 1e30;
+    r[20][0] = -999;
+  });
+  await load('score', context).then(
+    () => assert.unreachable('the score flow reads x1 as context'),
+    (e: Error) => {
+      assert.is(e.name, 'SampleError');
+      assert.match(
+        e.message,
+        new RegExp(
+          "^nominal: column 'x1' holds 2 values far outside the bulk of its values \\(median .*" +
+            '\\S*ctx\\.csv row 10 \\(0-based\\): x1 = 1e\\+30; \\S*ctx\\.csv row 20 \\(0-based\\): x1 = -999; ' +
+            '.*fix or drop such events$',
+        ),
+      );
+    },
+  );
+  await load('kin', context).then(
+    () => assert.unreachable('the kin flow models x1'),
+    (e: Error) => assert.match(e.message, /column 'x1' holds 2 values/),
+  );
+  const modelled = write('y.csv', (r) => (r[7][2] = -999));
+  await load('kin', modelled); // the kin flow does not read y
+  await load('score', modelled).then(
+    () => assert.unreachable('the score flow models y1'),
+    (e: Error) => assert.match(e.message, /column 'y1' holds a value .* row 7 \(0-based\): y1 = -999;/),
+  );
 });
 
 test('a class column with a value other than 0 or 1 is one clear error', async () => {
@@ -383,13 +569,21 @@ test('train-base, train-systematics on files: validation NLL per epoch, best epo
     assert.is(card.history.length, 3);
     for (const h of card.history) assert.ok(Number.isFinite(h.val_loss), `${name} epoch ${h.epoch} val_loss`);
     const best = Math.min(...card.history.map((h: { val_loss: number }) => h.val_loss));
-    assert.is(card.history[card.best_epoch].val_loss, best);
+    // Epochs counted from 1 in the card, as the progress lines count them.
+    assert.equal(
+      card.history.map((h: { epoch: number }) => h.epoch),
+      [1, 2, 3],
+    );
+    assert.is(card.history[card.best_epoch - 1].val_loss, best);
     const s = card.training_data.samples[0];
     assert.is(s.train.events + s.holdout.events, 3000);
     assert.is(s.holdout.events, 300);
     assert.is(s.train.negative_weights + s.holdout.negative_weights, 60);
     assert.ok(s.train.effective_events < s.train.events);
-    assert.match(readFileSync(join(dir, `${name}.card.md`), 'utf8'), /lowest held-out NLL/);
+    assert.match(
+      readFileSync(join(dir, `${name}.card.md`), 'utf8'),
+      new RegExp(`\\| model file holds \\| epoch ${card.best_epoch} \\(lowest held-out NLL, ${best.toFixed(5)}\\) \\|`),
+    );
   }
 
   await trainSystematics({ ...opts, cfg: sys, steps: ['train_kin', 'train_score'] } as never);

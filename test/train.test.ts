@@ -1,9 +1,10 @@
 /** Training: an MLP regression reaches a known loss; resume is exact; NaN keeps the last checkpoint. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { writeModelCard } from '../src/cli/commands/train-common.js';
-import { readSafetensors } from '../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Act } from '../src/backend/kernels.js';
@@ -14,7 +15,8 @@ import * as op from '../src/ops/index.js';
 import { AdamW } from '../src/train/adamw.js';
 import { baseFlowJob, residualJob } from '../src/train/jobs.js';
 import { train, TrainingDiverged, type TrainEvents, type TrainPlan } from '../src/train/trainer.js';
-import { saveModel } from '../src/train/checkpoint.js';
+import { removeStaleTemporaries, saveModel, trainStatePath } from '../src/train/checkpoint.js';
+import { CheckpointError } from '../src/io/state-dict.js';
 import { nsfToStateDict, nsfArchitecture } from '../src/flows/nsf-state.js';
 import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
 import { Rng } from '../src/random/rng.js';
@@ -127,6 +129,40 @@ for (const dev of devices) {
     assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data));
   });
 
+  test(`${dev.backend}: killed between the two writes (model, state a checkpoint apart): resumes exactly`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnf-kill-'));
+    const gen = defaultGeneratorConfig();
+    const job = (name: string, resume: boolean) => baseFlowJob(dev, 'kin', tiny, gen, join(dir, name), 3, resume);
+    const a = job('a.safetensors', false);
+    const full = await train(a.job, plan(4), {});
+    // Each case stops at step 5 (keeping that model file), then at step 7, then swaps in the
+    // other step's model file: the state written but not the model, or (as the writers ran
+    // before) the model written but not the state.
+    for (const [name, stateAt, modelAt] of [
+      ['behind.safetensors', 7, 5],
+      ['ahead.safetensors', 5, 7],
+    ] as const) {
+      const path = join(dir, name);
+      await train(job(name, false).job, plan(4), { stopAtStep: 5 });
+      const files = { 5: [readFileSync(path), readFileSync(trainStatePath(path))] };
+      await train(job(name, true).job, plan(4), { resume: true, stopAtStep: 7 });
+      const at7 = [readFileSync(path), readFileSync(trainStatePath(path))];
+      writeFileSync(path, modelAt === 5 ? files[5][0] : at7[0]);
+      writeFileSync(trainStatePath(path), stateAt === 5 ? files[5][1] : at7[1]);
+      const messages: string[] = [];
+      const c = job(name, true);
+      const resumed = await train(c.job, plan(4), { resume: true, events: { message: (m) => messages.push(m) } });
+      assert.equal(messages, [`t: resuming at step ${stateAt} of 20`], name);
+      assert.equal(
+        resumed.state.history.map((h) => [h.loss, h.valLoss]),
+        full.state.history.map((h) => [h.loss, h.valLoss]),
+        name,
+      );
+      assert.equal(Array.from(c.model.params.values.data), Array.from(a.model.params.values.data), name);
+      assert.equal(modelFile(path), modelFile(join(dir, 'a.safetensors')), `${name}: the same model file`);
+    }
+  });
+
   test(`${dev.backend}: a NaN loss stops training and keeps the last good checkpoint`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnf-nan-'));
     const path = join(dir, 'm.safetensors');
@@ -223,6 +259,13 @@ for (const dev of devices) {
 
 type op_Var = Parameters<typeof op.exp>[0];
 
+/** A model file's tensors and the step it says it holds (its history's wall times differ run to run). */
+function modelFile(path: string): { step: number; tensors: [string, number[]][] } {
+  const { dict, metadata } = readSafetensors(path);
+  const tensors = [...dict].map(([k, t]) => [k, Array.from(t.data as Float32Array)] as [string, number[]]);
+  return { step: JSON.parse(metadata.training).step, tensors };
+}
+
 async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {
   try {
     await fn();
@@ -232,6 +275,108 @@ async function assert_rejects(fn: () => Promise<unknown>, re: RegExp): Promise<v
   }
   assert.unreachable('expected a rejection');
 }
+
+const dev0 = devices[devices.length - 1];
+
+test('--resume: never started → fresh; finished → nothing to do; another schedule or seed → refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-resume-'));
+  const gen = defaultGeneratorConfig();
+  const job = (name: string, resume: boolean) => baseFlowJob(dev0, 'kin', tiny, gen, join(dir, name), 3, resume);
+  const messages: string[] = [];
+  const starts: number[] = [];
+  const events: TrainEvents = { message: (m) => messages.push(m), start: (r) => starts.push(r.startStep) };
+  const full = await train(job('a.safetensors', false).job, plan(2), {});
+  // No training state: the model's training never started (Ctrl-C came in an earlier model).
+  const fresh = await train(job('b.safetensors', true).job, plan(2), { resume: true, events });
+  assert.match(messages[0], /^t: --resume: no training state at \S*b\.train\.safetensors: .*starts fresh$/);
+  assert.equal(starts, [0]);
+  assert.equal(
+    fresh.state.history,
+    full.state.history.map((h) => ({ ...h, seconds: fresh.state.history[h.epoch].seconds })),
+  );
+  assert.equal(modelFile(join(dir, 'b.safetensors')), modelFile(join(dir, 'a.safetensors')));
+
+  // Finished: said so, nothing trained, no progress started; the files stay as they were.
+  messages.length = 0;
+  starts.length = 0;
+  const before = readFileSync(join(dir, 'b.safetensors'));
+  const done = await train(job('b.safetensors', true).job, plan(2), { resume: true, events });
+  assert.equal(messages, ['t: already finished at epoch 2/2; nothing to do']);
+  assert.equal(starts, []);
+  assert.ok(done.alreadyFinished && !done.interrupted);
+  assert.ok(readFileSync(join(dir, 'b.safetensors')).equals(before));
+  // Killed between the last two writes (the model a checkpoint behind): the model is rewritten.
+  await train(job('c.safetensors', false).job, plan(2), { stopAtStep: 5 });
+  const behind = readFileSync(join(dir, 'c.safetensors'));
+  await train(job('c.safetensors', true).job, plan(2), { resume: true });
+  writeFileSync(join(dir, 'c.safetensors'), behind);
+  messages.length = 0;
+  await train(job('c.safetensors', true).job, plan(2), { resume: true, events });
+  assert.match(messages[0], /rewrote \S*c\.safetensors from its training state/);
+  assert.equal(modelFile(join(dir, 'c.safetensors')), modelFile(join(dir, 'b.safetensors')));
+
+  // Another schedule or seed: refused as a checkpoint problem (one line from the CLI), naming both.
+  for (const other of [plan(3), { ...plan(2), stepsPerEpoch: 7 }, { ...plan(2), lr: 0.5 }, { ...plan(2), seed: 4 }]) {
+    await train(job('b.safetensors', true).job, other, { resume: true }).then(
+      () => assert.unreachable('must refuse'),
+      (e: Error) => {
+        assert.ok(e instanceof CheckpointError, e.name);
+        assert.match(
+          e.message,
+          /^--resume: \S*b\.safetensors was trained with \{.*\}, not \{.*\}; resume with the same/,
+        );
+      },
+    );
+  }
+});
+
+test('--resume from a training state without weights (older files) refuses a model at another step', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-legacy-'));
+  const gen = defaultGeneratorConfig();
+  const path = join(dir, 'm.safetensors');
+  const job = (resume: boolean) => baseFlowJob(dev0, 'kin', tiny, gen, path, 3, resume).job;
+  await train(job(false), plan(4), { stopAtStep: 5 });
+  // As the old writers left it: no 'params' in the state, the model written a checkpoint ahead.
+  const { dict, metadata } = readSafetensors(trainStatePath(path));
+  dict.delete('params');
+  await train(job(true), plan(4), { resume: true, stopAtStep: 7 });
+  writeSafetensors(trainStatePath(path), dict, metadata);
+  await train(job(true), plan(4), { resume: true }).then(
+    () => assert.unreachable('must refuse'),
+    (e: Error) => {
+      assert.ok(e instanceof CheckpointError);
+      assert.match(
+        e.message,
+        /m\.safetensors holds step 7 but its training state \S+ is at step 5 \(the run was killed/,
+      );
+    },
+  );
+});
+
+test("stale temporary files of killed writers are removed; live writers' and other names are kept", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-tmp-'));
+  const path = join(dir, 'm.safetensors');
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process id that has exited
+  const names = [
+    `m.safetensors.tmp-${dead}-0123456789ab`,
+    `m.train.safetensors.tmp-${dead}-ba9876543210`,
+    `m.safetensors.tmp-${process.pid}-0123456789ab`, // a writer still running
+    `m.safetensors.tmp-${dead}-notours`, // not the atomic writer's form
+    `other.safetensors.tmp-${dead}-0123456789ab`, // another file's
+  ];
+  for (const n of names) writeFileSync(join(dir, n), 'x');
+  const messages: string[] = [];
+  const { job } = baseFlowJob(dev0, 'kin', tiny, defaultGeneratorConfig(), path, 3, false);
+  await train(job, { ...plan(1), valBatches: 0 }, { events: { message: (m) => messages.push(m) } });
+  assert.equal(
+    readdirSync(dir)
+      .filter((n) => n.includes('.tmp-'))
+      .sort(),
+    names.slice(2).sort(),
+  );
+  assert.match(messages[0], /^t: removed 2 temporary file\(s\) a killed run left: /);
+  assert.equal(removeStaleTemporaries([join(dir, 'none', 'x.safetensors')]), []);
+});
 
 test('the checkpoint writers refuse a non-finite value, naming key and element, and leave the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-nanw-'));

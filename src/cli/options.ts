@@ -11,6 +11,7 @@ import { extname } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { MAX_THREADS, defaultThreads } from '../backend/wasm/index.js';
 import { outputDirProblem, outputFileProblem } from './output-path.js';
+import { EVENTS_MEMORY, MAX_EVENTS } from '../toy/sample.js';
 
 export const BACKENDS = ['auto', 'wasm', 'ts', 'gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -75,6 +76,18 @@ export function intParser(min: number, max = Number.MAX_SAFE_INTEGER): (text: st
 
 export const positiveIntParser = intParser(1);
 export const seedParser = intParser(0, 4294967295);
+
+/**
+ * A number of events to draw (generate-dataset --n-events, toys --events): a positive integer up
+ * to MAX_EVENTS, since all of them are held in memory at once (more failed deep inside as
+ * "Invalid typed array length", or ran the machine out of memory).
+ */
+export function eventCountParser(text: string): number {
+  const v = toNumber(text);
+  if (v === undefined || !Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (v > MAX_EVENTS) throw new InvalidArgumentError(`expected at most ${MAX_EVENTS} (1e8): ${EVENTS_MEMORY}`);
+  return v;
+}
 
 export function positiveNumberParser(text: string): number {
   const v = toNumber(text);

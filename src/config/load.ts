@@ -69,9 +69,11 @@ import {
   required,
   section,
   seedInt,
+  type Check,
   type Where,
 } from './kit.js';
 import { copyGeneratorConfig } from '../toy/config.js';
+import { EVENTS_MEMORY, MAX_EVENTS } from '../toy/sample.js';
 import { SECTORS, type Sector } from '../toy/sector.js';
 
 export { ConfigError } from './kit.js';
@@ -447,8 +449,14 @@ function checkBatchHoldsTemplates(where: Where, model: Sector, batchSize: number
 // ---------------------------------------------------------------------------------------------
 // dataset.yaml
 
+/** Events are drawn in memory all at once, so their number is bounded (MAX_EVENTS says why). */
+const eventCount: Check<number> = (v, where) => {
+  const n = positiveInt(v, where);
+  return n <= MAX_EVENTS ? n : fail(where, `at most ${MAX_EVENTS} (1e8) events: ${EVENTS_MEMORY}`, v);
+};
+
 const datasetTop = section({
-  n_events: required(positiveInt),
+  n_events: required(eventCount),
   runtime: optional(runtimeSection),
   paths: required(section({ dataset: required(datasetPath) })),
   generator: required(generatorSection()),

@@ -45,7 +45,8 @@
  *                                      batch_size ≥ number of templates (one chunk per template)
  *
  * ── dataset.yaml (`fnf generate-dataset`) ──────────────────────────────────────────────────────
- *   n_events: int ≥ 1 (required)       paths: { dataset: .pt/.safetensors/.parquet/.npz/.csv } (required)
+ *   n_events: int in [1, 1e8] (required; all held in memory)
+ *   paths: { dataset: .pt/.safetensors/.parquet/.npz/.csv } (required)
  */
 import type { SamplesConfig } from './samples.js';
 import type { NSFConfig } from '../flows/nsf.js';

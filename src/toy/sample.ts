@@ -53,6 +53,16 @@ function outArray<T extends Float32Array | Uint8Array | Int32Array>(
   return given;
 }
 
+/**
+ * The most events one draw holds: 10⁸ take 2.5 GB in memory as drawn (c 1 byte, one-hot c, x
+ * and y 8 bytes each per event) and as much again to write them out; beyond it typed arrays run
+ * out before a clear message could be given, so more is refused up front.
+ */
+export const MAX_EVENTS = 100_000_000;
+/** Why MAX_EVENTS, for messages that refuse more. */
+export const EVENTS_MEMORY =
+  'events are held in memory all at once, 25 bytes each (2.5 GB for 1e8), twice that to write them';
+
 /** Draw n events (c, x, y[, yDistorted]) from the generator `cfg`. */
 export function generateBatch(
   rng: Rng,
@@ -62,6 +72,8 @@ export function generateBatch(
 ): ToyBatch {
   checkRng('generateBatch(rng, n, cfg)', rng);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`generateBatch: n must be a non-negative integer, got ${n}`);
+  if (n > MAX_EVENTS)
+    throw new Error(`generateBatch: n = ${n} is more than the ${MAX_EVENTS} one draw holds (${EVENTS_MEMORY})`);
   const g = prepareGenerator(cfg);
   const fixed = opts.c;
   if (typeof fixed === 'number') classIndex(fixed, 'generateBatch: opts.c');

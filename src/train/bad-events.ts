@@ -21,7 +21,7 @@ export interface BadEvents {
 }
 
 /** The fewest digits that read back as the same float32 (0.1, not 0.10000000149011612). */
-function float32Text(v: number): string {
+export function float32Text(v: number): string {
   for (let p = 1; p < 9; p++) if (Math.fround(Number(v.toPrecision(p))) === v) return String(Number(v.toPrecision(p)));
   return String(v);
 }

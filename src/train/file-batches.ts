@@ -8,12 +8,20 @@
  * and stays finite. Residual training takes an equal chunk from each template, as the generator
  * batches do, each template's weights scaled by its own mean.
  *
- * --resume restores the training stream but not the position inside a pass: the resumed run starts
- * a fresh shuffled pass, so it is reproducible but not bit-identical to an uninterrupted run.
+ * Each pass shuffles the sorted training indices afresh with the training stream, so a pass is fixed
+ * by the stream's state where it began: that state and the cursor are all --resume needs (`state`,
+ * `restore`, saved with the training state) to draw exactly the batches an uninterrupted run draws.
  */
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import type { Batch } from './batches.js';
-import { SampleError, eventOrigin, summarizeWeights, type EventSample, type WeightSummary } from './file-events.js';
+import {
+  SampleError,
+  eventOrigin,
+  summarizeWeights,
+  sumOfWeights,
+  type EventSample,
+  type WeightSummary,
+} from './file-events.js';
 
 /** Fisher–Yates with the project's seeded generator. */
 function shuffle(a: Int32Array, rng: Rng): void {
@@ -39,10 +47,17 @@ export function splitHoldout(n: number, fraction: number, rng: Rng): SampleSplit
   return { holdout: all.slice(0, held).sort(), train: all.slice(held).sort() };
 }
 
+/** Where a sampler stands: the stream's state its pass was shuffled with (null: none yet) and the cursor. */
+export interface SamplerState {
+  passRng: number[] | null;
+  cursor: number;
+}
+
 /** Walks a sample's training events in a fresh shuffled order each pass. */
 export class EpochSampler {
   private order: Int32Array;
   private cursor: number;
+  private passRng: number[] | null = null;
   /** 1 / mean weight of the training events (1 when unweighted). */
   readonly scale: number;
 
@@ -52,23 +67,45 @@ export class EpochSampler {
   ) {
     this.order = Int32Array.from(indices);
     this.cursor = this.order.length; // shuffled on first use, with the training stream
-    const s = summarizeWeights(sample, indices);
-    if (sample.weight && !(s.sum_w > 0))
-      throw new SampleError(`${sample.label}: the training events' weights sum to ${s.sum_w}; Σw must be positive`);
-    this.scale = sample.weight ? s.events / s.sum_w : 1;
+    // The exact sum, not the card's rounded one: the loss must not depend on the weights' overall scale.
+    const sumW = sample.weight ? sumOfWeights(sample, indices) : indices.length;
+    if (!(sumW > 0))
+      throw new SampleError(`${sample.label}: the training events' weights sum to ${sumW}; Σw must be positive`);
+    this.scale = sample.weight ? indices.length / sumW : 1;
   }
 
   /** Writes `count` events into rows [r0, r0 + count) of `b`, and their indices into `events`. */
   fill(rng: Rng, count: number, b: Batch, r0: number, events: Int32Array): void {
     const C = this.sample.context.length / this.sample.n;
     for (let k = 0; k < count; k++) {
-      if (this.cursor >= this.order.length) {
-        shuffle(this.order, rng);
-        this.cursor = 0;
-      }
+      if (this.cursor >= this.order.length) this.newPass(rng);
       events[r0 + k] = this.order[this.cursor++];
       copyRow(this.sample, events[r0 + k], b, r0 + k, C, this.scale);
     }
+  }
+
+  private newPass(rng: Rng): void {
+    this.passRng = Array.from(rng.state());
+    this.order = Int32Array.from(this.indices);
+    shuffle(this.order, rng);
+    this.cursor = 0;
+  }
+
+  state(): SamplerState {
+    return { passRng: this.passRng, cursor: this.cursor };
+  }
+
+  /** Back to a saved place: the pass is shuffled again from the stream state it began with. */
+  restore(s: SamplerState): void {
+    const n = this.indices.length;
+    if (!Number.isInteger(s.cursor) || s.cursor < 0 || s.cursor > n || (s.passRng === null && s.cursor !== n))
+      throw new SampleError(
+        `${this.sample.label}: the saved sampler position ${JSON.stringify(s)} does not fit ${n} events`,
+      );
+    this.passRng = s.passRng;
+    this.order = Int32Array.from(this.indices);
+    if (s.passRng) shuffle(this.order, Rng.fromState(s.passRng));
+    this.cursor = s.cursor;
   }
 }
 
@@ -110,6 +147,21 @@ export class FileBatches {
     this.nuDim = samples[0].nu?.length ?? 0;
   }
 
+  /** Each sampler's place, for the training state (see the file header). */
+  state(): { samplers: SamplerState[] } {
+    return { samplers: this.samplers.map((s) => s.state()) };
+  }
+
+  restore(saved: unknown): void {
+    const samplers = (saved as { samplers?: SamplerState[] } | null)?.samplers;
+    if (!Array.isArray(samplers) || samplers.length !== this.samplers.length)
+      throw new SampleError(
+        `the saved file sampler state names ${Array.isArray(samplers) ? samplers.length : 'no'} samples, ` +
+          `the config ${this.samplers.length}`,
+      );
+    samplers.forEach((s, g) => this.samplers[g].restore(s));
+  }
+
   /** A training batch: ⌊size/G⌋ events from each of the G samples. */
   draw(rng: Rng, size: number): Batch {
     const G = this.samplers.length;
@@ -131,7 +183,7 @@ export class FileBatches {
     const G = this.samples.length;
     this.samples.forEach((s, g) => {
       const held = this.splits[g].holdout;
-      const sumW = summarizeWeights(s, held).sum_w;
+      const sumW = s.weight ? sumOfWeights(s, held) : held.length;
       if (held.length > 0 && !(sumW > 0))
         throw new SampleError(`${s.label}: the held-out events' weights sum to ${sumW}; Σw must be positive`);
       const C = this.C;

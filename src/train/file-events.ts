@@ -9,6 +9,7 @@ import type { SampleColumns, SampleSet } from '../config/samples.js';
 import { contextWidth } from './batches.js';
 import type { Sector } from '../toy/sector.js';
 import { concatArrays, weightSums } from '../analysis/columns.js';
+import { placeholderProblem, type ColumnView } from './placeholders.js';
 
 export interface EventSample {
   /** 'nominal' or 'template ν = (…)', for messages and the card. */
@@ -102,7 +103,21 @@ export async function loadSample(
       : undefined,
     nu: set.nu,
   };
+  const placeholders = placeholderProblem(n, flowColumns(sector, columns, out), (i) => eventOrigin(out, i));
+  if (placeholders) throw new SampleError(`${label}: ${placeholders}`);
   return out;
+}
+
+/** Every column the sector's flow reads: the modelled pair (x), and for the score flow its context x1, x2. */
+function flowColumns(sector: Sector, columns: SampleColumns, s: EventSample): ColumnView[] {
+  const modelled = sector === 'kin' ? columns.features : columns.scores;
+  const C = contextWidth(sector);
+  return [
+    ...modelled.map((name, k) => ({ name, data: s.x, stride: 2, offset: k })),
+    ...(sector === 'score'
+      ? columns.features.map((name, k) => ({ name, data: s.context, stride: C, offset: 2 + k }))
+      : []),
+  ];
 }
 
 /** Where event i of a sample was read: "path row r (0-based)", or the sample's label and index. */
@@ -116,7 +131,16 @@ export function eventOrigin(sample: EventSample, i: number): string {
   return `${sample.label} event ${i} (0-based)`;
 }
 
-/** The weights of `indices` (all events when absent) summarised. */
+/** Σw over `indices` (all events when absent), unrounded: what the loss's weights are scaled by. */
+export function sumOfWeights(sample: EventSample, indices?: Int32Array): number {
+  const count = indices ? indices.length : sample.n;
+  return sample.weight ? weightSums(sample.weight, indices).sum : count;
+}
+
+/** Seven significant digits: what the card shows (1e-10 stays 1e-10; 123456.789 becomes 123456.8). */
+const shown = (v: number) => +v.toPrecision(7);
+
+/** The weights of `indices` (all events when absent) summarised, rounded for display only. */
 export function summarizeWeights(sample: EventSample, indices?: Int32Array): WeightSummary {
   const count = indices ? indices.length : sample.n;
   const { sum, sum2, negative } = sample.weight
@@ -124,7 +148,7 @@ export function summarizeWeights(sample: EventSample, indices?: Int32Array): Wei
     : { sum: count, sum2: count, negative: 0 };
   return {
     events: count,
-    sum_w: +sum.toFixed(6),
+    sum_w: shown(sum),
     negative_weights: negative,
     effective_events: sum2 > 0 ? +((sum * sum) / sum2).toFixed(1) : 0,
   };

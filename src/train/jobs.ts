@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import type { Device } from '../backend/device.js';
 import type { FlowArchitecture, ResidualArchitecture, SystematicTemplate } from '../config/load.js';
 import { readCheckpoint } from '../io/checkpoint.js';
+import { CheckpointError } from '../io/state-dict.js';
+import { trainStatePath } from './checkpoint.js';
 import { NSF } from '../flows/nsf.js';
 import { nsfArchitecture, nsfFromStateDict, nsfToStateDict } from '../flows/nsf-state.js';
 import { SystematicCorrectedModel } from '../systematics/corrected-model.js';
@@ -23,15 +25,18 @@ import type { TrainJob } from './trainer.js';
 const INIT_STREAM = 17;
 
 /**
- * `resume`: continue the run saved at modelPath (same plan). `initFrom`: start a new run (new
- * schedule, fresh optimizer) from the weights of an existing checkpoint — a fine-tuning stage.
+ * The checkpoint a run starts from: its own model file (--resume), another one (--init-from), or
+ * none (a fresh init). Under --resume a model whose training never started (no training state)
+ * starts fresh, and so does one whose state was written but whose model file was not yet: the
+ * trainer takes the weights from the state either way (src/train/trainer.ts).
  */
-/** The checkpoint a run starts from: its own (--resume), another (--init-from), or none. */
 function startingCheckpoint(modelPath: string, resume: boolean, initFrom: string | undefined): string | null {
-  const from = resume ? modelPath : initFrom;
-  if (!from) return null;
-  if (!existsSync(from)) throw new Error(`${resume ? '--resume' : '--init-from'}: no checkpoint at ${from}`);
-  return from;
+  if (resume && initFrom !== undefined)
+    throw new Error('--resume continues the run saved at the model path, --init-from starts a new one: give one');
+  if (resume) return existsSync(trainStatePath(modelPath)) && existsSync(modelPath) ? modelPath : null;
+  if (initFrom === undefined) return null;
+  if (!existsSync(initFrom)) throw new CheckpointError(`--init-from: no checkpoint at ${initFrom}`);
+  return initFrom;
 }
 
 export function baseFlowJob(
@@ -63,6 +68,7 @@ export function baseFlowJob(
       logProb: (tape, x, cond) => model.logProbVar(tape, x, cond),
       stateDict: () => nsfToStateDict(model),
       validation: files?.batches.validation(files.validationBatch),
+      data: files?.batches,
     },
   };
 }
@@ -106,6 +112,7 @@ export function residualJob(
       logProb: (tape, x, cond) => model.logProbVar(tape, x, cond),
       stateDict: () => residualToStateDict(model),
       validation: files?.batches.validation(files.validationBatch),
+      data: files?.batches,
     },
   };
 }

@@ -10,7 +10,7 @@
  * `TrainOptions.signal` aborts. The command line turns those into its progress display and
  * Ctrl-C (src/cli/commands/train-common.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Device } from '../backend/device.js';
 import type { ParamSet } from '../autodiff/param.js';
@@ -21,7 +21,17 @@ import type { Condition } from '../flows/transform.js';
 import { Rng } from '../random/rng.js';
 import { AdamW } from './adamw.js';
 import type { Batch } from './batches.js';
-import { loadTrainingState, saveModel, saveTrainingState, type TrainingState } from './checkpoint.js';
+import {
+  loadTrainingState,
+  modelTrainingStep,
+  removeStaleTemporaries,
+  saveModel,
+  saveTrainingState,
+  trainStatePath,
+  type SavedTraining,
+  type TrainingState,
+} from './checkpoint.js';
+import { CheckpointError } from '../io/state-dict.js';
 import { warmupCosineFactor } from './schedule.js';
 import { badEvents, badEventsPhrase } from './bad-events.js';
 import { batchVars } from './batch-vars.js';
@@ -53,13 +63,20 @@ export interface TrainJob {
    * file ends up holding the best epoch's weights (the training state keeps the last, for --resume).
    */
   validation?: Batch[];
+  /**
+   * Where the batch source stands beyond the RNG (events from files: each sampler's place in its
+   * pass), saved with the training state so that --resume draws the batches an uninterrupted run would.
+   */
+  data?: { state(): unknown; restore(saved: unknown): void };
 }
 
 export interface TrainResult {
   state: TrainingState;
   interrupted: boolean;
-  /** With held-out batches: the epoch whose weights the model file holds (lowest validation NLL). */
+  /** With held-out batches: the epoch (from 0) whose weights the model file holds (lowest validation NLL). */
   bestEpoch?: number;
+  /** --resume of a run that had already finished: nothing was trained. */
+  alreadyFinished?: boolean;
 }
 
 export class TrainingDiverged extends Error {
@@ -181,36 +198,159 @@ export interface TrainOptions {
   stopAtStep?: number;
 }
 
+type PlanKey = TrainingState['plan'];
+
+/** The best epoch so far by held-out NLL, with its weights. */
+interface Best {
+  epoch: number;
+  loss: number;
+  values: Float32Array;
+}
+
+/** Where a run starts: its state, the data stream, and (events from files) the best epoch so far. */
+interface Start {
+  state: TrainingState;
+  rng: Rng;
+  best?: Best;
+  resumed: boolean;
+}
+
+function freshStart(plan: TrainPlan, planKey: PlanKey): Start {
+  const rng = Rng.fromSeed(plan.seed);
+  const state: TrainingState = {
+    step: 0,
+    rng: Array.from(rng.state()),
+    history: [],
+    partial: { sum: 0, count: 0 },
+    seconds: 0,
+    seed: plan.seed,
+    plan: planKey,
+  };
+  return { state, rng, resumed: false };
+}
+
+/** --resume with other settings would not continue the same run: refused, naming both. */
+function checkSamePlan(job: TrainJob, state: TrainingState, plan: TrainPlan, planKey: PlanKey): void {
+  const was = { ...state.plan, seed: state.seed };
+  const now = { ...planKey, seed: plan.seed };
+  if (JSON.stringify(was) === JSON.stringify(now)) return;
+  throw new CheckpointError(
+    `--resume: ${job.modelPath} was trained with ${JSON.stringify(was)}, not ${JSON.stringify(now)}; ` +
+      'resume with the same schedule and seed, or start a new run without --resume',
+  );
+}
+
+/**
+ * The weights to continue from: those saved with the state. A state written before the state
+ * held them takes the model file's, which must then be at the same step (a run killed between
+ * the two writes left them one checkpoint apart, and mixing them would not continue the run).
+ */
+function restoreWeights(job: TrainJob, saved: SavedTraining): void {
+  if (saved.params) {
+    job.params.values.data.set(saved.params);
+    return;
+  }
+  const held = modelTrainingStep(job.modelPath);
+  if (held === saved.state.step) return;
+  throw new CheckpointError(
+    `--resume: ${job.modelPath} holds step ${held ?? '(none recorded)'} but its training state ` +
+      `${trainStatePath(job.modelPath)} is at step ${saved.state.step} (the run was killed between the two ` +
+      'writes), and that state does not hold the weights itself; start the run again without --resume',
+  );
+}
+
+/** The saved run to continue, or null (said in one line) when this model's training never started. */
+function resumeStart(job: TrainJob, plan: TrainPlan, planKey: PlanKey, opt: AdamW, events: TrainEvents): Start | null {
+  const statePath = trainStatePath(job.modelPath);
+  if (!existsSync(statePath)) {
+    const replacing = existsSync(job.modelPath) ? ` (replacing ${job.modelPath})` : '';
+    events.message?.(
+      `${plan.label}: --resume: no training state at ${statePath}: this model's training never started, ` +
+        `so it starts fresh${replacing}`,
+    );
+    return null;
+  }
+  const saved = loadTrainingState(job.modelPath, opt);
+  const { state } = saved;
+  checkSamePlan(job, state, plan, planKey);
+  restoreWeights(job, saved);
+  if (state.data !== undefined) job.data?.restore(state.data);
+  else if (job.data && state.step > 0)
+    events.message?.(
+      `${plan.label}: this training state predates saving the file sampler's place: the resumed run starts ` +
+        'a fresh pass over the events (reproducible, but not bit-identical to an uninterrupted run)',
+    );
+  const best = state.best && saved.bestParams ? { ...state.best, values: saved.bestParams } : undefined;
+  return { state, rng: Rng.fromState(state.rng), best, resumed: true };
+}
+
+/** The index of the last finished epoch (from 0), or −1. */
+const lastEpoch = (state: TrainingState) => state.history[state.history.length - 1]?.epoch ?? -1;
+
+/** Writes the model file: the parameters as they are now, with the step and history they belong to. */
+function writeModel(job: TrainJob, state: TrainingState, bestEpoch?: number): void {
+  const training = {
+    step: state.step,
+    history: state.history,
+    ...(bestEpoch !== undefined ? { best_epoch: bestEpoch } : {}),
+  };
+  saveModel(job.modelPath, job.stateDict(), job.architecture, { training: JSON.stringify(training) });
+}
+
+/**
+ * At the end of a run the model holds the best epoch's weights (events from files), else the
+ * last; returns the best epoch when it was swapped in.
+ */
+function holdFinalWeights(job: TrainJob, state: TrainingState, best: Best | undefined): number | undefined {
+  if (!best || best.epoch === lastEpoch(state)) return undefined;
+  job.params.values.data.set(best.values);
+  return best.epoch;
+}
+
+/**
+ * --resume of a run that had finished: nothing to train. Its model file is rewritten only when it
+ * is not the final one (a kill between the last two writes left it a checkpoint behind).
+ */
+function finishedRun(job: TrainJob, plan: TrainPlan, start: Start, events: TrainEvents): TrainResult {
+  const { state, best } = start;
+  const bestEpoch = holdFinalWeights(job, state, best);
+  if (modelTrainingStep(job.modelPath) !== state.step) {
+    writeModel(job, state, bestEpoch);
+    events.message?.(`${plan.label}: rewrote ${job.modelPath} from its training state (it was a checkpoint behind)`);
+  }
+  events.message?.(`${plan.label}: already finished at epoch ${plan.epochs}/${plan.epochs}; nothing to do`);
+  return { state, interrupted: false, bestEpoch: best?.epoch, alreadyFinished: true };
+}
+
 export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions = {}): Promise<TrainResult> {
+  const events = opts.events ?? {};
+  const stale = removeStaleTemporaries([job.modelPath, trainStatePath(job.modelPath)]);
+  if (stale.length > 0)
+    events.message?.(`${plan.label}: removed ${stale.length} temporary file(s) a killed run left: ${stale.join(', ')}`);
   const opt = new AdamW(job.params, { weightDecay: plan.weightDecay });
+  try {
+    return await runPlan(job, plan, opts, opt, events);
+  } finally {
+    opt.free();
+  }
+}
+
+async function runPlan(
+  job: TrainJob,
+  plan: TrainPlan,
+  opts: TrainOptions,
+  opt: AdamW,
+  events: TrainEvents,
+): Promise<TrainResult> {
   const total = plan.epochs * plan.stepsPerEpoch;
   const planKey = { epochs: plan.epochs, stepsPerEpoch: plan.stepsPerEpoch, batchSize: plan.batchSize, lr: plan.lr };
-  let state: TrainingState;
-  let rng: Rng;
-  if (opts.resume) {
-    state = loadTrainingState(job.modelPath, opt);
-    if (JSON.stringify(state.plan) !== JSON.stringify(planKey)) {
-      throw new Error(
-        `--resume: ${job.modelPath} was trained with ${JSON.stringify(state.plan)}, not ${JSON.stringify(planKey)}`,
-      );
-    }
-    rng = Rng.fromState(state.rng);
-  } else {
-    rng = Rng.fromSeed(plan.seed);
-    state = {
-      step: 0,
-      rng: Array.from(rng.state()),
-      history: [],
-      partial: { sum: 0, count: 0 },
-      seconds: 0,
-      seed: plan.seed,
-      plan: planKey,
-    };
-  }
+  const start = (opts.resume && resumeStart(job, plan, planKey, opt, events)) || freshStart(plan, planKey);
+  const { state, rng } = start;
+  let best = start.best;
+  if (start.resumed && state.step >= total) return finishedRun(job, plan, start, events);
 
   mkdirSync(dirname(job.modelPath), { recursive: true }); // a model path in a folder not made yet
-  const events = opts.events ?? {};
-  if (opts.resume) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
+  if (start.resumed) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
   events.start?.({
     label: plan.label,
     startStep: state.step,
@@ -219,102 +359,89 @@ export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions =
     stepsPerEpoch: plan.stepsPerEpoch,
   });
   // What the model file holds from this run (or the run resumed), so a divergence reports it truly.
-  let lastSaved: number | null = opts.resume ? state.step : null;
+  let lastSaved: number | null = start.resumed ? state.step : null;
   const kept = () =>
     lastSaved === null
       ? `no checkpoint was written by this run`
       : `${job.modelPath} keeps the checkpoint of step ${lastSaved}`;
+  // The state first, then the model: the state alone can always continue the run (file header).
   const save = () => {
-    saveModel(job.modelPath, job.stateDict(), job.architecture, {
-      training: JSON.stringify({ step: state.step, history: state.history }),
-    });
-    saveTrainingState(job.modelPath, opt, state);
+    state.rng = Array.from(rng.state());
+    state.data = job.data?.state();
+    state.best = best && { epoch: best.epoch, loss: best.loss };
+    saveTrainingState(job.modelPath, opt, state, job.params.values.data, best?.values);
+    const bestEpoch = state.step === total ? holdFinalWeights(job, state, best) : undefined;
+    writeModel(job, state, bestEpoch);
     lastSaved = state.step;
   };
 
-  // Best epoch by held-out NLL (file training): its weights, restored into the model file at the end.
+  // Held-out events from files choose the epoch the model file keeps; with none held out
+  // (holdout: 0) there is no validation at all, rather than a NaN one.
   const keepBest = job.validation !== undefined && job.validation.length > 0;
-  let best: { epoch: number; loss: number; values: Float32Array } | undefined;
+  const validates = job.validation !== undefined ? keepBest : plan.valBatches > 0;
 
   let t0 = performance.now();
   let lastYield = t0;
-  try {
-    while (state.step < total) {
-      const batch = job.drawBatch(rng, plan.batchSize);
-      const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
-      let loss: number;
-      try {
-        loss = trainStep(job, opt, batch, lr);
-      } catch (e) {
-        if (!(e instanceof NonFiniteGradient)) throw e;
-        throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
-      }
-      if (!Number.isFinite(loss)) {
-        const bad = badEvents(job, batch);
-        const why = bad ? `: ${badEventsPhrase(bad, 'the batch')}` : '';
-        throw new TrainingDiverged(
-          `${plan.label}: loss became ${loss} at step ${state.step}${why}; stopped, ${kept()}`,
-        );
-      }
-      state.step++;
-      state.partial.sum += loss;
-      state.partial.count++;
-      events.step?.(loss, state.step);
-
-      if (state.step % plan.stepsPerEpoch === 0) {
-        const epoch = state.step / plan.stepsPerEpoch - 1;
-        const valLoss = plan.valBatches > 0 || keepBest ? validationLoss(job, plan, epoch) : undefined;
-        // Held-out events from files: a non-finite NLL is an event the model gives no support, and
-        // picking the best epoch by it would be meaningless; name the event instead.
-        const badHeld = job.validation && valLoss !== undefined && !Number.isFinite(valLoss);
-        const held = badHeld ? job.validation!.map((b) => badEvents(job, b)).find((b) => b) : undefined;
-        if (held) {
-          throw new TrainingDiverged(
-            `${plan.label}: held-out NLL is ${valLoss} after epoch ${epoch + 1}: ` +
-              `${badEventsPhrase(held, 'the held-out events')}; fix or drop such events; stopped, ${kept()}`,
-          );
-        }
-        if (keepBest && valLoss !== undefined && (!best || valLoss < best.loss))
-          best = { epoch, loss: valLoss, values: Float32Array.from(job.params.values.data) };
-        const now = performance.now();
-        state.seconds += (now - t0) / 1000;
-        t0 = now;
-        const epochLoss = state.partial.sum / state.partial.count;
-        state.history.push({ epoch, loss: epochLoss, valLoss, seconds: state.seconds });
-        state.partial = { sum: 0, count: 0 };
-        state.rng = Array.from(rng.state());
-        save();
-        events.epoch?.({ epoch, loss: epochLoss, valLoss });
-      }
-      if (opts.stopAtStep !== undefined && state.step >= opts.stopAtStep && state.step < total) {
-        state.seconds += (performance.now() - t0) / 1000;
-        state.rng = Array.from(rng.state());
-        save();
-        return { state, interrupted: true };
-      }
-      // Let signals and I/O through now and then (the loop is otherwise synchronous).
-      if (performance.now() - lastYield > 200) {
-        await new Promise((r) => setImmediate(r));
-        lastYield = performance.now();
-      }
-      if (opts.signal?.aborted) {
-        state.seconds += (performance.now() - t0) / 1000;
-        state.rng = Array.from(rng.state());
-        save();
-        throw new TrainingInterrupted(
-          `${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`,
-        );
-      }
+  while (state.step < total) {
+    const batch = job.drawBatch(rng, plan.batchSize);
+    const lr = plan.lr * warmupCosineFactor(state.step, plan.stepsPerEpoch, total);
+    let loss: number;
+    try {
+      loss = trainStep(job, opt, batch, lr);
+    } catch (e) {
+      if (!(e instanceof NonFiniteGradient)) throw e;
+      throw new TrainingDiverged(`${plan.label}: ${e.message} at step ${state.step}; stopped, ${kept()}`);
     }
-  } finally {
-    opt.free();
-  }
-  const last = state.history[state.history.length - 1];
-  if (best && last && best.epoch !== last.epoch) {
-    job.params.values.data.set(best.values);
-    saveModel(job.modelPath, job.stateDict(), job.architecture, {
-      training: JSON.stringify({ step: state.step, history: state.history, best_epoch: best.epoch }),
-    });
+    if (!Number.isFinite(loss)) {
+      const bad = badEvents(job, batch);
+      const why = bad ? `: ${badEventsPhrase(bad, 'the batch')}` : '';
+      throw new TrainingDiverged(`${plan.label}: loss became ${loss} at step ${state.step}${why}; stopped, ${kept()}`);
+    }
+    state.step++;
+    state.partial.sum += loss;
+    state.partial.count++;
+    events.step?.(loss, state.step);
+
+    if (state.step % plan.stepsPerEpoch === 0) {
+      const epoch = state.step / plan.stepsPerEpoch - 1;
+      const valLoss = validates ? validationLoss(job, plan, epoch) : undefined;
+      // Held-out events from files: a non-finite NLL is an event the model gives no support, and
+      // picking the best epoch by it would be meaningless; name the event instead.
+      const badHeld = job.validation && valLoss !== undefined && !Number.isFinite(valLoss);
+      const held = badHeld ? job.validation!.map((b) => badEvents(job, b)).find((b) => b) : undefined;
+      if (held) {
+        throw new TrainingDiverged(
+          `${plan.label}: held-out NLL is ${valLoss} after epoch ${epoch + 1}: ` +
+            `${badEventsPhrase(held, 'the held-out events')}; fix or drop such events; stopped, ${kept()}`,
+        );
+      }
+      if (keepBest && valLoss !== undefined && (!best || valLoss < best.loss))
+        best = { epoch, loss: valLoss, values: Float32Array.from(job.params.values.data) };
+      const now = performance.now();
+      state.seconds += (now - t0) / 1000;
+      t0 = now;
+      const epochLoss = state.partial.sum / state.partial.count;
+      state.history.push({ epoch, loss: epochLoss, valLoss, seconds: state.seconds });
+      state.partial = { sum: 0, count: 0 };
+      save();
+      events.epoch?.({ epoch, loss: epochLoss, valLoss });
+    }
+    if (opts.stopAtStep !== undefined && state.step >= opts.stopAtStep && state.step < total) {
+      state.seconds += (performance.now() - t0) / 1000;
+      save();
+      return { state, interrupted: true };
+    }
+    // Let signals and I/O through now and then (the loop is otherwise synchronous).
+    if (performance.now() - lastYield > 200) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
+    // (Not after the last step: the run is complete and saved, with the best epoch's weights.)
+    if (opts.signal?.aborted && state.step < total) {
+      state.seconds += (performance.now() - t0) / 1000;
+      save();
+      throw new TrainingInterrupted(`${plan.label}: interrupted at step ${state.step}; saved, continue with --resume`);
+    }
   }
   return { state, interrupted: false, bestEpoch: best?.epoch };
 }

@@ -12,7 +12,7 @@ import { writeSafetensors } from '../../io/safetensors.js';
 import { generateBatch, type ToyBatch } from '../../toy/index.js';
 import { withNuisance } from '../../toy/config.js';
 import { Rng } from '../../random/rng.js';
-import { cfgOption, pointParser, positiveIntParser, type GlobalOptions } from '../options.js';
+import { cfgOption, eventCountParser, pointParser, type GlobalOptions } from '../options.js';
 import { requireOutputFile } from '../output-path.js';
 
 export const DATASET_FORMATS = ['safetensors', ...WRITABLE_FORMATS] as const;
@@ -45,7 +45,9 @@ export function register(program: Command): Command {
     )
     .option('--out <file>', "output file (default: the config's paths.dataset with the format's extension)")
     .addOption(
-      new Option('--n-events <n>', "events to draw (default: the config's n_events)").argParser(positiveIntParser),
+      new Option('--n-events <n>', "events to draw, at most 1e8 (default: the config's n_events)").argParser(
+        eventCountParser,
+      ),
     )
     .addOption(
       new Option(
@@ -77,10 +79,11 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const seed = opts.seed ?? cfg.seed ?? 0;
   const n = opts.nEvents ?? cfg.nEvents;
   const generator = opts.nu ? withNuisance(cfg.generator, opts.nu) : cfg.generator;
-  const batch = generateBatch(Rng.fromSeed(seed), n, generator);
+  // Where it goes is checked before drawing: a bad path should not cost the draw first.
   const out = opts.out ?? withExtension(cfg.paths.dataset, EXTENSIONS[format]);
   requireOutputFile(out, opts.out !== undefined ? '--out' : `${opts.cfg}: paths.dataset`);
   mkdirSync(dirname(out), { recursive: true });
+  const batch = generateBatch(Rng.fromSeed(seed), n, generator);
   if (format === 'safetensors') {
     writeSafetensors(
       out,

@@ -37,7 +37,7 @@ import { summaryMarkdown } from '../../fit/toy-summary.js';
 import { ToyWorkerError } from '../../fit/toy-pool.js';
 import { toyFigures } from '../../fit/figures-toys.js';
 import { UserError } from '../errors.js';
-import { outputFileParser, positiveIntParser } from '../options.js';
+import { eventCountParser, outputFileParser, positiveIntParser } from '../options.js';
 import { addCommonFitOptions, FIT_DEFAULT_SEED, fitModelNames, type FitCommonOptions } from './fit.js';
 import { requireOutputDir } from '../output-path.js';
 
@@ -61,7 +61,7 @@ export function register(program: Command): Command {
   addCommonFitOptions(cmd, 'toys', false)
     .addOption(new Option('--n-toys <n>', 'number of toys (required)').argParser(positiveIntParser))
     .addOption(new Option('--truth <point>', 'the true point, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4" (required)'))
-    .addOption(new Option('--events <n>', 'events in every toy data set').argParser(positiveIntParser).default(2000))
+    .addOption(new Option('--events <n>', 'events in every toy data set').argParser(eventCountParser).default(2000))
     .addOption(
       new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm (default: all toys)'),
     )

@@ -33,9 +33,9 @@ export function register(program: Command): Command {
 
 export async function run(opts: TrainBaseOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'base');
+  checkInitFrom(opts); // flag combinations first: before a device is made or a file is read
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
-  checkInitFrom(opts);
   for (const step of opts.steps) requireOutputFile(cfg[sectorOf(step)].paths.model, `${opts.cfg}: the ${step} model`);
   for (const step of opts.steps) {
     const sector = sectorOf(step);

@@ -1,6 +1,6 @@
 /** What train-base and train-systematics share: overrides, seed, device, model cards. */
 import { Option } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { describeDevice } from '../../backend/index.js';
 import type { Device } from '../../backend/device.js';
@@ -8,11 +8,13 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import type { TrainEvents, TrainJob, TrainPlan, TrainResult } from '../../train/trainer.js';
 import type { SectorTraining } from '../../train/sector.js';
 import { TrainingDiverged, TrainingInterrupted, train } from '../../train/trainer.js';
+import { removeStaleTemporaries } from '../../train/checkpoint.js';
 import { ProgressReporter } from '../progress.js';
 import type { Command } from 'commander';
 import {
   cfgOption,
   epochsOption,
+  existingFileParser,
   positiveNumberParser,
   resumeOption,
   stepsPerEpochOption,
@@ -54,8 +56,8 @@ export function addTrainOptions(cmd: Command, cfgDescription: string): Command {
       new Option(
         '--init-from <file>',
         'start from the weights of this checkpoint with a fresh optimizer and the given schedule' +
-          ' (a fine-tuning stage; default: random init)',
-      ),
+          ' (a fine-tuning stage; not with --resume; default: random init)',
+      ).argParser(existingFileParser()),
     );
 }
 
@@ -76,8 +78,17 @@ export function sectorOf(step: TrainStep): Sector {
   return step === 'train_kin' ? 'kin' : 'score';
 }
 
-/** --init-from names one checkpoint, so it takes one model per run. */
+/**
+ * --init-from starts a new run from another checkpoint, so it is not a --resume (which continues
+ * the run saved at the model path); and it names one checkpoint, so it takes one model per run.
+ */
 export function checkInitFrom(opts: TrainCommandOptions): void {
+  if (opts.initFrom !== undefined && opts.resume) {
+    throw new UserError(
+      '--resume continues the run saved at the model path and --init-from starts a new run from another ' +
+        'checkpoint: give one or the other',
+    );
+  }
   if (opts.initFrom && opts.steps.length > 1) {
     throw new UserError('--init-from names one checkpoint: train one model at a time (-s train_kin or -s train_score)');
   }
@@ -129,7 +140,10 @@ export async function trainAndRecord(
   opts: TrainCommandOptions,
   run: SectorTraining & { /** Training on files: what the card records about them. */ data?: object },
 ): Promise<void> {
+  removeStaleTemporaries([cardPathOf(run.path), `${cardBase(run.path)}.card.md`]);
   const result = await runTraining(run.job, run.plan, opts.resume);
+  // A run that had finished keeps its card; one is written only if a kill lost it.
+  if (result.alreadyFinished && existsSync(cardPathOf(run.path))) return;
   writeModelCard(run.path, {
     title: run.title,
     config: opts.cfg,
@@ -141,12 +155,16 @@ export async function trainAndRecord(
     initFrom: opts.initFrom,
     data: run.data,
   });
-  process.stdout.write(`${run.plan.label}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
+  if (!result.alreadyFinished)
+    process.stdout.write(`${run.plan.label}: saved ${run.path} (${result.state.seconds.toFixed(1)} s)\n`);
 }
+
+/** NAME for NAME.safetensors (or NAME.pt): the card files are NAME.card.json and NAME.card.md. */
+const cardBase = (modelPath: string) => modelPath.replace(/\.(safetensors|pt)$/, '');
 
 /** The card beside a model file: NAME.card.json for NAME.safetensors (or NAME.pt). */
 export function cardPathOf(modelPath: string): string {
-  return `${modelPath.replace(/\.(safetensors|pt)$/, '')}.card.json`;
+  return `${cardBase(modelPath)}.card.json`;
 }
 
 /** A small card next to each model: config, seed, schedule, wall time, final losses. */
@@ -209,19 +227,21 @@ export function writeModelCard(
     ...(info.data
       ? {
           training_data: info.data,
-          best_epoch: result.bestEpoch,
-          best_val_loss: h.find((e) => e.epoch === result.bestEpoch)?.valLoss,
+          // null: no held-out events (holdout: 0), so no best epoch was chosen
+          best_epoch: result.bestEpoch !== undefined ? result.bestEpoch + 1 : null,
+          best_val_loss: h.find((e) => e.epoch === result.bestEpoch)?.valLoss ?? null,
         }
       : {}),
     architecture: info.architecture,
+    // Epochs counted from 1, as the progress lines and messages count them.
     history: h.map((e) => ({
-      epoch: e.epoch,
+      epoch: e.epoch + 1,
       loss: +e.loss.toFixed(5),
       ...(e.valLoss !== undefined ? { val_loss: +e.valLoss.toFixed(5) } : {}),
       seconds: +e.seconds.toFixed(1),
     })),
   };
-  const base = modelPath.replace(/\.safetensors$/, '');
+  const base = cardBase(modelPath);
   writeFileAtomic(`${base}.card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2) + '\n'));
   const totalWall = (card as { total_wall_time_s?: number }).total_wall_time_s;
   const md = [
@@ -252,10 +272,10 @@ export function writeModelCard(
       ' (the numbers are copied into `models/README.md`).',
     '',
   ].join('\n');
-  writeFileSync(`${base}.card.md`, md);
+  writeFileAtomic(`${base}.card.md`, new TextEncoder().encode(md));
 }
 
-/** Card rows for training on files: the best epoch kept, and per sample its events and weights. */
+/** Card rows for training on files: the best epoch kept (counted from 1), and per sample its events and weights. */
 function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: number; valLoss?: number }[]): string[] {
   const samples =
     (data as { samples?: { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] })
@@ -263,7 +283,7 @@ function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: numbe
   const best = h.find((e) => e.epoch === bestEpoch);
   return [
     ...(best?.valLoss !== undefined
-      ? [`| model file holds | epoch ${bestEpoch} (lowest held-out NLL, ${best.valLoss.toFixed(5)}) |`]
+      ? [`| model file holds | epoch ${best.epoch + 1} (lowest held-out NLL, ${best.valLoss.toFixed(5)}) |`]
       : []),
     ...samples.map(
       (s) =>

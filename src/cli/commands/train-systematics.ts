@@ -31,9 +31,9 @@ export function register(program: Command): Command {
 
 export async function run(opts: TrainSystematicsOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'systematics');
+  checkInitFrom(opts); // flag combinations first: before a device is made or a file is read
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);
-  checkInitFrom(opts);
   for (const step of opts.steps) {
     const { residual, paths } = cfg[sectorOf(step)];
     if (residual.numNuisances > 0) requireOutputFile(paths.residual, `${opts.cfg}: the ${step} model`);
