@@ -347,6 +347,18 @@ test('a placeholder (1e30, −999) in any column a flow reads is refused when re
     () => assert.unreachable('the score flow models y1'),
     (e: Error) => assert.match(e.message, /column 'y1' holds a value .* row 7 \(0-based\): y1 = -999;/),
   );
+  // far out but measured (a power-law tail's 4 TeV over a bulk of 1): kept; one constant written twice: refused
+  await load(
+    'kin',
+    write('tail.csv', (r) => ((r[3][0] = 4123.7), (r[4][1] = -2871.25))),
+  );
+  await load(
+    'kin',
+    write('repeated.csv', (r) => ((r[5][1] = -1234), (r[6][1] = -1234))),
+  ).then(
+    () => assert.unreachable('a repeated far constant is a placeholder'),
+    (e: Error) => assert.match(e.message, /column 'x2' holds 2 values .* row 5 \(0-based\): x2 = -1234; /),
+  );
 });
 
 test('a class column with a value other than 0 or 1 is one clear error', async () => {

@@ -8,10 +8,14 @@
  * a log p near −5·10⁵, large but finite: either way training went on and learned from the value.
  *
  * The rule: a value farther from its column's median than PLACEHOLDER_IQRS interquartile ranges
- * (taken as at least 1, the flows' unit of scale) is not a tail but a placeholder. For a Gaussian
- * column that is beyond 130 σ; the largest of a million exponential values stays within an eighth
- * of it. The quartiles come from at most QUARTILE_SAMPLE evenly spaced events, so the check
- * stays a small part of reading a file.
+ * (taken as at least 1, the flows' unit of scale) that also looks like a placeholder: of magnitude
+ * 1e20 or more, written with nines only (−99, 999, −9999, …), or repeated exactly among the far
+ * values (one constant written for every missing entry). For a Gaussian column the distance alone
+ * is beyond 130 σ, and the largest of a million exponential values stays within an eighth of it;
+ * but a power-law tail (a transverse momentum of 4 TeV over a 50 GeV median) can reach it, and a
+ * real measured value is neither all nines nor repeated to the last bit, so such tails pass. The
+ * quartiles come from at most QUARTILE_SAMPLE evenly spaced events, so the check stays a small
+ * part of reading a file.
  */
 import { float32Text } from './bad-events.js';
 
@@ -45,10 +49,16 @@ export function placeholderProblem(n: number, columns: ColumnView[], origin: (i:
   for (const c of columns) {
     const { q1, median, q3 } = quartiles(c, n);
     const limit = PLACEHOLDER_IQRS * Math.max(q3 - q1, 1);
+    const far: number[] = [];
+    for (let i = 0; i < n; i++) if (Math.abs(c.data[c.stride * i + c.offset] - median) > limit) far.push(i);
+    const times = new Map<number, number>();
+    for (const i of far)
+      times.set(c.data[c.stride * i + c.offset], (times.get(c.data[c.stride * i + c.offset]) ?? 0) + 1);
     const rows: number[] = [];
     let count = 0;
-    for (let i = 0; i < n; i++) {
-      if (Math.abs(c.data[c.stride * i + c.offset] - median) <= limit) continue;
+    for (const i of far) {
+      const v = c.data[c.stride * i + c.offset];
+      if (!(looksLikePlaceholder(v) || times.get(v)! > 1)) continue;
       count++;
       if (rows.length < SHOWN) rows.push(i);
     }
@@ -67,3 +77,9 @@ export function placeholderProblem(n: number, columns: ColumnView[], origin: (i:
 }
 
 const fmt = (v: number) => String(+v.toPrecision(4));
+
+/** 1e30, −1e20; −99, 999, −9999 …: the constants written for a missing value. */
+function looksLikePlaceholder(v: number): boolean {
+  const a = Math.abs(v);
+  return a >= 1e20 || (Number.isInteger(a) && a >= 99 && /^9+$/.test(String(a)));
+}
