@@ -25,7 +25,7 @@
  *   sys.kin.residual;     // { featuresDim: 2, contextDim: 2, numNuisances: 2, numResidualLayers: 1, type: 'flow', … }
  *   sys.kin.paths.base, sys.kin.paths.residual;
  *   for (const s of SECTORS) sys[s].flow;                      // one record per sector: no kin/score ternaries
- *   checkBaseFlowsMatch(base, sys); // validate/visualize: the base file's flows are the ones the residuals sit on
+ *   checkBaseFlowsMatch(base, sys); // the two configs' flows agree in architecture (the fit also compares weights)
  *
  *   checkArchitecture(sys.kin.flow, inferNsfConfig(sd, '', file), `${file} vs ${sys.source}: kin_flow`);
  */

@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../../backend/wasm/index.js';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../errors.js';
-import { outputDirParser, positiveIntParser, type GlobalOptions } from '../options.js';
+import { eventCountParser, outputDirParser, type GlobalOptions } from '../options.js';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { resolveThreads } from '../../backend/wasm/index.js';
 import type { ValidationResult } from '../../validate/pipeline.js';
@@ -37,7 +37,7 @@ export function register(program: Command): Command {
     )
     .addOption(
       new Option('--n <count>', 'events per validation sample set')
-        .argParser(positiveIntParser)
+        .argParser(eventCountParser)
         .default(VALIDATE_DEFAULT_N),
     )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<StartOptions>()));

@@ -17,6 +17,7 @@ import {
   type ValidationResult,
 } from '../../validate/pipeline.js';
 import { cfgOption, existingFileParser, intParser, outputDirParser, type GlobalOptions } from '../options.js';
+import { MAX_EVENTS } from '../../toy/sample.js';
 
 export interface ValidateOptions extends GlobalOptions {
   /** base_flows.yaml path, as given. */
@@ -49,7 +50,7 @@ export function register(program: Command): Command {
     )
     .addOption(
       new Option('--n <count>', `events in every truth and model sample set (at least ${VALIDATE_MIN_N})`)
-        .argParser(intParser(VALIDATE_MIN_N))
+        .argParser(intParser(VALIDATE_MIN_N, MAX_EVENTS)) // every sample set is held in memory
         .default(VALIDATE_DEFAULT_N),
     )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals<ValidateOptions>()));
