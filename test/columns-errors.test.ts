@@ -120,7 +120,18 @@ test('NaN and infinities: how many and the first rows, in any format', async () 
   await rejects(
     file('big.npz', zipSync({ 'x1.npy': encodeNpy(big), 'x2.npy': encodeNpy(big) })),
     XY,
-    /1 non-finite value, at row 1 \(0-based; NaN or ±inf, some perhaps beyond the float32 range\)/,
+    /1 non-finite value, at row 1 \(0-based; finite in the file but beyond the float32 range ±3\.4e38\)$/,
+  );
+  // CSV too (its columns are text parsed to float64, not float64 columns), and NaN beside an overflow.
+  await rejects(
+    file('big.csv', 'x1,x2\n1e39,2\nnan,3\n'),
+    XY,
+    /'x1' has 2 non-finite values, first at rows 0, 1 \(0-based; NaN or ±inf, 1 of them finite in the file but beyond/,
+  );
+  await rejects(
+    file('huge.csv', 'x1,x2\n1e309,2\n'),
+    XY,
+    /line 2, column 'x1': '1e309' is beyond the float64 range ±1\.8e308$/,
   );
 });
 
@@ -198,5 +209,193 @@ test('CSV header: an unnamed index column and a headerless file are explained', 
     /the first line should be a header of column names, but field 1 is '1'/,
   );
 });
+
+test('npz: a flipped bit inside a stored array fails its CRC-32 (fflate does not check it)', async () => {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.npz')));
+  const name = indexOf(bytes, new TextEncoder().encode('x1.npy'));
+  const data = indexOf(bytes, new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]), name); // x1's '\x93NUMPY'
+  bytes[data + 528] ^= 0x40; // inside x1's float32 values: the archive still unzips
+  await rejects(
+    file('crc.npz', bytes),
+    XY,
+    /: x1\.npy: bad CRC-32 \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the archive is corrupt$/,
+  );
+});
+
+test('Parquet: a footer num_rows that its row groups do not add up to (10^12, −5, 20) is named', async () => {
+  const bytes = new Uint8Array(
+    parquetWriteBuffer({ columnData: [{ name: 'x1', data: new Float32Array(1000), type: 'FLOAT' }, x2Column(1000)] }),
+  );
+  for (const rows of [10n ** 12n, -5n, 20n]) {
+    const patched = patchFooterVarint(bytes, 1000n, rows, 1);
+    await rejects(
+      file(`rows${rows}.parquet`, patched),
+      XY,
+      new RegExp(`: corrupt Parquet footer: num_rows is ${rows} but its 1 row groups hold 1000 rows$`),
+    );
+  }
+  // num_rows, the row group's and the column chunks' counts all say 1001, the pages hold 1000.
+  await rejects(
+    file('rows1001.parquet', patchFooterVarint(bytes, 1000n, 1001n, Infinity)),
+    XY,
+    /: corrupt Parquet data: column 'x1' holds 1000 values, the footer says 1001 rows$/,
+  );
+});
+
+test('Parquet and ROOT: files that are only a magic say what is wrong, not a JavaScript TypeError', async () => {
+  const magic = new TextEncoder().encode('PAR1');
+  await rejects(
+    file('magic-only.parquet', new Uint8Array([...magic, ...new Uint8Array(8), ...magic])),
+    XY,
+    /: corrupt Parquet footer: its metadata \(0 bytes\) is unreadable$/,
+  );
+  const zeros = new Uint8Array(204);
+  zeros.set(new TextEncoder().encode('root'));
+  await rejects(
+    file('magic-only.root', zeros),
+    XY,
+    /: corrupt ROOT file header: version 0, first record at 0 \(a ROOT file's is at 100\)$/,
+  );
+  await rejects(
+    file('short.root', zeros.subarray(0, 50)),
+    XY,
+    /: truncated ROOT file: 50 bytes, not even its 100-byte header$/,
+  );
+  // A good header, garbage where the directory of keys starts: jsroot throws a TypeError inside.
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zlib.root')));
+  for (let i = 100; i < 400; i++) bytes[i] ^= 0x33;
+  await rejects(file('keys.root', bytes), XY, /: corrupt ROOT file: its directory of keys is unreadable$/);
+});
+
+test("ROOT: jsroot's console output does not reach the terminal; its first line ends our one-line error", async () => {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zlib.root')));
+  for (let i = 300000; i < 300004; i++) bytes[i] ^= 0x01; // inside a basket's compression header
+  const original = { log: console.log, warn: console.warn, error: console.error };
+  const printed: unknown[][] = [];
+  console.log = console.warn = console.error = (...args: unknown[]): void => void printed.push(args);
+  let message = '';
+  try {
+    message = await rejects(file('basket.root', bytes), REQUEST_ALL, /the file is truncated or corrupt/);
+  } finally {
+    Object.assign(console, original);
+  }
+  assert.equal(printed, []);
+  assert.match(message, /\(jsroot: Error R__unzip: header size exceeds buffer size\)$/);
+});
+
+test("ROOT: on a good read jsroot's console lines are printed after all, and the console is given back", async () => {
+  const path = join(FIXTURES, 'nominal.zlib.root');
+  const tree = { _typename: 'TTree', fName: 'events', fEntries: 0, fBranches: { arr: [] } };
+  const fake = async (): Promise<Record<string, unknown>> => ({
+    openFile: async () => {
+      console.warn('jsroot says hello');
+      return { fKeys: [{ fName: 'events', fClassName: 'TTree', fCycle: 1 }], readObject: async () => tree };
+    },
+    TSelector: class {},
+    treeProcess: async () => undefined,
+  });
+  const original = console.warn;
+  const printed: unknown[][] = [];
+  const spy = (...args: unknown[]): void => void printed.push(args);
+  console.warn = spy;
+  try {
+    const table = await readRoot(new Uint8Array(readFileSync(path)), path, { want: [] }, fake);
+    assert.is(table.rows, 0);
+    assert.is(console.warn, spy);
+  } finally {
+    console.warn = original;
+  }
+  assert.equal(printed, [['jsroot says hello']]);
+});
+
+test('duplicate column names are refused in every format that can hold them: Parquet, CSV', async () => {
+  const x = new Float32Array(3);
+  const dup = parquetWriteBuffer({
+    columnData: [{ name: 'x1', data: x, type: 'FLOAT' }, x2Column(3), { name: 'x2', data: x, type: 'FLOAT' }],
+  });
+  await rejects(
+    file('dup.parquet', new Uint8Array(dup)),
+    XY,
+    /: the Parquet schema names column 'x2' twice; rename one$/,
+  );
+  await rejects(file('dup.csv', 'x1,x2,x1\n1,2,3\n'), XY, /: the header names column 'x1' twice; rename one$/);
+});
+
+test('CSV quotes: an unclosed quote and a quote inside an unquoted field are named by line and field', async () => {
+  await rejects(
+    file('open-quote.csv', 'x1,x2\n1,"2\n'),
+    XY,
+    /: line 2, field 2: the quote is not closed \(a quoted field cannot span lines\)$/,
+  );
+  await rejects(
+    file('inner-quote.csv', 'x1,x2\n1,2"3"\n'),
+    XY,
+    /: line 2, field 2: a quote inside an unquoted field \(quote the whole field\)$/,
+  );
+  await rejects(file('after-quote.csv', 'x1,x2\n1,"2"3\n'), XY, /: line 2, field 2: text after the closing quote/);
+});
+
+test('CSV: a file of blank lines has no header; an index column after blank lines names its line', async () => {
+  await rejects(file('blank.csv', '\n \r\n\n'), XY, /: CSV file has no header row$/);
+  await rejects(
+    file('blank-index.csv', '\n\n,x1,x2\n0,1,2\n'),
+    XY,
+    /: header field 1 \(line 3, after blank lines\) has no name/,
+  );
+});
+
+const REQUEST_ALL = { ...XY, y1: 'float32', y2: 'float32', label: 'int32', weight: 'float64' } as const;
+
+function x2Column(n: number): { name: string; data: Float32Array; type: 'FLOAT' } {
+  return { name: 'x2', data: new Float32Array(n).fill(1), type: 'FLOAT' };
+}
+
+/** Where `needle` first occurs in `hay` at or after `from` (−1 when not). */
+function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
+  outer: for (let i = from; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Thrift compact's zigzag varint of an i64. */
+function zigzag(n: bigint): number[] {
+  let v = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  const out: number[] = [];
+  do {
+    out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0));
+    v >>= 7n;
+  } while (v > 0n);
+  return out;
+}
+
+/**
+ * A Parquet file whose footer has its first `count` i64 fields (thrift header 0x16: the field after
+ * its predecessor) equal to `from` set to `to`: the file's num_rows comes first, then each row
+ * group's num_rows and its column chunks' num_values. The footer is re-sized around the change.
+ */
+function patchFooterVarint(bytes: Uint8Array, from: bigint, to: bigint, count: number): Uint8Array {
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true);
+  const start = bytes.length - 8 - length;
+  const footer = [...bytes.subarray(start, bytes.length - 8)];
+  const old = [0x16, ...zigzag(from)];
+  const out: number[] = [];
+  let done = 0;
+  for (let i = 0; i < footer.length; i++) {
+    if (done < count && old.every((b, j) => footer[i + j] === b)) {
+      out.push(0x16, ...zigzag(to));
+      i += old.length - 1;
+      done++;
+    } else out.push(footer[i]);
+  }
+  assert.ok(done > 0, 'the footer holds the row count');
+  const result = new Uint8Array(start + out.length + 8);
+  result.set(bytes.subarray(0, start));
+  result.set(out, start);
+  new DataView(result.buffer).setUint32(start + out.length, out.length, true);
+  result.set(bytes.subarray(bytes.length - 4), start + out.length + 4);
+  return result;
+}
 
 test.run();

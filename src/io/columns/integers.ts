@@ -6,7 +6,10 @@ import type { StoredColumn } from './table.js';
 
 type IntArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
-export function fromIntegers(values: IntArray | BigInt64Array | BigUint64Array): StoredColumn {
+/** Any integers: typed arrays, or plain arrays of numbers or bigints (e.g. unsigned 64-bit values ≥ 2^63). */
+export function fromIntegers(
+  values: IntArray | BigInt64Array | BigUint64Array | readonly (number | bigint)[],
+): StoredColumn {
   if (values instanceof Int32Array) return { type: 'int32', values };
   const n = values.length;
   let fits = true;

@@ -9,11 +9,21 @@
  * - openFile(path) leaks the file handle, so the file's bytes go in as an ArrayBuffer.
  * - its LZMA decoder failed on an incompressible float64 basket that Python reads fine, so
  *   baskets compressed with LZMA are refused up front (their header says 'XZ').
+ * - it prints some errors on the console and carries on (console.error('Error R__unzip: …')), so
+ *   its console output is collected while it runs (quiet-console.ts): a bad file is one line.
  * The fast ProcessArrays path (a basket's worth of values per call) is used when jsroot can;
  * Process (one entry per call) otherwise.
  */
-import { ColumnReadError, checkWanted, wantedNames, type ColumnTable, type ReaderOptions } from './table.js';
-import type { StoredColumn } from './table.js';
+import { collectingConsole, firstLine, replay, type ConsoleLine } from './quiet-console.js';
+import {
+  ColumnReadError,
+  checkUniqueNames,
+  checkWanted,
+  wantedNames,
+  type ColumnTable,
+  type ReaderOptions,
+  type StoredColumn,
+} from './table.js';
 
 export const JSROOT_HINT = 'reading ROOT files needs the optional package jsroot: npm install --ignore-scripts jsroot';
 
@@ -41,6 +51,7 @@ interface JsrootBranch {
 }
 interface JsrootTree {
   _typename: string;
+  fName: string;
   fEntries: number;
   fBranches: { arr: JsrootBranch[] };
 }
@@ -93,18 +104,40 @@ export async function readRoot(
   opts: ReaderOptions = {},
   load: ModuleImporter = importModule,
 ): Promise<ColumnTable> {
-  checkFileEnd(bytes, file);
-  const { openFile, TSelector, treeProcess } = await loadJsroot(file, load);
+  checkHeader(bytes, file);
+  const jsroot = await loadJsroot(file, load);
+  const lines: ConsoleLine[] = [];
+  const heard = (): string => {
+    const line = firstLine(lines);
+    return line ? ` (jsroot: ${line.length > 120 ? line.slice(0, 120) + '…' : line})` : '';
+  };
+  const table = await collectingConsole(lines, () => readTree(bytes, file, opts, jsroot, heard));
+  replay(lines); // a good read: jsroot's console lines are printed after all, as they would have been
+  return table;
+}
+
+/** The reading proper, jsroot's console output collected; `heard` is its first line, for errors. */
+async function readTree(
+  bytes: Uint8Array,
+  file: string,
+  opts: ReaderOptions,
+  { openFile, TSelector, treeProcess }: Jsroot,
+  heard: () => string,
+): Promise<ColumnTable> {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let rootFile: JsrootFile;
   try {
     rootFile = await openFile(buffer);
   } catch (err) {
-    throw new ColumnReadError(file, `corrupt ROOT file: ${reason(err)}`);
+    // jsroot's own words ('Empty keys list') are kept; a TypeError from inside its parser says nothing useful.
+    const internal = err instanceof TypeError || err instanceof RangeError;
+    const said = internal ? heard() : ` (jsroot: ${reason(err).trim()})`;
+    throw new ColumnReadError(file, `corrupt ROOT file: its directory of keys is unreadable${said}`);
   }
-  const tree = await findTree(rootFile, file, opts.tree);
+  const tree = await findTree(rootFile, file, opts.tree, heard);
   const branches = tree.fBranches.arr;
   const names = branches.map((b) => b.fName);
+  checkUniqueNames(file, names, `TTree '${tree.fName}'`);
   checkWanted(file, names, opts.want);
   const decode = wantedNames(names, opts.want);
   const rows = Number(tree.fEntries);
@@ -142,33 +175,70 @@ export async function readRoot(
   try {
     await treeProcess(tree, selector);
   } catch (err) {
-    throw new ColumnReadError(file, `jsroot could not read the tree: ${reason(err)}`);
+    throw new ColumnReadError(file, `jsroot could not read the tree: ${reason(err)}${heard()}`);
   }
   if (terminated !== true || filled !== rows)
     throw new ColumnReadError(
       file,
       `jsroot could not read or decompress the baskets of the tree (${filled} of ${rows} entries read): ` +
-        'the file is truncated or corrupt',
+        `the file is truncated or corrupt${heard()}`,
     );
   const columns = new Map<string, StoredColumn>();
   for (const [name, t] of targets) columns.set(name, t.kind === 'int' ? integerColumn(t.values) : asStored(t));
   return { format: 'root', rows, names, columns };
 }
 
-/** The header's fEND (where the file's last record ends) must lie within the bytes. */
-function checkFileEnd(bytes: Uint8Array, file: string): void {
-  if (bytes.length < 20) throw new ColumnReadError(file, `truncated ROOT file: ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getInt32(4);
-  const end = version >= 1000000 ? Number(view.getBigInt64(12)) : view.getInt32(12);
-  if (end > bytes.length)
-    throw new ColumnReadError(
-      file,
-      `truncated ROOT file: its header says it ends at byte ${end}, it has ${bytes.length}`,
-    );
+/** ROOT's file header (big-endian): 'root', fVersion, fBEGIN, fEND (64-bit from version 1000000 on). */
+interface RootHeader {
+  version: number;
+  end: number;
 }
 
-async function findTree(rootFile: JsrootFile, file: string, name: string | undefined): Promise<JsrootTree> {
+/** Where a ROOT file's first record starts: every ROOT version writes 100. */
+const ROOT_BEGIN = 100;
+
+/** The header's fields when the bytes start like a ROOT file (magic, a version, fBEGIN 100), else undefined. */
+export function rootHeader(bytes: Uint8Array): RootHeader | undefined {
+  if (bytes.length < 20 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'root') return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getInt32(4);
+  const begin = view.getInt32(8);
+  if (version <= 0 || version >= 2000000 || begin !== ROOT_BEGIN) return undefined;
+  const end = version >= 1000000 ? Number(view.getBigInt64(12)) : view.getInt32(12);
+  return { version, end };
+}
+
+/** A ROOT header with a version and fBEGIN 100, whose fEND (where the last record ends) lies within the bytes. */
+function checkHeader(bytes: Uint8Array, file: string): void {
+  if (bytes.length < ROOT_BEGIN)
+    throw new ColumnReadError(
+      file,
+      `truncated ROOT file: ${bytes.length} bytes, not even its ${ROOT_BEGIN}-byte header`,
+    );
+  const header = rootHeader(bytes);
+  if (!header) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    throw new ColumnReadError(
+      file,
+      `corrupt ROOT file header: version ${view.getInt32(4)}, first record at ${view.getInt32(8)} ` +
+        `(a ROOT file's is at ${ROOT_BEGIN})`,
+    );
+  }
+  if (header.end > bytes.length)
+    throw new ColumnReadError(
+      file,
+      `truncated ROOT file: its header says it ends at byte ${header.end}, it has ${bytes.length}`,
+    );
+  if (header.end <= ROOT_BEGIN)
+    throw new ColumnReadError(file, `corrupt ROOT file header: it says the file ends at byte ${header.end}`);
+}
+
+async function findTree(
+  rootFile: JsrootFile,
+  file: string,
+  name: string | undefined,
+  heard: () => string,
+): Promise<JsrootTree> {
   const trees = [...new Set(rootFile.fKeys.filter((k) => k.fClassName === 'TTree').map((k) => k.fName))];
   const list = trees.length > 0 ? trees.map((t) => `'${t}'`).join(', ') : 'none';
   let chosen = name;
@@ -184,13 +254,14 @@ async function findTree(rootFile: JsrootFile, file: string, name: string | undef
   }
   let tree: JsrootTree | null = null;
   try {
-    tree = await rootFile.readObject(chosen);
+    tree = await rootFile.readObject(chosen); // also 'dir/tree' or 'tree;2', which fKeys does not list
   } catch {
     tree = null;
   }
-  if (!tree || tree._typename !== 'TTree')
-    throw new ColumnReadError(file, `no TTree '${chosen}' in the ROOT file; its TTrees: ${list}`);
-  return tree;
+  if (tree && tree._typename === 'TTree' && Array.isArray(tree.fBranches?.arr)) return tree;
+  if (trees.includes(chosen))
+    throw new ColumnReadError(file, `corrupt ROOT file: its TTree '${chosen}' is unreadable${heard()}`);
+  throw new ColumnReadError(file, `no TTree '${chosen}' in the ROOT file; its TTrees: ${list}`);
 }
 
 function scalarKind(branch: JsrootBranch): 'float32' | 'float64' | 'int' | undefined {
@@ -216,7 +287,7 @@ function refuseLzma(bytes: Uint8Array, file: string, branch: JsrootBranch): void
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < branch.fWriteBasket; i++) {
     const seek = Number(branch.fBasketSeek[i]);
-    if (seek + 18 > bytes.length)
+    if (!(seek >= 0) || seek + 18 > bytes.length)
       throw new ColumnReadError(file, `truncated ROOT file: basket ${i} of branch '${branch.fName}' lies past its end`);
     const nbytes = view.getInt32(seek);
     const objlen = view.getInt32(seek + 6);

@@ -46,30 +46,39 @@ function toFloat(
   stored: StoredColumn,
   type: 'float32' | 'float64',
 ): Float32Array | Float64Array {
-  const values =
-    type === 'float32'
-      ? stored.values instanceof Float32Array
-        ? stored.values
-        : Float32Array.from(stored.values)
-      : stored.values instanceof Float64Array
-        ? stored.values
-        : Float64Array.from(stored.values);
+  const values = type === 'float32' ? toFloat32(stored) : toFloat64(stored);
   const bad: number[] = [];
   let count = 0;
+  let overflow = 0;
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
       if (bad.length < SHOWN) bad.push(i);
       count++;
+      if (Number.isFinite(stored.values[i])) overflow++;
     }
   }
   if (count > 0) {
-    const note = stored.type === 'float64' && type === 'float32' ? ', some perhaps beyond the float32 range' : '';
+    const range = 'finite in the file but beyond the float32 range ±3.4e38';
+    const what =
+      overflow === 0 ? 'NaN or ±inf' : overflow === count ? range : `NaN or ±inf, ${overflow} of them ${range}`;
     throw new ColumnReadError(
       file,
-      `column '${name}' has ${badRowsPhrase(count, 'non-finite', bad)} (0-based; NaN or ±inf${note})`,
+      `column '${name}' has ${badRowsPhrase(count, 'non-finite', bad)} (0-based; ${what})`,
     );
   }
   return values;
+}
+
+/** Rounds once: CSV rows whose float64 sits on a float32 midpoint take the float32 decided from their digits. */
+function toFloat32(stored: StoredColumn): Float32Array {
+  if (stored.values instanceof Float32Array) return stored.values;
+  const values = Float32Array.from(stored.values);
+  if (stored.float32) for (const [row, f] of stored.float32) values[row] = f;
+  return values;
+}
+
+function toFloat64(stored: StoredColumn): Float64Array {
+  return stored.values instanceof Float64Array ? stored.values : Float64Array.from(stored.values);
 }
 
 function toInt32(file: string, name: string, stored: StoredColumn): Int32Array {

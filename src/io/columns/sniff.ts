@@ -2,6 +2,7 @@
  * Tells a column file's format from its bytes, never from its name: a Parquet file renamed to
  * `.csv` still reads as Parquet, and a file that is none of the formats gets one clear line.
  */
+import { rootHeader } from './root.js';
 import type { ColumnFormat } from './table.js';
 
 /** How many leading bytes the text check looks at. */
@@ -13,8 +14,10 @@ export function sniffColumnFormat(bytes: Uint8Array): ColumnFormat | undefined {
   if (starts(0x50, 0x41, 0x52, 0x31)) return 'parquet'; // 'PAR1'
   if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'npy'; // '\x93NUMPY'
   if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) return 'npz'; // ZIP: 'PK\3\4' or empty 'PK\5\6'
-  if (starts(0x72, 0x6f, 0x6f, 0x74)) return 'root'; // 'root'
-  return looksLikeText(bytes) ? 'csv' : undefined;
+  // 'root' alone is also how a CSV header 'root_id,…' starts: a ROOT file has a binary header after it.
+  const text = looksLikeText(bytes);
+  if (starts(0x72, 0x6f, 0x6f, 0x74) && (rootHeader(bytes) !== undefined || !text)) return 'root';
+  return text ? 'csv' : undefined;
 }
 
 /** Text: non-empty, no NUL or other control bytes but tab, CR, LF in the first bytes, valid UTF-8. */

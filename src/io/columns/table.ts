@@ -16,6 +16,11 @@ export type StoredValues = Float32Array | Float64Array | Int32Array;
 export interface StoredColumn {
   type: StoredType;
   values: StoredValues;
+  /**
+   * `decimal` only: row → its float32, for the rare rows where Math.fround of the float64 is not
+   * the float32 nearest to the digits (see round-float32.ts).
+   */
+  float32?: ReadonlyMap<number, number>;
 }
 
 /** What a reader returns: every requested column, decoded, plus the names of all columns present. */
@@ -66,6 +71,12 @@ export function checkWanted(file: string, names: readonly string[], want: readon
     `no column${plural} ${missing.map((n) => `'${n}'`).join(', ')}` +
       `; the file has ${names.map((n) => `'${n}'`).join(', ')}`,
   );
+}
+
+/** Throws when two columns share a name: a reader could only return one of them, silently. */
+export function checkUniqueNames(file: string, names: readonly string[], where: string): void {
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new ColumnReadError(file, `${where} names column '${dup}' twice; rename one`);
 }
 
 /** Columns a reader should decode: the wanted ones, or all. */
