@@ -458,7 +458,7 @@ test('a toy too large to hold is refused up front (--toy n=, toys --events)', ()
   );
   refused(
     ['toys', '-c', BASE, '--sys-cfg', SYS, '--out-dir', out, '--n-toys', '1', '--truth', 'mu=0.3', '--events', '1e12'],
-    /toys: --events 1000000000000 is above 10000000 events/,
+    /option '--events <n>' argument '1e12' is invalid\. expected at most 10000000 \(1e7\)/,
     out,
   );
 });

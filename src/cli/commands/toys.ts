@@ -11,11 +11,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createDevice } from '../../backend/index.js';
-import { checkToyEvents, parseTruthSpec } from '../../fit/truth-spec.js';
+import { MAX_TOY_EVENTS, parseTruthSpec } from '../../fit/truth-spec.js';
 import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
 import { checkSettings, openModels, type LikelihoodSettings } from '../../fit/session.js';
 import {
@@ -52,6 +52,17 @@ export interface ToysOptions extends FitCommonOptions {
   jobs: number;
 }
 
+/** --events: an event count within what a toy may hold (MAX_TOY_EVENTS, below the general cap). */
+function toyEventsParser(text: string): number {
+  const n = eventCountParser(text);
+  if (n > MAX_TOY_EVENTS) {
+    throw new InvalidArgumentError(
+      `expected at most ${MAX_TOY_EVENTS} (1e7): a toy's events and their densities are held in memory`,
+    );
+  }
+  return n;
+}
+
 export function register(program: Command): Command {
   const cmd = program
     .command('toys')
@@ -61,7 +72,7 @@ export function register(program: Command): Command {
   addCommonFitOptions(cmd, 'toys', false)
     .addOption(new Option('--n-toys <n>', 'number of toys (required)').argParser(positiveIntParser))
     .addOption(new Option('--truth <point>', 'the true point, e.g. "mu=0.3,nu_shift=0.5,nu_squeeze=-0.4" (required)'))
-    .addOption(new Option('--events <n>', 'events in every toy data set').argParser(eventCountParser).default(2000))
+    .addOption(new Option('--events <n>', 'events in every toy data set').argParser(toyEventsParser).default(2000))
     .addOption(
       new Option('--shard <i/K>', 'run only the i-th of K slices (0 ≤ i < K) for a batch farm (default: all toys)'),
     )
@@ -159,7 +170,6 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   try {
     checkSettings(settings, modelNames);
     truth = parseTruthSpec(o.truth, names, { allowN: false, what: '--truth' });
-    checkToyEvents(o.events, `--events ${o.events}`);
     if (o.shard !== undefined) shard = parseShard(o.shard);
     minos = resolveMinosParameters(o.minos, toyParameterNames(names, !!o.extended));
   } catch (e) {
