@@ -184,22 +184,36 @@ test('weights: the loss does not depend on their overall scale; tiny positive we
   }
 });
 
+/**
+ * A one-parameter job on file batches, log p = −Σ (scale·x − b)²: small enough to train in a test,
+ * with the trainer's file paths (batches, validation, the sampler's state) all in use.
+ */
+function quadraticJob(
+  params: ParamSet,
+  modelPath: string,
+  batches: FileBatches,
+  validation: TrainJob['validation'],
+  scale = 1,
+): TrainJob {
+  const b = () => params.get('b');
+  return {
+    device: params.device,
+    params,
+    modelPath,
+    architecture: { kind: 'test' },
+    drawBatch: (rng, n) => batches.draw(rng, n),
+    logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(scale === 1 ? x : op.mul(x, scale), tape.param(b()))))),
+    stateDict: () => new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(b().value.data) }]]),
+    validation,
+    data: batches,
+  };
+}
+
 test('holdout: 0 means no validation: no NaN val loss recorded, no best epoch, the last epoch kept', async () => {
   const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
   const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
   const batches = new FileBatches([sample(60)], 0, Rng.fromSeed(1));
-  const job: TrainJob = {
-    device: dev,
-    params,
-    modelPath: join(dir, 'nohold.safetensors'),
-    architecture: { kind: 'test' },
-    drawBatch: (rng, n) => batches.draw(rng, n),
-    logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(op.mul(x, 0.01), tape.param(params.get('b')))))),
-    stateDict: () =>
-      new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
-    validation: batches.validation(16),
-    data: batches,
-  };
+  const job = quadraticJob(params, join(dir, 'nohold.safetensors'), batches, batches.validation(16), 0.01);
   assert.equal(job.validation, []);
   const epochs: (number | undefined)[] = [];
   const plan = {
@@ -253,18 +267,7 @@ test('file training interrupted anywhere and resumed ends as the uninterrupted r
         context: new Float32Array(8).fill(1),
         w: new Float32Array(4).fill(0.25),
       };
-      const job: TrainJob = {
-        device: dev,
-        params,
-        modelPath: path,
-        architecture: { kind: 'test' },
-        drawBatch: (rng, n) => batches.draw(rng, n),
-        logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(x, tape.param(params.get('b')))))),
-        stateDict: () =>
-          new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
-        validation: [held],
-        data: batches,
-      };
+      const job = quadraticJob(params, path, batches, [held]);
       const plan = {
         label: 'r',
         epochs: 4,
@@ -445,17 +448,7 @@ test('an event outside the model’s support stops training with its file and ro
   };
   const jobOn = (s: EventSample, path: string): TrainJob => {
     const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
-    return {
-      device: dev,
-      params,
-      modelPath: path,
-      architecture: { kind: 'test' },
-      drawBatch: (rng, n) => batches.draw(rng, n),
-      logProb: (tape, x) => op.neg(op.sumCols(op.square(op.sub(x, tape.param(params.get('b')))))),
-      stateDict: () =>
-        new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
-      validation: batches.validation(32),
-    };
+    return { ...quadraticJob(params, path, batches, batches.validation(32)), data: undefined };
   };
   const split = splitHoldout(100, 0.1, Rng.fromSeed(1));
   const trained = Array.from(split.train).find((i) => i > 50)!; // in b.csv: row trained − 50
