@@ -37,7 +37,7 @@ import { summaryMarkdown } from '../../fit/toy-summary.js';
 import { ToyWorkerError } from '../../fit/toy-pool.js';
 import { toyFigures } from '../../fit/figures-toys.js';
 import { UserError } from '../errors.js';
-import { eventCountParser, outputFileParser, positiveIntParser } from '../options.js';
+import { outputFileParser, positiveIntParser } from '../options.js';
 import { addCommonFitOptions, FIT_DEFAULT_SEED, fitModelNames, type FitCommonOptions } from './fit.js';
 import { requireOutputDir } from '../output-path.js';
 
@@ -54,7 +54,7 @@ export interface ToysOptions extends FitCommonOptions {
 
 /** --events: an event count within what a toy may hold (MAX_TOY_EVENTS, below the general cap). */
 function toyEventsParser(text: string): number {
-  const n = eventCountParser(text);
+  const n = positiveIntParser(text);
   if (n > MAX_TOY_EVENTS) {
     throw new InvalidArgumentError(
       `expected at most ${MAX_TOY_EVENTS} (1e7): a toy's events and their densities are held in memory`,
