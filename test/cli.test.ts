@@ -349,9 +349,10 @@ test('event counts above 1e8 are refused up front with the reason, from flags an
   assertUsageError(fnf(['generate-dataset', '-c', cfg]), [
     `${cfg}: n_events: expected at most 100000000 (1e8) events: events are held in memory`,
   ]);
+  // a toy's own cap is lower (its events' densities are held too): test/fit-cli.test.ts
   assertUsageError(fnf(['toys', '-c', BASE, '--sys-cfg', SYS, '--n-toys', '2', '--events', '1e9']), [
     "'--events <n>' argument '1e9'",
-    'expected at most 100000000',
+    'expected at most 10000000 (1e7)',
   ]);
   // The output path is checked before the draw: 1e8 events would take a minute and 2.5 GB first.
   const file = join(dir, 'a-file');
