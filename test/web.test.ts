@@ -142,6 +142,15 @@ async function checkProbe(page: Page, f: PageView): Promise<void> {
  */
 async function checkToyFit(page: Page): Promise<void> {
   await page.locator('#fit-toy').click();
+  // the fit runs on its own worker: a slider move made meanwhile is drawn before the fit ends
+  const nu1 = await page.locator('#nu1').inputValue();
+  await page.locator('#nu1').fill(String(Number(nu1) + 0.05));
+  await page.waitForFunction(
+    (want) => (window as unknown as { fnflow: PageView }).fnflow.lastKin?.state.nu[1] === want,
+    Number(nu1) + 0.05,
+  );
+  assert.is((await view(page)).lastFit, null, 'the slider move was served while the toy fit ran');
+  await page.locator('#nu1').fill(nu1);
   await page.waitForFunction(() => (window as unknown as { fnflow: PageView }).fnflow.lastFit !== null, null, {
     timeout: 60_000,
   });

@@ -308,6 +308,36 @@ function showFit(req: ToyFitRequest, r: ToyFitResult): void {
     `μ̂ = ${pm(mu.value, mu.error)}, ${nu}${r.valid ? '' : ' (not valid)'} · ${took}`;
 }
 
+/**
+ * The toy fit runs on a second engine worker (the same script, its own device and models, one
+ * thread), started at the first click: a fit takes about a second, and on the first engine every
+ * slider move made meanwhile waited for it.
+ */
+let fitEngine: Worker | null = null;
+let fitEngineReady = false;
+let queuedFit: ToEngine | null = null;
+
+function fitWorker(): Worker {
+  if (fitEngine) return fitEngine;
+  const w = new Worker('engine.js', { name: 'fnflow-fit' });
+  w.onmessage = (e: MessageEvent<FromEngine>) => {
+    const msg = e.data;
+    if (msg.type === 'ready') {
+      fitEngineReady = true;
+      if (queuedFit) w.postMessage(queuedFit);
+      queuedFit = null;
+    } else if (msg.type === 'fit') showFit(msg.request, msg.result);
+    else if (msg.type === 'error') {
+      $<HTMLButtonElement>('fit-toy').disabled = false;
+      showError(`toy fit: ${msg.message}`);
+    }
+  };
+  w.onerror = (e) => showError(`fit worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
+  w.postMessage({ type: 'init', threads: 1 } satisfies ToEngine);
+  fitEngine = w;
+  return w;
+}
+
 function requestFit(): void {
   if (!api.ready) return;
   $<HTMLButtonElement>('fit-toy').disabled = true;
@@ -320,7 +350,10 @@ function requestFit(): void {
     seed: toySeed++,
   };
   $('fit-out').textContent = `fitting a toy of ${TOY.n} events at ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})…`;
-  send({ type: 'fit', id: fitId++, request });
+  const msg: ToEngine = { type: 'fit', id: fitId++, request };
+  const w = fitWorker();
+  if (fitEngineReady) w.postMessage(msg);
+  else queuedFit = msg; // sent once its models have loaded
 }
 
 /** Arrow keys on a focused kinematic panel: the direction they move the x of p(y | x, c, ν). */
