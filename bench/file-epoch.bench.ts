@@ -61,7 +61,13 @@ register({
       const columns = { features: ['x1', 'x2'] as [string, string], scores: ['y1', 'y2'] as [string, string] };
       const files = await fileTraining(
         'kin',
-        { holdout: 0.1, columns: { ...columns, class: 'label' }, nominal: { files: [{ path: file }] }, templates: [] },
+        {
+          holdout: 0.1,
+          placeholders: 'refuse',
+          columns: { ...columns, class: 'label' },
+          nominal: { files: [{ path: file }] },
+          templates: [],
+        },
         'base',
         1,
       );

@@ -335,7 +335,7 @@ test('a placeholder (1e30, −999) in any column a flow reads is refused when re
         new RegExp(
           "^nominal: column 'x1' holds 2 values far outside the bulk of its values \\(median .*" +
             '\\S*ctx\\.csv row 10 \\(0-based\\): x1 = 1e\\+30; \\S*ctx\\.csv row 20 \\(0-based\\): x1 = -999; ' +
-            '.*fix or drop such events$',
+            '.*fix or drop such events \\(real values\\? samples: placeholders: keep\\)$',
         ),
       );
     },
@@ -362,6 +362,9 @@ test('a placeholder (1e30, −999) in any column a flow reads is refused when re
     () => assert.unreachable('a repeated far constant is a placeholder'),
     (e: Error) => assert.match(e.message, /column 'x2' holds 2 values .* row 5 \(0-based\): x2 = -1234; /),
   );
+  // real values after all (a saturated readout): `samples: placeholders: keep` reads them as they are
+  const kept = await loadSample('kin', { files: [{ path: join(dir, 'repeated.csv') }] }, columns, 'nominal', 'keep');
+  assert.is(kept.x[2 * 5 + 1], -1234);
 });
 
 test('a class column with a value other than 0 or 1 is one clear error', async () => {

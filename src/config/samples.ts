@@ -5,6 +5,8 @@
  *
  *   samples:
  *     holdout: 0.1                  # fraction held out for the validation NLL (default 0.1)
+ *     placeholders: refuse          # refuse (default) or keep values that look like −999 / 1e30
+ *                                   # far from their column's bulk (src/train/placeholders.ts)
  *     columns:                      # the column mapping (these are the defaults)
  *       features: [x1, x2]          # kinematics x
  *       scores: [y1, y2]            # scores y
@@ -26,6 +28,7 @@ import {
   list,
   nonEmptyString,
   num,
+  oneOf,
   optional,
   problem,
   section,
@@ -56,8 +59,12 @@ export interface SampleSet {
   nu?: number[];
 }
 
+/** What loading does with values that look like placeholders (src/train/placeholders.ts). */
+export type PlaceholderPolicy = 'refuse' | 'keep';
+
 export interface SectorSamples {
   holdout: number;
+  placeholders: PlaceholderPolicy;
   columns: SampleColumns;
   nominal?: SampleSet;
   templates: SampleSet[];
@@ -140,6 +147,7 @@ const holdoutFraction = num({ min: 0, max: 0.9 });
 
 const sectorFields = {
   holdout: optional(holdoutFraction),
+  placeholders: optional(oneOf(['refuse', 'keep'] as const)),
   columns: optional(columnsSection),
   nominal: optional(nominalSample),
   templates: optional(list(templateSample, { minLength: 1 })),
@@ -183,6 +191,7 @@ export function samplesSection(v: unknown, where: Where): SamplesConfig {
     };
     const out: SectorSamples = {
       holdout: own.holdout ?? top.holdout ?? 0.1,
+      placeholders: own.placeholders ?? top.placeholders ?? 'refuse',
       columns,
       nominal: own.nominal ?? top.nominal,
       templates: own.templates ?? top.templates ?? [],

@@ -31,7 +31,7 @@ export async function fileTraining(
       throw new SampleError(
         `samples: no nominal sample for the ${sector} base flow (samples.nominal or samples.${sector}.nominal)`,
       );
-    loaded = [await loadSample(sector, samples.nominal, samples.columns, 'nominal')];
+    loaded = [await loadSample(sector, samples.nominal, samples.columns, 'nominal', samples.placeholders)];
   } else {
     if (samples.templates.length === 0)
       throw new SampleError(
@@ -44,7 +44,7 @@ export async function fileTraining(
         throw new SampleError(
           `samples: ${label} has ${t.nu!.length} values, residual_${sector}_model.num_nuisances is ${numNuisances}`,
         );
-      loaded.push(await loadSample(sector, t, samples.columns, label));
+      loaded.push(await loadSample(sector, t, samples.columns, label, samples.placeholders));
     }
   }
   const batches = new FileBatches(loaded, samples.holdout, Rng.fromSeed(seed).fork(HOLDOUT_STREAM));

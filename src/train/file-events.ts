@@ -5,7 +5,7 @@
  * weights when the config names a weight column.
  */
 import { readColumns, type ColumnRequest } from '../io/columns/index.js';
-import type { SampleColumns, SampleSet } from '../config/samples.js';
+import type { PlaceholderPolicy, SampleColumns, SampleSet } from '../config/samples.js';
 import { contextWidth } from './batches.js';
 import type { Sector } from '../toy/sector.js';
 import { concatArrays, weightSums } from '../analysis/columns.js';
@@ -43,6 +43,7 @@ export async function loadSample(
   set: SampleSet,
   columns: SampleColumns,
   label: string,
+  placeholders: PlaceholderPolicy = 'refuse',
 ): Promise<EventSample> {
   const C = contextWidth(sector);
   const parts: { x: Float32Array; context: Float32Array; weight?: Float64Array; n: number }[] = [];
@@ -103,8 +104,10 @@ export async function loadSample(
       : undefined,
     nu: set.nu,
   };
-  const placeholders = placeholderProblem(n, flowColumns(sector, columns, out), (i) => eventOrigin(out, i));
-  if (placeholders) throw new SampleError(`${label}: ${placeholders}`);
+  if (placeholders === 'refuse') {
+    const found = placeholderProblem(n, flowColumns(sector, columns, out), (i) => eventOrigin(out, i));
+    if (found) throw new SampleError(`${label}: ${found} (real values? samples: placeholders: keep)`);
+  }
   return out;
 }
 
