@@ -210,6 +210,10 @@ test('ratios: safe division, shape ratio with Poisson errors, clipped y-range', 
   assert.ok(Number.isNaN(p.ratio[2]), 'empty truth bin is not drawn');
   const exact = ratioWithErrors([100], [100], { denExact: true });
   close(exact.err[0], 0.1, 1e-12);
+  // an exact truth's far tail, where the sample expects 0.5 events: not drawn (unless asked)
+  const tail = ratioWithErrors([0, 1000], [0.5, 1000], { denExact: true, numTotal: 1000.5, denTotal: 1000.5 });
+  assert.ok(Number.isNaN(tail.ratio[0]) && Number.isNaN(tail.err[0]), 'tail bin below one expected count');
+  close(ratioWithErrors([0, 1000], [0.5, 1000], { denExact: true, minExpected: 0 }).ratio[0], 0, 1e-12);
   assert.equal(ratioYRange([1, 1.02, 0.98]), [0.8, 1.2]);
   const wide = ratioYRange([0.6, 1.0, 1.1, 1.2, 1.3, 1.0, 1.0, 1.0, 1.0, 1.0], { cover: 1 });
   assert.equal(wide, [0.6, 1.4]);

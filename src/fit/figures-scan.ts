@@ -8,6 +8,9 @@ import type { ModelScan } from './scan.js';
 import type { TruthPoint } from './truth-spec.js';
 import { MODEL_COLORS, MODEL_DASH, paramLabel, savePng } from './figure-style.js';
 
+/** The profile figure's highest −2 ln λ shown (5σ is 25). */
+const T_MAX = 25;
+
 export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint): string[] {
   const out: string[] = [];
   const legend: LegendEntry[] = scans.map((s) => ({
@@ -19,6 +22,8 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
     dash: MODEL_DASH[s.model],
     width: 2,
   }));
+  if (truth)
+    legend.push({ kind: 'line', label: `toy truth μ = ${truth.mu}`, color: '#2ca02c', dash: [2, 2], width: 1 });
   const fig = new Figure({
     width: 1000,
     height: 640,
@@ -27,11 +32,18 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
       'Profile likelihood of μ (nuisances re-minimized at each point)' + (truth ? ` — toy at μ = ${truth.mu}` : ''),
   });
   const p = fig.panel(0, 0, { xLabel: 'μ', yLabel: '−2 ln λ(μ)', legend: 'none' });
+  // Capped at T_MAX so the region of the intervals stays readable; the note says when points lie above.
   let top = 0;
-  for (const s of scans) for (const v of s.profile.t_mu) top = Math.max(top, Math.min(v, 25));
+  let above = false;
+  for (const s of scans)
+    for (const v of s.profile.t_mu) {
+      top = Math.max(top, Math.min(v, T_MAX));
+      above ||= v > T_MAX;
+    }
   p.options.yRange = [0, Math.max(5, top)];
   p.hline(1, { color: '#888888', dash: [3, 3], width: 1 }).hline(4, { color: '#888888', dash: [3, 3], width: 1 });
-  p.note('dashed grey: 1σ (−2 ln λ = 1) and 2σ (= 4)', 'upper right');
+  const offScale = above ? `; points above ${T_MAX} are off the scale` : '';
+  p.note(`dashed grey: 1σ (−2 ln λ = 1) and 2σ (= 4)${offScale}`, 'upper right');
   if (truth) p.vline(truth.mu, { color: '#2ca02c', dash: [2, 2], width: 1 });
   for (const s of scans) {
     p.line(
@@ -64,7 +76,7 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
         { kind: 'line', label: '68 % (solid), 95 % (dashed)', color: '#555555', width: 1 },
         ...(truth ? [{ kind: 'marker' as const, label: 'toy truth', color: '#2ca02c' }] : []),
       ],
-      suptitle: 'Profile likelihood contours in (μ, ν_k), the other nuisance re-minimized: −2 ln λ = 2.30 and 5.99',
+      suptitle: 'Profile likelihood contours in (μ, ν_{k}), the other nuisance re-minimized: −2 ln λ = 2.30 and 5.99',
     });
     for (let k = 0; k < K; k++) {
       const c0 = withContours[0].contours[k];

@@ -18,7 +18,15 @@ import type { FitModels } from './sources.js';
 import type { ModelFit } from './run-fit.js';
 import { likelihoodFor, type LikelihoodSettings } from './session.js';
 import type { TruthPoint } from './truth-spec.js';
-import { BACKGROUND_COLOR, MODEL_COLORS, paramLabel, savePng, SIGNAL_COLOR } from './figure-style.js';
+import {
+  BACKGROUND_COLOR,
+  IMPACT_DOWN_COLOR,
+  IMPACT_UP_COLOR,
+  MODEL_COLORS,
+  paramLabel,
+  savePng,
+  SIGNAL_COLOR,
+} from './figure-style.js';
 
 export interface FitFigureInput {
   models: FitModels;
@@ -52,7 +60,10 @@ function yieldsOf(
 
 function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   const names = inp.models.nuisanceNames.map((n) => `nu_${n}`);
-  const models = Object.keys(inp.fits);
+  // The base model ignores ν: its "ν̂ = 0 ± 1" is the constraint alone, not a fit, so it is not drawn.
+  const all = Object.keys(inp.fits);
+  const models = all.filter((m) => m !== 'base');
+  const baseNote = all.includes('base') ? '; base: ν not fitted' : '';
   const fig = new Figure({
     width: 1300,
     height: Math.max(520, 300 + 70 * names.length), // rows stay readable with many nuisances
@@ -61,7 +72,7 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
     suptitle: `Post-fit nuisances (ν̃ = 0, σ = 1) and the impacts on ${poiOf(inp)} ${IMPACT_RULE}`,
   });
   const p = fig.panel(0, 0, {
-    title: 'nuisance pulls (ν̂ − ν̃)/σ, bars σ̂/σ',
+    title: `nuisance pulls (ν̂ − ν̃)/σ, bars σ̂/σ${baseNote}`,
     xLabel: 'pull',
     xRange: [-3, 3],
     yRange: [-0.7, names.length - 0.3],
@@ -89,13 +100,13 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   });
 
   // impacts of the first model with ν-dependence
-  const im = models.find((m) => m !== 'base') ?? models[0];
+  const im = models[0] ?? all[0];
   const impacts = impactsOf(im, inp);
   const order = impacts.map((_, k) => k).sort((a, b) => impacts[b].size - impacts[a].size);
   // Largest impact on top: row y holds order[K − 1 − y]; the x range holds every bar with a margin.
   const reach = 1.15 * Math.max(...impacts.map((i) => i.size), 1e-12);
   const q = fig.panel(0, 1, {
-    title: `${im}: impact on ${poiOf(inp)} (ranked; orange ν̂ + σ̂, blue ν̂ − σ̂)`,
+    title: `${im}: impact on ${poiOf(inp)} (ranked; red ν̂ + σ̂, grey ν̂ − σ̂)`,
     xLabel: `Δ${poiOf(inp)}`,
     xRange: [-reach, reach],
     yRange: [-0.7, names.length - 0.3],
@@ -104,8 +115,8 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
   });
   order.forEach((k, rank) => {
     const y = names.length - 1 - rank;
-    q.line([0, impacts[k].up], [y + 0.1, y + 0.1], { color: SIGNAL_COLOR, width: 8 });
-    q.line([0, impacts[k].down], [y - 0.1, y - 0.1], { color: BACKGROUND_COLOR, width: 8 });
+    q.line([0, impacts[k].up], [y + 0.1, y + 0.1], { color: IMPACT_UP_COLOR, width: 8 });
+    q.line([0, impacts[k].down], [y - 0.1, y - 0.1], { color: IMPACT_DOWN_COLOR, width: 8 });
   });
   q.vline(0, { color: '#555555', width: 1 });
   return savePng(dir, 'fit_nuisances.png', fig);

@@ -277,6 +277,12 @@ export interface RatioOptions {
   denExact?: boolean;
   /** Whether the inputs are raw counts (Poisson errors from them). Default true. */
   counts?: boolean;
+  /**
+   * With an exact denominator: bins where fewer than this many numerator counts are expected are
+   * not drawn (NaN). An exact truth has no empty bins, so far tails where the sample expects well
+   * under one event drew markers at 0 with bars spanning the panel. Default 1; 0 draws every bin.
+   */
+  minExpected?: number;
 }
 
 /**
@@ -298,6 +304,11 @@ export function ratioWithErrors(num: Numbers, den: Numbers, opts: RatioOptions =
   const err = new Float64Array(num.length);
   for (let i = 0; i < num.length; i++) {
     if (!(den[i] > 0) || !(nn > 0) || !(nd > 0)) {
+      ratio[i] = NaN;
+      err[i] = NaN;
+      continue;
+    }
+    if (opts.denExact && (den[i] / nd) * nn < (opts.minExpected ?? 1)) {
       ratio[i] = NaN;
       err[i] = NaN;
       continue;

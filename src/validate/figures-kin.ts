@@ -60,7 +60,8 @@ export function figKin2d(ctx: ValidationContext): string {
     densityPanel(fig, 0, k.c, {
       title: `${k.name}  p(x | c)`,
       subtitle:
-        `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` + `,  ${fmtKl(gridKl(truth, model))} on the grid`,
+        `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)} (n = ${ctx.n})` +
+        `,  ${fmtKl(gridKl(truth, model))} in the window`,
       labels: X_LABEL,
       window: ctx.kinWindow,
       truth,
@@ -139,7 +140,7 @@ export function figSysKinCentral(ctx: ValidationContext): string {
     const mg = kinGrid(ctx, residualDensity(model, [0, 0]), k.c);
     densityPanel(fig, 0, k.c, {
       title: `${k.name} — central (ν = 0)`,
-      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} in the window`,
       labels: X_LABEL,
       window: ctx.kinWindow,
       truth,
@@ -180,7 +181,7 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
     densityPanel(fig, k.c, 0, {
       ...panel,
       title: `${k.name} — truth: ${name} vs nominal`,
-      subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} on the grid`,
+      subtitle: `KL(template‖nominal) = ${fmtKl(gridKl(truth, nominal))} in the window`,
     }).contourLines(nominal, massLevels(nominal), { color: k.color, dash: NOMINAL_DASH, width: 1.5 });
     const mc = classKl(ev.logTruth, ev.logModel, ev.truth.c, k.c);
     const nr = classKl(ev.logTruth, ev.logNoResidual!, ev.truth.c, k.c);
@@ -189,7 +190,7 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
       title: `${k.name} — model at ${nuText(m)}`,
       subtitle:
         `KL(T‖M) = ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}, base alone ${fmtKl(nr.kl)}` +
-        `;  on the grid ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
+        `;  in the window ${fmtKl(gridKl(truth, mg))}, base alone ${fmtKl(gridKl(truth, noRes))}`,
     }).contourLines(mg, massLevels(mg), MODEL_LINE);
   }
   return ctx.sink.save(fig, `val_sys_kin_${name}.png`, t0);

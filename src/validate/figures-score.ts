@@ -81,7 +81,7 @@ export function figScore2dGlobal(ctx: ValidationContext): string {
     densityPanel(fig, 0, k.c, {
       title: `${k.name} — p(y | c)`,
       subtitle:
-        `KL(T‖M): p(y | c) on the grid ${fmtKl(gridKl(truth, model))}` +
+        `KL(T‖M): p(y | c) in the window ${fmtKl(gridKl(truth, model))}` +
         `;  p(y | x, c) at the truth events ${fmtKl(mc.kl)} ± ${fmtKl(mc.se)}`,
       labels: Y_LABEL,
       window: w,
@@ -114,7 +114,7 @@ export function figScore2dSlices(ctx: ValidationContext): string {
       const model = condGrid(ctx, nsfDensity(ctx.models.scoreBase), w, x, k.c);
       densityPanel(fig, k.c, j, {
         title: `${k.name} — ${xText(x)}`,
-        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} on the grid`,
+        subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, model))} in the window`,
         labels: Y_LABEL,
         window: w,
         truth,
@@ -307,7 +307,8 @@ export function figScoreLogprob(ctx: ValidationContext): string {
   const bins = 20;
   const uEdges = linspace(0, 1, bins + 1);
   const p3 = fig.panel(0, 2, {
-    title: 'Calibration: PIT u_{d} = Φ(z_{d}), z = flow(y; x, c)',
+    // its own sample size: the PIT uses the first events only (the suptitle's count is the other panels')
+    title: `Calibration: PIT u_{d} = Φ(z_{d}), z = flow(y; x, c), first ${t.c.length} events`,
     xLabel: 'u_{d}',
     yLabel: 'density',
     yRange: [0.7, 1.3],
@@ -360,7 +361,7 @@ export function figSysScoreCentral(ctx: ValidationContext): string {
     const mg = condGrid(ctx, residualDensity(model, [0, 0]), w, x, k.c);
     densityPanel(fig, 0, k.c, {
       title: `${k.name} — central (ν = 0), ${xText(x)}`,
-      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} on the grid`,
+      subtitle: `KL(T‖M) = ${fmtKl(gridKl(truth, mg))} in the window`,
       labels: Y_LABEL,
       window: w,
       truth,

@@ -168,7 +168,9 @@ export function fieldFigure(s: Subject, data: FieldData, signIndex: 0 | 1, direc
       const panel = fig.panel(k, c, {
         title: `${name} — ${nuisanceName(k)} = ${formatSigned(p.nu[k])}`,
         subtitle:
-          p.kl === null ? 'no template for this ν: truth not drawn' : `KL(truth ‖ model) = ${formatSci(p.kl)} nats`,
+          p.kl === null
+            ? 'no template for this ν: truth not drawn'
+            : `KL(truth ‖ model) = ${formatSci(p.kl)} nats on the plane`,
         xLabel: featureName(sym, 0),
         yLabel: featureName(sym, 1),
         aspect: 'equal',
