@@ -80,6 +80,21 @@ test('paths.dataset ending in .parquet/.npz/.csv: that format is the default, wr
   assert.equal(readdirSync(join(dir, 'named')).sort(), ['ds.csv', 'ds.npz', 'ds.parquet']);
 });
 
+test('--out a.csv writes CSV (its extension names the format); a --format that contradicts it is refused', async () => {
+  for (const ext of ['csv', 'parquet', 'npz'] as const) {
+    const out = join(dir, `by-out/a.${ext}`);
+    await run({ ...opts(4), out, nEvents: 30 } as never);
+    assert.is((await readColumns(out, { x1: 'float32' })).format, ext);
+  }
+  await run({ ...opts(4), out: join(dir, 'by-out/b.pt'), nEvents: 30 } as never); // not a column format: safetensors
+  assert.is(readSafetensors(join(dir, 'by-out/b.pt')).dict.get('X')!.shape[0], 30);
+  await run({ ...opts(4), out: join(dir, 'by-out/c.csv'), format: 'npz', nEvents: 30 } as never).then(
+    () => assert.unreachable('--out c.csv with --format npz'),
+    (e: Error) => assert.match(e.message, /--out \S*c\.csv names csv, --format says npz/),
+  );
+  assert.not.ok(existsSync(join(dir, 'by-out/c.csv')));
+});
+
 test('--out, --n-events and --nu write a systematic template; a bad --out directory writes nothing', async () => {
   const out = join(dir, 'templates/shift_up.npz');
   await run({ ...opts(3), format: 'npz', out, nEvents: 200, nu: [1, 0] } as never);

@@ -23,6 +23,7 @@ import { forwardWithJacobian, mapWithJacobian, jacobianDiagonal } from '../src/v
 import { generatorAt, kinSubject } from '../src/visualize/subject.js';
 import { crosstermData } from '../src/visualize/crossterm.js';
 import { renderShowcase, showcaseFileNames } from '../src/visualize/showcase.js';
+import { datasetSummary } from '../src/visualize/dataset.js';
 import { run as runVisualize } from '../src/cli/commands/visualize.js';
 import { readDataset, readDatasetColumns, renderDataset } from '../src/visualize/dataset.js';
 import { WRITABLE_FORMATS, writeColumns } from '../src/io/columns/write.js';
@@ -374,6 +375,15 @@ test('visualize-dataset: a safetensors dataset (or its events as column files) g
   let err = '';
   await readDatasetColumns(join(dir, 'bad.csv')).catch((e: Error) => (err = e.message));
   assert.match(err, /bad\.csv: column 'label' has 2 at row \d+, expected 0 \(class A\) or 1 \(class B\)/);
+});
+
+test('visualize-dataset: the summary of a million-event file (spreading its columns overflowed the stack)', () => {
+  const n = 1_000_000;
+  const X = new Float32Array(2 * n).map((_, i) => (i % 7) - 3);
+  const ds = { n, cls: new Uint8Array(n).map((_, i) => i % 2), X, y: X.slice() };
+  const text = datasetSummary(ds);
+  assert.match(text, /N total = 1000000/);
+  assert.match(text, /range x1 \[-3\.000, \+3\.000\]/);
 });
 
 test.run();

@@ -368,7 +368,7 @@ export function runPickle<S>(bytes: Uint8Array, opts: PickleOptions<S>): PickleV
 
   function appendTo(list: V, items: V[]): void {
     if (!Array.isArray(list) || Object.isFrozen(list)) fail('APPEND target is not a list');
-    (list as V[]).push(...items);
+    for (const item of items) (list as V[]).push(item); // no spread: a long list would overflow the stack
   }
 }
 

@@ -113,8 +113,14 @@ export function datasetSummary(ds: Dataset): string {
     ['y', ds.y],
   ] as const) {
     const r = [0, 1].map((d) => {
-      const col = column(ds, arr, d, null);
-      return `${name}${d + 1} [${f(Math.min(...col))}, ${f(Math.max(...col))}]`;
+      // a loop, not Math.min(...col): spreading a million values overflowed the call stack
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of column(ds, arr, d, null)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      return `${name}${d + 1} [${f(lo)}, ${f(hi)}]`;
     });
     lines.push(`range ${r.join('   ')}`);
   }

@@ -14,6 +14,7 @@ import { withNuisance } from '../../toy/config.js';
 import { Rng } from '../../random/rng.js';
 import { cfgOption, eventCountParser, pointParser, type GlobalOptions } from '../options.js';
 import { requireOutputFile } from '../output-path.js';
+import { UserError } from '../errors.js';
 
 export const DATASET_FORMATS = ['safetensors', ...WRITABLE_FORMATS] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -40,7 +41,8 @@ export function register(program: Command): Command {
       new Option(
         '--format <name>',
         'safetensors: c, X, y as [n, 2] (the reference layout); parquet, npz, csv: columns x1, x2, y1, y2, label ' +
-          "(default: the format paths.dataset's extension names: .parquet, .npz, .csv; else safetensors)",
+          '(default: the format the extension of --out, else of paths.dataset, names: .parquet, .npz, .csv; ' +
+          'else safetensors)',
       ).choices(DATASET_FORMATS),
     )
     .option('--out <file>', "output file (default: the config's paths.dataset with the format's extension)")
@@ -75,7 +77,7 @@ const EXTENSIONS: Readonly<Record<DatasetFormat, string>> = {
  */
 export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'dataset');
-  const format = opts.format ?? formatOfPath(cfg.paths.dataset);
+  const format = datasetFormat(opts, cfg.paths.dataset);
   const seed = opts.seed ?? cfg.seed ?? 0;
   const n = opts.nEvents ?? cfg.nEvents;
   const generator = opts.nu ? withNuisance(cfg.generator, opts.nu) : cfg.generator;
@@ -101,6 +103,19 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
     process.stderr.write(`fnf: paths.dataset is ${cfg.paths.dataset}; wrote ${format} to ${out}\n`);
   const nu = `ν = (${generator.variation_shift}, ${generator.variation_squeeze})`;
   process.stdout.write(`generated ${n} events (seed ${seed}, ${nu}) → ${out}\n`);
+}
+
+/**
+ * --format, else what --out's extension names, else paths.dataset's: `--out a.csv` writes CSV (it
+ * wrote safetensors bytes into a.csv, which no reader then took for CSV). A --format that
+ * contradicts --out's column-format extension is refused rather than written under a wrong name.
+ */
+function datasetFormat(opts: GenerateDatasetOptions, configPath: string): DatasetFormat {
+  const named = formatOfPath(opts.out ?? configPath);
+  if (opts.out !== undefined && opts.format && named !== 'safetensors' && named !== opts.format) {
+    throw new UserError(`--out ${opts.out} names ${named}, --format says ${opts.format}: give one or make them agree`);
+  }
+  return opts.format ?? named;
 }
 
 /** The column format a path's extension names, else safetensors (the reference's .pt and .safetensors). */

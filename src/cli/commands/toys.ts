@@ -95,6 +95,8 @@ export function register(program: Command): Command {
   cmd
     .command('merge')
     .description('merge the shard files of one toy study into one toys.json')
+    // its help lists its own options only: the study's (-c, --n-toys, --truth …) are not needed to merge
+    .configureHelp({ showGlobalOptions: false })
     .argument('<files...>', 'shard files written by fnf toys --shard')
     .addOption(
       new Option('--out <file>', 'merged file').argParser(outputFileParser(['.json'])).default('toys/toys.json'),
