@@ -184,6 +184,18 @@ test('weights: the loss does not depend on their overall scale; tiny positive we
   }
 });
 
+/** Two epochs of three 16-event steps: the plan the one-parameter jobs train on. */
+const smallPlan = (label: string, valBatches: number) => ({
+  label,
+  epochs: 2,
+  stepsPerEpoch: 3,
+  batchSize: 16,
+  lr: 0.01,
+  weightDecay: 0,
+  seed: 1,
+  valBatches,
+});
+
 /**
  * A one-parameter job on file batches, log p = −Σ (scale·x − b)²: small enough to train in a test,
  * with the trainer's file paths (batches, validation, the sampler's state) all in use.
@@ -216,16 +228,7 @@ test('holdout: 0 means no validation: no NaN val loss recorded, no best epoch, t
   const job = quadraticJob(params, join(dir, 'nohold.safetensors'), batches, batches.validation(16), 0.01);
   assert.equal(job.validation, []);
   const epochs: (number | undefined)[] = [];
-  const plan = {
-    label: 'h',
-    epochs: 2,
-    stepsPerEpoch: 3,
-    batchSize: 16,
-    lr: 0.01,
-    weightDecay: 0,
-    seed: 1,
-    valBatches: 10,
-  };
+  const plan = smallPlan('h', 10);
   const result = await train(job, plan, { events: { epoch: (e) => epochs.push(e.valLoss) } });
   assert.equal(epochs, [undefined, undefined]);
   assert.ok(result.state.history.every((h) => h.valLoss === undefined));
@@ -434,16 +437,7 @@ test('an event outside the model’s support stops training with its file and ro
   // log p = −Σ (x − b)² is −∞ in float32 for x = 1e30; the sample is two files of 50 events each.
   const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
   const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
-  const plan = {
-    label: 'bad',
-    epochs: 2,
-    stepsPerEpoch: 3,
-    batchSize: 16,
-    lr: 0.01,
-    weightDecay: 0,
-    seed: 1,
-    valBatches: 0,
-  };
+  const plan = smallPlan('bad', 0);
   const withBad = (event: number): EventSample => {
     const s = { ...sample(100), files: ['a.csv', 'b.csv'], fileRows: [50, 50] };
     s.x[2 * event + 1] = 1e30;
