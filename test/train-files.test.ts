@@ -185,16 +185,11 @@ test('weights: the loss does not depend on their overall scale; tiny positive we
 });
 
 /** Two epochs of three 16-event steps: the plan the one-parameter jobs train on. */
-const smallPlan = (label: string, valBatches: number) => ({
-  label,
-  epochs: 2,
-  stepsPerEpoch: 3,
-  batchSize: 16,
-  lr: 0.01,
-  weightDecay: 0,
-  seed: 1,
-  valBatches,
-});
+const smallPlan = (
+  label: string,
+  valBatches: number,
+  more: Partial<{ epochs: number; stepsPerEpoch: number; lr: number }> = {},
+) => ({ label, epochs: 2, stepsPerEpoch: 3, batchSize: 16, lr: 0.01, weightDecay: 0, seed: 1, valBatches, ...more });
 
 /**
  * A one-parameter job on file batches, log p = −Σ (scale·x − b)²: small enough to train in a test,
@@ -271,16 +266,7 @@ test('file training interrupted anywhere and resumed ends as the uninterrupted r
         w: new Float32Array(4).fill(0.25),
       };
       const job = quadraticJob(params, path, batches, [held]);
-      const plan = {
-        label: 'r',
-        epochs: 4,
-        stepsPerEpoch: 5,
-        batchSize: 16,
-        lr: 0.05,
-        weightDecay: 0,
-        seed: 1,
-        valBatches: 0,
-      };
+      const plan = smallPlan('r', 0, { epochs: 4, stepsPerEpoch: 5, lr: 0.05 });
       result = await train(job, plan, { resume: k > 0, stopAtStep });
     }
     return { result: result!, file: readSafetensors(path) };
@@ -411,16 +397,7 @@ test('the model file keeps the epoch with the lowest held-out NLL, not the last'
       new Map([['b', { dtype: 'f32', shape: [1], data: Float32Array.from(params.get('b').value.data) }]]),
     validation: [batch(0, 8), batch(0, 3)],
   };
-  const plan = {
-    label: 'best',
-    epochs: 3,
-    stepsPerEpoch: 5,
-    batchSize: 16,
-    lr: 0.05,
-    weightDecay: 0,
-    seed: 1,
-    valBatches: 0,
-  };
+  const plan = smallPlan('best', 0, { epochs: 3, stepsPerEpoch: 5, lr: 0.05 });
   const result = await train(job, plan);
   const val = result.state.history.map((h) => h.valLoss!);
   assert.ok(val[0] < val[1] && val[1] < val[2], `held-out NLL rises: ${val}`);
