@@ -89,6 +89,13 @@ export function eventCountParser(text: string): number {
   return v;
 }
 
+/** A finite decimal number (--fix-mu, --start-mu: their bounds are checked where they are used). */
+export function finiteNumberParser(text: string): number {
+  const v = toNumber(text);
+  if (v === undefined) throw new InvalidArgumentError('expected a finite number such as 0.3');
+  return v;
+}
+
 export function positiveNumberParser(text: string): number {
   const v = toNumber(text);
   if (v === undefined || v <= 0) throw new InvalidArgumentError('expected a positive number');

@@ -68,7 +68,7 @@ export class EpochSampler {
     this.order = Int32Array.from(indices);
     this.cursor = this.order.length; // shuffled on first use, with the training stream
     // The exact sum, not the card's rounded one: the loss must not depend on the weights' overall scale.
-    const sumW = sample.weight ? sumOfWeights(sample, indices) : indices.length;
+    const sumW = sumOfWeights(sample, indices);
     if (!(sumW > 0))
       throw new SampleError(`${sample.label}: the training events' weights sum to ${sumW}; Σw must be positive`);
     this.scale = sample.weight ? indices.length / sumW : 1;
@@ -183,7 +183,7 @@ export class FileBatches {
     const G = this.samples.length;
     this.samples.forEach((s, g) => {
       const held = this.splits[g].holdout;
-      const sumW = s.weight ? sumOfWeights(s, held) : held.length;
+      const sumW = sumOfWeights(s, held);
       if (held.length > 0 && !(sumW > 0))
         throw new SampleError(`${s.label}: the held-out events' weights sum to ${sumW}; Σw must be positive`);
       const C = this.C;

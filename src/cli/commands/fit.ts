@@ -24,7 +24,14 @@ import type { FitEvents } from '../../fit/events.js';
 import { weightSums } from '../../analysis/columns.js';
 import { fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
-import { cfgOption, existingFileParser, namesParser, outputDirParser, type GlobalOptions } from '../options.js';
+import {
+  cfgOption,
+  existingFileParser,
+  finiteNumberParser,
+  namesParser,
+  outputDirParser,
+  type GlobalOptions,
+} from '../options.js';
 import { requireOutputDir } from '../output-path.js';
 
 export const FIT_DEFAULT_SEED = 20240617;
@@ -57,19 +64,6 @@ export interface FitOptions extends FitCommonOptions, DataOptions {
   figures: boolean;
 }
 
-/**
- * --fix-mu, --start-mu: a finite decimal number (its bounds are checkSettings'). An InvalidArgumentError, so
- * commander names the flag and the value ("option '--fix-mu <mu>' argument 'abc' is invalid. …") and exits 2.
- */
-export function numberArg(text: string): number {
-  const t = text.trim();
-  const v = Number(t);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || !Number.isFinite(v)) {
-    throw new InvalidArgumentError('expected a finite number such as 0.3');
-  }
-  return v;
-}
-
 /** The options `fit`, `scan` and `toys` share. */
 export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandatory = true): Command {
   // `fnf toys` checks -c and --sys-cfg itself: commander would demand them of `fnf toys merge` too.
@@ -95,10 +89,12 @@ export function addCommonFitOptions(cmd: Command, defaultOutDir: string, mandato
     .addOption(
       new Option('--extended', 'signal and background yields with the Poisson term instead of μ').default(false),
     )
-    .addOption(new Option('--fix-mu <mu>', 'hold μ fixed at this value (default: μ is fitted)').argParser(numberArg))
+    .addOption(
+      new Option('--fix-mu <mu>', 'hold μ fixed at this value (default: μ is fitted)').argParser(finiteNumberParser),
+    )
     .addOption(
       new Option('--start-mu <mu>', 'starting value of μ (default: its best value at the starting ν)').argParser(
-        numberArg,
+        finiteNumberParser,
       ),
     )
     .addOption(

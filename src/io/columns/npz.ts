@@ -95,7 +95,9 @@ const CDH_SIG = 0x02014b50;
 const CDH_SIZE = 46;
 
 /**
- * Entry name → CRC-32 from the central directory, found the way fflate finds it (end record,
+ * Entry name → CRC-32 from the central directory. Not io/zip.ts's readZipDirectory: that one serves
+ * torch checkpoints and refuses what .npz files hold (deflated entries, ZIP64 records, non-UTF-8
+ * names); this one finds the directory the way fflate finds it (end record,
  * then the ZIP64 end record when there is one) so that both read the same entries. fflate
  * keeps the last of two entries of one name; such an archive is refused instead.
  */
