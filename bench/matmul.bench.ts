@@ -14,6 +14,11 @@
  * a 2-feature MADE in block layout (src/nn/block-layout.ts: a quarter of W is a zero block the
  * kernels skip), in dense-equivalent GFLOP/s (2·M·K·N over the time), so they compare with the
  * dense figures directly: the speed a masked hidden layer of the flows actually runs at.
+ *
+ * matmul.fma_probe and matmul.{fwd,dx,dw}.probe_share (relaxed build, 1 thread, 1024 × 128 × 128):
+ * the rate of a loop of independent multiply-adds (fma-probe.ts), and each product's GFLOP/s as a
+ * share of it, from pairs timed back to back (the median over the pairs). The nominal peak share
+ * (run.ts) falls when the host takes the core's vector pipes from us; this one does not.
  */
 import { Act } from '../src/backend/kernels.js';
 import { loadWasmKernels } from '../src/backend/wasm/index.js';
@@ -22,6 +27,7 @@ import { Device } from '../src/backend/device.js';
 import { autoregressiveAdjacency, maskedMlpMasks } from '../src/nn/masks.js';
 import { blockLayouts } from '../src/nn/block-layout.js';
 import { benchTensor, register, type BenchContext, type BenchResult } from './registry.js';
+import { fmaProbe } from './fma-probe.js';
 
 /** (M, K, N): batch, inputs, outputs. */
 const SHAPES: [number, number, number][] = [
@@ -68,6 +74,54 @@ const jsLoop = {
 async function threadedBackend(ctx: BenchContext, threads: number, build: WasmBuild = ctx.wasmBuild) {
   const kernels = await loadWasmKernels(ctx.memory, ctx.heap, { build, threads });
   return { backend: 'wasm', build, threads, kernels };
+}
+
+/** Pairs timed per product; each pair is one ~1 ms probe and ~2 ms of the product. */
+const PAIRS = 41;
+
+/**
+ * The FMA probe's rate (median of all its runs) and each product's share of it: per pair, the
+ * product's GFLOP/s over the probe's just before it; the median of those ratios.
+ */
+function probeShares(flop: number, products: Record<string, () => void>): BenchResult[] {
+  const probe = fmaProbe();
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const rates: number[] = [];
+  const out: BenchResult[] = [];
+  for (const [name, fn] of Object.entries(products)) {
+    for (let i = 0; i < 20; i++) fn();
+    const t0 = performance.now();
+    fn();
+    const batch = Math.max(1, Math.round(2 / Math.max(performance.now() - t0, 1e-3)));
+    const shares: number[] = [];
+    for (let p = 0; p < PAIRS; p++) {
+      const rate = probe();
+      const t = performance.now();
+      for (let i = 0; i < batch; i++) fn();
+      const gflops = (batch * flop) / ((performance.now() - t) * 1e6);
+      rates.push(rate);
+      shares.push(gflops / rate);
+    }
+    const value = +(100 * median(shares)).toFixed(1);
+    out.push({
+      name: `matmul.${name}.probe_share`,
+      shape: [],
+      backend: 'wasm',
+      build: 'relaxed',
+      threads: 1,
+      value,
+      unit: "% of the FMA probe's rate",
+    });
+  }
+  out.push({
+    name: 'matmul.fma_probe',
+    shape: [],
+    backend: 'probe',
+    threads: 1,
+    value: +median(rates).toFixed(2),
+    unit: 'GFLOP/s',
+  });
+  return out;
 }
 
 register({
@@ -164,6 +218,17 @@ register({
         'js-loop',
         ctx.time(() => jsLoop.tn(dw.data, dy.data, x.data, M, N, K)),
       );
+      const relaxed = ctx.backends.find((b) => b.build === 'relaxed');
+      if (K === 128 && N === 128 && relaxed) {
+        const k = relaxed.kernels;
+        results.push(
+          ...probeShares(M * K * N * 2, {
+            fwd: () => k.matmulNT(y, x, w, null, Act.None),
+            dx: () => k.matmulNN(dx, dy, w, false),
+            dw: () => k.matmulTN(dw, dy, x, false),
+          }).map((r) => ({ ...r, shape: [M, K, N] })),
+        );
+      }
       for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
     }
     for (const p of pools) p.kernels.dispose();
