@@ -83,7 +83,8 @@ const PAIRS = 41;
  * The FMA probe's rate (median of all its runs) and each product's share of it: per pair, the
  * product's GFLOP/s over the probe's just before it; the median of those ratios.
  */
-function probeShares(flop: number, products: Record<string, () => void>): BenchResult[] {
+function probeShares(shape: [number, number, number], products: Record<string, () => void>): BenchResult[] {
+  const flop = 2 * shape[0] * shape[1] * shape[2];
   const probe = fmaProbe();
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
   const rates: number[] = [];
@@ -105,7 +106,7 @@ function probeShares(flop: number, products: Record<string, () => void>): BenchR
     const value = +(100 * median(shares)).toFixed(1);
     out.push({
       name: `matmul.${name}.probe_share`,
-      shape: [],
+      shape,
       backend: 'wasm',
       build: 'relaxed',
       threads: 1,
@@ -222,11 +223,11 @@ register({
       if (K === 128 && N === 128 && relaxed) {
         const k = relaxed.kernels;
         results.push(
-          ...probeShares(M * K * N * 2, {
+          ...probeShares([M, K, N], {
             fwd: () => k.matmulNT(y, x, w, null, Act.None),
             dx: () => k.matmulNN(dx, dy, w, false),
             dw: () => k.matmulTN(dw, dy, x, false),
-          }).map((r) => ({ ...r, shape: [M, K, N] })),
+          }),
         );
       }
       for (const t of [x, w, dy, y, dx, dw]) ctx.heap.release(t.ptr);
