@@ -8,6 +8,7 @@ import * as chroma from 'd3-scale-chromatic';
 import {
   Figure,
   addHistogramStack,
+  shareRatioRange,
   autoRange,
   colorScale,
   contourLevels,
@@ -470,6 +471,32 @@ test('figure: histogram stack with ratio panel (shared x, clipped points marked)
   assert.equal(res.main.options.xRange, [-3, 3]);
   assert.ok(res.main.options.hideXTickLabels);
   await checkPng(fig.toPng(), 500, 520, 0.02);
+});
+
+test('figure: shareRatioRange gives every ratio panel of a figure the widest of their ranges', () => {
+  const edges = linspace(-3, 3, 25);
+  const truth = Array.from({ length: 24 }, (_, i) =>
+    Math.round(1000 * Math.exp(-(((edges[i] + edges[i + 1]) / 2) ** 2) / 2)),
+  );
+  const fig = new Figure({ width: 800, height: 520, rows: 2, cols: 2, heightRatios: [3, 1.3] });
+  // The ratio compares shapes: one model with the truth's shape (the default ±20 % window), one
+  // with its left half 1.8× the right (ratios ~1.3 and ~0.7 after normalising: a wider window).
+  const stacks = [1, 1.8].map((left, col) =>
+    addHistogramStack(fig, 0, col, {
+      edges,
+      truth: { counts: truth, exact: true },
+      models: [{ counts: truth.map((t, i) => Math.round(t * (i < 12 ? left : 1))) }],
+    }),
+  );
+  const [narrow, wide] = stacks.map((s) => s.ratioRange);
+  assert.ok(wide[1] > narrow[1], `panels chose different ranges: ${narrow} and ${wide}`);
+  const shared = shareRatioRange(stacks)!;
+  assert.equal(shared, [Math.min(narrow[0], wide[0]), Math.max(narrow[1], wide[1])]);
+  for (const s of stacks) {
+    assert.equal(s.ratio.options.yRange, shared);
+    assert.equal(s.ratioRange, shared);
+  }
+  assert.is(shareRatioRange([]), null);
 });
 
 test('figure: maps (contour fill + lines, heat map, quiver) render with colour', async () => {

@@ -92,6 +92,23 @@ export function histogramComparison(main: Panel, ratio: Panel, spec: HistCompari
   return { ratios, ratioRange: range };
 }
 
+/**
+ * One y-range for the ratio panels of a figure: the widest of the ranges each panel chose for
+ * itself, set on all of them, so a ratio reads the same in every panel (a ±25 % swing must not
+ * look like a ±20 % one next to it). Returns it; null for no panels.
+ */
+export function shareRatioRange(stacks: readonly { ratio: Panel; ratioRange: Range }[]): Range | null {
+  if (stacks.length === 0) return null;
+  const lo = Math.min(...stacks.map((s) => s.ratioRange[0]));
+  const hi = Math.max(...stacks.map((s) => s.ratioRange[1]));
+  const shared: Range = [lo, hi];
+  for (const s of stacks) {
+    s.ratio.options.yRange = shared;
+    s.ratioRange = shared;
+  }
+  return shared;
+}
+
 export interface HistStackOptions extends HistComparisonSpec {
   title?: string;
   xLabel?: string;

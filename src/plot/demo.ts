@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COLORS, sampleColors } from './colors.js';
-import { addHistogramStack } from './compose.js';
+import { addHistogramStack, shareRatioRange } from './compose.js';
 import { Figure } from './figure.js';
 import { gridCellArea, gridFromFunction, type Grid2D } from './grid.js';
 import { histogram1d, linspace, autoRange } from './histogram.js';
@@ -97,20 +97,24 @@ function histDemo(out: string): string {
       model: Float64Array.from({ length: n }, () => s.mu[d] + 0.02 + s.sd[d] * 1.03 * r.normal()),
     })),
   );
+  const stacks: ReturnType<typeof addHistogramStack>[] = [];
   for (let d = 0; d < 2; d++) {
     const range = autoRange(samples.flatMap((c) => [c[d].truth, c[d].model]));
     const edges = linspace(range[0], range[1], 41);
     spec.forEach((s, c) => {
       const dimName = d === 0 ? 'x₁' : 'x₂';
-      addHistogramStack(fig, 2 * c, d, {
-        title: `${s.name} — ${dimName}`,
-        xLabel: dimName,
-        edges,
-        truth: { counts: histogram1d(samples[c][d].truth, edges).values, label: 'Truth', color: s.color },
-        models: [{ counts: histogram1d(samples[c][d].model, edges).values, label: 'Model', color: s.color }],
-      });
+      stacks.push(
+        addHistogramStack(fig, 2 * c, d, {
+          title: `${s.name} — ${dimName}`,
+          xLabel: dimName,
+          edges,
+          truth: { counts: histogram1d(samples[c][d].truth, edges).values, label: 'Truth', color: s.color },
+          models: [{ counts: histogram1d(samples[c][d].model, edges).values, label: 'Model', color: s.color }],
+        }),
+      );
     });
   }
+  shareRatioRange(stacks);
   return fig.savePng(join(out, 'demo_hist_ratio.png'));
 }
 

@@ -5,6 +5,7 @@ export { Panel, type PanelOptions, type PanelItem, type Range, type Corner, type
 export {
   histogramComparison,
   addHistogramStack,
+  shareRatioRange,
   type HistComparisonSpec,
   type HistComparisonResult,
   type HistStackOptions,

@@ -4,7 +4,7 @@
  * model dashed, each contoured by the same mass rule; 1-D: model samples against the exact
  * Gaussian bin masses.
  */
-import { COLORS, Figure, linspace } from '../plot/index.js';
+import { COLORS, Figure, linspace, shareRatioRange } from '../plot/index.js';
 import { xParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
@@ -78,6 +78,7 @@ function kinEdges(ctx: ValidationContext, d: number): number[] {
 
 export function figKin1d(ctx: ValidationContext): string {
   const t0 = performance.now();
+  const stacks: ReturnType<typeof addExactStack>[] = [];
   const ev = evaluationOf(ctx, 'kin_base');
   const m = ctx.budgets.hist;
   const classes = ev.truth.c.subarray(0, m);
@@ -104,19 +105,22 @@ export function figKin1d(ctx: ValidationContext): string {
     for (let d = 0; d < 2; d++) {
       const edges = kinEdges(ctx, d);
       const model = column(sample, 2, d, classes, k.c);
-      addExactStack(fig, 2 * k.c, d, {
-        edges,
-        truth: gaussianBinCounts(edges, p.mean[d], p.sd[d], model.length),
-        truthLabel: 'Truth',
-        truthColor: k.color,
-        model,
-        modelLabel: 'Model',
-        modelColor: k.color,
-        title: `${k.name} — ${X_LABEL[d]}`,
-        xLabel: X_LABEL[d],
-      });
+      stacks.push(
+        addExactStack(fig, 2 * k.c, d, {
+          edges,
+          truth: gaussianBinCounts(edges, p.mean[d], p.sd[d], model.length),
+          truthLabel: 'Truth',
+          truthColor: k.color,
+          model,
+          modelLabel: 'Model',
+          modelColor: k.color,
+          title: `${k.name} — ${X_LABEL[d]}`,
+          xLabel: X_LABEL[d],
+        }),
+      );
     }
   }
+  shareRatioRange(stacks);
   return ctx.sink.save(fig, 'val_kin_1d_marginals.png', t0);
 }
 
@@ -198,6 +202,7 @@ export function figSysKinTemplate(ctx: ValidationContext, name: string, m: numbe
 
 export function figSysKin1d(ctx: ValidationContext): string {
   const t0 = performance.now();
+  const stacks: ReturnType<typeof addExactStack>[] = [];
   const model = ctx.models.kinResidual!;
   const temps = ctx.kinTemplates;
   const m = ctx.budgets.sysHist;
@@ -231,24 +236,27 @@ export function figSysKin1d(ctx: ValidationContext): string {
       for (let d = 0; d < 2; d++) {
         const edges = kinEdges(ctx, d);
         const sample = column(x, 2, d, classes, k.c);
-        addExactStack(fig, 2 * r, 2 * k.c + d, {
-          edges,
-          truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
-          truthLabel: 'Truth',
-          truthColor: COLORS.truth,
-          model: sample,
-          modelLabel: 'Model',
-          modelColor: COLORS.model,
-          reference: {
-            counts: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
-            label: 'Nominal',
-            color: k.color,
-          },
-          title: `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
-          xLabel: X_LABEL[d],
-        });
+        stacks.push(
+          addExactStack(fig, 2 * r, 2 * k.c + d, {
+            edges,
+            truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
+            truthLabel: 'Truth',
+            truthColor: COLORS.truth,
+            model: sample,
+            modelLabel: 'Model',
+            modelColor: COLORS.model,
+            reference: {
+              counts: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
+              label: 'Nominal',
+              color: k.color,
+            },
+            title: `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
+            xLabel: X_LABEL[d],
+          }),
+        );
       }
     }
   });
+  shareRatioRange(stacks);
   return ctx.sink.save(fig, 'val_sys_kin_1d_marginals.png', t0);
 }

@@ -6,7 +6,7 @@
  * averaged over the same events' x. The log-prob figure shows the exact truth log-density next
  * to the model's, the per-event log-ratio whose mean is the KL, and a real PIT through the flow.
  */
-import { COLORS, Figure, autoRange, histogram1d, linspace, type Range } from '../plot/index.js';
+import { COLORS, Figure, autoRange, histogram1d, linspace, shareRatioRange, type Range } from '../plot/index.js';
 import { sampleY, xParams, yParams, type GeneratorConfig } from '../toy/index.js';
 import type { NSF } from '../flows/nsf.js';
 import { CLASSES, oneHot } from '../analysis/classes.js';
@@ -132,6 +132,7 @@ function scoreEdges(ctx: ValidationContext, d: number, bins = 60): number[] {
 
 export function figScore1d(ctx: ValidationContext): string {
   const t0 = performance.now();
+  const stacks: ReturnType<typeof addExactStack>[] = [];
   const ev = evaluationOf(ctx, 'score_base');
   const t = headOf(ev.truth, ctx.budgets.hist);
   const sample = ctx.models.scoreBase.sample(t.n, { context: t.scoreCtx }, ctx.streams.get('fig/score_1d'));
@@ -155,19 +156,22 @@ export function figScore1d(ctx: ValidationContext): string {
     for (const d of [0, 1] as const) {
       const edges = scoreEdges(ctx, d);
       const model = column(sample, 2, d, t.c, k.c);
-      addExactStack(fig, 2 * k.c, d, {
-        edges,
-        truth: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
-        truthLabel: 'Truth',
-        truthColor: k.color,
-        model,
-        modelLabel: 'Model',
-        modelColor: k.color,
-        title: `${k.name} — ${Y_LABEL[d]}`,
-        xLabel: Y_LABEL[d],
-      });
+      stacks.push(
+        addExactStack(fig, 2 * k.c, d, {
+          edges,
+          truth: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
+          truthLabel: 'Truth',
+          truthColor: k.color,
+          model,
+          modelLabel: 'Model',
+          modelColor: k.color,
+          title: `${k.name} — ${Y_LABEL[d]}`,
+          xLabel: Y_LABEL[d],
+        }),
+      );
     }
   }
+  shareRatioRange(stacks);
   return ctx.sink.save(fig, 'val_score_1d_marginals.png', t0);
 }
 
@@ -176,6 +180,7 @@ export const SLICE_X1_1D = [-2, -1, 0, 1, 2];
 
 export function figScoreX1Slices(ctx: ValidationContext): string {
   const t0 = performance.now();
+  const stacks: ReturnType<typeof addExactStack>[] = [];
   const ns = ctx.budgets.slice;
   const rng = ctx.streams.get('fig/score_x1_slices');
   const cols = SLICE_X1_1D.length;
@@ -224,19 +229,22 @@ export function figScoreX1Slices(ctx: ValidationContext): string {
     for (const d of [0, 1] as const) {
       const r = roundOut(autoRange(column(truthDraws, 2, d), { lo: 0.002, hi: 0.998, pad: 0.08 }), 0.25);
       const edges = linspace(r[0], r[1], 31);
-      addExactStack(fig, 2 * (2 * s.c + d), col, {
-        edges,
-        truth: conditionalBinCounts(edges, s.x, s.classes, s.c, ctx.nominal, d),
-        truthLabel: 'Truth',
-        truthColor: k.color,
-        model: column(ys, 2, d),
-        modelLabel: 'Model',
-        modelColor: k.color,
-        title: `${k.name} — ${Y_LABEL[d]} | x_{1} = ${fmtX(s.x1)}`,
-        xLabel: Y_LABEL[d],
-      });
+      stacks.push(
+        addExactStack(fig, 2 * (2 * s.c + d), col, {
+          edges,
+          truth: conditionalBinCounts(edges, s.x, s.classes, s.c, ctx.nominal, d),
+          truthLabel: 'Truth',
+          truthColor: k.color,
+          model: column(ys, 2, d),
+          modelLabel: 'Model',
+          modelColor: k.color,
+          title: `${k.name} — ${Y_LABEL[d]} | x_{1} = ${fmtX(s.x1)}`,
+          xLabel: Y_LABEL[d],
+        }),
+      );
     }
   });
+  shareRatioRange(stacks);
   return ctx.sink.save(fig, 'val_score_x1_binned.png', t0);
 }
 
@@ -423,6 +431,7 @@ export function figSysScoreTemplate(ctx: ValidationContext, name: string, m: num
 
 export function figSysScore1d(ctx: ValidationContext): string {
   const t0 = performance.now();
+  const stacks: ReturnType<typeof addExactStack>[] = [];
   const model = ctx.models.scoreResidual!;
   const temps = ctx.scoreTemplates;
   const rows = temps.length;
@@ -456,24 +465,27 @@ export function figSysScore1d(ctx: ValidationContext): string {
       for (const d of [0, 1] as const) {
         const edges = scoreEdges(ctx, d);
         const sample = column(y, 2, d, t.c, k.c);
-        addExactStack(fig, 2 * r, 2 * k.c + d, {
-          edges,
-          truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
-          truthLabel: 'Truth',
-          truthColor: COLORS.truth,
-          model: sample,
-          modelLabel: 'Model',
-          modelColor: COLORS.model,
-          reference: {
-            counts: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
-            label: 'Nominal',
-            color: k.color,
-          },
-          title: `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
-          xLabel: Y_LABEL[d],
-        });
+        stacks.push(
+          addExactStack(fig, 2 * r, 2 * k.c + d, {
+            edges,
+            truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
+            truthLabel: 'Truth',
+            truthColor: COLORS.truth,
+            model: sample,
+            modelLabel: 'Model',
+            modelColor: COLORS.model,
+            reference: {
+              counts: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
+              label: 'Nominal',
+              color: k.color,
+            },
+            title: `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
+            xLabel: Y_LABEL[d],
+          }),
+        );
       }
     }
   });
+  shareRatioRange(stacks);
   return ctx.sink.save(fig, 'val_sys_score_1d_marginals.png', t0);
 }

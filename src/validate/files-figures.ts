@@ -7,7 +7,7 @@
  * the data histogram; the ratio's error bars then treat Σw per bin as a count (a guide for the
  * eye, the χ² uses Σw² properly).
  */
-import { autoRange, Figure, histogram1d, linspace, addHistogramStack } from '../plot/index.js';
+import { autoRange, Figure, histogram1d, linspace, addHistogramStack, shareRatioRange } from '../plot/index.js';
 import { marginalChi2 } from './marginals.js';
 import { CLASSES } from '../analysis/classes.js';
 import type { FigureSink } from './style.js';
@@ -63,6 +63,7 @@ export function figDataModelMarginals(sink: FigureSink, name: string, inp: Margi
       { kind: 'marker', label: 'M/D ratio ± Poisson error', color: '#333333', errorBar: true },
     ],
   });
+  const stacks: ReturnType<typeof addHistogramStack>[] = [];
   for (const k of CLASSES) {
     const d = classRows(inp.data, inp.F, k.c, inp.weights);
     const m = classRows(inp.model, inp.F, k.c);
@@ -71,7 +72,7 @@ export function figDataModelMarginals(sink: FigureSink, name: string, inp: Margi
       const mv = column(m.rows, inp.F, f);
       const edges = linspace(...autoRange([dv, mv]), DRAWN_BINS + 1);
       const chi2 = d.rows.length >= 4 ? marginalChi2(d.rows, m.rows, inp.F, f, d.weights) : undefined;
-      const { main } = addHistogramStack(fig, 2 * k.c, f, {
+      const stack = addHistogramStack(fig, 2 * k.c, f, {
         title: `${k.name} — ${inp.labels[f]}`,
         xLabel: inp.labels[f],
         ratioLabel: 'M/D',
@@ -84,8 +85,10 @@ export function figDataModelMarginals(sink: FigureSink, name: string, inp: Margi
         models: [{ counts: histogram1d(mv, edges).values, label: 'Model', color: k.color }],
         legend: 'none',
       });
-      if (chi2) main.options.subtitle = `χ²/ndf = ${(chi2.chi2 / chi2.ndf).toFixed(2)} (ndf ${chi2.ndf})`;
+      stacks.push(stack);
+      if (chi2) stack.main.options.subtitle = `χ²/ndf = ${(chi2.chi2 / chi2.ndf).toFixed(2)} (ndf ${chi2.ndf})`;
     }
   }
+  shareRatioRange(stacks);
   return sink.save(fig, name, t0);
 }

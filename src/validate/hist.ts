@@ -4,7 +4,14 @@
  * masses averaged over the events' x (Rao–Blackwellised: no y-sampling noise in the truth, so
  * the ratio's error bar is the model's Poisson error alone).
  */
-import { addHistogramStack, histogram1d, type Figure, type HistStackOptions } from '../plot/index.js';
+import {
+  addHistogramStack,
+  histogram1d,
+  type Figure,
+  type HistStackOptions,
+  type Panel,
+  type Range,
+} from '../plot/index.js';
 import { yParamsBatch, type GeneratorConfig } from '../toy/index.js';
 import { addGaussianBinMass } from './stats.js';
 
@@ -55,8 +62,16 @@ export interface StackSpec {
   xLabel: string;
 }
 
-/** A main + ratio stack at (row, col), (row + 1, col): exact truth filled, model step, ratio model/truth. */
-export function addExactStack(fig: Figure, row: number, col: number, s: StackSpec): void {
+/**
+ * A main + ratio stack at (row, col), (row + 1, col): exact truth filled, model step, ratio
+ * model/truth. Returns the ratio panel and its range, for shareRatioRange across a figure.
+ */
+export function addExactStack(
+  fig: Figure,
+  row: number,
+  col: number,
+  s: StackSpec,
+): { ratio: Panel; ratioRange: Range } {
   const model = histogram1d(s.model, s.edges).values;
   const o: HistStackOptions = {
     title: s.title,
@@ -66,7 +81,7 @@ export function addExactStack(fig: Figure, row: number, col: number, s: StackSpe
     models: [{ counts: model, label: s.modelLabel, color: s.modelColor }],
     legend: 'none',
   };
-  const { main } = addHistogramStack(fig, row, col, o);
+  const { main, ratio, ratioRange } = addHistogramStack(fig, row, col, o);
   if (s.reference) {
     const r = s.reference;
     let tot = 0;
@@ -74,4 +89,5 @@ export function addExactStack(fig: Figure, row: number, col: number, s: StackSpe
     const dens = Float64Array.from(r.counts, (v, k) => (tot > 0 ? v / (tot * (s.edges[k + 1] - s.edges[k])) : 0));
     main.hist(s.edges, dens, { color: r.color, dash: [5, 4], width: 1.3, label: r.label });
   }
+  return { ratio, ratioRange };
 }
