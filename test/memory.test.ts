@@ -1,4 +1,4 @@
-/** The shared memory: growth never leaves a stale view; the arena rewinds; the heap reuses. */
+/** The shared memory: growth never leaves a stale view; the arena rewinds; the heap reuses and merges. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Memory } from '../src/tensor/memory.js';
@@ -43,6 +43,31 @@ test('the heap reuses released blocks and tracks live bytes', () => {
   assert.throws(() => heap.release(12345), /unknown block/);
   heap.release(b);
   assert.ok(heap.liveBytes > 0);
+});
+
+test('released neighbours merge: freeing everything gives the heap back from its start', () => {
+  const heap = new Heap(new Memory());
+  const sizes = [100, 5000, 64, 1 << 16, 640];
+  const ptrs = sizes.map((n) => heap.alloc(n));
+  const first = ptrs[0];
+  const live = heap.liveBytes;
+  // Out of order, so blocks are merged with the one below, the one above, and both.
+  for (const i of [1, 3, 0, 4, 2]) heap.release(ptrs[i]);
+  assert.is(heap.liveBytes, 0);
+  // One block the size of all of them fits where the first was: nothing is left in pieces.
+  const all = heap.alloc(live);
+  assert.is(all, first);
+  heap.release(all);
+  // A block freed below a live one is reused by first fit, and merged when its neighbour goes too.
+  const a = heap.alloc(1000),
+    b = heap.alloc(1000),
+    c = heap.alloc(1000);
+  heap.release(a);
+  heap.release(b);
+  assert.is(heap.alloc(2000), a, 'a and b merged');
+  heap.release(a);
+  heap.release(c);
+  assert.is(heap.alloc(3000), first);
 });
 
 test.run();

@@ -2,7 +2,7 @@
  * Two ways to get bytes out of the shared memory:
  *
  * - `Heap`: persistent allocations (parameters, gradients, optimizer moments, loaded models).
- *   A first-fit free list over a bump pointer; they live until freed.
+ *   An address-ordered first-fit free list over a bump pointer; they live until freed.
  * - `Arena`: the step arena. Every op output and gradient of one training or evaluation step
  *   comes from it, and `reset()` after the optimizer step makes all of it reusable at once.
  *   It takes chunks from the heap, so arena and persistent data never overlap.
@@ -22,6 +22,13 @@ interface FreeBlock {
 
 export class Heap {
   private top = RESERVED_BYTES;
+  /**
+   * Released blocks, sorted by address, never two adjacent (release merges neighbours), none
+   * ending at `top` (that one lowers `top` instead). A program that loads and frees models again
+   * and again (a server, a checkpoint scan) frees hundreds of small mask and layout blocks each
+   * time: unmerged, the next model's large parameter block fits none of them and the heap grows
+   * on every reload although nothing is live.
+   */
   private free: FreeBlock[] = [];
   private sizes = new Map<number, number>();
 
@@ -52,8 +59,34 @@ export class Heap {
     const bytes = this.sizes.get(ptr);
     if (bytes === undefined) throw new Error(`heap: release of unknown block at ${ptr}`);
     this.sizes.delete(ptr);
-    if (ptr + bytes === this.top) this.top = ptr;
-    else this.free.push({ ptr, bytes });
+    // First free block above ptr (binary search: a model frees hundreds of blocks at once).
+    let lo = 0,
+      hi = this.free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.free[mid].ptr < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    const prev = lo > 0 ? this.free[lo - 1] : null;
+    const next = lo < this.free.length ? this.free[lo] : null;
+    let block: FreeBlock;
+    if (prev && prev.ptr + prev.bytes === ptr) {
+      prev.bytes += bytes;
+      block = prev;
+      lo--;
+    } else {
+      block = { ptr, bytes };
+      this.free.splice(lo, 0, block);
+    }
+    if (next && block.ptr + block.bytes === next.ptr) {
+      block.bytes += next.bytes;
+      this.free.splice(lo + 1, 1);
+    }
+    // Only the last free block can end at top.
+    if (block.ptr + block.bytes === this.top) {
+      this.top = block.ptr;
+      this.free.splice(lo, 1);
+    }
   }
 
   /** Bytes handed out and not released (for leak checks in tests). */
