@@ -1,9 +1,20 @@
-/** The shared memory: growth never leaves a stale view; the arena rewinds; the heap reuses and merges. */
+/**
+ * The shared memory: growth never leaves a stale view; the arena rewinds; the heap reuses and
+ * merges; a freed model gives every byte back.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { join } from 'node:path';
 import { Memory } from '../src/tensor/memory.js';
 import { Arena, Heap } from '../src/tensor/allocator.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { createDevice } from '../src/backend/index.js';
+import type { Device } from '../src/backend/device.js';
+import { checkpointOf, loadBaseFlow, loadResidualModel } from '../src/models/load.js';
+import type { Checkpoint } from '../src/io/checkpoint-codec.js';
+import { ParamSet } from '../src/autodiff/param.js';
+import { Rng } from '../src/random/rng.js';
+import { REPO } from './helpers/shared.js';
 
 test('a tensor made before the memory grows still reads and writes the same bytes after', () => {
   const mem = new Memory(2 << 20);
@@ -68,6 +79,109 @@ test('released neighbours merge: freeing everything gives the heap back from its
   heap.release(a);
   heap.release(c);
   assert.is(heap.alloc(3000), first);
+});
+
+// ---- models: params.free() releases everything a model holds on the heap ----
+
+const FLOW = join(REPO, 'models', 'kin_density.safetensors');
+const RESIDUAL = join(REPO, 'models', 'kin_density_residuals.safetensors');
+const mdev = await createDevice({ backend: 'wasm', threads: 1 });
+
+/** Where the heap's next block would go: the same only if freed memory was merged back. */
+function nextBlock(d: Device): number {
+  const p = d.heap.alloc(64);
+  d.heap.release(p);
+  return p;
+}
+
+const xs = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i) * 1.5);
+const ctx = Float32Array.of(1, 0); // one context row for all: the shared-context split
+const nu = Float32Array.of(0.3, -0.2);
+
+test('loading and freeing a base flow or a residual model again and again leaves no byte behind', () => {
+  const live = mdev.heap.liveBytes;
+  const next = nextBlock(mdev);
+  for (let i = 0; i < 5; i++) {
+    const flow = loadBaseFlow(mdev, FLOW);
+    assert.ok(mdev.heap.liveBytes > live);
+    flow.params.free();
+    assert.is(mdev.heap.liveBytes, live, `flow cycle ${i}`);
+  }
+  for (let i = 0; i < 5; i++) {
+    const m = loadResidualModel(mdev, RESIDUAL);
+    m.params.free();
+    m.base.params.free();
+    assert.is(mdev.heap.liveBytes, live, `residual cycle ${i}`);
+  }
+  // And the freed blocks were merged: the heap did not grow past them.
+  assert.is(nextBlock(mdev), next);
+});
+
+test('what a model builds on first use (context splits, frozen-pass ranges) is freed with it', () => {
+  const cycle = () => {
+    const m = loadResidualModel(mdev, RESIDUAL);
+    m.logProb(xs, { context: ctx, nu });
+    m.logProbGrad(xs, { context: ctx, nu }); // frozen base, x wants a gradient: the live ranges
+    m.sample(16, { context: ctx, nu }, Rng.fromSeed(1));
+    m.params.free();
+    m.base.params.free();
+  };
+  // The first evaluation takes the device's arena and kernel scratch from the heap (the
+  // device's, not the model's): the count starts after it.
+  cycle();
+  mdev.arena.reset();
+  const live = mdev.heap.liveBytes;
+  for (let i = 0; i < 3; i++) {
+    cycle();
+    mdev.arena.reset();
+    assert.is(mdev.heap.liveBytes, live, `cycle ${i}`);
+  }
+});
+
+test('freeing a residual model releases its own memory; its base is a model of its own', () => {
+  const live = mdev.heap.liveBytes;
+  const m = loadResidualModel(mdev, RESIDUAL);
+  const before = m.base.logProb(xs, { context: ctx });
+  const withBase = mdev.heap.liveBytes; // after the base's first evaluation built its splits
+  m.params.free();
+  const baseOnly = mdev.heap.liveBytes;
+  assert.ok(baseOnly < withBase && baseOnly > live);
+  // Overwrite what the freed residual held, so a use of it would read garbage, not its numbers.
+  const other = loadResidualModel(mdev, RESIDUAL);
+  other.params.free();
+  other.base.params.free();
+  assert.throws(() => m.logProb(xs, { context: ctx, nu }), /logProb: the model's parameters were freed/);
+  assert.throws(() => m.params.free(), /freed already/);
+  // The base still works, with its own memory intact.
+  assert.equal(m.base.logProb(xs, { context: ctx }), before);
+  m.base.params.free();
+  assert.is(mdev.heap.liveBytes, live);
+  assert.throws(() => m.base.logProb(xs, { context: ctx }), /NSF\.logProb: the model's parameters were freed/);
+});
+
+test('a freed model builds nothing new on the heap: that is the freed-parameters error', () => {
+  const ps = new ParamSet(mdev, [{ name: 'w', shape: [4] }]);
+  ps.persistent([8], new Float32Array(8).fill(1));
+  ps.free();
+  assert.throws(() => ps.persistent([8]), /ParamSet\.persistent: the model's parameters were freed/);
+});
+
+test('a checkpoint refused after its model was built gives the memory back', () => {
+  const without = (path: string, key: string): Checkpoint => {
+    const ck = checkpointOf(path);
+    const dict = new Map(ck.dict);
+    assert.ok(dict.delete(key), key);
+    return { ...ck, dict };
+  };
+  const live = mdev.heap.liveBytes;
+  // the flow's base buffers are read last; the residual's masks after its parameters
+  assert.throws(() => loadBaseFlow(mdev, without(FLOW, 'base.loc')), /base\.loc/);
+  assert.is(mdev.heap.liveBytes, live);
+  assert.throws(() => loadResidualModel(mdev, without(RESIDUAL, 'base_model.base.scale')), /base\.scale/);
+  assert.is(mdev.heap.liveBytes, live);
+  const mask = 'transforms.0.nuisance_nets.1.4.mask';
+  assert.throws(() => loadResidualModel(mdev, without(RESIDUAL, mask)), /nuisance_nets\.1\.4\.mask/);
+  assert.is(mdev.heap.liveBytes, live);
 });
 
 test.run();

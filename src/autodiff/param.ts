@@ -4,7 +4,7 @@
  * A model's parameters are views into ONE flat block (see `ParamSet`), so the optimizer updates
  * all of them with a single kernel call and a checkpoint is one contiguous copy.
  */
-import type { Device } from '../backend/device.js';
+import type { Device, PersistentAllocator } from '../backend/device.js';
 import { Tensor, sizeOf, type Shape } from '../tensor/tensor.js';
 
 export class Param {
@@ -25,12 +25,14 @@ export interface ParamSpec {
 }
 
 /** Parameters laid out back to back in one persistent block (and their gradients in another). */
-export class ParamSet {
+export class ParamSet implements PersistentAllocator {
   readonly params: Param[] = [];
   readonly values: Tensor;
   readonly grads: Tensor;
   private byName = new Map<string, Param>();
   private freed = false;
+  /** The model's other persistent tensors (see `persistent`), given back by `free`. */
+  private readonly owned: Tensor[] = [];
 
   constructor(
     readonly device: Device,
@@ -86,14 +88,31 @@ export class ParamSet {
   }
 
   /**
-   * Give the memory back. The tensors then point at memory that later allocations reuse, so every
-   * model entry point checks `assertLive` first: a freed model is an error, not silent garbage.
+   * A persistent tensor of the model these parameters belong to that is not a parameter (masks,
+   * block layouts, the base distribution's loc and scale, ν's centre and scale), freed by `free`
+   * with them. `params.free()` is how a model is released, so everything the model keeps on the
+   * heap must be owned here, including what it builds lazily while evaluating; after `free` that
+   * is an error rather than a block nobody would ever give back.
+   */
+  persistent(shape: Shape, values?: ArrayLike<number>): Tensor {
+    this.assertLive('ParamSet.persistent');
+    const t = this.device.persistent(shape, values);
+    this.owned.push(t);
+    return t;
+  }
+
+  /**
+   * Give the memory back: the parameters, their gradients and every tensor from `persistent`. The
+   * tensors then point at memory that later allocations reuse, so every model entry point checks
+   * `assertLive` first: a freed model is an error, not silent garbage.
    */
   free(): void {
     if (this.freed) throw new Error('ParamSet.free: these parameters were freed already');
     this.freed = true;
     this.device.free(this.values);
     this.device.free(this.grads);
+    for (const t of this.owned) this.device.free(t);
+    this.owned.length = 0;
   }
 
   get isFreed(): boolean {

@@ -23,7 +23,16 @@ export interface OpObserver {
   opBackward(op: string, ms: number): void;
 }
 
-export class Device {
+/**
+ * What hands out persistent tensors: a device (the caller frees them), or a model's `ParamSet`
+ * (they are freed with the parameters). Layout builders take either, so a model's auxiliary
+ * tensors can be owned by its parameters while tests and benches build them on a bare device.
+ */
+export interface PersistentAllocator {
+  persistent(shape: Shape, values?: ArrayLike<number>): Tensor;
+}
+
+export class Device implements PersistentAllocator {
   readonly heap: Heap;
   readonly arena: Arena;
 

@@ -2,7 +2,7 @@
  * The base distribution N(loc, diag(scale²)) (Zuko's DiagNormal; buffers, not parameters).
  * log N(z) = Σᵢ −(zᵢ − locᵢ)²/(2 scaleᵢ²) − ln scaleᵢ − ln√(2π).
  */
-import type { Device } from '../backend/device.js';
+import type { Device, PersistentAllocator } from '../backend/device.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, div, mul, square, sub, sumCols } from '../ops/index.js';
@@ -16,7 +16,8 @@ export class DiagNormal {
     readonly scale: Tensor,
   ) {}
 
-  static standard(dev: Device, features: number): DiagNormal {
+  /** N(0, I); its buffers from `dev` (a flow passes its ParamSet, so they are freed with it). */
+  static standard(dev: PersistentAllocator, features: number): DiagNormal {
     return new DiagNormal(dev.persistent([features]), dev.persistent([features], new Array(features).fill(1)));
   }
 

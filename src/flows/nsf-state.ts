@@ -89,35 +89,42 @@ export function nsfFromStateDict(
   const where = opts.where ?? 'state dict';
   const cfg = opts.config ?? inferNsfConfig(sd, prefix, where, opts);
   const nsf = new NSF(dev, cfg);
-  for (const p of nsf.params.params) {
-    const key = prefix + p.name;
-    const t = need(sd, key, where);
-    if (t.shape.join(',') !== p.shape.join(',')) {
-      throw new CheckpointError(`${where}: '${key}' has shape [${t.shape}], the architecture needs [${p.shape}]`);
+  // A checkpoint that does not fit is refused after the flow was built: give its memory back, or
+  // every rejected file of a checkpoint scan would leave a flow's worth of heap behind.
+  try {
+    for (const p of nsf.params.params) {
+      const key = prefix + p.name;
+      const t = need(sd, key, where);
+      if (t.shape.join(',') !== p.shape.join(',')) {
+        throw new CheckpointError(`${where}: '${key}' has shape [${t.shape}], the architecture needs [${p.shape}]`);
+      }
+      p.value.data.set(toFloat32(t));
     }
-    p.value.data.set(toFloat32(t));
-  }
-  nsf.transforms.forEach((tr, t) => {
-    const order = toInt(need(sd, `${prefix}transform.transforms.${t}.order`, where), 'order');
-    if (order.join(',') !== transformOrder(t, cfg.features).join(',')) {
-      throw new CheckpointError(
-        `${where}: transform ${t} has order [${order}]` +
-          `, expected Zuko's alternating [${transformOrder(t, cfg.features)}]`,
-      );
-    }
-    tr.hyper.maskArrays().forEach((built, l) => {
-      const key = `${prefix}transform.transforms.${t}.hyper.${2 * l}.mask`;
-      const stored = toBool(need(sd, key, where), key);
-      const flatBuilt = built.flat();
-      if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
+    nsf.transforms.forEach((tr, t) => {
+      const order = toInt(need(sd, `${prefix}transform.transforms.${t}.order`, where), 'order');
+      if (order.join(',') !== transformOrder(t, cfg.features).join(',')) {
         throw new CheckpointError(
-          `${where}: '${key}' differs from the mask Zuko's construction gives for this architecture`,
+          `${where}: transform ${t} has order [${order}]` +
+            `, expected Zuko's alternating [${transformOrder(t, cfg.features)}]`,
         );
       }
+      tr.hyper.maskArrays().forEach((built, l) => {
+        const key = `${prefix}transform.transforms.${t}.hyper.${2 * l}.mask`;
+        const stored = toBool(need(sd, key, where), key);
+        const flatBuilt = built.flat();
+        if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
+          throw new CheckpointError(
+            `${where}: '${key}' differs from the mask Zuko's construction gives for this architecture`,
+          );
+        }
+      });
     });
-  });
-  nsf.base.loc.data.set(baseBuffer(sd, prefix, 'loc', '_0', cfg.features, where, 'mean'));
-  nsf.base.scale.data.set(baseBuffer(sd, prefix, 'scale', '_1', cfg.features, where, 'standard deviation'));
+    nsf.base.loc.data.set(baseBuffer(sd, prefix, 'loc', '_0', cfg.features, where, 'mean'));
+    nsf.base.scale.data.set(baseBuffer(sd, prefix, 'scale', '_1', cfg.features, where, 'standard deviation'));
+  } catch (e) {
+    nsf.params.free();
+    throw e;
+  }
   return nsf;
 }
 

@@ -63,11 +63,12 @@ export class NSF {
     this.transforms = Array.from({ length: config.transforms }, (_, t) => {
       const order = transformOrder(t, config.features);
       const masks = maskedMlpMasks(autoregressiveAdjacency(order, P, config.context), config.hiddenFeatures);
-      const hyper = new MaskedMLP(`transform.transforms.${t}.hyper`, device, this.params, masks, Act.Relu);
+      const hyper = new MaskedMLP(`transform.transforms.${t}.hyper`, this.params, masks, Act.Relu);
       return new AutoregressiveSplineTransform(order, hyper, this.spline);
     });
     this.transform = compose(...this.transforms);
-    this.base = DiagNormal.standard(device, config.features);
+    // Owned by the parameters like the masks and layouts: params.free() releases the whole flow.
+    this.base = DiagNormal.standard(this.params, config.features);
   }
 
   init(rng: Rng): this {

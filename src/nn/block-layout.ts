@@ -17,7 +17,7 @@
  * from the sorted masks themselves (first to last non-zero), so they are right for any mask;
  * they are only tight for chain-shaped adjacencies.
  */
-import type { Device } from '../backend/device.js';
+import type { PersistentAllocator } from '../backend/device.js';
 import type { LayerBlockLayout } from '../ops/block-linear.js';
 import type { BoolMatrix } from './masks.js';
 
@@ -28,8 +28,11 @@ function orderByReach(m: BoolMatrix): Int32Array {
   return Int32Array.from(idx);
 }
 
-/** Per-layer layouts for masks[ℓ] of shape (out × in), as maskedMlpMasks builds them. */
-export function blockLayouts(device: Device, masks: BoolMatrix[]): LayerBlockLayout[] {
+/**
+ * Per-layer layouts for masks[ℓ] of shape (out × in), as maskedMlpMasks builds them. Their tensors
+ * come from `device`: a model passes its ParamSet, so they are freed with its parameters.
+ */
+export function blockLayouts(device: PersistentAllocator, masks: BoolMatrix[]): LayerBlockLayout[] {
   const L = masks.length;
   // Order of each hidden layer's units: sorted by reach through the *sorted* previous layer.
   // (Reach is a count, so the previous layer's order does not change it.)

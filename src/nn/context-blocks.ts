@@ -11,7 +11,7 @@
  *   x   → x    (the only per-row product: a quarter of the layer with two features).
  * The last layer has two blocks, from the context-side and from the x-side units, over all outputs.
  */
-import type { Device } from '../backend/device.js';
+import type { PersistentAllocator } from '../backend/device.js';
 import type { BlockSet } from '../ops/weight-block.js';
 import type { LayerBlockLayout } from '../ops/block-linear.js';
 import type { BoolMatrix } from './masks.js';
@@ -40,7 +40,12 @@ export interface ContextBlocks {
  * Per row of the block rows × cols of mask m, the [lo, hi) of its non-zero columns ([0, 0) for a
  * row of zeros), as matmulNT ranges; null when every row is dense (nothing to skip).
  */
-function blockRanges(device: Device, m: BoolMatrix, rows: readonly number[], cols: readonly number[]): Tensor | null {
+function blockRanges(
+  device: PersistentAllocator,
+  m: BoolMatrix,
+  rows: readonly number[],
+  cols: readonly number[],
+): Tensor | null {
   const pairs: number[] = [];
   let dense = true;
   for (const r of rows) {
@@ -54,7 +59,7 @@ function blockRanges(device: Device, m: BoolMatrix, rows: readonly number[], col
 
 /** Blocks rows_i × cols_i of a state-order (N × K) weight with mask m, as one gather. */
 export function blockSet(
-  device: Device,
+  device: PersistentAllocator,
   m: BoolMatrix,
   parts: readonly (readonly [readonly number[], readonly number[]])[],
 ): BlockSet {
@@ -91,10 +96,11 @@ export function blockSet(
 
 /**
  * The blocks for inputs [x (features columns), context], or null when some hidden layer has no
- * context-side unit (nothing to share) or the context is empty.
+ * context-side unit (nothing to share) or the context is empty. Tensors from `device`: a model
+ * passes its ParamSet, so they are freed with its parameters.
  */
 export function contextBlocks(
-  device: Device,
+  device: PersistentAllocator,
   masks: BoolMatrix[],
   layouts: readonly LayerBlockLayout[],
   features: number,

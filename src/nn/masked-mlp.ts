@@ -3,7 +3,6 @@
  * after the last. Parameter names follow Zuko's state dict: `<prefix>.<2ℓ>.weight|bias|mask`.
  */
 import { Act } from '../backend/kernels.js';
-import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec, Param } from '../autodiff/param.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -63,26 +62,29 @@ export class MaskedMLP {
   private readonly frozenRanges = new Map<string, (Tensor | null)[]>();
   /** Per width of x, the network split into its context and x sides (null: no context side). */
   private readonly splits = new Map<number, ContextBlocks | null>();
-  private readonly device: Device;
+  /**
+   * The model's parameters, which own every persistent tensor this network makes (masks, layouts,
+   * and the split and range tensors built on first use), so `params.free()` releases them all.
+   */
+  private readonly owner: ParamSet;
   private readonly masks: BoolMatrix[];
   /** Per input column of [x, context]: whether any output depends on it. */
   private readonly reaching: boolean[];
 
   constructor(
     readonly prefix: string,
-    device: Device,
     params: ParamSet,
     masks: BoolMatrix[],
     readonly activation: Act,
   ) {
-    this.device = device;
+    this.owner = params;
     this.masks = masks;
     this.reaching = inputsReachingOutputs(masks);
-    const layouts = blockLayouts(device, masks);
+    const layouts = blockLayouts(params, masks);
     this.layers = masks.map((m, l) => ({
       weight: params.get(`${prefix}.${2 * l}.weight`),
       bias: params.get(`${prefix}.${2 * l}.bias`),
-      mask: device.persistent(
+      mask: params.persistent(
         [m.length, m[0].length],
         m.flat().map((b) => (b ? 1 : 0)),
       ),
@@ -251,7 +253,7 @@ export class MaskedMLP {
     let split = this.splits.get(features);
     if (split === undefined) {
       split = contextBlocks(
-        this.device,
+        this.owner,
         this.masks,
         this.layers.map((l) => l.layout),
         features,
@@ -280,7 +282,7 @@ export class MaskedMLP {
         const liveOut = Array.from({ length: N }, (_, i) => liveIn.some((v, j) => v && m[i * K + j] !== 0));
         const dead = liveIn.some((v) => !v);
         const r = dead
-          ? this.device.persistent(
+          ? this.owner.persistent(
               [K, 2],
               Array.from({ length: 2 * K }, (_, e) => (liveIn[e >> 1] ? cr[e] : 0)),
             )

@@ -77,8 +77,11 @@ export class SystematicCorrectedModel {
     );
     this.residual = new ComposedTransform(stack, config.featuresDim);
     this.layers = stack.filter((t): t is PolynomialResidualTransform => t instanceof PolynomialResidualTransform);
-    this.central = device.persistent([config.numNuisances], config.centralNuisanceValues);
-    this.scales = device.persistent([config.numNuisances], config.nuisanceScales);
+    // Owned by the residual's parameters, so params.free() releases all the residual holds. Not
+    // the base's: that is a model of its own (the caller may hold it, or build several residual
+    // models on it), released by base.params.free().
+    this.central = this.params.persistent([config.numNuisances], config.centralNuisanceValues);
+    this.scales = this.params.persistent([config.numNuisances], config.nuisanceScales);
   }
 
   init(rng: Rng): this {

@@ -104,13 +104,14 @@ export class PolynomialResidualTransform implements Transform {
     const crossMasks = maskedMlpMasks(strictlyLowerAdjacency(F, CROSS_SLOTS, cfg.contextDim), cfg.hiddenFeatures);
     this.nets = Array.from(
       { length: cfg.numNuisances },
-      (_, n) => new MaskedMLP(`${prefix}nuisance_nets.${n}`, device, params, netMasks, Act.Elu),
+      (_, n) => new MaskedMLP(`${prefix}nuisance_nets.${n}`, params, netMasks, Act.Elu),
     );
     this.crossNets = cfg.crossTermPairs.map(
-      (_, p) => new MaskedMLP(`${prefix}cross_nets.${p}`, device, params, crossMasks, Act.Elu),
+      (_, p) => new MaskedMLP(`${prefix}cross_nets.${p}`, params, crossMasks, Act.Elu),
     );
-    this.central = device.persistent([cfg.numNuisances], cfg.centralNuisanceValues);
-    this.scales = device.persistent([cfg.numNuisances], cfg.nuisanceScales);
+    // Owned by the model's parameters (as the nets' masks and layouts are): freed with them.
+    this.central = params.persistent([cfg.numNuisances], cfg.centralNuisanceValues);
+    this.scales = params.persistent([cfg.numNuisances], cfg.nuisanceScales);
   }
 
   get features(): number {

@@ -88,34 +88,43 @@ export function residualFromStateDict(
 ): SystematicCorrectedModel {
   const where = opts.where ?? 'state dict';
   const base = nsfFromStateDict(dev, sd, { prefix: 'base_model.', where, config: opts.baseConfig });
-  const cfg = inferResidualConfig(sd, where, opts.extra);
-  const model = new SystematicCorrectedModel(dev, base, cfg);
-  for (const p of model.params.params) {
-    const t = sd.get(p.name);
-    if (!t) throw new CheckpointError(`${where}: missing key '${p.name}'`);
-    if (t.shape.join(',') !== p.shape.join(',')) {
-      throw new CheckpointError(`${where}: '${p.name}' has shape [${t.shape}], the architecture needs [${p.shape}]`);
+  // The base is ours until the model is returned: a checkpoint refused after it was built gives
+  // back both models' memory (a checkpoint scan must not leak per rejected file).
+  let model: SystematicCorrectedModel | null = null;
+  try {
+    const cfg = inferResidualConfig(sd, where, opts.extra);
+    model = new SystematicCorrectedModel(dev, base, cfg);
+    for (const p of model.params.params) {
+      const t = sd.get(p.name);
+      if (!t) throw new CheckpointError(`${where}: missing key '${p.name}'`);
+      if (t.shape.join(',') !== p.shape.join(',')) {
+        throw new CheckpointError(`${where}: '${p.name}' has shape [${t.shape}], the architecture needs [${p.shape}]`);
+      }
+      p.value.data.set(toFloat32(t));
     }
-    p.value.data.set(toFloat32(t));
+    model.layers.forEach((layer) => {
+      const mu = sd.get(`${layer.prefix}central_nuisance_values`);
+      const sc = sd.get(`${layer.prefix}nuisance_scales`);
+      if (mu) layer.central.data.set(toFloat32(mu));
+      if (sc) layer.scales.data.set(toFloat32(sc));
+      [...layer.nets, ...layer.crossNets].forEach((net) =>
+        net.maskArrays().forEach((built, l) => {
+          const key = `${net.prefix}.${2 * l}.mask`;
+          const t = sd.get(key);
+          if (!t) throw new CheckpointError(`${where}: missing key '${key}'`);
+          const stored = toBool(t, key);
+          const flatBuilt = built.flat();
+          if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
+            throw new CheckpointError(`${where}: '${key}' differs from the residual net's autoregressive mask`);
+          }
+        }),
+      );
+    });
+  } catch (e) {
+    model?.params.free();
+    base.params.free();
+    throw e;
   }
-  model.layers.forEach((layer) => {
-    const mu = sd.get(`${layer.prefix}central_nuisance_values`);
-    const sc = sd.get(`${layer.prefix}nuisance_scales`);
-    if (mu) layer.central.data.set(toFloat32(mu));
-    if (sc) layer.scales.data.set(toFloat32(sc));
-    [...layer.nets, ...layer.crossNets].forEach((net) =>
-      net.maskArrays().forEach((built, l) => {
-        const key = `${net.prefix}.${2 * l}.mask`;
-        const t = sd.get(key);
-        if (!t) throw new CheckpointError(`${where}: missing key '${key}'`);
-        const stored = toBool(t, key);
-        const flatBuilt = built.flat();
-        if (stored.length !== flatBuilt.length || stored.some((v, i) => v !== flatBuilt[i])) {
-          throw new CheckpointError(`${where}: '${key}' differs from the residual net's autoregressive mask`);
-        }
-      }),
-    );
-  });
   return model;
 }
 
