@@ -15,7 +15,7 @@ import { readSafetensors } from '../io/safetensors.js';
 import { toFloat32 } from '../io/state-dict.js';
 import { readColumns } from '../io/columns/index.js';
 import { interleavePairs } from '../analysis/columns.js';
-import { checkFinite, concatEvents, type FitEvents } from './events.js';
+import { checkEvents, checkFinite, concatEvents, type FitEvents } from './events.js';
 
 /** Where the observables and weights are in a column file: our name → the file's column. */
 export interface DataColumns {
@@ -66,18 +66,10 @@ async function readDataPart(path: string, needY: boolean, cols: DataColumns): Pr
   return ev;
 }
 
-/** A fit needs events, and with weights Σw > 0, over the whole sample. */
+/** A fit needs events, and with weights Σw > 0, over the whole sample (the check likelihoodFor makes too). */
 function checkSample(ev: FitEvents, paths: readonly string[], weightColumn: string | undefined): void {
   const where = paths.length === 1 ? paths[0] : `${paths.join(', ')} together`;
-  if (ev.n === 0) throw new Error(`${where}: no events`);
-  if (ev.weights) {
-    // Negative weights are allowed (NLO samples have some); a total that is not positive leaves the NLL
-    // without a minimum (it falls without bound as events are made improbable).
-    const sum = ev.weights.reduce((a, w) => a + w, 0);
-    if (!(sum > 0)) {
-      throw new Error(`${where}: the weights in column '${weightColumn}' sum to ${sum}; a fit needs Σw > 0`);
-    }
-  }
+  checkEvents(ev, where, `the weights in column '${weightColumn}'`);
 }
 
 function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
