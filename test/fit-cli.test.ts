@@ -5,12 +5,14 @@
  * note (and large weights do not put ordinary events there); a small fit from CSV and from a
  * generate-dataset file writes fit.json with exactly the keys of the issue. Split data, -c base flows
  * that are not the residual models' frozen bases, non-numeric --fix-mu/--start-mu, toys too large to
- * hold and `toys merge` of files that are not shards are covered too.
+ * hold and `toys merge` of files that are not shards are covered too; so are output files whose names a
+ * directory already takes (refused before the fit), --tree among ROOT and non-ROOT files, and a truth-only
+ * fit, which does not read -c's flows.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGeneratorConfig as defaultGen, generateBatch } from '../src/toy/index.js';
@@ -20,6 +22,7 @@ import { writeColumns, type NamedColumn, type WritableFormat } from '../src/io/c
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { toFloat32 } from '../src/io/state-dict.js';
 import { frozenBaseDifference } from '../src/fit/base-check.js';
+import { readDataFiles } from '../src/fit/data-file.js';
 import { REPO, SHARED } from './helpers/shared.js';
 
 // CSV goes through src/io/columns (the column readers); their messages name the file, column and row.
@@ -407,6 +410,82 @@ test("-c's base flows must be the residual models' frozen bases: a wrong, missin
   const ok = join(dir, 'out-base-same');
   const r = fnf(['fit', '-c', same, '--sys-cfg', SYS, '--out-dir', ok, '--toy', 'mu=0.3,n=100', '--model', 'base']);
   assert.is(r.code, 0, r.stderr);
+});
+
+test("a truth-only fit does not read -c's flows, so a -c whose kin_model differs does not stop it", () => {
+  const f = join(dir, 'other-kin.yaml');
+  const models = join(REPO, 'models');
+  const text = readFileSync(BASE, 'utf8')
+    .replace(/score_model: .*/, `score_model: ${join(models, 'score_density.safetensors')}`)
+    .replace(/kin_model: .*/, `kin_model: ${join(models, 'score_density.safetensors')}`);
+  writeFileSync(f, text);
+  const args = (out: string, model: string) => [
+    'fit',
+    '-c',
+    f,
+    '--sys-cfg',
+    SYS,
+    '--out-dir',
+    out,
+    '--toy',
+    'mu=0.3,n=100',
+    '--model',
+    model,
+    '--no-figures',
+  ];
+  const out = join(dir, 'out-truth-other-kin');
+  const r = fnf(args(out, 'truth'));
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(Object.keys(JSON.parse(readFileSync(join(out, 'fit.json'), 'utf8')).fits), ['truth']);
+  // With the base model among them the check still runs.
+  const bad = join(dir, 'out-truth-base-other-kin');
+  refused(args(bad, 'truth,base'), /paths\.kin_model: expected the base flow frozen in/, bad);
+});
+
+test('an output file whose name a directory takes is refused before the fit, and nothing is written', () => {
+  for (const taken of ['fit.json', 'fit_nuisances.png', 'fit_data_vs_model.png']) {
+    const out = join(dir, `out-taken-${taken}`);
+    mkdirSync(join(out, taken), { recursive: true });
+    const r = fnf([...common(out), '--toy', 'mu=0.3,n=100', '--model', 'truth', '--no-minos']);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`--out-dir .*${taken.replace('.', '\\.')}: cannot write it \\(.* is a directory\\)`),
+    );
+    assert.not.match(r.stdout, /mu/, 'refused before any fit');
+    assert.equal(readdirSync(out), [taken], 'nothing written');
+  }
+  // Without figures only fit.json is written, so a directory named like a figure is no obstacle.
+  const out = join(dir, 'out-taken-nofig');
+  mkdirSync(join(out, 'fit_nuisances.png'), { recursive: true });
+  const r = fnf([...common(out), '--toy', 'mu=0.3,n=100', '--model', 'truth', '--no-minos', '--no-figures']);
+  assert.is(r.code, 0, r.stderr);
+  // scan checks its files the same way.
+  const so = join(dir, 'out-taken-scan');
+  mkdirSync(join(so, 'scan.json'), { recursive: true });
+  const s = fnf(['scan', '-c', BASE, '--sys-cfg', SYS, '--out-dir', so, '--toy', 'mu=0.3,n=100', '--model', 'truth']);
+  assert.is(s.code, 2, s.stderr);
+  assert.match(s.stderr, /--out-dir .*scan\.json: cannot write it/);
+});
+
+test('--tree applies to the ROOT files among several --data files; with none of them ROOT it is refused', async () => {
+  const fx = join(SHARED, 'fixtures');
+  const csv = join(fx, 'nominal.csv');
+  const root = join(fx, 'nominal.zstd.root');
+  const mixed = await readDataFiles([csv, root], true, { tree: 'events' });
+  const alone = await readDataFiles([csv], true);
+  assert.is(mixed.n, 2 * alone.n);
+  assert.equal(Array.from(mixed.x.subarray(0, 2 * alone.n)), Array.from(alone.x));
+  assert.equal(Array.from(mixed.x.subarray(2 * alone.n)), Array.from(alone.x), 'the ROOT file holds the same events');
+  try {
+    await readDataFiles([csv, join(fx, 'nominal.snappy.parquet')], true, { tree: 'events' });
+    assert.unreachable('no ROOT file among them');
+  } catch (e) {
+    assert.match(
+      (e as Error).message,
+      /snappy\.parquet: --tree names a ROOT TTree, but none of these files is a ROOT file \(csv, parquet\)/,
+    );
+  }
 });
 
 test('frozen-base check: a .pt base and its .pt residual agree, a widened copy too; one changed value does not', () => {

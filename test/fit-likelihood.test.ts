@@ -1,7 +1,9 @@
 /**
  * The fit's likelihood: its gradient against central finite differences for the flow and truth
  * densities (x and y; x only; extended), the analytic truth ν-gradient per event, the base model's
- * ν-independence, and the refusal of a μ outside its bounds.
+ * ν-independence, and the refusal of a μ outside its bounds. From JavaScript: events whose n, x, y or
+ * weights disagree, an unknown model, missing settings, a MINOS name that is no parameter, configs passed
+ * in the wrong order and drawToy's and the batch densities' misused arguments are refused by name.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +16,11 @@ import { makeSource } from '../src/fit/sources.js';
 import { MixtureLikelihood } from '../src/fit/likelihood.js';
 import { drawToy } from '../src/fit/toy-data.js';
 import { truthLogProbAndNuGrad } from '../src/fit/truth-grad.js';
+import { likelihoodFor, openModels } from '../src/fit/session.js';
+import { fitLikelihood } from '../src/fit/run-fit.js';
+import type { FitEvents } from '../src/fit/events.js';
+import { logProbXBatch } from '../src/toy/truth.js';
+import { defaultGeneratorConfig, generateBatch, type GeneratorConfig } from '../src/toy/index.js';
 import { REPO } from './helpers/shared.js';
 
 const dev = await createDevice({ backend: 'wasm', threads: 1 });
@@ -148,6 +155,120 @@ test('a μ outside [0, 1] at the start is refused', () => {
     startMu: 1.3,
   });
   assert.throws(() => lik.parameters(), /μ must start within its bounds \[0, 1\], got 1.3/);
+});
+
+const XY = { observables: 'xy', extended: false } as const;
+
+test('events whose n, x, y or weights disagree are refused naming the field, before any density is evaluated', () => {
+  const ev = drawToy(Rng.fromSeed(2), 200, 0.3, gen);
+  const lik = (e: FitEvents) => likelihoodFor('truth', models, e, XY);
+  // n below the arrays' length used to fit the first n events silently; above it, to read past the end.
+  assert.throws(
+    () => lik({ ...ev, n: 100 }),
+    /likelihoodFor: events: x must hold 2·n = 200 values .* got 400 \(200 events\)/,
+  );
+  assert.throws(() => lik({ ...ev, n: 300 }), /x must hold 2·n = 600 values .* got 400/);
+  assert.throws(() => lik({ ...ev, y: ev.y!.subarray(0, 100) }), /y must hold 2·n = 400 values .* got 100/);
+  assert.throws(() => lik({ ...ev, n: 2.5 }), /n must be the number of events \(a whole number ≥ 0\), got 2.5/);
+  for (const len of [10, 400]) {
+    const weights = new Float64Array(len).fill(1);
+    assert.throws(
+      () => lik({ ...ev, weights }),
+      new RegExp(`weights must hold one value per event \\(n = 200\\), got ${len}`),
+    );
+  }
+  const nan = new Float64Array(200).fill(1);
+  nan[3] = NaN;
+  assert.throws(
+    () => lik({ ...ev, weights: nan }),
+    /the weight of event 3 \(weights\) is NaN, expected a finite number/,
+  );
+  assert.throws(
+    () => lik({ ...ev, weights: new Float64Array(200).fill(-1) }),
+    /weights sum to -200; a fit needs Σw > 0/,
+  );
+  // An empty sample has no minimum: it was reported as a valid fit at μ's start.
+  assert.throws(() => lik(drawToy(Rng.fromSeed(2), 0, 0.3, gen)), /events: no events; a fit needs at least one/);
+  const x = Float32Array.from(ev.x);
+  x[11] = NaN;
+  assert.throws(() => lik({ ...ev, x }), /likelihoodFor: events: x2 of event 5 is NaN, expected a finite number/);
+  // The class itself checks too (it is exported).
+  assert.throws(
+    () =>
+      new MixtureLikelihood(
+        makeSource('truth', models, ev),
+        { ...ev, n: 100 },
+        { nuisanceNames: models.nuisanceNames },
+      ),
+    /MixtureLikelihood: events: x must hold 2·n = 200 values/,
+  );
+  // Consistent events pass (weights of the right length included).
+  assert.is(lik({ ...ev, weights: new Float64Array(200).fill(1) }).sumW, 200);
+});
+
+test('likelihoodFor and fitLikelihood: an unknown model, missing settings or a MINOS name that is no parameter', () => {
+  const L = likelihoodFor as (...a: unknown[]) => MixtureLikelihood;
+  assert.throws(
+    () => L('flw', models, events, XY),
+    /likelihoodFor: unknown model "flw"; expected one of flow, truth, base/,
+  );
+  assert.throws(() => L('truth', models, events), /likelihoodFor: settings must be \{ observables, extended/);
+  assert.throws(
+    () => L('truth', undefined, events, XY),
+    /likelihoodFor: models must be the FitModels of openFitModels/,
+  );
+  assert.throws(
+    () => L('truth', models, events, { observables: 'x', extended: false }),
+    /settings.observables is "x", but the models were opened for 'xy'/,
+  );
+  assert.throws(() => L('truth', models, events, { observables: 'xy' }), /settings.extended must be true or false/);
+  const lik = likelihoodFor('truth', models, events, XY);
+  assert.throws(
+    () => fitLikelihood(lik, { minos: ['mu', 'nu_bogus'] }),
+    /options.minos names "nu_bogus", not a parameter of this likelihood; its parameters are mu, nu_shift, nu_squeeze/,
+  );
+  assert.is(lik.nfcn, 0, 'refused before the fit');
+});
+
+test('openFitModels: configs in the wrong order or unknown observables are refused before a file is read', () => {
+  const base = loadConfig(join(REPO, 'configs/base_flows.yaml'), 'base');
+  const open = openModels as (...a: unknown[]) => unknown;
+  assert.throws(
+    () => open(dev, sys, base, 'xy'),
+    /openFitModels\(dev, base, sys, observables\): base must be a base config .*, got a systematics config/,
+  );
+  assert.throws(() => open(dev, base, undefined, 'xy'), /sys must be a systematics config .*got undefined/);
+  assert.throws(
+    () => open(dev, base, sys, 'xyz'),
+    /observables must be 'xy' \(kinematics and score\) or 'x' \(kinematics only\), got "xyz"/,
+  );
+});
+
+test('drawToy and the batch densities: misused arguments are named, not a RangeError or a TypeError', () => {
+  const draw = drawToy as (...a: unknown[]) => FitEvents;
+  assert.throws(
+    () => draw(Rng.fromSeed(1), -5, 0.3, gen),
+    /drawToy: n must be the number of events \(a whole number ≥ 0\), got -5/,
+  );
+  assert.throws(() => draw(Rng.fromSeed(1), 10, 0.3), /drawToy: gen must be a GeneratorConfig .*got undefined/);
+  assert.throws(() => draw(undefined, 10, 0.3, gen), /drawToy\(rng, n, mu, gen\): rng must be an Rng/);
+  const cfg = defaultGeneratorConfig();
+  const b = generateBatch(Rng.fromSeed(1), 4, cfg);
+  const batch = logProbXBatch as (...a: unknown[]) => Float64Array;
+  // The classes left out: the config lands where c goes.
+  assert.throws(
+    () => batch(b.x, cfg),
+    /logProbXBatch\(x, c, cfg\): c must be the class per event \(an array of 0\/1\), got object/,
+  );
+  assert.throws(
+    () => batch(undefined, b.c, cfg),
+    /logProbXBatch: x must be \[n, 2\] = 8 numbers for n = 4 classes, got undefined/,
+  );
+  assert.throws(
+    () => batch(b.x, b.c, null as unknown as GeneratorConfig),
+    /GeneratorConfig: expected a generator config object/,
+  );
+  assert.is(batch(b.x, b.c, cfg).length, 4);
 });
 
 test.run();

@@ -319,6 +319,40 @@ test('non-finite values: the line search backs off a NaN region; a NaN start is 
   assert.match(nan.message, /not finite at the start/);
 });
 
+test('an objective that never writes its gradient is refused; a gradient really NaN is reported as before', () => {
+  // f-only: grad stayed zero-filled, so the start looked stationary and came back "valid" at (0, 0).
+  const fOnly: Fcn = (t) => (t[0] - 1) ** 2 + (t[1] + 2) ** 2;
+  const params = (): ParameterSpec[] => [
+    { name: 'a', value: 0 },
+    { name: 'b', value: 0 },
+  ];
+  assert.throws(
+    () => migrad(fOnly, params()),
+    /minimize: the objective did not write its gradient for "a", "b": fcn\(theta, grad\) must fill grad/,
+  );
+  // One entry forgotten: that parameter is named.
+  const half: Fcn = (t, g) => {
+    if (g) g[0] = 2 * (t[0] - 1);
+    return (t[0] - 1) ** 2 + (t[1] + 2) ** 2;
+  };
+  assert.throws(() => migrad(half, params()), /did not write its gradient for "b":/);
+  // A fixed parameter's entry is ignored, as documented.
+  const r = migrad(half, [
+    { name: 'a', value: 0 },
+    { name: 'b', value: -2, fixed: true },
+  ]);
+  assert.ok(r.valid, r.message);
+  close(r.values[0], 1, 1e-6, 'a');
+  // A gradient that the objective writes as NaN is not an unwritten one: the not-finite start is reported.
+  const nanGrad: Fcn = (t, g) => {
+    if (g) g.fill(NaN);
+    return t[0] * t[0];
+  };
+  const n = migrad(nanGrad, [{ name: 'x', value: 1 }]);
+  assert.not.ok(n.valid);
+  assert.match(n.message, /not finite at the start/);
+});
+
 test('precision: a function resolved no finer than its stated precision stops at once, flagged, not retried', () => {
   // f = 10⁶ + (x − 1)⁴ + (y − x)²: the quartic converges slowly, so EDM passes through (goal, resolution).
   const quartic: Fcn = (t, g) => {

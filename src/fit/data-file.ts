@@ -5,7 +5,8 @@
  *                   ROOT; the format from the bytes) with columns x1, x2 (and y1, y2 unless the fit
  *                   uses x only), or the file's own names for them (`columns`), in any order, and
  *                   optionally a per-event weight column; other columns, such as a class label, are
- *                   ignored. A ROOT file's only TTree is read unless `tree` names one.
+ *                   ignored. A ROOT file's only TTree is read unless `tree` names one (it applies to
+ *                   the ROOT files among several; with none of them ROOT it is refused).
  * A missing key or column, a ragged row or a value that is not a finite number is refused with
  * the file, the column and where. Several files are one sample: their events concatenated in order,
  * the sample (not each file) needing events and, with weights, Σw > 0.
@@ -15,7 +16,7 @@ import { readSafetensors } from '../io/safetensors.js';
 import { toFloat32 } from '../io/state-dict.js';
 import { readColumns } from '../io/columns/index.js';
 import { interleavePairs } from '../analysis/columns.js';
-import { checkFinite, concatEvents, type FitEvents } from './events.js';
+import { checkEvents, checkFinite, concatEvents, type FitEvents } from './events.js';
 
 /** Where the observables and weights are in a column file: our name → the file's column. */
 export interface DataColumns {
@@ -46,38 +47,51 @@ export async function readDataFiles(
   cols: DataColumns = {},
 ): Promise<FitEvents> {
   const parts: FitEvents[] = [];
-  for (const p of paths) parts.push(await readDataPart(p, needY, cols));
+  const formats: string[] = [];
+  for (const p of paths) {
+    const { events, format } = await readDataPart(p, needY, cols);
+    parts.push(events);
+    formats.push(format);
+  }
+  // --tree applies to the ROOT files among them (data often come as ROOT files plus a CSV or Parquet export);
+  // naming a TTree when there is no ROOT file at all is a mistake.
+  if (cols.tree !== undefined && !formats.includes('root')) {
+    throw new Error(
+      paths.length === 1
+        ? `${paths[0]}: --tree names a ROOT TTree, but this is a ${formats[0]} file`
+        : `${paths.join(', ')}: --tree names a ROOT TTree, but none of these files is a ROOT file ` +
+            `(${formats.join(', ')})`,
+    );
+  }
   const ev = concatEvents(parts, paths);
   checkSample(ev, paths, cols.weight);
   return ev;
 }
 
 /** One file's events: its keys or columns, each value finite; neither its size nor its weights checked. */
-async function readDataPart(path: string, needY: boolean, cols: DataColumns): Promise<FitEvents> {
+async function readDataPart(
+  path: string,
+  needY: boolean,
+  cols: DataColumns,
+): Promise<{ events: FitEvents; format: string }> {
   const safetensors = extname(path).toLowerCase() === '.safetensors';
-  if (safetensors && (cols.names || cols.weight || cols.tree)) {
+  if (safetensors && (cols.names || cols.weight)) {
     throw new Error(
-      `${path}: --columns, --weight and --tree apply to column files (CSV, Parquet, .npz, ROOT), ` +
+      `${path}: --columns and --weight apply to column files (CSV, Parquet, .npz, ROOT), ` +
         'not to a generate-dataset safetensors file (keys X and y)',
     );
   }
-  const ev = safetensors ? readSafetensorsEvents(path, needY) : await readColumnEvents(path, needY, cols);
-  checkFinite(ev, path);
-  return ev;
+  const read = safetensors
+    ? { events: readSafetensorsEvents(path, needY), format: 'safetensors' }
+    : await readColumnEvents(path, needY, cols);
+  checkFinite(read.events, path);
+  return read;
 }
 
-/** A fit needs events, and with weights Σw > 0, over the whole sample. */
+/** A fit needs events, and with weights Σw > 0, over the whole sample (the check likelihoodFor makes too). */
 function checkSample(ev: FitEvents, paths: readonly string[], weightColumn: string | undefined): void {
   const where = paths.length === 1 ? paths[0] : `${paths.join(', ')} together`;
-  if (ev.n === 0) throw new Error(`${where}: no events`);
-  if (ev.weights) {
-    // Negative weights are allowed (NLO samples have some); a total that is not positive leaves the NLL
-    // without a minimum (it falls without bound as events are made improbable).
-    const sum = ev.weights.reduce((a, w) => a + w, 0);
-    if (!(sum > 0)) {
-      throw new Error(`${where}: the weights in column '${weightColumn}' sum to ${sum}; a fit needs Σw > 0`);
-    }
-  }
+  checkEvents(ev, where, `the weights in column '${weightColumn}'`);
 }
 
 function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
@@ -96,7 +110,12 @@ function readSafetensorsEvents(path: string, needY: boolean): FitEvents {
   return { n: x.length / 2, x, y, weights: null };
 }
 
-async function readColumnEvents(path: string, needY: boolean, cols: DataColumns): Promise<FitEvents> {
+/** A column file's events and its format (the readers other than ROOT's ignore `tree`). */
+async function readColumnEvents(
+  path: string,
+  needY: boolean,
+  cols: DataColumns,
+): Promise<{ events: FitEvents; format: string }> {
   const wanted: Observable[] = needY ? ['x1', 'x2', 'y1', 'y2'] : ['x1', 'x2'];
   const nameOf = (o: Observable) => cols.names?.[o] ?? o;
   const request: Record<string, 'float32' | 'float64'> = {};
@@ -111,16 +130,14 @@ async function readColumnEvents(path: string, needY: boolean, cols: DataColumns)
       throw new Error(`${e.message} (name them with --columns, e.g. --columns x1=pt,x2=eta,y1=s1,y2=s2)`);
     throw e;
   });
-  if (cols.tree !== undefined && d.format !== 'root') {
-    throw new Error(`${path}: --tree names a ROOT TTree, but this is a ${d.format} file`);
-  }
   const c = d.columns as Record<string, Float32Array | Float64Array>;
   const pair = (a: Observable, b: Observable) =>
     interleavePairs(c[nameOf(a)] as Float32Array, c[nameOf(b)] as Float32Array);
-  return {
+  const events: FitEvents = {
     n: d.rows,
     x: pair('x1', 'x2'),
     y: needY ? pair('y1', 'y2') : null,
     weights: cols.weight !== undefined ? (c[cols.weight] as Float64Array) : null,
   };
+  return { events, format: d.format };
 }

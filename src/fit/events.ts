@@ -79,6 +79,55 @@ export function totalWeight(ev: FitEvents): number {
   return s;
 }
 
+/**
+ * Refuses a sample a fit cannot use, naming `where`, the field and what was expected: n a positive whole
+ * number (an empty sample has no minimum: the fit would report μ at its start as valid), x (and y) holding
+ * exactly 2n values and weights exactly n finite values summing above 0. The likelihood reads the arrays
+ * by n, so without this a wrong n silently fits part of the sample or reads past its end, and a short
+ * weights array turns into "f is not finite at the start". `weightName` says what the weights are to
+ * the user (a file's weight column).
+ */
+export function checkEvents(ev: FitEvents, where: string, weightName = 'weights'): void {
+  if (ev === null || typeof ev !== 'object') {
+    throw new Error(`${where}: expected events { n, x, y, weights }, got ${ev === null ? 'null' : typeof ev}`);
+  }
+  const { n } = ev;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new Error(`${where}: n must be the number of events (a whole number ≥ 0), got ${String(n)}`);
+  }
+  if (n === 0) throw new Error(`${where}: no events; a fit needs at least one`);
+  const pairs: [string, ArrayLike<number> | null | undefined][] = [
+    ['x', ev.x],
+    ['y', ev.y],
+  ];
+  for (const [name, a] of pairs) {
+    if (name === 'y' && (a === null || a === undefined)) continue;
+    const len = a && typeof a === 'object' && typeof a.length === 'number' ? a.length : undefined;
+    if (len !== 2 * n) {
+      throw new Error(
+        `${where}: ${name} must hold 2·n = ${2 * n} values (n = ${n} events of ${name}1, ${name}2), ` +
+          (len === undefined ? `got ${a === null ? 'null' : typeof a}` : `got ${len} (${len / 2} events)`),
+      );
+    }
+  }
+  const w = ev.weights;
+  if (w === null || w === undefined) return;
+  if (typeof w !== 'object' || w.length !== n) {
+    const got = typeof w === 'object' && typeof w.length === 'number' ? `${w.length}` : typeof w;
+    throw new Error(`${where}: ${weightName} must hold one value per event (n = ${n}), got ${got}`);
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(w[i])) {
+      throw new Error(`${where}: the weight of event ${i} (${weightName}) is ${w[i]}, expected a finite number`);
+    }
+    sum += w[i];
+  }
+  // Negative weights are allowed (NLO samples have some); a total that is not positive leaves the NLL
+  // without a minimum (it falls without bound as events are made improbable).
+  if (!(sum > 0)) throw new Error(`${where}: ${weightName} sum to ${sum}; a fit needs Σw > 0`);
+}
+
 /** Throws naming the first non-finite value (the column and row) of a sample. */
 export function checkFinite(ev: FitEvents, where: string): void {
   const cols: [string, Float32Array | null][] = [

@@ -11,6 +11,9 @@ import { MODEL_COLORS, MODEL_DASH, paramLabel, savePng } from './figure-style.js
 /** The profile figure's highest −2 ln λ shown (5σ is 25). */
 const T_MAX = 25;
 
+/** The files scanFigures may write (the contours only with a 2-D scan); `fnf scan` checks them first. */
+export const SCAN_FIGURE_FILES = ['fit_profile_mu.png', 'fit_contours.png'] as const;
+
 export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint): string[] {
   const out: string[] = [];
   const legend: LegendEntry[] = scans.map((s) => ({
@@ -57,7 +60,7 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
       },
     );
   }
-  out.push(savePng(dir, 'fit_profile_mu.png', fig));
+  out.push(savePng(dir, SCAN_FIGURE_FILES[0], fig));
 
   const withContours = scans.filter((s) => s.contours.length > 0);
   if (withContours.length > 0) {
@@ -117,7 +120,7 @@ export function scanFigures(dir: string, scans: ModelScan[], truth?: TruthPoint)
       }
       if (truth) panel.scatter([truth.mu], [truth.nu[k]], { color: '#2ca02c', radius: 6, alpha: 1 });
     }
-    out.push(savePng(dir, 'fit_contours.png', cf));
+    out.push(savePng(dir, SCAN_FIGURE_FILES[1], cf));
   }
   return out;
 }

@@ -39,6 +39,9 @@ export interface FitFigureInput {
 const SAMPLES_PER_CLASS = 20_000;
 const IMPACT_RULE = '(ν fixed at ν̂ ± σ̂, the rest refitted)';
 
+/** The files fitFigures writes into its directory (`fnf fit` checks each can be written before it fits). */
+export const FIT_FIGURE_FILES = ['fit_nuisances.png', 'fit_data_vs_model.png'] as const;
+
 export function fitFigures(dir: string, inp: FitFigureInput): string[] {
   return [nuisanceFigure(dir, inp), dataFigure(dir, inp)];
 }
@@ -119,7 +122,7 @@ function nuisanceFigure(dir: string, inp: FitFigureInput): string {
     q.line([0, impacts[k].down], [y - 0.1, y - 0.1], { color: IMPACT_DOWN_COLOR, width: 8 });
   });
   q.vline(0, { color: '#555555', width: 1 });
-  return savePng(dir, 'fit_nuisances.png', fig);
+  return savePng(dir, FIT_FIGURE_FILES[0], fig);
 }
 
 function impactsOf(model: string, inp: FitFigureInput): { up: number; down: number; size: number }[] {
@@ -225,5 +228,5 @@ function dataFigure(dir: string, inp: FitFigureInput): string {
       );
     });
   });
-  return savePng(dir, 'fit_data_vs_model.png', fig);
+  return savePng(dir, FIT_FIGURE_FILES[1], fig);
 }

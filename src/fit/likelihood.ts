@@ -12,7 +12,7 @@
  */
 import type { Fcn, ParameterSpec } from './minimize/types.js';
 import type { DensitySource } from './density-source.js';
-import { totalWeight, type FitEvents } from './events.js';
+import { checkEvents, totalWeight, type FitEvents } from './events.js';
 
 export interface LikelihoodOptions {
   /** Names of the nuisances (parameters `nu_<name>`). */
@@ -46,6 +46,7 @@ export class MixtureLikelihood {
     readonly events: FitEvents,
     readonly opts: LikelihoodOptions,
   ) {
+    checkEvents(events, 'MixtureLikelihood: events');
     this.K = source.numNuisances;
     if (opts.nuisanceNames.length !== this.K) {
       throw new Error(

@@ -122,8 +122,24 @@ function sandwichCovariance(
   return true;
 }
 
+/** A misspelt MINOS name would otherwise just leave that parameter without an interval, silently. */
+function checkMinosNames(minos: unknown, names: readonly string[]): void {
+  if (minos === undefined) return;
+  if (!Array.isArray(minos)) {
+    throw new Error(`fitLikelihood: options.minos must be a list of parameter names (${names.join(', ')})`);
+  }
+  const unknown = minos.filter((m) => !names.includes(m as string));
+  if (unknown.length > 0) {
+    throw new Error(
+      `fitLikelihood: options.minos names ${unknown.map((m) => JSON.stringify(m)).join(', ')}, not a parameter ` +
+        `of this likelihood; its parameters are ${names.join(', ')}`,
+    );
+  }
+}
+
 export function fitLikelihood(lik: MixtureLikelihood, opts: FitOptions = {}): ModelFit {
   const t0 = performance.now();
+  checkMinosNames(opts.minos, lik.names);
   const params = lik.parameters();
   const nfcn0 = lik.nfcn;
   const ngrad0 = lik.ngrad;

@@ -5,7 +5,8 @@
  * weighted so that the class totals are μ·N and (1 − μ)·N.
  */
 import { generateBatch, type GeneratorConfig } from '../toy/index.js';
-import { Rng } from '../random/rng.js';
+import { EVENTS_MEMORY, MAX_EVENTS } from '../toy/sample.js';
+import { checkRng, Rng } from '../random/rng.js';
 import type { FitEvents } from './events.js';
 import { concatArrays } from '../analysis/columns.js';
 
@@ -18,6 +19,19 @@ export function drawClasses(rng: Rng, n: number, mu: number): Uint8Array {
 }
 
 export function drawToy(rng: Rng, n: number, mu: number, gen: Readonly<GeneratorConfig>): FitEvents {
+  // Checked here, before the class draws allocate n and read the generator (else a RangeError or a TypeError).
+  checkRng('drawToy(rng, n, mu, gen)', rng);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new Error(`drawToy: n must be the number of events (a whole number ≥ 0), got ${n}`);
+  }
+  if (n > MAX_EVENTS)
+    throw new Error(`drawToy: n = ${n} is more than the ${MAX_EVENTS} one draw holds (${EVENTS_MEMORY})`);
+  if (gen === null || typeof gen !== 'object') {
+    throw new Error(
+      'drawToy: gen must be a GeneratorConfig (e.g. defaultGeneratorConfig() or models.truthAt(ν)), ' +
+        `got ${gen === null ? 'null' : typeof gen}`,
+    );
+  }
   const cls = drawClasses(rng, n, mu);
   const b = generateBatch(rng, n, gen, { c: cls });
   return { n, x: b.x, y: b.y, weights: null, truthClass: cls };

@@ -15,7 +15,13 @@ const port = parentPort;
 if (!port) throw new Error('toy-worker: run as a worker thread of fnf toys --jobs');
 const d = workerData as ToyWorkerData;
 const dev = await createDevice({ backend: d.backend, threads: 1 });
-const models = openModels(dev, loadConfig(d.cfg, 'base'), loadConfig(d.sysCfg, 'systematics'), d.observables);
+const models = openModels(
+  dev,
+  loadConfig(d.cfg, 'base'),
+  loadConfig(d.sysCfg, 'systematics'),
+  d.observables,
+  d.meta.models,
+);
 const post = (m: PoolMessage) => port.postMessage(m);
 port.on('message', ({ index }: { index: number }) => {
   try {

@@ -80,6 +80,12 @@ function prepareClass(
 
 /** Check a config that did not come through the config layer's checks (throws naming the key). */
 function checkConfig(cfg: Readonly<GeneratorConfig>): void {
+  if (cfg === null || typeof cfg !== 'object') {
+    throw new Error(
+      'GeneratorConfig: expected a generator config object (e.g. defaultGeneratorConfig()), ' +
+        `got ${cfg === null ? 'null' : typeof cfg}`,
+    );
+  }
   const vecs = ['center_A', 'center_B', 'sigma_A', 'sigma_B', 'shift_dir'] as const;
   for (const k of vecs) {
     const v = cfg[k];

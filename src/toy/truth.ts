@@ -82,7 +82,7 @@ export function logProbXBatch<T extends Float64Array | Float32Array = Float64Arr
   cfg: Readonly<GeneratorConfig>,
   out?: T,
 ): T {
-  const n = c.length;
+  const n = classCount('logProbXBatch(x, c, cfg)', c);
   checkBatch('logProbXBatch', n, { x }, out);
   const g = prepareGenerator(cfg);
   const o = (out ?? new Float64Array(n)) as T;
@@ -205,7 +205,7 @@ export function logProbYBatch<T extends Float64Array | Float32Array = Float64Arr
   opts: YDensityOptions = {},
   out?: T,
 ): T {
-  const n = c.length;
+  const n = classCount('logProbYBatch(y, x, c, cfg)', c);
   checkBatch('logProbYBatch', n, { y, x }, out);
   const g = prepareGenerator(cfg);
   const sigmoid = opts.sigmoid ?? g.sigmoidY;
@@ -228,7 +228,7 @@ export function yParamsBatch(
   cfg: Readonly<GeneratorConfig>,
   out?: { mu: Float64Array; sigma0: Float64Array; sigma1: Float64Array; rho: Float64Array },
 ) {
-  const n = c.length;
+  const n = classCount('yParamsBatch(x, c, cfg)', c);
   checkBatch('yParamsBatch', n, { x });
   const o = out ?? {
     mu: new Float64Array(2 * n),
@@ -260,10 +260,29 @@ function checkPoint(what: string, pairs: Record<string, ArrayLike<number>>): voi
   }
 }
 
+/**
+ * n from the classes c: an array of 0/1 per event. A config passed where c goes (the arguments shifted by
+ * one) has no length, and every length check after it would compare against NaN.
+ */
+function classCount(what: string, c: ArrayLike<number>): number {
+  const len = (c as { length?: unknown } | null)?.length;
+  if (typeof len !== 'number' || typeof c === 'string') {
+    throw new Error(`${what}: c must be the class per event (an array of 0/1), got ${describe(c)}`);
+  }
+  return len;
+}
+
+function describe(a: unknown): string {
+  return a === null ? 'null' : typeof a;
+}
+
 function checkBatch(what: string, n: number, pairs: Record<string, ArrayLike<number>>, out?: ArrayLike<number>): void {
   for (const [name, a] of Object.entries(pairs)) {
-    if (a.length !== 2 * n)
-      throw new Error(`${what}: ${name} must be [n, 2] = ${2 * n} numbers for n = ${n} classes, got ${a.length}`);
+    const len = (a as { length?: unknown } | null)?.length;
+    if (typeof len !== 'number' || typeof a === 'string')
+      throw new Error(`${what}: ${name} must be [n, 2] = ${2 * n} numbers for n = ${n} classes, got ${describe(a)}`);
+    if (len !== 2 * n)
+      throw new Error(`${what}: ${name} must be [n, 2] = ${2 * n} numbers for n = ${n} classes, got ${len}`);
   }
   if (out && out.length !== n) throw new Error(`${what}: out must have length n = ${n}, got ${out.length}`);
 }

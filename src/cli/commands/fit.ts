@@ -22,7 +22,7 @@ import { fitNuisanceNames, toyTruth } from '../../fit/setup.js';
 import { TOY_NUISANCE_NAMES, type FitModels, type Observables } from '../../fit/sources.js';
 import type { FitEvents } from '../../fit/events.js';
 import { weightSums } from '../../analysis/columns.js';
-import { fitFigures } from '../../fit/figures.js';
+import { FIT_FIGURE_FILES, fitFigures } from '../../fit/figures.js';
 import { UserError } from '../errors.js';
 import {
   cfgOption,
@@ -32,7 +32,7 @@ import {
   outputDirParser,
   type GlobalOptions,
 } from '../options.js';
-import { requireOutputDir } from '../output-path.js';
+import { requireOutputDir, requireOutputFile } from '../output-path.js';
 
 export const FIT_DEFAULT_SEED = 20240617;
 
@@ -205,7 +205,11 @@ export interface Prepared {
 }
 
 /** Checks every input (nothing loaded or written before), then loads the models and the events. */
-export async function prepare(what: string, o: FitCommonOptions & DataOptions): Promise<Prepared> {
+export async function prepare(
+  what: string,
+  o: FitCommonOptions & DataOptions,
+  outputs: readonly string[],
+): Promise<Prepared> {
   if ((o.data === undefined) === (o.toy === undefined))
     throw new UserError(`${what}: give exactly one of --data and --toy`);
   const fileOnly = (['columns', 'tree', 'weight'] as const).find((k) => o[k] !== undefined);
@@ -218,6 +222,9 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
     );
   }
   requireOutputDir(o.outDir, '--out-dir');
+  // Each file, not just the directory: a fit.json or a figure name taken by a directory would otherwise fail
+  // after the whole fit has run, or after fit.json was written.
+  for (const f of outputs) requireOutputFile(join(o.outDir, f), '--out-dir');
   const settings: LikelihoodSettings = {
     observables: o.observables,
     extended: !!o.extended,
@@ -246,7 +253,7 @@ export async function prepare(what: string, o: FitCommonOptions & DataOptions): 
     throw new UserError(`${what}: ${(e as Error).message}`);
   }
   const dev = await createDevice({ backend: o.backend, threads: o.threads });
-  const models = openModels(dev, base, sys, o.observables);
+  const models = openModels(dev, base, sys, o.observables, modelNames);
   const seed = o.seed ?? sys.seed ?? FIT_DEFAULT_SEED;
   if (toy) events = drawToy(Rng.fromSeed(seed), toy.n, toy.mu, models.truthAt!(toy.nu));
   return { settings, modelNames, models, events: events!, toy, seed };
@@ -272,7 +279,13 @@ export function fitModelNames(
 }
 
 export async function run(o: FitOptions): Promise<FitRunResult> {
-  const { settings, modelNames, models, events: ev, toy } = await prepare('fit', o);
+  const {
+    settings,
+    modelNames,
+    models,
+    events: ev,
+    toy,
+  } = await prepare('fit', o, ['fit.json', ...(o.figures ? FIT_FIGURE_FILES : [])]);
   const weights = o.weight !== undefined && ev.weights ? weightSummary(o.weight, ev.weights) : undefined;
   if (weights) {
     process.stdout.write(

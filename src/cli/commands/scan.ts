@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { defaultScanSettings, scanModel, type ModelScan } from '../../fit/scan.js';
-import { scanFigures } from '../../fit/figures-scan.js';
+import { SCAN_FIGURE_FILES, scanFigures } from '../../fit/figures-scan.js';
 import { UserError } from '../errors.js';
 import { intParser } from '../options.js';
 import { addCommonFitOptions, addDataOptions, prepare, type DataOptions, type FitCommonOptions } from './fit.js';
@@ -45,7 +45,7 @@ export async function run(o: ScanOptions): Promise<ModelScan[]> {
   if (o.extended || o.fixMu !== undefined) {
     throw new UserError('scan: profiles in μ need the plain likelihood (no --extended, no --fix-mu)');
   }
-  const p = await prepare('scan', o);
+  const p = await prepare('scan', o, ['scan.json', ...(o.figures ? SCAN_FIGURE_FILES : [])]);
   const s = defaultScanSettings(o.points, o.points2d, p.seed);
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const scans: ModelScan[] = [];

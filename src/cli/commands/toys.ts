@@ -210,11 +210,12 @@ export async function run(o: ToysOptions): Promise<ToyFile> {
   };
   let file: ToyFile;
   if (jobs > 1) {
-    openModels(await createDevice({ backend: 'ts', threads: 1 }), base, sys, o.observables); // refuse bad models here
+    // refuse bad models here, before the workers start
+    openModels(await createDevice({ backend: 'ts', threads: 1 }), base, sys, o.observables, modelNames);
     file = await inWorkers(o, { settings, meta, shard, onToy, jobs });
   } else {
     const dev = await createDevice({ backend: o.backend, threads: o.threads });
-    file = runToys({ models: openModels(dev, base, sys, o.observables), settings, meta, shard, onToy });
+    file = runToys({ models: openModels(dev, base, sys, o.observables, modelNames), settings, meta, shard, onToy });
   }
   const wall = (performance.now() - t0) / 1000;
   const n = file.toys.length;

@@ -21,6 +21,8 @@ export class FitProblem {
   readonly gradExt: Float64Array;
   nfcn = 0;
   ngrad = 0;
+  /** Whether the objective has been seen to write its gradient (checked on the first call that asks). */
+  private gradChecked = false;
 
   constructor(
     readonly fcn: Fcn,
@@ -73,10 +75,44 @@ export class FitProblem {
     this.nfcn++;
     if (wantGrad) {
       this.ngrad++;
+      if (!this.gradChecked) return this.evalCheckingGrad();
       this.gradExt.fill(0);
       return this.fcn(this.theta, this.gradExt);
     }
     return this.fcn(this.theta, null);
+  }
+
+  /**
+   * The first gradient call: an objective that returns f but never writes grad (an f-only function handed to
+   * migrad) left the zero-filled buffer as it was, and the minimizer took θ₀ for a stationary point and
+   * reported a "valid" minimum there. So grad starts as NaN; an entry still NaN is either unwritten or a
+   * gradient that is really not finite, told apart by a second call on zeros (deterministic f: a real NaN
+   * comes back NaN, an unwritten entry stays 0). Only the first call, so a fit costs at most one more call.
+   */
+  private evalCheckingGrad(): number {
+    this.gradExt.fill(0); // fixed parameters' entries are ignored: they keep the zeros of every other call
+    for (const i of this.free) this.gradExt[i] = NaN;
+    const f = this.fcn(this.theta, this.gradExt);
+    // f not finite: the start is reported as such (attempt), whatever grad holds; the check waits.
+    if (!Number.isFinite(f)) return f;
+    const unset = this.free.filter((i) => Number.isNaN(this.gradExt[i]));
+    if (unset.length === 0) {
+      this.gradChecked = true;
+      return f;
+    }
+    this.gradExt.fill(0);
+    const f2 = this.fcn(this.theta, this.gradExt);
+    const unwritten = unset.filter((i) => this.gradExt[i] === 0);
+    if (unwritten.length > 0) {
+      const names = unwritten.map((i) => `"${this.names[i]}"`).join(', ');
+      throw new Error(
+        `minimize: the objective did not write its gradient for ${names}: ` +
+          'fcn(theta, grad) must fill grad with ∂f/∂θ whenever grad is not null (migrad, hesse, minos and profile ' +
+          'use the exact gradient)',
+      );
+    }
+    this.gradChecked = true;
+    return f2;
   }
 
   /** dext/dint of each free parameter at internal x. */
