@@ -196,6 +196,68 @@ test('a model whose parameters were freed refuses to evaluate (no silent garbage
   assert.throws(() => m.sample(2, { context, nu }, Rng.fromSeed(1)), /were freed/);
 });
 
+test('a NaN or ±∞ in the context, ν or weights is refused, naming the method, the input and where', () => {
+  const rng = () => Rng.fromSeed(1);
+  const bad: [() => unknown, RegExp][] = [
+    // a context NaN gave a plausible finite log p (the one-hot's other class), not NaN
+    [
+      () => model.base.logProb(x, { context: Float32Array.of(NaN, 0) }),
+      /NSF\.logProb: context is NaN at row 0, column 0 \(index 0\)/,
+    ],
+    [
+      () => model.logProb(x, { context: Float32Array.of(1, 0, 0, 1, 1, Infinity), nu }),
+      /SystematicCorrectedModel\.logProb: context is Infinity at row 2, column 1 \(index 5\); context must be finite/,
+    ],
+    [
+      () => model.logProb(x, { context, nu: Float32Array.of(NaN, 0) }),
+      /SystematicCorrectedModel\.logProb: ν is NaN at row 0, column 0/,
+    ],
+    [
+      () => model.forward(x, { context, nu: Float32Array.of(0, NaN) }),
+      /SystematicCorrectedModel\.forward: ν is NaN at row 0, column 1/,
+    ],
+    [
+      () => model.inverse(x, { context: Float32Array.of(NaN, 1), nu }),
+      /SystematicCorrectedModel\.inverse: context is NaN/,
+    ],
+    [
+      () => model.base.forward(x, { context: Float32Array.of(1, -Infinity) }),
+      /NSF\.forward: context is -Infinity at row 0, column 1/,
+    ],
+    [
+      () => model.sample(2, { context: Float32Array.of(1, 0), nu: Float32Array.of(0, -Infinity) }, rng()),
+      /SystematicCorrectedModel\.sample: ν is -Infinity/,
+    ],
+    [
+      () => model.base.sample(2, { context: Float32Array.of(NaN, 0) }, rng()),
+      /NSF\.sample: context is NaN at row 0, column 0/,
+    ],
+    [
+      () => model.logProbGrad(x, { context, nu: Float32Array.of(NaN, 0) }),
+      /SystematicCorrectedModel\.logProbGrad: ν is NaN/,
+    ],
+    [
+      () => model.logProbGrad(x, { context, nu }, Float32Array.of(1, NaN, 1)),
+      /SystematicCorrectedModel\.logProbGrad: weights is NaN at row 1 \(index 1\); weights must be finite/,
+    ],
+  ];
+  for (const [call, want] of bad) assert.throws(call, want);
+  // x itself keeps its documented meaning: ±∞ has log p = −∞, a NaN row stays NaN (and only that row)
+  const lp = model.logProb(Float32Array.of(NaN, 0, 0.3, -0.5), { context: context.subarray(0, 2), nu });
+  assert.ok(Number.isNaN(lp[0]) && Number.isFinite(lp[1]));
+});
+
+test('sample refuses more draws than one call holds, up front (the toy generator’s cap, 1e8)', () => {
+  assert.throws(
+    () => model.sample(2 ** 31, { context: context.subarray(0, 2), nu }, Rng.fromSeed(1)),
+    /SystematicCorrectedModel\.sample: n = 2147483648 is more than the 100000000 draws one call makes \(.*batches\)/,
+  );
+  assert.throws(
+    () => model.base.sample(1e10, { context: context.subarray(0, 2) }, Rng.fromSeed(1)),
+    /NSF\.sample: n = 10000000000 is more than the 100000000 draws/,
+  );
+});
+
 test('createDevice options from JavaScript: each bad one named as createDevice options.<key>', async () => {
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ threads: 0 }, /createDevice options\.threads: expected an integer thread count in \[1, \d+\], got '0'/],
