@@ -194,6 +194,25 @@ test('a model whose parameters were freed refuses to evaluate (no silent garbage
     /NSF\.sample: the model's parameters were freed/,
   );
   assert.throws(() => m.sample(2, { context, nu }, Rng.fromSeed(1)), /were freed/);
+  // a transform taken from the model refuses too, at the tape and tensor levels
+  d.scoped(() => {
+    const tape = new Tape(d, { grad: false });
+    const xv = tape.constant(d.tensor(x.subarray(0, 2), [1, 2]));
+    const cv = tape.constant(d.tensor(context.subarray(0, 2), [1, 2]));
+    const nv = tape.constant(d.tensor(nu, [1, 2]));
+    assert.throws(
+      () => b.transform.forwardVar(tape, xv, { context: cv }),
+      /AutoregressiveSplineTransform\.forwardVar: the model's parameters were freed/,
+    );
+    assert.throws(
+      () => b.transform.inverseTensor(d, xv.value, { context: cv.value }),
+      /AutoregressiveSplineTransform\.inverseTensor: the model's parameters were freed/,
+    );
+    assert.throws(
+      () => m.residual.forwardVar(tape, xv, { context: cv, nu: nv }),
+      /PolynomialResidualTransform\.forwardVar: the model's parameters were freed/,
+    );
+  });
 });
 
 test('a NaN or ±∞ in the context, ν or weights is refused, naming the method, the input and where', () => {
@@ -256,6 +275,48 @@ test('sample refuses more draws than one call holds, up front (the toy generator
     () => model.base.sample(1e10, { context: context.subarray(0, 2) }, Rng.fromSeed(1)),
     /NSF\.sample: n = 10000000000 is more than the 100000000 draws/,
   );
+});
+
+test('logProbVar checks x [B, F], the context rows and columns and ν [B, N] at the top, by name', () => {
+  dev.scoped(() => {
+    const tape = new Tape(dev, { grad: false });
+    const v = (values: number[], shape: number[]) => tape.constant(dev.tensor(Float32Array.from(values), shape));
+    const x2 = v([0.3, -0.5, 1.2, 0.8], [2, 2]);
+    const c2 = v([1, 0, 0, 1], [2, 2]);
+    const bad: [() => unknown, RegExp][] = [
+      [
+        () => model.base.logProbVar(tape, v([1, 2, 3, 4, 5, 6], [2, 3]), { context: c2 }),
+        /NSF\.logProbVar: x has shape \[2, 3\], expected \[B, 2\]/,
+      ],
+      [
+        () => model.base.logProbVar(tape, x2, { context: v([1, 0, 0, 1, 1, 0], [3, 2]) }),
+        /NSF\.logProbVar: context has shape \[3, 2\], expected \[2, 2\], one row per row of x/,
+      ],
+      [
+        () => model.base.logProbVar(tape, x2, { context: v([1, 0, 0, 1, 0, 0], [2, 3]) }),
+        /NSF\.logProbVar: context has shape \[2, 3\], expected \[2, 2\]/,
+      ],
+      [() => model.base.logProbVar(tape, x2, {}), /NSF\.logProbVar: needs a context Var \[2, 2\]/],
+      [
+        () => model.logProbVar(tape, x2, { context: c2, nu: v([1, 2, 3], [3]) }),
+        /SystematicCorrectedModel\.logProbVar: ν has shape \[3\], expected \[2, 2\]/,
+      ],
+      [
+        () => model.logProbVar(tape, x2, { context: c2 }),
+        /SystematicCorrectedModel\.logProbVar: needs ν, a Var \[2, 2\]/,
+      ],
+      [
+        () => model.base.logProbVar(tape, Float32Array.of(1, 2) as never, { context: c2 }),
+        /NSF\.logProbVar: x must be a Var of shape \[B, 2\] .*got Float32Array/,
+      ],
+      [
+        () =>
+          model.base.transform.inverseTensor(dev, dev.tensor(Float32Array.of(1, 2, 3), [1, 3]), { context: c2.value }),
+        /AutoregressiveSplineTransform\.inverseTensor: y has shape \[1, 3\], expected \[B, 2\]/,
+      ],
+    ];
+    for (const [call, want] of bad) assert.throws(call, want);
+  });
 });
 
 test('createDevice options from JavaScript: each bad one named as createDevice options.<key>', async () => {

@@ -25,6 +25,7 @@ import {
   rowsWithContext,
 } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
+import { checkInputs } from '../flows/checks.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
@@ -112,6 +113,8 @@ export class SystematicCorrectedModel {
     base: Transform = this.base.transform,
   ): Var {
     this.assertLive('SystematicCorrectedModel.logProbVar');
+    const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
+    checkInputs('SystematicCorrectedModel.logProbVar', 'Var', x, cond, F, C, N);
     const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
     const { y: z, ladj: ladjBase } = base.forwardVar(tape, xNom, cond);
     const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
