@@ -5,10 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createDevice,
+  isResidualCheckpoint,
+  loadBaseFlow,
+  writeModel,
   defaultGeneratorConfig,
   generateBatch,
   loadConfig,
@@ -194,6 +198,12 @@ test('a model whose parameters were freed refuses to evaluate (no silent garbage
     /NSF\.sample: the model's parameters were freed/,
   );
   assert.throws(() => m.sample(2, { context, nu }, Rng.fromSeed(1)), /were freed/);
+  // saving it would write whatever now sits in the freed memory (another model's weights)
+  assert.throws(() => modelToBytes(b), /modelToBytes\(model\): the model's parameters were freed/);
+  assert.throws(() => modelToBytes(m), /modelToBytes\(model\): the model's parameters were freed/);
+  const file = join(mkdtempSync(join(tmpdir(), 'fnf-api-')), 'freed.safetensors');
+  assert.throws(() => writeModel(file, b), /writeModel\(path, model\): the model's parameters were freed/);
+  assert.not.ok(existsSync(file));
   // a transform taken from the model refuses too, at the tape and tensor levels
   d.scoped(() => {
     const tape = new Tape(d, { grad: false });
@@ -275,6 +285,55 @@ test('sample refuses more draws than one call holds, up front (the toy generator
     () => model.base.sample(1e10, { context: context.subarray(0, 2) }, Rng.fromSeed(1)),
     /NSF\.sample: n = 10000000000 is more than the 100000000 draws/,
   );
+});
+
+test('misuse from JavaScript: swapped or missing arguments, strings, BigInts, nested rows: one line each', () => {
+  const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
+  const write = writeModel as (...a: unknown[]) => void;
+  const file = join(mkdtempSync(join(tmpdir(), 'fnf-api-')), 'm.safetensors');
+  const bad: [() => unknown, RegExp][] = [
+    [
+      () => write(model, file),
+      /writeModel\(path, model\): the path comes first, then the model \(got a SystematicCorrectedModel/,
+    ],
+    [
+      () => write(file, null),
+      /writeModel\(path, model\): model must be a flow or a residual model \(from loadModel\), got null/,
+    ],
+    [() => write(file, {}), /writeModel\(path, model\): model must be .*got a plain object/],
+    [() => (modelToBytes as () => unknown)(), /modelToBytes\(model\): model must be .*got undefined/],
+    [
+      () => loadModel(null as never, MODEL),
+      /loadModel\(dev, source\): dev must be a device \(await createDevice\(…\)\), got null/,
+    ],
+    [() => loadBaseFlow(undefined as never, MODEL), /loadBaseFlow\(dev, source\): dev must be a device/],
+    [
+      () => untyped.logProb(['a', 'b'], { context, nu }),
+      /logProb: x\[0\] is a string; x must be flat row-major numbers/,
+    ],
+    [
+      () => untyped.logProb(new BigInt64Array(2), { context, nu }),
+      /logProb: x must be a Float32Array .*got BigInt64Array/,
+    ],
+    [
+      () =>
+        untyped.logProb(
+          [
+            [0.3, -0.5],
+            [1.2, 0.8],
+          ],
+          { context, nu },
+        ),
+      /logProb: x\[0\] is an array \(nested rows\); .*flatten the rows/,
+    ],
+    [() => untyped.logProb(x, { context: [1, null], nu }), /logProb: context\[1\] is null/],
+    [
+      () => isResidualCheckpoint(MODEL as never),
+      /isResidualCheckpoint\(checkpoint\): expected a checkpoint already read \(checkpointOf\(.*\)\), got string/,
+    ],
+  ];
+  for (const [call, want] of bad) assert.throws(call, want);
+  assert.not.ok(existsSync(file));
 });
 
 test('logProbVar checks x [B, F], the context rows and columns and ν [B, N] at the top, by name', () => {
