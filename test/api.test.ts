@@ -390,6 +390,13 @@ test('createDevice options from JavaScript: each bad one named as createDevice o
     await createDevice({ backend: 'wasm', ...opts }).catch((e: Error) => (err = e.message));
     assert.match(err, want);
   }
+  // the thread range is wasm's on every backend: ts accepted 100 threads silently
+  for (const threads of [100, 0, 1.5]) {
+    let err = '';
+    await createDevice({ backend: 'ts', threads }).catch((e: Error) => (err = e.message));
+    assert.match(err, /createDevice options\.threads: expected an integer thread count in \[1, 64\]/);
+  }
+  assert.ok(await createDevice({ backend: 'ts', threads: 2 }));
 });
 
 test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {
