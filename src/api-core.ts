@@ -40,6 +40,10 @@ export type { Tensor } from './tensor/tensor.js';
 
 /** A parsed checkpoint: its state dict and metadata. */
 export type { Checkpoint } from './io/checkpoint-codec.js';
+/** What the loaders throw for a checkpoint that cannot be read or holds another model (the message names the file). */
+export { CheckpointError } from './io/state-dict.js';
+/** The architectures loadBaseFlow / loadResidualModel check a checkpoint against (a config's flow and residual). */
+export type { FlowArchitecture, ResidualArchitecture } from './config/schema.js';
 /** Whether a checkpoint holds a residual model (a base flow under `base_model.`). */
 export { isResidualCheckpoint } from './models/from-checkpoint.js';
 /** A model as our safetensors checkpoint bytes (loadModel reads them back). */
@@ -73,6 +77,8 @@ export type { FitEvents } from './fit/events.js';
 export { drawToy } from './fit/toy-data.js';
 /** The likelihood of model 'flow', 'truth' or 'base' over events, with the fit's settings. */
 export { likelihoodFor, type LikelihoodSettings } from './fit/likelihood-for.js';
+/** Those model names, as likelihoodFor and scanModel take them. */
+export type { ModelName } from './fit/density-source.js';
 /** The mixture likelihood μ p_A + (1 − μ) p_B with Gaussian-constrained ν, and its exact gradient. */
 export { MixtureLikelihood, type LikelihoodOptions } from './fit/likelihood.js';
 /** One fit: MIGRAD and HESSE (and MINOS), its flags and notes, as `fit.json` records it. */

@@ -20,8 +20,8 @@
 
 /** A device (kernels + memory): backend 'auto' | 'wasm' | 'ts' | 'gpu', and a thread count. */
 export { createDevice } from './backend/index.js';
-/** The backends `createDevice` accepts, and its options. */
-export type { BackendChoice, DeviceOptions } from './backend/index.js';
+/** The backends `createDevice` accepts, its options, and what `onAutoChoice` is handed. */
+export type { BackendChoice, DeviceOptions, AutoChoice } from './backend/index.js';
 
 // ---- models, the transform protocol, autodiff, checkpoint bytes, the toy generator, the fit's likelihood ----
 // (src/api-core.ts, the part shared with the browser entry 'fnflow/browser')
@@ -82,5 +82,7 @@ export type { ClosureReport } from './validate/closure.js';
 export { openModels as openFitModels } from './fit/session.js';
 /** Events to fit from a file (CSV, Parquet, .npz, ROOT, safetensors): column names, TTree, weight column. */
 export { readDataFile, type DataColumns } from './fit/data-file.js';
+/** What reading a data file's columns throws (the message names the file, column and what was wrong). */
+export { ColumnReadError } from './io/columns/table.js';
 /** The profile likelihood scan of μ: −2 ln λ(μ), (μ, ν) contours, Z and the CLs upper limit. */
 export { scanModel, defaultScanSettings, type ScanSettings, type ModelScan } from './fit/scan.js';

@@ -5,10 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createDevice,
+  isResidualCheckpoint,
+  loadBaseFlow,
+  writeModel,
   defaultGeneratorConfig,
   generateBatch,
   loadConfig,
@@ -194,6 +198,184 @@ test('a model whose parameters were freed refuses to evaluate (no silent garbage
     /NSF\.sample: the model's parameters were freed/,
   );
   assert.throws(() => m.sample(2, { context, nu }, Rng.fromSeed(1)), /were freed/);
+  // saving it would write whatever now sits in the freed memory (another model's weights)
+  assert.throws(() => modelToBytes(b), /modelToBytes\(model\): the model's parameters were freed/);
+  assert.throws(() => modelToBytes(m), /modelToBytes\(model\): the model's parameters were freed/);
+  const file = join(mkdtempSync(join(tmpdir(), 'fnf-api-')), 'freed.safetensors');
+  assert.throws(() => writeModel(file, b), /writeModel\(path, model\): the model's parameters were freed/);
+  assert.not.ok(existsSync(file));
+  // a transform taken from the model refuses too, at the tape and tensor levels
+  d.scoped(() => {
+    const tape = new Tape(d, { grad: false });
+    const xv = tape.constant(d.tensor(x.subarray(0, 2), [1, 2]));
+    const cv = tape.constant(d.tensor(context.subarray(0, 2), [1, 2]));
+    const nv = tape.constant(d.tensor(nu, [1, 2]));
+    assert.throws(
+      () => b.transform.forwardVar(tape, xv, { context: cv }),
+      /AutoregressiveSplineTransform\.forwardVar: the model's parameters were freed/,
+    );
+    assert.throws(
+      () => b.transform.inverseTensor(d, xv.value, { context: cv.value }),
+      /AutoregressiveSplineTransform\.inverseTensor: the model's parameters were freed/,
+    );
+    assert.throws(
+      () => m.residual.forwardVar(tape, xv, { context: cv, nu: nv }),
+      /PolynomialResidualTransform\.forwardVar: the model's parameters were freed/,
+    );
+  });
+});
+
+test('a NaN or ±∞ in the context, ν or weights is refused, naming the method, the input and where', () => {
+  const rng = () => Rng.fromSeed(1);
+  const bad: [() => unknown, RegExp][] = [
+    // a context NaN gave a plausible finite log p (the one-hot's other class), not NaN
+    [
+      () => model.base.logProb(x, { context: Float32Array.of(NaN, 0) }),
+      /NSF\.logProb: context is NaN at row 0, column 0 \(index 0\)/,
+    ],
+    [
+      () => model.logProb(x, { context: Float32Array.of(1, 0, 0, 1, 1, Infinity), nu }),
+      /SystematicCorrectedModel\.logProb: context is Infinity at row 2, column 1 \(index 5\); context must be finite/,
+    ],
+    [
+      () => model.logProb(x, { context, nu: Float32Array.of(NaN, 0) }),
+      /SystematicCorrectedModel\.logProb: ν is NaN at row 0, column 0/,
+    ],
+    [
+      () => model.forward(x, { context, nu: Float32Array.of(0, NaN) }),
+      /SystematicCorrectedModel\.forward: ν is NaN at row 0, column 1/,
+    ],
+    [
+      () => model.inverse(x, { context: Float32Array.of(NaN, 1), nu }),
+      /SystematicCorrectedModel\.inverse: context is NaN/,
+    ],
+    [
+      () => model.base.forward(x, { context: Float32Array.of(1, -Infinity) }),
+      /NSF\.forward: context is -Infinity at row 0, column 1/,
+    ],
+    [
+      () => model.sample(2, { context: Float32Array.of(1, 0), nu: Float32Array.of(0, -Infinity) }, rng()),
+      /SystematicCorrectedModel\.sample: ν is -Infinity/,
+    ],
+    [
+      () => model.base.sample(2, { context: Float32Array.of(NaN, 0) }, rng()),
+      /NSF\.sample: context is NaN at row 0, column 0/,
+    ],
+    [
+      () => model.logProbGrad(x, { context, nu: Float32Array.of(NaN, 0) }),
+      /SystematicCorrectedModel\.logProbGrad: ν is NaN/,
+    ],
+    [
+      () => model.logProbGrad(x, { context, nu }, Float32Array.of(1, NaN, 1)),
+      /SystematicCorrectedModel\.logProbGrad: weights is NaN at row 1 \(index 1\); weights must be finite/,
+    ],
+  ];
+  for (const [call, want] of bad) assert.throws(call, want);
+  // x itself keeps its documented meaning: ±∞ has log p = −∞, a NaN row stays NaN (and only that row)
+  const lp = model.logProb(Float32Array.of(NaN, 0, 0.3, -0.5), { context: context.subarray(0, 2), nu });
+  assert.ok(Number.isNaN(lp[0]) && Number.isFinite(lp[1]));
+});
+
+test('sample refuses more draws than one call holds, up front (the toy generator’s cap, 1e8)', () => {
+  assert.throws(
+    () => model.sample(2 ** 31, { context: context.subarray(0, 2), nu }, Rng.fromSeed(1)),
+    /SystematicCorrectedModel\.sample: n = 2147483648 is more than the 100000000 draws one call makes \(.*batches\)/,
+  );
+  assert.throws(
+    () => model.base.sample(1e10, { context: context.subarray(0, 2) }, Rng.fromSeed(1)),
+    /NSF\.sample: n = 10000000000 is more than the 100000000 draws/,
+  );
+});
+
+test('misuse from JavaScript: swapped or missing arguments, strings, BigInts, nested rows: one line each', () => {
+  const untyped = model as unknown as { logProb(x: unknown, c: unknown): Float32Array };
+  const write = writeModel as (...a: unknown[]) => void;
+  const file = join(mkdtempSync(join(tmpdir(), 'fnf-api-')), 'm.safetensors');
+  const bad: [() => unknown, RegExp][] = [
+    [
+      () => write(model, file),
+      /writeModel\(path, model\): the path comes first, then the model \(got a SystematicCorrectedModel/,
+    ],
+    [
+      () => write(file, null),
+      /writeModel\(path, model\): model must be a flow or a residual model \(from loadModel\), got null/,
+    ],
+    [() => write(file, {}), /writeModel\(path, model\): model must be .*got a plain object/],
+    [() => (modelToBytes as () => unknown)(), /modelToBytes\(model\): model must be .*got undefined/],
+    [
+      () => loadModel(null as never, MODEL),
+      /loadModel\(dev, source\): dev must be a device \(await createDevice\(…\)\), got null/,
+    ],
+    [() => loadBaseFlow(undefined as never, MODEL), /loadBaseFlow\(dev, source\): dev must be a device/],
+    [
+      () => untyped.logProb(['a', 'b'], { context, nu }),
+      /logProb: x\[0\] is a string; x must be flat row-major numbers/,
+    ],
+    [
+      () => untyped.logProb(new BigInt64Array(2), { context, nu }),
+      /logProb: x must be a Float32Array .*got BigInt64Array/,
+    ],
+    [
+      () =>
+        untyped.logProb(
+          [
+            [0.3, -0.5],
+            [1.2, 0.8],
+          ],
+          { context, nu },
+        ),
+      /logProb: x\[0\] is an array \(nested rows\); .*flatten the rows/,
+    ],
+    [() => untyped.logProb(x, { context: [1, null], nu }), /logProb: context\[1\] is null/],
+    [
+      () => isResidualCheckpoint(MODEL as never),
+      /isResidualCheckpoint\(checkpoint\): expected a checkpoint already read \(checkpointOf\(.*\)\), got string/,
+    ],
+  ];
+  for (const [call, want] of bad) assert.throws(call, want);
+  assert.not.ok(existsSync(file));
+});
+
+test('logProbVar checks x [B, F], the context rows and columns and ν [B, N] at the top, by name', () => {
+  dev.scoped(() => {
+    const tape = new Tape(dev, { grad: false });
+    const v = (values: number[], shape: number[]) => tape.constant(dev.tensor(Float32Array.from(values), shape));
+    const x2 = v([0.3, -0.5, 1.2, 0.8], [2, 2]);
+    const c2 = v([1, 0, 0, 1], [2, 2]);
+    const bad: [() => unknown, RegExp][] = [
+      [
+        () => model.base.logProbVar(tape, v([1, 2, 3, 4, 5, 6], [2, 3]), { context: c2 }),
+        /NSF\.logProbVar: x has shape \[2, 3\], expected \[B, 2\]/,
+      ],
+      [
+        () => model.base.logProbVar(tape, x2, { context: v([1, 0, 0, 1, 1, 0], [3, 2]) }),
+        /NSF\.logProbVar: context has shape \[3, 2\], expected \[2, 2\], one row per row of x/,
+      ],
+      [
+        () => model.base.logProbVar(tape, x2, { context: v([1, 0, 0, 1, 0, 0], [2, 3]) }),
+        /NSF\.logProbVar: context has shape \[2, 3\], expected \[2, 2\]/,
+      ],
+      [() => model.base.logProbVar(tape, x2, {}), /NSF\.logProbVar: needs a context Var \[2, 2\]/],
+      [
+        () => model.logProbVar(tape, x2, { context: c2, nu: v([1, 2, 3], [3]) }),
+        /SystematicCorrectedModel\.logProbVar: ν has shape \[3\], expected \[2, 2\]/,
+      ],
+      [
+        () => model.logProbVar(tape, x2, { context: c2 }),
+        /SystematicCorrectedModel\.logProbVar: needs ν, a Var \[2, 2\]/,
+      ],
+      [
+        () => model.base.logProbVar(tape, Float32Array.of(1, 2) as never, { context: c2 }),
+        /NSF\.logProbVar: x must be a Var of shape \[B, 2\] .*got Float32Array/,
+      ],
+      [
+        () =>
+          model.base.transform.inverseTensor(dev, dev.tensor(Float32Array.of(1, 2, 3), [1, 3]), { context: c2.value }),
+        /AutoregressiveSplineTransform\.inverseTensor: y has shape \[1, 3\], expected \[B, 2\]/,
+      ],
+    ];
+    for (const [call, want] of bad) assert.throws(call, want);
+  });
 });
 
 test('createDevice options from JavaScript: each bad one named as createDevice options.<key>', async () => {
@@ -208,6 +390,13 @@ test('createDevice options from JavaScript: each bad one named as createDevice o
     await createDevice({ backend: 'wasm', ...opts }).catch((e: Error) => (err = e.message));
     assert.match(err, want);
   }
+  // the thread range is wasm's on every backend: ts accepted 100 threads silently
+  for (const threads of [100, 0, 1.5]) {
+    let err = '';
+    await createDevice({ backend: 'ts', threads }).catch((e: Error) => (err = e.message));
+    assert.match(err, /createDevice options\.threads: expected an integer thread count in \[1, 64\]/);
+  }
+  assert.ok(await createDevice({ backend: 'ts', threads: 2 }));
 });
 
 test('from JavaScript, plain arrays (and other typed arrays) give what Float32Arrays give', () => {

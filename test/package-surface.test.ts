@@ -8,8 +8,18 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { createDevice, loadConfig, loadModel, NSF, shippedConfigPath, shippedModelPath } from 'fnflow';
-import type { ShippedModelName } from 'fnflow';
+import {
+  CheckpointError,
+  ColumnReadError,
+  ConfigError,
+  createDevice,
+  loadConfig,
+  loadModel,
+  NSF,
+  shippedConfigPath,
+  shippedModelPath,
+} from 'fnflow';
+import type { AutoChoice, FlowArchitecture, ModelName, ResidualArchitecture, ShippedModelName } from 'fnflow';
 import { REPO } from './helpers/shared.js';
 
 // every model file the package ships, by its name
@@ -37,6 +47,26 @@ test('shippedModelPath: an unknown name (a JavaScript caller) is refused with th
   );
   const config = shippedConfigPath as (name: string) => string;
   assert.throws(() => config('base'), /shipped config "base": .*base_flows/);
+});
+
+test('the types public signatures use and the errors public functions throw are exported by name', async () => {
+  // types: a consumer can annotate what loadBaseFlow / loadResidualModel, likelihoodFor and onAutoChoice take
+  const dev = await createDevice({ backend: 'ts' });
+  const flow = loadModel(dev, shippedModelPath('kin_density')) as NSF;
+  const arch: FlowArchitecture = flow.config;
+  const residual: Pick<ResidualArchitecture, 'numNuisances'> = { numNuisances: 2 };
+  const name: ModelName = 'flow';
+  const choice: AutoChoice = { backend: 'wasm', probeReason: '' };
+  assert.equal([arch.features, residual.numNuisances, name, choice.backend], [2, 2, 'flow', 'wasm']);
+  // errors: catchable by class, as ConfigError already was
+  let err: unknown = null;
+  try {
+    loadModel(dev, { bytes: Uint8Array.of(1, 2, 3), name: 'junk' });
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof CheckpointError, String(err));
+  for (const E of [CheckpointError, ColumnReadError, ConfigError]) assert.ok(E.prototype instanceof Error, E.name);
 });
 
 test("package.json: 'fnflow/package.json', the kernels, the models and the pool worker resolve by name", () => {

@@ -28,7 +28,8 @@ export interface DeviceOptions {
   initialBytes?: number;
   /**
    * wasm: threads per kernel call (`--threads`); else FNF_THREADS; default the core count, at
-   * most 8. 1 starts no worker threads.
+   * most 8. 1 starts no worker threads. Checked on every backend (an integer in [1, 64]), though
+   * only wasm and the gpu backend's wasm fallback run threads: `ts` runs on the calling thread.
    */
   threads?: number;
   /**
@@ -80,6 +81,9 @@ function checkDeviceOptions(opts: DeviceOptions): void {
   if (bytes !== undefined && !(Number.isInteger(bytes) && bytes > 0 && bytes <= MAX_PAGES * PAGE_BYTES)) {
     throw new Error(`${where('initialBytes')}: expected a whole number of bytes in [1, 4 GiB], got ${String(bytes)}`);
   }
+  // The same range as wasm's: a value wasm refuses was accepted silently by ts, so a program
+  // that works on one backend could fail on the other for an option it passed all along.
+  if (opts.threads !== undefined) resolveThreads(opts.threads, undefined, where('threads'));
   if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') {
     throw new Error(`${where('calibrate')}: expected true or false, got ${String(opts.calibrate)}`);
   }

@@ -14,6 +14,8 @@ import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { spline, splineInverse, sumCols } from '../ops/index.js';
 import type { MaskedMLP } from '../nn/masked-mlp.js';
+import type { ParamSet } from '../autodiff/param.js';
+import { checkInputs } from './checks.js';
 import type { Condition, Transform } from './transform.js';
 
 export class AutoregressiveSplineTransform implements Transform {
@@ -21,7 +23,18 @@ export class AutoregressiveSplineTransform implements Transform {
     readonly order: readonly number[],
     readonly hyper: MaskedMLP,
     readonly spline: SplineSpec,
+    /**
+     * The set the hyper-network's weights live in (the NSF's): a transform taken from a model
+     * whose parameters were freed refuses to run, as the model does, instead of reading memory
+     * that another model may hold by now. Absent: not checked.
+     */
+    private readonly params?: ParamSet,
   ) {}
+
+  /** Context columns the hyper-network reads (its input is [x, context]). */
+  private get contextWidth(): number {
+    return this.hyper.layers[0]!.weight.shape[1]! - this.features;
+  }
 
   get features(): number {
     return this.order.length;
@@ -29,6 +42,8 @@ export class AutoregressiveSplineTransform implements Transform {
 
   /** y [B,F] and ladj [B]. */
   forwardVar(tape: Tape, x: Var, cond: Condition<Var>): { y: Var; ladj: Var } {
+    this.params?.assertLive('AutoregressiveSplineTransform.forwardVar');
+    checkInputs('AutoregressiveSplineTransform.forwardVar', 'Var', x, cond, this.features, this.contextWidth);
     // The conditioner on the distinct rows of what it sees (all of x but the last feature in the
     // order, and the context) when few are distinct, as on a grid; the spline runs on every row.
     const raw = this.hyper.forwardDistinct(tape, x, cond.context ?? null);
@@ -41,6 +56,7 @@ export class AutoregressiveSplineTransform implements Transform {
    * this batch's context): only its x side runs. The same function, to rounding.
    */
   forwardVarWithContextSide(tape: Tape, x: Var, side: readonly Var[]): { y: Var; ladj: Var } {
+    this.params?.assertLive('AutoregressiveSplineTransform.forwardVarWithContextSide');
     const raw = this.hyper.forwardWithContextSide(tape, x, side);
     const s = spline(x, raw, this.spline);
     return { y: s.y, ladj: sumCols(s.ladj) };
@@ -48,6 +64,17 @@ export class AutoregressiveSplineTransform implements Transform {
 
   /** x [B,F] and ladj [B] = ln|det ∂x/∂y|. */
   inverseTensor(dev: Device, y: Tensor, cond: Condition<Tensor>): { x: Tensor; ladj: Tensor } {
+    this.params?.assertLive('AutoregressiveSplineTransform.inverseTensor');
+    checkInputs(
+      'AutoregressiveSplineTransform.inverseTensor',
+      'tensor',
+      y,
+      cond,
+      this.features,
+      this.contextWidth,
+      undefined,
+      'y',
+    );
     const tape = new Tape(dev, { grad: false });
     let x = dev.zeros(y.shape);
     let ladj: Tensor | null = null;

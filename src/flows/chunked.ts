@@ -6,6 +6,7 @@
 import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkRng } from '../random/rng.js';
+import { MAX_EVENTS } from '../toy/sample.js';
 
 export const CHUNK_ROWS = 8192;
 
@@ -16,11 +17,52 @@ export const CHUNK_ROWS = 8192;
  */
 export function rowValues(where: string, name: string, v: unknown): Float32Array {
   if (v instanceof Float32Array) return v;
-  if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
-    return Float32Array.from(v as ArrayLike<number>);
+  if (Array.isArray(v)) {
+    // Float32Array.from turns a string into NaN and a nested row into NaN (so the row count is off
+    // and the context is blamed): refuse anything but numbers, naming the first bad element.
+    for (let i = 0; i < v.length; i++) {
+      const e: unknown = v[i];
+      if (typeof e === 'number') continue;
+      const what = Array.isArray(e)
+        ? 'an array (nested rows)'
+        : e === null || e === undefined
+          ? String(e)
+          : typeof e === 'object'
+            ? 'an object'
+            : `a ${typeof e}`;
+      throw new Error(
+        `${where}: ${name}[${i}] is ${what}; ${name} must be flat row-major numbers` +
+          (Array.isArray(e) ? ' (flatten the rows: [a0, a1, b0, b1, …])' : ''),
+      );
+    }
+    return Float32Array.from(v as number[]);
+  }
+  // BigInt arrays cannot be converted to float32 (a TypeError deep inside): refused with the rest
+  if (
+    ArrayBuffer.isView(v) &&
+    !(v instanceof DataView) &&
+    !(v instanceof BigInt64Array) &&
+    !(v instanceof BigUint64Array)
+  ) {
+    return Float32Array.from(v as unknown as ArrayLike<number>);
   }
   const got = v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v;
   throw new Error(`${where}: ${name} must be a Float32Array of row-major values, got ${got}`);
+}
+
+/**
+ * An error unless every value of `data` (rows of `width`) is finite, naming the first bad one by
+ * row and column. For the condition (context, ν) and weights: a NaN there does not stay in its own
+ * row as a NaN x does — a context NaN gave a plausible finite log p, a ν NaN NaN draws and
+ * gradients — so it is refused rather than silently used.
+ */
+export function requireFinite(where: string, name: string, data: Float32Array, width: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v === 0) continue; // false for NaN and ±∞ only; the common case costs one compare
+    const at = width === 1 ? `row ${i}` : `row ${Math.floor(i / width)}, column ${i % width}`;
+    throw new Error(`${where}: ${name} is ${v} at ${at} (index ${i}); ${name} must be finite`);
+  }
 }
 
 /**
@@ -66,11 +108,14 @@ export function rowsWithContext(
   return { x: xs, context: contextRows(where, context, n, C), n };
 }
 
-/** The context (C columns; C = 0: none) as n rows, checked: per row, or one row for all. */
+/** The context (C columns; C = 0: none) as n rows, checked (finite too): per row, or one row for all. */
 export function contextRows(where: string, context: unknown, n: number, C: number): Float32Array | null {
   if (C === 0) return null;
   if (!context) throw new Error(`${where}: needs a context of ${C} columns per row`);
-  return perRow(where, 'context', rowValues(where, 'context', context), n, C);
+  const values = rowValues(where, 'context', context);
+  const rows = perRow(where, 'context', values, n, C);
+  requireFinite(where, 'context', values, C);
+  return rows;
 }
 
 /**
@@ -91,9 +136,27 @@ export function perRow(where: string, name: string, data: Float32Array, n: numbe
   return data;
 }
 
-/** An error unless n is a whole number of draws and rng an Rng (JavaScript callers may pass anything). */
+/**
+ * The most draws one `sample` call makes: the toy generator's cap (MAX_EVENTS). The draws, their
+ * latents and the context and ν repeated to n rows are all held in memory at once; beyond it a
+ * call ran out of memory (2³¹) or failed with a bare RangeError (1e10) instead of saying so.
+ */
+export const MAX_DRAWS = MAX_EVENTS;
+/** Why MAX_DRAWS, for the message that refuses more. */
+const DRAWS_MEMORY = 'the draws, their latents and the context and ν rows are held in memory at once; draw in batches';
+
+/**
+ * An error unless n is a whole number of draws, at most MAX_DRAWS, and rng an Rng (JavaScript
+ * callers may pass anything).
+ */
 export function checkSampleArgs(where: string, n: number, rng: unknown): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: n must be a whole number of draws, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `${where}: n must be a whole number of draws, got ${typeof n === 'string' ? `the string '${n}'` : n}`,
+    );
+  }
+  if (n > MAX_DRAWS)
+    throw new Error(`${where}: n = ${n} is more than the ${MAX_DRAWS} draws one call makes (${DRAWS_MEMORY})`);
   checkRng(where, rng);
 }
 

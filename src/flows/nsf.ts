@@ -13,6 +13,7 @@ import { autoregressiveAdjacency, maskedMlpMasks } from '../nn/masks.js';
 import type { Rng } from '../random/rng.js';
 import { AutoregressiveSplineTransform } from './autoregressive.js';
 import { checkSampleArgs, chunked, contextRows, infiniteRowsVanish, rowsWithContext } from './chunked.js';
+import { checkInputs } from './checks.js';
 import { compose, type ComposedTransform } from './compose.js';
 import type { Condition } from './transform.js';
 import { DiagNormal } from './diag-normal.js';
@@ -64,7 +65,7 @@ export class NSF {
       const order = transformOrder(t, config.features);
       const masks = maskedMlpMasks(autoregressiveAdjacency(order, P, config.context), config.hiddenFeatures);
       const hyper = new MaskedMLP(`transform.transforms.${t}.hyper`, this.params, masks, Act.Relu);
-      return new AutoregressiveSplineTransform(order, hyper, this.spline);
+      return new AutoregressiveSplineTransform(order, hyper, this.spline, this.params);
     });
     this.transform = compose(...this.transforms);
     // Owned by the parameters like the masks and layouts: params.free() releases the whole flow.
@@ -85,6 +86,7 @@ export class NSF {
   /** log p(x | c) per row → [B]: log N(z) + Σ_t ladj_t, with z = transform(x). */
   logProbVar(tape: Tape, x: Var, cond: Condition<Var>): Var {
     this.params.assertLive('NSF.logProbVar');
+    checkInputs('NSF.logProbVar', 'Var', x, cond, this.config.features, this.config.context);
     const { y: z, ladj } = this.transform.forwardVar(tape, x, cond);
     return add(this.base.logProbVar(tape, z), ladj!);
   }

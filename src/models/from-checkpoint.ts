@@ -48,8 +48,26 @@ export function resolveCheckpoint(
 
 /** Whether a checkpoint holds a residual model (a base flow under `base_model.`) rather than a flow. */
 export function isResidualCheckpoint(ck: Checkpoint): boolean {
+  // A path or bytes (from JavaScript) failed reading 'keys' of undefined: say what to pass instead
+  if (!ck || typeof ck !== 'object' || !(ck.dict instanceof Map)) {
+    const got = ck === null ? 'null' : typeof ck === 'object' ? 'an object that is not a checkpoint' : typeof ck;
+    throw new Error(
+      `isResidualCheckpoint(checkpoint): expected a checkpoint already read ` +
+        `(checkpointOf(path or { bytes })), got ${got}`,
+    );
+  }
   for (const k of ck.dict.keys()) if (k.startsWith('base_model.')) return true;
   return false;
+}
+
+/**
+ * An error unless `dev` is a device (from JavaScript anything can arrive: `loadModel(null, path)`
+ * failed reading 'persistent' of null deep inside the model's construction).
+ */
+export function checkDevice(where: string, dev: unknown): void {
+  if (dev && typeof dev === 'object' && typeof (dev as Device).persistent === 'function') return;
+  const got = dev === null ? 'null' : typeof dev === 'object' ? (dev.constructor?.name ?? 'an object') : typeof dev;
+  throw new Error(`${where}: dev must be a device (await createDevice(…)), got ${got}`);
 }
 
 /** A base NSF from a checkpoint, optionally checked against an expected architecture. */

@@ -8,6 +8,7 @@ import type { FlowArchitecture, ResidualArchitecture } from '../config/schema.js
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import {
+  checkDevice,
   flowFromCheckpoint,
   modelFromCheckpoint,
   residualFromCheckpoint,
@@ -23,6 +24,7 @@ export function checkpointOf(source: MemorySource): Checkpoint {
 }
 
 export function loadBaseFlow(dev: Device, source: MemorySource, expected?: FlowArchitecture, what = 'flow'): NSF {
+  checkDevice('loadBaseFlow(dev, source)', dev);
   return flowFromCheckpoint(dev, checkpointOf(source), expected, what);
 }
 
@@ -32,10 +34,12 @@ export function loadResidualModel(
   expected?: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
   what = 'residual model',
 ): SystematicCorrectedModel {
+  checkDevice('loadResidualModel(dev, source)', dev);
   return residualFromCheckpoint(dev, checkpointOf(source), expected, what);
 }
 
 /** A flow or a residual model, whichever the checkpoint holds. */
 export function loadModel(dev: Device, source: MemorySource): NSF | SystematicCorrectedModel {
+  checkDevice('loadModel(dev, source)', dev);
   return modelFromCheckpoint(dev, checkpointOf(source));
 }

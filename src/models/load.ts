@@ -8,6 +8,7 @@ import type { FlowArchitecture, ResidualArchitecture } from '../config/schema.js
 import type { NSF } from '../flows/nsf.js';
 import type { SystematicCorrectedModel } from '../systematics/corrected-model.js';
 import {
+  checkDevice,
   flowFromCheckpoint,
   modelFromCheckpoint,
   residualFromCheckpoint,
@@ -23,6 +24,7 @@ export function checkpointOf(source: CheckpointSource): Checkpoint {
 }
 
 export function loadBaseFlow(dev: Device, source: CheckpointSource, expected?: FlowArchitecture, what = 'flow'): NSF {
+  checkDevice('loadBaseFlow(dev, source)', dev);
   return flowFromCheckpoint(dev, checkpointOf(source), expected, what);
 }
 
@@ -32,10 +34,12 @@ export function loadResidualModel(
   expected?: { flow?: FlowArchitecture; residual?: ResidualArchitecture },
   what = 'residual model',
 ): SystematicCorrectedModel {
+  checkDevice('loadResidualModel(dev, source)', dev);
   return residualFromCheckpoint(dev, checkpointOf(source), expected, what);
 }
 
 /** A flow or a residual model, whichever the checkpoint holds (a residual model has `base_model.` keys). */
 export function loadModel(dev: Device, source: CheckpointSource): NSF | SystematicCorrectedModel {
+  checkDevice('loadModel(dev, source)', dev);
   return modelFromCheckpoint(dev, checkpointOf(source));
 }

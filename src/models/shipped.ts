@@ -38,7 +38,7 @@ export function shippedModelPath(name: ShippedModelName): string {
   return shippedFile('model', MODELS, name, join('models', name + '.safetensors'));
 }
 
-/** Absolute path of a shipped YAML config, e.g. `loadConfig(shippedConfigPath('base_flows'))`. */
+/** Absolute path of a shipped YAML config, e.g. `loadConfig(shippedConfigPath('base_flows'), 'base')`. */
 export function shippedConfigPath(name: ShippedConfigName): string {
   return shippedFile('config', CONFIGS, name, join('configs', name + '.yaml'));
 }

@@ -20,10 +20,12 @@ import {
   contextRows,
   infiniteRowsVanish,
   perRow,
+  requireFinite,
   rowValues,
   rowsWithContext,
 } from '../flows/chunked.js';
 import { ComposedTransform } from '../flows/compose.js';
+import { checkInputs } from '../flows/checks.js';
 import type { Condition, Transform } from '../flows/transform.js';
 import type { Rng } from '../random/rng.js';
 import type { ResidualModelConfig } from './config.js';
@@ -114,6 +116,8 @@ export class SystematicCorrectedModel {
     base: Transform = this.base.transform,
   ): Var {
     this.assertLive('SystematicCorrectedModel.logProbVar');
+    const { featuresDim: F, contextDim: C, numNuisances: N } = this.config;
+    checkInputs('SystematicCorrectedModel.logProbVar', 'Var', x, cond, F, C, N);
     const { y: xNom, ladj: ladjRes } = residual.forwardVar(tape, x, cond);
     const { y: z, ladj: ladjBase } = base.forwardVar(tape, xNom, cond);
     const core = this.config.type === 'flow' ? add(this.base.base.logProbVar(tape, z), ladjBase!) : ladjBase!;
@@ -148,11 +152,14 @@ export class SystematicCorrectedModel {
     this.base.params.assertLive(where);
   }
 
-  /** ν as n rows, checked: one ν for every row, or one per row. */
+  /** ν as n rows, checked (finite too): one ν for every row, or one per row. */
   private nuRows(where: string, nu: unknown, n: number): Float32Array {
     const N = this.numNuisances;
     if (!nu) throw new Error(`${where}: this model needs ν: ${N} values, or ${N} per row`);
-    return perRow(where, 'ν', rowValues(where, 'ν', nu), n, N);
+    const values = rowValues(where, 'ν', nu);
+    const rows = perRow(where, 'ν', values, n, N);
+    requireFinite(where, 'ν', values, N);
+    return rows;
   }
 
   /** The condition of one chunk, as constants on a tape. */
@@ -192,6 +199,7 @@ export class SystematicCorrectedModel {
     if (w.length !== n) {
       throw new Error(`SystematicCorrectedModel.logProbGrad: weights has ${w.length} values, x has ${n} rows`);
     }
+    requireFinite('SystematicCorrectedModel.logProbGrad', 'weights', w, 1);
     const inputs = [...parts, { data: w, width: 1 }];
     const [logProb, dNu, dX] = chunked(this.device, n, inputs, [1, N, F], ([xt, ct, nt, wt], rows) => {
       const tape = new Tape(this.device, { params: false });

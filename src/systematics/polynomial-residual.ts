@@ -15,6 +15,7 @@ import type { Device } from '../backend/device.js';
 import type { ParamSet, ParamSpec } from '../autodiff/param.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkInputs, checkRows } from '../flows/checks.js';
 import {
   add,
   div,
@@ -96,7 +97,8 @@ export class PolynomialResidualTransform implements Transform {
   constructor(
     readonly prefix: string,
     readonly device: Device,
-    params: ParamSet,
+    /** The set its nets' weights live in: kept to refuse running once it was freed (see forwardVar). */
+    private readonly params: ParamSet,
     readonly cfg: ResidualModelConfig,
   ) {
     const F = cfg.featuresDim;
@@ -229,6 +231,10 @@ export class PolynomialResidualTransform implements Transform {
 
   /** y = x ⊙ e^s + t and ladj = sign·Σ_i s_i per row (s and t too, for the conformance checks). */
   forwardVar(tape: Tape, x: Var, cond: Condition<Var>, given?: GivenNetOutputs): { y: Var; ladj: Var; s: Var; t: Var } {
+    // A layer taken from a model whose parameters were freed would read another model's weights
+    this.params.assertLive('PolynomialResidualTransform.forwardVar');
+    const { featuresDim: F, contextDim: C, numNuisances: N } = this.cfg;
+    checkInputs('PolynomialResidualTransform.forwardVar', 'Var', x, cond, F, C, N);
     const { s, t } = this.coefficientsVar(tape, x, cond, given);
     const y = add(mul(x, exp(s)), t);
     const ladjRow = sumCols(s);
@@ -240,8 +246,10 @@ export class PolynomialResidualTransform implements Transform {
    * x_i = (y_i − t_i)·e^{−s_i}; a last evaluation gives ln|det ∂x/∂y| = −sign·Σ s_i.
    */
   inverseTensor(dev: Device, y: Tensor, cond: Condition<Tensor>): { x: Tensor; ladj: Tensor } {
+    this.params.assertLive('PolynomialResidualTransform.inverseTensor');
+    const { featuresDim: F, contextDim: C, numNuisances: N } = this.cfg;
+    checkInputs('PolynomialResidualTransform.inverseTensor', 'tensor', y, cond, F, C, N, 'y');
     const tape = new Tape(dev, { grad: false });
-    const F = this.cfg.featuresDim;
     const B = y.rows;
     const x = dev.zeros(y.shape);
     const c = {
@@ -272,10 +280,12 @@ export class ReversePermutation implements Transform {
     this.indices = Array.from({ length: features }, (_, i) => features - 1 - i);
   }
   forwardVar(_tape: Tape, x: Var): { y: Var; ladj: null } {
+    checkRows('ReversePermutation.forwardVar', 'x', 'Var', x, this.features);
     return { y: gatherCols(x, this.indices), ladj: null };
   }
   /** A reversal is its own inverse. */
   inverseTensor(dev: Device, y: Tensor): { x: Tensor; ladj: null } {
+    checkRows('ReversePermutation.inverseTensor', 'y', 'tensor', y, this.features);
     const tape = new Tape(dev, { grad: false });
     return { x: gatherCols(tape.constant(y), this.indices).value, ladj: null };
   }
