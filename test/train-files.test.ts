@@ -286,6 +286,95 @@ test('file training interrupted anywhere and resumed ends as the uninterrupted r
   }
 });
 
+test('--resume on other events (another file, fewer events, same count but other values) is refused', async () => {
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const path = join(dir, 'inputs.safetensors');
+  const plan = smallPlan('r', 0, { epochs: 4, stepsPerEpoch: 5, lr: 0.05 });
+  const attempt = async (s: EventSample, resume: boolean, stopAtStep?: number) => {
+    const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+    const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
+    return train(quadraticJob(params, path, batches, batches.validation(64)), plan, { resume, stopAtStep });
+  };
+  const started = { ...sample(40), files: ['nominal.root'], fileRows: [40] };
+  await attempt(started, false, 3);
+  const stateBefore = readFileSync(join(dir, 'inputs.train.safetensors'));
+  const refused = async (s: EventSample, pattern: RegExp) => {
+    try {
+      await attempt(s, true);
+    } catch (err) {
+      const message = (err as Error).message;
+      assert.ok(message.startsWith(`--resume: ${path}: the training events differ from those the run was`), message);
+      assert.match(message, pattern);
+      assert.match(message, /start a new run without --resume$/);
+      return;
+    }
+    assert.unreachable('the resume must be refused');
+  };
+  await refused(
+    { ...sample(30), files: ['other.root'], fileRows: [30] },
+    /nominal\.root \(40 events\), now from other\.root \(30 events\)/,
+  );
+  const changed = { ...sample(40), files: ['nominal.root'], fileRows: [40] };
+  changed.x[17] += 1;
+  await refused(changed, /same number of events as before but other values \(CRC-32 /);
+  const weighted = { ...sample(40, () => 1), files: ['nominal.root'], fileRows: [40], weightColumn: 'w' };
+  await refused(weighted, /the weight column was \(none\), now w/);
+  // Refused before anything is written: the saved state is as it was, and the same events resume.
+  assert.equal(readFileSync(join(dir, 'inputs.train.safetensors')), stateBefore);
+  const result = await attempt(started, true);
+  assert.is(result.state.step, 20);
+});
+
+test('a class with no events is refused, naming file and class column; the card counts events per class', async () => {
+  const columns = { features: ['x1', 'x2'] as [string, string], scores: ['y1', 'y2'] as [string, string] };
+  const csv = (name: string, label: (i: number) => number, w: (i: number) => number) => {
+    const lines = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i), i, 1 + i, label(i), w(i)].join(','));
+    const path = join(dir, name);
+    writeFileSync(path, 'x1,x2,y1,y2,label,w\n' + lines.join('\n') + '\n');
+    return path;
+  };
+  const allA = csv(
+    'allA.csv',
+    () => 0,
+    () => 1,
+  );
+  await loadSample('kin', { files: [{ path: allA }] }, { ...columns, class: 'label' }, 'nominal').then(
+    () => assert.unreachable('a sample without class B must be refused'),
+    (err: Error) =>
+      assert.is(
+        err.message,
+        `nominal: no events of class B (1): class column 'label' of ${allA} holds only 0s; the flow is ` +
+          'conditioned on the class and needs events of both (40 of class A)',
+      ),
+  );
+  // One file per class, both named class B: class A is missing.
+  await loadSample('score', { files: [{ path: allA, class: 1 }] }, columns, 'template ν = (1)').then(
+    () => assert.unreachable('must be refused'),
+    (err: Error) =>
+      assert.match(err.message, /^template ν = \(1\): no events of class A \(0\): its files \(.*allA\.csv: 1\)/),
+  );
+  const mixed = csv(
+    'mixed.csv',
+    (i) => (i % 4 === 0 ? 1 : 0),
+    () => 1,
+  );
+  const s = await loadSample('kin', { files: [{ path: mixed }] }, { ...columns, class: 'label' }, 'nominal');
+  assert.equal(new FileBatches([s], 0.25, Rng.fromSeed(1)).summary()[0].class_events, { A: 30, B: 10 });
+});
+
+test("weights that sum to 0 are refused naming the weight column and the files, as fnf fit's are", async () => {
+  const columns = { features: ['x1', 'x2'] as [string, string], scores: ['y1', 'y2'] as [string, string] };
+  const lines = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i), i, 1 + i, i % 2, i % 2 ? 1 : -1]);
+  const path = join(dir, 'zerow.csv');
+  writeFileSync(path, 'x1,x2,y1,y2,label,w\n' + lines.map((l) => l.join(',')).join('\n') + '\n');
+  const s = await loadSample('kin', { files: [{ path }] }, { ...columns, class: 'label', weight: 'w' }, 'nominal');
+  assert.throws(
+    () => new FileBatches([s], 0, Rng.fromSeed(1)),
+    (err: Error) =>
+      err.message === `nominal: the training events' weights (column 'w' of ${path}) sum to 0; Σw must be positive`,
+  );
+});
+
 test('a placeholder (1e30, −999) in any column a flow reads is refused when read: column, file, row', async () => {
   const rows = Array.from({ length: 500 }, (_, i) => [
     Math.sin(i),
