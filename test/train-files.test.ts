@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { run as generate } from '../src/cli/commands/generate-dataset.js';
 import { run as trainBase } from '../src/cli/commands/train-base.js';
 import { run as trainSystematics } from '../src/cli/commands/train-systematics.js';
-import { run as validateFiles } from '../src/cli/commands/validate-files.js';
+import { marginalFigureName, run as validateFiles, templateLabels } from '../src/cli/commands/validate-files.js';
 import { weightedNll } from '../src/validate/held-out.js';
 import { MARGINAL_FIGURE_SIZE } from '../src/validate/files-figures.js';
 import { pngSize } from '../src/plot/index.js';
@@ -712,6 +712,43 @@ test('train-base, train-systematics on files: validation NLL per epoch, best epo
     ],
   );
   for (const r of rows) assert.equal(pngSize(readFileSync(join(out, r.marginal_figure))), MARGINAL_FIGURE_SIZE);
+});
+
+test('validate-files: templates whose files share a name get distinct sample labels and figure files', () => {
+  // jes_up/events.root and jes_down/events.root both read 'events.root': one figure overwrote the other.
+  assert.equal(templateLabels([['/d/jes_up/events.root'], ['/d/jes_down/events.root'], ['/d/other/up.csv']]), [
+    'jes_up/events.root',
+    'jes_down/events.root',
+    'up.csv',
+  ]);
+  assert.equal(templateLabels([['/a/x/t.parquet'], ['/b/x/t.parquet']]), ['a/x/t.parquet', 'b/x/t.parquet']);
+  assert.equal(
+    templateLabels([
+      ['/d/a.csv', '/e/b.csv'],
+      ['/f/a.csv', '/e/b.csv'],
+    ]),
+    ['d/a.csv, e/b.csv', 'f/a.csv, e/b.csv'],
+  );
+  // The same file as two templates (other ν): the labels are alike, ν tells the rows and figures apart.
+  const used = new Set<string>();
+  const names = [
+    { model: 'kin_residual', sample: 'up.csv', nu: [1] },
+    { model: 'kin_residual', sample: 'up.parquet', nu: [-1] },
+    { model: 'kin_residual', sample: 'up.parquet', nu: [-1] },
+    { model: 'kin_residual', sample: 'jes_up/events.root', nu: [0.5] },
+    { model: 'kin_residual', sample: 'jes_down/events.root', nu: [-0.5] },
+  ].map((row) => {
+    const name = marginalFigureName(row, used);
+    used.add(name);
+    return name;
+  });
+  assert.equal(names, [
+    'marginals_kin_residual_up.png',
+    'marginals_kin_residual_up_nu_-1.png',
+    'marginals_kin_residual_up_2.png',
+    'marginals_kin_residual_jes_up_events.png',
+    'marginals_kin_residual_jes_down_events.png',
+  ]);
 });
 
 test('fit and scan with residuals trained on files: their own nuisance name, flow and base, no truth', async () => {
