@@ -239,6 +239,24 @@ test('CSV header: an unnamed index column and a headerless file are explained', 
   );
 });
 
+test("CSV: a ';' or tab-delimited file is said to use another delimiter, not to lack the columns", async () => {
+  await rejects(
+    file('semi.csv', 'x1;x2;y1\n1;2;3\n'),
+    XY,
+    /: the header 'x1;x2;y1' is one field: the file seems to be delimited by ';', but only ',' is read; /,
+  );
+  await rejects(
+    file('tab.csv', 'x1\tx2\n1\t2\n'),
+    { x1: 'float32' },
+    /: the header 'x1\\tx2' is one field: the file seems to be delimited by tabs, but only ',' is read; /,
+  );
+  // Reading every column (no request) is refused the same way, not read as one column of text.
+  await rejects(file('semi-all.csv', 'a;b\n1;2\n'), {}, /delimited by ';'/);
+  // A comma-separated file whose names hold a ';' is read as it is.
+  const table = await readColumns(file('names.csv', 'x1,x2;b\n1,2\n'), { x1: 'float32', 'x2;b': 'float32' });
+  assert.is(table.rows, 1);
+});
+
 test('npz: a flipped bit inside a stored array fails its CRC-32 (fflate does not check it)', async () => {
   const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.npz')));
   const name = indexOf(bytes, new TextEncoder().encode('x1.npy'));
