@@ -11,7 +11,9 @@ import { zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ColumnReadError, readColumns, type ColumnRequest } from '../src/io/columns/index.js';
 import { encodeColumns, encodeNpy } from '../src/io/columns/write.js';
-import { JSROOT_HINT, readRoot, type ModuleImporter } from '../src/io/columns/root.js';
+import { JSROOT_HINT, checkBlock, readRoot, type ModuleImporter } from '../src/io/columns/root.js';
+import { decompressZstd } from 'hyparquet-compressors';
+import { xxhash64 } from 'hyparquet/src/xxhash.js';
 import { SHARED } from './helpers/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fnflow-columns-'));
@@ -187,6 +189,29 @@ test('ROOT: one flipped bit in a compressed basket fails its checksum (zlib Adle
   // The intact fixtures of all three codecs pass the check.
   for (const codec of ['zlib', 'lz4', 'zstd'])
     assert.is((await readColumns(join(FIXTURES, `nominal.${codec}.root`), REQUEST_ALL)).rows, 20000);
+});
+
+test('ROOT: a zstd frame is checked against its content checksum when its header says it has one', async () => {
+  // ROOT writes its zstd frames without one (the fixture's): take its first, give it the checksum.
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zstd.root')));
+  let at = 0;
+  while (!(bytes[at] === 0x5a && bytes[at + 1] === 0x53 && bytes[at + 2] === 0x01)) at++; // 'ZS' 1
+  const size = bytes[at + 3] | (bytes[at + 4] << 8) | (bytes[at + 5] << 16);
+  const unpacked = bytes[at + 6] | (bytes[at + 7] << 8) | (bytes[at + 8] << 16);
+  const frame = bytes.slice(at + 9, at + 9 + size);
+  assert.is(frame[4] & 0x04, 0, 'the fixture has no checksum');
+  checkBlock('ZS', frame, unpacked, 'f.root', 'branch x'); // nothing to check: passes
+  const content = decompressZstd(frame);
+  const withSum = new Uint8Array(size + 4);
+  withSum.set(frame);
+  withSum[4] |= 0x04;
+  new DataView(withSum.buffer).setUint32(size, Number(xxhash64(content) & 0xffffffffn), true);
+  checkBlock('ZS', withSum, unpacked, 'f.root', 'branch x');
+  withSum[size] ^= 1;
+  assert.throws(
+    () => checkBlock('ZS', withSum, unpacked, 'f.root', 'branch x'),
+    (err: Error) => err.message === 'f.root: corrupt ROOT file: branch x: its zstd frame fails its content checksum',
+  );
 });
 
 test('ROOT: LZMA baskets are refused up front, with what to do instead', async () => {

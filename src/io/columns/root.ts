@@ -348,9 +348,9 @@ const BLOCK_HEADER = 9;
  *   ROOT does not set it, so a flipped bit in a zstd basket is caught only when it breaks the
  *   decoding; when a frame does carry one, it is checked.
  * XXH64 is hyparquet's (it ships it for Parquet bloom filters), zstd decoding hyparquet-compressors'.
- * Old-style 'CS' blocks carry no checksum.
+ * Old-style 'CS' blocks carry no checksum. Exported for a test: no fixture has a zstd frame with a checksum.
  */
-function checkBlock(tag: string, block: Uint8Array, unpacked: number, file: string, where: string): void {
+export function checkBlock(tag: string, block: Uint8Array, unpacked: number, file: string, where: string): void {
   const corrupt = (what: string): ColumnReadError => new ColumnReadError(file, `corrupt ROOT file: ${where}: ${what}`);
   if (tag === 'ZL') {
     let data: Uint8Array;
