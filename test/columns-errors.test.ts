@@ -11,7 +11,9 @@ import { zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ColumnReadError, readColumns, type ColumnRequest } from '../src/io/columns/index.js';
 import { encodeColumns, encodeNpy } from '../src/io/columns/write.js';
-import { JSROOT_HINT, readRoot } from '../src/io/columns/root.js';
+import { JSROOT_HINT, checkBlock, readRoot, type ModuleImporter } from '../src/io/columns/root.js';
+import { decompressZstd } from 'hyparquet-compressors';
+import { xxhash64 } from 'hyparquet/src/xxhash.js';
 import { SHARED } from './helpers/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fnflow-columns-'));
@@ -154,10 +156,62 @@ test('truncated files: Parquet, npz, npy, ROOT, and a ROOT basket that does not 
   );
   await rejects(cut('nominal.zlib.root', 0.6), XY, /truncated ROOT file: its header says it ends at byte 480379/);
 
-  // Same length, garbage inside the baskets: jsroot's treeProcess swallows the error, Terminate(false) tells.
+  // Same length, garbage inside the baskets: the basket check inflates each zlib block before jsroot does.
   const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zlib.root')));
   for (let i = 30000; i < 60000; i += 7) bytes[i] ^= 0x5a;
-  await rejects(file('garbled.root', bytes), XY, /jsroot could not read or decompress the baskets of the tree/);
+  await rejects(
+    file('garbled.root', bytes),
+    XY,
+    /: corrupt ROOT file: branch 'x1', basket 0: its zlib block does not decompress \(.+\)$/,
+  );
+});
+
+test('ROOT: one flipped bit in a compressed basket fails its checksum (zlib Adler-32, LZ4 XXH64)', async () => {
+  // jsroot 7.11 decodes both without looking at the checksum: these flips read as different numbers, rc 0.
+  const zlibBytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zlib.root')));
+  zlibBytes[24808] ^= 4; // inside x1's first zlib block: it still inflates, to different bytes
+  await rejects(
+    file('zflip.root', zlibBytes),
+    REQUEST_ALL,
+    /: corrupt ROOT file: branch 'x1', basket 0: its zlib block fails its Adler-32 check$/,
+  );
+  const lz4Bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.lz4.root')));
+  lz4Bytes[89165] ^= 4; // inside label's first LZ4 block
+  const message = await rejects(
+    file('lz4flip.root', lz4Bytes),
+    REQUEST_ALL,
+    /its LZ4 block fails its XXH64 check \(stored 0x[0-9a-f]{16}, computed 0x[0-9a-f]{16}\)$/,
+  );
+  assert.match(message, /: corrupt ROOT file: branch 'label', basket 0: /);
+  // A branch that is not read is not checked (nor decoded): the flip in 'label' does not stop reading x1, x2.
+  const table = await readColumns(file('lz4flip.root', lz4Bytes), XY);
+  assert.is(table.rows, 20000);
+  // The intact fixtures of all three codecs pass the check.
+  for (const codec of ['zlib', 'lz4', 'zstd'])
+    assert.is((await readColumns(join(FIXTURES, `nominal.${codec}.root`), REQUEST_ALL)).rows, 20000);
+});
+
+test('ROOT: a zstd frame is checked against its content checksum when its header says it has one', async () => {
+  // ROOT writes its zstd frames without one (the fixture's): take its first, give it the checksum.
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zstd.root')));
+  let at = 0;
+  while (!(bytes[at] === 0x5a && bytes[at + 1] === 0x53 && bytes[at + 2] === 0x01)) at++; // 'ZS' 1
+  const size = bytes[at + 3] | (bytes[at + 4] << 8) | (bytes[at + 5] << 16);
+  const unpacked = bytes[at + 6] | (bytes[at + 7] << 8) | (bytes[at + 8] << 16);
+  const frame = bytes.slice(at + 9, at + 9 + size);
+  assert.is(frame[4] & 0x04, 0, 'the fixture has no checksum');
+  checkBlock('ZS', frame, unpacked, 'f.root', 'branch x'); // nothing to check: passes
+  const content = decompressZstd(frame);
+  const withSum = new Uint8Array(size + 4);
+  withSum.set(frame);
+  withSum[4] |= 0x04;
+  new DataView(withSum.buffer).setUint32(size, Number(xxhash64(content) & 0xffffffffn), true);
+  checkBlock('ZS', withSum, unpacked, 'f.root', 'branch x');
+  withSum[size] ^= 1;
+  assert.throws(
+    () => checkBlock('ZS', withSum, unpacked, 'f.root', 'branch x'),
+    (err: Error) => err.message === 'f.root: corrupt ROOT file: branch x: its zstd frame fails its content checksum',
+  );
 });
 
 test('ROOT: LZMA baskets are refused up front, with what to do instead', async () => {
@@ -208,6 +262,24 @@ test('CSV header: an unnamed index column and a headerless file are explained', 
     XY,
     /the first line should be a header of column names, but field 1 is '1'/,
   );
+});
+
+test("CSV: a ';' or tab-delimited file is said to use another delimiter, not to lack the columns", async () => {
+  await rejects(
+    file('semi.csv', 'x1;x2;y1\n1;2;3\n'),
+    XY,
+    /: the header 'x1;x2;y1' is one field: the file seems to be delimited by ';', but only ',' is read; /,
+  );
+  await rejects(
+    file('tab.csv', 'x1\tx2\n1\t2\n'),
+    { x1: 'float32' },
+    /: the header 'x1\\tx2' is one field: the file seems to be delimited by tabs, but only ',' is read; /,
+  );
+  // Reading every column (no request) is refused the same way, not read as one column of text.
+  await rejects(file('semi-all.csv', 'a;b\n1;2\n'), {}, /delimited by ';'/);
+  // A comma-separated file whose names hold a ';' is read as it is.
+  const table = await readColumns(file('names.csv', 'x1,x2;b\n1,2\n'), { x1: 'float32', 'x2;b': 'float32' });
+  assert.is(table.rows, 1);
 });
 
 test('npz: a flipped bit inside a stored array fails its CRC-32 (fflate does not check it)', async () => {
@@ -268,18 +340,36 @@ test('Parquet and ROOT: files that are only a magic say what is wrong, not a Jav
 });
 
 test("ROOT: jsroot's console output does not reach the terminal; its first line ends our one-line error", async () => {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'nominal.zlib.root')));
-  for (let i = 300000; i < 300004; i++) bytes[i] ^= 0x01; // inside a basket's compression header
+  // A damaged basket that jsroot reports only on the console and by Terminate(false). Real corruption
+  // is now caught by the basket check before jsroot decodes, so jsroot's treeProcess is stood in for
+  // by one that behaves as 7.11 does on such a basket.
+  const path = join(FIXTURES, 'nominal.zlib.root');
+  const real: ModuleImporter = (specifier) => import(specifier);
+  const failing: ModuleImporter = async (specifier) => {
+    const module = await real(specifier);
+    if (specifier !== 'jsroot/tree') return module;
+    const treeProcess = async (_tree: unknown, selector: { Terminate(ok: boolean): void }): Promise<void> => {
+      console.error('Error R__unzip: header size exceeds buffer size');
+      console.error('a second line that is dropped');
+      selector.Terminate(false);
+    };
+    return { ...module, treeProcess };
+  };
   const original = { log: console.log, warn: console.warn, error: console.error };
   const printed: unknown[][] = [];
   console.log = console.warn = console.error = (...args: unknown[]): void => void printed.push(args);
   let message = '';
   try {
-    message = await rejects(file('basket.root', bytes), REQUEST_ALL, /the file is truncated or corrupt/);
+    await readRoot(new Uint8Array(readFileSync(path)), path, {}, failing).then(
+      () => assert.unreachable('must throw'),
+      (err: Error) => void (message = err.message),
+    );
   } finally {
     Object.assign(console, original);
   }
   assert.equal(printed, []);
+  assert.not.ok(message.includes('\n'), message);
+  assert.match(message, /the file is truncated or corrupt/);
   assert.match(message, /\(jsroot: Error R__unzip: header size exceeds buffer size\)$/);
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { run as generate } from '../src/cli/commands/generate-dataset.js';
 import { run as trainBase } from '../src/cli/commands/train-base.js';
 import { run as trainSystematics } from '../src/cli/commands/train-systematics.js';
-import { run as validateFiles } from '../src/cli/commands/validate-files.js';
+import { marginalFigureName, run as validateFiles, templateLabels } from '../src/cli/commands/validate-files.js';
 import { weightedNll } from '../src/validate/held-out.js';
 import { MARGINAL_FIGURE_SIZE } from '../src/validate/files-figures.js';
 import { pngSize } from '../src/plot/index.js';
@@ -284,6 +284,95 @@ test('file training interrupted anywhere and resumed ends as the uninterrupted r
     assert.equal(resumed.file.dict.get('b')!.data, full.file.dict.get('b')!.data, `stopped at ${stops}`);
     assert.is(JSON.parse(resumed.file.metadata.training).best_epoch, 0);
   }
+});
+
+test('--resume on other events (another file, fewer events, same count but other values) is refused', async () => {
+  const dev = await createDevice({ backend: 'wasm', threads: 1 } as Parameters<typeof createDevice>[0]);
+  const path = join(dir, 'inputs.safetensors');
+  const plan = smallPlan('r', 0, { epochs: 4, stepsPerEpoch: 5, lr: 0.05 });
+  const attempt = async (s: EventSample, resume: boolean, stopAtStep?: number) => {
+    const params = new ParamSet(dev, [{ name: 'b', shape: [1] }]);
+    const batches = new FileBatches([s], 0.1, Rng.fromSeed(1));
+    return train(quadraticJob(params, path, batches, batches.validation(64)), plan, { resume, stopAtStep });
+  };
+  const started = { ...sample(40), files: ['nominal.root'], fileRows: [40] };
+  await attempt(started, false, 3);
+  const stateBefore = readFileSync(join(dir, 'inputs.train.safetensors'));
+  const refused = async (s: EventSample, pattern: RegExp) => {
+    try {
+      await attempt(s, true);
+    } catch (err) {
+      const message = (err as Error).message;
+      assert.ok(message.startsWith(`--resume: ${path}: the training events differ from those the run was`), message);
+      assert.match(message, pattern);
+      assert.match(message, /start a new run without --resume$/);
+      return;
+    }
+    assert.unreachable('the resume must be refused');
+  };
+  await refused(
+    { ...sample(30), files: ['other.root'], fileRows: [30] },
+    /nominal\.root \(40 events\), now from other\.root \(30 events\)/,
+  );
+  const changed = { ...sample(40), files: ['nominal.root'], fileRows: [40] };
+  changed.x[17] += 1;
+  await refused(changed, /same number of events as before but other values \(CRC-32 /);
+  const weighted = { ...sample(40, () => 1), files: ['nominal.root'], fileRows: [40], weightColumn: 'w' };
+  await refused(weighted, /the weight column was \(none\), now w/);
+  // Refused before anything is written: the saved state is as it was, and the same events resume.
+  assert.equal(readFileSync(join(dir, 'inputs.train.safetensors')), stateBefore);
+  const result = await attempt(started, true);
+  assert.is(result.state.step, 20);
+});
+
+test('a class with no events is refused, naming file and class column; the card counts events per class', async () => {
+  const columns = { features: ['x1', 'x2'] as [string, string], scores: ['y1', 'y2'] as [string, string] };
+  const csv = (name: string, label: (i: number) => number, w: (i: number) => number) => {
+    const lines = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i), i, 1 + i, label(i), w(i)].join(','));
+    const path = join(dir, name);
+    writeFileSync(path, 'x1,x2,y1,y2,label,w\n' + lines.join('\n') + '\n');
+    return path;
+  };
+  const allA = csv(
+    'allA.csv',
+    () => 0,
+    () => 1,
+  );
+  await loadSample('kin', { files: [{ path: allA }] }, { ...columns, class: 'label' }, 'nominal').then(
+    () => assert.unreachable('a sample without class B must be refused'),
+    (err: Error) =>
+      assert.is(
+        err.message,
+        `nominal: no events of class B (1): class column 'label' of ${allA} holds only 0s; the flow is ` +
+          'conditioned on the class and needs events of both (40 of class A)',
+      ),
+  );
+  // One file per class, both named class B: class A is missing.
+  await loadSample('score', { files: [{ path: allA, class: 1 }] }, columns, 'template ν = (1)').then(
+    () => assert.unreachable('must be refused'),
+    (err: Error) =>
+      assert.match(err.message, /^template ν = \(1\): no events of class A \(0\): its files \(.*allA\.csv: 1\)/),
+  );
+  const mixed = csv(
+    'mixed.csv',
+    (i) => (i % 4 === 0 ? 1 : 0),
+    () => 1,
+  );
+  const s = await loadSample('kin', { files: [{ path: mixed }] }, { ...columns, class: 'label' }, 'nominal');
+  assert.equal(new FileBatches([s], 0.25, Rng.fromSeed(1)).summary()[0].class_events, { A: 30, B: 10 });
+});
+
+test("weights that sum to 0 are refused naming the weight column and the files, as fnf fit's are", async () => {
+  const columns = { features: ['x1', 'x2'] as [string, string], scores: ['y1', 'y2'] as [string, string] };
+  const lines = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i), i, 1 + i, i % 2, i % 2 ? 1 : -1]);
+  const path = join(dir, 'zerow.csv');
+  writeFileSync(path, 'x1,x2,y1,y2,label,w\n' + lines.map((l) => l.join(',')).join('\n') + '\n');
+  const s = await loadSample('kin', { files: [{ path }] }, { ...columns, class: 'label', weight: 'w' }, 'nominal');
+  assert.throws(
+    () => new FileBatches([s], 0, Rng.fromSeed(1)),
+    (err: Error) =>
+      err.message === `nominal: the training events' weights (column 'w' of ${path}) sum to 0; Σw must be positive`,
+  );
 });
 
 test('a placeholder (1e30, −999) in any column a flow reads is refused when read: column, file, row', async () => {
@@ -623,6 +712,43 @@ test('train-base, train-systematics on files: validation NLL per epoch, best epo
     ],
   );
   for (const r of rows) assert.equal(pngSize(readFileSync(join(out, r.marginal_figure))), MARGINAL_FIGURE_SIZE);
+});
+
+test('validate-files: templates whose files share a name get distinct sample labels and figure files', () => {
+  // jes_up/events.root and jes_down/events.root both read 'events.root': one figure overwrote the other.
+  assert.equal(templateLabels([['/d/jes_up/events.root'], ['/d/jes_down/events.root'], ['/d/other/up.csv']]), [
+    'jes_up/events.root',
+    'jes_down/events.root',
+    'up.csv',
+  ]);
+  assert.equal(templateLabels([['/a/x/t.parquet'], ['/b/x/t.parquet']]), ['a/x/t.parquet', 'b/x/t.parquet']);
+  assert.equal(
+    templateLabels([
+      ['/d/a.csv', '/e/b.csv'],
+      ['/f/a.csv', '/e/b.csv'],
+    ]),
+    ['d/a.csv, e/b.csv', 'f/a.csv, e/b.csv'],
+  );
+  // The same file as two templates (other ν): the labels are alike, ν tells the rows and figures apart.
+  const used = new Set<string>();
+  const names = [
+    { model: 'kin_residual', sample: 'up.csv', nu: [1] },
+    { model: 'kin_residual', sample: 'up.parquet', nu: [-1] },
+    { model: 'kin_residual', sample: 'up.parquet', nu: [-1] },
+    { model: 'kin_residual', sample: 'jes_up/events.root', nu: [0.5] },
+    { model: 'kin_residual', sample: 'jes_down/events.root', nu: [-0.5] },
+  ].map((row) => {
+    const name = marginalFigureName(row, used);
+    used.add(name);
+    return name;
+  });
+  assert.equal(names, [
+    'marginals_kin_residual_up.png',
+    'marginals_kin_residual_up_nu_-1.png',
+    'marginals_kin_residual_up_2.png',
+    'marginals_kin_residual_jes_up_events.png',
+    'marginals_kin_residual_jes_down_events.png',
+  ]);
 });
 
 test('fit and scan with residuals trained on files: their own nuisance name, flow and base, no truth', async () => {

@@ -12,13 +12,17 @@
  * by the stream's state where it began: that state and the cursor are all --resume needs (`state`,
  * `restore`, saved with the training state) to draw exactly the batches an uninterrupted run draws.
  */
+import * as zlib from 'node:zlib';
+import { crc32 as tableCrc32 } from '../io/zip.js';
 import { Rng } from '../random/rng.js';
 import type { Batch } from './batches.js';
 import {
   SampleError,
+  classCounts,
   eventOrigin,
   summarizeWeights,
   sumOfWeights,
+  weightSource,
   type EventSample,
   type WeightSummary,
 } from './file-events.js';
@@ -70,7 +74,9 @@ export class EpochSampler {
     // The exact sum, not the card's rounded one: the loss must not depend on the weights' overall scale.
     const sumW = sumOfWeights(sample, indices);
     if (!(sumW > 0))
-      throw new SampleError(`${sample.label}: the training events' weights sum to ${sumW}; Σw must be positive`);
+      throw new SampleError(
+        `${sample.label}: the training events' weights (${weightSource(sample)}) sum to ${sumW}; Σw must be positive`,
+      );
     this.scale = sample.weight ? indices.length / sumW : 1;
   }
 
@@ -137,7 +143,7 @@ export class FileBatches {
 
   constructor(
     readonly samples: EventSample[],
-    holdout: number,
+    private readonly holdout: number,
     splitRng: Rng,
   ) {
     this.splits = samples.map((s) => splitHoldout(s.n, holdout, splitRng));
@@ -147,12 +153,32 @@ export class FileBatches {
     this.nuDim = samples[0].nu?.length ?? 0;
   }
 
-  /** Each sampler's place, for the training state (see the file header). */
-  state(): { samplers: SamplerState[] } {
-    return { samplers: this.samplers.map((s) => s.state()) };
+  /** Each sampler's place, and what the events were (see inputsFingerprint), for the training state. */
+  state(): { samplers: SamplerState[]; inputs: InputsFingerprint } {
+    return { samplers: this.samplers.map((s) => s.state()), inputs: this.inputs() };
   }
 
+  /** Computed on first use (a CRC-32 pass over the events), then kept: the events do not change. */
+  private fingerprint?: InputsFingerprint;
+  private inputs(): InputsFingerprint {
+    return (this.fingerprint ??= inputsFingerprint(this.samples, this.holdout));
+  }
+
+  /**
+   * Back to a saved place. The saved fingerprint must match these events: a resume on other files
+   * (or the same files changed) would mix two held-out splits and continue a pass over other events.
+   * States saved before the fingerprint was recorded carry none and are not checked.
+   */
   restore(saved: unknown): void {
+    const was = (saved as { inputs?: InputsFingerprint } | null)?.inputs;
+    if (was !== undefined) {
+      const change = inputsChange(was, this.inputs());
+      if (change)
+        throw new SampleError(
+          `the training events differ from those the run was started with: ${change}; ` +
+            'resume with the same samples, or start a new run without --resume',
+        );
+    }
     const samplers = (saved as { samplers?: SamplerState[] } | null)?.samplers;
     if (!Array.isArray(samplers) || samplers.length !== this.samplers.length)
       throw new SampleError(
@@ -185,7 +211,9 @@ export class FileBatches {
       const held = this.splits[g].holdout;
       const sumW = sumOfWeights(s, held);
       if (held.length > 0 && !(sumW > 0))
-        throw new SampleError(`${s.label}: the held-out events' weights sum to ${sumW}; Σw must be positive`);
+        throw new SampleError(
+          `${s.label}: the held-out events' weights (${weightSource(s)}) sum to ${sumW}; Σw must be positive`,
+        );
       const C = this.C;
       for (let start = 0; start < held.length; start += size) {
         const n = Math.min(size, held.length - start);
@@ -217,12 +245,85 @@ export class FileBatches {
   }
 
   /** Per sample: its files and the weights of its training and held-out events (for the card). */
-  summary(): { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] {
+  summary(): {
+    sample: string;
+    files: string[];
+    class_events: { A: number; B: number };
+    train: WeightSummary;
+    holdout: WeightSummary;
+  }[] {
     return this.samples.map((s, g) => ({
       sample: s.label,
       files: s.files,
+      class_events: (([A, B]) => ({ A, B }))(classCounts(s)),
       train: summarizeWeights(s, this.splits[g].train),
       holdout: summarizeWeights(s, this.splits[g].holdout),
     }));
   }
+}
+
+/**
+ * What a run's events were, saved with its training state: per sample its files (path, rows, where
+ * the class came from), the weight column, ν, and a CRC-32 of the events as laid out for training
+ * (x, context, weights) — the content, so a file rewritten in place with other events is caught
+ * whatever its size or mtime — plus the held-out fraction, which moves events between the sides.
+ */
+export interface InputsFingerprint {
+  holdout: number;
+  samples: {
+    sample: string;
+    nu?: number[];
+    weight?: string;
+    files: { path: string; events: number; class: string | 0 | 1 }[];
+    crc32: string;
+  }[];
+}
+
+/** Node's zlib.crc32 (Node ≥ 20.15, much faster) when there, else io/zip.ts's table-driven one. */
+const crc32: (data: Uint8Array) => number =
+  (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data) => tableCrc32(data));
+
+function bytesOf(a: Float32Array | Float64Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export function inputsFingerprint(samples: EventSample[], holdout: number): InputsFingerprint {
+  return {
+    holdout,
+    samples: samples.map((s) => ({
+      sample: s.label,
+      ...(s.nu ? { nu: s.nu } : {}),
+      ...(s.weightColumn ? { weight: s.weightColumn } : {}),
+      files: s.files.map((path, f) => ({ path, events: s.fileRows?.[f] ?? s.n, class: s.classes?.[f] ?? 'class' })),
+      crc32: [s.x, s.context, ...(s.weight ? [s.weight] : [])]
+        .map((a) => (crc32(bytesOf(a)) >>> 0).toString(16).padStart(8, '0'))
+        .join('-'),
+    })),
+  };
+}
+
+/** The first difference between two fingerprints, in words, or null when they are the same. */
+export function inputsChange(was: InputsFingerprint, now: InputsFingerprint): string | null {
+  if (JSON.stringify(was) === JSON.stringify(now)) return null;
+  if (was.holdout !== now.holdout) return `holdout was ${was.holdout}, now ${now.holdout}`;
+  const describe = (s: InputsFingerprint['samples'][number]): string =>
+    s.files.map((f) => `${f.path} (${f.events} events)`).join(', ');
+  const count = Math.max(was.samples.length, now.samples.length);
+  for (let g = 0; g < count; g++) {
+    const [a, b] = [was.samples[g], now.samples[g]];
+    if (!a || !b) return `the run had ${was.samples.length} sample(s), the config names ${now.samples.length}`;
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (a.sample !== b.sample) return `sample ${g + 1} was ${a.sample}, now ${b.sample}`;
+    if (describe(a) !== describe(b)) return `${b.sample} was read from ${describe(a)}, now from ${describe(b)}`;
+    if (a.weight !== b.weight)
+      return `${b.sample}: the weight column was ${a.weight ?? '(none)'}, now ${b.weight ?? '(none)'}`;
+    const classes = (s: typeof a): string => JSON.stringify(s.files.map((f) => f.class));
+    if (classes(a) !== classes(b)) return `${b.sample}: the class of each file was ${classes(a)}, now ${classes(b)}`;
+    if (JSON.stringify(a.nu) !== JSON.stringify(b.nu)) return `${b.sample}: ν was (${a.nu}), now (${b.nu})`;
+    return (
+      `${b.sample}: ${describe(b)} hold the same number of events as before but other values ` +
+      `(CRC-32 ${a.crc32}, now ${b.crc32})`
+    );
+  }
+  return 'the samples changed';
 }

@@ -22,6 +22,10 @@ export interface EventSample {
   context: Float32Array;
   /** Per-event weights (undefined: all 1). */
   weight?: Float64Array;
+  /** The column the weights were read from, for messages. */
+  weightColumn?: string;
+  /** What each file's class came from: the class column's name, or the class every event of the file has. */
+  classes?: (string | 0 | 1)[];
   nu?: number[];
 }
 
@@ -36,6 +40,28 @@ export interface WeightSummary {
 
 export class SampleError extends Error {
   override name = 'SampleError';
+}
+
+/** "a.root, b.root" (or "N files: a.root, …" when there are many), for messages. */
+function fileList(files: string[]): string {
+  return files.length <= 3 ? files.join(', ') : `${files.length} files: ${files[0]}, …`;
+}
+
+/** "column 'w' of a.root, b.root", for messages about a sample's weights. */
+export function weightSource(sample: EventSample): string {
+  return `column '${sample.weightColumn ?? '(none)'}' of ${fileList(sample.files)}`;
+}
+
+const CLASS_NAMES = ['A', 'B'] as const;
+
+/** Events of class A and of class B (the context's one-hot first two entries), of all or of `indices`. */
+export function classCounts(sample: EventSample, indices?: Int32Array): [number, number] {
+  const C = sample.context.length / sample.n;
+  const counts: [number, number] = [0, 0];
+  const count = (i: number): void => void counts[sample.context[C * i + 1] === 1 ? 1 : 0]++;
+  if (indices) for (const i of indices) count(i);
+  else for (let i = 0; i < sample.n; i++) count(i);
+  return counts;
 }
 
 export async function loadSample(
@@ -102,8 +128,26 @@ export async function loadSample(
           (n) => new Float64Array(n),
         )
       : undefined,
+    weightColumn: columns.weight,
+    classes: set.files.map((f) => f.class ?? columns.class!),
     nu: set.nu,
   };
+  const perClass = classCounts(out);
+  const missing = perClass.findIndex((k) => k === 0);
+  if (missing >= 0) {
+    // The flows are conditioned on the class: with none of one class they would be trained on the
+    // other alone and still answer for the missing one, silently wrong.
+    const other = 1 - missing;
+    const source =
+      columns.class !== undefined && set.files.every((f) => f.class === undefined)
+        ? `class column '${columns.class}' of ${fileList(out.files)} holds only ${other}s`
+        : `its files (${set.files.map((f) => `${f.path}: ${f.class ?? `column '${columns.class}'`}`).join(', ')})` +
+          ` hold only class ${CLASS_NAMES[other]}`;
+    throw new SampleError(
+      `${label}: no events of class ${CLASS_NAMES[missing]} (${missing}): ${source}; the flow is conditioned ` +
+        `on the class and needs events of both (${perClass[other]} of class ${CLASS_NAMES[other]})`,
+    );
+  }
   if (placeholders === 'refuse') {
     const found = placeholderProblem(n, flowColumns(sector, columns, out), (i) => eventOrigin(out, i));
     if (found) throw new SampleError(`${label}: ${found} (real values? samples: placeholders: keep)`);

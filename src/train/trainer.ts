@@ -35,6 +35,7 @@ import { CheckpointError } from '../io/state-dict.js';
 import { warmupCosineFactor } from './schedule.js';
 import { badEvents, badEventsPhrase } from './bad-events.js';
 import { batchVars } from './batch-vars.js';
+import { SampleError } from './file-events.js';
 
 export interface TrainPlan {
   label: string;
@@ -259,6 +260,16 @@ function restoreWeights(job: TrainJob, saved: SavedTraining): void {
   );
 }
 
+/** The batch source back to its saved place; its refusals (other events than the run's) name the model. */
+function restoreData(job: TrainJob, saved: unknown): void {
+  try {
+    job.data?.restore(saved);
+  } catch (err) {
+    if (err instanceof SampleError) throw new CheckpointError(`--resume: ${job.modelPath}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** The saved run to continue, or null (said in one line) when this model's training never started. */
 function resumeStart(job: TrainJob, plan: TrainPlan, planKey: PlanKey, opt: AdamW, events: TrainEvents): Start | null {
   const statePath = trainStatePath(job.modelPath);
@@ -274,7 +285,7 @@ function resumeStart(job: TrainJob, plan: TrainPlan, planKey: PlanKey, opt: Adam
   const { state } = saved;
   checkSamePlan(job, state, plan, planKey);
   restoreWeights(job, saved);
-  if (state.data !== undefined) job.data?.restore(state.data);
+  if (state.data !== undefined) restoreData(job, state.data);
   else if (job.data && state.step > 0)
     events.message?.(
       `${plan.label}: this training state predates saving the file sampler's place: the resumed run starts ` +

@@ -278,8 +278,17 @@ export function writeModelCard(
 /** Card rows for training on files: the best epoch kept (counted from 1), and per sample its events and weights. */
 function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: number; valLoss?: number }[]): string[] {
   const samples =
-    (data as { samples?: { sample: string; files: string[]; train: WeightSummary; holdout: WeightSummary }[] })
-      .samples ?? [];
+    (
+      data as {
+        samples?: {
+          sample: string;
+          files: string[];
+          class_events?: { A: number; B: number };
+          train: WeightSummary;
+          holdout: WeightSummary;
+        }[];
+      }
+    ).samples ?? [];
   const best = h.find((e) => e.epoch === bestEpoch);
   return [
     ...(best?.valLoss !== undefined
@@ -290,7 +299,9 @@ function dataRows(data: object, bestEpoch: number | undefined, h: { epoch: numbe
         `| ${s.sample} | ${s.files.map((f) => `\`${f.split('/').pop()}\``).join(', ')}: ${s.train.events} training ` +
         `(${s.train.negative_weights} negative weights, Σw ${s.train.sum_w}` +
         `, effective ${s.train.effective_events}) + ` +
-        `${s.holdout.events} held-out events |`,
+        `${s.holdout.events} held-out events` +
+        (s.class_events ? ` (class A ${s.class_events.A}, class B ${s.class_events.B})` : '') +
+        ' |',
     ),
   ];
 }

@@ -77,6 +77,7 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
   mkdirSync(opts.outDir, { recursive: true });
   const sink = new FigureSink(opts.outDir);
   const rows: HeldOutRow[] = [];
+  const figureNames = new Set<string>();
   for (const sector of ['kin', 'score'] as const) {
     const nsf = loadBaseFlow(dev, base[sector].paths.model, base[sector].flow, `${sector}_flow`);
     const nominal = await fileTraining(sector, base.samples[sector], 'base', seedOf(opts, base.seed));
@@ -92,7 +93,7 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
         (ctx, _nu, rng) => nsf.sample(ctx.length / contextOf(held), { context: ctx }, rng),
         classifierRng(opts, base.seed, rows.length),
         opts.classifierSteps,
-        { sink, sector },
+        { sink, sector, used: figureNames },
       ),
     );
     if (!sys?.samples) continue;
@@ -106,11 +107,12 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
       seedOf(opts, sys.seed),
       residual.numNuisances,
     );
+    const labels = templateLabels(templates.batches.samples.map((s) => s.files));
     templates.batches.samples.forEach((s, g) => {
       const held = templates.batches.heldOut(g, CHUNK);
       const row = heldOutRow(
         dev,
-        { model: `${sector}_residual`, sample: s.files.map((f) => f.split('/').pop()).join(', '), nu: s.nu },
+        { model: `${sector}_residual`, sample: labels[g], nu: s.nu },
         held,
         (t, x, c, nu) => model.logProbVar(t, x, { context: c, nu }),
         (t, x, c) => model.base.logProbVar(t, x, { context: c }),
@@ -121,6 +123,7 @@ export async function run(opts: ValidateFilesOptions): Promise<void> {
         withClassifier(dev, row, held, sample, classifierRng(opts, sys.seed, rows.length), opts.classifierSteps, {
           sink,
           sector,
+          used: figureNames,
         }),
       );
     });
@@ -140,10 +143,40 @@ function contextOf(batches: Batch[]): number {
   return batches[0].context.length / batches[0].n;
 }
 
-/** The row's figure file: model and sample, with characters a file name should not hold replaced. */
-export function marginalFigureName(row: { model: string; sample: string }): string {
-  const sample = row.sample.replace(/\.[a-z]+$/i, '').replace(/[^A-Za-z0-9_-]+/g, '_');
-  return `marginals_${row.model}_${sample}.png`;
+/**
+ * The row's figure file: model and sample, with characters a file name should not hold replaced.
+ * Names already `used` (two samples that read alike once cleaned, e.g. up.csv and up.parquet) get
+ * the row's ν, then a counter: one figure must never overwrite another's.
+ */
+export function marginalFigureName(
+  row: { model: string; sample: string; nu?: readonly number[] },
+  used: ReadonlySet<string> = new Set(),
+): string {
+  const clean = (t: string): string => t.replace(/[^A-Za-z0-9_-]+/g, '_');
+  const sample = clean(row.sample.replace(/\.[a-z]+$/i, ''));
+  const stem = `marginals_${row.model}_${sample}`;
+  const candidates = [stem, ...(row.nu ? [`${stem}_nu_${clean(row.nu.join('_'))}`] : [])];
+  for (const name of candidates) if (!used.has(`${name}.png`)) return `${name}.png`;
+  for (let k = 2; ; k++) if (!used.has(`${stem}_${k}.png`)) return `${stem}_${k}.png`;
+}
+
+/**
+ * Each template's sample label: its files' names, with as many of their parent directories as it
+ * takes for no two templates to read alike (jes_up/events.root and jes_down/events.root, not
+ * events.root twice), so held-out.md/json rows tell them apart.
+ */
+export function templateLabels(files: readonly (readonly string[])[]): string[] {
+  const tail = (path: string, depth: number): string => path.split('/').filter(Boolean).slice(-depth).join('/');
+  const depths = files.map(() => 1);
+  const label = (g: number): string => files[g].map((f) => tail(f, depths[g])).join(', ');
+  const maxDepth = Math.max(1, ...files.flat().map((f) => f.split('/').filter(Boolean).length));
+  for (let round = 1; round < maxDepth; round++) {
+    const labels = files.map((_, g) => label(g));
+    const clashing = labels.map((l, g) => labels.indexOf(l) !== g || labels.lastIndexOf(l) !== g);
+    if (!clashing.some(Boolean)) break;
+    clashing.forEach((c, g) => c && depths[g]++);
+  }
+  return files.map((_, g) => label(g));
 }
 
 /**
@@ -158,7 +191,7 @@ function withClassifier(
   sample: (context: Float32Array, nu: Float32Array, rng: Rng) => Float32Array,
   rng: Rng,
   steps: number,
-  figure: { sink: FigureSink; sector: 'kin' | 'score' },
+  figure: { sink: FigureSink; sector: 'kin' | 'score'; used: Set<string> },
 ): HeldOutRow {
   const C = contextOf(held);
   const F = 2 + C;
@@ -180,7 +213,8 @@ function withClassifier(
     }
   }
   const chi2 = [0, 1].map((dim) => marginalChi2(data, model, F, dim, weights));
-  const figureFile = marginalFigureName(row);
+  const figureFile = marginalFigureName(row, figure.used);
+  figure.used.add(figureFile);
   const chi2ndf = chi2.map((c) => +(c.chi2 / c.ndf).toFixed(3));
   figDataModelMarginals(figure.sink, figureFile, {
     title: `${row.model} — ${row.sample}${row.nu ? `, ν = ${formatNu(row.nu)}` : ''}`,

@@ -48,6 +48,7 @@ export function readCsv(bytes: Uint8Array, file: string, opts: ReaderOptions = {
   // Only a file with a quote in it pays for the quote-aware splitter.
   const split: FieldSplitter = text.includes('"') ? (t, n) => splitQuoted(file, t, n) : (t) => t.split(',');
   const names = parseHeader(file, split(lines[head], head + 1), head + 1);
+  refuseOtherDelimiter(file, names);
   checkWanted(file, names, opts.want);
   const decode = wantedNames(names, opts.want).map((n) => ({ name: n, index: names.indexOf(n) }));
   const rows = lines.length - head - 1;
@@ -143,6 +144,24 @@ function splitQuoted(file: string, text: string, line: number): string[] {
     if (end >= text.length) return fields;
     at = end + 1;
   }
+}
+
+/**
+ * A header that is one field holding ';' or tabs is a file written with another delimiter (a
+ * European-locale spreadsheet, a TSV): said as such, rather than "no column 'x1'; the file has
+ * 'x1;x2;…'", which reads like a naming problem.
+ */
+function refuseOtherDelimiter(file: string, names: readonly string[]): void {
+  if (names.length !== 1) return;
+  const found = [';', '\t'].filter((d) => names[0].includes(d));
+  if (found.length === 0) return;
+  const said = found.map((d) => (d === '\t' ? 'tabs' : `'${d}'`)).join(' or ');
+  const shown = names[0].length > 40 ? names[0].slice(0, 40) + '…' : names[0];
+  throw new ColumnReadError(
+    file,
+    `the header '${shown.replace(/\t/g, '\\t')}' is one field: the file seems to be delimited by ${said}, ` +
+      "but only ',' is read; write it comma-separated",
+  );
 }
 
 function parseHeader(file: string, fields: string[], line: number): string[] {

@@ -11,9 +11,16 @@
  *   baskets compressed with LZMA are refused up front (their header says 'XZ').
  * - it prints some errors on the console and carries on (console.error('Error R__unzip: …')), so
  *   its console output is collected while it runs (quiet-console.ts): a bad file is one line.
+ * - it decodes zlib and LZ4 blocks without checking their checksums, so a flipped bit in a
+ *   compressed basket just changes the numbers; every basket of a branch that is read is checked
+ *   here first (checkBaskets). Uncompressed baskets (ROOT stores a basket raw when compression
+ *   does not shrink it) and ROOT's zstd frames carry no checksum: a flip there goes unseen.
  * The fast ProcessArrays path (a basket's worth of values per call) is used when jsroot can;
  * Process (one entry per call) otherwise.
  */
+import * as zlib from 'node:zlib';
+import { decompressZstd } from 'hyparquet-compressors';
+import { xxhash64 } from 'hyparquet/src/xxhash.js';
 import { collectingConsole, firstLine, replay, type ConsoleLine } from './quiet-console.js';
 import {
   ColumnReadError,
@@ -147,7 +154,7 @@ async function readTree(
     const kind = scalarKind(branch);
     if (kind === undefined)
       throw new ColumnReadError(file, `branch '${name}' is not a scalar number (${describeBranch(branch)})`);
-    refuseLzma(bytes, file, branch);
+    checkBaskets(bytes, file, branch);
     targets.set(name, { kind, values: kind === 'float32' ? new Float32Array(rows) : new Float64Array(rows) });
   }
 
@@ -281,9 +288,12 @@ function describeBranch(branch: JsrootBranch): string {
 
 /**
  * Each basket's key header (big-endian: fNbytes i32, fVersion i16, fObjlen i32, fDatime u32,
- * fKeylen i16) locates its payload; a compressed payload starts with the algorithm's tag.
+ * fKeylen i16) locates its payload. A compressed payload is a run of blocks, each with ROOT's
+ * 9-byte header: a 2-byte algorithm tag, a method byte, then the block's compressed and
+ * uncompressed sizes (3 bytes each, little-endian). LZMA ('XZ') baskets are refused up front;
+ * the others are checked here (checkBlock), since jsroot decodes them without any check.
  */
-function refuseLzma(bytes: Uint8Array, file: string, branch: JsrootBranch): void {
+function checkBaskets(bytes: Uint8Array, file: string, branch: JsrootBranch): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < branch.fWriteBasket; i++) {
     const seek = Number(branch.fBasketSeek[i]);
@@ -292,16 +302,100 @@ function refuseLzma(bytes: Uint8Array, file: string, branch: JsrootBranch): void
     const nbytes = view.getInt32(seek);
     const objlen = view.getInt32(seek + 6);
     const keylen = view.getInt16(seek + 14);
-    const at = seek + keylen;
     const compressed = nbytes - keylen < objlen;
-    if (compressed && bytes[at] === 0x58 && bytes[at + 1] === 0x5a)
-      // 'XZ'
+    if (!compressed) continue;
+    const where = `branch '${branch.fName}', basket ${i}`;
+    const end = seek + nbytes;
+    if (keylen <= 0 || nbytes <= keylen || end > bytes.length)
       throw new ColumnReadError(
         file,
-        `branch '${branch.fName}' is compressed with LZMA, which jsroot does not decode reliably; ` +
-          'rewrite the file with zlib, zstd or lz4 (e.g. uproot: compression=uproot.ZLIB(4))',
+        `corrupt ROOT file: ${where} has a bad key header (${nbytes} bytes, key ${keylen})`,
       );
+    let at = seek + keylen;
+    let out = 0;
+    while (out < objlen) {
+      if (at + BLOCK_HEADER > end)
+        throw new ColumnReadError(file, `corrupt ROOT file: ${where} ends inside a compressed block's header`);
+      const size = bytes[at + 3] | (bytes[at + 4] << 8) | (bytes[at + 5] << 16);
+      const unpacked = bytes[at + 6] | (bytes[at + 7] << 8) | (bytes[at + 8] << 16);
+      if (at + BLOCK_HEADER + size > end || unpacked === 0)
+        throw new ColumnReadError(file, `corrupt ROOT file: ${where} has a compressed block that overruns the basket`);
+      const tag = String.fromCharCode(bytes[at], bytes[at + 1]);
+      if (tag === 'XZ')
+        throw new ColumnReadError(
+          file,
+          `branch '${branch.fName}' is compressed with LZMA, which jsroot does not decode reliably; ` +
+            'rewrite the file with zlib, zstd or lz4 (e.g. uproot: compression=uproot.ZLIB(4))',
+        );
+      checkBlock(tag, bytes.subarray(at + BLOCK_HEADER, at + BLOCK_HEADER + size), unpacked, file, where);
+      at += BLOCK_HEADER + size;
+      out += unpacked;
+    }
   }
+}
+
+/** ROOT's compressed-block header: tag (2), method (1), compressed size (3), uncompressed size (3). */
+const BLOCK_HEADER = 9;
+
+/**
+ * One compressed block's own checksum, which jsroot 7.11 never looks at (a flipped bit in a
+ * basket otherwise just changes the numbers; QA measured it):
+ * - 'ZL' is a zlib stream that ends with the Adler-32 of its uncompressed data; Node's inflate
+ *   checks it (and that the stream is whole) — the block is inflated once more for that.
+ * - 'L4' starts with the XXH64 (seed 0, big-endian) of the LZ4 data after it, as ROOT writes it.
+ * - 'ZS' is a zstd frame; it carries a checksum (low 32 bits of the XXH64 of the content,
+ *   little-endian, after the last block) only when its header's Content_Checksum_flag is set.
+ *   ROOT does not set it, so a flipped bit in a zstd basket is caught only when it breaks the
+ *   decoding; when a frame does carry one, it is checked.
+ * XXH64 is hyparquet's (it ships it for Parquet bloom filters), zstd decoding hyparquet-compressors'.
+ * Old-style 'CS' blocks carry no checksum. Exported for a test: no fixture has a zstd frame with a checksum.
+ */
+export function checkBlock(tag: string, block: Uint8Array, unpacked: number, file: string, where: string): void {
+  const corrupt = (what: string): ColumnReadError => new ColumnReadError(file, `corrupt ROOT file: ${where}: ${what}`);
+  if (tag === 'ZL') {
+    let data: Uint8Array;
+    try {
+      data = zlib.inflateSync(block);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw corrupt(
+        code === 'Z_DATA_ERROR' && /data check/.test(reason(err))
+          ? 'its zlib block fails its Adler-32 check'
+          : `its zlib block does not decompress (${reason(err)})`,
+      );
+    }
+    if (data.length !== unpacked)
+      throw corrupt(`its zlib block decompresses to ${data.length} bytes, its header says ${unpacked}`);
+  } else if (tag === 'L4') {
+    if (block.length < 8) throw corrupt('its LZ4 block is shorter than its checksum');
+    const stored = new DataView(block.buffer, block.byteOffset, 8).getBigUint64(0);
+    const got = xxhash64(block.subarray(8));
+    if (got !== stored)
+      throw corrupt(`its LZ4 block fails its XXH64 check (stored ${hex64(stored)}, computed ${hex64(got)})`);
+  } else if (tag === 'ZS') {
+    const flags = zstdChecksumFlag(block);
+    if (!flags) return;
+    let data: Uint8Array;
+    try {
+      data = decompressZstd(block);
+    } catch (err) {
+      throw corrupt(`its zstd frame does not decompress (${reason(err)})`);
+    }
+    const stored = new DataView(block.buffer, block.byteOffset + block.length - 4, 4).getUint32(0, true);
+    const got = Number(xxhash64(data) & 0xffffffffn);
+    if (got !== stored) throw corrupt('its zstd frame fails its content checksum');
+  }
+}
+
+/** Whether a zstd frame (magic 28 B5 2F FD, then the frame header descriptor) carries a content checksum. */
+function zstdChecksumFlag(block: Uint8Array): boolean {
+  if (block.length < 9) return false;
+  const magic = block[0] === 0x28 && block[1] === 0xb5 && block[2] === 0x2f && block[3] === 0xfd;
+  return magic && (block[4] & 0x04) !== 0;
+}
+
+function hex64(v: bigint): string {
+  return '0x' + v.toString(16).padStart(16, '0');
 }
 
 function integerColumn(values: Float32Array | Float64Array): StoredColumn {
