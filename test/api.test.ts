@@ -375,6 +375,13 @@ test('logProbVar checks x [B, F], the context rows and columns and ν [B, N] at 
       ],
     ];
     for (const [call, want] of bad) assert.throws(call, want);
+    // One ν for every row, as the README's tape recipe passes it: [1, N] and [N] give the rows'
+    // [B, N] values.
+    const perRow = model.logProbVar(tape, x2, { context: c2, nu: v([0.5, -0.3, 0.5, -0.3], [2, 2]) }).value.data;
+    for (const shape of [[1, 2], [2]]) {
+      const one = model.logProbVar(tape, x2, { context: c2, nu: v([0.5, -0.3], shape) }).value.data;
+      assert.equal(Array.from(one), Array.from(perRow), `ν of shape [${shape}]`);
+    }
   });
 });
 

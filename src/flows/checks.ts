@@ -67,6 +67,21 @@ export function checkInputs(
   }
   if (N !== undefined && N > 0) {
     if (!cond?.nu) throw new Error(`${where}: needs ν, a ${kind} [${B}, ${N}] (one row per row of ${xName})`);
-    checkRows(where, 'ν', kind, cond.nu, N, B);
+    checkNu(where, kind, cond.nu, N, B);
   }
+}
+
+/**
+ * ν as [B, N] (one row per event), or one ν for all rows: [1, N] or [N] — the README's tape
+ * recipe (`tape.leaf(ν)` for ∂ log L / ∂ν) passes a single row, which the ops broadcast.
+ */
+function checkNu(where: string, kind: Kind, nu: unknown, N: number, B: number): void {
+  const shape = shapeOf(kind, nu);
+  const ok =
+    shape !== null &&
+    ((shape.length === 1 && shape[0] === N) ||
+      (shape.length === 2 && shape[1] === N && (shape[0] === B || shape[0] === 1)));
+  if (ok) return;
+  if (!shape) checkRows(where, 'ν', kind, nu, N, B); // names what was passed instead of a Var/tensor
+  throw new Error(`${where}: ν has shape [${shape!.join(', ')}], expected [${B}, ${N}], [1, ${N}] or [${N}]`);
 }
