@@ -16,7 +16,7 @@ import { repeatRow } from '../analysis/grid.js';
 import { column } from '../analysis/columns.js';
 import { classKl, gridKl } from '../analysis/kl.js';
 import { densityGrid, truthKinDensity, type LogDensityFn, type DensityGrid } from './density.js';
-import { addExactStack, gaussianBinCounts } from './hist.js';
+import { addExactStack, addTemplateStack, gaussianBinCounts } from './hist.js';
 import {
   LEVEL_RULE,
   MODEL_LINE,
@@ -237,22 +237,20 @@ export function figSysKin1d(ctx: ValidationContext): string {
         const edges = kinEdges(ctx, d);
         const sample = column(x, 2, d, classes, k.c);
         stacks.push(
-          addExactStack(fig, 2 * r, 2 * k.c + d, {
-            edges,
-            truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
-            truthLabel: 'Truth',
-            truthColor: COLORS.truth,
-            model: sample,
-            modelLabel: 'Model',
-            modelColor: COLORS.model,
-            reference: {
-              counts: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
-              label: 'Nominal',
-              color: k.color,
+          addTemplateStack(
+            fig,
+            2 * r,
+            2 * k.c + d,
+            {
+              edges,
+              truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
+              nominal: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
+              model: sample,
             },
-            title: `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
-            xLabel: X_LABEL[d],
-          }),
+            k.color,
+            `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
+            X_LABEL[d],
+          ),
         );
       }
     }

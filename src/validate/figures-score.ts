@@ -19,7 +19,7 @@ import { gaussianWindow, roundOut } from '../analysis/windows.js';
 import { evaluationOf, type ValidationContext } from './context.js';
 import { densityGrid, mixtureGrid, truthScoreDensity, xNodes, type DensityGrid, type LogDensityFn } from './density.js';
 import { nsfDensity, residualDensity } from './figures-kin.js';
-import { addExactStack, conditionalBinCounts } from './hist.js';
+import { addExactStack, addTemplateStack, conditionalBinCounts } from './hist.js';
 import { concatColumns, headOf } from './sampling.js';
 import { normalCdf } from './stats.js';
 import {
@@ -466,22 +466,20 @@ export function figSysScore1d(ctx: ValidationContext): string {
         const edges = scoreEdges(ctx, d);
         const sample = column(y, 2, d, t.c, k.c);
         stacks.push(
-          addExactStack(fig, 2 * r, 2 * k.c + d, {
-            edges,
-            truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
-            truthLabel: 'Truth',
-            truthColor: COLORS.truth,
-            model: sample,
-            modelLabel: 'Model',
-            modelColor: COLORS.model,
-            reference: {
-              counts: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
-              label: 'Nominal',
-              color: k.color,
+          addTemplateStack(
+            fig,
+            2 * r,
+            2 * k.c + d,
+            {
+              edges,
+              truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
+              nominal: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
+              model: sample,
             },
-            title: `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
-            xLabel: Y_LABEL[d],
-          }),
+            k.color,
+            `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
+            Y_LABEL[d],
+          ),
         );
       }
     }

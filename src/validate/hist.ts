@@ -5,6 +5,7 @@
  * the ratio's error bar is the model's Poisson error alone).
  */
 import {
+  COLORS,
   addHistogramStack,
   histogram1d,
   type Figure,
@@ -90,4 +91,31 @@ export function addExactStack(
     main.hist(s.edges, dens, { color: r.color, dash: [5, 4], width: 1.3, label: r.label });
   }
   return { ratio, ratioRange };
+}
+
+/**
+ * A template's stack in the residual models' 1-D closure figures: the truth at the template
+ * (filled) against the model at the template's ν, with the nominal truth dashed in the class colour.
+ */
+export function addTemplateStack(
+  fig: Figure,
+  row: number,
+  col: number,
+  s: { edges: number[]; truth: Float64Array; nominal: Float64Array; model: ArrayLike<number> },
+  classColor: string,
+  title: string,
+  xLabel: string,
+): { ratio: Panel; ratioRange: Range } {
+  return addExactStack(fig, row, col, {
+    edges: s.edges,
+    truth: s.truth,
+    truthLabel: 'Truth',
+    truthColor: COLORS.truth,
+    model: s.model,
+    modelLabel: 'Model',
+    modelColor: COLORS.model,
+    reference: { counts: s.nominal, label: 'Nominal', color: classColor },
+    title,
+    xLabel,
+  });
 }
