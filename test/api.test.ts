@@ -391,6 +391,7 @@ test('createDevice options from JavaScript: each bad one named as createDevice o
     [{ wasmBuild: 'simd2' }, /createDevice options\.wasmBuild: expected one of simd, relaxed, got 'simd2'/],
     [{ initialBytes: -5 }, /createDevice options\.initialBytes: expected a whole number of bytes/],
     [{ calibrate: 'yes' }, /createDevice options\.calibrate: expected true or false/],
+    [{ thread: 2 }, /createDevice: unknown option 'thread'; the options are backend, wasmBuild, .*threads/],
   ];
   for (const [opts, want] of bad) {
     let err = '';

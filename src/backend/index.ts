@@ -65,6 +65,14 @@ function checkBackend(name: unknown, from: string): BackendChoice {
 }
 
 const WASM_BUILDS: readonly WasmBuild[] = ['simd', 'relaxed'];
+const DEVICE_OPTION_KEYS: readonly (keyof DeviceOptions)[] = [
+  'backend',
+  'wasmBuild',
+  'initialBytes',
+  'threads',
+  'calibrate',
+  'onAutoChoice',
+];
 
 /**
  * The options a JavaScript caller may get wrong, checked before anything starts: each error
@@ -72,6 +80,14 @@ const WASM_BUILDS: readonly WasmBuild[] = ['simd', 'relaxed'];
  */
 function checkDeviceOptions(opts: DeviceOptions): void {
   const where = (key: string) => `createDevice options.${key}`;
+  if (opts === null || typeof opts !== 'object')
+    throw new Error(`createDevice: options must be an object, got ${String(opts)}`);
+  // A misspelt key (`thread: 2`, `build: 'simd'`) would otherwise be ignored without a word.
+  for (const key of Object.keys(opts)) {
+    if (!DEVICE_OPTION_KEYS.includes(key as keyof DeviceOptions)) {
+      throw new Error(`createDevice: unknown option '${key}'; the options are ${DEVICE_OPTION_KEYS.join(', ')}`);
+    }
+  }
   if (opts.wasmBuild !== undefined && !WASM_BUILDS.includes(opts.wasmBuild)) {
     throw new Error(
       `${where('wasmBuild')}: expected one of ${WASM_BUILDS.join(', ')}, got '${String(opts.wasmBuild)}'`,
