@@ -239,17 +239,13 @@ export function figSysKin1d(ctx: ValidationContext): string {
         stacks.push(
           addTemplateStack(
             fig,
-            2 * r,
-            2 * k.c + d,
+            { template: t, row: r, cls: k, d, axis: X_LABEL[d] },
             {
               edges,
               truth: gaussianBinCounts(edges, pt.mean[d], pt.sd[d], sample.length),
               nominal: gaussianBinCounts(edges, pn.mean[d], pn.sd[d], sample.length),
               model: sample,
             },
-            k.color,
-            `${t.name}, ${nuText(t.m)} — ${k.name}, ${X_LABEL[d]}`,
-            X_LABEL[d],
           ),
         );
       }

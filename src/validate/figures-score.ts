@@ -468,17 +468,13 @@ export function figSysScore1d(ctx: ValidationContext): string {
         stacks.push(
           addTemplateStack(
             fig,
-            2 * r,
-            2 * k.c + d,
+            { template: tp, row: r, cls: k, d, axis: Y_LABEL[d] },
             {
               edges,
               truth: conditionalBinCounts(edges, t.x, t.c, k.c, tp.generator, d),
               nominal: conditionalBinCounts(edges, t.x, t.c, k.c, ctx.nominal, d),
               model: sample,
             },
-            k.color,
-            `${tp.name}, ${nuText(tp.m)} — ${k.name}, ${Y_LABEL[d]}`,
-            Y_LABEL[d],
           ),
         );
       }

@@ -15,6 +15,8 @@ import {
 } from '../plot/index.js';
 import { yParamsBatch, type GeneratorConfig } from '../toy/index.js';
 import { addGaussianBinMass } from './stats.js';
+import { nuText } from './style.js';
+import type { ClassStyle } from '../analysis/classes.js';
 
 /** Expected counts N·P(bin) of N(mean, sd²). */
 export function gaussianBinCounts(edges: ArrayLike<number>, mean: number, sd: number, N: number): Float64Array {
@@ -93,20 +95,26 @@ export function addExactStack(
   return { ratio, ratioRange };
 }
 
+/** Where a template's stack goes: template row `row`, class `cls`, dimension `d` (its axis label). */
+export interface TemplateStackPlace {
+  template: { name: string; m: readonly number[] };
+  row: number;
+  cls: ClassStyle;
+  d: number;
+  axis: string;
+}
+
 /**
  * A template's stack in the residual models' 1-D closure figures: the truth at the template
- * (filled) against the model at the template's ν, with the nominal truth dashed in the class colour.
+ * (filled) against the model at the template's ν, with the nominal truth dashed in the class
+ * colour; rows by template, columns by class then dimension, as both sectors lay them out.
  */
 export function addTemplateStack(
   fig: Figure,
-  row: number,
-  col: number,
+  at: TemplateStackPlace,
   s: { edges: number[]; truth: Float64Array; nominal: Float64Array; model: ArrayLike<number> },
-  classColor: string,
-  title: string,
-  xLabel: string,
 ): { ratio: Panel; ratioRange: Range } {
-  return addExactStack(fig, row, col, {
+  return addExactStack(fig, 2 * at.row, 2 * at.cls.c + at.d, {
     edges: s.edges,
     truth: s.truth,
     truthLabel: 'Truth',
@@ -114,8 +122,8 @@ export function addTemplateStack(
     model: s.model,
     modelLabel: 'Model',
     modelColor: COLORS.model,
-    reference: { counts: s.nominal, label: 'Nominal', color: classColor },
-    title,
-    xLabel,
+    reference: { counts: s.nominal, label: 'Nominal', color: at.cls.color },
+    title: `${at.template.name}, ${nuText(at.template.m)} — ${at.cls.name}, ${at.axis}`,
+    xLabel: at.axis,
   });
 }

@@ -373,8 +373,7 @@ export function checkBlock(tag: string, block: Uint8Array, unpacked: number, fil
     if (got !== stored)
       throw corrupt(`its LZ4 block fails its XXH64 check (stored ${hex64(stored)}, computed ${hex64(got)})`);
   } else if (tag === 'ZS') {
-    const flags = zstdChecksumFlag(block);
-    if (!flags) return;
+    if (!zstdChecksumFlag(block)) return;
     let data: Uint8Array;
     try {
       data = decompressZstd(block);
