@@ -46,6 +46,96 @@ test('parameters accumulate into their persistent grad; frozen ones record nothi
   assert.is(tape.size, 0, 'the tape is consumed by backward');
 });
 
+test('every accumulation path: a leaf used three times, a parameter twice, a shared gradient reused', () => {
+  const dev = tsDevice();
+  const ps = new ParamSet(dev, [{ name: 'w', shape: [2] }]);
+  ps.get('w').value.data.set([2, -1]);
+  const tape = new Tape(dev);
+  const x = tape.leaf(dev.tensor([1, 3], [2]));
+  const w = tape.param(ps.get('w'));
+  // add(x, x) hands x the same tensor twice (by reference, then a new sum); the third use adds in place.
+  const a = op.add(op.add(x, x), op.mul(x, w));
+  // w: a parameter's grad is its persistent tensor from the start, added into in place.
+  const loss = op.sum(op.add(a, op.mul(w, w)));
+  tape.backward(loss);
+  assert.equal(Array.from(x.grad!.data), [2 + 2, 2 - 1]); // 2 + w
+  assert.equal(Array.from(ps.get('w').grad.data), [1 + 4, 3 - 2]); // x + 2w
+});
+
+test('parameter gradients accumulate over steps until zeroGrad', () => {
+  const dev = tsDevice();
+  const ps = new ParamSet(dev, [{ name: 'w', shape: [2] }]);
+  ps.get('w').value.data.set([1, 2]);
+  const step = (scale: number) => {
+    const tape = new Tape(dev);
+    tape.backward(op.sum(op.mul(tape.param(ps.get('w')), scale)));
+  };
+  step(2);
+  step(3);
+  assert.equal(Array.from(ps.get('w').grad.data), [5, 5]);
+  ps.zeroGrad();
+  step(1);
+  assert.equal(Array.from(ps.get('w').grad.data), [1, 1]);
+});
+
+test('backward twice on one loss is refused (it did nothing the second time before)', () => {
+  const dev = tsDevice();
+  const ps = new ParamSet(dev, [{ name: 'w', shape: [2] }]);
+  ps.get('w').value.data.set([1, 2]);
+  const tape = new Tape(dev);
+  const loss = op.sum(op.square(tape.param(ps.get('w'))));
+  tape.backward(loss);
+  assert.equal(Array.from(ps.get('w').grad.data), [2, 4]);
+  assert.throws(
+    () => tape.backward(loss),
+    /this loss was computed before an earlier backward\(\), which consumed the graph/,
+  );
+  assert.equal(Array.from(ps.get('w').grad.data), [2, 4]);
+});
+
+test('a value computed before backward cannot carry a later backward, and nothing is written', () => {
+  // The path through h was silently dropped: x.grad stayed e^x, not e^x + 2e^x.
+  const dev = tsDevice();
+  const ps = new ParamSet(dev, [{ name: 'w', shape: [2] }]);
+  ps.get('w').value.data.set([1, 2]);
+  const tape = new Tape(dev);
+  const x = tape.leaf(dev.tensor([0, 1], [2]));
+  const w = tape.param(ps.get('w'));
+  const h = op.exp(x);
+  tape.backward(op.sum(h));
+  const e = [1, h.value.data[1]];
+  assert.equal(Array.from(x.grad!.data), e);
+  // Its value is still usable, as a constant or in ops that are not differentiated.
+  assert.is(op.sum(h).value.data[0], e[0] + e[1]);
+  tape.backward(op.sum(op.mul(x, tape.constant(h.value))));
+  assert.equal(Array.from(x.grad!.data), [e[0] + e[0], e[1] + e[1]]);
+  const before = Array.from(ps.get('w').grad.data);
+  const again = op.sum(op.add(op.mul(w, 3), op.mul(h, 2)));
+  assert.throws(() => tape.backward(again), /input 0 of mul was computed before an earlier backward\(\)/);
+  assert.equal(Array.from(x.grad!.data), [e[0] + e[0], e[1] + e[1]]);
+  assert.equal(Array.from(ps.get('w').grad.data), before, 'no parameter gradient half-written');
+});
+
+test('a tape reused after backward: leaves and parameters keep accumulating, as over steps', () => {
+  const dev = tsDevice();
+  const tape = new Tape(dev);
+  const x = tape.leaf(dev.tensor([1, 2], [2]));
+  tape.backward(op.sum(op.square(x)));
+  tape.backward(op.sum(op.mul(x, 3)));
+  assert.equal(Array.from(x.grad!.data), [2 + 3, 4 + 3]);
+  assert.is(tape.size, 0);
+});
+
+test('a loss on frozen parameters only: backward says what gets no gradient', () => {
+  const dev = tsDevice();
+  const ps = new ParamSet(dev, [{ name: 'w', shape: [2] }]);
+  ps.freeze();
+  const tape = new Tape(dev);
+  const loss = op.sum(op.square(tape.param(ps.get('w'))));
+  assert.throws(() => tape.backward(loss), /does not depend on any tracked value \(constants, frozen parameters/);
+  assert.equal(Array.from(ps.get('w').grad.data), [0, 0]);
+});
+
 test('a no-grad tape records nothing and backward refuses', () => {
   const dev = tsDevice();
   const tape = new Tape(dev, { grad: false });

@@ -10,6 +10,11 @@
  * parameter's persistent `grad` tensor. A gradient handed down by a backward rule may be shared
  * (e.g. `add` passes its incoming gradient to both inputs), so a Var's first gradient is kept
  * by reference and the second contribution makes a new sum instead of adding in place.
+ *
+ * `backward` consumes the graph it walks (as PyTorch frees it): the Vars those nodes computed are
+ * marked `spent`. Leaves and parameters stay usable and keep accumulating, but a second backward
+ * through a spent Var is refused: its node is gone, so the gradient would stop there and never
+ * reach the values it was computed from (silently too small gradients).
  */
 import { Binary, Broadcast } from '../backend/kernels.js';
 import type { Device, OpObserver } from '../backend/device.js';
@@ -32,6 +37,8 @@ export class Var {
   grad: Tensor | null = null;
   /** true when `grad` is ours to add into in place. */
   gradOwned = false;
+  /** true once a backward consumed the node that computed this Var (see the header). */
+  spent = false;
   constructor(
     readonly value: Tensor,
     readonly tape: Tape,
@@ -114,10 +121,19 @@ export class Tape {
 
   /** d(loss)/d(every tracked Var); `loss` must hold a single value (or pass a seed gradient). */
   backward(loss: Var, seed?: Tensor): void {
-    if (!loss.requiresGrad) throw new Error('backward: the loss does not depend on any tracked value');
-    if (!seed && loss.value.size !== 1) {
-      throw new Error(`backward: loss has shape ${shapeStr(loss.shape)}; pass a seed gradient for non-scalars`);
+    if (!loss.requiresGrad) {
+      throw new Error(
+        'backward: the loss does not depend on any tracked value (constants, frozen parameters and ' +
+          'the values of a { grad: false } tape get no gradient; a leaf or an unfrozen parameter does)',
+      );
     }
+    if (loss.spent) {
+      throw new Error(
+        'backward: this loss was computed before an earlier backward(), which consumed the graph behind ' +
+          'it (backward frees what it walks); record the computation again (a new Tape per step)',
+      );
+    }
+    this.refuseSpentInputs(loss);
     this.accumulate(loss, seed ?? this.device.tensor([1], loss.shape));
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i];
@@ -138,7 +154,32 @@ export class Tape {
       });
       this.observer?.opBackward(node.op, performance.now() - t0);
     }
+    for (const node of this.nodes) for (const v of node.outs) v.spent = true;
     this.nodes = [];
+  }
+
+  /**
+   * Throws if the gradient of `loss` would reach a Var whose node an earlier backward consumed;
+   * checked before any gradient is written, so a parameter's grad is not left half-updated. Only
+   * the nodes the gradient reaches count: a spent value used on the side (a metric) is fine.
+   */
+  private refuseSpentInputs(loss: Var): void {
+    const reached = new Set<Var>([loss]);
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i];
+      if (!node.outs.some((v) => reached.has(v))) continue;
+      node.inputs.forEach((v, k) => {
+        if (!v.requiresGrad) return;
+        if (v.spent) {
+          throw new Error(
+            `backward: input ${k} of ${node.op} was computed before an earlier backward(), which consumed ` +
+              'the graph behind it: its gradient would stop there. Record that computation again on this ' +
+              'graph (a new Tape per step), or pass its value in as tape.constant(v.value) if it needs none',
+          );
+        }
+        reached.add(v);
+      });
+    }
   }
 
   private accumulate(v: Var, g: Tensor): void {
