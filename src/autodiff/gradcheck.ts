@@ -5,6 +5,12 @@
  * so one backward pass checks every output at once. Each input element is moved by ±h and
  * (L₊ − L₋)/2h compared with the tape's gradient. Values are float32 in memory; the ts kernels
  * accumulate in float64, so with h ≈ 1e-2·max(1,|x|) the check resolves ~1e-3 relative.
+ *
+ * Tolerances: an element passes when |analytic − numeric| ≤ atol + rtol·|numeric|. The defaults
+ * (atol 1e-3, rtol 1e-2) leave room for a whole network's float32 rounding (a residual layer's
+ * numeric derivatives scatter by ~2e-3 relative); single ops pass at 1e-4 / 1e-3, which
+ * test/ops-gradcheck.test.ts uses. atol is absolute: gradients much smaller than it are not
+ * checked, so scale the function so that its gradients are of order one.
  */
 import type { Device } from '../backend/device.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -74,6 +80,13 @@ export function gradcheck(dev: Device, fn: GradFn, inputs: Tensor[], opts: Gradc
   const atol = opts.atol ?? 1e-3;
   const rtol = opts.rtol ?? 1e-2;
   const check = opts.check ?? inputs.map((_, i) => i);
+  for (const k of check) {
+    if (!(Number.isInteger(k) && k >= 0 && k < inputs.length)) {
+      throw new Error(
+        `gradcheck: check names input ${k}; there are ${inputs.length} inputs (0 to ${inputs.length - 1})`,
+      );
+    }
+  }
 
   // Analytic gradients.
   const tape = new Tape(dev);
@@ -129,6 +142,16 @@ export function gradcheckParams(
   const step = opts.step ?? 1e-2;
   const atol = opts.atol ?? 1e-3;
   const rtol = opts.rtol ?? 1e-2;
+  // A frozen parameter enters the tape as a constant: its analytic gradient would read 0 and the
+  // check would fail on a correct function with a message that never says why.
+  const frozen = params.filter((p) => p.frozen).map((p) => `'${p.name}'`);
+  if (frozen.length) {
+    throw new Error(
+      `gradcheckParams: ${frozen.length > 1 ? 'parameters' : 'parameter'} ${frozen.join(', ')} ` +
+        `${frozen.length > 1 ? 'are' : 'is'} frozen: the tape gives ` +
+        'a frozen parameter no gradient; unfreeze it (param.frozen = false) or leave it out of the list',
+    );
+  }
   for (const p of params) p.grad.data.fill(0);
   const tape = new Tape(dev);
   const out = fn(tape);
