@@ -1,8 +1,16 @@
-/** Finite-difference gradient check of every differentiable op, on every backend. */
+/**
+ * Finite-difference gradient check of every differentiable op, on every backend: each broadcast
+ * layout in both operand orders, with either operand a constant (the backward's `needs` branches),
+ * every fused activation, masked layers, and the spline's tails and single outputs.
+ * Single ops pass at atol 1e-4, rtol 1e-3, ten times tighter than gradcheck's defaults (which
+ * leave room for whole networks); a case can loosen that only with a reason beside it.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Act } from '../src/backend/kernels.js';
 import { gradcheck, type GradFn } from '../src/autodiff/gradcheck.js';
+import type { Tape, Var } from '../src/autodiff/tape.js';
+import type { Shape } from '../src/tensor/tensor.js';
 import * as op from '../src/ops/index.js';
 import { allDevices, randomValues } from './helpers/devices.js';
 
@@ -16,7 +24,23 @@ type Case = {
   check?: number[];
   step?: number;
   rtol?: number;
+  atol?: number;
 };
+
+/** A fixed operand that gets no gradient (its backward branch must not run, the other must still be right). */
+const konst = (t: Tape, shape: Shape, seed: number, lo = -1.5, hi = 1.5): Var =>
+  t.constant(
+    t.device.tensor(
+      randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        lo,
+        hi,
+      ),
+      shape,
+    ),
+  );
+const spec = { bins: 4, bound: 5, slope: 1e-3 };
 
 const M = 5,
   N = 3;
@@ -146,6 +170,166 @@ const cases: Case[] = [
       [N, 4],
     ],
   },
+  // Broadcast layouts in the other operand order, numbers, and constants on either side.
+  {
+    name: 'add col first',
+    fn: (_, [a, b]) => op.add(b, a),
+    shapes: [
+      [M, N],
+      [M, 1],
+    ],
+  },
+  { name: 'add number first', fn: (_, [a]) => op.add(2, a), shapes: [[M, N]] },
+  { name: 'add, small constant', fn: (t, [a]) => op.add(konst(t, [N], 1), a), shapes: [[M, N]] },
+  { name: 'add, big constant', fn: (t, [b]) => op.add(konst(t, [M, N], 2), b), shapes: [[N]] },
+  {
+    name: 'sub col',
+    fn: (_, [a, b]) => op.sub(a, b),
+    shapes: [
+      [M, N],
+      [M, 1],
+    ],
+  },
+  { name: 'sub scalar', fn: (_, [a, b]) => op.sub(a, b), shapes: [[M, N], [1]] },
+  { name: 'sub row first', fn: (_, [a, b]) => op.sub(b, a), shapes: [[M, N], [N]] },
+  { name: 'sub number first', fn: (_, [a]) => op.sub(1, a), shapes: [[M, N]] },
+  { name: 'sub number second', fn: (_, [a]) => op.sub(a, 1), shapes: [[M, N]] },
+  { name: 'sub, small constant', fn: (t, [a]) => op.sub(a, konst(t, [M, 1], 3)), shapes: [[M, N]] },
+  { name: 'sub, big constant', fn: (t, [b]) => op.sub(konst(t, [M, N], 4), b), shapes: [[N]] },
+  { name: 'mul row', fn: (_, [a, b]) => op.mul(a, b), shapes: [[M, N], [N]] },
+  {
+    name: 'mul col first',
+    fn: (_, [a, b]) => op.mul(b, a),
+    shapes: [
+      [M, N],
+      [M, 1],
+    ],
+  },
+  { name: 'mul scalar second', fn: (_, [a, b]) => op.mul(a, b), shapes: [[M, N], [1]] },
+  { name: 'mul number first', fn: (_, [a]) => op.mul(-1.3, a), shapes: [[M, N]] },
+  { name: 'mul, small constant', fn: (t, [a]) => op.mul(a, konst(t, [N], 5)), shapes: [[M, N]] },
+  { name: 'mul, big constant first', fn: (t, [b]) => op.mul(konst(t, [M, N], 6), b), shapes: [[M, 1]] },
+  { name: 'mul, big constant second', fn: (t, [b]) => op.mul(b, konst(t, [M, N], 7)), shapes: [[1]] },
+  {
+    name: 'div col',
+    fn: (_, [a, b]) => op.div(a, b),
+    shapes: [
+      [M, N],
+      [M, 1],
+    ],
+    range: [0.5, 2],
+  },
+  { name: 'div scalar', fn: (_, [a, b]) => op.div(a, b), shapes: [[M, N], [1]], range: [0.5, 2] },
+  {
+    name: 'div col first',
+    fn: (_, [a, b]) => op.div(b, a),
+    shapes: [
+      [M, N],
+      [M, 1],
+    ],
+    range: [0.5, 2],
+  },
+  { name: 'div number first', fn: (_, [a]) => op.div(2, a), shapes: [[M, N]], range: [0.5, 2] },
+  { name: 'div number second', fn: (_, [a]) => op.div(a, 4), shapes: [[M, N]] },
+  { name: 'div, constant divisor', fn: (t, [a]) => op.div(a, konst(t, [N], 8, 0.5, 2)), shapes: [[M, N]] },
+  {
+    name: 'div, constant dividend',
+    fn: (t, [b]) => op.div(konst(t, [M, N], 9), b),
+    shapes: [[M, 1]],
+    range: [0.5, 2],
+  },
+  {
+    name: 'where, b constant',
+    fn: (t, [a]) => op.where(t.device.tensor([1, 0, 0, 1, 1, 0], [3, 2]), a, konst(t, [3, 2], 10)),
+    shapes: [[3, 2]],
+  },
+  {
+    name: 'where, a constant',
+    fn: (t, [b]) => op.where(t.device.tensor([1, 0, 0, 1, 1, 0], [3, 2]), konst(t, [3, 2], 11), b),
+    shapes: [[3, 2]],
+  },
+  {
+    name: 'concatCols, a constant part',
+    fn: (t, [a]) => op.concatCols([konst(t, [M, 2], 12), a]),
+    shapes: [[M, 3]],
+  },
+  {
+    name: 'matmul, constant a',
+    fn: (t, [b]) => op.matmul(konst(t, [M, 4], 13), b),
+    shapes: [[4, N]],
+  },
+  {
+    name: 'matmul, constant b',
+    fn: (t, [a]) => op.matmul(a, konst(t, [4, N], 14)),
+    shapes: [[M, 4]],
+  },
+  // The masked layer with its bias, each activation, and with constant weights (an input gradient only).
+  ...[Act.None, Act.Relu, Act.Elu, Act.Tanh].map((act): Case => ({
+    name: `linear masked, act ${act}`,
+    fn: (t, [x, W, b]) =>
+      op.linear(x, W, b, { mask: t.device.tensor([1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1], [N, 4]), activation: act }),
+    shapes: [[M, 4], [N, 4], [N]],
+  })),
+  {
+    name: 'linear, constant W and b',
+    fn: (t, [x]) => op.linear(x, konst(t, [N, 4], 15), konst(t, [N], 16), { activation: Act.Elu }),
+    shapes: [[M, 4]],
+  },
+  {
+    name: 'linear, constant x',
+    fn: (t, [W, b]) => op.linear(konst(t, [M, 4], 17), W, b, { activation: Act.Tanh }),
+    shapes: [[N, 4], [N]],
+  },
+  {
+    // x outside [−B, B] (B = 5): the identity tails, y = x and ln|dy/dx| = 0 whatever the params;
+    // rows mix tail and interior elements. With these inputs 6·x reaches both tails (6 of its 10
+    // elements) and stays 0.25 or more from ±B, where the tail joins the spline.
+    name: 'spline tails',
+    fn: (_, [x, p]) => {
+      const s = op.spline(op.mul(x, 6), p, spec);
+      return op.concatCols([s.y, s.ladj]);
+    },
+    shapes: [
+      [M, 2],
+      [M, 22],
+    ],
+    step: 1e-3,
+    rtol: 3e-2,
+    atol: 1e-3,
+  },
+  {
+    name: 'spline, y only (the unused ln|dy/dx| gets a zero gradient)',
+    fn: (_, [x, p]) => op.spline(op.mul(x, 3), p, spec).y,
+    shapes: [
+      [M, 2],
+      [M, 22],
+    ],
+    step: 1e-3,
+    rtol: 3e-2,
+    atol: 1e-3,
+  },
+  {
+    name: 'spline, ln|dy/dx| only',
+    fn: (_, [x, p]) => op.spline(op.mul(x, 3), p, spec).ladj,
+    shapes: [
+      [M, 2],
+      [M, 22],
+    ],
+    step: 1e-3,
+    rtol: 3e-2,
+    atol: 1e-3,
+  },
+  {
+    name: 'spline, constant params (d/dx only)',
+    fn: (t, [x]) => {
+      const s = op.spline(op.mul(x, 3), konst(t, [M, 22], 18), spec);
+      return op.concatCols([s.y, s.ladj]);
+    },
+    shapes: [[M, 2]],
+    step: 1e-3,
+    rtol: 3e-2,
+    atol: 1e-3,
+  },
   {
     // K = 4 bins → 11 raw values per element; x and the params both get gradients, y and ladj both used
     name: 'spline (y and ln|dy/dx|)',
@@ -162,6 +346,7 @@ const cases: Case[] = [
     // kernel's own gradients are checked in float64 to 1e-6 by test/spline.test.ts.
     step: 1e-3,
     rtol: 3e-2,
+    atol: 1e-3,
   },
 ];
 
@@ -182,7 +367,12 @@ for (const dev of devices) {
       );
       // Keep relu/abs away from the kink at 0, where the derivative is not defined.
       for (const t of inputs) for (let i = 0; i < t.size; i++) if (Math.abs(t.data[i]) < 0.05) t.data[i] += 0.1;
-      const r = gradcheck(dev, c.fn, inputs, { check: c.check, step: c.step, rtol: c.rtol });
+      const r = gradcheck(dev, c.fn, inputs, {
+        check: c.check,
+        step: c.step,
+        rtol: c.rtol ?? 1e-3,
+        atol: c.atol ?? 1e-4,
+      });
       assert.ok(r.ok, `${c.name} on ${dev.backend}: worst ${r.worst.toFixed(3)} at ${r.where}`);
     });
   }
