@@ -5,7 +5,8 @@
  *   operand is zero outside them; TN writes zeros outside (keeps them when accumulating);
  *   bad ranges are errors naming the kernel;
  * - the gather kernel, wasm (1 and 2 threads) against ts, and its index errors;
- * - blockLinear: finite-difference gradients, and the same function and gradients as
+ * - blockLinear: finite-difference gradients (every activation, the sparse hint's paths, with
+ *   spreadLinear's and rowBiasLinear's), and the same function and gradients as
  *   linear(x, W, b, { mask }) on Zuko's masks for NSF and residual hyper-networks; with the
  *   sparse hint over relu layers, the bits of the dense path;
  * - the layout of a 2-feature NSF hyper-network skips a quarter of its hidden/output weights.
@@ -341,18 +342,59 @@ for (const backend of ['ts', 'wasm'] as const) {
     }
   });
 
-  test(`${backend}: gradcheck blockLinear (x, W, b) on a sorted NSF layer`, () => {
+  test(`${backend}: gradcheck blockLinear (x, W, b) on a sorted NSF layer, every activation`, () => {
     const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
     const masks = maskedMlpMasks(autoregressiveAdjacency([1, 0], 3, 2), [8, 8]);
     const layouts = blockLayouts(dev, masks);
     for (const l of [0, 1, 2]) {
+      for (const act of [Act.None, Act.Relu, Act.Elu, Act.Tanh]) {
+        const [N, K] = [masks[l].length, masks[l][0].length];
+        // With relu, inputs whose pre-activations all lie 0.05 or more from the kink at 0 (the
+        // others put one within 0.005 or 0.0003 of it, where a difference step crosses it).
+        const s = act === Act.Relu ? 50 : 0;
+        const r = gradcheck(dev, (_, [x, W, b]) => op.blockLinear(x, W, b, layouts[l], act), [
+          dev.tensor(randomValues(5 * K, s + 1 + l), [5, K]),
+          dev.tensor(randomValues(N * K, s + 2 + l), [N, K]),
+          dev.tensor(randomValues(N, s + 3 + l), [N]),
+        ]);
+        assert.ok(r.ok, `layer ${l}, act ${act}: worst ${r.worst.toFixed(3)} at ${r.where}`);
+      }
+    }
+  });
+
+  test(`${backend}: gradcheck the sparse hint's paths (blockLinear's transposed dW, spread, row bias)`, () => {
+    // x as a relu layer's output (a third of it exact zeros). blockLinear without its own relu
+    // computes dW transposed and gathers it back through targetT: a path of its own, not a hint.
+    const dev = backend === 'ts' ? new Device(memory, tsKernels, heap) : new Device(memory, wasm[0], heap);
+    const masks = maskedMlpMasks(autoregressiveAdjacency([1, 0], 3, 2), [8, 8]);
+    const layouts = blockLayouts(dev, masks);
+    const reluOut = (n: number, seed: number) => randomValues(n, seed, -0.5, 1.5).map((v) => Math.max(v, 0));
+    for (const l of [1, 2]) {
       const [N, K] = [masks[l].length, masks[l][0].length];
-      const r = gradcheck(dev, (_, [x, W, b]) => op.blockLinear(x, W, b, layouts[l], l === 2 ? Act.None : Act.Tanh), [
-        dev.tensor(randomValues(5 * K, 1 + l), [5, K]),
-        dev.tensor(randomValues(N * K, 2 + l), [N, K]),
-        dev.tensor(randomValues(N, 3 + l), [N]),
-      ]);
-      assert.ok(r.ok, `layer ${l}: worst ${r.worst.toFixed(3)} at ${r.where}`);
+      for (const act of [Act.None, Act.Relu, Act.Tanh]) {
+        const r = gradcheck(dev, (_, [x, W, b]) => op.blockLinear(x, W, b, layouts[l], act, null, true), [
+          dev.tensor(reluOut(5 * K, 4 + l), [5, K]),
+          dev.tensor(randomValues(N * K, 5 + l), [N, K]),
+          dev.tensor(randomValues(N, 6 + l), [N]),
+        ]);
+        assert.ok(r.ok, `blockLinear layer ${l}, act ${act}: worst ${r.worst.toFixed(3)} at ${r.where}`);
+      }
+    }
+    const [B, K, N, U] = [6, 5, 4, 2];
+    const spread = dev.tensor(
+      Array.from({ length: B * U }, (_, e) => (Math.floor(e / U) % U === e % U ? 1 : 0)),
+      [B, U],
+    );
+    for (const act of [Act.None, Act.Relu, Act.Elu]) {
+      const inputs = (rows: number) => [
+        dev.tensor(reluOut(B * K, 31), [B, K]),
+        dev.tensor(randomValues(N * K, 32), [N, K]),
+        dev.tensor(randomValues(rows * N, 33), [rows, N]),
+      ];
+      const rs = gradcheck(dev, (_, [x, W, T]) => op.spreadLinear(x, W, spread, T, act, null, true), inputs(U));
+      assert.ok(rs.ok, `spreadLinear, act ${act}: ${rs.where}`);
+      const rb = gradcheck(dev, (_, [x, W, T]) => op.rowBiasLinear(x, W, T, act, null, true), inputs(B));
+      assert.ok(rb.ok, `rowBiasLinear, act ${act}: ${rb.where}`);
     }
   });
 }

@@ -100,6 +100,40 @@ for (const dev of devices) {
     assert.throws(scatter([0, 1, 5]), /index 5 \(at 2\) out of range/);
   });
 
+  test(`${dev.backend}: gatherRows and scatterRows past the kernel threshold: exact gradients`, () => {
+    // 300 rows of 64 (19 200 floats, over 2^14): the forward gather and scatterRows' backward run
+    // the gatherRows kernel, which the gradchecks above (a few rows) never reach. Both ops are
+    // linear, so each gradient is known exactly; integer seeds keep every sum exact.
+    const [M, N, R] = [300, 64, 320];
+    const a = dev.tensor(randomValues(M * N, 8), [M, N]);
+    const rows = Int32Array.from({ length: R }, (_, r) => (r * 37) % M); // repeats: 320 picks of 300 rows
+    const seed = dev.tensor(
+      Array.from({ length: R * N }, (_, e) => (e % 7) - 3),
+      [R, N],
+    );
+    const tape = new Tape(dev);
+    const av = tape.leaf(a);
+    const g = op.gatherRows(av, rows);
+    tape.backward(g, seed);
+    const want = new Float32Array(M * N);
+    rows.forEach((src, r) => {
+      for (let j = 0; j < N; j++) want[src * N + j] += seed.data[r * N + j];
+    });
+    assert.equal(Array.from(av.grad!.data), Array.from(want), 'gatherRows: the scatter-add of the seed');
+    rows.forEach((src, r) =>
+      assert.equal(
+        Array.from(g.value.data.subarray(r * N, r * N + N)),
+        Array.from(a.data.subarray(src * N, src * N + N)),
+      ),
+    );
+    const distinct = Int32Array.from({ length: M }, (_, r) => (r * 7) % R); // 300 distinct rows of 320
+    const t2 = new Tape(dev);
+    const bv = t2.leaf(a);
+    t2.backward(op.scatterRows(bv, distinct, R), seed);
+    const back = Array.from(distinct, (dst) => Array.from(seed.data.subarray(dst * N, dst * N + N))).flat();
+    assert.equal(Array.from(bv.grad!.data), back, 'scatterRows: the gather of the seed');
+  });
+
   test(`${dev.backend}: distinctRows, big batches: grouped rows found, continuous ones given up from a sample`, () => {
     const B = 8192;
     // x₀ constant over runs of 64 rows, then repeating (128 distinct values over 8192 rows), x₁ continuous.
