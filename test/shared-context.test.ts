@@ -77,6 +77,29 @@ for (const dev of devices) {
     assert.equal(Array.from(b.value.data), [W.data[2], 0]); // W[1, 2] is masked
     tape.backward(op.add(op.sum(a), op.sum(b)));
     assert.equal(Array.from(Wv.grad!.data), [0, 0, 1, 1, 1, 0]);
+    // One block unused: its span of the way back is zeros (the backward's null-gradient branch).
+    const onlyB = gradcheck(dev, (_, [w]) => op.weightBlocks(w, set)[1], [W]);
+    assert.ok(onlyB.ok, onlyB.where);
+    const t2 = new Tape(dev);
+    const W2 = t2.leaf(W);
+    t2.backward(op.sum(op.weightBlocks(W2, set)[1]));
+    assert.equal(Array.from(W2.grad!.data), [0, 0, 1, 0, 0, 0]);
+  });
+
+  test(`${dev.backend}: blockSet refuses overlapping blocks (an entry's gradient would come from one only)`, () => {
+    const m = [
+      [true, true],
+      [true, true],
+    ];
+    assert.throws(
+      () =>
+        blockSet(dev, m, [
+          [[0], [0, 1]],
+          [[0, 1], [1]],
+        ]),
+      /blockSet: W\[0, 1\] lies in blocks 0 and 1; blocks must not overlap/,
+    );
+    assert.throws(() => blockSet(dev, m, [[[2], [0]]]), /blockSet: block 0 names W\[2, 0\], outside the 2 × 2 weight/);
   });
 
   test(`${dev.backend}: sharedContext finds the distinct rows, and declines when most rows differ`, () => {

@@ -75,9 +75,21 @@ export function blockSet(
   const mask = new Float32Array(total);
   const target = new Float32Array(N * K);
   const targetMask = new Float32Array(N * K);
+  // The way back keeps one buffer position per weight entry (target), so an entry in two blocks
+  // would get the gradient of one of them only: refused, not silently halved.
+  const owner = new Int32Array(N * K).fill(-1);
   parts.forEach(([rows, cols], p) => {
     rows.forEach((r, i) => {
       cols.forEach((c, j) => {
+        if (!(r >= 0 && r < N && c >= 0 && c < K)) {
+          throw new Error(`blockSet: block ${p} names W[${r}, ${c}], outside the ${N} × ${K} weight`);
+        }
+        if (owner[r * K + c] >= 0) {
+          throw new Error(
+            `blockSet: W[${r}, ${c}] lies in blocks ${owner[r * K + c]} and ${p}; blocks must not overlap`,
+          );
+        }
+        owner[r * K + c] = p;
         const e = blocks[p].offset + i * cols.length + j;
         source[e] = r * K + c;
         target[r * K + c] = e;
