@@ -159,6 +159,38 @@ test('tolerances: float32 noise passes at the defaults, a 0.5 % error in an op f
   assert.is(gradcheck(dev, (_t, [v]) => off(v), [x()], { atol: 1e-4, rtol: 1e-3 }).ok, false);
 });
 
+test('kinks: a right gradient next to a kink passes with one-sided differences; a wrong one still fails', () => {
+  // relu at 0.004 with h = 0.01: the central difference averages the slopes 1 and 0 (0.7 of the
+  // analytic value; all values are scaled by the contraction weight w₀ ≈ 0.74).
+  const x = () => dev.tensor([0.004, -0.6, 0.9], [3]);
+  const central = gradcheck(dev, (_t, [v]) => op.relu(v), [x()]);
+  assert.is(central.ok, false);
+  assert.match(central.where, /^input 0 element 0: /);
+  const r = gradcheck(dev, (_t, [v]) => op.relu(v), [x()], { kinks: true });
+  assert.ok(r.ok, r.where);
+  const wrong = (v: Var) => squareWithRule(op.relu(v), (g, xi) => 2.1 * g * xi);
+  assert.is(gradcheck(dev, (_t, [v]) => wrong(v), [x()], { kinks: true }).ok, false);
+  // Only a one-sided difference is accepted, not anything in between: a gradient of 0.5 at the kink fails.
+  const half = (v: Var) =>
+    v.tape.record('half-relu', op.relu(v.tape.constant(v.value)).value, [v], (g) => [
+      dev.tensor(
+        Array.from(g.data, (gi, i) => gi * (i === 0 ? 0.5 : v.value.data[i] > 0 ? 1 : 0)),
+        v.shape,
+      ),
+    ]);
+  const rh = gradcheck(dev, (_t, [v]) => half(v), [x()], { kinks: true });
+  assert.is(rh.ok, false);
+  const [a, n, right, left] = (rh.where.match(/-?[\d.]+(e-?\d+)?/g) ?? []).slice(2).map(Number);
+  assert.match(rh.where, /^input 0 element 0: analytic .* \(right .*, left .*\)$/);
+  assert.ok(
+    Math.abs(a / right - 0.5) < 1e-6 && Math.abs(n / right - 0.7) < 1e-3 && Math.abs(left / right - 0.4) < 1e-3,
+  );
+  const p1 = new ParamSet(dev, [{ name: 'k', shape: [3] }]).get('k');
+  p1.value.data.set([0.004, -0.6, 0.9]);
+  const rp = gradcheckParams(dev, (t) => op.relu(t.param(p1)), [p1], { kinks: true });
+  assert.ok(rp.ok, rp.where);
+});
+
 test('bad arguments name what was expected', () => {
   const x = dev.tensor([1, 2], [2]);
   assert.throws(
