@@ -145,6 +145,20 @@ test('a no-grad tape records nothing and backward refuses', () => {
   assert.throws(() => tape.backward(y), /does not depend/);
 });
 
+test('a seed gradient of another size than the loss is refused by name', () => {
+  // It used to surface as 'exp backward: gradient [3] for input 0', after a read past the loss.
+  const dev = tsDevice();
+  const tape = new Tape(dev);
+  const x = tape.leaf(dev.tensor([1, 2], [2]));
+  const y = op.exp(x);
+  assert.throws(
+    () => tape.backward(y, dev.tensor([1, 2, 3], [3])),
+    /backward: the seed gradient has shape \[3\], the loss \[2\]; the seed must hold one value per loss element/,
+  );
+  tape.backward(y, dev.tensor([1, 1], [1, 2])); // the same size in another shape is fine
+  assert.equal(Array.from(x.grad!.data), Array.from(y.value.data));
+});
+
 test('shape errors name the op and the shapes', () => {
   const dev = tsDevice();
   const tape = new Tape(dev);

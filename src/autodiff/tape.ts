@@ -133,6 +133,13 @@ export class Tape {
           'it (backward frees what it walks); record the computation again (a new Tape per step)',
       );
     }
+    if (seed && seed.size !== loss.value.size) {
+      // Caught here: the first backward rule would read the loss's values past their end.
+      throw new Error(
+        `backward: the seed gradient has shape ${shapeStr(seed.shape)}, the loss ${shapeStr(loss.shape)}; ` +
+          'the seed must hold one value per loss element',
+      );
+    }
     this.refuseSpentInputs(loss);
     this.accumulate(loss, seed ?? this.device.tensor([1], loss.shape));
     for (let i = this.nodes.length - 1; i >= 0; i--) {
