@@ -155,6 +155,7 @@ test('a seed gradient of another size than the loss is refused by name', () => {
     () => tape.backward(y, dev.tensor([1, 2, 3], [3])),
     /backward: the seed gradient has shape \[3\], the loss \[2\]; the seed must hold one value per loss element/,
   );
+  assert.throws(() => tape.backward(y), /backward: loss has shape \[2\]; pass a seed gradient for non-scalars/);
   tape.backward(y, dev.tensor([1, 1], [1, 2])); // the same size in another shape is fine
   assert.equal(Array.from(x.grad!.data), Array.from(y.value.data));
 });

@@ -133,6 +133,9 @@ export class Tape {
           'it (backward frees what it walks); record the computation again (a new Tape per step)',
       );
     }
+    if (!seed && loss.value.size !== 1) {
+      throw new Error(`backward: loss has shape ${shapeStr(loss.shape)}; pass a seed gradient for non-scalars`);
+    }
     if (seed && seed.size !== loss.value.size) {
       // Caught here: the first backward rule would read the loss's values past their end.
       throw new Error(
