@@ -330,6 +330,28 @@ test('--resume: never started → fresh; finished → nothing to do; another sch
   }
 });
 
+test('a new run (no --resume) over a saved one says what it replaces: unfinished (how far) or finished', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-replace-'));
+  const gen = defaultGeneratorConfig();
+  const path = join(dir, 'm.safetensors');
+  const job = () => baseFlowJob(dev0, 'kin', tiny, gen, path, 3, false).job;
+  const messages: string[] = [];
+  const events: TrainEvents = { message: (m) => messages.push(m) };
+  await train(job(), plan(2), { events }); // nothing saved there yet: nothing to say
+  assert.equal(messages, []);
+  await train(job(), plan(4), { stopAtStep: 7 }); // as Ctrl-C leaves it
+  await train(job(), plan(2), { events });
+  assert.equal(messages, [
+    `t: a new run (no --resume) into ${path} replaces the unfinished run saved there ` +
+      '(step 7 of 20; --resume continues it) at its first save',
+  ]);
+  messages.length = 0;
+  await train(job(), plan(2), { events });
+  assert.equal(messages, [
+    `t: a new run (no --resume) into ${path} replaces the finished run saved there at its first save`,
+  ]);
+});
+
 test('--resume from a training state without weights (older files) refuses a model at another step', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fnf-legacy-'));
   const gen = defaultGeneratorConfig();
