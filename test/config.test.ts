@@ -21,6 +21,7 @@ import {
   type ConfigKind,
 } from '../src/config/load.js';
 import { generatorSection } from '../src/config/schema.js';
+import { checkDistinctModelPaths } from '../src/config/model-paths.js';
 import { REFERENCE_CLASS_DEFAULTS, defaultGeneratorConfig } from '../src/toy/config.js';
 import { SECTORS } from '../src/toy/sector.js';
 
@@ -296,6 +297,41 @@ test('a reference-layout systematics file loads as it is, paths relative to its 
   assert.equal(cfg.kin.flow.hiddenFeatures, [16, 16]);
   assert.is(cfg.kin.training.lr, 1e-3);
   assert.is(cfg.kin.training.weightDecay, 0.01);
+});
+
+test('training refuses two paths naming one model (one overwrote the other, or a residual its frozen base)', () => {
+  const source = { file: 'base_flows.yaml', baseDir: CONFIGS };
+  const refusal = (doc: YamlDoc, kind: 'base' | 'systematics', file: string): ConfigError => {
+    const cfg = parseConfig(doc, kind, { ...source, file }); // the reading commands accept it
+    try {
+      checkDistinctModelPaths(cfg, file);
+    } catch (e) {
+      assert.instance(e, ConfigError);
+      return e as ConfigError;
+    }
+    return assert.unreachable('expected a ConfigError') as never;
+  };
+  const base = shipped('base_flows.yaml');
+  checkDistinctModelPaths(parseConfig(base, 'base', source), 'base_flows.yaml'); // the shipped paths differ
+  base.paths.kin_model = base.paths.score_model;
+  let e = refusal(base, 'base', 'base_flows.yaml');
+  assert.is(e.keyPath, 'paths.kin_model');
+  assert.match(
+    e.message,
+    /^base_flows\.yaml: paths\.kin_model: \S+score_density\.safetensors is the same file as paths\.score_model/,
+  );
+  assert.match(e.message, /each model needs its own file, or training one overwrites the other$/);
+  // NAME.pt and NAME.safetensors share the card NAME.card.json.
+  base.paths.kin_model = base.paths.score_model.replace(/\.safetensors$/, '.pt');
+  assert.match(
+    refusal(base, 'base', 'base_flows.yaml').message,
+    /the same model name \(and card\) as paths\.score_model/,
+  );
+  const sys = shipped('systematics.yaml');
+  sys.paths.kin_residual_model = `./${sys.paths.kin_base_model}`; // another spelling of the same file
+  e = refusal(sys, 'systematics', 'systematics.yaml');
+  assert.is(e.keyPath, 'paths.kin_residual_model');
+  assert.ok(e.message.includes(`${join(CONFIGS, sys.paths.kin_base_model)} is the same file as paths.kin_base_model`));
 });
 
 test('reference-layout base and dataset files with .pt paths and an empty generator section', () => {

@@ -95,6 +95,23 @@ test('--out a.csv writes CSV (its extension names the format); a --format that c
   assert.not.ok(existsSync(join(dir, 'by-out/c.csv')));
 });
 
+test('--out with a name no dataset reader takes (a.xyz, no extension) is refused before the draw', async () => {
+  for (const [name, format] of [
+    ['d.xyz', undefined],
+    ['d', 'csv'],
+  ] as const) {
+    const out = join(dir, 'odd-names', name);
+    await run({ ...opts(4), out, format, nEvents: 30 } as never).then(
+      () => assert.unreachable(`--out ${name}`),
+      (e: Error) => {
+        assert.is(e.name, 'UserError');
+        assert.match(e.message, `--out ${out}: expected a file name ending in .safetensors, .parquet, .npz, .csv, .pt`);
+      },
+    );
+  }
+  assert.not.ok(existsSync(join(dir, 'odd-names')));
+});
+
 test('--out, --n-events and --nu write a systematic template; a bad --out directory writes nothing', async () => {
   const out = join(dir, 'templates/shift_up.npz');
   await run({ ...opts(3), format: 'npz', out, nEvents: 200, nu: [1, 0] } as never);

@@ -22,6 +22,10 @@ import { defaultGeneratorConfig, withNuisance } from '../src/toy/index.js';
 import { Rng } from '../src/random/rng.js';
 import { residualDefaults } from '../src/systematics/config.js';
 import { allDevices } from './helpers/devices.js';
+import { REPO } from './helpers/shared.js';
+import { ConfigError } from '../src/config/error.js';
+import { run as runTrainBase } from '../src/cli/commands/train-base.js';
+import { run as runTrainSystematics } from '../src/cli/commands/train-systematics.js';
 
 const devices = await allDevices();
 const tiny = { features: 2, context: 2, bins: 4, transforms: 2, hiddenFeatures: [8, 8], slope: 1e-3, bound: 5 };
@@ -328,6 +332,57 @@ test('--resume: never started → fresh; finished → nothing to do; another sch
       },
     );
   }
+});
+
+test('a new run (no --resume) over a saved one says what it replaces: unfinished (how far) or finished', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-replace-'));
+  const gen = defaultGeneratorConfig();
+  const path = join(dir, 'm.safetensors');
+  const job = () => baseFlowJob(dev0, 'kin', tiny, gen, path, 3, false).job;
+  const messages: string[] = [];
+  const events: TrainEvents = { message: (m) => messages.push(m) };
+  await train(job(), plan(2), { events }); // nothing saved there yet: nothing to say
+  assert.equal(messages, []);
+  await train(job(), plan(4), { stopAtStep: 7 }); // as Ctrl-C leaves it
+  await train(job(), plan(2), { events });
+  assert.equal(messages, [
+    `t: a new run (no --resume) into ${path} replaces the unfinished run saved there ` +
+      '(step 7 of 20; --resume continues it) at its first save',
+  ]);
+  messages.length = 0;
+  await train(job(), plan(2), { events });
+  assert.equal(messages, [
+    `t: a new run (no --resume) into ${path} replaces the finished run saved there at its first save`,
+  ]);
+});
+
+test('train-base / train-systematics refuse a config whose two paths name one model, before writing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-samepath-'));
+  const base = join(dir, 'kin.safetensors');
+  writeFileSync(base, 'a trained base'); // never read: the refusal comes first
+  const sys = readFileSync(join(REPO, 'configs', 'systematics.yaml'), 'utf8')
+    .replace(/kin_base_model: .*/, `kin_base_model: ${base}`)
+    .replace(/kin_residual_model: .*/, `kin_residual_model: ${base}`);
+  writeFileSync(join(dir, 'sys.yaml'), sys);
+  const opts = { cfg: join(dir, 'sys.yaml'), steps: ['train_kin'], resume: false, backend: 'ts', threads: 1 };
+  await runTrainSystematics(opts as never).then(
+    () => assert.unreachable('must refuse'),
+    (e: Error) => {
+      assert.instance(e, ConfigError);
+      assert.match(e.message, /sys\.yaml: paths\.kin_residual_model: \S+ is the same file as paths\.kin_base_model/);
+    },
+  );
+  assert.is(readFileSync(base, 'utf8'), 'a trained base');
+  assert.equal(readdirSync(dir).sort(), ['kin.safetensors', 'sys.yaml']);
+  const baseCfg = readFileSync(join(REPO, 'configs', 'base_flows.yaml'), 'utf8')
+    .replace(/score_model: .*/, `score_model: ${base}`)
+    .replace(/kin_model: .*/, `kin_model: ${base}`);
+  writeFileSync(join(dir, 'base.yaml'), baseCfg);
+  await runTrainBase({ ...opts, cfg: join(dir, 'base.yaml') } as never).then(
+    () => assert.unreachable('must refuse'),
+    (e: Error) => assert.match(e.message, /base\.yaml: paths\.kin_model: \S+ is the same file as paths\.score_model/),
+  );
+  assert.is(readFileSync(base, 'utf8'), 'a trained base');
 });
 
 test('--resume from a training state without weights (older files) refuses a model at another step', async () => {

@@ -25,6 +25,8 @@ import { crosstermData } from '../src/visualize/crossterm.js';
 import { renderShowcase, showcaseFileNames } from '../src/visualize/showcase.js';
 import { datasetSummary } from '../src/visualize/dataset.js';
 import { run as runVisualize } from '../src/cli/commands/visualize.js';
+import { run as runVisualizeDataset } from '../src/cli/commands/visualize-dataset.js';
+import { UserError } from '../src/cli/errors.js';
 import { readDataset, readDatasetColumns, renderDataset } from '../src/visualize/dataset.js';
 import { WRITABLE_FORMATS, writeColumns } from '../src/io/columns/write.js';
 import { REPO, SHARED } from './helpers/shared.js';
@@ -375,6 +377,39 @@ test('visualize-dataset: a safetensors dataset (or its events as column files) g
   let err = '';
   await readDatasetColumns(join(dir, 'bad.csv')).catch((e: Error) => (err = e.message));
   assert.match(err, /bad\.csv: column 'label' has 2 at row \d+, expected 0 \(class A\) or 1 \(class B\)/);
+});
+
+test('visualize-dataset: one class only, or x₂ off the toy scale, is drawn (the contour rule crashed)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-visds-one-'));
+  const n = 2000;
+  const b = generateBatch(Rng.fromSeed(7), n, defaultGeneratorConfig());
+  // Class A only: the class B panels have no events.
+  const onlyA = { n, cls: new Uint8Array(n), X: b.x, y: b.y };
+  // Both classes, but no event with |x₂| < 0.5 (a user's x₂ in other units): no x₁ slices to cut.
+  const farX2 = { n, cls: Uint8Array.from(b.c), X: b.x.map((v, i) => (i % 2 ? v + 10 : v)), y: b.y };
+  for (const [name, ds] of [
+    ['onlyA', onlyA],
+    ['farX2', farX2],
+  ] as const) {
+    const written = renderDataset(ds, join(dir, name));
+    assert.is(written.length, 7, name);
+    for (const p of written) assert.ok(existsSync(p), p);
+    await checkPng(join(dir, name, 'ds_x_2d.png'), 1300, 640);
+  }
+  // Class A's slices are drawn; farX2's slice panels hold only their notes.
+  await checkPng(join(dir, 'onlyA', 'ds_y_xbinned.png'), 1600, 900);
+  assert.equal(pngSize(readFileSync(join(dir, 'farX2', 'ds_y_xbinned.png'))), { width: 1600, height: 900 });
+});
+
+test('visualize-dataset: a file with no events is refused naming it, before any figure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-visds-empty-'));
+  const file = join(dir, 'empty.csv');
+  writeFileSync(file, 'x1,x2,y1,y2,label\n');
+  let err: unknown;
+  await runVisualizeDataset({ dataset: file, outDir: join(dir, 'out') } as never).catch((e: unknown) => (err = e));
+  assert.instance(err, UserError);
+  assert.is((err as Error).message, `${file}: the file holds no events`);
+  assert.not.ok(existsSync(join(dir, 'out')));
 });
 
 test('visualize-dataset: the summary of a million-event file (spreading its columns overflowed the stack)', () => {

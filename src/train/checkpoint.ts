@@ -137,6 +137,22 @@ export function modelTrainingStep(modelPath: string): number | null {
   }
 }
 
+/**
+ * How far the run saved at `modelPath` got (its training state's step and planned steps), or null
+ * when there is no readable state: what a new run over it is about to replace.
+ */
+export function savedRunProgress(modelPath: string): { step: number; total: number } | null {
+  const path = trainStatePath(modelPath);
+  if (!existsSync(path)) return null;
+  try {
+    const state = JSON.parse(readSafetensors(path).metadata.state ?? 'null') as TrainingState | null;
+    if (typeof state?.step !== 'number' || typeof state.plan?.epochs !== 'number') return null;
+    return { step: state.step, total: state.plan.epochs * state.plan.stepsPerEpoch };
+  } catch {
+    return null;
+  }
+}
+
 /** True while a process with this id runs (one we may not signal still runs). */
 function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;

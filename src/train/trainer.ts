@@ -25,6 +25,7 @@ import {
   loadTrainingState,
   modelTrainingStep,
   removeStaleTemporaries,
+  savedRunProgress,
   saveModel,
   saveTrainingState,
   trainStatePath,
@@ -333,6 +334,21 @@ function finishedRun(job: TrainJob, plan: TrainPlan, start: Start, events: Train
   return { state, interrupted: false, bestEpoch: best?.epoch, alreadyFinished: true };
 }
 
+/**
+ * A new run over a saved one replaces it at its first save (an epoch's end, or Ctrl-C): said
+ * up front, since rerunning the command without --resume after a Ctrl-C silently threw the
+ * interrupted run away.
+ */
+function warnReplacing(job: TrainJob, plan: TrainPlan, events: TrainEvents): void {
+  const saved = savedRunProgress(job.modelPath);
+  if (!saved) return;
+  const which =
+    saved.step < saved.total
+      ? `the unfinished run saved there (step ${saved.step} of ${saved.total}; --resume continues it)`
+      : 'the finished run saved there';
+  events.message?.(`${plan.label}: a new run (no --resume) into ${job.modelPath} replaces ${which} at its first save`);
+}
+
 export async function train(job: TrainJob, plan: TrainPlan, opts: TrainOptions = {}): Promise<TrainResult> {
   const events = opts.events ?? {};
   const stale = removeStaleTemporaries([job.modelPath, trainStatePath(job.modelPath)]);
@@ -362,6 +378,7 @@ async function runPlan(
 
   mkdirSync(dirname(job.modelPath), { recursive: true }); // a model path in a folder not made yet
   if (start.resumed) events.message?.(`${plan.label}: resuming at step ${state.step} of ${total}`);
+  else warnReplacing(job, plan, events);
   events.start?.({
     label: plan.label,
     startStep: state.step,

@@ -17,6 +17,8 @@ import {
   linspace,
   percentileSorted,
   type Grid2D,
+  type Panel,
+  type ColorMapName,
 } from '../plot/index.js';
 import { CLASSES } from '../analysis/classes.js';
 import { column as classColumn, interleavePairs, meanStd } from '../analysis/columns.js';
@@ -152,6 +154,19 @@ function smoothedDensity(
 /** The contour rule on a smoothed histogram, its masses of the histogram's sum. */
 const levels = (g: Grid2D) => massLevels(g, { normalize: true });
 
+/**
+ * Filled contours of a smoothed histogram, or a note when it holds no events: a user's file with
+ * one class only (or none in the window) has nothing to draw, and the contour rule refuses an
+ * empty field, which crashed the command with an internal error.
+ */
+function contoursOrNote(p: Panel, g: Grid2D, cmap: ColorMapName, empty: string): void {
+  if (Array.prototype.some.call(g.values, (v: number) => v > 0)) p.contourFill(g, levels(g), { cmap, alpha: 0.8 });
+  else p.note(empty, 'upper left');
+}
+
+/** "no events of class B in this file", for the panels of a class the file lacks. */
+const noEventsOf = (c: 0 | 1) => `no events of ${CLASSES[c].name} in this file`;
+
 function window2d(ds: Dataset, arr: Float32Array): [[number, number], [number, number]] {
   return [
     autoRange(column(ds, arr, 0, null), { lo: 0.001, hi: 0.999, pad: 0.1 }),
@@ -169,16 +184,15 @@ function density2dFigure(ds: Dataset, arr: Float32Array, sym: string, name: stri
   });
   for (const c of [0, 1] as const) {
     const g = smoothedDensity(column(ds, arr, 0, c), column(ds, arr, 1, c), xr, yr, 80, 1.2);
-    fig
-      .panel(0, c, {
-        title: `${CLASSES[c].name} — ${name}`,
-        xLabel: featureName(sym, 0),
-        yLabel: featureName(sym, 1),
-        aspect: 'equal',
-        xRange: xr,
-        yRange: yr,
-      })
-      .contourFill(g, levels(g), { cmap: CLASSES[c].cmap, alpha: 0.8 });
+    const p = fig.panel(0, c, {
+      title: `${CLASSES[c].name} — ${name}`,
+      xLabel: featureName(sym, 0),
+      yLabel: featureName(sym, 1),
+      aspect: 'equal',
+      xRange: xr,
+      yRange: yr,
+    });
+    contoursOrNote(p, g, CLASSES[c].cmap, noEventsOf(c));
   }
   return fig;
 }
@@ -188,15 +202,21 @@ function marginalsFigure(ds: Dataset, arr: Float32Array, sym: string, title: str
   for (let d = 0; d < 2; d++) {
     const edges = linspace(...autoRange(column(ds, arr, d, null), { lo: 0.001, hi: 0.999, pad: 0.1 }), 61);
     for (const c of [0, 1] as const) {
-      const h = histogram1d(column(ds, arr, d, c), edges, { density: true });
-      fig
-        .panel(c, d, {
-          title: `${CLASSES[c].name} — ${featureName(sym, d)}`,
-          xLabel: featureName(sym, d),
-          yLabel: 'density',
-          legend: 'none',
-        })
-        .hist(edges, h.values, { color: CLASSES[c].color, filled: true, fillAlpha: 0.45, width: 1.5 });
+      const values = column(ds, arr, d, c);
+      const p = fig.panel(c, d, {
+        title: `${CLASSES[c].name} — ${featureName(sym, d)}`,
+        xLabel: featureName(sym, d),
+        yLabel: 'density',
+        legend: 'none',
+      });
+      if (values.length === 0) p.note(noEventsOf(c), 'upper left');
+      else
+        p.hist(edges, histogram1d(values, edges, { density: true }).values, {
+          color: CLASSES[c].color,
+          filled: true,
+          fillAlpha: 0.45,
+          width: 1.5,
+        });
     }
   }
   return fig;
@@ -215,6 +235,15 @@ function yBinnedFigure(ds: Dataset): Figure {
   });
   for (const c of [0, 1] as const) {
     const x1 = column(ds, ds.X, 0, c, central).sort();
+    if (x1.length === 0) {
+      // No slices to cut (a class the file lacks, or x₂ on another scale than the toy's).
+      for (let b = 0; b < 4; b++) {
+        fig
+          .panel(c, b, { title: CLASSES[c].name, xLabel: 'y₁', yLabel: 'y₂', aspect: 'equal', xRange: xr, yRange: yr })
+          .note(`no events of ${CLASSES[c].name} with |x₂| < 0.5`, 'upper left');
+      }
+      continue;
+    }
     const edges = [0, 0.25, 0.5, 0.75, 1].map((q) => percentileSorted(x1, q));
     for (let b = 0; b < 4; b++) {
       const inSlice = (i: number) =>
@@ -231,8 +260,7 @@ function yBinnedFigure(ds: Dataset): Figure {
         yRange: yr,
       });
       if (a0.length >= 50) {
-        const g = smoothedDensity(a0, a1, xr, yr, 40, 1.5);
-        p.contourFill(g, levels(g), { cmap: CLASSES[c].cmap, alpha: 0.8 });
+        contoursOrNote(p, smoothedDensity(a0, a1, xr, yr, 40, 1.5), CLASSES[c].cmap, 'no events in the window');
       } else {
         p.note(`only ${a0.length} events`, 'upper left');
       }

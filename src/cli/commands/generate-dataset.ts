@@ -45,7 +45,11 @@ export function register(program: Command): Command {
           'else safetensors)',
       ).choices(DATASET_FORMATS),
     )
-    .option('--out <file>', "output file (default: the config's paths.dataset with the format's extension)")
+    .option(
+      '--out <file>',
+      "output file, ending in .safetensors, .pt, .parquet, .npz or .csv (default: the config's paths.dataset " +
+        "with the format's extension)",
+    )
     .addOption(
       new Option('--n-events <n>', "events to draw, at most 1e8 (default: the config's n_events)").argParser(
         eventCountParser,
@@ -67,13 +71,16 @@ const EXTENSIONS: Readonly<Record<DatasetFormat, string>> = {
   csv: '.csv',
 };
 
+/** The names --out may have: a format's extension, or the reference's .pt (safetensors bytes, read by content). */
+const OUT_EXTENSIONS: readonly string[] = [...Object.values(EXTENSIONS), '.pt'];
+
 /**
  * safetensors (portable: a JSON header + raw little-endian float32, readable from Python with
  * `safetensors.torch.load_file`) has the reference's keys: `c` [n,2] one-hot class, `X` [n,2]
  * kinematics, `y` [n,2] score (pre-sigmoid unless the generator says sigmoid_y), plus metadata:
  * the generator settings as JSON, the seed, n_events and the writer. The column formats hold
  * x1, x2, y1, y2 (float32) and label (int32: 0 = class A, 1 = class B), as users' files do.
- * Written atomically, whatever extension the path has.
+ * Written atomically.
  */
 export async function run(opts: GenerateDatasetOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'dataset');
@@ -111,6 +118,14 @@ export async function run(opts: GenerateDatasetOptions): Promise<void> {
  * contradicts --out's column-format extension is refused rather than written under a wrong name.
  */
 function datasetFormat(opts: GenerateDatasetOptions, configPath: string): DatasetFormat {
+  // Every reader of a dataset (visualize-dataset, fit --data, samples:) goes by the extension, so a
+  // file under another name (a.xyz, or none) was written and then refused by each of them.
+  if (opts.out !== undefined && !OUT_EXTENSIONS.includes(extname(opts.out).toLowerCase())) {
+    throw new UserError(
+      `--out ${opts.out}: expected a file name ending in ${OUT_EXTENSIONS.join(', ')} (.pt holds safetensors ` +
+        "bytes under the reference's name): fnf reads a dataset by its extension",
+    );
+  }
   const named = formatOfPath(opts.out ?? configPath);
   if (opts.out !== undefined && opts.format && named !== 'safetensors' && named !== opts.format) {
     throw new UserError(`--out ${opts.out} names ${named}, --format says ${opts.format}: give one or make them agree`);

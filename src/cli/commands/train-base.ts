@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import { checkDistinctModelPaths } from '../../config/model-paths.js';
 import { baseFlowTraining } from '../../train/sector.js';
 import { describeFileTraining, fileTraining } from '../../train/file-data.js';
 import {
@@ -33,6 +34,7 @@ export function register(program: Command): Command {
 
 export async function run(opts: TrainBaseOptions): Promise<void> {
   const cfg = loadConfig(opts.cfg, 'base');
+  checkDistinctModelPaths(cfg, opts.cfg);
   checkInitFrom(opts); // flag combinations first: before a device is made or a file is read
   const dev = await deviceFor(opts);
   const seed = seedOf(opts, cfg.seed);

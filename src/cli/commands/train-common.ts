@@ -112,14 +112,17 @@ function progressEvents(): TrainEvents & { done(): void } {
   };
 }
 
+/** Ctrl-C, and the SIGTERM a batch system sends at a job's time limit (before its SIGKILL). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
- * Run one training with the progress display; Ctrl-C aborts it (the trainer saves, then stops).
- * The expected failures become one-line user errors.
+ * Run one training with the progress display; Ctrl-C or SIGTERM aborts it (the trainer saves,
+ * then stops). The expected failures become one-line user errors.
  */
 async function runTraining(job: TrainJob, plan: TrainPlan, resume: boolean): Promise<TrainResult> {
   const stop = new AbortController();
-  const onSigint = (): void => stop.abort();
-  process.once('SIGINT', onSigint);
+  const onSignal = (): void => stop.abort();
+  for (const sig of STOP_SIGNALS) process.once(sig, onSignal);
   const events = progressEvents();
   try {
     const result = await train(job, plan, { resume, events, signal: stop.signal });
@@ -130,7 +133,7 @@ async function runTraining(job: TrainJob, plan: TrainPlan, resume: boolean): Pro
     if (e instanceof TrainingDiverged) throw new UserError(e.message, 1);
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, onSignal);
   }
 }
 

@@ -73,6 +73,8 @@ export async function run(opts: VisualizeDatasetOptions): Promise<void> {
     if (e instanceof Error && e.message.startsWith(opts.dataset)) throw new UserError(e.message);
     throw e;
   }
+  // Nothing to summarise or draw (the summary's percentages and the figures' ranges need events).
+  if (ds.n === 0) throw new UserError(`${opts.dataset}: the file holds no events`);
   process.stdout.write(`${datasetSummary(ds)}\n`);
   const written = renderDataset(ds, opts.outDir);
   process.stderr.write(`visualize-dataset: ${written.length} figures → ${opts.outDir}\n`);
