@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './helpers/shared.js';
 import { buildWeb, webSetup } from '../web/build.js';
 import { Scene } from '../web/src/engine/scene.js';
-import { portFromEnv, serveStatic } from '../web/serve.js';
+import { isolateFromEnv, portFromEnv, serveStatic } from '../web/serve.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { gridPoints, gridSpec, repeatRow } from '../src/analysis/grid.js';
@@ -480,6 +480,11 @@ test('the static server: isolation headers, types, 404, no escape from its folde
   assert.is(portFromEnv(undefined), 5173);
   assert.is(portFromEnv('8080'), 8080);
   assert.throws(() => portFromEnv('web'), /PORT: expected a port number 0–65535, got 'web'/);
+  assert.is(isolateFromEnv(undefined), true);
+  assert.is(isolateFromEnv('1'), true);
+  assert.is(isolateFromEnv('0'), false);
+  // "false" used to mean isolated (only "0" switched it off)
+  assert.throws(() => isolateFromEnv('false'), /FNF_WEB_ISOLATE: expected 0 .* or 1 .*, got 'false'/);
 });
 
 test.run();
