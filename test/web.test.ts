@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -17,13 +17,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './helpers/shared.js';
 import { buildWeb, webSetup } from '../web/build.js';
 import { Scene } from '../web/src/engine/scene.js';
-import { portFromEnv, serveStatic } from '../web/serve.js';
+import { isolateFromEnv, portFromEnv, serveStatic } from '../web/serve.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadBaseFlow, loadResidualModel } from '../src/models/load.js';
 import { gridPoints, gridSpec, repeatRow } from '../src/analysis/grid.js';
 import type { WebSetup } from '../web/src/engine/setup.js';
 import { quantile, summary } from '../web/src/page/timings.js';
-import { ARROW_CAP_SPACINGS, arrowScaleFor, capArrows } from '../web/src/page/arrows.js';
+import { ARROW_CAP_SPACINGS, arrowScaleFor, arrowsToDraw, capArrows } from '../web/src/page/arrows.js';
+import { checkSetup } from '../web/src/engine/setup.js';
+import { movesFromArg } from '../web/measure.js';
 import type { ViewState } from '../web/src/engine/protocol.js';
 import { fitToy, type ToyFitRequest, type ToyFitResult } from '../web/src/engine/fit-toy.js';
 import { nuisanceGenerator } from '../src/validate/nuisance.js';
@@ -40,6 +42,7 @@ interface PageView {
   lastKin: { id: number; state: ViewState; probe: number[] } | null;
   lastExtra: { id: number; state: ViewState; kl: { kin: number; score: number } } | null;
   lastFit: { request: ToyFitRequest; result: ToyFitResult } | null;
+  kinArrowsFrom: number | null;
   errors: string[];
 }
 
@@ -63,7 +66,7 @@ test.after(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-async function openPage(isolate: boolean): Promise<{ page: Page; problems: string[] }> {
+async function openPage(isolate: boolean, query = ''): Promise<{ page: Page; problems: string[] }> {
   const { server, port } = await serveStatic({ root: outDir, port: 0, isolate });
   servers.push(server);
   const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
@@ -72,7 +75,7 @@ async function openPage(isolate: boolean): Promise<{ page: Page; problems: strin
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(`http://127.0.0.1:${port}/${query}`);
   await settled(page, null);
   return { page, problems };
 }
@@ -193,6 +196,7 @@ test('the page, cross-origin isolated: densities equal the Node API, canvases mo
   await setNu(page, [2, 2]);
   f = await view(page);
   assert.is(f.lastKin!.state.residual, 'cross');
+  assert.is(f.kinArrowsFrom, f.lastExtra!.id, 'the kin panels show the arrows of the current view');
   await checkProbe(page, f);
   await page.screenshot({ path: join(SHOTS, 'page-nu-2-2-cross.png') });
 
@@ -210,6 +214,8 @@ test('the page, cross-origin isolated: densities equal the Node API, canvases mo
   assert.ok(py > w.y[0] && py < w.y[1], `clicked x₂ = ${py} inside the window`);
 
   await page.locator('#base-only').check();
+  await page.waitForFunction(() => (window as unknown as { fnflow: PageView }).fnflow.lastKin!.state.baseOnly);
+  assert.is((await view(page)).kinArrowsFrom, null, 'base only has no residual: its first redraw shows no arrows');
   await setNu(page, [-1, 0.5]);
   f = await view(page);
   assert.ok(f.lastKin!.state.baseOnly);
@@ -244,23 +250,67 @@ test('the page by keyboard and screen reader: named sliders and figures, arrow k
   await page.close();
 });
 
-test('a page whose files are missing says which one (setup, engine, models), once, without a stack', async () => {
+test('a page with a missing or broken file names it (setup, scripts, models), once, without a stack', async () => {
   const root = mkdtempSync(join(tmpdir(), 'fnf-web-broken-'));
+  const setupText = JSON.stringify(webSetup(REPO));
+  const cases: [string, (dir: string) => void, RegExp, boolean][] = [
+    [
+      'setup.json',
+      (d) => rmSync(join(d, 'setup.json')),
+      /error: fetch http:\/\/127\.0\.0\.1:\d+\/setup\.json: HTTP 404/,
+      false,
+    ],
+    [
+      'a setup.json of another shape',
+      (d) => writeFileSync(join(d, 'setup.json'), setupText.replace('"grid"', '"grids"')),
+      /error: http:\/\/127\.0\.0\.1:\d+\/setup\.json: not the page's setup: 'grid\.kin' should be a number/,
+      false,
+    ],
+    [
+      'engine.js',
+      (d) => rmSync(join(d, 'engine.js')),
+      /error: engine worker: could not load or start http:\/\/127\.0\.0\.1:\d+\/engine\.js/,
+      false,
+    ],
+    [
+      'main.js',
+      (d) => rmSync(join(d, 'main.js')),
+      /error: the page script http:\/\/127\.0\.0\.1:\d+\/main\.js did not load/,
+      false,
+    ],
+    [
+      'a truncated model',
+      (d) => writeFileSync(join(d, 'models', 'kin_density_residuals.safetensors'), new Uint8Array(1000).fill(1)),
+      /^error: kin_density_residuals\.safetensors: bad safetensors file: .*$/,
+      false,
+    ],
+    // a pool worker that throws: its error is the pool's to report, not the engine worker's as well
+    [
+      'a pool-worker.js that throws (isolated)',
+      (d) => writeFileSync(join(d, 'pool-worker.js'), 'throw new Error("no kernels here")'),
+      /^error: web kernel pool: worker 0: http:\/\/127\.0\.0\.1:\d+\/pool-worker\.js: Uncaught Error: no kernels here$/,
+      true,
+    ],
+  ];
   try {
-    for (const [missing, want] of [
-      ['setup.json', /error: fetch http:\/\/127\.0\.0\.1:\d+\/setup\.json: HTTP 404/],
-      ['engine.js', /error: engine worker: could not load or start http:\/\/127\.0\.0\.1:\d+\/engine\.js/],
-    ] as const) {
+    for (const [what, breakIt, want, isolate] of cases) {
       cpSync(outDir, root, { recursive: true });
-      rmSync(join(root, missing));
-      const { server, port } = await serveStatic({ root, port: 0, isolate: false });
+      breakIt(root);
+      const { server, port } = await serveStatic({ root, port: 0, isolate });
       servers.push(server);
       const page = await browser!.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForFunction(() => (window as unknown as { fnflow: PageView }).fnflow.errors.length > 0);
+      await page.locator('#load.error').waitFor();
+      // an error reported twice (a worker's error also bubbling up as its parent's) would come next
+      await page.evaluate(() => new Promise((ok) => setTimeout(ok, 300)));
       const text = await page.locator('#load').innerText();
-      assert.match(text, want);
+      assert.match(text, want, what);
       assert.is(text.split('\n').length, 1, `one line: ${text}`);
+      const errors = await page.evaluate(() => (window as unknown as { fnflow?: PageView }).fnflow?.errors ?? []);
+      assert.ok(errors.length <= 1, `${what}: reported once (${errors.join(' | ')})`);
+      assert.equal(problems, [], `${what}: no uncaught error on the page`);
       await page.close();
       rmSync(root, { recursive: true, force: true });
     }
@@ -269,12 +319,15 @@ test('a page whose files are missing says which one (setup, engine, models), onc
   }
 });
 
-test('the page without COOP/COEP runs on one thread and says so', async () => {
-  const { page, problems } = await openPage(false);
+test('the page without COOP/COEP runs on one thread and says so (and names a ?threads= it ignored)', async () => {
+  const { page, problems } = await openPage(false, '?threads=two');
   const f = await view(page);
   assert.is(f.info.isolated, false);
   assert.is(f.info.threads, 1);
-  assert.match(await page.locator('#load').innerText(), /not cross-origin isolated.*one thread/);
+  assert.match(
+    await page.locator('#load').innerText(),
+    /not cross-origin isolated.*one thread · \?threads=two ignored \(expected a whole number 1–8\)/,
+  );
   await setNu(page, [-2, 1]);
   await checkProbe(page, await view(page));
   assert.equal(problems, []);
@@ -351,6 +404,46 @@ test('arrows: the median sets the scale; the few long ones are capped in length,
   assert.equal([g.capped[18], g.capped[19]], [0, 0.75], 'the long one drawn at the cap, 1.5 spacings, pointing up');
 });
 
+test('arrows on a kin redraw: only those of the same model with arrows on; a lagging ν is named', () => {
+  const d = new Float32Array([1, 0]);
+  const state = (o: Partial<ViewState>): ViewState => ({
+    nu: [1, 1],
+    residual: 'additive',
+    baseOnly: false,
+    point: [0, 0],
+    arrows: true,
+    ...o,
+  });
+  const extra = { state: state({}), arrows: d };
+  assert.equal(arrowsToDraw(state({}), extra), { d, atNu: null });
+  assert.equal(arrowsToDraw(state({ nu: [2, 1] }), extra), { d, atNu: [1, 1] }, 'dragging: the extras follow');
+  assert.is(arrowsToDraw(state({ arrows: false }), extra), null, 'arrows just turned off');
+  assert.is(arrowsToDraw(state({ baseOnly: true }), extra), null, 'base only just turned on');
+  assert.is(arrowsToDraw(state({ residual: 'cross' }), extra), null, 'the other residual model');
+  assert.is(arrowsToDraw(state({}), { state: state({}), arrows: null }), null);
+  assert.is(arrowsToDraw(state({}), null), null);
+});
+
+test("the page's setup.json is checked for the keys it reads; measure's move count too", () => {
+  const setup = webSetup(REPO);
+  assert.is(checkSetup(setup, 'setup.json'), setup, "the build's own setup passes");
+  const broken = JSON.parse(JSON.stringify(setup));
+  delete broken.models.score.cross;
+  assert.throws(
+    () => checkSetup(broken, '/x/setup.json'),
+    /\/x\/setup\.json: not the page's setup: 'models\.score\.cross' should be a string/,
+  );
+  assert.throws(
+    () => checkSetup({ ...setup, kinWindow: { x: [0], y: [0, 1] } }, 's'),
+    /'kinWindow\.x' should be two numbers/,
+  );
+  assert.throws(() => checkSetup([], 's'), /'models\.kin\.additive' should be a string/);
+  assert.is(movesFromArg(undefined), 30);
+  assert.is(movesFromArg('5'), 5);
+  for (const bad of ['abc', '0', '2.5', ''])
+    assert.throws(() => movesFromArg(bad), /moves: expected a whole number ≥ 1/);
+});
+
 test('update-time summary: median and p95 by linear interpolation, NaN when empty', () => {
   assert.equal(summary([5, 1, 3]), { n: 3, median: 3, p95: 4.8 });
   assert.is(quantile([1, 2, 3, 4], 0.5), 2.5);
@@ -387,6 +480,11 @@ test('the static server: isolation headers, types, 404, no escape from its folde
   assert.is(portFromEnv(undefined), 5173);
   assert.is(portFromEnv('8080'), 8080);
   assert.throws(() => portFromEnv('web'), /PORT: expected a port number 0–65535, got 'web'/);
+  assert.is(isolateFromEnv(undefined), true);
+  assert.is(isolateFromEnv('1'), true);
+  assert.is(isolateFromEnv('0'), false);
+  // "false" used to mean isolated (only "0" switched it off)
+  assert.throws(() => isolateFromEnv('false'), /FNF_WEB_ISOLATE: expected 0 .* or 1 .*, got 'false'/);
 });
 
 test.run();

@@ -9,7 +9,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildWeb, repoRoot, webSetup } from './build.js';
 import { serveStatic } from './serve.js';
@@ -73,8 +74,19 @@ async function nodeTimes(threads: number, moves: number): Promise<{ scene: numbe
   return { scene: sceneMs, plain };
 }
 
+/** The moves per setting from the command line: a whole number ≥ 1 (default 30). */
+export function movesFromArg(arg: string | undefined): number {
+  if (arg === undefined) return 30;
+  const n = Number(arg);
+  if (arg.trim() === '' || !Number.isInteger(n) || n < 1) {
+    // NaN moves ran nothing and printed NaN timings
+    throw new Error(`moves: expected a whole number ≥ 1 (moves per setting), got '${arg}'`);
+  }
+  return n;
+}
+
 async function main(): Promise<void> {
-  const moves = Number(process.argv[2] ?? 30);
+  const moves = movesFromArg(process.argv[2]);
   const outDir = mkdtempSync(join(tmpdir(), 'fnf-web-measure-'));
   await buildWeb({ outDir });
   const { server, port } = await serveStatic({ root: outDir, port: 0 });
@@ -145,7 +157,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`web measure: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e) => {
+    process.stderr.write(`web measure: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

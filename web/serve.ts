@@ -76,7 +76,16 @@ export function portFromEnv(env: string | undefined = process.env.PORT): number 
   return p;
 }
 
+/** FNF_WEB_ISOLATE: unset or 1 sends COOP/COEP, 0 leaves them out; another value is refused, not guessed. */
+export function isolateFromEnv(env: string | undefined = process.env.FNF_WEB_ISOLATE): boolean {
+  if (env === undefined || env.trim() === '' || env.trim() === '1') return true;
+  if (env.trim() === '0') return false;
+  throw new Error(`FNF_WEB_ISOLATE: expected 0 (no COOP/COEP headers: one thread) or 1 (the default), got '${env}'`);
+}
+
 async function main(): Promise<void> {
+  const isolate = isolateFromEnv(); // before the build: a typo should not wait for it
+  const port = portFromEnv();
   const { outDir, files } = await buildWeb();
   const js = ['main.js', 'engine.js', 'pool-worker.js'].reduce((s, f) => s + (files[f] ?? 0), 0);
   const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
@@ -85,10 +94,10 @@ async function main(): Promise<void> {
     `built ${outDir}: scripts ${kib(js)}, wasm ${kib(files['kernels-simd.wasm'] ?? 0)} per build, ` +
       `models ${kib(models.reduce((s, [, b]) => s + b, 0))}\n`,
   );
-  const isolate = process.env.FNF_WEB_ISOLATE !== '0';
-  const { port } = await serveStatic({ root: outDir, port: portFromEnv(), host: 'localhost', isolate });
+  const served = await serveStatic({ root: outDir, port, host: 'localhost', isolate });
   process.stdout.write(
-    `serving http://localhost:${port}${isolate ? '' : ' (not cross-origin isolated: one thread)'}; Ctrl-C stops\n`,
+    `serving http://localhost:${served.port}${isolate ? '' : ' (not cross-origin isolated: one thread)'}; ` +
+      'Ctrl-C stops\n',
   );
 }
 

@@ -11,7 +11,7 @@ import { safetensorsCheckpoint } from '../../../src/io/checkpoint-codec.js';
 import { residualFromCheckpoint } from '../../../src/models/from-checkpoint.js';
 import type { FromEngine, ToEngine, ViewState } from './protocol.js';
 import { Scene } from './scene.js';
-import type { WebSetup } from './setup.js';
+import { checkSetup, type WebSetup } from './setup.js';
 
 const base = new URL('./', self.location.href);
 const url = (path: string) => new URL(path, base).href;
@@ -27,11 +27,13 @@ function reply(msg: FromEngine): void {
 async function fetchSetup(): Promise<WebSetup> {
   const at = url('setup.json');
   const text = new TextDecoder().decode(await fetchBytes(at));
+  let value: unknown;
   try {
-    return JSON.parse(text) as WebSetup;
+    value = JSON.parse(text);
   } catch (e) {
     throw new Error(`${at}: not the page's JSON setup (${(e as Error).message})`);
   }
+  return checkSetup(value, at);
 }
 
 async function init(threads: number): Promise<void> {

@@ -3,6 +3,7 @@
  * arrows that would still cross several grid cells (at large ν the residual displaces points far
  * from the data most; drawn at full length they become long lines over their neighbours).
  */
+import type { ViewState } from '../engine/protocol.js';
 
 /** Arrows as drawn: the kept ones and the capped ones (shortened to the cap, shown lighter). */
 export interface ArrowGroups {
@@ -56,3 +57,21 @@ export function capArrows(d: Float32Array, scale: number, cap: number): ArrowGro
 /** The arrows' ink, and the lighter ink of capped ones (their true length is longer). */
 export const ARROW_COLOR = '#2b2b2b';
 export const CAPPED_ARROW_COLOR = '#9a9a9a';
+
+/**
+ * The displacement field a kinematic redraw may show: the last extras' arrows, but only where
+ * the panel's own state has arrows on and the same model (residual kind, base only) — a kin
+ * update arrives before its extras, and arrows of the model just switched away from (or of a
+ * view whose arrows were just turned off) would otherwise be drawn under the new subtitle.
+ * ν may differ while a slider moves (the extras follow when it rests): `atNu` is then the ν
+ * the arrows belong to, for the subtitle to say so.
+ */
+export function arrowsToDraw(
+  panel: ViewState,
+  extra: { state: ViewState; arrows: Float32Array | null } | null,
+): { d: Float32Array; atNu: [number, number] | null } | null {
+  if (!extra?.arrows || !extra.state.arrows || !panel.arrows || panel.baseOnly) return null;
+  if (extra.state.residual !== panel.residual || extra.state.baseOnly) return null;
+  const same = extra.state.nu[0] === panel.nu[0] && extra.state.nu[1] === panel.nu[1];
+  return { d: extra.arrows, atNu: same ? null : [extra.state.nu[0], extra.state.nu[1]] };
+}

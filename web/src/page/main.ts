@@ -13,7 +13,14 @@ import { drawPanel, densities, massInView, plotBox, type DensityField } from './
 import { workerError } from '../../../src/backend/wasm/browser/worker-error.js';
 import { CLASSES } from './style-constants.js';
 import { summary } from './timings.js';
-import { ARROW_CAP_SPACINGS, ARROW_COLOR, CAPPED_ARROW_COLOR, arrowScaleFor, capArrows } from './arrows.js';
+import {
+  ARROW_CAP_SPACINGS,
+  ARROW_COLOR,
+  CAPPED_ARROW_COLOR,
+  arrowScaleFor,
+  arrowsToDraw,
+  capArrows,
+} from './arrows.js';
 
 interface PageApi {
   ready: boolean;
@@ -28,6 +35,8 @@ interface PageApi {
   drawMs: number[];
   lastKin: { id: number; state: ViewState; probe: number[] } | null;
   lastExtra: { id: number; state: ViewState; kl: ExtraResult['kl'] } | null;
+  /** The id of the extras whose arrows the kinematic panels show (null: none). */
+  kinArrowsFrom: number | null;
   /** The last "fit a toy" answer (the browser test reads it). */
   lastFit: { request: ToyFitRequest; result: ToyFitResult } | null;
   /** Requests not yet answered or waiting to be sent (0: the page shows the current state). */
@@ -38,13 +47,23 @@ interface PageApi {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const isolated = self.crossOriginIsolated === true;
-/** ?threads=N (1–8) where the page is isolated; otherwise, or for a value that is no such count, the default. */
-function threadCount(): number {
-  const fallback = isolated ? Math.min(8, navigator.hardwareConcurrency || 1) : 1;
-  const asked = Number(params.get('threads'));
-  return params.has('threads') && Number.isInteger(asked) && asked >= 1 && asked <= 8 ? asked : fallback;
+/** The most threads ?threads= may ask for. */
+const MAX_THREADS = 8;
+/**
+ * ?threads=N (1–8) where the page is isolated; otherwise, or for a value that is no such count,
+ * the default, and `ignored` says why (shown with the load state, so a typo is not silently lost).
+ */
+function threadCount(): { threads: number; ignored: string } {
+  const fallback = isolated ? Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1) : 1;
+  if (!params.has('threads')) return { threads: fallback, ignored: '' };
+  const text = params.get('threads')!;
+  const asked = Number(text);
+  if (text.trim() === '' || !Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) {
+    return { threads: fallback, ignored: ` · ?threads=${text} ignored (expected a whole number 1–${MAX_THREADS})` };
+  }
+  return { threads: asked, ignored: '' };
 }
-const threads = threadCount();
+const { threads, ignored: threadsIgnored } = threadCount();
 
 const api: PageApi = {
   ready: false,
@@ -56,6 +75,7 @@ const api: PageApi = {
   drawMs: [],
   lastKin: null,
   lastExtra: null,
+  kinArrowsFrom: null,
   lastFit: null,
   pending: () => (busy ? 1 : 0) + (dirty ? 1 : 0) + (extraFor !== null ? 1 : 0),
   errors: [],
@@ -99,22 +119,25 @@ const kinCanvases = [$<HTMLCanvasElement>('kin-a'), $<HTMLCanvasElement>('kin-b'
 const scoreCanvas = $<HTMLCanvasElement>('score');
 
 const fmt = (v: number) => (Object.is(v, -0) ? 0 : v).toFixed(2).replace('-', '−');
-const nuText = (s: ViewState) => `ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})`;
+const nuText = (s: Pick<ViewState, 'nu'>) => `ν = (${fmt(s.nu[0])}, ${fmt(s.nu[1])})`;
 const modelText = (s: ViewState) => (s.baseOnly ? 'base only' : s.residual === 'cross' ? 'cross-term' : 'additive');
 const klText = (v: number, se: number) =>
-  Number.isFinite(v) ? `${v.toExponential(1)} ± ${se.toExponential(1)}` : String(v);
+  Number.isFinite(v) ? `${v.toExponential(1)} ± ${se.toExponential(1)} nats` : String(v);
 
 function drawKin(): void {
   const setup = api.setup;
   if (!setup || !kin) return;
   const n = setup.grid.kin;
   const G = n * n;
-  const arrows = extra?.arrows && extra.state.arrows ? extra.arrows : null;
+  const shown = arrowsToDraw(kin.state, extra);
+  const arrows = shown?.d ?? null;
   const m = setup.grid.arrows;
   const w = setup.kinWindow;
   const spacing = Math.min(w.x[1] - w.x[0], w.y[1] - w.y[0]) / (m - 1);
   const arrowScale = arrows ? arrowScaleFor(arrows, spacing) : 1;
-  const arrowNote = arrows ? ` · arrows Δ${arrowScale < 1 ? ` × ${arrowScale.toPrecision(2)}` : ''}` : '';
+  const arrowAt = shown?.atNu ? ` at ${nuText({ nu: shown.atNu })}` : '';
+  const arrowNote = arrows ? ` · arrows Δ${arrowScale < 1 ? ` × ${arrowScale.toPrecision(2)}` : ''}${arrowAt}` : '';
+  api.kinArrowsFrom = shown ? extra!.id : null;
   let anyCapped = false;
   for (const k of CLASSES) {
     const truth: DensityField = { n, values: densities(kin.truth, k.c * G, G) };
@@ -242,13 +265,14 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
     api.info = { build: msg.build, threads: msg.threads, isolated: msg.isolated, loadMs: msg.loadMs };
     api.ready = true;
     const load = $('load');
-    if (msg.isolated) load.textContent = `models loaded in ${msg.loadMs.toFixed(0)} ms`;
+    if (msg.isolated) load.textContent = `models loaded in ${msg.loadMs.toFixed(0)} ms${threadsIgnored}`;
     else {
       load.className = 'warn';
       load.textContent =
         `models loaded in ${msg.loadMs.toFixed(0)} ms · this page is not cross-origin isolated ` +
-        '(no COOP/COEP headers), so it runs on one thread';
+        `(no COOP/COEP headers), so it runs on one thread${threadsIgnored}`;
     }
+    if (threadsIgnored) load.className = 'warn';
     $<HTMLButtonElement>('fit-toy').disabled = false;
     requestUpdate();
     return;
@@ -281,9 +305,12 @@ engine.onmessage = (e: MessageEvent<FromEngine>) => {
   extra = msg;
   api.lastExtra = { id: msg.id, state: msg.state, kl: msg.kl };
   drawScore();
-  if (msg.state.arrows || msg.arrows === null) drawKin();
+  drawKin(); // its arrows come with the extras (or go, once they say none)
 };
-engine.onerror = (e) => showError(`engine worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
+engine.onerror = (e) => {
+  e.preventDefault(); // shown on the page; uncancelled, it would be reported again as the page's own
+  showError(`engine worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
+};
 
 /** The toy a click fits: this many events, this μ, a new seed each click (the same sequence every visit). */
 const TOY = { n: 2000, mu: 0.3 };
@@ -332,7 +359,16 @@ function fitWorker(): Worker {
       showError(`toy fit: ${msg.message}`);
     }
   };
-  w.onerror = (e) => showError(`fit worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
+  w.onerror = (e) => {
+    e.preventDefault(); // shown on the page
+    // a later click starts a fresh worker (this one may never have loaded)
+    w.terminate();
+    fitEngine = null;
+    fitEngineReady = false;
+    queuedFit = null;
+    $<HTMLButtonElement>('fit-toy').disabled = false;
+    showError(`fit worker: ${workerError(e, new URL('engine.js', location.href).href)}`);
+  };
   w.postMessage({ type: 'init', threads: 1 } satisfies ToEngine);
   fitEngine = w;
   return w;

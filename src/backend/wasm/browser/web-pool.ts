@@ -16,7 +16,10 @@ export class WebKernelPool extends KernelPoolCore {
   ) {
     super(workers.length, control, opts);
     workers.forEach((w, i) => {
-      w.addEventListener('error', (e) => this.markBroken(`web worker ${i} failed: ${workerError(e, '')}`));
+      w.addEventListener('error', (e) => {
+        e.preventDefault(); // reported here; uncancelled, it would reach the caller's global scope too
+        this.markBroken(`web worker ${i} failed: ${workerError(e, '')}`);
+      });
     });
   }
 
@@ -37,7 +40,14 @@ export class WebKernelPool extends KernelPoolCore {
         new Promise<void>((resolve, reject) => {
           w.addEventListener(
             'error',
-            (e) => reject(new Error(`web kernel pool: worker ${index}: ${workerError(e, String(scriptUrl))}`)),
+            (e) => {
+              // Handled: the rejection names the script. Uncancelled, the error would also reach the
+              // caller's (the engine worker's) global scope and be reported a second time as its own.
+              e.preventDefault();
+              const why = workerError(e, String(scriptUrl));
+              const what = (e as ErrorEvent).message ? `${String(scriptUrl)}: ${why}` : why;
+              reject(new Error(`web kernel pool: worker ${index}: ${what}`));
+            },
             { once: true },
           );
           w.addEventListener(
