@@ -1,9 +1,10 @@
 /**
  * fnflow as a library: a deliberately small public surface, one doc comment per export.
  *
- * Evaluation comes in three levels, named the same way on every model and transform: `…Var` on
- * a tape (differentiable), `…Tensor` on device tensors (no gradient), bare names on plain
- * Float32Arrays (row-major, any number of rows, evaluated in chunks). What conditions a model —
+ * Evaluation comes in three levels, each named the same way wherever it exists: `…Var` on a tape
+ * (differentiable; models and transforms), `…Tensor` on device tensors (no gradient; a transform's
+ * `inverseTensor`), bare names on plain Float32Arrays (a model's logProb, logProbGrad, forward,
+ * inverse, sample: row-major, any number of rows, evaluated in chunks). What conditions a model —
  * the context c and the nuisances ν — travels as one `Condition` object `{ context, nu }`.
  *
  * ```ts
