@@ -123,6 +123,29 @@ test('bad input names what was expected', () => {
   assert.throws(() => untyped.logProb(x, { context: {}, nu }), /logProb: context must be a Float32Array .*got Object/);
 });
 
+test('a loader given the other kind of model file says which kind it holds and which loader reads it', () => {
+  assert.throws(
+    () => loadResidualModel(dev, shippedModelPath('kin_density')),
+    /kin_density\.safetensors: holds a base flow .*not a residual model: load it with loadBaseFlow/,
+  );
+  assert.throws(
+    () => loadBaseFlow(dev, shippedModelPath('kin_density_residuals')),
+    /kin_density_residuals\.safetensors: holds a residual model .*not a base flow: load it with loadResidualModel/,
+  );
+});
+
+test('{ bytes } takes an ArrayBuffer (what fetch and FileReader give) and names anything else', () => {
+  const file = readFileSync(MODEL);
+  const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength);
+  const fromBuffer = loadModel(dev, { bytes: buffer, name: 'r.safetensors' }) as SystematicCorrectedModel;
+  assert.equal(Array.from(fromBuffer.logProb(x, { context, nu })), Array.from(logp));
+  fromBuffer.params.free();
+  assert.throws(
+    () => loadModel(dev, { bytes: [1, 2] } as never),
+    /checkpoint source \{ bytes \}: bytes must be a Uint8Array or an ArrayBuffer, got Array/,
+  );
+});
+
 test('from JavaScript: a misspelt backend, a source that is no checkpoint, no rng: errors that say so', async () => {
   let err = '';
   await createDevice({ backend: 'cuda' as never }).catch((e: Error) => (err = e.message));

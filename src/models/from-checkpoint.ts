@@ -6,6 +6,7 @@
  */
 import type { Device } from '../backend/device.js';
 import { architectureOf, parseCheckpoint, type Checkpoint } from '../io/checkpoint-codec.js';
+import { CheckpointError } from '../io/state-dict.js';
 import { checkArchitecture } from '../config/architecture.js';
 import type { FlowArchitecture, ResidualArchitecture } from '../config/schema.js';
 import { inferNsfConfig, nsfFromStateDict } from '../flows/nsf-state.js';
@@ -17,7 +18,7 @@ import type { SystematicCorrectedModel } from '../systematics/corrected-model.js
  * A file path, or a checkpoint's bytes with a name for error messages (no file system needed),
  * or a checkpoint already read.
  */
-export type CheckpointSource = string | { bytes: Uint8Array; name?: string } | Checkpoint;
+export type CheckpointSource = string | { bytes: Uint8Array | ArrayBuffer; name?: string } | Checkpoint;
 
 /**
  * The checkpoint a source names, read or parsed by content (.pt or safetensors). A path is read
@@ -37,6 +38,15 @@ export function resolveCheckpoint(
     if ('dict' in source && source.dict instanceof Map) return source;
     if ('bytes' in source && source.bytes instanceof Uint8Array) {
       return parseCheckpoint(source.bytes, source.name ?? 'checkpoint bytes');
+    }
+    // What fetch(…).arrayBuffer() and FileReader give: taken as it is, not refused as "no bytes".
+    if ('bytes' in source && source.bytes instanceof ArrayBuffer) {
+      return parseCheckpoint(new Uint8Array(source.bytes), source.name ?? 'checkpoint bytes');
+    }
+    if ('bytes' in source) {
+      const b = source.bytes as unknown;
+      const got = b === null ? 'null' : typeof b === 'object' ? (b.constructor?.name ?? 'an object') : typeof b;
+      throw new Error(`checkpoint source { bytes }: bytes must be a Uint8Array or an ArrayBuffer, got ${got}`);
     }
   }
   // From JavaScript anything can arrive here: say what a source is instead of failing inside.
@@ -73,6 +83,13 @@ export function checkDevice(where: string, dev: unknown): void {
 /** A base NSF from a checkpoint, optionally checked against an expected architecture. */
 export function flowFromCheckpoint(dev: Device, ck: Checkpoint, expected?: FlowArchitecture, what = 'flow'): NSF {
   const path = ck.path;
+  // Said up front: the shape check below would only report a key missing at the top level.
+  if (isResidualCheckpoint(ck)) {
+    throw new CheckpointError(
+      `${path}: holds a residual model (a base flow under 'base_model.' with nuisance nets), not a base ` +
+        `flow: load it with loadResidualModel (or loadModel, which takes either)`,
+    );
+  }
   const meta = architectureOf(ck);
   const slope = typeof meta?.slope === 'number' ? meta.slope : expected?.slope;
   const bound = typeof meta?.bound === 'number' ? meta.bound : expected?.bound;
@@ -89,6 +106,12 @@ export function residualFromCheckpoint(
   what = 'residual model',
 ): SystematicCorrectedModel {
   const path = ck.path;
+  if (!isResidualCheckpoint(ck)) {
+    throw new CheckpointError(
+      `${path}: holds a base flow (no 'base_model.' keys), not a residual model: load it with ` +
+        `loadBaseFlow (or loadModel, which takes either)`,
+    );
+  }
   const meta = architectureOf(ck);
   // Settings a state dict cannot hold: from our metadata, else from the config.
   const extra = meta
