@@ -167,6 +167,18 @@ function withHeader(header: string, dataBytes: number): Uint8Array {
   return out;
 }
 
+test('a damaged file read by path is named by the path as given, not its bare name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnf-st-'));
+  const path = join(dir, 'run-7', 'kin_density.train.safetensors');
+  mkdirSync(dirname(path));
+  writeFileSync(path, encodeSafetensors(new Map(), {}).subarray(0, 5)); // truncated
+  assert.throws(
+    () => readSafetensors(path),
+    (e: Error) => e.message.startsWith(`${path}: bad safetensors file`),
+  );
+  rmSync(dir, { recursive: true });
+});
+
 test('corrupt headers give errors naming the file and the key', () => {
   const read = (b: Uint8Array) => () => readSafetensors(b, 'bad.safetensors');
   throwsWith(
