@@ -9,12 +9,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/cli/program.js';
 import { REPO } from './helpers/shared.js';
+import { consumerProject } from './helpers/consumer.js';
 
 const read = (rel: string): string => readFileSync(join(REPO, rel), 'utf8');
 
@@ -101,12 +101,8 @@ test('the docs have examples to check: the README library and browser examples, 
 });
 
 test('README / index.ts examples type-check as a consumer (strict), and the Node one prints its numbers', () => {
-  const root = mkdtempSync(join(tmpdir(), 'fnf-docs-'));
+  const root = consumerProject('docs-consumer');
   try {
-    mkdirSync(join(root, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(REPO, join(root, 'node_modules', 'fnflow'), 'dir');
-    symlinkSync(join(REPO, 'node_modules', '@types', 'node'), join(root, 'node_modules', '@types', 'node'), 'dir');
-    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'docs-consumer', type: 'module' }));
     const node = join(root, 'node');
     const web = join(root, 'web');
     mkdirSync(node);

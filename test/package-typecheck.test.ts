@@ -8,10 +8,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './helpers/shared.js';
+import { consumerProject } from './helpers/consumer.js';
 
 const NODE_PROGRAM = `
 import { createDevice, loadResidualModel, openFitModels, runValidation, shippedModelPath } from 'fnflow';
@@ -66,12 +66,8 @@ const SETUPS: Setup[] = [
 
 test('typings: consumer programs type-check (strict, skipLibCheck off) in Node and web setups', () => {
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const root = mkdtempSync(join(tmpdir(), 'fnf-consumer-'));
+  const root = consumerProject('consumer');
   try {
-    mkdirSync(join(root, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(REPO, join(root, 'node_modules', 'fnflow'), 'dir');
-    symlinkSync(join(REPO, 'node_modules', '@types', 'node'), join(root, 'node_modules', '@types', 'node'), 'dir');
-    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
     for (const [i, setup] of SETUPS.entries()) {
       const dir = join(root, `setup${i}`);
       mkdirSync(dir);

@@ -9,11 +9,11 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildWeb, repoRoot, webSetup } from './build.js';
 import { serveStatic } from './serve.js';
+import { runAsScript } from './run-as-script.js';
 import { summary } from './src/page/timings.js';
 import { createDevice } from '../src/backend/index.js';
 import { loadResidualModel } from '../src/models/load.js';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+if (runAsScript(import.meta.url)) {
   main().catch((e) => {
     process.stderr.write(`web measure: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

@@ -8,8 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildWeb } from './build.js';
+import { runAsScript } from './run-as-script.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+if (runAsScript(import.meta.url)) {
   main().catch((e) => {
     const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
     const hint = inUse ? ' (another server has it: PORT=0 npm run web picks a free port)' : '';
